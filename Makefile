@@ -1,0 +1,68 @@
+# 小巷管家 (Alley Steward) — build / run / test entry points.
+#   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
+#   make test      run the test suite against SQLite AND a throw-away PostgreSQL
+#   make lint      ruff check + ruff format --check
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Stamp files live inside the venv: they are newer than the requirements file they
+# installed, so editing a requirements file triggers a re-install; deleting .venv resets.
+REQ_STAMP := $(VENV)/.requirements.stamp
+DEV_STAMP := $(VENV)/.requirements-dev.stamp
+PYTEST_ARGS ?=
+
+.PHONY: venv dev-venv run test test-sqlite test-pg lint format bench clean
+
+venv: $(REQ_STAMP)
+
+dev-venv: $(DEV_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(REQ_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $(REQ_STAMP) $@
+
+run: venv
+	$(BIN)/flask --app app init-db
+	$(BIN)/flask --app app seed-demo --if-empty
+	$(BIN)/flask --app app serve
+
+# Both legs always run; `make test` fails if either fails. Neither is ever skipped:
+# test-pg installs PostgreSQL if needed and fails loudly if it cannot.
+test: dev-venv
+	@rc=0; failed=""; \
+	$(MAKE) --no-print-directory test-sqlite || { rc=1; failed="$$failed test-sqlite"; }; \
+	$(MAKE) --no-print-directory test-pg     || { rc=1; failed="$$failed test-pg"; }; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: sqlite and postgresql legs passed"; fi; \
+	exit $$rc
+
+test-sqlite: dev-venv
+	@echo "=== tests on SQLite ==="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-pg: dev-venv
+	@echo "=== tests on PostgreSQL ==="
+	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: dev-venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev-venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

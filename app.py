@@ -1,0 +1,30 @@
+"""小巷管家 — the Flask application factory (`flask --app app …`, `gunicorn "app:create_app()"`)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+import cli
+import pages
+from core import config, db, timeutil
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    config.load(app, test_config)
+    timeutil.set_local_tz(app.config["TZ"])
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    db.init_app(app)
+
+    import miniprogram_api
+
+    miniprogram_api.init_app(app)
+    pages.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,151 @@
+"""Operator commands (`flask --app app …`): schema, demo data, roster, accounts, bind codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+
+from core import areas, auth, schema
+from core.errors import ApiError
+from core.timeutil import to_local
+from models import Area, StaffAccount, Steward
+
+CLI_LABEL = "命令行"
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the database schema (safe to run again)."""
+    before, after = schema.upgrade()
+    if before == after:
+        click.echo(f"数据库已是最新（版本 {after}）")
+    elif before == 0:
+        click.echo(f"已创建数据库（版本 {after}）")
+    else:
+        click.echo(f"已升级数据库：版本 {before} → {after}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no areas yet.")
+def seed_demo_command(if_empty: bool):
+    """Load a small demo district and print its board codes and logins."""
+    from core import demo
+
+    schema.upgrade()
+    if if_empty and Area.select().exists():
+        click.echo("数据库中已有数据，跳过演示数据。")
+        return
+    for line in demo.seed():
+        click.echo(line)
+
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_roster_command(file: str):
+    """Load areas, alleys and stewards from a .csv or .xlsx roster."""
+    from core import roster
+
+    schema.upgrade()
+    try:
+        result = roster.import_file(file, label=CLI_LABEL)
+    except roster.RosterError as exc:
+        click.echo(f"导入失败，数据库未做任何修改。共 {len(exc.problems)} 处问题：", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(result.summary())
+
+
+@click.command("create-staff")
+@click.option("--username", required=True)
+@click.option("--area", "area_id", required=True, type=int, help="Community (staff) or street (admin) id.")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff_command(username, area_id, role, display_name, password_stdin):
+    """Make a staff (community) or admin (street) console account."""
+    area = Area.get_or_none(Area.id == area_id)
+    if area is None:
+        _fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        account = auth.create_staff(username, password, area, role, display_name, label=CLI_LABEL)
+    except ApiError as exc:
+        _fail(exc.message)
+    click.echo(f"已创建{role}账号 {account.username}（{area.label_path}）")
+
+
+@click.command("areas")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def areas_command(as_json: bool):
+    """Print the area tree with board codes and stewards."""
+    nodes = areas.tree()
+    if as_json:
+        click.echo(json.dumps(nodes, ensure_ascii=False, indent=2))
+        return
+    if not nodes:
+        click.echo("还没有任何区域。可先运行 import-roster 或 seed-demo。")
+    for line in areas.format_tree(nodes):
+        click.echo(line)
+
+
+@click.command("bind-code")
+@click.option("--steward", "steward_id", type=int, help="Steward id (see `areas`).")
+@click.option("--staff", "staff_username", help="Staff account username.")
+def bind_code_command(steward_id, staff_username):
+    """Print a one-time code binding a WeChat user to a steward or staff account."""
+    if (steward_id is None) == (staff_username is None):
+        _fail("请指定 --steward ID 或 --staff USERNAME 之一")
+    if steward_id is not None:
+        steward = Steward.get_or_none(Steward.id == steward_id)
+        if steward is None or not steward.active:
+            _fail(f"找不到在任的管家 {steward_id}")
+        code, expires_at = auth.issue_bind_code(steward=steward, issued_by=CLI_LABEL)
+        who = f"管家 {steward.name}"
+    else:
+        account = StaffAccount.get_or_none(StaffAccount.username == staff_username)
+        if account is None or not account.active:
+            _fail(f"找不到工作人员账号 {staff_username}")
+        code, expires_at = auth.issue_bind_code(staff=account, issued_by=CLI_LABEL)
+        who = f"工作人员 {account.username}"
+    hours = current_app.config["BIND_CODE_TTL_HOURS"]
+    click.echo(code)
+    click.echo(
+        f"{who} 的绑定码，{hours} 小时内有效（至 {to_local(expires_at):%Y-%m-%d %H:%M}）。"
+        f"在小程序“我的→绑定”输入，或在群里发送：绑定 {code}",
+        err=True,
+    )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int):
+    """Serve the app for a single-machine demo (`make run`)."""
+    current_app._get_current_object().run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+COMMANDS = (
+    init_db_command,
+    seed_demo_command,
+    import_roster_command,
+    create_staff_command,
+    areas_command,
+    bind_code_command,
+    serve_command,
+)
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Shared services that the HTTP API, the chat bot and the scheduled jobs all call."""

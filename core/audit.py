@@ -1,0 +1,37 @@
+"""Writing the audit trail: one `Event` row per action, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+
+from models import Area, Event, User
+
+
+def actor_label(user: User | None) -> str:
+    if user is None:
+        return "系统"
+    return user.nickname or (f"用户{user.id}")
+
+
+def record(
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    *,
+    actor: User | None = None,
+    label: str | None = None,
+    area: Area | int | None = None,
+    data: dict | None = None,
+) -> Event:
+    """Append an event. `label` names an actor who is not a user (a CLI operator, a job)."""
+    request_id = g.get("request_id") if has_request_context() else None
+    return Event.create(
+        actor=actor,
+        actor_label=label or actor_label(actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        area=area,
+        data=data or {},
+        request_id=request_id,
+    )

@@ -1,0 +1,275 @@
+"""Logins, bearer tokens, console passwords and one-time bind codes.
+
+The API's auth routes, the bot's `绑定 CODE` command and the CLI all call these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from peewee import fn
+from wechatpy.exceptions import WeChatClientException
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core import audit, codes
+from core.db import db
+from core.errors import ApiError, bad_request, unauthorized
+from core.timeutil import utcnow
+from core.wechat import mini_program_client
+from models import AuthToken, BindCode, RoleGrant, StaffAccount, Steward, User
+
+log = logging.getLogger(__name__)
+
+OFFLINE_PREFIX = "dev:"
+BIND_CODE_LENGTH = 8
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+# What a wx.login exchange can fail with, and what the resident is told.
+WECHAT_LOGIN_ERRORS = {
+    40029: (400, "invalid_code", "登录凭证无效，请重新打开小程序再试"),
+    40163: (400, "invalid_code", "登录凭证已被使用，请重新打开小程序再试"),
+    45011: (429, "rate_limited", "登录太频繁，请稍后再试"),
+    40226: (403, "user_blocked", "该微信账号存在安全风险，暂时无法登录"),
+    -1: (503, "wechat_busy", "微信服务繁忙，请稍后再试"),
+}
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, via: str) -> str:
+    token = secrets.token_urlsafe(32)
+    ttl = timedelta(days=int(current_app.config["TOKEN_TTL_DAYS"]))
+    AuthToken.create(token_hash=_hash_token(token), user=user, via=via, expires_at=utcnow() + ttl)
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = (
+        AuthToken.select(AuthToken, User)
+        .join(User)
+        .where(AuthToken.token_hash == _hash_token(token))
+        .first()
+    )
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        AuthToken.update(last_used_at=now).where(AuthToken.id == row.id).execute()
+    return row.user
+
+
+def revoke_token(token: str) -> None:
+    AuthToken.update(revoked_at=utcnow()).where(
+        (AuthToken.token_hash == _hash_token(token)) & AuthToken.revoked_at.is_null()
+    ).execute()
+
+
+def revoke_user_tokens(user: User) -> int:
+    return (
+        AuthToken.update(revoked_at=utcnow())
+        .where((AuthToken.user == user) & AuthToken.revoked_at.is_null())
+        .execute()
+    )
+
+
+def _exchange_code(code: str) -> dict:
+    """wx.login code → {openid, unionid?, session_key} via WeChat, or offline `dev:<name>`."""
+    if current_app.config["OFFLINE"]:
+        if not code.startswith(OFFLINE_PREFIX) or len(code) <= len(OFFLINE_PREFIX):
+            raise bad_request(
+                "当前为离线演示模式，请使用 dev:姓名 形式的登录码",
+                {"code": "离线模式下登录码须以 dev: 开头"},
+                code="invalid_code",
+            )
+        return {"openid": code[:64], "session_key": None}
+    try:
+        return mini_program_client().wxa.code_to_session(code)
+    except WeChatClientException as exc:
+        errcode = exc.errcode
+        if errcode in WECHAT_LOGIN_ERRORS:
+            status, err, message = WECHAT_LOGIN_ERRORS[errcode]
+            raise ApiError(status, err, message) from exc
+        log.warning("jscode2session failed: %s %s", exc.errcode, exc.errmsg)
+        if errcode is None:  # HTTP-level failure: WeChat unreachable or erroring
+            raise ApiError(503, "wechat_unavailable", "暂时无法连接微信，请稍后再试") from exc
+        raise ApiError(400, "invalid_code", "微信登录失败，请重新打开小程序再试") from exc
+    except requests.RequestException as exc:
+        log.warning("jscode2session unreachable: %s", exc)
+        raise ApiError(503, "wechat_unavailable", "暂时无法连接微信，请稍后再试") from exc
+
+
+def login_with_code(code: str) -> tuple[User, str]:
+    session = _exchange_code(code)
+    openid = session.get("openid")
+    if not openid:
+        raise ApiError(503, "wechat_unavailable", "微信登录暂时不可用，请稍后再试")
+    with db.atomic():
+        user = User.get_or_none(User.openid == openid)
+        if user is None:
+            user = User.create(openid=openid)
+            if openid.startswith(OFFLINE_PREFIX):
+                user.nickname = openid[len(OFFLINE_PREFIX) :][:64]
+        user.unionid = session.get("unionid") or user.unionid
+        user.session_key = session.get("session_key")
+        user.last_login_at = utcnow()
+        user.save()
+        via = "offline" if current_app.config["OFFLINE"] else "wechat"
+        token = issue_token(user, via)
+    return user, token
+
+
+def login_with_password(username: str, password: str) -> tuple[User, str]:
+    account = StaffAccount.get_or_none(StaffAccount.username == username)
+    if account is None or not account.active or not check_password_hash(
+        account.password_hash, password
+    ):
+        raise unauthorized("用户名或密码错误", code="invalid_credentials")
+    with db.atomic():
+        user = ensure_console_user(account)
+        user.last_login_at = utcnow()
+        user.save()
+        token = issue_token(user, "password")
+        audit.record("staff.login", "staff", account.id, actor=user, area=account.area_id)
+    return user, token
+
+
+def ensure_console_user(account: StaffAccount) -> User:
+    """The identity a console (password) login acts as, holding the account's grant."""
+    if account.user_id is None:
+        user = User.create(nickname=account.display_name or account.username)
+        account.user = user
+        account.save()
+        RoleGrant.create(user=user, role=account.role, area=account.area_id, staff=account)
+    return account.user
+
+
+def create_staff(
+    username: str, password: str, area, role: str, display_name: str = "", label: str = "命令行"
+) -> StaffAccount:
+    """Make a console account; staff belong to a community, admins to a street."""
+    expected_kind = {"staff": "community", "admin": "street"}[role]
+    if area.kind != expected_kind:
+        kind_name = "社区/村" if expected_kind == "community" else "街道/镇"
+        raise bad_request(f"{role} 账号须挂在{kind_name}上", {"area": f"应选择{kind_name}"})
+    if len(password) < 8:
+        raise bad_request("密码至少 8 位", {"password": "密码至少 8 位"})
+    if StaffAccount.select().where(fn.LOWER(StaffAccount.username) == username.lower()).exists():
+        raise ApiError(409, "username_taken", "该用户名已被使用")
+    with db.atomic():
+        account = StaffAccount.create(
+            username=username,
+            password_hash=generate_password_hash(password),
+            display_name=display_name or username,
+            role=role,
+            area=area,
+        )
+        ensure_console_user(account)
+        audit.record(
+            "staff.create", "staff", account.id, label=label, area=area, data={"role": role}
+        )
+    return account
+
+
+def issue_bind_code(
+    *, steward: Steward | None = None, staff: StaffAccount | None = None, issued_by: str
+) -> tuple[str, datetime]:
+    """A one-time code, valid for BIND_CODE_TTL_HOURS, for exactly one steward or staff."""
+    if (steward is None) == (staff is None):
+        raise ValueError("a bind code is for one steward or one staff account")
+    code = codes.random_code(BIND_CODE_LENGTH)
+    ttl = timedelta(hours=int(current_app.config["BIND_CODE_TTL_HOURS"]))
+    expires_at = utcnow().replace(microsecond=0) + ttl
+    with db.atomic():
+        BindCode.create(
+            code_hash=codes.digest(code),
+            steward=steward,
+            staff=staff,
+            issued_by=issued_by,
+            expires_at=expires_at,
+        )
+        subject = ("steward", steward.id) if steward else ("staff", staff.id)
+        audit.record("bind_code.issue", *subject, label=issued_by)
+    return code, expires_at
+
+
+def redeem_bind_code(user: User, code: str) -> RoleGrant:
+    """Make `user` the steward or staff member the code was issued for. One use only."""
+    if not user.openid:
+        raise ApiError(403, "wechat_required", "请在微信中登录后再绑定")
+    with db.atomic():
+        row = BindCode.get_or_none(BindCode.code_hash == codes.digest(code))
+        now = utcnow()
+        if row is None:
+            raise ApiError(404, "bind_code_not_found", "绑定码不存在，请核对后重试")
+        if row.expires_at <= now:
+            raise ApiError(410, "bind_code_expired", "绑定码已过期，请联系社区重新获取")
+        claimed = (
+            BindCode.update(used_at=now, used_by=user)
+            .where((BindCode.id == row.id) & BindCode.used_at.is_null())
+            .execute()
+        )
+        if not claimed:
+            raise ApiError(409, "bind_code_used", "绑定码已被使用，请联系社区重新获取")
+        if row.steward_id:
+            return _bind_steward(user, row.steward)
+        return _bind_staff(user, row.staff)
+
+
+def _bind_steward(user: User, steward: Steward) -> RoleGrant:
+    if not steward.active:
+        raise ApiError(409, "steward_dismissed", "该管家已离任，无法绑定")
+    # One WeChat per steward: a re-bind (new phone, new account) ends the old one's access.
+    RoleGrant.update(revoked_at=utcnow()).where(
+        (RoleGrant.steward == steward) & RoleGrant.revoked_at.is_null()
+    ).execute()
+    steward.user = user
+    steward.updated_at = utcnow()
+    steward.save()
+    if not user.nickname:
+        user.nickname = steward.name
+        user.save()
+    grant = RoleGrant.create(user=user, role="steward", steward=steward)
+    audit.record("steward.bind", "steward", steward.id, actor=user)
+    return grant
+
+
+def _bind_staff(user: User, account: StaffAccount) -> RoleGrant:
+    if not account.active:
+        raise ApiError(409, "staff_inactive", "该工作人员账号已停用，无法绑定")
+    RoleGrant.update(revoked_at=utcnow()).where(
+        (RoleGrant.staff == account)
+        & (RoleGrant.user != account.user_id)
+        & RoleGrant.revoked_at.is_null()
+    ).execute()
+    if not user.nickname:
+        user.nickname = account.display_name
+        user.save()
+    grant = RoleGrant.create(user=user, role=account.role, area=account.area_id, staff=account)
+    audit.record("staff.bind", "staff", account.id, actor=user, area=account.area_id)
+    return grant
+
+
+def dismiss_steward(steward: Steward, *, actor: User | None = None, label: str | None = None):
+    """A steward leaves office: grants end and their sessions stop working at once."""
+    with db.atomic():
+        steward.active = False
+        steward.dismissed_at = utcnow()
+        steward.save()
+        grants = list(
+            RoleGrant.select().where(
+                (RoleGrant.steward == steward) & RoleGrant.revoked_at.is_null()
+            )
+        )
+        RoleGrant.update(revoked_at=utcnow()).where(
+            RoleGrant.id.in_([g.id for g in grants])
+        ).execute()
+        for grant in grants:
+            revoke_user_tokens(grant.user)
+        audit.record("steward.dismiss", "steward", steward.id, actor=actor, label=label)

@@ -1,0 +1,71 @@
+"""Configuration: defaults, then `instance/config.py`, then the environment, then test overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# Every setting the contract names, with its default. `None` means "not configured".
+DEFAULTS: dict[str, object] = {
+    "DATABASE_URL": None,  # filled in from the instance path when unset
+    "SECRET_KEY": None,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "TZ": "Asia/Shanghai",
+    "MEDIA_DIR": None,  # instance/media when unset
+    "WECHAT_APPID": None,
+    "WECHAT_SECRET": None,
+    "WECHAT_API_BASE": "https://api.weixin.qq.com/",
+    "WECOM_API_BASE": "https://qyapi.weixin.qq.com/",
+    "WECOM_CORP_ID": None,
+    "WECOM_TOKEN": None,
+    "WECOM_AES_KEY": None,
+    "WECOM_AIBOT_TOKEN": None,
+    "WECOM_AIBOT_AES_KEY": None,
+    "BRIDGE_SECRET": None,
+    # Extensions (documented in the README).
+    "TOKEN_TTL_DAYS": 30,
+    "BIND_CODE_TTL_HOURS": 72,
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "MAX_IMAGE_PIXELS": 40_000_000,
+    "IMAGE_MAX_SIDE": 2560,
+    "THUMB_MAX_SIDE": 360,
+    "WECHAT_TIMEOUT": 5,
+}
+
+INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+
+
+def load(app, test_config: dict | None = None) -> None:
+    """Fill `app.config` in the documented order of precedence."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in DEFAULTS:
+        value = os.environ.get(key)
+        if value not in (None, ""):
+            app.config[key] = int(value) if key in INT_KEYS else value
+    if test_config:
+        app.config.update(test_config)
+
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'xiaoxiang.db'}"
+    if not app.config["MEDIA_DIR"]:
+        app.config["MEDIA_DIR"] = str(instance / "media")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    # Offline mode is derived, never set: it cannot be on while an appid is configured.
+    app.config["OFFLINE"] = not app.config["WECHAT_APPID"]
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 256 * 1024
+    app.config["JSON_AS_ASCII"] = False
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-install secret kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,116 @@
+"""Who may do what where: the `Principal` every route, bot command and job asks.
+
+Scopes: a steward sees the alleys they answer for, staff their community's subtree, an
+admin their street's subtree. Roles are read from the database on every request, so
+revoking a grant or dismissing a steward takes effect at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from peewee import JOIN
+
+from core.errors import forbidden
+from models import Area, RoleGrant, StaffAccount, Steward, StewardAlley, User
+
+STAFF_ROLES = ("staff", "admin")
+
+
+@dataclass
+class Principal:
+    user: User | None
+    roles: set[str] = field(default_factory=set)
+    area_roots: list[Area] = field(default_factory=list)  # staff/admin scopes
+    stewards: list[Steward] = field(default_factory=list)
+    alley_ids: set[int] = field(default_factory=set)  # steward scope
+    staff_accounts: list[StaffAccount] = field(default_factory=list)
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls(user=None)
+
+    @classmethod
+    def for_user(cls, user: User) -> Principal:
+        p = cls(user=user)
+        if user.openid:
+            p.roles.add("resident")
+        grants = (
+            RoleGrant.active_for(user)
+            .select(RoleGrant, Area, Steward, StaffAccount)
+            .join_from(RoleGrant, Area, join_type=JOIN.LEFT_OUTER)
+            .join_from(RoleGrant, Steward, join_type=JOIN.LEFT_OUTER)
+            .join_from(RoleGrant, StaffAccount, join_type=JOIN.LEFT_OUTER)
+        )
+        for grant in grants:
+            if grant.role == "steward":
+                steward = grant.steward
+                if steward is None or not steward.active:
+                    continue
+                p.roles.add("steward")
+                p.stewards.append(steward)
+            elif grant.role in STAFF_ROLES:
+                account = grant.staff
+                if account is not None and not account.active:
+                    continue
+                p.roles.add(grant.role)
+                if grant.area is not None:
+                    p.area_roots.append(grant.area)
+                if account is not None:
+                    p.staff_accounts.append(account)
+        if p.stewards:
+            links = StewardAlley.select(StewardAlley.alley).where(
+                StewardAlley.steward.in_([s.id for s in p.stewards])
+            )
+            p.alley_ids = {link.alley_id for link in links}
+        return p
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & set(STAFF_ROLES))
+
+    def has_any(self, roles) -> bool:
+        return bool(self.roles & set(roles))
+
+    def can_manage(self, area: Area) -> bool:
+        """Staff or admin whose scope covers `area`."""
+        return any(root.covers(area) for root in self.area_roots)
+
+    def can_see(self, area: Area) -> bool:
+        """Staff scope, or one of the steward's own alleys."""
+        return self.can_manage(area) or area.id in self.alley_ids
+
+    def require_manage(self, area: Area) -> None:
+        if not self.can_manage(area):
+            raise forbidden("该区域不在您的管辖范围内", code="out_of_scope")
+
+    def require_see(self, area: Area) -> None:
+        if not self.can_see(area):
+            raise forbidden("该区域不在您的管辖范围内", code="out_of_scope")
+
+    def area_condition(self, area_field):
+        """A peewee condition on a join to `Area` limiting rows to what this principal sees.
+
+        `area_field` is an `Area` column in the query (usually `Area.path` of the joined area
+        and `Area.id`); pass the model alias whose `path` and `id` should be matched.
+        """
+        parts = [area_field.path.startswith(root.path) for root in self.area_roots]
+        if self.alley_ids:
+            parts.append(area_field.id.in_(sorted(self.alley_ids)))
+        if not parts:
+            return area_field.id < 0  # no scope: matches nothing
+        return reduce(or_, parts)
+
+    def describe(self) -> dict:
+        return {
+            "roles": sorted(self.roles),
+            "area_ids": [a.id for a in self.area_roots],
+            "alley_ids": sorted(self.alley_ids),
+            "steward_ids": [s.id for s in self.stewards],
+        }

@@ -1,0 +1,72 @@
+"""Schema creation and upgrades (`flask --app app init-db`), with a recorded schema version.
+
+A fresh database gets every table at the latest version. An existing one gets the pending
+steps of `MIGRATIONS`, each in its own transaction, then any tables added since. A step is
+a function taking a `playhouse.migrate` migrator; steps must be safe to re-run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from peewee import Field
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+
+import models
+from core.db import db, is_sqlite
+
+Migration = tuple[int, str, Callable | None]
+
+# Version 1 is the schema the models describe on first release. Append, never edit.
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
+]
+
+
+def latest_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    return max(v for v, _, _ in migrations)
+
+
+def current_version() -> int:
+    if not db.table_exists(models.SchemaVersion._meta.table_name):
+        return 0
+    row = models.SchemaVersion.select().order_by(models.SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def migrator():
+    return SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+
+
+def add_column_if_missing(table: str, name: str, field: Field) -> None:
+    """The usual body of a migration step; harmless when the column is already there."""
+    if name not in {c.name for c in db.get_columns(table)}:
+        migrate(migrator().add_column(table, name, field))
+
+
+def upgrade(migrations: Sequence[Migration] = MIGRATIONS) -> tuple[int, int]:
+    """Bring the schema to the latest version. Returns (version before, version after)."""
+    before = current_version()
+    target = latest_version(migrations)
+    existing = set(db.get_tables())
+    fresh = not (existing - {models.SchemaVersion._meta.table_name})
+    with db.atomic():
+        db.create_tables([models.SchemaVersion], safe=True)
+    if fresh:
+        with db.atomic():
+            db.create_tables(models.ALL_MODELS, safe=True)
+            for version, description, _ in migrations:
+                models.SchemaVersion.get_or_create(
+                    version=version, defaults={"description": description}
+                )
+        return before, target
+    for version, description, step in sorted(migrations, key=lambda m: m[0]):
+        if version <= before:
+            continue
+        with db.atomic():
+            if step is not None:
+                step(migrator())
+            models.SchemaVersion.create(version=version, description=description)
+    with db.atomic():
+        db.create_tables(models.ALL_MODELS, safe=True)
+    return before, max(before, target)

@@ -1,0 +1,35 @@
+"""Time helpers: the database stores naive UTC, people see Asia/Shanghai."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def set_local_tz(name: str) -> None:
+    """Switch the zone people see (config `TZ`); the stored values stay UTC."""
+    global LOCAL_TZ
+    LOCAL_TZ = ZoneInfo(name)
+
+
+def utcnow() -> datetime:
+    """Now as naive UTC, the form every DateTimeField holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_local(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(LOCAL_TZ)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with the local offset, as the API contract requires."""
+    local = to_local(dt)
+    return local.isoformat(timespec="seconds") if local else None
+
+
+def hours_from_now(hours: float) -> datetime:
+    return utcnow() + timedelta(hours=hours)

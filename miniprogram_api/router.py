@@ -1,0 +1,156 @@
+"""Declaring API routes: auth, roles, pydantic validation and OpenAPI facts in one decorator.
+
+    router = Router("auth")
+
+    @router.post("/auth/login", summary="…", body=LoginIn, response=LoginOut, auth=False)
+    def login(body: LoginIn): ...
+
+The decorator registers the view on the resource's blueprint and records what the OpenAPI
+document needs; the view receives validated `body` / `query` models and returns a dict (or a
+`(dict, status)` tuple). In testing, returned dicts are checked against `response`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from core.errors import ApiError, bad_request, forbidden, unauthorized
+from miniprogram_api.context import current_principal
+from miniprogram_api.validation import field_errors
+
+ALL_ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class RouteSpec:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    auth: bool
+    roles: tuple[str, ...]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[int, ...]
+    content_type: str = "application/json"
+    response_content_type: str = "application/json"
+    doc: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class Router:
+    def __init__(self, name: str, tag: str | None = None):
+        self.blueprint = Blueprint(name, __name__)
+        self.tag = tag or name
+
+    def get(self, rule, **kw):
+        return self.route(rule, "GET", **kw)
+
+    def post(self, rule, **kw):
+        return self.route(rule, "POST", **kw)
+
+    def route(
+        self,
+        rule: str,
+        method: str,
+        *,
+        summary: str,
+        auth: bool = True,
+        roles: tuple[str, ...] = (),
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: tuple[int, ...] = (),
+        content_type: str = "application/json",
+        response_content_type: str = "application/json",
+    ):
+        def decorator(fn):
+            spec = RouteSpec(
+                rule=rule,
+                method=method,
+                endpoint=f"{self.blueprint.name}.{fn.__name__}",
+                summary=summary,
+                tag=self.tag,
+                auth=auth,
+                roles=tuple(roles),
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                errors=tuple(errors),
+                content_type=content_type,
+                response_content_type=response_content_type,
+                doc=(fn.__doc__ or "").strip(),
+            )
+            ALL_ROUTES.append(spec)
+
+            @functools.wraps(fn)
+            def view(**kwargs):
+                principal = current_principal()
+                if spec.auth and not principal.authenticated:
+                    if g.token_rejected:
+                        raise unauthorized("登录已失效，请重新登录", code="token_invalid")
+                    raise unauthorized()
+                if spec.roles and not principal.has_any(spec.roles):
+                    raise forbidden()
+                if spec.body is not None:
+                    kwargs["body"] = _parse(spec.body, _json_body())
+                if spec.query is not None:
+                    kwargs["query"] = _parse(spec.query, _query_args(spec.query))
+                result = fn(**kwargs)
+                return _respond(spec, result)
+
+            self.blueprint.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+            return fn
+
+        return decorator
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise bad_request("请求内容不是有效的 JSON", code="invalid_json")
+    if not isinstance(data, dict):
+        raise bad_request("请求内容须为 JSON 对象", code="invalid_json")
+    return data
+
+
+def _query_args(model: type[BaseModel]) -> dict:
+    """Flatten the query string; list-typed fields keep every value."""
+    out = {}
+    for name in request.args:
+        values = request.args.getlist(name)
+        info = model.model_fields.get(name)
+        is_list = info is not None and getattr(info.annotation, "__origin__", None) is list
+        out[name] = values if is_list else values[-1]
+    return out
+
+
+def _parse(model: type[BaseModel], data: dict) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = field_errors(exc)
+        first = next(iter(fields.values()), "请求参数有误")
+        raise bad_request(f"请检查填写的内容：{first}", fields) from exc
+
+
+def _respond(spec: RouteSpec, result):
+    if not isinstance(result, (dict, list, tuple)):
+        return result  # already a Response (files, spreadsheets)
+    status = spec.status
+    if isinstance(result, tuple):
+        result, status = result
+    if spec.response is not None and current_app.testing:
+        spec.response.model_validate(result)  # keeps the OpenAPI document honest
+    return jsonify(result), status

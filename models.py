@@ -1,0 +1,314 @@
+"""The data model: the area tree, people and their roles, boards, departments, media, events.
+
+Datetimes are naive UTC (see `core.timeutil`). Queries that several callers need live here
+as classmethods; state changes with rules live in the `core` services that call them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from core.db import db
+from core.timeutil import utcnow
+
+AREA_KINDS = ("street", "community", "grid", "alley")
+AREA_KIND_LABELS = {"street": "街道/镇", "community": "社区/村", "grid": "网格", "alley": "街巷"}
+ROLES = ("resident", "steward", "staff", "admin")
+STEWARD_POSTS = ("信息员", "调解员", "劝导员", "守护员")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class JSONField(TextField):
+    """JSON kept as text so SQLite and PostgreSQL store it the same way."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class SchemaVersion(BaseModel):
+    """One row per applied schema version; the highest is the current one."""
+
+    version = IntegerField(primary_key=True)
+    description = CharField(max_length=200)
+    applied_at = DateTimeField(default=utcnow)
+
+
+class Area(BaseModel):
+    """A node of the tree street → community → grid → alley.
+
+    `path` is the materialised chain of ids ("/1/4/9/"): a subtree is a prefix match,
+    which is how every permission scope is checked without recursive queries.
+    """
+
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    kind = CharField(max_length=16)
+    name = CharField(max_length=100)
+    path = CharField(max_length=255, default="")
+    phone = CharField(max_length=32, null=True)  # supervision / office phone shown on boards
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("parent", "name"), True), (("path",), False), (("kind",), False))
+
+    def set_path(self) -> None:
+        """Compute `path` once the row has an id (call after the first save)."""
+        prefix = self.parent.path if self.parent_id else "/"
+        self.path = f"{prefix}{self.id}/"
+        Area.update(path=self.path).where(Area.id == self.id).execute()
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    def ancestors(self) -> list[Area]:
+        """Root first, self last."""
+        ids = self.ancestor_ids()
+        by_id = {a.id: a for a in Area.select().where(Area.id.in_(ids))}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def covers(self, other: Area) -> bool:
+        return other.path.startswith(self.path)
+
+    @classmethod
+    def subtree(cls, root: Area):
+        return cls.select().where(cls.path.startswith(root.path))
+
+    @property
+    def label_path(self) -> str:
+        return " / ".join(a.name for a in self.ancestors())
+
+
+class User(BaseModel):
+    """A person who logged in through WeChat (or a console account's own identity)."""
+
+    openid = CharField(max_length=64, unique=True, null=True)
+    unionid = CharField(max_length=64, null=True, index=True)
+    session_key = CharField(max_length=64, null=True)
+    nickname = CharField(max_length=64, null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+
+class Media(BaseModel):
+    """An uploaded image, stored once by content hash under MEDIA_DIR."""
+
+    sha256 = CharField(max_length=64, unique=True)
+    mime = CharField(max_length=32)
+    ext = CharField(max_length=8)
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()
+    thumb_width = IntegerField()
+    thumb_height = IntegerField()
+    uploaded_by = ForeignKeyField(User, null=True, backref="uploads", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Steward(BaseModel):
+    """A 小巷管家. Identified by mobile phone across roster imports."""
+
+    name = CharField(max_length=50)
+    phone = CharField(max_length=20, unique=True)
+    photo = ForeignKeyField(Media, null=True, on_delete="SET NULL")
+    duties = TextField(default="")
+    posts = JSONField(default=list)  # subset of STEWARD_POSTS
+    households = IntegerField(default=0)  # 包联户数
+    wecom_userid = CharField(max_length=64, null=True, unique=True)
+    user = ForeignKeyField(User, null=True, backref="stewards", on_delete="SET NULL")
+    active = BooleanField(default=True)
+    dismissed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    def alleys(self):
+        return (
+            Area.select()
+            .join(StewardAlley, on=(StewardAlley.alley == Area.id))
+            .where(StewardAlley.steward == self)
+            .order_by(Area.id)
+        )
+
+
+class StewardAlley(BaseModel):
+    """Which steward answers for which alley (one roster row each)."""
+
+    steward = ForeignKeyField(Steward, backref="alley_links", on_delete="CASCADE")
+    alley = ForeignKeyField(Area, backref="steward_links", on_delete="CASCADE")
+    is_leader = BooleanField(default=False)  # 队长, e.g. the branch secretary
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("steward", "alley"), True), (("alley",), False))
+
+
+class StaffAccount(BaseModel):
+    """A community (staff) or street (admin) console account."""
+
+    username = CharField(max_length=64, unique=True)
+    password_hash = CharField(max_length=255)
+    display_name = CharField(max_length=50, default="")
+    phone = CharField(max_length=20, null=True)
+    role = CharField(max_length=16)  # staff | admin
+    area = ForeignKeyField(Area, backref="staff_accounts", on_delete="RESTRICT")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")  # the console login identity
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class RoleGrant(BaseModel):
+    """A role held by a user, scoped to an area (staff/admin) or a steward record."""
+
+    user = ForeignKeyField(User, backref="grants", on_delete="CASCADE")
+    role = CharField(max_length=16)
+    area = ForeignKeyField(Area, null=True, on_delete="CASCADE")
+    steward = ForeignKeyField(Steward, null=True, backref="grants", on_delete="CASCADE")
+    staff = ForeignKeyField(StaffAccount, null=True, backref="grants", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "revoked_at"), False),)
+
+    @classmethod
+    def active_for(cls, user: User):
+        return cls.select().where((cls.user == user) & cls.revoked_at.is_null())
+
+
+class AuthToken(BaseModel):
+    """A bearer token; only its SHA-256 is stored. Revoking it ends the session at once."""
+
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+    via = CharField(max_length=16)  # wechat | offline | password
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+class BindCode(BaseModel):
+    """A one-time code staff hand to a steward or colleague to bind their WeChat."""
+
+    code_hash = CharField(max_length=64, unique=True)
+    steward = ForeignKeyField(Steward, null=True, on_delete="CASCADE")
+    staff = ForeignKeyField(StaffAccount, null=True, on_delete="CASCADE")
+    issued_by = CharField(max_length=100)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    used_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class Board(BaseModel):
+    """A 公示牌 on a wall; its code is what the QR carries."""
+
+    alley = ForeignKeyField(Area, backref="boards", on_delete="RESTRICT")
+    code = CharField(max_length=16, unique=True)
+    version = IntegerField(default=1)  # bumped when what is printed on it changes
+    active = BooleanField(default=True)
+    retired_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Department(BaseModel):
+    """A department that answers a whistle (吹哨), from the street's directory."""
+
+    area = ForeignKeyField(Area, backref="departments", on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    contact_name = CharField(max_length=50, default="")
+    phone = CharField(max_length=32, default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("area", "name"), True),)
+
+
+class KeyValue(BaseModel):
+    """Shared short-lived values (WeChat access tokens) visible to every worker and host."""
+
+    key = CharField(max_length=191, primary_key=True)
+    value = TextField()
+    expires_at = DateTimeField(null=True)
+
+
+class Event(BaseModel):
+    """The append-only audit trail: every staff action and every state change writes one.
+
+    Rows are never updated or deleted; the guards below make that a programming error.
+    """
+
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_label = CharField(max_length=100, default="")
+    action = CharField(max_length=64)
+    subject_type = CharField(max_length=32)
+    subject_id = IntegerField(null=True)
+    area = ForeignKeyField(Area, null=True, on_delete="SET NULL")
+    data = JSONField(default=dict)
+    request_id = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = ((("subject_type", "subject_id"), False), (("at",), False))
+
+    def save(self, *args, **kwargs):
+        if self.id is not None and not kwargs.get("force_insert"):
+            raise PermissionError("events are append-only")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise PermissionError("events are append-only")
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        raise PermissionError("events are append-only")
+
+    @classmethod
+    def delete(cls):
+        raise PermissionError("events are append-only")
+
+    @classmethod
+    def for_subject(cls, subject_type: str, subject_id: int):
+        return (
+            cls.select()
+            .where((cls.subject_type == subject_type) & (cls.subject_id == subject_id))
+            .order_by(cls.at, cls.id)
+        )
+
+
+ALL_MODELS = [
+    SchemaVersion,
+    Area,
+    User,
+    Media,
+    Steward,
+    StewardAlley,
+    StaffAccount,
+    RoleGrant,
+    AuthToken,
+    BindCode,
+    Board,
+    Department,
+    KeyValue,
+    Event,
+]
