@@ -14,6 +14,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def assign_request_id() -> None:
+    # An app context may outlive one request (tests, CLI): never reuse a previous caller.
+    g.pop("principal", None)
+    g.pop("token_rejected", None)
     given = request.headers.get("X-Request-Id", "")
     g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 

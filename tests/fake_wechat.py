@@ -38,7 +38,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -229,7 +230,10 @@ class FakeWeChat:
         self._server = make_server(self.host, self.port, self._wsgi, threaded=True)
         self.port = self._server.server_port
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-wechat", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-wechat",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -264,9 +268,7 @@ class FakeWeChat:
         with self.lock:
             return [c for c in self.calls if c["path"] == path]
 
-    def fail_next(
-        self, path: str, errcode: int, errmsg: str | None = None, times: int = 1
-    ) -> None:
+    def fail_next(self, path: str, errcode: int, errmsg: str | None = None, times: int = 1) -> None:
         """Answer the next ``times`` requests to ``path`` with this errcode (HTTP 200 JSON)."""
         path = "/" + path.lstrip("/")
         with self.lock:
@@ -417,11 +419,15 @@ class FakeWeChat:
     def _issue_mp_token(self) -> str:
         now = self.now()
         for info in self._mp_tokens.values():
-            if not info["superseded"]:
+            if info["kind"] == "plain" and not info["superseded"]:
                 info["superseded"] = True
                 info["expires_at"] = min(info["expires_at"], now + TOKEN_OVERLAP)
         token = "mp_" + secrets.token_urlsafe(24)
-        self._mp_tokens[token] = {"expires_at": now + TOKEN_TTL, "superseded": False}
+        self._mp_tokens[token] = {
+            "kind": "plain",
+            "expires_at": now + TOKEN_TTL,
+            "superseded": False,
+        }
         return token
 
     def _token(self, request: Request) -> dict[str, Any]:
@@ -444,6 +450,7 @@ class FakeWeChat:
             # Force refresh: the previous stable token stops working at once.
             if current is not None:
                 current["expires_at"] = min(current["expires_at"], now)
+                current["superseded"] = True
             current = None
         elif current is not None and current["expires_at"] - now > TOKEN_OVERLAP:
             # Normal mode: same token while valid; renewed in its last 5 minutes.
@@ -453,7 +460,11 @@ class FakeWeChat:
             }
         # The stable token is isolated from getAccessToken: issuing it supersedes nothing else.
         token = "st_" + secrets.token_urlsafe(24)
-        self._mp_tokens[token] = {"expires_at": now + TOKEN_TTL, "superseded": True}
+        self._mp_tokens[token] = {
+            "kind": "stable",
+            "expires_at": now + TOKEN_TTL,
+            "superseded": False,
+        }
         self._stable_token = token
         self.stable_token_fetches += 1
         return {"access_token": token, "expires_in": TOKEN_TTL}
@@ -756,9 +767,8 @@ class FakeWeChat:
                     raise _WeChatError(40058, "news.articles.title missing")
                 if not article.get("url"):
                     raise _WeChatError(40058, "news.articles.url missing")
-        elif msgtype in ("file", "voice"):
-            if part.get("media_id") not in self.robot_media:
-                raise _WeChatError(40007)
+        elif msgtype in ("file", "voice") and part.get("media_id") not in self.robot_media:
+            raise _WeChatError(40007)
 
     def _webhook_send(self, request: Request) -> dict[str, Any]:
         key = request.args.get("key")

@@ -189,7 +189,11 @@ def test_token_fetch_and_parameter_errors(fake):
 def test_token_refresh_keeps_old_token_for_five_minutes(fake):
     clock = [1_000_000.0]
     fake.now = lambda: clock[0]
-    subscribe = {"touser": openid_for("a"), "template_id": "tpl_x", "data": {"thing1": {"value": "x"}}}
+    subscribe = {
+        "touser": openid_for("a"),
+        "template_id": "tpl_x",
+        "data": {"thing1": {"value": "x"}},
+    }
 
     old = mp_token(fake)
     clock[0] += 3600
@@ -223,7 +227,9 @@ def test_token_errors_on_api_calls(fake):
 def test_token_expiry_follows_time_machine(fake):
     with time_machine.travel(1_700_000_000, tick=False) as traveller:
         token = mp_token(fake)
-        assert post(fake, "wxa/msg_sec_check", {"content": "hi"}, access_token=token)["errcode"] == 0
+        assert (
+            post(fake, "wxa/msg_sec_check", {"content": "hi"}, access_token=token)["errcode"] == 0
+        )
         traveller.shift(7201)
         body = post(fake, "wxa/msg_sec_check", {"content": "hi"}, access_token=token)
         assert body["errcode"] == 42001
@@ -251,6 +257,15 @@ def test_stable_token_modes(fake):
     assert body["errcode"] == 0
     assert post(fake, "cgi-bin/stable_token", {**creds, "secret": "bad"})["errcode"] == 40125
     assert fake.stable_token_fetches == 2
+    # normal mode renews within the last 5 minutes; the old token lives out its time
+    clock[0] += 7200 - 299
+    renewed = post(fake, "cgi-bin/stable_token", creds)
+    assert renewed["access_token"] != forced["access_token"]
+    body = post(fake, "wxa/msg_sec_check", {"content": "x"}, access_token=forced["access_token"])
+    assert body["errcode"] == 0
+    clock[0] += 300
+    body = post(fake, "wxa/msg_sec_check", {"content": "x"}, access_token=forced["access_token"])
+    assert body["errcode"] == 42001
 
 
 # ---------------------------------------------------------------- jscode2session
@@ -301,12 +316,14 @@ def test_jscode2session_errors(fake):
 
     base = {"appid": fake.appid, "secret": fake.secret, "grant_type": "authorization_code"}
     assert get(fake, "sns/jscode2session", **base)["errcode"] == 41008
-    assert get(fake, "sns/jscode2session", **{**base, "js_code": "ok:x", "appid": "wx_no"})[
-        "errcode"
-    ] == 40013
-    assert get(fake, "sns/jscode2session", **{**base, "js_code": "ok:x", "secret": "no"})[
-        "errcode"
-    ] == 40125
+    assert (
+        get(fake, "sns/jscode2session", **{**base, "js_code": "ok:x", "appid": "wx_no"})["errcode"]
+        == 40013
+    )
+    assert (
+        get(fake, "sns/jscode2session", **{**base, "js_code": "ok:x", "secret": "no"})["errcode"]
+        == 40125
+    )
     # a failed call does not consume the code
     assert login(fake, "ok:x")["openid"] == openid_for("x")
 

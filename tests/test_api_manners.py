@@ -1,0 +1,109 @@
+"""The API's manners: one error envelope for every failure, request ids, the OpenAPI file."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from openapi_spec_validator import validate
+
+from miniprogram_api.openapi import openapi_path
+from tests.factories import login
+
+
+def _assert_envelope(res, status, code):
+    assert res.status_code == status
+    assert res.is_json
+    err = res.get_json()["error"]
+    assert err["code"] == code
+    assert re.search(r"[\u4e00-\u9fff]", err["message"]), "message must be Chinese"
+    assert isinstance(err["fields"], dict)
+    assert err["request_id"] == res.headers["X-Request-Id"]
+    return err
+
+
+def test_unknown_route_404(client):
+    _assert_envelope(client.get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_wrong_method_405(client):
+    res = client.delete("/api/v1/me")
+    _assert_envelope(res, 405, "method_not_allowed")
+    assert "GET" in res.headers["Allow"]
+
+
+def test_body_over_the_limit_413(client, app):
+    blob = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    res = client.post("/api/v1/auth/login", data=blob, content_type="application/json")
+    _assert_envelope(res, 413, "payload_too_large")
+
+
+def test_not_json_415_and_broken_json_400(client):
+    _assert_envelope(
+        client.post("/api/v1/auth/login", data="code=1", content_type="text/plain"),
+        415,
+        "unsupported_media_type",
+    )
+    _assert_envelope(
+        client.post("/api/v1/auth/login", data="{nope", content_type="application/json"),
+        400,
+        "invalid_json",
+    )
+
+
+def test_validation_names_the_fields_in_chinese(client):
+    res = client.post("/api/v1/auth/login", json={"code": ""})
+    err = _assert_envelope(res, 400, "validation_error")
+    assert err["fields"] == {"code": "至少 1 个字"}
+    res = client.post("/api/v1/auth/login", json={"code": 12})
+    assert _assert_envelope(res, 400, "validation_error")["fields"] == {"code": "须为文字"}
+
+
+def test_unexpected_error_500_is_logged_with_its_request_id(app, caplog):
+    def boom():
+        raise RuntimeError("kaboom")
+
+    app.add_url_rule("/api/v1/_test_boom", "test_boom", boom)
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR):
+        res = client.get("/api/v1/_test_boom", headers={"X-Request-Id": "req-abc-123"})
+    err = _assert_envelope(res, 500, "internal_error")
+    assert err["request_id"] == "req-abc-123" and "req-abc-123" in err["message"]
+    assert "kaboom" not in res.get_data(as_text=True)
+    logged = [r for r in caplog.records if "req-abc-123" in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is RuntimeError
+
+
+def test_request_id_is_generated_when_absent_or_unsafe(client):
+    a = client.get("/api/v1/openapi.json").headers["X-Request-Id"]
+    b = client.get("/api/v1/openapi.json", headers={"X-Request-Id": "bad id <script>"}).headers[
+        "X-Request-Id"
+    ]
+    assert re.fullmatch(r"[0-9a-f]{32}", a) and re.fullmatch(r"[0-9a-f]{32}", b) and a != b
+
+
+def test_openapi_document_is_valid_and_complete(client, app):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    validate(doc)
+    documented = {
+        (method.upper(), path) for path, ops in doc["paths"].items() for method in ops
+    }
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            served.add((method, openapi_path(rule.rule.removeprefix("/api/v1"))))
+    assert served <= documented, served - documented
+    login_op = doc["paths"]["/api/v1/auth/login"]["post"]
+    body_ref = login_op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref.rsplit("/", 1)[-1] in doc["components"]["schemas"]
+    assert {"200", "400", "429", "503"} <= set(login_op["responses"])
+    assert doc["paths"]["/api/v1/areas"]["get"]["x-roles"] == ["staff", "admin"]
+
+
+def test_responses_match_their_documented_schemas(client):
+    # The router validates every JSON answer against its response model in testing; a
+    # mismatch would surface here as a 500.
+    headers = login(client, "张三")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
