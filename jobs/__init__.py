@@ -1,0 +1,1 @@
+"""Scheduled jobs run by the one `flask --app app jobs` process (issue #6)."""
