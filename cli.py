@@ -65,7 +65,9 @@ def import_roster_command(file: str):
 
 @click.command("create-staff")
 @click.option("--username", required=True)
-@click.option("--area", "area_id", required=True, type=int, help="Community (staff) or street (admin) id.")
+@click.option(
+    "--area", "area_id", required=True, type=int, help="Community (staff) or street (admin) id."
+)
 @click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
 @click.option("--name", "display_name", default="", help="Name shown to colleagues.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

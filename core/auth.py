@@ -127,8 +127,10 @@ def login_with_code(code: str) -> tuple[User, str]:
 
 def login_with_password(username: str, password: str) -> tuple[User, str]:
     account = StaffAccount.get_or_none(StaffAccount.username == username)
-    if account is None or not account.active or not check_password_hash(
-        account.password_hash, password
+    if (
+        account is None
+        or not account.active
+        or not check_password_hash(account.password_hash, password)
     ):
         raise unauthorized("用户名或密码错误", code="invalid_credentials")
     with db.atomic():

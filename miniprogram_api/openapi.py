@@ -76,9 +76,7 @@ def build_document() -> dict:
 
     paths: dict[str, dict] = {}
     for spec in ALL_ROUTES:
-        paths.setdefault(openapi_path(spec.rule), {})[spec.method.lower()] = _operation(
-            spec, keys
-        )
+        paths.setdefault(openapi_path(spec.rule), {})[spec.method.lower()] = _operation(spec, keys)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -108,7 +108,9 @@ class Router:
                 result = fn(**kwargs)
                 return _respond(spec, result)
 
-            self.blueprint.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+            self.blueprint.add_url_rule(
+                rule, endpoint=fn.__name__, view_func=view, methods=[method]
+            )
             return fn
 
         return decorator
@@ -116,7 +118,9 @@ class Router:
 
 def _json_body() -> dict:
     if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）")
+        raise ApiError(
+            415, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）"
+        )
     data = request.get_json(silent=True)
     if data is None:
         raise bad_request("请求内容不是有效的 JSON", code="invalid_json")

@@ -85,9 +85,7 @@ def test_request_id_is_generated_when_absent_or_unsafe(client):
 def test_openapi_document_is_valid_and_complete(client, app):
     doc = client.get("/api/v1/openapi.json").get_json()
     validate(doc)
-    documented = {
-        (method.upper(), path) for path, ops in doc["paths"].items() for method in ops
-    }
+    documented = {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
     served = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):

@@ -202,9 +202,11 @@ def test_dismissed_steward_loses_access_at_once(client):
     assert "steward" in client.get("/api/v1/me", headers=headers).get_json()["roles"]
     auth.dismiss_steward(d.stewards[0], label="test")
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    assert not RoleGrant.select().where(
-        (RoleGrant.steward == d.stewards[0]) & RoleGrant.revoked_at.is_null()
-    ).exists()
+    assert (
+        not RoleGrant.select()
+        .where((RoleGrant.steward == d.stewards[0]) & RoleGrant.revoked_at.is_null())
+        .exists()
+    )
     # logging in again gives a resident, not a steward
     again = login(client, f"steward-{d.stewards[0].id}")
     assert client.get("/api/v1/me", headers=again).get_json()["roles"] == ["resident"]

@@ -37,7 +37,7 @@ def test_upgrade_applies_pending_steps_and_keeps_data(app):
     assert schema.upgrade(steps) == (before, before + 1)
     columns = {c.name for c in db.get_columns("user")}
     assert "remark" in columns
-    row = db.execute_sql("SELECT openid, nickname, remark FROM \"user\"").fetchone()
+    row = db.execute_sql('SELECT openid, nickname, remark FROM "user"').fetchone()
     assert row == ("o_keep_me", "老用户", "无")
     assert SchemaVersion.get_by_id(before + 1).description == "add user.remark"
     # running it again changes nothing
