@@ -296,6 +296,157 @@ class Event(BaseModel):
         )
 
 
+# --- issues (诉求), wishes (微心愿), patrols, the outbox, subscribe consents -----------------
+
+ISSUE_OPEN = ("submitted", "accepted", "escalated", "whistled")
+ISSUE_STATUSES = (*ISSUE_OPEN, "resolved", "closed", "cancelled")
+PRIORITIES = ("ordinary", "important", "major")  # the "2310" tiers
+RESOLUTION_LEVELS = ("现场解决", "上报社区", "联合处置")
+WISH_STATUSES = ("pending_review", "published", "claimed", "fulfilled", "closed", "rejected")
+VISIBILITIES = ("public", "held", "hidden")
+
+
+class Issue(BaseModel):
+    """A resident's problem report (诉求), or a steward's on-the-spot fix (随手做)."""
+
+    number = CharField(max_length=16, unique=True)  # S + yymmdd + daily sequence
+    alley = ForeignKeyField(Area, backref="issues", on_delete="RESTRICT")
+    board = ForeignKeyField(Board, null=True, on_delete="SET NULL")
+    category = CharField(max_length=32)
+    content = TextField()
+    photo_ids = JSONField(default=list)
+    location = JSONField(null=True)  # {"lat", "lng", "address"}
+    contact_phone = CharField(max_length=20, null=True)  # never shown publicly
+    anonymous = BooleanField(default=False)
+    source = CharField(max_length=16, default="resident")  # resident | steward | web
+    reporter = ForeignKeyField(User, null=True, backref="issues", on_delete="SET NULL")
+    tracking_token_hash = CharField(max_length=64, null=True, unique=True)  # web reports
+    status = CharField(max_length=16, default="submitted")
+    priority = CharField(max_length=16, default="ordinary")
+    deadline = DateTimeField()
+    visibility = CharField(max_length=16, default="public")
+    hold_reason = CharField(max_length=200, null=True)
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    accepted_at = DateTimeField(null=True)
+    resolved_at = DateTimeField(null=True)
+    resolution_level = CharField(max_length=16, null=True)
+    resolution_note = TextField(null=True)
+    resolution_photo_ids = JSONField(default=list)
+    rating = IntegerField(null=True)
+    rating_text = TextField(null=True)
+    rated_at = DateTimeField(null=True)
+    reopen_count = IntegerField(default=0)
+    closed_at = DateTimeField(null=True)
+    close_reason = CharField(max_length=32, null=True)  # rated | unrated | on_the_spot
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("status", "deadline"), False),
+            (("alley", "category", "created_at"), False),
+            (("reporter", "created_at"), False),
+            (("created_at",), False),
+        )
+
+
+class IssueAssignee(BaseModel):
+    """The steward(s) an issue is with right now."""
+
+    issue = ForeignKeyField(Issue, backref="assignees", on_delete="CASCADE")
+    steward = ForeignKeyField(Steward, backref="assignments", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("issue", "steward"), True), (("steward",), False))
+
+
+class Wish(BaseModel):
+    """A micro-wish (微心愿): verified by staff, published, claimed, fulfilled, confirmed."""
+
+    number = CharField(max_length=16, unique=True)  # W + yymmdd + daily sequence
+    alley = ForeignKeyField(Area, backref="wishes", on_delete="RESTRICT")
+    author = ForeignKeyField(User, null=True, backref="wishes", on_delete="SET NULL")
+    on_behalf_of = CharField(max_length=50, null=True)  # a steward filed it for a resident
+    created_by_steward = ForeignKeyField(Steward, null=True, on_delete="SET NULL")
+    beneficiary_type = CharField(max_length=16)
+    display_name = CharField(max_length=20)  # what the beneficiary chose to show, e.g. 王奶奶
+    title = CharField(max_length=40)
+    content = TextField()
+    photo_ids = JSONField(default=list)
+    contact_phone = CharField(max_length=20, null=True)  # never shown publicly
+    status = CharField(max_length=16, default="pending_review")
+    check_verdict = CharField(max_length=16, null=True)  # pass | review | risky | failed
+    reject_reason = TextField(null=True)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    published_at = DateTimeField(null=True)
+    claimer = ForeignKeyField(User, null=True, backref="claimed_wishes", on_delete="SET NULL")
+    claimer_role = CharField(max_length=16, null=True)  # volunteer | steward | party_member
+    claimed_at = DateTimeField(null=True)
+    fulfil_note = TextField(null=True)
+    fulfil_photo_ids = JSONField(default=list)
+    fulfilled_at = DateTimeField(null=True)
+    rating = IntegerField(null=True)
+    rating_text = TextField(null=True)
+    closed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "created_at"), False), (("alley", "status"), False))
+
+
+class Patrol(BaseModel):
+    """A patrol check-in: the steward's log (管家日志)."""
+
+    steward = ForeignKeyField(Steward, backref="patrols", on_delete="CASCADE")
+    alley = ForeignKeyField(Area, on_delete="RESTRICT")
+    note = TextField(default="")
+    photo_ids = JSONField(default=list)
+    location = JSONField(null=True)
+    issue = ForeignKeyField(Issue, null=True, on_delete="SET NULL")  # a fix recorded on patrol
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("steward", "created_at"), False), (("alley", "created_at"), False))
+
+
+class SubscriptionConsent(BaseModel):
+    """One accepted wx.requestSubscribeMessage for a template: one message may be sent."""
+
+    user = ForeignKeyField(User, backref="consents", on_delete="CASCADE")
+    template_id = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "template_id", "used_at"), False),)
+
+
+class OutboxMessage(BaseModel):
+    """An outbound WeChat call, written in the transaction of the change that caused it."""
+
+    kind = CharField(max_length=32)  # subscribe | robot
+    target = CharField(max_length=128)  # openid, robot key …
+    payload = JSONField()
+    idempotency_key = CharField(max_length=191, unique=True)
+    area = ForeignKeyField(Area, null=True, on_delete="SET NULL")  # whose staff may see it
+    status = CharField(max_length=16, default="pending")  # pending|sending|sent|uncertain|dead
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    lease_until = DateTimeField(null=True)
+    last_error = TextField(null=True)
+    result = JSONField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "next_attempt_at"), False),
+            (("kind", "target", "sent_at"), False),
+        )
+
+
 ALL_MODELS = [
     SchemaVersion,
     Area,
@@ -311,4 +462,10 @@ ALL_MODELS = [
     Department,
     KeyValue,
     Event,
+    Issue,
+    IssueAssignee,
+    Wish,
+    Patrol,
+    SubscriptionConsent,
+    OutboxMessage,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from pathlib import Path
@@ -31,18 +32,52 @@ DEFAULTS: dict[str, object] = {
     "IMAGE_MAX_SIDE": 2560,
     "THUMB_MAX_SIDE": 360,
     "WECHAT_TIMEOUT": 5,
+    # Issue categories (DOMAIN: 九跟进 / 六类服务) and each one's default "2310" tier.
+    "ISSUE_CATEGORIES": {
+        "环境卫生": "ordinary",
+        "车辆乱停": "ordinary",
+        "私拉电线/安全隐患": "important",
+        "设施损坏": "ordinary",
+        "邻里纠纷": "ordinary",
+        "助老帮残": "ordinary",
+        "治安巡防": "important",
+        "政策咨询": "ordinary",
+        "其他": "ordinary",
+    },
+    # The "2310" rule: days to resolve per tier.
+    "DEADLINE_DAYS": {"ordinary": 2, "important": 3, "major": 10},
+    "SIMILAR_WINDOW_DAYS": 3,
+    "REOPEN_WINDOW_DAYS": 7,
+    # Subscribe-message template for "your item changed" and which template keys hold what.
+    "SUBSCRIBE_TEMPLATE_STATUS": None,
+    "SUBSCRIBE_FIELDS": {
+        "number": "character_string1",
+        "title": "thing2",
+        "status": "phrase3",
+        "time": "time4",
+        "note": "thing5",
+    },
+    "SUBSCRIBE_PAGE": "pages/item/item",
+    # Outbox delivery.
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_SECONDS": 30,
+    "OUTBOX_BACKOFF_MAX_SECONDS": 3600,
+    # Offline content check (online mode asks WeChat's msgSecCheck v2).
+    "SENSITIVE_WORDS": [],
 }
 
-INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}
+# Structured settings come from instance/config.py only, never from the environment.
+ENV_KEYS = [k for k, v in DEFAULTS.items() if not isinstance(v, (dict, list))]
 
 
 def load(app, test_config: dict | None = None) -> None:
     """Fill `app.config` in the documented order of precedence."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    app.config.update(DEFAULTS)
+    app.config.update(copy.deepcopy(DEFAULTS))
     app.config.from_pyfile("config.py", silent=True)
-    for key in DEFAULTS:
+    for key in ENV_KEYS:
         value = os.environ.get(key)
         if value not in (None, ""):
             app.config[key] = int(value) if key in INT_KEYS else value

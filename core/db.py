@@ -43,6 +43,12 @@ def write_transaction():
     return db.atomic()
 
 
+def locked(query):
+    """`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the IMMEDIATE transaction already
+    holds the database's single write lock, and FOR UPDATE does not exist."""
+    return query if is_sqlite() else query.for_update()
+
+
 def init_app(app) -> None:
     db.initialize(open_database(app.config["DATABASE_URL"]))
 
