@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import miniprogram_api
 
     miniprogram_api.init_app(app)
+    miniprogram_api.media_routes.init_app(app)
     pages.init_app(app)
     cli.init_app(app)
     return app
