@@ -48,18 +48,21 @@ def seed_demo_command(if_empty: bool):
 
 @click.command("import-roster")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def import_roster_command(file: str):
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
+def import_roster_command(file: str, dry_run: bool):
     """Load areas, alleys and stewards from a .csv or .xlsx roster."""
     from core import roster
 
     schema.upgrade()
     try:
-        result = roster.import_file(file, label=CLI_LABEL)
+        result = roster.import_file(file, label=CLI_LABEL, dry_run=dry_run)
     except roster.RosterError as exc:
         click.echo(f"导入失败，数据库未做任何修改。共 {len(exc.problems)} 处问题：", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
+    if dry_run:
+        click.echo("（试运行，未写入数据库）")
     click.echo(result.summary())
 
 

@@ -1,0 +1,191 @@
+"""Demo data (`flask --app app seed-demo`): a small, believable district to try everything on.
+
+One street with two communities, a dozen alleys, fourteen stewards, the street's department
+directory and console accounts. The alleys and stewards are loaded as an in-memory roster
+through `core.roster`, the same code path as a real import, so running this twice updates
+rather than duplicates. Every phone number is in the 1700000xxxx range, which no real
+subscriber holds.
+
+For offline mode each steward is bound to the WeChat dev user `dev:<name>` and each console
+account to `dev:<username>`, so the mini program can be tried by logging in with those codes.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from werkzeug.security import check_password_hash
+
+from core import auth, roster
+from core.db import write_transaction
+from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
+
+DEMO_LABEL = "演示数据"
+STREET = "城关街道"
+STREET_PHONE = "17000009000"
+
+# community → (supervision phone, staff username, staff password)
+COMMUNITIES = {
+    "槐树社区": ("17000009001", "huaishu", "huaishu-demo"),
+    "清河社区": ("17000009002", "qinghe", "qinghe-demo"),
+}
+ADMIN = ("chengguan", "chengguan-demo", "城关街道管理员")
+
+DEPARTMENTS = (
+    ("城管执法中队", "何队长", "17000008001"),
+    ("住建办", "罗工", "17000008002"),
+    ("城关派出所", "郑警官", "17000008003"),
+    ("应急管理办", "谢主任", "17000008004"),
+    ("市场监管所", "韩所长", "17000008005"),
+    ("卫健办", "唐医生", "17000008006"),
+)
+
+INFO = "信息员：收集社情民意，发现问题及时上报"
+MEDIATE = "调解员：化解邻里纠纷"
+PERSUADE = "劝导员：劝导乱停乱放、乱堆乱晒"
+GUARD = "守护员：巡查消防通道和安全隐患"
+
+# 社区, 网格, 街巷, 姓名, 手机号, 职责, 包联户数 — one row per steward per alley.
+ROSTER = (
+    ("槐树社区", "第一网格", "南门巷", "王秀英", "17000000101", f"{INFO}；{MEDIATE}", 46),
+    ("槐树社区", "第一网格", "南门巷", "李建国", "17000000102", f"{PERSUADE}；{GUARD}", 38),
+    ("槐树社区", "第一网格", "槐荫里", "李建国", "17000000102", f"{PERSUADE}；{GUARD}", 38),
+    ("槐树社区", "第一网格", "打铁巷", "张桂兰", "17000000103", f"{INFO}；{PERSUADE}", 52),
+    ("槐树社区", "第二网格", "仓前街", "刘志强", "17000000104", f"{GUARD}；{MEDIATE}", 41),
+    ("槐树社区", "第二网格", "井头巷", "陈淑芬", "17000000105", f"{MEDIATE}；{INFO}", 35),
+    ("槐树社区", "第二网格", "豆腐坊巷", "杨德明", "17000000106", f"{PERSUADE}", 29),
+    ("槐树社区", "第二网格", "豆腐坊巷", "赵玉梅", "17000000107", f"{INFO}；{GUARD}", 33),
+    ("清河社区", "清河一网格", "石板巷", "周国平", "17000000201", f"{MEDIATE}；{INFO}", 58),
+    ("清河社区", "清河一网格", "杨柳弄", "黄文华", "17000000202", f"{GUARD}；{PERSUADE}", 44),
+    ("清河社区", "清河二网格", "水井头", "吴春兰", "17000000203", f"{INFO}；{MEDIATE}", 37),
+    ("清河社区", "清河二网格", "米市巷", "徐海涛", "17000000204", f"{PERSUADE}；{GUARD}", 40),
+    ("清河社区", "清河三网格", "鼓楼巷", "孙丽娟", "17000000205", f"{INFO}；{PERSUADE}", 47),
+    ("清河社区", "清河三网格", "竹竿巷", "朱红梅", "17000000206", f"{MEDIATE}；{GUARD}", 31),
+    ("清河社区", "清河三网格", "竹竿巷", "胡建军", "17000000207", f"{GUARD}；{INFO}", 26),
+)
+# The team leader (队长) of each community, usually the branch secretary.
+LEADERS = {"槐树社区": "王秀英", "清河社区": "周国平"}
+
+ROSTER_HEADER = ["街道", "社区", "网格", "街巷", "管家姓名", "手机号", "职责", "包联户数"]
+
+
+def roster_table() -> list[list]:
+    """The demo roster as a sheet (header first), exactly as a community would fill it in."""
+    return [ROSTER_HEADER] + [[STREET, *row] for row in ROSTER]
+
+
+def seed() -> list[str]:
+    """Load (or refresh) the demo district; the lines to print for whoever runs it."""
+    with write_transaction():
+        result = roster.import_table(roster_table(), label=DEMO_LABEL, source="demo")
+        street = Area.get((Area.parent.is_null()) & (Area.name == STREET))
+        street.phone = STREET_PHONE
+        street.save()
+        communities = {}
+        for name, (phone, _, _) in COMMUNITIES.items():
+            community = Area.get((Area.parent == street) & (Area.name == name))
+            community.phone = phone
+            community.save()
+            communities[name] = community
+        _mark_leaders(communities)
+        for name, contact, phone in DEPARTMENTS:
+            Department.get_or_create(
+                area=street, name=name, defaults={"contact_name": contact, "phone": phone}
+            )
+        staff_lines = _staff_accounts(street, communities)
+        stewards = _bind_stewards()
+        lines = [f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）", result.summary(), ""]
+        lines += _board_lines(street)
+        lines += ["", "管家登录（离线模式下在小程序登录页输入登录码）："]
+        lines += [_steward_line(s) for s in stewards]
+        lines += ["", "工作人员登录（管理后台用户名/密码，或小程序登录码）："] + staff_lines
+    return lines
+
+
+def _steward_line(steward: Steward) -> str:
+    alleys = "、".join(a.name for a in steward.alleys())
+    leader = "，队长" if steward.name in LEADERS.values() else ""
+    return f"  dev:{steward.name}  （{alleys}{leader}）"
+
+
+def _mark_leaders(communities: dict[str, Area]) -> None:
+    for community_name, steward_name in LEADERS.items():
+        alleys = Area.select(Area.id).where(
+            Area.path.startswith(communities[community_name].path) & (Area.kind == "alley")
+        )
+        steward = Steward.get(Steward.phone == _phone_of(steward_name))
+        StewardAlley.update(is_leader=True).where(
+            (StewardAlley.steward == steward) & StewardAlley.alley.in_(alleys)
+        ).execute()
+
+
+def _phone_of(name: str) -> str:
+    return next(row[4] for row in ROSTER if row[3] == name)
+
+
+def _dev_user(login_name: str) -> User:
+    openid = f"{auth.OFFLINE_PREFIX}{login_name}"[:64]
+    user, _ = User.get_or_create(openid=openid, defaults={"nickname": login_name})
+    return user
+
+
+def _bind_stewards() -> list[Steward]:
+    phones = list(dict.fromkeys(row[4] for row in ROSTER))
+    stewards = list(Steward.select().where(Steward.phone.in_(phones)).order_by(Steward.phone))
+    for steward in stewards:
+        user = _dev_user(steward.name)
+        if steward.user_id != user.id:
+            steward.user = user
+            steward.save()
+        _grant(user, "steward", steward=steward)
+    return stewards
+
+
+def _grant(user: User, role: str, *, steward=None, staff=None, area=None) -> None:
+    query = RoleGrant.active_for(user).where(RoleGrant.role == role)
+    query = query.where(RoleGrant.steward == steward if steward else RoleGrant.staff == staff)
+    if not query.exists():
+        RoleGrant.create(user=user, role=role, steward=steward, staff=staff, area=area)
+
+
+def _staff_accounts(street: Area, communities: dict[str, Area]) -> list[str]:
+    wanted = [
+        (username, password, communities[name], "staff", f"{name}工作人员")
+        for name, (_, username, password) in COMMUNITIES.items()
+    ]
+    wanted.append((ADMIN[0], ADMIN[1], street, "admin", ADMIN[2]))
+    lines = []
+    for username, password, area, role, display_name in wanted:
+        account = StaffAccount.get_or_none(StaffAccount.username == username)
+        if account is None:
+            account = auth.create_staff(
+                username, password, area, role, display_name, label=DEMO_LABEL
+            )
+            shown = f"密码 {password}"
+        elif check_password_hash(account.password_hash, password):
+            shown = f"密码 {password}"
+        else:
+            shown = "密码已被修改"
+        _grant(_dev_user(username), role, staff=account, area=account.area_id)
+        kind = "管理员" if role == "admin" else "工作人员"
+        lines.append(f"  {area.name}{kind}：用户名 {username}  {shown}  登录码 dev:{username}")
+    return lines
+
+
+def _board_lines(street: Area) -> list[str]:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    alleys = {
+        a.id: a
+        for a in Area.select().where(Area.path.startswith(street.path) & (Area.kind == "alley"))
+    }
+    names = {a.id: a.name for a in Area.select().where(Area.path.startswith(street.path))}
+    boards = (
+        Board.select()
+        .where(Board.alley.in_(list(alleys)) & Board.active)
+        .order_by(Board.alley, Board.id)
+    )
+    lines = ["公示牌（扫码地址）："]
+    for board in boards:
+        alley = alleys[board.alley_id]
+        chain = " / ".join(names[i] for i in alley.ancestor_ids()[1:])
+        lines.append(f"  {chain}  {board.code}  {base}/b/{board.code}")
+    return lines
