@@ -1,6 +1,6 @@
 """Time helpers: the database stores naive UTC, people see Asia/Shanghai."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -33,3 +33,8 @@ def iso(dt: datetime | None) -> str | None:
 
 def hours_from_now(hours: float) -> datetime:
     return utcnow() + timedelta(hours=hours)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The start of a local calendar day, as naive UTC (for date filters and reports)."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,505 @@
+"""The 诉求 (issue) lifecycle — the one place that changes an issue's state.
+
+The API, the group bot and the scheduled jobs all call these functions. Each transition
+checks the actor's permission and the current state (409 `invalid_transition` otherwise),
+writes its event in the same transaction, and queues the notifications it causes.
+
+    submitted ─accept→ accepted ─resolve→ resolved ─rate→ closed
+        │  └──────escalate──┘ │      ↑        └─reopen (reporter, 7 days)→ submitted
+        └─whistle (staff)→ whistled ─┘
+    any open state ─cancel→ cancelled   (reporter before acceptance; staff with a reason)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from core import audit, content_check, items, notify
+from core.db import locked, write_transaction
+from core.errors import ApiError, bad_request, conflict, forbidden, not_found
+from core.permissions import Principal
+from core.timeutil import to_local, utcnow
+from models import (
+    ISSUE_OPEN,
+    RESOLUTION_LEVELS,
+    Area,
+    Board,
+    Department,
+    Issue,
+    IssueAssignee,
+    Patrol,
+    Steward,
+    StewardAlley,
+)
+
+STATUS_LABELS = {
+    "submitted": "待接单",
+    "accepted": "处理中",
+    "escalated": "已上报社区",
+    "whistled": "已吹哨",
+    "resolved": "已办结",
+    "closed": "已完结",
+    "cancelled": "已撤销",
+}
+PRIORITY_LABELS = {"ordinary": "一般", "important": "重要", "major": "重大"}
+ACTION_LABELS = {
+    "create": "提交",
+    "accept": "接单",
+    "resolve": "办结",
+    "escalate": "上报社区",
+    "whistle": "吹哨",
+    "assign": "派单",
+    "comment": "留言",
+    "rate": "评价",
+    "reopen": "重新打开",
+    "cancel": "撤销",
+    "on_the_spot": "随手做",
+    "publish": "公开",
+    "hide": "不公开",
+}
+
+# action → states it may start from. Where it leads is decided by the action itself.
+ALLOWED_FROM = {
+    "accept": {"submitted"},
+    "resolve": {"submitted", "accepted", "escalated", "whistled"},
+    "escalate": {"submitted", "accepted"},
+    "whistle": {"submitted", "accepted", "escalated"},
+    "assign": set(ISSUE_OPEN),
+    "comment": set(ISSUE_OPEN) | {"resolved", "closed"},
+    "rate": {"resolved"},
+    "reopen": {"resolved"},
+    "cancel": set(ISSUE_OPEN),
+}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def categories() -> dict[str, str]:
+    return dict(current_app.config["ISSUE_CATEGORIES"])
+
+
+def deadline_for(priority: str, start: datetime) -> datetime:
+    return start + timedelta(days=int(current_app.config["DEADLINE_DAYS"][priority]))
+
+
+def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
+    return issue.status in ISSUE_OPEN and issue.deadline < (now or utcnow())
+
+
+def assigned_stewards(issue: Issue) -> list[Steward]:
+    return list(
+        Steward.select()
+        .join(IssueAssignee)
+        .where(IssueAssignee.issue == issue)
+        .order_by(IssueAssignee.id)
+    )
+
+
+def is_handler(p: Principal, issue: Issue) -> bool:
+    """One of the stewards the issue is with right now."""
+    if not p.stewards:
+        return False
+    return (
+        IssueAssignee.select()
+        .where(
+            (IssueAssignee.issue == issue) & IssueAssignee.steward.in_([s.id for s in p.stewards])
+        )
+        .exists()
+    )
+
+
+def is_reporter(p: Principal, issue: Issue) -> bool:
+    return p.user is not None and issue.reporter_id == p.user.id
+
+
+def can_view(p: Principal, issue: Issue) -> bool:
+    alley = issue.alley
+    return is_reporter(p, issue) or p.can_see(alley) or is_handler(p, issue)
+
+
+def get_visible(p: Principal, issue_id: int) -> Issue:
+    issue = Issue.get_or_none(Issue.id == issue_id)
+    if issue is None or not can_view(p, issue):
+        raise not_found("找不到该诉求", code="issue_not_found")
+    return issue
+
+
+def similar_open(issue: Issue) -> list[Issue]:
+    since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
+    return list(
+        Issue.select()
+        .where(
+            (Issue.alley == issue.alley_id)
+            & (Issue.category == issue.category)
+            & Issue.status.in_(ISSUE_OPEN)
+            & (Issue.created_at >= since)
+            & (Issue.id != issue.id)
+        )
+        .order_by(Issue.created_at.desc())
+        .limit(5)
+    )
+
+
+# --- creating ----------------------------------------------------------------------------------
+
+
+def resolve_alley(alley_id: int | None, board_code: str | None) -> tuple[Area, Board | None]:
+    from core import boards
+
+    if board_code:
+        board = boards.by_code(board_code)
+        if board is None:
+            raise not_found("找不到该公示牌，请核对二维码", code="board_not_found")
+        if not board.active:
+            raise ApiError(410, "board_retired", "该公示牌已停用，请联系社区")
+        return board.alley, board
+    if alley_id is not None:
+        alley = Area.get_or_none((Area.id == alley_id) & (Area.kind == "alley"))
+        if alley is None:
+            raise not_found("找不到该街巷", code="alley_not_found")
+        return alley, None
+    raise bad_request("请扫描公示牌或选择街巷", {"board_code": "请扫描公示牌或选择街巷"})
+
+
+def create(
+    p: Principal,
+    *,
+    alley: Area,
+    board: Board | None,
+    category: str,
+    content: str,
+    photo_ids: list[int] | None = None,
+    location: dict | None = None,
+    contact_phone: str | None = None,
+    anonymous: bool = False,
+    source: str = "resident",
+    fixed_on_spot: dict | None = None,
+) -> tuple[Issue, list[Issue]]:
+    """A new 诉求, assigned to the alley's stewards. Returns it and similar open ones.
+
+    `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
+    once, recorded already closed and logged as a patrol.
+    """
+    tiers = categories()
+    if category not in tiers:
+        raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
+    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    steward = None
+    if fixed_on_spot is not None:
+        steward = _own_steward_for(p, alley)
+        fix_photos = items.check_photos(fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
+        source = "steward"
+    # The content check talks to WeChat: do it before taking the write lock.
+    verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
+    visibility = "public" if content_check.is_publishable(verdict) else "held"
+    now = utcnow()
+    priority = tiers[category]
+    with write_transaction():
+        issue = items.insert_numbered(
+            "S",
+            Issue,
+            alley=alley,
+            board=board,
+            category=category,
+            content=content,
+            photo_ids=photo_ids,
+            location=location,
+            contact_phone=contact_phone,
+            anonymous=anonymous,
+            source=source,
+            reporter=p.user,
+            priority=priority,
+            deadline=deadline_for(priority, now),
+            visibility=visibility,
+            hold_reason=None if visibility == "public" else f"内容检查：{verdict}",
+            created_at=now,
+            updated_at=now,
+        )
+        stewards = list(
+            Steward.select()
+            .join(StewardAlley)
+            .where((StewardAlley.alley == alley) & Steward.active)
+            .order_by(StewardAlley.id)
+        )
+        if steward is not None:
+            stewards = [steward]
+        for s in stewards:
+            IssueAssignee.create(issue=issue, steward=s)
+        event = audit.record(
+            "issue.create",
+            "issue",
+            issue.id,
+            actor=p.user,
+            area=alley,
+            data={
+                "category": category,
+                "priority": priority,
+                "stewards": [s.id for s in stewards],
+                "content_check": verdict,
+            },
+        )
+        if steward is not None:
+            issue.status = "closed"
+            issue.accepted_at = issue.resolved_at = issue.closed_at = now
+            issue.resolution_level = "现场解决"
+            issue.resolution_note = fixed_on_spot.get("note") or content
+            issue.resolution_photo_ids = fix_photos
+            issue.close_reason = "on_the_spot"
+            issue.save()
+            Patrol.create(
+                steward=steward,
+                alley=alley,
+                note=f"随手做：{issue.resolution_note}",
+                photo_ids=fix_photos,
+                location=location,
+                issue=issue,
+            )
+            audit.record(
+                "issue.on_the_spot",
+                "issue",
+                issue.id,
+                actor=p.user,
+                area=alley,
+                data={"note": issue.resolution_note, "photo_ids": fix_photos},
+            )
+        else:
+            notify.issue_changed(issue, "create", event)
+    return issue, similar_open(issue) if steward is None else []
+
+
+def _own_steward_for(p: Principal, alley: Area) -> Steward:
+    if alley.id in p.alley_ids:
+        for s in p.stewards:
+            if StewardAlley.get_or_none(steward=s, alley=alley):
+                return s
+    raise forbidden("只能为自己负责的街巷记录随手做", code="not_your_alley")
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def _load_for_change(issue_id: int, action: str) -> Issue:
+    issue = locked(Issue.select().where(Issue.id == issue_id)).first()
+    if issue is None:
+        raise not_found("找不到该诉求", code="issue_not_found")
+    if issue.status not in ALLOWED_FROM[action]:
+        raise conflict(
+            "invalid_transition",
+            f"该诉求当前为“{STATUS_LABELS[issue.status]}”，不能{ACTION_LABELS[action]}",
+        )
+    return issue
+
+
+def _may_handle(p: Principal, issue: Issue) -> bool:
+    return is_handler(p, issue) or p.can_manage(issue.alley)
+
+
+def _require(allowed: bool, message="您不能处理该诉求") -> None:
+    if not allowed:
+        raise forbidden(message)
+
+
+def _finish(p: Principal, issue: Issue, action: str, data: dict, note: str | None = None):
+    issue.updated_at = utcnow()
+    issue.save()
+    event = audit.record(
+        f"issue.{action}", "issue", issue.id, actor=p.user, area=issue.alley_id, data=data
+    )
+    notify.issue_changed(issue, action, event, note)
+    return issue
+
+
+def _visible_or_404(p: Principal, issue_id: int) -> None:
+    get_visible(p, issue_id)
+
+
+def accept(p: Principal, issue_id: int) -> Issue:
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "accept")
+        _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以接单")
+        issue.status = "accepted"
+        issue.accepted_at = utcnow()
+        return _finish(p, issue, "accept", {})
+
+
+def resolve(
+    p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
+) -> Issue:
+    _visible_or_404(p, issue_id)
+    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    with write_transaction():
+        issue = _load_for_change(issue_id, "resolve")
+        _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
+        if level is None:
+            level = {"whistled": "联合处置", "escalated": "上报社区"}.get(issue.status, "现场解决")
+        if level not in RESOLUTION_LEVELS:
+            raise bad_request("办结方式有误", {"level": "可选：" + "、".join(RESOLUTION_LEVELS)})
+        now = utcnow()
+        issue.accepted_at = issue.accepted_at or now
+        issue.status = "resolved"
+        issue.resolved_at = now
+        issue.resolution_level = level
+        issue.resolution_note = note
+        issue.resolution_photo_ids = photo_ids
+        return _finish(
+            p, issue, "resolve", {"note": note, "photo_ids": photo_ids, "level": level}, note
+        )
+
+
+def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "escalate")
+        _require(_may_handle(p, issue), "只有负责该街巷的管家可以上报")
+        issue.status = "escalated"
+        issue.accepted_at = issue.accepted_at or utcnow()
+        return _finish(p, issue, "escalate", {"note": reason}, reason)
+
+
+def whistle(p: Principal, issue_id: int, department_id: int, note: str) -> Issue:
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "whistle")
+        _require(p.can_manage(issue.alley), "只有社区工作人员可以吹哨报到")
+        department = Department.get_or_none((Department.id == department_id) & Department.active)
+        if department is None or not Area.get_by_id(department.area_id).covers(issue.alley):
+            raise bad_request("请选择本街道的部门", {"department_id": "部门不存在"})
+        issue.status = "whistled"
+        issue.department = department
+        issue.priority = "major"
+        issue.deadline = deadline_for("major", issue.created_at)
+        issue.accepted_at = issue.accepted_at or utcnow()
+        data = {"department_id": department.id, "department": department.name, "note": note}
+        return _finish(p, issue, "whistle", data, f"已吹哨{department.name}")
+
+
+def assign(
+    p: Principal,
+    issue_id: int,
+    steward_ids: list[int] | None = None,
+    priority: str | None = None,
+    note: str | None = None,
+) -> Issue:
+    """Staff (re)assign the issue and/or change its tier; the deadline follows the tier."""
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "assign")
+        _require(p.can_manage(issue.alley), "只有社区工作人员可以派单")
+        data: dict = {"note": note}
+        if steward_ids is not None:
+            stewards = list(Steward.select().where(Steward.id.in_(steward_ids) & Steward.active))
+            if len(stewards) != len(set(steward_ids)) or not stewards:
+                raise bad_request("请选择在任的管家", {"steward_ids": "管家不存在或已离任"})
+            for s in stewards:
+                if not any(p.can_manage(a) for a in s.alleys()):
+                    raise forbidden("只能派给本社区的管家", code="out_of_scope")
+            IssueAssignee.delete().where(IssueAssignee.issue == issue).execute()
+            for s in stewards:
+                IssueAssignee.create(issue=issue, steward=s)
+            if issue.status == "accepted":
+                issue.status = "submitted"  # the new steward accepts it afresh
+            data["stewards"] = [s.id for s in stewards]
+        if priority is not None:
+            if priority not in current_app.config["DEADLINE_DAYS"]:
+                raise bad_request("紧急程度有误", {"priority": "可选：ordinary、important、major"})
+            issue.priority = priority
+            issue.deadline = deadline_for(priority, issue.created_at)
+            data["priority"] = priority
+        if steward_ids is None and priority is None:
+            raise bad_request("请选择管家或紧急程度", {"steward_ids": "请选择管家或紧急程度"})
+        return _finish(p, issue, "assign", data, note)
+
+
+def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None = None) -> Issue:
+    issue = get_visible(p, issue_id)
+    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    _require(
+        is_reporter(p, issue) or _may_handle(p, issue) or p.can_see(issue.alley),
+        "您不能在该诉求下留言",
+    )
+    with write_transaction():
+        issue = _load_for_change(issue_id, "comment")
+        audit.record(
+            "issue.comment",
+            "issue",
+            issue.id,
+            actor=p.user,
+            area=issue.alley_id,
+            data={"note": text, "photo_ids": photo_ids},
+        )
+    return issue
+
+
+def rate(p: Principal, issue_id: int, score: int, text: str | None = None) -> Issue:
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "rate")
+        _require(is_reporter(p, issue), "只有反映人可以评价")
+        now = utcnow()
+        issue.rating, issue.rating_text, issue.rated_at = score, text, now
+        issue.status, issue.closed_at, issue.close_reason = "closed", now, "rated"
+        return _finish(p, issue, "rate", {"score": score, "note": text})
+
+
+def reopen(p: Principal, issue_id: int, reason: str) -> Issue:
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "reopen")
+        _require(is_reporter(p, issue), "只有反映人可以重新打开")
+        window = timedelta(days=int(current_app.config["REOPEN_WINDOW_DAYS"]))
+        if utcnow() - issue.resolved_at > window:
+            raise conflict("reopen_window_passed", "办结已超过 7 天，不能重新打开，请重新反映")
+        now = utcnow()
+        issue.status = "submitted"
+        issue.reopen_count += 1
+        issue.accepted_at = None
+        issue.resolved_at = None
+        issue.deadline = deadline_for(issue.priority, now)
+        return _finish(p, issue, "reopen", {"note": reason, "count": issue.reopen_count}, reason)
+
+
+def cancel(p: Principal, issue_id: int, reason: str | None = None) -> Issue:
+    _visible_or_404(p, issue_id)
+    with write_transaction():
+        issue = _load_for_change(issue_id, "cancel")
+        if is_reporter(p, issue):
+            if issue.status != "submitted":
+                raise conflict("invalid_transition", "管家已接单，不能撤销；如有需要请留言")
+        elif p.can_manage(issue.alley):
+            if not reason:
+                raise bad_request("请填写撤销原因", {"reason": "请填写撤销原因"})
+        else:
+            raise forbidden("您不能撤销该诉求")
+        now = utcnow()
+        issue.status, issue.closed_at, issue.close_reason = "cancelled", now, "cancelled"
+        return _finish(p, issue, "cancel", {"note": reason}, reason)
+
+
+def moderate(p: Principal, issue_id: int, publish: bool, note: str | None = None) -> Issue:
+    """Staff decide whether a held issue may appear on the public board page."""
+    issue = get_visible(p, issue_id)
+    _require(p.can_manage(issue.alley), "只有社区工作人员可以审核公开内容")
+    with write_transaction():
+        issue = locked(Issue.select().where(Issue.id == issue_id)).first()
+        issue.visibility = "public" if publish else "hidden"
+        issue.hold_reason = None if publish else (note or issue.hold_reason)
+        issue.updated_at = utcnow()
+        issue.save()
+        action = "publish" if publish else "hide"
+        audit.record(
+            f"issue.{action}",
+            "issue",
+            issue.id,
+            actor=p.user,
+            area=issue.alley_id,
+            data={"note": note},
+        )
+    return issue
+
+
+def local_deadline_text(issue: Issue) -> str:
+    return f"{to_local(issue.deadline):%m月%d日 %H:%M}"

@@ -1,0 +1,336 @@
+"""诉求 routes: report, list, read with timeline, and one route per lifecycle action.
+
+Every action calls `core.issues`, the one place that changes an issue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from core import issues as flow
+from core.timeutil import iso, utcnow
+from miniprogram_api.context import current_principal
+from miniprogram_api.pagination import PageQuery, paginate
+from miniprogram_api.router import Router
+from miniprogram_api.serializers import IssueCreatedOut, IssueOut, issue_out
+from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
+
+router = Router("issues")
+
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def _stripped(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("不能为空")
+    return value
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    cleaned = re.sub(r"[\s]", "", value)
+    if not PHONE.match(cleaned):
+        raise ValueError("请填写正确的手机号或固定电话")
+    return cleaned
+
+
+Text1000 = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_stripped)]
+Note500 = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_stripped)]
+PhotoIds = Annotated[list[int], Field(default_factory=list, max_length=9)]
+phone_field = Annotated[str | None, AfterValidator(_phone)]
+
+
+class Location(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=200)
+
+
+class OnTheSpot(BaseModel):
+    note: str | None = Field(default=None, max_length=500)
+    photo_ids: PhotoIds
+
+
+class IssueIn(BaseModel):
+    board_code: str | None = Field(default=None, max_length=16, description="公示牌编码")
+    alley_id: int | None = None
+    category: str = Field(max_length=32)
+    content: Text1000
+    photo_ids: PhotoIds
+    location: Location | None = None
+    contact_phone: phone_field = None
+    anonymous: bool = False
+    fixed_on_spot: OnTheSpot | None = Field(
+        default=None, description="管家随手做：现场发现并已解决，一次提交即办结"
+    )
+
+    @model_validator(mode="after")
+    def where(self):
+        if not self.board_code and self.alley_id is None:
+            raise ValueError("请扫描公示牌或选择街巷")
+        return self
+
+
+class IssueQuery(PageQuery):
+    scope: Literal["mine", "assigned", "area"] | None = Field(
+        default=None, description="mine 我反映的；assigned 派给我的；area 我管辖范围内的"
+    )
+    status: Literal[ISSUE_STATUSES + ("open",)] | None = None  # type: ignore[valid-type]
+    overdue: bool | None = None
+    alley_id: int | None = None
+
+
+class IssueList(BaseModel):
+    items: list[IssueOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class NoteIn(BaseModel):
+    note: Note500
+
+
+class ResolveIn(BaseModel):
+    note: Note500
+    photo_ids: PhotoIds
+    level: Literal["现场解决", "上报社区", "联合处置"] | None = None
+
+
+class WhistleIn(BaseModel):
+    department_id: int
+    note: Note500
+
+
+class AssignIn(BaseModel):
+    steward_ids: list[int] | None = Field(default=None, min_length=1, max_length=10)
+    priority: Literal["ordinary", "important", "major"] | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CommentIn(BaseModel):
+    text: Note500
+    photo_ids: PhotoIds
+
+
+class RateIn(BaseModel):
+    score: int = Field(ge=1, le=5)
+    text: str | None = Field(default=None, max_length=500)
+
+
+class CancelIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ModerateIn(BaseModel):
+    publish: bool
+    note: str | None = Field(default=None, max_length=200)
+
+
+def _out(issue_id: int) -> dict:
+    p = current_principal()
+    return issue_out(p, Issue.get_by_id(issue_id), timeline=True)
+
+
+@router.post(
+    "/issues",
+    summary="反映问题（诉求）",
+    body=IssueIn,
+    response=IssueCreatedOut,
+    status=201,
+    errors=(403, 404, 410),
+)
+def create_issue(body: IssueIn):
+    """按公示牌编码或街巷提交；同一街巷同类别 3 天内未办结的诉求会在 `similar` 中返回，
+    客户端可提示“关注已有诉求”。管家可带 `fixed_on_spot` 记录随手做。"""
+    p = current_principal()
+    alley, board = flow.resolve_alley(body.alley_id, body.board_code)
+    issue, similar = flow.create(
+        p,
+        alley=alley,
+        board=board,
+        category=body.category,
+        content=body.content,
+        photo_ids=body.photo_ids,
+        location=body.location.model_dump() if body.location else None,
+        contact_phone=body.contact_phone,
+        anonymous=body.anonymous,
+        fixed_on_spot=body.fixed_on_spot.model_dump() if body.fixed_on_spot else None,
+    )
+    out = issue_out(p, issue, timeline=True)
+    out["similar"] = [
+        {
+            "id": s.id,
+            "number": s.number,
+            "content": s.content if s.visibility == "public" else None,
+            "status_label": flow.STATUS_LABELS[s.status],
+            "created_at": iso(s.created_at),
+        }
+        for s in similar
+    ]
+    return out, 201
+
+
+@router.get("/issues", summary="诉求列表", query=IssueQuery, response=IssueList)
+def list_issues(query: IssueQuery):
+    """默认范围：工作人员为 area，管家为 assigned，居民为 mine。`status=open` 为所有未办结。"""
+    p = current_principal()
+    scope = query.scope or ("area" if p.is_staff else "assigned" if p.stewards else "mine")
+    q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id))
+    if scope == "mine":
+        q = q.where(Issue.reporter == p.user)
+    elif scope == "assigned":
+        q = q.where(
+            Issue.id.in_(
+                IssueAssignee.select(IssueAssignee.issue).where(
+                    IssueAssignee.steward.in_([s.id for s in p.stewards] or [0])
+                )
+            )
+        )
+    else:
+        q = q.where(p.area_condition(Area))
+    if query.status == "open":
+        q = q.where(Issue.status.in_(ISSUE_OPEN))
+    elif query.status:
+        q = q.where(Issue.status == query.status)
+    if query.overdue is not None:
+        late = Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < utcnow())
+        q = q.where(late if query.overdue else ~late)
+    if query.alley_id is not None:
+        q = q.where(Issue.alley == query.alley_id)
+    q = q.order_by(Issue.created_at.desc(), Issue.id.desc())
+    cache: dict = {}
+    return paginate(q, query, lambda rows: [issue_out(p, i, cache=cache) for i in rows])
+
+
+@router.get(
+    "/issues/<int:issue_id>", summary="诉求详情与办理过程", response=IssueOut, errors=(404,)
+)
+def get_issue(issue_id: int):
+    p = current_principal()
+    return issue_out(p, flow.get_visible(p, issue_id), timeline=True)
+
+
+ACTION_ERRORS = (403, 404, 409)
+
+
+@router.post(
+    "/issues/<int:issue_id>/accept", summary="接单", response=IssueOut, errors=ACTION_ERRORS
+)
+def accept_issue(issue_id: int):
+    flow.accept(current_principal(), issue_id)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/resolve",
+    summary="办结（说明与照片）",
+    body=ResolveIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def resolve_issue(issue_id: int, body: ResolveIn):
+    """办结方式：现场解决 / 上报社区 / 联合处置；不填则按办理过程推断。"""
+    flow.resolve(current_principal(), issue_id, body.note, body.photo_ids, body.level)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/escalate",
+    summary="上报社区",
+    body=NoteIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def escalate_issue(issue_id: int, body: NoteIn):
+    flow.escalate(current_principal(), issue_id, body.note)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/whistle",
+    summary="吹哨报到：交部门联合处置（期限 10 天）",
+    body=WhistleIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS + (400,),
+)
+def whistle_issue(issue_id: int, body: WhistleIn):
+    flow.whistle(current_principal(), issue_id, body.department_id, body.note)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/assign",
+    summary="派单 / 改派 / 调整紧急程度",
+    body=AssignIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def assign_issue(issue_id: int, body: AssignIn):
+    flow.assign(current_principal(), issue_id, body.steward_ids, body.priority, body.note)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/comment",
+    summary="留言",
+    body=CommentIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def comment_issue(issue_id: int, body: CommentIn):
+    flow.comment(current_principal(), issue_id, body.text, body.photo_ids)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/rate",
+    summary="评价（反映人，1–5 分，一次）",
+    body=RateIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def rate_issue(issue_id: int, body: RateIn):
+    flow.rate(current_principal(), issue_id, body.score, body.text)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/reopen",
+    summary="不满意，重新打开（反映人，办结后 7 天内）",
+    body=NoteIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def reopen_issue(issue_id: int, body: NoteIn):
+    flow.reopen(current_principal(), issue_id, body.note)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/cancel",
+    summary="撤销（反映人在接单前；工作人员须说明原因）",
+    body=CancelIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def cancel_issue(issue_id: int, body: CancelIn):
+    flow.cancel(current_principal(), issue_id, body.reason)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/moderate",
+    summary="审核是否公开（内容检查未通过的诉求）",
+    body=ModerateIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def moderate_issue(issue_id: int, body: ModerateIn):
+    flow.moderate(current_principal(), issue_id, body.publish, body.note)
+    return _out(issue_id)

@@ -1,0 +1,351 @@
+"""The 诉求 lifecycle through the HTTP API: every path, every refusal, deadlines by time travel."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from PIL import Image
+
+from models import Department, Event, Issue, Patrol
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def world(client):
+    d = make_district()
+    staff = make_staff(d.communities[0])
+    dept = Department.create(area=d.street, name="城管执法中队", phone="12319")
+    return {
+        "d": d,
+        "board": d.boards[0].code,
+        "resident": login(client, "张大妈"),
+        "neighbour": login(client, "李大爷"),
+        "steward": login_steward(client, d.stewards[0]),
+        "other_steward": login_steward(client, d.stewards[1]),
+        "staff": login_staff(client, staff),
+        "dept": dept,
+    }
+
+
+def _photo(client, headers) -> int:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, "JPEG")
+    res = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()["id"]
+
+
+def report(client, w, **extra):
+    body = {"board_code": w["board"], "category": "环境卫生", "content": "南门巷口垃圾堆放三天了"}
+    body.update(extra)
+    res = client.post(f"{API}/issues", json=body, headers=w["resident"])
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def act(client, headers, issue_id, action, body=None, status=200):
+    res = client.post(f"{API}/issues/{issue_id}/{action}", json=body or {}, headers=headers)
+    assert res.status_code == status, (action, res.get_json())
+    return res.get_json()
+
+
+def test_report_accept_resolve_rate(client, world):
+    photo = _photo(client, world["resident"])
+    created = report(client, world, photo_ids=[photo], contact_phone="13912345678")
+    assert re.fullmatch(r"S\d{6}0001", created["number"])
+    assert created["status"] == "submitted" and created["priority"] == "ordinary"
+    assert created["stewards"][0]["id"] == world["d"].stewards[0].id
+    assert created["similar"] == [] and created["photos"][0]["id"] == photo
+    deadline = datetime.fromisoformat(created["deadline"])
+    made = datetime.fromisoformat(created["created_at"])
+    assert deadline - made == timedelta(days=2) and deadline.utcoffset() == timedelta(hours=8)
+    issue_id = created["id"]
+
+    seen = client.get(f"{API}/issues/{issue_id}", headers=world["steward"]).get_json()
+    assert seen["actions"] == ["accept", "resolve", "escalate", "comment"]
+    assert seen["contact_phone"] == "13912345678"
+
+    act(client, world["steward"], issue_id, "accept")
+    fix = _photo(client, world["steward"])
+    done = act(
+        client, world["steward"], issue_id, "resolve", {"note": "已清理干净", "photo_ids": [fix]}
+    )
+    assert done["status"] == "resolved" and done["resolution_level"] == "现场解决"
+    assert done["resolution_photos"][0]["id"] == fix
+    mine = client.get(f"{API}/issues/{issue_id}", headers=world["resident"]).get_json()
+    assert mine["actions"] == ["comment", "rate", "reopen"]
+    rated = act(client, world["resident"], issue_id, "rate", {"score": 5, "text": "很及时"})
+    assert rated["status"] == "closed" and rated["rating"] == 5
+    labels = [t["label"] for t in rated["timeline"]]
+    assert labels == ["提交", "接单", "办结", "评价"]
+    assert rated["timeline"][2]["note"] == "已清理干净"
+    assert rated["timeline"][2]["photos"][0]["id"] == fix
+    # rated once only
+    act(client, world["resident"], issue_id, "rate", {"score": 1}, status=409)
+
+
+def test_numbers_count_up_within_a_day(client, world):
+    first = report(client, world)["number"]
+    second = report(client, world, category="车辆乱停")["number"]
+    assert int(second[-4:]) == int(first[-4:]) + 1 and first[:7] == second[:7]
+
+
+def test_similar_open_issue_is_offered(client, world):
+    first = report(client, world)
+    again = report(client, world, content="垃圾还没人管")
+    assert [s["id"] for s in again["similar"]] == [first["id"]]
+    other_category = report(client, world, category="设施损坏", content="路灯坏了")
+    assert other_category["similar"] == []
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=4), tick=False):
+        later = report(client, world, content="又堆起来了")
+    assert later["similar"] == []
+
+
+# Every action from every state: allowed (by the right actor) or 409.
+STATE_SETUPS = {
+    "submitted": [],
+    "accepted": [("steward", "accept", {})],
+    "escalated": [("steward", "escalate", {"note": "需要社区协调"})],
+    "whistled": [("staff", "whistle", None)],
+    "resolved": [("steward", "resolve", {"note": "好了"})],
+    "closed": [("steward", "resolve", {"note": "好了"}), ("resident", "rate", {"score": 4})],
+    "cancelled": [("resident", "cancel", {})],
+}
+ACTIONS = {
+    "accept": ("steward", {}),
+    "resolve": ("steward", {"note": "处理完毕"}),
+    "escalate": ("steward", {"note": "上报"}),
+    "whistle": ("staff", None),
+    "assign": ("staff", {"priority": "important"}),
+    "comment": ("resident", {"text": "谢谢"}),
+    "rate": ("resident", {"score": 3}),
+    "reopen": ("resident", {"note": "又脏了"}),
+    "cancel": ("staff", {"reason": "重复反映"}),
+}
+ALLOWED = {
+    "submitted": {"accept", "resolve", "escalate", "whistle", "assign", "comment", "cancel"},
+    "accepted": {"resolve", "escalate", "whistle", "assign", "comment", "cancel"},
+    "escalated": {"resolve", "whistle", "assign", "comment", "cancel"},
+    "whistled": {"resolve", "assign", "comment", "cancel"},
+    "resolved": {"comment", "rate", "reopen"},
+    "closed": {"comment"},
+    "cancelled": set(),
+}
+
+
+@pytest.mark.parametrize("state", sorted(STATE_SETUPS))
+def test_transition_table(client, world, state):
+    whistle = {"department_id": world["dept"].id, "note": "私搭乱建需执法"}
+    for action, (who, body) in ACTIONS.items():
+        issue_id = report(client, world)["id"]
+        for setup_who, setup_action, setup_body in STATE_SETUPS[state]:
+            act(client, world[setup_who], issue_id, setup_action, setup_body or whistle)
+        expected = 200 if action in ALLOWED[state] else 409
+        res = act(client, world[who], issue_id, action, body or whistle, status=expected)
+        if expected == 409:
+            assert res["error"]["code"] in ("invalid_transition",)
+            assert "不能" in res["error"]["message"]
+
+
+def test_escalate_whistle_and_joint_resolution(client, world):
+    issue_id = report(client, world, category="私拉电线/安全隐患", content="楼道私拉电线充电")["id"]
+    created = client.get(f"{API}/issues/{issue_id}", headers=world["staff"]).get_json()
+    assert created["priority"] == "important"
+    act(client, world["steward"], issue_id, "escalate", {"note": "涉及多户，需社区出面"})
+    whistled = act(
+        client,
+        world["staff"],
+        issue_id,
+        "whistle",
+        {"department_id": world["dept"].id, "note": "请城管联合处置"},
+    )
+    assert whistled["status"] == "whistled" and whistled["priority"] == "major"
+    assert whistled["department"]["name"] == "城管执法中队"
+    assert datetime.fromisoformat(whistled["deadline"]) - datetime.fromisoformat(
+        whistled["created_at"]
+    ) == timedelta(days=10)
+    # only staff blow the whistle
+    other = report(client, world)["id"]
+    body = {"department_id": world["dept"].id, "note": "x"}
+    act(client, world["steward"], other, "whistle", body, status=403)
+    done = act(client, world["steward"], issue_id, "resolve", {"note": "已拆除私拉电线"})
+    assert done["resolution_level"] == "联合处置"
+
+
+def test_reopen_within_seven_days_only(client, world):
+    issue_id = report(client, world)["id"]
+    act(client, world["steward"], issue_id, "resolve", {"note": "已清理"})
+    again = act(client, world["resident"], issue_id, "reopen", {"note": "第二天又堆了"})
+    assert again["status"] == "submitted" and again["reopen_count"] == 1
+    assert again["stewards"][0]["id"] == world["d"].stewards[0].id
+    act(client, world["steward"], issue_id, "resolve", {"note": "再次清理"})
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=8), tick=False):
+        late = act(client, world["resident"], issue_id, "reopen", {"note": "x"}, status=409)
+    assert late["error"]["code"] == "reopen_window_passed"
+    # only the reporter may reopen
+    act(client, world["neighbour"], issue_id, "reopen", {"note": "x"}, status=404)
+
+
+def test_cancel_rules(client, world):
+    issue_id = report(client, world)["id"]
+    assert act(client, world["resident"], issue_id, "cancel")["status"] == "cancelled"
+    accepted = report(client, world)["id"]
+    act(client, world["steward"], accepted, "accept")
+    act(client, world["resident"], accepted, "cancel", status=409)
+    res = act(client, world["staff"], accepted, "cancel", {}, status=400)
+    assert res["error"]["fields"] == {"reason": "请填写撤销原因"}
+    assert act(client, world["staff"], accepted, "cancel", {"reason": "重复"})["status"] == (
+        "cancelled"
+    )
+
+
+def test_other_people_are_refused(client, world):
+    issue_id = report(client, world)["id"]
+    # another alley's steward: cannot see it, cannot act on it
+    act(client, world["other_steward"], issue_id, "accept", status=404)
+    assert client.get(f"{API}/issues/{issue_id}", headers=world["neighbour"]).status_code == 404
+    act(client, world["neighbour"], issue_id, "rate", {"score": 5}, status=404)
+    assert client.post(f"{API}/issues/{issue_id}/accept").status_code == 401
+
+
+def test_assign_changes_steward_tier_and_deadline(client, world):
+    d = world["d"]
+    issue_id = report(client, world)["id"]
+    act(client, world["steward"], issue_id, "accept")
+    moved = act(
+        client,
+        world["staff"],
+        issue_id,
+        "assign",
+        {"steward_ids": [d.stewards[1].id], "priority": "important", "note": "改派"},
+    )
+    assert moved["status"] == "submitted"
+    assert [s["id"] for s in moved["stewards"]] == [d.stewards[1].id]
+    assert datetime.fromisoformat(moved["deadline"]) - datetime.fromisoformat(
+        moved["created_at"]
+    ) == timedelta(days=3)
+    act(client, world["other_steward"], issue_id, "accept")
+    # the old steward is no longer its handler
+    act(client, world["steward"], issue_id, "resolve", {"note": "x"}, status=403)
+    # stewards of another community cannot be assigned by this staff member
+    act(
+        client,
+        world["staff"],
+        issue_id,
+        "assign",
+        {"steward_ids": [d.stewards[-1].id]},
+        status=403,
+    )
+
+
+def test_deadlines_and_overdue_by_time_travel(client, world):
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        issue_id = report(client, world)["id"]
+    with time_machine.travel(start + timedelta(hours=47), tick=False):
+        item = client.get(f"{API}/issues/{issue_id}", headers=world["steward"]).get_json()
+        assert item["overdue"] is False
+        late = client.get(f"{API}/issues?overdue=true", headers=world["staff"]).get_json()
+        assert late["total"] == 0
+    with time_machine.travel(start + timedelta(hours=49), tick=False):
+        item = client.get(f"{API}/issues/{issue_id}", headers=world["steward"]).get_json()
+        assert item["overdue"] is True
+        late = client.get(f"{API}/issues?overdue=true", headers=world["staff"]).get_json()
+        assert [i["id"] for i in late["items"]] == [issue_id]
+        act(client, world["steward"], issue_id, "resolve", {"note": "迟了但办好了"})
+        done = client.get(f"{API}/issues/{issue_id}", headers=world["steward"]).get_json()
+        assert done["overdue"] is False
+
+
+def test_on_the_spot_fix_is_closed_and_logged(client, world):
+    res = client.post(
+        f"{API}/issues",
+        json={
+            "board_code": world["board"],
+            "category": "设施损坏",
+            "content": "井盖松动",
+            "fixed_on_spot": {"note": "已垫稳井盖"},
+        },
+        headers=world["steward"],
+    )
+    assert res.status_code == 201, res.get_json()
+    body = res.get_json()
+    assert body["status"] == "closed" and body["close_reason"] == "on_the_spot"
+    assert body["resolution_level"] == "现场解决" and body["source"] == "steward"
+    patrol = Patrol.get(Patrol.issue == body["id"])
+    assert "已垫稳井盖" in patrol.note
+    # a resident cannot record one
+    res = client.post(
+        f"{API}/issues",
+        json={
+            "board_code": world["board"],
+            "category": "设施损坏",
+            "content": "x",
+            "fixed_on_spot": {},
+        },
+        headers=world["resident"],
+    )
+    assert res.status_code == 403
+
+
+def test_lists_by_scope(client, world):
+    mine = report(client, world)["id"]
+    other_alley = client.post(
+        f"{API}/issues",
+        json={"alley_id": world["d"].alleys[1].id, "category": "其他", "content": "别处"},
+        headers=world["neighbour"],
+    ).get_json()["id"]
+    ids = lambda h, qs="": [
+        i["id"] for i in client.get(f"{API}/issues{qs}", headers=h).get_json()["items"]
+    ]  # noqa: E731
+    assert ids(world["resident"]) == [mine]
+    assert ids(world["steward"]) == [mine]
+    assert ids(world["other_steward"]) == [other_alley]
+    assert set(ids(world["staff"])) == {mine, other_alley}
+    assert ids(world["staff"], "?status=open&per_page=1") in ([mine], [other_alley])
+    page = client.get(f"{API}/issues?per_page=1&page=2", headers=world["staff"]).get_json()
+    assert page["total"] == 2 and page["page"] == 2 and len(page["items"]) == 1
+
+
+def test_validation_errors_are_clear(client, world):
+    cases = [
+        ({"category": "环境卫生", "content": ""}, "content"),
+        ({"category": "环境卫生", "content": "字" * 1001}, "content"),
+        ({"category": "不存在的类别", "content": "x"}, "category"),
+        ({"category": "环境卫生", "content": "x", "photo_ids": list(range(1, 11))}, "photo_ids"),
+        ({"category": "环境卫生", "content": "x", "contact_phone": "12345"}, "contact_phone"),
+        ({"category": "环境卫生", "content": "x", "photo_ids": [999]}, "photo_ids"),
+    ]
+    for body, field in cases:
+        body["board_code"] = world["board"]
+        res = client.post(f"{API}/issues", json=body, headers=world["resident"])
+        assert res.status_code == 400, (body, res.get_json())
+        err = res.get_json()["error"]
+        assert field in err["fields"], err
+        assert re.search(r"[\u4e00-\u9fff]", err["fields"][field])
+    res = client.post(
+        f"{API}/issues",
+        json={"category": "环境卫生", "content": "x"},
+        headers=world["resident"],
+    )
+    assert res.status_code == 400
+    assert Issue.select().count() == 0
+
+
+def test_every_step_is_in_the_audit_trail(client, world):
+    issue_id = report(client, world)["id"]
+    act(client, world["steward"], issue_id, "accept")
+    act(client, world["resident"], issue_id, "comment", {"text": "辛苦了"})
+    actions = [e.action for e in Event.for_subject("issue", issue_id)]
+    assert actions == ["issue.create", "issue.accept", "issue.comment"]

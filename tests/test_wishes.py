@@ -1,0 +1,161 @@
+"""The 微心愿 lifecycle through the HTTP API, concurrent claims, and what the wall shows."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from models import Wish
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def world(client):
+    d = make_district()
+    staff = make_staff(d.communities[0])
+    return {
+        "d": d,
+        "author": login(client, "独居的王奶奶"),
+        "volunteer": login(client, "志愿者小陈"),
+        "other": login(client, "志愿者小李"),
+        "steward": login_steward(client, d.stewards[0]),
+        "staff": login_staff(client, staff),
+        "other_staff": login_staff(client, make_staff(d.communities[1])),
+    }
+
+
+def post_wish(client, w, headers=None, **extra):
+    body = {
+        "board_code": w["d"].boards[0].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "想要一台收音机",
+        "content": "家里的收音机坏了，想听戏曲节目",
+        "contact_phone": "13800001111",
+    }
+    body.update(extra)
+    res = client.post(f"{API}/wishes", json=body, headers=headers or w["author"])
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def act(client, headers, wish_id, action, body=None, status=200):
+    res = client.post(f"{API}/wishes/{wish_id}/{action}", json=body or {}, headers=headers)
+    assert res.status_code == status, (action, res.get_json())
+    return res.get_json()
+
+
+def test_wish_lifecycle(client, world):
+    wish = post_wish(client, world)
+    assert wish["status"] == "pending_review" and wish["number"].startswith("W")
+    wid = wish["id"]
+    # not on the wall before review
+    wall = client.get(f"{API}/wishes").get_json()
+    assert wall["total"] == 0
+    # invisible before review to anyone but the author and the community
+    act(client, world["other_staff"], wid, "approve", status=404)
+    act(client, world["volunteer"], wid, "claim", status=404)
+    approved = act(client, world["staff"], wid, "approve")
+    assert approved["status"] == "published"
+    wall = client.get(f"{API}/wishes").get_json()
+    assert [w["id"] for w in wall["items"]] == [wid]
+    public = wall["items"][0]
+    assert public["display_name"] == "王奶奶" and public["contact_phone"] is None
+
+    claimed = act(client, world["volunteer"], wid, "claim", {"role": "party_member"})
+    assert claimed["status"] == "claimed" and claimed["claimer"] == "在职党员"
+    assert claimed["contact_phone"] == "13800001111"  # the claimer needs to reach her
+    act(client, world["other"], wid, "fulfil", {"note": "x"}, status=403)
+    act(client, world["volunteer"], wid, "release")
+    act(client, world["other"], wid, "claim")
+    done = act(client, world["other"], wid, "fulfil", {"note": "已送去一台新收音机"})
+    assert done["status"] == "fulfilled"
+    act(client, world["other"], wid, "confirm", {"score": 5}, status=403)
+    closed = act(client, world["author"], wid, "confirm", {"score": 5, "text": "谢谢孩子们"})
+    assert closed["status"] == "closed" and closed["rating"] == 5
+    actions = [t["action"] for t in closed["timeline"]]
+    assert actions == ["create", "approve", "claim", "release", "claim", "fulfil", "confirm"]
+
+
+def test_reject_with_reason(client, world):
+    wid = post_wish(client, world)["id"]
+    act(client, world["staff"], wid, "reject", {}, status=400)
+    rejected = act(client, world["staff"], wid, "reject", {"reason": "已由民政部门解决"})
+    assert rejected["status"] == "rejected" and rejected["reject_reason"] == "已由民政部门解决"
+    mine = client.get(f"{API}/wishes/{wid}", headers=world["author"]).get_json()
+    assert mine["reject_reason"] == "已由民政部门解决"
+    assert client.get(f"{API}/wishes/{wid}").status_code == 404  # never public
+    act(client, world["staff"], wid, "approve", status=409)
+
+
+def test_steward_files_on_behalf_and_confirms(client, world):
+    wish = post_wish(client, world, headers=world["steward"], on_behalf_of="刘爷爷")
+    assert wish["on_behalf_of"] == "刘爷爷"
+    wid = wish["id"]
+    act(client, world["staff"], wid, "approve")
+    act(client, world["volunteer"], wid, "claim")
+    act(client, world["volunteer"], wid, "fulfil", {"note": "已帮忙修好"})
+    assert act(client, world["steward"], wid, "confirm", {"score": 4})["status"] == "closed"
+    # a resident cannot file "on behalf" of someone
+    res = client.post(
+        f"{API}/wishes",
+        json={
+            "board_code": world["d"].boards[0].code,
+            "beneficiary_type": "other",
+            "display_name": "某人",
+            "title": "t",
+            "content": "c",
+            "on_behalf_of": "某人",
+        },
+        headers=world["volunteer"],
+    )
+    assert res.status_code == 403
+
+
+def test_author_cannot_claim_own_wish(client, world):
+    wid = post_wish(client, world)["id"]
+    act(client, world["staff"], wid, "approve")
+    act(client, world["author"], wid, "claim", status=403)
+
+
+def test_twenty_simultaneous_claims_have_one_winner(app, client, world):
+    wid = post_wish(client, world)["id"]
+    act(client, world["staff"], wid, "approve")
+    claimers = [login(client, f"志愿者{i}") for i in range(20)]
+    barrier = threading.Barrier(len(claimers))
+    results: list[tuple[int, dict]] = []
+    lock = threading.Lock()
+
+    def claim(headers):
+        own_client = app.test_client()
+        barrier.wait()
+        res = own_client.post(f"{API}/wishes/{wid}/claim", json={}, headers=headers)
+        with lock:
+            results.append((res.status_code, res.get_json()))
+
+    threads = [threading.Thread(target=claim, args=(h,)) for h in claimers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    statuses = sorted(code for code, _ in results)
+    assert statuses == [200] + [409] * 19, results
+    losers = [body["error"]["code"] for code, body in results if code == 409]
+    assert set(losers) == {"already_claimed"}
+    wish = Wish.get_by_id(wid)
+    winner = next(body for code, body in results if code == 200)
+    assert wish.status == "claimed" and winner["is_claimer"] is True
+
+
+def test_validation(client, world):
+    res = client.post(
+        f"{API}/wishes",
+        json={"board_code": world["d"].boards[0].code, "beneficiary_type": "alien"},
+        headers=world["author"],
+    )
+    assert res.status_code == 400
+    fields = res.get_json()["error"]["fields"]
+    assert {"beneficiary_type", "display_name", "title", "content"} <= set(fields)
