@@ -132,6 +132,47 @@ def bind_code_command(steward_id, staff_username):
     )
 
 
+OUTBOX_INTERVAL_SECONDS = 5
+
+
+def _outbox_summary(counts: dict) -> str:
+    return (
+        f"已发送 {counts['sent']} 条，稍后重试 {counts['retry']} 条，"
+        f"发送失败 {counts['dead']} 条，结果不明 {counts['uncertain']} 条，"
+        f"限流推迟 {counts['deferred']} 条"
+    )
+
+
+@click.command("outbox")
+@click.option("--once", is_flag=True, help="Make one delivery pass and exit.")
+def outbox_command(once: bool):
+    """Deliver due outbound messages (subscribe messages, group pushes), retries included."""
+    import time
+
+    from core import outbox
+    from core.db import db
+
+    if current_app.config["OFFLINE"]:
+        click.echo("离线模式：消息不会发给微信，只标记为已发送，可在 /dev/outbox 查看。", err=True)
+    if once:
+        click.echo(_outbox_summary(outbox.deliver_due()))
+        return
+    click.echo(f"每 {OUTBOX_INTERVAL_SECONDS} 秒投递一次，按 Ctrl-C 结束。", err=True)
+    try:
+        while True:
+            try:
+                counts = outbox.deliver_due()
+            except Exception:  # a database hiccup must not end the loop
+                current_app.logger.exception("outbox pass failed")
+                db.close()
+            else:
+                if any(counts.values()):
+                    click.echo(_outbox_summary(counts))
+            time.sleep(OUTBOX_INTERVAL_SECONDS)
+    except KeyboardInterrupt:
+        click.echo("已停止。", err=True)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -147,6 +188,7 @@ COMMANDS = (
     create_staff_command,
     areas_command,
     bind_code_command,
+    outbox_command,
     serve_command,
 )
 

@@ -1,8 +1,16 @@
-"""Server-rendered pages outside the API: the landing page (with the offline-mode banner)."""
+"""Server-rendered pages outside the API: the landing page (with the offline-mode banner) and,
+in offline mode only, `/dev/outbox` — the messages that would have been sent to WeChat."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import json
+
+from flask import Flask, abort, render_template
+
+from core.timeutil import to_local
+from models import OutboxMessage
+
+DEV_OUTBOX_ROWS = 200
 
 
 def init_app(app: Flask) -> None:
@@ -13,6 +21,27 @@ def init_app(app: Flask) -> None:
     @app.get("/")
     def index():
         return render_template("index.html")
+
+    @app.get("/dev/outbox")
+    def dev_outbox():
+        # Offline mode stores outbound messages instead of sending them; this is where a
+        # tester reads them. Online, message bodies (openids) are not for a public page.
+        if not app.config["OFFLINE"]:
+            abort(404)
+        rows = (
+            OutboxMessage.select()
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(DEV_OUTBOX_ROWS)
+        )
+        messages = [
+            {
+                "row": row,
+                "created_at": f"{to_local(row.created_at):%Y-%m-%d %H:%M:%S}",
+                "payload": json.dumps(row.payload, ensure_ascii=False, indent=2),
+            }
+            for row in rows
+        ]
+        return render_template("dev_outbox.html", messages=messages, limit=DEV_OUTBOX_ROWS)
 
     @app.get("/healthz")
     def healthz():

@@ -1,11 +1,86 @@
 """The outbox: every outbound WeChat call is a row written in the caller's transaction.
 
-`enqueue` is what workflow code calls; the dispatcher that delivers rows lives below it.
+`enqueue` is what workflow code calls; `deliver_due` (the dispatcher: `flask --app app outbox`,
+later the scheduler) sends what is due.
+
+A row's life::
+
+    pending ──claim──▶ sending ──▶ sent
+       ▲                  │ ├────▶ pending (retry later, exponential backoff) ──▶ … ──▶ dead
+       │                  │ ├────▶ dead       (a permanent error: no point in trying again)
+       │                  │ └────▶ uncertain  (WeChat may have accepted it: read timeout)
+       │                  └─ lease expired ──▶ uncertain (the sending process died mid-send)
+       └──────── staff retry (`retry`) ◀──── dead | uncertain
+
+Delivery guarantees:
+
+* Claiming is one conditional UPDATE (pending → sending with a lease); only the process whose
+  UPDATE matched sends the row, so any number of dispatchers on any number of hosts never
+  send a row twice.
+* A failure that certainly did not deliver (connection refused or connect timeout, HTTP 5xx,
+  system busy, frequency limits, token errors) is retried with exponential backoff, and the
+  row goes `dead` after `OUTBOX_MAX_ATTEMPTS` attempts.
+* When WeChat may have accepted the message but we never heard back (a read timeout, a
+  connection dropped after the request went out, a process that died while sending), the row
+  becomes `uncertain` and is never resent automatically: subscribe messages carry no
+  idempotency key WeChat would honour, so a resend could deliver twice. Staff see such rows
+  (`GET /api/v1/outbox?status=uncertain`) and decide.
+* Per-target rate limits (`RATE_LIMITS`) defer a row without counting an attempt.
+
+Offline mode never calls WeChat: due rows are marked sent with ``{"offline": true}`` and shown
+at `/dev/outbox`.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from peewee import JOIN
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from wechatpy.exceptions import WeChatClientException
+
+from core import audit
+from core.errors import conflict, not_found
+from core.timeutil import utcnow
 from models import Area, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("pending", "sending", "sent", "uncertain", "dead")
+RETRYABLE_STATUSES = ("dead", "uncertain")  # what staff may put back in the queue
+
+SUBSCRIBE_SEND_URL = "https://api.weixin.qq.com/cgi-bin/message/subscribe/send"
+
+# kind → (at most N sends, per window seconds) to one target. Counted from the rows sent to
+# that target within the window, so it holds across processes and hosts.
+RATE_LIMITS: dict[str, tuple[int, int]] = {"robot": (20, 60)}
+
+# WeChat said no and will say no again: retrying cannot help.
+PERMANENT_ERRCODES = {
+    40003: "openid 无效",
+    40037: "模板 ID 无效",
+    41030: "跳转页面无效",
+    43101: "用户未订阅或订阅次数已用完",
+    47001: "数据格式错误",
+    47003: "模板参数不符合要求",
+}
+# WeChat certainly did not deliver, and may accept later. (Any other errcode also means "not
+# delivered", so it is retried too; these are only named for the log.)
+TRANSIENT_ERRCODES = {
+    -1: "微信系统繁忙",
+    40001: "access_token 无效",
+    40014: "access_token 无效",
+    42001: "access_token 已过期",
+    45009: "调用频率超限",
+    45011: "调用频率超限",
+}
+
+OFFLINE_RESULT = {"offline": True}
 
 
 def enqueue(
@@ -20,3 +95,357 @@ def enqueue(
         kind=kind, target=target, payload=payload, idempotency_key=key, area=area
     ).on_conflict_ignore().execute()
     return OutboxMessage.get(OutboxMessage.idempotency_key == key)
+
+
+# --- senders ----------------------------------------------------------------------------------
+
+SENDERS: dict[str, Callable[[OutboxMessage], dict]] = {}
+
+
+def sender(kind: str):
+    """Register the function that delivers rows of `kind` (returns WeChat's answer as a dict).
+
+    A sender raises on failure; `classify` decides what the failure means. It raises
+    `NotSent` for a failure that happened before anything went out (e.g. fetching a token).
+    """
+
+    def register(fn: Callable[[OutboxMessage], dict]):
+        SENDERS[kind] = fn
+        return fn
+
+    return register
+
+
+class NotSent(Exception):
+    """A failure before the message itself was sent: always safe to retry."""
+
+
+class Uncertain(Exception):
+    """WeChat answered, but not in a way that says whether the message was accepted."""
+
+
+@sender("subscribe")
+def send_subscribe(msg: OutboxMessage) -> dict:
+    """`subscribeMessage.send`; the row's payload is the complete request body."""
+    from core.wechat import mini_program_client
+
+    client = mini_program_client()
+    try:
+        # Fetch (or read the shared) token first: a failure here certainly sent nothing,
+        # while a timeout in the send itself could mean WeChat has the message.
+        client.access_token  # noqa: B018
+    except (WeChatClientException, requests.RequestException) as exc:
+        raise NotSent(f"获取 access_token 失败：{_describe(exc)}") from exc
+    answer = client.post(SUBSCRIBE_SEND_URL, data=msg.payload)
+    if not isinstance(answer, dict):
+        raise Uncertain("微信返回了无法解析的内容")
+    return answer
+
+
+# `robot` (the WeCom group-robot webhook) registers its sender in its own module.
+
+
+# --- classification -------------------------------------------------------------------------
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, WeChatClientException):
+        if exc.errcode is None:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            return f"HTTP {status}" if status else "HTTP 请求失败"
+        return f"errcode {exc.errcode}：{exc.errmsg}"
+    if isinstance(exc, NotSent | Uncertain):
+        return str(exc)
+    return f"{type(exc).__name__}：{exc}"
+
+
+def _connect_failed(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never made (so the request never left)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """A send failure → ("retry" | "dead" | "uncertain", a Chinese description for staff)."""
+    text = _describe(exc)
+    if isinstance(exc, NotSent):
+        return "retry", text
+    if isinstance(exc, Uncertain):
+        return "uncertain", text
+    if isinstance(exc, WeChatClientException):
+        if exc.errcode is None:
+            return "retry", text  # HTTP error status: WeChat (or its proxy) took nothing
+        if exc.errcode in PERMANENT_ERRCODES:
+            return "dead", f"{text}（{PERMANENT_ERRCODES[exc.errcode]}）"
+        if exc.errcode in TRANSIENT_ERRCODES:
+            return "retry", f"{text}（{TRANSIENT_ERRCODES[exc.errcode]}）"
+        return "retry", text  # an explicit error answer: not accepted, safe to try again
+    if isinstance(exc, requests.ConnectionError):
+        if _connect_failed(exc):
+            return "retry", f"无法连接微信：{text}"
+        # The connection broke after the request may have gone out.
+        return "uncertain", f"连接中断，微信可能已收到：{text}"
+    if isinstance(exc, requests.ReadTimeout):
+        return "uncertain", f"等待微信应答超时，微信可能已收到：{text}"
+    if isinstance(exc, requests.RequestException):
+        return "uncertain", f"请求微信出错，结果不明：{text}"
+    # Our own code failed (a bug, the database): nothing was sent by the HTTP layer.
+    return "retry", text
+
+
+def backoff_seconds(attempts: int, config=None) -> float:
+    """Exponential backoff after the `attempts`-th failed attempt, capped, with some jitter
+    so that rows that failed together do not all come back in the same second."""
+    config = config or current_app.config
+    base = float(config["OUTBOX_BACKOFF_SECONDS"]) * 2 ** max(attempts - 1, 0)
+    return min(float(config["OUTBOX_BACKOFF_MAX_SECONDS"]), base * random.uniform(1.0, 1.1))
+
+
+def lease_seconds(config=None) -> float:
+    """How long a claim lasts: longer than any send can take (token fetch, send, and
+    wechatpy's retry after a token refresh, each bounded by WECHAT_TIMEOUT)."""
+    config = config or current_app.config
+    return float(
+        config.get("OUTBOX_LEASE_SECONDS") or max(60.0, 6 * float(config["WECHAT_TIMEOUT"]))
+    )
+
+
+# --- the dispatcher -----------------------------------------------------------------------------
+
+
+def deliver_due(now: datetime | None = None, limit: int = 200) -> dict:
+    """Deliver every due row (at most `limit`); returns counts per outcome.
+
+    Safe to run in several processes at once. Call it outside any transaction: each claim
+    and each result is committed on its own, so other dispatchers see them at once.
+    """
+    now = now or utcnow()
+    counts = {"sent": 0, "retry": 0, "dead": 0, "uncertain": 0, "deferred": 0}
+    counts["uncertain"] += expire_leases(now)
+    offline = current_app.config["OFFLINE"]
+    query = OutboxMessage.select(OutboxMessage.id).where(
+        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
+    )
+    if not offline:
+        # A kind whose sender is not written yet waits for it instead of failing.
+        query = query.where(OutboxMessage.kind.in_(sorted(SENDERS)))
+    due = [
+        row.id
+        for row in query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    ]
+    for message_id in due:
+        msg = _claim(message_id, now)
+        if msg is None:
+            continue  # another dispatcher has it
+        outcome = _deliver_offline(msg) if offline else _deliver(msg)
+        counts[outcome] += 1
+    return counts
+
+
+def expire_leases(now: datetime | None = None) -> int:
+    """Rows left in `sending` past their lease: the process died mid-send, and whether WeChat
+    got the message is unknown, so they become `uncertain` (never resent automatically)."""
+    now = now or utcnow()
+    stale = (
+        OutboxMessage.update(
+            status="uncertain",
+            last_error="发送进程中断（租约过期），微信是否已收到未知",
+        )
+        .where((OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now))
+        .execute()
+    )
+    if stale:
+        log.warning("outbox: %d message(s) left mid-send are now uncertain", stale)
+    return stale
+
+
+def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
+    """pending → sending, counting an attempt; only the caller whose UPDATE matched owns it."""
+    lease = now + timedelta(seconds=lease_seconds())
+    claimed = (
+        OutboxMessage.update(
+            status="sending", lease_until=lease, attempts=OutboxMessage.attempts + 1
+        )
+        .where(
+            (OutboxMessage.id == message_id)
+            & (OutboxMessage.status == "pending")
+            & (OutboxMessage.next_attempt_at <= now)
+        )
+        .execute()
+    )
+    if claimed != 1:
+        return None
+    return OutboxMessage.get_by_id(message_id)
+
+
+def _finish(msg: OutboxMessage, **fields) -> bool:
+    """Write the outcome, only if the row is still ours (same lease). A row another
+    dispatcher marked uncertain meanwhile still gets the real outcome: we know better."""
+    return (
+        OutboxMessage.update(**fields)
+        .where(
+            (OutboxMessage.id == msg.id)
+            & (OutboxMessage.lease_until == msg.lease_until)
+            & OutboxMessage.status.in_(("sending", "uncertain"))
+        )
+        .execute()
+        == 1
+    )
+
+
+def _deliver_offline(msg: OutboxMessage) -> str:
+    _finish(msg, status="sent", sent_at=utcnow(), result=OFFLINE_RESULT, lease_until=None)
+    return "sent"
+
+
+def _deliver(msg: OutboxMessage) -> str:
+    deferred_until = _rate_limited_until(msg)
+    if deferred_until is not None:
+        _finish(
+            msg,
+            status="pending",
+            next_attempt_at=deferred_until,
+            lease_until=None,
+            attempts=OutboxMessage.attempts - 1,  # waiting for a slot is not an attempt
+        )
+        return "deferred"
+    try:
+        answer = SENDERS[msg.kind](msg)
+    except Exception as exc:  # every failure must land in the row, whatever raised it
+        if not isinstance(
+            exc, NotSent | Uncertain | WeChatClientException | requests.RequestException
+        ):
+            log.exception("outbox: sender for %s crashed (message %s)", msg.kind, msg.id)
+        return _record_failure(msg, *classify(exc))
+    _finish(msg, status="sent", sent_at=utcnow(), result=answer, last_error=None, lease_until=None)
+    return "sent"
+
+
+def _record_failure(msg: OutboxMessage, outcome: str, error: str) -> str:
+    max_attempts = int(current_app.config["OUTBOX_MAX_ATTEMPTS"])
+    if outcome == "retry" and msg.attempts >= max_attempts:
+        outcome, error = "dead", f"已尝试 {msg.attempts} 次仍失败：{error}"
+    log.warning(
+        "outbox: message %s (%s) attempt %d → %s: %s",
+        msg.id,
+        msg.kind,
+        msg.attempts,
+        outcome,
+        error,
+    )
+    if outcome == "retry":
+        delay = backoff_seconds(msg.attempts)
+        _finish(
+            msg,
+            status="pending",
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
+            last_error=error,
+            lease_until=None,
+        )
+    else:
+        # `dead` and `uncertain` keep their lease value so a late real answer can still
+        # be matched to this send (see `_finish`).
+        _finish(msg, status=outcome, last_error=error)
+    return outcome
+
+
+def _rate_limited_until(msg: OutboxMessage) -> datetime | None:
+    """When the target's window has room again, or None if it has room now.
+
+    Counts the target's sends within the window plus rows being sent to it right now by
+    other dispatchers (as if sent now), so racing dispatchers never overshoot the limit.
+    """
+    limit = RATE_LIMITS.get(msg.kind)
+    if limit is None:
+        return None
+    max_sends, window = limit
+    now = utcnow()
+    since = now - timedelta(seconds=window)
+    same_target = (OutboxMessage.kind == msg.kind) & (OutboxMessage.target == msg.target)
+    sent_times = [
+        row.sent_at
+        for row in OutboxMessage.select(OutboxMessage.sent_at).where(
+            same_target & (OutboxMessage.status == "sent") & (OutboxMessage.sent_at > since)
+        )
+    ]
+    in_flight = (
+        OutboxMessage.select()
+        .where(same_target & (OutboxMessage.status == "sending") & (OutboxMessage.id != msg.id))
+        .count()
+    )
+    times = sorted(sent_times) + [now] * in_flight
+    if len(times) < max_sends:
+        return None
+    # The slot frees when the send that would be (max_sends)-th most recent leaves the window.
+    frees_at = times[len(times) - max_sends] + timedelta(seconds=window)
+    return max(frees_at, now + timedelta(seconds=1))
+
+
+# --- staff: seeing and retrying ---------------------------------------------------------------
+
+
+def visible_to(principal):
+    """Rows whose area the principal manages; rows without an area only for admins."""
+    parts = [Area.path.startswith(root.path) for root in principal.area_roots]
+    if "admin" in principal.roles:
+        parts.append(OutboxMessage.area.is_null())
+    if not parts:
+        return OutboxMessage.id < 0
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition | part
+    return condition
+
+
+def query_for(principal, status: str | None = None, kind: str | None = None):
+    query = (
+        OutboxMessage.select(OutboxMessage)
+        .join(Area, JOIN.LEFT_OUTER, on=(OutboxMessage.area == Area.id))
+        .where(visible_to(principal))
+    )
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+
+
+def get_for(message_id: int, principal) -> OutboxMessage:
+    msg = query_for(principal).where(OutboxMessage.id == message_id).first()
+    if msg is None:
+        raise not_found("找不到该消息，或它不在您的管辖范围内")
+    return msg
+
+
+def retry(message_id: int, principal) -> OutboxMessage:
+    """Put a dead or uncertain row back in the queue with its attempts reset.
+
+    For an uncertain row this is a human's decision that a possible duplicate is better
+    than a possibly lost message.
+    """
+    msg = get_for(message_id, principal)
+    updated = (
+        OutboxMessage.update(
+            status="pending",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            lease_until=None,
+            last_error=None,
+        )
+        .where((OutboxMessage.id == msg.id) & OutboxMessage.status.in_(RETRYABLE_STATUSES))
+        .execute()
+    )
+    if updated != 1:
+        raise conflict("invalid_transition", "只有发送失败或结果不明的消息可以重新发送")
+    audit.record(
+        "outbox.retry",
+        "outbox",
+        msg.id,
+        actor=principal.user,
+        area=msg.area_id,
+        data={"from": msg.status, "attempts": msg.attempts, "last_error": msg.last_error},
+    )
+    return OutboxMessage.get_by_id(msg.id)

@@ -8,11 +8,33 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import ApiError
-from miniprogram_api import areas, auth_routes, media_routes, openapi
+from miniprogram_api import (
+    areas,
+    auth_routes,
+    boards,
+    issues,
+    media_routes,
+    openapi,
+    outbox_routes,
+    patrols,
+    subscriptions,
+    wishes,
+)
 from miniprogram_api.context import assign_request_id
 
 API_PREFIX = "/api/v1"
-RESOURCES = (auth_routes, areas, media_routes, openapi)
+RESOURCES = (
+    auth_routes,
+    areas,
+    boards,
+    issues,
+    wishes,
+    patrols,
+    media_routes,
+    outbox_routes,
+    subscriptions,
+    openapi,
+)
 
 log = logging.getLogger(__name__)
 

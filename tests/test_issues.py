@@ -306,9 +306,10 @@ def test_lists_by_scope(client, world):
         json={"alley_id": world["d"].alleys[1].id, "category": "其他", "content": "别处"},
         headers=world["neighbour"],
     ).get_json()["id"]
-    ids = lambda h, qs="": [
-        i["id"] for i in client.get(f"{API}/issues{qs}", headers=h).get_json()["items"]
-    ]  # noqa: E731
+
+    def ids(h, qs=""):
+        return [i["id"] for i in client.get(f"{API}/issues{qs}", headers=h).get_json()["items"]]  # noqa: E731
+
     assert ids(world["resident"]) == [mine]
     assert ids(world["steward"]) == [mine]
     assert ids(world["other_steward"]) == [other_alley]
