@@ -12,11 +12,16 @@ from miniprogram_api.openapi import openapi_path
 from miniprogram_api.router import ALL_ROUTES
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
-ROLES = ("anonymous", "resident", "steward", "staff", "admin")
+ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin")
 PUBLIC = set(ROLES)
-LOGGED_IN = {"resident", "steward", "staff", "admin"}
-WECHAT_USERS = {"resident", "steward"}  # staff/admin here log in with a console password
+LOGGED_IN = set(ROLES) - {"anonymous"}
+WECHAT_USERS = {"resident", "neighbour", "steward"}  # staff/admin use console passwords
 STAFF = {"staff", "admin"}
+HANDLERS = {"steward", "staff", "admin"}
+API = "/api/v1"
+
+# "resident" is the one who reported the issue or posted the wish the request is about;
+# "neighbour" is another resident; "steward" answers for the item's alley.
 
 
 def _jpeg() -> bytes:
@@ -25,8 +30,64 @@ def _jpeg() -> bytes:
     return buf.getvalue()
 
 
-# (method, path) → (roles allowed, request builder). A builder gets the world and returns the
-# keyword arguments of `client.open` (path included) for a request that is valid and in scope.
+def _issue(w, *steps) -> int:
+    """A fresh issue in the first alley, moved through `steps` [(role, action, body)]."""
+    c, h = w["client"], w["headers"]
+    body = {"board_code": w["district"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    res = c.post(f"{API}/issues", json=body, headers=h["resident"])
+    issue_id = res.get_json()["id"]
+    for role, action, data in steps:
+        r = c.post(f"{API}/issues/{issue_id}/{action}", json=data, headers=h[role])
+        assert r.status_code == 200, r.get_json()
+    return issue_id
+
+
+def _wish(w, *steps) -> int:
+    c, h = w["client"], w["headers"]
+    body = {
+        "board_code": w["district"].boards[0].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+    }
+    wish_id = c.post(f"{API}/wishes", json=body, headers=h["resident"]).get_json()["id"]
+    for role, action, data in steps:
+        r = c.post(f"{API}/wishes/{wish_id}/{action}", json=data, headers=h[role])
+        assert r.status_code == 200, r.get_json()
+    return wish_id
+
+
+def _issue_action(action, body=None, *steps):
+    return lambda w: {"path": f"{API}/issues/{_issue(w, *steps)}/{action}", "json": body or {}}
+
+
+def _wish_action(action, body=None, *steps):
+    return lambda w: {"path": f"{API}/wishes/{_wish(w, *steps)}/{action}", "json": body or {}}
+
+
+def _dead_message(w) -> dict:
+    from models import OutboxMessage
+
+    msg = OutboxMessage.create(
+        kind="subscribe",
+        target="o_someone",
+        payload={},
+        idempotency_key=f"test:{OutboxMessage.select().count()}",
+        status="dead",
+        area=w["district"].alleys[0],
+    )
+    return {"path": f"{API}/outbox/{msg.id}/retry"}
+
+
+RESOLVED = ("steward", "resolve", {"note": "好了"})
+APPROVED = ("staff", "approve", {})
+CLAIMED = ("steward", "claim", {})
+FULFILLED = ("steward", "fulfil", {"note": "送到了"})
+TEMPLATE = "tpl_dev_status"
+
+# (method, path) → (roles allowed, builder). A builder returns `client.open` keyword
+# arguments (with "path") for a request that is valid and in scope for the allowed roles.
 MATRIX = {
     ("POST", "/api/v1/auth/login"): (PUBLIC, lambda w: {"json": {"code": "dev:新居民"}}),
     ("POST", "/api/v1/auth/password"): (
@@ -54,6 +115,112 @@ MATRIX = {
             "content_type": "multipart/form-data",
         },
     ),
+    ("GET", "/api/v1/boards/{code}"): (
+        PUBLIC,
+        lambda w: {"path": f"{API}/boards/{w['district'].boards[0].code}"},
+    ),
+    ("POST", "/api/v1/issues"): (
+        LOGGED_IN,
+        lambda w: {
+            "json": {
+                "board_code": w["district"].boards[0].code,
+                "category": "其他",
+                "content": "路灯不亮",
+            }
+        },
+    ),
+    ("GET", "/api/v1/issues"): (LOGGED_IN, lambda w: {}),
+    ("GET", "/api/v1/issues/{issue_id}"): (
+        LOGGED_IN - {"neighbour"},
+        lambda w: {"path": f"{API}/issues/{_issue(w)}"},
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/accept"): (HANDLERS, _issue_action("accept")),
+    ("POST", "/api/v1/issues/{issue_id}/resolve"): (
+        HANDLERS,
+        _issue_action("resolve", {"note": "已处理"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/escalate"): (
+        HANDLERS,
+        _issue_action("escalate", {"note": "请社区协调"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/whistle"): (
+        STAFF,
+        lambda w: {
+            "path": f"{API}/issues/{_issue(w)}/whistle",
+            "json": {"department_id": w["department"].id, "note": "请城管处理"},
+        },
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/assign"): (
+        STAFF,
+        _issue_action("assign", {"priority": "important"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/comment"): (
+        LOGGED_IN - {"neighbour"},
+        _issue_action("comment", {"text": "补充一下"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/rate"): (
+        {"resident"},
+        _issue_action("rate", {"score": 5}, RESOLVED),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/reopen"): (
+        {"resident"},
+        _issue_action("reopen", {"note": "又坏了"}, RESOLVED),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/cancel"): (
+        {"resident", "staff", "admin"},
+        _issue_action("cancel", {"reason": "重复"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/moderate"): (
+        STAFF,
+        _issue_action("moderate", {"publish": False, "note": "涉及隐私"}),
+    ),
+    ("POST", "/api/v1/wishes"): (
+        LOGGED_IN,
+        lambda w: {
+            "json": {
+                "board_code": w["district"].boards[0].code,
+                "beneficiary_type": "children",
+                "display_name": "小明",
+                "title": "想要一套课外书",
+                "content": "喜欢看科普书",
+            }
+        },
+    ),
+    ("GET", "/api/v1/wishes"): (PUBLIC, lambda w: {}),
+    ("GET", "/api/v1/wishes/{wish_id}"): (
+        PUBLIC,
+        lambda w: {"path": f"{API}/wishes/{_wish(w, APPROVED)}"},
+    ),
+    ("POST", "/api/v1/wishes/{wish_id}/approve"): (STAFF, _wish_action("approve")),
+    ("POST", "/api/v1/wishes/{wish_id}/reject"): (
+        STAFF,
+        _wish_action("reject", {"reason": "不符合条件"}),
+    ),
+    ("POST", "/api/v1/wishes/{wish_id}/claim"): (
+        {"neighbour", "steward"},
+        _wish_action("claim", {}, APPROVED),
+    ),
+    ("POST", "/api/v1/wishes/{wish_id}/release"): (
+        {"steward", "staff", "admin"},
+        _wish_action("release", {}, APPROVED, CLAIMED),
+    ),
+    ("POST", "/api/v1/wishes/{wish_id}/fulfil"): (
+        {"steward", "staff", "admin"},
+        _wish_action("fulfil", {"note": "已送达"}, APPROVED, CLAIMED),
+    ),
+    ("POST", "/api/v1/wishes/{wish_id}/confirm"): (
+        {"resident"},
+        _wish_action("confirm", {"score": 5}, APPROVED, CLAIMED, FULFILLED),
+    ),
+    ("POST", "/api/v1/patrols"): ({"steward"}, lambda w: {"json": {"note": "巡查正常"}}),
+    ("GET", "/api/v1/patrols"): (HANDLERS, lambda w: {}),
+    ("POST", "/api/v1/subscriptions"): (
+        WECHAT_USERS,
+        lambda w: {"json": {"template_id": TEMPLATE}},
+    ),
+    ("GET", "/api/v1/subscriptions"): (WECHAT_USERS, lambda w: {}),
+    ("GET", "/api/v1/outbox"): (STAFF, lambda w: {}),
+    ("POST", "/api/v1/outbox/{message_id}/retry"): (STAFF, _dead_message),
 }
 
 
@@ -64,17 +231,28 @@ def test_matrix_names_every_route():
 
 @pytest.fixture
 def world(client):
+    from models import Department
+
     d = make_district()
     staff = make_staff(d.communities[0])
     admin = make_staff(d.street, role="admin")
     headers = {
         "anonymous": {},
         "resident": login(client, "居民甲"),
+        "neighbour": login(client, "邻居乙"),
         "steward": login_steward(client, d.stewards[0]),
         "staff": login_staff(client, staff),
         "admin": login_staff(client, admin),
     }
-    return {"district": d, "staff": staff, "headers": headers, "free_steward": d.stewards[1]}
+    return {
+        "client": client,
+        "district": d,
+        "staff": staff,
+        "admin": admin,
+        "headers": headers,
+        "free_steward": d.stewards[1],
+        "department": Department.create(area=d.street, name="城管"),
+    }
 
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
@@ -82,32 +260,28 @@ def test_permission_matrix(client, world, route):
     method, path = route
     allowed, build = MATRIX[route]
     for role in ROLES:
-        kwargs = build(world)
+        kwargs = {"path": path, **build(world)}
         headers = dict(world["headers"][role])
-        res = client.open(path, method=method, headers=headers, **kwargs)
+        res = client.open(method=method, headers=headers, **kwargs)
         if role in allowed:
             assert res.status_code < 400, (role, res.status_code, res.get_json())
+        elif role == "anonymous":
+            assert res.status_code == 401, (role, res.status_code, res.get_json())
         else:
-            expected = 401 if role == "anonymous" else 403
-            assert res.status_code == expected, (role, res.status_code, res.get_json())
+            # 404 where the item is not even visible to that role
+            assert res.status_code in (403, 404), (role, res.status_code, res.get_json())
             assert res.get_json()["error"]["code"]
-        if path.endswith("/logout") and role != "anonymous" and role in allowed:
-            # logging out ended that role's session; log it back in for the next routes
+        if path.endswith("/logout") and role in allowed and role != "anonymous":
             world["headers"][role] = _relogin(client, world, role)
 
 
 def _relogin(client, world, role):
     d = world["district"]
-    if role == "resident":
-        return login(client, "居民甲")
+    if role in ("resident", "neighbour"):
+        return login(client, {"resident": "居民甲", "neighbour": "邻居乙"}[role])
     if role == "steward":
         return login_steward(client, d.stewards[0])
-    account = world["staff"] if role == "staff" else None
-    if account is None:
-        from models import StaffAccount
-
-        account = StaffAccount.get(StaffAccount.role == "admin")
-    return login_staff(client, account)
+    return login_staff(client, world[role])
 
 
 def _names(nodes):
