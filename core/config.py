@@ -58,10 +58,12 @@ DEFAULTS: dict[str, object] = {
         "note": "thing5",
     },
     "SUBSCRIBE_PAGE": "pages/item/item",
+    "SUBSCRIBE_MINIPROGRAM_STATE": "formal",  # formal | trial | developer
     # Outbox delivery.
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF_SECONDS": 30,
     "OUTBOX_BACKOFF_MAX_SECONDS": 3600,
+    "OUTBOX_LEASE_SECONDS": 60,
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
 }

@@ -10,7 +10,7 @@ import time_machine
 
 from core import outbox
 from models import Issue, OutboxMessage, Wish
-from tests.factories import login_staff, login_steward, make_district, make_staff
+from tests.factories import login_staff, make_district, make_staff
 
 API = "/api/v1"
 TEMPLATE = "tpl_status_notice"

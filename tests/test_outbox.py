@@ -1,0 +1,478 @@
+"""The outbox dispatcher against the fake WeChat server: retries with backoff, dead letters,
+uncertain outcomes that are never resent, claims that hold across racing dispatchers, the
+staff API, offline mode and `/dev/outbox`."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+import time_machine
+
+from core import outbox
+from core.db import db
+from core.timeutil import utcnow
+from core.wechat import DatabaseStorage
+from models import Event, OutboxMessage
+from tests.factories import login, login_staff, make_district, make_staff
+from tests.fake_wechat import openid_for
+
+T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+TEMPLATE = "tpl_status"
+SEND_PATH = "/cgi-bin/message/subscribe/send"
+NOTHING = {"sent": 0, "retry": 0, "dead": 0, "uncertain": 0, "deferred": 0}
+
+
+def subscribe_body(openid: str, n: int = 1) -> dict:
+    return {
+        "touser": openid,
+        "template_id": TEMPLATE,
+        "page": f"pages/item/item?id={n}&type=issue",
+        "data": {
+            "character_string1": {"value": f"S2611220{n:03d}"},
+            "thing2": {"value": "路灯不亮"},
+            "phrase3": {"value": "已受理"},
+            "time4": {"value": "2026年11月22日 09:00"},
+            "thing5": {"value": "管家已接单，请耐心等待"},
+        },
+        "miniprogram_state": "formal",
+        "lang": "zh_CN",
+    }
+
+
+def queue(n: int, prefix: str = "r", area=None) -> list[OutboxMessage]:
+    """Queue `n` subscribe messages to distinct residents, in one transaction."""
+    rows = []
+    with db.atomic():
+        for i in range(n):
+            openid = openid_for(f"{prefix}{i}")
+            rows.append(
+                outbox.enqueue(
+                    "subscribe",
+                    openid,
+                    subscribe_body(openid, i),
+                    key=f"subscribe:test:{prefix}:{i}",
+                    area=area,
+                )
+            )
+    return rows
+
+
+def fresh(row: OutboxMessage) -> OutboxMessage:
+    return OutboxMessage.get_by_id(row.id)
+
+
+def longest_backoff(app, attempts: int) -> timedelta:
+    """Past the backoff after `attempts` failures, jitter included."""
+    seconds = min(
+        app.config["OUTBOX_BACKOFF_SECONDS"] * 2 ** (attempts - 1) * 1.1,
+        app.config["OUTBOX_BACKOFF_MAX_SECONDS"],
+    )
+    return timedelta(seconds=seconds + 1)
+
+
+# --- delivery through the fake ----------------------------------------------------------------
+
+
+def test_subscribe_message_is_delivered(online_app, fake_wechat):
+    with time_machine.travel(T0, tick=False):
+        (row,) = queue(1)
+        assert row.status == "pending" and row.attempts == 0
+        assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    row = fresh(row)
+    assert row.status == "sent" and row.attempts == 1 and row.sent_at == T0.replace(tzinfo=None)
+    assert row.result["errcode"] == 0 and row.result["msgid"]
+    (sent,) = fake_wechat.subscribe_sent
+    assert sent["body"] == row.payload
+    assert sent["msgid"] == row.result["msgid"]
+    assert outbox.deliver_due() == NOTHING  # nothing is sent twice
+
+
+def test_wechat_down_for_a_while_queues_then_delivers_each_once(online_app, fake_wechat):
+    with time_machine.travel(T0, tick=False) as clock:
+        rows = queue(5)
+        fake_wechat.down = True
+        for attempt in range(1, 5):
+            started = utcnow()
+            assert outbox.deliver_due() == {**NOTHING, "retry": 5}
+            for row in map(fresh, rows):
+                assert (row.status, row.attempts) == ("pending", attempt)
+                assert "503" in row.last_error
+                # exponential backoff: 30 s, 60 s, 120 s, 240 s (+ up to 10 % jitter)
+                wait = (row.next_attempt_at - started).total_seconds()
+                assert 30 * 2 ** (attempt - 1) <= wait <= 33 * 2 ** (attempt - 1)
+            # before the backoff has passed, a pass does not even call WeChat
+            calls = len(fake_wechat.calls)
+            clock.shift(timedelta(seconds=29 * 2 ** (attempt - 1)))
+            assert outbox.deliver_due() == NOTHING
+            assert len(fake_wechat.calls) == calls
+            clock.shift(longest_backoff(online_app, attempt))
+        assert fake_wechat.subscribe_sent == []
+        assert fake_wechat.calls  # it really was tried while down
+
+        fake_wechat.down = False
+        assert outbox.deliver_due() == {**NOTHING, "sent": 5}
+        for _ in range(3):
+            clock.shift(timedelta(hours=3))
+            assert outbox.deliver_due() == NOTHING
+
+    assert len(fake_wechat.subscribe_sent) == 5
+    assert sorted(m["body"]["touser"] for m in fake_wechat.subscribe_sent) == sorted(
+        r.target for r in rows
+    )
+    for row in map(fresh, rows):
+        assert (row.status, row.attempts, row.last_error) == ("sent", 5, None)
+
+
+def test_token_error_is_refreshed_by_wechatpy_and_sent_in_the_same_pass(online_app, fake_wechat):
+    (row,) = queue(1)
+    fake_wechat.fail_next(SEND_PATH, 40001)
+    assert outbox.deliver_due()["sent"] == 1
+    assert fresh(row).attempts == 1
+    assert len(fake_wechat.subscribe_sent) == 1
+    assert len(fake_wechat.calls_to("/cgi-bin/token")) == 2  # the refresh
+
+
+def test_busy_and_frequency_limit_are_retried(online_app, fake_wechat):
+    with time_machine.travel(T0, tick=False) as clock:
+        (row,) = queue(1)
+        fake_wechat.fail_next(SEND_PATH, -1)
+        fake_wechat.fail_next(SEND_PATH, 45009)
+        assert outbox.deliver_due()["retry"] == 1
+        assert "errcode -1" in fresh(row).last_error
+        clock.shift(longest_backoff(online_app, 1))
+        assert outbox.deliver_due()["retry"] == 1
+        assert "45009" in fresh(row).last_error
+        clock.shift(longest_backoff(online_app, 2))
+        assert outbox.deliver_due()["sent"] == 1
+    assert len(fake_wechat.subscribe_sent) == 1
+
+
+def test_connection_refused_is_retried(online_app, fake_wechat):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # A valid shared token, so the refused connection is the send itself.
+    DatabaseStorage().set(f"{fake_wechat.appid}_access_token", "mp_token", 7200)
+    online_app.config["WECHAT_API_BASE"] = f"http://127.0.0.1:{port}/"
+    (row,) = queue(1)
+    assert outbox.deliver_due()["retry"] == 1
+    row = fresh(row)
+    assert row.status == "pending" and "无法连接微信" in row.last_error
+
+
+def test_permanent_error_is_dead_at_once(online_app, fake_wechat):
+    with time_machine.travel(T0, tick=False) as clock:
+        (row,) = queue(1)
+        fake_wechat.subscribe_quota[(row.target, TEMPLATE)] = 0  # 43101: no consent left
+        assert outbox.deliver_due() == {**NOTHING, "dead": 1}
+        row = fresh(row)
+        assert (row.status, row.attempts) == ("dead", 1)
+        assert "43101" in row.last_error and "订阅" in row.last_error
+        clock.shift(timedelta(days=1))
+        assert outbox.deliver_due() == NOTHING
+    assert len(fake_wechat.calls_to(SEND_PATH)) == 1
+
+
+def test_n_failures_make_a_dead_letter(online_app, fake_wechat):
+    online_app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    with time_machine.travel(T0, tick=False) as clock:
+        (row,) = queue(1)
+        fake_wechat.fail_next(SEND_PATH, -1, times=10)
+        assert outbox.deliver_due()["retry"] == 1
+        clock.shift(longest_backoff(online_app, 1))
+        assert outbox.deliver_due()["retry"] == 1
+        clock.shift(longest_backoff(online_app, 2))
+        assert outbox.deliver_due() == {**NOTHING, "dead": 1}
+        row = fresh(row)
+        assert (row.status, row.attempts) == ("dead", 3)
+        assert "已尝试 3 次" in row.last_error
+        clock.shift(timedelta(days=1))
+        assert outbox.deliver_due() == NOTHING
+    assert len(fake_wechat.calls_to(SEND_PATH)) == 3
+
+
+def test_backoff_is_capped(online_app):
+    cap = online_app.config["OUTBOX_BACKOFF_MAX_SECONDS"]
+    assert outbox.backoff_seconds(30) == cap
+    assert 30 <= outbox.backoff_seconds(1) <= 33
+
+
+# --- uncertain outcomes: never resent automatically --------------------------------------------
+
+
+class HangingProxy:
+    """Forwards every request to the fake WeChat; for `hang_path` it forwards the request
+    (so WeChat accepts the message) and then never answers: the client's read times out.
+    With `drop=True` it closes the connection instead of answering."""
+
+    def __init__(self, upstream: str, hang_path: str, drop: bool = False):
+        self.release = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                answer = requests.request(
+                    self.command,
+                    upstream.rstrip("/") + self.path,
+                    data=body,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                    timeout=5,
+                )
+                if self.path.split("?", 1)[0] == hang_path:
+                    if not drop:
+                        proxy.release.wait(30)
+                    self.close_connection = True
+                    return
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", ""))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_read_timeout_is_uncertain_and_never_resent(online_app, fake_wechat):
+    with (
+        HangingProxy(fake_wechat.base_url, SEND_PATH) as proxy,
+        time_machine.travel(T0, tick=False) as clock,
+    ):
+        online_app.config["WECHAT_API_BASE"] = proxy.base_url
+        online_app.config["WECHAT_TIMEOUT"] = 0.5
+        (row,) = queue(1)
+        assert outbox.deliver_due() == {**NOTHING, "uncertain": 1}
+        row = fresh(row)
+        assert row.status == "uncertain" and "可能已收到" in row.last_error
+        # WeChat did accept it: resending would deliver it twice
+        assert len(fake_wechat.subscribe_sent) == 1
+        for _ in range(3):
+            clock.shift(timedelta(hours=6))
+            assert outbox.deliver_due() == NOTHING
+    assert fresh(row).status == "uncertain"
+    assert len(fake_wechat.calls_to(SEND_PATH)) == 1
+
+
+def test_connection_dropped_after_sending_is_uncertain(online_app, fake_wechat):
+    with HangingProxy(fake_wechat.base_url, SEND_PATH, drop=True) as proxy:
+        online_app.config["WECHAT_API_BASE"] = proxy.base_url
+        (row,) = queue(1)
+        assert outbox.deliver_due() == {**NOTHING, "uncertain": 1}
+    assert "连接中断" in fresh(row).last_error
+    assert len(fake_wechat.subscribe_sent) == 1
+
+
+def test_a_send_whose_lease_expired_is_uncertain(online_app, fake_wechat):
+    with time_machine.travel(T0, tick=False) as clock:
+        (row,) = queue(1)
+        # A dispatcher claims the row and dies before it records an outcome.
+        assert outbox._claim(row.id, utcnow()) is not None
+        assert fresh(row).status == "sending"
+        assert outbox.deliver_due() == NOTHING  # the lease still runs: not touched
+        clock.shift(timedelta(seconds=outbox.lease_seconds() + 1))
+        assert outbox.deliver_due() == {**NOTHING, "uncertain": 1}
+        row = fresh(row)
+        assert row.status == "uncertain" and "租约过期" in row.last_error
+        clock.shift(timedelta(days=1))
+        assert outbox.deliver_due() == NOTHING
+    assert fake_wechat.calls_to(SEND_PATH) == []
+
+
+def test_two_dispatchers_racing_send_each_message_once(online_app, fake_wechat):
+    rows = queue(30)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def dispatcher():
+        with online_app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                barrier.wait(5)
+                results.append(outbox.deliver_due())
+            except Exception as exc:  # surfaced below; a thread cannot fail the test itself
+                errors.append(exc)
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sum(r["sent"] for r in results) == 30
+    assert sum(sum(r.values()) for r in results) == 30
+    assert len(fake_wechat.subscribe_sent) == 30
+    assert len({m["body"]["touser"] for m in fake_wechat.subscribe_sent}) == 30
+    assert all(fresh(r).status == "sent" and fresh(r).attempts == 1 for r in rows)
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+
+def test_rate_limited_kind_is_deferred_without_counting_an_attempt(online_app, fake_wechat):
+    calls = []
+
+    @outbox.sender("ratetest")
+    def send_ratetest(msg):
+        calls.append(msg.id)
+        return {"errcode": 0}
+
+    outbox.RATE_LIMITS["ratetest"] = (2, 60)
+    try:
+        with time_machine.travel(T0, tick=False) as clock:
+            for i in range(3):
+                outbox.enqueue("ratetest", "robot-key", {"n": i}, key=f"ratetest:{i}")
+            other = outbox.enqueue("ratetest", "other-key", {"n": 9}, key="ratetest:other")
+            assert outbox.deliver_due() == {**NOTHING, "sent": 3, "deferred": 1}
+            deferred = OutboxMessage.get(
+                (OutboxMessage.status == "pending") & (OutboxMessage.kind == "ratetest")
+            )
+            assert deferred.attempts == 0 and deferred.target == "robot-key"
+            assert deferred.next_attempt_at == T0.replace(tzinfo=None) + timedelta(seconds=60)
+            assert fresh(other).status == "sent"  # another target has its own window
+            clock.shift(timedelta(seconds=30))
+            assert outbox.deliver_due() == NOTHING
+            clock.shift(timedelta(seconds=31))
+            assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+        assert len(calls) == 4
+    finally:
+        outbox.RATE_LIMITS.pop("ratetest")
+        outbox.SENDERS.pop("ratetest")
+
+
+def test_kind_without_a_sender_waits_online_and_is_shown_offline(online_app, fake_wechat):
+    row = outbox.enqueue("nosender", "someone", {"text": "你好"}, key="nosender:1")
+    assert outbox.deliver_due() == NOTHING
+    assert fresh(row).status == "pending"
+    online_app.config["OFFLINE"] = True  # offline, every kind is "sent" to /dev/outbox
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert fresh(row).result == {"offline": True}
+    assert fake_wechat.calls == []
+
+
+# --- staff: dead letters and retry ---------------------------------------------------------------
+
+
+def test_staff_list_dead_letters_in_scope_and_retry_them(online_app, fake_wechat):
+    client = online_app.test_client()
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    admin = login_staff(client, make_staff(d.street, role="admin"))
+    mine = queue(1, "mine", area=d.alleys[0])[0]
+    theirs = queue(1, "theirs", area=d.alleys[2])[0]  # another community
+    nobody = queue(1, "nobody")[0]  # no area: admins only
+    for row in (mine, theirs, nobody):
+        fake_wechat.subscribe_quota[(row.target, TEMPLATE)] = 0
+    assert outbox.deliver_due()["dead"] == 3
+
+    res = client.get("/api/v1/outbox?status=dead", headers=staff)
+    assert res.status_code == 200, res.get_json()
+    page = res.get_json()
+    assert (page["total"], page["page"], page["per_page"]) == (1, 1, 20)
+    (item,) = page["items"]
+    assert item["id"] == mine.id and item["status"] == "dead" and item["attempts"] == 1
+    assert item["target"] == mine.target[:4] + "…"
+    assert "43101" in item["last_error"]
+    assert item["created_at"].endswith("+08:00")
+    admin_ids = {i["id"] for i in client.get("/api/v1/outbox", headers=admin).get_json()["items"]}
+    assert admin_ids == {mine.id, theirs.id, nobody.id}
+    assert client.get("/api/v1/outbox?status=sent", headers=staff).get_json()["total"] == 0
+    assert client.get("/api/v1/outbox?status=nope", headers=staff).status_code == 400
+
+    # out of scope looks like it does not exist
+    assert client.post(f"/api/v1/outbox/{theirs.id}/retry", headers=staff).status_code == 404
+    assert client.post(f"/api/v1/outbox/{nobody.id}/retry", headers=staff).status_code == 404
+
+    del fake_wechat.subscribe_quota[(mine.target, TEMPLATE)]  # the resident subscribed again
+    res = client.post(f"/api/v1/outbox/{mine.id}/retry", headers=staff)
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["status"] == "pending" and res.get_json()["attempts"] == 0
+    event = Event.get(Event.action == "outbox.retry")
+    assert event.subject_id == mine.id and event.data["from"] == "dead"
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert fresh(mine).status == "sent"
+    assert [m["body"]["touser"] for m in fake_wechat.subscribe_sent] == [mine.target]
+
+    res = client.post(f"/api/v1/outbox/{mine.id}/retry", headers=staff)
+    assert res.status_code == 409
+    assert res.get_json()["error"]["code"] == "invalid_transition"
+
+
+def test_uncertain_rows_can_be_retried_by_staff(online_app, fake_wechat):
+    client = online_app.test_client()
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    (row,) = queue(1, area=d.alleys[0])
+    OutboxMessage.update(status="uncertain", attempts=1).where(OutboxMessage.id == row.id).execute()
+    listed = client.get("/api/v1/outbox?status=uncertain", headers=staff).get_json()
+    assert [i["id"] for i in listed["items"]] == [row.id]
+    assert client.post(f"/api/v1/outbox/{row.id}/retry", headers=staff).status_code == 200
+    assert outbox.deliver_due()["sent"] == 1
+
+
+def test_outbox_api_is_for_staff_only(app, client):
+    headers = login(client, "居民")
+    assert client.get("/api/v1/outbox", headers=headers).status_code == 403
+    assert client.get("/api/v1/outbox").status_code == 401
+
+
+def test_outbox_pagination(app, client):
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    with time_machine.travel(T0, tick=False) as clock:
+        for i in range(5):
+            queue(1, f"p{i}", area=d.alleys[1])
+            clock.shift(timedelta(minutes=1))
+    page = client.get("/api/v1/outbox?page=2&per_page=2", headers=staff).get_json()
+    assert page["total"] == 5 and len(page["items"]) == 2
+    assert page["items"][0]["created_at"] == "2026-11-22T09:02:00+08:00"  # newest first
+
+
+# --- offline mode -------------------------------------------------------------------------------
+
+
+def test_offline_mode_marks_rows_sent_without_calling_wechat(app, client, runner):
+    with time_machine.travel(T0, tick=False):
+        (row,) = queue(1)
+        result = runner.invoke(args=["outbox", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "已发送 1 条" in result.output
+    row = fresh(row)
+    assert row.status == "sent" and row.result == {"offline": True}
+    assert row.sent_at == T0.replace(tzinfo=None)
+
+    page = client.get("/dev/outbox")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "离线演示模式" in html and "外发消息" in html
+    assert row.target in html and "管家已接单，请耐心等待" in html and "sent" in html
+
+
+def test_dev_outbox_is_offline_only(online_app):
+    assert online_app.test_client().get("/dev/outbox").status_code == 404
