@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
     db.init_app(app)
 
     import miniprogram_api

@@ -177,8 +177,37 @@ def outbox_command(once: bool):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int):
-    """Serve the app for a single-machine demo (`make run`)."""
-    current_app._get_current_object().run(host=host, port=port, use_reloader=False, threaded=True)
+    """Serve the app with its scheduler in one process, for a single-machine demo (`make run`)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from werkzeug.serving import run_simple
+
+    from jobs.scheduler import configure
+
+    app = current_app._get_current_object()
+    scheduler = configure(app, BackgroundScheduler())
+    scheduler.start()
+    click.echo(f"小巷管家已启动：http://{host}:{port}/", err=True)
+    try:
+        # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
+        run_simple(host, port, app, use_reloader=False, threaded=True)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@click.command("jobs")
+def jobs_command():
+    """Run the scheduler in the foreground: the one production scheduler process."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from jobs.scheduler import configure
+
+    scheduler = configure(current_app._get_current_object(), BlockingScheduler())
+    for job in scheduler.get_jobs():
+        click.echo(f"任务 {job.id}（{job.name}）：{job.trigger}", err=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("调度已停止。", err=True)
 
 
 COMMANDS = (
@@ -190,6 +219,7 @@ COMMANDS = (
     bind_code_command,
     outbox_command,
     serve_command,
+    jobs_command,
 )
 
 

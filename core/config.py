@@ -64,6 +64,7 @@ DEFAULTS: dict[str, object] = {
     "OUTBOX_BACKOFF_SECONDS": 30,
     "OUTBOX_BACKOFF_MAX_SECONDS": 3600,
     "OUTBOX_LEASE_SECONDS": 60,
+    "OUTBOX_INTERVAL_SECONDS": 5,
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
 }
@@ -96,7 +97,6 @@ def load(app, test_config: dict | None = None) -> None:
     # Offline mode is derived, never set: it cannot be on while an appid is configured.
     app.config["OFFLINE"] = not app.config["WECHAT_APPID"]
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 256 * 1024
-    app.config["JSON_AS_ASCII"] = False
 
 
 def _instance_secret(instance: Path) -> str:

@@ -111,7 +111,7 @@ def board_view(code: str):
     recent = (
         Issue.select()
         .where((Issue.alley == alley) & (Issue.visibility == "public"))
-        .order_by(Issue.created_at.desc())
+        .order_by(Issue.created_at.desc(), Issue.id.desc())
         .limit(RECENT_ITEMS)
     )
     wishes = (
