@@ -159,3 +159,54 @@ def test_validation(client, world):
     assert res.status_code == 400
     fields = res.get_json()["error"]["fields"]
     assert {"beneficiary_type", "display_name", "title", "content"} <= set(fields)
+
+
+# Every action from every state: allowed (by the right actor) or 409.
+WISH_SETUPS = {
+    "pending_review": [],
+    "published": [("staff", "approve", {})],
+    "claimed": [("staff", "approve", {}), ("volunteer", "claim", {})],
+    "fulfilled": [
+        ("staff", "approve", {}),
+        ("volunteer", "claim", {}),
+        ("volunteer", "fulfil", {"note": "已送达"}),
+    ],
+    "closed": [
+        ("staff", "approve", {}),
+        ("volunteer", "claim", {}),
+        ("volunteer", "fulfil", {"note": "已送达"}),
+        ("author", "confirm", {"score": 5}),
+    ],
+    "rejected": [("staff", "reject", {"reason": "不符合"})],
+}
+WISH_ACTIONS = {
+    "approve": ("staff", {}),
+    "reject": ("staff", {"reason": "重复"}),
+    "claim": ("other", {}),
+    "release": ("staff", {}),
+    "fulfil": ("staff", {"note": "办好了"}),
+    "confirm": ("author", {"score": 4}),
+}
+WISH_ALLOWED = {
+    "pending_review": {"approve", "reject"},
+    "published": {"claim"},
+    "claimed": {"release", "fulfil"},
+    "fulfilled": {"confirm"},
+    "closed": set(),
+    "rejected": set(),
+}
+
+
+@pytest.mark.parametrize("state", sorted(WISH_SETUPS))
+def test_wish_transition_table(client, world, state):
+    for action, (who, body) in WISH_ACTIONS.items():
+        wid = post_wish(client, world)["id"]
+        for setup_who, setup_action, setup_body in WISH_SETUPS[state]:
+            act(client, world[setup_who], wid, setup_action, setup_body)
+        expected = 200 if action in WISH_ALLOWED[state] else 409
+        if state in ("pending_review", "rejected") and who == "other":
+            expected = 404  # an unpublished wish is not visible to strangers at all
+        res = act(client, world[who], wid, action, body, status=expected)
+        if expected == 409:
+            code = "already_claimed" if (state, action) == ("claimed", "claim") else None
+            assert res["error"]["code"] == (code or "invalid_transition"), res
