@@ -11,6 +11,7 @@ import json
 from peewee import (
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -447,6 +448,101 @@ class OutboxMessage(BaseModel):
         )
 
 
+# --- boards' scan page, the group bot, the scheduler ---------------------------------------------
+
+
+class ScanDaily(BaseModel):
+    """How many times a board's QR was opened on a local day (no personal data kept)."""
+
+    board = ForeignKeyField(Board, backref="scans", on_delete="CASCADE")
+    day = DateField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("board", "day"), True),)
+
+
+class RateCounter(BaseModel):
+    """Fixed-window counters for rate limits (per client, per action), shared by all workers."""
+
+    key = CharField(max_length=191)
+    window_start = DateTimeField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("key", "window_start"), True),)
+
+
+class ChatGroup(BaseModel):
+    """A community's (or grid's) WeCom group: its robot webhook and smart-bot chat id."""
+
+    area = ForeignKeyField(Area, backref="chat_groups", on_delete="RESTRICT")
+    name = CharField(max_length=100, default="")
+    webhook_key = CharField(max_length=128, unique=True)
+    chat_id = CharField(max_length=128, null=True, unique=True)
+    leader_ids = JSONField(default=list)  # steward ids of the group's leaders (队长)
+    robot_status = CharField(max_length=16, default="ok")  # ok | broken
+    broken_reason = CharField(max_length=200, null=True)
+    broken_at = DateTimeField(null=True)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class InboundMessage(BaseModel):
+    """Chat messages already handled, by channel and message id: replays are refused."""
+
+    channel = CharField(max_length=16)  # aibot | app | bridge
+    msg_id = CharField(max_length=128)
+    sender = CharField(max_length=128, default="")
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("channel", "msg_id"), True), (("received_at",), False))
+
+
+class BotPhoto(BaseModel):
+    """A photo a steward sent to the bot, waiting to be attached to their next 办结."""
+
+    sender = CharField(max_length=128)
+    media = ForeignKeyField(Media, on_delete="CASCADE")
+    received_at = DateTimeField(default=utcnow)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("sender", "received_at"), False),)
+
+
+class SchedulerLease(BaseModel):
+    """Which scheduler process is the active one; the standby takes over when it expires."""
+
+    name = CharField(max_length=64, primary_key=True)
+    holder = CharField(max_length=128)
+    expires_at = DateTimeField()
+
+
+class JobRun(BaseModel):
+    """A job's run key (e.g. "report:2026-11-22:group:3"): a rerun of the same key does nothing."""
+
+    run_key = CharField(max_length=191, unique=True)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    result = JSONField(null=True)
+
+
+class Assessment(BaseModel):
+    """A steward's quarterly assessment (考核): scores, tier. It informs; it never dismisses."""
+
+    steward = ForeignKeyField(Steward, backref="assessments", on_delete="CASCADE")
+    period = CharField(max_length=16)  # "2026Q4"
+    scores = JSONField(default=dict)
+    total = IntegerField()
+    tier = CharField(max_length=16)  # 优秀 | 称职 | 不称职
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("steward", "period"), True), (("period",), False))
+
+
 ALL_MODELS = [
     SchemaVersion,
     Area,
@@ -468,4 +564,12 @@ ALL_MODELS = [
     Patrol,
     SubscriptionConsent,
     OutboxMessage,
+    ScanDaily,
+    RateCounter,
+    ChatGroup,
+    InboundMessage,
+    BotPhoto,
+    SchedulerLease,
+    JobRun,
+    Assessment,
 ]
