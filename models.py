@@ -376,6 +376,7 @@ class Wish(BaseModel):
     content = TextField()
     photo_ids = JSONField(default=list)
     contact_phone = CharField(max_length=20, null=True)  # never shown publicly
+    tracking_token_hash = CharField(max_length=64, null=True, unique=True)  # web submissions
     status = CharField(max_length=16, default="pending_review")
     check_verdict = CharField(max_length=16, null=True)  # pass | review | risky | failed
     reject_reason = TextField(null=True)
