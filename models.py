@@ -312,6 +312,7 @@ class Issue(BaseModel):
 
     number = CharField(max_length=16, unique=True)  # S + yymmdd + daily sequence
     alley = ForeignKeyField(Area, backref="issues", on_delete="RESTRICT")
+    community = ForeignKeyField(Area, null=True, on_delete="RESTRICT")  # for reports
     board = ForeignKeyField(Board, null=True, on_delete="SET NULL")
     category = CharField(max_length=32)
     content = TextField()
@@ -345,6 +346,8 @@ class Issue(BaseModel):
     class Meta:
         indexes = (
             (("status", "deadline"), False),
+            (("community", "created_at"), False),
+            (("community", "status"), False),
             (("alley", "category", "created_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),
@@ -367,6 +370,7 @@ class Wish(BaseModel):
 
     number = CharField(max_length=16, unique=True)  # W + yymmdd + daily sequence
     alley = ForeignKeyField(Area, backref="wishes", on_delete="RESTRICT")
+    community = ForeignKeyField(Area, null=True, on_delete="RESTRICT")  # for reports
     author = ForeignKeyField(User, null=True, backref="wishes", on_delete="SET NULL")
     on_behalf_of = CharField(max_length=50, null=True)  # a steward filed it for a resident
     created_by_steward = ForeignKeyField(Steward, null=True, on_delete="SET NULL")
@@ -395,7 +399,11 @@ class Wish(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("status", "created_at"), False), (("alley", "status"), False))
+        indexes = (
+            (("status", "created_at"), False),
+            (("alley", "status"), False),
+            (("community", "created_at"), False),
+        )
 
 
 class Patrol(BaseModel):
@@ -482,6 +490,7 @@ class ChatGroup(BaseModel):
     webhook_key = CharField(max_length=128, unique=True)
     chat_id = CharField(max_length=128, null=True, unique=True)
     leader_ids = JSONField(default=list)  # steward ids of the group's leaders (队长)
+    audience = CharField(max_length=16, default="stewards")  # stewards | staff (staff-only notices)
     robot_status = CharField(max_length=16, default="ok")  # ok | broken
     broken_reason = CharField(max_length=200, null=True)
     broken_at = DateTimeField(null=True)

@@ -22,6 +22,11 @@ def child(parent: Area | None, kind: str, name: str) -> tuple[Area, bool]:
     return area, True
 
 
+def community_of(area: Area) -> Area | None:
+    """The community (社区/村) an area belongs to, itself included."""
+    return next((a for a in area.ancestors() if a.kind == "community"), None)
+
+
 def tree(roots: list[Area] | None = None, *, include_phones: bool = True) -> list[dict]:
     """Nested dicts of the given subtrees (every root street when None).
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from core import audit, content_check, items, notify
+from core.areas import community_of
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.permissions import Principal
@@ -202,6 +203,7 @@ def create(
             "S",
             Issue,
             alley=alley,
+            community=community_of(alley),
             board=board,
             category=category,
             content=content,

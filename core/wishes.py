@@ -10,6 +10,7 @@ claims one wins and the others get 409 `already_claimed`.
 from __future__ import annotations
 
 from core import audit, content_check, items, notify
+from core.areas import community_of
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.permissions import Principal
@@ -105,6 +106,7 @@ def create(
             "W",
             Wish,
             alley=alley,
+            community=community_of(alley),
             author=p.user,
             on_behalf_of=on_behalf_of,
             created_by_steward=steward,

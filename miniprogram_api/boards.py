@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from core import boards, figures
+from core.areas import community_of
 from core.errors import ApiError, not_found
 from core.media import media_url
 from miniprogram_api.router import Router
@@ -19,7 +20,7 @@ from miniprogram_api.serializers import (
     issue_public,
     wish_public,
 )
-from models import Area, Issue, Media, Steward, StewardAlley, Wish
+from models import Issue, Media, Steward, StewardAlley, Wish
 
 router = Router("boards")
 
@@ -61,10 +62,6 @@ class BoardOut(BaseModel):
     figures: Figures
     recent_issues: list[IssuePublicOut]
     wishes: list[WishPublicOut]
-
-
-def community_of(alley: Area) -> Area | None:
-    return next((a for a in alley.ancestors() if a.kind == "community"), None)
 
 
 @router.get(
