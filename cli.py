@@ -224,5 +224,7 @@ COMMANDS = (
 
 
 def init_app(app: Flask) -> None:
-    for command in COMMANDS:
+    from jobs.commands import COMMANDS as JOB_COMMANDS
+
+    for command in (*COMMANDS, *JOB_COMMANDS):
         app.cli.add_command(command)

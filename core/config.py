@@ -65,11 +65,43 @@ DEFAULTS: dict[str, object] = {
     "OUTBOX_BACKOFF_MAX_SECONDS": 3600,
     "OUTBOX_LEASE_SECONDS": 60,
     "OUTBOX_INTERVAL_SECONDS": 5,
+    # The scheduler: one active process (lease), the daily report, reminders, assessment.
+    "SCHEDULER_LEASE_SECONDS": 45,
+    "SCHEDULER_HEARTBEAT_SECONDS": 15,
+    "REPORT_TIME": "08:30",
+    "REPORT_CUTOFF": "12:00",
+    "RESPONSE_HOURS": 24,
+    "REMINDER_INTERVAL_MINUTES": 15,
+    "DUE_SOON_HOURS": 12,
+    "WISH_REVIEW_HOURS": 24,
+    "WISH_UNCLAIMED_DAYS": 3,
+    "WISH_UNFULFILLED_DAYS": 7,
+    "AUTOCLOSE_DAYS": 7,
+    "ASSESSMENT_TIME": "06:00",
+    "ASSESSMENT_WEIGHTS": {
+        "satisfaction": 0.35,
+        "resolution": 0.2,
+        "timeliness": 0.2,
+        "patrol": 0.15,
+        "wishes": 0.1,
+    },
+    "ASSESSMENT_TIERS": {"优秀": 85, "称职": 60},  # lower bounds; below the last: 不称职
+    "ASSESSMENT_WISHES_FULL_MARKS": 3,  # wishes fulfilled in a quarter for full marks
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
+    # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
+    "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
+    "SCAN_SUBMIT_LIMIT": 5,  # report/wish submissions per client and window
+    "SCAN_SUBMIT_WINDOW_SECONDS": 600,
+    "SCAN_LOOKUP_LIMIT": 5,  # find-my-items look-ups by phone per client and window
+    "SCAN_LOOKUP_WINDOW_SECONDS": 3600,
+    # WeChat "scan ordinary link opens mini program": the ownership file WeChat hands out.
+    "WECHAT_VERIFY_FILE_NAME": None,  # e.g. "AZdYikN6R7.txt"
+    "WECHAT_VERIFY_FILE_CONTENT": None,
 }
 
 INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}
+BOOL_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, bool)}
 # Structured settings come from instance/config.py only, never from the environment.
 ENV_KEYS = [k for k, v in DEFAULTS.items() if not isinstance(v, (dict, list))]
 
@@ -83,6 +115,8 @@ def load(app, test_config: dict | None = None) -> None:
     for key in ENV_KEYS:
         value = os.environ.get(key)
         if value not in (None, ""):
+            if key in BOOL_KEYS:
+                value = value.strip().lower() in ("1", "true", "yes", "on")
             app.config[key] = int(value) if key in INT_KEYS else value
     if test_config:
         app.config.update(test_config)

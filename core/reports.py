@@ -1,0 +1,436 @@
+"""The daily 通报: yesterday's figures for one area (usually a community), as data, markdown
+and an image card. `jobs/daily_report.py` sends it; `flask --app app report` prints it.
+
+Definitions (also in the README):
+
+- day = the local calendar day reported on (yesterday by default); month = the 1st of that
+  day's month up to the end of the day.
+- new / accepted / resolved: issues created / accepted / resolved within the period.
+- open / overdue: issues not resolved or cancelled at the end of the day / of those, the ones
+  past their deadline.
+- 响应率: of issues reported in the period (cancelled ones and stewards' on-the-spot fixes
+  left out), the share accepted within `RESPONSE_HOURS` of being reported.
+- 解决率: of issues reported in the period (cancelled left out), the share resolved since.
+- 满意率: of ratings given in the period, the share of 4 or 5 stars (未评价 counts neither way).
+- 整改率: since the start, resolved issues over all issues (cancelled left out) — Lanshan's
+  "整改率".
+
+Queries are a fixed handful per report, whatever the number of stewards.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from peewee import Case, fn
+
+from core import fonts
+from core.db import is_sqlite
+from core.timeutil import local_midnight_utc, to_local
+from models import (
+    Area,
+    Issue,
+    IssueAssignee,
+    Patrol,
+    Steward,
+    StewardAlley,
+    Wish,
+)
+
+WEEKDAYS = "一二三四五六日"
+MAX_OVERDUE_LISTED = 20
+
+
+@dataclass
+class StewardLine:
+    id: int
+    name: str
+    phone: str
+    taken: int = 0
+    resolved: int = 0
+    overdue: int = 0
+    patrolled: bool = False
+
+
+@dataclass
+class OverdueItem:
+    id: int
+    number: str
+    alley: str
+    category: str
+    content: str
+    deadline: datetime
+    stewards: list[tuple[str, str]]  # (name, phone)
+
+
+@dataclass
+class Report:
+    area: Area
+    day: date
+    counts: dict[str, int]
+    month: dict[str, int]
+    rates: dict[str, float | None]
+    month_rates: dict[str, float | None]
+    stewards: list[StewardLine] = field(default_factory=list)
+    overdue_items: list[OverdueItem] = field(default_factory=list)
+    overdue_total: int = 0
+    wishes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def quiet(self) -> bool:
+        busy = ("new", "accepted", "resolved", "overdue")
+        return not any(self.counts[k] for k in busy) and not any(self.wishes.values())
+
+    @property
+    def title(self) -> str:
+        return f"{self.area.name} 每日通报 {self.day.month}月{self.day.day}日（周{WEEKDAYS[self.day.weekday()]}）"
+
+
+def _scope(model, area: Area):
+    if area.kind == "community":
+        return model.community == area.id
+    if area.kind == "alley":
+        return model.alley == area.id
+    return model.alley.in_(Area.select(Area.id).where(Area.path.startswith(area.path)))
+
+
+def _count(cond):
+    return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _issue_figures(area: Area, start: datetime, end: datetime, month_start: datetime) -> dict:
+    """Every issue count of the report in one aggregate query."""
+    response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
+    counted = Issue.status != "cancelled"
+    answerable = counted & (Issue.source != "steward")
+    responded = Issue.accepted_at.is_null(False) & (
+        Issue.accepted_at <= Issue.created_at + response
+    )
+    if is_sqlite():
+        # SQLite stores datetimes as text: compare with the offset applied by datetime().
+        hours = int(current_app.config["RESPONSE_HOURS"])
+        responded = Issue.accepted_at.is_null(False) & (
+            fn.datetime(Issue.accepted_at) <= fn.datetime(Issue.created_at, f"+{hours} hours")
+        )
+    open_at_end = (
+        (Issue.created_at < end)
+        & (Issue.resolved_at.is_null() | (Issue.resolved_at >= end))
+        & ~((Issue.status == "cancelled") & (Issue.closed_at < end))
+        & ~((Issue.status == "closed") & (Issue.closed_at < end))
+    )
+    in_day = lambda col: (col >= start) & (col < end)  # noqa: E731
+    in_month = lambda col: (col >= month_start) & (col < end)  # noqa: E731
+    rated_ok = Issue.rating >= 4
+    columns = {
+        "new": _count(in_day(Issue.created_at)),
+        "accepted": _count(in_day(Issue.accepted_at)),
+        "resolved": _count(in_day(Issue.resolved_at)),
+        "open": _count(open_at_end),
+        "overdue": _count(open_at_end & (Issue.deadline < end)),
+        "day_answerable": _count(in_day(Issue.created_at) & answerable),
+        "day_responded": _count(in_day(Issue.created_at) & answerable & responded),
+        "day_counted": _count(in_day(Issue.created_at) & counted),
+        "day_solved": _count(in_day(Issue.created_at) & counted & Issue.resolved_at.is_null(False)),
+        "day_rated": _count(in_day(Issue.rated_at)),
+        "day_satisfied": _count(in_day(Issue.rated_at) & rated_ok),
+        "m_new": _count(in_month(Issue.created_at)),
+        "m_accepted": _count(in_month(Issue.accepted_at)),
+        "m_resolved": _count(in_month(Issue.resolved_at)),
+        "m_answerable": _count(in_month(Issue.created_at) & answerable),
+        "m_responded": _count(in_month(Issue.created_at) & answerable & responded),
+        "m_counted": _count(in_month(Issue.created_at) & counted),
+        "m_solved": _count(in_month(Issue.created_at) & counted & Issue.resolved_at.is_null(False)),
+        "m_rated": _count(in_month(Issue.rated_at)),
+        "m_satisfied": _count(in_month(Issue.rated_at) & rated_ok),
+        "all_counted": _count(counted & (Issue.created_at < end)),
+        "all_solved": _count(counted & (Issue.created_at < end) & (Issue.resolved_at < end)),
+    }
+    query = Issue.select(*[c.alias(k) for k, c in columns.items()]).where(_scope(Issue, area))
+    row = query.dicts().first() or {}
+    return {k: int(row.get(k) or 0) for k in columns}
+
+
+def _steward_lines(area: Area, start: datetime, end: datetime) -> list[StewardLine]:
+    alleys = Area.select(Area.id).where(Area.path.startswith(area.path) & (Area.kind == "alley"))
+    stewards = (
+        Steward.select(Steward.id, Steward.name, Steward.phone)
+        .join(StewardAlley)
+        .where(StewardAlley.alley.in_(alleys) & Steward.active)
+        .distinct()
+        .order_by(Steward.id)
+    )
+    lines = {s.id: StewardLine(s.id, s.name, s.phone) for s in stewards}
+    if not lines:
+        return []
+    open_now = Issue.status.in_(("submitted", "accepted", "escalated", "whistled"))
+    stats = (
+        IssueAssignee.select(
+            IssueAssignee.steward,
+            _count((Issue.accepted_at >= start) & (Issue.accepted_at < end)).alias("taken"),
+            _count((Issue.resolved_at >= start) & (Issue.resolved_at < end)).alias("resolved"),
+            _count(open_now & (Issue.deadline < end)).alias("overdue"),
+        )
+        .join(Issue)
+        .where(_scope(Issue, area))
+        .group_by(IssueAssignee.steward)
+        .dicts()
+    )
+    for row in stats:
+        line = lines.get(row["steward"])
+        if line:
+            line.taken, line.resolved = int(row["taken"]), int(row["resolved"])
+            line.overdue = int(row["overdue"])
+    patrolled = (
+        Patrol.select(Patrol.steward)
+        .where((Patrol.created_at >= start) & (Patrol.created_at < end) & Patrol.alley.in_(alleys))
+        .distinct()
+    )
+    for row in patrolled:
+        if row.steward_id in lines:
+            lines[row.steward_id].patrolled = True
+    return list(lines.values())
+
+
+def _overdue_items(area: Area, end: datetime) -> tuple[list[OverdueItem], int]:
+    open_now = Issue.status.in_(("submitted", "accepted", "escalated", "whistled"))
+    cond = _scope(Issue, area) & open_now & (Issue.deadline < end)
+    total = Issue.select().where(cond).count()
+    rows = list(
+        Issue.select(Issue, Area)
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(cond)
+        .order_by(Issue.deadline)
+        .limit(MAX_OVERDUE_LISTED)
+    )
+    people: dict[int, list[tuple[str, str]]] = {}
+    if rows:
+        links = (
+            IssueAssignee.select(IssueAssignee.issue, Steward.name, Steward.phone)
+            .join(Steward)
+            .where(IssueAssignee.issue.in_([r.id for r in rows]))
+            .order_by(IssueAssignee.id)
+        )
+        for link in links:
+            people.setdefault(link.issue_id, []).append((link.steward.name, link.steward.phone))
+    items = [
+        OverdueItem(
+            r.id, r.number, r.alley.name, r.category, r.content, r.deadline, people.get(r.id, [])
+        )
+        for r in rows
+    ]
+    return items, total
+
+
+def _wish_figures(area: Area, start: datetime, end: datetime) -> dict[str, int]:
+    within = lambda col: (col >= start) & (col < end)  # noqa: E731
+    row = (
+        Wish.select(
+            _count(within(Wish.created_at)).alias("new"),
+            _count(within(Wish.claimed_at)).alias("claimed"),
+            _count(within(Wish.fulfilled_at)).alias("fulfilled"),
+        )
+        .where(_scope(Wish, area))
+        .dicts()
+        .first()
+    ) or {}
+    return {k: int(row.get(k) or 0) for k in ("new", "claimed", "fulfilled")}
+
+
+def build(area: Area, day: date) -> Report:
+    start = local_midnight_utc(day)
+    end = local_midnight_utc(day + timedelta(days=1))
+    month_start = local_midnight_utc(day.replace(day=1))
+    f = _issue_figures(area, start, end, month_start)
+    overdue_items, overdue_total = _overdue_items(area, end)
+    return Report(
+        area=area,
+        day=day,
+        counts={k: f[k] for k in ("new", "accepted", "resolved", "open", "overdue")},
+        month={"new": f["m_new"], "accepted": f["m_accepted"], "resolved": f["m_resolved"]},
+        rates={
+            "response": _rate(f["day_responded"], f["day_answerable"]),
+            "resolution": _rate(f["day_solved"], f["day_counted"]),
+            "satisfaction": _rate(f["day_satisfied"], f["day_rated"]),
+            "rectification": _rate(f["all_solved"], f["all_counted"]),
+        },
+        month_rates={
+            "response": _rate(f["m_responded"], f["m_answerable"]),
+            "resolution": _rate(f["m_solved"], f["m_counted"]),
+            "satisfaction": _rate(f["m_satisfied"], f["m_rated"]),
+        },
+        stewards=_steward_lines(area, start, end),
+        overdue_items=overdue_items,
+        overdue_total=overdue_total,
+        wishes=_wish_figures(area, start, end),
+    )
+
+
+# --- presentation --------------------------------------------------------------------------------
+
+
+def pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value * 100:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _short(text: str, limit: int = 16) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quiet_line(report: Report) -> str:
+    return f"**{report.title}**：昨日无新增、无办结、无超期，平稳无事；在办 {report.counts['open']} 件。"
+
+
+def markdown(report: Report) -> str:
+    """The WeCom markdown message (headings, bold, quotes and <font color> only)."""
+    if report.quiet:
+        return quiet_line(report)
+    c, r, m, mr = report.counts, report.rates, report.month, report.month_rates
+    overdue = f'<font color="warning">**{c["overdue"]}**</font>' if c["overdue"] else "0"
+    lines = [
+        f"## {report.title}",
+        f"> 新增 **{c['new']}** · 接单 **{c['accepted']}** · 办结 **{c['resolved']}**"
+        f" · 超期 {overdue} · 在办 **{c['open']}**",
+        f"> 响应率 {pct(r['response'])} · 解决率 {pct(r['resolution'])}"
+        f" · 满意率 {pct(r['satisfaction'])} · 整改率 {pct(r['rectification'])}",
+        f"本月累计：新增 {m['new']} · 接单 {m['accepted']} · 办结 {m['resolved']}"
+        f" · 响应率 {pct(mr['response'])} · 解决率 {pct(mr['resolution'])}"
+        f" · 满意率 {pct(mr['satisfaction'])}",
+    ]
+    if report.stewards:
+        lines.append("**管家**")
+        for s in report.stewards:
+            patrol = "已巡查" if s.patrolled else '<font color="comment">未巡查</font>'
+            late = f'<font color="warning">超期 {s.overdue}</font>' if s.overdue else "超期 0"
+            lines.append(f"{s.name}：接单 {s.taken} · 办结 {s.resolved} · {late} · {patrol}")
+    if report.overdue_items:
+        lines.append("**超期诉求**")
+        for item in report.overdue_items:
+            who = "、".join(name for name, _ in item.stewards) or "未派单"
+            due = to_local(item.deadline)
+            lines.append(
+                f"#{item.id} {item.alley} {item.category}：{_short(item.content)}"
+                f"（{who}，{due.month}月{due.day}日 {due:%H:%M} 到期）"
+            )
+        if report.overdue_total > len(report.overdue_items):
+            lines.append(f"……等共 {report.overdue_total} 件")
+    w = report.wishes
+    lines.append(f"**微心愿** 新增 {w['new']} · 认领 {w['claimed']} · 实现 {w['fulfilled']}")
+    return "\n".join(lines)
+
+
+def overdue_reminder(report: Report) -> tuple[str, list[str]] | None:
+    """A plain text that @-mentions the stewards of overdue items (markdown cannot)."""
+    if not report.overdue_items:
+        return None
+    phones: list[str] = []
+    parts = []
+    for item in report.overdue_items:
+        for _, phone in item.stewards:
+            if phone not in phones:
+                phones.append(phone)
+        parts.append(f"#{item.id}（{item.alley}）")
+    text = f"以下诉求已超期，请尽快办理：{'、'.join(parts)}"
+    return text, phones
+
+
+def plain_text(report: Report) -> str:
+    """What `flask --app app report --dry-run` prints: the markdown without its markup."""
+    import re
+
+    text = markdown(report)
+    text = re.sub(r"</?font[^>]*>", "", text)
+    return text.replace("**", "").replace("## ", "").replace("> ", "")
+
+
+# --- the image card --------------------------------------------------------------------------------
+
+INK = (34, 34, 34)
+MUTED = (120, 120, 120)
+ACCENT = (196, 43, 28)  # 中国红 for titles
+GOOD = (46, 125, 50)
+WARN = (230, 81, 0)
+GRID = (225, 225, 225)
+BARS = {"新增": (66, 133, 244), "接单": (3, 155, 229), "办结": GOOD, "超期": WARN, "在办": MUTED}
+
+
+def image(report: Report, width: int = 1080) -> bytes:
+    """A PNG card: title, the key figures, a small bar chart and the stewards' table."""
+    from PIL import Image, ImageDraw
+
+    rows = max(len(report.stewards), 1)
+    height = 660 + 64 * rows
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    pad = 48
+    d.rectangle([0, 0, width, 12], fill=ACCENT)
+    d.text((pad, 40), report.title, font=fonts.font(44, bold=True), fill=ACCENT)
+
+    c, r = report.counts, report.rates
+    tiles = [
+        ("响应率", pct(r["response"])),
+        ("解决率", pct(r["resolution"])),
+        ("满意率", pct(r["satisfaction"])),
+        ("整改率", pct(r["rectification"])),
+    ]
+    tile_w = (width - 2 * pad) // len(tiles)
+    for i, (label, value) in enumerate(tiles):
+        x = pad + i * tile_w
+        d.text((x, 120), value, font=fonts.font(48, bold=True), fill=INK)
+        d.text((x, 180), label, font=fonts.font(28), fill=MUTED)
+
+    # bar chart of the day's counts
+    chart_top, chart_bottom = 300, 480
+    values = {
+        "新增": c["new"],
+        "接单": c["accepted"],
+        "办结": c["resolved"],
+        "超期": c["overdue"],
+        "在办": c["open"],
+    }
+    peak = max(values.values()) or 1
+    bar_w = (width - 2 * pad) // len(values)
+    d.line([pad, chart_bottom, width - pad, chart_bottom], fill=GRID, width=2)
+    small = fonts.font(26)
+    for i, (label, value) in enumerate(values.items()):
+        x = pad + i * bar_w + bar_w // 4
+        top = chart_bottom - int((chart_bottom - chart_top) * value / peak)
+        d.rectangle([x, top, x + bar_w // 2, chart_bottom], fill=BARS[label])
+        d.text((x, top - 34), str(value), font=small, fill=INK)
+        d.text((x, chart_bottom + 8), label, font=small, fill=MUTED)
+
+    # stewards' table
+    top = 560
+    columns = [("管家", 0), ("接单", 360), ("办结", 520), ("超期", 680), ("巡查", 840)]
+    header = fonts.font(28, bold=True)
+    for label, x in columns:
+        d.text((pad + x, top), label, font=header, fill=MUTED)
+    d.line([pad, top + 44, width - pad, top + 44], fill=GRID, width=2)
+    body = fonts.font(30)
+    if not report.stewards:
+        d.text((pad, top + 60), "本区域暂无管家", font=body, fill=MUTED)
+    for i, s in enumerate(report.stewards):
+        y = top + 60 + i * 64
+        d.text((pad, y), _short(s.name, 10), font=body, fill=INK)
+        d.text((pad + 360, y), str(s.taken), font=body, fill=INK)
+        d.text((pad + 520, y), str(s.resolved), font=body, fill=INK)
+        d.text((pad + 680, y), str(s.overdue), font=body, fill=WARN if s.overdue else INK)
+        d.text(
+            (pad + 840, y),
+            "已巡查" if s.patrolled else "未巡查",
+            font=body,
+            fill=GOOD if s.patrolled else MUTED,
+        )
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()

@@ -1,0 +1,70 @@
+"""Sending the daily 通报 to every group, exactly once per group and day.
+
+The job ticks every minute. Between `REPORT_TIME` (08:30) and `REPORT_CUTOFF` (12:00) local
+time it sends yesterday's report to each group that has not had it: a scheduler that was down
+at 08:30 catches up when it comes back before the cut-off and never sends a stale report
+after it. Each group's report is claimed by a run key in the same transaction that queues its
+messages, so reruns, restarts and a second scheduler never send it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+
+from core import reports
+from core.db import write_transaction
+from core.timeutil import to_local, utcnow
+from jobs import runs
+from models import ChatGroup
+
+
+def _clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def report_groups():
+    return (
+        ChatGroup.select()
+        .where(ChatGroup.active & (ChatGroup.audience == "stewards"))
+        .order_by(ChatGroup.id)
+    )
+
+
+def run_key(day: date, group: ChatGroup) -> str:
+    return f"report:{day.isoformat()}:group:{group.id}"
+
+
+def send_for_group(group: ChatGroup, day: date) -> bool:
+    """Queue the report of `day` for `group`; False when it was already sent."""
+    from bot import push
+
+    key = run_key(day, group)
+    if runs.done(key):
+        return False
+    report = reports.build(group.area, day)
+    card = None if report.quiet else reports.image(report)
+    reminder = reports.overdue_reminder(report)
+    with write_transaction():
+        if not runs.claim(key):
+            return False
+        push.push_markdown(group, reports.markdown(report), key=f"{key}:markdown")
+        if card is not None:
+            push.push_image(group, card, key=f"{key}:image")
+        if reminder is not None:
+            text, phones = reminder
+            push.push_text(group, text, key=f"{key}:overdue", mentions=phones)
+        runs.finish(key, {"quiet": report.quiet, "overdue": report.counts["overdue"]})
+    return True
+
+
+def tick(now: datetime | None = None) -> int:
+    """Send what is due at `now` (naive UTC); returns how many groups got their report."""
+    local = to_local(now or utcnow())
+    config = current_app.config
+    if not (_clock(config["REPORT_TIME"]) <= local.time() < _clock(config["REPORT_CUTOFF"])):
+        return 0
+    day = local.date() - timedelta(days=1)
+    return sum(1 for group in report_groups() if send_for_group(group, day))
