@@ -13,10 +13,9 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 
-from core import reports
+from core import reports, runs
 from core.db import write_transaction
 from core.timeutil import to_local, utcnow
-from jobs import runs
 from models import ChatGroup
 
 

@@ -1,61 +1,157 @@
 """The scheduler: one APScheduler, explicit job ids, coalescing, a generous misfire grace.
 
-`flask --app app jobs` runs it in the foreground (the one production scheduler process);
+`flask --app app jobs` runs it in the foreground (the production scheduler process);
 `flask --app app serve` (what `make run` starts) runs it in the background of the demo
-server. Every job opens its own app context and database connection and is idempotent, so a
-rerun is harmless.
+server. Several may run at once (by mistake, or one per host): a lease in the database
+decides which one works (`jobs/lease.py`); the others stand by and take over within a
+minute if it dies. Every job is idempotent by its run keys, so a rerun is harmless.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from datetime import datetime
 
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from core import outbox
 from core.db import db
+from core.timeutil import to_local, utcnow
+from jobs import daily_report, lease, reminders
 
 log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def in_app_context(app: Flask, fn):
-    """Run `fn` inside an app context with its own connection, logging instead of dying."""
+class Worker:
+    """The jobs of one scheduler process, each run only while it holds the lease."""
 
-    @functools.wraps(fn)
-    def run():
-        with app.app_context():
+    def __init__(self, app: Flask, holder: str | None = None):
+        self.app = app
+        self.holder = holder or lease.new_holder_id()
+
+    def _in_context(self, fn):
+        with self.app.app_context():
             db.connect(reuse_if_open=True)
             try:
                 return fn()
-            except Exception:
-                log.exception("job %s failed", fn.__name__)
             finally:
                 db.close()
 
-    return run
+    def heartbeat(self) -> bool:
+        """Take or renew the lease; True while this process is the active scheduler."""
+        return self._in_context(lambda: lease.acquire(self.holder))
+
+    def leader_only(self, fn, name: str):
+        """Wrap a job so it runs only in the lease holder, logging instead of dying."""
+
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            def body():
+                if not lease.acquire(self.holder):
+                    return None
+                return fn(*args, **kwargs)
+
+            try:
+                return self._in_context(body)
+            except Exception:
+                log.exception("job %s failed", name)
+                return None
+
+        return run
+
+    # the jobs themselves --------------------------------------------------------------------
+
+    def deliver_outbox(self):
+        counts = outbox.deliver_due()
+        if any(counts.values()):
+            log.info("outbox: %s", counts)
+        return counts
+
+    def daily_report(self, now: datetime | None = None):
+        return daily_report.tick(now)
+
+    def reminders(self, now: datetime | None = None):
+        return reminders.scan(now)
+
+    def close_unrated(self, now: datetime | None = None):
+        return reminders.close_unrated(now)
+
+    def quarterly_assessment(self, now: datetime | None = None):
+        from core import assessment
+
+        local = to_local(now or utcnow())
+        return assessment.run_if_quarter_started(local.date())
 
 
-def deliver_outbox():
-    counts = outbox.deliver_due()
-    if any(counts.values()):
-        log.info("outbox: %s", counts)
-    return counts
+def _clock(value: str) -> tuple[int, int]:
+    hours, minutes = value.split(":")
+    return int(hours), int(minutes)
 
 
-def configure(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
-    """Register every job on `scheduler` (schedules come from configuration)."""
-    scheduler.configure(timezone=app.config["TZ"], job_defaults=JOB_DEFAULTS)
-    scheduler.add_job(
-        in_app_context(app, deliver_outbox),
-        "interval",
-        seconds=int(app.config["OUTBOX_INTERVAL_SECONDS"]),
-        id="outbox.deliver",
-        name="投递待发消息",
-        replace_existing=True,
-        **JOB_DEFAULTS,
-    )
+def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -> BaseScheduler:
+    """Register every job on `scheduler`; schedules come from configuration."""
+    cfg = app.config
+    tz = cfg["TZ"]
+    scheduler.configure(timezone=tz, job_defaults=JOB_DEFAULTS)
+    worker = Worker(app, holder)
+    scheduler.worker = worker  # tests and the CLI reach the jobs through it
+    assess_h, assess_m = _clock(cfg["ASSESSMENT_TIME"])
+    jobs = [
+        (
+            "lease.heartbeat",
+            "保持调度租约",
+            worker.heartbeat,
+            {"trigger": "interval", "seconds": int(cfg["SCHEDULER_HEARTBEAT_SECONDS"])},
+        ),
+        (
+            "outbox.deliver",
+            "投递待发消息",
+            worker.leader_only(worker.deliver_outbox, "outbox"),
+            {"trigger": "interval", "seconds": int(cfg["OUTBOX_INTERVAL_SECONDS"])},
+        ),
+        (
+            "report.daily",
+            "每日通报",
+            worker.leader_only(worker.daily_report, "report"),
+            {"trigger": CronTrigger(minute="*", timezone=tz)},
+        ),
+        (
+            "reminders.scan",
+            "到期提醒与超期督办",
+            worker.leader_only(worker.reminders, "reminders"),
+            {
+                "trigger": CronTrigger(
+                    minute=f"*/{int(cfg['REMINDER_INTERVAL_MINUTES'])}", timezone=tz
+                )
+            },
+        ),
+        (
+            "issues.autoclose",
+            "超时未评价自动完结",
+            worker.leader_only(worker.close_unrated, "autoclose"),
+            {"trigger": CronTrigger(minute=7, timezone=tz)},
+        ),
+        (
+            "assessment.quarterly",
+            "季度考核",
+            worker.leader_only(worker.quarterly_assessment, "assessment"),
+            {"trigger": CronTrigger(hour=assess_h, minute=assess_m, timezone=tz)},
+        ),
+    ]
+    for job_id, name, func, trigger in jobs:
+        scheduler.add_job(
+            func,
+            id=job_id,
+            name=name,
+            replace_existing=True,
+            # run once at start-up too: a scheduler that was down catches up at once
+            next_run_time=datetime.now(scheduler.timezone),
+            **trigger,
+            **JOB_DEFAULTS,
+        )
     return scheduler

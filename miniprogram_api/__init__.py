@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from core.errors import ApiError
 from miniprogram_api import (
     areas,
+    assessments,
     auth_routes,
     boards,
     issues,
@@ -33,6 +34,7 @@ RESOURCES = (
     media_routes,
     outbox_routes,
     subscriptions,
+    assessments,
     openapi,
 )
 

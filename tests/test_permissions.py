@@ -220,6 +220,11 @@ MATRIX = {
     ),
     ("GET", "/api/v1/subscriptions"): (WECHAT_USERS, lambda w: {}),
     ("GET", "/api/v1/outbox"): (STAFF, lambda w: {}),
+    ("GET", "/api/v1/assessments"): (STAFF, lambda w: {"query_string": {"period": "2026Q3"}}),
+    ("POST", "/api/v1/assessments/run"): (
+        STAFF,
+        lambda w: {"json": {"period": "2026Q3", "send": False}},
+    ),
     ("POST", "/api/v1/outbox/{message_id}/retry"): (STAFF, _dead_message),
 }
 

@@ -1,0 +1,295 @@
+"""The quarterly assessment (考核) of stewards: scored, tiered, stored, sent to staff.
+
+Per steward and quarter, each part a share between 0 and 1:
+
+- satisfaction (weighted most): mean rating / 5 of their issues rated in the quarter;
+- resolution: of issues assigned to them and reported in the quarter (cancelled left out),
+  the share resolved;
+- timeliness: of their issues resolved in the quarter, the share resolved by the deadline;
+- patrol: days with a patrol check-in over the days of the quarter (up to today for the
+  running quarter);
+- wishes: wishes they fulfilled, `ASSESSMENT_WISHES_FULL_MARKS` or more for full marks.
+
+A part with nothing to measure (no ratings, no issues) counts as 0.8, so a steward of a quiet
+alley is neither rewarded nor punished for it. The total is the weighted sum × 100; tiers come
+from `ASSESSMENT_TIERS`. It informs the staff; it never dismisses anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from peewee import SQL, Case, fn
+
+from core import audit, runs
+from core.db import is_sqlite, write_transaction
+from core.timeutil import local_midnight_utc, to_local, utcnow
+from models import (
+    Area,
+    Assessment,
+    ChatGroup,
+    Issue,
+    IssueAssignee,
+    Patrol,
+    Steward,
+    StewardAlley,
+    Wish,
+)
+
+NEUTRAL = 0.8
+LOWEST_TIER = "不称职"
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        m = re.fullmatch(r"(\d{4})\s*[Qq]([1-4])", text.strip())
+        if not m:
+            raise ValueError("季度格式须为 2026Q3")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def last_finished(cls, today: date | None = None) -> Quarter:
+        today = today or to_local(utcnow()).date()
+        return cls.of(cls.of(today).start - timedelta(days=1))
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * (self.q - 1) + 1, 1)
+
+    @property
+    def end(self) -> date:
+        """The first day after the quarter."""
+        return date(self.year + 1, 1, 1) if self.q == 4 else date(self.year, 3 * self.q + 1, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+
+def local_day(column):
+    """The local calendar day of a stored (UTC) datetime, in SQL."""
+    hours = int(to_local(utcnow()).utcoffset().total_seconds() // 3600)
+    if is_sqlite():
+        return fn.date(column, f"{hours:+d} hours")
+    return fn.DATE(column + SQL(f"interval '{hours} hours'"))
+
+
+def _count(cond):
+    return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
+
+
+def _tier(total: int) -> str:
+    tiers = sorted(current_app.config["ASSESSMENT_TIERS"].items(), key=lambda kv: -kv[1])
+    return next((name for name, floor in tiers if total >= floor), LOWEST_TIER)
+
+
+def _share(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
+    """Each steward's parts, total and tier — a fixed number of grouped queries."""
+    start, end = local_midnight_utc(quarter.start), local_midnight_utc(quarter.end)
+    today_end = local_midnight_utc(to_local(utcnow()).date() + timedelta(days=1))
+    days = max((min(end, today_end) - start).days, 1)
+    in_q = lambda col: (col >= start) & (col < end)  # noqa: E731
+    on_time = Issue.resolved_at <= Issue.deadline
+    rows = (
+        IssueAssignee.select(
+            IssueAssignee.steward,
+            _count(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("reported"),
+            _count(
+                in_q(Issue.created_at)
+                & (Issue.status != "cancelled")
+                & Issue.resolved_at.is_null(False)
+            ).alias("solved"),
+            _count(in_q(Issue.resolved_at)).alias("resolved"),
+            _count(in_q(Issue.resolved_at) & on_time).alias("on_time"),
+            fn.AVG(Case(None, [(in_q(Issue.rated_at), Issue.rating)], None)).alias("rating"),
+        )
+        .join(Issue)
+        .where(IssueAssignee.steward.in_(steward_ids))
+        .group_by(IssueAssignee.steward)
+        .dicts()
+    )
+    issue_stats = {r["steward"]: r for r in rows}
+    day_expr = local_day(Patrol.created_at)
+    patrol_days = {
+        r["steward"]: int(r["days"])
+        for r in Patrol.select(Patrol.steward, fn.COUNT(fn.DISTINCT(day_expr)).alias("days"))
+        .where(Patrol.steward.in_(steward_ids) & in_q(Patrol.created_at))
+        .group_by(Patrol.steward)
+        .dicts()
+    }
+    users = {
+        s.user_id: s.id
+        for s in Steward.select(Steward.id, Steward.user).where(
+            Steward.id.in_(steward_ids) & Steward.user.is_null(False)
+        )
+    }
+    wishes = {}
+    if users:
+        for r in (
+            Wish.select(Wish.claimer, fn.COUNT(Wish.id).alias("n"))
+            .where(Wish.claimer.in_(list(users)) & in_q(Wish.fulfilled_at))
+            .group_by(Wish.claimer)
+            .dicts()
+        ):
+            wishes[users[r["claimer"]]] = int(r["n"])
+    weights = current_app.config["ASSESSMENT_WEIGHTS"]
+    full_marks = int(current_app.config["ASSESSMENT_WISHES_FULL_MARKS"])
+    out = {}
+    for sid in steward_ids:
+        st = issue_stats.get(sid, {})
+        rating = st.get("rating")
+        parts = {
+            "satisfaction": float(rating) / 5 if rating is not None else None,
+            "resolution": _share(int(st.get("solved") or 0), int(st.get("reported") or 0)),
+            "timeliness": _share(int(st.get("on_time") or 0), int(st.get("resolved") or 0)),
+            "patrol": min(patrol_days.get(sid, 0) / days, 1.0),
+            "wishes": min(wishes.get(sid, 0) / full_marks, 1.0) if full_marks else 1.0,
+        }
+        filled = {k: (NEUTRAL if v is None else v) for k, v in parts.items()}
+        total = round(100 * sum(weights[k] * filled[k] for k in weights))
+        out[sid] = {
+            "parts": {k: (None if v is None else round(v, 4)) for k, v in parts.items()},
+            "counts": {
+                "reported": int(st.get("reported") or 0),
+                "resolved": int(st.get("resolved") or 0),
+                "on_time": int(st.get("on_time") or 0),
+                "patrol_days": patrol_days.get(sid, 0),
+                "wishes": wishes.get(sid, 0),
+            },
+            "total": total,
+            "tier": _tier(total),
+        }
+    return out
+
+
+def stewards_under(area: Area | None) -> list[Steward]:
+    query = Steward.select().where(Steward.active).order_by(Steward.id)
+    if area is not None:
+        alleys = Area.select(Area.id).where(Area.path.startswith(area.path))
+        query = query.where(
+            Steward.id.in_(
+                StewardAlley.select(StewardAlley.steward).where(StewardAlley.alley.in_(alleys))
+            )
+        )
+    return list(query)
+
+
+def run(quarter: Quarter, area: Area | None = None, send: bool = True) -> list[Assessment]:
+    """Assess (again) every active steward under `area`; results replace earlier ones."""
+    stewards = stewards_under(area)
+    results = score([s.id for s in stewards], quarter)
+    rows = []
+    with write_transaction():
+        for s in stewards:
+            r = results[s.id]
+            fields = {
+                "scores": {"parts": r["parts"], "counts": r["counts"]},
+                "total": r["total"],
+                "tier": r["tier"],
+                "created_at": utcnow(),
+            }
+            (
+                Assessment.insert(steward=s, period=str(quarter), **fields)
+                .on_conflict(
+                    conflict_target=[Assessment.steward, Assessment.period],
+                    update=fields,
+                )
+                .execute()
+            )
+        rows = list(
+            Assessment.select()
+            .where(
+                Assessment.steward.in_([s.id for s in stewards])
+                & (Assessment.period == str(quarter))
+            )
+            .order_by(Assessment.total.desc(), Assessment.steward)
+        )
+        audit.record(
+            "assessment.run",
+            "assessment",
+            None,
+            label="季度考核",
+            area=area,
+            data={"period": str(quarter), "stewards": len(rows)},
+        )
+        if send:
+            _send_to_staff(quarter, rows)
+    return rows
+
+
+def _send_to_staff(quarter: Quarter, rows: list[Assessment]) -> None:
+    """One summary per community, to its staff-only group(s)."""
+    from bot import push
+
+    by_community: dict[int, list[Assessment]] = {}
+    communities = {}
+    for row in rows:
+        alley = row.steward.alleys().first()
+        if alley is None:
+            continue
+        community = next((a for a in alley.ancestors() if a.kind == "community"), None)
+        if community is None:
+            continue
+        communities[community.id] = community
+        by_community.setdefault(community.id, []).append(row)
+    for community_id, items in by_community.items():
+        groups = ChatGroup.select().where(
+            ChatGroup.active & (ChatGroup.audience == "staff") & (ChatGroup.area == community_id)
+        )
+        text = summary_markdown(communities[community_id], quarter, items)
+        for group in groups:
+            key = f"assessment:{quarter}:community:{community_id}:group:{group.id}"
+            push.push_markdown(group, text, key=key)
+
+
+def summary_markdown(community: Area, quarter: Quarter, rows: list[Assessment]) -> str:
+    tiers = {}
+    for row in rows:
+        tiers[row.tier] = tiers.get(row.tier, 0) + 1
+    head = " · ".join(f"{t} {n} 人" for t, n in tiers.items())
+    lines = [f"## {community.name} {quarter} 小巷管家考核", f"> {head}（仅供参考，不自动调整人员）"]
+    for row in rows:
+        mark = f'<font color="warning">{row.tier}</font>' if row.tier == LOWEST_TIER else row.tier
+        lines.append(f"{row.steward.name}：{row.total} 分 · {mark}")
+    return "\n".join(lines)
+
+
+def summary_text(quarter: Quarter, rows: list[Assessment]) -> str:
+    if not rows:
+        return f"{quarter}：没有在任的管家需要考核。"
+    tiers = {}
+    for row in rows:
+        tiers[row.tier] = tiers.get(row.tier, 0) + 1
+    head = "，".join(f"{t} {n} 人" for t, n in tiers.items())
+    lines = [f"{quarter} 考核完成：共 {len(rows)} 人，{head}。"]
+    lines += [f"  {row.steward.name}  {row.total} 分  {row.tier}" for row in rows]
+    return "\n".join(lines)
+
+
+def run_if_quarter_started(today: date) -> int:
+    """The scheduled job: on the first day of a quarter, assess the one that just ended."""
+    if today != Quarter.of(today).start:
+        return 0
+    quarter = Quarter.last_finished(today)
+    key = f"assessment:{quarter}"
+    with write_transaction():
+        if not runs.claim(key):
+            return 0
+        rows = run(quarter)
+        runs.finish(key, {"stewards": len(rows)})
+    return len(rows)

@@ -1,0 +1,262 @@
+"""Deadline reminders and escalations (every `REMINDER_INTERVAL_MINUTES`), and closing
+resolved items nobody rated.
+
+- An issue due within `DUE_SOON_HOURS` → one reminder to its stewards (@ by phone).
+- An overdue issue → one escalation to community staff and the group leaders, then at most
+  one reminder a day to its stewards.
+- A wish waiting for review over `WISH_REVIEW_HOURS` → staff; published and unclaimed over
+  `WISH_UNCLAIMED_DAYS` → the group; claimed and not fulfilled in `WISH_UNFULFILLED_DAYS`
+  → the claimer.
+
+Every message has a run key (deadline or day included), claimed in the transaction that
+queues it: a rerun, or a second scheduler, sends nothing twice; a changed deadline is a new
+reminder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from core import issues as issue_flow
+from core import runs, subscriptions
+from core.db import write_transaction
+from core.timeutil import to_local, utcnow
+from models import (
+    ISSUE_OPEN,
+    Area,
+    ChatGroup,
+    Issue,
+    IssueAssignee,
+    JobRun,
+    StaffAccount,
+    Steward,
+    Wish,
+)
+
+
+def _when(dt: datetime) -> str:
+    local = to_local(dt)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _short(text: str, limit: int = 20) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Context:
+    """Caches for one scan: groups per area, stewards per issue, staff phones per community."""
+
+    def __init__(self):
+        self._groups: dict[tuple[int, str], list[ChatGroup]] = {}
+        self._areas: dict[int, Area] = {}
+
+    def area(self, area_id: int) -> Area:
+        if area_id not in self._areas:
+            self._areas[area_id] = Area.get_by_id(area_id)
+        return self._areas[area_id]
+
+    def groups(self, area_id: int, audience: str = "stewards") -> list[ChatGroup]:
+        key = (area_id, audience)
+        if key not in self._groups:
+            from bot import push
+
+            found = [g for g in push.groups_for_area(self.area(area_id)) if g.audience == audience]
+            self._groups[key] = found
+        return self._groups[key]
+
+    def staff_groups(self, area_id: int) -> list[ChatGroup]:
+        """Staff-only groups when the community has one; else its steward groups."""
+        return self.groups(area_id, "staff") or self.groups(area_id)
+
+    def leader_phones(self, groups: list[ChatGroup]) -> list[str]:
+        ids = sorted({i for g in groups for i in (g.leader_ids or [])})
+        if not ids:
+            return []
+        return [s.phone for s in Steward.select(Steward.phone).where(Steward.id.in_(ids))]
+
+    def staff_phones(self, community_id: int | None) -> list[str]:
+        if community_id is None:
+            return []
+        rows = StaffAccount.select(StaffAccount.phone).where(
+            (StaffAccount.area == community_id)
+            & StaffAccount.active
+            & StaffAccount.phone.is_null(False)
+        )
+        return [r.phone for r in rows]
+
+
+def _assignees(issue_ids: list[int]) -> dict[int, list[Steward]]:
+    out: dict[int, list[Steward]] = {}
+    if issue_ids:
+        links = (
+            IssueAssignee.select(IssueAssignee.issue, Steward)
+            .join(Steward)
+            .where(IssueAssignee.issue.in_(issue_ids))
+        )
+        for link in links:
+            out.setdefault(link.issue_id, []).append(link.steward)
+    return out
+
+
+def _unsent(keys: list[str]) -> set[str]:
+    """Of `keys`, those no earlier run has claimed (one query for the lot)."""
+    done: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        done |= {r.run_key for r in JobRun.select(JobRun.run_key).where(JobRun.run_key.in_(chunk))}
+    return set(keys) - done
+
+
+def _send(key: str, groups: list[ChatGroup], text: str, mentions: list[str]) -> bool:
+    from bot import push
+
+    if not groups:
+        return False  # no group to tell yet: try again once one is registered
+    with write_transaction():
+        if not runs.claim(key):
+            return False
+        for group in groups:
+            push.push_text(group, text, key=f"{key}:group:{group.id}", mentions=mentions)
+        runs.finish(key, {"groups": [g.id for g in groups]})
+    return True
+
+
+def _issue_line(issue: Issue, alley: Area) -> str:
+    return f"#{issue.id} {alley.name} {issue.category}：{_short(issue.content)}"
+
+
+def remind_issues(now: datetime, ctx: Context) -> dict[str, int]:
+    config = current_app.config
+    soon = now + timedelta(hours=int(config["DUE_SOON_HOURS"]))
+    candidates = list(
+        Issue.select(
+            Issue.id, Issue.alley, Issue.community, Issue.category, Issue.content, Issue.deadline
+        )
+        .where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline <= soon))
+        .order_by(Issue.deadline)
+    )
+    today = to_local(now).date().isoformat()
+    keys = {}
+    for issue in candidates:
+        stamp = issue.deadline.isoformat()
+        if issue.deadline > now:
+            keys[issue.id] = [f"remind:due:{issue.id}:{stamp}"]
+        else:
+            keys[issue.id] = [
+                f"overdue:escalate:{issue.id}:{stamp}",
+                f"overdue:daily:{issue.id}:{today}",
+            ]
+    fresh = _unsent([k for ks in keys.values() for k in ks])
+    todo = [i for i in candidates if any(k in fresh for k in keys[i.id])]
+    people = _assignees([i.id for i in todo])
+    counts = {"due_soon": 0, "escalated": 0, "overdue_daily": 0}
+    for issue in todo:
+        alley = ctx.area(issue.alley_id)
+        stewards = people.get(issue.id, [])
+        phones = [s.phone for s in stewards]
+        names = "、".join(s.name for s in stewards) or "未派单"
+        groups = ctx.groups(issue.alley_id)
+        line = _issue_line(issue, alley)
+        first, *rest = keys[issue.id]
+        if issue.deadline > now:
+            text = f"【即将到期】{line}，请在 {_when(issue.deadline)} 前办结。"
+            counts["due_soon"] += _send(first, groups, text, phones)
+        elif first in fresh:
+            staff_groups = ctx.staff_groups(issue.alley_id)
+            targets = list({g.id: g for g in groups + staff_groups}.values())
+            mentions = ctx.leader_phones(groups) + ctx.staff_phones(issue.community_id)
+            text = (
+                f"【已超期】{line}，已于 {_when(issue.deadline)} 到期（管家：{names}），"
+                "请社区和队长跟进。"
+            )
+            if _send(first, targets, text, mentions):
+                counts["escalated"] += 1
+                runs.claim(rest[0])  # the escalation is today's message
+        elif rest[0] in fresh:
+            late = (now - issue.deadline).days + 1
+            text = f"【超期提醒】{line}，已超期 {late} 天，请尽快办结。"
+            counts["overdue_daily"] += _send(rest[0], groups, text, phones)
+    return counts
+
+
+def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
+    config = current_app.config
+    counts = {"wish_review": 0, "wish_unclaimed": 0, "wish_unfulfilled": 0}
+    review = Wish.select().where(
+        (Wish.status == "pending_review")
+        & (Wish.created_at <= now - timedelta(hours=int(config["WISH_REVIEW_HOURS"])))
+    )
+    for wish in review:
+        key = f"wish:review:{wish.id}"
+        if runs.done(key):
+            continue
+        hours = int((now - wish.created_at).total_seconds() // 3600)
+        text = f"【心愿待审核】心愿{wish.id} {wish.display_name}：{_short(wish.title)}，已等待 {hours} 小时，请社区审核。"
+        mentions = ctx.staff_phones(wish.community_id)
+        counts["wish_review"] += _send(key, ctx.staff_groups(wish.alley_id), text, mentions)
+    unclaimed = Wish.select().where(
+        (Wish.status == "published")
+        & (Wish.published_at <= now - timedelta(days=int(config["WISH_UNCLAIMED_DAYS"])))
+    )
+    for wish in unclaimed:
+        key = f"wish:unclaimed:{wish.id}:{wish.published_at.isoformat()}"
+        if runs.done(key):
+            continue
+        text = (
+            f"【心愿待认领】心愿{wish.id} {wish.display_name}：{_short(wish.title)}，"
+            f"发布已超过 {config['WISH_UNCLAIMED_DAYS']} 天，欢迎认领：回复“认领 心愿{wish.id}”。"
+        )
+        counts["wish_unclaimed"] += _send(key, ctx.groups(wish.alley_id), text, [])
+    stalled = Wish.select().where(
+        (Wish.status == "claimed")
+        & (Wish.claimed_at <= now - timedelta(days=int(config["WISH_UNFULFILLED_DAYS"])))
+    )
+    for wish in stalled:
+        key = f"wish:unfulfilled:{wish.id}:{wish.claimed_at.isoformat()}"
+        if runs.done(key):
+            continue
+        counts["wish_unfulfilled"] += _remind_claimer(key, wish, ctx, now)
+    return counts
+
+
+def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime) -> bool:
+    """A steward claimer is @-ed in the group; anyone else gets a subscribe message if they
+    left a consent (none left → only the run key is recorded: nothing fails)."""
+    steward = Steward.get_or_none((Steward.user == wish.claimer_id) & Steward.active)
+    if steward is not None:
+        text = f"【心愿待实现】心愿{wish.id} {_short(wish.title)} 认领已超过 {current_app.config['WISH_UNFULFILLED_DAYS']} 天，请尽快帮助实现。"
+        return _send(key, ctx.groups(wish.alley_id), text, [steward.phone])
+    with write_transaction():
+        if not runs.claim(key):
+            return False
+        subscriptions.queue_status_message(
+            wish.claimer,
+            number=wish.number,
+            title=_short(wish.title),
+            status_label="待实现",
+            note="您认领的心愿还未实现",
+            when=now,
+            item_key=key,
+            area=wish.alley_id,
+            page_query=f"type=wish&id={wish.id}",
+        )
+    return True
+
+
+def scan(now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    ctx = Context()
+    counts = remind_issues(now, ctx)
+    counts.update(remind_wishes(now, ctx))
+    return counts
+
+
+def close_unrated(now: datetime | None = None) -> int:
+    closed = 0
+    for row in issue_flow.due_for_autoclose(now):
+        issue_flow.close_unrated(row.id)
+        closed += 1
+    return closed

@@ -1,0 +1,255 @@
+"""Scheduled work with time travel: the daily report's window and catch-up, two schedulers
+at once, deadline reminders, closing unrated items. No sleeps: the jobs are called at the
+times the scheduler would call them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from jobs import lease
+from jobs.scheduler import configure
+from models import ChatGroup, Issue, OutboxMessage, StaffAccount
+from tests.factories import login, login_steward, make_district, make_staff
+
+SH = ZoneInfo("Asia/Shanghai")
+API = "/api/v1"
+
+
+def local(day, hour, minute=0, second=0):
+    return datetime(2026, 11, day, hour, minute, second, tzinfo=SH)
+
+
+def report_rows(day="2026-11-21"):
+    return list(
+        OutboxMessage.select().where(OutboxMessage.idempotency_key.startswith(f"report:{day}"))
+    )
+
+
+def groups_reported(day="2026-11-21") -> list[int]:
+    keys = {m.idempotency_key.split(":")[3] for m in report_rows(day)}
+    return sorted(int(k) for k in keys)
+
+
+@pytest.fixture
+def district(app):
+    d = make_district()
+    groups = [
+        ChatGroup.create(area=c, name=f"{c.name}管家群", webhook_key=f"key-{c.id}")
+        for c in d.communities
+    ]
+    return d, groups
+
+
+def worker(app, holder):
+    return configure(app, BackgroundScheduler(), holder=holder).worker
+
+
+def run_job(w, name):
+    scheduler_job = {
+        "report": w.leader_only(w.daily_report, "report"),
+        "reminders": w.leader_only(w.reminders, "reminders"),
+        "autoclose": w.leader_only(w.close_unrated, "autoclose"),
+    }[name]
+    return scheduler_job()
+
+
+def test_report_window_catch_up_and_cutoff(app, district):
+    _, groups = district
+    w = worker(app, "host-a")
+    with time_machine.travel(local(22, 8, 29, 59), tick=False):
+        assert run_job(w, "report") == 0
+    assert report_rows() == []
+    with time_machine.travel(local(22, 8, 30), tick=False):
+        assert run_job(w, "report") == len(groups)
+    assert groups_reported() == sorted(g.id for g in groups)
+    sent = len(report_rows())
+    # a restart at 09:00 (a new process, a new holder after the old lease lapsed) sends nothing
+    with time_machine.travel(local(22, 9, 0), tick=False):
+        assert run_job(worker(app, "host-a-restarted"), "report") == 0
+    assert len(report_rows()) == sent
+    # the scheduler was down all morning on the 23rd until 11:00: it catches up then
+    with time_machine.travel(local(23, 11, 0), tick=False):
+        assert run_job(worker(app, "host-b"), "report") == len(groups)
+    assert groups_reported("2026-11-22") == sorted(g.id for g in groups)
+    # down until 13:00 on the 24th: past the noon cut-off, no stale report, ever
+    with time_machine.travel(local(24, 13, 0), tick=False):
+        assert run_job(worker(app, "host-c"), "report") == 0
+    with time_machine.travel(local(24, 23, 59), tick=False):
+        assert run_job(worker(app, "host-c"), "report") == 0
+    assert groups_reported("2026-11-23") == []
+
+
+def test_report_messages_reach_the_fake_robot(online_app, fake_wechat):
+    d = make_district()
+    group = ChatGroup.create(area=d.communities[0], name="群", webhook_key="robot-1")
+    fake_wechat.add_robot("robot-1")
+    from core import outbox
+
+    w = worker(online_app, "solo")
+    with time_machine.travel(local(22, 8, 30), tick=False):
+        run_job(w, "report")
+        outbox.deliver_due()
+    bodies = [m["body"] for m in fake_wechat.robot_messages["robot-1"]]
+    assert [b["msgtype"] for b in bodies] == ["markdown"]  # a quiet day: one line, no card
+    assert "平稳无事" in bodies[0]["markdown"]["content"] and group.id
+
+
+def test_two_schedulers_work_once_and_the_standby_takes_over(app, district, client):
+    d, groups = district
+    a, b = worker(app, "host-a"), worker(app, "host-b")
+    with time_machine.travel(local(22, 8, 30), tick=False) as clock:
+        assert a.heartbeat() is True
+        assert b.heartbeat() is False
+        # both processes fire the same jobs at the same minute
+        assert run_job(a, "report") == len(groups)
+        assert run_job(b, "report") is None  # the standby does no work
+        assert len(groups_reported()) == len(groups)
+        issue_id = _report_issue(client, d)
+        clock.shift(timedelta(hours=40))  # due within 12 h now
+        a.heartbeat(), b.heartbeat()
+        first = run_job(a, "reminders")
+        assert first["due_soon"] == 1 and run_job(b, "reminders") is None
+        # host-a dies: it stops renewing; within a minute host-b is in charge
+        clock.shift(timedelta(seconds=30))
+        assert b.heartbeat() is False
+        clock.shift(timedelta(seconds=30))
+        assert b.heartbeat() is True and lease.current_holder() == "host-b"
+        assert run_job(b, "reminders")["due_soon"] == 0  # already reminded, never twice
+        assert run_job(a, "reminders") is None or lease.current_holder() == "host-b"
+    reminders = OutboxMessage.select().where(
+        OutboxMessage.idempotency_key.startswith(f"remind:due:{issue_id}")
+    )
+    assert reminders.count() == 1
+
+
+def test_a_revived_old_leader_cannot_steal_a_live_lease(app, district):
+    a, b = worker(app, "host-a"), worker(app, "host-b")
+    t0 = local(22, 10, 0)
+    with time_machine.travel(t0, tick=False) as clock:
+        assert a.heartbeat()
+        clock.shift(timedelta(seconds=46))
+        assert b.heartbeat()
+        assert a.heartbeat() is False  # b renewed nothing yet, but its lease is live
+
+
+def _report_issue(client, d, board=0, category="环境卫生"):
+    res = client.post(
+        f"{API}/issues",
+        json={"board_code": d.boards[board].code, "category": category, "content": "垃圾堆放"},
+        headers=login(client, "居民"),
+    )
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()["id"]
+
+
+def test_deadline_reminders_escalation_and_daily(app, district, client):
+    d, groups = district
+    groups[0].leader_ids = [d.stewards[1].id]
+    groups[0].save()
+    staff = make_staff(d.communities[0])
+    StaffAccount.update(phone="13900001111").where(StaffAccount.id == staff.id).execute()
+    w = worker(app, "solo")
+    start = local(22, 9, 0)
+    with time_machine.travel(start, tick=False) as clock:
+        issue_id = _report_issue(client, d)  # ordinary: due in 48 h
+        assert run_job(w, "reminders")["due_soon"] == 0
+        clock.shift(timedelta(hours=37))  # 11 h left
+        counts = run_job(w, "reminders")
+        assert counts["due_soon"] == 1
+        assert run_job(w, "reminders")["due_soon"] == 0  # once only
+        clock.shift(timedelta(hours=12))  # 1 h overdue
+        counts = run_job(w, "reminders")
+        assert counts["escalated"] == 1 and counts["overdue_daily"] == 0
+        clock.shift(timedelta(minutes=15))
+        assert run_job(w, "reminders")["escalated"] == 0
+        clock.shift(timedelta(days=1))  # the next day: one daily reminder, only one
+        assert run_job(w, "reminders")["overdue_daily"] == 1
+        assert run_job(w, "reminders")["overdue_daily"] == 0
+    keys = [
+        m.idempotency_key
+        for m in OutboxMessage.select()
+        .where(OutboxMessage.kind == "robot")
+        .order_by(OutboxMessage.id)
+        if str(issue_id) in m.idempotency_key.split(":")
+        and not m.idempotency_key.startswith("robot:")  # the new-issue push
+    ]
+    assert [k.split(":")[0] + ":" + k.split(":")[1] for k in keys] == [
+        "remind:due",
+        "overdue:escalate",
+        "overdue:daily",
+    ]
+    escalation = OutboxMessage.get(OutboxMessage.idempotency_key.startswith("overdue:escalate"))
+    mentioned = escalation.payload["text"]["mentioned_mobile_list"]
+    assert d.stewards[1].phone in mentioned and "13900001111" in mentioned
+    due = OutboxMessage.get(OutboxMessage.idempotency_key.startswith("remind:due"))
+    assert due.payload["text"]["mentioned_mobile_list"] == [d.stewards[0].phone]
+    assert "即将到期" in due.payload["text"]["content"]
+
+
+def test_wish_reminders(app, district, client):
+    d, groups = district
+    w = worker(app, "solo")
+    author = login(client, "王奶奶")
+    body = {
+        "board_code": d.boards[0].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+    }
+    start = local(22, 9, 0)
+    with time_machine.travel(start, tick=False) as clock:
+        wid = client.post(f"{API}/wishes", json=body, headers=author).get_json()["id"]
+        clock.shift(timedelta(hours=25))
+        assert run_job(w, "reminders")["wish_review"] == 1
+        assert run_job(w, "reminders")["wish_review"] == 0
+        from core import wishes
+        from core.permissions import Principal
+        from models import User
+
+        staff_user = make_staff(d.communities[0]).user
+        wishes.approve(Principal.for_user(User.get_by_id(staff_user.id)), wid)
+        clock.shift(timedelta(days=3, minutes=1))
+        assert run_job(w, "reminders")["wish_unclaimed"] == 1
+        steward = login_steward(client, d.stewards[0])
+        assert client.post(f"{API}/wishes/{wid}/claim", json={}, headers=steward).status_code == 200
+        clock.shift(timedelta(days=7, minutes=1))
+        assert run_job(w, "reminders")["wish_unfulfilled"] == 1
+        assert run_job(w, "reminders")["wish_unfulfilled"] == 0
+
+
+def test_unrated_items_close_after_seven_days(app, district, client):
+    d, _ = district
+    w = worker(app, "solo")
+    steward = login_steward(client, d.stewards[0])
+    with time_machine.travel(local(22, 9, 0), tick=False) as clock:
+        issue_id = _report_issue(client, d)
+        client.post(f"{API}/issues/{issue_id}/resolve", json={"note": "已清理"}, headers=steward)
+        clock.shift(timedelta(days=6, hours=23))
+        assert run_job(w, "autoclose") == 0
+        clock.shift(timedelta(hours=2))
+        assert run_job(w, "autoclose") == 1
+        assert run_job(w, "autoclose") == 0
+    issue = Issue.get_by_id(issue_id)
+    assert (issue.status, issue.close_reason, issue.rating) == ("closed", "unrated", None)
+
+
+def test_scheduler_registers_every_job(app):
+    scheduler = configure(app, BackgroundScheduler())
+    ids = {job.id for job in scheduler.get_jobs()}
+    assert ids == {
+        "lease.heartbeat",
+        "outbox.deliver",
+        "report.daily",
+        "reminders.scan",
+        "issues.autoclose",
+        "assessment.quarterly",
+    }
+    for job in scheduler.get_jobs():
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 60
+    assert str(scheduler.timezone) == "Asia/Shanghai"
