@@ -13,7 +13,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv run test test-sqlite test-pg lint format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint format bench clean
 
 venv: $(REQ_STAMP)
 
@@ -30,6 +30,11 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $(REQ_STAMP) $@
 
+# The browser tests drive Debian's chromium (installed here if missing). If it cannot be
+# installed the tests still run and the browser tests fail: they are never skipped.
+chromium:
+	@scripts/ensure-chromium.sh || echo "make: chromium unavailable; the browser tests will fail" >&2
+
 run: venv
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo --if-empty
@@ -37,18 +42,18 @@ run: venv
 
 # Both legs always run; `make test` fails if either fails. Neither is ever skipped:
 # test-pg installs PostgreSQL if needed and fails loudly if it cannot.
-test: dev-venv
+test: dev-venv chromium
 	@rc=0; failed=""; \
 	$(MAKE) --no-print-directory test-sqlite || { rc=1; failed="$$failed test-sqlite"; }; \
 	$(MAKE) --no-print-directory test-pg     || { rc=1; failed="$$failed test-pg"; }; \
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: sqlite and postgresql legs passed"; fi; \
 	exit $$rc
 
-test-sqlite: dev-venv
+test-sqlite: dev-venv chromium
 	@echo "=== tests on SQLite ==="
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
 
-test-pg: dev-venv
+test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
 	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 

@@ -28,5 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     miniprogram_api.init_app(app)
     miniprogram_api.media_routes.init_app(app)
     pages.init_app(app)
+    app.register_blueprint(__import__("scan_pages").bp)  # /b/<code>: the QR code's web page
+    app.register_blueprint(__import__("bot.adapters").adapters.blueprint)  # /bot/…: chat callbacks
     cli.init_app(app)
     return app

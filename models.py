@@ -346,8 +346,11 @@ class Issue(BaseModel):
     class Meta:
         indexes = (
             (("status", "deadline"), False),
+            # reports: recent activity by community, and a covering index for the totals
             (("community", "created_at"), False),
-            (("community", "status"), False),
+            (("community", "resolved_at"), False),
+            (("community", "closed_at"), False),
+            (("community", "status", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),

@@ -89,6 +89,18 @@ DEFAULTS: dict[str, object] = {
     "ASSESSMENT_WISHES_FULL_MARKS": 3,  # wishes fulfilled in a quarter for full marks
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
+    # The group bot: callbacks, photos, the interim points rule (bot/, core/points.py).
+    "WECOM_SECRET": None,  # the self-built app's secret: lets the bot fetch photos sent to it
+    "BOT_TIMESTAMP_WINDOW_SECONDS": 300,  # callbacks older or newer than this are refused
+    "BOT_PHOTO_WINDOW_SECONDS": 120,  # a photo this close to `办结 N` is its proof
+    "AIBOT_REPLY_BUDGET_SECONDS": 4,  # slower smart-bot replies go out through the outbox
+    "POINT_RULES": {
+        "resolved": 2,
+        "on_time": 1,
+        "patrol_day": 1,
+        "wish_fulfilled": 3,
+        "overdue": -1,
+    },
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
     "SCAN_SUBMIT_LIMIT": 5,  # report/wish submissions per client and window

@@ -12,6 +12,8 @@ writes its event in the same transaction, and queues the notifications it causes
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -57,9 +59,12 @@ ACTION_LABELS = {
     "reopen": "重新打开",
     "cancel": "撤销",
     "on_the_spot": "随手做",
+    "close": "未评价，自动完结",
     "publish": "公开",
     "hide": "不公开",
 }
+# Who the trail names when the web page's anonymous submitter acts with their tracking link.
+WEB_REPORTER_LABEL = "反映人"
 
 # action → states it may start from. Where it leads is decided by the action itself.
 ALLOWED_FROM = {
@@ -70,6 +75,7 @@ ALLOWED_FROM = {
     "assign": set(ISSUE_OPEN),
     "comment": set(ISSUE_OPEN) | {"resolved", "closed"},
     "rate": {"resolved"},
+    "close": {"resolved"},
     "reopen": {"resolved"},
     "cancel": set(ISSUE_OPEN),
 }
@@ -114,6 +120,19 @@ def is_handler(p: Principal, issue: Issue) -> bool:
 
 def is_reporter(p: Principal, issue: Issue) -> bool:
     return p.user is not None and issue.reporter_id == p.user.id
+
+
+def tracking_hash(token: str) -> str:
+    """What is stored of a web submitter's tracking token (issues and wishes alike)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def holds_token(item, token: str | None) -> bool:
+    """The caller presented the tracking token of this web issue (or wish): they are its
+    submitter, as far as anyone can tell without a WeChat login."""
+    if not token or not item.tracking_token_hash:
+        return False
+    return hmac.compare_digest(item.tracking_token_hash, tracking_hash(token))
 
 
 def can_view(p: Principal, issue: Issue) -> bool:
@@ -178,11 +197,13 @@ def create(
     anonymous: bool = False,
     source: str = "resident",
     fixed_on_spot: dict | None = None,
+    tracking_token: str | None = None,
 ) -> tuple[Issue, list[Issue]]:
     """A new 诉求, assigned to the alley's stewards. Returns it and similar open ones.
 
     `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
-    once, recorded already closed and logged as a patrol.
+    once, recorded already closed and logged as a patrol. `tracking_token` (web submissions,
+    no login) is the secret of the submitter's private link; only its hash is stored.
     """
     tiers = categories()
     if category not in tiers:
@@ -213,6 +234,7 @@ def create(
             anonymous=anonymous,
             source=source,
             reporter=p.user,
+            tracking_token_hash=tracking_hash(tracking_token) if tracking_token else None,
             priority=priority,
             deadline=deadline_for(priority, now),
             visibility=visibility,
@@ -235,6 +257,7 @@ def create(
             "issue",
             issue.id,
             actor=p.user,
+            label=WEB_REPORTER_LABEL if p.user is None and tracking_token else None,
             area=alley,
             data={
                 "category": category,
@@ -304,18 +327,35 @@ def _require(allowed: bool, message="您不能处理该诉求") -> None:
         raise forbidden(message)
 
 
-def _finish(p: Principal, issue: Issue, action: str, data: dict, note: str | None = None):
+def _finish(
+    p: Principal, issue: Issue, action: str, data: dict, note: str | None = None, label=None
+):
     issue.updated_at = utcnow()
     issue.save()
     event = audit.record(
-        f"issue.{action}", "issue", issue.id, actor=p.user, area=issue.alley_id, data=data
+        f"issue.{action}",
+        "issue",
+        issue.id,
+        actor=p.user,
+        label=label,
+        area=issue.alley_id,
+        data=data,
     )
     notify.issue_changed(issue, action, event, note)
     return issue
 
 
-def _visible_or_404(p: Principal, issue_id: int) -> None:
+def _visible_or_404(p: Principal, issue_id: int, tracking_token: str | None = None) -> None:
+    if tracking_token is not None:
+        issue = Issue.get_or_none(Issue.id == issue_id)
+        if issue is None or not holds_token(issue, tracking_token):
+            raise not_found("找不到该诉求", code="issue_not_found")
+        return
     get_visible(p, issue_id)
+
+
+def _by_token_label(p: Principal, issue: Issue, tracking_token: str | None) -> str | None:
+    return WEB_REPORTER_LABEL if p.user is None and holds_token(issue, tracking_token) else None
 
 
 def accept(p: Principal, issue_id: int) -> Issue:
@@ -436,22 +476,54 @@ def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None 
     return issue
 
 
-def rate(p: Principal, issue_id: int, score: int, text: str | None = None) -> Issue:
-    _visible_or_404(p, issue_id)
+def rate(
+    p: Principal,
+    issue_id: int,
+    score: int,
+    text: str | None = None,
+    tracking_token: str | None = None,
+) -> Issue:
+    """The reporter rates a resolved issue; `tracking_token` stands in for the reporter's
+    login when the issue was filed from the web page."""
+    _visible_or_404(p, issue_id, tracking_token)
     with write_transaction():
         issue = _load_for_change(issue_id, "rate")
-        _require(is_reporter(p, issue), "只有反映人可以评价")
+        _require(is_reporter(p, issue) or holds_token(issue, tracking_token), "只有反映人可以评价")
         now = utcnow()
         issue.rating, issue.rating_text, issue.rated_at = score, text, now
         issue.status, issue.closed_at, issue.close_reason = "closed", now, "rated"
-        return _finish(p, issue, "rate", {"score": score, "note": text})
+        label = _by_token_label(p, issue, tracking_token)
+        return _finish(p, issue, "rate", {"score": score, "note": text}, label=label)
 
 
-def reopen(p: Principal, issue_id: int, reason: str) -> Issue:
-    _visible_or_404(p, issue_id)
+def close_unrated(issue_id: int) -> Issue:
+    """Resolved and not rated within `AUTOCLOSE_DAYS`: closed as 未评价 by the system.
+
+    Such items count neither as satisfied nor as unsatisfied in any rate.
+    """
+    with write_transaction():
+        issue = _load_for_change(issue_id, "close")
+        now = utcnow()
+        issue.status, issue.closed_at, issue.close_reason = "closed", now, "unrated"
+        return _finish(Principal.anonymous(), issue, "close", {}, "未评价，已自动完结")
+
+
+def due_for_autoclose(now=None):
+    """Resolved issues whose reporter had `AUTOCLOSE_DAYS` to rate and did not."""
+    days = int(current_app.config["AUTOCLOSE_DAYS"])
+    limit = (now or utcnow()) - timedelta(days=days)
+    return Issue.select(Issue.id).where(
+        (Issue.status == "resolved") & (Issue.resolved_at <= limit)
+    )
+
+
+def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None = None) -> Issue:
+    _visible_or_404(p, issue_id, tracking_token)
     with write_transaction():
         issue = _load_for_change(issue_id, "reopen")
-        _require(is_reporter(p, issue), "只有反映人可以重新打开")
+        _require(
+            is_reporter(p, issue) or holds_token(issue, tracking_token), "只有反映人可以重新打开"
+        )
         window = timedelta(days=int(current_app.config["REOPEN_WINDOW_DAYS"]))
         if utcnow() - issue.resolved_at > window:
             raise conflict("reopen_window_passed", "办结已超过 7 天，不能重新打开，请重新反映")
@@ -461,7 +533,9 @@ def reopen(p: Principal, issue_id: int, reason: str) -> Issue:
         issue.accepted_at = None
         issue.resolved_at = None
         issue.deadline = deadline_for(issue.priority, now)
-        return _finish(p, issue, "reopen", {"note": reason, "count": issue.reopen_count}, reason)
+        data = {"note": reason, "count": issue.reopen_count}
+        label = _by_token_label(p, issue, tracking_token)
+        return _finish(p, issue, "reopen", data, reason, label=label)
 
 
 def cancel(p: Principal, issue_id: int, reason: str | None = None) -> Issue:

@@ -15,11 +15,14 @@ Definitions (also in the README):
 - 整改率: since the start, resolved issues over all issues (cancelled left out) — Lanshan's
   "整改率".
 
-Queries are a fixed handful per report, whatever the number of stewards.
+Queries are a fixed handful per report, whatever the number of stewards: one UNION of index
+range scans fetches every issue that moved this month or is open, the counting happens in
+Python, and the cumulative totals come from a covering index.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,7 +31,6 @@ from flask import current_app
 from peewee import Case, fn
 
 from core import fonts
-from core.db import is_sqlite
 from core.timeutil import local_midnight_utc, to_local
 from models import (
     Area,
@@ -105,59 +107,115 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _issue_figures(area: Area, start: datetime, end: datetime, month_start: datetime) -> dict:
-    """Every issue count of the report in one aggregate query."""
+OPEN = ("submitted", "accepted", "escalated", "whistled")
+MOVED_COLUMNS = (
+    Issue.id,
+    Issue.status,
+    Issue.source,
+    Issue.created_at,
+    Issue.accepted_at,
+    Issue.resolved_at,
+    Issue.rated_at,
+    Issue.rating,
+    Issue.closed_at,
+    Issue.deadline,
+)
+
+
+def _moved(area: Area, month_start: datetime) -> list[Issue]:
+    """Issues that were reported, acted on or closed since `month_start`, or are open.
+
+    Everything a day's or month's figure can depend on, in one UNION whose every branch is an
+    index range scan — the bulk of closed history is never read.
+    """
+    scope = _scope(Issue, area)
+    branches = [
+        Issue.created_at >= month_start,
+        Issue.resolved_at >= month_start,
+        Issue.closed_at >= month_start,  # cancelled, rated and auto-closed items
+        Issue.status.in_(OPEN),
+    ]
+    query = None
+    for cond in branches:
+        part = Issue.select(*MOVED_COLUMNS).where(scope & cond)
+        query = part if query is None else (query | part)
+    return list(query.namedtuples())  # plain tuples: hundreds of rows, no model overhead
+
+
+def _is_open_at(issue: Issue, end: datetime) -> bool:
+    if issue.created_at >= end:
+        return False
+    if issue.resolved_at is not None and issue.resolved_at < end:
+        return False
+    closed_early = issue.closed_at is not None and issue.closed_at < end
+    return not (issue.status in ("cancelled", "closed") and closed_early)
+
+
+def _figures(rows: list[Issue], start: datetime, end: datetime, month_start: datetime) -> dict:
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
-    counted = Issue.status != "cancelled"
-    answerable = counted & (Issue.source != "steward")
-    responded = Issue.accepted_at.is_null(False) & (
-        Issue.accepted_at <= Issue.created_at + response
+
+    def within(value, lo):
+        return value is not None and lo <= value < end
+
+    out: dict[str, int] = dict.fromkeys(
+        ("new", "accepted", "resolved", "open", "overdue"), 0
     )
-    if is_sqlite():
-        # SQLite stores datetimes as text: compare with the offset applied by datetime().
-        hours = int(current_app.config["RESPONSE_HOURS"])
-        responded = Issue.accepted_at.is_null(False) & (
-            fn.datetime(Issue.accepted_at) <= fn.datetime(Issue.created_at, f"+{hours} hours")
+    for prefix in ("day", "m"):
+        for k in ("answerable", "responded", "counted", "solved", "rated", "satisfied"):
+            out[f"{prefix}_{k}"] = 0
+    out.update(m_new=0, m_accepted=0, m_resolved=0)
+    for i in rows:
+        if _is_open_at(i, end):
+            out["open"] += 1
+            out["overdue"] += i.deadline < end
+        counted = i.status != "cancelled"
+        answerable = counted and i.source != "steward"
+        responded = i.accepted_at is not None and i.accepted_at <= i.created_at + response
+        for prefix, lo in (("day", start), ("m", month_start)):
+            if within(i.created_at, lo):
+                out[f"{prefix}_answerable"] += answerable
+                out[f"{prefix}_responded"] += answerable and responded
+                out[f"{prefix}_counted"] += counted
+                out[f"{prefix}_solved"] += counted and i.resolved_at is not None
+            if within(i.rated_at, lo):
+                out[f"{prefix}_rated"] += 1
+                out[f"{prefix}_satisfied"] += (i.rating or 0) >= 4
+        out["new"] += within(i.created_at, start)
+        out["accepted"] += within(i.accepted_at, start)
+        out["resolved"] += within(i.resolved_at, start)
+        out["m_new"] += within(i.created_at, month_start)
+        out["m_accepted"] += within(i.accepted_at, month_start)
+        out["m_resolved"] += within(i.resolved_at, month_start)
+    return out
+
+
+def _totals(area: Area, end: datetime) -> tuple[int, int]:
+    """Since the start: issues (cancelled left out) and those resolved.
+
+    Grouped by status with the area as the only filter, so that the covering index
+    (community, status, created_at, resolved_at) answers it without reading the table.
+    """
+    rows = (
+        Issue.select(
+            Issue.status,
+            _count(Issue.created_at < end).alias("counted"),
+            _count((Issue.created_at < end) & (Issue.resolved_at < end)).alias("solved"),
         )
-    open_at_end = (
-        (Issue.created_at < end)
-        & (Issue.resolved_at.is_null() | (Issue.resolved_at >= end))
-        & ~((Issue.status == "cancelled") & (Issue.closed_at < end))
-        & ~((Issue.status == "closed") & (Issue.closed_at < end))
+        .where(_scope(Issue, area))
+        .group_by(Issue.status)
+        .dicts()
     )
-    in_day = lambda col: (col >= start) & (col < end)  # noqa: E731
-    in_month = lambda col: (col >= month_start) & (col < end)  # noqa: E731
-    rated_ok = Issue.rating >= 4
-    columns = {
-        "new": _count(in_day(Issue.created_at)),
-        "accepted": _count(in_day(Issue.accepted_at)),
-        "resolved": _count(in_day(Issue.resolved_at)),
-        "open": _count(open_at_end),
-        "overdue": _count(open_at_end & (Issue.deadline < end)),
-        "day_answerable": _count(in_day(Issue.created_at) & answerable),
-        "day_responded": _count(in_day(Issue.created_at) & answerable & responded),
-        "day_counted": _count(in_day(Issue.created_at) & counted),
-        "day_solved": _count(in_day(Issue.created_at) & counted & Issue.resolved_at.is_null(False)),
-        "day_rated": _count(in_day(Issue.rated_at)),
-        "day_satisfied": _count(in_day(Issue.rated_at) & rated_ok),
-        "m_new": _count(in_month(Issue.created_at)),
-        "m_accepted": _count(in_month(Issue.accepted_at)),
-        "m_resolved": _count(in_month(Issue.resolved_at)),
-        "m_answerable": _count(in_month(Issue.created_at) & answerable),
-        "m_responded": _count(in_month(Issue.created_at) & answerable & responded),
-        "m_counted": _count(in_month(Issue.created_at) & counted),
-        "m_solved": _count(in_month(Issue.created_at) & counted & Issue.resolved_at.is_null(False)),
-        "m_rated": _count(in_month(Issue.rated_at)),
-        "m_satisfied": _count(in_month(Issue.rated_at) & rated_ok),
-        "all_counted": _count(counted & (Issue.created_at < end)),
-        "all_solved": _count(counted & (Issue.created_at < end) & (Issue.resolved_at < end)),
-    }
-    query = Issue.select(*[c.alias(k) for k, c in columns.items()]).where(_scope(Issue, area))
-    row = query.dicts().first() or {}
-    return {k: int(row.get(k) or 0) for k in columns}
+    counted = solved = 0
+    for row in rows:
+        if row["status"] != "cancelled":
+            counted += int(row["counted"])
+            solved += int(row["solved"])
+    return counted, solved
 
 
-def _steward_lines(area: Area, start: datetime, end: datetime) -> list[StewardLine]:
+def _steward_lines(
+    area: Area, rows: list[Issue], start: datetime, end: datetime
+) -> list[StewardLine]:
     alleys = Area.select(Area.id).where(Area.path.startswith(area.path) & (Area.kind == "alley"))
     stewards = (
         Steward.select(Steward.id, Steward.name, Steward.phone)
@@ -169,27 +227,31 @@ def _steward_lines(area: Area, start: datetime, end: datetime) -> list[StewardLi
     lines = {s.id: StewardLine(s.id, s.name, s.phone) for s in stewards}
     if not lines:
         return []
-    open_now = Issue.status.in_(("submitted", "accepted", "escalated", "whistled"))
-    stats = (
-        IssueAssignee.select(
-            IssueAssignee.steward,
-            _count((Issue.accepted_at >= start) & (Issue.accepted_at < end)).alias("taken"),
-            _count((Issue.resolved_at >= start) & (Issue.resolved_at < end)).alias("resolved"),
-            _count(open_now & (Issue.deadline < end)).alias("overdue"),
+    relevant = {
+        i.id: i
+        for i in rows
+        if (i.accepted_at is not None and start <= i.accepted_at < end)
+        or (i.resolved_at is not None and start <= i.resolved_at < end)
+        or (i.status in OPEN and i.deadline < end)
+    }
+    if relevant:
+        links = IssueAssignee.select(IssueAssignee.issue, IssueAssignee.steward).where(
+            IssueAssignee.issue.in_(list(relevant))
         )
-        .join(Issue)
-        .where(_scope(Issue, area))
-        .group_by(IssueAssignee.steward)
-        .dicts()
-    )
-    for row in stats:
-        line = lines.get(row["steward"])
-        if line:
-            line.taken, line.resolved = int(row["taken"]), int(row["resolved"])
-            line.overdue = int(row["overdue"])
+        for link in links:
+            line, i = lines.get(link.steward_id), relevant[link.issue_id]
+            if line is None:
+                continue
+            line.taken += i.accepted_at is not None and start <= i.accepted_at < end
+            line.resolved += i.resolved_at is not None and start <= i.resolved_at < end
+            line.overdue += i.status in OPEN and i.deadline < end
     patrolled = (
         Patrol.select(Patrol.steward)
-        .where((Patrol.created_at >= start) & (Patrol.created_at < end) & Patrol.alley.in_(alleys))
+        .where(
+            (Patrol.created_at >= start)
+            & (Patrol.created_at < end)
+            & Patrol.alley.in_(alleys)
+        )
         .distinct()
     )
     for row in patrolled:
@@ -198,34 +260,42 @@ def _steward_lines(area: Area, start: datetime, end: datetime) -> list[StewardLi
     return list(lines.values())
 
 
-def _overdue_items(area: Area, end: datetime) -> tuple[list[OverdueItem], int]:
-    open_now = Issue.status.in_(("submitted", "accepted", "escalated", "whistled"))
-    cond = _scope(Issue, area) & open_now & (Issue.deadline < end)
-    total = Issue.select().where(cond).count()
-    rows = list(
-        Issue.select(Issue, Area)
-        .join(Area, on=(Issue.alley == Area.id))
-        .where(cond)
-        .order_by(Issue.deadline)
-        .limit(MAX_OVERDUE_LISTED)
+def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem], int]:
+    late = sorted(
+        (i for i in rows if i.status in OPEN and i.deadline < end), key=lambda i: i.deadline
     )
+    shown = late[:MAX_OVERDUE_LISTED]
+    if not shown:
+        return [], 0
+    ids = [i.id for i in shown]
+    details = {
+        i.id: i
+        for i in Issue.select(Issue.id, Issue.number, Issue.category, Issue.content, Area.name)
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(Issue.id.in_(ids))
+    }
     people: dict[int, list[tuple[str, str]]] = {}
-    if rows:
-        links = (
-            IssueAssignee.select(IssueAssignee.issue, Steward.name, Steward.phone)
-            .join(Steward)
-            .where(IssueAssignee.issue.in_([r.id for r in rows]))
-            .order_by(IssueAssignee.id)
-        )
-        for link in links:
-            people.setdefault(link.issue_id, []).append((link.steward.name, link.steward.phone))
+    links = (
+        IssueAssignee.select(IssueAssignee.issue, Steward.name, Steward.phone)
+        .join(Steward)
+        .where(IssueAssignee.issue.in_(ids))
+        .order_by(IssueAssignee.id)
+    )
+    for link in links:
+        people.setdefault(link.issue_id, []).append((link.steward.name, link.steward.phone))
     items = [
         OverdueItem(
-            r.id, r.number, r.alley.name, r.category, r.content, r.deadline, people.get(r.id, [])
+            i.id,
+            details[i.id].number,
+            details[i.id].alley.name,
+            details[i.id].category,
+            details[i.id].content,
+            i.deadline,
+            people.get(i.id, []),
         )
-        for r in rows
+        for i in shown
     ]
-    return items, total
+    return items, len(late)
 
 
 def _wish_figures(area: Area, start: datetime, end: datetime) -> dict[str, int]:
@@ -247,8 +317,10 @@ def build(area: Area, day: date) -> Report:
     start = local_midnight_utc(day)
     end = local_midnight_utc(day + timedelta(days=1))
     month_start = local_midnight_utc(day.replace(day=1))
-    f = _issue_figures(area, start, end, month_start)
-    overdue_items, overdue_total = _overdue_items(area, end)
+    rows = [i for i in _moved(area, month_start) if i.created_at < end]
+    f = _figures(rows, start, end, month_start)
+    all_counted, all_solved = _totals(area, end)
+    overdue_items, overdue_total = _overdue_items(rows, end)
     return Report(
         area=area,
         day=day,
@@ -258,14 +330,14 @@ def build(area: Area, day: date) -> Report:
             "response": _rate(f["day_responded"], f["day_answerable"]),
             "resolution": _rate(f["day_solved"], f["day_counted"]),
             "satisfaction": _rate(f["day_satisfied"], f["day_rated"]),
-            "rectification": _rate(f["all_solved"], f["all_counted"]),
+            "rectification": _rate(all_solved, all_counted),
         },
         month_rates={
             "response": _rate(f["m_responded"], f["m_answerable"]),
             "resolution": _rate(f["m_solved"], f["m_counted"]),
             "satisfaction": _rate(f["m_satisfied"], f["m_rated"]),
         },
-        stewards=_steward_lines(area, start, end),
+        stewards=_steward_lines(area, rows, start, end),
         overdue_items=overdue_items,
         overdue_total=overdue_total,
         wishes=_wish_figures(area, start, end),
@@ -364,8 +436,23 @@ GRID = (225, 225, 225)
 BARS = {"新增": (66, 133, 244), "接单": (3, 155, 229), "办结": GOOD, "超期": WARN, "在办": MUTED}
 
 
+@functools.lru_cache(maxsize=4096)
+def _glyphs(text: str, font) -> tuple:
+    """A text's rendered coverage mask and offset: labels, digits and names repeat across the
+    hundreds of cards of a morning, and rasterising CJK glyphs is the costly part."""
+    mask, offset = font.getmask2(text, mode="L")
+    from PIL import Image
+
+    return Image.frombytes("L", mask.size, bytes(mask)), offset
+
+
+def stamp(img, xy: tuple[int, int], text: str, font, fill) -> None:
+    mask, (dx, dy) = _glyphs(text, font)
+    img.paste(fill, (xy[0] + dx, xy[1] + dy), mask)
+
+
 def image(report: Report, width: int = 1080) -> bytes:
-    """A PNG card: title, the key figures, a small bar chart and the stewards' table."""
+    """A JPEG card: title, the key figures, a small bar chart and the stewards' table."""
     from PIL import Image, ImageDraw
 
     rows = max(len(report.stewards), 1)
@@ -374,7 +461,7 @@ def image(report: Report, width: int = 1080) -> bytes:
     d = ImageDraw.Draw(img)
     pad = 48
     d.rectangle([0, 0, width, 12], fill=ACCENT)
-    d.text((pad, 40), report.title, font=fonts.font(44, bold=True), fill=ACCENT)
+    stamp(img, (pad, 40), report.title, fonts.font(44, bold=True), ACCENT)
 
     c, r = report.counts, report.rates
     tiles = [
@@ -386,8 +473,8 @@ def image(report: Report, width: int = 1080) -> bytes:
     tile_w = (width - 2 * pad) // len(tiles)
     for i, (label, value) in enumerate(tiles):
         x = pad + i * tile_w
-        d.text((x, 120), value, font=fonts.font(48, bold=True), fill=INK)
-        d.text((x, 180), label, font=fonts.font(28), fill=MUTED)
+        stamp(img, (x, 120), value, fonts.font(48, bold=True), INK)
+        stamp(img, (x, 180), label, fonts.font(28), MUTED)
 
     # bar chart of the day's counts
     chart_top, chart_bottom = 300, 480
@@ -406,31 +493,34 @@ def image(report: Report, width: int = 1080) -> bytes:
         x = pad + i * bar_w + bar_w // 4
         top = chart_bottom - int((chart_bottom - chart_top) * value / peak)
         d.rectangle([x, top, x + bar_w // 2, chart_bottom], fill=BARS[label])
-        d.text((x, top - 34), str(value), font=small, fill=INK)
-        d.text((x, chart_bottom + 8), label, font=small, fill=MUTED)
+        stamp(img, (x, top - 34), str(value), small, INK)
+        stamp(img, (x, chart_bottom + 8), label, small, MUTED)
 
     # stewards' table
     top = 560
     columns = [("管家", 0), ("接单", 360), ("办结", 520), ("超期", 680), ("巡查", 840)]
     header = fonts.font(28, bold=True)
     for label, x in columns:
-        d.text((pad + x, top), label, font=header, fill=MUTED)
+        stamp(img, (pad + x, top), label, header, MUTED)
     d.line([pad, top + 44, width - pad, top + 44], fill=GRID, width=2)
     body = fonts.font(30)
     if not report.stewards:
-        d.text((pad, top + 60), "本区域暂无管家", font=body, fill=MUTED)
+        stamp(img, (pad, top + 60), "本区域暂无管家", body, MUTED)
     for i, s in enumerate(report.stewards):
         y = top + 60 + i * 64
-        d.text((pad, y), _short(s.name, 10), font=body, fill=INK)
-        d.text((pad + 360, y), str(s.taken), font=body, fill=INK)
-        d.text((pad + 520, y), str(s.resolved), font=body, fill=INK)
-        d.text((pad + 680, y), str(s.overdue), font=body, fill=WARN if s.overdue else INK)
-        d.text(
+        stamp(img, (pad, y), _short(s.name, 10), body, INK)
+        stamp(img, (pad + 360, y), str(s.taken), body, INK)
+        stamp(img, (pad + 520, y), str(s.resolved), body, INK)
+        stamp(img, (pad + 680, y), str(s.overdue), body, WARN if s.overdue else INK)
+        stamp(
+            img,
             (pad + 840, y),
             "已巡查" if s.patrolled else "未巡查",
-            font=body,
-            fill=GOOD if s.patrolled else MUTED,
+            body,
+            GOOD if s.patrolled else MUTED,
         )
     buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=True)
+    # JPEG at high quality without chroma subsampling: crisp enough for coloured text, and a
+    # third of PNG's encoding time — the card is sent to hundreds of groups every morning.
+    img.save(buf, "JPEG", quality=90, subsampling=0)
     return buf.getvalue()

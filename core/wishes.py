@@ -13,6 +13,7 @@ from core import audit, content_check, items, notify
 from core.areas import community_of
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
+from core.issues import holds_token, tracking_hash
 from core.permissions import Principal
 from core.timeutil import utcnow
 from models import Area, StewardAlley, User, Wish
@@ -40,6 +41,8 @@ BENEFICIARY_TYPES = {
     "hardship": "突发困难家庭",
     "other": "其他",
 }
+# Who the trail names when the web page's anonymous submitter acts with their tracking link.
+WEB_AUTHOR_LABEL = "提交人"
 CLAIMER_ROLES = {"volunteer": "志愿者", "party_member": "在职党员", "steward": "小巷管家"}
 PUBLIC_STATUSES = ("published", "claimed", "fulfilled", "closed")
 ALLOWED_FROM = {
@@ -87,8 +90,12 @@ def create(
     photo_ids: list[int] | None = None,
     contact_phone: str | None = None,
     on_behalf_of: str | None = None,
+    tracking_token: str | None = None,
 ) -> Wish:
-    """A resident's wish, or one a steward files for a resident of their alley."""
+    """A resident's wish, or one a steward files for a resident of their alley.
+
+    `tracking_token` (web submissions, no login) is the secret of the submitter's private
+    link; only its hash is stored."""
     if beneficiary_type not in BENEFICIARY_TYPES:
         raise bad_request("请选择心愿对象类别", {"beneficiary_type": "类别有误"})
     photo_ids = items.check_photos(photo_ids, "photo_ids")
@@ -116,6 +123,7 @@ def create(
             content=content,
             photo_ids=photo_ids,
             contact_phone=contact_phone,
+            tracking_token_hash=tracking_hash(tracking_token) if tracking_token else None,
             check_verdict=verdict,
         )
         audit.record(
@@ -123,6 +131,7 @@ def create(
             "wish",
             wish.id,
             actor=p.user,
+            label=WEB_AUTHOR_LABEL if p.user is None and tracking_token else None,
             area=alley,
             data={"content_check": verdict, "on_behalf_of": on_behalf_of},
         )
@@ -143,11 +152,19 @@ def _load_for_change(wish_id: int, action: str) -> Wish:
     return wish
 
 
-def _finish(p: Principal, wish: Wish, action: str, data: dict, note: str | None = None) -> Wish:
+def _finish(
+    p: Principal, wish: Wish, action: str, data: dict, note: str | None = None, label=None
+) -> Wish:
     wish.updated_at = utcnow()
     wish.save()
     event = audit.record(
-        f"wish.{action}", "wish", wish.id, actor=p.user, area=wish.alley_id, data=data
+        f"wish.{action}",
+        "wish",
+        wish.id,
+        actor=p.user,
+        label=label,
+        area=wish.alley_id,
+        data=data,
     )
     notify.wish_changed(wish, action, event, note)
     return wish
@@ -249,14 +266,28 @@ def fulfil(p: Principal, wish_id: int, note: str, photo_ids: list[int] | None = 
         return _finish(p, wish, "fulfil", {"note": note, "photo_ids": photo_ids}, note)
 
 
-def confirm(p: Principal, wish_id: int, score: int, text: str | None = None) -> Wish:
-    """The author confirms (a steward who filed it confirms for the resident)."""
-    wish = get_visible(p, wish_id)
+def confirm(
+    p: Principal,
+    wish_id: int,
+    score: int,
+    text: str | None = None,
+    tracking_token: str | None = None,
+) -> Wish:
+    """The author confirms (a steward who filed it confirms for the resident; a web submitter
+    confirms with the `tracking_token` of their private link)."""
+    if tracking_token is not None:
+        wish = Wish.get_or_none(Wish.id == wish_id)
+        if wish is None or not holds_token(wish, tracking_token):
+            raise not_found("找不到该心愿", code="wish_not_found")
+    else:
+        wish = get_visible(p, wish_id)
     filed_by_me = wish.created_by_steward_id in {s.id for s in p.stewards}
-    if not (is_author(p, wish) or filed_by_me):
+    by_token = holds_token(wish, tracking_token)
+    if not (is_author(p, wish) or filed_by_me or by_token):
         raise forbidden("只有心愿提交人可以确认")
     with write_transaction():
         wish = _load_for_change(wish_id, "confirm")
         wish.status, wish.closed_at = "closed", utcnow()
         wish.rating, wish.rating_text = score, text
-        return _finish(p, wish, "confirm", {"score": score, "note": text})
+        label = WEB_AUTHOR_LABEL if by_token and p.user is None else None
+        return _finish(p, wish, "confirm", {"score": score, "note": text}, label=label)

@@ -124,9 +124,10 @@ def test_markdown_and_image(dataset):
     png = reports.image(rep)
     card = Image.open(io.BytesIO(png))
     card.load()
-    assert card.format == "PNG" and card.width == 1080 and card.height > 600
-    # something was drawn in the title's red and in the table area
-    assert (196, 43, 28) in {card.getpixel((x, 6)) for x in range(0, 1080, 50)}
+    assert card.format == "JPEG" and card.width == 1080 and card.height > 600
+    # something was drawn in the title's red and in the table area (JPEG: colours are close)
+    r, g, b = card.getpixel((540, 6))
+    assert abs(r - 196) < 12 and abs(g - 43) < 12 and abs(b - 28) < 12
     assert len(card.convert("L").crop((0, 500, 1080, card.height)).getcolors(65536)) > 2
 
 
