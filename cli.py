@@ -210,6 +210,167 @@ def jobs_command():
         click.echo("调度已停止。", err=True)
 
 
+@click.group("groups")
+def groups_command():
+    """Chat groups: a community's (or grid's) WeCom group robot and smart-bot chat id."""
+
+
+@groups_command.command("add")
+@click.option("--area", "area_id", required=True, type=int, help="Community or grid id.")
+@click.option("--webhook", required=True, help="The group robot's webhook key (or its URL).")
+@click.option("--chat-id", default=None, help="The smart bot's chat id of the group.")
+@click.option("--leader", "leader_ids", multiple=True, type=int, help="Leader steward id.")
+@click.option("--name", default="", help="A name staff recognise the group by.")
+def groups_add_command(area_id, webhook, chat_id, leader_ids, name):
+    """Register a chat group."""
+    from core import groups
+
+    area = Area.get_or_none(Area.id == area_id)
+    if area is None:
+        _fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+    try:
+        group = groups.create(
+            area, webhook, chat_id=chat_id, leader_ids=list(leader_ids), name=name, label=CLI_LABEL
+        )
+    except ApiError as exc:
+        _fail(exc.message)
+    click.echo(f"已登记群 {group.id}：{group.name}（{area.label_path}）")
+
+
+@groups_command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def groups_list_command(as_json: bool):
+    """Show the registered chat groups and their robots' status."""
+    from core import groups
+
+    rows = [
+        {
+            "id": g.id,
+            "name": g.name,
+            "area_id": g.area_id,
+            "area": g.area.label_path,
+            "webhook_key": g.webhook_key[:4] + "…",
+            "chat_id": g.chat_id,
+            "leader_ids": g.leader_ids,
+            "active": g.active,
+            "robot_status": g.robot_status,
+            "broken_reason": g.broken_reason,
+        }
+        for g in groups.all_groups()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("还没有登记任何群。可用 groups add --area ID --webhook KEY 登记。")
+    for row in rows:
+        status = groups.ROBOT_STATUS_LABELS.get(row["robot_status"], row["robot_status"])
+        if row["broken_reason"]:
+            status += f"（{row['broken_reason']}）"
+        leaders = ",".join(map(str, row["leader_ids"])) or "-"
+        click.echo(
+            f"{row['id']}\t{row['name']}\t{row['area']}\t机器人 {row['webhook_key']} {status}"
+            f"\tchat_id {row['chat_id'] or '-'}\t队长 {leaders}"
+            + ("" if row["active"] else "\t已停用")
+        )
+
+
+@click.command("boards")
+@click.option("--area", "area_id", required=True, type=int, help="Any area id (see `areas`).")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
+)
+@click.option("--pdf", "with_pdf", is_flag=True, help="Also write one multi-page PDF.")
+@click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option(
+    "--changed-since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only boards whose content changed on or after this local date (reprints).",
+)
+@click.option("--jobs", type=int, default=0, help="Worker processes (default: one per core).")
+def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
+    """Render the signboards of an area: one PNG per board (300 dpi) and, with --pdf, one PDF."""
+    import time
+    from pathlib import Path
+
+    from core import board_render
+    from core import boards as board_service
+    from core.timeutil import local_midnight_utc, utcnow
+
+    area = Area.get_or_none(Area.id == area_id)
+    if area is None:
+        _fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+    since = local_midnight_utc(changed_since.date()) if changed_since else None
+    rows = list(board_service.boards_in(area, since))
+    scope = f"{area.label_path}" + (f"（{changed_since:%Y-%m-%d} 以来有变化的）" if since else "")
+    if not rows:
+        click.echo(f"{scope}：没有需要打印的公示牌。")
+        return
+    try:
+        data = board_render.collect(rows)
+        board_render.font_source("regular"), board_render.font_source("bold")
+    except board_render.FontMissing as exc:
+        _fail(str(exc))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pdf_path = out / board_render.pdf_name(area.id, to_local(utcnow()).date())
+    started = time.perf_counter()
+    warnings = []
+    pdf = board_render.PdfWriter(pdf_path) if with_pdf else None
+    try:
+        with click.progressbar(
+            length=len(data),
+            label=f"正在生成 {len(data)} 块公示牌（{size}）",
+            file=sys.stderr,
+        ) as bar:
+            for result in board_render.render_many(data, out, size, jobs):
+                if pdf is not None:
+                    pdf.add_png(result.path.read_bytes())
+                warnings += [f"  {result.code}：{p}" for p in result.problems]
+                bar.update(1)
+    except BaseException:
+        if pdf is not None:
+            pdf.abort()  # never leave half a PDF to be printed
+        raise
+    if pdf is not None:
+        pdf.close()
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"已生成 {len(data)} 块公示牌（{size}，300 dpi，用时 {seconds:.1f} 秒）：{out}/"
+        "{编号}-v{版本}.png"
+    )
+    if pdf is not None:
+        click.echo(f"打印文件（PDF，{pdf.page_count} 页，每块一页）：{pdf_path}")
+    if warnings:
+        click.echo(f"请检查以下 {len(warnings)} 处：", err=True)
+        for line in warnings:
+            click.echo(line, err=True)
+
+
+@click.command("retire-board")
+@click.argument("code")
+@click.option("--replace", is_flag=True, help="Also create a new board for the same alley.")
+def retire_board_command(code: str, replace: bool):
+    """Take a board out of use: its QR then says it is no longer in use, with the community phone."""
+    from core import boards as board_service
+
+    board = board_service.by_code(code)
+    if board is None:
+        _fail(f"找不到编号为 {code} 的公示牌")
+    alley = board.alley
+    if board_service.retire_board(board, label=CLI_LABEL):
+        click.echo(
+            f"已停用公示牌 {board.code}（{alley.label_path}）；扫码将提示该牌已停用及社区电话。"
+        )
+    else:
+        click.echo(f"公示牌 {board.code} 早已停用（{to_local(board.retired_at):%Y-%m-%d}）。")
+    if replace:
+        new = board_service.create_board(alley)
+        base = current_app.config["PUBLIC_BASE_URL"]
+        click.echo(f"已为 {alley.name} 新建公示牌 {new.code}：{base}/b/{new.code}")
+        click.echo(f"打印：flask --app app boards --area {alley.id} --out DIR --pdf")
+
+
 COMMANDS = (
     init_db_command,
     seed_demo_command,
@@ -220,6 +381,9 @@ COMMANDS = (
     outbox_command,
     serve_command,
     jobs_command,
+    groups_command,
+    boards_command,
+    retire_board_command,
 )
 
 

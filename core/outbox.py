@@ -33,6 +33,7 @@ at `/dev/outbox`.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Callable
@@ -68,7 +69,19 @@ PERMANENT_ERRCODES = {
     43101: "用户未订阅或订阅次数已用完",
     47001: "数据格式错误",
     47003: "模板参数不符合要求",
+    # WeCom group robot (webhook/send): the message itself is unacceptable.
+    40004: "图片格式不支持",
+    40008: "消息类型不合法",
+    40009: "图片大小不合法",
+    40058: "消息内容不合法（如超长）",
+    44004: "消息内容为空",
+    301019: "图片 md5 与内容不符",
+    # The robot cannot post any more: its group is marked broken (see `send_robot`).
+    93000: "群机器人的 webhook 无效，或机器人已被移出群",
+    93004: "群机器人已被停用",
+    93008: "群机器人已不在群里",
 }
+ROBOT_GONE_ERRCODES = (93000, 93004, 93008)
 # WeChat certainly did not deliver, and may accept later. (Any other errcode also means "not
 # delivered", so it is retried too; these are only named for the log.)
 TRANSIENT_ERRCODES = {
@@ -124,6 +137,10 @@ class Uncertain(Exception):
     """WeChat answered, but not in a way that says whether the message was accepted."""
 
 
+class Permanent(Exception):
+    """Known before sending that it cannot succeed (e.g. the group robot is gone)."""
+
+
 @sender("subscribe")
 def send_subscribe(msg: OutboxMessage) -> dict:
     """`subscribeMessage.send`; the row's payload is the complete request body."""
@@ -142,7 +159,57 @@ def send_subscribe(msg: OutboxMessage) -> dict:
     return answer
 
 
-# `robot` (the WeCom group-robot webhook) registers its sender in its own module.
+ROBOT_SEND_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+
+
+def robot_session():
+    """A plain requests session honouring `WECOM_API_BASE` (webhook calls need no token)."""
+    from core.wechat import WECHAT_DEFAULT, WECOM_DEFAULT, RewritingSession
+
+    config = current_app.config
+    return RewritingSession(
+        {WECHAT_DEFAULT: config["WECHAT_API_BASE"], WECOM_DEFAULT: config["WECOM_API_BASE"]},
+        timeout=float(config["WECHAT_TIMEOUT"]),
+    )
+
+
+@sender("robot")
+def send_robot(msg: OutboxMessage) -> dict:
+    """The WeCom group robot: POST the payload (the whole webhook body) to `…/webhook/send?key=`.
+
+    errcode 0 is sent; 45009 (over 20 a minute) is retried with backoff; 93000/93004/93008
+    mean the robot is gone: the row is dead, the group is marked broken (an audit event,
+    `robot_status` in the groups API), and its other queued rows die without calling WeCom.
+    """
+    from core import groups
+
+    group = groups.by_webhook_key(msg.target)
+    if group is not None and group.robot_status == "broken":
+        raise Permanent(f"群机器人已失效，未发送（{group.broken_reason or '请更新 webhook'}）")
+    body = json.dumps(msg.payload, ensure_ascii=False).encode("utf-8")
+    with robot_session() as session:
+        response = session.post(
+            ROBOT_SEND_URL,
+            params={"key": msg.target},
+            data=body,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+    if response.status_code != 200:
+        raise WeChatClientException(
+            None, f"HTTP {response.status_code}", response=response
+        )  # nothing was accepted: retried
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise Uncertain("企业微信返回了无法解析的内容") from exc
+    errcode = answer.get("errcode", 0) if isinstance(answer, dict) else None
+    if errcode is None:
+        raise Uncertain("企业微信返回了无法解析的内容")
+    if errcode != 0:
+        if errcode in ROBOT_GONE_ERRCODES:
+            groups.mark_broken(msg.target, f"errcode {errcode}：{PERMANENT_ERRCODES[errcode]}")
+        raise WeChatClientException(errcode, answer.get("errmsg", ""), response=response)
+    return answer
 
 
 # --- classification -------------------------------------------------------------------------
@@ -154,7 +221,7 @@ def _describe(exc: BaseException) -> str:
             status = getattr(getattr(exc, "response", None), "status_code", None)
             return f"HTTP {status}" if status else "HTTP 请求失败"
         return f"errcode {exc.errcode}：{exc.errmsg}"
-    if isinstance(exc, NotSent | Uncertain):
+    if isinstance(exc, NotSent | Uncertain | Permanent):
         return str(exc)
     return f"{type(exc).__name__}：{exc}"
 
@@ -175,6 +242,8 @@ def classify(exc: BaseException) -> tuple[str, str]:
         return "retry", text
     if isinstance(exc, Uncertain):
         return "uncertain", text
+    if isinstance(exc, Permanent):
+        return "dead", text
     if isinstance(exc, WeChatClientException):
         if exc.errcode is None:
             return "retry", text  # HTTP error status: WeChat (or its proxy) took nothing
@@ -316,7 +385,7 @@ def _deliver(msg: OutboxMessage) -> str:
         answer = SENDERS[msg.kind](msg)
     except Exception as exc:  # every failure must land in the row, whatever raised it
         if not isinstance(
-            exc, NotSent | Uncertain | WeChatClientException | requests.RequestException
+            exc, NotSent | Uncertain | Permanent | WeChatClientException | requests.RequestException
         ):
             log.exception("outbox: sender for %s crashed (message %s)", msg.kind, msg.id)
         return _record_failure(msg, *classify(exc))

@@ -15,10 +15,12 @@ silent the choice is marked "chosen" in a comment):
 * ``GET  /cgi-bin/gettoken``              WeCom access_token
 * ``POST /cgi-bin/webhook/send``          WeCom group robot (text/markdown/image/news/...)
 * ``POST /cgi-bin/message/send``          WeCom application message (text/markdown only)
+* ``GET  /cgi-bin/media/get``              WeCom temporary media (the raw file; errcode JSON on error)
+* any path put in ``files``                  a plain file download (e.g. a smart-bot image URL)
 
 Test controls: ``down``, ``fail_next()``, ``now`` (clock), ``calls`` / ``calls_to()``,
 ``add_login_code()``, ``risky_words`` / ``review_words``, ``subscribe_quota``, ``templates``,
-``add_robot()`` / ``remove_robot()`` / ``robot_messages``.
+``add_robot()`` / ``remove_robot()`` / ``robot_messages``, ``wecom_media``, ``files``.
 
 Usage::
 
@@ -201,6 +203,10 @@ class FakeWeChat:
         self._robot_send_times: dict[str, deque[float]] = defaultdict(deque)
 
         self.app_messages: list[dict[str, Any]] = []
+        # media_id -> (bytes, content type) served by /cgi-bin/media/get
+        self.wecom_media: dict[str, tuple[bytes, str]] = {}
+        # path -> bytes served as-is (application/octet-stream), no token needed
+        self.files: dict[str, bytes] = {}
 
         self._mp_tokens: dict[str, dict[str, Any]] = {}
         self._stable_token: str | None = None
@@ -220,6 +226,7 @@ class FakeWeChat:
             "/cgi-bin/gettoken": ("GET", self._gettoken, True),
             "/cgi-bin/webhook/send": ("POST", self._webhook_send, True),
             "/cgi-bin/message/send": ("POST", self._app_message_send, True),
+            "/cgi-bin/media/get": ("GET", self._media_get, True),
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -351,6 +358,8 @@ class FakeWeChat:
             )
             if self.down:
                 return Response(b"", status=503)
+            if path in self.files:
+                return Response(self.files[path], content_type="application/octet-stream")
             route = self._routes.get(path)
             if route is None:
                 # chosen: unknown paths answer HTTP 404 (real servers vary).
@@ -367,6 +376,8 @@ class FakeWeChat:
                 result = handler(request)
             except _WeChatError as err:
                 return self._json(self._error_body(err, wecom))
+            if isinstance(result, Response):  # a file download
+                return result
             return self._json(result)
 
     @staticmethod
@@ -812,3 +823,17 @@ class FakeWeChat:
         msgid = secrets.token_urlsafe(16)
         self.app_messages.append({"time": self.now(), "msgid": msgid, "body": body})
         return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid}
+
+    # ------------------------------------------------------------------ WeCom temporary media
+
+    def _media_get(self, request: Request) -> Any:
+        self._require_corp_token(request)
+        item = self.wecom_media.get(request.args.get("media_id", ""))
+        if item is None:
+            raise _WeChatError(40007)
+        data, content_type = item
+        return Response(
+            data,
+            content_type=content_type,
+            headers={"Content-Disposition": 'attachment; filename="media.jpg"'},
+        )

@@ -80,6 +80,15 @@ def _dead_message(w) -> dict:
     return {"path": f"{API}/outbox/{msg.id}/retry"}
 
 
+_group_keys = iter(range(1, 1_000_000))
+
+
+def _group(w) -> int:
+    from core import groups
+
+    return groups.create(w["district"].communities[0], f"robot-{next(_group_keys):06d}").id
+
+
 RESOLVED = ("steward", "resolve", {"note": "好了"})
 APPROVED = ("staff", "approve", {})
 CLAIMED = ("steward", "claim", {})
@@ -226,6 +235,24 @@ MATRIX = {
         lambda w: {"json": {"period": "2026Q3", "send": False}},
     ),
     ("POST", "/api/v1/outbox/{message_id}/retry"): (STAFF, _dead_message),
+    ("GET", "/api/v1/groups"): (STAFF, lambda w: {}),
+    ("POST", "/api/v1/groups"): (
+        STAFF,
+        lambda w: {
+            "json": {
+                "area_id": w["district"].communities[0].id,
+                "webhook_key": f"robot-{next(_group_keys):06d}",
+            }
+        },
+    ),
+    ("GET", "/api/v1/groups/{group_id}"): (
+        STAFF,
+        lambda w: {"path": f"{API}/groups/{_group(w)}"},
+    ),
+    ("PATCH", "/api/v1/groups/{group_id}"): (
+        STAFF,
+        lambda w: {"path": f"{API}/groups/{_group(w)}", "json": {"name": "管家群"}},
+    ),
 }
 
 

@@ -1,0 +1,210 @@
+"""`/bot/wecom/aibot`: the WeCom smart bot (智能机器人) callback, in API mode.
+
+Protocol (developer.work.weixin.qq.com, 智能机器人: path/101039 概述, path/100719 接收消息,
+path/101031 被动回复消息, path/101033 回调和回复的加解密方案):
+
+* URL verification: ``GET ?msg_signature&timestamp&nonce&echostr``; the signature is
+  sha1(sort(token, timestamp, nonce, echostr)); the answer is the decrypted echostr, as is.
+* Messages: ``POST ?msg_signature&timestamp&nonce`` with the JSON body ``{"encrypt": "…"}``.
+  The same AES scheme as the self-built app, with the receive id ``""`` (wechatpy's enterprise
+  crypto with an empty corp id). The decrypted JSON carries ``msgid``, ``chatid``,
+  ``chattype``, ``from.userid``, ``msgtype`` (``text``, ``image`` — single chat only —,
+  ``mixed`` for text with pictures, ``stream`` for refresh polls, ``event``) and the content.
+  A picture comes as a URL valid for a short time whose content is AES-256-CBC encrypted with
+  the bot's EncodingAESKey (or the ``aeskey`` given with it), IV = first 16 key bytes, PKCS#7.
+* Passive reply: the encrypted JSON ``{"encrypt", "msgsignature", "timestamp", "nonce"}`` of
+  ``{"msgtype": "stream", "stream": {"id", "finish": true, "content"}}``; an empty body is
+  also a valid answer.
+
+When handling took longer than `AIBOT_REPLY_BUDGET_SECONDS` (the smart bot waits a few
+seconds only), the reply goes to the group through the outbox instead (its robot webhook,
+@-mentioning the sender when they are a steward), and the passive answer is empty.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+import time
+
+import requests
+from flask import Response, current_app, request
+from wechatpy.crypto import _get_signature
+from wechatpy.crypto.cryptography import WeChatCipher
+from wechatpy.enterprise.crypto import PrpCrypto
+
+from bot import engine, push
+from bot.inbound import Refused, check_timestamp, claim_message, configured, http_session
+from core import groups
+from core.db import write_transaction
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "aibot"
+RECEIVE_ID = ""  # 企业内部智能机器人场景中，ReceiveId 为 ""
+
+
+def _key() -> bytes:
+    return base64.b64decode(current_app.config["WECOM_AIBOT_AES_KEY"] + "=")
+
+
+def _token() -> str:
+    return current_app.config["WECOM_AIBOT_TOKEN"]
+
+
+def _verify(signature: str, timestamp: str, nonce: str, encrypted: str) -> None:
+    if not signature or _get_signature(_token(), timestamp, nonce, encrypted) != signature:
+        raise Refused(403, "bad_signature", "签名不正确")
+
+
+def _decrypt(encrypted: str) -> str:
+    try:
+        return PrpCrypto(_key()).decrypt(encrypted, RECEIVE_ID)
+    except Exception as exc:  # wrong key, bad padding, wrong receive id: all the same to us
+        raise Refused(403, "bad_payload", "解密失败") from exc
+
+
+def encrypt_reply(payload: dict, nonce: str, timestamp: str | None = None) -> dict:
+    """The passive reply envelope for a JSON payload (also what tests decrypt)."""
+    timestamp = timestamp or str(int(time.time()))
+    plain = json.dumps(payload, ensure_ascii=False)
+    encrypted = PrpCrypto(_key()).encrypt(plain, RECEIVE_ID).decode("ascii")
+    return {
+        "encrypt": encrypted,
+        "msgsignature": _get_signature(_token(), timestamp, nonce, encrypted),
+        "timestamp": timestamp,
+        "nonce": nonce,
+    }
+
+
+def _refusal(err: Refused) -> Response:
+    log.warning("aibot callback refused: %s (%s)", err.code, err.message)
+    return Response(err.message, status=err.status, content_type="text/plain; charset=utf-8")
+
+
+def callback():
+    if not configured("WECOM_AIBOT_TOKEN", "WECOM_AIBOT_AES_KEY"):
+        return Response("未配置智能机器人", status=503, content_type="text/plain; charset=utf-8")
+    args = request.args
+    signature, timestamp, nonce = (
+        args.get("msg_signature", ""),
+        args.get("timestamp", ""),
+        args.get("nonce", ""),
+    )
+    try:
+        if request.method == "GET":
+            echostr = args.get("echostr", "")
+            _verify(signature, timestamp, nonce, echostr)
+            check_timestamp(timestamp)
+            return Response(_decrypt(echostr), content_type="text/plain; charset=utf-8")
+        body = request.get_json(silent=True, force=True)
+        encrypted = body.get("encrypt") if isinstance(body, dict) else None
+        if not isinstance(encrypted, str) or not encrypted:
+            raise Refused(400, "bad_body", '请求体须为 {"encrypt": …}')
+        _verify(signature, timestamp, nonce, encrypted)
+        check_timestamp(timestamp)
+        try:
+            message = json.loads(_decrypt(encrypted))
+        except ValueError as exc:
+            raise Refused(400, "bad_payload", "解密后的内容不是 JSON") from exc
+        if not isinstance(message, dict):
+            raise Refused(400, "bad_payload", "解密后的内容不是 JSON 对象")
+    except Refused as err:
+        return _refusal(err)
+    return _handle(message, nonce)
+
+
+def _empty() -> Response:
+    return Response("", status=200)
+
+
+def _handle(message: dict, nonce: str) -> Response:
+    msgtype = message.get("msgtype")
+    if msgtype not in ("text", "image", "mixed"):
+        return _empty()  # stream refresh polls (we always finish at once), events
+    sender = str((message.get("from") or {}).get("userid") or "")
+    msg_id = str(message.get("msgid") or "")
+    try:
+        if not claim_message(CHANNEL, msg_id, sender):
+            log.info("aibot: replayed message %s ignored", msg_id)
+            return _empty()
+    except Refused as err:
+        return _refusal(err)
+    started = time.monotonic()
+    inbound = engine.Inbound(
+        channel=CHANNEL, msg_id=msg_id, sender=sender, chat_id=message.get("chatid")
+    )
+    texts, urls = [], []
+    if msgtype == "text":
+        texts.append((message.get("text") or {}).get("content") or "")
+    elif msgtype == "image":
+        urls.append(message.get("image") or {})
+    else:
+        for item in (message.get("mixed") or {}).get("msg_item") or []:
+            if item.get("msgtype") == "text":
+                texts.append((item.get("text") or {}).get("content") or "")
+            elif item.get("msgtype") == "image":
+                urls.append(item.get("image") or {})
+    inbound.text = " ".join(t for t in texts if t)
+    for image in urls:
+        data = _fetch_image(image)
+        if data is None:
+            inbound.images_unavailable += 1
+            inbound.unavailable_reason = "智能机器人图片下载或解密失败"
+        else:
+            inbound.images.append(data)
+    group = groups.by_chat_id(inbound.chat_id)
+    reply = engine.handle(inbound, group)
+    elapsed = time.monotonic() - started
+    if elapsed > float(current_app.config["AIBOT_REPLY_BUDGET_SECONDS"]) and group is not None:
+        phone = engine.steward_phone(sender)
+        with write_transaction():
+            push.push_text(
+                group, reply, key=f"robot:reply:aibot:{msg_id}", mentions=[phone] if phone else ()
+            )
+        return _empty()
+    payload = {
+        "msgtype": "stream",
+        "stream": {"id": secrets.token_hex(8), "finish": True, "content": reply},
+    }
+    return Response(
+        json.dumps(encrypt_reply(payload, nonce), ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _fetch_image(image: dict) -> bytes | None:
+    url = image.get("url")
+    if not url:
+        return None
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"]) + 64
+    try:
+        with http_session() as session, session.get(url, stream=True) as response:
+            if response.status_code != 200:
+                return None
+            data = response.raw.read(limit + 1, decode_content=True)
+    except requests.RequestException as exc:
+        log.warning("aibot: image download failed: %s", exc)
+        return None
+    if not data or len(data) > limit:
+        return None
+    try:
+        key = base64.b64decode(image["aeskey"] + "=" * (-len(image["aeskey"]) % 4))
+        if len(key) != 32:
+            key = _key()
+    except (KeyError, TypeError, ValueError):
+        key = _key()
+    return decrypt_file(data, key)
+
+
+def decrypt_file(data: bytes, key: bytes) -> bytes | None:
+    """AES-256-CBC, IV = key[:16], PKCS#7 padding to 32-byte blocks."""
+    if len(data) % 16:
+        return None
+    plain = WeChatCipher(key).decrypt(data)
+    pad = plain[-1] if plain else 0
+    if not 1 <= pad <= 32 or plain[-pad:] != bytes([pad]) * pad:
+        return None
+    return plain[:-pad]

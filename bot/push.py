@@ -1,0 +1,170 @@
+"""Pushing to a WeCom group through its group robot (the webhook), by way of the outbox.
+
+This is the interface the rest of the system uses (`core.notify`, the daily report job)::
+
+    for group in groups_for_area(issue.alley)[:1]:
+        push_text(group, "新诉求 #12 …", key="robot:issue:12:create:34", mentions=[phone])
+
+Every function only *queues*: it writes `outbox_message` rows (kind ``robot``, target the
+webhook key, payload the exact webhook JSON body) in the caller's transaction; the dispatcher
+delivers them, at most 20 a minute per robot (`core.outbox.RATE_LIMITS`), bursts waiting
+their turn instead of failing. The robot's limits (developer.work.weixin.qq.com, 群机器人配置说明,
+path/91770 and path/99398) are honoured here before anything is queued:
+
+* ``text``: content at most 2,048 bytes of UTF-8; ``mentioned_mobile_list`` @-mentions
+  group members by phone.
+* ``markdown``: content at most 4,096 bytes (markdown cannot @ by phone).
+* ``image``: the raw JPEG/PNG at most 2 MB before base64, with the MD5 of the raw bytes.
+
+Longer texts are split on line boundaries into parts keyed ``<key>:part1``, ``<key>:part2`` …
+(a single line longer than the limit is cut between characters); a larger image is
+re-compressed until it fits.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from collections.abc import Iterable
+
+from PIL import Image
+
+from core import outbox
+from models import Area, ChatGroup, OutboxMessage
+
+TEXT_MAX_BYTES = 2048
+MARKDOWN_MAX_BYTES = 4096
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def groups_for_area(area: Area) -> list[ChatGroup]:
+    """Active groups whose area covers `area` (itself included), most specific first."""
+    ancestor_ids = area.ancestor_ids() or [area.id]
+    groups = list(
+        ChatGroup.select(ChatGroup, Area)
+        .join(Area, on=(ChatGroup.area == Area.id))
+        .where(ChatGroup.active & ChatGroup.area.in_(ancestor_ids))
+    )
+    groups.sort(key=lambda g: (-len(g.area.path), g.id))
+    return groups
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """A line longer than `limit` bytes, cut between characters."""
+    if _utf8_len(line) <= limit:
+        return [line]
+    pieces, current, size = [], [], 0
+    for ch in line:
+        n = _utf8_len(ch)
+        if size + n > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += n
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split `text` into parts of at most `limit` UTF-8 bytes, on line boundaries."""
+    parts: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        for piece in _cut_line(line, limit):
+            candidate = piece if current is None else f"{current}\n{piece}"
+            if _utf8_len(candidate) <= limit:
+                current = candidate
+            else:
+                parts.append(current)
+                current = piece
+    if current is not None:
+        parts.append(current)
+    parts = [p.strip("\n") for p in parts]
+    return [p for p in parts if p.strip()]
+
+
+def _part_keys(key: str, count: int) -> list[str]:
+    return [key] if count == 1 else [f"{key}:part{i}" for i in range(1, count + 1)]
+
+
+def _enqueue(group: ChatGroup, bodies: list[dict], key: str) -> list[OutboxMessage]:
+    return [
+        outbox.enqueue("robot", group.webhook_key, body, key=part_key, area=group.area_id)
+        for body, part_key in zip(bodies, _part_keys(key, len(bodies)), strict=True)
+    ]
+
+
+# --- the three message types ------------------------------------------------------------------
+
+
+def push_text(
+    group: ChatGroup, text: str, key: str, mentions: Iterable[str] = ()
+) -> list[OutboxMessage]:
+    """Queue a text message; `mentions` are phone numbers to @ (on the first part)."""
+    phones = [m.strip() for m in dict.fromkeys(mentions) if m and m.strip()]
+    bodies = []
+    for i, part in enumerate(split_text(text, TEXT_MAX_BYTES)):
+        content: dict = {"content": part}
+        if phones and i == 0:
+            content["mentioned_mobile_list"] = phones
+        bodies.append({"msgtype": "text", "text": content})
+    return _enqueue(group, bodies, key)
+
+
+def push_markdown(group: ChatGroup, text: str, key: str) -> list[OutboxMessage]:
+    bodies = [
+        {"msgtype": "markdown", "markdown": {"content": part}}
+        for part in split_text(text, MARKDOWN_MAX_BYTES)
+    ]
+    return _enqueue(group, bodies, key)
+
+
+def push_image(group: ChatGroup, png_bytes: bytes, key: str) -> list[OutboxMessage]:
+    """Queue an image (PNG or JPEG bytes), re-compressed if it is over 2 MB."""
+    raw = fit_image(png_bytes)
+    body = {
+        "msgtype": "image",
+        "image": {
+            "base64": base64.b64encode(raw).decode("ascii"),
+            "md5": hashlib.md5(raw).hexdigest(),
+        },
+    }
+    return _enqueue(group, [body], key)
+
+
+def fit_image(data: bytes, limit: int = IMAGE_MAX_BYTES) -> bytes:
+    """The image as JPEG/PNG of at most `limit` bytes: unchanged when it already fits,
+    otherwise re-encoded as JPEG, lowering the quality and then the size until it does."""
+    if len(data) <= limit and (data.startswith(_PNG_MAGIC) or data.startswith(_JPEG_MAGIC)):
+        return data
+    with Image.open(io.BytesIO(data)) as opened:
+        img = (
+            opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "P") else opened.convert("RGB")
+        )
+    if img.mode == "RGBA":
+        flat = Image.new("RGB", img.size, "white")
+        flat.paste(img, mask=img.getchannel("A"))
+        img = flat
+    scale = 1.0
+    while True:
+        frame = img
+        if scale < 1.0:
+            size = (max(1, int(img.width * scale)), max(1, int(img.height * scale)))
+            frame = img.resize(size, Image.LANCZOS)
+        for quality in (85, 75, 65, 55):
+            buf = io.BytesIO()
+            frame.save(buf, "JPEG", quality=quality, optimize=True)
+            if buf.tell() <= limit:
+                return buf.getvalue()
+        scale *= 0.75

@@ -1,0 +1,200 @@
+"""Pushing to group robots through the outbox, against the fake WeCom webhook: a 100-message
+burst all delivered, never more than 20 in any 60 seconds, none twice; 45009 backs off;
+93000 marks the group broken where staff see it; long texts split on line boundaries under
+the byte limits; large images re-compressed; what the workflows push."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from PIL import Image
+
+from bot import push
+from core import groups, issues, outbox, wishes
+from core.db import db
+from core.permissions import Principal
+from models import ChatGroup, Event, Issue, OutboxMessage, User
+from tests.factories import login_staff, make_district, make_staff
+
+T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+KEY = "robot-key-0001"
+WEBHOOK = "/cgi-bin/webhook/send"
+
+
+def setup_group(fake, key=KEY, **kw) -> tuple:
+    d = make_district()
+    group = groups.create(d.communities[0], key, **kw)
+    fake.add_robot(key)
+    return d, group
+
+
+def drain(clock, step_seconds=7, rounds=200) -> None:
+    """Run the dispatcher every few seconds of (frozen, shifted) time until nothing waits."""
+    for _ in range(rounds):
+        outbox.deliver_due()
+        if not OutboxMessage.select().where(OutboxMessage.status == "pending").exists():
+            return
+        clock.shift(timedelta(seconds=step_seconds))
+    raise AssertionError("the outbox never drained")
+
+
+def test_burst_of_100_is_delivered_within_the_robot_limit(online_app, fake_wechat):
+    _, group = setup_group(fake_wechat)
+    with time_machine.travel(T0, tick=False) as clock:
+        with db.atomic():
+            for i in range(100):
+                push.push_text(group, f"第 {i} 条消息", key=f"burst:{i}")
+        drain(clock)
+    received = fake_wechat.robot_messages[KEY]
+    contents = [m["body"]["text"]["content"] for m in received]
+    assert sorted(contents) == sorted(f"第 {i} 条消息" for i in range(100))  # all, none twice
+    times = sorted(m["time"] for m in received)
+    for t in times:  # every rolling 60-second window, as the fake recorded it
+        assert sum(1 for u in times if t <= u < t + 60) <= 20
+    assert len(fake_wechat.calls_to(WEBHOOK)) == 100  # never refused with 45009
+    assert times[-1] - times[0] >= 4 * 60  # five windows' worth
+    rows = list(OutboxMessage.select().where(OutboxMessage.kind == "robot"))
+    assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
+
+
+def test_frequency_limit_answer_backs_off_then_sends(online_app, fake_wechat):
+    _, group = setup_group(fake_wechat)
+    with time_machine.travel(T0, tick=False) as clock:
+        (row,) = push.push_text(group, "通知", key="busy:1")
+        fake_wechat.fail_next(WEBHOOK, 45009)
+        assert outbox.deliver_due()["retry"] == 1
+        row = OutboxMessage.get_by_id(row.id)
+        assert row.status == "pending" and "45009" in row.last_error
+        assert row.next_attempt_at >= T0.replace(tzinfo=None) + timedelta(seconds=30)
+        clock.shift(timedelta(seconds=10))
+        assert outbox.deliver_due()["sent"] == 0  # still backing off
+        clock.shift(timedelta(seconds=30))
+        assert outbox.deliver_due()["sent"] == 1
+    assert [m["body"]["text"]["content"] for m in fake_wechat.robot_messages[KEY]] == ["通知"]
+
+
+def test_robot_gone_marks_the_group_broken_and_staff_see_it(online_app, fake_wechat):
+    d, group = setup_group(fake_wechat)
+    fake_wechat.remove_robot(KEY)  # someone removed the robot from the group
+    with db.atomic():
+        for i in range(5):
+            push.push_text(group, f"消息 {i}", key=f"gone:{i}")
+    counts = outbox.deliver_due()
+    assert counts["dead"] == 5
+    assert len(fake_wechat.calls_to(WEBHOOK)) == 1  # the others die without calling WeCom
+    group = ChatGroup.get_by_id(group.id)
+    assert group.robot_status == "broken" and "93000" in group.broken_reason
+    (event,) = Event.select().where(Event.action == "chat_group.robot_broken")
+    assert event.area_id == d.communities[0].id
+
+    client = online_app.test_client()
+    headers = login_staff(client, make_staff(d.communities[0]))
+    listed = client.get("/api/v1/groups", headers=headers).get_json()["items"]
+    assert [(g["id"], g["robot_status"], g["robot_status_label"]) for g in listed] == [
+        (group.id, "broken", "已失效")
+    ]
+    dead = client.get("/api/v1/outbox?status=dead&kind=robot", headers=headers).get_json()
+    assert dead["total"] == 5 and "93000" in dead["items"][-1]["last_error"]
+
+    # a new robot: staff update the webhook, the group works again, dead rows can be retried
+    fake_wechat.add_robot("robot-key-0002")
+    res = client.patch(
+        f"/api/v1/groups/{group.id}", json={"webhook_key": "robot-key-0002"}, headers=headers
+    )
+    assert res.status_code == 200 and res.get_json()["robot_status"] == "ok"
+    (row,) = push.push_text(ChatGroup.get_by_id(group.id), "恢复了", key="gone:after")
+    assert outbox.deliver_due()["sent"] == 1
+    assert fake_wechat.robot_messages["robot-key-0002"][0]["body"]["text"]["content"] == "恢复了"
+
+
+def test_long_text_is_split_on_line_boundaries_under_the_byte_limits(online_app, fake_wechat):
+    _, group = setup_group(fake_wechat)
+    lines = [f"第{i}行：" + "南门巷环境整治" * (i % 7 + 1) for i in range(300)]
+    text = "\n".join(lines)
+    rows = push.push_text(group, text, key="long", mentions=["13800000001"])
+    assert len(rows) > 1
+    assert [r.idempotency_key for r in rows] == [f"long:part{i}" for i in range(1, len(rows) + 1)]
+    parts = [r.payload["text"]["content"] for r in rows]
+    assert all(len(p.encode()) <= 2048 for p in parts)
+    assert "\n".join(parts).split("\n") == lines  # cut only between lines
+    assert rows[0].payload["text"]["mentioned_mobile_list"] == ["13800000001"]
+    assert all("mentioned_mobile_list" not in r.payload["text"] for r in rows[1:])
+
+    md_rows = push.push_markdown(group, "\n".join(f"> **{line}**" for line in lines), key="md")
+    assert all(len(r.payload["markdown"]["content"].encode()) <= 4096 for r in md_rows)
+    assert len(md_rows) < len(rows)
+    one_line = push.split_text("字" * 1000, 2048)  # a single over-long line is cut too
+    assert [len(p.encode()) for p in one_line] == [2046, 954]
+
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        drain(clock)
+    assert len(fake_wechat.robot_messages[KEY]) == len(rows) + len(md_rows)  # all accepted
+
+
+def test_large_image_is_recompressed_with_the_md5_of_the_raw_bytes(online_app, fake_wechat):
+    _, group = setup_group(fake_wechat)
+    noise = Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3))
+    buf = io.BytesIO()
+    noise.save(buf, "PNG")
+    assert len(buf.getvalue()) > 2 * 1024 * 1024
+    (row,) = push.push_image(group, buf.getvalue(), key="card")
+    raw = base64.b64decode(row.payload["image"]["base64"])
+    assert len(raw) <= 2 * 1024 * 1024 and raw.startswith(b"\xff\xd8\xff")
+    assert row.payload["image"]["md5"] == hashlib.md5(raw).hexdigest()
+    small = io.BytesIO()
+    Image.new("RGB", (20, 20), "red").save(small, "PNG")
+    (same,) = push.push_image(group, small.getvalue(), key="small")
+    assert base64.b64decode(same.payload["image"]["base64"]) == small.getvalue()  # untouched
+    assert outbox.deliver_due()["sent"] == 2
+    assert len(fake_wechat.robot_messages[KEY]) == 2
+
+
+def test_groups_for_area_most_specific_first(app):
+    d = make_district()
+    community = groups.create(d.communities[0], "key-community")
+    grid = groups.create(d.grids[0], "key-grid")
+    groups.create(d.communities[1], "key-other")
+    groups.update(groups.create(d.grids[0], "key-grid-off"), {"active": False})
+    assert [g.id for g in push.groups_for_area(d.alleys[0])] == [grid.id, community.id]
+    assert push.groups_for_area(d.communities[0]) == [community]
+
+
+def test_workflow_changes_are_pushed_to_the_group(app):
+    d = make_district()
+    steward = d.stewards[0]
+    leader = d.stewards[1]
+    group = groups.create(d.communities[0], "key-community", leader_ids=[leader.id])
+    staff = Principal.for_user(make_staff(d.communities[0]).user)
+    reporter = Principal.for_user(User.create(openid="dev:居民", nickname="居民"))
+    issue, _ = issues.create(
+        reporter, alley=d.alleys[0], board=None, category="环境卫生", content="垃圾堆放"
+    )
+    issues.escalate(staff, issue.id, "需要物业配合")
+    wish = wishes.create(
+        reporter,
+        alley=d.alleys[0],
+        beneficiary_type="elderly",
+        display_name="王奶奶",
+        title="收音机",
+        content="想听戏",
+    )
+    wishes.approve(staff, wish.id)
+    rows = {r.idempotency_key.rsplit(":", 1)[0]: r for r in OutboxMessage.select()}
+    create = rows[f"robot:issue:{issue.id}:create"]
+    assert create.target == group.webhook_key and create.area_id == d.communities[0].id
+    assert create.payload["text"]["mentioned_mobile_list"] == [steward.phone]
+    assert create.payload["text"]["content"].startswith(
+        f"【新诉求】#{issue.id} 1区1巷·环境卫生：垃圾堆放"
+    )
+    escalate = rows[f"robot:issue:{issue.id}:escalate"]
+    assert escalate.payload["text"]["mentioned_mobile_list"] == [leader.phone]
+    approve = rows[f"robot:wish:{wish.id}:approve"]
+    assert f"回复“认领 心愿{wish.id}”认领" in approve.payload["text"]["content"]
+    event = Event.for_subject("issue", issue.id).first()
+    assert create.idempotency_key == f"robot:issue:{issue.id}:create:{event.id}"
+    assert Issue.get_by_id(issue.id).status == "escalated"
