@@ -221,7 +221,14 @@ def groups_command():
 @click.option("--chat-id", default=None, help="The smart bot's chat id of the group.")
 @click.option("--leader", "leader_ids", multiple=True, type=int, help="Leader steward id.")
 @click.option("--name", default="", help="A name staff recognise the group by.")
-def groups_add_command(area_id, webhook, chat_id, leader_ids, name):
+@click.option(
+    "--audience",
+    type=click.Choice(["stewards", "staff"]),
+    default="stewards",
+    show_default=True,
+    help="staff: a staff-only group for assessments and escalations.",
+)
+def groups_add_command(area_id, webhook, chat_id, leader_ids, name, audience):
     """Register a chat group."""
     from core import groups
 
@@ -230,7 +237,13 @@ def groups_add_command(area_id, webhook, chat_id, leader_ids, name):
         _fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
     try:
         group = groups.create(
-            area, webhook, chat_id=chat_id, leader_ids=list(leader_ids), name=name, label=CLI_LABEL
+            area,
+            webhook,
+            chat_id=chat_id,
+            leader_ids=list(leader_ids),
+            name=name,
+            audience=audience,
+            label=CLI_LABEL,
         )
     except ApiError as exc:
         _fail(exc.message)
@@ -252,6 +265,7 @@ def groups_list_command(as_json: bool):
             "webhook_key": g.webhook_key[:4] + "…",
             "chat_id": g.chat_id,
             "leader_ids": g.leader_ids,
+            "audience": g.audience,
             "active": g.active,
             "robot_status": g.robot_status,
             "broken_reason": g.broken_reason,

@@ -267,9 +267,15 @@ def measure(label: str) -> bool:
     print(f"  提醒扫描首轮（排队 {queued} 条提醒）{first_time:6.2f} s")
     print(
         f"  提醒扫描常态（每 15 分钟）   {scan_time:6.3f} s  预算 {SCAN_BUDGET:.0f} s"
-        f"（{scan_time / SCAN_BUDGET:.0%}），是首轮的 {scan_time / first_time:.3f} 倍"
+        f"（{scan_time / SCAN_BUDGET:.0%}），是首轮的 {scan_time / first_time:.3f} 倍；"
+        f"新排队 {sum(steady.values())} 条（应为 0）"
     )
-    return total < REPORT_BUDGET and scan_time < SCAN_BUDGET and q_small == q_big
+    return (
+        total < REPORT_BUDGET
+        and scan_time < SCAN_BUDGET
+        and q_small == q_big
+        and not any(steady.values())
+    )
 
 
 def bench_database(label: str, workdir: Path, pg_url: str | None) -> bool:

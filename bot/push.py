@@ -40,13 +40,16 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
 
-def groups_for_area(area: Area) -> list[ChatGroup]:
-    """Active groups whose area covers `area` (itself included), most specific first."""
+def groups_for_area(area: Area, audience: str = "stewards") -> list[ChatGroup]:
+    """Active groups of `audience` ("stewards" or "staff") whose area covers `area` (itself
+    included), most specific first."""
     ancestor_ids = area.ancestor_ids() or [area.id]
     groups = list(
         ChatGroup.select(ChatGroup, Area)
         .join(Area, on=(ChatGroup.area == Area.id))
-        .where(ChatGroup.active & ChatGroup.area.in_(ancestor_ids))
+        .where(
+            ChatGroup.active & ChatGroup.area.in_(ancestor_ids) & (ChatGroup.audience == audience)
+        )
     )
     groups.sort(key=lambda g: (-len(g.area.path), g.id))
     return groups

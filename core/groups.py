@@ -88,9 +88,16 @@ def create(
     chat_id: str | None = None,
     leader_ids: list[int] | None = None,
     name: str = "",
+    audience: str = "stewards",
     actor: User | None = None,
     label: str | None = None,
 ) -> ChatGroup:
+    """Register a group. `audience` "staff" marks a staff-only group: it gets assessments and
+    staff notices (overdue escalations, wishes waiting for review), not the stewards' pushes."""
+    if audience not in AUDIENCES:
+        raise bad_request(
+            "群的类型有误", {"audience": "可选：stewards（管家群）、staff（工作人员群）"}
+        )
     _check_area(area)
     webhook_key = normalize_webhook_key(webhook_key)
     chat_id = (chat_id or "").strip() or None
@@ -99,7 +106,8 @@ def create(
         _check_unique(webhook_key, chat_id, None)
         group = ChatGroup.create(
             area=area,
-            name=name.strip() or f"{area.name}管家群",
+            name=name.strip() or f"{area.name}{AUDIENCES[audience]}",
+            audience=audience,
             webhook_key=webhook_key,
             chat_id=chat_id,
             leader_ids=leaders,
@@ -111,10 +119,17 @@ def create(
             actor=actor,
             label=label,
             area=area,
-            data={"chat_id": chat_id, "leader_ids": leaders, "name": group.name},
+            data={
+                "chat_id": chat_id,
+                "leader_ids": leaders,
+                "name": group.name,
+                "audience": audience,
+            },
         )
     return group
 
+
+AUDIENCES = {"stewards": "管家群", "staff": "工作人员群"}
 
 UPDATABLE = ("name", "webhook_key", "chat_id", "leader_ids", "active", "robot_status")
 

@@ -63,8 +63,8 @@ class Context:
         if key not in self._groups:
             from bot import push
 
-            found = [g for g in push.groups_for_area(self.area(area_id)) if g.audience == audience]
-            self._groups[key] = found
+            # like every push: the most specific group only, so nobody hears it twice
+            self._groups[key] = push.groups_for_area(self.area(area_id), audience)[:1]
         return self._groups[key]
 
     def staff_groups(self, area_id: int) -> list[ChatGroup]:

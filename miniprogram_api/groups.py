@@ -26,6 +26,9 @@ class GroupIn(BaseModel):
     chat_id: str | None = Field(default=None, max_length=128, description="智能机器人看到的群 ID")
     leader_ids: list[int] = Field(default_factory=list, description="队长（管家 ID）")
     name: str = Field(default="", max_length=100)
+    audience: Literal["stewards", "staff"] = Field(
+        default="stewards", description="stewards 管家群；staff 工作人员群（考核结果、超期督办）"
+    )
 
 
 class GroupPatch(BaseModel):
@@ -49,6 +52,7 @@ class GroupOut(BaseModel):
     webhook_key: str = Field(description="只显示前 4 位")
     chat_id: str | None
     leader_ids: list[int]
+    audience: str
     active: bool
     robot_status: str = Field(description="ok 正常；broken 已失效（被移出群或停用）")
     robot_status_label: str
@@ -73,6 +77,7 @@ def group_out(group) -> dict:
         "area_name": area.name,
         "webhook_key": group.webhook_key[:4] + "…",
         "chat_id": group.chat_id,
+        "audience": group.audience,
         "leader_ids": list(group.leader_ids or []),
         "active": group.active,
         "robot_status": group.robot_status,
@@ -120,6 +125,7 @@ def create_group(body: GroupIn):
         chat_id=body.chat_id,
         leader_ids=body.leader_ids,
         name=body.name,
+        audience=body.audience,
         actor=p.user,
     )
     return group_out(group), 201
