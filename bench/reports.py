@@ -179,6 +179,14 @@ def load(rng: random.Random) -> dict:
         ]
         _bulk(cur, "patrol", "id, steward_id, alley_id, note, photo_ids, created_at", patrols,
               sqlite)
+    if not sqlite:
+        # rows came with explicit ids: move the sequences past them for later inserts
+        for table in ("area", "steward", "steward_alley", "chat_group", "issue",
+                      "issue_assignee", "patrol"):
+            db.execute_sql(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"
+                f' (SELECT MAX(id) FROM "{table}"))'
+            )
     db.execute_sql("ANALYZE")
     return {"communities": communities, "now": now}
 
