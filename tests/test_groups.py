@@ -123,3 +123,42 @@ def test_residents_and_stewards_cannot_manage_groups(client):
         )
         assert res.status_code == 403
     assert client.get("/api/v1/groups").status_code == 401
+
+
+def test_staff_only_groups_get_no_steward_pushes(app, runner, client):
+    from bot import push
+    from tests.factories import login
+
+    d = make_district()
+    community = d.communities[0]
+    staff = runner.invoke(
+        args=[
+            "groups",
+            "add",
+            "--area",
+            str(community.id),
+            "--webhook",
+            "staff-key",
+            "--audience",
+            "staff",
+        ]
+    )
+    assert staff.exit_code == 0, staff.output
+    stewards = runner.invoke(
+        args=["groups", "add", "--area", str(community.id), "--webhook", "steward-key"]
+    )
+    assert stewards.exit_code == 0, stewards.output
+    rows = {
+        r["webhook_key"]: r
+        for r in json.loads(runner.invoke(args=["groups", "list", "--json"]).output)
+    }
+    assert rows["staf…"]["audience"] == "staff" and rows["stew…"]["audience"] == "stewards"
+    assert [g.webhook_key for g in push.groups_for_area(d.alleys[0])] == ["steward-key"]
+    assert [g.webhook_key for g in push.groups_for_area(d.alleys[0], "staff")] == ["staff-key"]
+    body = {"board_code": d.boards[0].code, "category": "其他", "content": "路灯坏了"}
+    assert (
+        client.post("/api/v1/issues", json=body, headers=login(client, "居民")).status_code == 201
+    )
+    from models import OutboxMessage
+
+    assert {m.target for m in OutboxMessage.select()} == {"steward-key"}
