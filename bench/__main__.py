@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import roster_import
+from bench import board_render, roster_import
 
-BENCHMARKS = (roster_import,)
+BENCHMARKS = (roster_import, board_render)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from peewee import fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, codes
+from core import audit, boards, codes
 from core.db import db
 from core.errors import ApiError, bad_request, unauthorized
 from core.timeutil import utcnow
@@ -274,4 +274,6 @@ def dismiss_steward(steward: Steward, *, actor: User | None = None, label: str |
         ).execute()
         for grant in grants:
             revoke_user_tokens(grant.user)
+        # The dismissed steward must come off the boards of their alleys: mark them for reprint.
+        boards.bump_for_steward(steward)
         audit.record("steward.dismiss", "steward", steward.id, actor=actor, label=label)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
-from core import codes
+from core import audit, codes
 from core.db import db
 from core.timeutil import utcnow
-from models import Area, Board
+from models import Area, Board, StewardAlley
 
 BOARD_CODE_LENGTH = 8  # 31^8 ≈ 8.5e11 codes: not guessable from a neighbour's board
 
@@ -35,3 +35,55 @@ def bump_versions(alley_ids) -> None:
         Board.update(version=Board.version + 1, updated_at=utcnow()).where(
             Board.alley.in_(ids) & Board.active
         ).execute()
+
+
+def bump_for_steward(steward) -> None:
+    """A steward's printed details changed (name, phone, photo, duties, dismissal): every
+    board of their alleys needs a reprint."""
+    bump_versions(
+        link.alley_id
+        for link in StewardAlley.select(StewardAlley.alley).where(StewardAlley.steward == steward)
+    )
+
+
+def retire_board(board: Board, *, actor=None, label: str | None = None) -> bool:
+    """Take a board out of use (lost, damaged, the alley renamed or merged).
+
+    Its code keeps answering: the API says 410 "该公示牌已停用" with the community's phone,
+    never 404, so a scan of an old board still tells the resident whom to call. Returns False
+    when it was already retired (nothing is written then).
+    """
+    with db.atomic():
+        updated = (
+            Board.update(active=False, retired_at=utcnow(), updated_at=utcnow())
+            .where((Board.id == board.id) & Board.active)
+            .execute()
+        )
+        if not updated:
+            return False
+        audit.record(
+            "board.retire",
+            "board",
+            board.id,
+            actor=actor,
+            label=label,
+            area=board.alley_id,
+            data={"code": board.code, "version": board.version},
+        )
+    board.active = False
+    board.retired_at = Board.get_by_id(board.id).retired_at
+    return True
+
+
+def boards_in(area: Area, changed_since=None):
+    """Active boards in `area`'s subtree in print order (by area path, then id); with
+    `changed_since` (naive UTC) only those whose content changed since then."""
+    query = (
+        Board.select()
+        .join(Area, on=(Board.alley == Area.id))
+        .where(Area.path.startswith(area.path) & Board.active)
+        .order_by(Area.path, Board.id)
+    )
+    if changed_since is not None:
+        query = query.where(Board.updated_at >= changed_since)
+    return query
