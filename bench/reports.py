@@ -92,10 +92,32 @@ def _issue_rows(alleys, stewards_of, now, rng):
             rating = rng.choice((5, 5, 4, 4, 3, None))
             rated = closed if rating else None
         yield (
-            i, f"B{i:010d}", alley, community, rng.choice(CATEGORIES), "基准测试诉求内容",
-            "[]", "[]", "resident", status, "ordinary", deadline, "public", accepted,
-            resolved, rating, rated, closed, 0, False, created, created,
-        ), (i, stewards_of[alley][i % STEWARDS_PER_ALLEY])
+            (
+                i,
+                f"B{i:010d}",
+                alley,
+                community,
+                rng.choice(CATEGORIES),
+                "基准测试诉求内容",
+                "[]",
+                "[]",
+                "resident",
+                status,
+                "ordinary",
+                deadline,
+                "public",
+                accepted,
+                resolved,
+                rating,
+                rated,
+                closed,
+                0,
+                False,
+                created,
+                created,
+            ),
+            (i, stewards_of[alley][i % STEWARDS_PER_ALLEY]),
+        )
 
 
 ISSUE_COLUMNS = (
@@ -138,25 +160,45 @@ def load(rng: random.Random) -> dict:
     conn = db.connection()
     cur = conn.cursor()
     with db.atomic():
-        _bulk(cur, "area", "id, parent_id, kind, name, path, active, created_at, updated_at",
-              [(*r, True, now, now) for r in area_rows], sqlite)
+        _bulk(
+            cur,
+            "area",
+            "id, parent_id, kind, name, path, active, created_at, updated_at",
+            [(*r, True, now, now) for r in area_rows],
+            sqlite,
+        )
         stewards_of: dict[int, list[int]] = {}
         steward_rows, links = [], []
         sid = 0
         for alley, _ in alleys:
             for _ in range(STEWARDS_PER_ALLEY):
                 sid += 1
-                steward_rows.append((sid, f"管家{sid}", f"170{sid:08d}", "", "[]", 20, True, now, now))
+                steward_rows.append(
+                    (sid, f"管家{sid}", f"170{sid:08d}", "", "[]", 20, True, now, now)
+                )
                 links.append((sid, sid, alley, False, now))
                 stewards_of.setdefault(alley, []).append(sid)
-        _bulk(cur, "steward", "id, name, phone, duties, posts, households, active, created_at,"
-              " updated_at", steward_rows, sqlite)
-        _bulk(cur, "steward_alley", "id, steward_id, alley_id, is_leader, created_at", links,
-              sqlite)
-        _bulk(cur, "chat_group", "id, area_id, name, webhook_key, leader_ids, audience,"
-              " robot_status, active, created_at",
-              [(n + 1, c, f"群{n}", f"bench-key-{n}", "[]", "stewards", "ok", True, now)
-               for n, c in enumerate(communities)], sqlite)
+        _bulk(
+            cur,
+            "steward",
+            "id, name, phone, duties, posts, households, active, created_at, updated_at",
+            steward_rows,
+            sqlite,
+        )
+        _bulk(
+            cur, "steward_alley", "id, steward_id, alley_id, is_leader, created_at", links, sqlite
+        )
+        _bulk(
+            cur,
+            "chat_group",
+            "id, area_id, name, webhook_key, leader_ids, audience,"
+            " robot_status, active, created_at",
+            [
+                (n + 1, c, f"群{n}", f"bench-key-{n}", "[]", "stewards", "ok", True, now)
+                for n, c in enumerate(communities)
+            ],
+            sqlite,
+        )
     issues, assignees = [], []
     for issue, link in _issue_rows(alleys, stewards_of, now, rng):
         issues.append(issue)
@@ -164,8 +206,9 @@ def load(rng: random.Random) -> dict:
         if len(issues) >= CHUNK:
             with db.atomic():
                 _bulk(cur, "issue", ISSUE_COLUMNS, issues, sqlite)
-                _bulk(cur, "issue_assignee", "id, issue_id, steward_id, created_at", assignees,
-                      sqlite)
+                _bulk(
+                    cur, "issue_assignee", "id, issue_id, steward_id, created_at", assignees, sqlite
+                )
             issues, assignees = [], []
     with db.atomic():
         _bulk(cur, "issue", ISSUE_COLUMNS, issues, sqlite)
@@ -177,12 +220,20 @@ def load(rng: random.Random) -> dict:
                 (link[1], link[2]) for link in links if rng.random() < 0.6
             )
         ]
-        _bulk(cur, "patrol", "id, steward_id, alley_id, note, photo_ids, created_at", patrols,
-              sqlite)
+        _bulk(
+            cur, "patrol", "id, steward_id, alley_id, note, photo_ids, created_at", patrols, sqlite
+        )
     if not sqlite:
         # rows came with explicit ids: move the sequences past them for later inserts
-        for table in ("area", "steward", "steward_alley", "chat_group", "issue",
-                      "issue_assignee", "patrol"):
+        for table in (
+            "area",
+            "steward",
+            "steward_alley",
+            "chat_group",
+            "issue",
+            "issue_assignee",
+            "patrol",
+        ):
             db.execute_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"
                 f' (SELECT MAX(id) FROM "{table}"))'

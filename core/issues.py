@@ -512,9 +512,7 @@ def due_for_autoclose(now=None):
     """Resolved issues whose reporter had `AUTOCLOSE_DAYS` to rate and did not."""
     days = int(current_app.config["AUTOCLOSE_DAYS"])
     limit = (now or utcnow()) - timedelta(days=days)
-    return Issue.select(Issue.id).where(
-        (Issue.status == "resolved") & (Issue.resolved_at <= limit)
-    )
+    return Issue.select(Issue.id).where((Issue.status == "resolved") & (Issue.resolved_at <= limit))
 
 
 def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None = None) -> Issue:

@@ -157,9 +157,7 @@ def _figures(rows: list[Issue], start: datetime, end: datetime, month_start: dat
     def within(value, lo):
         return value is not None and lo <= value < end
 
-    out: dict[str, int] = dict.fromkeys(
-        ("new", "accepted", "resolved", "open", "overdue"), 0
-    )
+    out: dict[str, int] = dict.fromkeys(("new", "accepted", "resolved", "open", "overdue"), 0)
     for prefix in ("day", "m"):
         for k in ("answerable", "responded", "counted", "solved", "rated", "satisfied"):
             out[f"{prefix}_{k}"] = 0
@@ -247,11 +245,7 @@ def _steward_lines(
             line.overdue += i.status in OPEN and i.deadline < end
     patrolled = (
         Patrol.select(Patrol.steward)
-        .where(
-            (Patrol.created_at >= start)
-            & (Patrol.created_at < end)
-            & Patrol.alley.in_(alleys)
-        )
+        .where((Patrol.created_at >= start) & (Patrol.created_at < end) & Patrol.alley.in_(alleys))
         .distinct()
     )
     for row in patrolled:

@@ -83,9 +83,11 @@ def list_assessments(query: AssessmentQuery):
     """只含本人管辖范围内的管家；考核结果仅供参考，不会自动调整人员。"""
     p = current_principal()
     quarter = _quarter(query.period)
-    in_scope = StewardAlley.select(StewardAlley.steward).join(
-        Area, on=(StewardAlley.alley == Area.id)
-    ).where(p.area_condition(Area))
+    in_scope = (
+        StewardAlley.select(StewardAlley.steward)
+        .join(Area, on=(StewardAlley.alley == Area.id))
+        .where(p.area_condition(Area))
+    )
     q = (
         Assessment.select(Assessment, Steward)
         .join(Steward)
