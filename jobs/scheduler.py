@@ -81,6 +81,17 @@ class Worker:
     def close_unrated(self, now: datetime | None = None):
         return reminders.close_unrated(now)
 
+    def housekeeping(self):
+        """Forget what only mattered for a while: old rate-limit windows, stale bot photos."""
+        from datetime import timedelta
+
+        from core import ratelimit
+        from models import BotPhoto
+
+        stale = utcnow() - timedelta(days=1)
+        photos = BotPhoto.delete().where(BotPhoto.received_at < stale).execute()
+        return {"rate_counters": ratelimit.prune(), "bot_photos": photos}
+
     def quarterly_assessment(self, now: datetime | None = None):
         from core import assessment
 
@@ -135,6 +146,12 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
             "超时未评价自动完结",
             worker.leader_only(worker.close_unrated, "autoclose"),
             {"trigger": CronTrigger(minute=7, timezone=tz)},
+        ),
+        (
+            "housekeeping.prune",
+            "清理过期的限流计数与待用照片",
+            worker.leader_only(worker.housekeeping, "housekeeping"),
+            {"trigger": CronTrigger(hour=3, minute=30, timezone=tz)},
         ),
         (
             "assessment.quarterly",

@@ -249,7 +249,34 @@ def test_scheduler_registers_every_job(app):
         "reminders.scan",
         "issues.autoclose",
         "assessment.quarterly",
+        "housekeeping.prune",
     }
     for job in scheduler.get_jobs():
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 60
     assert str(scheduler.timezone) == "Asia/Shanghai"
+
+
+def test_housekeeping_forgets_old_counters_and_photos(app):
+    from core import ratelimit
+    from core.timeutil import utcnow
+    from models import BotPhoto, Media, RateCounter
+
+    w = worker(app, "solo")
+    with time_machine.travel(local(20, 9, 0), tick=False):
+        assert ratelimit.hit("submit:old-client", limit=5, window=600)
+        media = Media.create(
+            sha256="0" * 64,
+            mime="image/jpeg",
+            ext="jpg",
+            width=1,
+            height=1,
+            size=1,
+            thumb_width=1,
+            thumb_height=1,
+        )
+        BotPhoto.create(sender="wx_s0", media=media, received_at=utcnow())
+    with time_machine.travel(local(22, 9, 0), tick=False):
+        assert ratelimit.hit("submit:new-client", limit=5, window=600)  # today's stays
+        done = w.leader_only(w.housekeeping, "housekeeping")()
+    assert done == {"rate_counters": 1, "bot_photos": 1}
+    assert RateCounter.select().count() == 1 and BotPhoto.select().count() == 0
