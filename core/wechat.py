@@ -76,10 +76,24 @@ def _session(config) -> RewritingSession:
     )
 
 
+class BoundedRetryClient(WeChatClient):
+    """wechatpy refetches the token and retries on 40001/40014/42001 for as long as WeChat
+    keeps answering so: a token WeChat never accepts would loop forever. One refresh per
+    call is allowed; a second stale-token answer is raised like any other error."""
+
+    MAX_TOKEN_FETCHES = 2  # the first fetch of an empty store, and one refresh
+
+    def fetch_access_token(self):
+        self._fetches = getattr(self, "_fetches", 0) + 1
+        if self._fetches >= self.MAX_TOKEN_FETCHES:
+            self.auto_retry = False
+        return super().fetch_access_token()
+
+
 def mini_program_client(config=None) -> WeChatClient:
     """The client for the mini program's server APIs (login, content check, subscribe)."""
     config = config or current_app.config
-    client = WeChatClient(
+    client = BoundedRetryClient(
         config["WECHAT_APPID"],
         config["WECHAT_SECRET"],
         session=DatabaseStorage(),

@@ -136,6 +136,14 @@ def test_token_error_is_refreshed_by_wechatpy_and_sent_in_the_same_pass(online_a
     assert len(fake_wechat.calls_to("/cgi-bin/token")) == 2  # the refresh
 
 
+def test_a_token_wechat_never_accepts_does_not_loop(online_app, fake_wechat):
+    (row,) = queue(1)
+    fake_wechat.fail_next(SEND_PATH, 40001, times=1000)
+    assert outbox.deliver_due()["retry"] == 1  # one refresh, then an ordinary retry later
+    assert len(fake_wechat.calls_to(SEND_PATH)) == 2
+    assert fresh(row).status == "pending" and fake_wechat.subscribe_sent == []
+
+
 def test_busy_and_frequency_limit_are_retried(online_app, fake_wechat):
     with time_machine.travel(T0, tick=False) as clock:
         (row,) = queue(1)
