@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -41,14 +40,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from core import boards, items, media, ratelimit
+from core import boards, items, media, phones, ratelimit
 from core import issues as issue_flow
 from core import wishes as wish_flow
 from core.errors import ApiError
 from core.permissions import Principal
 from core.timeutil import to_local, utcnow
 from miniprogram_api.boards import board_view, community_of
-from miniprogram_api.issues import PHONE
 from miniprogram_api.serializers import issue_out, photos_out, timeline_out, wish_out
 from models import Board, Issue, Media, ScanDaily, Wish
 
@@ -122,13 +120,10 @@ def _count_scan(board: Board) -> None:
 
 def _clean_phone(value: str) -> tuple[str | None, str | None]:
     """(phone, error): the same rule as the API's contact_phone."""
-    cleaned = re.sub(r"[\s-]", "", value or "")
-    if not cleaned:
-        return None, None
-    # Keep the landline dash form the API accepts ("0539-1234567" and "05391234567").
-    if PHONE.match(cleaned):
-        return cleaned, None
-    return None, "请填写正确的手机号（11 位）或固定电话"
+    try:
+        return phones.contact(value), None
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def _mask_phone(phone: str) -> str:

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from peewee import Case
 
-from core import audit, codes
+from core import audit, codes, phones
 from core.boards import BOARD_CODE_LENGTH, bump_versions
 from core.db import write_transaction
 from core.timeutil import utcnow
@@ -90,8 +90,6 @@ MAX_LENGTHS = {
 }
 MAX_HOUSEHOLDS = 100_000
 
-MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
-PHONE_JUNK_RE = re.compile(r"[\s\-‐‑‒–—―()]")
 SCIENTIFIC_RE = re.compile(r"[0-9.]+[eE]\+?[0-9]+")
 
 # Chunk sizes keep every statement under SQLite's oldest limit of 999 bound parameters.
@@ -275,18 +273,8 @@ def clean_cell(value) -> str:
 
 
 def normalize_phone(text: str) -> str | None:
-    """A mainland mobile number as 11 ASCII digits, or None when it is not one.
-
-    Forgives full-width digits, spaces, dashes, brackets and a +86 / 0086 prefix.
-    """
-    text = PHONE_JUNK_RE.sub("", unicodedata.normalize("NFKC", text))
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("0086"):
-        text = text[4:]
-    elif len(text) == 13 and text.startswith("86"):
-        text = text[2:]
-    return text if MOBILE_RE.fullmatch(text) else None
+    """A mainland mobile number as 11 ASCII digits, or None when it is not one."""
+    return phones.mobile(text)
 
 
 def parse_households(text: str) -> int | None:

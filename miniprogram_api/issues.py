@@ -5,12 +5,12 @@ Every action calls `core.issues`, the one place that changes an issue.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from core import issues as flow
+from core import phones
 from core.timeutil import iso, utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
@@ -19,8 +19,6 @@ from miniprogram_api.serializers import IssueCreatedOut, IssueOut, issue_out
 from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
 
 router = Router("issues")
-
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 def _stripped(value: str) -> str:
@@ -31,12 +29,7 @@ def _stripped(value: str) -> str:
 
 
 def _phone(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    cleaned = re.sub(r"[\s]", "", value)
-    if not PHONE.match(cleaned):
-        raise ValueError("请填写正确的手机号或固定电话")
-    return cleaned
+    return phones.contact(value)
 
 
 Text1000 = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_stripped)]
