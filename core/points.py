@@ -17,10 +17,11 @@ The bot's `积分` command and, later, the assessment read it. Quarters are loca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 
+from core.assessment import Quarter
 from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import Issue, IssueAssignee, Patrol, Steward, Wish
 
@@ -55,14 +56,8 @@ class Points:
 
 def quarter_of(moment: datetime) -> tuple[str, datetime, datetime]:
     """(label, start, end) of the local quarter containing `moment` (naive UTC in and out)."""
-    local = to_local(moment)
-    first_month = 3 * ((local.month - 1) // 3) + 1
-    start_day = date(local.year, first_month, 1)
-    end_day = (
-        date(local.year + 1, 1, 1) if first_month == 10 else date(local.year, first_month + 3, 1)
-    )
-    label = f"{local.year}Q{(first_month - 1) // 3 + 1}"
-    return label, local_midnight_utc(start_day), local_midnight_utc(end_day)
+    quarter = Quarter.of(to_local(moment).date())
+    return str(quarter), local_midnight_utc(quarter.start), local_midnight_utc(quarter.end)
 
 
 def rules() -> dict[str, int]:
