@@ -81,6 +81,9 @@ ALLOWED_FROM = {
 }
 
 
+KIND = items.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -307,15 +310,7 @@ def _own_steward_for(p: Principal, alley: Area) -> Steward:
 
 
 def _load_for_change(issue_id: int, action: str) -> Issue:
-    issue = locked(Issue.select().where(Issue.id == issue_id)).first()
-    if issue is None:
-        raise not_found("找不到该诉求", code="issue_not_found")
-    if issue.status not in ALLOWED_FROM[action]:
-        raise conflict(
-            "invalid_transition",
-            f"该诉求当前为“{STATUS_LABELS[issue.status]}”，不能{ACTION_LABELS[action]}",
-        )
-    return issue
+    return KIND.load_for_change(issue_id, action)
 
 
 def _may_handle(p: Principal, issue: Issue) -> bool:
@@ -330,17 +325,7 @@ def _require(allowed: bool, message="您不能处理该诉求") -> None:
 def _finish(
     p: Principal, issue: Issue, action: str, data: dict, note: str | None = None, label=None
 ):
-    issue.updated_at = utcnow()
-    issue.save()
-    event = audit.record(
-        f"issue.{action}",
-        "issue",
-        issue.id,
-        actor=p.user,
-        label=label,
-        area=issue.alley_id,
-        data=data,
-    )
+    event = KIND.record(p.user, issue, action, data, label)
     notify.issue_changed(issue, action, event, note)
     return issue
 

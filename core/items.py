@@ -1,4 +1,5 @@
-"""Helpers shared by every kind of item residents file (issues, wishes): numbers, photos."""
+"""What every kind of item residents file (issues, wishes) shares: numbers, photos, and the
+two halves of a state change — loading the row locked and checked, and recording the change."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from datetime import datetime
 
 from peewee import IntegrityError, fn
 
-from core.db import db
-from core.errors import ApiError, bad_request
-from core.timeutil import LOCAL_TZ
+from core import audit
+from core.db import db, locked
+from core.errors import ApiError, bad_request, conflict, not_found
+from core.timeutil import LOCAL_TZ, utcnow
 from models import Media
 
 MAX_PHOTOS = 9
@@ -44,3 +46,42 @@ def insert_numbered(prefix: str, model, **fields):
         except IntegrityError:
             continue
     raise ApiError(503, "busy", "提交的人太多了，请稍后再试")
+
+
+class Kind:
+    """How one kind of item is named and which states each action may start from."""
+
+    def __init__(self, model, subject: str, noun: str, allowed_from, status_labels, action_labels):
+        self.model = model
+        self.subject = subject  # "issue" / "wish": event names and error codes
+        self.noun = noun  # 诉求 / 心愿
+        self.allowed_from = allowed_from
+        self.status_labels = status_labels
+        self.action_labels = action_labels
+
+    def load_for_change(self, item_id: int, action: str):
+        """The row, locked for the transaction, in a state `action` may start from (else 409)."""
+        item = locked(self.model.select().where(self.model.id == item_id)).first()
+        if item is None:
+            raise not_found(f"找不到该{self.noun}", code=f"{self.subject}_not_found")
+        if item.status not in self.allowed_from[action]:
+            raise conflict(
+                "invalid_transition",
+                f"该{self.noun}当前为“{self.status_labels[item.status]}”，"
+                f"不能{self.action_labels[action]}",
+            )
+        return item
+
+    def record(self, actor, item, action: str, data: dict, label: str | None = None):
+        """Save the changed row and append its event (inside the caller's transaction)."""
+        item.updated_at = utcnow()
+        item.save()
+        return audit.record(
+            f"{self.subject}.{action}",
+            self.subject,
+            item.id,
+            actor=actor,
+            label=label,
+            area=item.alley_id,
+            data=data,
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from core import audit, content_check, items, notify
 from core.areas import community_of
-from core.db import locked, write_transaction
+from core.db import write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.issues import holds_token, tracking_hash
 from core.permissions import Principal
@@ -53,6 +53,7 @@ ALLOWED_FROM = {
     "fulfil": {"claimed"},
     "confirm": {"fulfilled"},
 }
+KIND = items.Kind(Wish, "wish", "心愿", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
 
 
 def _text_of(wish_or_title: str, content: str) -> str:
@@ -139,33 +140,17 @@ def create(
 
 
 def _load_for_change(wish_id: int, action: str) -> Wish:
-    wish = locked(Wish.select().where(Wish.id == wish_id)).first()
-    if wish is None:
-        raise not_found("找不到该心愿", code="wish_not_found")
-    if wish.status not in ALLOWED_FROM[action]:
-        if action == "claim" and wish.status == "claimed":
+    if action == "claim":
+        current = Wish.get_or_none(Wish.id == wish_id)
+        if current is not None and current.status == "claimed":
             raise conflict("already_claimed", "该心愿已被他人认领")
-        raise conflict(
-            "invalid_transition",
-            f"该心愿当前为“{STATUS_LABELS[wish.status]}”，不能{ACTION_LABELS[action]}",
-        )
-    return wish
+    return KIND.load_for_change(wish_id, action)
 
 
 def _finish(
     p: Principal, wish: Wish, action: str, data: dict, note: str | None = None, label=None
 ) -> Wish:
-    wish.updated_at = utcnow()
-    wish.save()
-    event = audit.record(
-        f"wish.{action}",
-        "wish",
-        wish.id,
-        actor=p.user,
-        label=label,
-        area=wish.alley_id,
-        data=data,
-    )
+    event = KIND.record(p.user, wish, action, data, label)
     notify.wish_changed(wish, action, event, note)
     return wish
 
