@@ -103,13 +103,14 @@ def _count(cond):
     return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
 OPEN = ("submitted", "accepted", "escalated", "whistled")
 MOVED_COLUMNS = (
     Issue.id,
+    Issue.category,
     Issue.status,
     Issue.source,
     Issue.created_at,
@@ -122,17 +123,17 @@ MOVED_COLUMNS = (
 )
 
 
-def _moved(area: Area, month_start: datetime) -> list[Issue]:
-    """Issues that were reported, acted on or closed since `month_start`, or are open.
+def moved(area: Area, since: datetime) -> list:
+    """Issues that were reported, acted on or closed since `since`, or are open.
 
     Everything a day's or month's figure can depend on, in one UNION whose every branch is an
     index range scan — the bulk of closed history is never read.
     """
     scope = _scope(Issue, area)
     branches = [
-        Issue.created_at >= month_start,
-        Issue.resolved_at >= month_start,
-        Issue.closed_at >= month_start,  # cancelled, rated and auto-closed items
+        Issue.created_at >= since,
+        Issue.resolved_at >= since,
+        Issue.closed_at >= since,  # cancelled, rated and auto-closed items
         Issue.status.in_(OPEN),
     ]
     query = None
@@ -151,43 +152,63 @@ def _is_open_at(issue: Issue, end: datetime) -> bool:
     return not (issue.status in ("cancelled", "closed") and closed_early)
 
 
-def _figures(rows: list[Issue], start: datetime, end: datetime, month_start: datetime) -> dict:
+@dataclass
+class Tally:
+    """Counts of one period [start, end) over issue rows, and the 三率 they give."""
+
+    new: int = 0
+    accepted: int = 0
+    resolved: int = 0
+    answerable: int = 0  # reported, not cancelled, not a steward's on-the-spot fix
+    responded: int = 0  # of those, accepted within RESPONSE_HOURS
+    counted: int = 0  # reported, not cancelled
+    solved: int = 0  # of those, resolved since
+    rated: int = 0
+    satisfied: int = 0  # ratings of 4 or 5
+
+    def add(self, i, start: datetime, end: datetime, response: timedelta) -> None:
+        def within(value):
+            return value is not None and start <= value < end
+
+        if within(i.created_at):
+            self.new += 1
+            counted = i.status != "cancelled"
+            answerable = counted and i.source != "steward"
+            self.counted += counted
+            self.solved += counted and i.resolved_at is not None
+            self.answerable += answerable
+            self.responded += answerable and (
+                i.accepted_at is not None and i.accepted_at <= i.created_at + response
+            )
+        self.accepted += within(i.accepted_at)
+        self.resolved += within(i.resolved_at)
+        if within(i.rated_at):
+            self.rated += 1
+            self.satisfied += (i.rating or 0) >= 4
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        return {
+            "response": rate(self.responded, self.answerable),
+            "resolution": rate(self.solved, self.counted),
+            "satisfaction": rate(self.satisfied, self.rated),
+        }
+
+
+def tally(rows, start: datetime, end: datetime) -> Tally:
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
-
-    def within(value, lo):
-        return value is not None and lo <= value < end
-
-    out: dict[str, int] = dict.fromkeys(("new", "accepted", "resolved", "open", "overdue"), 0)
-    for prefix in ("day", "m"):
-        for k in ("answerable", "responded", "counted", "solved", "rated", "satisfied"):
-            out[f"{prefix}_{k}"] = 0
-    out.update(m_new=0, m_accepted=0, m_resolved=0)
+    t = Tally()
     for i in rows:
-        if _is_open_at(i, end):
-            out["open"] += 1
-            out["overdue"] += i.deadline < end
-        counted = i.status != "cancelled"
-        answerable = counted and i.source != "steward"
-        responded = i.accepted_at is not None and i.accepted_at <= i.created_at + response
-        for prefix, lo in (("day", start), ("m", month_start)):
-            if within(i.created_at, lo):
-                out[f"{prefix}_answerable"] += answerable
-                out[f"{prefix}_responded"] += answerable and responded
-                out[f"{prefix}_counted"] += counted
-                out[f"{prefix}_solved"] += counted and i.resolved_at is not None
-            if within(i.rated_at, lo):
-                out[f"{prefix}_rated"] += 1
-                out[f"{prefix}_satisfied"] += (i.rating or 0) >= 4
-        out["new"] += within(i.created_at, start)
-        out["accepted"] += within(i.accepted_at, start)
-        out["resolved"] += within(i.resolved_at, start)
-        out["m_new"] += within(i.created_at, month_start)
-        out["m_accepted"] += within(i.accepted_at, month_start)
-        out["m_resolved"] += within(i.resolved_at, month_start)
-    return out
+        t.add(i, start, end, response)
+    return t
 
 
-def _totals(area: Area, end: datetime) -> tuple[int, int]:
+def open_and_overdue(rows, end: datetime) -> tuple[int, int]:
+    still_open = [i for i in rows if _is_open_at(i, end)]
+    return len(still_open), sum(1 for i in still_open if i.deadline < end)
+
+
+def totals(area: Area, end: datetime) -> tuple[int, int]:
     """Since the start: issues (cancelled left out) and those resolved.
 
     Grouped by status with the area as the only filter, so that the covering index
@@ -311,26 +332,24 @@ def build(area: Area, day: date) -> Report:
     start = local_midnight_utc(day)
     end = local_midnight_utc(day + timedelta(days=1))
     month_start = local_midnight_utc(day.replace(day=1))
-    rows = [i for i in _moved(area, month_start) if i.created_at < end]
-    f = _figures(rows, start, end, month_start)
-    all_counted, all_solved = _totals(area, end)
+    rows = [i for i in moved(area, month_start) if i.created_at < end]
+    d, m = tally(rows, start, end), tally(rows, month_start, end)
+    open_now, overdue = open_and_overdue(rows, end)
+    all_counted, all_solved = totals(area, end)
     overdue_items, overdue_total = _overdue_items(rows, end)
     return Report(
         area=area,
         day=day,
-        counts={k: f[k] for k in ("new", "accepted", "resolved", "open", "overdue")},
-        month={"new": f["m_new"], "accepted": f["m_accepted"], "resolved": f["m_resolved"]},
-        rates={
-            "response": _rate(f["day_responded"], f["day_answerable"]),
-            "resolution": _rate(f["day_solved"], f["day_counted"]),
-            "satisfaction": _rate(f["day_satisfied"], f["day_rated"]),
-            "rectification": _rate(all_solved, all_counted),
+        counts={
+            "new": d.new,
+            "accepted": d.accepted,
+            "resolved": d.resolved,
+            "open": open_now,
+            "overdue": overdue,
         },
-        month_rates={
-            "response": _rate(f["m_responded"], f["m_answerable"]),
-            "resolution": _rate(f["m_solved"], f["m_counted"]),
-            "satisfaction": _rate(f["m_satisfied"], f["m_rated"]),
-        },
+        month={"new": m.new, "accepted": m.accepted, "resolved": m.resolved},
+        rates={**d.rates, "rectification": rate(all_solved, all_counted)},
+        month_rates=m.rates,
         stewards=_steward_lines(area, rows, start, end),
         overdue_items=overdue_items,
         overdue_total=overdue_total,

@@ -19,6 +19,7 @@ from miniprogram_api import (
     openapi,
     outbox_routes,
     patrols,
+    stats,
     subscriptions,
     wishes,
 )
@@ -37,6 +38,7 @@ RESOURCES = (
     groups,
     subscriptions,
     assessments,
+    stats,
     openapi,
 )
 

@@ -229,6 +229,8 @@ MATRIX = {
     ),
     ("GET", "/api/v1/subscriptions"): (WECHAT_USERS, lambda w: {}),
     ("GET", "/api/v1/outbox"): (STAFF, lambda w: {}),
+    ("GET", "/api/v1/stats"): (STAFF, lambda w: {}),
+    ("GET", "/api/v1/ledger.xlsx"): (STAFF, lambda w: {}),
     ("GET", "/api/v1/assessments"): (STAFF, lambda w: {"query_string": {"period": "2026Q3"}}),
     ("POST", "/api/v1/assessments/run"): (
         STAFF,

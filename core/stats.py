@@ -1,0 +1,115 @@
+"""Statistics of an area over any period (`GET /api/v1/stats`): counts, the 三率 and the
+rectification rate, by category and by steward. Same definitions as the daily 通报
+(`core/reports.py`), whose counting it reuses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from peewee import fn
+
+from core import reports
+from core.assessment import local_day
+from core.timeutil import local_midnight_utc
+from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
+
+OPEN = reports.OPEN
+
+
+def _alley_ids(area: Area):
+    return Area.select(Area.id).where(Area.path.startswith(area.path) & (Area.kind == "alley"))
+
+
+def _counts(t: reports.Tally) -> dict:
+    return {
+        "new": t.new,
+        "accepted": t.accepted,
+        "resolved": t.resolved,
+        "rated": t.rated,
+        **{f"{k}_rate": v for k, v in t.rates.items()},
+    }
+
+
+def period_stats(area: Area, first: date, last: date) -> dict:
+    """Figures for the local days `first`..`last` (both included)."""
+    start = local_midnight_utc(first)
+    end = local_midnight_utc(last + timedelta(days=1))
+    rows = [i for i in reports.moved(area, start) if i.created_at < end]
+    overall = reports.tally(rows, start, end)
+    open_now, overdue = reports.open_and_overdue(rows, end)
+    counted, solved = reports.totals(area, end)
+
+    by_category = defaultdict(list)
+    for i in rows:
+        by_category[i.category].append(i)
+    categories = [
+        {"category": name, **_counts(reports.tally(items, start, end))}
+        for name, items in sorted(by_category.items())
+    ]
+    categories = [c for c in categories if c["new"] or c["accepted"] or c["resolved"]]
+
+    return {
+        "counts": {**_counts(overall), "open": open_now, "overdue": overdue},
+        "rectification_rate": reports.rate(solved, counted),
+        "by_category": categories,
+        "by_steward": _by_steward(area, rows, start, end),
+        "wishes": _wishes(area, start, end),
+    }
+
+
+def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
+    stewards = list(
+        Steward.select(Steward.id, Steward.name)
+        .join(StewardAlley)
+        .where(StewardAlley.alley.in_(_alley_ids(area)) & Steward.active)
+        .distinct()
+        .order_by(Steward.id)
+    )
+    if not stewards:
+        return []
+    by_id = {i.id: i for i in rows}
+    assigned = defaultdict(list)
+    if by_id:
+        for link in IssueAssignee.select(IssueAssignee.issue, IssueAssignee.steward).where(
+            IssueAssignee.issue.in_(list(by_id))
+        ):
+            assigned[link.steward_id].append(by_id[link.issue_id])
+    day = local_day(Patrol.created_at)
+    patrol_days = {
+        r["steward"]: int(r["days"])
+        for r in Patrol.select(Patrol.steward, fn.COUNT(fn.DISTINCT(day)).alias("days"))
+        .where((Patrol.created_at >= start) & (Patrol.created_at < end))
+        .where(Patrol.steward.in_([s.id for s in stewards]))
+        .group_by(Patrol.steward)
+        .dicts()
+    }
+    out = []
+    for s in stewards:
+        mine = assigned.get(s.id, [])
+        t = reports.tally(mine, start, end)
+        _, late = reports.open_and_overdue(mine, end)
+        out.append(
+            {
+                "steward_id": s.id,
+                "name": s.name,
+                **_counts(t),
+                "overdue": late,
+                "patrol_days": patrol_days.get(s.id, 0),
+            }
+        )
+    return out
+
+
+def _wishes(area: Area, start, end) -> dict:
+    scope = Wish.alley.in_(_alley_ids(area))
+
+    def n(col):
+        return Wish.select().where(scope & (col >= start) & (col < end)).count()
+
+    return {
+        "new": n(Wish.created_at),
+        "published": n(Wish.published_at),
+        "claimed": n(Wish.claimed_at),
+        "fulfilled": n(Wish.fulfilled_at),
+    }
