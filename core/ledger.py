@@ -46,7 +46,12 @@ ISSUE_COLUMNS = [
     ("完结方式", 10),
 ]
 SOURCE_LABELS = {"resident": "小程序", "web": "扫码网页", "steward": "管家随手做"}
-CLOSE_LABELS = {"rated": "已评价", "unrated": "未评价", "on_the_spot": "现场解决", "cancelled": "撤销"}
+CLOSE_LABELS = {
+    "rated": "已评价",
+    "unrated": "未评价",
+    "on_the_spot": "现场解决",
+    "cancelled": "撤销",
+}
 
 
 def _when(dt: datetime | None) -> str:
