@@ -173,6 +173,23 @@ def outbox_command(once: bool):
         click.echo("已停止。", err=True)
 
 
+@click.command("dismiss-steward")
+@click.argument("steward_id", type=int)
+@click.option("--reason", required=True, help="Why they leave office (kept in the audit trail).")
+def dismiss_steward_command(steward_id: int, reason: str):
+    """A steward leaves office: access ends at once, their boards are marked for reprint."""
+    steward = Steward.get_or_none(Steward.id == steward_id)
+    if steward is None:
+        _fail(f"找不到管家 {steward_id}")
+    try:
+        still_open = auth.dismiss_steward(steward, label=CLI_LABEL, reason=reason)
+    except ApiError as exc:
+        _fail(exc.message)
+    click.echo(f"管家 {steward.name} 已离任，其登录已失效。")
+    if still_open:
+        click.echo(f"仍有 {still_open} 件未办结诉求派给该管家，请在后台改派。")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -393,6 +410,7 @@ COMMANDS = (
     areas_command,
     bind_code_command,
     outbox_command,
+    dismiss_steward_command,
     serve_command,
     jobs_command,
     groups_command,

@@ -258,8 +258,18 @@ def _bind_staff(user: User, account: StaffAccount) -> RoleGrant:
     return grant
 
 
-def dismiss_steward(steward: Steward, *, actor: User | None = None, label: str | None = None):
-    """A steward leaves office: grants end and their sessions stop working at once."""
+def dismiss_steward(
+    steward: Steward, *, actor: User | None = None, label: str | None = None, reason: str = ""
+) -> int:
+    """A steward leaves office: grants end and their sessions stop working at once.
+
+    Returns how many open issues are still assigned to them: staff reassign those (the daily
+    report and the reminders keep showing them until they do).
+    """
+    from models import ISSUE_OPEN, Issue, IssueAssignee
+
+    if not steward.active:
+        raise ApiError(409, "already_dismissed", "该管家已离任")
     with db.atomic():
         steward.active = False
         steward.dismissed_at = utcnow()
@@ -276,4 +286,18 @@ def dismiss_steward(steward: Steward, *, actor: User | None = None, label: str |
             revoke_user_tokens(grant.user)
         # The dismissed steward must come off the boards of their alleys: mark them for reprint.
         boards.bump_for_steward(steward)
-        audit.record("steward.dismiss", "steward", steward.id, actor=actor, label=label)
+        still_open = (
+            IssueAssignee.select()
+            .join(Issue)
+            .where((IssueAssignee.steward == steward) & Issue.status.in_(ISSUE_OPEN))
+            .count()
+        )
+        audit.record(
+            "steward.dismiss",
+            "steward",
+            steward.id,
+            actor=actor,
+            label=label,
+            data={"reason": reason, "open_issues": still_open},
+        )
+    return still_open

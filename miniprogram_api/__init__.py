@@ -20,6 +20,7 @@ from miniprogram_api import (
     outbox_routes,
     patrols,
     stats,
+    stewards,
     subscriptions,
     wishes,
 )
@@ -39,6 +40,7 @@ RESOURCES = (
     subscriptions,
     assessments,
     stats,
+    stewards,
     openapi,
 )
 

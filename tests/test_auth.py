@@ -228,3 +228,33 @@ def test_password_login(client):
     headers = login_staff(client, staff)
     me = client.get("/api/v1/me", headers=headers).get_json()
     assert me["roles"] == ["staff"] and me["user"]["has_wechat"] is False
+
+
+def test_staff_dismiss_a_steward_through_the_api(client):
+    d = make_district()
+    steward_headers = login_steward(client, d.stewards[0])
+    resident = login(client, "居民")
+    body = {"board_code": d.boards[0].code, "category": "其他", "content": "路灯坏了"}
+    assert client.post("/api/v1/issues", json=body, headers=resident).status_code == 201
+    staff = login_staff(client, make_staff(d.communities[0]))
+    other_staff = login_staff(client, make_staff(d.communities[1]))
+    path = f"/api/v1/stewards/{d.stewards[0].id}/dismiss"
+    assert client.post(path, json={"reason": "搬走了"}, headers=other_staff).status_code == 403
+    assert client.post(path, json={}, headers=staff).status_code == 400
+    res = client.post(path, json={"reason": "搬走了"}, headers=staff)
+    assert res.status_code == 200, res.get_json()
+    out = res.get_json()
+    assert out["active"] is False and out["open_issues"] == 1 and out["dismissed_at"]
+    assert client.get("/api/v1/me", headers=steward_headers).status_code == 401
+    again = client.post(path, json={"reason": "再来一次"}, headers=staff)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_dismissed"
+    event = Event.get(Event.action == "steward.dismiss")
+    assert event.data == {"reason": "搬走了", "open_issues": 1}
+
+
+def test_dismiss_steward_cli(runner):
+    d = make_district()
+    res = runner.invoke(args=["dismiss-steward", str(d.stewards[1].id), "--reason", "身体原因"])
+    assert res.exit_code == 0 and "已离任" in res.output
+    res = runner.invoke(args=["dismiss-steward", str(d.stewards[1].id), "--reason", "x"])
+    assert res.exit_code != 0 and "已离任" in res.output

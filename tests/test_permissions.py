@@ -89,6 +89,15 @@ def _group(w) -> int:
     return groups.create(w["district"].communities[0], f"robot-{next(_group_keys):06d}").id
 
 
+def _fresh_steward_to_dismiss(w) -> dict:
+    from models import Steward, StewardAlley
+    from tests.factories import next_phone
+
+    steward = Steward.create(name="将离任的管家", phone=next_phone())
+    StewardAlley.create(steward=steward, alley=w["district"].alleys[0])
+    return {"path": f"{API}/stewards/{steward.id}/dismiss", "json": {"reason": "搬家"}}
+
+
 RESOLVED = ("steward", "resolve", {"note": "好了"})
 APPROVED = ("staff", "approve", {})
 CLAIMED = ("steward", "claim", {})
@@ -230,6 +239,7 @@ MATRIX = {
     ("GET", "/api/v1/subscriptions"): (WECHAT_USERS, lambda w: {}),
     ("GET", "/api/v1/outbox"): (STAFF, lambda w: {}),
     ("GET", "/api/v1/stats"): (STAFF, lambda w: {}),
+    ("POST", "/api/v1/stewards/{steward_id}/dismiss"): (STAFF, _fresh_steward_to_dismiss),
     ("GET", "/api/v1/ledger.xlsx"): (STAFF, lambda w: {}),
     ("GET", "/api/v1/assessments"): (STAFF, lambda w: {"query_string": {"period": "2026Q3"}}),
     ("POST", "/api/v1/assessments/run"): (
