@@ -96,8 +96,12 @@ def test_report_accept_resolve_rate(client, world):
 
 
 def test_numbers_count_up_within_a_day(client, world):
-    first = report(client, world)["number"]
-    second = report(client, world, category="车辆乱停")["number"]
+    with time_machine.travel(datetime(2026, 11, 23, 15, 59, 59, tzinfo=UTC), tick=False):
+        first = report(client, world)["number"]  # 23:59:59 in Shanghai
+        second = report(client, world, category="车辆乱停")["number"]
+    with time_machine.travel(datetime(2026, 11, 23, 16, 0, tzinfo=UTC), tick=False):
+        next_day = report(client, world, category="其他")["number"]  # 00:00 the next day
+    assert first == "S2611230001" and next_day == "S2611240001"
     assert int(second[-4:]) == int(first[-4:]) + 1 and first[:7] == second[:7]
 
 
