@@ -216,6 +216,7 @@ def jobs_command():
     """Run the scheduler in the foreground: the one production scheduler process."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from jobs import lease
     from jobs.scheduler import configure
 
     scheduler = configure(current_app._get_current_object(), BlockingScheduler())
@@ -225,6 +226,9 @@ def jobs_command():
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("调度已停止。", err=True)
+    finally:
+        # a clean stop hands over at once instead of after the lease runs out
+        lease.release(scheduler.worker.holder)
 
 
 @click.group("groups")
