@@ -280,3 +280,11 @@ def test_housekeeping_forgets_old_counters_and_photos(app):
         done = w.leader_only(w.housekeeping, "housekeeping")()
     assert done == {"rate_counters": 1, "bot_photos": 1}
     assert RateCounter.select().count() == 1 and BotPhoto.select().count() == 0
+
+
+def test_a_clean_stop_hands_the_lease_over_at_once(app):
+    a, b = worker(app, "host-a"), worker(app, "host-b")
+    with time_machine.travel(local(22, 10, 0), tick=False):
+        assert a.heartbeat() and not b.heartbeat()
+        lease.release("host-a")
+        assert b.heartbeat() and lease.current_holder() == "host-b"
