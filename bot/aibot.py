@@ -24,6 +24,7 @@ seconds only), the reply goes to the group through the outbox instead (its robot
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import logging
 import secrets
@@ -55,7 +56,8 @@ def _token() -> str:
 
 
 def _verify(signature: str, timestamp: str, nonce: str, encrypted: str) -> None:
-    if not signature or _get_signature(_token(), timestamp, nonce, encrypted) != signature:
+    expected = _get_signature(_token(), timestamp, nonce, encrypted)
+    if not signature or not hmac.compare_digest(expected, signature):
         raise Refused(403, "bad_signature", "签名不正确")
 
 
