@@ -27,6 +27,7 @@ DEFAULTS: dict[str, object] = {
     # Extensions (documented in the README).
     "TOKEN_TTL_DAYS": 30,
     "BIND_CODE_TTL_HOURS": 72,
+    "PASSWORD_ATTEMPTS": 10,  # console password tries per client per 15 minutes
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "MAX_IMAGE_PIXELS": 40_000_000,
     "IMAGE_MAX_SIDE": 2560,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app
 from pydantic import BaseModel, Field, model_validator
 
-from core import auth
-from core.errors import bad_request, forbidden, not_found
+from core import auth, ratelimit
+from core.errors import ApiError, bad_request, forbidden, not_found
 from core.permissions import Principal
 from core.timeutil import iso
 from miniprogram_api.context import bearer_token, current_principal
@@ -23,6 +23,7 @@ from miniprogram_api.schemas import (
 from models import Area, StaffAccount, Steward
 
 router = Router("auth")
+PASSWORD_WINDOW = 15 * 60
 
 
 class LoginIn(BaseModel):
@@ -97,8 +98,18 @@ def login(body: LoginIn):
     auth=False,
     body=PasswordLoginIn,
     response=LoginOut,
+    errors=(429,),
 )
 def password_login(body: PasswordLoginIn):
+    """同一来源每 15 分钟最多尝试 `PASSWORD_ATTEMPTS` 次，防止猜密码。"""
+    limit = int(current_app.config["PASSWORD_ATTEMPTS"])
+    if not ratelimit.hit(ratelimit.client_key("password"), limit, PASSWORD_WINDOW):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "尝试次数太多，请 15 分钟后再试",
+            headers={"Retry-After": str(ratelimit.retry_after(PASSWORD_WINDOW))},
+        )
     user, token = auth.login_with_password(body.username, body.password)
     return _login_answer(user, token)
 

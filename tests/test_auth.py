@@ -258,3 +258,17 @@ def test_dismiss_steward_cli(runner):
     assert res.exit_code == 0 and "已离任" in res.output
     res = runner.invoke(args=["dismiss-steward", str(d.stewards[1].id), "--reason", "x"])
     assert res.exit_code != 0 and "已离任" in res.output
+
+
+def test_password_guessing_is_slowed_down(client, app):
+    d = make_district()
+    make_staff(d.communities[0], username="zhao")
+    app.config["PASSWORD_ATTEMPTS"] = 3
+    wrong = {"username": "zhao", "password": "not-the-password"}
+    codes = [client.post("/api/v1/auth/password", json=wrong).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    right = {"username": "zhao", "password": "password123"}
+    res = client.post("/api/v1/auth/password", json=right)
+    assert res.status_code == 429 and int(res.headers["Retry-After"]) > 0
+    with _later(1):  # a later window lets the right password in
+        assert client.post("/api/v1/auth/password", json=right).status_code == 200
