@@ -189,7 +189,9 @@ def stewards_under(area: Area | None) -> list[Steward]:
     return list(query)
 
 
-def run(quarter: Quarter, area: Area | None = None, send: bool = True) -> list[Assessment]:
+def run(
+    quarter: Quarter, area: Area | None = None, send: bool = True, actor=None
+) -> list[Assessment]:
     """Assess (again) every active steward under `area`; results replace earlier ones."""
     stewards = stewards_under(area)
     results = score([s.id for s in stewards], quarter)
@@ -223,7 +225,8 @@ def run(quarter: Quarter, area: Area | None = None, send: bool = True) -> list[A
             "assessment.run",
             "assessment",
             None,
-            label="季度考核",
+            actor=actor,
+            label=None if actor else "季度考核",
             area=area,
             data={"period": str(quarter), "stewards": len(rows)},
         )

@@ -111,5 +111,5 @@ def run_assessment(body: RunIn):
     quarter = _quarter(body.period)
     assessed = 0
     for root in p.area_roots:
-        assessed += len(assessment.run(quarter, area=root, send=body.send))
+        assessed += len(assessment.run(quarter, area=root, send=body.send, actor=p.user))
     return {"period": str(quarter), "assessed": assessed}

@@ -128,6 +128,10 @@ def test_staff_read_assessments_of_their_community(client, quarter_data):
         staff_h = login_staff(client, StaffAccount.get(StaffAccount.role == "staff"))
         ran = _post(client, "/assessments/run", staff_h, {"period": "2026Q4", "send": False})
         assert ran["assessed"] == 2  # the two stewards of community 1
+        from models import Event
+
+        event = Event.select().where(Event.action == "assessment.run").order_by(Event.id.desc())
+        assert event.first().actor_id is not None  # a staff action: who ran it is recorded
         listed = client.get(f"{API}/assessments?period=2026Q4", headers=staff_h).get_json()
     assert listed["total"] == 2
     assert listed["items"][0]["total"] >= listed["items"][1]["total"]
