@@ -180,7 +180,11 @@ def create_staff(
 
 
 def issue_bind_code(
-    *, steward: Steward | None = None, staff: StaffAccount | None = None, issued_by: str
+    *,
+    steward: Steward | None = None,
+    staff: StaffAccount | None = None,
+    issued_by: str,
+    actor: User | None = None,
 ) -> tuple[str, datetime]:
     """A one-time code, valid for BIND_CODE_TTL_HOURS, for exactly one steward or staff."""
     if (steward is None) == (staff is None):
@@ -197,7 +201,7 @@ def issue_bind_code(
             expires_at=expires_at,
         )
         subject = ("steward", steward.id) if steward else ("staff", staff.id)
-        audit.record("bind_code.issue", *subject, label=issued_by)
+        audit.record("bind_code.issue", *subject, actor=actor, label=issued_by)
     return code, expires_at
 
 

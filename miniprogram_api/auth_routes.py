@@ -176,11 +176,11 @@ def create_bind_code(body: BindCodeIn):
             raise forbidden("该管家不在您的管辖范围内", code="out_of_scope")
         if not steward.active:
             raise bad_request("该管家已离任", {"steward_id": "该管家已离任"})
-        code, expires_at = auth.issue_bind_code(steward=steward, issued_by=issued_by)
+        code, expires_at = auth.issue_bind_code(steward=steward, issued_by=issued_by, actor=p.user)
     else:
         account = StaffAccount.get_or_none(StaffAccount.username == body.staff_username)
         if account is None:
             raise not_found("找不到该工作人员账号", code="staff_not_found")
         p.require_manage(account.area)
-        code, expires_at = auth.issue_bind_code(staff=account, issued_by=issued_by)
+        code, expires_at = auth.issue_bind_code(staff=account, issued_by=issued_by, actor=p.user)
     return {"code": code, "expires_at": iso(expires_at)}
