@@ -31,7 +31,7 @@ from core.db import write_transaction
 from core.errors import ApiError, conflict
 from core.permissions import Principal
 from core.timeutil import utcnow
-from models import BindCode, BotPhoto, ChatGroup, Event, RoleGrant, Steward, User
+from models import BindCode, BotPhoto, ChatGroup, Event, Steward, User
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +74,7 @@ def _wecom_user(sender: str, nickname: str | None = None) -> User:
 def _link_roster_steward(steward: Steward, sender: str) -> None:
     """A steward whose WeCom account came with the roster, writing for the first time."""
     with write_transaction():
-        user = _wecom_user(sender, steward.name)
-        if not RoleGrant.active_for(user).where(RoleGrant.steward == steward).exists():
-            RoleGrant.create(user=user, role="steward", steward=steward)
-        Steward.update(user=user, updated_at=utcnow()).where(
-            (Steward.id == steward.id) & Steward.user.is_null()
-        ).execute()
-        audit.record(
-            "steward.bind", "steward", steward.id, actor=user, data={"via": "wecom_roster"}
-        )
+        auth.bind_steward(_wecom_user(sender, steward.name), steward, via="wecom_roster")
 
 
 def identify(sender: str) -> tuple[Principal | None, User | None]:

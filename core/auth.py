@@ -224,11 +224,12 @@ def redeem_bind_code(user: User, code: str) -> RoleGrant:
         if not claimed:
             raise ApiError(409, "bind_code_used", "绑定码已被使用，请联系社区重新获取")
         if row.steward_id:
-            return _bind_steward(user, row.steward)
+            return bind_steward(user, row.steward)
         return _bind_staff(user, row.staff)
 
 
-def _bind_steward(user: User, steward: Steward) -> RoleGrant:
+def bind_steward(user: User, steward: Steward, via: str = "bind_code") -> RoleGrant:
+    """Make `user` the steward's WeChat identity (a bind code, or the roster's WeCom id)."""
     if not steward.active:
         raise ApiError(409, "steward_dismissed", "该管家已离任，无法绑定")
     # One WeChat per steward: a re-bind (new phone, new account) ends the old one's access.
@@ -242,7 +243,7 @@ def _bind_steward(user: User, steward: Steward) -> RoleGrant:
         user.nickname = steward.name
         user.save()
     grant = RoleGrant.create(user=user, role="steward", steward=steward)
-    audit.record("steward.bind", "steward", steward.id, actor=user)
+    audit.record("steward.bind", "steward", steward.id, actor=user, data={"via": via})
     return grant
 
 
