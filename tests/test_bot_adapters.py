@@ -8,8 +8,10 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
@@ -138,7 +140,9 @@ def test_tampered_body_is_refused(pending, bot_app):
 @pytest.mark.parametrize("offset", [-301, 301, -86400])
 def test_stale_timestamp_is_refused(chat, pending, offset):
     before = snapshot()
-    res = chat.post("wx_s0", f"接单 {pending.id}", ts=int(time.time()) + offset)
+    # the clock stands still: a second passing mid-request must not move the boundary
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        res = chat.post("wx_s0", f"接单 {pending.id}", ts=int(time.time()) + offset)
     assert res.status_code == 403
     assert snapshot() == before
 
