@@ -93,6 +93,11 @@ class Area(BaseModel):
     def subtree(cls, root: Area):
         return cls.select().where(cls.path.startswith(root.path))
 
+    @classmethod
+    def alley_ids_under(cls, root: Area):
+        """A subquery of the ids of the alleys in `root`'s subtree (itself, if an alley)."""
+        return cls.select(cls.id).where(cls.path.startswith(root.path) & (cls.kind == "alley"))
+
     @property
     def label_path(self) -> str:
         return " / ".join(a.name for a in self.ancestors())

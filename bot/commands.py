@@ -32,7 +32,8 @@ from flask import current_app
 from core import issues, patrols, points, wishes
 from core.errors import ApiError, bad_request
 from core.permissions import Principal
-from core.timeutil import to_local, utcnow
+from core.text import shorten
+from core.timeutil import month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
     Area,
@@ -162,21 +163,11 @@ def wish_ref(args: str, usage: str) -> tuple[int, str]:
 # --- reply pieces -----------------------------------------------------------------------------
 
 
-def _short(text: str | None, limit: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def issue_title(issue: Issue) -> str:
     """`#12 南门巷垃圾堆放`: what a steward recognises an issue by."""
     alley = Area.get_by_id(issue.alley_id)
     content = issue.content if issue.visibility == "public" else issue.category
-    return f"#{issue.id} {alley.name}{_short(content, 16)}"
-
-
-def when(moment: datetime) -> str:
-    local = to_local(moment)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"#{issue.id} {alley.name}{shorten(content, 16)}"
 
 
 def photo_window() -> timedelta:
@@ -243,7 +234,7 @@ def todo(ctx: Context, args: str) -> str:
     shown = []
     for issue in items[:5]:
         late = "，已超期" if issues.is_overdue(issue, ctx.now) else ""
-        shown.append(f"{issue_title(issue)}（{when(issue.deadline)} 前{late}）")
+        shown.append(f"{issue_title(issue)}（{month_day_time(issue.deadline)} 前{late}）")
     more = f" 等 {len(items)} 件" if len(items) > 5 else ""
     return f"待办 {len(items)} 件：" + "；".join(shown) + more
 
@@ -253,7 +244,7 @@ def accept(ctx: Context, args: str) -> str:
     """接下一件诉求，开始办理。例：接单 12"""
     issue_id, _ = issue_ref(args, "接单 12")
     issue = issues.accept(ctx.p, issue_id)
-    return f"已接单 {issue_title(issue)}，请在 {when(issue.deadline)} 前办结"
+    return f"已接单 {issue_title(issue)}，请在 {month_day_time(issue.deadline)} 前办结"
 
 
 @command("办结", usage="办结 N 说明")
@@ -295,7 +286,7 @@ def whistle(ctx: Context, args: str) -> str:
             options = "、".join(d.name for d in _departments(issue)) or "（街道还没有登记部门）"
             raise bad_request(f"找不到部门“{name}”，可选：{options}") from err
         raise
-    return f"已向{issue.department.name}吹哨 {issue_title(issue)}，请在 {when(issue.deadline)} 前联合办结"
+    return f"已向{issue.department.name}吹哨 {issue_title(issue)}，请在 {month_day_time(issue.deadline)} 前联合办结"
 
 
 def _departments(issue: Issue) -> list[Department]:
@@ -324,7 +315,7 @@ def patrol(ctx: Context, args: str) -> str:
     mark_used(photos, ctx.now)
     alley = Area.get_by_id(entry.alley_id)
     extra = f"，附照片 {min(len(photos), 9)} 张" if photos else ""
-    return f"已登记巡查：{alley.name} {when(entry.created_at)}{extra}"
+    return f"已登记巡查：{alley.name} {month_day_time(entry.created_at)}{extra}"
 
 
 @command("认领", usage="认领 心愿N")
@@ -332,7 +323,7 @@ def claim(ctx: Context, args: str) -> str:
     """认领一个待认领的微心愿。例：认领 心愿3"""
     wish_id, _ = wish_ref(args, "认领 心愿3")
     wish = wishes.claim(ctx.p, wish_id)
-    return f"已认领 心愿{wish.id} {wish.display_name}：{_short(wish.title, 20)}，完成后请在小程序标记实现"
+    return f"已认领 心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，完成后请在小程序标记实现"
 
 
 @command("积分", usage="积分")

@@ -25,7 +25,7 @@ from flask import current_app
 from peewee import SQL, Case, fn
 
 from core import audit, runs
-from core.db import is_sqlite, write_transaction
+from core.db import count_if, is_sqlite, write_transaction
 from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import (
     Area,
@@ -85,10 +85,6 @@ def local_day(column):
     return fn.DATE(column + SQL(f"interval '{hours} hours'"))
 
 
-def _count(cond):
-    return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
-
-
 def _tier(total: int) -> str:
     tiers = sorted(current_app.config["ASSESSMENT_TIERS"].items(), key=lambda kv: -kv[1])
     return next((name for name, floor in tiers if total >= floor), LOWEST_TIER)
@@ -108,14 +104,14 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
     rows = (
         IssueAssignee.select(
             IssueAssignee.steward,
-            _count(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("reported"),
-            _count(
+            count_if(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("reported"),
+            count_if(
                 in_q(Issue.created_at)
                 & (Issue.status != "cancelled")
                 & Issue.resolved_at.is_null(False)
             ).alias("solved"),
-            _count(in_q(Issue.resolved_at)).alias("resolved"),
-            _count(in_q(Issue.resolved_at) & on_time).alias("on_time"),
+            count_if(in_q(Issue.resolved_at)).alias("resolved"),
+            count_if(in_q(Issue.resolved_at) & on_time).alias("on_time"),
             fn.AVG(Case(None, [(in_q(Issue.rated_at), Issue.rating)], None)).alias("rating"),
         )
         .join(Issue)
@@ -180,7 +176,7 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
 def stewards_under(area: Area | None) -> list[Steward]:
     query = Steward.select().where(Steward.active).order_by(Steward.id)
     if area is not None:
-        alleys = Area.select(Area.id).where(Area.path.startswith(area.path))
+        alleys = Area.alley_ids_under(area)
         query = query.where(
             Steward.id.in_(
                 StewardAlley.select(StewardAlley.steward).where(StewardAlley.alley.in_(alleys))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import Case, DatabaseProxy, SqliteDatabase, fn
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
@@ -47,6 +47,11 @@ def locked(query):
     """`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the IMMEDIATE transaction already
     holds the database's single write lock, and FOR UPDATE does not exist."""
     return query if is_sqlite() else query.for_update()
+
+
+def count_if(cond):
+    """SUM(CASE WHEN cond THEN 1 ELSE 0 END), 0 when no rows: a count inside an aggregate."""
+    return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
 
 
 def init_app(app) -> None:

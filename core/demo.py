@@ -109,9 +109,7 @@ def _steward_line(steward: Steward) -> str:
 
 def _mark_leaders(communities: dict[str, Area]) -> None:
     for community_name, steward_name in LEADERS.items():
-        alleys = Area.select(Area.id).where(
-            Area.path.startswith(communities[community_name].path) & (Area.kind == "alley")
-        )
+        alleys = Area.alley_ids_under(communities[community_name])
         steward = Steward.get(Steward.phone == _phone_of(steward_name))
         StewardAlley.update(is_leader=True).where(
             (StewardAlley.steward == steward) & StewardAlley.alley.in_(alleys)

@@ -23,7 +23,7 @@ from core.areas import community_of
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.permissions import Principal
-from core.timeutil import to_local, utcnow
+from core.timeutil import month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
     RESOLUTION_LEVELS,
@@ -561,4 +561,4 @@ def moderate(p: Principal, issue_id: int, publish: bool, note: str | None = None
 
 
 def local_deadline_text(issue: Issue) -> str:
-    return f"{to_local(issue.deadline):%m月%d日 %H:%M}"
+    return month_day_time(issue.deadline)

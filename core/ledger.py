@@ -71,10 +71,6 @@ def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], first: bool
     return ws
 
 
-def _alley_ids(area: Area):
-    return Area.select(Area.id).where(Area.path.startswith(area.path) & (Area.kind == "alley"))
-
-
 def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
     figures = stats.period_stats(area, first, last)
     ws = _sheet(wb, "汇总", [("项目", 22), ("数值", 16)], first=True)
@@ -114,7 +110,7 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
     rows = list(
         Issue.select(Issue, Area)
         .join(Area, on=(Issue.alley == Area.id))
-        .where(Issue.alley.in_(_alley_ids(area)) & (Issue.created_at >= start))
+        .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.created_at >= start))
         .where(Issue.created_at < end)
         .order_by(Issue.created_at, Issue.id)
     )
@@ -179,7 +175,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
     rows = list(
         Wish.select(Wish, Area)
         .join(Area, on=(Wish.alley == Area.id))
-        .where(Wish.alley.in_(_alley_ids(area)) & (Wish.created_at >= start))
+        .where(Wish.alley.in_(Area.alley_ids_under(area)) & (Wish.created_at >= start))
         .where(Wish.created_at < end)
         .order_by(Wish.created_at, Wish.id)
     )
@@ -211,7 +207,7 @@ def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         Patrol.select(Patrol, Steward, Area)
         .join_from(Patrol, Steward)
         .join_from(Patrol, Area)
-        .where(Patrol.alley.in_(_alley_ids(area)) & (Patrol.created_at >= start))
+        .where(Patrol.alley.in_(Area.alley_ids_under(area)) & (Patrol.created_at >= start))
         .where(Patrol.created_at < end)
         .order_by(Patrol.created_at, Patrol.id)
     )

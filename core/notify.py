@@ -13,6 +13,7 @@ keys come from the event: `robot:issue:12:create:34`.
 from __future__ import annotations
 
 from core import subscriptions
+from core.text import shorten
 from models import Event, Issue, Wish
 
 # Changes pushed to the stewards' group.
@@ -22,11 +23,6 @@ WISH_GROUP_PUSHES = {"approve", "fulfil"}
 # Changes of an issue the reporter is told about (their own actions excepted).
 ISSUE_STATUS_NOTICES = {"accept", "resolve", "escalate", "whistle", "cancel", "close"}
 WISH_STATUS_NOTICES = {"approve", "reject", "claim", "fulfil"}
-
-
-def _short(text: str | None, limit: int = 20) -> str:
-    text = (text or "").strip().replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def issue_changed(issue: Issue, action: str, event: Event, note: str | None = None) -> None:
@@ -40,9 +36,9 @@ def issue_changed(issue: Issue, action: str, event: Event, note: str | None = No
         subscriptions.queue_status_message(
             reporter,
             number=issue.number,
-            title=_short(f"{issue.category}：{issue.content}"),
+            title=shorten(f"{issue.category}：{issue.content}", 20),
             status_label=STATUS_LABELS[issue.status],
-            note=_short(note or STATUS_LABELS[issue.status]),
+            note=shorten(note or STATUS_LABELS[issue.status], 20),
             when=event.at,
             item_key=f"issue:{issue.id}:{action}:{event.id}",
             area=issue.alley_id,
@@ -61,9 +57,9 @@ def wish_changed(wish: Wish, action: str, event: Event, note: str | None = None)
         subscriptions.queue_status_message(
             author,
             number=wish.number,
-            title=_short(wish.title),
+            title=shorten(wish.title, 20),
             status_label=STATUS_LABELS[wish.status],
-            note=_short(note or STATUS_LABELS[wish.status]),
+            note=shorten(note or STATUS_LABELS[wish.status], 20),
             when=event.at,
             item_key=f"wish:{wish.id}:{action}:{event.id}",
             area=wish.alley_id,
@@ -85,7 +81,7 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
     group = targets[0]
     alley = issue.alley.name
     content = (
-        _short(issue.content, 60)
+        shorten(issue.content, 60)
         if issue.visibility == "public"
         else "（内容待审核，请在小程序查看）"
     )
@@ -97,12 +93,12 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
         mentions = [s.phone for s in assigned_stewards(issue) if s.active]
     elif action == "reopen":
         text = (
-            f"【重新打开】{head}\n反映人认为尚未解决：{_short(note, 60)}；"
+            f"【重新打开】{head}\n反映人认为尚未解决：{shorten(note, 60)}；"
             f"请在 {local_deadline_text(issue)} 前再次处理"
         )
         mentions = [s.phone for s in assigned_stewards(issue) if s.active]
     else:  # escalate
-        text = f"【上报社区】{head}\n管家上报原因：{_short(note, 60)}；请队长和社区协调处理"
+        text = f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
         mentions = [s.phone for s in groups.leaders(group)]
     push.push_text(
         group, text, key=f"robot:issue:{issue.id}:{action}:{event.id}", mentions=mentions
@@ -115,9 +111,9 @@ def _push_wish(wish: Wish, action: str, event: Event, note: str | None) -> None:
     targets = push.groups_for_area(wish.alley)[:1]
     if not targets:
         return
-    head = f"心愿{wish.id} {wish.alley.name} {wish.display_name}：{_short(wish.title, 30)}"
+    head = f"心愿{wish.id} {wish.alley.name} {wish.display_name}：{shorten(wish.title, 30)}"
     if action == "approve":
         text = f"【心愿待认领】{head}\n回复“认领 心愿{wish.id}”认领"
     else:  # fulfil
-        text = f"【心愿已实现】{head}\n{_short(note, 60)}，感谢认领人的付出！"
+        text = f"【心愿已实现】{head}\n{shorten(note, 60)}，感谢认领人的付出！"
     push.push_text(targets[0], text, key=f"robot:wish:{wish.id}:{action}:{event.id}")

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from peewee import Case, fn
 
 from core import fonts
-from core.timeutil import local_midnight_utc, to_local
+from core.db import count_if
+from core.text import shorten
+from core.timeutil import local_midnight_utc, month_day_time
 from models import (
     Area,
     Issue,
@@ -96,11 +97,7 @@ def _scope(model, area: Area):
         return model.community == area.id
     if area.kind == "alley":
         return model.alley == area.id
-    return model.alley.in_(Area.select(Area.id).where(Area.path.startswith(area.path)))
-
-
-def _count(cond):
-    return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
+    return model.alley.in_(Area.alley_ids_under(area))
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -217,8 +214,8 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
     rows = (
         Issue.select(
             Issue.status,
-            _count(Issue.created_at < end).alias("counted"),
-            _count((Issue.created_at < end) & (Issue.resolved_at < end)).alias("solved"),
+            count_if(Issue.created_at < end).alias("counted"),
+            count_if((Issue.created_at < end) & (Issue.resolved_at < end)).alias("solved"),
         )
         .where(_scope(Issue, area))
         .group_by(Issue.status)
@@ -235,7 +232,7 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
 def _steward_lines(
     area: Area, rows: list[Issue], start: datetime, end: datetime
 ) -> list[StewardLine]:
-    alleys = Area.select(Area.id).where(Area.path.startswith(area.path) & (Area.kind == "alley"))
+    alleys = Area.alley_ids_under(area)
     stewards = (
         Steward.select(Steward.id, Steward.name, Steward.phone)
         .join(StewardAlley)
@@ -317,9 +314,9 @@ def _wish_figures(area: Area, start: datetime, end: datetime) -> dict[str, int]:
     within = lambda col: (col >= start) & (col < end)  # noqa: E731
     row = (
         Wish.select(
-            _count(within(Wish.created_at)).alias("new"),
-            _count(within(Wish.claimed_at)).alias("claimed"),
-            _count(within(Wish.fulfilled_at)).alias("fulfilled"),
+            count_if(within(Wish.created_at)).alias("new"),
+            count_if(within(Wish.claimed_at)).alias("claimed"),
+            count_if(within(Wish.fulfilled_at)).alias("fulfilled"),
         )
         .where(_scope(Wish, area))
         .dicts()
@@ -367,11 +364,6 @@ def pct(value: float | None) -> str:
     return f"{text}%"
 
 
-def _short(text: str, limit: int = 16) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def quiet_line(report: Report) -> str:
     return f"**{report.title}**：昨日无新增、无办结、无超期，平稳无事；在办 {report.counts['open']} 件。"
 
@@ -402,10 +394,9 @@ def markdown(report: Report) -> str:
         lines.append("**超期诉求**")
         for item in report.overdue_items:
             who = "、".join(name for name, _ in item.stewards) or "未派单"
-            due = to_local(item.deadline)
             lines.append(
-                f"#{item.id} {item.alley} {item.category}：{_short(item.content)}"
-                f"（{who}，{due.month}月{due.day}日 {due:%H:%M} 到期）"
+                f"#{item.id} {item.alley} {item.category}：{shorten(item.content, 16)}"
+                f"（{who}，{month_day_time(item.deadline)} 到期）"
             )
         if report.overdue_total > len(report.overdue_items):
             lines.append(f"……等共 {report.overdue_total} 件")
@@ -521,7 +512,7 @@ def image(report: Report, width: int = 1080) -> bytes:
         stamp(img, (pad, top + 60), "本区域暂无管家", body, MUTED)
     for i, s in enumerate(report.stewards):
         y = top + 60 + i * 64
-        stamp(img, (pad, y), _short(s.name, 10), body, INK)
+        stamp(img, (pad, y), shorten(s.name, 10), body, INK)
         stamp(img, (pad + 360, y), str(s.taken), body, INK)
         stamp(img, (pad + 520, y), str(s.resolved), body, INK)
         stamp(img, (pad + 680, y), str(s.overdue), body, WARN if s.overdue else INK)

@@ -17,10 +17,6 @@ from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 OPEN = reports.OPEN
 
 
-def _alley_ids(area: Area):
-    return Area.select(Area.id).where(Area.path.startswith(area.path) & (Area.kind == "alley"))
-
-
 def _counts(t: reports.Tally) -> dict:
     return {
         "new": t.new,
@@ -62,7 +58,7 @@ def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
     stewards = list(
         Steward.select(Steward.id, Steward.name)
         .join(StewardAlley)
-        .where(StewardAlley.alley.in_(_alley_ids(area)) & Steward.active)
+        .where(StewardAlley.alley.in_(Area.alley_ids_under(area)) & Steward.active)
         .distinct()
         .order_by(Steward.id)
     )
@@ -102,7 +98,7 @@ def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
 
 
 def _wishes(area: Area, start, end) -> dict:
-    scope = Wish.alley.in_(_alley_ids(area))
+    scope = Wish.alley.in_(Area.alley_ids_under(area))
 
     def n(col):
         return Wish.select().where(scope & (col >= start) & (col < end)).count()

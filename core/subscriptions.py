@@ -16,6 +16,7 @@ from flask import current_app
 
 from core import outbox
 from core.errors import bad_request
+from core.text import shorten
 from core.timeutil import to_local, utcnow
 from models import Area, OutboxMessage, SubscriptionConsent, User
 
@@ -105,10 +106,6 @@ def use_consent(user: User, template_id: str) -> bool:
 # --- the status message ------------------------------------------------------------------------
 
 
-def _truncate(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
@@ -123,13 +120,13 @@ def fit_value(key: str, value: str) -> str:
     kind = match.group(1) if match else key
     value = " ".join(str(value).split())  # no newlines or runs of spaces in a one-line field
     if kind == "thing":
-        return _truncate(value, 20) or "无"
+        return shorten(value, 20) or "无"
     if kind == "character_string":
         return "".join(ch for ch in value if " " <= ch <= "~")[:32] or "-"
     if kind == "phrase":
         return "".join(ch for ch in value if _is_cjk(ch))[:5] or "已更新"
     if kind == "name":
-        return _truncate(value, 10 if any(_is_cjk(ch) for ch in value) else 20) or "居民"
+        return shorten(value, 10 if any(_is_cjk(ch) for ch in value) else 20) or "居民"
     if kind in ("number", "letter"):
         return value[:32]
     return value

@@ -31,6 +31,12 @@ def iso(dt: datetime | None) -> str | None:
     return local.isoformat(timespec="seconds") if local else None
 
 
+def month_day_time(dt: datetime) -> str:
+    """ "11月24日 18:00" in local time: how deadlines and times read in chat and reports."""
+    local = to_local(dt)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
 def hours_from_now(hours: float) -> datetime:
     return utcnow() + timedelta(hours=hours)
 

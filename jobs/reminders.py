@@ -22,7 +22,8 @@ from flask import current_app
 from core import issues as issue_flow
 from core import runs, subscriptions
 from core.db import write_transaction
-from core.timeutil import to_local, utcnow
+from core.text import shorten
+from core.timeutil import month_day_time, to_local, utcnow
 from models import (
     ISSUE_OPEN,
     Area,
@@ -34,16 +35,6 @@ from models import (
     Steward,
     Wish,
 )
-
-
-def _when(dt: datetime) -> str:
-    local = to_local(dt)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
-
-
-def _short(text: str, limit: int = 20) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Context:
@@ -125,7 +116,7 @@ def _send(key: str, groups: list[ChatGroup], text: str, mentions: list[str]) -> 
 
 
 def _issue_line(issue: Issue, alley: Area) -> str:
-    return f"#{issue.id} {alley.name} {issue.category}：{_short(issue.content)}"
+    return f"#{issue.id} {alley.name} {issue.category}：{shorten(issue.content, 20)}"
 
 
 def remind_issues(now: datetime, ctx: Context) -> dict[str, int]:
@@ -162,14 +153,14 @@ def remind_issues(now: datetime, ctx: Context) -> dict[str, int]:
         line = _issue_line(issue, alley)
         first, *rest = keys[issue.id]
         if issue.deadline > now:
-            text = f"【即将到期】{line}，请在 {_when(issue.deadline)} 前办结。"
+            text = f"【即将到期】{line}，请在 {month_day_time(issue.deadline)} 前办结。"
             counts["due_soon"] += _send(first, groups, text, phones)
         elif first in fresh:
             staff_groups = ctx.staff_groups(issue.alley_id)
             targets = list({g.id: g for g in groups + staff_groups}.values())
             mentions = ctx.leader_phones(groups) + ctx.staff_phones(issue.community_id)
             text = (
-                f"【已超期】{line}，已于 {_when(issue.deadline)} 到期（管家：{names}），"
+                f"【已超期】{line}，已于 {month_day_time(issue.deadline)} 到期（管家：{names}），"
                 "请社区和队长跟进。"
             )
             if _send(first, targets, text, mentions):
@@ -194,7 +185,7 @@ def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
         if runs.done(key):
             continue
         hours = int((now - wish.created_at).total_seconds() // 3600)
-        text = f"【心愿待审核】心愿{wish.id} {wish.display_name}：{_short(wish.title)}，已等待 {hours} 小时，请社区审核。"
+        text = f"【心愿待审核】心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，已等待 {hours} 小时，请社区审核。"
         mentions = ctx.staff_phones(wish.community_id)
         counts["wish_review"] += _send(key, ctx.staff_groups(wish.alley_id), text, mentions)
     unclaimed = Wish.select().where(
@@ -206,7 +197,7 @@ def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
         if runs.done(key):
             continue
         text = (
-            f"【心愿待认领】心愿{wish.id} {wish.display_name}：{_short(wish.title)}，"
+            f"【心愿待认领】心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，"
             f"发布已超过 {config['WISH_UNCLAIMED_DAYS']} 天，欢迎认领：回复“认领 心愿{wish.id}”。"
         )
         counts["wish_unclaimed"] += _send(key, ctx.groups(wish.alley_id), text, [])
@@ -227,7 +218,7 @@ def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime) -> bool:
     left a consent (none left → only the run key is recorded: nothing fails)."""
     steward = Steward.get_or_none((Steward.user == wish.claimer_id) & Steward.active)
     if steward is not None:
-        text = f"【心愿待实现】心愿{wish.id} {_short(wish.title)} 认领已超过 {current_app.config['WISH_UNFULFILLED_DAYS']} 天，请尽快帮助实现。"
+        text = f"【心愿待实现】心愿{wish.id} {shorten(wish.title, 20)} 认领已超过 {current_app.config['WISH_UNFULFILLED_DAYS']} 天，请尽快帮助实现。"
         return _send(key, ctx.groups(wish.alley_id), text, [steward.phone])
     with write_transaction():
         if not runs.claim(key):
@@ -235,7 +226,7 @@ def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime) -> bool:
         subscriptions.queue_status_message(
             wish.claimer,
             number=wish.number,
-            title=_short(wish.title),
+            title=shorten(wish.title, 20),
             status_label="待实现",
             note="您认领的心愿还未实现",
             when=now,

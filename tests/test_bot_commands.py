@@ -26,9 +26,10 @@ from wechatpy.crypto.pkcs7 import PKCS7Encoder
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
 from bot import engine
-from bot.commands import parse, when
+from bot.commands import parse
 from core import auth, issues, wishes
 from core.permissions import Principal
+from core.timeutil import month_day_time as when
 from models import Department, Event, Issue, OutboxMessage, Steward, User
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
