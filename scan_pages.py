@@ -23,7 +23,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from flask import (
@@ -252,11 +252,13 @@ def _unexpected(exc: Exception):
 # --- the board page -------------------------------------------------------------------------
 
 
+def _new_form() -> dict:
+    """A form's state: what was typed, the errors by field, the photos already uploaded."""
+    return {"typed": {}, "errors": {}, "kept": []}
+
+
 def _empty_forms() -> dict:
-    return {
-        "issue": {"typed": {}, "errors": {}, "kept": []},
-        "wish": {"typed": {}, "errors": {}, "kept": []},
-    }
+    return {"issue": _new_form(), "wish": _new_form()}
 
 
 def _board_context(board: Board) -> dict:
@@ -363,46 +365,53 @@ def _map_api_error(err: ApiError, form: dict, field_map: dict) -> str | None:
     return None if err.fields else err.message
 
 
+def _submit(board: Board, kind: str, form: dict, create) -> Response:
+    """What both forms share after reading their own fields: the contact phone, the rate limit
+    (counted before any photo is decoded: the uploads are what costs the server), the photos,
+    errors next to the fields with the typed text kept, and the redirect to the tracking link.
+    `create` is the workflow call, completed with photo_ids, contact_phone, tracking_token."""
+    values, errors = form["typed"], form["errors"]
+    values["contact_phone"] = request.form.get("contact_phone", "").strip()
+    phone, phone_error = _clean_phone(values["contact_phone"])
+    if phone_error:
+        errors["contact_phone"] = phone_error
+    if not _submit_allowed():
+        _read_kept_only(form)
+        return _rate_limited(board, kind, form)
+    photo_ids = _read_photos(form)
+    if errors:
+        return _form_failed(board, kind, form, 400, "请按提示修改后再提交")
+    token = secrets.token_urlsafe(24)
+    try:
+        create(photo_ids=photo_ids, contact_phone=phone, tracking_token=token)
+    except ApiError as err:
+        banner = _map_api_error(err, form, {"photo_ids": "photos"})
+        return _form_failed(board, kind, form, err.status, banner or "请按提示修改后再提交")
+    return redirect(url_for("scan.track", token=token, new=1, _anchor="created"), 303)
+
+
 @bp.post("/b/<code>/issues")
 def submit_issue(code: str):
     board, page = _board_gate(code)
     if page:
         return page
-    form = {"typed": {}, "errors": {}, "kept": []}
+    form = _new_form()
     values, errors = form["typed"], form["errors"]
     category = (request.form.get("category") or "").strip()
     values["category"] = category
     if category not in issue_flow.categories():
         errors["category"] = "请选择问题类别"
     content = _text(values, errors, "content", "问题描述", CONTENT_MAX)
-    values["contact_phone"] = request.form.get("contact_phone", "").strip()
-    phone, phone_error = _clean_phone(values["contact_phone"])
-    if phone_error:
-        errors["contact_phone"] = phone_error
-    # Counted before any photo is decoded: the uploads are what costs the server.
-    if not _submit_allowed():
-        _read_kept_only(form)
-        return _rate_limited(board, "issue", form)
-    photo_ids = _read_photos(form)
-    if errors:
-        return _form_failed(board, "issue", form, 400, "请按提示修改后再提交")
-    token = secrets.token_urlsafe(24)
-    try:
-        issue_flow.create(
-            Principal.anonymous(),
-            alley=board.alley,
-            board=board,
-            category=category,
-            content=content,
-            photo_ids=photo_ids,
-            contact_phone=phone,
-            source="web",
-            tracking_token=token,
-        )
-    except ApiError as err:
-        banner = _map_api_error(err, form, {"photo_ids": "photos"})
-        return _form_failed(board, "issue", form, err.status, banner or "请按提示修改后再提交")
-    return redirect(url_for("scan.track", token=token, new=1, _anchor="created"), 303)
+    create = partial(
+        issue_flow.create,
+        Principal.anonymous(),
+        alley=board.alley,
+        board=board,
+        category=category,
+        content=content,
+        source="web",
+    )
+    return _submit(board, "issue", form, create)
 
 
 @bp.post("/b/<code>/wishes")
@@ -410,42 +419,22 @@ def submit_wish(code: str):
     board, page = _board_gate(code)
     if page:
         return page
-    form = {"typed": {}, "errors": {}, "kept": []}
+    form = _new_form()
     values, errors = form["typed"], form["errors"]
     kind = (request.form.get("beneficiary_type") or "").strip()
     values["beneficiary_type"] = kind
     if kind not in wish_flow.BENEFICIARY_TYPES:
         errors["beneficiary_type"] = "请选择心愿对象"
-    display_name = _text(values, errors, "display_name", "心愿墙上显示的称呼", 20)
-    title = _text(values, errors, "title", "心愿标题", 40)
-    content = _text(values, errors, "content", "心愿内容", CONTENT_MAX)
-    values["contact_phone"] = request.form.get("contact_phone", "").strip()
-    phone, phone_error = _clean_phone(values["contact_phone"])
-    if phone_error:
-        errors["contact_phone"] = phone_error
-    if not _submit_allowed():
-        _read_kept_only(form)
-        return _rate_limited(board, "wish", form)
-    photo_ids = _read_photos(form)
-    if errors:
-        return _form_failed(board, "wish", form, 400, "请按提示修改后再提交")
-    token = secrets.token_urlsafe(24)
-    try:
-        wish_flow.create(
-            Principal.anonymous(),
-            alley=board.alley,
-            beneficiary_type=kind,
-            display_name=display_name,
-            title=title,
-            content=content,
-            photo_ids=photo_ids,
-            contact_phone=phone,
-            tracking_token=token,
-        )
-    except ApiError as err:
-        banner = _map_api_error(err, form, {"photo_ids": "photos"})
-        return _form_failed(board, "wish", form, err.status, banner or "请按提示修改后再提交")
-    return redirect(url_for("scan.track", token=token, new=1, _anchor="created"), 303)
+    create = partial(
+        wish_flow.create,
+        Principal.anonymous(),
+        alley=board.alley,
+        beneficiary_type=kind,
+        display_name=_text(values, errors, "display_name", "心愿墙上显示的称呼", 20),
+        title=_text(values, errors, "title", "心愿标题", 40),
+        content=_text(values, errors, "content", "心愿内容", CONTENT_MAX),
+    )
+    return _submit(board, "wish", form, create)
 
 
 def _read_kept_only(form: dict) -> None:
