@@ -115,7 +115,7 @@ def test_quarterly_job_runs_once_on_the_first_day_and_tells_staff(app, quarter_d
     sent = list(
         OutboxMessage.select().where(OutboxMessage.idempotency_key.startswith("assessment:"))
     )
-    assert [m.target for m in sent] == ["staff-key"] and staff_group.id
+    assert [m.target for m in sent] == [staff_group.webhook_key]  # never the stewards' group
     content = sent[0].payload["markdown"]["content"]
     assert "2026Q4" in content and "不称职" in content and "不自动调整人员" in content
 
