@@ -116,9 +116,7 @@ def bind_sender(ctx: Context, code: str) -> str:
             existing = User.get_or_none(User.id == steward.user_id) if steward.user_id else None
             user = existing if existing and existing.openid else _wecom_user(ctx.sender)
             auth.redeem_bind_code(user, code)
-            Steward.update(wecom_userid=ctx.sender, updated_at=utcnow()).where(
-                Steward.id == steward.id
-            ).execute()
+            auth.link_wecom(steward, ctx.sender, actor=user)
             alleys = "、".join(a.name for a in steward.alleys()) or "本社区"
             return f"绑定成功：您是{alleys}的小巷管家{steward.name}。发送“待办”查看要办的事"
         user = _wecom_user(ctx.sender)

@@ -247,6 +247,15 @@ def bind_steward(user: User, steward: Steward, via: str = "bind_code") -> RoleGr
     return grant
 
 
+def link_wecom(steward: Steward, wecom_userid: str, actor: User | None = None) -> None:
+    """The steward's WeCom account is the one that bound in the group: commands from it are
+    theirs from now on."""
+    Steward.update(wecom_userid=wecom_userid, updated_at=utcnow()).where(
+        Steward.id == steward.id
+    ).execute()
+    audit.record("steward.link_wecom", "steward", steward.id, actor=actor)
+
+
 def _bind_staff(user: User, account: StaffAccount) -> RoleGrant:
     if not account.active:
         raise ApiError(409, "staff_inactive", "该工作人员账号已停用，无法绑定")
