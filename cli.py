@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from flask import Flask, current_app
 
-from core import areas, auth, schema
+from core import demo, schema
+from core.boards import boards as board_service
+from core.boards import render as board_render
+from core.db import db
+from core.delivery import groups, outbox
 from core.errors import ApiError
-from core.timeutil import to_local
+from core.people import areas, auth, roster
+from core.timeutil import local_midnight_utc, to_local, utcnow
+from jobs import lease
+from jobs.commands import COMMANDS as JOB_COMMANDS
+from jobs.scheduler import configure
 from models import Area, StaffAccount, Steward
 
 CLI_LABEL = "命令行"
@@ -36,7 +45,6 @@ def init_db_command():
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no areas yet.")
 def seed_demo_command(if_empty: bool):
     """Load a small demo district and print its board codes and logins."""
-    from core import demo
 
     schema.upgrade()
     if if_empty and Area.select().exists():
@@ -51,7 +59,6 @@ def seed_demo_command(if_empty: bool):
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
 def import_roster_command(file: str, dry_run: bool):
     """Load areas, alleys and stewards from a .csv or .xlsx roster."""
-    from core import roster
 
     schema.upgrade()
     try:
@@ -147,10 +154,6 @@ def _outbox_summary(counts: dict) -> str:
 @click.option("--once", is_flag=True, help="Make one delivery pass and exit.")
 def outbox_command(once: bool):
     """Deliver due outbound messages (subscribe messages, group pushes), retries included."""
-    import time
-
-    from core import outbox
-    from core.db import db
 
     if current_app.config["OFFLINE"]:
         click.echo("离线模式：消息不会发给微信，只标记为已发送，可在 /dev/outbox 查看。", err=True)
@@ -198,8 +201,6 @@ def serve_command(host: str, port: int):
     from apscheduler.schedulers.background import BackgroundScheduler
     from werkzeug.serving import run_simple
 
-    from jobs.scheduler import configure
-
     app = current_app._get_current_object()
     scheduler = configure(app, BackgroundScheduler())
     scheduler.start()
@@ -215,9 +216,6 @@ def serve_command(host: str, port: int):
 def jobs_command():
     """Run the scheduler in the foreground: the one production scheduler process."""
     from apscheduler.schedulers.blocking import BlockingScheduler
-
-    from jobs import lease
-    from jobs.scheduler import configure
 
     scheduler = configure(current_app._get_current_object(), BlockingScheduler())
     for job in scheduler.get_jobs():
@@ -251,7 +249,6 @@ def groups_command():
 )
 def groups_add_command(area_id, webhook, chat_id, leader_ids, name, audience):
     """Register a chat group."""
-    from core import groups
 
     area = Area.get_or_none(Area.id == area_id)
     if area is None:
@@ -275,7 +272,6 @@ def groups_add_command(area_id, webhook, chat_id, leader_ids, name, audience):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def groups_list_command(as_json: bool):
     """Show the registered chat groups and their robots' status."""
-    from core import groups
 
     rows = [
         {
@@ -325,12 +321,7 @@ def groups_list_command(as_json: bool):
 @click.option("--jobs", type=int, default=0, help="Worker processes (default: one per core).")
 def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
     """Render the signboards of an area: one PNG per board (300 dpi) and, with --pdf, one PDF."""
-    import time
     from pathlib import Path
-
-    from core import board_render
-    from core import boards as board_service
-    from core.timeutil import local_midnight_utc, utcnow
 
     area = Area.get_or_none(Area.id == area_id)
     if area is None:
@@ -387,7 +378,6 @@ def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
 @click.option("--replace", is_flag=True, help="Also create a new board for the same alley.")
 def retire_board_command(code: str, replace: bool):
     """Take a board out of use: its QR then says it is no longer in use, with the community phone."""
-    from core import boards as board_service
 
     board = board_service.by_code(code)
     if board is None:
@@ -424,7 +414,6 @@ COMMANDS = (
 
 
 def init_app(app: Flask) -> None:
-    from jobs.commands import COMMANDS as JOB_COMMANDS
 
     for command in (*COMMANDS, *JOB_COMMANDS):
         app.cli.add_command(command)

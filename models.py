@@ -310,6 +310,24 @@ PRIORITIES = ("ordinary", "important", "major")  # the "2310" tiers
 RESOLUTION_LEVELS = ("现场解决", "上报社区", "联合处置")
 WISH_STATUSES = ("pending_review", "published", "claimed", "fulfilled", "closed", "rejected")
 VISIBILITIES = ("public", "held", "hidden")
+# What people read for each status (the workflows in core.items and every front end).
+ISSUE_STATUS_LABELS = {
+    "submitted": "待接单",
+    "accepted": "处理中",
+    "escalated": "已上报社区",
+    "whistled": "已吹哨",
+    "resolved": "已办结",
+    "closed": "已完结",
+    "cancelled": "已撤销",
+}
+WISH_STATUS_LABELS = {
+    "pending_review": "待审核",
+    "published": "待认领",
+    "claimed": "已认领",
+    "fulfilled": "已实现",
+    "closed": "已完结",
+    "rejected": "未通过",
+}
 
 
 class Issue(BaseModel):
@@ -347,6 +365,15 @@ class Issue(BaseModel):
     close_reason = CharField(max_length=32, null=True)  # rated | unrated | on_the_spot
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+
+    def assigned_stewards(self) -> list[Steward]:
+        """The stewards the issue is with right now, in the order they were assigned."""
+        return list(
+            Steward.select()
+            .join(IssueAssignee)
+            .where(IssueAssignee.issue == self)
+            .order_by(IssueAssignee.id)
+        )
 
     class Meta:
         indexes = (

@@ -92,10 +92,11 @@ def run(pg_url: str | None = None, boards: int = BOARDS) -> int:
 
     from app import create_app
     from cli import boards_command
-    from core import board_render, schema
-    from core import roster as roster_service
-    from core.boards import boards_in
+    from core import schema
+    from core.boards import render as board_render
+    from core.boards.boards import boards_in
     from core.db import db
+    from core.people import roster as roster_service
     from models import Area
 
     cores = board_render.default_jobs()

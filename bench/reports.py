@@ -261,7 +261,7 @@ def _count_queries(fn) -> int:
 
 
 def measure(label: str) -> bool:
-    from core import reports
+    from core.figures import reports
     from core.timeutil import to_local, utcnow
     from jobs import reminders
     from models import Area, ChatGroup, Issue, Steward, StewardAlley

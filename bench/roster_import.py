@@ -163,9 +163,10 @@ def fresh_database(workdir: Path, pg_url: str | None):
 
 def naive_import(rows: list[list]) -> None:
     """The per-row loop an import would be without batching: several queries per row."""
-    from core import areas, boards
+    from core.boards import boards
     from core.db import db
-    from core.roster import normalize_phone, posts_in
+    from core.people import areas
+    from core.people.roster import normalize_phone, posts_in
     from models import Steward, StewardAlley
 
     with db.atomic():
@@ -199,7 +200,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 
 def bench_database(label: str, workdir: Path, files: dict[str, Path], rows, pg_url) -> bool:
-    from core import roster
+    from core.people import roster
 
     print(f"\n[{label}]")
     ok = True

@@ -36,10 +36,10 @@ from wechatpy.crypto import _get_signature
 from wechatpy.crypto.cryptography import WeChatCipher
 from wechatpy.enterprise.crypto import PrpCrypto
 
-from bot import engine, push
+from bot import engine, identity
 from bot.inbound import Refused, check_timestamp, claim_message, configured, http_session
-from core import groups
 from core.db import write_transaction
+from core.delivery import groups, robot
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,9 @@ def _handle(message: dict, nonce: str) -> Response:
     reply = engine.handle(inbound, group)
     elapsed = time.monotonic() - started
     if elapsed > float(current_app.config["AIBOT_REPLY_BUDGET_SECONDS"]) and group is not None:
-        phone = engine.steward_phone(sender)
+        phone = identity.steward_phone(sender)
         with write_transaction():
-            push.push_text(
+            robot.push_text(
                 group, reply, key=f"robot:reply:aibot:{msg_id}", mentions=[phone] if phone else ()
             )
         return _empty()

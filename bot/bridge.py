@@ -28,7 +28,7 @@ from flask import Response, current_app, jsonify, request
 
 from bot import engine
 from bot.inbound import Refused, check_timestamp, claim_message, configured
-from core import groups
+from core.delivery import groups
 
 log = logging.getLogger(__name__)
 

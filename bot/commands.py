@@ -29,9 +29,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from core import issues, patrols, points, wishes
+from bot import identity
 from core.errors import ApiError, bad_request
-from core.permissions import Principal
+from core.figures import points
+from core.items import issues, patrols, wishes
+from core.people.permissions import Principal
 from core.text import shorten
 from core.timeutil import month_day_time, utcnow
 from models import (
@@ -342,6 +344,4 @@ def bind(ctx: Context, args: str) -> str:
     code = args.replace(" ", "")
     if not code:
         raise bad_request("请写上绑定码，例如：绑定 ABCD2345（绑定码请向社区工作人员索取）")
-    from bot import engine
-
-    return engine.bind_sender(ctx, code)
+    return identity.bind_sender(ctx.sender, code)

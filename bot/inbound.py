@@ -16,6 +16,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from core.db import db
+from core.delivery.wechat import WECHAT_DEFAULT, WECOM_DEFAULT, RewritingSession
 from core.timeutil import utcnow
 from models import InboundMessage
 
@@ -68,7 +69,6 @@ def max_image_bytes() -> int:
 
 def http_session():
     """A requests session honouring `WECHAT_API_BASE` / `WECOM_API_BASE`."""
-    from core.wechat import WECHAT_DEFAULT, WECOM_DEFAULT, RewritingSession
 
     config = current_app.config
     return RewritingSession(

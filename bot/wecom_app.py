@@ -28,7 +28,7 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 
 from bot import engine
 from bot.inbound import Refused, check_timestamp, claim_message, configured, http_session
-from core.wechat import DatabaseStorage
+from core.delivery.wechat import DatabaseStorage
 
 log = logging.getLogger(__name__)
 

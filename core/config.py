@@ -7,6 +7,9 @@ import os
 import secrets
 from pathlib import Path
 
+# Files shipped with the code (fonts, the offline word list), beside `core/`.
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
 # Every setting the contract names, with its default. `None` means "not configured".
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,  # filled in from the instance path when unset

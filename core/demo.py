@@ -15,8 +15,8 @@ from __future__ import annotations
 from flask import current_app
 from werkzeug.security import check_password_hash
 
-from core import auth, roster
 from core.db import write_transaction
+from core.people import auth, roster
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
 DEMO_LABEL = "演示数据"

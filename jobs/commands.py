@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import click
 from flask import current_app
 
-from core import reports
+from core.figures import assessment, reports
 from core.timeutil import to_local, utcnow
+from jobs import daily_report
 from models import Area, ChatGroup
 
 
@@ -27,7 +28,6 @@ def _day(value: str | None) -> date:
 @click.option("--dry-run", is_flag=True, help="Print the report instead of sending it.")
 def report_command(day, community_id, dry_run):
     """Build the daily 通报 now; --dry-run prints it instead of sending."""
-    from jobs import daily_report
 
     the_day = _day(day)
     if community_id is not None:
@@ -59,7 +59,6 @@ def report_command(day, community_id, dry_run):
 @click.option("--send/--no-send", default=True, help="Send the summary to staff groups.")
 def assess_command(period, area_id, send):
     """Run the quarterly assessment now (it informs; it never dismisses anyone)."""
-    from core import assessment
 
     try:
         quarter = assessment.Quarter.parse(period) if period else assessment.Quarter.last_finished()

@@ -13,8 +13,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 
-from core import reports, runs
+from core import runs
 from core.db import write_transaction
+from core.delivery import robot
+from core.figures import reports
 from core.timeutil import to_local, utcnow
 from models import ChatGroup
 
@@ -38,7 +40,6 @@ def run_key(day: date, group: ChatGroup) -> str:
 
 def send_for_group(group: ChatGroup, day: date) -> bool:
     """Queue the report of `day` for `group`; False when it was already sent."""
-    from bot import push
 
     key = run_key(day, group)
     if runs.done(key):
@@ -49,12 +50,12 @@ def send_for_group(group: ChatGroup, day: date) -> bool:
     with write_transaction():
         if not runs.claim(key):
             return False
-        push.push_markdown(group, reports.markdown(report), key=f"{key}:markdown")
+        robot.push_markdown(group, reports.markdown(report), key=f"{key}:markdown")
         if card is not None:
-            push.push_image(group, card, key=f"{key}:image")
+            robot.push_image(group, card, key=f"{key}:image")
         if reminder is not None:
             text, phones = reminder
-            push.push_text(group, text, key=f"{key}:overdue", mentions=phones)
+            robot.push_text(group, text, key=f"{key}:overdue", mentions=phones)
         runs.finish(key, {"quiet": report.quiet, "overdue": report.counts["overdue"]})
     return True
 

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from core import issues as issue_flow
-from core import runs, subscriptions
+from core import runs
 from core.db import write_transaction
+from core.delivery import robot, subscriptions
+from core.items import issues as issue_flow
 from core.text import shorten
 from core.timeutil import month_day_time, to_local, utcnow
 from models import (
@@ -52,10 +53,8 @@ class Context:
     def groups(self, area_id: int, audience: str = "stewards") -> list[ChatGroup]:
         key = (area_id, audience)
         if key not in self._groups:
-            from bot import push
-
             # like every push: the most specific group only, so nobody hears it twice
-            self._groups[key] = push.groups_for_area(self.area(area_id), audience)[:1]
+            self._groups[key] = robot.groups_for_area(self.area(area_id), audience)[:1]
         return self._groups[key]
 
     def staff_groups(self, area_id: int) -> list[ChatGroup]:
@@ -102,7 +101,6 @@ def _unsent(keys: list[str]) -> set[str]:
 
 
 def _send(key: str, groups: list[ChatGroup], text: str, mentions: list[str]) -> bool:
-    from bot import push
 
     if not groups:
         return False  # no group to tell yet: try again once one is registered
@@ -110,7 +108,7 @@ def _send(key: str, groups: list[ChatGroup], text: str, mentions: list[str]) -> 
         if not runs.claim(key):
             return False
         for group in groups:
-            push.push_text(group, text, key=f"{key}:group:{group.id}", mentions=mentions)
+            robot.push_text(group, text, key=f"{key}:group:{group.id}", mentions=mentions)
         runs.finish(key, {"groups": [g.id for g in groups]})
     return True
 

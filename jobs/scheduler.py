@@ -17,10 +17,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from core import outbox
+from core import ratelimit
 from core.db import db
+from core.delivery import outbox
+from core.figures import assessment
 from core.timeutil import to_local, utcnow
 from jobs import daily_report, lease, reminders
+from models import BotPhoto
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +88,11 @@ class Worker:
         """Forget what only mattered for a while: old rate-limit windows, stale bot photos."""
         from datetime import timedelta
 
-        from core import ratelimit
-        from models import BotPhoto
-
         stale = utcnow() - timedelta(days=1)
         photos = BotPhoto.delete().where(BotPhoto.received_at < stale).execute()
         return {"rate_counters": ratelimit.prune(), "bot_photos": photos}
 
     def quarterly_assessment(self, now: datetime | None = None):
-        from core import assessment
 
         local = to_local(now or utcnow())
         return assessment.run_if_quarter_started(local.date())

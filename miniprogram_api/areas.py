@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from core import areas
+from core.people import areas
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
 

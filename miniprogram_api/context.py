@@ -7,8 +7,8 @@ import uuid
 
 from flask import g, request
 
-from core import auth
-from core.permissions import Principal
+from core.people import auth
+from core.people.permissions import Principal
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

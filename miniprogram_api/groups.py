@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core import groups
+from core.delivery import groups
+from core.errors import not_found
 from core.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
@@ -115,8 +116,6 @@ def create_group(body: GroupIn):
     p = current_principal()
     area = Area.get_or_none(Area.id == body.area_id)
     if area is None:
-        from core.errors import not_found
-
         raise not_found("找不到该区域", code="area_not_found")
     p.require_manage(area)
     group = groups.create(

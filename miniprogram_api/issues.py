@@ -9,13 +9,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from core import issues as flow
-from core import phones
+from core.items import issues as flow
+from core.items.views import issue_out
+from core.people import phones
 from core.timeutil import iso, utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
-from miniprogram_api.serializers import IssueCreatedOut, IssueOut, issue_out
+from miniprogram_api.serializers import IssueCreatedOut, IssueOut
 from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
 
 router = Router("issues")

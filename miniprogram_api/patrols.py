@@ -6,13 +6,14 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from core import patrols
+from core.items import patrols
+from core.items.views import patrol_out
 from core.timeutil import local_midnight_utc
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Location, PhotoIds
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
-from miniprogram_api.serializers import PatrolOut, patrol_out
+from miniprogram_api.serializers import PatrolOut
 from models import Area, Patrol, Steward
 
 router = Router("patrols")

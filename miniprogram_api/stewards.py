@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core import auth
 from core.errors import forbidden, not_found
+from core.people import auth
 from core.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Note500

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core import subscriptions
+from core.delivery import subscriptions
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
 

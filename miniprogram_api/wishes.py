@@ -10,14 +10,15 @@ from typing import Annotated, Literal
 from peewee import JOIN
 from pydantic import BaseModel, Field, model_validator
 
-from core import issues as issue_flow
-from core import wishes as flow
 from core.errors import unauthorized
+from core.items import issues as issue_flow
+from core.items import wishes as flow
+from core.items.views import wish_out
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Note500, PhotoIds, RateIn, Text1000, phone_field
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
-from miniprogram_api.serializers import WishOut, wish_out
+from miniprogram_api.serializers import WishOut
 from models import WISH_STATUSES, Area, Wish
 
 router = Router("wishes")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core import areas, auth, boards
+from core.boards import boards
+from core.people import areas, auth
 from models import Area, Board, StaffAccount, Steward, StewardAlley
 
 _phone_seq = iter(range(17000000001, 17099999999))

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from core import assessment
+from core.figures import assessment
 from jobs.scheduler import configure
 from models import Assessment, ChatGroup, OutboxMessage, Steward
 from tests.factories import login, login_staff, login_steward, make_district, make_staff

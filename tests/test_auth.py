@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from core import auth
+from core.people import auth
 from models import AuthToken, Event, KeyValue, RoleGrant, User
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 

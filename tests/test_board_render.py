@@ -18,8 +18,11 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from cli import boards_command, retire_board_command
-from core import auth, board_render, boards, media
-from core.board_render import PAGE_SIZES, BoardData, StewardData, compose, wrap
+from core import media
+from core.boards import boards
+from core.boards import render as board_render
+from core.boards.render import PAGE_SIZES, BoardData, StewardData, compose, wrap
+from core.people import auth
 from core.timeutil import utcnow
 from models import Board, Event, Steward, StewardAlley
 from tests.factories import make_district, next_phone

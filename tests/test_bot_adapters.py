@@ -15,8 +15,8 @@ import time_machine
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
-from core import issues
-from core.permissions import Principal
+from core.items import issues
+from core.people.permissions import Principal
 from models import BotPhoto, Event, InboundMessage, Issue, Media, OutboxMessage, User
 from tests import test_bot_commands as chatkit
 from tests.test_bot_commands import (

@@ -27,8 +27,9 @@ from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
 from bot import engine
 from bot.commands import parse
-from core import auth, issues, wishes
-from core.permissions import Principal
+from core.items import issues, wishes
+from core.people import auth
+from core.people.permissions import Principal
 from core.timeutil import month_day_time as when
 from models import Department, Event, Issue, OutboxMessage, Steward, User
 from tests.conftest import make_app
@@ -504,7 +505,7 @@ def test_app_photo_is_fetched_through_the_wecom_base(bot_app, world, fake_wechat
 def test_slow_smart_bot_reply_goes_out_through_the_outbox(tmp_path, fake_wechat):
     application = make_app(tmp_path, **bot_config(fake_wechat, AIBOT_REPLY_BUDGET_SECONDS=-1))
     with application.app_context():
-        from core import groups
+        from core.delivery import groups
 
         d = make_district()
         Steward.update(wecom_userid="wx_s0").where(Steward.id == d.stewards[0].id).execute()

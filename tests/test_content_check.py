@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from core import content_check
-from core.content_check import SCENE_FORUM, SCENE_PROFILE, check_text, is_publishable
+from core.items import content_check
+from core.items.content_check import SCENE_FORUM, SCENE_PROFILE, check_text, is_publishable
 from models import User
 from tests.fake_wechat import openid_for
 

@@ -126,7 +126,7 @@ def test_residents_and_stewards_cannot_manage_groups(client):
 
 
 def test_staff_only_groups_get_no_steward_pushes(app, runner, client):
-    from bot import push
+    from core.delivery import robot
     from tests.factories import login
 
     d = make_district()
@@ -153,8 +153,8 @@ def test_staff_only_groups_get_no_steward_pushes(app, runner, client):
         for r in json.loads(runner.invoke(args=["groups", "list", "--json"]).output)
     }
     assert rows["staf…"]["audience"] == "staff" and rows["stew…"]["audience"] == "stewards"
-    assert [g.webhook_key for g in push.groups_for_area(d.alleys[0])] == ["steward-key"]
-    assert [g.webhook_key for g in push.groups_for_area(d.alleys[0], "staff")] == ["staff-key"]
+    assert [g.webhook_key for g in robot.groups_for_area(d.alleys[0])] == ["steward-key"]
+    assert [g.webhook_key for g in robot.groups_for_area(d.alleys[0], "staff")] == ["staff-key"]
     body = {"board_code": d.boards[0].code, "category": "其他", "content": "路灯坏了"}
     assert (
         client.post("/api/v1/issues", json=body, headers=login(client, "居民")).status_code == 201

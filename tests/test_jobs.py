@@ -88,7 +88,7 @@ def test_report_messages_reach_the_fake_robot(online_app, fake_wechat):
     d = make_district()
     ChatGroup.create(area=d.communities[0], name="群", webhook_key="robot-1")
     fake_wechat.add_robot("robot-1")
-    from core import outbox
+    from core.delivery import outbox
 
     w = worker(online_app, "solo")
     with time_machine.travel(local(22, 8, 30), tick=False):
@@ -210,8 +210,8 @@ def test_wish_reminders(app, district, client):
         clock.shift(timedelta(hours=25))
         assert run_job(w, "reminders")["wish_review"] == 1
         assert run_job(w, "reminders")["wish_review"] == 0
-        from core import wishes
-        from core.permissions import Principal
+        from core.items import wishes
+        from core.people.permissions import Principal
         from models import User
 
         staff_user = make_staff(d.communities[0]).user

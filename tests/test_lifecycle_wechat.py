@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from core import outbox
+from core.delivery import outbox
 from models import Issue, OutboxMessage, Wish
 from tests.factories import login_staff, make_district, make_staff
 
@@ -29,7 +29,7 @@ def wx(online_app, fake_wechat):
         return {"Authorization": f"Bearer {res.get_json()['token']}"}
 
     steward = wechat_login("管家")
-    from core import auth
+    from core.people import auth
 
     code, _ = auth.issue_bind_code(steward=d.stewards[0], issued_by="t")
     assert client.post(f"{API}/auth/bind", json={"code": code}, headers=steward).status_code == 200

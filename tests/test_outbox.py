@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 import time_machine
 
-from core import outbox
 from core.db import db
+from core.delivery import outbox
+from core.delivery.wechat import DatabaseStorage
 from core.timeutil import utcnow
-from core.wechat import DatabaseStorage
 from models import Event, OutboxMessage
 from tests.factories import login, login_staff, make_district, make_staff
 from tests.fake_wechat import openid_for

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from core import auth
+from core.people import auth
 from miniprogram_api.openapi import openapi_path
 from miniprogram_api.router import ALL_ROUTES
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
@@ -84,7 +84,7 @@ _group_keys = iter(range(1, 1_000_000))
 
 
 def _group(w) -> int:
-    from core import groups
+    from core.delivery import groups
 
     return groups.create(w["district"].communities[0], f"robot-{next(_group_keys):06d}").id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import phones
+from core.people import phones
 
 CONTACTS = [
     ("13912345678", "13912345678"),

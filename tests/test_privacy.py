@@ -90,7 +90,7 @@ def test_public_responses_never_carry_private_data(online_app, fake_wechat):
 
 
 def login_steward_online(client, fake, d):
-    from core import auth
+    from core.people import auth
 
     headers = _login_online(client, fake, "管家王秀英")
     code, _ = auth.issue_bind_code(steward=d.stewards[0], issued_by="test")

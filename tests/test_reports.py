@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from PIL import Image
 
-from core import reports
+from core.figures import reports
 from models import Steward, StewardAlley
 from tests.factories import login, login_steward, make_district, next_phone
 

@@ -7,7 +7,7 @@ import csv
 import openpyxl
 import pytest
 
-from core import areas, roster
+from core.people import areas, roster
 from models import (
     ALL_MODELS,
     Area,

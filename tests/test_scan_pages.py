@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from PIL import Image
 
-from core import issues as issue_flow
 from core import ratelimit
 from core.errors import ApiError
-from core.permissions import Principal
+from core.items import issues as issue_flow
+from core.items import kind
+from core.people.permissions import Principal
 from models import Area, Board, Issue, RateCounter, ScanDaily, Wish
 from tests.factories import login, login_steward, make_district
 
@@ -124,7 +125,7 @@ def test_web_report_is_anonymous_with_a_private_link(client):
     issue = Issue.get()
     assert issue.reporter is None and issue.source == "web" and issue.board_id == d.boards[0].id
     assert issue.contact_phone == "13812345678" and len(issue.photo_ids) == 1
-    assert issue.tracking_token_hash == issue_flow.tracking_hash(token) != token
+    assert issue.tracking_token_hash == kind.tracking_hash(token) != token
     assert token not in str(Issue.select().dicts()[:])  # only the hash is stored
     page = client.get(f"/t/{token}")
     assert page.status_code == 200

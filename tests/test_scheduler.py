@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from core import outbox
+from core.delivery import outbox
 from jobs.scheduler import configure
 from models import OutboxMessage
 

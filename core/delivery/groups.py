@@ -2,7 +2,7 @@
 
 The CLI (`flask --app app groups …`) and the staff API call these functions. A group covers
 its area's subtree: pushes about an alley go to the most specific active group above it
-(`bot.push.groups_for_area`). When WeCom says the robot is gone (errcodes 93000/93004/93008),
+(`core.delivery.robot.groups_for_area`). When WeCom says the robot is gone (errcodes 93000/93004/93008),
 the outbox calls `mark_broken`: the group's `robot_status` becomes `broken`, an audit event
 records it, staff see it in `GET /api/v1/groups` and as dead rows in `GET /api/v1/outbox`,
 and nothing more is sent to that robot until staff give the group a working webhook key.
@@ -18,7 +18,7 @@ from peewee import fn
 from core import audit
 from core.db import write_transaction
 from core.errors import ApiError, bad_request, not_found
-from core.permissions import Principal
+from core.people.permissions import Principal
 from core.timeutil import utcnow
 from models import AREA_KIND_LABELS, Area, ChatGroup, Steward, StewardAlley, User
 

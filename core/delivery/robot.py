@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from PIL import Image
 
-from core import outbox
+from core.delivery import outbox
 from models import Area, ChatGroup, OutboxMessage
 
 TEXT_MAX_BYTES = 2048

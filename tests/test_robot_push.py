@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from PIL import Image
 
-from bot import push
-from core import groups, issues, outbox, wishes
 from core.db import db
-from core.permissions import Principal
+from core.delivery import groups, outbox, robot
+from core.items import issues, wishes
+from core.people.permissions import Principal
 from models import ChatGroup, Event, Issue, OutboxMessage, User
 from tests.factories import login_staff, make_district, make_staff
 
@@ -48,7 +48,7 @@ def test_burst_of_100_is_delivered_within_the_robot_limit(online_app, fake_wecha
     with time_machine.travel(T0, tick=False) as clock:
         with db.atomic():
             for i in range(100):
-                push.push_text(group, f"第 {i} 条消息", key=f"burst:{i}")
+                robot.push_text(group, f"第 {i} 条消息", key=f"burst:{i}")
         drain(clock)
     received = fake_wechat.robot_messages[KEY]
     contents = [m["body"]["text"]["content"] for m in received]
@@ -65,7 +65,7 @@ def test_burst_of_100_is_delivered_within_the_robot_limit(online_app, fake_wecha
 def test_frequency_limit_answer_backs_off_then_sends(online_app, fake_wechat):
     _, group = setup_group(fake_wechat)
     with time_machine.travel(T0, tick=False) as clock:
-        (row,) = push.push_text(group, "通知", key="busy:1")
+        (row,) = robot.push_text(group, "通知", key="busy:1")
         fake_wechat.fail_next(WEBHOOK, 45009)
         assert outbox.deliver_due()["retry"] == 1
         row = OutboxMessage.get_by_id(row.id)
@@ -83,7 +83,7 @@ def test_robot_gone_marks_the_group_broken_and_staff_see_it(online_app, fake_wec
     fake_wechat.remove_robot(KEY)  # someone removed the robot from the group
     with db.atomic():
         for i in range(5):
-            push.push_text(group, f"消息 {i}", key=f"gone:{i}")
+            robot.push_text(group, f"消息 {i}", key=f"gone:{i}")
     counts = outbox.deliver_due()
     assert counts["dead"] == 5
     assert len(fake_wechat.calls_to(WEBHOOK)) == 1  # the others die without calling WeCom
@@ -107,7 +107,7 @@ def test_robot_gone_marks_the_group_broken_and_staff_see_it(online_app, fake_wec
         f"/api/v1/groups/{group.id}", json={"webhook_key": "robot-key-0002"}, headers=headers
     )
     assert res.status_code == 200 and res.get_json()["robot_status"] == "ok"
-    (row,) = push.push_text(ChatGroup.get_by_id(group.id), "恢复了", key="gone:after")
+    (row,) = robot.push_text(ChatGroup.get_by_id(group.id), "恢复了", key="gone:after")
     assert outbox.deliver_due()["sent"] == 1
     assert fake_wechat.robot_messages["robot-key-0002"][0]["body"]["text"]["content"] == "恢复了"
 
@@ -116,7 +116,7 @@ def test_long_text_is_split_on_line_boundaries_under_the_byte_limits(online_app,
     _, group = setup_group(fake_wechat)
     lines = [f"第{i}行：" + "南门巷环境整治" * (i % 7 + 1) for i in range(300)]
     text = "\n".join(lines)
-    rows = push.push_text(group, text, key="long", mentions=["13800000001"])
+    rows = robot.push_text(group, text, key="long", mentions=["13800000001"])
     assert len(rows) > 1
     assert [r.idempotency_key for r in rows] == [f"long:part{i}" for i in range(1, len(rows) + 1)]
     parts = [r.payload["text"]["content"] for r in rows]
@@ -125,10 +125,10 @@ def test_long_text_is_split_on_line_boundaries_under_the_byte_limits(online_app,
     assert rows[0].payload["text"]["mentioned_mobile_list"] == ["13800000001"]
     assert all("mentioned_mobile_list" not in r.payload["text"] for r in rows[1:])
 
-    md_rows = push.push_markdown(group, "\n".join(f"> **{line}**" for line in lines), key="md")
+    md_rows = robot.push_markdown(group, "\n".join(f"> **{line}**" for line in lines), key="md")
     assert all(len(r.payload["markdown"]["content"].encode()) <= 4096 for r in md_rows)
     assert len(md_rows) < len(rows)
-    one_line = push.split_text("字" * 1000, 2048)  # a single over-long line is cut too
+    one_line = robot.split_text("字" * 1000, 2048)  # a single over-long line is cut too
     assert [len(p.encode()) for p in one_line] == [2046, 954]
 
     with time_machine.travel(datetime.now(UTC), tick=False) as clock:
@@ -142,13 +142,13 @@ def test_large_image_is_recompressed_with_the_md5_of_the_raw_bytes(online_app, f
     buf = io.BytesIO()
     noise.save(buf, "PNG")
     assert len(buf.getvalue()) > 2 * 1024 * 1024
-    (row,) = push.push_image(group, buf.getvalue(), key="card")
+    (row,) = robot.push_image(group, buf.getvalue(), key="card")
     raw = base64.b64decode(row.payload["image"]["base64"])
     assert len(raw) <= 2 * 1024 * 1024 and raw.startswith(b"\xff\xd8\xff")
     assert row.payload["image"]["md5"] == hashlib.md5(raw).hexdigest()
     small = io.BytesIO()
     Image.new("RGB", (20, 20), "red").save(small, "PNG")
-    (same,) = push.push_image(group, small.getvalue(), key="small")
+    (same,) = robot.push_image(group, small.getvalue(), key="small")
     assert base64.b64decode(same.payload["image"]["base64"]) == small.getvalue()  # untouched
     assert outbox.deliver_due()["sent"] == 2
     assert len(fake_wechat.robot_messages[KEY]) == 2
@@ -160,8 +160,8 @@ def test_groups_for_area_most_specific_first(app):
     grid = groups.create(d.grids[0], "key-grid")
     groups.create(d.communities[1], "key-other")
     groups.update(groups.create(d.grids[0], "key-grid-off"), {"active": False})
-    assert [g.id for g in push.groups_for_area(d.alleys[0])] == [grid.id, community.id]
-    assert push.groups_for_area(d.communities[0]) == [community]
+    assert [g.id for g in robot.groups_for_area(d.alleys[0])] == [grid.id, community.id]
+    assert robot.groups_for_area(d.communities[0]) == [community]
 
 
 def test_workflow_changes_are_pushed_to_the_group(app):

@@ -40,7 +40,13 @@ from datetime import date
 from pathlib import Path
 
 import qrcode
+from flask import current_app
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from core.config import ASSETS_DIR
+from core.media import media_path
+from core.timeutil import to_local, utcnow
+from models import Area, Media, Steward, StewardAlley
 
 try:  # ISA-L's deflate: the same zlib stream, about ten times faster than zlib's level 1
     from isal import isal_zlib as deflate
@@ -56,7 +62,7 @@ TITLE = "小巷管家公示牌"
 MOTTO = "职责上墙 · 姓名上墙 · 电话上墙"
 PNG_ZLIB_LEVEL = 1  # flat artwork compresses nearly as well at 1 as at 9, many times faster
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONT_DIR = ASSETS_DIR / "fonts"
 FONT_FILES = {
     "regular": FONT_DIR / "NotoSansCJKsc-Regular-subset.otf",
     "bold": FONT_DIR / "NotoSansCJKsc-Bold-subset.otf",
@@ -128,11 +134,6 @@ def board_url(base: str, code: str) -> str:
 
 def collect(boards: Iterable, *, base_url: str | None = None) -> list[BoardData]:
     """Read boards (model rows) into `BoardData`, with a fixed number of queries in all."""
-    from flask import current_app
-
-    from core.media import media_path
-    from core.timeutil import to_local, utcnow
-    from models import Area, Media, Steward, StewardAlley
 
     boards = list(boards)
     if not boards:

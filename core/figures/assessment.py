@@ -26,6 +26,7 @@ from peewee import SQL, Case, fn
 
 from core import audit, runs
 from core.db import count_if, is_sqlite, write_transaction
+from core.delivery import robot
 from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import (
     Area,
@@ -233,7 +234,6 @@ def run(
 
 def _send_to_staff(quarter: Quarter, rows: list[Assessment]) -> None:
     """One summary per community, to its staff-only group(s)."""
-    from bot import push
 
     by_community: dict[int, list[Assessment]] = {}
     communities = {}
@@ -253,7 +253,7 @@ def _send_to_staff(quarter: Quarter, rows: list[Assessment]) -> None:
         text = summary_markdown(communities[community_id], quarter, items)
         for group in groups:
             key = f"assessment:{quarter}:community:{community_id}:group:{group.id}"
-            push.push_markdown(group, text, key=key)
+            robot.push_markdown(group, text, key=key)
 
 
 def summary_markdown(community: Area, quarter: Quarter, rows: list[Assessment]) -> str:

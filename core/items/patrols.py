@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from core import audit, items
+from core import audit
 from core.db import write_transaction
 from core.errors import bad_request, forbidden
-from core.permissions import Principal
+from core.items import kind
+from core.people.permissions import Principal
 from models import Area, Patrol, Steward, StewardAlley
 
 
@@ -25,7 +26,7 @@ def check_in(
         alley_id = min(p.alley_ids)
     if alley_id not in p.alley_ids:
         raise forbidden("只能登记自己负责街巷的巡查", code="not_your_alley")
-    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(photo_ids, "photo_ids")
     steward = (
         Steward.select()
         .join(StewardAlley)

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from core import fonts
+from core.boards import fonts
 from core.db import count_if
 from core.text import shorten
 from core.timeutil import local_midnight_utc, month_day_time

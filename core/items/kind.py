@@ -3,6 +3,8 @@ two halves of a state change — loading the row locked and checked, and recordi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from peewee import IntegrityError, fn
@@ -46,6 +48,19 @@ def insert_numbered(prefix: str, model, **fields):
         except IntegrityError:
             continue
     raise ApiError(503, "busy", "提交的人太多了，请稍后再试")
+
+
+def tracking_hash(token: str) -> str:
+    """What is stored of a web submitter's tracking token (issues and wishes alike)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def holds_token(item, token: str | None) -> bool:
+    """The caller presented the tracking token of this web issue (or wish): they are its
+    submitter, as far as anyone can tell without a WeChat login."""
+    if not token or not item.tracking_token_hash:
+        return False
+    return hmac.compare_digest(item.tracking_token_hash, tracking_hash(token))
 
 
 class Kind:

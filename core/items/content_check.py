@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
 import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
-from core.wechat import mini_program_client
+from core.config import ASSETS_DIR
+from core.delivery.wechat import mini_program_client
 from models import User
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ VERDICTS = ("pass", "review", "failed", "risky")
 # staff that part of the text was never checked at all).
 _SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 
-WORDS_FILE = Path(__file__).resolve().parent.parent / "assets" / "sensitive_words.txt"
+WORDS_FILE = ASSETS_DIR / "sensitive_words.txt"
 
 
 def is_publishable(verdict: str) -> bool:

@@ -45,9 +45,10 @@ from pathlib import Path
 
 from peewee import Case
 
-from core import audit, codes, phones
-from core.boards import BOARD_CODE_LENGTH, bump_versions
+from core import audit, codes
+from core.boards.boards import BOARD_CODE_LENGTH, bump_versions
 from core.db import write_transaction
+from core.people import phones
 from core.timeutil import utcnow
 from models import AREA_KINDS, STEWARD_POSTS, Area, Board, Steward, StewardAlley
 

@@ -16,12 +16,23 @@ from peewee import fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, boards, codes
+from core import audit, codes
+from core.boards import boards
 from core.db import db
+from core.delivery.wechat import mini_program_client
 from core.errors import ApiError, bad_request, unauthorized
 from core.timeutil import utcnow
-from core.wechat import mini_program_client
-from models import AuthToken, BindCode, RoleGrant, StaffAccount, Steward, User
+from models import (
+    ISSUE_OPEN,
+    AuthToken,
+    BindCode,
+    Issue,
+    IssueAssignee,
+    RoleGrant,
+    StaffAccount,
+    Steward,
+    User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +291,6 @@ def dismiss_steward(
     Returns how many open issues are still assigned to them: staff reassign those (the daily
     report and the reminders keep showing them until they do).
     """
-    from models import ISSUE_OPEN, Issue, IssueAssignee
 
     if not steward.active:
         raise ApiError(409, "already_dismissed", "该管家已离任")

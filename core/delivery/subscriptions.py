@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from core import outbox
+from core.delivery import outbox
 from core.errors import bad_request
 from core.text import shorten
 from core.timeutil import to_local, utcnow

@@ -15,9 +15,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core import issues as issue_flow
-from core import stats
-from core import wishes as wish_flow
+from core.figures import stats
+from core.items import issues as issue_flow
+from core.items import wishes as wish_flow
 from core.timeutil import local_midnight_utc, to_local
 from models import Area, Department, Issue, IssueAssignee, Patrol, Steward, Wish
 

@@ -46,6 +46,13 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 from core import audit
+from core.delivery import groups
+from core.delivery.wechat import (
+    WECHAT_DEFAULT,
+    WECOM_DEFAULT,
+    RewritingSession,
+    mini_program_client,
+)
 from core.errors import conflict, not_found
 from core.timeutil import utcnow
 from models import Area, OutboxMessage
@@ -144,7 +151,6 @@ class Permanent(Exception):
 @sender("subscribe")
 def send_subscribe(msg: OutboxMessage) -> dict:
     """`subscribeMessage.send`; the row's payload is the complete request body."""
-    from core.wechat import mini_program_client
 
     client = mini_program_client()
     try:
@@ -164,7 +170,6 @@ ROBOT_SEND_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 
 def robot_session():
     """A plain requests session honouring `WECOM_API_BASE` (webhook calls need no token)."""
-    from core.wechat import WECHAT_DEFAULT, WECOM_DEFAULT, RewritingSession
 
     config = current_app.config
     return RewritingSession(
@@ -181,7 +186,6 @@ def send_robot(msg: OutboxMessage) -> dict:
     mean the robot is gone: the row is dead, the group is marked broken (an audit event,
     `robot_status` in the groups API), and its other queued rows die without calling WeCom.
     """
-    from core import groups
 
     group = groups.by_webhook_key(msg.target)
     if group is not None and group.robot_status == "broken":

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from peewee import fn
 
-from core import reports
-from core.assessment import local_day
+from core.figures import reports
+from core.figures.assessment import local_day
 from core.timeutil import local_midnight_utc
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from core.assessment import Quarter
+from core.figures.assessment import Quarter
 from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import Issue, IssueAssignee, Patrol, Steward, Wish
 

@@ -12,20 +12,21 @@ writes its event in the same transaction, and queues the notifications it causes
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
 
 from flask import current_app
 
-from core import audit, content_check, items, notify
-from core.areas import community_of
+from core import audit
+from core.boards import boards
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.permissions import Principal
+from core.items import content_check, kind, notify
+from core.people.areas import community_of
+from core.people.permissions import Principal
 from core.timeutil import month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
+    ISSUE_STATUS_LABELS,
     RESOLUTION_LEVELS,
     Area,
     Board,
@@ -37,15 +38,7 @@ from models import (
     StewardAlley,
 )
 
-STATUS_LABELS = {
-    "submitted": "待接单",
-    "accepted": "处理中",
-    "escalated": "已上报社区",
-    "whistled": "已吹哨",
-    "resolved": "已办结",
-    "closed": "已完结",
-    "cancelled": "已撤销",
-}
+STATUS_LABELS = ISSUE_STATUS_LABELS
 PRIORITY_LABELS = {"ordinary": "一般", "important": "重要", "major": "重大"}
 ACTION_LABELS = {
     "create": "提交",
@@ -81,7 +74,7 @@ ALLOWED_FROM = {
 }
 
 
-KIND = items.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
+KIND = kind.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -99,15 +92,6 @@ def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
     return issue.status in ISSUE_OPEN and issue.deadline < (now or utcnow())
 
 
-def assigned_stewards(issue: Issue) -> list[Steward]:
-    return list(
-        Steward.select()
-        .join(IssueAssignee)
-        .where(IssueAssignee.issue == issue)
-        .order_by(IssueAssignee.id)
-    )
-
-
 def is_handler(p: Principal, issue: Issue) -> bool:
     """One of the stewards the issue is with right now."""
     if not p.stewards:
@@ -123,19 +107,6 @@ def is_handler(p: Principal, issue: Issue) -> bool:
 
 def is_reporter(p: Principal, issue: Issue) -> bool:
     return p.user is not None and issue.reporter_id == p.user.id
-
-
-def tracking_hash(token: str) -> str:
-    """What is stored of a web submitter's tracking token (issues and wishes alike)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def holds_token(item, token: str | None) -> bool:
-    """The caller presented the tracking token of this web issue (or wish): they are its
-    submitter, as far as anyone can tell without a WeChat login."""
-    if not token or not item.tracking_token_hash:
-        return False
-    return hmac.compare_digest(item.tracking_token_hash, tracking_hash(token))
 
 
 def can_view(p: Principal, issue: Issue) -> bool:
@@ -170,7 +141,6 @@ def similar_open(issue: Issue) -> list[Issue]:
 
 
 def resolve_alley(alley_id: int | None, board_code: str | None) -> tuple[Area, Board | None]:
-    from core import boards
 
     if board_code:
         board = boards.by_code(board_code)
@@ -211,11 +181,11 @@ def create(
     tiers = categories()
     if category not in tiers:
         raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
-    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(photo_ids, "photo_ids")
     steward = None
     if fixed_on_spot is not None:
         steward = _own_steward_for(p, alley)
-        fix_photos = items.check_photos(fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
+        fix_photos = kind.check_photos(fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
         source = "steward"
     # The content check talks to WeChat: do it before taking the write lock.
     verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
@@ -223,7 +193,7 @@ def create(
     now = utcnow()
     priority = tiers[category]
     with write_transaction():
-        issue = items.insert_numbered(
+        issue = kind.insert_numbered(
             "S",
             Issue,
             alley=alley,
@@ -237,7 +207,7 @@ def create(
             anonymous=anonymous,
             source=source,
             reporter=p.user,
-            tracking_token_hash=tracking_hash(tracking_token) if tracking_token else None,
+            tracking_token_hash=kind.tracking_hash(tracking_token) if tracking_token else None,
             priority=priority,
             deadline=deadline_for(priority, now),
             visibility=visibility,
@@ -333,14 +303,16 @@ def _finish(
 def _visible_or_404(p: Principal, issue_id: int, tracking_token: str | None = None) -> None:
     if tracking_token is not None:
         issue = Issue.get_or_none(Issue.id == issue_id)
-        if issue is None or not holds_token(issue, tracking_token):
+        if issue is None or not kind.holds_token(issue, tracking_token):
             raise not_found("找不到该诉求", code="issue_not_found")
         return
     get_visible(p, issue_id)
 
 
 def _by_token_label(p: Principal, issue: Issue, tracking_token: str | None) -> str | None:
-    return WEB_REPORTER_LABEL if p.user is None and holds_token(issue, tracking_token) else None
+    return (
+        WEB_REPORTER_LABEL if p.user is None and kind.holds_token(issue, tracking_token) else None
+    )
 
 
 def accept(p: Principal, issue_id: int) -> Issue:
@@ -357,7 +329,7 @@ def resolve(
     p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
 ) -> Issue:
     _visible_or_404(p, issue_id)
-    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(photo_ids, "photo_ids")
     with write_transaction():
         issue = _load_for_change(issue_id, "resolve")
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
@@ -443,7 +415,7 @@ def assign(
 
 def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None = None) -> Issue:
     issue = get_visible(p, issue_id)
-    photo_ids = items.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(photo_ids, "photo_ids")
     _require(
         is_reporter(p, issue) or _may_handle(p, issue) or p.can_see(issue.alley),
         "您不能在该诉求下留言",
@@ -473,7 +445,9 @@ def rate(
     _visible_or_404(p, issue_id, tracking_token)
     with write_transaction():
         issue = _load_for_change(issue_id, "rate")
-        _require(is_reporter(p, issue) or holds_token(issue, tracking_token), "只有反映人可以评价")
+        _require(
+            is_reporter(p, issue) or kind.holds_token(issue, tracking_token), "只有反映人可以评价"
+        )
         now = utcnow()
         issue.rating, issue.rating_text, issue.rated_at = score, text, now
         issue.status, issue.closed_at, issue.close_reason = "closed", now, "rated"
@@ -505,7 +479,8 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
     with write_transaction():
         issue = _load_for_change(issue_id, "reopen")
         _require(
-            is_reporter(p, issue) or holds_token(issue, tracking_token), "只有反映人可以重新打开"
+            is_reporter(p, issue) or kind.holds_token(issue, tracking_token),
+            "只有反映人可以重新打开",
         )
         window = timedelta(days=int(current_app.config["REOPEN_WINDOW_DAYS"]))
         if utcnow() - issue.resolved_at > window:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-ASSET_FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+from core.config import ASSETS_DIR
+
+ASSET_FONTS = ASSETS_DIR / "fonts"
 FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
 
 

@@ -1,0 +1,96 @@
+"""Who is writing to the bot: a WeCom sender mapped to a steward or staff member, and the
+`绑定 CODE` that makes an unknown sender one of them.
+
+WeCom identities are users whose openid is ``wecom:<userid>`` (like offline mode's
+``dev:<name>``): they never collide with WeChat openids and never receive subscribe messages.
+A steward listed with a WeCom account in the roster but never logged in gets such a user on
+first contact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from core import codes
+from core.db import write_transaction
+from core.errors import conflict
+from core.people import auth
+from core.people.permissions import Principal
+from models import BindCode, Steward, User
+
+WECOM_OPENID_PREFIX = "wecom:"
+
+
+def wecom_openid(sender: str) -> str:
+    """The pseudo-openid of a WeCom user (at most 64 characters, like the column)."""
+    if len(sender) <= 64 - len(WECOM_OPENID_PREFIX):
+        return WECOM_OPENID_PREFIX + sender
+    return WECOM_OPENID_PREFIX + hashlib.sha1(sender.encode()).hexdigest()
+
+
+def _wecom_user(sender: str, nickname: str | None = None) -> User:
+    openid = wecom_openid(sender)
+    user = User.get_or_none(User.openid == openid)
+    if user is None:
+        user = User.create(openid=openid, nickname=nickname)
+    return user
+
+
+def _link_roster_steward(steward: Steward, sender: str) -> None:
+    """A steward whose WeCom account came with the roster, writing for the first time."""
+    with write_transaction():
+        auth.bind_steward(_wecom_user(sender, steward.name), steward, via="wecom_roster")
+
+
+def identify(sender: str) -> tuple[Principal | None, User | None]:
+    """The sender's principal (None when they are nobody to the system yet) and user."""
+    if not sender:
+        return None, None
+    steward = Steward.get_or_none((Steward.wecom_userid == sender) & Steward.active)
+    if steward is not None:
+        if steward.user_id is None:
+            _link_roster_steward(steward, sender)
+            steward = Steward.get_by_id(steward.id)
+        user = User.get_by_id(steward.user_id)
+        principal = Principal.for_user(user)
+        if principal.stewards or principal.is_staff:
+            return principal, user
+    user = User.get_or_none(User.openid == wecom_openid(sender))
+    if user is not None:
+        principal = Principal.for_user(user)
+        if principal.stewards or principal.is_staff:
+            return principal, user
+    return None, user
+
+
+def bind_sender(sender: str, code: str) -> str:
+    """`绑定 CODE`: the code staff issued makes this WeCom account that steward or colleague.
+
+    A steward who already uses the mini program keeps that login: the code is redeemed for
+    their existing user and the WeCom account is linked to it (`Steward.wecom_userid`).
+    """
+    row = BindCode.get_or_none(BindCode.code_hash == codes.digest(code))
+    with write_transaction():
+        if row is not None and row.steward_id:
+            steward = Steward.get_by_id(row.steward_id)
+            holder = Steward.get_or_none(Steward.wecom_userid == sender)
+            if holder is not None and holder.id != steward.id:
+                raise conflict(
+                    "wecom_taken", f"您的企业微信已绑定管家{holder.name}，如需更换请联系社区"
+                )
+            existing = User.get_or_none(User.id == steward.user_id) if steward.user_id else None
+            user = existing if existing and existing.openid else _wecom_user(sender)
+            auth.redeem_bind_code(user, code)
+            auth.link_wecom(steward, sender, actor=user)
+            alleys = "、".join(a.name for a in steward.alleys()) or "本社区"
+            return f"绑定成功：您是{alleys}的小巷管家{steward.name}。发送“待办”查看要办的事"
+        user = _wecom_user(sender)
+        grant = auth.redeem_bind_code(user, code)  # raises the right refusal for a bad code
+        account = grant.staff
+        return f"绑定成功：您是社区工作人员{account.display_name}。发送“帮助”查看指令"
+
+
+def steward_phone(sender: str) -> str | None:
+    """For an @-mention when a reply has to go out through the group robot."""
+    steward = Steward.get_or_none((Steward.wecom_userid == sender) & Steward.active)
+    return steward.phone if steward else None

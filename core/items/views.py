@@ -1,0 +1,236 @@
+"""What an issue, a wish or a patrol looks like to a given person: the public view and the
+private one, as plain dicts. The API (`miniprogram_api`) and the web pages (`web.scan`) both
+render these, so the two can never disagree on what is public.
+
+Public views are built from a whitelist of fields, so nothing private (reporter, openid,
+phone numbers, household details) can leak into them by adding a column.
+"""
+
+from __future__ import annotations
+
+from core.items import issues as issue_flow
+from core.items import wishes as wish_flow
+from core.media import media_url
+from core.people.permissions import Principal
+from core.timeutil import iso
+from models import Area, Department, Event, Issue, Media, Patrol, Steward, User, Wish
+
+
+def photos_out(ids: list[int] | None, cache: dict[int, Media] | None = None) -> list[dict]:
+    ids = list(ids or [])
+    if not ids:
+        return []
+    found = cache if cache is not None else {}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update({m.id: m for m in Media.select().where(Media.id.in_(missing))})
+    return [
+        {"id": m.id, "url": media_url(m), "thumb_url": media_url(m, thumb=True)}
+        for m in (found.get(i) for i in ids)
+        if m is not None
+    ]
+
+
+def _ref(obj, name_attr="name") -> dict | None:
+    return None if obj is None else {"id": obj.id, "name": getattr(obj, name_attr)}
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+
+def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
+    shown = issue.visibility == "public"
+    alley = alley or issue.alley
+    return {
+        "id": issue.id,
+        "number": issue.number,
+        "category": issue.category,
+        "content": issue.content if shown else None,
+        "status": issue.status,
+        "status_label": issue_flow.STATUS_LABELS[issue.status],
+        "alley": {"id": alley.id, "name": alley.name},
+        "created_at": iso(issue.created_at),
+        "resolved_at": iso(issue.resolved_at),
+        "resolution_note": issue.resolution_note if shown else None,
+        "photos": photos_out(issue.photo_ids, cache) if shown else [],
+    }
+
+
+def issue_actions(p: Principal, issue: Issue) -> list[str]:
+    """What this caller may try now (clients draw buttons from it)."""
+    handler = issue_flow.is_handler(p, issue)
+    manager = p.can_manage(issue.alley)
+    reporter = issue_flow.is_reporter(p, issue)
+    who = {
+        "accept": handler or manager,
+        "resolve": handler or manager,
+        "escalate": handler or manager,
+        "whistle": manager,
+        "assign": manager,
+        "comment": reporter or handler or p.can_see(issue.alley),
+        "rate": reporter,
+        "reopen": reporter,
+        "cancel": (reporter and issue.status == "submitted") or manager,
+    }
+    return [a for a, ok in who.items() if ok and issue.status in issue_flow.ALLOWED_FROM[a]]
+
+
+def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) -> dict:
+    out = issue_public(issue, cache=cache)
+    insider = p.can_see(issue.alley) or issue_flow.is_handler(p, issue)
+    mine = issue_flow.is_reporter(p, issue)
+    out["content"] = issue.content  # the private view shows held content to those involved
+    out["resolution_note"] = issue.resolution_note
+    out["photos"] = photos_out(issue.photo_ids, cache)
+    department = (
+        Department.get_or_none(Department.id == issue.department_id)
+        if issue.department_id
+        else None
+    )
+    reporter = None
+    if insider and issue.reporter_id and not issue.anonymous:
+        reporter = User.get_by_id(issue.reporter_id).nickname or "居民"
+    out.update(
+        {
+            "priority": issue.priority,
+            "priority_label": issue_flow.PRIORITY_LABELS[issue.priority],
+            "deadline": iso(issue.deadline),
+            "overdue": issue_flow.is_overdue(issue),
+            "visibility": issue.visibility,
+            "hold_reason": issue.hold_reason if insider else None,
+            "stewards": [_ref(s) for s in issue.assigned_stewards()],
+            "department": _ref(department),
+            "accepted_at": iso(issue.accepted_at),
+            "resolution_level": issue.resolution_level,
+            "resolution_photos": photos_out(issue.resolution_photo_ids, cache),
+            "rating": issue.rating,
+            "rating_text": issue.rating_text,
+            "reopen_count": issue.reopen_count,
+            "closed_at": iso(issue.closed_at),
+            "close_reason": issue.close_reason,
+            "anonymous": issue.anonymous,
+            "source": issue.source,
+            "location": issue.location,
+            "contact_phone": issue.contact_phone if (insider or mine) else None,
+            "reporter": reporter,
+            "is_mine": mine,
+            "actions": issue_actions(p, issue),
+        }
+    )
+    if timeline:
+        out["timeline"] = timeline_out(
+            "issue", issue.id, issue.reporter_id, issue.anonymous and not mine, cache
+        )
+    return out
+
+
+def timeline_out(subject: str, subject_id: int, reporter_id, hide_reporter: bool, cache=None):
+    labels = issue_flow.ACTION_LABELS if subject == "issue" else wish_flow.ACTION_LABELS
+    entries = []
+    for e in Event.for_subject(subject, subject_id):
+        action = e.action.split(".", 1)[1]
+        actor = e.actor_label
+        if e.actor_id and e.actor_id == reporter_id:
+            actor = "反映人" if hide_reporter or subject == "issue" else "提交人"
+        data = dict(e.data or {})
+        note = data.pop("note", None)
+        photo_ids = data.pop("photo_ids", [])
+        data.pop("content_check", None)
+        entries.append(
+            {
+                "at": iso(e.at),
+                "action": action,
+                "label": labels.get(action, {"create": "提交"}.get(action, action)),
+                "actor": actor,
+                "note": note,
+                "photos": photos_out(photo_ids, cache),
+                "data": data,
+            }
+        )
+    return entries
+
+
+# --- wishes -----------------------------------------------------------------------------------
+
+
+def wish_public(wish: Wish, cache=None) -> dict:
+    alley = wish.alley
+    return {
+        "id": wish.id,
+        "number": wish.number,
+        "title": wish.title,
+        "content": wish.content,
+        "display_name": wish.display_name,
+        "beneficiary_type": wish.beneficiary_type,
+        "beneficiary_label": wish_flow.BENEFICIARY_TYPES[wish.beneficiary_type],
+        "status": wish.status,
+        "status_label": wish_flow.STATUS_LABELS[wish.status],
+        "alley": {"id": alley.id, "name": alley.name},
+        "photos": photos_out(wish.photo_ids, cache),
+        "published_at": iso(wish.published_at),
+        "claimed": wish.claimer_id is not None,
+        "fulfilled_at": iso(wish.fulfilled_at),
+    }
+
+
+def wish_actions(p: Principal, wish: Wish) -> list[str]:
+    manager = p.can_manage(wish.alley)
+    author = wish_flow.is_author(p, wish)
+    claimer = wish_flow.is_claimer(p, wish)
+    filed = wish.created_by_steward_id in {s.id for s in p.stewards}
+    who = {
+        "approve": manager,
+        "reject": manager,
+        "claim": p.user is not None and bool(p.user.openid) and not author,
+        "release": claimer or manager,
+        "fulfil": claimer or manager,
+        "confirm": author or filed,
+    }
+    return [a for a, ok in who.items() if ok and wish.status in wish_flow.ALLOWED_FROM[a]]
+
+
+def wish_out(p: Principal, wish: Wish, timeline: bool = False, cache=None) -> dict:
+    out = wish_public(wish, cache)
+    private = wish_flow.can_view_private(p, wish)
+    claimer = None
+    if wish.claimer_id:
+        claimer = wish_flow.CLAIMER_ROLES.get(wish.claimer_role or "volunteer", "志愿者")
+    out.update(
+        {
+            "contact_phone": wish.contact_phone if private else None,
+            "on_behalf_of": wish.on_behalf_of if private else None,
+            "check_verdict": wish.check_verdict if p.can_manage(wish.alley) else None,
+            "reject_reason": wish.reject_reason if private else None,
+            "claimer": claimer,
+            "claimer_role": wish.claimer_role,
+            "claimed_at": iso(wish.claimed_at),
+            "fulfil_note": wish.fulfil_note,
+            "fulfil_photos": photos_out(wish.fulfil_photo_ids, cache),
+            "rating": wish.rating,
+            "rating_text": wish.rating_text,
+            "closed_at": iso(wish.closed_at),
+            "created_at": iso(wish.created_at),
+            "is_mine": wish_flow.is_author(p, wish),
+            "is_claimer": wish_flow.is_claimer(p, wish),
+            "actions": wish_actions(p, wish),
+        }
+    )
+    if timeline and private:
+        out["timeline"] = timeline_out("wish", wish.id, wish.author_id, True, cache)
+    return out
+
+
+# --- patrols ----------------------------------------------------------------------------------
+
+
+def patrol_out(patrol: Patrol, steward: Steward, alley: Area, cache=None) -> dict:
+    return {
+        "id": patrol.id,
+        "steward": _ref(steward),
+        "alley": _ref(alley),
+        "note": patrol.note,
+        "photos": photos_out(patrol.photo_ids, cache),
+        "location": patrol.location,
+        "issue_id": patrol.issue_id,
+        "created_at": iso(patrol.created_at),
+    }

@@ -1,0 +1,27 @@
+"""Everything server-rendered, one blueprint per audience, each with its templates and static
+files beside it:
+
+* `web.home` — the landing page, `/healthz`, and offline mode's `/dev/outbox`;
+* `web.scan` — the QR code's page `/b/<code>` for residents, the private tracking page
+  `/t/<token>`, and WeChat's scan-rule ownership file.
+
+`web/templates/base.html` is the page frame they all extend (with the offline banner).
+What a page shows that the API shows too (the public board, an item's views) is built in
+`core` (`core.boards.public`, `core.items.views`) and only rendered here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from web import home, scan
+
+# Holds only the shared templates (the page frame); registered like any blueprint so its
+# folder is on the template search path.
+layout = Blueprint("layout", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(layout)
+    home.init_app(app)
+    app.register_blueprint(scan.bp)
