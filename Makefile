@@ -1,7 +1,7 @@
 # 小巷管家 (Alley Steward) — build / run / test entry points.
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
 #   make test      run the test suite against SQLite AND a throw-away PostgreSQL
-#   make lint      ruff check + ruff format --check
+#   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -13,7 +13,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench clean
 
 venv: $(REQ_STAMP)
 
@@ -44,6 +44,7 @@ run: venv
 # test-pg installs PostgreSQL if needed and fails loudly if it cannot.
 test: dev-venv chromium
 	@rc=0; failed=""; \
+	$(MAKE) --no-print-directory imports     || { rc=1; failed="$$failed imports"; }; \
 	$(MAKE) --no-print-directory test-sqlite || { rc=1; failed="$$failed test-sqlite"; }; \
 	$(MAKE) --no-print-directory test-pg     || { rc=1; failed="$$failed test-pg"; }; \
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: sqlite and postgresql legs passed"; fi; \
@@ -57,9 +58,14 @@ test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
 	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 
-lint: dev-venv
+lint: dev-venv imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The architecture's rules (pyproject.toml [tool.importlinter]): layers, no circles, no
+# front end importing another.
+imports: dev-venv
+	$(BIN)/lint-imports --no-cache
 
 format: dev-venv
 	$(BIN)/ruff check --fix .

@@ -93,13 +93,13 @@ def run(pg_url: str | None = None, boards: int = BOARDS) -> int:
     from app import create_app
     from cli import boards_command
     from core import schema
-    from core.boards import render as board_render
+    from core.boards import layout, print_data, render
     from core.boards.boards import boards_in
     from core.db import db
     from core.people import roster as roster_service
     from models import Area
 
-    cores = board_render.default_jobs()
+    cores = render.default_jobs()
     print(f"公示牌批量生成基准：{boards} 块 A4（300 dpi），PNG + 一个 PDF，{cores} 个核")
     with tempfile.TemporaryDirectory(prefix="xx-bench-boards-") as tmp:
         workdir = Path(tmp)
@@ -154,15 +154,15 @@ def run(pg_url: str | None = None, boards: int = BOARDS) -> int:
             single = single_sample * boards / sample_count
 
             db.connect(reuse_if_open=True)
-            sample = board_render.collect(list(boards_in(community)))
+            sample = print_data.collect(list(boards_in(community)))
             db.close()
         # Where one board's time goes.
         drawn = encoded = 0.0
         for data in sample:
             a = time.perf_counter()
-            image, _ = board_render.compose(data, "A4")
+            image, _ = layout.compose(data, "A4")
             b = time.perf_counter()
-            board_render.encode_png(image)
+            render.encode_png(image)
             drawn += b - a
             encoded += time.perf_counter() - b
 

@@ -166,7 +166,7 @@ def naive_import(rows: list[list]) -> None:
     from core.boards import boards
     from core.db import db
     from core.people import areas
-    from core.people.roster import normalize_phone, posts_in
+    from core.people.roster_file import normalize_phone, posts_in
     from models import Steward, StewardAlley
 
     with db.atomic():

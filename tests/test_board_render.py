@@ -19,9 +19,10 @@ from PIL import Image
 
 from cli import boards_command, retire_board_command
 from core import media
-from core.boards import boards
-from core.boards import render as board_render
-from core.boards.render import PAGE_SIZES, BoardData, StewardData, compose, wrap
+from core.boards import boards, fonts, layout, print_data, render
+from core.boards.layout import PAGE_SIZES, compose
+from core.boards.print_data import BoardData, StewardData
+from core.boards.typeset import wrap
 from core.people import auth
 from core.timeutil import utcnow
 from models import Board, Event, Steward, StewardAlley
@@ -161,7 +162,7 @@ def test_wrap_breaks_cjk_anywhere_keeps_numbers_whole_and_respects_punctuation()
 @pytest.mark.parametrize("size", ["A4", "A3"])
 def test_every_board_qr_decodes_to_exactly_its_url(app, size):
     district = make_district(communities=2, alleys_per_community=2)
-    data = board_render.collect(district.boards)
+    data = print_data.collect(district.boards)
     assert len(data) == 4
     for record, row in zip(data, district.boards, strict=True):
         image, layout = compose(record, size)
@@ -186,7 +187,7 @@ def test_qr_survives_a_sticker_over_part_of_it():
 
 
 def test_qr_has_a_quiet_zone_of_four_modules():
-    qr = board_render.qr_image(f"{BASE}/b/ABCD2345", 780)
+    qr = layout.qr_image(f"{BASE}/b/ABCD2345", 780)
     px = qr.load()
     n = qr.width
     # Modules are whole pixels; find the module size from the top-left finder pattern.
@@ -215,15 +216,15 @@ def test_the_font_covers_gb2312_and_rare_name_characters():
     hanzi = _gb2312_hanzi()
     assert len(hanzi) == 6763
     for weight in ("regular", "bold"):
-        path, index = board_render.font_source(weight)
-        assert Path(path).parent == board_render.FONT_DIR  # the shipped subset, not the system's
+        path, index = fonts.font_source(weight)
+        assert Path(path).parent == fonts.FONT_DIR  # the shipped subset, not the system's
         cmap = TTFont(path, fontNumber=index).getBestCmap()
         missing = [ch for ch in hanzi + NAME_CHARS + "：；，。、（）·…—０１" if ord(ch) not in cmap]
         assert missing == []
         # The runtime check agrees with the cmap, and does see a character the font lacks.
-        font = board_render.get_font(weight, 40)
-        assert board_render.missing_glyphs(font, NAME_CHARS + hanzi[::50]) == []
-        assert board_render.missing_glyphs(font, "한") == ["한"]
+        font = fonts.get_font(weight, 40)
+        assert fonts.missing_glyphs(font, NAME_CHARS + hanzi[::50]) == []
+        assert fonts.missing_glyphs(font, "한") == ["한"]
 
 
 def test_a_board_with_rare_name_characters_has_no_tofu():
@@ -248,7 +249,7 @@ def test_a_steward_photo_is_used_and_a_placeholder_otherwise(app):
     with_photo = district.stewards[0]
     with_photo.photo = _photo(app)
     with_photo.save()
-    first, second = board_render.collect(district.boards)
+    first, second = print_data.collect(district.boards)
     assert first.stewards[0].photo_path == str(media.media_path(with_photo.photo))
     assert second.stewards[0].photo_path is None
 
@@ -273,7 +274,7 @@ def test_collect_reads_what_the_board_prints(app):
     gone = Steward.create(name="离任者", phone=next_phone(), active=False)
     StewardAlley.create(steward=gone, alley=district.alleys[0])
 
-    (data,) = board_render.collect(district.boards)
+    (data,) = print_data.collect(district.boards)
     row = district.boards[0]
     assert data.url == f"{BASE}/b/{row.code}" and data.version == row.version
     assert data.alley_name == district.alleys[0].name
@@ -281,7 +282,7 @@ def test_collect_reads_what_the_board_prints(app):
     assert data.supervision_phone == "0731-88886666"
     assert [s.name for s in data.stewards] == ["李建国", district.stewards[0].name]  # leader first
     assert data.stewards[0].is_leader and data.stewards[0].posts == ("守护员",)
-    image = board_render.render_board(row, "A4")
+    image = layout.render_board(row, "A4")
     assert image.size == (2480, 3508)
 
 
@@ -431,5 +432,5 @@ def test_retire_board_answers_410_with_the_community_phone(app, client, runner):
 def test_render_pdf_from_images(tmp_path):
     images = [compose(board([steward(0)], code=c))[0] for c in ("AAAA2222", "BBBB3333")]
     path = tmp_path / "x.pdf"
-    assert board_render.render_pdf(images, path) == 2
+    assert render.render_pdf(images, path) == 2
     assert len(pypdf.PdfReader(path).pages) == 2

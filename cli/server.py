@@ -1,0 +1,45 @@
+"""Running it: the demo server with its scheduler (`serve`) and the production scheduler (`jobs`)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from jobs import lease
+from jobs.scheduler import configure
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int):
+    """Serve the app with its scheduler in one process, for a single-machine demo (`make run`)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    scheduler = configure(app, BackgroundScheduler())
+    scheduler.start()
+    click.echo(f"小巷管家已启动：http://{host}:{port}/", err=True)
+    try:
+        # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
+        run_simple(host, port, app, use_reloader=False, threaded=True)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@click.command("jobs")
+def jobs_command():
+    """Run the scheduler in the foreground: the one production scheduler process."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = configure(current_app._get_current_object(), BlockingScheduler())
+    for job in scheduler.get_jobs():
+        click.echo(f"任务 {job.id}（{job.name}）：{job.trigger}", err=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("调度已停止。", err=True)
+    finally:
+        # a clean stop hands over at once instead of after the lease runs out
+        lease.release(scheduler.worker.holder)

@@ -1,0 +1,144 @@
+"""Setting up a district: the schema, demo data, the roster, staff accounts, bind codes,
+the area tree, and a steward leaving office."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+
+from cli.common import CLI_LABEL, fail
+from core import demo, schema
+from core.errors import ApiError
+from core.people import areas, auth, roster
+from core.timeutil import to_local
+from models import Area, StaffAccount, Steward
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the database schema (safe to run again)."""
+    before, after = schema.upgrade()
+    if before == after:
+        click.echo(f"数据库已是最新（版本 {after}）")
+    elif before == 0:
+        click.echo(f"已创建数据库（版本 {after}）")
+    else:
+        click.echo(f"已升级数据库：版本 {before} → {after}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no areas yet.")
+def seed_demo_command(if_empty: bool):
+    """Load a small demo district and print its board codes and logins."""
+
+    schema.upgrade()
+    if if_empty and Area.select().exists():
+        click.echo("数据库中已有数据，跳过演示数据。")
+        return
+    for line in demo.seed():
+        click.echo(line)
+
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
+def import_roster_command(file: str, dry_run: bool):
+    """Load areas, alleys and stewards from a .csv or .xlsx roster."""
+
+    schema.upgrade()
+    try:
+        result = roster.import_file(file, label=CLI_LABEL, dry_run=dry_run)
+    except roster.RosterError as exc:
+        click.echo(f"导入失败，数据库未做任何修改。共 {len(exc.problems)} 处问题：", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo("（试运行，未写入数据库）")
+    click.echo(result.summary())
+
+
+@click.command("create-staff")
+@click.option("--username", required=True)
+@click.option(
+    "--area", "area_id", required=True, type=int, help="Community (staff) or street (admin) id."
+)
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff_command(username, area_id, role, display_name, password_stdin):
+    """Make a staff (community) or admin (street) console account."""
+    area = Area.get_or_none(Area.id == area_id)
+    if area is None:
+        fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        account = auth.create_staff(username, password, area, role, display_name, label=CLI_LABEL)
+    except ApiError as exc:
+        fail(exc.message)
+    click.echo(f"已创建{role}账号 {account.username}（{area.label_path}）")
+
+
+@click.command("areas")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def areas_command(as_json: bool):
+    """Print the area tree with board codes and stewards."""
+    nodes = areas.tree()
+    if as_json:
+        click.echo(json.dumps(nodes, ensure_ascii=False, indent=2))
+        return
+    if not nodes:
+        click.echo("还没有任何区域。可先运行 import-roster 或 seed-demo。")
+    for line in areas.format_tree(nodes):
+        click.echo(line)
+
+
+@click.command("bind-code")
+@click.option("--steward", "steward_id", type=int, help="Steward id (see `areas`).")
+@click.option("--staff", "staff_username", help="Staff account username.")
+def bind_code_command(steward_id, staff_username):
+    """Print a one-time code binding a WeChat user to a steward or staff account."""
+    if (steward_id is None) == (staff_username is None):
+        fail("请指定 --steward ID 或 --staff USERNAME 之一")
+    if steward_id is not None:
+        steward = Steward.get_or_none(Steward.id == steward_id)
+        if steward is None or not steward.active:
+            fail(f"找不到在任的管家 {steward_id}")
+        code, expires_at = auth.issue_bind_code(steward=steward, issued_by=CLI_LABEL)
+        who = f"管家 {steward.name}"
+    else:
+        account = StaffAccount.get_or_none(StaffAccount.username == staff_username)
+        if account is None or not account.active:
+            fail(f"找不到工作人员账号 {staff_username}")
+        code, expires_at = auth.issue_bind_code(staff=account, issued_by=CLI_LABEL)
+        who = f"工作人员 {account.username}"
+    hours = current_app.config["BIND_CODE_TTL_HOURS"]
+    click.echo(code)
+    click.echo(
+        f"{who} 的绑定码，{hours} 小时内有效（至 {to_local(expires_at):%Y-%m-%d %H:%M}）。"
+        f"在小程序“我的→绑定”输入，或在群里发送：绑定 {code}",
+        err=True,
+    )
+
+
+@click.command("dismiss-steward")
+@click.argument("steward_id", type=int)
+@click.option("--reason", required=True, help="Why they leave office (kept in the audit trail).")
+def dismiss_steward_command(steward_id: int, reason: str):
+    """A steward leaves office: access ends at once, their boards are marked for reprint."""
+    steward = Steward.get_or_none(Steward.id == steward_id)
+    if steward is None:
+        fail(f"找不到管家 {steward_id}")
+    try:
+        still_open = auth.dismiss_steward(steward, label=CLI_LABEL, reason=reason)
+    except ApiError as exc:
+        fail(exc.message)
+    click.echo(f"管家 {steward.name} 已离任，其登录已失效。")
+    if still_open:
+        click.echo(f"仍有 {still_open} 件未办结诉求派给该管家，请在后台改派。")

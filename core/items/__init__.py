@@ -1,0 +1,9 @@
+"""Things residents and stewards file and work through.
+
+`issues` and `wishes` are the only places that change an issue or a wish (each transition
+checks permission and state and records its event); `patrols` records check-ins; `kind` holds
+what every kind of item shares (numbers, photos, tracking tokens, the locked load-and-record
+step); `content_check` screens text (msgSecCheck or the offline word list); `notify` decides
+who hears about a change (the group, the resident); `views` builds what each person may see
+of an item, for the API and the web pages alike.
+"""
