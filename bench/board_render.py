@@ -2,7 +2,7 @@
 
 The district: 1 street, 10 communities of 5 grids, 1,000 alleys, each with 1 to 4 stewards
 (about 2,500 in all); one steward in 25 has a 20-character name and one in 10 a duties text of
-about 150 characters. It is loaded through `core.roster` like a real roster.
+about 150 characters. It is loaded through `core.people.roster` like a real roster.
 
 What is timed:
 

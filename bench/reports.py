@@ -11,7 +11,7 @@ What is timed:
 
 * baseline — one `COUNT(*)` of each community's issues: the least any per-group report can
   cost. "reports / baseline" says how much the real report adds to merely touching the rows.
-* reports — for every group `core.reports.build`, the markdown, the @-reminder and the image
+* reports — for every group `core.figures.reports.build`, the markdown, the @-reminder and the image
   card (the 10 s budget), with the database and the rendering parts shown apart.
 * queries per report — counted from peewee's log for the smallest and the largest community:
   the number must not grow with the number of stewards.
@@ -261,7 +261,7 @@ def _count_queries(fn) -> int:
 
 
 def measure(label: str) -> bool:
-    from core.figures import reports
+    from core.figures import report_card, reports
     from core.timeutil import to_local, utcnow
     from jobs import reminders
     from models import Area, ChatGroup, Issue, Steward, StewardAlley
@@ -283,7 +283,7 @@ def measure(label: str) -> bool:
         reports.overdue_reminder(report)
         middle = time.perf_counter()
         if not report.quiet:
-            reports.image(report)
+            report_card.image(report)
         build_time += middle - start
         image_time += time.perf_counter() - middle
     total = build_time + image_time

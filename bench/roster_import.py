@@ -8,7 +8,7 @@ What is timed, each on a fresh database:
 * dry run — read the file, check every row and plan the writes, but write nothing. This is
   the floor: the cost of the file itself. "import / dry run" is then the factor the database
   work adds; it stays small when writes are batched.
-* import — the real thing (`core.roster.import_file`), against the 30 s budget.
+* import — the real thing (`core.people.roster.import_file`), against the 30 s budget.
 * re-import — the same file again: nothing to write, but every row is matched.
 * naive — the obvious per-row ORM loop (`areas.child` ×4, get-or-create steward and link,
   `create_board`) on a 500-row sample, extrapolated linearly to 5,000 rows. The speed-up

@@ -10,7 +10,7 @@ A command is declared with a decorator that only registers it (errbot/zulip styl
 
 The docstring is the `帮助` text. A handler receives the `Context` (who is asking, through
 which channel, with which photos) and the text after the command word, calls the same
-workflow function the API calls (`core.issues`, `core.wishes`, `core.patrols`, …) with the
+workflow function the API calls (`core.items.issues`, `core.items.wishes`, `core.items.patrols`, …) with the
 sender's `Principal` — so the permission checks are the workflow's own — and returns one
 short Chinese line. A workflow refusal (`ApiError`) becomes one line in `bot.engine`.
 

@@ -93,7 +93,7 @@ DEFAULTS: dict[str, object] = {
     "ASSESSMENT_WISHES_FULL_MARKS": 3,  # wishes fulfilled in a quarter for full marks
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
-    # The group bot: callbacks, photos, the interim points rule (bot/, core/points.py).
+    # The group bot: callbacks, photos, the interim points rule (bot/, core/figures/points.py).
     "WECOM_SECRET": None,  # the self-built app's secret: lets the bot fetch photos sent to it
     "BOT_TIMESTAMP_WINDOW_SECONDS": 300,  # callbacks older or newer than this are refused
     "BOT_PHOTO_WINDOW_SECONDS": 120,  # a photo this close to `办结 N` is its proof

@@ -2,7 +2,7 @@
 
 One street with two communities, a dozen alleys, fourteen stewards, the street's department
 directory and console accounts. The alleys and stewards are loaded as an in-memory roster
-through `core.roster`, the same code path as a real import, so running this twice updates
+through `core.people.roster`, the same code path as a real import, so running this twice updates
 rather than duplicates. Every phone number is in the 1700000xxxx range, which no real
 subscriber holds.
 

@@ -16,7 +16,7 @@ from flask import current_app
 from core import runs
 from core.db import write_transaction
 from core.delivery import robot
-from core.figures import reports
+from core.figures import report_card, reports
 from core.timeutil import to_local, utcnow
 from models import ChatGroup
 
@@ -45,7 +45,7 @@ def send_for_group(group: ChatGroup, day: date) -> bool:
     if runs.done(key):
         return False
     report = reports.build(group.area, day)
-    card = None if report.quiet else reports.image(report)
+    card = None if report.quiet else report_card.image(report)
     reminder = reports.overdue_reminder(report)
     with write_transaction():
         if not runs.claim(key):

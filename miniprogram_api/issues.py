@@ -1,6 +1,6 @@
 """诉求 routes: report, list, read with timeline, and one route per lifecycle action.
 
-Every action calls `core.issues`, the one place that changes an issue.
+Every action calls `core.items.issues`, the one place that changes an issue.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The mini program asks `wx.requestSubscribeMessage` for the templates `GET /subscriptions`
 lists and posts each one the resident accepted. Every consent pays for one message about the
-resident's own items (see `core.subscriptions`).
+resident's own items (see `core.delivery.subscriptions`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """微心愿 routes: post, the wish wall, read, and one route per lifecycle action.
 
-Every action calls `core.wishes`, the one place that changes a wish.
+Every action calls `core.items.wishes`, the one place that changes a wish.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Datetimes are naive UTC (see `core.timeutil`). Queries that several callers need live here
 as classmethods; state changes with rules live in the `core` services that call them.
+
+Why one long file: the whole schema reads top to bottom in dependency order, as `init-db`
+creates it.
 """
 
 from __future__ import annotations

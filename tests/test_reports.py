@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from PIL import Image
 
-from core.figures import reports
+from core.figures import report_card, reports
 from models import Steward, StewardAlley
 from tests.factories import login, login_steward, make_district, next_phone
 
@@ -121,7 +121,7 @@ def test_markdown_and_image(dataset):
     assert len(md.encode()) <= 4096
     text, phones = reports.overdue_reminder(rep)
     assert phones == [dataset.stewards[0].phone] and "#1" in text
-    png = reports.image(rep)
+    png = report_card.image(rep)
     card = Image.open(io.BytesIO(png))
     card.load()
     assert card.format == "JPEG" and card.width == 1080 and card.height > 600

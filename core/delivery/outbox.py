@@ -29,6 +29,9 @@ Delivery guarantees:
 
 Offline mode never calls WeChat: due rows are marked sent with ``{"offline": true}`` and shown
 at `/dev/outbox`.
+
+Why one long file: queueing, leasing, sending and judging the outcome are one state machine;
+split, its invariants (one dispatcher per row, nothing sent twice) would span files.
 """
 
 from __future__ import annotations

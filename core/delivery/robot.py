@@ -1,13 +1,13 @@
 """Pushing to a WeCom group through its group robot (the webhook), by way of the outbox.
 
-This is the interface the rest of the system uses (`core.notify`, the daily report job)::
+This is the interface the rest of the system uses (`core.items.notify`, the daily report job)::
 
     for group in groups_for_area(issue.alley)[:1]:
         push_text(group, "新诉求 #12 …", key="robot:issue:12:create:34", mentions=[phone])
 
 Every function only *queues*: it writes `outbox_message` rows (kind ``robot``, target the
 webhook key, payload the exact webhook JSON body) in the caller's transaction; the dispatcher
-delivers them, at most 20 a minute per robot (`core.outbox.RATE_LIMITS`), bursts waiting
+delivers them, at most 20 a minute per robot (`core.delivery.outbox.RATE_LIMITS`), bursts waiting
 their turn instead of failing. The robot's limits (developer.work.weixin.qq.com, 群机器人配置说明,
 path/91770 and path/99398) are honoured here before anything is queued:
 

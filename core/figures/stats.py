@@ -1,6 +1,6 @@
 """Statistics of an area over any period (`GET /api/v1/stats`): counts, the 三率 and the
 rectification rate, by category and by steward. Same definitions as the daily 通报
-(`core/reports.py`), whose counting it reuses."""
+(`core/figures/reports.py`), whose counting it reuses."""
 
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ writes its event in the same transaction, and queues the notifications it causes
         │  └──────escalate──┘ │      ↑        └─reopen (reporter, 7 days)→ submitted
         └─whistle (staff)→ whistled ─┘
     any open state ─cancel→ cancelled   (reporter before acceptance; staff with a reason)
+
+Why one long file: it is the one place that changes an issue's state, so every transition,
+its checks and its notifications stay together where a reviewer can see them all.
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ that caused it and delivered (or retried) later.
 
 Residents hear about their own items by subscribe message. The stewards' WeCom group (the
 most specific active group above the alley, see `core.delivery.robot.groups_for_area`)
-hears about:
-a new issue and a reopened one (@ the alley's stewards by phone), an escalation (@ the
-group's leaders), a wish approved and waiting for a claimer, a wish fulfilled. Idempotency
-keys come from the event: `robot:issue:12:create:34`.
+hears about: a new issue and a reopened one (@ the alley's stewards by phone), an escalation
+(@ the group's leaders), a wish approved and waiting for a claimer, a wish fulfilled.
+Idempotency keys come from the event: `robot:issue:12:create:34`.
+
+The workflows (`issues`, `wishes`) call this module, never the reverse: what it needs of an
+item (status labels, assignees) comes from `models`.
 """
 
 from __future__ import annotations

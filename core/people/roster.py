@@ -28,6 +28,9 @@ Rules an operator can rely on:
 
 The import avoids per-row queries: the relevant part of the database is loaded into dicts
 once, and new rows go in with chunked multi-row inserts (5,000 rows take about a second).
+
+Why one long file: applying a roster in a few chunked queries instead of per row needs the
+snapshot, the plan and the chunked writes side by side (reading the file is `roster_file`).
 """
 
 from __future__ import annotations
