@@ -18,6 +18,19 @@ from bot import adapters as bot_adapters
 from core import config, db, timeutil
 
 
+def _configure_logging() -> None:
+    """One format, times in `TZ` (not the server's zone), and no chatter: APScheduler's own
+    INFO lines ("Running job …" every few seconds) are dropped; our jobs say a line only when
+    they did something."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for handler in logging.getLogger().handlers:
+        if handler.formatter is not None:
+            handler.formatter.converter = timeutil.local_timetuple
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     # No app-wide static folder: each web blueprint serves its own files.
@@ -26,9 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     config.load(app, test_config)
     timeutil.set_local_tz(app.config["TZ"])
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging()
 
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
     db.init_app(app)

@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+DEMO_BRIDGE_SECRET = "xiaoxiang-demo"
+
 # Files shipped with the code (fonts, the offline word list), beside `core/`.
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
@@ -146,6 +148,10 @@ def load(app, test_config: dict | None = None) -> None:
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
     # Offline mode is derived, never set: it cannot be on while an appid is configured.
     app.config["OFFLINE"] = not app.config["WECHAT_APPID"]
+    # Offline mode is a demo: its relay secret is a published one, so the 试一试 example of
+    # `seed-demo` works as printed. Online, an unset BRIDGE_SECRET keeps the relay closed.
+    if app.config["OFFLINE"] and not app.config["BRIDGE_SECRET"]:
+        app.config["BRIDGE_SECRET"] = DEMO_BRIDGE_SECRET
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 256 * 1024
 
 

@@ -67,4 +67,8 @@ def tick(now: datetime | None = None) -> int:
     if not (_clock(config["REPORT_TIME"]) <= local.time() < _clock(config["REPORT_CUTOFF"])):
         return 0
     day = local.date() - timedelta(days=1)
-    return sum(1 for group in report_groups() if send_for_group(group, day))
+    # Read the groups first: on SQLite a SELECT still being iterated holds a read snapshot, and
+    # a write transaction started under it fails at once ("database is locked") if another
+    # job committed in between.
+    groups = list(report_groups())
+    return sum(1 for group in groups if send_for_group(group, day))

@@ -178,7 +178,9 @@ def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
         (Wish.status == "pending_review")
         & (Wish.created_at <= now - timedelta(hours=int(config["WISH_REVIEW_HOURS"])))
     )
-    for wish in review:
+    # Each loop reads its rows first: a write under a SELECT still being iterated fails on
+    # SQLite if another job committed in between (see daily_report.tick).
+    for wish in list(review):
         key = f"wish:review:{wish.id}"
         if runs.done(key):
             continue
@@ -190,7 +192,7 @@ def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
         (Wish.status == "published")
         & (Wish.published_at <= now - timedelta(days=int(config["WISH_UNCLAIMED_DAYS"])))
     )
-    for wish in unclaimed:
+    for wish in list(unclaimed):
         key = f"wish:unclaimed:{wish.id}:{wish.published_at.isoformat()}"
         if runs.done(key):
             continue
@@ -203,7 +205,7 @@ def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
         (Wish.status == "claimed")
         & (Wish.claimed_at <= now - timedelta(days=int(config["WISH_UNFULFILLED_DAYS"])))
     )
-    for wish in stalled:
+    for wish in list(stalled):
         key = f"wish:unfulfilled:{wish.id}:{wish.claimed_at.isoformat()}"
         if runs.done(key):
             continue
@@ -245,7 +247,7 @@ def scan(now: datetime | None = None) -> dict[str, int]:
 
 def close_unrated(now: datetime | None = None) -> int:
     closed = 0
-    for row in issue_flow.due_for_autoclose(now):
+    for row in list(issue_flow.due_for_autoclose(now)):
         issue_flow.close_unrated(row.id)
         closed += 1
     return closed

@@ -479,7 +479,7 @@ def test_offline_mode_marks_rows_sent_without_calling_wechat(app, client, runner
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "离线演示模式" in html and "外发消息" in html
-    assert row.target in html and "管家已接单，请耐心等待" in html and "sent" in html
+    assert row.target in html and "管家已接单，请耐心等待" in html and "已发送" in html
 
 
 def test_dev_outbox_is_offline_only(online_app):

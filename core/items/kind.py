@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
 
 from peewee import IntegrityError, fn
 
 from core import audit
 from core.db import db, locked
 from core.errors import ApiError, bad_request, conflict, not_found
-from core.timeutil import LOCAL_TZ, utcnow
+from core.timeutil import to_local, utcnow
 from models import Media
 
 MAX_PHOTOS = 9
@@ -32,7 +31,7 @@ def check_photos(photo_ids: list[int], field: str) -> list[int]:
 
 def next_number(prefix: str, model) -> str:
     """`S2611220001`: the prefix, the local date, the day's sequence."""
-    day = datetime.now(LOCAL_TZ).strftime("%y%m%d")
+    day = to_local(utcnow()).strftime("%y%m%d")
     stem = f"{prefix}{day}"
     last = model.select(fn.MAX(model.number)).where(model.number.startswith(stem)).scalar() or ""
     seq = int(last[len(stem) :] or 0) + 1
