@@ -50,6 +50,9 @@ DEFAULTS: dict[str, object] = {
         "政策咨询": "ordinary",
         "其他": "ordinary",
     },
+    # Categories whose content and photos never appear on a public board (only "一件邻里纠纷（内容
+    # 不公开）"): the neighbours involved can be recognised from the text.
+    "PRIVATE_CATEGORIES": ["邻里纠纷"],
     # The "2310" rule: days to resolve per tier.
     "DEADLINE_DAYS": {"ordinary": 2, "important": 3, "major": 10},
     "SIMILAR_WINDOW_DAYS": 3,

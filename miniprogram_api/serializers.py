@@ -4,7 +4,7 @@ document). The dicts they describe are built in `core.items.views`, shared with 
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class PhotoOut(BaseModel):
@@ -35,6 +35,7 @@ class IssuePublicOut(BaseModel):
     id: int
     number: str
     category: str
+    private: bool = Field(description="内容不公开的类别（如邻里纠纷）：公开页面不显示内容和照片")
     content: str | None
     status: str
     status_label: str

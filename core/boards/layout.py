@@ -15,6 +15,7 @@ from PIL import Image, ImageOps
 from core.boards.fonts import get_font
 from core.boards.print_data import BoardData, StewardData, collect
 from core.boards.typeset import INK, Box, Canvas, Layout, Rect, TextStyle
+from core.people import phones
 
 DPI = 300
 PAGE_SIZES = {"A4": (2480, 3508), "A3": (3508, 4961)}  # 210×297 mm and 297×420 mm at 300 dpi
@@ -286,16 +287,8 @@ def _name(c: Canvas, name: str, s: StewardData, rect, spec: dict) -> int:
     return right
 
 
-def format_phone(phone: str) -> str:
-    """A mobile number as 3-4-4 digits (how it is read aloud); anything else as given."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    return phone.strip()
-
-
 def _phone_text(phone: str) -> str:
-    return f"电话 {format_phone(phone)}"
+    return f"电话 {phones.display(phone)}"
 
 
 def _meta_text(s: StewardData) -> str:
@@ -370,7 +363,7 @@ def _footer(c: Canvas, data: BoardData) -> None:
         largest = min(largest, min(steward_px) / c.scale)
     c.text(
         "supervision.phone",
-        format_phone(data.supervision_phone) or "请联系所在社区",
+        phones.display(data.supervision_phone) or "请联系所在社区",
         c.rect(ix0, y0 + 14, ix1, y0 + 30),
         TextStyle("bold", largest, min(5, largest), RED, "left", "middle", 1),
     )

@@ -87,6 +87,11 @@ def categories() -> dict[str, str]:
     return dict(current_app.config["ISSUE_CATEGORIES"])
 
 
+def is_private_category(category: str) -> bool:
+    """Reports of this category never show their content on a public page."""
+    return category in current_app.config["PRIVATE_CATEGORIES"]
+
+
 def deadline_for(priority: str, start: datetime) -> datetime:
     return start + timedelta(days=int(current_app.config["DEADLINE_DAYS"][priority]))
 

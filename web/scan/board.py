@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 
-from core import media, ratelimit
+from core import codes, media, ratelimit
 from core.boards.public import board_view
 from core.errors import ApiError
 from core.items import issues as issue_flow
@@ -25,6 +25,7 @@ from core.people.permissions import Principal
 from models import Board, Media
 from web.scan.common import (
     CONTENT_MAX,
+    MAX_CODE_CHARS,
     board_gate,
     bp,
     clean_phone,
@@ -62,6 +63,16 @@ def board_page(code: str):
     if page:
         return page
     return render_template("scan/board.html", forms=_empty_forms(), **_board_context(board))
+
+
+@bp.get("/b/")
+def board_by_typed_code():
+    """The box on the "找不到该公示牌" page: a code typed off the board (any case, spaces or
+    full-width characters) leads to its page."""
+    code = codes.normalize(request.args.get("code", ""))[:MAX_CODE_CHARS]
+    if not code:
+        return board_gate("")[1]
+    return redirect(url_for("scan.board_page", code=code), 303)
 
 
 @bp.get("/b/<code>/issues")

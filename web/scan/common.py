@@ -57,11 +57,14 @@ def message_page(status: int, title: str, text: str, phone: str | None = None, *
     return html, status
 
 
-def _not_found_page():
+def _not_found_page(typed: str = ""):
     return message_page(
         404,
         "找不到该公示牌",
-        "二维码可能印错或已损坏。请核对公示牌上的编码，或直接拨打公示牌上管家的电话。",
+        "二维码可能印错或已损坏。可以输入公示牌下方印的编号（8 位字母和数字）再试，"
+        "或直接拨打公示牌上管家的电话。",
+        code_box=True,
+        typed=typed[:MAX_CODE_CHARS],
     )
 
 
@@ -81,7 +84,7 @@ def board_gate(code: str, count: bool = False):
     """(board, None) for an active board; (None, page) for an unknown or retired one."""
     board = boards.by_code(code) if len(code) <= MAX_CODE_CHARS else None
     if board is None:
-        return None, _not_found_page()
+        return None, _not_found_page(code)
     if count:
         _count_scan(board)
     if not board.active:
@@ -193,6 +196,11 @@ def _local_date(value) -> str:
 @bp.app_template_filter("scan_time")
 def _scan_time_filter(value) -> str:
     return _local_time(value)
+
+
+@bp.app_template_filter("phone")
+def _phone_filter(value) -> str:
+    return phones.display(value)
 
 
 @bp.app_template_filter("scan_date")

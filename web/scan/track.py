@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 
+from core.boards.public import alley_stewards
 from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
@@ -56,6 +57,16 @@ def _can_reopen(issue: Issue) -> bool:
     return utcnow() - issue.resolved_at <= window
 
 
+def _stewards_to_call(kind: str, item) -> list[dict]:
+    """Who the submitter can phone: the issue's own stewards, else the alley's (public, as on
+    the board)."""
+    if kind == "issue":
+        mine = [{"name": s.name, "phone": s.phone} for s in item.assigned_stewards() if s.active]
+        if mine:
+            return mine
+    return [{"name": s["name"], "phone": s["phone"]} for s in alley_stewards(item.alley)]
+
+
 def _render_track(token: str, kind: str, item, errors=None, values=None, status=200, notice=None):
     anon = Principal.anonymous()
     if kind == "issue":
@@ -71,6 +82,7 @@ def _render_track(token: str, kind: str, item, errors=None, values=None, status=
     board = Board.get_or_none((Board.alley == item.alley_id) & Board.active)
     html = render_template(
         "scan/track.html",
+        stewards=_stewards_to_call(kind, item),
         kind=kind,
         item=data,
         token=token,
