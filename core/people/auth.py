@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from peewee import fn
+from peewee import IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, codes
 from core.boards import boards
-from core.db import db
+from core.db import db, write_transaction
 from core.delivery.wechat import mini_program_client
 from core.errors import ApiError, bad_request, unauthorized
 from core.timeutil import utcnow
@@ -121,11 +121,17 @@ def login_with_code(code: str) -> tuple[User, str]:
     openid = session.get("openid")
     if not openid:
         raise ApiError(503, "wechat_unavailable", "微信登录暂时不可用，请稍后再试")
-    with db.atomic():
+    # Read-then-write: IMMEDIATE on SQLite (a deferred transaction would fail "database is
+    # locked" when two first logins race); on PostgreSQL the unique openid decides the race.
+    with write_transaction():
         user = User.get_or_none(User.openid == openid)
         if user is None:
-            user = User.create(openid=openid)
-            if openid.startswith(OFFLINE_PREFIX):
+            try:
+                with db.atomic():
+                    user = User.create(openid=openid)
+            except IntegrityError:
+                user = User.get(User.openid == openid)
+            if openid.startswith(OFFLINE_PREFIX) and not user.nickname:
                 user.nickname = openid[len(OFFLINE_PREFIX) :][:64]
         user.unionid = session.get("unionid") or user.unionid
         user.session_key = session.get("session_key")
