@@ -7,6 +7,7 @@
 const api = require('../../utils/api');
 
 Component({
+  options: { addGlobalClass: true },
   properties: {
     max: { type: Number, value: 9 },
     label: { type: String, value: '照片（可选）' },
