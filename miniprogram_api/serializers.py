@@ -59,6 +59,10 @@ def _ref(obj, name_attr="name") -> dict | None:
 # --- issues ------------------------------------------------------------------------------------
 
 
+class StewardContact(Ref):
+    phone: str  # the steward's public phone, as printed on the board
+
+
 class IssuePublicOut(BaseModel):
     id: int
     number: str
@@ -80,7 +84,7 @@ class IssueOut(IssuePublicOut):
     overdue: bool
     visibility: str
     hold_reason: str | None
-    stewards: list[Ref]
+    stewards: list[StewardContact]
     department: Ref | None
     accepted_at: str | None
     resolution_level: str | None
@@ -172,7 +176,9 @@ def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) ->
             "overdue": issue_flow.is_overdue(issue),
             "visibility": issue.visibility,
             "hold_reason": issue.hold_reason if insider else None,
-            "stewards": [_ref(s) for s in issue_flow.assigned_stewards(issue)],
+            "stewards": [
+                {**_ref(s), "phone": s.phone} for s in issue_flow.assigned_stewards(issue)
+            ],
             "department": _ref(department),
             "accepted_at": iso(issue.accepted_at),
             "resolution_level": issue.resolution_level,
