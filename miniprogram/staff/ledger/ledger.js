@@ -1,0 +1,50 @@
+/**
+ * 台账 (staff/ledger/ledger): download the ledger spreadsheet of my area for a period
+ * (wx.downloadFile of /api/v1/ledger.xlsx with the bearer token) and open it with
+ * wx.openDocument so it can be forwarded or printed.
+ */
+const api = require('../../utils/api');
+const period = require('../../utils/period');
+
+Component({
+  data: { state: 'ready', periods: period.PERIODS, key: 'month', dateFrom: '', dateTo: '', error: '', notice: '' },
+  methods: {
+    onLoad() {
+      const r = period.range('month');
+      this.setData({ dateFrom: r.date_from, dateTo: r.date_to });
+    },
+    /** @param {any} e */
+    onPeriod(e) {
+      const key = e.currentTarget.dataset.key;
+      const r = period.range(key);
+      this.setData({ key, dateFrom: r.date_from, dateTo: r.date_to });
+    },
+    /** @param {any} e */
+    onFrom(e) {
+      this.setData({ key: '', dateFrom: e.detail.value });
+    },
+    /** @param {any} e */
+    onTo(e) {
+      this.setData({ key: '', dateTo: e.detail.value });
+    },
+    download() {
+      this.setData({ state: 'loading', error: '', notice: '' });
+      const q = `?date_from=${this.data.dateFrom}&date_to=${this.data.dateTo}`;
+      return api
+        .download(`/ledger.xlsx${q}`)
+        .then(
+          (filePath) =>
+            new Promise((resolve) => {
+              wx.openDocument({
+                filePath,
+                fileType: 'xlsx',
+                showMenu: true,
+                success: () => resolve(this.setData({ state: 'ready', notice: '台账已打开，可点右上角转发或保存。' })),
+                fail: () => resolve(this.setData({ state: 'ready', error: '台账已下载，但手机打不开表格文件。' })),
+              });
+            }),
+        )
+        .catch((err) => this.setData({ state: 'ready', error: api.messageOf(err) }));
+    },
+  },
+});
