@@ -146,6 +146,34 @@ function resetWx() {
   h.modalInput = '';
 }
 
+/*
+ * miniprogram-simulate runs a component's JS with require(); under jest a module runs once
+ * per test file, so a component used by a second page (offline-banner, t-empty …) would call
+ * Component() only the first time and stay unregistered for the second page. Remember each
+ * file's Component() options and register them again when the module comes from the cache.
+ */
+const simUtils = require('miniprogram-simulate/src/utils');
+const definitions = {};
+const copyOptions = (o) => ({
+  ...o,
+  relations: o.relations && Object.fromEntries(Object.entries(o.relations).map(([k, v]) => [k, { ...v }])),
+});
+simUtils.runJs = (filePath) => {
+  const register = global.Component;
+  let seen = false;
+  global.Component = (options) => {
+    seen = true;
+    definitions[filePath] = copyOptions(options);
+    register(copyOptions(options));
+  };
+  try {
+    require(filePath);
+  } finally {
+    global.Component = register;
+  }
+  if (!seen && definitions[filePath]) register(copyOptions(definitions[filePath]));
+};
+
 const loaded = {};
 
 /**
