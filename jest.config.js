@@ -25,7 +25,6 @@ module.exports = {
       testMatch: ['<rootDir>/tests/miniprogram/e2e/**/*.test.js'],
       globalSetup: '<rootDir>/tests/miniprogram/e2e/global-setup.js',
       globalTeardown: '<rootDir>/tests/miniprogram/e2e/global-teardown.js',
-      testTimeout: 30000,
     },
   ],
 };
