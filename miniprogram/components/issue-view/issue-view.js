@@ -14,6 +14,11 @@ Component({
       const { url, list } = e.currentTarget.dataset;
       wx.previewImage({ current: url, urls: (list || []).map((/** @type {any} */ p) => p.url) });
     },
+    onMap() {
+      const loc = this.data.issue.location;
+      if (!loc) return;
+      wx.openLocation({ latitude: Number(loc.lat), longitude: Number(loc.lng), name: loc.address || '问题位置', scale: 17 });
+    },
     /** @param {any} e */
     onCall(e) {
       wx.makePhoneCall({ phoneNumber: String(e.currentTarget.dataset.phone) });

@@ -5,19 +5,36 @@
  */
 const api = require('../../utils/api');
 const period = require('../../utils/period');
+const { pickable } = require('../../utils/areas');
 
 Component({
-  data: { state: 'ready', periods: period.PERIODS, key: 'month', dateFrom: '', dateTo: '', error: '', notice: '' },
+  data: { state: 'ready', periods: period.PERIODS, key: 'month', dateFrom: '', dateTo: '', areas: /** @type {Array<{id: number, name: string}>} */ ([]), areaId: 0, error: '', notice: '' },
   methods: {
     onLoad() {
       const r = period.range('month');
       this.setData({ dateFrom: r.date_from, dateTo: r.date_to });
+      return this.loadAreas();
     },
     /** @param {any} e */
     onPeriod(e) {
       const key = e.currentTarget.dataset.key;
       const r = period.range(key);
       this.setData({ key, dateFrom: r.date_from, dateTo: r.date_to });
+    },
+    /** Admins of a street may pick one of its communities; nobody else sees a choice. */
+    loadAreas() {
+      return api
+        .get('/areas')
+        .then((/** @type {any} */ tree) => {
+          const areas = pickable(tree);
+          this.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
+        })
+        .catch(() => this.setData({ areas: [] }));
+    },
+    /** @param {any} e */
+    onArea(e) {
+      this.setData({ areaId: Number(e.currentTarget.dataset.id) });
+      return Promise.resolve();
     },
     /** @param {any} e */
     onFrom(e) {
@@ -29,7 +46,8 @@ Component({
     },
     download() {
       this.setData({ state: 'loading', error: '', notice: '' });
-      const q = `?date_from=${this.data.dateFrom}&date_to=${this.data.dateTo}`;
+      const area = this.data.areaId ? `&area_id=${this.data.areaId}` : '';
+      const q = `?date_from=${this.data.dateFrom}&date_to=${this.data.dateTo}${area}`;
       return api
         .download(`/ledger.xlsx${q}`)
         .then(

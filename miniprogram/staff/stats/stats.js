@@ -6,6 +6,7 @@
 const api = require('../../utils/api');
 const fmt = require('../../utils/format');
 const period = require('../../utils/period');
+const { pickable } = require('../../utils/areas');
 
 /** @param {any} c counts @returns {{response: string, resolution: string, satisfaction: string}} */
 function rates(c) {
@@ -23,6 +24,8 @@ Component({
     key: 'month',
     dateFrom: '',
     dateTo: '',
+    areas: /** @type {Array<{id: number, name: string}>} */ ([]),
+    areaId: 0,
     stats: /** @type {any} */ (null),
     rates: /** @type {any} */ ({}),
     rectification: '',
@@ -34,13 +37,28 @@ Component({
     onLoad() {
       const r = period.range('month');
       this.setData({ dateFrom: r.date_from, dateTo: r.date_to });
-      return this.load();
+      return this.loadAreas().then(() => this.load());
     },
     /** @param {any} e */
     onPeriod(e) {
       const key = e.currentTarget.dataset.key;
       const r = period.range(key);
       this.setData({ key, dateFrom: r.date_from, dateTo: r.date_to });
+      return this.load();
+    },
+    /** Admins of a street may pick one of its communities; nobody else sees a choice. */
+    loadAreas() {
+      return api
+        .get('/areas')
+        .then((/** @type {any} */ tree) => {
+          const areas = pickable(tree);
+          this.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
+        })
+        .catch(() => this.setData({ areas: [] }));
+    },
+    /** @param {any} e */
+    onArea(e) {
+      this.setData({ areaId: Number(e.currentTarget.dataset.id) });
       return this.load();
     },
     /** @param {any} e */
@@ -56,7 +74,7 @@ Component({
     load() {
       this.setData({ state: 'loading', error: '' });
       return api
-        .get('/stats', { date_from: this.data.dateFrom, date_to: this.data.dateTo })
+        .get('/stats', { area_id: this.data.areaId || null, date_from: this.data.dateFrom, date_to: this.data.dateTo })
         .then((/** @type {any} */ s) => {
           const pct = (/** @type {number | null} */ v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
           this.setData({

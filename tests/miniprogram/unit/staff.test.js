@@ -140,6 +140,16 @@ describe('staff/stats/stats', () => {
     await p.inst.onFrom({ detail: { value: '2026-12-31' } });
     expect(p.text()).toContain('起始日期不能晚于结束日期');
   });
+  test('a street admin picks one of its communities', async () => {
+    server.route('GET', '/areas', { status: 200, body: { items: [{ id: 1, kind: 'street', name: '城关街道', active: true, children: [
+      { id: 2, kind: 'community', name: '槐树社区', active: true, children: [] }, { id: 3, kind: 'community', name: '清河社区', active: true, children: [] }] }] } });
+    server.route('GET', '/stats', stats());
+    const p = h.page('staff/stats/stats');
+    await p.inst.onLoad();
+    expect(p.text()).toContain('清河社区');
+    await p.inst.onArea({ currentTarget: { dataset: { id: 3 } } });
+    expect(server.requests.filter((r) => r.path === '/stats').pop().query).toContain('area_id=3');
+  });
 });
 
 describe('staff/ledger/ledger', () => {

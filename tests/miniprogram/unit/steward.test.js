@@ -57,6 +57,8 @@ describe('steward/issue/issue', () => {
     await p.inst.onLoad({ id: '7' });
     expect(p.text()).toContain('138 0000 0000');
     expect(p.text()).toContain('南门巷 1 号');
+    p.comp.querySelector('#view').instance.onMap();
+    expect(h.callsOf('openLocation')[0]).toMatchObject({ latitude: 30, longitude: 120 });
     await p.inst.accept();
     expect(p.text()).toContain('已接单，请尽快处理');
     await p.inst.resolve();
