@@ -25,7 +25,12 @@ Component({
   methods: {
     /** @param {{q?: string, code?: string}} options */
     onLoad(options) {
-      const code = fmt.boardCodeFrom(options || {});
+      let code = fmt.boardCodeFrom(options || {});
+      if (!code) {
+        // Opened without a scan (e.g. from 最近使用): show the board scanned last, if any.
+        const last = wx.getStorageSync('lastBoard');
+        code = last && last.code ? String(last.code) : '';
+      }
       if (!code) {
         this.setData({ state: 'error', error: '没有认出公示牌编码，请重新扫描公示牌上的二维码，或在下面输入公示牌编码。' });
         return Promise.resolve();

@@ -67,6 +67,15 @@ test('410 shows its message and the code box; typing a code opens that board', a
   expect(p.text()).toContain('王秀英');
 });
 
+test('opened without a scan, the board scanned last is shown', async () => {
+  server.route('GET', '/boards/ABCD2345', { status: 200, body: BOARD });
+  h.storage.set('lastBoard', { code: 'ABCD2345', alley: '南门巷' });
+  const p = h.page('pages/board/board');
+  await p.inst.onLoad({});
+  await h.idle();
+  expect(p.text()).toContain('王秀英');
+});
+
 test('server unreachable shows a Chinese network message', async () => {
   server.down = true;
   const p = h.page('pages/board/board');
