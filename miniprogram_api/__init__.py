@@ -13,6 +13,7 @@ from miniprogram_api import (
     assessments,
     auth_routes,
     boards,
+    departments,
     groups,
     issues,
     media_routes,
@@ -41,6 +42,7 @@ RESOURCES = (
     assessments,
     stats,
     stewards,
+    departments,
     openapi,
 )
 

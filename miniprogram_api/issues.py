@@ -77,6 +77,9 @@ class IssueQuery(PageQuery):
     status: Literal[ISSUE_STATUSES + ("open",)] | None = None  # type: ignore[valid-type]
     overdue: bool | None = None
     alley_id: int | None = None
+    visibility: Literal["public", "held"] | None = Field(
+        default=None, description="held 待审核公开（内容检查未通过或未能检查）的诉求"
+    )
 
 
 class IssueList(BaseModel):
@@ -197,6 +200,8 @@ def list_issues(query: IssueQuery):
         q = q.where(late if query.overdue else ~late)
     if query.alley_id is not None:
         q = q.where(Issue.alley == query.alley_id)
+    if query.visibility is not None:
+        q = q.where(Issue.visibility == query.visibility)
     q = q.order_by(Issue.created_at.desc(), Issue.id.desc())
     cache: dict = {}
     return paginate(q, query, lambda rows: [issue_out(p, i, cache=cache) for i in rows])

@@ -31,6 +31,10 @@ class TimelineEntry(BaseModel):
 # --- issues ------------------------------------------------------------------------------------
 
 
+class StewardContact(Ref):
+    phone: str = Field(description="管家的公开电话（公示牌上印着的）")
+
+
 class IssuePublicOut(BaseModel):
     id: int
     number: str
@@ -53,7 +57,7 @@ class IssueOut(IssuePublicOut):
     overdue: bool
     visibility: str
     hold_reason: str | None
-    stewards: list[Ref]
+    stewards: list[StewardContact]
     department: Ref | None
     accepted_at: str | None
     resolution_level: str | None

@@ -44,6 +44,11 @@ class Counts(BaseModel):
     accepted: int
     resolved: int
     rated: int
+    responded: int = Field(description="响应率的分子：按时接单的件数")
+    answerable: int = Field(description="响应率的分母：期间反映、未撤销、非随手做的件数")
+    solved: int = Field(description="解决率的分子：其中已办结的件数")
+    counted: int = Field(description="解决率的分母：期间反映、未撤销的件数")
+    satisfied: int = Field(description="满意率的分子：4–5 星的评价数（分母为 rated）")
     response_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None

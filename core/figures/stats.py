@@ -23,6 +23,12 @@ def _counts(t: reports.Tally) -> dict:
         "accepted": t.accepted,
         "resolved": t.resolved,
         "rated": t.rated,
+        # what each rate is counted from, so clients can show e.g. 满意率 50%（1/2）
+        "responded": t.responded,
+        "answerable": t.answerable,
+        "solved": t.solved,
+        "counted": t.counted,
+        "satisfied": t.satisfied,
         **{f"{k}_rate": v for k, v in t.rates.items()},
     }
 

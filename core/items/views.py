@@ -102,7 +102,7 @@ def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) ->
             "overdue": issue_flow.is_overdue(issue),
             "visibility": issue.visibility,
             "hold_reason": issue.hold_reason if insider else None,
-            "stewards": [_ref(s) for s in issue.assigned_stewards()],
+            "stewards": [{**_ref(s), "phone": s.phone} for s in issue.assigned_stewards()],
             "department": _ref(department),
             "accepted_at": iso(issue.accepted_at),
             "resolution_level": issue.resolution_level,
