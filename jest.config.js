@@ -10,6 +10,9 @@ const common = {
   transform: { '\\.js$': 'babel-jest' },
   transformIgnorePatterns: ['/node_modules/'],
   setupFilesAfterEnv: ['<rootDir>/tests/miniprogram/setup.js'],
+  // The first test of a file compiles its page's WXML with wcc: seconds on a busy 2-core CI
+  // machine. A generous limit keeps a slow machine from failing a correct page.
+  testTimeout: 30000,
 };
 
 module.exports = {
