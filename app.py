@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 import cli
 import miniprogram_api
@@ -18,12 +19,22 @@ from bot import adapters as bot_adapters
 from core import config, db, timeutil
 
 
+class Int64Converter(IntegerConverter):
+    """`<int:…>` that matches only ids a 64-bit column can hold: a longer number in a path
+    is a URL that names nothing (404), not an OverflowError from SQLite (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     # No app-wide static folder: each web blueprint serves its own files.
     app = Flask(
         __name__, instance_relative_config=True, instance_path=instance_path, static_folder=None
     )
+    app.url_map.converters["int"] = Int64Converter  # before any blueprint adds a rule
     config.load(app, test_config)
     timeutil.set_local_tz(app.config["TZ"])
     logging.basicConfig(
