@@ -2,6 +2,8 @@
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
 #   make test      run the test suite against SQLite AND a throw-away PostgreSQL
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
+#   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
+#                  for FUZZ_SECONDS (default 600)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -13,7 +15,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench fuzz clean
 
 venv: $(REQ_STAMP)
 
@@ -70,6 +72,11 @@ imports: dev-venv
 format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The long fuzzing run (the suite holds a short fixed-seed one): see scripts/fuzz.sh.
+FUZZ_SECONDS ?= 600
+fuzz: dev-venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 bench: venv
 	$(BIN)/python -m bench
