@@ -570,3 +570,13 @@ def test_12_invisible_bot_command_is_help_not_an_action(bot_app, world):
         ).encode(),
     )
     assert res.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/b/AB%00CD", "/b/AB%00CD/issues", "/t/abc%00def", "/media/x%00.jpg"]
+)
+def test_7_nul_in_a_path_names_nothing(client, w, path):
+    assert client.get(path).status_code == 404
+    envelope(client.get(f"{API}/boards/AB%00CD"), 404)
+    # the same code without the NUL is still found
+    assert client.get(f"{API}/boards/{w['board']}").status_code == 200
