@@ -4,6 +4,8 @@
 #                  PostgreSQL, then the mini program's suites once (test-miniprogram)
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
+#   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
+#                  for FUZZ_SECONDS (default 600)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -15,7 +17,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench fuzz clean
 
 venv: $(REQ_STAMP)
 
@@ -99,6 +101,11 @@ imports: dev-venv
 format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The long fuzzing run (the suite holds a short fixed-seed one): see scripts/fuzz.sh.
+FUZZ_SECONDS ?= 600
+fuzz: dev-venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 bench: venv
 	$(BIN)/python -m bench

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from bot import commands, identity
 from bot.commands import Context
-from core import audit, media
+from core import audit, media, text
 from core.errors import ApiError
 from core.items import issues
 from core.timeutil import utcnow
@@ -98,7 +98,9 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str:
     """Run one inbound message; returns the reply line."""
     now = utcnow()
     principal, user = identity.identify(msg.sender)
-    command, args = commands.parse(msg.text)
+    # The one normalisation of typed text (core.text), as the API and the scan page use it:
+    # controls dropped, invisible characters trimmed, so "\u200b接单 1" is "接单 1".
+    command, args = commands.parse(text.normalise(msg.text or ""))
     ctx = Context(
         sender=msg.sender,
         channel=msg.channel,

@@ -112,6 +112,9 @@ DEFAULTS: dict[str, object] = {
     },
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
+    # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).
+    # The client is the entry that many places from the right; see README "Security notes".
+    "TRUSTED_PROXY_HOPS": 1,
     "SCAN_SUBMIT_LIMIT": 5,  # report/wish submissions per client and window
     "SCAN_SUBMIT_WINDOW_SECONDS": 600,
     "SCAN_LOOKUP_LIMIT": 5,  # find-my-items look-ups by phone per client and window

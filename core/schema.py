@@ -17,9 +17,27 @@ from core.db import db, is_sqlite
 
 Migration = tuple[int, str, Callable | None]
 
+
+def _media_uploads(_migrator) -> None:
+    """The new table, filled with each existing photo's first uploader (re-runnable)."""
+    db.create_tables([models.MediaUpload], safe=True)
+    rows = models.Media.select(models.Media.id, models.Media.uploaded_by).where(
+        models.Media.uploaded_by.is_null(False)
+    )
+    for media in rows:
+        models.MediaUpload.insert(
+            media=media.id, user=media.uploaded_by_id
+        ).on_conflict_ignore().execute()
+
+
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
+    (
+        2,
+        "media_upload: every uploader of a photo (only one's own photos can be attached)",
+        _media_uploads,
+    ),
 ]
 
 

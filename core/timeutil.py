@@ -7,6 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# The dates any query or period may name: wide enough for any record this system keeps,
+# narrow enough that adding a day or a zone offset never leaves what `date` can hold.
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2099, 12, 31)
 
 
 def set_local_tz(name: str) -> None:

@@ -38,6 +38,7 @@ RESOURCES = (
     media_routes,
     outbox_routes,
     groups,
+    departments,
     subscriptions,
     assessments,
     stats,

@@ -14,6 +14,7 @@ from core.figures import ledger, stats
 from core.timeutil import to_local, utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
+from miniprogram_api.validation import Day
 from models import Area
 
 router = Router("stats")
@@ -24,8 +25,8 @@ MAX_DAYS = 366
 
 class PeriodQuery(BaseModel):
     area_id: int | None = Field(default=None, description="区域 ID，默认为本人管辖的区域")
-    date_from: date | None = Field(default=None, description="起始日期，默认本月 1 日")
-    date_to: date | None = Field(default=None, description="结束日期（含），默认今天")
+    date_from: Day = Field(default=None, description="起始日期，默认本月 1 日")
+    date_to: Day = Field(default=None, description="结束日期（含），默认今天")
 
     @model_validator(mode="after")
     def period(self):

@@ -132,6 +132,18 @@ class Media(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class MediaUpload(BaseModel):
+    """Who uploaded a `Media` row: everyone who did, since the same photo uploaded twice is
+    one row. Only a photo its attacher uploaded may be attached (`core.items.kind`)."""
+
+    media = ForeignKeyField(Media, backref="upload_links", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="media_uploads", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("media", "user"), True),)
+
+
 class Steward(BaseModel):
     """A 小巷管家. Identified by mobile phone across roster imports."""
 
@@ -596,6 +608,7 @@ ALL_MODELS = [
     Area,
     User,
     Media,
+    MediaUpload,
     Steward,
     StewardAlley,
     StaffAccount,

@@ -87,3 +87,38 @@ def test_events_are_append_only(app):
     with pytest.raises(PermissionError):
         Event.delete()
     assert Event.get_by_id(event.id).action == "test.happened"
+
+
+def test_upgrade_to_media_uploads_keeps_who_uploaded_each_photo(app):
+    """A database from before `media_upload` (version 1): the upgrade creates the table and
+    records each photo's uploader, so residents can still attach their earlier uploads."""
+    from models import Media, MediaUpload
+
+    user = User.create(openid="o_uploader", nickname="上传者")
+    photo = Media.create(
+        sha256="a" * 64,
+        mime="image/jpeg",
+        ext="jpg",
+        width=1,
+        height=1,
+        size=1,
+        thumb_width=1,
+        thumb_height=1,
+        uploaded_by=user,
+    )
+    Media.create(
+        sha256="b" * 64,
+        mime="image/jpeg",
+        ext="jpg",
+        width=1,
+        height=1,
+        size=1,
+        thumb_width=1,
+        thumb_height=1,
+        uploaded_by=None,
+    )
+    db.drop_tables([MediaUpload])
+    SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
+    assert schema.upgrade()[0] == 1
+    assert [(u.media_id, u.user_id) for u in MediaUpload.select()] == [(photo.id, user.id)]
+    assert schema.upgrade() == (schema.latest_version(), schema.latest_version())

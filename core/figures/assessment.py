@@ -27,7 +27,7 @@ from peewee import SQL, Case, fn
 from core import audit, runs
 from core.db import count_if, is_sqlite, write_transaction
 from core.delivery import robot
-from core.timeutil import local_midnight_utc, to_local, utcnow
+from core.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import (
     Area,
     Assessment,
@@ -54,7 +54,10 @@ class Quarter:
         m = re.fullmatch(r"(\d{4})\s*[Qq]([1-4])", text.strip())
         if not m:
             raise ValueError("季度格式须为 2026Q3")
-        return cls(int(m.group(1)), int(m.group(2)))
+        year = int(m.group(1))
+        if not MIN_DATE.year <= year <= MAX_DATE.year:
+            raise ValueError(f"季度的年份须在 {MIN_DATE.year} 至 {MAX_DATE.year} 之间")
+        return cls(year, int(m.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Quarter:

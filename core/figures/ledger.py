@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core import text
 from core.figures import stats
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
@@ -58,6 +59,23 @@ def _when(dt: datetime | None) -> str:
     return f"{to_local(dt):%Y-%m-%d %H:%M}" if dt else ""
 
 
+# A cell Excel (or LibreOffice) would read as a formula when it starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _append(ws, values: list) -> None:
+    """One row, every string written as text: control characters dropped (openpyxl refuses
+    them, and rows stored before the API cleaned them still exist) and never a formula —
+    a resident's `=HYPERLINK(...)` stays the words they typed. Text that looks like a
+    formula also gets Excel's quote prefix, so editing the cell keeps it text."""
+    ws.append([text.clean(v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True
+
+
 def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], first: bool = False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
@@ -94,15 +112,15 @@ def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
         ("微心愿 新增/认领/实现", "{new}/{claimed}/{fulfilled}".format(**figures["wishes"])),
     ]
     for row in rows:
-        ws.append(list(row))
+        _append(ws, list(row))
     ws.append([])
-    ws.append(["类别", "新增", "办结", "解决率"])
+    _append(ws, ["类别", "新增", "办结", "解决率"])
     for cat in figures["by_category"]:
-        ws.append([cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])])
+        _append(ws, [cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])])
     ws.append([])
-    ws.append(["管家", "接单", "办结", "超期", "巡查天数"])
+    _append(ws, ["管家", "接单", "办结", "超期", "巡查天数"])
     for s in figures["by_steward"]:
-        ws.append([s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
+        _append(ws, [s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
 
 
 def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
@@ -128,7 +146,8 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
     departments = {d.id: d.name for d in Department.select(Department.id, Department.name)}
     for i in rows:
         late = (i.resolved_at or end) > i.deadline and i.status != "cancelled"
-        ws.append(
+        _append(
+            ws,
             [
                 i.number,
                 i.alley.name,
@@ -150,7 +169,7 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 i.rating if i.rating is not None else "",
                 i.rating_text or "",
                 CLOSE_LABELS.get(i.close_reason or "", ""),
-            ]
+            ],
         )
     return len(rows)
 
@@ -180,7 +199,8 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         .order_by(Wish.created_at, Wish.id)
     )
     for w in rows:
-        ws.append(
+        _append(
+            ws,
             [
                 w.number,
                 w.alley.name,
@@ -195,7 +215,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 _when(w.fulfilled_at),
                 w.fulfil_note or "",
                 w.rating if w.rating is not None else "",
-            ]
+            ],
         )
     return len(rows)
 
@@ -212,7 +232,7 @@ def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         .order_by(Patrol.created_at, Patrol.id)
     )
     for p in rows:
-        ws.append([_when(p.created_at), p.steward.name, p.alley.name, p.note])
+        _append(ws, [_when(p.created_at), p.steward.name, p.alley.name, p.note])
     return len(rows)
 
 

@@ -189,11 +189,11 @@ def create(
     tiers = categories()
     if category not in tiers:
         raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if fixed_on_spot is not None:
         steward = _own_steward_for(p, alley)
-        fix_photos = kind.check_photos(fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
+        fix_photos = kind.check_photos(p, fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
         source = "steward"
     # The content check talks to WeChat: do it before taking the write lock.
     verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
@@ -337,7 +337,7 @@ def resolve(
     p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
 ) -> Issue:
     _visible_or_404(p, issue_id)
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
         issue = _load_for_change(issue_id, "resolve")
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
@@ -423,7 +423,7 @@ def assign(
 
 def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None = None) -> Issue:
     issue = get_visible(p, issue_id)
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     _require(
         is_reporter(p, issue) or _may_handle(p, issue) or p.can_see(issue.alley),
         "您不能在该诉求下留言",

@@ -92,7 +92,7 @@ def create(
     link; only its hash is stored."""
     if beneficiary_type not in BENEFICIARY_TYPES:
         raise bad_request("请选择心愿对象类别", {"beneficiary_type": "类别有误"})
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if on_behalf_of:
         steward = next(
@@ -234,7 +234,7 @@ def release(p: Principal, wish_id: int, reason: str | None = None) -> Wish:
 
 def fulfil(p: Principal, wish_id: int, note: str, photo_ids: list[int] | None = None) -> Wish:
     wish = get_visible(p, wish_id)
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     if not (is_claimer(p, wish) or p.can_manage(wish.alley)):
         raise forbidden("只有认领人可以标记心愿已实现")
     with write_transaction():

@@ -5,6 +5,7 @@ The API's auth routes, the bot's `绑定 CODE` command and the CLI all call thes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -142,13 +143,18 @@ def login_with_code(code: str) -> tuple[User, str]:
     return user, token
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real ones are, checked when the username is unknown so that
+    answer takes as long as a wrong password (else timing tells which usernames exist)."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def login_with_password(username: str, password: str) -> tuple[User, str]:
     account = StaffAccount.get_or_none(StaffAccount.username == username)
-    if (
-        account is None
-        or not account.active
-        or not check_password_hash(account.password_hash, password)
-    ):
+    stored = account.password_hash if account is not None else _dummy_hash()
+    matches = check_password_hash(stored, password)  # spent for unknown names too
+    if account is None or not account.active or not matches:
         raise unauthorized("用户名或密码错误", code="invalid_credentials")
     with db.atomic():
         user = ensure_console_user(account)

@@ -30,6 +30,7 @@ from web.scan.common import (
     bp,
     clean_phone,
     form_text,
+    form_value,
     limit_for,
     sign_photo,
     unsign_photo,
@@ -158,7 +159,7 @@ def _submit(board: Board, kind: str, form: dict, create) -> Response:
     errors next to the fields with the typed text kept, and the redirect to the tracking link.
     `create` is the workflow call, completed with photo_ids, contact_phone, tracking_token."""
     values, errors = form["typed"], form["errors"]
-    values["contact_phone"] = request.form.get("contact_phone", "").strip()
+    values["contact_phone"] = form_value("contact_phone")
     phone, phone_error = clean_phone(values["contact_phone"])
     if phone_error:
         errors["contact_phone"] = phone_error
@@ -184,7 +185,7 @@ def submit_issue(code: str):
         return page
     form = _new_form()
     values, errors = form["typed"], form["errors"]
-    category = (request.form.get("category") or "").strip()
+    category = form_value("category")
     values["category"] = category
     if category not in issue_flow.categories():
         errors["category"] = "请选择问题类别"
@@ -208,7 +209,7 @@ def submit_wish(code: str):
         return page
     form = _new_form()
     values, errors = form["typed"], form["errors"]
-    kind = (request.form.get("beneficiary_type") or "").strip()
+    kind = form_value("beneficiary_type")
     values["beneficiary_type"] = kind
     if kind not in wish_flow.BENEFICIARY_TYPES:
         errors["beneficiary_type"] = "请选择心愿对象"

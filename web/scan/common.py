@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from core import text
 from core.boards import boards
 from core.errors import ApiError
 from core.items.kind import MAX_PHOTOS
@@ -154,8 +155,14 @@ def private_headers(response: Response) -> Response:
     return response
 
 
+def form_value(name: str) -> str:
+    """A form field as typed, normalised by `core.text` like every API and chat text:
+    NUL and other controls dropped, invisible characters trimmed from the edges."""
+    return text.normalise(request.form.get(name) or "")
+
+
 def form_text(values: dict, errors: dict, name: str, label: str, max_len: int, required=True):
-    value = (request.form.get(name) or "").strip()
+    value = form_value(name)
     values[name] = value
     if not value and required:
         errors[name] = f"请填写{label}"

@@ -22,7 +22,15 @@ from core.items.views import issue_out, timeline_out, wish_out
 from core.people.permissions import Principal
 from core.timeutil import utcnow
 from models import Board, Issue, Wish
-from web.scan.common import MAX_TOKEN_CHARS, NOTE_MAX, bp, form_text, message_page, private_headers
+from web.scan.common import (
+    MAX_TOKEN_CHARS,
+    NOTE_MAX,
+    bp,
+    form_text,
+    form_value,
+    message_page,
+    private_headers,
+)
 
 # --- the private tracking page ----------------------------------------------------------------
 
@@ -108,7 +116,7 @@ def track(token: str):
 
 
 def _score(values: dict, errors: dict) -> int | None:
-    raw = (request.form.get("score") or "").strip()
+    raw = form_value("score")
     values["score"] = raw
     if raw not in {"1", "2", "3", "4", "5"}:
         errors["score"] = "请选择 1 到 5 颗星"
