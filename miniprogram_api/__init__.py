@@ -43,7 +43,6 @@ RESOURCES = (
     assessments,
     stats,
     stewards,
-    departments,
     openapi,
 )
 

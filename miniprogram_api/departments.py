@@ -11,7 +11,7 @@ from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.validation import required_text
-from models import Area
+from models import Area, Department
 
 router = Router("departments")
 
@@ -24,6 +24,12 @@ class DepartmentIn(BaseModel):
     name: required_text(departments.NAME_MAX) = Field(description="部门名称，如“城管执法中队”")
     phone: str = Field(default="", max_length=departments.PHONE_MAX)
     contact_name: str = Field(default="", max_length=departments.CONTACT_MAX)
+
+
+class DepartmentQuery(PageQuery):
+    include_inactive: bool = Field(
+        default=False, description="也列出已停用的部门（管理通讯录时用；吹哨时只选在用的）"
+    )
 
 
 class DepartmentOut(BaseModel):
@@ -47,11 +53,13 @@ class DepartmentPage(BaseModel):
     "/departments",
     summary="可吹哨的部门：本街道的和本人管辖社区的",
     roles=("staff", "admin"),
-    query=PageQuery,
+    query=DepartmentQuery,
     response=DepartmentPage,
 )
-def list_departments(query: PageQuery):
+def list_departments(query: DepartmentQuery):
     rows = departments.visible_query(current_principal())
+    if not query.include_inactive:
+        rows = rows.where(Department.active)
     return paginate(rows, query, lambda page: [departments.as_dict(d) for d in page])
 
 
