@@ -114,6 +114,8 @@ MOVED_COLUMNS = (
     Issue.rating,
     Issue.closed_at,
     Issue.deadline,
+    Issue.accepted_by.alias("accepted_by_id"),
+    Issue.resolved_by.alias("resolved_by_id"),
 )
 
 
@@ -160,23 +162,36 @@ class Tally:
     rated: int = 0
     satisfied: int = 0  # ratings of 4 or 5
 
-    def add(self, i, start: datetime, end: datetime, response: timedelta) -> None:
+    def add(
+        self,
+        i,
+        start: datetime,
+        end: datetime,
+        response: timedelta,
+        credited: int | None = None,
+    ) -> None:
+        """Count one issue row. With `credited` (a steward's id): the row's reports count when
+        it is theirs (`owners`), acceptances, resolutions and ratings only when they did it."""
+
         def within(value):
             return value is not None and start <= value < end
 
-        if within(i.created_at):
+        owner = credited is None or credited in owners(i)
+        took = credited is None or i.accepted_by_id == credited
+        did = credited is None or i.resolved_by_id == credited
+        if within(i.created_at) and owner:
             self.new += 1
             counted = i.status != "cancelled"
             answerable = counted and i.source != "steward"
             self.counted += counted
-            self.solved += counted and i.resolved_at is not None
+            self.solved += counted and i.resolved_at is not None and did
             self.answerable += answerable
             self.responded += answerable and (
-                i.accepted_at is not None and i.accepted_at <= i.created_at + response
+                i.accepted_at is not None and i.accepted_at <= i.created_at + response and took
             )
-        self.accepted += within(i.accepted_at)
-        self.resolved += within(i.resolved_at)
-        if within(i.rated_at):
+        self.accepted += within(i.accepted_at) and took
+        self.resolved += within(i.resolved_at) and did
+        if within(i.rated_at) and did:
             self.rated += 1
             self.satisfied += (i.rating or 0) >= 4
 
@@ -189,11 +204,21 @@ class Tally:
         }
 
 
-def tally(rows, start: datetime, end: datetime) -> Tally:
+def owners(i) -> set[int]:
+    """The steward an issue row counts for in a steward's figures: whoever resolved it once it
+    is resolved, before that whoever accepted it. An item merely assigned counts for none of
+    its assignees (except as overdue), nor one staff handled."""
+    if i.resolved_at is not None:
+        return {i.resolved_by_id} if i.resolved_by_id else set()
+    return {i.accepted_by_id} if i.accepted_by_id else set()
+
+
+def tally(rows, start: datetime, end: datetime, credited: int | None = None) -> Tally:
+    """The figures of `rows` over [start, end); with `credited`, one steward's share."""
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
     t = Tally()
     for i in rows:
-        t.add(i, start, end, response)
+        t.add(i, start, end, response, credited)
     return t
 
 
@@ -240,24 +265,23 @@ def _steward_lines(
     lines = {s.id: StewardLine(s.id, s.name, s.phone) for s in stewards}
     if not lines:
         return []
-    relevant = {
-        i.id: i
-        for i in rows
-        if (i.accepted_at is not None and start <= i.accepted_at < end)
-        or (i.resolved_at is not None and start <= i.resolved_at < end)
-        or (i.status in OPEN and i.deadline < end)
-    }
-    if relevant:
-        links = IssueAssignee.select(IssueAssignee.issue, IssueAssignee.steward).where(
-            IssueAssignee.issue.in_(list(relevant))
+    # Acceptances and resolutions are credited to the steward who did them …
+    for i in rows:
+        taker = lines.get(i.accepted_by_id)
+        if taker is not None and i.accepted_at is not None and start <= i.accepted_at < end:
+            taker.taken += 1
+        resolver = lines.get(i.resolved_by_id)
+        if resolver is not None and i.resolved_at is not None and start <= i.resolved_at < end:
+            resolver.resolved += 1
+    # … an overdue item counts against every steward it is assigned to.
+    late = [i.id for i in rows if i.status in OPEN and i.deadline < end]
+    for chunk in range(0, len(late), 500):
+        links = IssueAssignee.select(IssueAssignee.steward).where(
+            IssueAssignee.issue.in_(late[chunk : chunk + 500])
         )
         for link in links:
-            line, i = lines.get(link.steward_id), relevant[link.issue_id]
-            if line is None:
-                continue
-            line.taken += i.accepted_at is not None and start <= i.accepted_at < end
-            line.resolved += i.resolved_at is not None and start <= i.resolved_at < end
-            line.overdue += i.status in OPEN and i.deadline < end
+            if link.steward_id in lines:
+                lines[link.steward_id].overdue += 1
     patrolled = (
         Patrol.select(Patrol.steward)
         .where((Patrol.created_at >= start) & (Patrol.created_at < end) & Patrol.alley.in_(alleys))

@@ -23,7 +23,7 @@ from core import audit
 from core.boards import boards
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, kind, notify
+from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timeutil import month_day_time, utcnow
@@ -245,6 +245,7 @@ def create(
         if steward is not None:
             issue.status = "closed"
             issue.accepted_at = issue.resolved_at = issue.closed_at = now
+            issue.accepted_by = issue.resolved_by = steward
             issue.resolution_level = "现场解决"
             issue.resolution_note = fixed_on_spot.get("note") or content
             issue.resolution_photo_ids = fix_photos
@@ -325,6 +326,7 @@ def accept(p: Principal, issue_id: int) -> Issue:
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以接单")
         issue.status = "accepted"
         issue.accepted_at = utcnow()
+        issue.accepted_by = credit.issue_actor(p, issue)
         return _finish(p, issue, "accept", {})
 
 
@@ -341,9 +343,12 @@ def resolve(
         if level not in RESOLUTION_LEVELS:
             raise bad_request("办结方式有误", {"level": "可选：" + "、".join(RESOLUTION_LEVELS)})
         now = utcnow()
-        issue.accepted_at = issue.accepted_at or now
+        actor = credit.issue_actor(p, issue)
+        if issue.accepted_at is None:
+            issue.accepted_at, issue.accepted_by = now, actor
         issue.status = "resolved"
         issue.resolved_at = now
+        issue.resolved_by = actor
         issue.resolution_level = level
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
@@ -358,7 +363,8 @@ def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
         issue = _load_for_change(issue_id, "escalate")
         _require(_may_handle(p, issue), "只有负责该街巷的管家可以上报")
         issue.status = "escalated"
-        issue.accepted_at = issue.accepted_at or utcnow()
+        if issue.accepted_at is None:
+            issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
         return _finish(p, issue, "escalate", {"note": reason}, reason)
 
 
@@ -374,7 +380,8 @@ def whistle(p: Principal, issue_id: int, department_id: int, note: str) -> Issue
         issue.department = department
         issue.priority = "major"
         issue.deadline = deadline_for("major", issue.created_at)
-        issue.accepted_at = issue.accepted_at or utcnow()
+        if issue.accepted_at is None:
+            issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
         data = {"department_id": department.id, "department": department.name, "note": note}
         return _finish(p, issue, "whistle", data, f"已吹哨{department.name}")
 
@@ -491,8 +498,8 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
         now = utcnow()
         issue.status = "submitted"
         issue.reopen_count += 1
-        issue.accepted_at = None
-        issue.resolved_at = None
+        issue.accepted_at = issue.accepted_by = None
+        issue.resolved_at = issue.resolved_by = None
         issue.deadline = deadline_for(issue.priority, now)
         data = {"note": reason, "count": issue.reopen_count}
         label = _by_token_label(p, issue, tracking_token)
