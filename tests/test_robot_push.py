@@ -194,7 +194,8 @@ def test_workflow_changes_are_pushed_to_the_group(app):
     escalate = rows[f"robot:issue:{issue.id}:escalate"]
     assert escalate.payload["text"]["mentioned_mobile_list"] == [leader.phone]
     approve = rows[f"robot:wish:{wish.id}:approve"]
-    assert f"回复“认领 心愿{wish.id}”认领" in approve.payload["text"]["content"]
+    assert f"认领请发送“@小巷管家 认领 心愿{wish.id}”" in approve.payload["text"]["content"]
+    assert f"接单请发送“@小巷管家 接单 {issue.id}”" in create.payload["text"]["content"]
     event = Event.for_subject("issue", issue.id).first()
     assert create.idempotency_key == f"robot:issue:{issue.id}:create:{event.id}"
     assert Issue.get_by_id(issue.id).status == "escalated"

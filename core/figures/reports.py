@@ -78,6 +78,16 @@ class Report:
     overdue_items: list[OverdueItem] = field(default_factory=list)
     overdue_total: int = 0
     wishes: dict[str, int] = field(default_factory=dict)
+    rate_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    month_rate_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def rate_text(self, name: str, month: bool = False) -> str:
+        """`50.0%（1/2）`, or `—（0/0）` when there was nothing to measure."""
+        rates, counts = (
+            (self.month_rates, self.month_rate_counts) if month else (self.rates, self.rate_counts)
+        )
+        part, whole = counts.get(name, (0, 0))
+        return f"{pct(rates.get(name))}（{part}/{whole}）"
 
     @property
     def quiet(self) -> bool:
@@ -194,6 +204,15 @@ class Tally:
         if within(i.rated_at) and did:
             self.rated += 1
             self.satisfied += (i.rating or 0) >= 4
+
+    @property
+    def rate_counts(self) -> dict[str, tuple[int, int]]:
+        """(part, whole) behind each rate: shown next to it, "50.0%（1/2）"."""
+        return {
+            "response": (self.responded, self.answerable),
+            "resolution": (self.solved, self.counted),
+            "satisfaction": (self.satisfied, self.rated),
+        }
 
     @property
     def rates(self) -> dict[str, float | None]:
@@ -372,6 +391,8 @@ def build(area: Area, day: date) -> Report:
         overdue_items=overdue_items,
         overdue_total=overdue_total,
         wishes=_wish_figures(area, start, end),
+        rate_counts={**d.rate_counts, "rectification": (all_solved, all_counted)},
+        month_rate_counts=m.rate_counts,
     )
 
 
@@ -379,10 +400,11 @@ def build(area: Area, day: date) -> Report:
 
 
 def pct(value: float | None) -> str:
+    """One decimal everywhere (`50.0%`, `98.4%`), like the ledger; `—` with nothing to
+    measure."""
     if value is None:
         return "—"
-    text = f"{value * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    return f"{value * 100:.1f}%"
 
 
 def quiet_line(report: Report) -> str:
@@ -393,17 +415,19 @@ def markdown(report: Report) -> str:
     """The WeCom markdown message (headings, bold, quotes and <font color> only)."""
     if report.quiet:
         return quiet_line(report)
-    c, r, m, mr = report.counts, report.rates, report.month, report.month_rates
+    c, m = report.counts, report.month
     overdue = f'<font color="warning">**{c["overdue"]}**</font>' if c["overdue"] else "0"
     lines = [
         f"## {report.title}",
         f"> 新增 **{c['new']}** · 接单 **{c['accepted']}** · 办结 **{c['resolved']}**"
         f" · 超期 {overdue} · 在办 **{c['open']}**",
-        f"> 响应率 {pct(r['response'])} · 解决率 {pct(r['resolution'])}"
-        f" · 满意率 {pct(r['satisfaction'])} · 整改率 {pct(r['rectification'])}",
+        f"> 响应率 {report.rate_text('response')} · 解决率 {report.rate_text('resolution')}"
+        f" · 满意率 {report.rate_text('satisfaction')}"
+        f" · 整改率 {report.rate_text('rectification')}",
         f"本月累计：新增 {m['new']} · 接单 {m['accepted']} · 办结 {m['resolved']}"
-        f" · 响应率 {pct(mr['response'])} · 解决率 {pct(mr['resolution'])}"
-        f" · 满意率 {pct(mr['satisfaction'])}",
+        f" · 响应率 {report.rate_text('response', True)}"
+        f" · 解决率 {report.rate_text('resolution', True)}"
+        f" · 满意率 {report.rate_text('satisfaction', True)}",
     ]
     if report.stewards:
         lines.append("**管家**")
@@ -426,13 +450,15 @@ def markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
-def overdue_reminder(report: Report) -> tuple[str, list[str]] | None:
-    """A plain text that @-mentions the stewards of overdue items (markdown cannot)."""
-    if not report.overdue_items:
+def overdue_reminder(report: Report, skip: set[int] = frozenset()) -> tuple[str, list[str]] | None:
+    """A plain text that @-mentions the stewards of overdue items (markdown cannot), leaving
+    out `skip` (items the reminder scan already escalated or reminded about today)."""
+    items = [i for i in report.overdue_items if i.id not in skip]
+    if not items:
         return None
     phones: list[str] = []
     parts = []
-    for item in report.overdue_items:
+    for item in items:
         for _, phone in item.stewards:
             if phone not in phones:
                 phones.append(phone)

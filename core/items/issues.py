@@ -283,8 +283,31 @@ def _own_steward_for(p: Principal, alley: Area) -> Steward:
 # --- transitions -------------------------------------------------------------------------------
 
 
-def _load_for_change(issue_id: int, action: str) -> Issue:
-    return KIND.load_for_change(issue_id, action)
+def _load_for_change(issue_id: int, action: str, p: Principal | None = None) -> Issue:
+    try:
+        return KIND.load_for_change(issue_id, action)
+    except ApiError as err:
+        if p is None or err.code != "invalid_transition":
+            raise
+        raise _why(p, issue_id, action) or err from None
+
+
+def _why(p: Principal, issue_id: int, action: str) -> ApiError | None:
+    """A refusal that says why: the item is already yours, someone else's, or done."""
+    current = Issue.get_or_none(Issue.id == issue_id)
+    if current is None:
+        return None
+    if current.status in ("resolved", "closed"):
+        what = {"resolve": "无需重复", "accept": "无需接单", "escalate": "无需上报"}.get(action)
+        return conflict("already_resolved", f"该诉求已办结，{what}") if what else None
+    if action == "accept" and current.accepted_by_id:
+        if current.accepted_by_id in {s.id for s in p.stewards}:
+            due = month_day_time(current.deadline)
+            return conflict("already_accepted", f"您已接单，请在 {due} 前办结")
+        taker = Steward.get_or_none(Steward.id == current.accepted_by_id)
+        if taker is not None:
+            return conflict("already_accepted", f"{taker.name}已接单，无需重复接单")
+    return None
 
 
 def _may_handle(p: Principal, issue: Issue) -> bool:
@@ -322,7 +345,7 @@ def _by_token_label(p: Principal, issue: Issue, tracking_token: str | None) -> s
 def accept(p: Principal, issue_id: int) -> Issue:
     _visible_or_404(p, issue_id)
     with write_transaction():
-        issue = _load_for_change(issue_id, "accept")
+        issue = _load_for_change(issue_id, "accept", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以接单")
         issue.status = "accepted"
         issue.accepted_at = utcnow()
@@ -336,7 +359,7 @@ def resolve(
     _visible_or_404(p, issue_id)
     photo_ids = kind.check_photos(photo_ids, "photo_ids")
     with write_transaction():
-        issue = _load_for_change(issue_id, "resolve")
+        issue = _load_for_change(issue_id, "resolve", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
         if level is None:
             level = {"whistled": "联合处置", "escalated": "上报社区"}.get(issue.status, "现场解决")
@@ -360,7 +383,7 @@ def resolve(
 def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
     _visible_or_404(p, issue_id)
     with write_transaction():
-        issue = _load_for_change(issue_id, "escalate")
+        issue = _load_for_change(issue_id, "escalate", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家可以上报")
         issue.status = "escalated"
         if issue.accepted_at is None:
