@@ -39,6 +39,7 @@ from core.delivery import robot
 from core.errors import ApiError, bad_request, not_found
 from core.figures import points
 from core.items import issues, notify, patrols, wishes
+from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.text import shorten
 from core.timeutil import month_day_time, utcnow
@@ -614,12 +615,16 @@ def assign(ctx: Context, args: str) -> str:
     names = [n for n in re.split(r"[\s、,，]+", rest) if n]
     if not names:
         raise bad_request("请写上管家姓名，例如：派单 12 王秀英")
-    issues.get_visible(ctx.p, issue_id)
-    candidates = list(Steward.select().where(Steward.active & Steward.name.in_(names)).distinct())
+    issue = issues.get_visible(ctx.p, issue_id)
+    # names are looked up in the issue's community; whether the sender may dispatch there
+    # is the workflow's own check (`issues.assign`)
+    community = community_of(Area.get_by_id(issue.alley_id))
+    alleys = {a.id for a in Area.alley_ids_under(community)} if community else {issue.alley_id}
+    candidates = list(Steward.select().where(Steward.active & Steward.name.in_(names)))
     chosen = []
     for name in names:
         found = [
-            s for s in candidates if s.name == name and any(ctx.p.can_manage(a) for a in s.alleys())
+            s for s in candidates if s.name == name and any(a.id in alleys for a in s.alleys())
         ]
         if not found:
             raise bad_request(f"找不到本社区在任的管家“{name}”")

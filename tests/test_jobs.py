@@ -124,9 +124,9 @@ def test_two_schedulers_work_once_and_the_standby_takes_over(app, district, clie
         # the old holder, should it come back, finds the lease taken and does nothing
         assert a.heartbeat() is False and run_job(a, "reminders") is None
     reminders = OutboxMessage.select().where(
-        OutboxMessage.idempotency_key.startswith(f"remind:due:{issue_id}")
+        OutboxMessage.idempotency_key.startswith("remind:digest:")
     )
-    assert reminders.count() == 1
+    assert reminders.count() == 1 and f"#{issue_id} " in reminders[0].payload["text"]["content"]
 
 
 def test_a_revived_old_leader_cannot_steal_a_live_lease(app, district):
@@ -172,25 +172,48 @@ def test_deadline_reminders_escalation_and_daily(app, district, client):
         clock.shift(timedelta(days=1))  # the next day: one daily reminder, only one
         assert run_job(w, "reminders")["overdue_daily"] == 1
         assert run_job(w, "reminders")["overdue_daily"] == 0
-    keys = [
-        m.idempotency_key
-        for m in OutboxMessage.select()
-        .where(OutboxMessage.kind == "robot")
+    digests = list(
+        OutboxMessage.select()
+        .where(OutboxMessage.idempotency_key.startswith("remind:digest:"))
         .order_by(OutboxMessage.id)
-        if str(issue_id) in m.idempotency_key.split(":")
-        and not m.idempotency_key.startswith("robot:")  # the new-issue push
+    )
+    assert [m.payload["text"]["content"].split("\n")[0] for m in digests] == [
+        "【即将到期】",
+        "【已超期】",
+        "【超期提醒】",
     ]
-    assert [k.split(":")[0] + ":" + k.split(":")[1] for k in keys] == [
-        "remind:due",
-        "overdue:escalate",
-        "overdue:daily",
-    ]
-    escalation = OutboxMessage.get(OutboxMessage.idempotency_key.startswith("overdue:escalate"))
+    assert all(f"#{issue_id} " in m.payload["text"]["content"] for m in digests)
+    due, escalation, _ = digests
     mentioned = escalation.payload["text"]["mentioned_mobile_list"]
     assert d.stewards[1].phone in mentioned and "13900001111" in mentioned
-    due = OutboxMessage.get(OutboxMessage.idempotency_key.startswith("remind:due"))
     assert due.payload["text"]["mentioned_mobile_list"] == [d.stewards[0].phone]
-    assert "即将到期" in due.payload["text"]["content"]
+
+
+def test_a_burst_of_overdue_items_is_one_message_per_group(app, district, client):
+    """Ten items run past their deadline together: each group hears one digest, listing all
+    ten with every steward's @, and the next scan says nothing more."""
+    d, groups = district
+    w = worker(app, "solo")
+    with time_machine.travel(local(22, 9, 0), tick=False) as clock:
+        ids = [_report_issue(client, d, board=i % 2) for i in range(10)]
+        clock.shift(timedelta(hours=49))  # every one of them 1 h overdue
+        before = OutboxMessage.select().count()
+        counts = run_job(w, "reminders")
+        assert counts["escalated"] == 10
+        new = list(OutboxMessage.select().where(OutboxMessage.id > 0).order_by(OutboxMessage.id))[
+            before:
+        ]
+        by_group = {}
+        for m in new:
+            by_group.setdefault(m.target, []).append(m)
+        assert all(len(msgs) == 1 for msgs in by_group.values()), by_group
+        assert counts["messages"] == len(by_group) >= 1
+        text = "\n".join(m.payload["text"]["content"] for m in new)
+        assert all(f"#{i} " in text for i in ids)
+        mentioned = {p for m in new for p in m.payload["text"].get("mentioned_mobile_list", [])}
+        assert {d.stewards[0].phone, d.stewards[1].phone} <= mentioned
+        clock.shift(timedelta(minutes=15))
+        assert run_job(w, "reminders")["messages"] == 0
 
 
 def test_wish_reminders(app, district, client):
