@@ -306,7 +306,7 @@ def test_dialogue_steward_day(chat, world):
                 (
                     "wx_s0",
                     f"接单{first.id}",
-                    f"未能接单：您已接单，请在 {dl1} 前办结",
+                    f"未能接单：您已接单，无需重复，请在 {dl1} 前办结",
                 ),
                 (
                     "wx_s0",

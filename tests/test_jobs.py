@@ -313,3 +313,49 @@ def test_a_clean_stop_hands_the_lease_over_at_once(app):
         assert a.heartbeat() and not b.heartbeat()
         lease.release("host-a")
         assert b.heartbeat() and lease.current_holder() == "host-b"
+
+
+def test_the_daily_report_does_not_repeat_a_reminder_already_sent_that_morning(
+    app, district, client
+):
+    """An item escalated by the 07:00 scan is left out of the 08:30 report's @-reminder; an
+    item the report reminded about is not reminded again by the scans that follow."""
+    d, groups = district
+    w = worker(app, "solo")
+    with time_machine.travel(local(20, 6, 0), tick=False) as clock:
+        early = _report_issue(client, d)  # due 22nd 06:00
+        clock.move_to(local(20, 9, 0))
+        late = _report_issue(client, d)  # due 22nd 09:00
+        clock.move_to(local(21, 10, 0))
+        run_job(w, "reminders")  # due-soon reminders of both: not about overdue
+        clock.move_to(local(22, 7, 0))
+        assert run_job(w, "reminders")["escalated"] == 1  # `early` only
+        clock.move_to(local(22, 8, 30))
+        assert run_job(w, "report") == len(groups)
+
+        def overdue_reminders():
+            return [
+                m.payload["text"]["content"]
+                for m in OutboxMessage.select().where(
+                    OutboxMessage.idempotency_key.endswith(":overdue")
+                )
+            ]
+
+        # the report's reminder (for the 21st) lists nothing: `late` was not yet overdue on
+        # the 21st and `early` is not repeated
+        assert all(f"#{early}（" not in text for text in overdue_reminders())
+        clock.move_to(local(23, 7, 0))
+        counts = run_job(w, "reminders")
+        assert counts["escalated"] == 1  # `late`, first time
+        assert counts["overdue_daily"] == 1  # `early`, today's one reminder
+        clock.move_to(local(23, 8, 30))
+        before = len(overdue_reminders())
+        run_job(w, "report")
+        # both were reminded about this morning already: the report @-s nobody again
+        assert len(overdue_reminders()) == before
+        clock.move_to(local(24, 8, 30))
+        run_job(w, "report")  # the report comes first today …
+        text = "\n".join(overdue_reminders()[before:])
+        assert f"#{early}（" in text and f"#{late}（" in text
+        clock.move_to(local(24, 9, 0))
+        assert run_job(w, "reminders")["overdue_daily"] == 0  # … and is today's reminder

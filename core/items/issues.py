@@ -293,20 +293,21 @@ def _load_for_change(issue_id: int, action: str, p: Principal | None = None) -> 
 
 
 def _why(p: Principal, issue_id: int, action: str) -> ApiError | None:
-    """A refusal that says why: the item is already yours, someone else's, or done."""
+    """A refusal that says why — already yours, someone else's, or done — under the same code
+    (`invalid_transition`) clients already handle."""
     current = Issue.get_or_none(Issue.id == issue_id)
     if current is None:
         return None
     if current.status in ("resolved", "closed"):
         what = {"resolve": "无需重复", "accept": "无需接单", "escalate": "无需上报"}.get(action)
-        return conflict("already_resolved", f"该诉求已办结，{what}") if what else None
+        return conflict("invalid_transition", f"该诉求已办结，{what}") if what else None
     if action == "accept" and current.accepted_by_id:
         if current.accepted_by_id in {s.id for s in p.stewards}:
             due = month_day_time(current.deadline)
-            return conflict("already_accepted", f"您已接单，请在 {due} 前办结")
+            return conflict("invalid_transition", f"您已接单，无需重复，请在 {due} 前办结")
         taker = Steward.get_or_none(Steward.id == current.accepted_by_id)
         if taker is not None:
-            return conflict("already_accepted", f"{taker.name}已接单，无需重复接单")
+            return conflict("invalid_transition", f"{taker.name}已接单，无需重复接单")
     return None
 
 
