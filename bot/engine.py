@@ -86,7 +86,8 @@ def _photo_only(ctx: Context, photos: list[BotPhoto]) -> str:
         .first()
     )
     if last is None:
-        return f"已收到照片 {len(photos)} 张，请在 2 分钟内发送“办结 编号 说明”，照片将作为办结凭证"
+        how = ctx.call("办结 编号 说明")
+        return f"已收到照片 {len(photos)} 张，请在 2 分钟内发送“{how}”，照片将作为办结凭证"
     try:
         issue = issues.comment(ctx.p, last.subject_id, "办结照片", [p.media_id for p in photos])
     except ApiError as err:

@@ -177,6 +177,9 @@ def test_photos_follow_a_new_issue_and_details_show_them(bot_app, fake_wechat, w
     with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
         own = chat.say("wx_s0", f"详情 {issue.id}", chat="CHAT1")
         other = chat.say("wx_s1", f"详情 {issue.id}", chat="CHAT1")
+        bind_staff(chat, world)
+        staff = chat.say("wx_staff", f"@小巷管家 详情 {issue.id}", chat="CHAT1")
+    assert "联系电话：13912345678" in staff and "内容：垃圾堆放" in staff
     assert "位置：南门巷 12 号 https://apis.map.qq.com/uri/v1/marker?marker=coord:30.5,114.3" in own
     assert "联系电话：13912345678" in own and "照片 3 张，已发到群里（3 张）" in own
     assert other == (f"未能详情：#{issue.id} 是1区1巷的诉求，由{world['s0'].name}负责，您不能处理")
@@ -265,3 +268,24 @@ def test_only_the_co_steward_who_acted_gets_the_credit(bot_app, fake_wechat, wor
     # the idle item ran past its deadline: it counts against both assignees, as overdue
     assert scores[s0.id]["counts"]["reported"] == 2 and scores[s1.id]["counts"]["reported"] == 1
     assert when(done.deadline)
+
+
+def test_group_chatter_gets_no_answer_and_commands_do(bot_app, fake_wechat, world):
+    """A relay hands over every group message: only those addressed to the bot are answered,
+    for bound and unbound senders alike; photos alone in a group are told to use the @."""
+    from tests.test_bot_commands import BridgeClient
+
+    bridge = BridgeClient(bot_app.test_client(), fake_wechat)
+    d = world["district"]
+    groups.create(d.communities[0], "robot-key-0001", chat_id="CHAT1")
+    item = report(d.alleys[0])
+    for sender in ("wx_s0", "wx_stranger"):
+        for chatter in ("收到", "你好", "1", "好的，马上去！"):
+            assert bridge.say(sender, chatter, chat="CHAT1") is None, (sender, chatter)
+    assert bridge.say("wx_stranger", "@小巷管家 你好", chat="CHAT1").startswith(
+        "您好，您还没有绑定"
+    )
+    assert bridge.say("wx_s0", "@小巷管家 接丹 1", chat="CHAT1") == "您是不是要：@小巷管家 接单 1？"
+    assert bridge.say("wx_s0", f"接单 {item.id}", chat="CHAT1").startswith("已接单")
+    photo = bridge.reply(bridge.post("wx_s0", None, images=[jpeg()], chat="CHAT1"))
+    assert photo.startswith("已收到照片 1 张，请在 2 分钟内发送“@小巷管家 办结 编号 说明”")

@@ -107,11 +107,16 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
     elif action == "reopen":
         text = (
             f"【重新打开】{head}\n反映人认为尚未解决：{shorten(note, 60)}；"
-            f"请在 {month_day_time(issue.deadline)} 前再次处理"
+            f"请在 {month_day_time(issue.deadline)} 前再次处理，"
+            f"接单请发送“{robot.bot_call(f'接单 {issue.id}')}”"
         )
         mentions = [s.phone for s in issue.assigned_stewards() if s.active]
     else:  # escalate
-        text = f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
+        text = (
+            f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
+            f"（派单：“{robot.bot_call(f'派单 {issue.id} 管家姓名')}”，"
+            f"吹哨：“{robot.bot_call(f'吹哨 {issue.id} 部门 说明')}”）"
+        )
         mentions = [s.phone for s in groups.leaders(group)]
     key = f"robot:issue:{issue.id}:{action}:{event.id}"
     robot.push_text(group, text, key=key, mentions=mentions)
