@@ -640,10 +640,8 @@ def assign(ctx: Context, args: str) -> str:
 def whistle(ctx: Context, args: str) -> str:
     """（社区工作人员）就一件诉求向街道的部门吹哨报到。例：吹哨 12 城管 占道经营需执法"""
     issue_id, rest = issue_ref(args, "吹哨 12 城管 占道经营需执法")
-    name, _, note = rest.partition(" ")
-    if "\u3000" in name:
-        name, _, more = name.partition("\u3000")
-        note = f"{more} {note}".strip()
+    parts = re.split(r"\s+", rest, maxsplit=1)  # full-width spaces too
+    name, note = parts[0], parts[1] if len(parts) > 1 else ""
     issue = Issue.get_or_none(Issue.id == issue_id)
     department = _department(issue, name) if issue is not None and name else None
     note = typed(note.strip()) or f"请{name}协助处理"
