@@ -173,6 +173,8 @@ def _handle(message: dict, nonce: str) -> Response:
             inbound.images.append(data)
     group = groups.by_chat_id(inbound.chat_id)
     reply = engine.handle(inbound, group)
+    if reply is None:
+        return _empty()  # not for the bot: no answer at all
     elapsed = time.monotonic() - started
     if elapsed > float(current_app.config["AIBOT_REPLY_BUDGET_SECONDS"]) and group is not None:
         phone = identity.steward_phone(sender)

@@ -123,6 +123,8 @@ def _handle(message, nonce: str, timestamp: str) -> Response:
     reply = engine.handle(inbound)
     if inbound.images_unavailable and not inbound.text:
         reply = f"照片暂时无法保存（{inbound.unavailable_reason}），请在小程序中上传"
+    if reply is None:
+        return Response("", status=200)  # not for the bot: an empty answer, no reply
     answer = TextReply(content=reply, message=message, agent=message.agent)
     xml = crypto().encrypt_message(answer.render(), nonce, str(int(time.time())))
     return Response(xml, content_type="application/xml; charset=utf-8")

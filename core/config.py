@@ -101,6 +101,7 @@ DEFAULTS: dict[str, object] = {
     # The group bot: callbacks, photos, the interim points rule (bot/, core/figures/points.py).
     "WECOM_SECRET": None,  # the self-built app's secret: lets the bot fetch photos sent to it
     "BOT_TIMESTAMP_WINDOW_SECONDS": 300,  # callbacks older or newer than this are refused
+    "BOT_NAME": "小巷管家",  # the smart bot's name in groups: "@小巷管家 接单 12"
     "BOT_PHOTO_WINDOW_SECONDS": 120,  # a photo this close to `办结 N` is its proof
     "AIBOT_REPLY_BUDGET_SECONDS": 4,  # slower smart-bot replies go out through the outbox
     "POINT_RULES": {

@@ -378,6 +378,10 @@ class Issue(BaseModel):
     reopen_count = IntegerField(default=0)
     closed_at = DateTimeField(null=True)
     close_reason = CharField(max_length=32, null=True)  # rated | unrated | on_the_spot
+    # Credit: the steward who accepted / resolved it (None: nobody yet, or staff did it).
+    # Set only by core.items.issues; every figure credits these, never the co-assignees.
+    accepted_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
+    resolved_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -442,6 +446,8 @@ class Wish(BaseModel):
     fulfil_note = TextField(null=True)
     fulfil_photo_ids = JSONField(default=list)
     fulfilled_at = DateTimeField(null=True)
+    # Credit: the steward who fulfilled it (the claimer when staff marked it for them).
+    fulfilled_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
     rating = IntegerField(null=True)
     rating_text = TextField(null=True)
     closed_at = DateTimeField(null=True)

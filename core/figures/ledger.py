@@ -2,6 +2,9 @@
 monthly and hand over. Sheets: 汇总 (the period's figures), 诉求台账 (every issue reported
 in the period with its whole trail), 微心愿台账, 巡查记录.
 
+管家 lists the stewards an item was assigned to; 接单管家 / 办结管家 / 实现管家 name the one
+who did the work (`core.items.credit`), and the summary's per-steward figures credit them.
+
 Residents' phone numbers and names are left out: the ledger circulates on office PCs and USB
 sticks; who reported what stays in the system.
 """
@@ -35,6 +38,8 @@ ISSUE_COLUMNS = [
     ("办理期限", 17),
     ("状态", 10),
     ("管家", 14),
+    ("接单管家", 10),
+    ("办结管家", 10),
     ("接单时间", 17),
     ("办结时间", 17),
     ("办结方式", 10),
@@ -74,6 +79,15 @@ def _append(ws, values: list) -> None:
             cell.data_type = "s"
             if cell.value.startswith(FORMULA_STARTS):
                 cell.quotePrefix = True
+
+
+def _steward_names(ids: set) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {
+        s.id: s.name for s in Steward.select(Steward.id, Steward.name).where(Steward.id.in_(ids))
+    }
 
 
 def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], first: bool = False):
@@ -144,6 +158,9 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         ):
             names.setdefault(link.issue_id, []).append(link.steward.name)
     departments = {d.id: d.name for d in Department.select(Department.id, Department.name)}
+    credited = _steward_names(
+        {i.accepted_by_id for i in rows} | {i.resolved_by_id for i in rows} - {None}
+    )
     for i in rows:
         late = (i.resolved_at or end) > i.deadline and i.status != "cancelled"
         _append(
@@ -159,6 +176,8 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 _when(i.deadline),
                 issue_flow.STATUS_LABELS.get(i.status, i.status),
                 "、".join(names.get(i.id, [])),
+                credited.get(i.accepted_by_id, ""),
+                credited.get(i.resolved_by_id, ""),
                 _when(i.accepted_at),
                 _when(i.resolved_at),
                 i.resolution_level or "",
@@ -187,6 +206,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         ("认领身份", 10),
         ("认领时间", 17),
         ("实现时间", 17),
+        ("实现管家", 10),
         ("实现说明", 30),
         ("评价", 6),
     ]
@@ -198,6 +218,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         .where(Wish.created_at < end)
         .order_by(Wish.created_at, Wish.id)
     )
+    credited = _steward_names({w.fulfilled_by_id for w in rows} - {None})
     for w in rows:
         _append(
             ws,
@@ -213,6 +234,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 wish_flow.CLAIMER_ROLES.get(w.claimer_role or "", ""),
                 _when(w.claimed_at),
                 _when(w.fulfilled_at),
+                credited.get(w.fulfilled_by_id, ""),
                 w.fulfil_note or "",
                 w.rating if w.rating is not None else "",
             ],

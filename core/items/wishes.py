@@ -12,7 +12,7 @@ from __future__ import annotations
 from core import audit
 from core.db import write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, kind, notify
+from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timeutil import utcnow
@@ -241,6 +241,7 @@ def fulfil(p: Principal, wish_id: int, note: str, photo_ids: list[int] | None = 
         wish = _load_for_change(wish_id, "fulfil")
         wish.status = "fulfilled"
         wish.fulfil_note, wish.fulfil_photo_ids, wish.fulfilled_at = note, photo_ids, utcnow()
+        wish.fulfilled_by = credit.wish_actor(p, wish)
         return _finish(p, wish, "fulfil", {"note": note, "photo_ids": photo_ids}, note)
 
 
