@@ -206,7 +206,9 @@ def test_3_formulas_written_by_people_stay_text(client, w):
         == 200
     )
     sheet = _ledger(client, w)["诉求台账"]
-    content, note = sheet.cell(row=2, column=4), sheet.cell(row=2, column=14)
+    header = [c.value for c in sheet[1]]
+    content = sheet.cell(row=2, column=header.index("内容") + 1)
+    note = sheet.cell(row=2, column=header.index("办结说明") + 1)
     assert (content.value, content.data_type) == (evil, "s")
     assert (note.value, note.data_type) == ("+1+cmd|' /C calc'!A0", "s")
     assert content.quotePrefix and note.quotePrefix  # Excel keeps them text when edited
