@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from core import jsonbody, text
 from core.errors import ApiError, bad_request, forbidden, unauthorized
 from miniprogram_api.context import current_principal
-from miniprogram_api.validation import field_errors
+from miniprogram_api.validation import field_errors, summary
 
 ALL_ROUTES: list[RouteSpec] = []
 
@@ -122,6 +122,10 @@ def _json_body() -> dict:
     exhaust the recursion limit): strings cleaned of control characters, depth limited,
     integers no database can hold refused with the field named."""
     if not request.is_json:
+        if not request.get_data(cache=True):
+            # An action with nothing to say (`POST /issues/7/accept` from curl or a form-less
+            # client) sends no body and no Content-Type: that is an empty object, not a 415.
+            return {}
         raise ApiError(
             415, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）"
         )
@@ -137,7 +141,8 @@ def _json_body() -> dict:
 
 def _refuse_huge(paths: list[str]) -> None:
     if paths:
-        raise bad_request("请检查填写的内容：数值超出范围", dict.fromkeys(paths, "数值超出范围"))
+        fields = dict.fromkeys(paths, "数值超出范围")
+        raise bad_request(summary(fields), fields)
 
 
 def _query_args(model: type[BaseModel]) -> dict:
@@ -159,8 +164,7 @@ def _parse(model: type[BaseModel], data: dict) -> BaseModel:
         return model.model_validate(data)
     except ValidationError as exc:
         fields = field_errors(exc)
-        first = next(iter(fields.values()), "请求参数有误")
-        raise bad_request(f"请检查填写的内容：{first}", fields) from exc
+        raise bad_request(summary(fields), fields) from exc
 
 
 def _respond(spec: RouteSpec, result):

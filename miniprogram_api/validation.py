@@ -64,8 +64,8 @@ MESSAGES = {
     "less_than_equal": "不能大于 {le}",
     "greater_than": "须大于 {gt}",
     "less_than": "须小于 {lt}",
-    "literal_error": "取值须为：{expected}",
-    "enum": "取值须为：{expected}",
+    "literal_error": "须为 {choices} 之一",
+    "enum": "须为 {choices} 之一",
     "string_pattern_mismatch": "格式不正确",
     "list_type": "须为列表",
     "dict_type": "须为对象",
@@ -77,6 +77,83 @@ MESSAGES = {
 }
 
 
+# What people call each field, for the envelope's message ("标题：必填"); `fields` keeps the
+# names a client binds to.
+FIELD_LABELS = {
+    "title": "标题",
+    "content": "内容",
+    "category": "问题类别",
+    "level": "办理方式",
+    "note": "说明",
+    "reason": "原因",
+    "text": "文字",
+    "score": "评分",
+    "photo_ids": "照片",
+    "contact_phone": "联系电话",
+    "phone": "电话",
+    "alley_id": "街巷",
+    "board_code": "公示牌编号",
+    "department_id": "部门",
+    "steward_id": "管家",
+    "steward_ids": "管家",
+    "staff_username": "工作人员账号",
+    "priority": "紧急程度",
+    "beneficiary_type": "心愿对象",
+    "display_name": "心愿墙上显示的称呼",
+    "on_behalf_of": "代谁提交",
+    "anonymous": "匿名",
+    "location": "位置",
+    "lat": "纬度",
+    "lng": "经度",
+    "address": "地址",
+    "code": "登录码",
+    "username": "用户名",
+    "password": "密码",
+    "name": "名称",
+    "contact_name": "联系人",
+    "area_id": "区域",
+    "community_id": "社区",
+    "leader_ids": "群负责人",
+    "webhook_key": "机器人 webhook",
+    "chat_id": "群聊 ID",
+    "audience": "群的类型",
+    "active": "是否启用",
+    "robot_status": "机器人状态",
+    "template_id": "订阅消息模板",
+    "role": "身份",
+    "scope": "范围",
+    "status": "状态",
+    "visibility": "公开状态",
+    "overdue": "是否超期",
+    "publish": "是否公开",
+    "period": "季度",
+    "date_from": "起始日期",
+    "date_to": "结束日期",
+    "page": "页码",
+    "per_page": "每页条数",
+    "fixed_on_spot": "随手做",
+    "include_inactive": "包括已停用",
+}
+
+
+def field_label(path: str) -> str:
+    """ "photo_ids.3" → "照片"; an unknown name is shown as it is."""
+    parts = [part for part in path.split(".") if not part.isdigit()]
+    for part in reversed(parts):
+        if part in FIELD_LABELS:
+            return FIELD_LABELS[part]
+    return parts[-1] if parts else "请求内容"
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" → "a、b、c"."""
+    return "、".join(
+        part.strip().strip("'\"")
+        for part in expected.replace(" or ", ", ").split(",")
+        if part.strip()
+    )
+
+
 def _message(err: dict) -> str:
     if err["type"] == "value_error":
         # Our own validators raise ValueError with a Chinese sentence; drop pydantic's prefix.
@@ -84,10 +161,21 @@ def _message(err: dict) -> str:
     template = MESSAGES.get(err["type"])
     if template is None:
         return "格式不正确"
+    ctx = dict(err.get("ctx", {}))
+    if "expected" in ctx:
+        ctx["choices"] = _choices(str(ctx["expected"]))
     try:
-        return template.format(**err.get("ctx", {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return template
+
+
+def summary(fields: dict[str, str]) -> str:
+    """The envelope's one-line message: the first problem, naming its field ("标题：必填")."""
+    if not fields:
+        return "请求参数有误"
+    path, message = next(iter(fields.items()))
+    return f"{field_label(path)}：{message}"
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

@@ -105,3 +105,51 @@ def test_responses_match_their_documented_schemas(client):
     # mismatch would surface here as a 500.
     headers = login(client, "张三")
     assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def _issue_for_steward(client):
+    from core.items import issues
+    from core.people.permissions import Principal
+    from models import User
+    from tests.factories import login_steward, make_district
+
+    d = make_district()
+    resident = Principal.for_user(User.create(openid="dev:居民甲"))
+    issue, _ = issues.create(
+        resident, alley=d.alleys[0], board=None, category="环境卫生", content="垃圾"
+    )
+    return issue, login_steward(client, d.stewards[0])
+
+
+def test_validation_messages_name_the_field_in_chinese(client):
+    issue, steward = _issue_for_steward(client)
+    res = client.post(
+        f"/api/v1/issues/{issue.id}/resolve",
+        json={"note": "处理好了", "level": "随便"},
+        headers=steward,
+    )
+    assert res.status_code == 400
+    error = res.get_json()["error"]
+    assert error["message"] == "办理方式：须为 现场解决、上报社区、联合处置 之一"
+    assert error["fields"] == {"level": "须为 现场解决、上报社区、联合处置 之一"}
+
+    res = client.post(f"/api/v1/issues/{issue.id}/escalate", json={}, headers=steward)
+    assert res.get_json()["error"]["message"] == "说明：必填"
+    wish = client.post("/api/v1/wishes", json={}, headers=login(client, "许愿人"))
+    message = wish.get_json()["error"]["message"]
+    assert re.fullmatch(r"[\u4e00-\u9fff（）/ ]+：必填", message), message
+
+
+def test_an_action_without_a_body_or_content_type_is_an_empty_object(client):
+    issue, steward = _issue_for_steward(client)
+    res = client.post(f"/api/v1/issues/{issue.id}/accept", headers=steward)  # curl -X POST
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["status"] == "accepted"
+    # A body that is not JSON is still refused, as before.
+    res = client.post(
+        f"/api/v1/issues/{issue.id}/comment",
+        data="hello",
+        headers=steward,
+        content_type="text/plain",
+    )
+    assert res.status_code == 415
