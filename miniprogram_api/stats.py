@@ -25,12 +25,17 @@ MAX_DAYS = 366
 
 class PeriodQuery(BaseModel):
     area_id: int | None = Field(default=None, description="区域 ID，默认为本人管辖的区域")
-    date_from: Day = Field(default=None, description="起始日期，默认本月 1 日")
+    date_from: Day = Field(
+        default=None, description="起始日期；两者都不填时：每月 1–5 日为上月，其余为本月 1 日至今"
+    )
     date_to: Day = Field(default=None, description="结束日期（含），默认今天")
 
     @model_validator(mode="after")
     def period(self):
         today = to_local(utcnow()).date()
+        if self.date_from is None and self.date_to is None:
+            # no period given: the ledger's rule (last month during the first five days)
+            self.date_from, self.date_to = ledger.default_period(today)
         self.date_to = self.date_to or today
         self.date_from = self.date_from or self.date_to.replace(day=1)
         if self.date_from > self.date_to:

@@ -209,8 +209,8 @@ def test_a_note_keeps_its_punctuation_to_the_tracking_page_and_the_ledger(
     day = to_local(T0).date()
     data, _ = ledger.workbook(d.communities[0], day, day)
     sheet = load_workbook(io.BytesIO(data))["诉求台账"]
-    header = [c.value for c in sheet[1]]
-    row = [c.value for c in sheet[2]]
+    header = [c.value for c in sheet[2]]  # row 1 is the title
+    row = [c.value for c in sheet[3]]
     assert row[header.index("办结说明")] == note
 
 
@@ -252,8 +252,8 @@ def test_only_the_co_steward_who_acted_gets_the_credit(bot_app, fake_wechat, wor
         data, _ = ledger.workbook(d.communities[0], day, day)
         wb = load_workbook(io.BytesIO(data))
         sheet = wb["诉求台账"]
-        header = [c.value for c in sheet[1]]
-        rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+        header = [c.value for c in sheet[2]]  # row 1 is the title
+        rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
         row = rows[done.number]
         assert row[header.index("接单管家")] == s0.name == row[header.index("办结管家")]
         assert rows[Issue.get_by_id(idle.id).number][header.index("办结管家")] in ("", None)

@@ -4,11 +4,14 @@ count (the data set of tests/test_reports.py)."""
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 
+import pytest
 from openpyxl import load_workbook
 
+from core.figures import ledger
 from models import Event
-from tests.factories import login, login_staff, make_staff
+from tests.factories import login, login_staff, make_district, make_staff
 from tests.test_reports import at, dataset  # noqa: F401  (the fixture)
 
 API = "/api/v1"
@@ -76,13 +79,15 @@ def test_ledger_spreadsheet(client, dataset):  # noqa: F811
     assert "filename*=UTF-8''" in res.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(res.data))
     assert wb.sheetnames == ["汇总", "诉求台账", "微心愿台账", "巡查记录"]
-    issues = list(wb["诉求台账"].iter_rows(values_only=True))
-    assert issues[0][0] == "编号" and len(issues) - 1 == 8  # X, V, P, Q, R, T, U, Y
-    contents = {row[3] for row in issues[1:]}
+    title, header, *issues = list(wb["诉求台账"].iter_rows(values_only=True))
+    assert title[0].startswith("诉求台账") and "期间：2026-11-01 至 2026-11-21" in title[0]
+    assert header[0] == "编号" and len(issues) == 8  # X, V, P, Q, R, T, U, Y
+    col = {name: i for i, name in enumerate(header)}
+    contents = {row[col["内容"]] for row in issues}
     assert "X 一直没人管" in contents
-    overdue = [row for row in issues[1:] if row[3] == "X 一直没人管"][0]
-    assert overdue[8] == "待接单" and overdue[17] == "是"
-    assert len(list(wb["微心愿台账"].iter_rows())) == 2
+    overdue = [row for row in issues if row[col["内容"]] == "X 一直没人管"][0]
+    assert overdue[col["状态"]] == "待接单" and overdue[col["是否超期"]] == "是"
+    assert len(list(wb["微心愿台账"].iter_rows())) == 3  # title, header, one wish
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(values_only=True) if row[0]}
     assert summary["新增诉求"] == 8
     # no resident's name or phone travels with the file
@@ -91,3 +96,48 @@ def test_ledger_spreadsheet(client, dataset):  # noqa: F811
     for nickname in ("甲", "乙", "丙", "丁", "戊", "己", "庚"):  # the reporters' WeChat names
         assert nickname not in text
     assert Event.select().where(Event.action == "ledger.export").count() == 1
+
+
+def test_ledger_is_made_to_be_filtered_and_printed(client):
+    d = make_district()
+    headers = login_staff(client, make_staff(d.communities[0]))
+    with at(11, 20, 10):
+        res = client.post(
+            f"{API}/issues",
+            json={"alley_id": d.alleys[0].id, "category": "环境卫生", "content": "垃圾" * 60},
+            headers=login(client, "辛"),
+        )
+        assert res.status_code == 201
+    with at(11, 22, 9):
+        data = client.get(f"{API}/ledger.xlsx?date_from=2026-11-01", headers=headers).data
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["诉求台账"]
+    title = ws.cell(row=1, column=1).value
+    assert "单位：示范街道 / 第1社区" in title and "期间：2026-11-01 至 2026-11-22" in title
+    assert "导出时间：2026-11-22 09:00" in title
+    header = [c.value for c in ws[2]]
+    row = {name: ws.cell(row=3, column=i + 1) for i, name in enumerate(header)}
+    # real Excel values: a date sorts as a date, a count sums as a number
+    assert row["反映时间"].value == datetime(2026, 11, 20, 10, 0) and row["反映时间"].is_date
+    assert row["重开次数"].value == 0 and row["重开次数"].data_type == "n"
+    assert row["内容"].alignment.wrap_text and not row["编号"].alignment.wrap_text
+    assert ws.auto_filter.ref == f"A2:{ws.cell(row=2, column=len(header)).column_letter}3"
+    assert ws.print_title_rows == "$2:$2" and ws.freeze_panes == "A3"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert summary["新增诉求"] == 1 and summary["微心愿 新增"] == 0  # no "2/1/0" mixed cells
+    assert not any(isinstance(v, str) and "/" in v and v[0].isdigit() for v in summary.values())
+
+
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        (date(2026, 12, 1), (date(2026, 11, 1), date(2026, 11, 30))),
+        (date(2026, 12, 5), (date(2026, 11, 1), date(2026, 11, 30))),
+        (date(2026, 12, 6), (date(2026, 12, 1), date(2026, 12, 6))),
+        (date(2027, 1, 3), (date(2026, 12, 1), date(2026, 12, 31))),
+    ],
+)
+def test_default_ledger_period_is_last_month_in_the_first_five_days(today, expected):
+    assert ledger.default_period(today) == expected

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from core import text
 from core.db import db
+from core.timeutil import to_local, utcnow
 from models import Issue
 from tests.conftest import make_app
 from tests.factories import login, login_staff, make_district, make_staff
@@ -99,10 +100,11 @@ def world(tmp_path_factory):
 
 
 def _ledger_contents(w) -> dict[str, object]:
-    res = w["client"].get(f"{API}/ledger.xlsx", headers=w["staff"])
+    today = to_local(utcnow()).date().isoformat()  # today's items, whatever the default period
+    res = w["client"].get(f"{API}/ledger.xlsx?date_from={today}", headers=w["staff"])
     assert res.status_code == 200
     sheet = load_workbook(io.BytesIO(res.data))["诉求台账"]
-    return {row[0].value: row[3] for row in sheet.iter_rows(min_row=2)}
+    return {row[0].value: row[3] for row in sheet.iter_rows(min_row=3)}  # title, header, rows
 
 
 @SETTINGS

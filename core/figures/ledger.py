@@ -2,6 +2,11 @@
 monthly and hand over. Sheets: 汇总 (the period's figures), 诉求台账 (every issue reported
 in the period with its whole trail), 微心愿台账, 巡查记录.
 
+Made to be printed and filtered by a secretary: each sheet opens with a title row (单位, 期间,
+导出时间) above its header; dates are real Excel dates and counts and rates real numbers (so
+they sort and sum); long text wraps; the header has an autofilter and repeats on every printed
+page, landscape, fitted to the page width.
+
 管家 lists the stewards an item was assigned to; 接单管家 / 办结管家 / 实现管家 name the one
 who did the work (`core.items.credit`), and the summary's per-steward figures credit them.
 
@@ -22,11 +27,19 @@ from core import text
 from core.figures import stats
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
-from core.timeutil import local_midnight_utc, to_local
+from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, Department, Issue, IssueAssignee, Patrol, Steward, Wish
 
 HEADER_FILL = PatternFill("solid", fgColor="C42B1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=13)
+HEADER_ROW = 2  # row 1 is the title
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+# Columns of free text: wrapped, so a long report reads on screen and on paper.
+WRAPPED = {"内容", "办结说明", "评价内容", "心愿", "实现说明", "记录", "管家"}
 ISSUE_COLUMNS = [
     ("编号", 14),
     ("街巷", 12),
@@ -60,25 +73,39 @@ CLOSE_LABELS = {
 }
 
 
-def _when(dt: datetime | None) -> str:
-    return f"{to_local(dt):%Y-%m-%d %H:%M}" if dt else ""
+def _when(dt: datetime | None) -> datetime | None:
+    """A stored (UTC) time as the local wall-clock time Excel shows: a real date cell."""
+    return to_local(dt).replace(tzinfo=None) if dt else None
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The period a ledger is asked for without one: last month during the first five days of
+    a month (the monthly review is of the month just closed), otherwise this month so far."""
+    if today.day <= 5:
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    return today.replace(day=1), today
 
 
 # A cell Excel (or LibreOffice) would read as a formula when it starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _append(ws, values: list) -> None:
+def _append(ws, values: list, wrapped: set[int] = frozenset()) -> None:
     """One row, every string written as text: control characters dropped (openpyxl refuses
     them, and rows stored before the API cleaned them still exist) and never a formula —
     a resident's `=HYPERLINK(...)` stays the words they typed. Text that looks like a
-    formula also gets Excel's quote prefix, so editing the cell keeps it text."""
+    formula also gets Excel's quote prefix, so editing the cell keeps it text. Dates get a
+    date format; columns in `wrapped` (1-based) wrap."""
     ws.append([text.clean(v) if isinstance(v, str) else v for v in values])
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
             if cell.value.startswith(FORMULA_STARTS):
                 cell.quotePrefix = True
+        elif isinstance(cell.value, datetime):
+            cell.number_format = DATE_FORMAT
+        cell.alignment = WRAP if cell.column in wrapped else TOP
 
 
 def _steward_names(ids: set) -> dict[int, str]:
@@ -90,26 +117,56 @@ def _steward_names(ids: set) -> dict[int, str]:
     }
 
 
-def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], first: bool = False):
+def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], heading: str, first=False):
+    """A sheet with its title row, its header (frozen, repeated on every printed page) and
+    print settings; the caller appends the rows and then calls `_finish`."""
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
+    ws.append([heading])
+    ws.cell(row=1, column=1).font = TITLE_FONT
     ws.append([name for name, _ in columns])
     for index, (_, width) in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=index)
+        cell = ws.cell(row=HEADER_ROW, column=index)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(horizontal="center")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     return ws
+
+
+def _finish(ws, columns: list[tuple[str, int]]) -> None:
+    """Autofilter over the header and every row written."""
+    last = get_column_letter(len(columns))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(ws.max_row, HEADER_ROW)}"
+
+
+def _wrapped(columns: list[tuple[str, int]]) -> set[int]:
+    return {i for i, (name, _) in enumerate(columns, start=1) if name in WRAPPED}
+
+
+def _heading(area: Area, first: date, last: date, title: str) -> str:
+    exported = f"{to_local(utcnow()):%Y-%m-%d %H:%M}"
+    return (
+        f"{title}　单位：{area.label_path}　期间：{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+        f"　导出时间：{exported}"
+    )
 
 
 def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
     figures = stats.period_stats(area, first, last)
-    ws = _sheet(wb, "汇总", [("项目", 22), ("数值", 16)], first=True)
+    columns = [("项目", 22), ("数值", 16), ("", 10), ("", 10), ("", 10)]
+    ws = _sheet(wb, "汇总", columns, _heading(area, first, last, "台账汇总"), first=True)
     c = figures["counts"]
 
     def pct(value):
-        return "—" if value is None else f"{value:.1%}"
+        # a rate is a number Excel shows as a percentage; no rate at all is a dash
+        return "—" if value is None else value
 
     rows = [
         ("区域", area.label_path),
@@ -123,22 +180,29 @@ def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
         ("解决率", pct(c["resolution_rate"])),
         ("满意率", pct(c["satisfaction_rate"])),
         ("整改率（累计）", pct(figures["rectification_rate"])),
-        ("微心愿 新增/认领/实现", "{new}/{claimed}/{fulfilled}".format(**figures["wishes"])),
+        ("微心愿 新增", figures["wishes"]["new"]),
+        ("微心愿 认领", figures["wishes"]["claimed"]),
+        ("微心愿 实现", figures["wishes"]["fulfilled"]),
     ]
     for row in rows:
         _append(ws, list(row))
+        if isinstance(row[1], float):
+            ws.cell(row=ws.max_row, column=2).number_format = PERCENT_FORMAT
     ws.append([])
     _append(ws, ["类别", "新增", "办结", "解决率"])
     for cat in figures["by_category"]:
         _append(ws, [cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])])
+        if isinstance(cat["resolution_rate"], float):
+            ws.cell(row=ws.max_row, column=4).number_format = PERCENT_FORMAT
     ws.append([])
     _append(ws, ["管家", "接单", "办结", "超期", "巡查天数"])
     for s in figures["by_steward"]:
         _append(ws, [s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
 
 
-def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
-    ws = _sheet(wb, "诉求台账", ISSUE_COLUMNS)
+def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: str) -> int:
+    ws = _sheet(wb, "诉求台账", ISSUE_COLUMNS, heading)
+    wrapped = _wrapped(ISSUE_COLUMNS)
     rows = list(
         Issue.select(Issue, Area)
         .join(Area, on=(Issue.alley == Area.id))
@@ -185,15 +249,17 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 departments.get(i.department_id, ""),
                 "是" if late else "否",
                 i.reopen_count,
-                i.rating if i.rating is not None else "",
+                i.rating,
                 i.rating_text or "",
                 CLOSE_LABELS.get(i.close_reason or "", ""),
             ],
+            wrapped,
         )
+    _finish(ws, ISSUE_COLUMNS)
     return len(rows)
 
 
-def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
+def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime, heading: str) -> int:
     columns = [
         ("编号", 14),
         ("街巷", 12),
@@ -210,7 +276,8 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         ("实现说明", 30),
         ("评价", 6),
     ]
-    ws = _sheet(wb, "微心愿台账", columns)
+    ws = _sheet(wb, "微心愿台账", columns, heading)
+    wrapped = _wrapped(columns)
     rows = list(
         Wish.select(Wish, Area)
         .join(Area, on=(Wish.alley == Area.id))
@@ -236,15 +303,17 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 _when(w.fulfilled_at),
                 credited.get(w.fulfilled_by_id, ""),
                 w.fulfil_note or "",
-                w.rating if w.rating is not None else "",
+                w.rating,
             ],
+            wrapped,
         )
+    _finish(ws, columns)
     return len(rows)
 
 
-def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
+def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime, heading: str) -> int:
     columns = [("时间", 17), ("管家", 12), ("街巷", 12), ("记录", 50)]
-    ws = _sheet(wb, "巡查记录", columns)
+    ws = _sheet(wb, "巡查记录", columns, heading)
     rows = list(
         Patrol.select(Patrol, Steward, Area)
         .join_from(Patrol, Steward)
@@ -254,7 +323,8 @@ def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         .order_by(Patrol.created_at, Patrol.id)
     )
     for p in rows:
-        _append(ws, [_when(p.created_at), p.steward.name, p.alley.name, p.note])
+        _append(ws, [_when(p.created_at), p.steward.name, p.alley.name, p.note], {4})
+    _finish(ws, columns)
     return len(rows)
 
 
@@ -265,9 +335,9 @@ def workbook(area: Area, first: date, last: date) -> tuple[bytes, dict]:
     wb = Workbook()
     _summary(wb, area, first, last)
     counts = {
-        "issues": _issues(wb, area, start, end),
-        "wishes": _wishes(wb, area, start, end),
-        "patrols": _patrols(wb, area, start, end),
+        "issues": _issues(wb, area, start, end, _heading(area, first, last, "诉求台账")),
+        "wishes": _wishes(wb, area, start, end, _heading(area, first, last, "微心愿台账")),
+        "patrols": _patrols(wb, area, start, end, _heading(area, first, last, "巡查记录")),
     }
     buf = io.BytesIO()
     wb.save(buf)
