@@ -7,7 +7,7 @@ Chinese message. The data behind it is a real district (tests.factories) on SQLi
 PostgreSQL, so ids in paths and bodies hit real rows as well as missing ones.
 
 Inside `make test` this is a short run with a fixed seed (`FUZZ_EXAMPLES` cases per
-operation, default 8, derandomized); `make fuzz` (scripts/fuzz.sh) runs it again and again
+operation, default 5, derandomized); `make fuzz` (scripts/fuzz.sh) runs it again and again
 with fresh seeds and more cases for `FUZZ_SECONDS` on both databases.
 """
 
@@ -26,7 +26,7 @@ from models import Department
 from tests.conftest import make_app
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"  # make fuzz: a fresh seed every run
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
