@@ -40,7 +40,12 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
     rc=$?
     tail -n 1 "$log"
     if [ $rc -eq 124 ]; then
-        echo "fuzz: round $round stopped at the deadline (its cases so far passed)"
+        # pytest reports failures only at the end: read its progress line for F or E
+        if grep -aE '^[.FEsx]+( +\[ *[0-9]+%\])?$' "$log" | grep -q '[FE]'; then
+            echo "fuzz: FAILED in round $round on $leg with seed $seed (stopped at the deadline); see $log" >&2
+            exit 1
+        fi
+        echo "fuzz: round $round stopped at the deadline; every test it finished passed"
         break
     fi
     if [ $rc -ne 0 ]; then
