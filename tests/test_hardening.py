@@ -584,3 +584,37 @@ def test_7_nul_in_a_path_names_nothing(client, w, path):
     envelope(client.get(f"{API}/boards/AB%00CD"), 404)
     # the same code without the NUL is still found
     assert client.get(f"{API}/boards/{w['board']}").status_code == 200
+
+
+def test_1_fulfilling_a_wish_takes_only_the_claimers_photos(client, w):
+    res = client.post(
+        f"{API}/wishes",
+        json={
+            "board_code": w["board"],
+            "beneficiary_type": "elderly",
+            "display_name": "王奶奶",
+            "title": "想要一副老花镜",
+            "content": "看报纸看不清",
+        },
+        headers=w["resident"],
+    )
+    assert res.status_code == 201, res.get_json()
+    wish_id = res.get_json()["id"]
+    assert client.post(f"{API}/wishes/{wish_id}/approve", headers=w["staff"]).status_code == 200
+    claim = client.post(f"{API}/wishes/{wish_id}/claim", json={}, headers=w["neighbour"])
+    assert claim.status_code == 200, claim.get_json()
+    theirs = upload(client, w["resident"], "blue")
+    res = client.post(
+        f"{API}/wishes/{wish_id}/fulfil",
+        json={"note": "已送到", "photo_ids": [theirs]},
+        headers=w["neighbour"],
+    )
+    assert "photo_ids" in envelope(res, 400)["fields"]
+    own = upload(client, w["neighbour"], "orange")
+    res = client.post(
+        f"{API}/wishes/{wish_id}/fulfil",
+        json={"note": "已送到", "photo_ids": [own]},
+        headers=w["neighbour"],
+    )
+    assert res.status_code == 200, res.get_json()
+    assert Wish.get_by_id(wish_id).fulfil_photo_ids == [own]

@@ -267,6 +267,11 @@ MATRIX = {
         STAFF,
         lambda w: {"path": f"{API}/groups/{_group(w)}", "json": {"name": "管家群"}},
     ),
+    ("GET", "/api/v1/departments"): (STAFF, lambda w: {}),
+    ("POST", "/api/v1/departments"): (
+        STAFF,  # each in their own scope by default: staff their community, admins their street
+        lambda w: {"json": {"name": f"部门{next(_group_keys)}"}},
+    ),
 }
 
 
