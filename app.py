@@ -16,6 +16,7 @@ import miniprogram_api
 import web
 from bot import adapters as bot_adapters
 from core import config, db, timeutil
+from core.boards import scans
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
     db.init_app(app)
+    scans.init_app(app)  # board scans counted in memory, written every few seconds
 
     miniprogram_api.init_app(app)
     miniprogram_api.media_routes.init_app(app)

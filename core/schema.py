@@ -20,6 +20,8 @@ Migration = tuple[int, str, Callable | None]
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
+    # The table is created by upgrade()'s create_tables; the step only records the version.
+    (2, "alley change counters (cached public board views)", None),
 ]
 
 
