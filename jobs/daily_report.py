@@ -40,12 +40,15 @@ def run_key(day: date, group: ChatGroup) -> str:
 
 def send_for_group(group: ChatGroup, day: date) -> bool:
     """Queue the report of `day` for `group`; False when it was already sent."""
-
-    key = run_key(day, group)
-    if runs.done(key):
+    if runs.done(run_key(day, group)):
         return False
     report = reports.build(group.area, day)
     card = None if report.quiet else report_card.image(report)
+    return _queue(group, day, report, card)
+
+
+def _queue(group: ChatGroup, day: date, report, card: bytes | None) -> bool:
+    key = run_key(day, group)
     reminder = reports.overdue_reminder(report)
     with write_transaction():
         if not runs.claim(key):
@@ -60,11 +63,23 @@ def send_for_group(group: ChatGroup, day: date) -> bool:
     return True
 
 
+def send_all(day: date) -> int:
+    """Queue the report of `day` for every group that has not had it; returns how many.
+
+    The figures are read first, then every card is drawn at once in a process pool (the cards
+    were most of a morning's time), then each group's messages are queued in its own claim
+    transaction as `send_for_group` does.
+    """
+    due = [g for g in report_groups() if not runs.done(run_key(day, g))]
+    built = [(g, reports.build(g.area, day)) for g in due]
+    cards = report_card.images([r for _, r in built])
+    return sum(1 for (g, r), card in zip(built, cards, strict=True) if _queue(g, day, r, card))
+
+
 def tick(now: datetime | None = None) -> int:
     """Send what is due at `now` (naive UTC); returns how many groups got their report."""
     local = to_local(now or utcnow())
     config = current_app.config
     if not (_clock(config["REPORT_TIME"]) <= local.time() < _clock(config["REPORT_CUTOFF"])):
         return 0
-    day = local.date() - timedelta(days=1)
-    return sum(1 for group in report_groups() if send_for_group(group, day))
+    return send_all(local.date() - timedelta(days=1))
