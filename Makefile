@@ -2,6 +2,7 @@
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
 #   make test      run the test suite against SQLite AND a throw-away PostgreSQL
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
+#   make bench     every benchmark (make bench-quick: the everyday size)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -13,7 +14,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench bench-quick clean
 
 venv: $(REQ_STAMP)
 
@@ -71,8 +72,13 @@ format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark on SQLite and a throw-away PostgreSQL; non-zero exit when a budget is missed.
 bench: venv
 	$(BIN)/python -m bench
+
+# The everyday size (under 3 minutes).
+bench-quick: venv
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
