@@ -116,6 +116,11 @@ def board_view(code: str) -> dict:
     404 `board_not_found` for an unknown code; 410 `board_retired` (with the community's phone)
     for a board taken out of use.
     """
+    return active(code).view
+
+
+def active(code: str) -> CachedBoard:
+    """The cached entry of an active board; the errors of `board_view` otherwise."""
     entry = current(code)
     if entry is None:
         raise not_found("找不到该公示牌，请核对二维码", code="board_not_found")
@@ -124,7 +129,7 @@ def board_view(code: str) -> dict:
         phone = community.phone if community and community.phone else None
         message = "该公示牌已停用" + (f"，请联系社区：{phone}" if phone else "，请联系所在社区")
         raise ApiError(410, "board_retired", message)
-    return entry.view
+    return entry
 
 
 def build_view(board) -> dict:

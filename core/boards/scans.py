@@ -30,6 +30,7 @@ class ScanCounter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._pending: dict[object, Counter] = {}
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
@@ -42,6 +43,7 @@ class ScanCounter:
         with self._lock:
             if self._pid != os.getpid():  # a forked child: its parent's counts are not ours
                 self._pending, self._thread, self._pid = {}, None, os.getpid()
+                self._flushing = threading.Lock()
             self._pending.setdefault(db.obj, Counter())[(board_id, day)] += 1
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -56,7 +58,13 @@ class ScanCounter:
 
     def flush(self) -> int:
         """Write every pending count now; returns how many scans were written. On a database
-        error the counts stay pending and the next flush tries again."""
+        error the counts stay pending and the next flush tries again. One flush at a time: when
+        it returns, every scan recorded before the call is in the database (or still pending
+        after an error), including those a concurrent background flush had taken."""
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> int:
         with self._lock:
             taken, self._pending = self._pending, {}
         written = 0
