@@ -106,9 +106,10 @@ def test_scans_are_counted_per_board_per_local_day(client):
         clock.shift(timedelta(minutes=20))
         client.get(f"/b/{a.code}")
         client.get("/b/NOSUCH23")
-    # counted in memory per worker and written in one upsert every few seconds
-    assert scans.counter.pending() == 4
-    assert scans.flush() == 4 and scans.counter.pending() == 0
+    # counted in memory per worker and written every few seconds (the background writer may
+    # already have written some): after a flush every scan is in the table
+    scans.flush()
+    assert scans.counter.pending() == 0
     rows = {(r.board_id, r.day.isoformat()): r.count for r in ScanDaily.select()}
     assert rows == {
         (a.id, "2026-11-22"): 2,
