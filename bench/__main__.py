@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         script = ROOT / "scripts" / "with-postgres.sh"
         return subprocess.call([str(script), sys.executable, "-m", "bench", *argv], cwd=ROOT)
 
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens in a log
     started = time.monotonic()
     if args.quick:
         plan = [
