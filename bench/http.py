@@ -446,8 +446,8 @@ def run(pg_url: str | None = None, quick: bool = False, seconds: float | None = 
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)
-    seconds = seconds or (3.0 if quick else 10.0)
-    post_seconds = 10.0 if quick else 60.0
+    seconds = seconds or (2.0 if quick else 10.0)
+    post_seconds = 5.0 if quick else 60.0
     ensure_wrk()
     print(
         f"HTTP 基准：项目与裸 Flask，同样的 gunicorn 设置，wrk -c{CONNECTIONS}，每项 {seconds:.0f} s"
