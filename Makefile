@@ -6,6 +6,7 @@
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
 #                  for FUZZ_SECONDS (default 600)
+#   make bench     every benchmark (make bench-quick: the everyday size)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -17,7 +18,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench fuzz clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench bench-quick fuzz clean
 
 venv: $(REQ_STAMP)
 
@@ -107,8 +108,13 @@ FUZZ_SECONDS ?= 600
 fuzz: dev-venv
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
+# Every benchmark on SQLite and a throw-away PostgreSQL; non-zero exit when a budget is missed.
 bench: venv
 	$(BIN)/python -m bench
+
+# The everyday size (under 3 minutes).
+bench-quick: venv
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

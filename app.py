@@ -17,6 +17,7 @@ import miniprogram_api
 import web
 from bot import adapters as bot_adapters
 from core import config, db, timeutil
+from core.boards import scans
 
 
 def _configure_logging() -> None:
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
     db.init_app(app)
+    scans.init_app(app)  # board scans counted in memory, written every few seconds
 
     miniprogram_api.init_app(app)
     miniprogram_api.media_routes.init_app(app)

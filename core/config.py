@@ -123,6 +123,11 @@ DEFAULTS: dict[str, object] = {
     # WeChat "scan ordinary link opens mini program": the ownership file WeChat hands out.
     "WECHAT_VERIFY_FILE_NAME": None,  # e.g. "AZdYikN6R7.txt"
     "WECHAT_VERIFY_FILE_CONTENT": None,
+    # Speed (README "Production"): pooled connections per process (PostgreSQL; SQLite has no
+    # cap), how long a board's public view is reused, how often scan counts are written.
+    "DATABASE_POOL_SIZE": 20,
+    "BOARD_CACHE_SECONDS": 5,
+    "SCAN_FLUSH_SECONDS": 3,
 }
 
 INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}

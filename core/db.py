@@ -1,11 +1,22 @@
-"""Database connection: one `DatabaseProxy`, bound from `DATABASE_URL` (SQLite or PostgreSQL)."""
+"""Database connection: one `DatabaseProxy`, bound from `DATABASE_URL` (SQLite or PostgreSQL).
+
+Connections are pooled (`playhouse.pool`): a request checks one out and gives it back at
+teardown, so the connect and the SQLite PRAGMAs (run once, when a connection is first made)
+are not paid per request. The pool is per process and fork-safe: a process forked after the
+pool was used (gunicorn `--preload`, a process pool) starts with an empty pool instead of
+sharing its parent's sockets and SQLite handles.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from pathlib import Path
 
 from peewee import Case, DatabaseProxy, SqliteDatabase, fn
-from playhouse.db_url import connect
+from playhouse.db_url import parse
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
@@ -15,16 +26,85 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10_000,
     "synchronous": "normal",
 }
+# Idle connections are recycled after this long: a PostgreSQL restart or a proxy dropping idle
+# sockets costs one reconnect, never an error page.
+POOL_STALE_SECONDS = 300
+# A checkout waits this long for a free connection when the pool is full (PostgreSQL).
+POOL_WAIT_SECONDS = 10
 
 
-def open_database(url: str):
-    """Build the peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
+class _ForkSafe:
+    """Forget, in a forked child, every connection the parent had opened.
+
+    Closing them would close the parent's (a PostgreSQL socket shares its session); they are
+    dropped instead and the child opens its own.
+    """
+
+    def _track_forks(self) -> None:
+        self._owner_pid = os.getpid()
+        ref = weakref.ref(self)
+
+        def _after_fork():
+            pool = ref()
+            if pool is not None:
+                pool._forget_inherited()
+
+        os.register_at_fork(after_in_child=_after_fork)
+
+    def _forget_inherited(self) -> None:
+        self._owner_pid = os.getpid()
+        self._pool_lock = threading.RLock()
+        self._pool_available = threading.Condition(self._pool_lock)
+        self._connections = []
+        self._in_use = {}
+        self._lock = threading.RLock()
+        self._state.reset()
+
+
+class PooledSqlite(_ForkSafe, PooledSqliteDatabase):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._track_forks()
+
+
+class PooledPostgresql(_ForkSafe, PooledPostgresqlDatabase):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._track_forks()
+
+
+def open_database(url: str, max_connections: int | None = None):
+    """Build the pooled peewee database for a URL; SQLite gets WAL, foreign keys and a busy
+    timeout, set once on each new connection."""
+    params = parse(url)
     if url.startswith("sqlite:"):
-        path = url.split("sqlite:///", 1)[-1]
-        if path and path != ":memory:":
+        path = params.pop("database") or ":memory:"
+        if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
-    return connect(url)
+        # SQLite connections are files, not server slots: no cap (a cap would only make
+        # threads wait for one another on top of SQLite's own write lock).
+        return PooledSqlite(
+            path,
+            pragmas=SQLITE_PRAGMAS,  # busy_timeout: writers queue for up to 10 s
+            max_connections=None,
+            stale_timeout=POOL_STALE_SECONDS,
+            check_same_thread=False,
+        )
+    params.pop("max_connections", None)
+    return PooledPostgresql(
+        max_connections=max_connections or 20,
+        stale_timeout=POOL_STALE_SECONDS,
+        timeout=POOL_WAIT_SECONDS,
+        **params,
+    )
+
+
+def dispose(database) -> None:
+    """Close every pooled connection of a database that is being replaced (tests, the CLI)."""
+    if isinstance(database, PooledDatabase):
+        database.close_all()
+    elif database is not None and not database.is_closed():
+        database.close()
 
 
 def is_sqlite() -> bool:
@@ -55,7 +135,11 @@ def count_if(cond):
 
 
 def init_app(app) -> None:
-    db.initialize(open_database(app.config["DATABASE_URL"]))
+    previous = db.obj
+    db.initialize(open_database(app.config["DATABASE_URL"], int(app.config["DATABASE_POOL_SIZE"])))
+    # A process that builds a second app (the tests build one per test) must not keep the
+    # first one's connections open.
+    dispose(previous)
 
     @app.before_request
     def _connect():
@@ -63,5 +147,6 @@ def init_app(app) -> None:
 
     @app.teardown_appcontext
     def _close(exc):
+        # Gives the connection back to the pool (an open transaction is rolled back there).
         if not db.is_closed():
             db.close()

@@ -58,6 +58,8 @@ MIGRATIONS: list[Migration] = [
         _media_uploads,
     ),
     (3, "credit: issue.accepted_by, issue.resolved_by, wish.fulfilled_by", _credit_columns),
+    # The table is created by upgrade()'s create_tables; the step only records the version.
+    (4, "alley change counters (cached public board views)", None),
 ]
 
 

@@ -44,12 +44,18 @@ def run_key(day: date, group: ChatGroup) -> str:
 
 def send_for_group(group: ChatGroup, day: date) -> bool:
     """Queue the report of `day` for `group`; False when it was already sent."""
-
-    key = run_key(day, group)
-    if runs.done(key):
+    if runs.done(run_key(day, group)):
         return False
     report = reports.build(group.area, day)
     card = None if report.quiet else report_card.image(report)
+    return _queue(group, day, report, card)
+
+
+def _queue(group: ChatGroup, day: date, report, card: bytes | None) -> bool:
+    """The report's messages in the claim transaction. The @-reminder leaves out overdue
+    items the morning's reminder scan already named, and counts as today's reminder of the
+    rest, so nobody is told the same thing twice before lunch."""
+    key = run_key(day, group)
     today = (day + timedelta(days=1)).isoformat()
     daily = {item.id: f"overdue:daily:{item.id}:{today}" for item in report.overdue_items}
     already = {i for i, k in daily.items() if runs.done(k)}
@@ -71,15 +77,25 @@ def send_for_group(group: ChatGroup, day: date) -> bool:
     return True
 
 
+def send_all(day: date) -> int:
+    """Queue the report of `day` for every group that has not had it; returns how many.
+
+    The figures are read first (the groups too, before any write: on SQLite a SELECT still
+    being iterated holds a read snapshot, and a write under it fails at once if another job
+    committed in between), then every card is drawn at once in a process pool (the cards
+    were most of a morning's time), then each group's messages are queued in its own claim
+    transaction as `send_for_group` does.
+    """
+    due = [g for g in list(report_groups()) if not runs.done(run_key(day, g))]
+    built = [(g, reports.build(g.area, day)) for g in due]
+    cards = report_card.images([r for _, r in built])
+    return sum(1 for (g, r), card in zip(built, cards, strict=True) if _queue(g, day, r, card))
+
+
 def tick(now: datetime | None = None) -> int:
     """Send what is due at `now` (naive UTC); returns how many groups got their report."""
     local = to_local(now or utcnow())
     config = current_app.config
     if not (_clock(config["REPORT_TIME"]) <= local.time() < _clock(config["REPORT_CUTOFF"])):
         return 0
-    day = local.date() - timedelta(days=1)
-    # Read the groups first: on SQLite a SELECT still being iterated holds a read snapshot, and
-    # a write transaction started under it fails at once ("database is locked") if another
-    # job committed in between.
-    groups = list(report_groups())
-    return sum(1 for group in groups if send_for_group(group, day))
+    return send_all(local.date() - timedelta(days=1))

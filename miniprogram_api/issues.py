@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from core.items import issues as flow
-from core.items.views import issue_out
+from core.items.views import issue_out, prefetch_issues
 from core.people import phones
 from core.timeutil import iso, utcnow
 from miniprogram_api.context import current_principal
@@ -200,7 +200,12 @@ def list_issues(query: IssueQuery):
         q = q.where(Issue.visibility == query.visibility)
     q = q.order_by(Issue.created_at.desc(), Issue.id.desc())
     cache: dict = {}
-    return paginate(q, query, lambda rows: [issue_out(p, i, cache=cache) for i in rows])
+
+    def page(rows):
+        prefetch_issues(rows, cache)
+        return [issue_out(p, i, cache=cache) for i in rows]
+
+    return paginate(q, query, page)
 
 
 @router.get(

@@ -95,13 +95,15 @@ class Router:
 
             @functools.wraps(fn)
             def view(**kwargs):
-                principal = current_principal()
-                if spec.auth and not principal.authenticated:
-                    if g.token_rejected:
-                        raise unauthorized("登录已失效，请重新登录", code="token_invalid")
-                    raise unauthorized()
-                if spec.roles and not principal.has_any(spec.roles):
-                    raise forbidden()
+                # A public route resolves no token unless its view asks who is calling.
+                if spec.auth or spec.roles:
+                    principal = current_principal()
+                    if spec.auth and not principal.authenticated:
+                        if g.token_rejected:
+                            raise unauthorized("登录已失效，请重新登录", code="token_invalid")
+                        raise unauthorized()
+                    if spec.roles and not principal.has_any(spec.roles):
+                        raise forbidden()
                 if spec.body is not None:
                     kwargs["body"] = _parse(spec.body, _json_body())
                 if spec.query is not None:

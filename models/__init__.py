@@ -527,6 +527,15 @@ class ScanDaily(BaseModel):
         indexes = ((("board", "day"), True),)
 
 
+class AlleyChange(BaseModel):
+    """A counter per alley, raised by every change to what its boards' public view shows
+    (items, stewards, the board itself): web workers on any host compare it to decide whether
+    a cached view is still current."""
+
+    alley = ForeignKeyField(Area, unique=True, on_delete="CASCADE")
+    version = IntegerField(default=0)
+
+
 class RateCounter(BaseModel):
     """Fixed-window counters for rate limits (per client, per action), shared by all workers."""
 
@@ -632,6 +641,7 @@ ALL_MODELS = [
     SubscriptionConsent,
     OutboxMessage,
     ScanDaily,
+    AlleyChange,
     RateCounter,
     ChatGroup,
     InboundMessage,

@@ -12,6 +12,7 @@ import time_machine
 from PIL import Image
 
 from core import ratelimit
+from core.boards import scans
 from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import kind
@@ -105,6 +106,10 @@ def test_scans_are_counted_per_board_per_local_day(client):
         clock.shift(timedelta(minutes=20))
         client.get(f"/b/{a.code}")
         client.get("/b/NOSUCH23")
+    # counted in memory per worker and written every few seconds (the background writer may
+    # already have written some): after a flush every scan is in the table
+    scans.flush()
+    assert scans.counter.pending() == 0
     rows = {(r.board_id, r.day.isoformat()): r.count for r in ScanDaily.select()}
     assert rows == {
         (a.id, "2026-11-22"): 2,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import IntegrityError
 
 from core import audit, codes
+from core.boards import changes
 from core.db import db
 from core.timeutil import utcnow
 from models import Area, Board, StewardAlley
@@ -35,6 +36,7 @@ def bump_versions(alley_ids) -> None:
         Board.update(version=Board.version + 1, updated_at=utcnow()).where(
             Board.alley.in_(ids) & Board.active
         ).execute()
+        changes.alley_changed(ids)  # and the scan page shows the same details
 
 
 def bump_for_steward(steward) -> None:
@@ -61,6 +63,7 @@ def retire_board(board: Board, *, actor=None, label: str | None = None) -> bool:
         )
         if not updated:
             return False
+        changes.alley_changed([board.alley_id])
         audit.record(
             "board.retire",
             "board",

@@ -3,11 +3,27 @@ that the API (`GET /api/v1/boards/{code}`) returns and the scan page (`/b/{code}
 
 Only public fields: the stewards' names and phones are printed on the board anyway; nothing
 about residents (who reported, their phone, their openid) ever appears here.
+
+A board is scanned in bursts (a meeting, a notice in the group): the view is built once and
+reused for up to `BOARD_CACHE_SECONDS` (5 s) per worker. It is still current at once after a
+change: every change to an alley raises its counter (`core.boards.changes`); the worker that
+made it drops its copy on the spot, and every other worker, on any host, compares the counter
+at most once a second (`VERSION_CHECK_SECONDS`) before reusing its copy. The time limit
+covers what no counter can see: the 30-day figures sliding with the clock.
 """
 
 from __future__ import annotations
 
-from core.boards import boards
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from core import codes
+from core.boards import boards, changes
+from core.db import db
 from core.errors import ApiError, not_found
 from core.figures.alley import alley_figures
 from core.items.views import issue_public, wish_public
@@ -16,6 +32,82 @@ from core.people.areas import community_of
 from models import Issue, Media, Steward, StewardAlley, Wish
 
 RECENT_ITEMS = 10
+VERSION_CHECK_SECONDS = 1.0
+MAX_CACHED_BOARDS = 512  # a worker's memory stays bounded however many boards are scanned
+
+
+@dataclass
+class CachedBoard:
+    """One board as a worker last saw it. `memo` holds what front ends derive from the view
+    (the rendered page), dropped together with it."""
+
+    board: object  # the Board row (with its alley loaded)
+    view: dict | None  # None for a retired board
+    version: int
+    database: object
+    built_at: float
+    checked_at: float
+    memo: dict = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.view is not None
+
+
+_cache: OrderedDict[str, CachedBoard] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _forget_alleys(alley_ids: set[int]) -> None:
+    with _lock:
+        for key in [k for k, e in _cache.items() if e.board.alley_id in alley_ids]:
+            del _cache[key]
+
+
+changes.on_change(_forget_alleys)
+
+
+def _fresh(entry: CachedBoard | None, now: float, ttl: float) -> bool:
+    if entry is None or entry.database is not db.obj or not 0 <= now - entry.built_at < ttl:
+        return False
+    if 0 <= now - entry.checked_at < VERSION_CHECK_SECONDS:
+        return True
+    if changes.version_of(entry.board.alley_id) != entry.version:
+        return False
+    entry.checked_at = now
+    return True
+
+
+def current(code: str) -> CachedBoard | None:
+    """The board behind `code` with its public view (None for an unknown code), reused while
+    it is current."""
+    key = codes.normalize(code)
+    ttl = float(current_app.config["BOARD_CACHE_SECONDS"])
+    now = time.time()
+    entry = _cache.get(key)
+    if _fresh(entry, now, ttl):
+        return entry
+    board = boards.by_code(key)
+    if board is None:
+        return None
+    # The counter is read before the rows: a change committed in between only makes the copy
+    # newer than its number, and the next check rebuilds it.
+    version = changes.version_of(board.alley_id)
+    entry = CachedBoard(
+        board=board,
+        view=build_view(board) if board.active else None,
+        version=version,
+        database=db.obj,
+        built_at=now,
+        checked_at=now,
+    )
+    if ttl > 0:
+        with _lock:
+            _cache[key] = entry
+            _cache.move_to_end(key)
+            while len(_cache) > MAX_CACHED_BOARDS:
+                _cache.popitem(last=False)
+    return entry
 
 
 def board_view(code: str) -> dict:
@@ -24,15 +116,26 @@ def board_view(code: str) -> dict:
     404 `board_not_found` for an unknown code; 410 `board_retired` (with the community's phone)
     for a board taken out of use.
     """
-    board = boards.by_code(code)
-    if board is None:
+    return active(code).view
+
+
+def active(code: str) -> CachedBoard:
+    """The cached entry of an active board; the errors of `board_view` otherwise."""
+    entry = current(code)
+    if entry is None:
         raise not_found("找不到该公示牌，请核对二维码", code="board_not_found")
-    alley = board.alley
-    community = community_of(alley)
-    if not board.active:
+    if not entry.active:
+        community = community_of(entry.board.alley)
         phone = community.phone if community and community.phone else None
         message = "该公示牌已停用" + (f"，请联系社区：{phone}" if phone else "，请联系所在社区")
         raise ApiError(410, "board_retired", message)
+    return entry
+
+
+def build_view(board) -> dict:
+    """The public view of an active board, built afresh."""
+    alley = board.alley
+    community = community_of(alley)
     stewards = alley_stewards(alley)
     recent = (
         Issue.select()

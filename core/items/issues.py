@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from core import audit
-from core.boards import boards
+from core.boards import boards, changes
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
@@ -233,6 +233,7 @@ def create(
             stewards = [steward]
         for s in stewards:
             IssueAssignee.create(issue=issue, steward=s)
+        changes.alley_changed([alley.id])
         event = audit.record(
             "issue.create",
             "issue",
@@ -461,6 +462,7 @@ def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None 
     )
     with write_transaction():
         issue = _load_for_change(issue_id, "comment")
+        changes.alley_changed([issue.alley_id])
         audit.record(
             "issue.comment",
             "issue",
@@ -562,6 +564,7 @@ def moderate(p: Principal, issue_id: int, publish: bool, note: str | None = None
         issue.hold_reason = None if publish else (note or issue.hold_reason)
         issue.updated_at = utcnow()
         issue.save()
+        changes.alley_changed([issue.alley_id])
         action = "publish" if publish else "hide"
         audit.record(
             f"issue.{action}",

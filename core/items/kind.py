@@ -9,6 +9,7 @@ import hmac
 from peewee import IntegrityError, fn
 
 from core import audit
+from core.boards import changes
 from core.db import db, locked
 from core.errors import ApiError, bad_request, conflict, not_found
 from core.people.permissions import Principal
@@ -102,6 +103,7 @@ class Kind:
         """Save the changed row and append its event (inside the caller's transaction)."""
         item.updated_at = utcnow()
         item.save()
+        changes.alley_changed([item.alley_id])  # the board page shows items of the alley
         return audit.record(
             f"{self.subject}.{action}",
             self.subject,

@@ -10,6 +10,7 @@ claims one wins and the others get 409 `already_claimed`.
 from __future__ import annotations
 
 from core import audit
+from core.boards import changes
 from core.db import write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
@@ -120,6 +121,7 @@ def create(
             tracking_token_hash=kind.tracking_hash(tracking_token) if tracking_token else None,
             check_verdict=verdict,
         )
+        changes.alley_changed([alley.id])
         audit.record(
             "wish.create",
             "wish",

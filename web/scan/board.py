@@ -32,6 +32,7 @@ from web.scan.common import (
     form_text,
     form_value,
     limit_for,
+    scanned_board,
     sign_photo,
     unsign_photo,
     wait_text,
@@ -49,10 +50,10 @@ def _empty_forms() -> dict:
     return {"issue": _new_form(), "wish": _new_form()}
 
 
-def _board_context(board: Board) -> dict:
+def _board_context(board: Board, view: dict | None = None) -> dict:
     return {
         "board": board,
-        "view": board_view(board.code),
+        "view": view or board_view(board.code),
         "categories": list(issue_flow.categories()),
         "beneficiary_types": wish_flow.BENEFICIARY_TYPES,
     }
@@ -60,10 +61,16 @@ def _board_context(board: Board) -> dict:
 
 @bp.get("/b/<code>")
 def board_page(code: str):
-    board, page = board_gate(code, count=True)
+    entry, page = scanned_board(code)
     if page:
         return page
-    return render_template("scan/board.html", forms=_empty_forms(), **_board_context(board))
+    # The page is the same for everyone who scans the board: rendered once per cached view.
+    html = entry.memo.get("page")
+    if html is None:
+        html = entry.memo["page"] = render_template(
+            "scan/board.html", forms=_empty_forms(), **_board_context(entry.board, entry.view)
+        )
+    return html
 
 
 @bp.get("/b/")

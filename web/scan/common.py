@@ -18,17 +18,16 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import text
-from core.boards import boards
+from core.boards import boards, public, scans
 from core.errors import ApiError
 from core.items.kind import MAX_PHOTOS
 from core.people import phones
 from core.people.areas import community_of
-from core.timeutil import to_local, utcnow
-from models import Board, ScanDaily
+from core.timeutil import to_local
+from models import Board
 
 log = logging.getLogger(__name__)
 
@@ -81,30 +80,30 @@ def _retired_page(board: Board):
     )
 
 
-def board_gate(code: str, count: bool = False):
-    """(board, None) for an active board; (None, page) for an unknown or retired one."""
+def board_gate(code: str):
+    """(board, None) for an active board; (None, page) for an unknown or retired one. A fresh
+    row: the forms write with it."""
     board = boards.by_code(code) if len(code) <= MAX_CODE_CHARS else None
     if board is None:
         return None, _not_found_page(code)
-    if count:
-        _count_scan(board)
     if not board.active:
         return None, _retired_page(board)
     return board, None
 
 
-def _count_scan(board: Board) -> None:
-    """One more scan of `board` today (local day). An atomic upsert: concurrent scans on
-    several workers never lose a count or collide on the (board, day) unique index."""
-    day = to_local(utcnow()).date()
-    try:
-        ScanDaily.insert(board=board, day=day, count=1).on_conflict(
-            conflict_target=[ScanDaily.board, ScanDaily.day],
-            update={ScanDaily.count: ScanDaily.count + 1},
-        ).execute()
-    except DatabaseError:
-        # A statistic must never cost a resident the page.
-        log.warning("could not count a scan of board %s", board.id, exc_info=True)
+def scanned_board(code: str):
+    """(entry, None) for an active board; (None, page) for an unknown or retired one; the scan
+    is counted (a retired board's too: it shows the old board is still being read).
+
+    The entry is the board's cached public view (`core.boards.public.current`): its `board`
+    row, its `view` and a `memo` for the rendered page."""
+    entry = public.current(code) if len(code) <= MAX_CODE_CHARS else None
+    if entry is None:
+        return None, _not_found_page(code)
+    scans.record(entry.board.id)
+    if not entry.active:
+        return None, _retired_page(entry.board)
+    return entry, None
 
 
 def clean_phone(value: str) -> tuple[str | None, str | None]:

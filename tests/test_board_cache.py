@@ -1,0 +1,206 @@
+"""The public board view is cached per worker, yet every change shows promptly; board scans are
+counted in memory and written in batches, and none is lost; connections are pooled."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import time_machine
+
+from core.boards import boards, public, scans
+from core.db import db
+from core.people import auth
+from models import AlleyChange, Issue, ScanDaily
+from tests.factories import login, login_steward, make_district
+
+API = "/api/v1"
+T0 = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _post(client, path, headers, body=None, status=200):
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    assert res.status_code == status, res.get_json()
+    return res.get_json()
+
+
+def _page(client, code) -> str:
+    res = client.get(f"/b/{code}")
+    assert res.status_code == 200
+    return res.get_data(as_text=True)
+
+
+def _api(client, code) -> dict:
+    res = client.get(f"{API}/boards/{code}")
+    assert res.status_code == 200
+    return res.get_json()
+
+
+def test_every_change_to_a_board_item_shows_at_once(client):
+    d = make_district()
+    code = d.boards[0].code
+    steward = login_steward(client, d.stewards[0])
+    resident = login(client, "居民")
+    with time_machine.travel(T0, tick=False):  # the clock stands still: no expiry helps
+        assert "井盖松动" not in _page(client, code)
+        assert _api(client, code)["recent_issues"] == []
+        body = {"board_code": code, "category": "设施损坏", "content": "井盖松动"}
+        issue = _post(client, "/issues", resident, body, status=201)["id"]
+        assert "井盖松动" in _page(client, code)
+        view = _api(client, code)
+        assert [i["status"] for i in view["recent_issues"]] == ["submitted"]
+        assert view["figures"]["open_now"] == 1
+
+        _post(client, f"/issues/{issue}/accept", steward)
+        assert [i["status"] for i in _api(client, code)["recent_issues"]] == ["accepted"]
+        html = _page(client, code)
+        assert "status-accepted" in html and "status-submitted" not in html
+        _post(client, f"/issues/{issue}/resolve", steward, {"note": "已修好"})
+        view = _api(client, code)
+        assert view["recent_issues"][0]["resolution_note"] == "已修好"
+        assert view["figures"]["open_now"] == 0 and view["figures"]["resolved_30d"] == 1
+        assert "已修好" in _page(client, code)
+
+        # the steward leaves office: off the board at once
+        auth.dismiss_steward(d.stewards[0], label="test")
+        assert _api(client, code)["stewards"] == []
+        assert d.stewards[0].name not in _page(client, code)
+        # another alley's board was never touched
+        assert _api(client, d.boards[1].code)["stewards"][0]["name"] == d.stewards[1].name
+
+
+def test_a_change_made_by_another_worker_shows_within_a_second(client):
+    d = make_district()
+    code = d.boards[0].code
+    resident = login(client, "居民")
+    body = {"board_code": code, "category": "环境卫生", "content": "垃圾堆积"}
+    with time_machine.travel(T0, tick=False) as clock:
+        issue = _post(client, "/issues", resident, body, status=201)["id"]
+        assert _api(client, code)["recent_issues"][0]["status"] == "submitted"
+        # What another worker's committed change looks like from here: the row changed and
+        # the alley's counter raised, with no word to this process.
+        Issue.update(status="accepted").where(Issue.id == issue).execute()
+        AlleyChange.update(version=AlleyChange.version + 1).where(
+            AlleyChange.alley == d.alleys[0].id
+        ).execute()
+        clock.shift(timedelta(seconds=public.VERSION_CHECK_SECONDS + 0.1))
+        assert _api(client, code)["recent_issues"][0]["status"] == "accepted"
+        html = _page(client, code)
+        assert "status-accepted" in html and "status-submitted" not in html
+
+        # Even a change that raised no counter shows once the copy's time is up.
+        Issue.update(status="resolved", resolution_note="已清运").where(Issue.id == issue).execute()
+        clock.shift(timedelta(seconds=client.application.config["BOARD_CACHE_SECONDS"]))
+        assert _api(client, code)["recent_issues"][0]["resolution_note"] == "已清运"
+
+
+def test_a_retired_board_answers_410_at_once(client):
+    d = make_district()
+    code = d.boards[0].code
+    with time_machine.travel(T0, tick=False):
+        assert client.get(f"/b/{code}").status_code == 200
+        assert client.get(f"{API}/boards/{code}").status_code == 200
+        assert boards.retire_board(d.boards[0], label="test")
+        assert client.get(f"/b/{code}").status_code == 410
+        res = client.get(f"{API}/boards/{code}")
+        assert res.status_code == 410 and res.get_json()["error"]["code"] == "board_retired"
+
+
+def test_no_scan_is_lost_by_concurrent_workers_threads(app):
+    """Eight threads scanning two boards while the background writer flushes every 10 ms."""
+    d = make_district()
+    codes = [d.boards[0].code, d.boards[1].code]
+    scans.counter.interval = 0.01
+    errors = []
+
+    def scan(n):
+        client = app.test_client()
+        for i in range(n):
+            res = client.get(f"/b/{codes[i % 2]}")
+            if res.status_code != 200:
+                errors.append(res.status_code)
+
+    try:
+        threads = [threading.Thread(target=scan, args=(30,)) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        scans.counter.interval = float(app.config["SCAN_FLUSH_SECONDS"])
+    assert errors == []
+    scans.flush()
+    counts = {r.board_id: r.count for r in ScanDaily.select()}
+    assert counts == {d.boards[0].id: 120, d.boards[1].id: 120}
+    assert scans.counter.pending() == 0
+
+
+def test_scans_still_pending_are_written_when_the_worker_exits(app, tmp_path):
+    """A worker process that stops normally (gunicorn's SIGTERM, a max-requests restart)
+    writes what it counted since the last flush."""
+    d = make_district()
+    code = d.boards[0].code
+    script = textwrap.dedent(
+        f"""
+        from app import create_app
+        from core.boards import scans
+        app = create_app({{
+            "INSTANCE_PATH": {str(tmp_path / "instance")!r},
+            "DATABASE_URL": {app.config["DATABASE_URL"]!r},
+            "MEDIA_DIR": {str(tmp_path / "media")!r},
+            "SECRET_KEY": "test-secret",
+            "SCAN_FLUSH_SECONDS": 3600,
+        }})
+        client = app.test_client()
+        for _ in range(7):
+            assert client.get("/b/{code}").status_code == 200
+        assert scans.counter.pending() == 7  # nothing written yet: exit must write it
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    db.close()
+    assert ScanDaily.get(ScanDaily.board == d.boards[0].id).count == 7
+
+
+def test_connections_are_pooled_and_set_up_once(app, client):
+    make_district()
+    assert client.get("/healthz").status_code == 200
+    raw = db.connection()
+    db.close()  # back to the pool
+    db.connect()
+    assert db.connection() is raw  # the same connection, not a new one per request
+    if db.obj.__class__.__name__ == "PooledSqlite":
+        # the PRAGMAs of the first connect are still in force on the reused one
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    db.close()
+
+
+def test_a_forked_process_opens_its_own_connections(app):
+    """gunicorn --preload or a process pool: the child must not use the parent's socket."""
+    make_district()
+    db.connect(reuse_if_open=True)
+    parent_conn = db.connection()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status only
+        status = 1
+        try:
+            if db.is_closed() and db.connection() is not parent_conn:
+                status = 0 if Issue.select().count() == 0 else 2
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # the child's exit closed its own connection, not ours
+    assert db.connection() is parent_conn
+    assert Issue.select().count() == 0
