@@ -20,6 +20,8 @@ Migration = tuple[int, str, Callable | None]
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
+    # A new table only: `upgrade` creates it after the steps.
+    (2, "print jobs: the console's background board PDFs", None),
 ]
 
 

@@ -230,3 +230,17 @@ def workbook(area: Area, first: date, last: date) -> tuple[bytes, dict]:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), counts
+
+
+# The monthly review happens in the first days of the next month: until the 5th, the ledger
+# people want is last month's; from the 6th on, this month's so far.
+LAST_MONTH_UNTIL_DAY = 5
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The period a ledger export proposes: last month during the first five days of a month,
+    otherwise this month up to `today`."""
+    if today.day <= LAST_MONTH_UNTIL_DAY:
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    return today.replace(day=1), today
