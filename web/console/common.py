@@ -86,6 +86,7 @@ def check_csrf():
     """Every POST carries the form's `csrf_token` (Flask-WTF), the login form included."""
     # An app context may outlive one request (tests, CLI): never reuse a previous caller.
     g.pop("console_principal", None)
+    g.pop("csrf_token", None)  # Flask-WTF caches the token in g for the request
     if request.method == "POST":
         try:
             validate_csrf(request.form.get("csrf_token"))
