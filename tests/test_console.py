@@ -299,9 +299,11 @@ def test_dashboard_figures_with_counts_and_trend(capp, world):
     client = console_login(capp.test_client(), "secretary1")
     html = client.get("/console/").get_data(as_text=True)
     assert "响应率" in html and "整改率" in html and "按时接单的比例" in html
-    # 4 issues reported (held, open, resolved and the one in the world), 1 resolved: 整改率 1/3?
+    # three issues reported (held, open, resolved), one resolved
     counted = Issue.select().where(Issue.status != "cancelled").count()
-    assert f"1 / {counted}" in html  # rectification: solved / counted
+    assert counted == 3
+    assert "累计办结 1 件 / 累计反映 3 件" in html  # 整改率 with its counts
+    assert "已办结 1 件 / 反映 3 件" in html  # 解决率 with its counts
     assert html.count("<circle") == 60  # 30 days × two lines
     assert 'href="/console/review"' in html  # the wishes waiting are a link
     assert "管家11" in html  # per-steward table

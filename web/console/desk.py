@@ -24,7 +24,7 @@ from flask import (
 
 from core import audit
 from core.boards import boards as board_service
-from core.boards import layout, print_data, print_jobs, render
+from core.boards import fonts, layout, print_data, print_jobs, render
 from core.errors import ApiError
 from core.figures import ledger
 from core.people import roster as roster_service
@@ -278,3 +278,17 @@ def print_job_pdf(job_id: int):
     return send_file(
         path, mimetype="application/pdf", as_attachment=True, download_name=job.file_name
     )
+
+
+# --- the Chinese webfont ----------------------------------------------------------------------
+
+
+@bp.route("/font/<weight>.otf")
+def cjk_font(weight: str):
+    """The Noto Sans CJK SC subset the boards are drawn with, as the console's last-resort
+    font: an office PC without a Chinese font (some Linux desks) still reads every page.
+    Browsers fetch it only when no installed font (微软雅黑, 苹方, 思源黑体) has the glyphs."""
+    path = fonts.FONT_FILES.get(weight)
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, mimetype="font/otf", max_age=30 * 24 * 3600)
