@@ -16,10 +16,22 @@ import time_machine
 from openpyxl import Workbook, load_workbook
 
 from core.db import db
+from core.delivery import groups
 from core.figures import ledger
-from models import Board, Event, Issue, PrintJob, Steward, Wish
+from models import (
+    Assessment,
+    Board,
+    ChatGroup,
+    Event,
+    Issue,
+    OutboxMessage,
+    PrintJob,
+    Steward,
+    Wish,
+)
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
+from tests.factories import login
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -494,3 +506,109 @@ def test_retire_and_replace_a_board(capp, world):
     client.post(f"/console/boards/{board.id}/retire", data={"csrf_token": token, "replace": "1"})
     assert not Board.get_by_id(board.id).active
     assert Board.select().where((Board.alley == board.alley_id) & Board.active).count() == 1
+
+
+# --- stewards, groups, outbox, assessments ----------------------------------------------------
+
+KEY = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+
+def test_bind_code_shown_large_and_redeemable(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    steward = world.d.stewards[1]
+    token = csrf(client, "/console/stewards")
+    html = client.post(
+        f"/console/stewards/{steward.id}/bind-code", data={"csrf_token": token}
+    ).get_data(as_text=True)
+    code = html.split('id="bind-code">')[1].split("<")[0]
+    assert len(code) == 8 and f"绑定 {code}" in html
+    # the code binds a WeChat user to this steward through the API, exactly once
+    api = capp.test_client()
+    headers = login(api, "新管家")
+    res = api.post("/api/v1/auth/bind", json={"code": code}, headers=headers)
+    assert res.status_code == 200 and res.get_json()["steward"]["id"] == steward.id
+
+
+def test_dismiss_steward_needs_a_reason(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    steward = world.d.stewards[0]
+    token = csrf(client, "/console/stewards")
+    client.post(f"/console/stewards/{steward.id}/dismiss", data={"csrf_token": token, "reason": ""})
+    assert Steward.get_by_id(steward.id).active
+    res = client.post(
+        f"/console/stewards/{steward.id}/dismiss",
+        data={"csrf_token": token, "reason": "搬家离开社区"},
+        follow_redirects=True,
+    )
+    assert not Steward.get_by_id(steward.id).active
+    assert "件未办结的诉求" in res.get_data(as_text=True)  # the open issue must be reassigned
+    event = Event.get(Event.action == "steward.dismiss")
+    assert event.data["reason"] == "搬家离开社区" and event.actor_id == world.staff.user_id
+
+
+def test_register_group_and_mark_repaired(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/groups")
+    c1 = world.d.communities[0]
+    client.post(
+        "/console/groups",
+        data={
+            "csrf_token": token,
+            "area": str(c1.id),
+            "name": "一社区管家群",
+            "webhook_key": "bad",
+        },
+    )
+    assert ChatGroup.select().count() == 0
+    url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}"
+    client.post(
+        "/console/groups",
+        data={"csrf_token": token, "area": str(c1.id), "name": "一社区管家群", "webhook_key": url},
+    )
+    group = ChatGroup.get()
+    assert group.webhook_key == KEY and group.area_id == c1.id
+    groups.mark_broken(KEY, "机器人被移出群")
+    assert "失效的群机器人 <b>1</b>" in client.get("/console/").get_data(as_text=True)
+    other = console_login(capp.test_client(), "secretary2")
+    other_token = csrf(other, "/console/groups")
+    res = other.post(f"/console/groups/{group.id}/repaired", data={"csrf_token": other_token})
+    assert res.status_code == 404 and ChatGroup.get().robot_status == "broken"
+    client.post(f"/console/groups/{group.id}/repaired", data={"csrf_token": token})
+    assert ChatGroup.get().robot_status == "ok"
+
+
+def test_outbox_retry(capp, world):
+    c1 = world.d.communities[0]
+    msg = OutboxMessage.create(
+        kind="robot",
+        target=KEY,
+        payload={"msgtype": "text", "text": {"content": "x"}},
+        idempotency_key="console-test-1",
+        area=c1,
+        status="dead",
+        attempts=8,
+        last_error="errcode 93000",
+    )
+    other = console_login(capp.test_client(), "secretary2")
+    assert "errcode 93000" not in other.get("/console/outbox").get_data(as_text=True)
+    res = other.post(
+        f"/console/outbox/{msg.id}/retry", data={"csrf_token": csrf(other, "/console/outbox")}
+    )
+    assert res.status_code == 404 and OutboxMessage.get_by_id(msg.id).status == "dead"
+    client = console_login(capp.test_client(), "secretary1")
+    assert "errcode 93000" in client.get("/console/outbox").get_data(as_text=True)
+    client.post(
+        f"/console/outbox/{msg.id}/retry", data={"csrf_token": csrf(client, "/console/outbox")}
+    )
+    row = OutboxMessage.get_by_id(msg.id)
+    assert row.status == "pending" and row.attempts == 0
+
+
+def test_assessment_run_and_list(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/assessments")
+    client.post("/console/assessments", data={"csrf_token": token, "period": "2026Q4"})
+    rows = list(Assessment.select())
+    assert {r.steward_id for r in rows} == {s.id for s in world.d.stewards[:2]}
+    html = client.get("/console/assessments?period=2026Q4").get_data(as_text=True)
+    assert "管家11" in html and "管家21" not in html

@@ -82,6 +82,10 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
         "/console/ledger",
         "/console/roster",
         "/console/boards",
+        "/console/stewards",
+        "/console/groups",
+        "/console/outbox",
+        "/console/assessments",
     ]
     for screen in SCREENS:
         context, page = _page(browser, screen)
@@ -297,5 +301,25 @@ def test_another_communitys_staff_cannot_open_items(browser, live):  # noqa: F81
             assert res.status in (403, 404), path
         page.goto(f"{base}/console/review")
         assert w.wish.number not in page.content()
+    finally:
+        context.close()
+
+
+def test_bind_code_shown_large(browser, live):  # noqa: F811
+    app, base, w = live
+    context, page = _page(browser)
+    try:
+        _login(page, base)
+        page.goto(f"{base}/console/stewards")
+        row = page.locator(f"#steward-{w.d.stewards[0].id}")
+        assert "未绑定" in row.inner_text()
+        with page.expect_navigation():
+            row.locator("button", has_text="生成绑定码").click()
+        code = page.locator("#bind-code")
+        assert re.fullmatch(r"[0-9A-Z]{8}", code.inner_text())
+        height = code.bounding_box()["height"]
+        assert height >= 48, height  # readable across a desk
+        _no_sideways_scroll(page, "bind code")
+        page.screenshot(path=str(SCREENSHOTS / "console-bind-code.png"))
     finally:
         context.close()

@@ -11,7 +11,9 @@ the API and the bot call (which audits it). Pages:
 * `dashboard` — /console/ (figures, 30-day trend as inline SVG, stewards, what waits);
 * `items` — 待办审核 /console/review, 诉求 /console/issues, 微心愿 /console/wishes;
 * `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
-  print jobs in `core.boards.print_jobs`).
+  print jobs in `core.boards.print_jobs`);
+* `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,
+  考核 /console/assessments.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from web.console import auth, dashboard, desk, items  # noqa: F401  (each registers its routes)
+from web.console import auth, dashboard, desk, items, people  # noqa: F401  (each registers its routes)
 from web.console.common import SESSION_HOURS, bp
 
 __all__ = ["bp", "init_app"]

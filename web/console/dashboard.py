@@ -67,8 +67,18 @@ def waiting_for(area: Area) -> list[dict]:
             "endpoint": "console.issues",
             "args": {"overdue": "1", "area": area.id},
         },
-        {"label": "失效的群机器人", "count": broken.count(), "endpoint": None, "args": {}},
-        {"label": "发送失败的消息", "count": dead.count(), "endpoint": None, "args": {}},
+        {
+            "label": "失效的群机器人",
+            "count": broken.count(),
+            "endpoint": "console.groups",
+            "args": {},
+        },
+        {
+            "label": "发送失败的消息",
+            "count": dead.count(),
+            "endpoint": "console.outbox_page",
+            "args": {},
+        },
     ]
 
 
