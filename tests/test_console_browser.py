@@ -311,7 +311,7 @@ def test_bind_code_shown_large(browser, live):  # noqa: F811
     try:
         _login(page, base)
         page.goto(f"{base}/console/stewards")
-        row = page.locator(f"#steward-{w.d.stewards[0].id}")
+        row = page.locator(f"#steward-{w.d.stewards[1].id}")
         assert "未绑定" in row.inner_text()
         with page.expect_navigation():
             row.locator("button", has_text="生成绑定码").click()
