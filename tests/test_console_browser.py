@@ -101,6 +101,17 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
             )
         finally:
             context.close()
+    for screen in SCREENS:  # the street administrator's own pages
+        context, page = _page(browser, screen)
+        try:
+            _login(page, base, "streetadmin")
+            for path in ("/console/departments", "/console/accounts", "/console/"):
+                assert page.goto(f"{base}{path}").status == 200, path
+                _no_sideways_scroll(page, f"{path} (admin) at {screen['width']}")
+            page.goto(f"{base}/console/accounts")
+            page.screenshot(path=str(SCREENSHOTS / f"console-accounts-{screen['width']}.png"))
+        finally:
+            context.close()
     context, page = _page(browser)
     try:
         page.goto(f"{base}/console/login")

@@ -13,7 +13,8 @@ the API and the bot call (which audits it). Pages:
 * `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
   print jobs in `core.boards.print_jobs`);
 * `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,
-  考核 /console/assessments.
+  考核 /console/assessments;
+* `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from web.console import auth, dashboard, desk, items, people  # noqa: F401  (each registers its routes)
+from web.console import admin, auth, dashboard, desk, items, people  # noqa: F401  (each registers its routes)
 from web.console.common import SESSION_HOURS, bp
 
 __all__ = ["bp", "init_app"]
