@@ -91,7 +91,11 @@ def accounts():
         .where(p.area_condition(Area))
         .order_by(StaffAccount.active.desc(), Area.path, StaffAccount.username)
     )
-    areas = [a for a in managed_areas() if a.kind in ("street", "community")]
+    # Communities first: most new accounts are a community's staff, not another administrator.
+    areas = sorted(
+        (a for a in managed_areas() if a.kind in ("street", "community")),
+        key=lambda a: (a.kind == "street", a.path),
+    )
     return render_template("console/accounts.html", rows=rows, areas=areas)
 
 
