@@ -384,12 +384,16 @@ def test_roster_bad_rows_change_nothing(capp, world):
             HEADER,
             ["示范街道", "第1社区", "第1网格", "新巷", "李四", "12345"],
             ["示范街道", "第2社区", "第2网格", "别人的巷", "王五", "13900001111"],
+            # the phone of 第2社区's steward: importing it would rename them
+            ["示范街道", "第1社区", "第1网格", "新巷", "冒名", world.d.stewards[2].phone],
         ]
     )
     res = _upload(client, data)
     html = res.get_data(as_text=True)
     assert res.status_code == 400 and "未做任何修改" in html
     assert "第2行 手机号" in html and "第3行 社区：不在您的管辖范围内" in html
+    assert "第4行 手机号：该手机号已是其他社区的管家" in html
+    assert Steward.get_by_id(world.d.stewards[2].id).name == "管家21"
     assert Steward.select().count() == before
     assert 'name="confirm"' not in html
 

@@ -438,6 +438,17 @@ def _check_within(rows: list[RosterRow], within: Sequence[Area], problems: list[
         if not any(row.alley_key[: len(chain)] == chain for chain in chains):
             column = "社区" if row.alley_key[:1] in {c[:1] for c in chains} else "街道"
             problems.append(f"第{row.line}行 {column}：不在您的管辖范围内")
+    # A phone already known as a steward elsewhere would rename that steward: refuse it.
+    phones = sorted({row.phone for row in rows})
+    outside: set[str] = set()
+    for chunk in _chunks(phones, IN_CHUNK):
+        for steward in Steward.select().where(Steward.phone.in_(chunk)):
+            alleys = list(steward.alleys())
+            if alleys and not any(root.covers(a) for a in alleys for root in within):
+                outside.add(steward.phone)
+    for row in rows:
+        if row.phone in outside:
+            problems.append(f"第{row.line}行 手机号：该手机号已是其他社区的管家，请核对")
 
 
 def import_table(
