@@ -95,6 +95,8 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
                 res = page.goto(f"{base}{path}")
                 assert res.status == 200, path
                 _no_sideways_scroll(page, f"{path} at {screen['width']}")
+                name = path.strip("/").replace("/", "-") or "console"
+                page.screenshot(path=str(SCREENSHOTS / f"shot-{name}-{screen['width']}.png"))
             page.goto(f"{base}/console/")
             page.screenshot(
                 path=str(SCREENSHOTS / f"console-dashboard-{screen['width']}.png"), full_page=True
