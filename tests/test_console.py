@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from openpyxl import Workbook, load_workbook
 
+from core.boards import print_jobs
 from core.db import db
 from core.delivery import groups
 from core.figures import ledger
@@ -690,3 +691,22 @@ def test_admin_creates_and_disables_accounts(capp, world):
         f"/console/accounts/{world.admin.id}/active", data={"csrf_token": token, "active": "0"}
     )
     assert StaffAccount.get_by_id(world.admin.id).active
+
+
+def test_old_print_files_are_removed_when_a_new_job_starts(capp, world):
+    c1 = world.d.communities[0]
+    old_file = print_jobs.jobs_dir() / "old.pdf"
+    old_file.write_bytes(b"%PDF-old")
+    week_ago = datetime.utcnow() - timedelta(days=8)
+    old = PrintJob.create(
+        area=c1, total=1, done=1, status="done", file_name="old.pdf", finished_at=week_ago
+    )
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/boards")
+    client.post("/console/boards/print", data={"csrf_token": token, "area": str(c1.id)})
+    _join_print_threads()
+    assert not old_file.exists() and PrintJob.get_by_id(old.id).file_name is None
+    assert "已被清理" in client.get(f"/console/boards/jobs/{old.id}").get_data(as_text=True)
+    assert client.get(f"/console/boards/jobs/{old.id}.pdf").status_code == 404
+    new = PrintJob.select().order_by(PrintJob.id.desc()).first()
+    assert new.status == "done" and print_jobs.pdf_path(new).exists()  # the fresh one is kept

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # well under a second, so a minute of silence means the worker is gone.
 STALE_AFTER = timedelta(seconds=60)
 SIZES = ("A4", "A3")
+# A thousand boards make a PDF of several hundred MB: keep each a week (long enough to print
+# and reprint), then free the disk.
+KEEP_FILES = timedelta(days=7)
 
 
 def jobs_dir() -> Path:
@@ -62,6 +65,7 @@ def start(area: Area, *, actor: User | None, size: str = "A4", changed_since=Non
         fonts.font_source("regular"), fonts.font_source("bold")
     except fonts.FontMissing as exc:
         raise ApiError(503, "fonts_missing", str(exc)) from exc
+    prune()
     total = boards.boards_in(area, changed_since).count()
     if not total:
         raise ApiError(409, "nothing_to_print", "所选范围内没有需要打印的公示牌")
@@ -79,6 +83,23 @@ def start(area: Area, *, actor: User | None, size: str = "A4", changed_since=Non
         )
     launch(job.id)
     return job
+
+
+def prune(now=None) -> int:
+    """Delete the PDFs of jobs finished more than KEEP_FILES ago; their rows stay (the
+    progress page then says the file has expired). Returns how many files were removed."""
+    cutoff = (now or utcnow()) - KEEP_FILES
+    old = PrintJob.select().where(
+        (PrintJob.status == "done")
+        & PrintJob.file_name.is_null(False)
+        & (PrintJob.finished_at < cutoff)
+    )
+    removed = 0
+    for job in old:
+        (jobs_dir() / job.file_name).unlink(missing_ok=True)
+        PrintJob.update(file_name=None).where(PrintJob.id == job.id).execute()
+        removed += 1
+    return removed
 
 
 def launch(job_id: int) -> bool:
