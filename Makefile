@@ -1,7 +1,11 @@
 # 小巷管家 (Alley Steward) — build / run / test entry points.
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
-#   make test      run the test suite against SQLite AND a throw-away PostgreSQL
+#   make test      the import contracts, the test suite against SQLite AND a throw-away
+#                  PostgreSQL, then the mini program's suites once (test-miniprogram)
+#   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
+#   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
+#                  for FUZZ_SECONDS (default 600)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -13,7 +17,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench fuzz clean
 
 venv: $(REQ_STAMP)
 
@@ -40,14 +44,16 @@ run: venv
 	$(BIN)/flask --app app seed-demo --if-empty
 	$(BIN)/flask --app app serve
 
-# Both legs always run; `make test` fails if either fails. Neither is ever skipped:
-# test-pg installs PostgreSQL if needed and fails loudly if it cannot.
+# All legs always run; `make test` fails if any fails. None is ever skipped:
+# test-pg installs PostgreSQL if needed and fails loudly if it cannot. The mini program's
+# suites run once (they start their own Flask app on a temporary SQLite database).
 test: dev-venv chromium
 	@rc=0; failed=""; \
 	$(MAKE) --no-print-directory imports     || { rc=1; failed="$$failed imports"; }; \
 	$(MAKE) --no-print-directory test-sqlite || { rc=1; failed="$$failed test-sqlite"; }; \
 	$(MAKE) --no-print-directory test-pg     || { rc=1; failed="$$failed test-pg"; }; \
-	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: sqlite and postgresql legs passed"; fi; \
+	$(MAKE) --no-print-directory test-miniprogram || { rc=1; failed="$$failed test-miniprogram"; }; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: import contracts, sqlite, postgresql and mini program legs passed"; fi; \
 	exit $$rc
 
 test-sqlite: dev-venv chromium
@@ -57,6 +63,31 @@ test-sqlite: dev-venv chromium
 test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
 	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The mini program (miniprogram/): npm packages pinned by package-lock.json (re-installed when
+# it changes), tdesign copied into miniprogram_npm/ (DevTools' 构建 npm), every wxml/wxss through
+# WeChat's wcc/wcsc, tsc over the JS, the main package under 2 MB, then jest's unit and e2e
+# projects. Prints the suite's "N passed, N failed" line.
+NPM_STAMP := node_modules/.install.stamp
+MP_RESULTS := node_modules/.miniprogram-results.json
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm (Node.js 20+) is needed for the mini program tests" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+test-miniprogram: dev-venv $(NPM_STAMP)
+	@echo "=== mini program ==="
+	node scripts/miniprogram/build-npm.js
+	node scripts/miniprogram/check-wx.js
+	npx tsc -p .
+	node scripts/miniprogram/check-size.js
+	@rm -f $(MP_RESULTS); rc=0; \
+	npm test --silent -- --json --outputFile=$(MP_RESULTS) || rc=$$?; \
+	if [ -f $(MP_RESULTS) ]; then \
+	  node -e 'const r=require("./$(MP_RESULTS)"); console.log(`mini program: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'; \
+	else echo "mini program: the test run did not finish" >&2; rc=1; fi; \
+	exit $$rc
 
 lint: dev-venv imports
 	$(BIN)/ruff check .
@@ -70,6 +101,11 @@ imports: dev-venv
 format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The long fuzzing run (the suite holds a short fixed-seed one): see scripts/fuzz.sh.
+FUZZ_SECONDS ?= 600
+fuzz: dev-venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 bench: venv
 	$(BIN)/python -m bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 import cli
 import miniprogram_api
@@ -18,17 +19,49 @@ from bot import adapters as bot_adapters
 from core import config, db, timeutil
 
 
+def _configure_logging() -> None:
+    """One format, times in `TZ` (not the server's zone), and no chatter: APScheduler's own
+    INFO lines ("Running job …" every few seconds) are dropped; our jobs say a line only when
+    they did something."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for handler in logging.getLogger().handlers:
+        if handler.formatter is not None:
+            handler.formatter.converter = timeutil.local_timetuple
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:…>` that matches only ids a 64-bit column can hold: a longer number in a path
+    is a URL that names nothing (404), not an OverflowError from SQLite (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class PrintableConverter(UnicodeConverter):
+    """The default `<name>` converter without control characters: a path segment holding NUL
+    (`/b/AB%00CD`) names nothing (404), rather than reaching a query PostgreSQL refuses."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     # No app-wide static folder: each web blueprint serves its own files.
     app = Flask(
         __name__, instance_relative_config=True, instance_path=instance_path, static_folder=None
     )
+    # Before any blueprint adds a rule: ids a 64-bit column holds, text without controls.
+    app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PrintableConverter
     config.load(app, test_config)
     timeutil.set_local_tz(app.config["TZ"])
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging()
 
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
     db.init_app(app)

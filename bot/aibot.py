@@ -37,7 +37,16 @@ from wechatpy.crypto.cryptography import WeChatCipher
 from wechatpy.enterprise.crypto import PrpCrypto
 
 from bot import engine, identity
-from bot.inbound import Refused, check_timestamp, claim_message, configured, http_session
+from bot.inbound import (
+    Refused,
+    as_dict,
+    as_text,
+    check_timestamp,
+    claim_message,
+    configured,
+    http_session,
+    read_json,
+)
 from core.db import write_transaction
 from core.delivery import groups, robot
 
@@ -101,18 +110,14 @@ def callback():
             _verify(signature, timestamp, nonce, echostr)
             check_timestamp(timestamp)
             return Response(_decrypt(echostr), content_type="text/plain; charset=utf-8")
-        body = request.get_json(silent=True, force=True)
-        encrypted = body.get("encrypt") if isinstance(body, dict) else None
+        # Before the signature: only the ciphertext is read, and a body that is not a small
+        # JSON object (nested thousands deep, say) is a 400, never a parser crash.
+        encrypted = read_json(request.get_data()).get("encrypt")
         if not isinstance(encrypted, str) or not encrypted:
             raise Refused(400, "bad_body", '请求体须为 {"encrypt": …}')
         _verify(signature, timestamp, nonce, encrypted)
         check_timestamp(timestamp)
-        try:
-            message = json.loads(_decrypt(encrypted))
-        except ValueError as exc:
-            raise Refused(400, "bad_payload", "解密后的内容不是 JSON") from exc
-        if not isinstance(message, dict):
-            raise Refused(400, "bad_payload", "解密后的内容不是 JSON 对象")
+        message = read_json(_decrypt(encrypted))
     except Refused as err:
         return _refusal(err)
     return _handle(message, nonce)
@@ -123,11 +128,15 @@ def _empty() -> Response:
 
 
 def _handle(message: dict, nonce: str) -> Response:
-    msgtype = message.get("msgtype")
+    # Signed bodies are WeCom's, but their shape is still checked part by part: a part of
+    # the wrong type reads as absent (no sender, no text), so it can never act.
+    msgtype = as_text(message.get("msgtype"))
     if msgtype not in ("text", "image", "mixed"):
         return _empty()  # stream refresh polls (we always finish at once), events
-    sender = str((message.get("from") or {}).get("userid") or "")
-    msg_id = str(message.get("msgid") or "")
+    sender = as_text(as_dict(message.get("from")).get("userid"))
+    msg_id = as_text(message.get("msgid"))
+    if not sender:
+        return _refusal(Refused(400, "missing_sender", "消息没有发送人"))
     try:
         if not claim_message(CHANNEL, msg_id, sender):
             log.info("aibot: replayed message %s ignored", msg_id)
@@ -136,19 +145,24 @@ def _handle(message: dict, nonce: str) -> Response:
         return _refusal(err)
     started = time.monotonic()
     inbound = engine.Inbound(
-        channel=CHANNEL, msg_id=msg_id, sender=sender, chat_id=message.get("chatid")
+        channel=CHANNEL,
+        msg_id=msg_id,
+        sender=sender,
+        chat_id=as_text(message.get("chatid")) or None,
     )
     texts, urls = [], []
     if msgtype == "text":
-        texts.append((message.get("text") or {}).get("content") or "")
+        texts.append(as_text(as_dict(message.get("text")).get("content")))
     elif msgtype == "image":
-        urls.append(message.get("image") or {})
+        urls.append(as_dict(message.get("image")))
     else:
-        for item in (message.get("mixed") or {}).get("msg_item") or []:
+        items = as_dict(message.get("mixed")).get("msg_item")
+        for item in items if isinstance(items, list) else []:
+            item = as_dict(item)
             if item.get("msgtype") == "text":
-                texts.append((item.get("text") or {}).get("content") or "")
+                texts.append(as_text(as_dict(item.get("text")).get("content")))
             elif item.get("msgtype") == "image":
-                urls.append(item.get("image") or {})
+                urls.append(as_dict(item.get("image")))
     inbound.text = " ".join(t for t in texts if t)
     for image in urls:
         data = _fetch_image(image)
@@ -159,6 +173,8 @@ def _handle(message: dict, nonce: str) -> Response:
             inbound.images.append(data)
     group = groups.by_chat_id(inbound.chat_id)
     reply = engine.handle(inbound, group)
+    if reply is None:
+        return _empty()  # not for the bot: no answer at all
     elapsed = time.monotonic() - started
     if elapsed > float(current_app.config["AIBOT_REPLY_BUDGET_SECONDS"]) and group is not None:
         phone = identity.steward_phone(sender)
@@ -178,7 +194,7 @@ def _handle(message: dict, nonce: str) -> Response:
 
 
 def _fetch_image(image: dict) -> bytes | None:
-    url = image.get("url")
+    url = as_text(image.get("url"))
     if not url:
         return None
     limit = int(current_app.config["MAX_UPLOAD_BYTES"]) + 64

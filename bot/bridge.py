@@ -21,13 +21,12 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import logging
 
 from flask import Response, current_app, jsonify, request
 
 from bot import engine
-from bot.inbound import Refused, check_timestamp, claim_message, configured
+from bot.inbound import Refused, as_text, check_timestamp, claim_message, configured, read_json
 from core.delivery import groups
 
 log = logging.getLogger(__name__)
@@ -65,26 +64,25 @@ def callback():
             return Response(echostr, content_type="text/plain; charset=utf-8")
         raw = request.get_data()
         _check_signature(raw)
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise Refused(400, "invalid_json", "请求体不是有效的 JSON") from exc
-        if not isinstance(body, dict):
-            raise Refused(400, "invalid_json", "请求体须为 JSON 对象")
+        body = read_json(raw)
         check_timestamp(body.get("ts"))
-        sender = str(body.get("sender") or "")
+        sender = as_text(body.get("sender"))
         if not sender:
             raise Refused(400, "missing_sender", "缺少 sender")
+        for name in ("text", "chat_id"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise Refused(400, f"bad_{name}", f"{name} 须为字符串")
         images = _decode_images(body.get("images"))
-        if not claim_message(CHANNEL, str(body.get("msg_id") or ""), sender):
+        msg_id = as_text(body.get("msg_id"))
+        if not claim_message(CHANNEL, msg_id, sender):
             raise Refused(409, "replayed", "该消息已处理过")
     except Refused as err:
         return _refusal(err)
     inbound = engine.Inbound(
         channel=CHANNEL,
-        msg_id=str(body["msg_id"]),
+        msg_id=msg_id,
         sender=sender,
-        text=str(body.get("text") or ""),
+        text=body.get("text") or "",
         chat_id=body.get("chat_id") or None,
         images=images,
     )

@@ -16,6 +16,10 @@ timestamp window and message id first, then hands an `Inbound` to `handle`:
    them as proof; a photo sent within two minutes after the sender's `办结 N` is added to that
    issue's trail (a comment with the photo, `办结照片`).
 4. The command runs (see `bot.commands`); a workflow refusal becomes `未能办结：<reason>`.
+5. A message is for the bot when it starts with an @-mention or a command word. One that
+   starts like a command (`接丹 1`) gets the closest command back ("您是不是要：接单 1？");
+   anything else not addressed to the bot (`收到`, `你好`, `1` in a relayed group) gets no
+   answer at all (`None`); an @ with an unknown word gets the sender's own help.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 
 from bot import commands, identity
 from bot.commands import Context
-from core import audit, media
+from core import audit, media, text
 from core.errors import ApiError
 from core.items import issues
 from core.timeutil import utcnow
@@ -82,7 +86,8 @@ def _photo_only(ctx: Context, photos: list[BotPhoto]) -> str:
         .first()
     )
     if last is None:
-        return f"已收到照片 {len(photos)} 张，请在 2 分钟内发送“办结 编号 说明”，照片将作为办结凭证"
+        how = ctx.call("办结 编号 说明")
+        return f"已收到照片 {len(photos)} 张，请在 2 分钟内发送“{how}”，照片将作为办结凭证"
     try:
         issue = issues.comment(ctx.p, last.subject_id, "办结照片", [p.media_id for p in photos])
     except ApiError as err:
@@ -94,11 +99,20 @@ def _photo_only(ctx: Context, photos: list[BotPhoto]) -> str:
 # --- the engine -------------------------------------------------------------------------------
 
 
-def handle(msg: Inbound, group: ChatGroup | None = None) -> str:
-    """Run one inbound message; returns the reply line."""
+def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
+    """Run one inbound message; returns the reply, or None when it was not for the bot."""
     now = utcnow()
+    # The one normalisation of typed text (core.text), as the API and the scan page use it:
+    # controls dropped, invisible characters trimmed, so "\u200b接单 1" is "接单 1"; the
+    # punctuation people typed stays as typed.
+    parsed = commands.split(text.normalise(msg.text or ""))
+    command, args = parsed.command, parsed.args
+    guess = None
+    if command is None and parsed.text:
+        guess = commands.closest(parsed.text)
+        if guess is None and not parsed.mentioned:
+            return None  # chatter in the group: not for the bot
     principal, user = identity.identify(msg.sender)
-    command, args = commands.parse(msg.text)
     ctx = Context(
         sender=msg.sender,
         channel=msg.channel,
@@ -106,6 +120,7 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str:
         user=user,
         group=group,
         now=now,
+        in_group=bool(msg.chat_id) or group is not None,
     )
     if principal is None and not (command is not None and command.anyone):
         return NOT_BOUND
@@ -127,15 +142,18 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str:
             },
         )
     note = "（有照片未能保存，请在小程序补充）" if missing else ""
-    if not commands.normalize(msg.text):
+    if not parsed.text:
         if photos:
             return _photo_only(ctx, photos) + note
         if missing:
             return "照片未能保存，请稍后重发或在小程序上传"
-        return commands.short_help()
+        return commands.short_help(ctx)
     if command is None:
+        if guess is not None and guess[0] in commands.allowed(ctx):
+            wanted, rest = guess
+            return f"您是不是要：{ctx.call(f'{wanted.name} {rest}'.strip())}？"
         word = commands.normalize(msg.text).split(" ")[0][:10]
-        return f"没有“{word}”这个指令。{commands.short_help()}"
+        return f"没有“{word}”这个指令。{commands.short_help(ctx)}"
     try:
         reply = command.handler(ctx, args)
     except ApiError as err:

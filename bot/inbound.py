@@ -9,12 +9,14 @@ a message is handled at most once; if handling crashes it is logged, not retried
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import timedelta
 
 from flask import current_app
 from peewee import IntegrityError
 
+from core import jsonbody
 from core.db import db
 from core.delivery.wechat import WECHAT_DEFAULT, WECOM_DEFAULT, RewritingSession
 from core.timeutil import utcnow
@@ -35,15 +37,46 @@ class Refused(Exception):
 
 def check_timestamp(value) -> None:
     """Refuse a callback whose timestamp (seconds, or milliseconds) is outside the window."""
+    if isinstance(value, bool):  # JSON true is not a time
+        raise Refused(400, "bad_timestamp", "时间戳缺失或格式不对")
     try:
         ts = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise Refused(400, "bad_timestamp", "时间戳缺失或格式不对") from None
+    if not math.isfinite(ts):  # nan compares false with everything: it passed the window
+        raise Refused(400, "bad_timestamp", "时间戳缺失或格式不对")
     if ts > 1e12:
         ts /= 1000.0
     window = float(current_app.config["BOT_TIMESTAMP_WINDOW_SECONDS"])
     if abs(time.time() - ts) > window:
         raise Refused(403, "stale", "消息时间戳超出允许范围（过期或时钟不准）")
+
+
+def read_json(raw: bytes | str) -> dict:
+    """A callback's JSON object (core.jsonbody: no recursion blow-up, no NaN, strings
+    cleaned); Refused 400 `invalid_json` for anything else."""
+    try:
+        data, _ = jsonbody.tidy(jsonbody.loads(raw))
+    except jsonbody.InvalidJson as exc:
+        raise Refused(400, "invalid_json", "请求体不是有效的 JSON") from exc
+    if not isinstance(data, dict):
+        raise Refused(400, "invalid_json", "请求体须为 JSON 对象")
+    return data
+
+
+def as_dict(value) -> dict:
+    """A part of a message that should be an object; {} when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value) -> str:
+    """A part of a message that should be text (ids, user ids, content); "" when it is
+    anything else, so an oddly shaped message finds no sender and does nothing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def claim_message(channel: str, msg_id: str, sender: str = "") -> bool:

@@ -27,7 +27,14 @@ from wechatpy.enterprise.replies import TextReply
 from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 
 from bot import engine
-from bot.inbound import Refused, check_timestamp, claim_message, configured, http_session
+from bot.inbound import (
+    Refused,
+    as_text,
+    check_timestamp,
+    claim_message,
+    configured,
+    http_session,
+)
 from core.delivery.wechat import DatabaseStorage
 
 log = logging.getLogger(__name__)
@@ -73,17 +80,30 @@ def callback():
         except Exception as exc:  # not XML, no Encrypt, wrong key or corp id
             raise Refused(403, "bad_payload", "解密失败") from exc
         check_timestamp(timestamp)
-        message = parse_message(xml)
+        message = _parse(xml)
     except Refused as err:
         return _refusal(err)
     return _handle(message, nonce, timestamp)
 
 
+def _parse(xml: str):
+    """The decrypted XML as a wechatpy message. Signed by WeCom but still checked: text that
+    is not XML, or XML with nested elements where wechatpy expects text, is a 400."""
+    try:
+        message = parse_message(xml)
+    except Exception as exc:  # wechatpy/xmltodict raise whatever their parser raises
+        raise Refused(400, "bad_payload", "解密后的内容不是有效的消息") from exc
+    return message
+
+
 def _handle(message, nonce: str, timestamp: str) -> Response:
-    if message is None or message.type not in ("text", "image"):
+    if message is None or as_text(message.type) not in ("text", "image"):
         return Response("", status=200)  # events, voice, location …: nothing to say
-    sender = message.source or ""
-    msg_id = str(message._data.get("MsgId") or "")  # as sent: no int() on odd input
+    # A part of the wrong shape (an element where text belongs) reads as absent.
+    sender = as_text(message.source)
+    msg_id = as_text(message._data.get("MsgId"))  # as sent: no int() on odd input
+    if not sender:
+        return _refusal(Refused(400, "missing_sender", "消息没有发送人"))
     try:
         if not claim_message(CHANNEL, msg_id, sender):
             log.info("wecom app: replayed message %s ignored", msg_id)
@@ -92,9 +112,9 @@ def _handle(message, nonce: str, timestamp: str) -> Response:
         return _refusal(err)
     inbound = engine.Inbound(channel=CHANNEL, msg_id=msg_id, sender=sender)
     if message.type == "text":
-        inbound.text = message.content
+        inbound.text = as_text(message.content)
     else:
-        data, reason = fetch_media(message.media_id)
+        data, reason = fetch_media(as_text(message.media_id))
         if data is None:
             inbound.images_unavailable = 1
             inbound.unavailable_reason = reason
@@ -103,6 +123,8 @@ def _handle(message, nonce: str, timestamp: str) -> Response:
     reply = engine.handle(inbound)
     if inbound.images_unavailable and not inbound.text:
         reply = f"照片暂时无法保存（{inbound.unavailable_reason}），请在小程序中上传"
+    if reply is None:
+        return Response("", status=200)  # not for the bot: an empty answer, no reply
     answer = TextReply(content=reply, message=message, agent=message.agent)
     xml = crypto().encrypt_message(answer.render(), nonce, str(int(time.time())))
     return Response(xml, content_type="application/xml; charset=utf-8")

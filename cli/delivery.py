@@ -33,7 +33,8 @@ def outbox_command(once: bool):
     if current_app.config["OFFLINE"]:
         click.echo("离线模式：消息不会发给微信，只标记为已发送，可在 /dev/outbox 查看。", err=True)
     if once:
-        click.echo(_outbox_summary(outbox.deliver_due()))
+        # What an operator runs after fixing something: retries waiting out their backoff go too.
+        click.echo(_outbox_summary(outbox.deliver_due(retries_now=True)))
         return
     click.echo(f"每 {OUTBOX_INTERVAL_SECONDS} 秒投递一次，按 Ctrl-C 结束。", err=True)
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import current_app
 
+from core import demo
 from jobs import lease
 from jobs.scheduler import configure
 
@@ -20,7 +23,11 @@ def serve_command(host: str, port: int):
     app = current_app._get_current_object()
     scheduler = configure(app, BackgroundScheduler())
     scheduler.start()
-    click.echo(f"小巷管家已启动：http://{host}:{port}/", err=True)
+    # werkzeug's banner and per-request lines would scroll the 试一试 list away.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    click.echo(f"小巷管家已启动：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
+    for line in demo.try_it():
+        click.echo(line, err=True)
     try:
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
         run_simple(host, port, app, use_reloader=False, threaded=True)

@@ -12,7 +12,7 @@ from flask import current_app
 from cli.common import CLI_LABEL, fail
 from core import demo, schema
 from core.errors import ApiError
-from core.people import areas, auth, roster
+from core.people import areas, auth, departments, roster
 from core.timeutil import to_local
 from models import Area, StaffAccount, Steward
 
@@ -142,3 +142,41 @@ def dismiss_steward_command(steward_id: int, reason: str):
     click.echo(f"管家 {steward.name} 已离任，其登录已失效。")
     if still_open:
         click.echo(f"仍有 {still_open} 件未办结诉求派给该管家，请在后台改派。")
+
+
+@click.group("departments")
+def departments_command():
+    """The departments a whistle (吹哨) can go to: add one, list them."""
+
+
+@departments_command.command("add")
+@click.option("--area", "area_id", required=True, type=int, help="Street or community id.")
+@click.option("--name", required=True, help="The department's name, e.g. 城管执法中队.")
+@click.option("--phone", default="", help="Its contact phone.")
+def departments_add_command(area_id: int, name: str, phone: str):
+    """Register a department of a street or community."""
+    area = Area.get_or_none(Area.id == area_id) if -(2**63) <= area_id < 2**63 else None
+    if area is None:
+        fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+    try:
+        department = departments.create(area, name, phone, label=CLI_LABEL)
+    except ApiError as exc:
+        fail(exc.message)
+    click.echo(f"已登记部门 {department.id}：{department.name}（{area.label_path}）")
+
+
+@departments_command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def departments_list_command(as_json: bool):
+    """Show every department with its area."""
+    rows = [departments.as_dict(d) for d in departments.all_departments()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("还没有登记任何部门。可用 departments add --area ID --name 名称 登记。")
+    for row in rows:
+        click.echo(
+            f"{row['id']}\t{row['name']}\t{row['area_name']}\t{row['phone'] or '-'}"
+            + ("" if row["active"] else "\t已停用")
+        )

@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+DEMO_BRIDGE_SECRET = "xiaoxiang-demo"
+
 # Files shipped with the code (fonts, the offline word list), beside `core/`.
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
@@ -48,6 +50,9 @@ DEFAULTS: dict[str, object] = {
         "政策咨询": "ordinary",
         "其他": "ordinary",
     },
+    # Categories whose content and photos never appear on a public board (only "一件邻里纠纷（内容
+    # 不公开）"): the neighbours involved can be recognised from the text.
+    "PRIVATE_CATEGORIES": ["邻里纠纷"],
     # The "2310" rule: days to resolve per tier.
     "DEADLINE_DAYS": {"ordinary": 2, "important": 3, "major": 10},
     "SIMILAR_WINDOW_DAYS": 3,
@@ -96,6 +101,7 @@ DEFAULTS: dict[str, object] = {
     # The group bot: callbacks, photos, the interim points rule (bot/, core/figures/points.py).
     "WECOM_SECRET": None,  # the self-built app's secret: lets the bot fetch photos sent to it
     "BOT_TIMESTAMP_WINDOW_SECONDS": 300,  # callbacks older or newer than this are refused
+    "BOT_NAME": "小巷管家",  # the smart bot's name in groups: "@小巷管家 接单 12"
     "BOT_PHOTO_WINDOW_SECONDS": 120,  # a photo this close to `办结 N` is its proof
     "AIBOT_REPLY_BUDGET_SECONDS": 4,  # slower smart-bot replies go out through the outbox
     "POINT_RULES": {
@@ -107,6 +113,9 @@ DEFAULTS: dict[str, object] = {
     },
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
+    # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).
+    # The client is the entry that many places from the right; see README "Security notes".
+    "TRUSTED_PROXY_HOPS": 1,
     "SCAN_SUBMIT_LIMIT": 5,  # report/wish submissions per client and window
     "SCAN_SUBMIT_WINDOW_SECONDS": 600,
     "SCAN_LOOKUP_LIMIT": 5,  # find-my-items look-ups by phone per client and window
@@ -146,6 +155,10 @@ def load(app, test_config: dict | None = None) -> None:
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
     # Offline mode is derived, never set: it cannot be on while an appid is configured.
     app.config["OFFLINE"] = not app.config["WECHAT_APPID"]
+    # Offline mode is a demo: its relay secret is a published one, so the 试一试 example of
+    # `seed-demo` works as printed. Online, an unset BRIDGE_SECRET keeps the relay closed.
+    if app.config["OFFLINE"] and not app.config["BRIDGE_SECRET"]:
+        app.config["BRIDGE_SECRET"] = DEMO_BRIDGE_SECRET
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 256 * 1024
 
 

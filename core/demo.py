@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import current_app
 from werkzeug.security import check_password_hash
 
+from core import demo_history
 from core.db import write_transaction
 from core.people import auth, roster
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
@@ -65,12 +66,43 @@ ROSTER = (
 # The team leader (队长) of each community, usually the branch secretary.
 LEADERS = {"槐树社区": "王秀英", "清河社区": "周国平"}
 
-ROSTER_HEADER = ["街道", "社区", "网格", "街巷", "管家姓名", "手机号", "职责", "包联户数"]
+# Each steward's WeCom account, so the bot knows them (the bridge example below uses one).
+WECOM_IDS = {
+    "王秀英": "wangxiuying",
+    "李建国": "lijianguo",
+    "张桂兰": "zhangguilan",
+    "刘志强": "liuzhiqiang",
+    "陈淑芬": "chenshufen",
+    "杨德明": "yangdeming",
+    "赵玉梅": "zhaoyumei",
+    "周国平": "zhouguoping",
+    "黄文华": "huangwenhua",
+    "吴春兰": "wuchunlan",
+    "徐海涛": "xuhaitao",
+    "孙丽娟": "sunlijuan",
+    "朱红梅": "zhuhongmei",
+    "胡建军": "hujianjun",
+}
+
+# The steward the 试一试 list speaks as in the group: the demo leaves him an overdue item.
+TRY_STEWARD = "李建国"
+
+ROSTER_HEADER = [
+    "街道",
+    "社区",
+    "网格",
+    "街巷",
+    "管家姓名",
+    "手机号",
+    "职责",
+    "包联户数",
+    "企业微信账号",
+]
 
 
 def roster_table() -> list[list]:
     """The demo roster as a sheet (header first), exactly as a community would fill it in."""
-    return [ROSTER_HEADER] + [[STREET, *row] for row in ROSTER]
+    return [ROSTER_HEADER] + [[STREET, *row, WECOM_IDS[row[3]]] for row in ROSTER]
 
 
 def seed() -> list[str]:
@@ -93,11 +125,69 @@ def seed() -> list[str]:
             )
         staff_lines = _staff_accounts(street, communities)
         stewards = _bind_stewards()
-        lines = [f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）", result.summary(), ""]
-        lines += _board_lines(street)
+        history = demo_history.write(street)
+        lines = [
+            f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
+            result.summary(),
+            *history,
+        ]
+        lines += [""] + _board_lines(street)
         lines += ["", "管家登录（离线模式下在小程序登录页输入登录码）："]
         lines += [_steward_line(s) for s in stewards]
         lines += ["", "工作人员登录（管理后台用户名/密码，或小程序登录码）："] + staff_lines
+    return lines + [""] + try_it()
+
+
+def showcase_boards(names: tuple[str, ...] = ("南门巷", "石板巷")) -> list[tuple[str, str, str]]:
+    """(alley, its area path, board code) of two demo alleys with history, for the landing page;
+    empty when the demo district is not loaded."""
+    rows = (
+        Board.select(Board.code, Area.name, Area.path)
+        .join(Area, on=(Board.alley == Area.id))
+        .where(Board.active & Area.name.in_(names))
+        .order_by(Area.name.desc())
+        .tuples()
+    )
+    shown = []
+    for code, name, _ in rows:
+        alley = Area.get((Area.name == name) & (Area.kind == "alley"))
+        shown.append((name, alley.label_path, code))
+    return shown
+
+
+def try_it() -> list[str]:
+    """The "试一试" list printed at the end of `seed-demo` and when `serve` starts: the first
+    things to open, with the demo's own codes (empty when the demo district is not loaded)."""
+    street = Area.get_or_none((Area.parent.is_null()) & (Area.name == STREET))
+    board = (
+        Board.select()
+        .join(Area, on=(Board.alley == Area.id))
+        .where(Board.active & (Area.name == "南门巷"))
+        .first()
+        if street
+        else None
+    )
+    if board is None:
+        return []
+    config = current_app.config
+    base = config["PUBLIC_BASE_URL"]
+    sender = WECOM_IDS[TRY_STEWARD]
+    lines = [
+        "试一试：",
+        f"  1. 居民扫码看到的公示牌页面：{base}/b/{board.code}",
+        f"  2. 社区工作台：{base}/console/login  用户名 {ADMIN[0]}  密码 {ADMIN[1]}",
+        f"  3. 机器人发到群里的消息（离线模式只记录不发送）：{base}/dev/outbox",
+        f"  4. 接口文档：{base}/api/v1/openapi.json",
+    ]
+    if config.get("BRIDGE_SECRET"):
+        body = '{"msg_id":"try-%s","ts":%s,"sender":"' + sender + '","text":"待办"}'
+        lines += [
+            f"  5. 模拟管家{TRY_STEWARD}在企业微信群里发“待办”（把下面一行粘贴到终端）：",
+            f"     body=$(printf '{body}' $(date +%s%N) $(date +%s)); "
+            f'curl -s -H \'Content-Type: application/json\' -H "X-Signature: $(printf %s "$body" '
+            f"| openssl dgst -sha256 -hmac '{config['BRIDGE_SECRET']}' | sed 's/^.* //')\" "
+            f'-d "$body" {base}/bot/bridge',
+        ]
     return lines
 
 

@@ -36,7 +36,7 @@ from PIL import Image, ImageOps
 from core import audit
 from core.db import db, write_transaction
 from core.errors import ApiError
-from models import Media, User
+from models import Media, MediaUpload, User
 
 # What Pillow reports for the formats we accept. "MPO" is how Pillow names the JPEGs many
 # phones write (a JPEG with an extra depth/preview frame appended); it is a JPEG to everyone.
@@ -128,6 +128,9 @@ def save_image(data: bytes, uploader: User | None) -> Media:
                 # A concurrent upload of the same photo got there first: same bytes, same row.
                 media = Media.get(Media.sha256 == sha)
                 deduplicated = True
+        if uploader is not None:
+            # The same bytes from a second person are theirs to attach too.
+            MediaUpload.insert(media=media, user=uploader).on_conflict_ignore().execute()
         audit.record(
             "media.upload",
             "media",

@@ -72,13 +72,22 @@ def prune(older_than_seconds: int = KEEP_SECONDS) -> int:
 
 
 def client_ip() -> str:
-    """The caller's address: the socket peer, or behind a trusted proxy the first
-    X-Forwarded-For entry (the proxy appends; the first one is the client it saw)."""
-    if current_app.config.get("TRUST_PROXY_HEADERS"):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
+    """The caller's address: the socket peer, or behind `TRUSTED_PROXY_HOPS` trusted proxies
+    the X-Forwarded-For entry the outermost of them wrote, counted from the right (as
+    Werkzeug's ProxyFix does). Each proxy appends the address it saw, so everything to the
+    left of that entry was written by the client and may be anything; the first entry is
+    the one a client forges. With fewer entries than hops the header did not come through
+    the proxies as configured and the socket peer is used."""
+    config = current_app.config
+    if config.get("TRUST_PROXY_HEADERS"):
+        hops = max(1, int(config.get("TRUSTED_PROXY_HOPS") or 1))
+        entries = [
+            e.strip()
+            for header in request.headers.getlist("X-Forwarded-For")
+            for e in header.split(",")
+        ]
+        if len(entries) >= hops and entries[-hops]:
+            return entries[-hops][:64]
     return request.remote_addr or "unknown"
 
 

@@ -9,19 +9,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from peewee import Field
+from peewee import Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
 from core.db import db, is_sqlite
+from core.items import credit
 
 Migration = tuple[int, str, Callable | None]
+
+
+def _media_uploads(_migrator) -> None:
+    """The new table, filled with each existing photo's first uploader (re-runnable)."""
+    db.create_tables([models.MediaUpload], safe=True)
+    rows = models.Media.select(models.Media.id, models.Media.uploaded_by).where(
+        models.Media.uploaded_by.is_null(False)
+    )
+    for media in rows:
+        models.MediaUpload.insert(
+            media=media.id, user=media.uploaded_by_id
+        ).on_conflict_ignore().execute()
+
+
+def _credit_columns(migrator) -> None:
+    """Who did the work: issue.accepted_by_id / resolved_by_id and wish.fulfilled_by_id,
+    filled for past items from the audit trail (`core.items.credit.backfill`)."""
+    for table, column in (
+        ("issue", "accepted_by_id"),
+        ("issue", "resolved_by_id"),
+        ("wish", "fulfilled_by_id"),
+    ):
+        add_column_if_missing(
+            table,
+            column,
+            ForeignKeyField(
+                models.Steward, field=models.Steward.id, null=True, on_delete="SET NULL"
+            ),
+        )
+    credit.backfill()
+
 
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
+    (
+        2,
+        "media_upload: every uploader of a photo (only one's own photos can be attached)",
+        _media_uploads,
+    ),
+    (3, "credit: issue.accepted_by, issue.resolved_by, wish.fulfilled_by", _credit_columns),
     # A new table only: `upgrade` creates it after the steps.
-    (2, "print jobs: the console's background board PDFs", None),
+    (4, "print jobs: the console's background board PDFs", None),
 ]
 
 

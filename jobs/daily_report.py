@@ -5,6 +5,10 @@ time it sends yesterday's report to each group that has not had it: a scheduler 
 at 08:30 catches up when it comes back before the cut-off and never sends a stale report
 after it. Each group's report is claimed by a run key in the same transaction that queues its
 messages, so reruns, restarts and a second scheduler never send it twice.
+
+The report's @-reminder of overdue items leaves out those the reminder scan already escalated
+or reminded about this morning, and claims today's reminder of the rest (the run keys of
+`jobs.reminders`), so a steward hears about an overdue item once a day, not twice.
 """
 
 from __future__ import annotations
@@ -46,10 +50,17 @@ def send_for_group(group: ChatGroup, day: date) -> bool:
         return False
     report = reports.build(group.area, day)
     card = None if report.quiet else report_card.image(report)
-    reminder = reports.overdue_reminder(report)
+    today = (day + timedelta(days=1)).isoformat()
+    daily = {item.id: f"overdue:daily:{item.id}:{today}" for item in report.overdue_items}
+    already = {i for i, k in daily.items() if runs.done(k)}
+    reminder = reports.overdue_reminder(report, skip=already)
     with write_transaction():
         if not runs.claim(key):
             return False
+        if reminder is not None:
+            for item_id, daily_key in daily.items():
+                if item_id not in already:
+                    runs.claim(daily_key)  # this is today's reminder of it
         robot.push_markdown(group, reports.markdown(report), key=f"{key}:markdown")
         if card is not None:
             robot.push_image(group, card, key=f"{key}:image")
@@ -67,4 +78,8 @@ def tick(now: datetime | None = None) -> int:
     if not (_clock(config["REPORT_TIME"]) <= local.time() < _clock(config["REPORT_CUTOFF"])):
         return 0
     day = local.date() - timedelta(days=1)
-    return sum(1 for group in report_groups() if send_for_group(group, day))
+    # Read the groups first: on SQLite a SELECT still being iterated holds a read snapshot, and
+    # a write transaction started under it fails at once ("database is locked") if another
+    # job committed in between.
+    groups = list(report_groups())
+    return sum(1 for group in groups if send_for_group(group, day))

@@ -8,13 +8,19 @@ resolved items nobody rated.
   `WISH_UNCLAIMED_DAYS` → the group; claimed and not fulfilled in `WISH_UNFULFILLED_DAYS`
   → the claimer.
 
-Every message has a run key (deadline or day included), claimed in the transaction that
+Every reminder has a run key (deadline or day included), claimed in the transaction that
 queues it: a rerun, or a second scheduler, sends nothing twice; a changed deadline is a new
 reminder.
+
+One scan sends each group ONE digest (`Digest`): every item due soon, newly overdue, still
+overdue or wish waiting, one line each, with all the @-mentions — never a message per item
+(a morning with ten overdue items used to fill the group with ten).
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -100,24 +106,85 @@ def _unsent(keys: list[str]) -> set[str]:
     return set(keys) - done
 
 
-def _send(key: str, groups: list[ChatGroup], text: str, mentions: list[str]) -> bool:
+SECTIONS = (
+    "【已超期】",
+    "【超期提醒】",
+    "【即将到期】",
+    "【心愿待审核】",
+    "【心愿待认领】",
+    "【心愿待实现】",
+)
 
-    if not groups:
-        return False  # no group to tell yet: try again once one is registered
-    with write_transaction():
-        if not runs.claim(key):
-            return False
-        for group in groups:
-            robot.push_text(group, text, key=f"{key}:group:{group.id}", mentions=mentions)
-        runs.finish(key, {"groups": [g.id for g in groups]})
-    return True
+
+@dataclass
+class _Entry:
+    key: str
+    kind: str  # the count it adds to
+    section: str
+    line: str
+    groups: list[ChatGroup]
+    mentions: list[str]
+    also: list[str] = field(default_factory=list)  # run keys claimed with it
+
+
+class Digest:
+    """What one scan has to say, gathered per group and sent as one message each."""
+
+    def __init__(self):
+        self.entries: list[_Entry] = []
+
+    def add(self, key, kind, section, line, groups, mentions=(), also=()) -> None:
+        if groups:  # no group to tell yet: try again once one is registered
+            self.entries.append(
+                _Entry(key, kind, section, line, list(groups), list(mentions), list(also))
+            )
+
+    def send(self, counts: dict[str, int]) -> int:
+        """Claim every entry's run key and queue one text per group; returns messages queued."""
+        if not self.entries:
+            return 0
+        with write_transaction():
+            per_group: dict[int, tuple[ChatGroup, list[_Entry]]] = {}
+            for entry in self.entries:
+                if not runs.claim(entry.key):
+                    continue  # a concurrent scan has it
+                for extra in entry.also:
+                    runs.claim(extra)
+                counts[entry.kind] += 1
+                for group in entry.groups:
+                    per_group.setdefault(group.id, (group, []))[1].append(entry)
+            for group, entries in per_group.values():
+                robot.push_text(
+                    group,
+                    _digest_text(entries),
+                    key=_digest_key(group, entries),
+                    mentions=[m for e in entries for m in e.mentions],
+                )
+            for entry in self.entries:
+                runs.finish(entry.key, {"groups": [g.id for g in entry.groups]})
+        return len(per_group)
+
+
+def _digest_text(entries: list[_Entry]) -> str:
+    lines = []
+    for section in SECTIONS:
+        mine = [e.line for e in entries if e.section == section]
+        if mine:
+            lines.append(f"{section}{len(mine)} 件" if len(mine) > 1 else section)
+            lines.extend(mine)
+    return "\n".join(lines)
+
+
+def _digest_key(group: ChatGroup, entries: list[_Entry]) -> str:
+    digest = hashlib.sha1("|".join(sorted(e.key for e in entries)).encode()).hexdigest()[:16]
+    return f"remind:digest:group:{group.id}:{digest}"
 
 
 def _issue_line(issue: Issue, alley: Area) -> str:
     return f"#{issue.id} {alley.name} {issue.category}：{shorten(issue.content, 20)}"
 
 
-def remind_issues(now: datetime, ctx: Context) -> dict[str, int]:
+def remind_issues(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]:
     config = current_app.config
     soon = now + timedelta(hours=int(config["DUE_SOON_HOURS"]))
     candidates = list(
@@ -151,73 +218,86 @@ def remind_issues(now: datetime, ctx: Context) -> dict[str, int]:
         line = _issue_line(issue, alley)
         first, *rest = keys[issue.id]
         if issue.deadline > now:
-            text = f"【即将到期】{line}，请在 {month_day_time(issue.deadline)} 前办结。"
-            counts["due_soon"] += _send(first, groups, text, phones)
+            text = f"{line}，请在 {month_day_time(issue.deadline)} 前办结"
+            digest.add(first, "due_soon", "【即将到期】", text, groups, phones)
         elif first in fresh:
             staff_groups = ctx.staff_groups(issue.alley_id)
             targets = list({g.id: g for g in groups + staff_groups}.values())
             mentions = ctx.leader_phones(groups) + ctx.staff_phones(issue.community_id)
             text = (
-                f"【已超期】{line}，已于 {month_day_time(issue.deadline)} 到期（管家：{names}），"
-                "请社区和队长跟进。"
+                f"{line}，{month_day_time(issue.deadline)} 到期（管家：{names}），请社区和队长跟进"
             )
-            if _send(first, targets, text, mentions):
-                counts["escalated"] += 1
-                runs.claim(rest[0])  # the escalation is today's message
+            # the escalation is also today's reminder to the stewards
+            digest.add(first, "escalated", "【已超期】", text, targets, mentions + phones, rest)
         elif rest[0] in fresh:
             late = (now - issue.deadline).days + 1
-            text = f"【超期提醒】{line}，已超期 {late} 天，请尽快办结。"
-            counts["overdue_daily"] += _send(rest[0], groups, text, phones)
+            text = f"{line}，已超期 {late} 天，请尽快办结"
+            digest.add(rest[0], "overdue_daily", "【超期提醒】", text, groups, phones)
     return counts
 
 
-def remind_wishes(now: datetime, ctx: Context) -> dict[str, int]:
+def remind_wishes(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]:
     config = current_app.config
     counts = {"wish_review": 0, "wish_unclaimed": 0, "wish_unfulfilled": 0}
     review = Wish.select().where(
         (Wish.status == "pending_review")
         & (Wish.created_at <= now - timedelta(hours=int(config["WISH_REVIEW_HOURS"])))
     )
-    for wish in review:
+    # Each loop reads its rows first: a write under a SELECT still being iterated fails on
+    # SQLite if another job committed in between (see daily_report.tick).
+    for wish in list(review):
         key = f"wish:review:{wish.id}"
         if runs.done(key):
             continue
         hours = int((now - wish.created_at).total_seconds() // 3600)
-        text = f"【心愿待审核】心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，已等待 {hours} 小时，请社区审核。"
+        text = (
+            f"心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，已等待 {hours} 小时，"
+            f"请社区审核：“{robot.bot_call(f'通过 心愿{wish.id}')}”"
+        )
         mentions = ctx.staff_phones(wish.community_id)
-        counts["wish_review"] += _send(key, ctx.staff_groups(wish.alley_id), text, mentions)
+        digest.add(
+            key, "wish_review", "【心愿待审核】", text, ctx.staff_groups(wish.alley_id), mentions
+        )
     unclaimed = Wish.select().where(
         (Wish.status == "published")
         & (Wish.published_at <= now - timedelta(days=int(config["WISH_UNCLAIMED_DAYS"])))
     )
-    for wish in unclaimed:
+    for wish in list(unclaimed):
         key = f"wish:unclaimed:{wish.id}:{wish.published_at.isoformat()}"
         if runs.done(key):
             continue
         text = (
-            f"【心愿待认领】心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，"
-            f"发布已超过 {config['WISH_UNCLAIMED_DAYS']} 天，欢迎认领：回复“认领 心愿{wish.id}”。"
+            f"心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}，"
+            f"发布已超过 {config['WISH_UNCLAIMED_DAYS']} 天，"
+            f"欢迎认领：“{robot.bot_call(f'认领 心愿{wish.id}')}”"
         )
-        counts["wish_unclaimed"] += _send(key, ctx.groups(wish.alley_id), text, [])
+        digest.add(key, "wish_unclaimed", "【心愿待认领】", text, ctx.groups(wish.alley_id))
     stalled = Wish.select().where(
         (Wish.status == "claimed")
         & (Wish.claimed_at <= now - timedelta(days=int(config["WISH_UNFULFILLED_DAYS"])))
     )
-    for wish in stalled:
+    for wish in list(stalled):
         key = f"wish:unfulfilled:{wish.id}:{wish.claimed_at.isoformat()}"
         if runs.done(key):
             continue
-        counts["wish_unfulfilled"] += _remind_claimer(key, wish, ctx, now)
+        counts["wish_unfulfilled"] += _remind_claimer(key, wish, ctx, now, digest)
     return counts
 
 
-def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime) -> bool:
-    """A steward claimer is @-ed in the group; anyone else gets a subscribe message if they
-    left a consent (none left → only the run key is recorded: nothing fails)."""
+def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime, digest: Digest) -> bool:
+    """A steward claimer is @-ed in the group's digest (counted when it is sent); anyone else
+    gets a subscribe message if they left a consent (none left → only the run key is
+    recorded: nothing fails)."""
     steward = Steward.get_or_none((Steward.user == wish.claimer_id) & Steward.active)
     if steward is not None:
-        text = f"【心愿待实现】心愿{wish.id} {shorten(wish.title, 20)} 认领已超过 {current_app.config['WISH_UNFULFILLED_DAYS']} 天，请尽快帮助实现。"
-        return _send(key, ctx.groups(wish.alley_id), text, [steward.phone])
+        days = current_app.config["WISH_UNFULFILLED_DAYS"]
+        text = (
+            f"心愿{wish.id} {shorten(wish.title, 20)} 认领已超过 {days} 天，请尽快帮助实现；"
+            f"实现后发送“{robot.bot_call(f'实现 心愿{wish.id} 说明')}”"
+        )
+        groups = ctx.groups(wish.alley_id)
+        digest.add(key, "wish_unfulfilled", "【心愿待实现】", text, groups, [steward.phone])
+        return False
     with write_transaction():
         if not runs.claim(key):
             return False
@@ -237,15 +317,16 @@ def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime) -> bool:
 
 def scan(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
-    ctx = Context()
-    counts = remind_issues(now, ctx)
-    counts.update(remind_wishes(now, ctx))
+    ctx, digest = Context(), Digest()
+    counts = remind_issues(now, ctx, digest)
+    counts.update(remind_wishes(now, ctx, digest))
+    counts["messages"] = digest.send(counts)
     return counts
 
 
 def close_unrated(now: datetime | None = None) -> int:
     closed = 0
-    for row in issue_flow.due_for_autoclose(now):
+    for row in list(issue_flow.due_for_autoclose(now)):
         issue_flow.close_unrated(row.id)
         closed += 1
     return closed

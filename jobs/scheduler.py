@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +28,25 @@ from models import BotPhoto
 log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+# How a job's log line names it (the job's short name → what an operator reads).
+JOB_LABELS = {
+    "outbox": "投递消息",
+    "report": "每日通报",
+    "reminders": "提醒与督办",
+    "autoclose": "自动完结",
+    "housekeeping": "清理",
+    "assessment": "季度考核",
+}
+
+
+def _what_was_done(result) -> str:
+    """A job's result in a few words, or "" when it did nothing (False, 0, {}, all zeros)."""
+    if isinstance(result, dict):
+        return "，".join(f"{key} {value}" for key, value in result.items() if value)
+    if not result or isinstance(result, bool):
+        return ""
+    return str(result)
 
 
 class Worker:
@@ -50,7 +69,8 @@ class Worker:
         return self._in_context(lambda: lease.acquire(self.holder))
 
     def leader_only(self, fn, name: str):
-        """Wrap a job so it runs only in the lease holder, logging instead of dying."""
+        """Wrap a job so it runs only in the lease holder, logging instead of dying, and
+        saying one line when it did something (an idle tick says nothing)."""
 
         @functools.wraps(fn)
         def run(*args, **kwargs):
@@ -60,20 +80,21 @@ class Worker:
                 return fn(*args, **kwargs)
 
             try:
-                return self._in_context(body)
+                result = self._in_context(body)
             except Exception:
-                log.exception("job %s failed", name)
+                log.exception("任务 %s 失败", name)
                 return None
+            done = _what_was_done(result)
+            if done:
+                log.info("%s：%s", JOB_LABELS.get(name, name), done)
+            return result
 
         return run
 
     # the jobs themselves --------------------------------------------------------------------
 
     def deliver_outbox(self):
-        counts = outbox.deliver_due()
-        if any(counts.values()):
-            log.info("outbox: %s", counts)
-        return counts
+        return outbox.deliver_due()
 
     def daily_report(self, now: datetime | None = None):
         return daily_report.tick(now)
@@ -86,14 +107,11 @@ class Worker:
 
     def housekeeping(self):
         """Forget what only mattered for a while: old rate-limit windows, stale bot photos."""
-        from datetime import timedelta
-
         stale = utcnow() - timedelta(days=1)
         photos = BotPhoto.delete().where(BotPhoto.received_at < stale).execute()
         return {"rate_counters": ratelimit.prune(), "bot_photos": photos}
 
     def quarterly_assessment(self, now: datetime | None = None):
-
         local = to_local(now or utcnow())
         return assessment.run_if_quarter_started(local.date())
 

@@ -17,24 +17,20 @@ from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import IssueCreatedOut, IssueOut
+from miniprogram_api.validation import optional_text, required_text
 from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
 
 router = Router("issues")
-
-
-def _stripped(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("不能为空")
-    return value
 
 
 def _phone(value: str | None) -> str | None:
     return phones.contact(value)
 
 
-Text1000 = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_stripped)]
-Note500 = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_stripped)]
+Text1000 = required_text(1000)
+Note500 = required_text(500)
+OptionalNote200 = optional_text(200)
+OptionalNote500 = optional_text(500)
 PhotoIds = Annotated[list[int], Field(default_factory=list, max_length=9)]
 phone_field = Annotated[str | None, AfterValidator(_phone)]
 
@@ -42,11 +38,11 @@ phone_field = Annotated[str | None, AfterValidator(_phone)]
 class Location(BaseModel):
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
-    address: str | None = Field(default=None, max_length=200)
+    address: OptionalNote200 = None
 
 
 class OnTheSpot(BaseModel):
-    note: str | None = Field(default=None, max_length=500)
+    note: OptionalNote500 = None
     photo_ids: PhotoIds
 
 
@@ -77,6 +73,9 @@ class IssueQuery(PageQuery):
     status: Literal[ISSUE_STATUSES + ("open",)] | None = None  # type: ignore[valid-type]
     overdue: bool | None = None
     alley_id: int | None = None
+    visibility: Literal["public", "held"] | None = Field(
+        default=None, description="held 待审核公开（内容检查未通过或未能检查）的诉求"
+    )
 
 
 class IssueList(BaseModel):
@@ -104,7 +103,7 @@ class WhistleIn(BaseModel):
 class AssignIn(BaseModel):
     steward_ids: list[int] | None = Field(default=None, min_length=1, max_length=10)
     priority: Literal["ordinary", "important", "major"] | None = None
-    note: str | None = Field(default=None, max_length=500)
+    note: OptionalNote500 = None
 
 
 class CommentIn(BaseModel):
@@ -114,16 +113,16 @@ class CommentIn(BaseModel):
 
 class RateIn(BaseModel):
     score: int = Field(ge=1, le=5)
-    text: str | None = Field(default=None, max_length=500)
+    text: OptionalNote500 = None
 
 
 class CancelIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: OptionalNote500 = None
 
 
 class ModerateIn(BaseModel):
     publish: bool
-    note: str | None = Field(default=None, max_length=200)
+    note: OptionalNote200 = None
 
 
 def _out(issue_id: int) -> dict:
@@ -197,6 +196,8 @@ def list_issues(query: IssueQuery):
         q = q.where(late if query.overdue else ~late)
     if query.alley_id is not None:
         q = q.where(Issue.alley == query.alley_id)
+    if query.visibility is not None:
+        q = q.where(Issue.visibility == query.visibility)
     q = q.order_by(Issue.created_at.desc(), Issue.id.desc())
     cache: dict = {}
     return paginate(q, query, lambda rows: [issue_out(p, i, cache=cache) for i in rows])

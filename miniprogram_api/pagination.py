@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 
 class PageQuery(BaseModel):
-    page: int = Field(default=1, ge=1, description="页码，从 1 开始")
+    page: int = Field(default=1, ge=1, le=1_000_000, description="页码，从 1 开始")
     per_page: int = Field(default=20, ge=1, le=100, description="每页条数，最多 100")
 
 

@@ -14,6 +14,7 @@ from miniprogram_api.issues import Location, PhotoIds
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import PatrolOut
+from miniprogram_api.validation import Day
 from models import Area, Patrol, Steward
 
 router = Router("patrols")
@@ -29,8 +30,8 @@ class PatrolIn(BaseModel):
 class PatrolQuery(PageQuery):
     steward_id: int | None = None
     alley_id: int | None = None
-    date_from: date | None = Field(default=None, description="YYYY-MM-DD（本地日期）")
-    date_to: date | None = Field(default=None, description="YYYY-MM-DD（含当天）")
+    date_from: Day = Field(default=None, description="YYYY-MM-DD（本地日期）")
+    date_to: Day = Field(default=None, description="YYYY-MM-DD（含当天）")
 
 
 class PatrolList(BaseModel):

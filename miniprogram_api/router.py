@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
+from core import jsonbody, text
 from core.errors import ApiError, bad_request, forbidden, unauthorized
 from miniprogram_api.context import current_principal
 from miniprogram_api.validation import field_errors
@@ -117,26 +118,39 @@ class Router:
 
 
 def _json_body() -> dict:
+    """The body parsed by `core.jsonbody` (never Flask's `get_json`, which lets nesting
+    exhaust the recursion limit): strings cleaned of control characters, depth limited,
+    integers no database can hold refused with the field named."""
     if not request.is_json:
         raise ApiError(
             415, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）"
         )
-    data = request.get_json(silent=True)
-    if data is None:
-        raise bad_request("请求内容不是有效的 JSON", code="invalid_json")
+    try:
+        data, too_big = jsonbody.tidy(jsonbody.loads(request.get_data(cache=True)))
+    except jsonbody.InvalidJson as exc:
+        raise bad_request(str(exc), code="invalid_json") from exc
     if not isinstance(data, dict):
         raise bad_request("请求内容须为 JSON 对象", code="invalid_json")
+    _refuse_huge(too_big)
     return data
 
 
+def _refuse_huge(paths: list[str]) -> None:
+    if paths:
+        raise bad_request("请检查填写的内容：数值超出范围", dict.fromkeys(paths, "数值超出范围"))
+
+
 def _query_args(model: type[BaseModel]) -> dict:
-    """Flatten the query string; list-typed fields keep every value."""
-    out = {}
+    """Flatten the query string (cleaned like JSON strings); list-typed fields keep every
+    value. Integers past 64 bits are refused here, naming the parameter."""
+    out, too_big = {}, []
     for name in request.args:
-        values = request.args.getlist(name)
+        values = [text.clean(v) for v in request.args.getlist(name)]
+        too_big += [name for v in values if not jsonbody.fits_int64(v)]
         info = model.model_fields.get(name)
         is_list = info is not None and getattr(info.annotation, "__origin__", None) is list
-        out[name] = values if is_list else values[-1]
+        out[text.clean(name)] = values if is_list else values[-1]
+    _refuse_huge(list(dict.fromkeys(too_big)))
     return out
 
 

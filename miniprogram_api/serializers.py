@@ -4,7 +4,7 @@ document). The dicts they describe are built in `core.items.views`, shared with 
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class PhotoOut(BaseModel):
@@ -31,10 +31,15 @@ class TimelineEntry(BaseModel):
 # --- issues ------------------------------------------------------------------------------------
 
 
+class StewardContact(Ref):
+    phone: str = Field(description="管家的公开电话（公示牌上印着的）")
+
+
 class IssuePublicOut(BaseModel):
     id: int
     number: str
     category: str
+    private: bool = Field(description="内容不公开的类别（如邻里纠纷）：公开页面不显示内容和照片")
     content: str | None
     status: str
     status_label: str
@@ -52,7 +57,7 @@ class IssueOut(IssuePublicOut):
     overdue: bool
     visibility: str
     hold_reason: str | None
-    stewards: list[Ref]
+    stewards: list[StewardContact]
     department: Ref | None
     accepted_at: str | None
     resolution_level: str | None

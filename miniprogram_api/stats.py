@@ -14,6 +14,7 @@ from core.figures import ledger, stats
 from core.timeutil import to_local, utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
+from miniprogram_api.validation import Day
 from models import Area
 
 router = Router("stats")
@@ -24,8 +25,8 @@ MAX_DAYS = 366
 
 class PeriodQuery(BaseModel):
     area_id: int | None = Field(default=None, description="区域 ID，默认为本人管辖的区域")
-    date_from: date | None = Field(default=None, description="起始日期，默认本月 1 日")
-    date_to: date | None = Field(default=None, description="结束日期（含），默认今天")
+    date_from: Day = Field(default=None, description="起始日期，默认本月 1 日")
+    date_to: Day = Field(default=None, description="结束日期（含），默认今天")
 
     @model_validator(mode="after")
     def period(self):
@@ -44,6 +45,11 @@ class Counts(BaseModel):
     accepted: int
     resolved: int
     rated: int
+    responded: int = Field(description="响应率的分子：按时接单的件数")
+    answerable: int = Field(description="响应率的分母：期间反映、未撤销、非随手做的件数")
+    solved: int = Field(description="解决率的分子：其中已办结的件数")
+    counted: int = Field(description="解决率的分母：期间反映、未撤销的件数")
+    satisfied: int = Field(description="满意率的分子：4–5 星的评价数（分母为 rated）")
     response_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None

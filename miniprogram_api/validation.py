@@ -1,8 +1,50 @@
-"""Turning pydantic's validation errors into Chinese messages per field."""
+"""Turning pydantic's validation errors into Chinese messages per field, and the field
+types for what people type (normalised by `core.text`, the one place that decides what
+counts as text) and for dates (a range every date calculation can handle)."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, ValidationError
+
+from core import text
+from core.timeutil import MAX_DATE, MIN_DATE
+
+
+def _required(value: str) -> str:
+    value = text.normalise(value)
+    if not value:
+        raise ValueError("不能为空")
+    return value
+
+
+def _optional(value: str | None) -> str | None:
+    return None if value is None else text.normalise(value)
+
+
+def _in_range(value: date | None) -> date | None:
+    if value is not None and not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"日期须在 {MIN_DATE.year} 年至 {MAX_DATE.year} 年之间")
+    return value
+
+
+def required_text(max_length: int):
+    """Text a person must write: trimmed, and "不能为空" when nothing readable is left."""
+    return Annotated[str, Field(min_length=1, max_length=max_length), AfterValidator(_required)]
+
+
+def optional_text(max_length: int):
+    """Text a person may leave out: trimmed the same way."""
+    return Annotated[
+        str | None, Field(default=None, max_length=max_length), AfterValidator(_optional)
+    ]
+
+
+# A date as people pick it (YYYY-MM-DD): years outside the range are refused with the field
+# named, so no date arithmetic or time-zone conversion can overflow.
+Day = Annotated[date | None, AfterValidator(_in_range)]
 
 # pydantic error type → message template (ctx values fill the braces).
 MESSAGES = {

@@ -5,7 +5,7 @@ Every action calls `core.items.wishes`, the one place that changes a wish.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from peewee import JOIN
 from pydantic import BaseModel, Field, model_validator
@@ -19,11 +19,12 @@ from miniprogram_api.issues import Note500, PhotoIds, RateIn, Text1000, phone_fi
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import WishOut
+from miniprogram_api.validation import required_text
 from models import WISH_STATUSES, Area, Wish
 
 router = Router("wishes")
 
-Short20 = Annotated[str, Field(min_length=1, max_length=20)]
+Short20 = required_text(20)
 
 
 class WishIn(BaseModel):
@@ -31,7 +32,7 @@ class WishIn(BaseModel):
     alley_id: int | None = None
     beneficiary_type: Literal["elderly", "disabled", "children", "hardship", "other"]
     display_name: Short20 = Field(description="心愿墙上显示的称呼，如“王奶奶”")
-    title: Annotated[str, Field(min_length=1, max_length=40)]
+    title: required_text(40)
     content: Text1000
     photo_ids: PhotoIds
     contact_phone: phone_field = None

@@ -132,6 +132,18 @@ class Media(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class MediaUpload(BaseModel):
+    """Who uploaded a `Media` row: everyone who did, since the same photo uploaded twice is
+    one row. Only a photo its attacher uploaded may be attached (`core.items.kind`)."""
+
+    media = ForeignKeyField(Media, backref="upload_links", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="media_uploads", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("media", "user"), True),)
+
+
 class Steward(BaseModel):
     """A 小巷管家. Identified by mobile phone across roster imports."""
 
@@ -366,6 +378,10 @@ class Issue(BaseModel):
     reopen_count = IntegerField(default=0)
     closed_at = DateTimeField(null=True)
     close_reason = CharField(max_length=32, null=True)  # rated | unrated | on_the_spot
+    # Credit: the steward who accepted / resolved it (None: nobody yet, or staff did it).
+    # Set only by core.items.issues; every figure credits these, never the co-assignees.
+    accepted_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
+    resolved_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -430,6 +446,8 @@ class Wish(BaseModel):
     fulfil_note = TextField(null=True)
     fulfil_photo_ids = JSONField(default=list)
     fulfilled_at = DateTimeField(null=True)
+    # Credit: the steward who fulfilled it (the claimer when staff marked it for them).
+    fulfilled_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
     rating = IntegerField(null=True)
     rating_text = TextField(null=True)
     closed_at = DateTimeField(null=True)
@@ -620,6 +638,7 @@ ALL_MODELS = [
     Area,
     User,
     Media,
+    MediaUpload,
     Steward,
     StewardAlley,
     StaffAccount,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -273,3 +274,23 @@ def test_password_guessing_is_slowed_down(client, app):
     assert res.status_code == 429 and int(res.headers["Retry-After"]) > 0
     with _later(1):  # a later window lets the right password in
         assert client.post("/api/v1/auth/password", json=right).status_code == 200
+
+
+def test_simultaneous_first_logins_of_one_user_all_succeed(app):
+    """Eight taps of 登录 at once by a new user: one user row, every answer 200 (no 500)."""
+    barrier = threading.Barrier(8)
+    results = []
+
+    def tap():
+        client = app.test_client()
+        barrier.wait()
+        res = client.post("/api/v1/auth/login", json={"code": "dev:同时登录"})
+        results.append(res.status_code)
+
+    threads = [threading.Thread(target=tap) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [200] * 8
+    assert User.select().where(User.openid == "dev:同时登录").count() == 1

@@ -108,7 +108,8 @@ def test_everything_fits_inside_the_page_without_overlap(size, case):
     for b in layout.boxes:
         if b.kind == "text" and b.text:
             assert b.ink is not None and b.fits, b.name
-    assert layout.box("qr.caption").lines == ["扫码反映问题 · 提交微心愿"]
+    assert layout.box("qr.cue").lines == ["微信扫一扫"]
+    assert layout.box("qr.caption").lines == ["反映问题 · 提交微心愿"]
     assert layout.box("title").lines == ["小巷管家公示牌"]
 
 
@@ -434,3 +435,29 @@ def test_render_pdf_from_images(tmp_path):
     path = tmp_path / "x.pdf"
     assert render.render_pdf(images, path) == 2
     assert len(pypdf.PdfReader(path).pages) == 2
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_every_steward_phone_is_at_least_as_large_as_the_supervision_phone(count):
+    _, layout = compose(board([steward(i) for i in range(count)]))
+    supervision = layout.box("supervision.phone")
+    for i in range(count):
+        phone = layout.box(f"steward[{i}].phone")
+        assert phone.font_px >= supervision.font_px
+        ink_h = phone.ink[3] - phone.ink[1]
+        assert ink_h >= supervision.ink[3] - supervision.ink[1]
+    assert layout.problems() == []
+
+
+def test_a_single_steward_is_printed_large():
+    _, one = compose(board([steward(0)]))
+    _, four = compose(board([steward(i) for i in range(4)]))
+
+    def ink_h(layout, name):
+        box = layout.box(name)
+        return box.ink[3] - box.ink[1]
+
+    # 1 mm is about 11.8 px at 300 dpi: the lone steward's phone is a centimetre tall.
+    assert ink_h(one, "steward[0].phone") >= 10 * 11.8
+    assert ink_h(one, "steward[0].phone") > 1.8 * ink_h(four, "steward[0].phone")
+    assert one.box("steward[0].duties").font_px > four.box("steward[0].duties").font_px

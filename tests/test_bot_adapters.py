@@ -98,10 +98,13 @@ def test_bridge_handshake(bot_app):
     assert res.status_code == 401
 
 
-def test_unconfigured_callbacks_answer_503(client):
+def test_unconfigured_callbacks_answer_503(client, online_app):
     assert client.get("/bot/wecom/aibot").status_code == 503
     assert client.post("/bot/wecom/app", data=b"<xml/>").status_code == 503
-    assert client.post("/bot/bridge", json={}).status_code == 503
+    # Online, a relay without BRIDGE_SECRET stays closed; offline (the demo) it has the
+    # demo's published secret, so an unsigned message is refused rather than unconfigured.
+    assert online_app.test_client().post("/bot/bridge", json={}).status_code == 503
+    assert client.post("/bot/bridge", json={}).status_code == 401
 
 
 # --- refusals without side effects ---------------------------------------------------------

@@ -285,23 +285,28 @@ def test_dialogue_steward_day(chat, world):
         run(
             chat,
             [
-                ("wx_s0", "帮助", "可用指令：帮助、待办、接单 N、办结 N 说明、上报 N 原因、…"),
+                (
+                    "wx_s0",
+                    "帮助",
+                    "可用指令：待办、详情 N、接单 N、办结 N 说明、上报 N 原因、巡查 [说明]、心愿、"
+                    "认领 心愿N、实现 心愿N 说明、放弃 心愿N、积分。发送“帮助 接单”查看说明",
+                ),
                 ("wx_s0", "帮助 办结", "办结 N 说明：写明办理情况，办结一件诉求；…"),
                 (
                     "wx_s0",
                     "待办",
-                    f"待办 2 件：#{first.id} 1区1巷垃圾堆放（{dl1} 前）；"
-                    f"#{second.id} 1区1巷路灯不亮（{dl2} 前）",
+                    f"待办 2 件：#{first.id} 1区1巷：垃圾堆放（{dl1} 前）；"
+                    f"#{second.id} 1区1巷：路灯不亮（{dl2} 前）",
                 ),
                 (
                     "wx_s0",
                     f"@小巷管家　接单　＃{fullwidth(first.id)}。",
-                    f"已接单 #{first.id} 1区1巷垃圾堆放，请在 {dl1} 前办结",
+                    f"已接单 #{first.id} 1区1巷：垃圾堆放，请在 {dl1} 前办结",
                 ),
                 (
                     "wx_s0",
                     f"接单{first.id}",
-                    "未能接单：该诉求当前为“处理中”，不能接单",
+                    f"未能接单：您已接单，无需重复，请在 {dl1} 前办结",
                 ),
                 (
                     "wx_s0",
@@ -311,17 +316,22 @@ def test_dialogue_steward_day(chat, world):
                 (
                     "wx_s0",
                     f"办结 {first.id}号 已清理！",
-                    f"已办结 #{first.id} 1区1巷垃圾堆放，谢谢！2 分钟内发来的照片将作为办结凭证",
+                    f"已办结 #{first.id} 1区1巷：垃圾堆放，谢谢！2 分钟内发来的照片将作为办结凭证",
+                ),
+                (
+                    "wx_s0",
+                    f"办结 {first.id} 再清一次",
+                    "未能办结：该诉求已办结，无需重复",
                 ),
                 (
                     "wx_s0",
                     f"上报 {first.number} 再看看",
-                    "未能上报：该诉求当前为“已办结”，不能上报社区",
+                    "未能上报：该诉求已办结，无需上报",
                 ),
                 (
                     "wx_s0",
                     f"上报 #{second.id} 需要物业配合",
-                    f"已上报社区 #{second.id} 1区1巷路灯不亮，社区会尽快协调",
+                    f"已上报社区 #{second.id} 1区1巷：路灯不亮，社区会尽快协调",
                 ),
                 ("wx_s0", "巡查 一切正常", f"已登记巡查：1区1巷 {when(T0)}"),
                 (
@@ -329,10 +339,13 @@ def test_dialogue_steward_day(chat, world):
                     "积分",
                     "您本季度（2026Q4）积分 4 分：办结 1 件 +2、按时 1 件 +1、巡查 1 天 +1",
                 ),
-                ("wx_s0", "你好", "没有“你好”这个指令。可用指令：…"),
+                ("wx_s0", "@小巷管家 你好", "没有“你好”这个指令。可用指令：待办、…"),
+                ("wx_s0", "接丹 1", "您是不是要：接单 1？"),
             ],
         )
-        assert Issue.get_by_id(first.id).resolution_note == "已清理"
+        for chatter in ("你好", "收到", "1", "好的，马上去"):
+            assert chat.say("wx_s0", chatter) is None  # not for the bot: no answer at all
+        assert Issue.get_by_id(first.id).resolution_note == "已清理！"
         assert Issue.get_by_id(second.id).status == "escalated"
 
 
@@ -367,9 +380,9 @@ def test_dialogue_whistle_staff_and_steward(chat, world):
                 (
                     "wx_staff",
                     f"吹哨 {item.id} 城管 占道经营需执法",
-                    f"已向城管吹哨 #{item.id} 1区1巷占道经营，请在 {deadline} 前联合办结",
+                    f"已向城管吹哨 #{item.id} 1区1巷：占道经营，请在 {deadline} 前联合办结",
                 ),
-                ("wx_staff", "待办", "暂无待办，辛苦了！"),
+                ("wx_staff", "待办", f"社区待办：\n已吹哨 1：#{item.id} 1区1巷"),
             ],
         )
     item = Issue.get_by_id(item.id)
@@ -396,7 +409,8 @@ def test_dialogue_wish_claim(chat, world):
                 (
                     "wx_s0",
                     f"认领 心愿 {fullwidth(wish.id)}",
-                    f"已认领 心愿{wish.id} 王奶奶：想要一台收音机，完成后请在小程序标记实现",
+                    f"已认领 心愿{wish.id} 王奶奶：想要一台收音机，"
+                    f"完成后请发送“实现 心愿{wish.id} 说明”，可附照片",
                 ),
                 ("wx_s1", f"认领 心愿{wish.id}", "未能认领：该心愿已被他人认领"),
             ],
@@ -437,9 +451,11 @@ def test_a_steward_of_another_alley_cannot_resolve(chat, world):
     d = world["district"]
     item = report(d.alleys[0])  # 1区1巷: wx_s0's, not wx_s1's
     trail = list(Event.for_subject("issue", item.id))
-    assert chat.say("wx_s1", f"办结 {item.id} 已清理") == "未能办结：找不到该诉求"
-    assert chat.say("wx_s1", f"接单 {item.id}") == "未能接单：找不到该诉求"
-    assert chat.say("wx_s1", f"上报 {item.id} 不归我") == "未能上报：找不到该诉求"
+    whose = f"#{item.id} 是1区1巷的诉求，由{world['s0'].name}负责，您不能处理"
+    assert chat.say("wx_s1", f"办结 {item.id} 已清理") == f"未能办结：{whose}"
+    assert chat.say("wx_s1", f"接单 {item.id}") == f"未能接单：{whose}"
+    assert chat.say("wx_s1", f"上报 {item.id} 不归我") == f"未能上报：{whose}"
+    assert chat.say("wx_s1", "接单 99999") == "未能接单：找不到该诉求"
     assert Issue.get_by_id(item.id).status == "submitted"
     assert list(Event.for_subject("issue", item.id)) == trail
 
@@ -451,7 +467,7 @@ def test_photo_with_resolve_is_attached(chat, world, fake_wechat):
     d = world["district"]
     item = report(d.alleys[0])
     got = chat.reply(chat.post("wx_s0", f"办结 {item.id} 已清理", images=[jpeg()]))
-    assert got == f"已办结 #{item.id} 1区1巷垃圾堆放，附照片 1 张，谢谢！"
+    assert got == f"已办结 #{item.id} 1区1巷：垃圾堆放，附照片 1 张，谢谢！"
     assert len(Issue.get_by_id(item.id).resolution_photo_ids) == 1
 
 
@@ -462,7 +478,7 @@ def test_photo_within_two_minutes_after_resolve_is_added(chat, world):
         chat.say("wx_s0", f"办结 {item.id} 已清理")
         clock.shift(timedelta(seconds=90))
         got = chat.reply(chat.post("wx_s0", None, images=[jpeg("blue")]))
-        assert got == f"已把照片 1 张补充到 #{item.id} 1区1巷垃圾堆放 的办结记录"
+        assert got == f"已把照片 1 张补充到 #{item.id} 1区1巷：垃圾堆放 的办结记录"
         clock.shift(timedelta(minutes=5))
         late = chat.reply(chat.post("wx_s0", None, images=[jpeg("green")]))
         assert late.startswith("已收到照片 1 张，请在 2 分钟内发送“办结 编号 说明”")
@@ -478,7 +494,7 @@ def test_photo_before_resolve_is_proof(chat, world):
         chat.reply(chat.post("wx_s0", None, images=[jpeg("blue")]))
         clock.shift(timedelta(seconds=60))
         got = chat.say("wx_s0", f"办结 {item.id} 已清理")
-    assert got == f"已办结 #{item.id} 1区1巷垃圾堆放，附照片 1 张，谢谢！"
+    assert got == f"已办结 #{item.id} 1区1巷：垃圾堆放，附照片 1 张，谢谢！"
     assert len(Issue.get_by_id(item.id).resolution_photo_ids) == 1
 
 
@@ -527,12 +543,13 @@ def test_slow_smart_bot_reply_goes_out_through_the_outbox(tmp_path, fake_wechat)
     [
         ("接单 12", "接单", "12"),
         ("接单12", "接单", "12"),
-        ("＠小巷管家　接单　１２", "接单", "12"),
-        ("@小巷管家\u2005办结 #12 已清理。", "办结", "#12 已清理"),
-        ("办结 12号 已清理！！", "办结", "12号 已清理"),
+        ("＠小巷管家　接单　１２", "接单", "１２"),
+        ("@小巷管家\u2005办结 #12 已清理。", "办结", "#12 已清理。"),
+        ("办结 12号 已清理！！", "办结", "12号 已清理！！"),
+        ("办结 12 已清理，已联系环卫…", "办结", "12 已清理，已联系环卫…"),
         ("HELP", "帮助", ""),
-        ("认领 心愿３", "认领", "心愿3"),
-        ("？", None, ""),
+        ("认领 心愿３", "认领", "心愿３"),
+        ("？", None, "？"),
     ],
 )
 def test_parse_is_tolerant(text, name, rest):

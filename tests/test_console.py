@@ -643,7 +643,7 @@ def test_departments_are_for_admins_and_feed_the_whistle(capp, world):
         },
     )
     dept = Department.get()
-    assert dept.area_id == street and Event.get(Event.action == "department.add").actor_id
+    assert dept.area_id == street and Event.get(Event.action == "department.create").actor_id
     # the community's staff can now whistle to it from an issue page
     url = f"/console/issues/{world.open_issue.id}"
     assert "城管执法中队" in staff.get(url).get_data(as_text=True)

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
+import json
 import re
+import time
+from datetime import timedelta
 
-from models import ALL_MODELS, Area, Board, Department, Steward, StewardAlley
+import openpyxl
+
+from core.demo_history import STORIES
+from core.timeutil import to_local, utcnow
+from models import (
+    ALL_MODELS,
+    ISSUE_OPEN,
+    Area,
+    Assessment,
+    Board,
+    ChatGroup,
+    Department,
+    Event,
+    Issue,
+    Patrol,
+    Steward,
+    StewardAlley,
+    Wish,
+)
 
 
 def table_counts() -> dict[str, int]:
@@ -16,7 +40,8 @@ def test_seed_demo_prints_boards_and_logins(runner, client):
     assert result.exit_code == 0, result.output
     out = result.output
 
-    codes = re.findall(r"https://xx\.example\.cn/b/([A-Z0-9]{8})", out)
+    codes = re.findall(r"  (\w{8})  https://xx\.example\.cn/b/([A-Z0-9]{8})", out)
+    codes = [code for code, again in codes if code == again]
     assert len(codes) == Board.select().count() >= 12
     assert set(codes) == {b.code for b in Board.select()}
     assert "dev:王秀英" in out
@@ -65,3 +90,90 @@ def test_seed_demo_twice_does_not_duplicate(runner):
     assert after.pop("Event") == before.pop("Event") + 1  # one more roster.import record
     assert after == before
     assert {b.code for b in Board.select()} == codes
+
+
+def test_seed_demo_writes_two_weeks_of_history_through_the_workflows(runner, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+    statuses = {i.status for i in Issue.select()}
+    assert {"closed", "resolved", "accepted", "submitted", "whistled", "escalated"} <= statuses
+    assert "cancelled" in statuses
+    assert Issue.select().where(Issue.visibility == "held").count() == 1  # waits for moderation
+    assert Issue.select().where(Issue.reopen_count > 0).count() == 1
+    assert Issue.select().where(Issue.source == "steward").count() == 1  # a 随手做
+    overdue = [i for i in Issue.select() if i.status in ISSUE_OPEN and i.deadline < utcnow()]
+    assert len(overdue) >= 3
+    # Dated as it happened: two weeks, each number carrying its own (local) day.
+    first = Issue.select().order_by(Issue.created_at).first()
+    assert (utcnow() - first.created_at).days >= 13
+    for issue in Issue.select():
+        assert issue.number[1:7] == f"{to_local(issue.created_at):%y%m%d}"
+    # Every step went through the workflow, so every item has its trail.
+    for issue in Issue.select():
+        assert (
+            Event.select()
+            .where((Event.subject_type == "issue") & (Event.subject_id == issue.id))
+            .exists()
+        )
+    assert {w.status for w in Wish.select()} == {
+        "pending_review",
+        "published",
+        "claimed",
+        "fulfilled",
+        "closed",
+        "rejected",
+    }
+    patrol_days = {to_local(p.created_at).date() for p in Patrol.select()}
+    assert len(patrol_days) >= 14
+    assert ChatGroup.select().where(ChatGroup.audience == "stewards").count() == 2
+    assert ChatGroup.select().where(ChatGroup.audience == "staff").count() == 2
+    assert all(s.wecom_userid for s in Steward.select())
+    rows = list(Assessment.select())
+    assert len(rows) == Steward.select().count() and any(r.total > 0 for r in rows)
+
+    # What people see first shows real numbers.
+    code = re.search(r"公示牌页面：https://xx\.example\.cn/b/([A-Z0-9]{8})", result.output).group(1)
+    board = client.get(f"/api/v1/boards/{code}").get_json()
+    assert board["figures"]["resolved_30d"] > 0 and board["recent_issues"]
+    report = runner.invoke(args=["report", "--dry-run"])
+    assert report.exit_code == 0 and "每日通报" in report.output
+    assert "平稳无事" not in report.output and "超期诉求" in report.output
+    token = client.post("/api/v1/auth/login", json={"code": "dev:chengguan"}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    since = (to_local(utcnow()).date() - timedelta(days=14)).isoformat()
+    stats = client.get(f"/api/v1/stats?date_from={since}", headers=headers)
+    assert stats.status_code == 200, stats.get_json()
+    assert stats.get_json()["counts"]["new"] >= len(STORIES) - 1
+    ledger = client.get(f"/api/v1/ledger.xlsx?date_from={since}", headers=headers)
+    assert ledger.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(ledger.data)).worksheets[0]
+    assert sheet.max_row > len(STORIES) // 2
+
+
+def test_seed_demo_ends_with_a_try_it_list_whose_bridge_line_works(runner, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    tail = result.output.rstrip().split("\n")
+    start = tail.index("试一试：")
+    assert start >= len(tail) - 8  # the last thing printed
+    listed = "\n".join(tail[start:])
+    assert "/console/login" in listed and "/dev/outbox" in listed and "/bot/bridge" in listed
+    assert "xiaoxiang-demo" in listed and "lijianguo" in listed
+
+    # The pasted command signs with the demo's published secret: the relay answers.
+    body = json.dumps(
+        {"msg_id": "try-1", "ts": int(time.time()), "sender": "lijianguo", "text": "待办"}
+    ).encode()
+    signature = hmac.new(b"xiaoxiang-demo", body, hashlib.sha256).hexdigest()
+    res = client.post(
+        "/bot/bridge",
+        data=body,
+        headers={"X-Signature": signature, "Content-Type": "application/json"},
+    )
+    assert res.status_code == 200, res.get_json()
+    assert "槐荫里" in res.get_json()["reply"]  # his overdue item
+
+
+def test_demo_bridge_secret_is_offline_only(online_app):
+    assert online_app.config["BRIDGE_SECRET"] is None

@@ -124,9 +124,9 @@ def test_two_schedulers_work_once_and_the_standby_takes_over(app, district, clie
         # the old holder, should it come back, finds the lease taken and does nothing
         assert a.heartbeat() is False and run_job(a, "reminders") is None
     reminders = OutboxMessage.select().where(
-        OutboxMessage.idempotency_key.startswith(f"remind:due:{issue_id}")
+        OutboxMessage.idempotency_key.startswith("remind:digest:")
     )
-    assert reminders.count() == 1
+    assert reminders.count() == 1 and f"#{issue_id} " in reminders[0].payload["text"]["content"]
 
 
 def test_a_revived_old_leader_cannot_steal_a_live_lease(app, district):
@@ -172,25 +172,48 @@ def test_deadline_reminders_escalation_and_daily(app, district, client):
         clock.shift(timedelta(days=1))  # the next day: one daily reminder, only one
         assert run_job(w, "reminders")["overdue_daily"] == 1
         assert run_job(w, "reminders")["overdue_daily"] == 0
-    keys = [
-        m.idempotency_key
-        for m in OutboxMessage.select()
-        .where(OutboxMessage.kind == "robot")
+    digests = list(
+        OutboxMessage.select()
+        .where(OutboxMessage.idempotency_key.startswith("remind:digest:"))
         .order_by(OutboxMessage.id)
-        if str(issue_id) in m.idempotency_key.split(":")
-        and not m.idempotency_key.startswith("robot:")  # the new-issue push
+    )
+    assert [m.payload["text"]["content"].split("\n")[0] for m in digests] == [
+        "【即将到期】",
+        "【已超期】",
+        "【超期提醒】",
     ]
-    assert [k.split(":")[0] + ":" + k.split(":")[1] for k in keys] == [
-        "remind:due",
-        "overdue:escalate",
-        "overdue:daily",
-    ]
-    escalation = OutboxMessage.get(OutboxMessage.idempotency_key.startswith("overdue:escalate"))
+    assert all(f"#{issue_id} " in m.payload["text"]["content"] for m in digests)
+    due, escalation, _ = digests
     mentioned = escalation.payload["text"]["mentioned_mobile_list"]
     assert d.stewards[1].phone in mentioned and "13900001111" in mentioned
-    due = OutboxMessage.get(OutboxMessage.idempotency_key.startswith("remind:due"))
     assert due.payload["text"]["mentioned_mobile_list"] == [d.stewards[0].phone]
-    assert "即将到期" in due.payload["text"]["content"]
+
+
+def test_a_burst_of_overdue_items_is_one_message_per_group(app, district, client):
+    """Ten items run past their deadline together: each group hears one digest, listing all
+    ten with every steward's @, and the next scan says nothing more."""
+    d, groups = district
+    w = worker(app, "solo")
+    with time_machine.travel(local(22, 9, 0), tick=False) as clock:
+        ids = [_report_issue(client, d, board=i % 2) for i in range(10)]
+        clock.shift(timedelta(hours=49))  # every one of them 1 h overdue
+        before = OutboxMessage.select().count()
+        counts = run_job(w, "reminders")
+        assert counts["escalated"] == 10
+        new = list(OutboxMessage.select().where(OutboxMessage.id > 0).order_by(OutboxMessage.id))[
+            before:
+        ]
+        by_group = {}
+        for m in new:
+            by_group.setdefault(m.target, []).append(m)
+        assert all(len(msgs) == 1 for msgs in by_group.values()), by_group
+        assert counts["messages"] == len(by_group) >= 1
+        text = "\n".join(m.payload["text"]["content"] for m in new)
+        assert all(f"#{i} " in text for i in ids)
+        mentioned = {p for m in new for p in m.payload["text"].get("mentioned_mobile_list", [])}
+        assert {d.stewards[0].phone, d.stewards[1].phone} <= mentioned
+        clock.shift(timedelta(minutes=15))
+        assert run_job(w, "reminders")["messages"] == 0
 
 
 def test_wish_reminders(app, district, client):
@@ -290,3 +313,49 @@ def test_a_clean_stop_hands_the_lease_over_at_once(app):
         assert a.heartbeat() and not b.heartbeat()
         lease.release("host-a")
         assert b.heartbeat() and lease.current_holder() == "host-b"
+
+
+def test_the_daily_report_does_not_repeat_a_reminder_already_sent_that_morning(
+    app, district, client
+):
+    """An item escalated by the 07:00 scan is left out of the 08:30 report's @-reminder; an
+    item the report reminded about is not reminded again by the scans that follow."""
+    d, groups = district
+    w = worker(app, "solo")
+    with time_machine.travel(local(20, 6, 0), tick=False) as clock:
+        early = _report_issue(client, d)  # due 22nd 06:00
+        clock.move_to(local(20, 9, 0))
+        late = _report_issue(client, d)  # due 22nd 09:00
+        clock.move_to(local(21, 10, 0))
+        run_job(w, "reminders")  # due-soon reminders of both: not about overdue
+        clock.move_to(local(22, 7, 0))
+        assert run_job(w, "reminders")["escalated"] == 1  # `early` only
+        clock.move_to(local(22, 8, 30))
+        assert run_job(w, "report") == len(groups)
+
+        def overdue_reminders():
+            return [
+                m.payload["text"]["content"]
+                for m in OutboxMessage.select().where(
+                    OutboxMessage.idempotency_key.endswith(":overdue")
+                )
+            ]
+
+        # the report's reminder (for the 21st) lists nothing: `late` was not yet overdue on
+        # the 21st and `early` is not repeated
+        assert all(f"#{early}（" not in text for text in overdue_reminders())
+        clock.move_to(local(23, 7, 0))
+        counts = run_job(w, "reminders")
+        assert counts["escalated"] == 1  # `late`, first time
+        assert counts["overdue_daily"] == 1  # `early`, today's one reminder
+        clock.move_to(local(23, 8, 30))
+        before = len(overdue_reminders())
+        run_job(w, "report")
+        # both were reminded about this morning already: the report @-s nobody again
+        assert len(overdue_reminders()) == before
+        clock.move_to(local(24, 8, 30))
+        run_job(w, "report")  # the report comes first today …
+        text = "\n".join(overdue_reminders()[before:])
+        assert f"#{early}（" in text and f"#{late}（" in text
+        clock.move_to(local(24, 9, 0))
+        assert run_job(w, "reminders")["overdue_daily"] == 0  # … and is today's reminder

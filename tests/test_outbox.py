@@ -479,8 +479,22 @@ def test_offline_mode_marks_rows_sent_without_calling_wechat(app, client, runner
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "离线演示模式" in html and "外发消息" in html
-    assert row.target in html and "管家已接单，请耐心等待" in html and "sent" in html
+    assert row.target in html and "管家已接单，请耐心等待" in html and "已发送" in html
 
 
 def test_dev_outbox_is_offline_only(online_app):
     assert online_app.test_client().get("/dev/outbox").status_code == 404
+
+
+def test_outbox_once_also_sends_messages_waiting_for_a_retry(online_app, fake_wechat):
+    runner = online_app.test_cli_runner()
+    with time_machine.travel(T0, tick=False):
+        (row,) = queue(1)
+        fake_wechat.fail_next(SEND_PATH, -1)
+        assert outbox.deliver_due()["retry"] == 1
+        assert fresh(row).next_attempt_at > T0.replace(tzinfo=None)  # backing off
+        assert outbox.deliver_due() == NOTHING  # the scheduler's pass waits for it
+        result = runner.invoke(args=["outbox", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "已发送 1 条" in result.output
+    assert fresh(row).status == "sent" and len(fake_wechat.subscribe_sent) == 1

@@ -121,6 +121,8 @@ MATRIX = {
     ),
     ("GET", "/api/v1/me"): (LOGGED_IN, lambda w: {}),
     ("GET", "/api/v1/areas"): (STAFF, lambda w: {}),
+    ("GET", "/api/v1/departments"): (STAFF, lambda w: {}),
+    ("POST", "/api/v1/departments"): (STAFF, lambda w: {"json": {"name": "矩阵测试部门"}}),
     ("POST", "/api/v1/bind-codes"): (
         STAFF,
         lambda w: {"json": {"steward_id": w["district"].stewards[1].id}},

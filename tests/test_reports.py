@@ -116,7 +116,8 @@ def test_markdown_and_image(dataset):
         rep = reports.build(dataset.communities[0], DAY)
     md = reports.markdown(rep)
     assert md.startswith("## 第1社区 每日通报 11月21日（周六）")
-    assert "新增 **5**" in md and "整改率 50%" in md and "响应率 66.7%" in md
+    assert "新增 **5**" in md and "响应率 66.7%（2/3）" in md
+    assert "满意率 50.0%（1/2）" in md and "整改率 50.0%（3/6）" in md  # one decimal, with counts
     assert "#1 1区1巷 环境卫生：X 一直没人管" in md
     assert len(md.encode()) <= 4096
     text, phones = reports.overdue_reminder(rep)

@@ -194,7 +194,60 @@ def test_workflow_changes_are_pushed_to_the_group(app):
     escalate = rows[f"robot:issue:{issue.id}:escalate"]
     assert escalate.payload["text"]["mentioned_mobile_list"] == [leader.phone]
     approve = rows[f"robot:wish:{wish.id}:approve"]
-    assert f"回复“认领 心愿{wish.id}”认领" in approve.payload["text"]["content"]
+    assert f"认领请发送“@小巷管家 认领 心愿{wish.id}”" in approve.payload["text"]["content"]
+    assert f"接单请发送“@小巷管家 接单 {issue.id}”" in create.payload["text"]["content"]
     event = Event.for_subject("issue", issue.id).first()
     assert create.idempotency_key == f"robot:issue:{issue.id}:create:{event.id}"
     assert Issue.get_by_id(issue.id).status == "escalated"
+
+
+def test_new_issue_photos_follow_its_text_within_the_robot_limit(online_app, fake_wechat):
+    """A new issue with three photos: its text, then its three photos as image messages
+    (base64 + md5 of the raw bytes), in that order, among a morning's burst of other issues —
+    and never more than 20 messages to the robot in any 60 seconds."""
+    from core import media
+    from tests.fake_wechat import openid_for
+
+    d, _ = setup_group(fake_wechat)
+    openid = openid_for("居民")
+    fake_wechat.enforce_recent_visit = False  # the content check passes: the item is public
+    reporter = Principal.for_user(User.create(openid=openid, nickname="居民"))
+    colours = ("red", "blue", "green")
+    raw = []
+    for colour in colours:
+        buf = io.BytesIO()
+        Image.new("RGB", (60, 40), colour).save(buf, "JPEG")
+        raw.append(buf.getvalue())
+    photo_ids = [media.save_image(data, reporter.user).id for data in raw]
+    with time_machine.travel(T0, tick=False) as clock:
+        for n in range(18):
+            issues.create(
+                reporter, alley=d.alleys[1], board=None, category="其他", content=f"其他{n}"
+            )
+        issue, _ = issues.create(
+            reporter,
+            alley=d.alleys[0],
+            board=None,
+            category="环境卫生",
+            content="垃圾堆放",
+            photo_ids=photo_ids,
+        )
+        drain(clock)
+    received = fake_wechat.robot_messages[KEY]
+    assert len(received) == 18 + 1 + 3
+    mine = [
+        m
+        for m in received
+        if m["body"]["msgtype"] == "image" or f"#{issue.id} " in m["body"]["text"]["content"]
+    ]
+    assert [m["body"]["msgtype"] for m in mine] == ["text", "image", "image", "image"]
+    assert "照片 3 张见下" in mine[0]["body"]["text"]["content"]
+    for message in mine[1:]:
+        image = message["body"]["image"]
+        data = base64.b64decode(image["base64"])
+        assert hashlib.md5(data).hexdigest() == image["md5"] and len(data) <= 2 * 1024 * 1024
+        Image.open(io.BytesIO(data)).verify()
+    times = sorted(m["time"] for m in received)
+    for t in times:
+        assert sum(1 for u in times if t <= u < t + 60) <= 20
+    assert times[-1] - times[0] >= 60  # 22 messages cannot all go in the first minute

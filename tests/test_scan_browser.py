@@ -252,3 +252,141 @@ def test_unknown_and_retired_boards_in_the_browser(browser, live):
         assert page.locator('a[href="tel:0539-7654321"]').is_visible()
     finally:
         context.close()
+
+
+def test_errors_clear_as_soon_as_the_field_is_fixed(browser, live):
+    app, base, d = live
+    context, page = _page(browser)
+    try:
+        page.goto(f"{base}/b/{d.boards[0].code}")
+        page.click("#report-form button[type=submit]")
+        assert page.locator("#issue-category-error").is_visible()
+        assert page.locator("#issue-content-error").is_visible()
+        page.select_option("#issue-category", "环境卫生")
+        assert page.locator("#issue-category-error").is_hidden()
+        assert page.locator("#issue-content-error").is_visible()  # still empty: still said
+        page.fill("#issue-phone", "123")
+        page.click("#report-form button[type=submit]")
+        assert page.locator("#issue-phone-error").is_visible()
+        page.fill("#issue-phone", "13800001111")
+        assert page.locator("#issue-phone-error").is_hidden()
+        assert page.locator("#issue-phone").get_attribute("aria-invalid") is None
+        page.type("#issue-content", "垃")
+        assert page.locator("#issue-content-error").is_hidden()
+
+        # The rating form: the server says "pick a score"; picking one clears it at once.
+        with app.app_context():
+            page.goto(f"{base}/b/{d.boards[0].code}")
+            page.select_option("#issue-category", "环境卫生")
+            page.fill("#issue-content", "楼道灯不亮")
+            with page.expect_navigation():
+                page.click("#report-form button[type=submit]")
+            issue = Issue.get(Issue.content == "楼道灯不亮")
+            client = app.test_client()
+            headers = login_steward(client, d.stewards[0])
+            client.post(
+                f"/api/v1/issues/{issue.id}/resolve", json={"note": "好了"}, headers=headers
+            )
+        page.reload()
+        with page.expect_navigation():
+            page.click("#rate-form button[type=submit]")
+        assert page.locator("#score-error").is_visible()
+        assert "很满意" in page.locator("label[for=score-5]").inner_text()
+        assert "很不满意" in page.locator("label[for=score-1]").inner_text()
+        page.click("label[for=score-4]")
+        assert page.locator("#score-error").is_hidden()
+        # The tracking page says plainly that nothing will be sent, and offers a call.
+        text = page.locator("main").inner_text()
+        assert "不会通过短信或微信通知" in text
+        steward = d.stewards[0]
+        assert page.locator(f'.call-row a[href="tel:{steward.phone}"]').is_visible()
+    finally:
+        context.close()
+
+
+def test_private_category_never_shows_its_content_on_the_board(browser, live):
+    app, base, d = live
+    with app.app_context():
+        client = app.test_client()
+        for code, category, content in (
+            (d.boards[0].code, "邻里纠纷", "302 室的狗天天半夜叫"),
+            (d.boards[0].code, "环境卫生", "垃圾桶满了"),
+        ):
+            res = client.post(f"/b/{code}/issues", data={"category": category, "content": content})
+            assert res.status_code == 303
+        Issue.update(visibility="public").execute()  # even once published
+        api = client.get(f"/api/v1/boards/{d.boards[0].code}").get_json()
+    private = next(i for i in api["recent_issues"] if i["category"] == "邻里纠纷")
+    assert private["private"] is True and private["content"] is None and private["photos"] == []
+    context, page = _page(browser)
+    try:
+        page.goto(f"{base}/b/{d.boards[0].code}")
+        recent = page.locator("#recent").inner_text()
+        assert "一件邻里纠纷（内容不公开）" in recent
+        assert "302 室" not in page.content()
+        assert "垃圾桶满了" in recent  # other categories as before
+    finally:
+        context.close()
+
+
+def test_phones_grouped_and_the_community_phone_labelled(browser, live):
+    app, base, d = live
+    with app.app_context():
+        Area.update(phone="17000009001").where(Area.id == d.communities[0].id).execute()
+    steward = d.stewards[0]
+    grouped = f"{steward.phone[:3]} {steward.phone[3:7]} {steward.phone[7:]}"
+    context, page = _page(browser)
+    try:
+        page.goto(f"{base}/b/{d.boards[0].code}")
+        assert page.locator(f'a[href="tel:{steward.phone}"]').inner_text() == f"拨打 {grouped}"
+        community = page.locator(".community").inner_text()
+        assert community.startswith("社区监督电话") and "170 0000 9001" in community
+        # The photo picker is one big labelled button, the file input inside it.
+        button = page.locator("label.photo-button[for=issue-photos]")
+        assert "拍照 / 选照片" in button.inner_text()
+        assert button.bounding_box()["height"] >= 48
+    finally:
+        context.close()
+
+
+def test_unknown_board_page_takes_a_typed_code(browser, live):
+    app, base, d = live
+    code = d.boards[1].code
+    context, page = _page(browser)
+    try:
+        res = page.goto(f"{base}/b/NOSUCH23")
+        assert res.status == 404
+        page.fill("#board-code", f" {code[:4].lower()} {code[4:].lower()} ")
+        with page.expect_navigation():
+            page.click(".code-form button[type=submit]")
+        assert page.url.endswith(f"/b/{code}")
+        assert page.locator("h1").inner_text() == d.alleys[1].name
+    finally:
+        context.close()
+
+
+def test_mine_table_fits_a_360px_phone(browser, live):
+    app, base, d = live
+    with app.app_context():
+        client = app.test_client()
+        for n in range(3):
+            client.post(
+                f"/b/{d.boards[0].code}/issues",
+                data={
+                    "category": "私拉电线/安全隐患",
+                    "content": f"第 {n} 件",
+                    "contact_phone": "13912345678",
+                },
+            )
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/b/{d.boards[0].code}/mine")
+        page.fill("#mine-phone", "13912345678")
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
+        assert page.locator("table.mine tbody tr").count() == 3
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(SCREENSHOTS / "scan-mine-360.png"), full_page=True)
+    finally:
+        context.close()

@@ -204,17 +204,20 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(app, client):
     app.config["SCAN_SUBMIT_LIMIT"] = 1
     code = make_district().boards[0].code
 
-    def post(forwarded):
+    def post(forged, seen):
+        """`forged` is what the client wrote; `seen` what the proxy appended."""
         return client.post(
             f"/b/{code}/issues",
-            data={"category": "其他", "content": forwarded},
+            data={"category": "其他", "content": f"{forged} {seen}"},
             content_type="multipart/form-data",
-            headers={"X-Forwarded-For": f"{forwarded}, 10.1.1.1"},
+            headers={"X-Forwarded-For": f"{forged}, {seen}"},
         ).status_code
 
-    assert [post("1.1.1.1"), post("2.2.2.2")] == [303, 429]  # spoofable header ignored
+    assert [post("1.1.1.1", "5.5.5.5"), post("2.2.2.2", "6.6.6.6")] == [303, 429]  # ignored
     app.config["TRUST_PROXY_HEADERS"] = True
-    assert [post("3.3.3.3"), post("4.4.4.4"), post("3.3.3.3")] == [303, 303, 429]
+    # the entry the proxy appended counts; what the client wrote before it does not
+    assert [post("9.9.9.9", "3.3.3.3"), post("9.9.9.9", "4.4.4.4")] == [303, 303]
+    assert post("8.8.8.8", "3.3.3.3") == 429
 
 
 def test_ratelimit_hit_counts_fixed_windows(app):

@@ -87,3 +87,114 @@ def test_events_are_append_only(app):
     with pytest.raises(PermissionError):
         Event.delete()
     assert Event.get_by_id(event.id).action == "test.happened"
+
+
+def test_upgrade_to_media_uploads_keeps_who_uploaded_each_photo(app):
+    """A database from before `media_upload` (version 1): the upgrade creates the table and
+    records each photo's uploader, so residents can still attach their earlier uploads."""
+    from models import Media, MediaUpload
+
+    user = User.create(openid="o_uploader", nickname="上传者")
+    photo = Media.create(
+        sha256="a" * 64,
+        mime="image/jpeg",
+        ext="jpg",
+        width=1,
+        height=1,
+        size=1,
+        thumb_width=1,
+        thumb_height=1,
+        uploaded_by=user,
+    )
+    Media.create(
+        sha256="b" * 64,
+        mime="image/jpeg",
+        ext="jpg",
+        width=1,
+        height=1,
+        size=1,
+        thumb_width=1,
+        thumb_height=1,
+        uploaded_by=None,
+    )
+    db.drop_tables([MediaUpload])
+    SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
+    assert schema.upgrade()[0] == 1
+    assert [(u.media_id, u.user_id) for u in MediaUpload.select()] == [(photo.id, user.id)]
+    assert schema.upgrade() == (schema.latest_version(), schema.latest_version())
+
+
+def test_credit_migration_fills_who_did_the_work_from_the_trail(app):
+    """Migration 3 adds issue.accepted_by / resolved_by and wish.fulfilled_by and fills them
+    for items acted on before, from the audit trail: the steward who accepted and resolved
+    (since the last reopening), nobody for staff's own work, the claimer for a wish staff
+    marked fulfilled for them. Re-running it changes nothing."""
+    from core.db import write_transaction
+    from core.items import issues, wishes
+    from core.people import auth
+    from core.people.permissions import Principal
+    from models import Issue, Steward, StewardAlley, Wish
+    from tests.factories import make_district, make_staff
+
+    d = make_district()
+    s0, s1 = d.stewards[0], d.stewards[1]
+    StewardAlley.create(steward=s1, alley=d.alleys[0])  # co-stewards of 1区1巷
+    for s in (s0, s1):
+        with write_transaction():
+            auth.bind_steward(User.create(openid=f"dev:{s.name}"), s, via="test")
+    p0, p1 = (Principal.for_user(Steward.get_by_id(s.id).user) for s in (s0, s1))
+    staff = Principal.for_user(make_staff(d.communities[0]).user)
+    resident = Principal.for_user(User.create(openid="dev:居民"))
+
+    def new_issue():
+        issue, _ = issues.create(
+            resident, alley=d.alleys[0], board=None, category="环境卫生", content="垃圾"
+        )
+        return issue.id
+
+    by_s0, by_staff, reopened, waiting = new_issue(), new_issue(), new_issue(), new_issue()
+    issues.accept(p0, by_s0)
+    issues.resolve(p0, by_s0, "好了")
+    issues.resolve(staff, by_staff, "社区处理了")
+    issues.resolve(p0, reopened, "好了")
+    issues.reopen(resident, reopened, "没好")
+    issues.accept(p1, reopened)
+    wish = wishes.create(
+        resident,
+        alley=d.alleys[0],
+        beneficiary_type="elderly",
+        display_name="王奶奶",
+        title="收音机",
+        content="想听戏",
+    )
+    wishes.approve(staff, wish.id)
+    wishes.claim(Principal.for_user(User.create(openid="dev:志愿者")), wish.id)
+    wishes.release(staff, wish.id)
+    wishes.claim(p0, wish.id)
+    wishes.fulfil(staff, wish.id, "社区代为登记")
+
+    def credit():
+        rows = {
+            i.id: (i.accepted_by_id, i.resolved_by_id)
+            for i in Issue.select().where(Issue.id.in_([by_s0, by_staff, reopened, waiting]))
+        }
+        return rows, Wish.get_by_id(wish.id).fulfilled_by_id
+
+    expected = (
+        {
+            by_s0: (s0.id, s0.id),
+            by_staff: (None, None),
+            reopened: (s1.id, None),
+            waiting: (None, None),
+        },
+        s0.id,
+    )
+    assert credit() == expected  # what the workflows record as they go
+    # the database as it was at version 2: nobody recorded
+    Issue.update(accepted_by=None, resolved_by=None).execute()
+    Wish.update(fulfilled_by=None).execute()
+    SchemaVersion.delete().where(SchemaVersion.version >= 3).execute()
+    assert schema.upgrade()[0] == 2
+    assert credit() == expected
+    assert schema.upgrade() == (schema.latest_version(), schema.latest_version())
+    assert {"accepted_by_id", "resolved_by_id"} <= {c.name for c in db.get_columns("issue")}

@@ -81,7 +81,7 @@ def test_ledger_spreadsheet(client, dataset):  # noqa: F811
     contents = {row[3] for row in issues[1:]}
     assert "X 一直没人管" in contents
     overdue = [row for row in issues[1:] if row[3] == "X 一直没人管"][0]
-    assert overdue[8] == "待接单" and overdue[15] == "是"
+    assert overdue[8] == "待接单" and overdue[17] == "是"
     assert len(list(wb["微心愿台账"].iter_rows())) == 2
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(values_only=True) if row[0]}
     assert summary["新增诉求"] == 8

@@ -15,11 +15,14 @@ from PIL import Image, ImageOps
 from core.boards.fonts import get_font
 from core.boards.print_data import BoardData, StewardData, collect
 from core.boards.typeset import INK, Box, Canvas, Layout, Rect, TextStyle
+from core.people import phones
 
 DPI = 300
 PAGE_SIZES = {"A4": (2480, 3508), "A3": (3508, 4961)}  # 210×297 mm and 297×420 mm at 300 dpi
 MAX_STEWARDS = 4
-QR_CAPTION = "扫码反映问题 · 提交微心愿"
+# By the QR code: what to do (most people scan with WeChat) and what it is for.
+QR_CUE = "微信扫一扫"
+QR_CAPTION = "反映问题 · 提交微心愿"
 TITLE = "小巷管家公示牌"
 MOTTO = "职责上墙 · 姓名上墙 · 电话上墙"
 
@@ -73,16 +76,18 @@ SECTION = (MARGIN, 81.0, 210 - MARGIN, 88.0)
 STEWARDS = (MARGIN, 90.0, 210 - MARGIN, 207.0)
 FOOTER_TOP = 211.0
 QR_BOX = (132.0, 211.0, 198.0, 277.0)  # 66 mm with its quiet zone: readable from 2 m
-CAPTION = (130.0, 278.0, 200.0, 287.0)
+CUE = (130.0, 277.5, 200.0, 284.0)
+CAPTION = (130.0, 284.2, 200.0, 290.0)
 PANEL = (MARGIN, 211.0, 127.0, 287.0)
 
 # Per number of stewards: heights (mm) of the name, phone and posts lines, the duties' largest
-# font size, and whether name and phone share one line (short cards).
+# font size, and whether name and phone share one line (short cards). A lone steward's card
+# is the whole middle of the board: it is set large, to be read from across the alley.
 CARD_SPECS = {
-    1: {"name": 15.0, "phone": 11.0, "meta": 7.5, "duties": 5.5, "compact": False, "pad": 3.0},
-    2: {"name": 10.5, "phone": 8.5, "meta": 6.0, "duties": 4.5, "compact": False, "pad": 2.5},
-    3: {"name": 8.0, "phone": 8.0, "meta": 5.5, "duties": 4.0, "compact": True, "pad": 2.5},
-    4: {"name": 7.0, "phone": 7.0, "meta": 5.0, "duties": 3.6, "compact": True, "pad": 2.0},
+    1: {"name": 19.0, "phone": 15.0, "meta": 9.0, "duties": 7.5, "compact": False, "pad": 3.5},
+    2: {"name": 12.0, "phone": 10.0, "meta": 6.5, "duties": 5.0, "compact": False, "pad": 2.5},
+    3: {"name": 8.8, "phone": 8.8, "meta": 5.5, "duties": 4.2, "compact": True, "pad": 2.5},
+    4: {"name": 7.6, "phone": 7.6, "meta": 5.0, "duties": 3.8, "compact": True, "pad": 2.0},
 }
 CARD_GAP = 2.5
 
@@ -282,16 +287,8 @@ def _name(c: Canvas, name: str, s: StewardData, rect, spec: dict) -> int:
     return right
 
 
-def format_phone(phone: str) -> str:
-    """A mobile number as 3-4-4 digits (how it is read aloud); anything else as given."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    return phone.strip()
-
-
 def _phone_text(phone: str) -> str:
-    return f"电话 {format_phone(phone)}"
+    return f"电话 {phones.display(phone)}"
 
 
 def _meta_text(s: StewardData) -> str:
@@ -342,6 +339,9 @@ def _load_photo(path: str, size: tuple[int, int]) -> Image.Image | None:
         return None  # a missing or broken file must not stop a print run of a thousand
 
 
+SUPERVISION_PHONE_MAX_MM = 13.0
+
+
 def _footer(c: Canvas, data: BoardData) -> None:
     x0, y0, x1, y1 = PANEL
     ix0, ix1 = x0 + 6, x1 - 6
@@ -351,11 +351,21 @@ def _footer(c: Canvas, data: BoardData) -> None:
         c.rect(ix0, y0 + 5, ix1, y0 + 13),
         TextStyle("bold", 6, 4, INK, max_lines=1),
     )
+    # Residents should call their steward first: the community's number is never printed
+    # larger than the smallest steward phone on the board.
+    steward_px = [
+        b.font_px
+        for b in c.layout.boxes
+        if b.name.endswith(".phone") and b.name != "supervision.phone"
+    ]
+    largest = SUPERVISION_PHONE_MAX_MM
+    if steward_px:
+        largest = min(largest, min(steward_px) / c.scale)
     c.text(
         "supervision.phone",
-        format_phone(data.supervision_phone) or "请联系所在社区",
+        phones.display(data.supervision_phone) or "请联系所在社区",
         c.rect(ix0, y0 + 14, ix1, y0 + 30),
-        TextStyle("bold", 13, 5, RED, "left", "middle", 1),
+        TextStyle("bold", largest, min(5, largest), RED, "left", "middle", 1),
     )
     c.text(
         "community",
@@ -382,11 +392,12 @@ def _footer(c: Canvas, data: BoardData) -> None:
     oy = qy0 + (qy1 - qy0 - qr.height) // 2
     c.image.paste(qr, (ox, oy))
     c.place("qr", "qr", (ox, oy, ox + qr.width, oy + qr.height))
+    c.text("qr.cue", QR_CUE, c.rect(*CUE), TextStyle("bold", 6.0, 3, RED, "center", max_lines=1))
     c.text(
         "qr.caption",
         QR_CAPTION,
         c.rect(*CAPTION),
-        TextStyle("bold", 5.6, 3, RED, "center", max_lines=1),
+        TextStyle("regular", 4.8, 3, INK, "center", max_lines=1),
     )
 
 

@@ -33,29 +33,7 @@ def board_view(code: str) -> dict:
         phone = community.phone if community and community.phone else None
         message = "该公示牌已停用" + (f"，请联系社区：{phone}" if phone else "，请联系所在社区")
         raise ApiError(410, "board_retired", message)
-    links = (
-        StewardAlley.select(StewardAlley, Steward)
-        .join(Steward)
-        .where((StewardAlley.alley == alley) & Steward.active)
-        .order_by(StewardAlley.is_leader.desc(), StewardAlley.id)
-    )
-    photo_ids = [link.steward.photo_id for link in links if link.steward.photo_id]
-    photos = {m.id: m for m in Media.select().where(Media.id.in_(photo_ids))} if photo_ids else {}
-    stewards = [
-        {
-            "id": link.steward.id,
-            "name": link.steward.name,
-            "phone": link.steward.phone,
-            "duties": link.steward.duties,
-            "posts": link.steward.posts or [],
-            "households": link.steward.households,
-            "photo_url": media_url(photos[link.steward.photo_id])
-            if link.steward.photo_id in photos
-            else None,
-            "is_leader": link.is_leader,
-        }
-        for link in links
-    ]
+    stewards = alley_stewards(alley)
     recent = (
         Issue.select()
         .where((Issue.alley == alley) & (Issue.visibility == "public"))
@@ -81,3 +59,31 @@ def board_view(code: str) -> dict:
         "recent_issues": [issue_public(i, alley, cache) for i in recent],
         "wishes": [wish_public(w, cache) for w in wishes],
     }
+
+
+def alley_stewards(alley) -> list[dict]:
+    """The alley's serving stewards as the board shows them (leader first): names, phones,
+    duties and photos are printed on the board anyway, so they are public."""
+    links = (
+        StewardAlley.select(StewardAlley, Steward)
+        .join(Steward)
+        .where((StewardAlley.alley == alley) & Steward.active)
+        .order_by(StewardAlley.is_leader.desc(), StewardAlley.id)
+    )
+    photo_ids = [link.steward.photo_id for link in links if link.steward.photo_id]
+    photos = {m.id: m for m in Media.select().where(Media.id.in_(photo_ids))} if photo_ids else {}
+    return [
+        {
+            "id": link.steward.id,
+            "name": link.steward.name,
+            "phone": link.steward.phone,
+            "duties": link.steward.duties,
+            "posts": link.steward.posts or [],
+            "households": link.steward.households,
+            "photo_url": media_url(photos[link.steward.photo_id])
+            if link.steward.photo_id in photos
+            else None,
+            "is_leader": link.is_leader,
+        }
+        for link in links
+    ]

@@ -292,8 +292,12 @@ def lease_seconds(config=None) -> float:
 # --- the dispatcher -----------------------------------------------------------------------------
 
 
-def deliver_due(now: datetime | None = None, limit: int = 200) -> dict:
+def deliver_due(now: datetime | None = None, limit: int = 200, retries_now: bool = False) -> dict:
     """Deliver every due row (at most `limit`); returns counts per outcome.
+
+    `retries_now` (the operator's `outbox --once`) also takes rows still waiting out their
+    retry backoff: someone who fixed the network wants them sent now, not in an hour. The
+    robots' per-minute limits still apply.
 
     Safe to run in several processes at once. Call it outside any transaction: each claim
     and each result is committed on its own, so other dispatchers see them at once.
@@ -302,9 +306,10 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict:
     counts = {"sent": 0, "retry": 0, "dead": 0, "uncertain": 0, "deferred": 0}
     counts["uncertain"] += expire_leases(now)
     offline = current_app.config["OFFLINE"]
-    query = OutboxMessage.select(OutboxMessage.id).where(
-        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
-    )
+    due_now = OutboxMessage.status == "pending"
+    if not retries_now:
+        due_now &= OutboxMessage.next_attempt_at <= now
+    query = OutboxMessage.select(OutboxMessage.id).where(due_now)
     if not offline:
         # A kind whose sender is not written yet waits for it instead of failing.
         query = query.where(OutboxMessage.kind.in_(sorted(SENDERS)))
@@ -313,7 +318,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict:
         for row in query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     ]
     for message_id in due:
-        msg = _claim(message_id, now)
+        msg = _claim(message_id, now, retries_now)
         if msg is None:
             continue  # another dispatcher has it
         outcome = _deliver_offline(msg) if offline else _deliver(msg)
@@ -338,18 +343,17 @@ def expire_leases(now: datetime | None = None) -> int:
     return stale
 
 
-def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
+def _claim(message_id: int, now: datetime, retries_now: bool = False) -> OutboxMessage | None:
     """pending → sending, counting an attempt; only the caller whose UPDATE matched owns it."""
     lease = now + timedelta(seconds=lease_seconds())
+    claimable = (OutboxMessage.id == message_id) & (OutboxMessage.status == "pending")
+    if not retries_now:
+        claimable &= OutboxMessage.next_attempt_at <= now
     claimed = (
         OutboxMessage.update(
             status="sending", lease_until=lease, attempts=OutboxMessage.attempts + 1
         )
-        .where(
-            (OutboxMessage.id == message_id)
-            & (OutboxMessage.status == "pending")
-            & (OutboxMessage.next_attempt_at <= now)
-        )
+        .where(claimable)
         .execute()
     )
     if claimed != 1:

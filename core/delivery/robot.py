@@ -28,6 +28,7 @@ import hashlib
 import io
 from collections.abc import Iterable
 
+from flask import current_app
 from PIL import Image
 
 from core.delivery import outbox
@@ -53,6 +54,12 @@ def groups_for_area(area: Area, audience: str = "stewards") -> list[ChatGroup]:
     )
     groups.sort(key=lambda g: (-len(g.area.path), g.id))
     return groups
+
+
+def bot_call(command: str) -> str:
+    """How a group member sends `command` to the smart bot, which in a group only hears
+    messages that @ it: ``@小巷管家 接单 12``."""
+    return f"@{current_app.config['BOT_NAME']} {command}"
 
 
 # --- splitting --------------------------------------------------------------------------------

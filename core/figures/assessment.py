@@ -2,13 +2,19 @@
 
 Per steward and quarter, each part a share between 0 and 1:
 
-- satisfaction (weighted most): mean rating / 5 of their issues rated in the quarter;
-- resolution: of issues assigned to them and reported in the quarter (cancelled left out),
-  the share resolved;
-- timeliness: of their issues resolved in the quarter, the share resolved by the deadline;
+- satisfaction (weighted most): mean rating / 5 of the issues they resolved, rated in the
+  quarter;
+- resolution: of issues reported in the quarter (cancelled left out) that are theirs — they
+  resolved it, or accepted it and it is still open, or nobody took it and it is overdue while
+  assigned to them — the share resolved;
+- timeliness: of the issues they resolved in the quarter, the share resolved by the deadline;
 - patrol: days with a patrol check-in over the days of the quarter (up to today for the
   running quarter);
 - wishes: wishes they fulfilled, `ASSESSMENT_WISHES_FULL_MARKS` or more for full marks.
+
+Credit goes to the steward who did the work (`Issue.resolved_by`, `Issue.accepted_by`,
+`Wish.fulfilled_by`, see `core.items.credit`): a co-steward of the alley who did not act is
+neither credited nor blamed for it.
 
 A part with nothing to measure (no ratings, no issues) counts as 0.8, so a steward of a quiet
 alley is neither rewarded nor punished for it. The total is the weighted sum × 100; tiers come
@@ -27,7 +33,7 @@ from peewee import SQL, Case, fn
 from core import audit, runs
 from core.db import count_if, is_sqlite, write_transaction
 from core.delivery import robot
-from core.timeutil import local_midnight_utc, to_local, utcnow
+from core.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import (
     Area,
     Assessment,
@@ -54,7 +60,10 @@ class Quarter:
         m = re.fullmatch(r"(\d{4})\s*[Qq]([1-4])", text.strip())
         if not m:
             raise ValueError("季度格式须为 2026Q3")
-        return cls(int(m.group(1)), int(m.group(2)))
+        year = int(m.group(1))
+        if not MIN_DATE.year <= year <= MAX_DATE.year:
+            raise ValueError(f"季度的年份须在 {MIN_DATE.year} 至 {MAX_DATE.year} 之间")
+        return cls(year, int(m.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Quarter:
@@ -103,24 +112,50 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
     in_q = lambda col: (col >= start) & (col < end)  # noqa: E731
     on_time = Issue.resolved_at <= Issue.deadline
     rows = (
-        IssueAssignee.select(
-            IssueAssignee.steward,
-            count_if(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("reported"),
-            count_if(
-                in_q(Issue.created_at)
-                & (Issue.status != "cancelled")
-                & Issue.resolved_at.is_null(False)
-            ).alias("solved"),
+        Issue.select(
+            Issue.resolved_by.alias("steward"),
+            count_if(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("solved"),
             count_if(in_q(Issue.resolved_at)).alias("resolved"),
             count_if(in_q(Issue.resolved_at) & on_time).alias("on_time"),
             fn.AVG(Case(None, [(in_q(Issue.rated_at), Issue.rating)], None)).alias("rating"),
         )
-        .join(Issue)
-        .where(IssueAssignee.steward.in_(steward_ids))
-        .group_by(IssueAssignee.steward)
+        .where(Issue.resolved_by.in_(steward_ids) & Issue.resolved_at.is_null(False))
+        .group_by(Issue.resolved_by)
         .dicts()
     )
-    issue_stats = {r["steward"]: r for r in rows}
+    issue_stats = {r["steward"]: dict(r) for r in rows}
+    # accepted by them, reported in the quarter and not resolved: theirs, still to do
+    for r in (
+        Issue.select(Issue.accepted_by.alias("steward"), fn.COUNT(Issue.id).alias("n"))
+        .where(
+            Issue.accepted_by.in_(steward_ids)
+            & Issue.resolved_at.is_null()
+            & in_q(Issue.created_at)
+            & (Issue.status != "cancelled")
+        )
+        .group_by(Issue.accepted_by)
+        .dicts()
+    ):
+        issue_stats.setdefault(r["steward"], {})["pending"] = int(r["n"])
+    # nobody took it and it ran past its deadline: it counts against all its assignees
+    for r in (
+        IssueAssignee.select(IssueAssignee.steward, fn.COUNT(Issue.id).alias("n"))
+        .join(Issue)
+        .where(
+            IssueAssignee.steward.in_(steward_ids)
+            & Issue.resolved_at.is_null()
+            & Issue.accepted_by.is_null()
+            & in_q(Issue.created_at)
+            & (Issue.status != "cancelled")
+            & (Issue.deadline < min(end, utcnow()))
+        )
+        .group_by(IssueAssignee.steward)
+        .dicts()
+    ):
+        st = issue_stats.setdefault(r["steward"], {})
+        st["pending"] = int(st.get("pending") or 0) + int(r["n"])
+    for st in issue_stats.values():
+        st["reported"] = int(st.get("solved") or 0) + int(st.get("pending") or 0)
     day_expr = local_day(Patrol.created_at)
     patrol_days = {
         r["steward"]: int(r["days"])
@@ -129,21 +164,13 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
         .group_by(Patrol.steward)
         .dicts()
     }
-    users = {
-        s.user_id: s.id
-        for s in Steward.select(Steward.id, Steward.user).where(
-            Steward.id.in_(steward_ids) & Steward.user.is_null(False)
-        )
+    wishes = {
+        r["steward"]: int(r["n"])
+        for r in Wish.select(Wish.fulfilled_by.alias("steward"), fn.COUNT(Wish.id).alias("n"))
+        .where(Wish.fulfilled_by.in_(steward_ids) & in_q(Wish.fulfilled_at))
+        .group_by(Wish.fulfilled_by)
+        .dicts()
     }
-    wishes = {}
-    if users:
-        for r in (
-            Wish.select(Wish.claimer, fn.COUNT(Wish.id).alias("n"))
-            .where(Wish.claimer.in_(list(users)) & in_q(Wish.fulfilled_at))
-            .group_by(Wish.claimer)
-            .dicts()
-        ):
-            wishes[users[r["claimer"]]] = int(r["n"])
     weights = current_app.config["ASSESSMENT_WEIGHTS"]
     full_marks = int(current_app.config["ASSESSMENT_WISHES_FULL_MARKS"])
     out = {}

@@ -2,6 +2,9 @@
 monthly and hand over. Sheets: 汇总 (the period's figures), 诉求台账 (every issue reported
 in the period with its whole trail), 微心愿台账, 巡查记录.
 
+管家 lists the stewards an item was assigned to; 接单管家 / 办结管家 / 实现管家 name the one
+who did the work (`core.items.credit`), and the summary's per-steward figures credit them.
+
 Residents' phone numbers and names are left out: the ledger circulates on office PCs and USB
 sticks; who reported what stays in the system.
 """
@@ -15,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core import text
 from core.figures import stats
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
@@ -34,6 +38,8 @@ ISSUE_COLUMNS = [
     ("办理期限", 17),
     ("状态", 10),
     ("管家", 14),
+    ("接单管家", 10),
+    ("办结管家", 10),
     ("接单时间", 17),
     ("办结时间", 17),
     ("办结方式", 10),
@@ -56,6 +62,32 @@ CLOSE_LABELS = {
 
 def _when(dt: datetime | None) -> str:
     return f"{to_local(dt):%Y-%m-%d %H:%M}" if dt else ""
+
+
+# A cell Excel (or LibreOffice) would read as a formula when it starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _append(ws, values: list) -> None:
+    """One row, every string written as text: control characters dropped (openpyxl refuses
+    them, and rows stored before the API cleaned them still exist) and never a formula —
+    a resident's `=HYPERLINK(...)` stays the words they typed. Text that looks like a
+    formula also gets Excel's quote prefix, so editing the cell keeps it text."""
+    ws.append([text.clean(v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True
+
+
+def _steward_names(ids: set) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {
+        s.id: s.name for s in Steward.select(Steward.id, Steward.name).where(Steward.id.in_(ids))
+    }
 
 
 def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], first: bool = False):
@@ -94,15 +126,15 @@ def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
         ("微心愿 新增/认领/实现", "{new}/{claimed}/{fulfilled}".format(**figures["wishes"])),
     ]
     for row in rows:
-        ws.append(list(row))
+        _append(ws, list(row))
     ws.append([])
-    ws.append(["类别", "新增", "办结", "解决率"])
+    _append(ws, ["类别", "新增", "办结", "解决率"])
     for cat in figures["by_category"]:
-        ws.append([cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])])
+        _append(ws, [cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])])
     ws.append([])
-    ws.append(["管家", "接单", "办结", "超期", "巡查天数"])
+    _append(ws, ["管家", "接单", "办结", "超期", "巡查天数"])
     for s in figures["by_steward"]:
-        ws.append([s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
+        _append(ws, [s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
 
 
 def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
@@ -126,9 +158,13 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         ):
             names.setdefault(link.issue_id, []).append(link.steward.name)
     departments = {d.id: d.name for d in Department.select(Department.id, Department.name)}
+    credited = _steward_names(
+        {i.accepted_by_id for i in rows} | {i.resolved_by_id for i in rows} - {None}
+    )
     for i in rows:
         late = (i.resolved_at or end) > i.deadline and i.status != "cancelled"
-        ws.append(
+        _append(
+            ws,
             [
                 i.number,
                 i.alley.name,
@@ -140,6 +176,8 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 _when(i.deadline),
                 issue_flow.STATUS_LABELS.get(i.status, i.status),
                 "、".join(names.get(i.id, [])),
+                credited.get(i.accepted_by_id, ""),
+                credited.get(i.resolved_by_id, ""),
                 _when(i.accepted_at),
                 _when(i.resolved_at),
                 i.resolution_level or "",
@@ -150,7 +188,7 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 i.rating if i.rating is not None else "",
                 i.rating_text or "",
                 CLOSE_LABELS.get(i.close_reason or "", ""),
-            ]
+            ],
         )
     return len(rows)
 
@@ -168,6 +206,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         ("认领身份", 10),
         ("认领时间", 17),
         ("实现时间", 17),
+        ("实现管家", 10),
         ("实现说明", 30),
         ("评价", 6),
     ]
@@ -179,8 +218,10 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         .where(Wish.created_at < end)
         .order_by(Wish.created_at, Wish.id)
     )
+    credited = _steward_names({w.fulfilled_by_id for w in rows} - {None})
     for w in rows:
-        ws.append(
+        _append(
+            ws,
             [
                 w.number,
                 w.alley.name,
@@ -193,9 +234,10 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
                 wish_flow.CLAIMER_ROLES.get(w.claimer_role or "", ""),
                 _when(w.claimed_at),
                 _when(w.fulfilled_at),
+                credited.get(w.fulfilled_by_id, ""),
                 w.fulfil_note or "",
                 w.rating if w.rating is not None else "",
-            ]
+            ],
         )
     return len(rows)
 
@@ -212,7 +254,7 @@ def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime) -> int:
         .order_by(Patrol.created_at, Patrol.id)
     )
     for p in rows:
-        ws.append([_when(p.created_at), p.steward.name, p.alley.name, p.note])
+        _append(ws, [_when(p.created_at), p.steward.name, p.alley.name, p.note])
     return len(rows)
 
 

@@ -3,11 +3,12 @@
 There is no points ledger yet: this interim rule counts what the database already holds and
 weights it with `POINT_RULES` (config; every rule can be changed or set to 0):
 
-* ``resolved`` — each issue assigned to the steward and resolved (办结, 随手做 included) in
-  the quarter, not reopened since;
+* ``resolved`` — each issue the steward resolved themselves (`Issue.resolved_by`; 办结, 随手做
+  included) in the quarter, not reopened since — a co-steward's work earns them nothing;
 * ``on_time`` — of those, each resolved by its deadline;
 * ``patrol_day`` — each local calendar day of the quarter with at least one patrol check-in;
-* ``wish_fulfilled`` — each wish the steward claimed and fulfilled in the quarter;
+* ``wish_fulfilled`` — each wish credited to the steward as fulfilled in the quarter
+  (`Wish.fulfilled_by`);
 * ``overdue`` — each assigned issue whose deadline fell in the quarter (up to now) and that
   was not resolved by then (still open, or resolved late); cancelled ones do not count.
 
@@ -72,7 +73,6 @@ def for_stewards(stewards: list[Steward], now: datetime | None = None) -> Points
     steward_ids = [s.id for s in stewards]
     if not steward_ids:
         return result
-    user_ids = [s.user_id for s in stewards if s.user_id]
     horizon = min(now, end)
 
     assigned = (
@@ -82,8 +82,9 @@ def for_stewards(stewards: list[Steward], now: datetime | None = None) -> Points
         .distinct()
     )
     resolved = list(
-        assigned.where(
-            Issue.resolved_at.is_null(False)
+        Issue.select(Issue.id, Issue.status, Issue.resolved_at, Issue.deadline).where(
+            Issue.resolved_by.in_(steward_ids)
+            & Issue.resolved_at.is_null(False)
             & (Issue.resolved_at >= start)
             & (Issue.resolved_at < end)
             & Issue.status.in_(("resolved", "closed"))
@@ -103,18 +104,16 @@ def for_stewards(stewards: list[Steward], now: datetime | None = None) -> Points
             & (Patrol.created_at < end)
         )
     }
-    wishes = 0
-    if user_ids:
-        wishes = (
-            Wish.select()
-            .where(
-                Wish.claimer.in_(user_ids)
-                & Wish.fulfilled_at.is_null(False)
-                & (Wish.fulfilled_at >= start)
-                & (Wish.fulfilled_at < end)
-            )
-            .count()
+    wishes = (
+        Wish.select()
+        .where(
+            Wish.fulfilled_by.in_(steward_ids)
+            & Wish.fulfilled_at.is_null(False)
+            & (Wish.fulfilled_at >= start)
+            & (Wish.fulfilled_at < end)
         )
+        .count()
+    )
     result.counts = {
         "resolved": len(resolved),
         "on_time": sum(1 for i in resolved if i.resolved_at <= i.deadline),

@@ -48,16 +48,18 @@ def image(report: Report, width: int = 1080) -> bytes:
 
     c, r = report.counts, report.rates
     tiles = [
-        ("响应率", pct(r["response"])),
-        ("解决率", pct(r["resolution"])),
-        ("满意率", pct(r["satisfaction"])),
-        ("整改率", pct(r["rectification"])),
+        ("响应率", "response"),
+        ("解决率", "resolution"),
+        ("满意率", "satisfaction"),
+        ("整改率", "rectification"),
     ]
     tile_w = (width - 2 * pad) // len(tiles)
-    for i, (label, value) in enumerate(tiles):
+    for i, (label, name) in enumerate(tiles):
         x = pad + i * tile_w
-        stamp(img, (x, 120), value, fonts.font(48, bold=True), INK)
-        stamp(img, (x, 180), label, fonts.font(28), MUTED)
+        part, whole = report.rate_counts.get(name, (0, 0))
+        # every rate with the count behind it: "50.0%" alone hides that it is 1 of 2
+        stamp(img, (x, 120), pct(r[name]), fonts.font(48, bold=True), INK)
+        stamp(img, (x, 180), f"{label}（{part}/{whole}）", fonts.font(26), MUTED)
 
     # bar chart of the day's counts
     chart_top, chart_bottom = 300, 480

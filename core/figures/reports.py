@@ -78,6 +78,16 @@ class Report:
     overdue_items: list[OverdueItem] = field(default_factory=list)
     overdue_total: int = 0
     wishes: dict[str, int] = field(default_factory=dict)
+    rate_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    month_rate_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def rate_text(self, name: str, month: bool = False) -> str:
+        """`50.0%（1/2）`, or `—（0/0）` when there was nothing to measure."""
+        rates, counts = (
+            (self.month_rates, self.month_rate_counts) if month else (self.rates, self.rate_counts)
+        )
+        part, whole = counts.get(name, (0, 0))
+        return f"{pct(rates.get(name))}（{part}/{whole}）"
 
     @property
     def quiet(self) -> bool:
@@ -114,6 +124,8 @@ MOVED_COLUMNS = (
     Issue.rating,
     Issue.closed_at,
     Issue.deadline,
+    Issue.accepted_by.alias("accepted_by_id"),
+    Issue.resolved_by.alias("resolved_by_id"),
 )
 
 
@@ -160,25 +172,47 @@ class Tally:
     rated: int = 0
     satisfied: int = 0  # ratings of 4 or 5
 
-    def add(self, i, start: datetime, end: datetime, response: timedelta) -> None:
+    def add(
+        self,
+        i,
+        start: datetime,
+        end: datetime,
+        response: timedelta,
+        credited: int | None = None,
+    ) -> None:
+        """Count one issue row. With `credited` (a steward's id): the row's reports count when
+        it is theirs (`owners`), acceptances, resolutions and ratings only when they did it."""
+
         def within(value):
             return value is not None and start <= value < end
 
-        if within(i.created_at):
+        owner = credited is None or credited in owners(i)
+        took = credited is None or i.accepted_by_id == credited
+        did = credited is None or i.resolved_by_id == credited
+        if within(i.created_at) and owner:
             self.new += 1
             counted = i.status != "cancelled"
             answerable = counted and i.source != "steward"
             self.counted += counted
-            self.solved += counted and i.resolved_at is not None
+            self.solved += counted and i.resolved_at is not None and did
             self.answerable += answerable
             self.responded += answerable and (
-                i.accepted_at is not None and i.accepted_at <= i.created_at + response
+                i.accepted_at is not None and i.accepted_at <= i.created_at + response and took
             )
-        self.accepted += within(i.accepted_at)
-        self.resolved += within(i.resolved_at)
-        if within(i.rated_at):
+        self.accepted += within(i.accepted_at) and took
+        self.resolved += within(i.resolved_at) and did
+        if within(i.rated_at) and did:
             self.rated += 1
             self.satisfied += (i.rating or 0) >= 4
+
+    @property
+    def rate_counts(self) -> dict[str, tuple[int, int]]:
+        """(part, whole) behind each rate: shown next to it, "50.0%（1/2）"."""
+        return {
+            "response": (self.responded, self.answerable),
+            "resolution": (self.solved, self.counted),
+            "satisfaction": (self.satisfied, self.rated),
+        }
 
     @property
     def rates(self) -> dict[str, float | None]:
@@ -189,11 +223,21 @@ class Tally:
         }
 
 
-def tally(rows, start: datetime, end: datetime) -> Tally:
+def owners(i) -> set[int]:
+    """The steward an issue row counts for in a steward's figures: whoever resolved it once it
+    is resolved, before that whoever accepted it. An item merely assigned counts for none of
+    its assignees (except as overdue), nor one staff handled."""
+    if i.resolved_at is not None:
+        return {i.resolved_by_id} if i.resolved_by_id else set()
+    return {i.accepted_by_id} if i.accepted_by_id else set()
+
+
+def tally(rows, start: datetime, end: datetime, credited: int | None = None) -> Tally:
+    """The figures of `rows` over [start, end); with `credited`, one steward's share."""
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
     t = Tally()
     for i in rows:
-        t.add(i, start, end, response)
+        t.add(i, start, end, response, credited)
     return t
 
 
@@ -240,24 +284,23 @@ def _steward_lines(
     lines = {s.id: StewardLine(s.id, s.name, s.phone) for s in stewards}
     if not lines:
         return []
-    relevant = {
-        i.id: i
-        for i in rows
-        if (i.accepted_at is not None and start <= i.accepted_at < end)
-        or (i.resolved_at is not None and start <= i.resolved_at < end)
-        or (i.status in OPEN and i.deadline < end)
-    }
-    if relevant:
-        links = IssueAssignee.select(IssueAssignee.issue, IssueAssignee.steward).where(
-            IssueAssignee.issue.in_(list(relevant))
+    # Acceptances and resolutions are credited to the steward who did them …
+    for i in rows:
+        taker = lines.get(i.accepted_by_id)
+        if taker is not None and i.accepted_at is not None and start <= i.accepted_at < end:
+            taker.taken += 1
+        resolver = lines.get(i.resolved_by_id)
+        if resolver is not None and i.resolved_at is not None and start <= i.resolved_at < end:
+            resolver.resolved += 1
+    # … an overdue item counts against every steward it is assigned to.
+    late = [i.id for i in rows if i.status in OPEN and i.deadline < end]
+    for chunk in range(0, len(late), 500):
+        links = IssueAssignee.select(IssueAssignee.steward).where(
+            IssueAssignee.issue.in_(late[chunk : chunk + 500])
         )
         for link in links:
-            line, i = lines.get(link.steward_id), relevant[link.issue_id]
-            if line is None:
-                continue
-            line.taken += i.accepted_at is not None and start <= i.accepted_at < end
-            line.resolved += i.resolved_at is not None and start <= i.resolved_at < end
-            line.overdue += i.status in OPEN and i.deadline < end
+            if link.steward_id in lines:
+                lines[link.steward_id].overdue += 1
     patrolled = (
         Patrol.select(Patrol.steward)
         .where((Patrol.created_at >= start) & (Patrol.created_at < end) & Patrol.alley.in_(alleys))
@@ -348,6 +391,8 @@ def build(area: Area, day: date) -> Report:
         overdue_items=overdue_items,
         overdue_total=overdue_total,
         wishes=_wish_figures(area, start, end),
+        rate_counts={**d.rate_counts, "rectification": (all_solved, all_counted)},
+        month_rate_counts=m.rate_counts,
     )
 
 
@@ -355,10 +400,11 @@ def build(area: Area, day: date) -> Report:
 
 
 def pct(value: float | None) -> str:
+    """One decimal everywhere (`50.0%`, `98.4%`), like the ledger; `—` with nothing to
+    measure."""
     if value is None:
         return "—"
-    text = f"{value * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    return f"{value * 100:.1f}%"
 
 
 def quiet_line(report: Report) -> str:
@@ -369,17 +415,19 @@ def markdown(report: Report) -> str:
     """The WeCom markdown message (headings, bold, quotes and <font color> only)."""
     if report.quiet:
         return quiet_line(report)
-    c, r, m, mr = report.counts, report.rates, report.month, report.month_rates
+    c, m = report.counts, report.month
     overdue = f'<font color="warning">**{c["overdue"]}**</font>' if c["overdue"] else "0"
     lines = [
         f"## {report.title}",
         f"> 新增 **{c['new']}** · 接单 **{c['accepted']}** · 办结 **{c['resolved']}**"
         f" · 超期 {overdue} · 在办 **{c['open']}**",
-        f"> 响应率 {pct(r['response'])} · 解决率 {pct(r['resolution'])}"
-        f" · 满意率 {pct(r['satisfaction'])} · 整改率 {pct(r['rectification'])}",
+        f"> 响应率 {report.rate_text('response')} · 解决率 {report.rate_text('resolution')}"
+        f" · 满意率 {report.rate_text('satisfaction')}"
+        f" · 整改率 {report.rate_text('rectification')}",
         f"本月累计：新增 {m['new']} · 接单 {m['accepted']} · 办结 {m['resolved']}"
-        f" · 响应率 {pct(mr['response'])} · 解决率 {pct(mr['resolution'])}"
-        f" · 满意率 {pct(mr['satisfaction'])}",
+        f" · 响应率 {report.rate_text('response', True)}"
+        f" · 解决率 {report.rate_text('resolution', True)}"
+        f" · 满意率 {report.rate_text('satisfaction', True)}",
     ]
     if report.stewards:
         lines.append("**管家**")
@@ -402,13 +450,15 @@ def markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
-def overdue_reminder(report: Report) -> tuple[str, list[str]] | None:
-    """A plain text that @-mentions the stewards of overdue items (markdown cannot)."""
-    if not report.overdue_items:
+def overdue_reminder(report: Report, skip: set[int] = frozenset()) -> tuple[str, list[str]] | None:
+    """A plain text that @-mentions the stewards of overdue items (markdown cannot), leaving
+    out `skip` (items the reminder scan already escalated or reminded about today)."""
+    items = [i for i in report.overdue_items if i.id not in skip]
+    if not items:
         return None
     phones: list[str] = []
     parts = []
-    for item in report.overdue_items:
+    for item in items:
         for _, phone in item.stewards:
             if phone not in phones:
                 phones.append(phone)

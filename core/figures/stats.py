@@ -1,6 +1,8 @@
 """Statistics of an area over any period (`GET /api/v1/stats`): counts, the 三率 and the
 rectification rate, by category and by steward. Same definitions as the daily 通报
-(`core/figures/reports.py`), whose counting it reuses."""
+(`core/figures/reports.py`), whose counting it reuses. By steward, acceptances, resolutions
+and ratings are credited to the steward who did them (`core.items.credit`); an item nobody
+has acted on yet counts for none of its assignees, except as overdue."""
 
 from __future__ import annotations
 
@@ -23,6 +25,12 @@ def _counts(t: reports.Tally) -> dict:
         "accepted": t.accepted,
         "resolved": t.resolved,
         "rated": t.rated,
+        # what each rate is counted from, so clients can show e.g. 满意率 50%（1/2）
+        "responded": t.responded,
+        "answerable": t.answerable,
+        "solved": t.solved,
+        "counted": t.counted,
+        "satisfied": t.satisfied,
         **{f"{k}_rate": v for k, v in t.rates.items()},
         # The counts behind each rate ([part, whole]), so a reader can check a percentage.
         "rate_counts": {
@@ -73,10 +81,11 @@ def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
     if not stewards:
         return []
     by_id = {i.id: i for i in rows}
-    assigned = defaultdict(list)
-    if by_id:
+    assigned = defaultdict(list)  # steward → the rows assigned to them (for overdue)
+    ids = list(by_id)
+    for chunk in range(0, len(ids), 500):
         for link in IssueAssignee.select(IssueAssignee.issue, IssueAssignee.steward).where(
-            IssueAssignee.issue.in_(list(by_id))
+            IssueAssignee.issue.in_(ids[chunk : chunk + 500])
         ):
             assigned[link.steward_id].append(by_id[link.issue_id])
     day = local_day(Patrol.created_at)
@@ -90,9 +99,9 @@ def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
     }
     out = []
     for s in stewards:
-        mine = assigned.get(s.id, [])
-        t = reports.tally(mine, start, end)
-        _, late = reports.open_and_overdue(mine, end)
+        # credit goes to who acted; overdue counts for every assignee
+        t = reports.tally(rows, start, end, credited=s.id)
+        _, late = reports.open_and_overdue(assigned.get(s.id, []), end)
         out.append(
             {
                 "steward_id": s.id,

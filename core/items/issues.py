@@ -23,7 +23,7 @@ from core import audit
 from core.boards import boards
 from core.db import locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, kind, notify
+from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timeutil import month_day_time, utcnow
@@ -85,6 +85,11 @@ KIND = kind.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACTION_L
 
 def categories() -> dict[str, str]:
     return dict(current_app.config["ISSUE_CATEGORIES"])
+
+
+def is_private_category(category: str) -> bool:
+    """Reports of this category never show their content on a public page."""
+    return category in current_app.config["PRIVATE_CATEGORIES"]
 
 
 def deadline_for(priority: str, start: datetime) -> datetime:
@@ -184,11 +189,11 @@ def create(
     tiers = categories()
     if category not in tiers:
         raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if fixed_on_spot is not None:
         steward = _own_steward_for(p, alley)
-        fix_photos = kind.check_photos(fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
+        fix_photos = kind.check_photos(p, fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
         source = "steward"
     # The content check talks to WeChat: do it before taking the write lock.
     verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
@@ -245,6 +250,7 @@ def create(
         if steward is not None:
             issue.status = "closed"
             issue.accepted_at = issue.resolved_at = issue.closed_at = now
+            issue.accepted_by = issue.resolved_by = steward
             issue.resolution_level = "现场解决"
             issue.resolution_note = fixed_on_spot.get("note") or content
             issue.resolution_photo_ids = fix_photos
@@ -282,8 +288,32 @@ def _own_steward_for(p: Principal, alley: Area) -> Steward:
 # --- transitions -------------------------------------------------------------------------------
 
 
-def _load_for_change(issue_id: int, action: str) -> Issue:
-    return KIND.load_for_change(issue_id, action)
+def _load_for_change(issue_id: int, action: str, p: Principal | None = None) -> Issue:
+    try:
+        return KIND.load_for_change(issue_id, action)
+    except ApiError as err:
+        if p is None or err.code != "invalid_transition":
+            raise
+        raise _why(p, issue_id, action) or err from None
+
+
+def _why(p: Principal, issue_id: int, action: str) -> ApiError | None:
+    """A refusal that says why — already yours, someone else's, or done — under the same code
+    (`invalid_transition`) clients already handle."""
+    current = Issue.get_or_none(Issue.id == issue_id)
+    if current is None:
+        return None
+    if current.status in ("resolved", "closed"):
+        what = {"resolve": "无需重复", "accept": "无需接单", "escalate": "无需上报"}.get(action)
+        return conflict("invalid_transition", f"该诉求已办结，{what}") if what else None
+    if action == "accept" and current.accepted_by_id:
+        if current.accepted_by_id in {s.id for s in p.stewards}:
+            due = month_day_time(current.deadline)
+            return conflict("invalid_transition", f"您已接单，无需重复，请在 {due} 前办结")
+        taker = Steward.get_or_none(Steward.id == current.accepted_by_id)
+        if taker is not None:
+            return conflict("invalid_transition", f"{taker.name}已接单，无需重复接单")
+    return None
 
 
 def _may_handle(p: Principal, issue: Issue) -> bool:
@@ -321,10 +351,11 @@ def _by_token_label(p: Principal, issue: Issue, tracking_token: str | None) -> s
 def accept(p: Principal, issue_id: int) -> Issue:
     _visible_or_404(p, issue_id)
     with write_transaction():
-        issue = _load_for_change(issue_id, "accept")
+        issue = _load_for_change(issue_id, "accept", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以接单")
         issue.status = "accepted"
         issue.accepted_at = utcnow()
+        issue.accepted_by = credit.issue_actor(p, issue)
         return _finish(p, issue, "accept", {})
 
 
@@ -332,18 +363,21 @@ def resolve(
     p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
 ) -> Issue:
     _visible_or_404(p, issue_id)
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
-        issue = _load_for_change(issue_id, "resolve")
+        issue = _load_for_change(issue_id, "resolve", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
         if level is None:
             level = {"whistled": "联合处置", "escalated": "上报社区"}.get(issue.status, "现场解决")
         if level not in RESOLUTION_LEVELS:
             raise bad_request("办结方式有误", {"level": "可选：" + "、".join(RESOLUTION_LEVELS)})
         now = utcnow()
-        issue.accepted_at = issue.accepted_at or now
+        actor = credit.issue_actor(p, issue)
+        if issue.accepted_at is None:
+            issue.accepted_at, issue.accepted_by = now, actor
         issue.status = "resolved"
         issue.resolved_at = now
+        issue.resolved_by = actor
         issue.resolution_level = level
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
@@ -355,10 +389,11 @@ def resolve(
 def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
     _visible_or_404(p, issue_id)
     with write_transaction():
-        issue = _load_for_change(issue_id, "escalate")
+        issue = _load_for_change(issue_id, "escalate", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家可以上报")
         issue.status = "escalated"
-        issue.accepted_at = issue.accepted_at or utcnow()
+        if issue.accepted_at is None:
+            issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
         return _finish(p, issue, "escalate", {"note": reason}, reason)
 
 
@@ -374,7 +409,8 @@ def whistle(p: Principal, issue_id: int, department_id: int, note: str) -> Issue
         issue.department = department
         issue.priority = "major"
         issue.deadline = deadline_for("major", issue.created_at)
-        issue.accepted_at = issue.accepted_at or utcnow()
+        if issue.accepted_at is None:
+            issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
         data = {"department_id": department.id, "department": department.name, "note": note}
         return _finish(p, issue, "whistle", data, f"已吹哨{department.name}")
 
@@ -418,7 +454,7 @@ def assign(
 
 def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None = None) -> Issue:
     issue = get_visible(p, issue_id)
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     _require(
         is_reporter(p, issue) or _may_handle(p, issue) or p.can_see(issue.alley),
         "您不能在该诉求下留言",
@@ -491,8 +527,8 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
         now = utcnow()
         issue.status = "submitted"
         issue.reopen_count += 1
-        issue.accepted_at = None
-        issue.resolved_at = None
+        issue.accepted_at = issue.accepted_by = None
+        issue.resolved_at = issue.resolved_by = None
         issue.deadline = deadline_for(issue.priority, now)
         data = {"note": reason, "count": issue.reopen_count}
         label = _by_token_label(p, issue, tracking_token)

@@ -5,34 +5,45 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
 
 from peewee import IntegrityError, fn
 
 from core import audit
 from core.db import db, locked
 from core.errors import ApiError, bad_request, conflict, not_found
-from core.timeutil import LOCAL_TZ, utcnow
-from models import Media
+from core.people.permissions import Principal
+from core.timeutil import to_local, utcnow
+from models import Media, MediaUpload
 
 MAX_PHOTOS = 9
 
 
-def check_photos(photo_ids: list[int], field: str) -> list[int]:
+def check_photos(p: Principal, photo_ids: list[int], field: str) -> list[int]:
+    """The photo ids `p` may attach: at most nine, each one `p` uploaded (media ids are
+    sequential; anyone else's private upload must not be attachable by guessing one).
+
+    A principal without a user is the scan page's anonymous submitter: its ids come only
+    from the page's own signed tokens (web.scan.common.sign_photo), which no caller can
+    forge, so there existence is what is checked."""
     ids = list(dict.fromkeys(photo_ids or []))
     if len(ids) > MAX_PHOTOS:
         raise bad_request("最多上传 9 张照片", {field: "最多 9 张"})
     if ids:
-        found = {m.id for m in Media.select(Media.id).where(Media.id.in_(ids))}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise bad_request("照片不存在，请重新上传", {field: "照片不存在，请重新上传"})
+        query = Media.select(Media.id).where(Media.id.in_(ids))
+        if p.user is not None:
+            query = query.join(MediaUpload).where(MediaUpload.user == p.user)
+        found = {m.id for m in query}
+        if any(i not in found for i in ids):
+            raise bad_request(
+                "照片不存在或不是您上传的，请重新上传",
+                {field: "照片不存在或不是您上传的，请重新上传"},
+            )
     return ids
 
 
 def next_number(prefix: str, model) -> str:
     """`S2611220001`: the prefix, the local date, the day's sequence."""
-    day = datetime.now(LOCAL_TZ).strftime("%y%m%d")
+    day = to_local(utcnow()).strftime("%y%m%d")
     stem = f"{prefix}{day}"
     last = model.select(fn.MAX(model.number)).where(model.number.startswith(stem)).scalar() or ""
     seq = int(last[len(stem) :] or 0) + 1

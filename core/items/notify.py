@@ -7,7 +7,11 @@ Residents hear about their own items by subscribe message. The stewards' WeCom g
 most specific active group above the alley, see `core.delivery.robot.groups_for_area`)
 hears about: a new issue and a reopened one (@ the alley's stewards by phone), an escalation
 (@ the group's leaders), a wish approved and waiting for a claimer, a wish fulfilled.
-Idempotency keys come from the event: `robot:issue:12:create:34`.
+A new public issue's text is followed by the resident's photos (image messages, in order,
+counted against the robot's 20 a minute by the outbox like everything else it sends).
+Idempotency keys come from the event: `robot:issue:12:create:34`, `…:photo1`.
+Commands suggested in a push are written as the smart bot needs them in a group
+(`@小巷管家 接单 12`).
 
 The workflows (`issues`, `wishes`) call this module, never the reverse: what it needs of an
 item (status labels, assignees) comes from `models`.
@@ -15,10 +19,15 @@ item (status labels, assignees) comes from `models`.
 
 from __future__ import annotations
 
+import logging
+
+from core import media
 from core.delivery import groups, robot, subscriptions
 from core.text import shorten
 from core.timeutil import month_day_time
-from models import ISSUE_STATUS_LABELS, WISH_STATUS_LABELS, Event, Issue, Wish
+from models import ISSUE_STATUS_LABELS, WISH_STATUS_LABELS, Event, Issue, Media, Wish
+
+log = logging.getLogger(__name__)
 
 # Changes pushed to the stewards' group.
 ISSUE_GROUP_PUSHES = {"create", "reopen", "escalate"}
@@ -83,20 +92,54 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
     )
     head = f"#{issue.id} {alley}·{issue.category}：{content}"
     if action == "create":
-        text = f"【新诉求】{head}\n请在 {month_day_time(issue.deadline)} 前办结，回复“接单 {issue.id}”接单"
+        extras = []
+        if issue.location and issue.location.get("address"):
+            extras.append(f"位置：{shorten(issue.location['address'], 40)}")
+        if issue.photo_ids and issue.visibility == "public":
+            extras.append(f"照片 {len(issue.photo_ids)} 张见下")
+        extra = ("\n" + "；".join(extras)) if extras else ""
+        text = (
+            f"【新诉求】{head}{extra}\n请在 {month_day_time(issue.deadline)} 前办结。"
+            f"接单请发送“{robot.bot_call(f'接单 {issue.id}')}”，"
+            f"位置、照片和电话请发送“{robot.bot_call(f'详情 {issue.id}')}”"
+        )
         mentions = [s.phone for s in issue.assigned_stewards() if s.active]
     elif action == "reopen":
         text = (
             f"【重新打开】{head}\n反映人认为尚未解决：{shorten(note, 60)}；"
-            f"请在 {month_day_time(issue.deadline)} 前再次处理"
+            f"请在 {month_day_time(issue.deadline)} 前再次处理，"
+            f"接单请发送“{robot.bot_call(f'接单 {issue.id}')}”"
         )
         mentions = [s.phone for s in issue.assigned_stewards() if s.active]
     else:  # escalate
-        text = f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
+        text = (
+            f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
+            f"（派单：“{robot.bot_call(f'派单 {issue.id} 管家姓名')}”，"
+            f"吹哨：“{robot.bot_call(f'吹哨 {issue.id} 部门 说明')}”）"
+        )
         mentions = [s.phone for s in groups.leaders(group)]
-    robot.push_text(
-        group, text, key=f"robot:issue:{issue.id}:{action}:{event.id}", mentions=mentions
-    )
+    key = f"robot:issue:{issue.id}:{action}:{event.id}"
+    robot.push_text(group, text, key=key, mentions=mentions)
+    if action == "create" and issue.visibility == "public":
+        push_photos(group, issue.photo_ids, key)
+
+
+def push_photos(group, photo_ids: list[int], key: str) -> int:
+    """Queue the photos as image messages after a text keyed `key`; returns how many."""
+    rows = {m.id: m for m in Media.select().where(Media.id.in_(photo_ids or [0]))}
+    sent = 0
+    for n, photo_id in enumerate(photo_ids or [], start=1):
+        row = rows.get(photo_id)
+        if row is None:
+            continue
+        try:
+            data = media.media_path(row).read_bytes()
+        except OSError as exc:  # a file lost on disk must not stop the change itself
+            log.warning("photo %s missing for %s: %s", photo_id, key, exc)
+            continue
+        robot.push_image(group, data, key=f"{key}:photo{n}")
+        sent += 1
+    return sent
 
 
 def _push_wish(wish: Wish, action: str, event: Event, note: str | None) -> None:
@@ -105,7 +148,7 @@ def _push_wish(wish: Wish, action: str, event: Event, note: str | None) -> None:
         return
     head = f"心愿{wish.id} {wish.alley.name} {wish.display_name}：{shorten(wish.title, 30)}"
     if action == "approve":
-        text = f"【心愿待认领】{head}\n回复“认领 心愿{wish.id}”认领"
+        text = f"【心愿待认领】{head}\n认领请发送“{robot.bot_call(f'认领 心愿{wish.id}')}”"
     else:  # fulfil
         text = f"【心愿已实现】{head}\n{shorten(note, 60)}，感谢认领人的付出！"
     robot.push_text(targets[0], text, key=f"robot:wish:{wish.id}:{action}:{event.id}")

@@ -26,7 +26,7 @@ def check_in(
         alley_id = min(p.alley_ids)
     if alley_id not in p.alley_ids:
         raise forbidden("只能登记自己负责街巷的巡查", code="not_your_alley")
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     steward = (
         Steward.select()
         .join(StewardAlley)

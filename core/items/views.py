@@ -39,12 +39,16 @@ def _ref(obj, name_attr="name") -> dict | None:
 
 
 def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
-    shown = issue.visibility == "public"
+    """What anyone may see. A held item shows no text; a private category (邻里纠纷 by default)
+    shows no text or photos ever — only that there was one (`private`)."""
+    private = issue_flow.is_private_category(issue.category)
+    shown = issue.visibility == "public" and not private
     alley = alley or issue.alley
     return {
         "id": issue.id,
         "number": issue.number,
         "category": issue.category,
+        "private": private,
         "content": issue.content if shown else None,
         "status": issue.status,
         "status_label": issue_flow.STATUS_LABELS[issue.status],
@@ -98,7 +102,7 @@ def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) ->
             "overdue": issue_flow.is_overdue(issue),
             "visibility": issue.visibility,
             "hold_reason": issue.hold_reason if insider else None,
-            "stewards": [_ref(s) for s in issue.assigned_stewards()],
+            "stewards": [{**_ref(s), "phone": s.phone} for s in issue.assigned_stewards()],
             "department": _ref(department),
             "accepted_at": iso(issue.accepted_at),
             "resolution_level": issue.resolution_level,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from core import audit
 from core.db import write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, kind, notify
+from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timeutil import utcnow
@@ -92,7 +92,7 @@ def create(
     link; only its hash is stored."""
     if beneficiary_type not in BENEFICIARY_TYPES:
         raise bad_request("请选择心愿对象类别", {"beneficiary_type": "类别有误"})
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if on_behalf_of:
         steward = next(
@@ -234,13 +234,14 @@ def release(p: Principal, wish_id: int, reason: str | None = None) -> Wish:
 
 def fulfil(p: Principal, wish_id: int, note: str, photo_ids: list[int] | None = None) -> Wish:
     wish = get_visible(p, wish_id)
-    photo_ids = kind.check_photos(photo_ids, "photo_ids")
+    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     if not (is_claimer(p, wish) or p.can_manage(wish.alley)):
         raise forbidden("只有认领人可以标记心愿已实现")
     with write_transaction():
         wish = _load_for_change(wish_id, "fulfil")
         wish.status = "fulfilled"
         wish.fulfil_note, wish.fulfil_photo_ids, wish.fulfilled_at = note, photo_ids, utcnow()
+        wish.fulfilled_by = credit.wish_actor(p, wish)
         return _finish(p, wish, "fulfil", {"note": note, "photo_ids": photo_ids}, note)
 
 

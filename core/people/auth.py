@@ -5,6 +5,7 @@ The API's auth routes, the bot's `绑定 CODE` command and the CLI all call thes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -12,13 +13,13 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from peewee import fn
+from peewee import IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, codes
 from core.boards import boards
-from core.db import db
+from core.db import db, write_transaction
 from core.delivery.wechat import mini_program_client
 from core.errors import ApiError, bad_request, unauthorized
 from core.timeutil import utcnow
@@ -121,11 +122,17 @@ def login_with_code(code: str) -> tuple[User, str]:
     openid = session.get("openid")
     if not openid:
         raise ApiError(503, "wechat_unavailable", "微信登录暂时不可用，请稍后再试")
-    with db.atomic():
+    # Read-then-write: IMMEDIATE on SQLite (a deferred transaction would fail "database is
+    # locked" when two first logins race); on PostgreSQL the unique openid decides the race.
+    with write_transaction():
         user = User.get_or_none(User.openid == openid)
         if user is None:
-            user = User.create(openid=openid)
-            if openid.startswith(OFFLINE_PREFIX):
+            try:
+                with db.atomic():
+                    user = User.create(openid=openid)
+            except IntegrityError:
+                user = User.get(User.openid == openid)
+            if openid.startswith(OFFLINE_PREFIX) and not user.nickname:
                 user.nickname = openid[len(OFFLINE_PREFIX) :][:64]
         user.unionid = session.get("unionid") or user.unionid
         user.session_key = session.get("session_key")
@@ -136,13 +143,18 @@ def login_with_code(code: str) -> tuple[User, str]:
     return user, token
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real ones are, checked when the username is unknown so that
+    answer takes as long as a wrong password (else timing tells which usernames exist)."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def login_with_password(username: str, password: str) -> tuple[User, str]:
     account = StaffAccount.get_or_none(StaffAccount.username == username)
-    if (
-        account is None
-        or not account.active
-        or not check_password_hash(account.password_hash, password)
-    ):
+    stored = account.password_hash if account is not None else _dummy_hash()
+    matches = check_password_hash(stored, password)  # spent for unknown names too
+    if account is None or not account.active or not matches:
         raise unauthorized("用户名或密码错误", code="invalid_credentials")
     with db.atomic():
         user = ensure_console_user(account)

@@ -45,3 +45,12 @@ def contact(text: str | None) -> str | None:
     if LANDLINE_RE.fullmatch(cleaned):
         return cleaned
     raise ValueError(CONTACT_ERROR)
+
+
+def display(phone: str | None) -> str:
+    """A number as it is read aloud and printed: mobiles 3-4-4 (170 0000 0101), anything
+    else as given. The board, the scan page and the mini program all show it so."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return (phone or "").strip()

@@ -1,5 +1,6 @@
-"""The landing page (with the offline-mode banner), `/healthz`, and in offline mode only
-`/dev/outbox` — the messages that would have been sent to WeChat."""
+"""The landing page (what this is and where to start; with the offline-mode banner),
+`/healthz`, and in offline mode only `/dev/outbox` — the messages that would have been sent to
+WeChat, shown as their readers would see them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import json
 
 from flask import Blueprint, Flask, abort, current_app, render_template
 
+from core import demo
 from core.timeutil import to_local
-from models import OutboxMessage
+from models import ChatGroup, OutboxMessage
+from web.home import outbox_view
 
 DEV_OUTBOX_ROWS = 200
 
@@ -26,7 +29,12 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html")
+    offline = current_app.config["OFFLINE"]
+    return render_template(
+        "home/index.html",
+        boards=demo.showcase_boards() if offline else [],
+        console="console.login" in current_app.view_functions,
+    )
 
 
 @bp.get("/dev/outbox")
@@ -40,11 +48,12 @@ def dev_outbox():
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(DEV_OUTBOX_ROWS)
     )
+    names = {g.webhook_key: g.name or g.webhook_key for g in ChatGroup.select()}
     messages = [
         {
-            "row": row,
-            "created_at": f"{to_local(row.created_at):%Y-%m-%d %H:%M:%S}",
-            "payload": json.dumps(row.payload, ensure_ascii=False, indent=2),
+            **outbox_view.describe(row, names),
+            "created_at": f"{to_local(row.created_at):%m-%d %H:%M:%S}",
+            "raw": json.dumps(row.payload, ensure_ascii=False, indent=2),
         }
         for row in rows
     ]

@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 
-from core import media, ratelimit
+from core import codes, media, ratelimit
 from core.boards.public import board_view
 from core.errors import ApiError
 from core.items import issues as issue_flow
@@ -25,10 +25,12 @@ from core.people.permissions import Principal
 from models import Board, Media
 from web.scan.common import (
     CONTENT_MAX,
+    MAX_CODE_CHARS,
     board_gate,
     bp,
     clean_phone,
     form_text,
+    form_value,
     limit_for,
     sign_photo,
     unsign_photo,
@@ -62,6 +64,16 @@ def board_page(code: str):
     if page:
         return page
     return render_template("scan/board.html", forms=_empty_forms(), **_board_context(board))
+
+
+@bp.get("/b/")
+def board_by_typed_code():
+    """The box on the "找不到该公示牌" page: a code typed off the board (any case, spaces or
+    full-width characters) leads to its page."""
+    code = codes.normalize(request.args.get("code", ""))[:MAX_CODE_CHARS]
+    if not code:
+        return board_gate("")[1]
+    return redirect(url_for("scan.board_page", code=code), 303)
 
 
 @bp.get("/b/<code>/issues")
@@ -147,7 +159,7 @@ def _submit(board: Board, kind: str, form: dict, create) -> Response:
     errors next to the fields with the typed text kept, and the redirect to the tracking link.
     `create` is the workflow call, completed with photo_ids, contact_phone, tracking_token."""
     values, errors = form["typed"], form["errors"]
-    values["contact_phone"] = request.form.get("contact_phone", "").strip()
+    values["contact_phone"] = form_value("contact_phone")
     phone, phone_error = clean_phone(values["contact_phone"])
     if phone_error:
         errors["contact_phone"] = phone_error
@@ -173,7 +185,7 @@ def submit_issue(code: str):
         return page
     form = _new_form()
     values, errors = form["typed"], form["errors"]
-    category = (request.form.get("category") or "").strip()
+    category = form_value("category")
     values["category"] = category
     if category not in issue_flow.categories():
         errors["category"] = "请选择问题类别"
@@ -197,7 +209,7 @@ def submit_wish(code: str):
         return page
     form = _new_form()
     values, errors = form["typed"], form["errors"]
-    kind = (request.form.get("beneficiary_type") or "").strip()
+    kind = form_value("beneficiary_type")
     values["beneficiary_type"] = kind
     if kind not in wish_flow.BENEFICIARY_TYPES:
         errors["beneficiary_type"] = "请选择心愿对象"

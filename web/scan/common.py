@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from core import text
 from core.boards import boards
 from core.errors import ApiError
 from core.items.kind import MAX_PHOTOS
@@ -57,11 +58,14 @@ def message_page(status: int, title: str, text: str, phone: str | None = None, *
     return html, status
 
 
-def _not_found_page():
+def _not_found_page(typed: str = ""):
     return message_page(
         404,
         "找不到该公示牌",
-        "二维码可能印错或已损坏。请核对公示牌上的编码，或直接拨打公示牌上管家的电话。",
+        "二维码可能印错或已损坏。可以输入公示牌下方印的编号（8 位字母和数字）再试，"
+        "或直接拨打公示牌上管家的电话。",
+        code_box=True,
+        typed=typed[:MAX_CODE_CHARS],
     )
 
 
@@ -81,7 +85,7 @@ def board_gate(code: str, count: bool = False):
     """(board, None) for an active board; (None, page) for an unknown or retired one."""
     board = boards.by_code(code) if len(code) <= MAX_CODE_CHARS else None
     if board is None:
-        return None, _not_found_page()
+        return None, _not_found_page(code)
     if count:
         _count_scan(board)
     if not board.active:
@@ -151,8 +155,14 @@ def private_headers(response: Response) -> Response:
     return response
 
 
+def form_value(name: str) -> str:
+    """A form field as typed, normalised by `core.text` like every API and chat text:
+    NUL and other controls dropped, invisible characters trimmed from the edges."""
+    return text.normalise(request.form.get(name) or "")
+
+
 def form_text(values: dict, errors: dict, name: str, label: str, max_len: int, required=True):
-    value = (request.form.get(name) or "").strip()
+    value = form_value(name)
     values[name] = value
     if not value and required:
         errors[name] = f"请填写{label}"
@@ -193,6 +203,11 @@ def _local_date(value) -> str:
 @bp.app_template_filter("scan_time")
 def _scan_time_filter(value) -> str:
     return _local_time(value)
+
+
+@bp.app_template_filter("phone")
+def _phone_filter(value) -> str:
+    return phones.display(value)
 
 
 @bp.app_template_filter("scan_date")

@@ -17,6 +17,7 @@ from web.scan.common import (
     board_gate,
     bp,
     clean_phone,
+    form_value,
     limit_for,
     mask_phone,
     private_headers,
@@ -43,7 +44,7 @@ def mine(code: str):
     context = {"board": board, "alley": board.alley, "limit": limit, "window": window}
     if request.method == "GET":
         return render_template("scan/mine.html", **context, phone_value="", results=None)
-    raw = (request.form.get("phone") or "").strip()
+    raw = form_value("phone")
     phone, error = clean_phone(raw)
     if phone is None and error is None:
         error = "请填写提交时留下的电话"

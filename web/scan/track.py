@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 
+from core.boards.public import alley_stewards
 from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
@@ -21,7 +22,15 @@ from core.items.views import issue_out, timeline_out, wish_out
 from core.people.permissions import Principal
 from core.timeutil import utcnow
 from models import Board, Issue, Wish
-from web.scan.common import MAX_TOKEN_CHARS, NOTE_MAX, bp, form_text, message_page, private_headers
+from web.scan.common import (
+    MAX_TOKEN_CHARS,
+    NOTE_MAX,
+    bp,
+    form_text,
+    form_value,
+    message_page,
+    private_headers,
+)
 
 # --- the private tracking page ----------------------------------------------------------------
 
@@ -56,6 +65,16 @@ def _can_reopen(issue: Issue) -> bool:
     return utcnow() - issue.resolved_at <= window
 
 
+def _stewards_to_call(kind: str, item) -> list[dict]:
+    """Who the submitter can phone: the issue's own stewards, else the alley's (public, as on
+    the board)."""
+    if kind == "issue":
+        mine = [{"name": s.name, "phone": s.phone} for s in item.assigned_stewards() if s.active]
+        if mine:
+            return mine
+    return [{"name": s["name"], "phone": s["phone"]} for s in alley_stewards(item.alley)]
+
+
 def _render_track(token: str, kind: str, item, errors=None, values=None, status=200, notice=None):
     anon = Principal.anonymous()
     if kind == "issue":
@@ -71,6 +90,7 @@ def _render_track(token: str, kind: str, item, errors=None, values=None, status=
     board = Board.get_or_none((Board.alley == item.alley_id) & Board.active)
     html = render_template(
         "scan/track.html",
+        stewards=_stewards_to_call(kind, item),
         kind=kind,
         item=data,
         token=token,
@@ -96,7 +116,7 @@ def track(token: str):
 
 
 def _score(values: dict, errors: dict) -> int | None:
-    raw = (request.form.get("score") or "").strip()
+    raw = form_value("score")
     values["score"] = raw
     if raw not in {"1", "2", "3", "4", "5"}:
         errors["score"] = "请选择 1 到 5 颗星"

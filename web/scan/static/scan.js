@@ -69,11 +69,45 @@
     return first;
   }
 
+  // What the field's own rule says now ("" = fine). Fields the browser cannot check (the
+  // server's verdict on a rating or a reason) count as fixed once something is entered.
+  function recheck(input) {
+    if (input.matches("[data-photos]")) { return checkPhotos(input); }
+    if (input.matches("[data-phone]")) { return checkPhone(input); }
+    if (input.matches("[data-required]")) { return input.value.trim() ? "" : input.dataset.required; }
+    if (input.type === "radio") { return ""; }
+    return input.value.trim() ? "" : null;  // null: leave the server's message as it is
+  }
+
+  // An error disappears as soon as the field is put right, not only on the next submit.
+  function clearWhenFixed(form) {
+    var onEdit = function (event) {
+      var input = event.target;
+      if (!input.name) { return; }
+      var field = input.closest(".field");
+      if (!field || !field.classList.contains("has-error")) { return; }
+      var message = recheck(input);
+      if (message === "") {
+        var box = field.querySelector(".field-error");
+        if (box) { box.textContent = ""; box.hidden = true; }
+        field.classList.remove("has-error");
+        field.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+      }
+    };
+    form.addEventListener("input", onEdit);
+    form.addEventListener("change", onEdit);
+  }
+
+  document.querySelectorAll("form.form").forEach(clearWhenFixed);
+
   document.querySelectorAll("form[data-scan-form]").forEach(function (form) {
     form.querySelectorAll("[data-photos]").forEach(function (input) {
       input.addEventListener("change", function () {
         preview(input);
         showError(form, input, checkPhotos(input));
+        var chosen = input.closest(".field").querySelector("[data-chosen]");
+        var n = (input.files || []).length;
+        if (chosen) { chosen.textContent = n ? "已选 " + n + " 张照片" : ""; }
       });
     });
     form.addEventListener("submit", function (event) {

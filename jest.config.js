@@ -1,0 +1,33 @@
+/**
+ * Jest: two projects. `unit` renders each page with miniprogram-simulate against stubbed
+ * wx.* calls; `e2e` starts the real Flask app (tests/miniprogram/e2e/global-setup.js) and
+ * bridges wx.request / uploadFile / downloadFile to it over real HTTP.
+ */
+const common = {
+  testEnvironment: 'jsdom',
+  rootDir: __dirname,
+  moduleDirectories: ['node_modules', 'miniprogram_npm'],
+  transform: { '\\.js$': 'babel-jest' },
+  transformIgnorePatterns: ['/node_modules/'],
+  setupFilesAfterEnv: ['<rootDir>/tests/miniprogram/setup.js'],
+  // The first test of a file compiles its page's WXML with wcc: seconds on a busy 2-core CI
+  // machine. A generous limit keeps a slow machine from failing a correct page.
+  testTimeout: 30000,
+};
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/miniprogram/unit/**/*.test.js'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/miniprogram/e2e/**/*.test.js'],
+      globalSetup: '<rootDir>/tests/miniprogram/e2e/global-setup.js',
+      globalTeardown: '<rootDir>/tests/miniprogram/e2e/global-teardown.js',
+    },
+  ],
+};

@@ -1,0 +1,108 @@
+/**
+ * 公示牌页 (pages/board/board): where the signboard's QR code lands. `options.q` is the
+ * scanned URL, decoded exactly once (README, scan rule); `options.code` is accepted when
+ * navigated to. Shows the alley's stewards with call buttons, the community's supervision
+ * phone, live figures, recent public items and the wish wall; a 404/410 answer shows its
+ * message and a box to type a board code.
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+
+Component({
+  data: {
+    state: 'loading', // loading | error | ready
+    code: '',
+    typed: '',
+    error: '',
+    board: /** @type {any} */ (null),
+    stewards: /** @type {any[]} */ ([]),
+    communityPhone: '',
+    communityPhoneText: '',
+    figures: /** @type {any} */ ({}),
+    issues: /** @type {any[]} */ ([]),
+    wishes: /** @type {any[]} */ ([]),
+  },
+  methods: {
+    /** @param {{q?: string, code?: string}} options */
+    onLoad(options) {
+      let code = fmt.boardCodeFrom(options || {});
+      if (!code) {
+        // Opened without a scan (e.g. from 最近使用): show the board scanned last, if any.
+        const last = wx.getStorageSync('lastBoard');
+        code = last && last.code ? String(last.code) : '';
+      }
+      if (!code) {
+        this.setData({ state: 'error', error: '没有认出公示牌编码，请重新扫描公示牌上的二维码，或在下面输入公示牌编码。' });
+        return Promise.resolve();
+      }
+      return this.load(code);
+    },
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh();
+      return (this.data.code ? this.load(this.data.code) : Promise.resolve()).then(done, done);
+    },
+    /** @param {string} code */
+    load(code) {
+      this.setData({ state: 'loading', code, error: '' });
+      return api
+        .get(`/boards/${encodeURIComponent(code)}`, null, { auth: false })
+        .then((/** @type {any} */ b) => {
+          wx.setStorageSync('lastBoard', { code: b.code, alley: b.alley.name });
+          const phone = b.community && b.community.phone;
+          const f = b.figures || {};
+          this.setData({
+            state: 'ready',
+            board: b,
+            stewards: b.stewards.map((/** @type {any} */ s) => ({
+              ...s,
+              phoneText: fmt.groupPhone(s.phone),
+              postsText: (s.posts || []).join('、'),
+              initial: s.name.slice(0, 1),
+            })),
+            communityPhone: phone || '',
+            communityPhoneText: fmt.groupPhone(phone),
+            figures: {
+              open: f.open_now,
+              resolved: f.resolved_30d,
+              resolutionRate: f.resolution_rate === null ? '—' : `${Math.round(f.resolution_rate * 1000) / 10}%`,
+              rating: f.average_rating === null ? '暂无' : `${f.average_rating} 分`,
+              rated: f.rated,
+              accept: f.median_accept_minutes === null ? '—' : `${f.median_accept_minutes} 分钟`,
+            },
+            issues: b.recent_issues.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+            wishes: b.wishes,
+          });
+        })
+        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+    },
+    /** @param {any} e */
+    onCall(e) {
+      wx.makePhoneCall({ phoneNumber: String(e.currentTarget.dataset.phone) });
+    },
+    /** @param {any} e */
+    onTypeCode(e) {
+      this.setData({ typed: e.detail.value });
+    },
+    onSubmitCode() {
+      const code = this.data.typed.trim().toUpperCase();
+      if (!code) {
+        this.setData({ error: '请输入公示牌上二维码下方的编码（8 位字母和数字）。' });
+        return Promise.resolve();
+      }
+      return this.load(code);
+    },
+    onReport() {
+      wx.navigateTo({ url: `/pages/report/report?code=${this.data.code}` });
+    },
+    onWish() {
+      wx.navigateTo({ url: `/pages/wish/wish?code=${this.data.code}` });
+    },
+    onWall() {
+      const alley = this.data.board ? this.data.board.alley.id : '';
+      wx.navigateTo({ url: `/pages/wishes/wishes?alley_id=${alley}` });
+    },
+    onMine() {
+      wx.navigateTo({ url: '/pages/mine/mine' });
+    },
+  },
+});

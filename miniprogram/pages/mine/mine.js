@@ -1,0 +1,103 @@
+/**
+ * 我的 (pages/mine/mine): my issues, my wishes and the wishes I claimed; the 工作台 entries
+ * of my roles (steward, staff); 绑定 (bind code). In the server's offline demo mode a login
+ * code (dev:姓名) can be typed here to act as a demo steward or staff member.
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+
+Component({
+  data: {
+    state: 'loading', // loading | error | ready
+    error: '',
+    tab: 'issues', // issues | wishes | claimed
+    me: /** @type {any} */ (null),
+    roles: /** @type {string[]} */ ([]),
+    isSteward: false,
+    isStaff: false,
+    roleText: '',
+    issues: /** @type {any[]} */ ([]),
+    wishes: /** @type {any[]} */ ([]),
+    claimed: /** @type {any[]} */ ([]),
+    offline: false,
+    devCode: '',
+    firstAlley: 0,
+  },
+  methods: {
+    onLoad() {
+      this.setData({ devCode: wx.getStorageSync(api.DEV_CODE_KEY) || '' });
+      return this.load();
+    },
+    onShow() {
+      if (this.data.state === 'ready') return this.load();
+      return Promise.resolve();
+    },
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh();
+      return this.load().then(done, done);
+    },
+    load() {
+      if (this.data.state !== 'ready') this.setData({ state: 'loading', error: '' });
+      return api
+        .get('/me')
+        .then((/** @type {any} */ me) =>
+          Promise.all([
+            api.get('/issues', { scope: 'mine', per_page: 50 }),
+            api.get('/wishes', { scope: 'mine', per_page: 50 }),
+            api.get('/wishes', { scope: 'claimed', per_page: 50 }),
+          ]).then(([issues, wishes, claimed]) => {
+            const roles = me.roles || [];
+            wx.setStorageSync('roles', roles);
+            const names = { resident: '居民', steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员' };
+            this.setData({
+              state: 'ready',
+              error: '',
+              me,
+              roles,
+              isSteward: roles.includes('steward'),
+              isStaff: roles.includes('staff') || roles.includes('admin'),
+              roleText: roles.map((/** @type {string} */ r) => /** @type {any} */ (names)[r] || r).join('、'),
+              firstAlley: (me.stewards[0] && me.stewards[0].alley_ids[0]) || 0,
+              issues: issues.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+              wishes: wishes.items,
+              claimed: claimed.items,
+              offline: api.isOffline(),
+            });
+          }),
+        )
+        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err), offline: api.isOffline() }));
+    },
+    /** @param {any} e */
+    onTab(e) {
+      this.setData({ tab: e.currentTarget.dataset.tab });
+    },
+    /** @param {any} e */
+    onOpenIssue(e) {
+      wx.navigateTo({ url: `/pages/issue/issue?id=${e.currentTarget.dataset.id}` });
+    },
+    /** @param {any} e */
+    onOpenWish(e) {
+      wx.navigateTo({ url: `/pages/wish-item/wish-item?id=${e.currentTarget.dataset.id}` });
+    },
+    /** @param {any} e */
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url });
+    },
+    onBehalfWish() {
+      wx.navigateTo({ url: `/pages/wish/wish?behalf=1&alley_id=${this.data.firstAlley}` });
+    },
+    /** @param {any} e */
+    onDevCode(e) {
+      this.setData({ devCode: e.detail.value });
+    },
+    /** Offline demo only: log in again with the typed dev:姓名 code. */
+    onDevLogin() {
+      const code = this.data.devCode.trim();
+      if (code) wx.setStorageSync(api.DEV_CODE_KEY, code);
+      else wx.removeStorageSync(api.DEV_CODE_KEY);
+      api.logout();
+      this.setData({ state: 'loading' });
+      return this.load();
+    },
+  },
+});

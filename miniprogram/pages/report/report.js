@@ -1,0 +1,135 @@
+/**
+ * 反映问题 (pages/report/report): category, text, up to 9 photos, optional location, phone
+ * and anonymity; asks for subscribe-message consent, then POST /api/v1/issues. A `similar`
+ * answer offers 跟进这一件 (withdraw this new report, follow the existing one). Whatever the
+ * resident typed stays on the page after any error.
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+const { askForUpdates } = require('../../utils/subscribe');
+
+Component({
+  data: {
+    state: 'form', // form | sending | done
+    code: '',
+    alleyId: 0,
+    categories: fmt.CATEGORIES,
+    category: '',
+    content: '',
+    phone: '',
+    anonymous: false,
+    location: /** @type {any} */ (null),
+    photoIds: /** @type {number[]} */ ([]),
+    photosBusy: false,
+    photosFailed: 0,
+    errors: /** @type {Record<string, string>} */ ({}),
+    error: '',
+    created: /** @type {any} */ (null),
+    similar: /** @type {any[]} */ ([]),
+    followed: /** @type {any} */ (null),
+  },
+  methods: {
+    /** @param {{q?: string, code?: string, alley_id?: string}} options */
+    onLoad(options) {
+      const code = fmt.boardCodeFrom(options || {});
+      const last = wx.getStorageSync('lastBoard');
+      this.setData({
+        code: code || (!options.alley_id && last ? last.code : ''),
+        alleyId: Number(options.alley_id || 0),
+        error: code || options.alley_id || last ? '' : '请先扫描街巷公示牌上的二维码，再反映问题。',
+      });
+    },
+    /** @param {any} e */
+    onCategory(e) {
+      this.setData({ category: e.currentTarget.dataset.value, 'errors.category': '' });
+    },
+    /** @param {any} e */
+    onInput(e) {
+      const field = e.currentTarget.dataset.field;
+      this.setData({ [field]: e.detail.value, [`errors.${field}`]: '' });
+    },
+    /** @param {any} e */
+    onAnonymous(e) {
+      this.setData({ anonymous: !!(e.detail.value && e.detail.value.length) });
+    },
+    /** @param {any} e */
+    onPhotos(e) {
+      this.setData({ photoIds: e.detail.ids, photosBusy: e.detail.busy, photosFailed: e.detail.failed });
+    },
+    onLocation() {
+      wx.chooseLocation({
+        success: (res) =>
+          this.setData({ location: { lat: res.latitude, lng: res.longitude, address: res.address || res.name || '' } }),
+      });
+    },
+    onClearLocation() {
+      this.setData({ location: null });
+    },
+    /** @returns {Record<string, string>} per-field problems found before sending */
+    check() {
+      /** @type {Record<string, string>} */
+      const errors = {};
+      if (!this.data.category) errors.category = '请选择问题类别';
+      if (!this.data.content.trim()) errors.content = '请写一写是什么问题、在哪里';
+      else if (this.data.content.length > 1000) errors.content = '最多 1000 个字';
+      const phone = this.data.phone.trim();
+      if (phone && !/^[0-9\-\s+]{7,20}$/.test(phone)) errors.contact_phone = '请填写正确的电话号码，或者不填';
+      return errors;
+    },
+    submit() {
+      const errors = this.check();
+      if (Object.keys(errors).length) {
+        this.setData({ errors, error: '还有内容没填好，请看红字提示。' });
+        return Promise.resolve();
+      }
+      if (this.data.photosBusy) {
+        this.setData({ error: '照片还在上传，请稍等一下再提交。' });
+        return Promise.resolve();
+      }
+      if (this.data.photosFailed) {
+        this.setData({ error: `有 ${this.data.photosFailed} 张照片没有传上去，请点照片重试，或删掉后再提交。` });
+        return Promise.resolve();
+      }
+      if (!this.data.code && !this.data.alleyId) {
+        this.setData({ error: '请先扫描街巷公示牌上的二维码，再反映问题。' });
+        return Promise.resolve();
+      }
+      this.setData({ state: 'sending', error: '', errors: {} });
+      /** @type {Record<string, any>} */
+      const body = {
+        category: this.data.category,
+        content: this.data.content.trim(),
+        photo_ids: this.data.photoIds,
+        anonymous: this.data.anonymous,
+      };
+      if (this.data.code) body.board_code = this.data.code;
+      else body.alley_id = this.data.alleyId;
+      if (this.data.location) body.location = this.data.location;
+      if (this.data.phone.trim()) body.contact_phone = this.data.phone.trim();
+      return askForUpdates()
+        .then(() => api.post('/issues', body))
+        .then((/** @type {any} */ issue) => {
+          this.setData({ state: 'done', created: issue, similar: issue.similar || [] });
+        })
+        .catch((err) => {
+          this.setData({ state: 'form', error: api.messageOf(err), errors: (err && err.fields) || {} });
+        });
+    },
+    /** 跟进这一件: withdraw the new report as a duplicate and point to the existing one. */
+    /** @param {any} e */
+    onFollow(e) {
+      const index = Number(e.currentTarget.dataset.index);
+      const other = this.data.similar[index];
+      return api
+        .post(`/issues/${this.data.created.id}/cancel`, { reason: `与 ${other.number} 重复，跟进已有的诉求` })
+        .then(() => this.setData({ followed: other, error: '' }))
+        .catch((err) => this.setData({ error: api.messageOf(err) }));
+    },
+    onOpen() {
+      wx.redirectTo({ url: `/pages/issue/issue?id=${this.data.created.id}` });
+    },
+    onBack() {
+      wx.navigateBack({ delta: 1 });
+    },
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * 心愿详情 (pages/wish-item/wish-item?id=): one wish with the actions the API offers the
+ * caller (`actions`): claim / release (volunteer, party member, steward), fulfil with a note
+ * and photos (the claimer), confirm with a rating (the beneficiary's side), approve / reject
+ * with a reason (staff). Typed text is kept whenever an action fails.
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+const { wishView } = require('../../utils/items');
+
+Component({
+  data: {
+    state: 'loading',
+    id: 0,
+    wish: /** @type {any} */ (null),
+    actions: /** @type {Record<string, boolean>} */ ({}),
+    error: '',
+    notice: '',
+    note: '',
+    reason: '',
+    score: 0,
+    scoreWord: '',
+    words: fmt.RATING_WORDS,
+    rateText: '',
+    photoIds: /** @type {number[]} */ ([]),
+    photosBusy: false,
+    photosFailed: 0,
+    busy: false,
+    isSteward: false,
+  },
+  methods: {
+    /** @param {{id?: string}} options */
+    onLoad(options) {
+      this.setData({ id: Number(options.id), isSteward: api.roles().includes('steward') });
+      return this.load();
+    },
+    load() {
+      if (!this.data.wish) this.setData({ state: 'loading' });
+      return api
+        .get(`/wishes/${this.data.id}`)
+        .then((/** @type {any} */ wish) => this.show(wish))
+        .catch((err) => this.setData({ state: this.data.wish ? 'ready' : 'error', error: api.messageOf(err) }));
+    },
+    /** @param {any} wish */
+    show(wish) {
+      /** @type {Record<string, boolean>} */
+      const actions = {};
+      (wish.actions || []).forEach((/** @type {string} */ a) => (actions[a] = true));
+      this.setData({ state: 'ready', wish: wishView(wish), actions });
+    },
+    /** @param {any} e */
+    onInput(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value });
+    },
+    /** @param {any} e */
+    onRate(e) {
+      const score = Number(e.detail.value || e.currentTarget.dataset.score);
+      this.setData({ score, scoreWord: fmt.RATING_WORDS[score - 1] || '' });
+    },
+    /** @param {any} e */
+    onPhotos(e) {
+      this.setData({ photoIds: e.detail.ids, photosBusy: e.detail.busy, photosFailed: e.detail.failed });
+    },
+    /**
+     * @param {string} action
+     * @param {any} body
+     * @param {string} done
+     * @param {string[]} clear
+     */
+    act(action, body, done, clear) {
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post(`/wishes/${this.data.id}/${action}`, body)
+        .then((/** @type {any} */ wish) => {
+          this.show(wish);
+          /** @type {Record<string, any>} */
+          const reset = { busy: false, notice: done };
+          clear.forEach((f) => (reset[f] = f === 'score' ? 0 : ''));
+          this.setData(reset);
+        })
+        .catch((err) => {
+          this.setData({ busy: false, error: api.messageOf(err) });
+          if (err && err.status === 409) return this.load();
+          return undefined;
+        });
+    },
+    /** @param {any} e */
+    claim(e) {
+      return this.act('claim', { role: e.currentTarget.dataset.role }, '认领成功，请尽快帮忙实现这个心愿。', []);
+    },
+    release() {
+      return this.act('release', { reason: this.data.reason.trim() || null }, '已放弃认领，心愿回到心愿墙。', ['reason']);
+    },
+    fulfil() {
+      if (!this.data.note.trim()) {
+        this.setData({ error: '请写一写心愿是怎样实现的。' });
+        return Promise.resolve();
+      }
+      if (this.data.photosBusy || this.data.photosFailed) {
+        this.setData({ error: this.data.photosBusy ? '照片还在上传，请稍等。' : '有照片没有传上去，请点照片重试或删掉。' });
+        return Promise.resolve();
+      }
+      return this.act('fulfil', { note: this.data.note.trim(), photo_ids: this.data.photoIds }, '已登记心愿实现，等待居民确认。', ['note']);
+    },
+    confirm() {
+      if (!this.data.score) {
+        this.setData({ error: '请先选择满意程度。' });
+        return Promise.resolve();
+      }
+      return this.act('confirm', { score: this.data.score, text: this.data.rateText.trim() || null }, '谢谢确认！', ['score', 'scoreWord', 'rateText']);
+    },
+    approve() {
+      return this.act('approve', {}, '已通过审核，心愿已上心愿墙。', []);
+    },
+    reject() {
+      if (!this.data.reason.trim()) {
+        this.setData({ error: '驳回请写明原因，会告知提交人。' });
+        return Promise.resolve();
+      }
+      return this.act('reject', { reason: this.data.reason.trim() }, '已驳回。', ['reason']);
+    },
+    /** @param {any} e */
+    onCall(e) {
+      wx.makePhoneCall({ phoneNumber: String(e.currentTarget.dataset.phone) });
+    },
+  },
+});

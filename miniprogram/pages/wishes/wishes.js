@@ -1,0 +1,54 @@
+/**
+ * 心愿墙 (pages/wishes/wishes): published wishes of an alley (or the whole wall), each with
+ * 认领 as a volunteer or party member (a steward claims as steward). Someone else claiming
+ * first is a 409 whose message is shown, and the wall reloads.
+ */
+const api = require('../../utils/api');
+
+Component({
+  data: {
+    state: 'loading', // loading | error | ready
+    alleyId: '',
+    items: /** @type {any[]} */ ([]),
+    error: '',
+    notice: '',
+    isSteward: false,
+  },
+  methods: {
+    /** @param {{alley_id?: string}} options */
+    onLoad(options) {
+      this.setData({ alleyId: (options && options.alley_id) || '', isSteward: api.roles().includes('steward') });
+      return this.load();
+    },
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh();
+      return this.load().then(done, done);
+    },
+    load() {
+      this.setData({ state: this.data.items.length ? 'ready' : 'loading', error: '' });
+      return api
+        .get('/wishes', { scope: 'wall', alley_id: this.data.alleyId, per_page: 50 }, { auth: false })
+        .then((/** @type {any} */ out) => this.setData({ state: 'ready', items: out.items }))
+        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+    },
+    /** @param {any} e */
+    onClaim(e) {
+      const { id, role } = e.currentTarget.dataset;
+      this.setData({ notice: '', error: '' });
+      return api
+        .post(`/wishes/${id}/claim`, { role })
+        .then((/** @type {any} */ wish) => {
+          this.setData({ notice: `已认领「${wish.title}」，请尽快联系社区完成心愿。` });
+          return this.load();
+        })
+        .catch((err) => {
+          this.setData({ error: api.messageOf(err) });
+          return this.load().then(() => this.setData({ error: api.messageOf(err), state: 'ready' }));
+        });
+    },
+    /** @param {any} e */
+    onOpen(e) {
+      wx.navigateTo({ url: `/pages/wish-item/wish-item?id=${e.currentTarget.dataset.id}` });
+    },
+  },
+});

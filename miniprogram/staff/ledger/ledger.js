@@ -1,0 +1,68 @@
+/**
+ * 台账 (staff/ledger/ledger): download the ledger spreadsheet of my area for a period
+ * (wx.downloadFile of /api/v1/ledger.xlsx with the bearer token) and open it with
+ * wx.openDocument so it can be forwarded or printed.
+ */
+const api = require('../../utils/api');
+const period = require('../../utils/period');
+const { pickable } = require('../../utils/areas');
+
+Component({
+  data: { state: 'ready', periods: period.PERIODS, key: 'month', dateFrom: '', dateTo: '', areas: /** @type {Array<{id: number, name: string}>} */ ([]), areaId: 0, error: '', notice: '' },
+  methods: {
+    onLoad() {
+      const r = period.range('month');
+      this.setData({ dateFrom: r.date_from, dateTo: r.date_to });
+      return this.loadAreas();
+    },
+    /** @param {any} e */
+    onPeriod(e) {
+      const key = e.currentTarget.dataset.key;
+      const r = period.range(key);
+      this.setData({ key, dateFrom: r.date_from, dateTo: r.date_to });
+    },
+    /** Admins of a street may pick one of its communities; nobody else sees a choice. */
+    loadAreas() {
+      return api
+        .get('/areas')
+        .then((/** @type {any} */ tree) => {
+          const areas = pickable(tree);
+          this.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
+        })
+        .catch(() => this.setData({ areas: [] }));
+    },
+    /** @param {any} e */
+    onArea(e) {
+      this.setData({ areaId: Number(e.currentTarget.dataset.id) });
+      return Promise.resolve();
+    },
+    /** @param {any} e */
+    onFrom(e) {
+      this.setData({ key: '', dateFrom: e.detail.value });
+    },
+    /** @param {any} e */
+    onTo(e) {
+      this.setData({ key: '', dateTo: e.detail.value });
+    },
+    download() {
+      this.setData({ state: 'loading', error: '', notice: '' });
+      const area = this.data.areaId ? `&area_id=${this.data.areaId}` : '';
+      const q = `?date_from=${this.data.dateFrom}&date_to=${this.data.dateTo}${area}`;
+      return api
+        .download(`/ledger.xlsx${q}`)
+        .then(
+          (filePath) =>
+            new Promise((resolve) => {
+              wx.openDocument({
+                filePath,
+                fileType: 'xlsx',
+                showMenu: true,
+                success: () => resolve(this.setData({ state: 'ready', notice: '台账已打开，可点右上角转发或保存。' })),
+                fail: () => resolve(this.setData({ state: 'ready', error: '台账已下载，但手机打不开表格文件。' })),
+              });
+            }),
+        )
+        .catch((err) => this.setData({ state: 'ready', error: api.messageOf(err) }));
+    },
+  },
+});

@@ -1,0 +1,100 @@
+/**
+ * 待审核 (staff/review/review): wishes waiting for review (approve; reject with a reason)
+ * and held issues waiting for moderation (publish on the board / keep private).
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+
+Component({
+  data: {
+    state: 'loading',
+    tab: 'wishes', // wishes | held
+    wishes: /** @type {any[]} */ ([]),
+    held: /** @type {any[]} */ ([]),
+    reasons: /** @type {Record<string, string>} */ ({}),
+    error: '',
+    notice: '',
+    busy: false,
+  },
+  methods: {
+    onLoad() {
+      return this.load();
+    },
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh();
+      return this.load().then(done, done);
+    },
+    load() {
+      if (this.data.state !== 'ready') this.setData({ state: 'loading' });
+      return Promise.all([
+        api.get('/wishes', { scope: 'area', status: 'pending_review', per_page: 100 }),
+        api.get('/issues', { scope: 'area', visibility: 'held', per_page: 100 }),
+      ])
+        .then(([wishes, held]) =>
+          this.setData({
+            state: 'ready',
+            wishes: wishes.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at) })),
+            held: held.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+          }),
+        )
+        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+    },
+    /** @param {any} e */
+    onTab(e) {
+      this.setData({ tab: e.currentTarget.dataset.tab });
+    },
+    /** @param {any} e */
+    onReason(e) {
+      this.setData({ [`reasons.${e.currentTarget.dataset.id}`]: e.detail.value });
+    },
+    /**
+     * @param {string} path
+     * @param {any} body
+     * @param {string} done
+     */
+    act(path, body, done) {
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post(path, body)
+        .then(() => {
+          this.setData({ busy: false, notice: done });
+          return this.load();
+        })
+        .catch((err) => {
+          this.setData({ busy: false, error: api.messageOf(err) });
+        });
+    },
+    /** @param {any} e */
+    approve(e) {
+      return this.act(`/wishes/${e.currentTarget.dataset.id}/approve`, {}, '已通过，心愿已上心愿墙。');
+    },
+    /** @param {any} e */
+    reject(e) {
+      const id = e.currentTarget.dataset.id;
+      const reason = (this.data.reasons[id] || '').trim();
+      if (!reason) {
+        this.setData({ error: '驳回请写明原因，会告知提交人。' });
+        return Promise.resolve();
+      }
+      return this.act(`/wishes/${id}/reject`, { reason }, '已驳回，原因会告知提交人。');
+    },
+    /** @param {any} e */
+    publish(e) {
+      return this.act(`/issues/${e.currentTarget.dataset.id}/moderate`, { publish: true }, '已公开到公示牌。');
+    },
+    /** @param {any} e */
+    keepPrivate(e) {
+      const id = e.currentTarget.dataset.id;
+      const note = (this.data.reasons[`i${id}`] || '').trim();
+      return this.act(`/issues/${id}/moderate`, { publish: false, note: note || null }, '已设为不公开，管家照常办理。');
+    },
+    /** @param {any} e */
+    onOpenIssue(e) {
+      wx.navigateTo({ url: `/staff/issue/issue?id=${e.currentTarget.dataset.id}` });
+    },
+    /** @param {any} e */
+    onOpenWish(e) {
+      wx.navigateTo({ url: `/pages/wish-item/wish-item?id=${e.currentTarget.dataset.id}` });
+    },
+  },
+});

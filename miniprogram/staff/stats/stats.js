@@ -1,0 +1,92 @@
+/**
+ * 统计 (staff/stats/stats): figures of my area for a chosen period (GET /api/v1/stats):
+ * counts, the 三率 each with its definition and counts (e.g. 满意率 50%（1/2）), 整改率,
+ * lines by category and by steward, and the wishes.
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+const period = require('../../utils/period');
+const { pickable } = require('../../utils/areas');
+
+/** @param {any} c counts @returns {{response: string, resolution: string, satisfaction: string}} */
+function rates(c) {
+  return {
+    response: fmt.rate(c.response_rate, c.responded, c.answerable),
+    resolution: fmt.rate(c.resolution_rate, c.solved, c.counted),
+    satisfaction: fmt.rate(c.satisfaction_rate, c.satisfied, c.rated),
+  };
+}
+
+Component({
+  data: {
+    state: 'loading',
+    periods: period.PERIODS,
+    key: 'month',
+    dateFrom: '',
+    dateTo: '',
+    areas: /** @type {Array<{id: number, name: string}>} */ ([]),
+    areaId: 0,
+    stats: /** @type {any} */ (null),
+    rates: /** @type {any} */ ({}),
+    rectification: '',
+    categories: /** @type {any[]} */ ([]),
+    stewards: /** @type {any[]} */ ([]),
+    error: '',
+  },
+  methods: {
+    onLoad() {
+      const r = period.range('month');
+      this.setData({ dateFrom: r.date_from, dateTo: r.date_to });
+      return this.loadAreas().then(() => this.load());
+    },
+    /** @param {any} e */
+    onPeriod(e) {
+      const key = e.currentTarget.dataset.key;
+      const r = period.range(key);
+      this.setData({ key, dateFrom: r.date_from, dateTo: r.date_to });
+      return this.load();
+    },
+    /** Admins of a street may pick one of its communities; nobody else sees a choice. */
+    loadAreas() {
+      return api
+        .get('/areas')
+        .then((/** @type {any} */ tree) => {
+          const areas = pickable(tree);
+          this.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
+        })
+        .catch(() => this.setData({ areas: [] }));
+    },
+    /** @param {any} e */
+    onArea(e) {
+      this.setData({ areaId: Number(e.currentTarget.dataset.id) });
+      return this.load();
+    },
+    /** @param {any} e */
+    onFrom(e) {
+      this.setData({ key: '', dateFrom: e.detail.value });
+      return this.load();
+    },
+    /** @param {any} e */
+    onTo(e) {
+      this.setData({ key: '', dateTo: e.detail.value });
+      return this.load();
+    },
+    load() {
+      this.setData({ state: 'loading', error: '' });
+      return api
+        .get('/stats', { area_id: this.data.areaId || null, date_from: this.data.dateFrom, date_to: this.data.dateTo })
+        .then((/** @type {any} */ s) => {
+          const pct = (/** @type {number | null} */ v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
+          this.setData({
+            state: 'ready',
+            stats: s,
+            rates: rates(s.counts),
+            rectification: pct(s.rectification_rate),
+            categories: s.by_category.map((/** @type {any} */ c) => ({ ...c, rates: rates(c) })),
+            stewards: s.by_steward.map((/** @type {any} */ c) => ({ ...c, rates: rates(c) })),
+          });
+        })
+        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+    },
+  },
+});

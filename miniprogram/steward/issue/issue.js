@@ -1,0 +1,117 @@
+/**
+ * 管家办理 (steward/issue/issue?id=): the item with the resident's photos, location and
+ * contact phone (as the API shows them to its steward), and the steward's actions from
+ * `actions`: accept (接单), resolve with a note, photos and the resolution level (办结),
+ * escalate to the community (上报社区), leave a message. Typed text survives errors.
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+const { issueView } = require('../../utils/items');
+
+Component({
+  data: {
+    state: 'loading',
+    id: 0,
+    issue: /** @type {any} */ (null),
+    actions: /** @type {Record<string, boolean>} */ ({}),
+    levels: fmt.RESOLUTION_LEVELS,
+    level: '现场解决',
+    note: '',
+    photoIds: /** @type {number[]} */ ([]),
+    photosBusy: false,
+    photosFailed: 0,
+    error: '',
+    notice: '',
+    busy: false,
+  },
+  methods: {
+    /** @param {{id?: string}} options */
+    onLoad(options) {
+      this.setData({ id: Number(options.id) });
+      return this.load();
+    },
+    load() {
+      if (!this.data.issue) this.setData({ state: 'loading' });
+      return api
+        .get(`/issues/${this.data.id}`)
+        .then((/** @type {any} */ issue) => this.show(issue))
+        .catch((err) => this.setData({ state: this.data.issue ? 'ready' : 'error', error: api.messageOf(err) }));
+    },
+    /** @param {any} issue */
+    show(issue) {
+      /** @type {Record<string, boolean>} */
+      const actions = {};
+      (issue.actions || []).forEach((/** @type {string} */ a) => (actions[a] = true));
+      this.setData({ state: 'ready', issue: issueView(issue), actions });
+    },
+    /** @param {any} e */
+    onInput(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value });
+    },
+    /** @param {any} e */
+    onLevel(e) {
+      this.setData({ level: e.currentTarget.dataset.value });
+    },
+    /** @param {any} e */
+    onPhotos(e) {
+      this.setData({ photoIds: e.detail.ids, photosBusy: e.detail.busy, photosFailed: e.detail.failed });
+    },
+    /**
+     * @param {string} action
+     * @param {any} body
+     * @param {string} done
+     * @param {boolean} clear empty the note and photos on success
+     */
+    act(action, body, done, clear) {
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post(`/issues/${this.data.id}/${action}`, body)
+        .then((/** @type {any} */ issue) => {
+          this.show(issue);
+          this.setData({ busy: false, notice: done });
+          if (clear) {
+            this.setData({ note: '', photoIds: [] });
+            const picker = this.selectComponent('#photos');
+            if (picker) picker.reset();
+          }
+        })
+        .catch((err) => {
+          this.setData({ busy: false, error: api.messageOf(err) });
+          if (err && err.status === 409) return this.load();
+          return undefined;
+        });
+    },
+    accept() {
+      return this.act('accept', {}, '已接单，请尽快处理。', false);
+    },
+    /** @returns {string} a problem with the note or photos, or '' */
+    needNote() {
+      if (!this.data.note.trim()) return '请先写处理说明。';
+      if (this.data.photosBusy) return '照片还在上传，请稍等。';
+      if (this.data.photosFailed) return '有照片没有传上去，请点照片重试或删掉。';
+      return '';
+    },
+    resolve() {
+      const problem = this.needNote();
+      if (problem) {
+        this.setData({ error: problem });
+        return Promise.resolve();
+      }
+      return this.act('resolve', { note: this.data.note.trim(), photo_ids: this.data.photoIds, level: this.data.level }, '已办结，等待居民评价。', true);
+    },
+    escalate() {
+      if (!this.data.note.trim()) {
+        this.setData({ error: '上报社区请写明原因。' });
+        return Promise.resolve();
+      }
+      return this.act('escalate', { note: this.data.note.trim() }, '已上报社区。', true);
+    },
+    comment() {
+      if (!this.data.note.trim()) {
+        this.setData({ error: '请先写留言内容。' });
+        return Promise.resolve();
+      }
+      return this.act('comment', { text: this.data.note.trim(), photo_ids: this.data.photoIds }, '留言已记录。', true);
+    },
+  },
+});

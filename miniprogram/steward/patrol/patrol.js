@@ -1,0 +1,80 @@
+/**
+ * 巡查打卡 (steward/patrol/patrol): a daily patrol check-in for one of my alleys with a note,
+ * photos and optionally the location (POST /api/v1/patrols), and my recent log (GET /patrols).
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+
+Component({
+  data: {
+    state: 'loading', // loading | error | ready
+    alleys: /** @type {any[]} */ ([]),
+    alleyId: 0,
+    note: '',
+    location: /** @type {any} */ (null),
+    photoIds: /** @type {number[]} */ ([]),
+    photosBusy: false,
+    photosFailed: 0,
+    log: /** @type {any[]} */ ([]),
+    error: '',
+    notice: '',
+    busy: false,
+  },
+  methods: {
+    onLoad() {
+      return api
+        .get('/me')
+        .then((/** @type {any} */ me) => {
+          const alleys = me.areas.filter((/** @type {any} */ a) => a.kind === 'alley');
+          if (!alleys.length) throw new api.ApiError(403, 'forbidden', '只有小巷管家可以巡查打卡。');
+          this.setData({ alleys, alleyId: alleys[0].id });
+          return this.loadLog();
+        })
+        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+    },
+    loadLog() {
+      return api.get('/patrols', { per_page: 20 }).then((/** @type {any} */ out) =>
+        this.setData({
+          state: 'ready',
+          log: out.items.map((/** @type {any} */ p) => ({ ...p, when: fmt.dateTime(p.created_at), photoList: fmt.photoUrls(p.photos) })),
+        }),
+      );
+    },
+    /** @param {any} e */
+    onAlley(e) {
+      this.setData({ alleyId: Number(e.currentTarget.dataset.id) });
+    },
+    /** @param {any} e */
+    onInput(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value });
+    },
+    /** @param {any} e */
+    onPhotos(e) {
+      this.setData({ photoIds: e.detail.ids, photosBusy: e.detail.busy, photosFailed: e.detail.failed });
+    },
+    onLocation() {
+      wx.chooseLocation({
+        success: (res) => this.setData({ location: { lat: res.latitude, lng: res.longitude, address: res.address || res.name || '' } }),
+      });
+    },
+    submit() {
+      if (this.data.photosBusy || this.data.photosFailed) {
+        this.setData({ error: this.data.photosBusy ? '照片还在上传，请稍等。' : '有照片没有传上去，请点照片重试或删掉。' });
+        return Promise.resolve();
+      }
+      /** @type {Record<string, any>} */
+      const body = { alley_id: this.data.alleyId, note: this.data.note.trim(), photo_ids: this.data.photoIds };
+      if (this.data.location) body.location = this.data.location;
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post('/patrols', body)
+        .then(() => {
+          this.setData({ busy: false, notice: '打卡成功！', note: '', location: null, photoIds: [] });
+          const picker = this.selectComponent('#photos');
+          if (picker) picker.reset();
+          return this.loadLog();
+        })
+        .catch((err) => this.setData({ busy: false, error: api.messageOf(err) }));
+    },
+  },
+});

@@ -1,0 +1,117 @@
+/**
+ * Small pure helpers for what pages show: grouped phone numbers, local dates, rates with
+ * their counts, category and rating words, full media URLs, board codes from a scan.
+ */
+const api = require('./api');
+
+/** Issue categories (the server's default ISSUE_CATEGORIES; an unknown one is refused by the API). */
+const CATEGORIES = [
+  '环境卫生',
+  '车辆乱停',
+  '私拉电线/安全隐患',
+  '设施损坏',
+  '邻里纠纷',
+  '助老帮残',
+  '治安巡防',
+  '政策咨询',
+  '其他',
+];
+
+const BENEFICIARY_TYPES = [
+  { value: 'elderly', label: '独居/困难老人' },
+  { value: 'disabled', label: '残疾人' },
+  { value: 'children', label: '困境/留守儿童' },
+  { value: 'hardship', label: '突发困难家庭' },
+  { value: 'other', label: '其他' },
+];
+
+const RATING_WORDS = ['很不满意', '不满意', '一般', '满意', '很满意'];
+
+const RESOLUTION_LEVELS = ['现场解决', '上报社区', '联合处置'];
+
+const PRIORITIES = [
+  { value: 'ordinary', label: '一般（2 天）' },
+  { value: 'important', label: '重要（3 天）' },
+  { value: 'major', label: '重大（10 天）' },
+];
+
+/**
+ * 17000000101 → '170 0000 0101' (mobile 3-4-4); landlines keep their own dashes.
+ * @param {string | null | undefined} phone
+ */
+function groupPhone(phone) {
+  if (!phone) return '';
+  const digits = String(phone).replace(/\s+/g, '');
+  if (/^1\d{10}$/.test(digits)) return `${digits.slice(0, 3)} ${digits.slice(3, 7)} ${digits.slice(7)}`;
+  return digits;
+}
+
+/** @param {number} n */
+const pad = (n) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * '2026-11-22T08:30:00+08:00' → '11月22日 08:30' (the wall-clock time the server wrote).
+ * @param {string | null | undefined} iso
+ */
+function dateTime(iso) {
+  if (!iso) return '';
+  const m = String(iso).match(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/);
+  if (!m) return String(iso);
+  return `${Number(m[2])}月${Number(m[3])}日 ${m[4]}:${m[5]}`;
+}
+
+/** @param {Date} d @returns {string} YYYY-MM-DD */
+function ymd(d) {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/**
+ * A rate with its counts, e.g. rate(0.5, 1, 2) → '50%（1/2）'; no denominator → '—（0/0）'.
+ * @param {number | null | undefined} value
+ * @param {number} part
+ * @param {number} whole
+ */
+function rate(value, part, whole) {
+  if (value === null || value === undefined || !whole) return `—（${part || 0}/${whole || 0}）`;
+  const pct = Math.round(value * 1000) / 10;
+  return `${pct}%（${part}/${whole}）`;
+}
+
+/** @param {string | null | undefined} path a server-relative media path */
+function mediaUrl(path) {
+  if (!path) return '';
+  return api.url(path);
+}
+
+/** @param {Array<{url: string, thumb_url: string}> | null | undefined} photos */
+function photoUrls(photos) {
+  return (photos || []).map((p) => ({ url: mediaUrl(p.url), thumb: mediaUrl(p.thumb_url) }));
+}
+
+/**
+ * The board code of a scan: `q` is the scanned URL, URL-encoded once by WeChat (decode it
+ * exactly once); `code` is used when the page was navigated to with ?code=.
+ * @param {{q?: string, code?: string}} options
+ * @returns {string}
+ */
+function boardCodeFrom(options) {
+  const q = options && options.q ? decodeURIComponent(options.q) : '';
+  const m = q.match(/\/b\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/);
+  if (m) return m[1];
+  return options && options.code ? String(options.code).trim() : '';
+}
+
+module.exports = {
+  CATEGORIES,
+  BENEFICIARY_TYPES,
+  RATING_WORDS,
+  RESOLUTION_LEVELS,
+  PRIORITIES,
+  groupPhone,
+  dateTime,
+  ymd,
+  rate,
+  mediaUrl,
+  photoUrls,
+  boardCodeFrom,
+};

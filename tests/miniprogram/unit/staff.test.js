@@ -1,0 +1,202 @@
+/** Staff subpackage pages: review, overdue, item actions, stats, ledger, stewards — their states. */
+const h = require('../harness');
+const { fakeServer, envelope } = require('../fake-server');
+const fx = require('../fixtures');
+
+const server = fakeServer();
+beforeEach(() => {
+  server.reset();
+  server.roles = ['resident', 'staff'];
+});
+const input = (p, field, value) => p.inst.onInput({ currentTarget: { dataset: { field } }, detail: { value } });
+const TREE = { status: 200, body: { items: [{ id: 2, kind: 'community', name: '槐树社区', active: true, children: [
+  { id: 9, kind: 'alley', name: '南门巷', active: true, children: [], boards: [], stewards: [{ id: 1, name: '王秀英', phone: '17000000101', active: true, is_leader: true }, { id: 2, name: '李建国', phone: '17000000102', active: true, is_leader: false }] },
+  { id: 10, kind: 'alley', name: '槐荫里', active: true, children: [], boards: [], stewards: [{ id: 2, name: '李建国', phone: '17000000102', active: true, is_leader: false }] },
+] }] } };
+
+describe('staff/review/review', () => {
+  test('loading, empty, error', async () => {
+    server.route('GET', '/wishes', fx.page([])).route('GET', '/issues', fx.page([]));
+    const p = h.page('staff/review/review');
+    const done = p.inst.onLoad();
+    expect(p.text()).toContain('正在加载');
+    await done;
+    expect(p.text()).toContain('没有待审核的心愿');
+    p.inst.onTab({ currentTarget: { dataset: { tab: 'held' } } });
+    expect(p.text()).toContain('没有待定是否公开的诉求');
+    expect(server.requests.find((r) => r.path === '/issues').query).toContain('visibility=held');
+    server.route('GET', '/wishes', envelope(403, 'forbidden', '只有社区工作人员可以审核'));
+    const q = h.page('staff/review/review');
+    await q.inst.onLoad();
+    expect(q.text()).toContain('只有社区工作人员可以审核');
+  });
+  test('approve a wish, reject needs a reason, publish a held item', async () => {
+    let pending = [fx.wish({ id: 5, status: 'pending_review' }), fx.wish({ id: 6, title: '想要轮椅', status: 'pending_review' })];
+    server.route('GET', '/wishes', () => fx.page(pending)).route('GET', '/issues', fx.page([fx.issue({ visibility: 'held', hold_reason: '含有敏感词' })]));
+    server.route('POST', '/wishes/5/approve', () => { pending = pending.filter((w) => w.id !== 5); return { status: 200, body: fx.wish() }; });
+    server.route('POST', '/wishes/6/reject', { status: 200, body: fx.wish({ id: 6, status: 'rejected' }) });
+    server.route('POST', '/issues/7/moderate', { status: 200, body: fx.issue() });
+    const p = h.page('staff/review/review');
+    await p.inst.onLoad();
+    await p.inst.approve({ currentTarget: { dataset: { id: 5 } } });
+    await h.idle();
+    expect(p.text()).toContain('已通过，心愿已上心愿墙');
+    expect(p.text()).toContain('待审核心愿（1）');
+    await p.inst.reject({ currentTarget: { dataset: { id: 6 } } });
+    expect(p.text()).toContain('驳回请写明原因');
+    p.inst.onReason({ currentTarget: { dataset: { id: 6 } }, detail: { value: '已由民政解决' } });
+    await p.inst.reject({ currentTarget: { dataset: { id: 6 } } });
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/wishes/6/reject').data).toEqual({ reason: '已由民政解决' });
+    p.inst.onTab({ currentTarget: { dataset: { tab: 'held' } } });
+    expect(p.text()).toContain('含有敏感词');
+    await p.inst.publish({ currentTarget: { dataset: { id: 7 } } });
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/issues/7/moderate').data).toEqual({ publish: true });
+  });
+});
+
+describe('staff/overdue/overdue', () => {
+  test('loading, empty, error, success', async () => {
+    server.route('GET', '/issues', fx.page([]));
+    const p = h.page('staff/overdue/overdue');
+    const done = p.inst.onLoad();
+    expect(p.text()).toContain('正在加载');
+    await done;
+    expect(p.text()).toContain('没有超期的诉求');
+    expect(server.requests.find((r) => r.path === '/issues').query).toContain('overdue=true');
+    server.route('GET', '/issues', fx.page([fx.issue({ overdue: true })]));
+    await p.inst.onPullDownRefresh();
+    expect(p.text()).toContain('超期 · 待接单');
+    expect(p.text()).toContain('管家：王秀英');
+    server.down = true;
+    const q = h.page('staff/overdue/overdue');
+    await q.inst.onLoad();
+    expect(q.text()).toContain('网络不通');
+  });
+});
+
+describe('staff/issue/issue', () => {
+  test('loading then error', async () => {
+    server.route('GET', '/issues/7', envelope(404, 'issue_not_found', '找不到该诉求'));
+    const p = h.page('staff/issue/issue');
+    const done = p.inst.onLoad({ id: '7' });
+    expect(p.text()).toContain('正在加载');
+    await done;
+    expect(p.text()).toContain('找不到该诉求');
+  });
+  test('assign with a tier, whistle to a department, cancel needs a reason', async () => {
+    const it = fx.issue({ actions: ['accept', 'resolve', 'escalate', 'whistle', 'assign', 'comment', 'cancel'] });
+    server.route('GET', '/issues/7', { status: 200, body: it }).route('GET', '/areas', TREE)
+      .route('GET', '/departments', { status: 200, body: { items: [{ id: 3, name: '城管执法中队', phone: '12319', contact_name: '', area_id: 1 }] } });
+    server.route('POST', '/issues/7/assign', (req) => ({ status: 200, body: { ...it, priority_label: '重要', stewards: [{ id: 2, name: '李建国', phone: '17000000102' }] } }));
+    server.route('POST', '/issues/7/whistle', { status: 200, body: { ...it, department: { id: 3, name: '城管执法中队' } } });
+    const p = h.page('staff/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    expect(p.text()).toContain('李建国');
+    expect(p.text()).toContain('城管执法中队');
+    p.inst.onPick({ currentTarget: { dataset: { id: 1 } } });
+    p.inst.onPick({ currentTarget: { dataset: { id: 2 } } });
+    p.inst.onPriority({ currentTarget: { dataset: { value: 'important' } } });
+    await p.inst.assign();
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/issues/7/assign').data).toEqual({ steward_ids: [2], priority: 'important', note: null });
+    expect(p.text()).toContain('已派单');
+    await p.inst.whistle();
+    expect(p.text()).toContain('请选择要吹哨的部门');
+    p.inst.onDepartment({ currentTarget: { dataset: { id: 3 } } });
+    input(p, 'note', '占道经营需执法');
+    await p.inst.whistle();
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/issues/7/whistle').data).toEqual({ department_id: 3, note: '占道经营需执法' });
+    expect(p.text()).toContain('联合处置部门：城管执法中队');
+    await p.inst.cancel();
+    expect(p.text()).toContain('撤销请写明原因');
+  });
+});
+
+describe('staff/stats/stats', () => {
+  const stats = (over = {}) => ({ status: 200, body: {
+    area_id: 2, area_name: '槐树社区', date_from: '2026-11-01', date_to: '2026-11-22', rectification_rate: 0.75,
+    counts: { new: 2, accepted: 2, resolved: 2, rated: 2, open: 0, overdue: 0, responded: 1, answerable: 2, solved: 2, counted: 2, satisfied: 1, response_rate: 0.5, resolution_rate: 1, satisfaction_rate: 0.5 },
+    by_category: [{ category: '环境卫生', new: 2, accepted: 2, resolved: 2, rated: 2, responded: 1, answerable: 2, solved: 2, counted: 2, satisfied: 1, response_rate: 0.5, resolution_rate: 1, satisfaction_rate: 0.5 }],
+    by_steward: [], wishes: { new: 1, published: 1, claimed: 0, fulfilled: 0 }, ...over } });
+  test('loading, success with the 三率 and their counts, empty period, error', async () => {
+    server.route('GET', '/stats', stats());
+    const p = h.page('staff/stats/stats');
+    const done = p.inst.onLoad();
+    expect(p.text()).toContain('正在统计');
+    await done;
+    expect(p.text()).toContain('满意率 50%（1/2）');
+    expect(p.text()).toContain('响应率 50%（1/2）');
+    expect(p.text()).toContain('解决率 100%（2/2）');
+    expect(p.text()).toContain('整改率 75%');
+    expect(p.text()).toContain('4–5 星的评价');
+    server.route('GET', '/stats', stats({ by_category: [], counts: { new: 0, accepted: 0, resolved: 0, rated: 0, open: 0, overdue: 0, responded: 0, answerable: 0, solved: 0, counted: 0, satisfied: 0, response_rate: null, resolution_rate: null, satisfaction_rate: null } }));
+    await p.inst.onPeriod({ currentTarget: { dataset: { key: 'last_month' } } });
+    expect(p.text()).toContain('满意率 —（0/0）');
+    expect(p.text()).toContain('这段时间没有诉求');
+    server.route('GET', '/stats', envelope(400, 'validation_error', '请检查填写的内容：起始日期不能晚于结束日期'));
+    await p.inst.onFrom({ detail: { value: '2026-12-31' } });
+    expect(p.text()).toContain('起始日期不能晚于结束日期');
+  });
+  test('a street admin picks one of its communities', async () => {
+    server.route('GET', '/areas', { status: 200, body: { items: [{ id: 1, kind: 'street', name: '城关街道', active: true, children: [
+      { id: 2, kind: 'community', name: '槐树社区', active: true, children: [] }, { id: 3, kind: 'community', name: '清河社区', active: true, children: [] }] }] } });
+    server.route('GET', '/stats', stats());
+    const p = h.page('staff/stats/stats');
+    await p.inst.onLoad();
+    expect(p.text()).toContain('清河社区');
+    await p.inst.onArea({ currentTarget: { dataset: { id: 3 } } });
+    expect(server.requests.filter((r) => r.path === '/stats').pop().query).toContain('area_id=3');
+  });
+});
+
+describe('staff/ledger/ledger', () => {
+  test('download and open; a refused download shows the message', async () => {
+    server.route('GET', '/ledger.xlsx', { status: 200, body: null, file: '/tmp/ledger.xlsx' });
+    const p = h.page('staff/ledger/ledger');
+    p.inst.onLoad();
+    const done = p.inst.download();
+    expect(p.text()).toContain('正在下载');
+    await done;
+    await h.idle();
+    expect(h.callsOf('openDocument')[0]).toMatchObject({ filePath: '/tmp/ledger.xlsx', fileType: 'xlsx' });
+    expect(p.text()).toContain('台账已打开');
+    const fs = require('fs');
+    fs.writeFileSync('/tmp/mp-ledger-403.json', JSON.stringify({ error: { code: 'forbidden', message: '只有工作人员可以导出台账' } }));
+    server.route('GET', '/ledger.xlsx', { status: 403, file: '/tmp/mp-ledger-403.json' });
+    await p.inst.download();
+    await h.idle();
+    expect(p.text()).toContain('只有工作人员可以导出台账');
+  });
+});
+
+describe('staff/stewards/stewards', () => {
+  test('loading, error, bind code shown large and copyable, dismiss needs a reason', async () => {
+    server.route('GET', '/areas', envelope(403, 'forbidden', '无权限'));
+    const e = h.page('staff/stewards/stewards');
+    const done = e.inst.onLoad();
+    expect(e.text()).toContain('正在加载');
+    await done;
+    expect(e.text()).toContain('无权限');
+
+    server.route('GET', '/areas', TREE);
+    server.route('POST', '/bind-codes', { status: 201, body: { code: 'K7MDW26W', expires_at: '2026-11-25T08:30:00+08:00' } });
+    server.route('POST', '/stewards/2/dismiss', { status: 200, body: { id: 2, name: '李建国', active: false, dismissed_at: '', open_issues: 3 } });
+    const p = h.page('staff/stewards/stewards');
+    await p.inst.onLoad();
+    expect(p.text()).toContain('南门巷、槐荫里');
+    await p.inst.issueCode({ currentTarget: { dataset: { id: 2 } } });
+    await h.idle();
+    expect(p.text()).toContain('K7MDW26W');
+    p.inst.copy({ currentTarget: { dataset: { code: 'K7MDW26W' } } });
+    expect(h.callsOf('setClipboardData')[0].data).toBe('K7MDW26W');
+    await p.inst.dismiss({ currentTarget: { dataset: { id: 2 } } });
+    expect(p.text()).toContain('离任请写明原因');
+    p.inst.onReason({ currentTarget: { dataset: { id: 2 } }, detail: { value: '搬家' } });
+    await p.inst.dismiss({ currentTarget: { dataset: { id: 2 } } });
+    await h.idle();
+    expect(p.text()).toContain('还有 3 件未办结的诉求需要改派');
+  });
+});

@@ -1,0 +1,50 @@
+/** pages/wish-item/wish-item: loading, error, claim/fulfil/confirm/approve/reject by `actions`. */
+const h = require('../harness');
+const { fakeServer, envelope } = require('../fake-server');
+const fx = require('../fixtures');
+
+const server = fakeServer();
+beforeEach(() => server.reset());
+
+test('loading then error', async () => {
+  server.route('GET', '/wishes/5', envelope(404, 'wish_not_found', '找不到该心愿'));
+  const p = h.page('pages/wish-item/wish-item');
+  const done = p.inst.onLoad({ id: '5' });
+  expect(p.text()).toContain('正在加载');
+  await done;
+  expect(p.text()).toContain('找不到该心愿');
+});
+
+test('the claimer fulfils with a note; an empty note is refused first', async () => {
+  const claimed = fx.wish({ status: 'claimed', status_label: '已认领', claimed: true, is_claimer: true, claimer: '志愿者', actions: ['release', 'fulfil'] });
+  server.route('GET', '/wishes/5', { status: 200, body: claimed });
+  server.route('POST', '/wishes/5/fulfil', (req) => ({ status: 200, body: fx.wish({ ...claimed, status: 'fulfilled', status_label: '已实现', fulfil_note: req.data.note, actions: [] }) }));
+  const p = h.page('pages/wish-item/wish-item');
+  await p.inst.onLoad({ id: '5' });
+  expect(p.text()).toContain('登记心愿已实现');
+  await p.inst.fulfil();
+  expect(p.text()).toContain('请写一写心愿是怎样实现的');
+  p.inst.onInput({ currentTarget: { dataset: { field: 'note' } }, detail: { value: '已送去老花镜' } });
+  await p.inst.fulfil();
+  await h.idle();
+  expect(p.text()).toContain('实现情况');
+  expect(p.text()).toContain('已送去老花镜');
+});
+
+test('confirm with a rating; staff reject needs a reason', async () => {
+  server.route('GET', '/wishes/5', { status: 200, body: fx.wish({ status: 'fulfilled', actions: ['confirm'] }) });
+  server.route('POST', '/wishes/5/confirm', (req) => ({ status: 200, body: fx.wish({ status: 'closed', status_label: '已完成', rating: req.data.score, actions: [] }) }));
+  const p = h.page('pages/wish-item/wish-item');
+  await p.inst.onLoad({ id: '5' });
+  p.inst.onRate({ detail: { value: 5 }, currentTarget: { dataset: {} } });
+  await p.inst.confirm();
+  await h.idle();
+  expect(server.requests.find((r) => r.path === '/wishes/5/confirm').data).toEqual({ score: 5, text: null });
+  expect(p.text()).toContain('谢谢确认');
+
+  server.route('GET', '/wishes/5', { status: 200, body: fx.wish({ status: 'pending_review', actions: ['approve', 'reject'] }) });
+  const q = h.page('pages/wish-item/wish-item');
+  await q.inst.onLoad({ id: '5' });
+  await q.inst.reject();
+  expect(q.text()).toContain('驳回请写明原因');
+});
