@@ -23,7 +23,7 @@ def departments_page():
     if request.method == "POST":
         area = chosen_area()
         try:
-            dept = departments.add(
+            dept = departments.create(
                 area,
                 request.form.get("name", ""),
                 phone=request.form.get("phone", ""),
