@@ -35,6 +35,10 @@ def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
     area = Area.get_or_none(Area.id == area_id)
     if area is None:
         fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+    problem = print_data.base_url_problem(current_app.config["PUBLIC_BASE_URL"])
+    if problem:
+        # Warned, not refused: a test print on a laptop is legitimate; the console refuses.
+        click.echo(f"警告：{problem}", err=True)
     since = local_midnight_utc(changed_since.date()) if changed_since else None
     rows = list(board_service.boards_in(area, since))
     scope = f"{area.label_path}" + (f"（{changed_since:%Y-%m-%d} 以来有变化的）" if since else "")

@@ -60,6 +60,8 @@ MIGRATIONS: list[Migration] = [
     (3, "credit: issue.accepted_by, issue.resolved_by, wish.fulfilled_by", _credit_columns),
     # The table is created by upgrade()'s create_tables; the step only records the version.
     (4, "alley change counters (cached public board views)", None),
+    # A new table only: `upgrade` creates it after the steps.
+    (5, "print jobs: the console's background board PDFs", None),
 ]
 
 

@@ -618,6 +618,30 @@ class Assessment(BaseModel):
         indexes = ((("steward", "period"), True), (("period",), False))
 
 
+class PrintJob(BaseModel):
+    """A board PDF being rendered in the background for the console (公示牌 → 打印).
+
+    The row is the job's whole state, so any web worker can show its progress, and a worker
+    that finds it abandoned (no heartbeat) takes it over."""
+
+    area = ForeignKeyField(Area, on_delete="CASCADE")
+    requested_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    size = CharField(max_length=4, default="A4")
+    changed_since = DateTimeField(null=True)  # naive UTC; None = every active board
+    status = CharField(max_length=16, default="queued")  # queued | running | done | failed
+    total = IntegerField(default=0)
+    done = IntegerField(default=0)
+    file_name = CharField(max_length=128, null=True)
+    error = TextField(null=True)
+    worker = CharField(max_length=128, null=True)
+    heartbeat_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("area", "created_at"), False),)
+
+
 ALL_MODELS = [
     SchemaVersion,
     Area,
@@ -649,4 +673,5 @@ ALL_MODELS = [
     SchedulerLease,
     JobRun,
     Assessment,
+    PrintJob,
 ]

@@ -3,7 +3,9 @@ files beside it:
 
 * `web.home` — the landing page, `/healthz`, and offline mode's `/dev/outbox`;
 * `web.scan` — the QR code's page `/b/<code>` for residents, the private tracking page
-  `/t/<token>`, and WeChat's scan-rule ownership file.
+  `/t/<token>`, and WeChat's scan-rule ownership file;
+* `web.console` — 社区工作台, the staff console at `/console` (login, dashboard, review,
+  issues and wishes, ledger, roster, boards).
 
 `web/templates/base.html` is the page frame they all extend (with the offline banner).
 What a page shows that the API shows too (the public board, an item's views) is built in
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from web import home, scan
+from web import console, home, scan
 
 # Holds only the shared templates (the page frame); registered like any blueprint so its
 # folder is on the template search path.
@@ -25,3 +27,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(layout)
     home.init_app(app)
     app.register_blueprint(scan.bp)
+    console.init_app(app)

@@ -4,8 +4,10 @@ without touching the database or Flask."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -47,6 +49,24 @@ class BoardData:
 def board_url(base: str, code: str) -> str:
     """What the QR carries (the contract): `{PUBLIC_BASE_URL}/b/{code}`."""
     return f"{base.rstrip('/')}/b/{code}"
+
+
+def base_url_problem(base: str) -> str | None:
+    """Why boards printed with this `PUBLIC_BASE_URL` would not work for residents, or None.
+
+    A QR code carrying `localhost`, `127.*` or a bare IP address opens nothing on a resident's
+    phone (or stops working when the server moves); boards are printed once and hang for years.
+    """
+    host = (urlsplit(base).hostname or "").lower()
+    if not host:
+        return f"PUBLIC_BASE_URL（{base}）不是完整的网址，二维码无法打开"
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"PUBLIC_BASE_URL 是本机地址（{host}），居民扫码打不开，请改为正式域名后再打印"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return f"PUBLIC_BASE_URL 是 IP 地址（{host}），居民扫码可能打不开且更换服务器后失效，请改为正式域名后再打印"
 
 
 def collect(boards: Iterable, *, base_url: str | None = None) -> list[BoardData]:

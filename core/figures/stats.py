@@ -13,7 +13,7 @@ from peewee import fn
 
 from core.figures import reports
 from core.figures.assessment import local_day
-from core.timeutil import local_midnight_utc
+from core.timeutil import local_midnight_utc, to_local
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
 OPEN = reports.OPEN
@@ -32,6 +32,12 @@ def _counts(t: reports.Tally) -> dict:
         "counted": t.counted,
         "satisfied": t.satisfied,
         **{f"{k}_rate": v for k, v in t.rates.items()},
+        # The counts behind each rate ([part, whole]), so a reader can check a percentage.
+        "rate_counts": {
+            "response": [t.responded, t.answerable],
+            "resolution": [t.solved, t.counted],
+            "satisfaction": [t.satisfied, t.rated],
+        },
     }
 
 
@@ -43,6 +49,7 @@ def period_stats(area: Area, first: date, last: date) -> dict:
     overall = reports.tally(rows, start, end)
     open_now, overdue = reports.open_and_overdue(rows, end)
     counted, solved = reports.totals(area, end)
+    rectification_counts = [solved, counted]
 
     by_category = defaultdict(list)
     for i in rows:
@@ -56,6 +63,7 @@ def period_stats(area: Area, first: date, last: date) -> dict:
     return {
         "counts": {**_counts(overall), "open": open_now, "overdue": overdue},
         "rectification_rate": reports.rate(solved, counted),
+        "rectification_counts": rectification_counts,
         "by_category": categories,
         "by_steward": _by_steward(area, rows, start, end),
         "wishes": _wishes(area, start, end),
@@ -118,3 +126,22 @@ def _wishes(area: Area, start, end) -> dict:
         "claimed": n(Wish.claimed_at),
         "fulfilled": n(Wish.fulfilled_at),
     }
+
+
+def daily_trend(area: Area, last: date, days: int = 30) -> list[dict]:
+    """Issues reported and resolved on each local day of the `days` days ending on `last`."""
+    first = last - timedelta(days=days - 1)
+    start = local_midnight_utc(first)
+    end = local_midnight_utc(last + timedelta(days=1))
+    new = defaultdict(int)
+    resolved = defaultdict(int)
+    for i in reports.moved(area, start):
+        if start <= i.created_at < end:
+            new[to_local(i.created_at).date()] += 1
+        if i.resolved_at is not None and start <= i.resolved_at < end:
+            resolved[to_local(i.resolved_at).date()] += 1
+    out = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        out.append({"day": day, "new": new[day], "resolved": resolved[day]})
+    return out

@@ -202,6 +202,23 @@ def create_staff(
     return account
 
 
+def set_staff_active(account: StaffAccount, active: bool, *, actor: User | None = None) -> None:
+    """Disable (or re-enable) a console account. Disabling ends its sessions at once: the
+    account's tokens are revoked and `Principal.for_user` ignores grants of inactive accounts."""
+    with db.atomic():
+        StaffAccount.update(active=active).where(StaffAccount.id == account.id).execute()
+        if not active and account.user_id:
+            revoke_user_tokens(account.user)
+        audit.record(
+            "staff.enable" if active else "staff.disable",
+            "staff",
+            account.id,
+            actor=actor,
+            area=account.area_id,
+        )
+    account.active = active
+
+
 def issue_bind_code(
     *,
     steward: Steward | None = None,

@@ -99,3 +99,17 @@ def as_dict(department: Department) -> dict:
         "area_name": department.area.name,
         "active": department.active,
     }
+
+
+def set_active(dept: Department, active: bool, *, actor: User | None = None) -> Department:
+    """Take a department out of the whistle list (or back); its past whistles keep it."""
+    with write_transaction():
+        Department.update(active=active).where(Department.id == dept.id).execute()
+        audit.record(
+            "department.enable" if active else "department.disable",
+            "department",
+            dept.id,
+            actor=actor,
+            area=dept.area_id,
+        )
+    return Department.get_by_id(dept.id)

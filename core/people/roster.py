@@ -421,9 +421,34 @@ def _count_active_boards(alley_ids: list[int]) -> int:
 # --- the entry points ---------------------------------------------------------------------
 
 
-def import_file(path: str | Path, *, label: str, dry_run: bool = False) -> ImportResult:
+def import_file(
+    path: str | Path, *, label: str, dry_run: bool = False, within: Sequence[Area] | None = None
+) -> ImportResult:
     """Import a roster file. Raises `RosterError` listing every problem; writes nothing then."""
-    return import_table(read_table(path), label=label, source=Path(path).name, dry_run=dry_run)
+    return import_table(
+        read_table(path), label=label, source=Path(path).name, dry_run=dry_run, within=within
+    )
+
+
+def _check_within(rows: list[RosterRow], within: Sequence[Area], problems: list[str]) -> None:
+    """Each row's street/community must lie under one of `within` (a staff member's scope):
+    the console's staff load their own community's roster, never a neighbour's."""
+    chains = [tuple(a.name for a in root.ancestors()) for root in within]
+    for row in rows:
+        if not any(row.alley_key[: len(chain)] == chain for chain in chains):
+            column = "社区" if row.alley_key[:1] in {c[:1] for c in chains} else "街道"
+            problems.append(f"第{row.line}行 {column}：不在您的管辖范围内")
+    # A phone already known as a steward elsewhere would rename that steward: refuse it.
+    phones = sorted({row.phone for row in rows})
+    outside: set[str] = set()
+    for chunk in _chunks(phones, IN_CHUNK):
+        for steward in Steward.select().where(Steward.phone.in_(chunk)):
+            alleys = list(steward.alleys())
+            if alleys and not any(root.covers(a) for a in alleys for root in within):
+                outside.add(steward.phone)
+    for row in rows:
+        if row.phone in outside:
+            problems.append(f"第{row.line}行 手机号：该手机号已是其他社区的管家，请核对")
 
 
 def import_table(
@@ -432,10 +457,13 @@ def import_table(
     label: str,
     source: str = "",
     dry_run: bool = False,
+    within: Sequence[Area] | None = None,
 ) -> ImportResult:
     """Import rows already in memory: [(row number, cells), …] or plain [header, row, …].
 
     The demo data goes through here, so it follows exactly the rules of a real roster.
+    `within` (the console's staff scope) refuses rows outside those areas; None = anywhere
+    (the command line, run by whoever runs the server).
     """
     if table and not isinstance(table[0], tuple):
         table = list(enumerate(table, start=1))
@@ -448,6 +476,8 @@ def import_table(
     with write_transaction():
         snapshot = _Snapshot(parsed.rows, plans)
         problems = list(parsed.problems)
+        if within is not None:
+            _check_within(parsed.rows, within, problems)
         existing, missing = _resolve_areas(parsed.rows, snapshot, problems)
         _check_wecom_holders(plans, snapshot, problems)
         if problems:

@@ -355,3 +355,37 @@ def parse_table(table: list[tuple[int, list]]) -> _Parsed:
     if row_count == 0 and not problems:
         problems.append(f"第{header_line + 1}行 文件内容：表头下面没有任何数据行")
     return _Parsed(rows=rows, row_count=row_count, problems=problems, first_line=first_line)
+
+
+# --- the blank template the console hands out ---------------------------------------------
+
+TEMPLATE_EXAMPLE = (
+    "示范街道",
+    "幸福社区",
+    "第一网格",
+    "光明巷",
+    "张三",
+    "13800000000",
+    "环境卫生巡查",
+    "",
+    "12",
+)
+
+
+def template_xlsx() -> bytes:
+    """A roster template: the header row every reader here accepts, one example row (to be
+    replaced) and column widths a secretary can type into."""
+    from openpyxl import Workbook  # noqa: PLC0415 (openpyxl is slow to import; rarely needed)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+    ws.append(list(TEMPLATE_EXAMPLE))
+    for letter, width in zip("ABCDEFGHI", (12, 12, 12, 14, 10, 14, 24, 16, 10), strict=True):
+        ws.column_dimensions[letter].width = width
+    for cell in ws[2]:
+        cell.number_format = "@"  # phones stay text, never 1.38E+10
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

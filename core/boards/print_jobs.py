@@ -1,0 +1,179 @@
+"""Board PDFs rendered in the background for the console (公示牌 → 生成打印文件).
+
+Rendering 1,000 boards takes tens of seconds, longer than a page request may take, and the
+console runs in several gunicorn workers. So the job is a `PrintJob` row: the worker that
+receives the request claims the row and renders in a thread, writing `done` and a heartbeat
+after every board; any worker can show its progress; and a job whose heartbeat stopped (its
+worker was restarted) is taken over by whichever worker next shows its progress page.
+The PDF is written under `instance/print-jobs/` and served only to staff who may manage the
+job's area.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from core import audit
+from core.boards import boards, fonts, print_data, render
+from core.db import db
+from core.errors import ApiError, bad_request
+from core.timeutil import to_local, utcnow
+from models import Area, PrintJob, User
+
+log = logging.getLogger(__name__)
+
+# A running job whose worker has said nothing for this long is taken over. One board takes
+# well under a second, so a minute of silence means the worker is gone.
+STALE_AFTER = timedelta(seconds=60)
+SIZES = ("A4", "A3")
+# A thousand boards make a PDF of several hundred MB: keep each a week (long enough to print
+# and reprint), then free the disk.
+KEEP_FILES = timedelta(days=7)
+
+
+def jobs_dir() -> Path:
+    path = Path(current_app.instance_path) / "print-jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pdf_path(job: PrintJob) -> Path | None:
+    return jobs_dir() / job.file_name if job.file_name else None
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def start(area: Area, *, actor: User | None, size: str = "A4", changed_since=None) -> PrintJob:
+    """Queue a print job for `area` (all active boards, or those changed since a naive-UTC
+    time) and start rendering it in this process. Refuses a local or bare-IP base URL."""
+    problem = print_data.base_url_problem(current_app.config["PUBLIC_BASE_URL"])
+    if problem:
+        raise ApiError(409, "public_base_url_local", problem)
+    if size not in SIZES:
+        raise bad_request("纸张只能是 A4 或 A3", {"size": "请选择 A4 或 A3"})
+    try:
+        fonts.font_source("regular"), fonts.font_source("bold")
+    except fonts.FontMissing as exc:
+        raise ApiError(503, "fonts_missing", str(exc)) from exc
+    prune()
+    total = boards.boards_in(area, changed_since).count()
+    if not total:
+        raise ApiError(409, "nothing_to_print", "所选范围内没有需要打印的公示牌")
+    with db.atomic():
+        job = PrintJob.create(
+            area=area, requested_by=actor, size=size, changed_since=changed_since, total=total
+        )
+        audit.record(
+            "board.print",
+            "area",
+            area.id,
+            actor=actor,
+            area=area,
+            data={"job": job.id, "boards": total, "size": size},
+        )
+    launch(job.id)
+    return job
+
+
+def prune(now=None) -> int:
+    """Delete the PDFs of jobs finished more than KEEP_FILES ago; their rows stay (the
+    progress page then says the file has expired). Returns how many files were removed."""
+    cutoff = (now or utcnow()) - KEEP_FILES
+    old = PrintJob.select().where(
+        (PrintJob.status == "done")
+        & PrintJob.file_name.is_null(False)
+        & (PrintJob.finished_at < cutoff)
+    )
+    removed = 0
+    for job in old:
+        (jobs_dir() / job.file_name).unlink(missing_ok=True)
+        PrintJob.update(file_name=None).where(PrintJob.id == job.id).execute()
+        removed += 1
+    return removed
+
+
+def launch(job_id: int) -> bool:
+    """Claim the job for this process and render it in a thread. False if another worker
+    holds it (queued jobs are free; running ones only once their heartbeat is stale)."""
+    now = utcnow()
+    me = _worker_name()
+    free = (PrintJob.status == "queued") | (
+        (PrintJob.status == "running") & (PrintJob.heartbeat_at < now - STALE_AFTER)
+    )
+    claimed = (
+        PrintJob.update(status="running", worker=me, heartbeat_at=now, done=0)
+        .where((PrintJob.id == job_id) & free)
+        .execute()
+    )
+    if not claimed:
+        return False
+    app = current_app._get_current_object()
+    thread = threading.Thread(
+        target=_run_in_app, args=(app, job_id, me), name=f"print-job-{job_id}", daemon=True
+    )
+    thread.start()
+    return True
+
+
+def revive(job: PrintJob) -> PrintJob:
+    """Called when a job's progress is shown: take over a job whose worker went away."""
+    if job.status in ("queued", "running") and launch(job.id):
+        return PrintJob.get_by_id(job.id)
+    return job
+
+
+def _run_in_app(app: Flask, job_id: int, me: str) -> None:
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        try:
+            run(job_id, me)
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
+def _still_mine(job_id: int, me: str, **fields) -> bool:
+    """Record progress; False if another worker has taken the job over meanwhile."""
+    return bool(
+        PrintJob.update(heartbeat_at=utcnow(), **fields)
+        .where((PrintJob.id == job_id) & (PrintJob.worker == me) & (PrintJob.status == "running"))
+        .execute()
+    )
+
+
+def run(job_id: int, me: str) -> None:
+    """Render the job's boards one by one into a PDF (a thread of a web worker must not fork,
+    so this uses one core; the CLI `boards` command uses all of them)."""
+    job = PrintJob.get_by_id(job_id)
+    out = jobs_dir()
+    name = f"{render.pdf_name(job.area_id, to_local(utcnow()).date())[:-4]}-job{job.id}.pdf"
+    try:
+        rows = list(boards.boards_in(job.area, job.changed_since))
+        data = print_data.collect(rows)
+        with tempfile.TemporaryDirectory(dir=out) as pngs:
+            pdf = render.PdfWriter(out / name)
+            try:
+                for n, result in enumerate(render.render_many(data, pngs, job.size, 1), 1):
+                    pdf.add_png(result.path.read_bytes())
+                    result.path.unlink()
+                    if not _still_mine(job_id, me, done=n, total=len(data)):
+                        pdf.abort()
+                        return
+            except BaseException:
+                pdf.abort()
+                raise
+            pdf.close()
+        _still_mine(job_id, me, status="done", file_name=name, finished_at=utcnow())
+    except Exception as exc:  # the staff member must see that it failed, not wait forever
+        log.exception("print job %s failed", job_id)
+        _still_mine(job_id, me, status="failed", error=f"生成失败：{exc}", finished_at=utcnow())

@@ -1,0 +1,37 @@
+"""社区工作台: the staff console at `/console` for a desktop browser.
+
+Server-rendered like the scan pages (Jinja templates, one CSS file, a little optional
+JavaScript, nothing from a CDN: office networks often have no internet). Staff log in with
+their console account (`core.people.auth.login_with_password`, rate-limited as the API is);
+every page is scoped by `core.people.permissions.Principal` exactly as the API is, every
+form carries a Flask-WTF CSRF token, and every change is a call of the same `core` function
+the API and the bot call (which audits it). Pages:
+
+* `common` — session, CSRF, scoping, error pages; `auth` — /console/login, /console/logout;
+* `dashboard` — /console/ (figures, 30-day trend as inline SVG, stewards, what waits);
+* `items` — 待办审核 /console/review, 诉求 /console/issues, 微心愿 /console/wishes;
+* `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
+  print jobs in `core.boards.print_jobs`);
+* `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,
+  考核 /console/assessments;
+* `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from web.console import admin, auth, dashboard, desk, items, people  # noqa: F401  (each registers its routes)
+from web.console.common import SESSION_HOURS, bp
+
+__all__ = ["bp", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = str(app.config["PUBLIC_BASE_URL"]).startswith("https:")
+    app.register_blueprint(bp)

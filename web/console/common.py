@@ -1,0 +1,218 @@
+"""What every console page shares: the blueprint, the session login, CSRF, scoping by area,
+periods, and the error pages.
+
+The session cookie holds only a console token issued by `core.people.auth` (the same tokens
+the API uses), so logging out or disabling an account ends the session at once; the roles
+behind it are read from the database on every request (`Principal.for_user`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from markupsafe import Markup
+from wtforms.validators import ValidationError
+
+from core.errors import ApiError
+from core.people import auth
+from core.people.permissions import Principal
+from core.timeutil import to_local, utcnow
+from models import Area
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+SESSION_HOURS = 12  # one working day; the token itself lives longer but the cookie does not
+MAX_DAYS = 366
+
+
+def principal() -> Principal:
+    """The logged-in staff member (resolved once per request), or an anonymous principal."""
+    if "console_principal" not in g:
+        token = session.get("console_token")
+        started = session.get("console_since")
+        user = None
+        if token and started and utcnow().timestamp() - started < SESSION_HOURS * 3600:
+            user = auth.user_for_token(token)
+        g.console_principal = Principal.for_user(user) if user else Principal.anonymous()
+    return g.console_principal
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        p = principal()
+        if not p.authenticated or not p.is_staff:
+            session.pop("console_token", None)
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if "admin" not in principal().roles:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.before_request
+def check_csrf():
+    """Every POST carries the form's `csrf_token` (Flask-WTF), the login form included."""
+    # An app context may outlive one request (tests, CLI): never reuse a previous caller.
+    g.pop("console_principal", None)
+    g.pop("csrf_token", None)  # Flask-WTF caches the token in g for the request
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as exc:
+            raise CSRFError(str(exc)) from exc
+
+
+@bp.app_template_global()
+def csrf_field():
+    return Markup(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')
+
+
+@bp.app_template_filter("local")
+def local_filter(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_local(dt).strftime(fmt) if dt else ""
+
+
+@bp.app_template_filter("pct")
+def pct_filter(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside the console: never an open redirect."""
+    if target and target.startswith("/console") and not urlsplit(target).netloc:
+        return target
+    return url_for("console.dashboard")
+
+
+# --- areas the viewer manages ---------------------------------------------------------------
+
+
+def managed_areas() -> list[Area]:
+    """The viewer's roots and the areas under them down to grids (the area picker)."""
+    p = principal()
+    out: dict[int, Area] = {}
+    for root in p.area_roots:
+        for a in (
+            Area.subtree(root)
+            .where(Area.kind.in_(("street", "community", "grid")) & Area.active)
+            .order_by(Area.path)
+        ):
+            out.setdefault(a.id, a)
+    return sorted(out.values(), key=lambda a: a.path)
+
+
+def chosen_area(arg: str = "area") -> Area:
+    """The `?area=` the viewer asked for (403 outside their scope, 404 unknown), else their
+    first root."""
+    p = principal()
+    raw = request.values.get(arg, "").strip()
+    if not raw:
+        return p.area_roots[0]
+    if not raw.isdigit():
+        abort(404)
+    area = Area.get_or_none(Area.id == int(raw))
+    if area is None:
+        abort(404)
+    p.require_manage(area)
+    return area
+
+
+def in_scope_or_404(area: Area) -> None:
+    """An item outside the viewer's area answers 404: its existence is not theirs to know."""
+    if not principal().can_manage(area):
+        abort(404)
+
+
+def parse_period(default: tuple[date, date]) -> tuple[date, date, str | None]:
+    """(first, last, error) from `?from=&to=` (YYYY-MM-DD), falling back to `default`."""
+    first, last = default
+    error = None
+    try:
+        if request.values.get("from"):
+            first = date.fromisoformat(request.values["from"])
+        if request.values.get("to"):
+            last = date.fromisoformat(request.values["to"])
+    except ValueError:
+        return default[0], default[1], "日期格式应为 年-月-日，例如 2026-11-01"
+    if first > last:
+        return default[0], default[1], "起始日期不能晚于结束日期"
+    if last - first > timedelta(days=MAX_DAYS):
+        return default[0], default[1], f"一次最多 {MAX_DAYS} 天"
+    return first, last, error
+
+
+def today() -> date:
+    return to_local(utcnow()).date()
+
+
+# --- errors: HTML pages, in Chinese ---------------------------------------------------------
+
+
+def error_page(status: int, title: str, text: str):
+    return render_template("console/error.html", title=title, text=text), status
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError):
+    if exc.status == 403:
+        return error_page(403, "无权访问", exc.message)
+    if exc.status == 404:
+        return error_page(404, "找不到", exc.message)
+    return error_page(exc.status, "操作未完成", exc.message)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(exc):
+    return error_page(400, "页面已过期", "表单已过期或来源不明，请返回上一页刷新后再提交。")
+
+
+@bp.errorhandler(403)
+def forbidden_page(exc):
+    return error_page(403, "无权访问", "该内容不在您的管辖范围内。")
+
+
+@bp.errorhandler(404)
+def not_found_page(exc):
+    return error_page(404, "找不到", "您要找的内容不存在，或不在您的管辖范围内。")
+
+
+@bp.context_processor
+def globals_():
+    p = principal()
+    return {
+        "me": p,
+        "is_admin": "admin" in p.roles,
+        "offline": current_app.config.get("OFFLINE"),
+    }

@@ -1,0 +1,149 @@
+"""首页: an area's figures for a period (the same `core.figures.stats` as `GET /api/v1/stats`
+and the daily 通报), a 30-day trend drawn here as inline SVG, the per-steward table, and what
+waits for the viewer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import render_template
+from markupsafe import Markup, escape
+
+from core.delivery import groups, outbox
+from core.figures import stats
+from core.timeutil import utcnow
+from models import ISSUE_OPEN, Area, ChatGroup, Issue, Wish
+from web.console.common import (
+    bp,
+    chosen_area,
+    login_required,
+    managed_areas,
+    parse_period,
+    principal,
+    today,
+)
+
+TREND_DAYS = 30
+
+# One line each, shown under the figure: the same definitions as the API's /stats.
+DEFINITIONS = {
+    "response": "响应率：期间反映的诉求中，按时接单的比例（撤销与管家随手做不计）",
+    "resolution": "解决率：期间反映的诉求中，已办结的比例（撤销不计）",
+    "satisfaction": "满意率：期间收到的评价中，4–5 星的比例",
+    "rectification": "整改率：截至期末累计反映的诉求中，已办结的比例",
+}
+
+
+def waiting_for(area: Area) -> list[dict]:
+    """What waits for the viewer in `area`, each with its count and the page that lists it."""
+    p = principal()
+    in_area = Area.path.startswith(area.path)
+    wishes = (
+        Wish.select()
+        .join(Area, on=(Wish.alley == Area.id))
+        .where(in_area & (Wish.status == "pending_review"))
+        .count()
+    )
+    held = (
+        Issue.select()
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(in_area & (Issue.visibility == "held"))
+        .count()
+    )
+    overdue = (
+        Issue.select()
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(in_area & Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < utcnow()))
+        .count()
+    )
+    broken = groups.visible_query(p).where(in_area & (ChatGroup.robot_status == "broken"))
+    dead = outbox.query_for(p, status="dead").where(in_area)
+    return [
+        {"label": "待审核的微心愿", "count": wishes, "endpoint": "console.review", "args": {}},
+        {"label": "待决定是否公开的诉求", "count": held, "endpoint": "console.review", "args": {}},
+        {
+            "label": "超期未办结的诉求",
+            "count": overdue,
+            "endpoint": "console.issues",
+            "args": {"overdue": "1", "area": area.id},
+        },
+        {
+            "label": "失效的群机器人",
+            "count": broken.count(),
+            "endpoint": "console.groups",
+            "args": {},
+        },
+        {
+            "label": "发送失败的消息",
+            "count": dead.count(),
+            "endpoint": "console.outbox_page",
+            "args": {},
+        },
+    ]
+
+
+def trend_svg(days: list[dict]) -> Markup:
+    """A two-line chart (reported, resolved per day), sized by its viewBox to any width."""
+    w, h, left, bottom, top = 720, 200, 34, 26, 12
+    top_value = max([d["new"] for d in days] + [d["resolved"] for d in days] + [1])
+    step = max(1, -(-top_value // 4))  # four gridlines, whole numbers
+    y_max = step * 4
+    inner_w, inner_h = w - left - 10, h - top - bottom
+    x_step = inner_w / max(1, len(days) - 1)
+
+    def xy(i, v):
+        return left + i * x_step, top + inner_h - v / y_max * inner_h
+
+    parts = [
+        f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" '
+        f'aria-label="近{len(days)}天诉求趋势：每日新增与办结">'
+    ]
+    for k in range(5):
+        y = top + inner_h - k * inner_h / 4
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - 10}" y2="{y:.1f}" class="grid"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" class="ylab">{k * step}</text>')
+    for i, d in enumerate(days):
+        if i % 5 == 0 or i == len(days) - 1:
+            x, _ = xy(i, 0)
+            label = f"{d['day'].month}/{d['day'].day}"
+            parts.append(f'<text x="{x:.1f}" y="{h - 6}" class="xlab">{label}</text>')
+    for key, cls in (("new", "l-new"), ("resolved", "l-res")):
+        points = " ".join(
+            f"{x:.1f},{y:.1f}" for x, y in (xy(i, d[key]) for i, d in enumerate(days))
+        )
+        parts.append(f'<polyline points="{points}" class="{cls}"/>')
+        for i, d in enumerate(days):
+            x, y = xy(i, d[key])
+            tip = escape(f"{d['day']:%m-%d} {'新增' if key == 'new' else '办结'} {d[key]}")
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="{cls}"><title>{tip}</title></circle>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    area = chosen_area()
+    day = today()
+    first, last, error = parse_period((day.replace(day=1), day))
+    figures = stats.period_stats(area, first, last)
+    trend = stats.daily_trend(area, min(last, day), TREND_DAYS)
+    return render_template(
+        "console/dashboard.html",
+        area=area,
+        areas=managed_areas(),
+        first=first,
+        last=last,
+        error=error,
+        f=figures,
+        definitions=DEFINITIONS,
+        trend=trend_svg(trend),
+        trend_totals={
+            "new": sum(d["new"] for d in trend),
+            "resolved": sum(d["resolved"] for d in trend),
+            "from": min(last, day) - timedelta(days=TREND_DAYS - 1),
+        },
+        waiting=waiting_for(area),
+    )

@@ -1,0 +1,294 @@
+"""台账 (the ledger download), 花名册 (roster upload: dry run, then confirm) and 公示牌 (preview,
+background print PDF with progress, retire / replace) — the desk work the command line did."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from core import audit
+from core.boards import boards as board_service
+from core.boards import fonts, layout, print_data, print_jobs, render
+from core.errors import ApiError
+from core.figures import ledger
+from core.people import roster as roster_service
+from core.people import roster_file
+from core.timeutil import local_midnight_utc
+from models import Area, Board, PrintJob
+from web.console.common import (
+    bp,
+    chosen_area,
+    in_scope_or_404,
+    login_required,
+    managed_areas,
+    parse_period,
+    principal,
+    today,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROSTER_MAX_BYTES = 5 * 1024 * 1024
+ROSTER_SUFFIXES = (".xlsx", ".csv")
+
+
+def _attachment(data: bytes, mimetype: str, ascii_name: str, name: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+# --- 台账 -------------------------------------------------------------------------------------
+
+
+@bp.route("/ledger", endpoint="ledger")
+@login_required
+def ledger_page():
+    area = chosen_area()
+    first, last, error = parse_period(ledger.default_period(today()))
+    return render_template(
+        "console/ledger.html", area=area, areas=managed_areas(), first=first, last=last, error=error
+    )
+
+
+@bp.route("/ledger.xlsx")
+@login_required
+def ledger_download():
+    area = chosen_area()
+    first, last, error = parse_period(ledger.default_period(today()))
+    if error:
+        flash(error, "error")
+        return redirect(url_for("console.ledger", area=area.id))
+    data, counts = ledger.workbook(area, first, last)
+    audit.record(
+        "ledger.export",
+        "area",
+        area.id,
+        actor=principal().user,
+        area=area,
+        data={"from": first.isoformat(), "to": last.isoformat(), **counts},
+    )
+    name = f"台账-{area.name}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"
+    return _attachment(data, XLSX, "ledger.xlsx", name)
+
+
+# --- 花名册 -----------------------------------------------------------------------------------
+
+
+def _roster_dir() -> Path:
+    path = Path(current_app.instance_path) / "roster-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _label() -> str:
+    return f"工作台:{principal().user.nickname}"
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+@login_required
+def roster():
+    """GET: the upload form. POST with a file: a dry run, its result, and a confirm button
+    carrying the stored upload's digest; POST with `confirm`: the real import of that file."""
+    p = principal()
+    if request.method == "GET":
+        return render_template("console/roster.html")
+    if request.form.get("confirm"):
+        digest = request.form["confirm"]
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            abort(400)
+        matches = sorted(_roster_dir().glob(f"{digest}.*"))
+        if not matches:
+            flash("上传的文件已过期，请重新上传", "error")
+            return redirect(url_for("console.roster"))
+        path = matches[0]
+        try:
+            result = roster_service.import_file(path, label=_label(), within=p.area_roots)
+        except roster_file.RosterError as exc:
+            return render_template("console/roster.html", problems=exc.problems), 400
+        finally:
+            path.unlink(missing_ok=True)
+        return render_template("console/roster.html", done=result)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("console/roster.html", problems=["请选择花名册文件"]), 400
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in ROSTER_SUFFIXES:
+        return render_template(
+            "console/roster.html", problems=["文件格式：只能上传 .xlsx 或 .csv"]
+        ), 400
+    data = upload.read(ROSTER_MAX_BYTES + 1)
+    if len(data) > ROSTER_MAX_BYTES:
+        return render_template("console/roster.html", problems=["文件太大：不能超过 5 MB"]), 400
+    digest = hashlib.sha256(data + str(p.user.id).encode()).hexdigest()
+    path = _roster_dir() / f"{digest}{suffix}"
+    fd, tmp = tempfile.mkstemp(dir=_roster_dir(), suffix=suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+    try:
+        result = roster_service.import_file(path, label=_label(), dry_run=True, within=p.area_roots)
+    except roster_file.RosterError as exc:
+        path.unlink(missing_ok=True)
+        return render_template(
+            "console/roster.html", problems=exc.problems, filename=upload.filename
+        ), 400
+    return render_template(
+        "console/roster.html", plan=result, confirm=digest, filename=upload.filename
+    )
+
+
+@bp.route("/roster/template.xlsx")
+@login_required
+def roster_template():
+    return _attachment(roster_file.template_xlsx(), XLSX, "roster-template.xlsx", "花名册模板.xlsx")
+
+
+# --- 公示牌 -----------------------------------------------------------------------------------
+
+
+def _board_in_scope(board_id: int) -> Board:
+    board = Board.get_or_none(Board.id == board_id)
+    if board is None:
+        abort(404)
+    in_scope_or_404(board.alley)
+    return board
+
+
+@bp.route("/boards")
+@login_required
+def boards():
+    area = chosen_area()
+    rows = list(board_service.boards_in(area))
+    alleys = {a.id: a for a in Area.select().where(Area.id.in_([b.alley_id for b in rows] or [0]))}
+    jobs = list(
+        PrintJob.select()
+        .join(Area, on=(PrintJob.area == Area.id))
+        .where(principal().area_condition(Area))
+        .order_by(PrintJob.created_at.desc())
+        .limit(5)
+    )
+    return render_template(
+        "console/boards.html",
+        area=area,
+        areas=managed_areas(),
+        rows=rows,
+        alleys=alleys,
+        jobs=jobs,
+        base_problem=print_data.base_url_problem(current_app.config["PUBLIC_BASE_URL"]),
+        base_url=current_app.config["PUBLIC_BASE_URL"],
+    )
+
+
+@bp.route("/boards/<int:board_id>/preview.png")
+@login_required
+def board_preview(board_id: int):
+    board = _board_in_scope(board_id)
+    image = layout.render_board(board).convert("RGB")
+    image.thumbnail((900, 1300))
+    png = render.encode_png(image, dpi=72)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.route("/boards/<int:board_id>/retire", methods=["POST"])
+@login_required
+def board_retire(board_id: int):
+    board = _board_in_scope(board_id)
+    alley = board.alley
+    if board_service.retire_board(board, actor=principal().user):
+        msg = f"公示牌 {board.code}（{alley.name}）已停用，扫码会提示已停用并显示社区电话。"
+        if request.form.get("replace") == "1":
+            new = board_service.create_board(alley)
+            msg += f" 已新建公示牌 {new.code}，请打印张贴。"
+        flash(msg, "ok")
+    else:
+        flash(f"公示牌 {board.code} 早已停用", "error")
+    return redirect(url_for("console.boards", area=request.form.get("area") or alley.id))
+
+
+@bp.route("/boards/print", methods=["POST"])
+@login_required
+def board_print():
+    area = chosen_area()
+    since = None
+    if request.form.get("since"):
+        try:
+            since = local_midnight_utc(date.fromisoformat(request.form["since"]))
+        except ValueError:
+            flash("日期格式应为 年-月-日", "error")
+            return redirect(url_for("console.boards", area=area.id))
+    try:
+        job = print_jobs.start(
+            area, actor=principal().user, size=request.form.get("size", "A4"), changed_since=since
+        )
+    except ApiError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("console.boards", area=area.id))
+    return redirect(url_for("console.print_job", job_id=job.id))
+
+
+def _job_in_scope(job_id: int) -> PrintJob:
+    job = PrintJob.get_or_none(PrintJob.id == job_id)
+    if job is None:
+        abort(404)
+    in_scope_or_404(job.area)
+    return job
+
+
+@bp.route("/boards/jobs/<int:job_id>")
+@login_required
+def print_job(job_id: int):
+    job = print_jobs.revive(_job_in_scope(job_id))
+    return render_template("console/print_job.html", job=job)
+
+
+@bp.route("/boards/jobs/<int:job_id>.json")
+@login_required
+def print_job_json(job_id: int):
+    job = print_jobs.revive(_job_in_scope(job_id))
+    return {"status": job.status, "done": job.done, "total": job.total, "error": job.error}
+
+
+@bp.route("/boards/jobs/<int:job_id>.pdf")
+@login_required
+def print_job_pdf(job_id: int):
+    job = _job_in_scope(job_id)
+    path = print_jobs.pdf_path(job)
+    if job.status != "done" or path is None or not path.exists():
+        abort(404)
+    return send_file(
+        path, mimetype="application/pdf", as_attachment=True, download_name=job.file_name
+    )
+
+
+# --- the Chinese webfont ----------------------------------------------------------------------
+
+
+@bp.route("/font/<weight>.otf")
+def cjk_font(weight: str):
+    """The Noto Sans CJK SC subset the boards are drawn with, as the console's last-resort
+    font: an office PC without a Chinese font (some Linux desks) still reads every page.
+    Browsers fetch it only when no installed font (微软雅黑, 苹方, 思源黑体) has the glyphs."""
+    path = fonts.FONT_FILES.get(weight)
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, mimetype="font/otf", max_age=30 * 24 * 3600)

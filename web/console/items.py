@@ -1,0 +1,342 @@
+"""待办审核, 诉求 and 微心愿: lists with filters, item pages, and the staff actions — each a
+call of `core.items.issues` / `core.items.wishes` with the viewer's `Principal`, exactly as
+the API and the bot make them. Items outside the viewer's area answer 404."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from peewee import JOIN
+
+from core.errors import ApiError
+from core.items import issues as issue_flow
+from core.items import wishes as wish_flow
+from core.items.views import issue_out, photos_out, wish_out
+from core.timeutil import local_midnight_utc, utcnow
+from models import (
+    ISSUE_OPEN,
+    ISSUE_STATUS_LABELS,
+    PRIORITIES,
+    WISH_STATUS_LABELS,
+    Area,
+    Department,
+    Issue,
+    IssueAssignee,
+    Steward,
+    StewardAlley,
+    Wish,
+)
+from web.console.common import bp, in_scope_or_404, login_required, principal
+
+PER_PAGE = 30
+NOTE_MAX = 500
+
+
+def _note(name: str, required: bool = True) -> str | None:
+    text = (request.form.get(name) or "").strip()
+    if required and not text:
+        raise ApiError(400, "bad_request", "请填写原因或说明")
+    if len(text) > NOTE_MAX:
+        raise ApiError(400, "bad_request", f"说明不能超过 {NOTE_MAX} 字")
+    return text or None
+
+
+def _act(back: str, done: str, fn, *args, **kwargs):
+    """Run one core action; its refusal (409, 400, 403) becomes a message on the page it came
+    from, never an error page, so the staff member sees why and stays where they were."""
+    try:
+        fn(principal(), *args, **kwargs)
+    except ApiError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+    else:
+        flash(done, "ok")
+    return redirect(back)
+
+
+def _issue_in_scope(issue_id: int) -> Issue:
+    issue = Issue.get_or_none(Issue.id == issue_id)
+    if issue is None:
+        abort(404)
+    in_scope_or_404(issue.alley)
+    return issue
+
+
+def _wish_in_scope(wish_id: int) -> Wish:
+    wish = Wish.get_or_none(Wish.id == wish_id)
+    if wish is None:
+        abort(404)
+    in_scope_or_404(wish.alley)
+    return wish
+
+
+def _back(default: str) -> str:
+    target = request.form.get("back", "")
+    return target if target.startswith("/console/") else default
+
+
+# --- 待办审核 ---------------------------------------------------------------------------------
+
+
+@bp.route("/review")
+@login_required
+def review():
+    p = principal()
+    wishes = list(
+        Wish.select(Wish)
+        .join(Area, on=(Wish.alley == Area.id))
+        .where(p.area_condition(Area) & (Wish.status == "pending_review"))
+        .order_by(Wish.created_at)
+    )
+    held = list(
+        Issue.select(Issue)
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(p.area_condition(Area) & (Issue.visibility == "held"))
+        .order_by(Issue.created_at)
+    )
+    return render_template(
+        "console/review.html",
+        wishes=[(w, photos_out(w.photo_ids)) for w in wishes],
+        held=[(i, photos_out(i.photo_ids)) for i in held],
+    )
+
+
+@bp.route("/wishes/<int:wish_id>/approve", methods=["POST"])
+@login_required
+def approve_wish(wish_id: int):
+    wish = _wish_in_scope(wish_id)
+    back = _back(url_for("console.review"))
+    return _act(back, f"心愿 {wish.number} 已通过审核，已上心愿墙", wish_flow.approve, wish_id)
+
+
+@bp.route("/wishes/<int:wish_id>/reject", methods=["POST"])
+@login_required
+def reject_wish(wish_id: int):
+    wish = _wish_in_scope(wish_id)
+    back = _back(url_for("console.review"))
+    try:
+        reason = _note("reason")
+    except ApiError as exc:
+        flash(f"驳回心愿 {wish.number}：{exc.message}", "error")
+        return redirect(back)
+    return _act(
+        back, f"心愿 {wish.number} 已驳回，原因会告知提交人", wish_flow.reject, wish_id, reason
+    )
+
+
+@bp.route("/issues/<int:issue_id>/moderate", methods=["POST"])
+@login_required
+def moderate_issue(issue_id: int):
+    issue = _issue_in_scope(issue_id)
+    publish = request.form.get("publish") == "1"
+    done = f"诉求 {issue.number} " + ("已公开" if publish else "不公开，仅工作人员和相关人员可见")
+    back = _back(url_for("console.review"))
+    return _act(back, done, issue_flow.moderate, issue_id, publish, _note("note", False))
+
+
+# --- 诉求 -----------------------------------------------------------------------------------
+
+
+def _alleys_in_scope() -> list[Area]:
+    p = principal()
+    return list(
+        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    )
+
+
+def _stewards_in_scope() -> list[Steward]:
+    alleys = [a.id for a in _alleys_in_scope()] or [0]
+    return list(
+        Steward.select()
+        .join(StewardAlley)
+        .where(StewardAlley.alley.in_(alleys) & Steward.active)
+        .distinct()
+        .order_by(Steward.name)
+    )
+
+
+def _period_filter(q, column):
+    try:
+        if request.args.get("from"):
+            start = local_midnight_utc(date.fromisoformat(request.args["from"]))
+            q = q.where(column >= start)
+        if request.args.get("to"):
+            end = local_midnight_utc(date.fromisoformat(request.args["to"]) + timedelta(days=1))
+            q = q.where(column < end)
+    except ValueError:
+        flash("日期格式应为 年-月-日", "error")
+    return q
+
+
+def _page(q):
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    total = q.count()
+    return list(q.paginate(page, PER_PAGE)), total, page
+
+
+@bp.route("/issues")
+@login_required
+def issues():
+    p = principal()
+    q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id)).where(p.area_condition(Area))
+    args = request.args
+    if args.get("area", "").isdigit():
+        area = Area.get_or_none(Area.id == int(args["area"]))
+        if area is None:
+            abort(404)
+        p.require_manage(area)
+        q = q.where(Area.path.startswith(area.path))
+    status = args.get("status", "")
+    if status == "open":
+        q = q.where(Issue.status.in_(ISSUE_OPEN))
+    elif status in ISSUE_STATUS_LABELS:
+        q = q.where(Issue.status == status)
+    if args.get("category") in issue_flow.categories():
+        q = q.where(Issue.category == args["category"])
+    if args.get("alley", "").isdigit():
+        q = q.where(Issue.alley == int(args["alley"]))
+    if args.get("steward", "").isdigit():
+        q = q.where(
+            Issue.id.in_(
+                IssueAssignee.select(IssueAssignee.issue).where(
+                    IssueAssignee.steward == int(args["steward"])
+                )
+            )
+        )
+    if args.get("overdue") == "1":
+        q = q.where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < utcnow()))
+    q = _period_filter(q, Issue.created_at)
+    text = args.get("q", "").strip()[:50]
+    if text:
+        q = q.where(Issue.number.contains(text) | Issue.content.contains(text))
+    rows, total, page = _page(q.order_by(Issue.created_at.desc(), Issue.id.desc()))
+    return render_template(
+        "console/issues.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        args=args,
+        statuses=ISSUE_STATUS_LABELS,
+        categories=issue_flow.categories(),
+        alleys=_alleys_in_scope(),
+        stewards=_stewards_in_scope(),
+        is_overdue=issue_flow.is_overdue,
+    )
+
+
+@bp.route("/issues/<int:issue_id>")
+@login_required
+def issue_page(issue_id: int):
+    issue = _issue_in_scope(issue_id)
+    p = principal()
+    out = issue_out(p, issue, timeline=True)
+    # The directory of the street (and any level above the alley) the issue belongs to.
+    departments = list(
+        Department.select()
+        .where(Department.area.in_(issue.alley.ancestor_ids()) & Department.active)
+        .order_by(Department.name)
+    )
+    return render_template(
+        "console/issue.html",
+        issue=issue,
+        i=out,
+        alley=issue.alley,
+        stewards=_stewards_in_scope(),
+        departments=departments,
+        priorities={k: issue_flow.PRIORITY_LABELS[k] for k in PRIORITIES},
+    )
+
+
+@bp.route("/issues/<int:issue_id>/<action>", methods=["POST"])
+@login_required
+def issue_action(issue_id: int, action: str):
+    issue = _issue_in_scope(issue_id)
+    back = url_for("console.issue_page", issue_id=issue_id)
+    try:
+        if action == "assign":
+            ids = [int(x) for x in request.form.getlist("steward_ids") if x.isdigit()] or None
+            priority = request.form.get("priority") or None
+            return _act(
+                back,
+                "已派单 / 已调整紧急程度",
+                issue_flow.assign,
+                issue_id,
+                ids,
+                priority,
+                _note("note", False),
+            )
+        if action == "whistle":
+            dept = request.form.get("department_id", "")
+            if not dept.isdigit():
+                raise ApiError(400, "bad_request", "请选择部门")
+            return _act(
+                back,
+                "已吹哨，交部门联合处置",
+                issue_flow.whistle,
+                issue_id,
+                int(dept),
+                _note("note"),
+            )
+        if action == "escalate":
+            return _act(back, "已上报社区", issue_flow.escalate, issue_id, _note("note"))
+        if action == "cancel":
+            return _act(
+                back, f"诉求 {issue.number} 已撤销", issue_flow.cancel, issue_id, _note("reason")
+            )
+        if action == "comment":
+            return _act(back, "留言已发送", issue_flow.comment, issue_id, _note("text"))
+    except ApiError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    abort(404)
+
+
+# --- 微心愿 -----------------------------------------------------------------------------------
+
+
+@bp.route("/wishes")
+@login_required
+def wishes():
+    p = principal()
+    q = (
+        Wish.select(Wish)
+        .join(Area, JOIN.INNER, on=(Wish.alley == Area.id))
+        .where(p.area_condition(Area))
+    )
+    args = request.args
+    if args.get("status") in WISH_STATUS_LABELS:
+        q = q.where(Wish.status == args["status"])
+    if args.get("alley", "").isdigit():
+        q = q.where(Wish.alley == int(args["alley"]))
+    q = _period_filter(q, Wish.created_at)
+    text = args.get("q", "").strip()[:50]
+    if text:
+        q = q.where(
+            Wish.number.contains(text) | Wish.title.contains(text) | Wish.content.contains(text)
+        )
+    rows, total, page = _page(q.order_by(Wish.created_at.desc(), Wish.id.desc()))
+    return render_template(
+        "console/wishes.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        args=args,
+        statuses=WISH_STATUS_LABELS,
+        alleys=_alleys_in_scope(),
+    )
+
+
+@bp.route("/wishes/<int:wish_id>")
+@login_required
+def wish_page(wish_id: int):
+    wish = _wish_in_scope(wish_id)
+    return render_template(
+        "console/wish.html", wish=wish, w=wish_out(principal(), wish, timeline=True)
+    )
