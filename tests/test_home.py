@@ -18,6 +18,7 @@ def test_landing_page_offline_points_at_demo_boards_outbox_and_api(runner, clien
     boards = client.get("/").get_data(as_text=True).count('href="/b/')
     assert boards == 2
     assert 'href="/dev/outbox"' in html and 'href="/api/v1/openapi.json"' in html
+    assert 'href="/console/login"' in html
     for link in ("/b/", "/dev/outbox"):
         start = html.index(f'href="{link}')
         target = html[start + 6 : html.index('"', start + 6)]
