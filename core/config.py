@@ -114,6 +114,9 @@ DEFAULTS: dict[str, object] = {
     # WeChat "scan ordinary link opens mini program": the ownership file WeChat hands out.
     "WECHAT_VERIFY_FILE_NAME": None,  # e.g. "AZdYikN6R7.txt"
     "WECHAT_VERIFY_FILE_CONTENT": None,
+    # How console passwords are hashed (werkzeug's method string). scrypt is deliberately slow;
+    # the tests use a cheap method so that each test's staff login does not cost a second.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}

@@ -1,0 +1,393 @@
+"""Near-insiders and follow-on state.
+
+Refusals are tested against the people closest to being allowed: the alley's own steward acting
+on a wish someone else claimed, a resident claiming "as 小巷管家", a steward of the next alley,
+staff of the next community. Follow-on state is checked after time has passed: a reopen days
+after the resolve, a report after a dismissal, an old token after an account is disabled, and a
+dispatcher whose lease ran out finishing late.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from core.delivery import outbox
+from core.people import auth
+from core.people.permissions import Principal
+from models import IssueAssignee, OutboxMessage, RoleGrant, StaffAccount, Steward, StewardAlley
+from tests.factories import (
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    next_phone,
+)
+
+API = "/api/v1"
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
+
+
+@pytest.fixture
+def world(client):
+    """Community X (alleys A, B) and Y (alleys C, D); a steward each; staff of X and of Y."""
+    d = make_district()
+    staff_x = make_staff(d.communities[0])
+    staff_y = make_staff(d.communities[1])
+    return {
+        "d": d,
+        "resident": login(client, "张大妈"),
+        "volunteer": login(client, "志愿者小李"),
+        "steward_a": login_steward(client, d.stewards[0]),
+        "steward_b": login_steward(client, d.stewards[1]),
+        "steward_c": login_steward(client, d.stewards[2]),
+        "staff_x": login_staff(client, staff_x),
+        "staff_y": login_staff(client, staff_y),
+    }
+
+
+def _post(client, path, headers, body=None, status=200):
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    assert res.status_code == status, (path, res.status_code, res.get_json())
+    return res.get_json()
+
+
+def _report(client, w, alley=0, who="resident"):
+    body = {"board_code": w["d"].boards[alley].code, "category": "环境卫生", "content": "巷口垃圾"}
+    return _post(client, "/issues", w[who], body, status=201)["id"]
+
+
+def _wish(client, w, alley=0, *, publish=True):
+    body = {
+        "board_code": w["d"].boards[alley].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "一台收音机",
+        "content": "想听戏",
+    }
+    wish_id = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+    if publish:
+        staff = "staff_x" if alley < 2 else "staff_y"
+        _post(client, f"/wishes/{wish_id}/approve", w[staff])
+    return wish_id
+
+
+# --- wishes: the wrong relation ------------------------------------------------------------
+
+
+def test_alleys_own_steward_cannot_fulfil_or_release_a_wish_someone_else_claimed(client, world):
+    w = world
+    wish_id = _wish(client, w)
+    _post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
+    # The steward sees the wish (it is in their alley) but it is not theirs to close off.
+    assert client.get(f"{API}/wishes/{wish_id}", headers=w["steward_a"]).status_code == 200
+    res = client.post(
+        f"{API}/wishes/{wish_id}/fulfil", json={"note": "送到了"}, headers=w["steward_a"]
+    )
+    assert res.status_code == 403, res.get_json()
+    res = client.post(f"{API}/wishes/{wish_id}/release", json={}, headers=w["steward_a"])
+    assert res.status_code == 403, res.get_json()
+    # Staff of the next community are no closer.
+    res = client.post(f"{API}/wishes/{wish_id}/fulfil", json={"note": "x"}, headers=w["staff_y"])
+    assert res.status_code == 403, res.get_json()
+    detail = client.get(f"{API}/wishes/{wish_id}", headers=w["volunteer"]).get_json()
+    assert detail["status"] == "claimed"
+    # The claimer can; and staff of the wish's community can.
+    _post(client, f"/wishes/{wish_id}/fulfil", w["volunteer"], {"note": "送到了"})
+
+
+def test_a_resident_cannot_claim_as_a_steward(client, world):
+    w = world
+    wish_id = _wish(client, w)
+    res = client.post(
+        f"{API}/wishes/{wish_id}/claim", json={"role": "steward"}, headers=w["volunteer"]
+    )
+    assert res.status_code == 400, res.get_json()
+    assert "role" in res.get_json()["error"]["fields"]
+    detail = client.get(f"{API}/wishes/{wish_id}", headers=w["volunteer"]).get_json()
+    assert detail["status"] == "published"
+    # The same resident may claim as a volunteer; a steward may claim as a steward.
+    other = _wish(client, w, alley=1)
+    _post(client, f"/wishes/{wish_id}/claim", w["volunteer"], {"role": "volunteer"})
+    claimed = _post(client, f"/wishes/{other}/claim", w["steward_a"], {"role": "steward"})
+    assert claimed["claimer_role"] == "steward"
+
+
+def test_steward_of_the_next_alley_cannot_approve_or_see_a_pending_wish(client, world):
+    w = world
+    wish_id = _wish(client, w, publish=False)
+    for who in ("steward_b", "steward_c", "volunteer"):
+        assert client.get(f"{API}/wishes/{wish_id}", headers=w[who]).status_code == 404, who
+    res = client.post(f"{API}/wishes/{wish_id}/approve", json={}, headers=w["steward_a"])
+    assert res.status_code == 403  # sees it (own alley) but does not review
+    res = client.post(f"{API}/wishes/{wish_id}/approve", json={}, headers=w["staff_y"])
+    assert res.status_code == 404  # the next community does not even see it
+    res = client.post(
+        f"{API}/wishes/{wish_id}/reject", json={"reason": "重复"}, headers=w["steward_a"]
+    )
+    assert res.status_code == 403
+
+
+# --- issues: the same alley, the same community ----------------------------------------------
+
+
+def test_steward_of_the_next_alley_in_the_same_community_cannot_act(client, world):
+    w = world
+    issue_id = _report(client, w)
+    for action, body in (
+        ("accept", {}),
+        ("resolve", {"note": "已清理"}),
+        ("escalate", {"note": "需要社区"}),
+    ):
+        res = client.post(f"{API}/issues/{issue_id}/{action}", json=body, headers=w["steward_b"])
+        assert res.status_code == 404, (action, res.get_json())  # not even visible
+    for action, body in (
+        ("accept", {}),
+        ("resolve", {"note": "x"}),
+        ("assign", {"priority": "major"}),
+    ):
+        res = client.post(f"{API}/issues/{issue_id}/{action}", json=body, headers=w["staff_y"])
+        assert res.status_code == 404, (action, res.get_json())
+    # The alley's steward may accept, but may not dispatch (staff only) nor cancel.
+    res = client.post(
+        f"{API}/issues/{issue_id}/assign", json={"priority": "major"}, headers=w["steward_a"]
+    )
+    assert res.status_code == 403
+    res = client.post(
+        f"{API}/issues/{issue_id}/cancel", json={"reason": "重复"}, headers=w["steward_a"]
+    )
+    assert res.status_code == 403
+    _post(client, f"/issues/{issue_id}/accept", w["steward_a"])
+
+
+def test_staff_cannot_assign_a_steward_of_another_community(client, world):
+    w = world
+    issue_id = _report(client, w)
+    other = w["d"].stewards[2].id  # alley C, community Y
+    res = client.post(
+        f"{API}/issues/{issue_id}/assign", json={"steward_ids": [other]}, headers=w["staff_x"]
+    )
+    assert res.status_code == 403
+    assert [
+        a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+    ] == [w["d"].stewards[0].id]
+
+
+def test_reassigned_issue_leaves_the_first_stewards_default_list(client, world):
+    """A steward's default list is what is assigned to them, not everything in their alley."""
+    w = world
+    issue_id = _report(client, w)
+    _post(
+        client, f"/issues/{issue_id}/assign", w["staff_x"], {"steward_ids": [w["d"].stewards[1].id]}
+    )
+    mine = client.get(f"{API}/issues", headers=w["steward_a"]).get_json()
+    assert [i["id"] for i in mine["items"]] == []
+    theirs = client.get(f"{API}/issues", headers=w["steward_b"]).get_json()
+    assert [i["id"] for i in theirs["items"]] == [issue_id]
+    # The alley's own steward still sees it in the alley's list, and in detail.
+    area = client.get(f"{API}/issues?scope=area", headers=w["steward_a"]).get_json()
+    assert [i["id"] for i in area["items"]] == [issue_id]
+
+
+def test_only_the_reporter_reopens_or_rates(client, world):
+    w = world
+    issue_id = _report(client, w)
+    _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+    for who in ("steward_a", "staff_x"):
+        res = client.post(
+            f"{API}/issues/{issue_id}/reopen", json={"note": "又堆了"}, headers=w[who]
+        )
+        assert res.status_code == 403, who
+        res = client.post(f"{API}/issues/{issue_id}/rate", json={"score": 5}, headers=w[who])
+        assert res.status_code == 403, who
+
+
+# --- follow-on state, with time travel ------------------------------------------------------
+
+
+def test_reopen_days_later_counts_the_new_deadline_from_now(client, world, app):
+    w = world
+    with time_machine.travel(T0, tick=False) as clock:
+        issue_id = _report(client, w)
+        clock.shift(timedelta(hours=20))
+        _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+        clock.shift(timedelta(days=5))
+        reopened = _post(client, f"/issues/{issue_id}/reopen", w["resident"], {"note": "又堆了"})
+        now = T0 + timedelta(hours=20, days=5)
+        days = app.config["DEADLINE_DAYS"]["ordinary"]
+        assert reopened["status"] == "submitted"
+        deadline = datetime.fromisoformat(reopened["deadline"].replace("Z", "+00:00"))
+        assert deadline == now + timedelta(days=days)
+        assert reopened["overdue"] is False
+        late = client.get(f"{API}/issues?overdue=true", headers=w["staff_x"]).get_json()
+        assert late["total"] == 0
+        # It does become overdue once the fresh deadline passes.
+        clock.shift(timedelta(days=days, minutes=1))
+        late = client.get(f"{API}/issues?overdue=true", headers=w["staff_x"]).get_json()
+        assert [i["id"] for i in late["items"]] == [issue_id]
+
+
+def test_reopen_after_the_window_is_refused(client, world, app):
+    w = world
+    with time_machine.travel(T0, tick=False) as clock:
+        issue_id = _report(client, w)
+        _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+        clock.shift(timedelta(days=app.config["REOPEN_WINDOW_DAYS"], minutes=1))
+        res = client.post(
+            f"{API}/issues/{issue_id}/reopen", json={"note": "又堆了"}, headers=w["resident"]
+        )
+        assert res.status_code == 409
+        assert res.get_json()["error"]["code"] == "reopen_window_passed"
+
+
+def test_dismissed_steward_gets_no_new_reports(client, world):
+    w = world
+    d = w["d"]
+    alley_a = d.alleys[0]
+    partner = Steward.create(name="搭档管家", phone=next_phone())
+    StewardAlley.create(steward=partner, alley=alley_a)
+    partner_h = login_steward(client, partner)
+    first = d.stewards[0]
+    _post(client, f"/stewards/{first.id}/dismiss", w["staff_x"], {"reason": "搬走了"})
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
+        issue_id = _report(client, w)
+        assignees = [
+            a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+        ]
+        assert assignees == [partner.id]
+        listed = client.get(f"{API}/issues", headers=partner_h).get_json()
+        assert [i["id"] for i in listed["items"]] == [issue_id]
+        # The dismissed steward's old session is gone.
+        assert client.get(f"{API}/issues", headers=w["steward_a"]).status_code == 401
+
+
+def test_an_alley_whose_only_steward_left_gets_reports_for_staff(client, world):
+    w = world
+    _post(client, f"/stewards/{w['d'].stewards[0].id}/dismiss", w["staff_x"], {"reason": "离任"})
+    issue_id = _report(client, w)
+    assert IssueAssignee.select().where(IssueAssignee.issue == issue_id).count() == 0
+    listed = client.get(f"{API}/issues?status=open", headers=w["staff_x"]).get_json()
+    assert [i["id"] for i in listed["items"]] == [issue_id]
+
+
+def test_disabled_staff_account_old_token_loses_the_role(client, world):
+    w = world
+    account = StaffAccount.get(StaffAccount.area == w["d"].communities[0])
+    assert client.get(f"{API}/outbox", headers=w["staff_x"]).status_code == 200
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2)):
+        StaffAccount.update(active=False).where(StaffAccount.id == account.id).execute()
+        assert client.get(f"{API}/outbox", headers=w["staff_x"]).status_code == 403
+        assert client.get(f"{API}/areas", headers=w["staff_x"]).status_code == 403
+        me = client.get(f"{API}/me", headers=w["staff_x"]).get_json()
+        assert me["roles"] == []
+        # And its password no longer logs in.
+        res = client.post(
+            f"{API}/auth/password", json={"username": account.username, "password": "password123"}
+        )
+        assert res.status_code in (401, 403)
+
+
+def test_inactive_steward_keeps_no_role_even_with_a_grant_left_over(client, world):
+    """A steward marked inactive by any path (roster, database) loses the role at once."""
+    w = world
+    steward = w["d"].stewards[0]
+    grant = RoleGrant.get((RoleGrant.steward == steward) & RoleGrant.revoked_at.is_null())
+    before = Principal.for_user(grant.user)
+    assert before.roles == {"resident", "steward"} and before.alley_ids == {w["d"].alleys[0].id}
+    Steward.update(active=False).where(Steward.id == steward.id).execute()
+    after = Principal.for_user(grant.user)
+    assert after.roles == {"resident"}
+    assert after.stewards == [] and after.alley_ids == set()
+    assert client.get(f"{API}/patrols", headers=w["steward_a"]).status_code == 403
+
+
+def test_principal_roles_scopes_and_staff_flag(client, world):
+    w = world
+    d = w["d"]
+    steward_user = RoleGrant.get(RoleGrant.steward == d.stewards[0]).user
+    p = Principal.for_user(steward_user)
+    assert p.is_staff is False
+    assert p.can_see(d.alleys[0]) and not p.can_see(d.alleys[1])
+    assert not p.can_manage(d.alleys[0])
+    assert p.has_any(["steward"]) and not p.has_any(["staff", "admin"])
+    staff_user = StaffAccount.get(StaffAccount.area == d.communities[0]).user
+    s = Principal.for_user(staff_user)
+    assert s.is_staff is True and s.roles == {"staff"}
+    assert s.can_manage(d.alleys[1]) and not s.can_manage(d.alleys[2])
+    assert [a.id for a in s.area_roots] == [d.communities[0].id]
+    anon = Principal.anonymous()
+    assert not anon.authenticated and not anon.is_staff and anon.describe()["roles"] == []
+    assert p.describe() == {
+        "roles": ["resident", "steward"],
+        "area_ids": [],
+        "alley_ids": [d.alleys[0].id],
+        "steward_ids": [d.stewards[0].id],
+    }
+
+
+def test_admin_of_another_street_does_not_manage_this_one(client, world):
+    w = world
+    other = make_district("别的街道", communities=1, alleys_per_community=1)
+    admin = make_staff(other.street, role="admin")
+    headers = login_staff(client, admin)
+    issue_id = _report(client, w)
+    res = client.post(
+        f"{API}/issues/{issue_id}/assign", json={"priority": "major"}, headers=headers
+    )
+    assert res.status_code == 404
+    assert client.get(f"{API}/issues?scope=area", headers=headers).get_json()["total"] == 0
+
+
+# --- the outbox: a lease that ran out, a key queued twice ------------------------------------
+
+
+def test_enqueue_twice_with_one_key_is_one_row(app):
+    first = outbox.enqueue("robot", "key-1", {"text": "早报"}, key="report:2026-03-02")
+    again = outbox.enqueue("robot", "key-2", {"text": "另一条"}, key="report:2026-03-02")
+    assert again.id == first.id
+    assert again.target == "key-1" and again.payload == {"text": "早报"}
+    assert (
+        OutboxMessage.select().where(OutboxMessage.idempotency_key == "report:2026-03-02").count()
+        == 1
+    )
+
+
+def test_a_dispatcher_whose_lease_expired_cannot_overwrite_the_next_ones_outcome(app):
+    d = make_district(communities=1, alleys_per_community=1)
+    admin = Principal.for_user(auth.ensure_console_user(make_staff(d.street, role="admin")))
+    with time_machine.travel(T0, tick=False) as clock:
+        row = outbox.enqueue("robot", "key-1", {"text": "早报"}, key="late:1", area=d.alleys[0])
+        slow = outbox._claim(row.id, outbox.utcnow())  # dispatcher 1 starts sending, then hangs
+        assert slow is not None and slow.status == "sending"
+        clock.shift(timedelta(seconds=outbox.lease_seconds() + 1))
+        assert outbox.expire_leases() == 1
+        assert OutboxMessage.get_by_id(row.id).status == "uncertain"
+        outbox.retry(row.id, admin)  # staff put it back
+        clock.shift(timedelta(seconds=1))
+        second = outbox._claim(row.id, outbox.utcnow())  # dispatcher 2 takes it
+        assert second is not None and second.lease_until != slow.lease_until
+        # Dispatcher 1 wakes up and reports its (stale) outcome: nothing is written.
+        assert outbox._finish(slow, status="dead", last_error="迟到的失败") is False
+        current = OutboxMessage.get_by_id(row.id)
+        assert current.status == "sending" and current.last_error != "迟到的失败"
+        assert current.lease_until == second.lease_until
+        # Dispatcher 2's outcome is written.
+        assert outbox._finish(second, status="sent", result={"errcode": 0}, lease_until=None)
+        assert OutboxMessage.get_by_id(row.id).status == "sent"
+        # And dispatcher 1, later still, cannot turn a sent row back.
+        assert outbox._finish(slow, status="uncertain", last_error="x") is False
+        assert OutboxMessage.get_by_id(row.id).status == "sent"
+
+
+def test_a_late_real_answer_still_lands_on_its_own_uncertain_row(app):
+    """The lease that expired is still the row's lease while nobody else claimed it."""
+    with time_machine.travel(T0, tick=False) as clock:
+        row = outbox.enqueue("robot", "key-1", {"text": "早报"}, key="late:2")
+        slow = outbox._claim(row.id, outbox.utcnow())
+        clock.shift(timedelta(seconds=outbox.lease_seconds() + 1))
+        outbox.expire_leases()
+        assert outbox._finish(slow, status="sent", result={"errcode": 0}, lease_until=None)
+        assert OutboxMessage.get_by_id(row.id).status == "sent"
