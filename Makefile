@@ -2,6 +2,7 @@
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
 #   make test      run the test suite against SQLite AND a throw-away PostgreSQL
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
+#   make mutate    mutation testing of the workflow, permission and outbox modules (mutmut)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -13,7 +14,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg lint imports format bench mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -71,9 +72,19 @@ format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Mutation testing (not part of `make test`): pyproject.toml [tool.mutmut] names the modules and
+# the test files. Results are kept in mutants/, so a second run only re-tests what changed;
+# `make mutate MUTATE_FRESH=1` starts over. Fails if a module scores below MUTATE_MIN %.
+MUTATE_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MUTATE_MIN ?= 90
+mutate: dev-venv
+	@if [ -n "$(MUTATE_FRESH)" ]; then rm -rf mutants; fi
+	env -u TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(BIN)/python scripts/mutation_summary.py --survivors --min $(MUTATE_MIN)
+
 bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
