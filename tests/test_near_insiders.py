@@ -14,10 +14,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from core.delivery import outbox
+from core.delivery import groups, outbox
 from core.people import auth
 from core.people.permissions import Principal
-from models import IssueAssignee, OutboxMessage, RoleGrant, StaffAccount, Steward, StewardAlley
+from models import (
+    Department,
+    Event,
+    IssueAssignee,
+    OutboxMessage,
+    RoleGrant,
+    StaffAccount,
+    Steward,
+    StewardAlley,
+)
 from tests.factories import (
     login,
     login_staff,
@@ -391,3 +400,132 @@ def test_a_late_real_answer_still_lands_on_its_own_uncertain_row(app):
         outbox.expire_leases()
         assert outbox._finish(slow, status="sent", result={"errcode": 0}, lease_until=None)
         assert OutboxMessage.get_by_id(row.id).status == "sent"
+
+
+# --- every action, tried by those nearest to being allowed -----------------------------------
+
+
+def _resolved(client, w):
+    issue_id = _report(client, w)
+    _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+    return issue_id
+
+
+def _claimed(client, w):
+    wish_id = _wish(client, w)
+    _post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
+    return wish_id
+
+
+def _fulfilled(client, w):
+    wish_id = _claimed(client, w)
+    _post(client, f"/wishes/{wish_id}/fulfil", w["volunteer"], {"note": "送到了"})
+    return wish_id
+
+
+def _dead_row(client, w):
+    row = OutboxMessage.create(
+        kind="robot",
+        target="robot-key-x",
+        payload={},
+        idempotency_key="near:dead",
+        status="dead",
+        area=w["d"].alleys[0],
+    )
+    return row.id
+
+
+ISSUE = lambda client, w: _report(client, w)  # noqa: E731
+PENDING_WISH = lambda client, w: _wish(client, w, publish=False)  # noqa: E731
+PUBLISHED_WISH = lambda client, w: _wish(client, w)  # noqa: E731
+
+# (what, how to make the target, path template, body, who tries, the refusal)
+NEAR = [
+    ("accept", ISSUE, "/issues/{}/accept", {}, "steward_b", 404),
+    ("accept", ISSUE, "/issues/{}/accept", {}, "resident", 403),
+    ("accept", ISSUE, "/issues/{}/accept", {}, "staff_y", 404),
+    ("resolve", ISSUE, "/issues/{}/resolve", {"note": "好了"}, "resident", 403),
+    ("resolve", ISSUE, "/issues/{}/resolve", {"note": "好了"}, "steward_c", 404),
+    ("escalate", ISSUE, "/issues/{}/escalate", {"note": "难办"}, "resident", 403),
+    ("whistle", ISSUE, "/issues/{}/whistle", {"department_id": 1, "note": "请"}, "steward_a", 403),
+    ("whistle", ISSUE, "/issues/{}/whistle", {"department_id": 1, "note": "请"}, "staff_y", 404),
+    ("assign", ISSUE, "/issues/{}/assign", {"priority": "major"}, "resident", 403),
+    ("comment", ISSUE, "/issues/{}/comment", {"text": "我也看到了"}, "volunteer", 404),
+    ("comment", ISSUE, "/issues/{}/comment", {"text": "我也看到了"}, "steward_b", 404),
+    ("cancel", ISSUE, "/issues/{}/cancel", {"reason": "重复"}, "steward_b", 404),
+    ("moderate", ISSUE, "/issues/{}/moderate", {"publish": False}, "steward_a", 403),
+    ("moderate", ISSUE, "/issues/{}/moderate", {"publish": False}, "resident", 403),
+    ("rate", _resolved, "/issues/{}/rate", {"score": 1}, "volunteer", 404),
+    ("reopen", _resolved, "/issues/{}/reopen", {"note": "没好"}, "volunteer", 404),
+    ("approve", PENDING_WISH, "/wishes/{}/approve", {}, "resident", 403),
+    ("reject", PENDING_WISH, "/wishes/{}/reject", {"reason": "重复"}, "staff_y", 404),
+    ("claim", PUBLISHED_WISH, "/wishes/{}/claim", {}, "resident", 403),
+    ("claim", PENDING_WISH, "/wishes/{}/claim", {}, "volunteer", 404),
+    ("release", _claimed, "/wishes/{}/release", {}, "steward_b", 403),
+    ("release", _claimed, "/wishes/{}/release", {}, "staff_y", 403),
+    ("fulfil", _claimed, "/wishes/{}/fulfil", {"note": "送到了"}, "resident", 403),
+    ("confirm", _fulfilled, "/wishes/{}/confirm", {"score": 5}, "steward_a", 403),
+    ("confirm", _fulfilled, "/wishes/{}/confirm", {"score": 5}, "volunteer", 403),
+    ("confirm", _fulfilled, "/wishes/{}/confirm", {"score": 5}, "staff_x", 403),
+    ("retry", _dead_row, "/outbox/{}/retry", {}, "staff_y", 404),
+    ("retry", _dead_row, "/outbox/{}/retry", {}, "steward_a", 403),
+]
+
+
+@pytest.mark.parametrize(
+    "make, path, body, who, status",
+    [case[1:] for case in NEAR],
+    ids=[f"{case[0]}-{case[4]}" for case in NEAR],
+)
+def test_near_insider_is_refused_and_nothing_changes(client, world, make, path, body, who, status):
+    w = world
+    Department.create(area=w["d"].street, name="城管执法中队", phone="12319")
+    target = make(client, w)
+    events_before = Event.select().count()
+    res = client.post(f"{API}{path.format(target)}", json=body, headers=w[who])
+    assert res.status_code == status, res.get_json()
+    assert res.get_json()["error"]["code"]
+    assert Event.select().count() == events_before  # no trail entry: nothing happened
+
+
+def test_steward_files_only_for_their_own_alley(client, world):
+    w = world
+    alley_b = w["d"].boards[1].code
+    wish = {
+        "board_code": alley_b,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+        "on_behalf_of": "王奶奶",
+    }
+    res = client.post(f"{API}/wishes", json=wish, headers=w["steward_a"])
+    assert res.status_code == 403 and res.get_json()["error"]["code"] == "not_your_alley"
+    fix = {
+        "board_code": alley_b,
+        "category": "环境卫生",
+        "content": "路灯不亮",
+        "fixed_on_spot": {"note": "换了灯泡"},
+    }
+    res = client.post(f"{API}/issues", json=fix, headers=w["steward_a"])
+    assert res.status_code == 403 and res.get_json()["error"]["code"] == "not_your_alley"
+    body = {"alley_id": w["d"].alleys[1].id, "note": "巡查"}
+    assert client.post(f"{API}/patrols", json=body, headers=w["steward_a"]).status_code == 403
+    # Their own alley works for all three.
+    wish["board_code"] = fix["board_code"] = w["d"].boards[0].code
+    assert client.post(f"{API}/wishes", json=wish, headers=w["steward_a"]).status_code == 201
+    assert client.post(f"{API}/issues", json=fix, headers=w["steward_a"]).status_code == 201
+
+
+def test_staff_of_the_next_community_cannot_dismiss_or_edit_groups(client, world):
+    w = world
+    group = groups.create(w["d"].communities[0], "robot-key-near1")
+    steward = w["d"].stewards[0]
+    res = client.post(
+        f"{API}/stewards/{steward.id}/dismiss", json={"reason": "x"}, headers=w["staff_y"]
+    )
+    assert res.status_code == 403
+    assert Steward.get_by_id(steward.id).active is True
+    res = client.patch(f"{API}/groups/{group.id}", json={"name": "改名"}, headers=w["staff_y"])
+    assert res.status_code == 404
+    assert client.get(f"{API}/groups/{group.id}", headers=w["staff_x"]).get_json()["name"] != "改名"
