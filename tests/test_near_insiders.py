@@ -15,6 +15,7 @@ import pytest
 import time_machine
 
 from core.delivery import groups, outbox
+from core.errors import ApiError
 from core.people import auth
 from core.people.permissions import Principal
 from models import (
@@ -529,3 +530,45 @@ def test_staff_of_the_next_community_cannot_dismiss_or_edit_groups(client, world
     res = client.patch(f"{API}/groups/{group.id}", json={"name": "改名"}, headers=w["staff_y"])
     assert res.status_code == 404
     assert client.get(f"{API}/groups/{group.id}", headers=w["staff_x"]).get_json()["name"] != "改名"
+
+
+def test_principal_of_staff_and_admin_and_the_refusals_it_raises(client, world):
+    d = world["d"]
+    account = StaffAccount.get(StaffAccount.area == d.communities[0])
+    staff = Principal.for_user(account.user)
+    assert staff.staff_accounts == [account] and staff.stewards == []
+    assert staff.describe() == {
+        "roles": ["staff"],
+        "area_ids": [d.communities[0].id],
+        "alley_ids": [],
+        "steward_ids": [],
+    }
+    staff.require_manage(d.alleys[1])
+    staff.require_see(d.alleys[1])
+    for check in (staff.require_manage, staff.require_see):
+        with pytest.raises(ApiError) as refused:
+            check(d.alleys[2])
+        assert refused.value.status == 403 and refused.value.code == "out_of_scope"
+        assert refused.value.message == "该区域不在您的管辖范围内"
+    admin = Principal.for_user(auth.ensure_console_user(make_staff(d.street, role="admin")))
+    assert admin.roles == {"admin"} and admin.is_staff
+    assert all(admin.can_manage(a) for a in d.alleys)
+    steward_user = RoleGrant.get(RoleGrant.steward == d.stewards[0]).user
+    steward = Principal.for_user(steward_user)
+    steward.require_see(d.alleys[0])
+    assert steward.staff_accounts == []
+    with pytest.raises(ApiError) as refused:
+        steward.require_manage(d.alleys[0])
+    assert refused.value.code == "out_of_scope"
+    with pytest.raises(ApiError):
+        steward.require_see(d.alleys[1])
+
+
+def test_a_revoked_grant_gives_no_role(client, world):
+    d = world["d"]
+    grant = RoleGrant.get(RoleGrant.steward == d.stewards[0])
+    RoleGrant.update(revoked_at=datetime.now(UTC).replace(tzinfo=None)).where(
+        RoleGrant.id == grant.id
+    ).execute()
+    p = Principal.for_user(grant.user)
+    assert p.roles == {"resident"} and p.alley_ids == set()
