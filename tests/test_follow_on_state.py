@@ -1,0 +1,402 @@
+"""What each transition leaves behind: every column it writes and the trail entry it appends.
+
+Lifecycle tests check the status after each step; these read the whole row and its event
+afterwards, with the clock pinned, so a transition that forgot a timestamp, wrote the wrong
+actor or dropped a field from its trail entry is noticed.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from PIL import Image
+
+from core.items import issues as issue_flow
+from core.items import wishes as wish_flow
+from core.people.permissions import Principal
+from models import Department, Event, Issue, IssueAssignee, RoleGrant, StaffAccount, Wish
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
+
+API = "/api/v1"
+T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
+NAIVE = T0.replace(tzinfo=None)
+
+
+def _at(**delta) -> datetime:
+    return NAIVE + timedelta(**delta)
+
+
+@pytest.fixture
+def world(client):
+    d = make_district()
+    staff = make_staff(d.communities[0])
+    return {
+        "d": d,
+        "staff_account": staff,
+        "resident": login(client, "张大妈"),
+        "volunteer": login(client, "志愿者小李"),
+        "steward": login_steward(client, d.stewards[0]),
+        "staff": login_staff(client, staff),
+    }
+
+
+def _user_of(headers, client):
+    return client.get(f"{API}/me", headers=headers).get_json()["user"]["id"]
+
+
+def _post(client, path, headers, body=None, status=200):
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    assert res.status_code == status, (path, res.get_json())
+    return res.get_json()
+
+
+def _photo(client, headers) -> int:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, "JPEG")
+    res = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()["id"]
+
+
+def _last_event(subject: str, subject_id: int) -> Event:
+    return (
+        Event.select()
+        .where((Event.subject_type == subject) & (Event.subject_id == subject_id))
+        .order_by(Event.id.desc())
+        .first()
+    )
+
+
+def test_wish_rows_and_trail_after_each_step(client, world):
+    w = world
+    d = w["d"]
+    staff_user = StaffAccount.get_by_id(w["staff_account"].id).user_id
+    volunteer = _user_of(w["volunteer"], client)
+    with time_machine.travel(T0, tick=False) as clock:
+        body = {
+            "board_code": d.boards[0].code,
+            "beneficiary_type": "elderly",
+            "display_name": "王奶奶",
+            "title": "一台收音机",
+            "content": "想听戏",
+        }
+        wish_id = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+        ev = _last_event("wish", wish_id)
+        assert ev.action == "wish.create" and ev.area_id == d.alleys[0].id
+        assert ev.data == {"content_check": "pass", "on_behalf_of": None}
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/wishes/{wish_id}/approve", w["staff"])
+        wish = Wish.get_by_id(wish_id)
+        assert wish.status == "published" and wish.published_at == _at(hours=1)
+        assert wish.reviewed_by_id == staff_user and wish.check_verdict == "pass"
+        ev = _last_event("wish", wish_id)
+        assert (ev.action, ev.actor_id, ev.data) == (
+            "wish.approve",
+            staff_user,
+            {"content_check": "pass"},
+        )
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/wishes/{wish_id}/claim", w["volunteer"], {"role": "party_member"})
+        wish = Wish.get_by_id(wish_id)
+        assert (wish.claimer_id, wish.claimer_role, wish.claimed_at) == (
+            volunteer,
+            "party_member",
+            _at(hours=2),
+        )
+        ev = _last_event("wish", wish_id)
+        assert (ev.action, ev.actor_id, ev.data) == (
+            "wish.claim",
+            volunteer,
+            {"role": "party_member"},
+        )
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/wishes/{wish_id}/release", w["volunteer"], {"reason": "临时出差"})
+        wish = Wish.get_by_id(wish_id)
+        assert wish.status == "published"
+        assert (wish.claimer_id, wish.claimer_role, wish.claimed_at) == (None, None, None)
+        ev = _last_event("wish", wish_id)
+        assert ev.data == {"note": "临时出差", "previous_claimer": volunteer}
+
+        _post(client, f"/wishes/{wish_id}/claim", w["steward"])
+        assert Wish.get_by_id(wish_id).claimer_role == "steward"  # a steward's default role
+        clock.shift(timedelta(days=1))
+        photo = _photo(client, w["steward"])
+        _post(
+            client,
+            f"/wishes/{wish_id}/fulfil",
+            w["steward"],
+            {"note": "送到了", "photo_ids": [photo]},
+        )
+        wish = Wish.get_by_id(wish_id)
+        assert (wish.status, wish.fulfil_note, wish.fulfil_photo_ids, wish.fulfilled_at) == (
+            "fulfilled",
+            "送到了",
+            [photo],
+            _at(days=1, hours=3),
+        )
+        ev = _last_event("wish", wish_id)
+        assert ev.data == {"note": "送到了", "photo_ids": [photo]}
+
+        clock.shift(timedelta(hours=5))
+        _post(client, f"/wishes/{wish_id}/confirm", w["resident"], {"score": 4, "text": "谢谢"})
+        wish = Wish.get_by_id(wish_id)
+        assert (wish.status, wish.closed_at, wish.rating, wish.rating_text) == (
+            "closed",
+            _at(days=1, hours=8),
+            4,
+            "谢谢",
+        )
+        ev = _last_event("wish", wish_id)
+        assert (ev.action, ev.actor_label, ev.data) == (
+            "wish.confirm",
+            "张大妈",  # the resident by name, not the web page's anonymous "提交人"
+            {"score": 4, "note": "谢谢"},
+        )
+        assert wish.updated_at == _at(days=1, hours=8)
+
+
+def test_rejected_wish_keeps_reason_and_reviewer(client, world):
+    w = world
+    staff_user = StaffAccount.get_by_id(w["staff_account"].id).user_id
+    body = {
+        "board_code": w["d"].boards[0].code,
+        "beneficiary_type": "other",
+        "display_name": "刘先生",
+        "title": "修自行车",
+        "content": "车链断了",
+    }
+    wish_id = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+    _post(client, f"/wishes/{wish_id}/reject", w["staff"], {"reason": "不属于微心愿范围"})
+    wish = Wish.get_by_id(wish_id)
+    assert (wish.status, wish.reject_reason, wish.reviewed_by_id) == (
+        "rejected",
+        "不属于微心愿范围",
+        staff_user,
+    )
+    assert _last_event("wish", wish_id).data == {"note": "不属于微心愿范围"}
+    seen = client.get(f"{API}/wishes/{wish_id}", headers=w["resident"]).get_json()
+    assert seen["reject_reason"] == "不属于微心愿范围"
+
+
+def test_issue_rows_and_trail_after_each_step(client, world, app):
+    w = world
+    d = w["d"]
+    steward_user = RoleGrant.get(RoleGrant.steward == d.stewards[0]).user_id
+    days = app.config["DEADLINE_DAYS"]
+    with time_machine.travel(T0, tick=False) as clock:
+        body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "垃圾堆放"}
+        issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.priority, issue.deadline, issue.visibility, issue.hold_reason) == (
+            "ordinary",
+            _at(days=days["ordinary"]),
+            "public",
+            None,
+        )
+        assert (issue.created_at, issue.source, issue.board_id) == (
+            NAIVE,
+            "resident",
+            d.boards[0].id,
+        )
+        ev = _last_event("issue", issue_id)
+        assert ev.data == {
+            "category": "环境卫生",
+            "priority": "ordinary",
+            "stewards": [d.stewards[0].id],
+            "content_check": "pass",
+        }
+
+        clock.shift(timedelta(hours=2))
+        _post(client, f"/issues/{issue_id}/accept", w["steward"])
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.status, issue.accepted_at) == ("accepted", _at(hours=2))
+        assert (_last_event("issue", issue_id).actor_id, _last_event("issue", issue_id).data) == (
+            steward_user,
+            {},
+        )
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/issues/{issue_id}/assign", w["staff"], {"priority": "important"})
+        issue = Issue.get_by_id(issue_id)
+        # The deadline follows the tier, counted from the report, not from the change.
+        assert (issue.priority, issue.deadline) == ("important", _at(days=days["important"]))
+        assert issue.status == "accepted"  # a tier change alone does not hand it back
+        assert _last_event("issue", issue_id).data == {"note": None, "priority": "important"}
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/issues/{issue_id}/escalate", w["steward"], {"note": "需要物业"})
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.status, issue.accepted_at) == ("escalated", _at(hours=2))
+        assert _last_event("issue", issue_id).data == {"note": "需要物业"}
+
+        clock.shift(timedelta(hours=1))
+        photo = _photo(client, w["steward"])
+        _post(
+            client,
+            f"/issues/{issue_id}/resolve",
+            w["steward"],
+            {"note": "物业已清运", "photo_ids": [photo]},
+        )
+        issue = Issue.get_by_id(issue_id)
+        assert (
+            issue.status,
+            issue.resolved_at,
+            issue.resolution_level,
+            issue.resolution_note,
+            issue.resolution_photo_ids,
+        ) == ("resolved", _at(hours=5), "上报社区", "物业已清运", [photo])
+        assert _last_event("issue", issue_id).data == {
+            "note": "物业已清运",
+            "photo_ids": [photo],
+            "level": "上报社区",
+        }
+
+        clock.shift(timedelta(days=2))
+        _post(client, f"/issues/{issue_id}/reopen", w["resident"], {"note": "又堆了"})
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.status, issue.reopen_count, issue.accepted_at, issue.resolved_at) == (
+            "submitted",
+            1,
+            None,
+            None,
+        )
+        assert issue.deadline == _at(days=2 + days["important"], hours=5)
+        assert _last_event("issue", issue_id).data == {"note": "又堆了", "count": 1}
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/issues/{issue_id}/resolve", w["steward"], {"note": "清理干净"})
+        issue = Issue.get_by_id(issue_id)
+        # Resolved without accepting first: accepted now; the level follows from the state.
+        assert (issue.accepted_at, issue.resolution_level) == (_at(days=2, hours=6), "现场解决")
+
+        clock.shift(timedelta(hours=1))
+        _post(client, f"/issues/{issue_id}/rate", w["resident"], {"score": 5, "text": "满意"})
+        issue = Issue.get_by_id(issue_id)
+        assert (
+            issue.status,
+            issue.rating,
+            issue.rating_text,
+            issue.rated_at,
+            issue.closed_at,
+            issue.close_reason,
+        ) == ("closed", 5, "满意", _at(days=2, hours=7), _at(days=2, hours=7), "rated")
+        assert _last_event("issue", issue_id).data == {"score": 5, "note": "满意"}
+
+
+def test_whistle_and_cancel_leave_their_marks(client, world, app):
+    w = world
+    d = w["d"]
+    dept = Department.create(area=d.street, name="城管执法中队", phone="12319")
+    with time_machine.travel(T0, tick=False) as clock:
+        body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "违建"}
+        issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        clock.shift(timedelta(hours=3))
+        _post(
+            client,
+            f"/issues/{issue_id}/whistle",
+            w["staff"],
+            {"department_id": dept.id, "note": "请城管"},
+        )
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.status, issue.department_id, issue.priority) == ("whistled", dept.id, "major")
+        assert issue.deadline == _at(days=app.config["DEADLINE_DAYS"]["major"])
+        assert issue.accepted_at == _at(hours=3)
+        assert _last_event("issue", issue_id).data == {
+            "department_id": dept.id,
+            "department": "城管执法中队",
+            "note": "请城管",
+        }
+        _post(client, f"/issues/{issue_id}/resolve", w["staff"], {"note": "已拆除"})
+        assert Issue.get_by_id(issue_id).resolution_level == "联合处置"
+
+        other = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        clock.shift(timedelta(hours=1))
+        res = client.post(f"{API}/issues/{other}/cancel", json={}, headers=w["staff"])
+        assert res.status_code == 400 and "reason" in res.get_json()["error"]["fields"]
+        _post(client, f"/issues/{other}/cancel", w["staff"], {"reason": "重复反映"})
+        issue = Issue.get_by_id(other)
+        assert (issue.status, issue.closed_at, issue.close_reason) == (
+            "cancelled",
+            _at(hours=4),
+            "cancelled",
+        )
+        assert _last_event("issue", other).data == {"note": "重复反映"}
+
+
+def test_reassigning_an_accepted_issue_hands_it_back_for_acceptance(client, world):
+    w = world
+    d = w["d"]
+    body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+    _post(client, f"/issues/{issue_id}/accept", w["steward"])
+    _post(client, f"/issues/{issue_id}/assign", w["staff"], {"steward_ids": [d.stewards[1].id]})
+    issue = Issue.get_by_id(issue_id)
+    assert issue.status == "submitted"
+    assert [a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue)] == [
+        d.stewards[1].id
+    ]
+    assert _last_event("issue", issue_id).data == {"note": None, "stewards": [d.stewards[1].id]}
+    # Both at once: one trail entry with both changes.
+    _post(
+        client,
+        f"/issues/{issue_id}/assign",
+        w["staff"],
+        {"steward_ids": [d.stewards[0].id], "priority": "major", "note": "加急"},
+    )
+    assert _last_event("issue", issue_id).data == {
+        "note": "加急",
+        "stewards": [d.stewards[0].id],
+        "priority": "major",
+    }
+    res = client.post(f"{API}/issues/{issue_id}/assign", json={}, headers=w["staff"])
+    assert res.status_code == 400
+
+
+def test_close_unrated_and_the_autoclose_query(app, client, world):
+    w = world
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    days = app.config["AUTOCLOSE_DAYS"]
+    with time_machine.travel(T0, tick=False) as clock:
+        issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        _post(client, f"/issues/{issue_id}/resolve", w["steward"], {"note": "好了"})
+        clock.shift(timedelta(days=days) - timedelta(seconds=1))
+        assert [i.id for i in issue_flow.due_for_autoclose()] == []
+        clock.shift(timedelta(seconds=1))
+        assert [i.id for i in issue_flow.due_for_autoclose()] == [issue_id]
+        issue_flow.close_unrated(issue_id)
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.status, issue.close_reason, issue.closed_at) == (
+            "closed",
+            "unrated",
+            _at(days=days),
+        )
+        ev = _last_event("issue", issue_id)
+        assert (ev.action, ev.actor_id, ev.data) == ("issue.close", None, {})
+        assert [i.id for i in issue_flow.due_for_autoclose()] == []
+
+
+def test_wish_functions_answer_who_is_who(client, world):
+    w = world
+    body = {
+        "board_code": w["d"].boards[0].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+    }
+    wish_id = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+    wish = Wish.get_by_id(wish_id)
+    anon = Principal.anonymous()
+    assert not wish_flow.is_author(anon, wish) and not wish_flow.is_claimer(anon, wish)
+    assert not wish_flow.can_view_private(anon, wish)
