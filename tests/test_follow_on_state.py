@@ -400,3 +400,47 @@ def test_wish_functions_answer_who_is_who(client, world):
     anon = Principal.anonymous()
     assert not wish_flow.is_author(anon, wish) and not wish_flow.is_claimer(anon, wish)
     assert not wish_flow.can_view_private(anon, wish)
+
+
+def test_similar_open_reports_are_the_five_latest_open_ones_in_the_alley(client, world, app):
+    w = world
+    d = w["d"]
+    window = app.config["SIMILAR_WINDOW_DAYS"]
+
+    def report(board=0, category="环境卫生"):
+        body = {"board_code": d.boards[board].code, "category": category, "content": "垃圾"}
+        return _post(client, "/issues", w["resident"], body, status=201)
+
+    with time_machine.travel(T0, tick=False) as clock:
+        too_old = report()["id"]
+        clock.shift(timedelta(seconds=1))
+        oldest_in_window = report()["id"]
+        ids = []
+        for _ in range(6):
+            clock.shift(timedelta(hours=1))
+            ids.append(report()["id"])
+        _post(client, f"/issues/{ids[-1]}/resolve", w["steward"], {"note": "好了"})
+        report(board=1)  # the next alley
+        report(category="设施损坏")  # another category
+        clock.shift(timedelta(days=window, seconds=1) - timedelta(hours=6))
+        new = report()
+        # Six open ones in the window (the resolved one is not offered); the five latest, newest
+        # first; never the new report itself; the one reported just before the window is out.
+        expected = list(reversed([oldest_in_window] + ids[:-1]))[:5]
+        assert [s["id"] for s in new["similar"]] == expected
+        assert too_old not in expected
+        assert all(s["status_label"] == "待接单" for s in new["similar"])
+
+
+def test_similar_window_counts_back_from_now(client, world, app):
+    w = world
+    window = timedelta(days=app.config["SIMILAR_WINDOW_DAYS"])
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    with time_machine.travel(T0, tick=False) as clock:
+        first = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        clock.shift(timedelta(hours=1))
+        second = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        clock.shift(window)  # exactly the window after the second: it is still offered
+        third = _post(client, "/issues", w["resident"], body, status=201)
+        assert [s["id"] for s in third["similar"]] == [second]
+        assert first not in [s["id"] for s in third["similar"]]
