@@ -484,3 +484,71 @@ def test_offline_mode_marks_rows_sent_without_calling_wechat(app, client, runner
 
 def test_dev_outbox_is_offline_only(online_app):
     assert online_app.test_client().get("/dev/outbox").status_code == 404
+
+
+# --- how a failure is judged, and how long things wait ----------------------------------------
+
+
+class _Response:
+    def __init__(self, status_code):
+        self.status_code = status_code
+
+
+def test_classify_judges_every_kind_of_failure():
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from wechatpy.exceptions import WeChatClientException
+
+    refused = RequestsConnectionError(
+        MaxRetryError(None, "/send", NewConnectionError(None, "Connection refused"))
+    )
+    cases = [
+        (outbox.NotSent("获取 access_token 失败"), ("retry", "获取 access_token 失败")),
+        (outbox.Uncertain("无法解析"), ("uncertain", "无法解析")),
+        (outbox.Permanent("机器人已失效"), ("dead", "机器人已失效")),
+        (WeChatClientException(None, "HTTP 502", response=_Response(502)), ("retry", "HTTP 502")),
+        (WeChatClientException(None, "HTTP", response=None), ("retry", "HTTP 请求失败")),
+        (
+            WeChatClientException(43101, "user refuse"),
+            ("dead", "errcode 43101：user refuse（用户未订阅或订阅次数已用完）"),
+        ),
+        (
+            WeChatClientException(-1, "system busy"),
+            ("retry", "errcode -1：system busy（微信系统繁忙）"),
+        ),
+        (WeChatClientException(12345, "odd"), ("retry", "errcode 12345：odd")),
+        (requests.ConnectTimeout("slow"), ("retry", "无法连接微信：ConnectTimeout：slow")),
+        (refused, ("retry", f"无法连接微信：ConnectionError：{refused}")),
+        (
+            requests.ConnectionError("reset by peer"),
+            ("uncertain", "连接中断，微信可能已收到：ConnectionError：reset by peer"),
+        ),
+        (
+            requests.ReadTimeout("read"),
+            ("uncertain", "等待微信应答超时，微信可能已收到：ReadTimeout：read"),
+        ),
+        (
+            requests.TooManyRedirects("loop"),
+            ("uncertain", "请求微信出错，结果不明：TooManyRedirects：loop"),
+        ),
+        (ValueError("bug"), ("retry", "ValueError：bug")),
+    ]
+    for exc, expected in cases:
+        assert outbox.classify(exc) == expected, exc
+
+
+def test_backoff_doubles_with_jitter_up_to_the_cap():
+    config = {"OUTBOX_BACKOFF_SECONDS": 30, "OUTBOX_BACKOFF_MAX_SECONDS": 3600}
+    for attempts, base in ((0, 30), (1, 30), (2, 60), (3, 120), (5, 480)):
+        waits = [outbox.backoff_seconds(attempts, config) for _ in range(50)]
+        assert all(base <= s <= base * 1.1 for s in waits), (attempts, waits)
+        assert max(waits) > base  # jittered, not a constant
+    assert outbox.backoff_seconds(12, config) == 3600
+    assert outbox.backoff_seconds(8, config) == 3600  # 30 × 128 is past the cap
+    assert outbox.backoff_seconds(7, config) < 3600  # 30 × 64 × ≤1.1 is not
+
+
+def test_lease_outlasts_the_slowest_send():
+    assert outbox.lease_seconds({"WECHAT_TIMEOUT": 5}) == 60
+    assert outbox.lease_seconds({"WECHAT_TIMEOUT": 20}) == 120
+    assert outbox.lease_seconds({"WECHAT_TIMEOUT": 5, "OUTBOX_LEASE_SECONDS": 7}) == 7
