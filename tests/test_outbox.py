@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 import time_machine
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+from wechatpy.exceptions import WeChatClientException
 
 from core.db import db
 from core.delivery import outbox
@@ -495,11 +497,7 @@ class _Response:
 
 
 def test_classify_judges_every_kind_of_failure():
-    from requests.exceptions import ConnectionError as RequestsConnectionError
-    from urllib3.exceptions import MaxRetryError, NewConnectionError
-    from wechatpy.exceptions import WeChatClientException
-
-    refused = RequestsConnectionError(
+    refused = requests.ConnectionError(
         MaxRetryError(None, "/send", NewConnectionError(None, "Connection refused"))
     )
     cases = [
