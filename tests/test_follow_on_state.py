@@ -14,10 +14,11 @@ import pytest
 import time_machine
 from PIL import Image
 
+from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.people.permissions import Principal
-from models import Department, Event, Issue, IssueAssignee, RoleGrant, StaffAccount, Wish
+from models import Department, Event, Issue, IssueAssignee, Patrol, RoleGrant, StaffAccount, Wish
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -444,3 +445,119 @@ def test_similar_window_counts_back_from_now(client, world, app):
         third = _post(client, "/issues", w["resident"], body, status=201)
         assert [s["id"] for s in third["similar"]] == [second]
         assert first not in [s["id"] for s in third["similar"]]
+
+
+def test_on_the_spot_fix_rows(client, world):
+    w = world
+    d = w["d"]
+    steward_user = RoleGrant.get(RoleGrant.steward == d.stewards[0]).user_id
+    with time_machine.travel(T0, tick=False):
+        photo = _photo(client, w["steward"])
+        body = {
+            "board_code": d.boards[0].code,
+            "category": "设施损坏",
+            "content": "井盖松动",
+            "location": {"lat": 30.5, "lng": 114.3},
+            "fixed_on_spot": {"note": "已垫稳井盖", "photo_ids": [photo]},
+        }
+        created = _post(client, "/issues", w["steward"], body, status=201)
+        assert created["similar"] == []
+        issue = Issue.get_by_id(created["id"])
+        assert (issue.status, issue.source, issue.close_reason, issue.resolution_level) == (
+            "closed",
+            "steward",
+            "on_the_spot",
+            "现场解决",
+        )
+        assert (issue.accepted_at, issue.resolved_at, issue.closed_at) == (NAIVE, NAIVE, NAIVE)
+        assert (issue.resolution_note, issue.resolution_photo_ids) == ("已垫稳井盖", [photo])
+        assert [
+            a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue)
+        ] == [d.stewards[0].id]
+        patrol = Patrol.get(Patrol.issue == issue)
+        assert (patrol.steward_id, patrol.alley_id, patrol.note, patrol.photo_ids) == (
+            d.stewards[0].id,
+            d.alleys[0].id,
+            "随手做：已垫稳井盖",
+            [photo],
+        )
+        assert patrol.location == {"lat": 30.5, "lng": 114.3, "address": None}
+        ev = _last_event("issue", issue.id)
+        assert (ev.action, ev.actor_id, ev.data) == (
+            "issue.on_the_spot",
+            steward_user,
+            {"note": "已垫稳井盖", "photo_ids": [photo]},
+        )
+        # Without a note, the report's own text is the resolution.
+        body = {"board_code": d.boards[0].code, "category": "其他", "content": "捡走碎玻璃"}
+        body["fixed_on_spot"] = {}
+        other = _post(client, "/issues", w["steward"], body, status=201)["id"]
+        assert Issue.get_by_id(other).resolution_note == "捡走碎玻璃"
+        assert Patrol.get(Patrol.issue == other).note == "随手做：捡走碎玻璃"
+
+
+def test_moderation_and_comments_leave_their_marks(client, world):
+    w = world
+    staff_user = StaffAccount.get_by_id(w["staff_account"].id).user_id
+    body = {
+        "board_code": w["d"].boards[0].code,
+        "category": "其他",
+        "content": "楼下有人赌博",
+        "contact_phone": "13800000000",
+        "anonymous": True,
+    }
+    with time_machine.travel(T0, tick=False) as clock:
+        issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.visibility, issue.hold_reason) == ("held", "内容检查：risky")
+        assert (issue.contact_phone, issue.anonymous) == ("13800000000", True)
+        clock.shift(timedelta(minutes=5))
+        _post(
+            client,
+            f"/issues/{issue_id}/moderate",
+            w["staff"],
+            {"publish": False, "note": "涉及他人"},
+        )
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.visibility, issue.hold_reason, issue.updated_at) == (
+            "hidden",
+            "涉及他人",
+            _at(minutes=5),
+        )
+        ev = _last_event("issue", issue_id)
+        assert (ev.action, ev.actor_id, ev.data) == ("issue.hide", staff_user, {"note": "涉及他人"})
+        _post(client, f"/issues/{issue_id}/moderate", w["staff"], {"publish": False})
+        assert Issue.get_by_id(issue_id).hold_reason == "涉及他人"  # kept when no new note
+        _post(client, f"/issues/{issue_id}/moderate", w["staff"], {"publish": True})
+        issue = Issue.get_by_id(issue_id)
+        assert (issue.visibility, issue.hold_reason) == ("public", None)
+        assert _last_event("issue", issue_id).action == "issue.publish"
+
+        photo = _photo(client, w["resident"])
+        _post(
+            client,
+            f"/issues/{issue_id}/comment",
+            w["resident"],
+            {"text": "还在", "photo_ids": [photo]},
+        )
+        ev = _last_event("issue", issue_id)
+        assert (ev.action, ev.data) == ("issue.comment", {"note": "还在", "photo_ids": [photo]})
+        _post(client, f"/issues/{issue_id}/comment", w["steward"], {"text": "马上到"})
+        _post(client, f"/issues/{issue_id}/cancel", w["staff"], {"reason": "重复"})
+        res = client.post(
+            f"{API}/issues/{issue_id}/comment", json={"text": "x"}, headers=w["resident"]
+        )
+        assert res.status_code == 409  # cancelled: nothing more to say
+
+
+def test_resolve_with_a_level_that_does_not_exist(client, world):
+    w = world
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+    p = Principal.for_user(RoleGrant.get(RoleGrant.steward == w["d"].stewards[0]).user)
+    with pytest.raises(ApiError) as refused:
+        issue_flow.resolve(p, issue_id, "好了", level="随便")
+    assert refused.value.status == 400 and "level" in refused.value.fields
+    assert Issue.get_by_id(issue_id).status == "submitted"
+    done = issue_flow.resolve(p, issue_id, "好了", level="联合处置")
+    assert done.resolution_level == "联合处置"
