@@ -16,13 +16,16 @@ import time_machine
 
 from core.delivery import groups, outbox
 from core.errors import ApiError
+from core.items import issues as issue_flow
 from core.people import auth
 from core.people.permissions import Principal
 from models import (
     Department,
     Event,
+    Issue,
     IssueAssignee,
     OutboxMessage,
+    Patrol,
     RoleGrant,
     StaffAccount,
     Steward,
@@ -572,3 +575,42 @@ def test_a_revoked_grant_gives_no_role(client, world):
     ).execute()
     p = Principal.for_user(grant.user)
     assert p.roles == {"resident"} and p.alley_ids == set()
+
+
+def test_one_person_stewarding_two_records_is_credited_with_the_right_one(client, world):
+    """A WeChat user bound to two steward records (two alleys): a fix on the spot in alley B is
+    logged for the record that answers for B, not for the first one bound."""
+    w = world
+    d = w["d"]
+    code, _ = auth.issue_bind_code(steward=d.stewards[1], issued_by="test")
+    _post(client, "/auth/bind", w["steward_a"], {"code": code})
+    body = {
+        "board_code": d.boards[1].code,
+        "category": "设施损坏",
+        "content": "井盖松动",
+        "fixed_on_spot": {"note": "已垫稳"},
+    }
+    issue_id = _post(client, "/issues", w["steward_a"], body, status=201)["id"]
+    assert Patrol.get(Patrol.issue == issue_id).steward_id == d.stewards[1].id
+    assert [
+        a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+    ] == [d.stewards[1].id]
+    body["board_code"] = d.boards[0].code
+    issue_id = _post(client, "/issues", w["steward_a"], body, status=201)["id"]
+    assert Patrol.get(Patrol.issue == issue_id).steward_id == d.stewards[0].id
+    # Alley C is neither's: refused with the reason.
+    body["board_code"] = d.boards[2].code
+    res = client.post(f"{API}/issues", json=body, headers=w["steward_a"])
+    assert res.status_code == 403
+    assert res.get_json()["error"] == {
+        **res.get_json()["error"],
+        "code": "not_your_alley",
+        "message": "只能为自己负责的街巷记录随手做",
+    }
+    assert Issue.select().count() == 2
+
+
+def test_deadline_text_reads_in_shanghai_time(client, world):
+    with time_machine.travel(T0, tick=False):  # 09:00 in Shanghai on 2 March
+        issue_id = _report(client, world)
+    assert issue_flow.local_deadline_text(Issue.get_by_id(issue_id)) == "3月4日 09:00"
