@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 import time_machine
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 from core.db import db
@@ -530,9 +530,30 @@ def test_classify_judges_every_kind_of_failure():
             ("uncertain", "请求微信出错，结果不明：TooManyRedirects：loop"),
         ),
         (ValueError("bug"), ("retry", "ValueError：bug")),
+        (requests.ConnectionError(), ("uncertain", "连接中断，微信可能已收到：ConnectionError：")),
     ]
     for exc, expected in cases:
         assert outbox.classify(exc) == expected, exc
+    # The cause given directly rather than wrapped in urllib3's MaxRetryError.
+    direct = requests.ConnectionError(NewConnectionError(None, "Connection refused"))
+    assert outbox.classify(direct)[0] == "retry"
+    connect_timeout = requests.ConnectionError(
+        MaxRetryError(None, "/send", ConnectTimeoutError("connect timed out"))
+    )
+    assert outbox.classify(connect_timeout)[0] == "retry"
+
+
+def test_offline_delivery_leaves_no_lease(app):
+    row = outbox.enqueue("robot", "robot-key", {"text": "早报"}, key="offline:lease")
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    row = fresh(row)
+    assert (row.status, row.lease_until, row.result, row.attempts) == (
+        "sent",
+        None,
+        outbox.OFFLINE_RESULT,
+        1,
+    )
+    assert row.sent_at is not None
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap():
