@@ -561,3 +561,75 @@ def test_resolve_with_a_level_that_does_not_exist(client, world):
     assert Issue.get_by_id(issue_id).status == "submitted"
     done = issue_flow.resolve(p, issue_id, "好了", level="联合处置")
     assert done.resolution_level == "联合处置"
+
+
+def _notes_told(user_headers, client) -> list[tuple[str, str]]:
+    """(status, note) of each "your item changed" message queued for this user, in order."""
+    from models import OutboxMessage
+
+    rows = (
+        OutboxMessage.select().where(OutboxMessage.kind == "subscribe").order_by(OutboxMessage.id)
+    )
+    return [
+        (m.payload["data"]["phrase3"]["value"], m.payload["data"]["thing5"]["value"]) for m in rows
+    ]
+
+
+def test_what_the_reporter_is_told_after_each_change(client, world, app):
+    from models import Department
+
+    w = world
+    d = w["d"]
+    for _ in range(8):
+        res = client.post(
+            f"{API}/subscriptions", json={"template_id": "tpl_dev_status"}, headers=w["resident"]
+        )
+        assert res.status_code == 201, res.get_json()
+    dept = Department.create(area=d.street, name="城管执法中队", phone="12319")
+    body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    first = _post(client, "/issues", w["resident"], body, status=201)["id"]
+    _post(client, f"/issues/{first}/accept", w["steward"])
+    _post(client, f"/issues/{first}/escalate", w["steward"], {"note": "需要物业出车"})
+    _post(client, f"/issues/{first}/whistle", w["staff"], {"department_id": dept.id, "note": "请"})
+    _post(client, f"/issues/{first}/resolve", w["staff"], {"note": "已清运完毕"})
+    second = _post(client, "/issues", w["resident"], body, status=201)["id"]
+    _post(client, f"/issues/{second}/cancel", w["staff"], {"reason": "重复反映"})
+    third = _post(client, "/issues", w["resident"], body, status=201)["id"]
+    _post(client, f"/issues/{third}/resolve", w["steward"], {"note": "好了"})
+    issue_flow.close_unrated(third)
+    assert _notes_told(w["resident"], client) == [
+        ("处理中", "处理中"),  # no note: the status itself
+        ("已上报社区", "需要物业出车"),
+        ("已吹哨", "已吹哨城管执法中队"),
+        ("已办结", "已清运完毕"),
+        ("已撤销", "重复反映"),
+        ("已办结", "好了"),
+        ("已完结", "未评价，已自动完结"),
+    ]
+
+
+def test_what_the_wish_author_is_told_after_each_change(client, world):
+    w = world
+    for _ in range(6):
+        client.post(
+            f"{API}/subscriptions", json={"template_id": "tpl_dev_status"}, headers=w["resident"]
+        )
+    body = {
+        "board_code": w["d"].boards[0].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+    }
+    wish_id = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+    _post(client, f"/wishes/{wish_id}/approve", w["staff"])
+    _post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
+    _post(client, f"/wishes/{wish_id}/fulfil", w["volunteer"], {"note": "收音机送到了"})
+    other = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+    _post(client, f"/wishes/{other}/reject", w["staff"], {"reason": "已有人捐赠"})
+    assert _notes_told(w["resident"], client) == [
+        ("待认领", "待认领"),
+        ("已认领", "已认领"),
+        ("已实现", "收音机送到了"),
+        ("未通过", "已有人捐赠"),
+    ]
