@@ -571,3 +571,62 @@ def test_lease_outlasts_the_slowest_send():
     assert outbox.lease_seconds({"WECHAT_TIMEOUT": 5}) == 60
     assert outbox.lease_seconds({"WECHAT_TIMEOUT": 20}) == 120
     assert outbox.lease_seconds({"WECHAT_TIMEOUT": 5, "OUTBOX_LEASE_SECONDS": 7}) == 7
+
+
+def test_retry_resets_the_row_and_records_who_and_what(app, client):
+    d = make_district(communities=1, alleys_per_community=1)
+    account = make_staff(d.communities[0])
+    staff = login_staff(client, account)
+    with time_machine.travel(T0, tick=False) as clock:
+        row = outbox.enqueue(
+            "robot", "robot-key", {"text": "早报"}, key="retry:1", area=d.alleys[0]
+        )
+        OutboxMessage.update(
+            status="dead",
+            attempts=8,
+            last_error="已尝试 8 次仍失败",
+            lease_until=utcnow(),
+            next_attempt_at=utcnow(),
+        ).where(OutboxMessage.id == row.id).execute()
+        clock.shift(timedelta(hours=3))
+        res = client.post(f"/api/v1/outbox/{row.id}/retry", headers=staff)
+        assert res.status_code == 200, res.get_json()
+        row = fresh(row)
+        assert (row.status, row.attempts, row.lease_until, row.last_error) == (
+            "pending",
+            0,
+            None,
+            None,
+        )
+        assert row.next_attempt_at == utcnow()  # due at once, not at the old time
+        ev = Event.select().where(Event.action == "outbox.retry").get()
+        assert (ev.subject_type, ev.subject_id, ev.area_id) == ("outbox", row.id, d.alleys[0].id)
+        assert ev.actor_id == account.user_id
+        assert ev.data == {"from": "dead", "attempts": 8, "last_error": "已尝试 8 次仍失败"}
+        again = client.post(f"/api/v1/outbox/{row.id}/retry", headers=staff)
+        assert again.status_code == 409
+        assert again.get_json()["error"]["message"] == "只有发送失败或结果不明的消息可以重新发送"
+        missing = client.post("/api/v1/outbox/999999/retry", headers=staff)
+        assert missing.status_code == 404
+        assert missing.get_json()["error"]["message"] == "找不到该消息，或它不在您的管辖范围内"
+
+
+def test_outbox_list_is_newest_first_by_creation_then_id(app, client):
+    d = make_district(communities=1, alleys_per_community=1)
+    staff = login_staff(client, make_staff(d.communities[0]))
+    base = datetime(2026, 11, 22, 1, 0)
+    rows = [
+        OutboxMessage.create(
+            kind="robot",
+            target="robot-key",
+            payload={},
+            idempotency_key=f"order:{i}",
+            area=d.alleys[0],
+            created_at=created,
+        )
+        for i, created in enumerate(
+            [base, base + timedelta(hours=2), base + timedelta(hours=1), base]
+        )
+    ]
+    listed = client.get("/api/v1/outbox?per_page=100", headers=staff).get_json()
+    assert [i["id"] for i in listed["items"]] == [rows[1].id, rows[2].id, rows[3].id, rows[0].id]
