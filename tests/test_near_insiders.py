@@ -476,6 +476,39 @@ NEAR = [
 ]
 
 
+# What the person refused reads: not-found for what they may not even see, a reason otherwise.
+REFUSALS = {
+    ("/issues/{}/accept", "steward_b"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/accept", "resident"): ("forbidden", "只有负责该街巷的管家或社区工作人员可以接单"),
+    ("/issues/{}/accept", "staff_y"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/resolve", "resident"): ("forbidden", "只有负责该街巷的管家或社区工作人员可以办结"),
+    ("/issues/{}/resolve", "steward_c"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/escalate", "resident"): ("forbidden", "只有负责该街巷的管家可以上报"),
+    ("/issues/{}/whistle", "steward_a"): ("forbidden", "只有社区工作人员可以吹哨报到"),
+    ("/issues/{}/whistle", "staff_y"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/assign", "resident"): ("forbidden", "只有社区工作人员可以派单"),
+    ("/issues/{}/comment", "volunteer"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/comment", "steward_b"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/cancel", "steward_b"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/moderate", "steward_a"): ("forbidden", "只有社区工作人员可以审核公开内容"),
+    ("/issues/{}/moderate", "resident"): ("forbidden", "只有社区工作人员可以审核公开内容"),
+    ("/issues/{}/rate", "volunteer"): ("issue_not_found", "找不到该诉求"),
+    ("/issues/{}/reopen", "volunteer"): ("issue_not_found", "找不到该诉求"),
+    ("/wishes/{}/approve", "resident"): ("forbidden", "只有社区工作人员可以审核心愿"),
+    ("/wishes/{}/reject", "staff_y"): ("wish_not_found", "找不到该心愿"),
+    ("/wishes/{}/claim", "resident"): ("forbidden", "不能认领自己的心愿"),
+    ("/wishes/{}/claim", "volunteer"): ("wish_not_found", "找不到该心愿"),
+    ("/wishes/{}/release", "steward_b"): ("forbidden", "只有认领人或社区工作人员可以放弃认领"),
+    ("/wishes/{}/release", "staff_y"): ("forbidden", "只有认领人或社区工作人员可以放弃认领"),
+    ("/wishes/{}/fulfil", "resident"): ("forbidden", "只有认领人可以标记心愿已实现"),
+    ("/wishes/{}/confirm", "steward_a"): ("forbidden", "只有心愿提交人可以确认"),
+    ("/wishes/{}/confirm", "volunteer"): ("forbidden", "只有心愿提交人可以确认"),
+    ("/wishes/{}/confirm", "staff_x"): ("forbidden", "只有心愿提交人可以确认"),
+    ("/outbox/{}/retry", "staff_y"): ("not_found", "找不到该消息，或它不在您的管辖范围内"),
+    ("/outbox/{}/retry", "steward_a"): ("forbidden", "您没有权限进行此操作"),
+}
+
+
 @pytest.mark.parametrize(
     "make, path, body, who, status",
     [case[1:] for case in NEAR],
@@ -488,7 +521,8 @@ def test_near_insider_is_refused_and_nothing_changes(client, world, make, path, 
     events_before = Event.select().count()
     res = client.post(f"{API}{path.format(target)}", json=body, headers=w[who])
     assert res.status_code == status, res.get_json()
-    assert res.get_json()["error"]["code"]
+    error = res.get_json()["error"]
+    assert (error["code"], error["message"]) == REFUSALS[(path, who)]
     assert Event.select().count() == events_before  # no trail entry: nothing happened
 
 
