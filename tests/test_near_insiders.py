@@ -30,6 +30,7 @@ from models import (
     StaffAccount,
     Steward,
     StewardAlley,
+    Wish,
 )
 from tests.factories import (
     login,
@@ -648,3 +649,38 @@ def test_deadline_text_reads_in_shanghai_time(client, world):
     with time_machine.travel(T0, tick=False):  # 09:00 in Shanghai on 2 March
         issue_id = _report(client, world)
     assert issue_flow.local_deadline_text(Issue.get_by_id(issue_id)) == "3月4日 09:00"
+
+
+def test_claim_refusals_say_why(client, world):
+    w = world
+    wish_id = _wish(client, w)
+    _post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
+    res = client.post(f"{API}/wishes/{wish_id}/claim", json={}, headers=w["steward_a"])
+    assert res.status_code == 409
+    assert (res.get_json()["error"]["code"], res.get_json()["error"]["message"]) == (
+        "already_claimed",
+        "该心愿已被他人认领",
+    )
+    _post(client, f"/wishes/{wish_id}/fulfil", w["volunteer"], {"note": "送到了"})
+    res = client.post(f"{API}/wishes/{wish_id}/claim", json={}, headers=w["steward_a"])
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "invalid_transition"
+    # Staff on the console have no WeChat identity to claim with.
+    other = _wish(client, w)
+    res = client.post(f"{API}/wishes/{other}/claim", json={}, headers=w["staff_x"])
+    assert res.status_code == 403
+    assert (res.get_json()["error"]["code"], res.get_json()["error"]["message"]) == (
+        "wechat_required",
+        "请在微信中登录后认领",
+    )
+    res = client.post(f"{API}/wishes/{other}/claim", json={}, headers=w["resident"])
+    assert res.get_json()["error"]["message"] == "不能认领自己的心愿"
+    res = client.post(
+        f"{API}/wishes/{other}/claim", json={"role": "steward"}, headers=w["volunteer"]
+    )
+    assert res.get_json()["error"]["message"] == "认领身份有误"
+    assert res.get_json()["error"]["fields"] == {"role": "可选：志愿者、在职党员、小巷管家"}
+    # Whoever claims without naming a role: a steward as 小巷管家, anyone else as 志愿者.
+    assert _post(client, f"/wishes/{other}/claim", w["steward_a"])["claimer_role"] == "steward"
+    third = _wish(client, w)
+    assert _post(client, f"/wishes/{third}/claim", w["volunteer"])["claimer_role"] == "volunteer"
+    assert Wish.get_by_id(third).claimer_role == "volunteer"
