@@ -17,6 +17,7 @@ import time_machine
 from core.delivery import groups, outbox
 from core.errors import ApiError
 from core.items import issues as issue_flow
+from core.items import wishes as wish_flow
 from core.people import auth
 from core.people.permissions import Principal
 from models import (
@@ -684,3 +685,62 @@ def test_claim_refusals_say_why(client, world):
     third = _wish(client, w)
     assert _post(client, f"/wishes/{third}/claim", w["volunteer"])["claimer_role"] == "volunteer"
     assert Wish.get_by_id(third).claimer_role == "volunteer"
+
+
+def test_staff_who_is_also_a_steward_elsewhere_sees_both_scopes(client, world):
+    """Two scopes in one person (staff of X, steward of alley C in Y): the area list is the union."""
+    w = world
+    d = w["d"]
+    in_x = _report(client, w, alley=1)
+    in_c = _report(client, w, alley=2)
+    _report(client, w, alley=3)  # alley D: neither scope
+    code, _ = auth.issue_bind_code(steward=d.stewards[2], issued_by="test")
+    account = StaffAccount.get(StaffAccount.area == d.communities[0])
+    wechat = login(client, "社区小王")
+    staff_code, _ = auth.issue_bind_code(staff=account, issued_by="test")
+    _post(client, "/auth/bind", wechat, {"code": staff_code})
+    _post(client, "/auth/bind", wechat, {"code": code})
+    listed = client.get(f"{API}/issues?scope=area", headers=wechat).get_json()
+    assert {i["id"] for i in listed["items"]} == {in_x, in_c}
+
+
+def test_wish_refusals_say_why(client, world):
+    w = world
+    wish_id = _wish(client, w, publish=False)
+    res = client.post(
+        f"{API}/wishes/{wish_id}/reject", json={"reason": "x"}, headers=w["steward_a"]
+    )
+    assert res.get_json()["error"]["message"] == "只有社区工作人员可以审核心愿"
+
+
+def test_web_submitter_confirms_only_with_their_own_link(client, world):
+
+    w = world
+    d = w["d"]
+    anon = Principal.anonymous()
+    ids = []
+    for token in ("token-first", "token-second"):
+        wish = wish_flow.create(
+            anon,
+            alley=d.alleys[0],
+            beneficiary_type="elderly",
+            display_name="王奶奶",
+            title="收音机",
+            content="想听戏",
+            tracking_token=token,
+        )
+        _post(client, f"/wishes/{wish.id}/approve", w["staff_x"])
+        _post(client, f"/wishes/{wish.id}/claim", w["volunteer"])
+        _post(client, f"/wishes/{wish.id}/fulfil", w["volunteer"], {"note": "送到了"})
+        ids.append(wish.id)
+    for wrong in ("token-first", "nope"):
+        with pytest.raises(ApiError) as refused:
+            wish_flow.confirm(anon, ids[1], 5, tracking_token=wrong)
+        assert (refused.value.status, refused.value.code, refused.value.message) == (
+            404,
+            "wish_not_found",
+            "找不到该心愿",
+        )
+    done = wish_flow.confirm(anon, ids[1], 5, tracking_token="token-second")
+    assert done.status == "closed" and Wish.get_by_id(ids[0]).status == "fulfilled"
+    assert Event.select().where(Event.action == "wish.confirm").get().actor_label == "提交人"
