@@ -7,6 +7,7 @@
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
 #                  for FUZZ_SECONDS (default 600)
 #   make bench     every benchmark (make bench-quick: the everyday size)
+#   make mutate    mutation testing of the workflow, permission and outbox modules (mutmut)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -18,7 +19,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench bench-quick fuzz clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench bench-quick fuzz mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -108,6 +109,16 @@ FUZZ_SECONDS ?= 600
 fuzz: dev-venv
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
+# Mutation testing (not part of `make test`): pyproject.toml [tool.mutmut] names the modules and
+# the test files. Results are kept in mutants/, so a second run only re-tests what changed;
+# `make mutate MUTATE_FRESH=1` starts over. Fails if a module scores below MUTATE_MIN %.
+MUTATE_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MUTATE_MIN ?= 90
+mutate: dev-venv
+	@if [ -n "$(MUTATE_FRESH)" ]; then rm -rf mutants; fi
+	env -u TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(BIN)/python scripts/mutation_summary.py --survivors --min $(MUTATE_MIN)
+
 # Every benchmark on SQLite and a throw-away PostgreSQL; non-zero exit when a budget is missed.
 bench: venv
 	$(BIN)/python -m bench
@@ -117,5 +128,5 @@ bench-quick: venv
 	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

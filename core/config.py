@@ -128,6 +128,9 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_POOL_SIZE": 20,
     "BOARD_CACHE_SECONDS": 5,
     "SCAN_FLUSH_SECONDS": 3,
+    # How console passwords are hashed (werkzeug's method string). scrypt is deliberately slow;
+    # the tests use a cheap method so that each test's staff login does not cost a second.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}

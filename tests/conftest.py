@@ -35,6 +35,9 @@ def make_app(tmp_path, **overrides):
         "SECRET_KEY": "test-secret",
         "PUBLIC_BASE_URL": "https://xx.example.cn",
         "PROPAGATE_UNEXPECTED": False,
+        # scrypt costs ~0.6 s a hash: most tests log staff in, and mutation testing runs them
+        # thousands of times. Verification reads the method from the stored hash.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     cfg.update(overrides)
     app = create_app(cfg)

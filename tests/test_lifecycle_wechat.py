@@ -9,7 +9,10 @@ import pytest
 import time_machine
 
 from core.delivery import outbox
-from models import Issue, OutboxMessage, Wish
+from core.items import wishes as wish_flow
+from core.people import auth
+from core.people.permissions import Principal
+from models import Issue, OutboxMessage, StaffAccount, Wish
 from tests.factories import login_staff, make_district, make_staff
 
 API = "/api/v1"
@@ -149,3 +152,52 @@ def test_wish_checked_while_wechat_was_down_waits_for_it(wx):
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 200 and res.get_json()["status"] == "published"
     assert Wish.get_by_id(wish_id).check_verdict == "pass"
+
+
+def _web_wish(wx, title="收音机", content="想听戏") -> int:
+    """A wish from the web page: no login, so no openid to check the text against."""
+    wish = wish_flow.create(
+        Principal.anonymous(),
+        alley=wx["d"].alleys[0],
+        beneficiary_type="elderly",
+        display_name="王奶奶",
+        title=title,
+        content=content,
+        tracking_token="web-token-" + title,
+    )
+    assert wish.check_verdict == "failed" and wx["fake"].calls_to("/wxa/msg_sec_check") == []
+    return wish.id
+
+
+def _staff_on_wechat(wx) -> dict:
+    """A staff member who also logged in from WeChat: their openid can vouch for a check."""
+    client = wx["client"]
+    res = client.post(f"{API}/auth/login", json={"code": "ok:社区小王"})
+    headers = {"Authorization": f"Bearer {res.get_json()['token']}"}
+    account = StaffAccount.get(StaffAccount.area == wx["d"].communities[0])
+    code, _ = auth.issue_bind_code(staff=account, issued_by="t")
+    assert client.post(f"{API}/auth/bind", json={"code": code}, headers=headers).status_code == 200
+    return headers
+
+
+def test_web_wish_is_checked_against_the_reviewers_openid(wx):
+    wish_id = _web_wish(wx)
+    # A reviewer without WeChat cannot vouch: the check stays unavailable.
+    res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
+    assert res.status_code == 503
+    assert wx["fake"].calls_to("/wxa/msg_sec_check") == []
+    reviewer = _staff_on_wechat(wx)
+    res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=reviewer)
+    assert res.status_code == 200 and res.get_json()["status"] == "published"
+    assert Wish.get_by_id(wish_id).check_verdict == "pass"
+    (call,) = wx["fake"].calls_to("/wxa/msg_sec_check")
+    assert call["json"]["content"] == "收音机\n想听戏" and call["json"]["scene"] == 3
+
+
+@pytest.mark.parametrize("where", ["title", "content"])
+def test_web_wish_rechecked_by_the_reviewer_is_refused_when_risky(wx, where):
+    wish_id = _web_wish(wx, **{where: "代开发票"})
+    res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=_staff_on_wechat(wx))
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "content_risky"
+    assert Wish.get_by_id(wish_id).check_verdict == "risky"
+    assert Wish.get_by_id(wish_id).status == "pending_review"

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 import time_machine
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from wechatpy.exceptions import WeChatClientException
 
 from core.db import db
 from core.delivery import outbox
@@ -498,3 +500,147 @@ def test_outbox_once_also_sends_messages_waiting_for_a_retry(online_app, fake_we
     assert result.exit_code == 0, result.output
     assert "已发送 1 条" in result.output
     assert fresh(row).status == "sent" and len(fake_wechat.subscribe_sent) == 1
+
+
+# --- how a failure is judged, and how long things wait ----------------------------------------
+
+
+class _Response:
+    def __init__(self, status_code):
+        self.status_code = status_code
+
+
+def test_classify_judges_every_kind_of_failure():
+    refused = requests.ConnectionError(
+        MaxRetryError(None, "/send", NewConnectionError(None, "Connection refused"))
+    )
+    cases = [
+        (outbox.NotSent("获取 access_token 失败"), ("retry", "获取 access_token 失败")),
+        (outbox.Uncertain("无法解析"), ("uncertain", "无法解析")),
+        (outbox.Permanent("机器人已失效"), ("dead", "机器人已失效")),
+        (WeChatClientException(None, "HTTP 502", response=_Response(502)), ("retry", "HTTP 502")),
+        (WeChatClientException(None, "HTTP", response=None), ("retry", "HTTP 请求失败")),
+        (
+            WeChatClientException(43101, "user refuse"),
+            ("dead", "errcode 43101：user refuse（用户未订阅或订阅次数已用完）"),
+        ),
+        (
+            WeChatClientException(-1, "system busy"),
+            ("retry", "errcode -1：system busy（微信系统繁忙）"),
+        ),
+        (WeChatClientException(12345, "odd"), ("retry", "errcode 12345：odd")),
+        (requests.ConnectTimeout("slow"), ("retry", "无法连接微信：ConnectTimeout：slow")),
+        (refused, ("retry", f"无法连接微信：ConnectionError：{refused}")),
+        (
+            requests.ConnectionError("reset by peer"),
+            ("uncertain", "连接中断，微信可能已收到：ConnectionError：reset by peer"),
+        ),
+        (
+            requests.ReadTimeout("read"),
+            ("uncertain", "等待微信应答超时，微信可能已收到：ReadTimeout：read"),
+        ),
+        (
+            requests.TooManyRedirects("loop"),
+            ("uncertain", "请求微信出错，结果不明：TooManyRedirects：loop"),
+        ),
+        (ValueError("bug"), ("retry", "ValueError：bug")),
+        (requests.ConnectionError(), ("uncertain", "连接中断，微信可能已收到：ConnectionError：")),
+    ]
+    for exc, expected in cases:
+        assert outbox.classify(exc) == expected, exc
+    # The cause given directly rather than wrapped in urllib3's MaxRetryError.
+    direct = requests.ConnectionError(NewConnectionError(None, "Connection refused"))
+    assert outbox.classify(direct)[0] == "retry"
+    connect_timeout = requests.ConnectionError(
+        MaxRetryError(None, "/send", ConnectTimeoutError("connect timed out"))
+    )
+    assert outbox.classify(connect_timeout)[0] == "retry"
+
+
+def test_offline_delivery_leaves_no_lease(app):
+    row = outbox.enqueue("robot", "robot-key", {"text": "早报"}, key="offline:lease")
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    row = fresh(row)
+    assert (row.status, row.lease_until, row.result, row.attempts) == (
+        "sent",
+        None,
+        outbox.OFFLINE_RESULT,
+        1,
+    )
+    assert row.sent_at is not None
+
+
+def test_backoff_doubles_with_jitter_up_to_the_cap():
+    config = {"OUTBOX_BACKOFF_SECONDS": 30, "OUTBOX_BACKOFF_MAX_SECONDS": 3600}
+    for attempts, base in ((0, 30), (1, 30), (2, 60), (3, 120), (5, 480)):
+        waits = [outbox.backoff_seconds(attempts, config) for _ in range(50)]
+        assert all(base <= s <= base * 1.1 for s in waits), (attempts, waits)
+        assert max(waits) > base  # jittered, not a constant
+    assert outbox.backoff_seconds(12, config) == 3600
+    assert outbox.backoff_seconds(8, config) == 3600  # 30 × 128 is past the cap
+    assert outbox.backoff_seconds(7, config) < 3600  # 30 × 64 × ≤1.1 is not
+
+
+def test_lease_outlasts_the_slowest_send():
+    assert outbox.lease_seconds({"WECHAT_TIMEOUT": 5}) == 60
+    assert outbox.lease_seconds({"WECHAT_TIMEOUT": 20}) == 120
+    assert outbox.lease_seconds({"WECHAT_TIMEOUT": 5, "OUTBOX_LEASE_SECONDS": 7}) == 7
+
+
+def test_retry_resets_the_row_and_records_who_and_what(app, client):
+    d = make_district(communities=1, alleys_per_community=1)
+    account = make_staff(d.communities[0])
+    staff = login_staff(client, account)
+    with time_machine.travel(T0, tick=False) as clock:
+        row = outbox.enqueue(
+            "robot", "robot-key", {"text": "早报"}, key="retry:1", area=d.alleys[0]
+        )
+        OutboxMessage.update(
+            status="dead",
+            attempts=8,
+            last_error="已尝试 8 次仍失败",
+            lease_until=utcnow(),
+            next_attempt_at=utcnow(),
+        ).where(OutboxMessage.id == row.id).execute()
+        clock.shift(timedelta(hours=3))
+        res = client.post(f"/api/v1/outbox/{row.id}/retry", headers=staff)
+        assert res.status_code == 200, res.get_json()
+        row = fresh(row)
+        assert (row.status, row.attempts, row.lease_until, row.last_error) == (
+            "pending",
+            0,
+            None,
+            None,
+        )
+        assert row.next_attempt_at == utcnow()  # due at once, not at the old time
+        ev = Event.select().where(Event.action == "outbox.retry").get()
+        assert (ev.subject_type, ev.subject_id, ev.area_id) == ("outbox", row.id, d.alleys[0].id)
+        assert ev.actor_id == account.user_id
+        assert ev.data == {"from": "dead", "attempts": 8, "last_error": "已尝试 8 次仍失败"}
+        again = client.post(f"/api/v1/outbox/{row.id}/retry", headers=staff)
+        assert again.status_code == 409
+        assert again.get_json()["error"]["message"] == "只有发送失败或结果不明的消息可以重新发送"
+        missing = client.post("/api/v1/outbox/999999/retry", headers=staff)
+        assert missing.status_code == 404
+        assert missing.get_json()["error"]["message"] == "找不到该消息，或它不在您的管辖范围内"
+
+
+def test_outbox_list_is_newest_first_by_creation_then_id(app, client):
+    d = make_district(communities=1, alleys_per_community=1)
+    staff = login_staff(client, make_staff(d.communities[0]))
+    base = datetime(2026, 11, 22, 1, 0)
+    rows = [
+        OutboxMessage.create(
+            kind="robot",
+            target="robot-key",
+            payload={},
+            idempotency_key=f"order:{i}",
+            area=d.alleys[0],
+            created_at=created,
+        )
+        for i, created in enumerate(
+            [base, base + timedelta(hours=2), base + timedelta(hours=1), base]
+        )
+    ]
+    listed = client.get("/api/v1/outbox?per_page=100", headers=staff).get_json()
+    assert [i["id"] for i in listed["items"]] == [rows[1].id, rows[2].id, rows[3].id, rows[0].id]

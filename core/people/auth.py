@@ -190,7 +190,9 @@ def create_staff(
     with db.atomic():
         account = StaffAccount.create(
             username=username,
-            password_hash=generate_password_hash(password),
+            password_hash=generate_password_hash(
+                password, method=current_app.config["PASSWORD_HASH_METHOD"]
+            ),
             display_name=display_name or username,
             role=role,
             area=area,
