@@ -63,6 +63,14 @@ from models import Area, OutboxMessage
 log = logging.getLogger(__name__)
 
 STATUSES = ("pending", "sending", "sent", "uncertain", "dead")
+# What staff read for each status (the console's 发送记录, offline mode's /dev/outbox).
+STATUS_LABELS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "uncertain": "结果不明",
+    "dead": "发送失败",
+}
 RETRYABLE_STATUSES = ("dead", "uncertain")  # what staff may put back in the queue
 
 SUBSCRIBE_SEND_URL = "https://api.weixin.qq.com/cgi-bin/message/subscribe/send"

@@ -131,24 +131,19 @@ def group_repaired(group_id: int):
 
 # --- 发送记录 ---------------------------------------------------------------------------------
 
-STATUS_LABELS = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "sent": "已发送",
-    "uncertain": "结果不明",
-    "dead": "发送失败",
-}
-
 
 @bp.route("/outbox")
 @login_required
 def outbox_page():
     status = request.args.get("status", "")
-    query = outbox.query_for(principal(), status=status if status in STATUS_LABELS else None)
+    query = outbox.query_for(principal(), status=status if status in outbox.STATUS_LABELS else None)
     if not status:
         query = query.where(OutboxMessage.status.in_(outbox.RETRYABLE_STATUSES))
     return render_template(
-        "console/outbox.html", rows=list(query.limit(200)), labels=STATUS_LABELS, status=status
+        "console/outbox.html",
+        rows=list(query.limit(200)),
+        labels=outbox.STATUS_LABELS,
+        status=status,
     )
 
 

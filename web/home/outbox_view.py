@@ -12,13 +12,8 @@ import re
 
 from markupsafe import Markup, escape
 
-STATUS_LABELS = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "sent": "已发送",
-    "uncertain": "结果不明",
-    "dead": "发送失败",
-}
+from core.delivery import outbox
+
 KIND_LABELS = {"robot": "群机器人", "subscribe": "订阅消息"}
 # WeCom's markdown colours (info = green, comment = grey, warning = orange).
 FONT_COLOURS = {"info": "#2e7d32", "comment": "#888888", "warning": "#e65100"}
@@ -104,6 +99,6 @@ def describe(row, group_names: dict[str, str]) -> dict:
         "kind": KIND_LABELS.get(row.kind, row.kind),
         "form": form,
         "target": target,
-        "status": STATUS_LABELS.get(row.status, row.status),
+        "status": outbox.STATUS_LABELS.get(row.status, row.status),
         "body": body,
     }
