@@ -133,6 +133,7 @@ MATRIX = {
             "content_type": "multipart/form-data",
         },
     ),
+    ("GET", "/api/v1/categories"): (PUBLIC, lambda w: {}),
     ("GET", "/api/v1/boards/{code}"): (
         PUBLIC,
         lambda w: {"path": f"{API}/boards/{w['district'].boards[0].code}"},

@@ -87,6 +87,21 @@ def categories() -> dict[str, str]:
     return dict(current_app.config["ISSUE_CATEGORIES"])
 
 
+def category_list() -> list[dict]:
+    """The categories in their configured order, each with its tier, its days and whether its
+    reports stay off public pages: what a client offers on its report form."""
+    days = current_app.config["DEADLINE_DAYS"]
+    return [
+        {
+            "name": name,
+            "priority": tier,
+            "deadline_days": int(days[tier]),
+            "private": is_private_category(name),
+        }
+        for name, tier in categories().items()
+    ]
+
+
 def is_private_category(category: str) -> bool:
     """Reports of this category never show their content on a public page."""
     return category in current_app.config["PRIVATE_CATEGORIES"]

@@ -7,6 +7,7 @@
 const api = require('../../utils/api');
 const fmt = require('../../utils/format');
 const { askForUpdates } = require('../../utils/subscribe');
+const categories = require('../../utils/categories');
 
 Component({
   data: {
@@ -38,6 +39,7 @@ Component({
         alleyId: Number(options.alley_id || 0),
         error: code || options.alley_id || last ? '' : '请先扫描街巷公示牌上的二维码，再反映问题。',
       });
+      categories.load(this);
     },
     /** @param {any} e */
     onCategory(e) {

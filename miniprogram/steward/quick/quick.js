@@ -4,6 +4,7 @@
  */
 const api = require('../../utils/api');
 const fmt = require('../../utils/format');
+const categories = require('../../utils/categories');
 
 Component({
   data: {
@@ -23,6 +24,7 @@ Component({
   },
   methods: {
     onLoad() {
+      categories.load(this);
       return api
         .get('/me')
         .then((/** @type {any} */ me) => {

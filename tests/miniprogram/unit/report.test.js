@@ -103,3 +103,16 @@ test('server errors and an unreachable server keep everything typed', async () =
   expect(p.text()).toContain('网络不通');
   expect(p.data()).toMatchObject({ category: '设施损坏', content: '路灯坏了', phone: '13800000000', state: 'form' });
 });
+
+test('the categories are the ones this deployment configured (GET /categories)', async () => {
+  server.route('GET', '/categories', {
+    status: 200,
+    body: { items: [{ name: '垃圾分类', priority: 'ordinary', deadline_days: 2, private: false }, { name: '违章搭建', priority: 'major', deadline_days: 10, private: false }] },
+  });
+  const p = h.page('pages/report/report');
+  p.inst.onLoad({ code: 'ABCD2345' });
+  await new Promise((r) => setTimeout(r, 50));
+  expect(p.data().categories).toEqual(['垃圾分类', '违章搭建']);
+  expect(p.text()).toContain('违章搭建');
+  expect(p.text()).not.toContain('环境卫生');
+});
