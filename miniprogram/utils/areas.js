@@ -3,6 +3,8 @@
  * their roots (a community, or a street) and, under a street, its communities.
  */
 
+const api = require('./api');
+
 /** @param {any} tree GET /areas answer @returns {Array<{id: number, name: string}>} */
 function pickable(tree) {
   /** @type {Array<{id: number, name: string}>} */
@@ -18,4 +20,20 @@ function pickable(tree) {
   return out;
 }
 
-module.exports = { pickable };
+/**
+ * Fill a figures or ledger page's area choice: admins of a street may pick one of its
+ * communities; nobody else sees a choice (`areas` stays empty).
+ * @param {{setData: (data: Record<string, any>) => void}} component
+ * @returns {Promise<void>}
+ */
+function loadChoices(component) {
+  return api
+    .get('/areas')
+    .then((/** @type {any} */ tree) => {
+      const areas = pickable(tree);
+      component.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
+    })
+    .catch(() => component.setData({ areas: [] }));
+}
+
+module.exports = { pickable, loadChoices };

@@ -5,7 +5,7 @@
  */
 const api = require('../../utils/api');
 const period = require('../../utils/period');
-const { pickable } = require('../../utils/areas');
+const { loadChoices } = require('../../utils/areas');
 
 Component({
   data: { state: 'ready', periods: period.PERIODS, key: 'month', dateFrom: '', dateTo: '', areas: /** @type {Array<{id: number, name: string}>} */ ([]), areaId: 0, error: '', notice: '' },
@@ -23,13 +23,7 @@ Component({
     },
     /** Admins of a street may pick one of its communities; nobody else sees a choice. */
     loadAreas() {
-      return api
-        .get('/areas')
-        .then((/** @type {any} */ tree) => {
-          const areas = pickable(tree);
-          this.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
-        })
-        .catch(() => this.setData({ areas: [] }));
+      return loadChoices(this);
     },
     /** @param {any} e */
     onArea(e) {

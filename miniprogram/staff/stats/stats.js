@@ -6,7 +6,7 @@
 const api = require('../../utils/api');
 const fmt = require('../../utils/format');
 const period = require('../../utils/period');
-const { pickable } = require('../../utils/areas');
+const { loadChoices } = require('../../utils/areas');
 
 /** @param {any} c counts @returns {{response: string, resolution: string, satisfaction: string}} */
 function rates(c) {
@@ -48,13 +48,7 @@ Component({
     },
     /** Admins of a street may pick one of its communities; nobody else sees a choice. */
     loadAreas() {
-      return api
-        .get('/areas')
-        .then((/** @type {any} */ tree) => {
-          const areas = pickable(tree);
-          this.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });
-        })
-        .catch(() => this.setData({ areas: [] }));
+      return loadChoices(this);
     },
     /** @param {any} e */
     onArea(e) {
