@@ -173,7 +173,7 @@ def create_bind_code(body: BindCodeIn):
         steward = Steward.get_or_none(Steward.id == body.steward_id)
         if steward is None:
             raise not_found("找不到该管家", code="steward_not_found")
-        if not any(p.can_manage(a) for a in steward.alleys()):
+        if not p.can_manage_steward(steward):
             raise forbidden("该管家不在您的管辖范围内", code="out_of_scope")
         if not steward.active:
             raise bad_request("该管家已离任", {"steward_id": "该管家已离任"})

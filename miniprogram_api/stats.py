@@ -8,7 +8,6 @@ from urllib.parse import quote
 from flask import Response
 from pydantic import BaseModel, Field, model_validator
 
-from core import audit
 from core.errors import not_found
 from core.figures import ledger, stats
 from core.timeutil import to_local, utcnow
@@ -139,16 +138,7 @@ def get_stats(query: PeriodQuery):
 def get_ledger(query: PeriodQuery):
     """不含居民姓名与电话。每次导出都记入操作日志。"""
     area = _area(query)
-    data, counts = ledger.workbook(area, query.date_from, query.date_to)
-    audit.record(
-        "ledger.export",
-        "area",
-        area.id,
-        actor=current_principal().user,
-        area=area,
-        data={"from": query.date_from.isoformat(), "to": query.date_to.isoformat(), **counts},
-    )
-    name = f"台账-{area.name}-{query.date_from:%Y%m%d}-{query.date_to:%Y%m%d}.xlsx"
+    data, name = ledger.export(area, query.date_from, query.date_to, current_principal().user)
     return Response(
         data,
         mimetype=XLSX,

@@ -41,7 +41,7 @@ def dismiss(steward_id: int, body: DismissIn):
     steward = Steward.get_or_none(Steward.id == steward_id)
     if steward is None:
         raise not_found("找不到该管家", code="steward_not_found")
-    if not any(p.can_manage(a) for a in steward.alleys()):
+    if not p.can_manage_steward(steward):
         raise forbidden("该管家不在您的管辖范围内", code="out_of_scope")
     open_issues = auth.dismiss_steward(steward, actor=p.user, reason=body.reason)
     steward = Steward.get_by_id(steward_id)

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core import text
+from core import audit, text
 from core.figures import stats
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
@@ -342,3 +342,19 @@ def workbook(area: Area, first: date, last: date) -> tuple[bytes, dict]:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), counts
+
+
+def export(area: Area, first: date, last: date, actor) -> tuple[bytes, str]:
+    """The ledger as handed to a person: the .xlsx bytes and its file name, the export written
+    to the audit trail (who took which area's ledger for which period). The API and the console
+    both export through here."""
+    data, counts = workbook(area, first, last)
+    audit.record(
+        "ledger.export",
+        "area",
+        area.id,
+        actor=actor,
+        area=area,
+        data={"from": first.isoformat(), "to": last.isoformat(), **counts},
+    )
+    return data, f"台账-{area.name}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"

@@ -449,7 +449,7 @@ def assign(
             if len(stewards) != len(set(steward_ids)) or not stewards:
                 raise bad_request("请选择在任的管家", {"steward_ids": "管家不存在或已离任"})
             for s in stewards:
-                if not any(p.can_manage(a) for a in s.alleys()):
+                if not p.can_manage_steward(s):
                     raise forbidden("只能派给本社区的管家", code="out_of_scope")
             IssueAssignee.delete().where(IssueAssignee.issue == issue).execute()
             for s in stewards:

@@ -82,6 +82,11 @@ class Principal:
         """Staff or admin whose scope covers `area`."""
         return any(root.covers(area) for root in self.area_roots)
 
+    def can_manage_steward(self, steward: Steward) -> bool:
+        """Staff or admin whose scope covers one of the steward's alleys (bind codes,
+        dismissal, dispatching to them)."""
+        return any(self.can_manage(alley) for alley in steward.alleys())
+
     def can_see(self, area: Area) -> bool:
         """Staff scope, or one of the steward's own alleys."""
         return self.can_manage(area) or area.id in self.alley_ids

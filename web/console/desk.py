@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 
-from core import audit
 from core.boards import boards as board_service
 from core.boards import fonts, layout, print_data, print_jobs, render
 from core.errors import ApiError
@@ -78,16 +77,7 @@ def ledger_download():
     if error:
         flash(error, "error")
         return redirect(url_for("console.ledger", area=area.id))
-    data, counts = ledger.workbook(area, first, last)
-    audit.record(
-        "ledger.export",
-        "area",
-        area.id,
-        actor=principal().user,
-        area=area,
-        data={"from": first.isoformat(), "to": last.isoformat(), **counts},
-    )
-    name = f"台账-{area.name}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"
+    data, name = ledger.export(area, first, last, principal().user)
     return _attachment(data, XLSX, "ledger.xlsx", name)
 
 

@@ -20,7 +20,7 @@ NOTE_MAX = 500
 
 def _steward_in_scope(steward_id: int) -> Steward:
     steward = Steward.get_or_none(Steward.id == steward_id)
-    if steward is None or not any(principal().can_manage(a) for a in steward.alleys()):
+    if steward is None or not principal().can_manage_steward(steward):
         abort(404)
     return steward
 
