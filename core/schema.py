@@ -62,6 +62,8 @@ MIGRATIONS: list[Migration] = [
     (4, "alley change counters (cached public board views)", None),
     # A new table only: `upgrade` creates it after the steps.
     (5, "print jobs: the console's background board PDFs", None),
+    # New tables only.
+    (6, "time bank: point accounts (passbooks) and their append-only entries", None),
 ]
 
 

@@ -4,7 +4,8 @@ Datetimes are naive UTC (see `core.timeutil`). Queries that several callers need
 as classmethods; state changes with rules live in the `core` services that call them.
 
 Why one long file: the whole schema reads top to bottom in dependency order, as `init-db`
-creates it.
+creates it. Later feature areas that only hang off these tables live in their own modules
+(`models.timebank`), imported at the end and appended to `ALL_MODELS`.
 """
 
 from __future__ import annotations
@@ -675,3 +676,9 @@ ALL_MODELS = [
     Assessment,
     PrintJob,
 ]
+
+# Feature areas in their own modules: they import the base tables above, so they come last.
+from models import timebank  # noqa: E402
+from models.timebank import PointAccount, PointEntry  # noqa: E402, F401
+
+ALL_MODELS += timebank.MODELS
