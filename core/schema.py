@@ -64,6 +64,7 @@ MIGRATIONS: list[Migration] = [
     (5, "print jobs: the console's background board PDFs", None),
     # New tables only.
     (6, "time bank: point accounts (passbooks) and their append-only entries", None),
+    (7, "issue followers: residents following an existing report instead of repeating it", None),
 ]
 
 

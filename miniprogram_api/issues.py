@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from core.items import issues as flow
-from core.items.views import issue_out, prefetch_issues
+from core.items.views import issue_out, issue_public, prefetch_issues
 from core.people import phones
 from core.timeutil import iso, utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
-from miniprogram_api.serializers import IssueCreatedOut, IssueOut
+from miniprogram_api.serializers import IssueCreatedOut, IssueOut, SimilarList
 from miniprogram_api.validation import optional_text, required_text
-from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
+from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee, IssueFollower
 
 router = Router("issues")
 
@@ -58,12 +58,6 @@ class IssueIn(BaseModel):
     fixed_on_spot: OnTheSpot | None = Field(
         default=None, description="管家随手做：现场发现并已解决，一次提交即办结"
     )
-
-    @model_validator(mode="after")
-    def where(self):
-        if not self.board_code and self.alley_id is None:
-            raise ValueError("请扫描公示牌或选择街巷")
-        return self
 
 
 class IssueQuery(PageQuery):
@@ -156,17 +150,41 @@ def create_issue(body: IssueIn):
         fixed_on_spot=body.fixed_on_spot.model_dump() if body.fixed_on_spot else None,
     )
     out = issue_out(p, issue, timeline=True)
-    out["similar"] = [
-        {
-            "id": s.id,
-            "number": s.number,
-            "content": s.content if s.visibility == "public" else None,
-            "status_label": flow.STATUS_LABELS[s.status],
-            "created_at": iso(s.created_at),
-        }
-        for s in similar
-    ]
+    out["similar"] = [_similar_out(s) for s in similar]
     return out, 201
+
+
+def _similar_out(issue: Issue) -> dict:
+    """What a resident is shown of another's open report: the public view's words only."""
+    public = issue_public(issue)
+    return {
+        "id": issue.id,
+        "number": issue.number,
+        "content": public["content"],
+        "status_label": flow.STATUS_LABELS[issue.status],
+        "created_at": iso(issue.created_at),
+    }
+
+
+class SimilarQuery(BaseModel):
+    board_code: str | None = Field(default=None, max_length=16, description="公示牌编码")
+    alley_id: int | None = None
+    category: str = Field(max_length=32)
+
+
+@router.get(
+    "/issues/similar",
+    summary="提交前查同类：本街巷同类别未办结的诉求",
+    query=SimilarQuery,
+    response=SimilarList,
+    errors=(404, 410),
+)
+def similar_issues(query: SimilarQuery):
+    """在提交前调用：同一街巷同类别、近几天内未办结的诉求（最多 5 件，只含公开内容）。
+    居民可选“跟进这一件”（`POST /issues/{id}/follow`）而不重复反映。"""
+    alley, _board = flow.resolve_alley(query.alley_id, query.board_code)
+    flow.check_category(query.category)
+    return {"items": [_similar_out(i) for i in flow.similar_to(alley.id, query.category)]}
 
 
 @router.get("/issues", summary="诉求列表", query=IssueQuery, response=IssueList)
@@ -176,7 +194,9 @@ def list_issues(query: IssueQuery):
     scope = query.scope or ("area" if p.is_staff else "assigned" if p.stewards else "mine")
     q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id))
     if scope == "mine":
-        q = q.where(Issue.reporter == p.user)
+        # Mine: what I reported, and what I followed instead of reporting it again.
+        followed = IssueFollower.select(IssueFollower.issue).where(IssueFollower.user == p.user)
+        q = q.where((Issue.reporter == p.user) | Issue.id.in_(followed))
     elif scope == "assigned":
         q = q.where(
             Issue.id.in_(
@@ -321,6 +341,21 @@ def reopen_issue(issue_id: int, body: NoteIn):
 )
 def cancel_issue(issue_id: int, body: CancelIn):
     flow.cancel(current_principal(), issue_id, body.reason)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/follow",
+    summary="跟进这一件：我也遇到了同一问题",
+    response=IssueOut,
+    errors=ACTION_ERRORS,
+)
+def follow_issue(issue_id: int):
+    """居民发现已有人反映同一问题时跟进它，而不重复反映：之后它出现在“我反映的”
+    (`scope=mine`) 中，办理过程可见，办理人看到有几位居民跟进。自己反映的不能跟进（409
+    `own_issue`），已办结的不能跟进（409 `invalid_transition`），重复跟进无变化。"""
+    p = current_principal()
+    flow.follow(p, issue_id)
     return _out(issue_id)
 
 

@@ -74,6 +74,8 @@ class IssueOut(IssuePublicOut):
     reporter: str | None
     is_mine: bool
     actions: list[str]
+    followers: int | None = Field(default=None, description="跟进这一件的居民人数（仅详情）")
+    is_following: bool | None = Field(default=None, description="我是否跟进了这一件（仅详情）")
     timeline: list[TimelineEntry] | None = None
 
 
@@ -87,6 +89,10 @@ class SimilarOut(BaseModel):
 
 class IssueCreatedOut(IssueOut):
     similar: list[SimilarOut]
+
+
+class SimilarList(BaseModel):
+    items: list[SimilarOut]
 
 
 # --- wishes -----------------------------------------------------------------------------------

@@ -420,6 +420,18 @@ class IssueAssignee(BaseModel):
         indexes = ((("issue", "steward"), True), (("steward",), False))
 
 
+class IssueFollower(BaseModel):
+    """A resident who has the same problem and follows an existing issue instead of reporting
+    it again ("跟进这一件"): they see it among their own and it counts who is affected."""
+
+    issue = ForeignKeyField(Issue, backref="followers", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="followed_issues", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("issue", "user"), True), (("user",), False))
+
+
 class Wish(BaseModel):
     """A micro-wish (微心愿): verified by staff, published, claimed, fulfilled, confirmed."""
 
@@ -661,6 +673,7 @@ ALL_MODELS = [
     Event,
     Issue,
     IssueAssignee,
+    IssueFollower,
     Wish,
     Patrol,
     SubscriptionConsent,

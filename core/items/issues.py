@@ -18,10 +18,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from peewee import IntegrityError
 
 from core import audit
 from core.boards import boards, changes
-from core.db import locked, write_transaction
+from core.db import db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
@@ -36,6 +37,7 @@ from models import (
     Department,
     Issue,
     IssueAssignee,
+    IssueFollower,
     Patrol,
     Steward,
     StewardAlley,
@@ -58,6 +60,7 @@ ACTION_LABELS = {
     "close": "未评价，自动完结",
     "publish": "公开",
     "hide": "不公开",
+    "follow": "又有居民反映同一问题",
 }
 # Who the trail names when the web page's anonymous submitter acts with their tracking link.
 WEB_REPORTER_LABEL = "反映人"
@@ -102,6 +105,13 @@ def category_list() -> list[dict]:
     ]
 
 
+def check_category(category: str) -> None:
+    """400 naming the field unless `category` is one of the configured categories."""
+    tiers = categories()
+    if category not in tiers:
+        raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
+
+
 def is_private_category(category: str) -> bool:
     """Reports of this category never show their content on a public page."""
     return category in current_app.config["PRIVATE_CATEGORIES"]
@@ -132,9 +142,20 @@ def is_reporter(p: Principal, issue: Issue) -> bool:
     return p.user is not None and issue.reporter_id == p.user.id
 
 
+def is_follower(p: Principal, issue: Issue) -> bool:
+    return (
+        p.user is not None
+        and IssueFollower.select()
+        .where((IssueFollower.issue == issue.id) & (IssueFollower.user == p.user.id))
+        .exists()
+    )
+
+
 def can_view(p: Principal, issue: Issue) -> bool:
     alley = issue.alley
-    return is_reporter(p, issue) or p.can_see(alley) or is_handler(p, issue)
+    return (
+        is_reporter(p, issue) or p.can_see(alley) or is_handler(p, issue) or is_follower(p, issue)
+    )
 
 
 def get_visible(p: Principal, issue_id: int) -> Issue:
@@ -145,19 +166,69 @@ def get_visible(p: Principal, issue_id: int) -> Issue:
 
 
 def similar_open(issue: Issue) -> list[Issue]:
+    """Open issues of the same alley and category as a new one, newest first."""
+    return similar_to(issue.alley_id, issue.category, exclude=issue.id)
+
+
+def similar_to(alley_id: int, category: str, exclude: int | None = None) -> list[Issue]:
+    """Open issues of this alley and category reported within `SIMILAR_WINDOW_DAYS`: what a
+    resident is shown before reporting, so they can follow one instead of repeating it."""
     since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
-    return list(
-        Issue.select()
-        .where(
-            (Issue.alley == issue.alley_id)
-            & (Issue.category == issue.category)
-            & Issue.status.in_(ISSUE_OPEN)
-            & (Issue.created_at >= since)
-            & (Issue.id != issue.id)
-        )
-        .order_by(Issue.created_at.desc())
-        .limit(5)
+    query = Issue.select().where(
+        (Issue.alley == alley_id)
+        & (Issue.category == category)
+        & Issue.status.in_(ISSUE_OPEN)
+        & (Issue.created_at >= since)
     )
+    if exclude is not None:
+        query = query.where(Issue.id != exclude)
+    return list(query.order_by(Issue.created_at.desc(), Issue.id.desc()).limit(5))
+
+
+def follower_count(issue: Issue) -> int:
+    return IssueFollower.select().where(IssueFollower.issue == issue.id).count()
+
+
+def follow(p: Principal, issue_id: int) -> Issue:
+    """跟进这一件: a resident with the same problem joins an open issue instead of reporting it
+    again. They see it among their own from then on; its handlers see how many are affected.
+    Only an issue the public may see can be followed (a held or private one is not offered),
+    and following twice changes nothing."""
+    if p.user is None:
+        raise forbidden("请先登录", code="login_required")
+    with write_transaction():
+        issue = Issue.get_or_none(Issue.id == issue_id)
+        visible = issue is not None and (
+            can_view(p, issue)
+            or (issue.visibility == "public" and not is_private_category(issue.category))
+        )
+        if not visible:
+            raise not_found("找不到该诉求", code="issue_not_found")
+        if is_reporter(p, issue):
+            raise conflict("own_issue", "这是您自己反映的诉求，不用再跟进")
+        if issue.status not in ISSUE_OPEN:
+            raise conflict(
+                "invalid_transition",
+                f"该诉求当前为“{STATUS_LABELS[issue.status]}”，不能再跟进，如仍有问题请重新反映",
+            )
+        if is_follower(p, issue):
+            return issue
+        try:
+            with db.atomic():
+                IssueFollower.create(issue=issue.id, user=p.user.id)
+        except IntegrityError:
+            return issue  # the same person's second tap, a moment earlier
+        # The trail names a follower only as 居民: the reporter and the handlers read it.
+        audit.record(
+            "issue.follow",
+            "issue",
+            issue.id,
+            actor=p.user,
+            label="居民",
+            area=issue.alley_id,
+            data={"followers": follower_count(issue)},
+        )
+    return issue
 
 
 # --- creating ----------------------------------------------------------------------------------
@@ -201,9 +272,8 @@ def create(
     once, recorded already closed and logged as a patrol. `tracking_token` (web submissions,
     no login) is the secret of the submitter's private link; only its hash is stored.
     """
+    check_category(category)
     tiers = categories()
-    if category not in tiers:
-        raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
     photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if fixed_on_spot is not None:

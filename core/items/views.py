@@ -149,9 +149,12 @@ def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) ->
     out = issue_public(issue, cache=cache)
     insider = p.can_see(issue.alley) or _is_handler(p, issue, cache)
     mine = issue_flow.is_reporter(p, issue)
-    out["content"] = issue.content  # the private view shows held content to those involved
-    out["resolution_note"] = issue.resolution_note
-    out["photos"] = photos_out(issue.photo_ids, cache)
+    if insider or mine:
+        # The private view shows held content to those involved. A follower (跟进这一件) is
+        # not involved in someone else's words: they keep the public view's text and photos.
+        out["content"] = issue.content
+        out["resolution_note"] = issue.resolution_note
+        out["photos"] = photos_out(issue.photo_ids, cache)
     department = _department(issue, cache)
     reporter = None
     if insider and issue.reporter_id and not issue.anonymous:
@@ -177,7 +180,7 @@ def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) ->
             "close_reason": issue.close_reason,
             "anonymous": issue.anonymous,
             "source": issue.source,
-            "location": issue.location,
+            "location": issue.location if (insider or mine) else None,
             "contact_phone": issue.contact_phone if (insider or mine) else None,
             "reporter": reporter,
             "is_mine": mine,
@@ -185,6 +188,9 @@ def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) ->
         }
     )
     if timeline:
+        # Only on the detail page: a list of issues would pay two more queries per row.
+        out["followers"] = issue_flow.follower_count(issue)
+        out["is_following"] = not mine and issue_flow.is_follower(p, issue)
         out["timeline"] = timeline_out(
             "issue", issue.id, issue.reporter_id, issue.anonymous and not mine, cache
         )

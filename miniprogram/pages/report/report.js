@@ -1,8 +1,9 @@
 /**
  * 反映问题 (pages/report/report): category, text, up to 9 photos, optional location, phone
- * and anonymity; asks for subscribe-message consent, then POST /api/v1/issues. A `similar`
- * answer offers 跟进这一件 (withdraw this new report, follow the existing one). Whatever the
- * resident typed stays on the page after any error.
+ * and anonymity; asks for subscribe-message consent, then POST /api/v1/issues. Choosing a
+ * category first asks GET /issues/similar: open reports of the same alley and category are
+ * offered as 跟进这一件 (POST /issues/{id}/follow) instead of reporting the problem again.
+ * Whatever the resident typed stays on the page after any error.
  */
 const api = require('../../utils/api');
 const fmt = require('../../utils/format');
@@ -11,7 +12,7 @@ const categories = require('../../utils/categories');
 
 Component({
   data: {
-    state: 'form', // form | sending | done
+    state: 'form', // form | sending | done | followed
     code: '',
     alleyId: 0,
     categories: fmt.CATEGORIES,
@@ -43,7 +44,21 @@ Component({
     },
     /** @param {any} e */
     onCategory(e) {
-      this.setData({ category: e.currentTarget.dataset.value, 'errors.category': '' });
+      this.setData({ category: e.currentTarget.dataset.value, 'errors.category': '', similar: [] });
+      return this.checkSimilar();
+    },
+    /** Open reports of this alley and category: the resident may follow one instead. */
+    checkSimilar() {
+      const { code, alleyId, category } = this.data;
+      if (!category || (!code && !alleyId)) return Promise.resolve();
+      const where = code ? { board_code: code } : { alley_id: alleyId };
+      return api
+        .get('/issues/similar', { ...where, category })
+        .then((/** @type {any} */ res) => {
+          // A slower answer for a category the resident has since changed is dropped.
+          if (this.data.category === category) this.setData({ similar: res.items || [] });
+        })
+        .catch(() => this.setData({ similar: [] })); // only a hint: never in the way of reporting
     },
     /** @param {any} e */
     onInput(e) {
@@ -111,24 +126,24 @@ Component({
       return askForUpdates()
         .then(() => api.post('/issues', body))
         .then((/** @type {any} */ issue) => {
-          this.setData({ state: 'done', created: issue, similar: issue.similar || [] });
+          this.setData({ state: 'done', created: issue });
         })
         .catch((err) => {
           this.setData({ state: 'form', error: api.messageOf(err), errors: (err && err.fields) || {} });
         });
     },
-    /** 跟进这一件: withdraw the new report as a duplicate and point to the existing one. */
+    /** 跟进这一件: join the existing report instead of sending this one. */
     /** @param {any} e */
     onFollow(e) {
-      const index = Number(e.currentTarget.dataset.index);
-      const other = this.data.similar[index];
+      const other = this.data.similar[Number(e.currentTarget.dataset.index)];
       return api
-        .post(`/issues/${this.data.created.id}/cancel`, { reason: `与 ${other.number} 重复，跟进已有的诉求` })
-        .then(() => this.setData({ followed: other, error: '' }))
+        .post(`/issues/${other.id}/follow`, {})
+        .then((/** @type {any} */ issue) => this.setData({ state: 'followed', followed: issue, error: '' }))
         .catch((err) => this.setData({ error: api.messageOf(err) }));
     },
     onOpen() {
-      wx.redirectTo({ url: `/pages/issue/issue?id=${this.data.created.id}` });
+      const item = this.data.created || this.data.followed;
+      wx.redirectTo({ url: `/pages/issue/issue?id=${item.id}` });
     },
     onBack() {
       wx.navigateBack({ delta: 1 });

@@ -1,6 +1,7 @@
 /**
- * e2e, against the real Flask app: a resident scans a board (q), reports with a photo; the
- * steward accepts and resolves with a photo; the resident rates. Then the bad-input cases on
+ * e2e, against the real Flask app: a resident scans a board (q), reports with a photo; a
+ * neighbour is offered that report and follows it instead of repeating it; the steward accepts
+ * and resolves with a photo; the resident rates. Then the bad-input cases on
  * the same pages: empty form, 10th photo, failed upload, 401 mid-session, server unreachable.
  */
 const fs = require('fs');
@@ -42,6 +43,23 @@ test('scan → report with a photo → steward accepts and resolves with a photo
   expect(created.photos.map((x) => x.id)).toEqual([photoId]);
   expect(created.location.address).toBe('南门巷 1 号');
   expect(h.callsOf('requestSubscribeMessage').length).toBe(1);
+
+  // A neighbour with the same problem is offered this report and follows it instead.
+  real.as('dev:邻居钱二');
+  const follow = h.page('pages/report/report');
+  follow.inst.onLoad({ code });
+  await follow.inst.onCategory({ currentTarget: { dataset: { value: '环境卫生' } } });
+  await h.idle();
+  expect(follow.data().similar.map((x) => x.number)).toContain(created.number);
+  await follow.inst.onFollow({ currentTarget: { dataset: { index: follow.data().similar.findIndex((x) => x.id === created.id) } } });
+  await h.idle();
+  expect(follow.text()).toContain(`已跟进 ${created.number}`);
+  expect(follow.data().followed.followers).toBe(1);
+  const followerMine = h.page('pages/mine/mine');
+  await followerMine.inst.onLoad();
+  await h.idle();
+  expect(followerMine.text()).toContain(created.number);
+  expect(followerMine.text()).toContain("我跟进的（别人先反映）");
 
   // The steward's to-do list has it; accept, then resolve with a photo.
   real.as('dev:王秀英');

@@ -71,20 +71,51 @@ test('photos: nine at most, a failed upload is retried, then the report is sent 
   expect(p.text()).toContain('已提交，编号 S2611220001');
 });
 
-test('a similar answer offers 跟进这一件, which withdraws the new report', async () => {
+test('choosing a category offers open reports of the alley to follow instead of a duplicate', async () => {
   const p = h.page('pages/report/report');
   p.inst.onLoad({ code: 'ABCD2345' });
-  server.route('POST', '/issues', { status: 201, body: { ...fx.issue({ id: 8, number: 'S2611220002' }), similar: [{ id: 7, number: 'S2611220001', content: '垃圾', status_label: '已接单', created_at: '' }] } });
-  server.route('POST', '/issues/8/cancel', { status: 200, body: fx.issue({ id: 8, status: 'cancelled' }) });
-  p.inst.onCategory({ currentTarget: { dataset: { value: '环境卫生' } } });
-  type(p, 'content', '垃圾');
-  await p.inst.submit();
+  server.route('GET', '/issues/similar', (req) => ({
+    status: 200,
+    body: { items: new URLSearchParams(req.query).get('category') === '环境卫生' ? [{ id: 7, number: 'S2611220001', content: '垃圾堆了三天', status_label: '已接单', created_at: '' }] : [] },
+  }));
+  server.route('POST', '/issues/7/follow', { status: 200, body: fx.issue({ id: 7, number: 'S2611220001', followers: 2, is_following: true }) });
+  await p.inst.onCategory({ currentTarget: { dataset: { value: '车辆乱停' } } });
+  expect(p.data().similar).toEqual([]);
+  expect(p.text()).not.toContain('我也遇到了');
+  await p.inst.onCategory({ currentTarget: { dataset: { value: '环境卫生' } } });
   await h.idle();
-  expect(p.text()).toContain('附近有人已经反映过类似的问题');
+  const asked = server.requests.filter((r) => r.path === '/issues/similar').pop();
+  expect(Object.fromEntries(new URLSearchParams(asked.query))).toEqual({ board_code: 'ABCD2345', category: '环境卫生' });
+  expect(p.text()).toContain('这条街巷已经有人反映过“环境卫生”的问题');
+  expect(p.text()).toContain('垃圾堆了三天');
   await p.inst.onFollow({ currentTarget: { dataset: { index: 0 } } });
   await h.idle();
-  expect(server.requests.find((r) => r.path === '/issues/8/cancel').data.reason).toContain('S2611220001');
-  expect(p.text()).toContain('已改为跟进 S2611220001');
+  expect(server.requests.filter((r) => r.path === '/issues')).toHaveLength(0);
+  expect(p.data().state).toBe('followed');
+  expect(p.text()).toContain('已跟进 S2611220001');
+  expect(p.text()).toContain('共有 3 位居民反映了这个问题');
+  p.inst.onOpen();
+  expect(h.callsOf('redirectTo')[0].url).toBe('/pages/issue/issue?id=7');
+});
+
+test('a failed similar check never blocks the report, and a refused follow says why', async () => {
+  const p = h.page('pages/report/report');
+  p.inst.onLoad({ code: 'ABCD2345' });
+  server.route('GET', '/issues/similar', envelope(500, 'internal_error', '服务器出错了'));
+  await p.inst.onCategory({ currentTarget: { dataset: { value: '环境卫生' } } });
+  await h.idle();
+  expect(p.data().similar).toEqual([]);
+  expect(p.text()).not.toContain('服务器出错了');
+  server.route('GET', '/issues/similar', { status: 200, body: { items: [{ id: 7, number: 'S2611220001', content: null, status_label: '待接单', created_at: '' }] } });
+  server.route('POST', '/issues/7/follow', envelope(409, 'invalid_transition', '该诉求当前为“已办结”，不能再跟进，如仍有问题请重新反映'));
+  await p.inst.onCategory({ currentTarget: { dataset: { value: '环境卫生' } } });
+  await h.idle();
+  expect(p.text()).toContain('（内容不公开）');
+  type(p, 'content', '垃圾还在');
+  await p.inst.onFollow({ currentTarget: { dataset: { index: 0 } } });
+  await h.idle();
+  expect(p.text()).toContain('不能再跟进，如仍有问题请重新反映');
+  expect(p.data()).toMatchObject({ state: 'form', content: '垃圾还在', category: '环境卫生' });
 });
 
 test('server errors and an unreachable server keep everything typed', async () => {
