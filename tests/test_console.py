@@ -710,3 +710,14 @@ def test_old_print_files_are_removed_when_a_new_job_starts(capp, world):
     assert client.get(f"/console/boards/jobs/{old.id}.pdf").status_code == 404
     new = PrintJob.select().order_by(PrintJob.id.desc()).first()
     assert new.status == "done" and print_jobs.pdf_path(new).exists()  # the fresh one is kept
+
+
+def test_issue_page_counts_residents_who_followed(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    url = f"/console/issues/{world.open_issue.id}"
+    assert "位居民跟进了这一件" not in client.get(url).get_data(as_text=True)
+    api = capp.test_client()
+    for name in ("邻居甲", "邻居乙"):
+        res = api.post(f"/api/v1/issues/{world.open_issue.id}/follow", headers=login(api, name))
+        assert res.status_code == 200, res.get_json()
+    assert "另有 2 位居民跟进了这一件" in client.get(url).get_data(as_text=True)
