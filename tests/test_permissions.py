@@ -42,6 +42,14 @@ def _issue(w, *steps) -> int:
     return issue_id
 
 
+def _someone_elses_issue(w) -> dict:
+    """An open public issue reported by a third resident: anyone logged in may follow it."""
+    c = w["client"]
+    body = {"board_code": w["district"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    res = c.post(f"{API}/issues", json=body, headers=login(c, "居民丙"))
+    return {"path": f"{API}/issues/{res.get_json()['id']}/follow", "json": {}}
+
+
 def _wish(w, *steps) -> int:
     c, h = w["client"], w["headers"]
     body = {
@@ -189,6 +197,13 @@ MATRIX = {
         {"resident", "staff", "admin"},
         _issue_action("cancel", {"reason": "重复"}),
     ),
+    ("GET", "/api/v1/issues/similar"): (
+        LOGGED_IN,
+        lambda w: {
+            "query_string": {"board_code": w["district"].boards[0].code, "category": "环境卫生"}
+        },
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/follow"): (LOGGED_IN, _someone_elses_issue),
     ("POST", "/api/v1/issues/{issue_id}/moderate"): (
         STAFF,
         _issue_action("moderate", {"publish": False, "note": "涉及隐私"}),
