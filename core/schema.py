@@ -64,6 +64,8 @@ MIGRATIONS: list[Migration] = [
     (5, "print jobs: the console's background board PDFs", None),
     # New tables only.
     (6, "time bank: point accounts (passbooks) and their append-only entries", None),
+    # New tables only.
+    (7, "exchange shop: shop items and redemptions", None),
 ]
 
 
