@@ -13,9 +13,11 @@ A *person* (`find_person`, `GET /points?person=`) is named by one of:
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import qrcode
 from peewee import fn
 
 from core import audit
@@ -184,6 +186,17 @@ def quarter_points_of_stewards(steward_ids: list[int], start: datetime, end: dat
         .tuples()
     )
     return {sid: int(points or 0) for sid, points in rows}
+
+
+def member_code_png(code: str, box: int = 10) -> bytes:
+    """The member code as a QR code (the code itself is the content: the counter's scanner
+    reads it and asks `by_member_code`)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=2)
+    qr.add_data(code)
+    qr.make(fit=True)
+    out = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    return out.getvalue()
 
 
 # --- staff: finding a person ---------------------------------------------------------------
