@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import base64
 import threading
+from contextlib import contextmanager
 
 import pytest
+import requests
+from werkzeug.serving import make_server
 
 from core.db import write_transaction
 from core.timebank import ledger
@@ -303,21 +306,37 @@ def test_refused_redemptions_take_nothing(client, w):
     assert PointEntry.select().where(PointEntry.rule == "redemption").count() == 0
 
 
+@contextmanager
+def served(app):
+    """The app on 127.0.0.1:<free port> in a threaded server: the races go over real HTTP,
+    each request on its own server thread and pooled connection."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
 def _race(app, item_id: int, headers: list[dict]) -> list[tuple[int, dict]]:
     barrier = threading.Barrier(len(headers))
     results = []
+    with served(app) as base:
 
-    def tap(h):
-        client = app.test_client()
-        barrier.wait()
-        res = client.post(f"{API}/shop/items/{item_id}/redeem", json={}, headers=h)
-        results.append((res.status_code, res.get_json()))
+        def tap(h):
+            barrier.wait()
+            res = requests.post(
+                f"{base}{API}/shop/items/{item_id}/redeem", json={}, headers=h, timeout=60
+            )
+            results.append((res.status_code, res.json()))
 
-    threads = [threading.Thread(target=tap, args=(h,)) for h in headers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+        threads = [threading.Thread(target=tap, args=(h,)) for h in headers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
     return results
 
 
