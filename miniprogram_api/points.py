@@ -9,7 +9,8 @@ import base64
 from pydantic import BaseModel, Field
 
 from core.errors import bad_request, not_found
-from core.timebank import ledger, passbook, rules
+from core.timebank import ledger, passbook, rules, shop
+from core.timebank.ledger import Holder
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
@@ -103,6 +104,28 @@ def my_points(query: PassbookQuery):
     """包括以用户身份和以管家身份持有的存折；记录按时间倒序，`page`/`per_page` 对每本存折分页。"""
     p = current_principal()
     return _passbooks(ledger.accounts_of(p.user, p.stewards), query)
+
+
+class OpenIn(BaseModel):
+    community_id: int = Field(description="社区 ID")
+
+
+@router.post(
+    "/points/me/passbooks",
+    summary="开通我在某个社区时间银行的存折（已有则返回原存折）",
+    body=OpenIn,
+    response=PassbookOut,
+    status=201,
+    errors=(404,),
+)
+def open_passbook(body: OpenIn):
+    """居民第一次来兑换点、还没有积分时，先开通存折才有会员码，工作人员才能给他记分。"""
+    p = current_principal()
+    community = shop.community_or_404(body.community_id)
+    account = ledger.account_for(community, Holder(user_id=p.user.id))
+    out = passbook.account_dict(account)
+    out["entries"] = paginate(passbook.entries_query(account), PageQuery(), passbook.entry_dicts)
+    return out, 201
 
 
 class MemberCodeQuery(BaseModel):

@@ -328,6 +328,10 @@ MATRIX = {
         lambda w: {"query_string": {"person": _passbook(w).member_code}},
     ),
     ("GET", "/api/v1/points/rules"): (LOGGED_IN, lambda w: {}),
+    ("POST", "/api/v1/points/me/passbooks"): (
+        LOGGED_IN,
+        lambda w: {"json": {"community_id": w["district"].communities[0].id}},
+    ),
     ("POST", "/api/v1/points/adjustments"): (
         STAFF,
         lambda w: {

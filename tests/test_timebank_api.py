@@ -83,6 +83,24 @@ def test_my_passbook_lists_entries_balance_and_member_code(client, w):
     assert client.get(f"{API}/points/me").status_code == 401
 
 
+def test_open_a_passbook_before_having_points(client, w):
+    url = f"{API}/points/me/passbooks"
+    res = client.post(url, json={"community_id": w["c0"].id}, headers=w["resident"])
+    assert res.status_code == 201 and res.get_json()["balance"] == 0
+    again = client.post(url, json={"community_id": w["c0"].id}, headers=w["resident"])
+    assert again.get_json()["member_code"] == res.get_json()["member_code"]  # the same one
+    assert (
+        client.post(
+            url, json={"community_id": w["d"].alleys[0].id}, headers=w["resident"]
+        ).status_code
+        == 404
+    )
+    bad = client.post(url, json={}, headers=w["resident"])
+    assert bad.status_code == 400 and "community_id" in bad.get_json()["error"]["fields"]
+    books = client.get(f"{API}/points/me", headers=w["resident"]).get_json()["items"]
+    assert [b["member_code"] for b in books] == [res.get_json()["member_code"]]
+
+
 def test_staff_look_a_person_up_within_their_scope_only(client, w):
     account = give(w["c0"], user_named("张大妈"), 3)
     steward = w["d"].stewards[0]

@@ -14,6 +14,7 @@ Component({
     categories: /** @type {string[]} */ ([]),
     category: '',
     balance: /** @type {number|null} */ (null),
+    hasBook: false,
     error: '',
     notice: '',
     busy: false,
@@ -38,7 +39,7 @@ Component({
         .then(([/** @type {any} */ shelf, /** @type {any} */ mine]) => {
           const book = mine.items.find((/** @type {any} */ b) => b.community_id === community && b.holder.kind === 'user');
           const items = shelf.items.map((/** @type {any} */ i) => ({ ...i, soldOut: i.stock <= 0 }));
-          this.setData({ state: 'ready', items, categories: shelf.categories, balance: book ? book.balance : 0 });
+          this.setData({ state: 'ready', items, categories: shelf.categories, balance: book ? book.balance : 0, hasBook: !!book });
           this.filter();
         })
         .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
@@ -52,6 +53,16 @@ Component({
       const c = e.currentTarget.dataset.category || '';
       this.setData({ category: c === this.data.category ? '' : c });
       this.filter();
+    },
+    openBook() {
+      this.setData({ busy: true, error: '' });
+      return api
+        .post('/points/me/passbooks', { community_id: this.data.community })
+        .then(() => {
+          this.setData({ busy: false, hasBook: true });
+          wx.navigateTo({ url: '/points/passbook/passbook' });
+        })
+        .catch((err) => this.setData({ busy: false, error: api.messageOf(err) }));
     },
     /** @param {any} e */
     redeem(e) {

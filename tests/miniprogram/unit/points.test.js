@@ -62,12 +62,18 @@ describe('points/passbook/passbook', () => {
 
 describe('points/shop/shop', () => {
   test('loading, empty, error without a community', async () => {
-    server.route('GET', '/shop/items', shelf([])).route('GET', '/points/me', mine([book()]));
+    server.route('GET', '/shop/items', shelf([])).route('GET', '/points/me', mine([]));
     const p = h.page('points/shop/shop');
     const done = p.inst.onLoad({ community: '2' });
     expect(p.text()).toContain('正在加载');
     await done;
     expect(p.text()).toContain('这个社区的兑换超市还没有上架商品');
+    expect(p.text()).toContain('开通存折'); // no passbook of my own there yet
+    server.route('POST', '/points/me/passbooks', { status: 201, body: book({ balance: 0 }) });
+    await p.inst.openBook();
+    expect(server.requests.find((r) => r.path === '/points/me/passbooks').data).toEqual({ community_id: 2 });
+    expect(h.callsOf('navigateTo').pop().url).toBe('/points/passbook/passbook');
+    expect(p.text()).not.toContain('开通存折');
     const q = h.page('points/shop/shop');
     await q.inst.onLoad({});
     expect(q.text()).toContain('请从“我的积分”进入兑换超市');
@@ -84,6 +90,7 @@ describe('points/shop/shop', () => {
     const p = h.page('points/shop/shop');
     await p.inst.onLoad({ community: '2' });
     expect(p.text()).toContain('12 分');
+    expect(p.text()).not.toContain('开通存折');
     expect(p.text()).toContain('大米');
     p.inst.onCategory({ currentTarget: { dataset: { category: '日用百货' } } });
     expect(p.text()).not.toContain('大米');
@@ -152,5 +159,22 @@ describe('pages/mine links the time bank', () => {
     await h.idle();
     expect(p.text()).toContain('我的积分（时间银行存折、兑换超市）');
     expect(p.text()).toContain('柜台兑换（扫会员码）');
+  });
+});
+
+describe('pages/board links its community\'s shop', () => {
+  test('积分兑换超市 opens the shop of the board\'s community', async () => {
+    server.route('GET', '/boards/ABCD2345', { status: 200, body: {
+      code: 'ABCD2345', alley: { id: 9, name: '南门巷' }, path_label: '城关街道 / 槐树社区 / 南门巷',
+      community: { id: 2, name: '槐树社区', phone: null },
+      figures: { open_now: 0, resolved_30d: 0, resolution_rate: null, average_rating: null, rated: 0, median_accept_minutes: null },
+      stewards: [], recent_issues: [], wishes: [],
+    } });
+    const p = h.page('pages/board/board');
+    await p.inst.onLoad({ code: 'ABCD2345' });
+    await h.idle();
+    expect(p.text()).toContain('槐树社区积分兑换超市');
+    p.inst.onShop();
+    expect(h.callsOf('navigateTo').pop().url).toBe('/points/shop/shop?community=2');
   });
 });
