@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from core.timebank import awards, ledger
+from core import demo
+from core.timebank import awards, ledger, shop
 from jobs import reminders
-from models import Issue, PointAccount, PointEntry
+from models import Area, Issue, PointAccount, PointEntry, ShopItem
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -176,3 +177,18 @@ def test_a_rule_switched_off_in_configuration_writes_nothing(client, w, app):
         issue = report(client, w)
         act(client, w["steward"], issue, "resolve", {"note": "好了"})
     assert entries_of(w["d"].stewards[0]) == [("issue_resolved", 5)]
+
+
+def test_seed_demo_stocks_each_shelf_and_its_history_earns_points(runner):
+    """`make run`'s demo: six classes on each community's shelf; the two weeks of history,
+    written through the workflows, leave duty points on stewards' passbooks."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for name in demo.COMMUNITIES:
+        community = Area.get(Area.name == name)
+        items = list(ShopItem.select().where(ShopItem.community == community.id))
+        assert len(items) == len(shop.DEMO_ITEMS)
+        assert {i.category for i in items} == set(shop.CATEGORIES)
+    rules = {e.rule for e in PointEntry.select()}
+    assert "issue_resolved" in rules
+    assert PointAccount.select().where(PointAccount.steward.is_null(False)).count() > 0
+    assert ledger.audit_balances() == []

@@ -30,6 +30,40 @@ MAX_PRICE = 100_000
 MAX_STOCK = 100_000
 
 
+# The demo shelf (`seed-demo`): two things of each class, prices like the seeds' shops.
+DEMO_ITEMS = (
+    ("毛巾", "日用百货", 5, 30, "纯棉，一条"),
+    ("洗衣液 2kg", "日用百货", 15, 20, ""),
+    ("大米 5kg", "粮油副食", 25, 15, ""),
+    ("食用油 5L", "粮油副食", 30, 10, ""),
+    ("社区卫生服务站体检一次", "健康生活", 20, 10, "血压、血糖、心电图"),
+    ("电子血压计", "健康生活", 60, 3, ""),
+    ("上门理发一次", "家政便民", 10, 20, "70 岁以上老人优先"),
+    ("家电清洗一次", "家政便民", 30, 5, "空调或油烟机"),
+    ("书法课一节", "文化教育", 8, 12, "社区老年学堂"),
+    ("儿童绘本", "文化教育", 12, 8, ""),
+    ("合作银行小额信用贷款利率优惠", "金融服务", 50, 10, "凭兑换记录到合作银行办理"),
+    ("银行卡年费减免一年", "金融服务", 20, 10, ""),
+)
+
+
+def stock_demo_shelf(community: Area) -> int:
+    """Put the demo items on an empty shelf (a shelf with anything on it is left alone).
+    Call inside the caller's transaction; returns how many were added."""
+    if ShopItem.select().where(ShopItem.community == community.id).exists():
+        return 0
+    for name, category, price, stock, description in DEMO_ITEMS:
+        ShopItem.create(
+            community=community.id,
+            name=name,
+            category=category,
+            price=price,
+            stock=stock,
+            description=description,
+        )
+    return len(DEMO_ITEMS)
+
+
 def community_or_404(community_id: int) -> Area:
     area = Area.get_or_none(Area.id == community_id)
     if area is None or area.kind != "community":
