@@ -186,3 +186,18 @@ def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
             thread.join(timeout=10)
             if not db.is_closed():
                 db.close()
+
+
+def test_bad_numbers_are_explained_not_500(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/timebank")
+    c0 = world.d.communities[0].id
+    for price in ("十块", "9" * 30):
+        res = client.post(
+            "/console/timebank/items",
+            data={"csrf_token": token, "community": c0, "name": "米", "category": "粮油副食"}
+            | {"price": price, "stock": 1},
+            follow_redirects=True,
+        )
+        assert res.status_code == 200 and ShopItem.select().count() == 0
+        assert "须为整数" in res.get_data(as_text=True) or "超出范围" in res.get_data(as_text=True)

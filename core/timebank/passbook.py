@@ -208,7 +208,8 @@ def find_person(p: Principal, person: str) -> list[PointAccount]:
     text = (person or "").strip()
     kind, _, ident = text.partition(":")
     if ident and kind in ("steward", "user"):
-        if not ident.strip().isdigit():
+        ident = ident.strip()
+        if not ident.isdigit() or len(ident) > 18:
             raise bad_request("编号须为数字", {"person": "格式为 steward:编号 或 user:编号"})
         column = PointAccount.steward if kind == "steward" else PointAccount.user
         accounts = list(PointAccount.select().where(column == int(ident)).order_by(PointAccount.id))

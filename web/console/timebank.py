@@ -48,9 +48,12 @@ def _int(name: str, default: int | None = None) -> int | None:
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ApiError(400, "bad_request", f"“{name}”须为整数", {name: "须为整数"}) from None
+        raise ApiError(400, "bad_request", "请填写整数", {name: "须为整数"}) from None
+    if abs(value) > 1_000_000_000:
+        raise ApiError(400, "bad_request", "数值超出范围", {name: "数值超出范围"})
+    return value
 
 
 @bp.route("/timebank")
