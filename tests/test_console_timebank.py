@@ -4,16 +4,19 @@ real browser (a screenshot to look at)."""
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 
 import pytest
+from PIL import Image
 from werkzeug.serving import make_server
 
+from core import media
 from core.db import db, write_transaction
 from core.timebank import ledger
 from core.timebank.ledger import Holder
-from models import Event, PointAccount, PointEntry, Redemption, ShopItem, User
+from models import Event, Media, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 from tests.test_scan_browser import browser  # noqa: F401  (fixture)
@@ -201,3 +204,31 @@ def test_bad_numbers_are_explained_not_500(capp, world):
         )
         assert res.status_code == 200 and ShopItem.select().count() == 0
         assert "须为整数" in res.get_data(as_text=True) or "超出范围" in res.get_data(as_text=True)
+
+
+def test_an_item_with_a_photo_loses_its_exif(capp, world):
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    Image.new("RGB", (60, 40), "orange").save(buf, "JPEG", exif=exif)
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/timebank")
+    res = client.post(
+        "/console/timebank/items",
+        data={
+            "csrf_token": token,
+            "community": world.d.communities[0].id,
+            "name": "橙子",
+            "category": "粮油副食",
+            "price": 3,
+            "stock": 9,
+            "photo": (io.BytesIO(buf.getvalue()), "orange.jpg"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "已上架“橙子”" in res.get_data(as_text=True)
+    item = ShopItem.get(ShopItem.name == "橙子")
+    stored = media.media_path(Media.get_by_id(item.photo_id))
+    assert not Image.open(stored).getexif()  # EXIF stripped
+    assert 'class="thumb"' in client.get("/console/timebank").get_data(as_text=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from core import media
 from core.errors import ApiError
 from core.timebank import passbook, rules, shop
 from models import Redemption, ShopItem
@@ -137,6 +138,11 @@ def timebank_item_create():
     community_id = request.form.get("community")
     try:
         community = shop.community_or_404(_int("community", 0))
+        principal().require_manage(community)
+        photo = request.files.get("photo")
+        data = photo.read() if photo else b""
+        # Stored (EXIF stripped, re-encoded) as the staff member's own upload, then attached.
+        photo_id = media.save_image(data, principal().user).id if data else None
         item = shop.create_item(
             principal(),
             community,
@@ -145,6 +151,7 @@ def timebank_item_create():
             price=_int("price", 0),
             stock=_int("stock", 0),
             description=request.form.get("description", ""),
+            photo_id=photo_id,
         )
     except ApiError as exc:
         flash(_message(exc), "error")
