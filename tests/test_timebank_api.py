@@ -13,7 +13,7 @@ import requests
 from werkzeug.serving import make_server
 
 from core.db import write_transaction
-from core.timebank import ledger
+from core.timebank import ledger, rules
 from core.timebank.ledger import Holder
 from models import Event, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
@@ -414,3 +414,21 @@ def test_steward_login_sees_their_steward_passbook(client, w):
     books = client.get(f"{API}/points/me", headers=headers).get_json()["items"]
     assert books[0]["holder"] == {"kind": "steward", "id": steward.id, "name": "管家11（管家）"}
     assert books[0]["balance"] == 1
+
+
+def test_every_manual_rule_writes_its_entry(client, w):
+    """Each rule of the staff catalogue, picked once through the API: its points × units on the
+    passbook, its code on the entry, the balance the sum of them all."""
+    account = give(w["c0"], user_named("张大妈"), 0)
+    expected = 0
+    for rule in rules.manual():
+        body = {"member_code": account.member_code, "rule": rule.code, "reason": rule.label}
+        body.update({"points": 7} if rule.code == "adjustment" else {"units": 2})
+        res = client.post(f"{API}/points/adjustments", json=body, headers=w["staff"])
+        assert res.status_code == 201, (rule.code, res.get_json())
+        points = 7 if rule.code == "adjustment" else rule.points * 2
+        assert res.get_json()["entry"]["points"] == points
+        assert res.get_json()["entry"]["rule"] == rule.code
+        expected += points
+    assert PointAccount.get_by_id(account.id).balance == expected == ledger.balance_of(account)
+    assert len(rules.manual()) >= 20 and ledger.audit_balances() == []
