@@ -37,11 +37,11 @@ from bot import identity
 from core.db import write_transaction
 from core.delivery import robot
 from core.errors import ApiError, bad_request, not_found
-from core.figures import points
 from core.items import issues, notify, patrols, wishes
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.text import shorten
+from core.timebank import ledger, passbook, rules
 from core.timeutil import month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
@@ -673,17 +673,7 @@ def _department(issue: Issue, name: str) -> Department | None:
     return found[0] if len(found) == 1 or exact else None
 
 
-# --- points and binding -----------------------------------------------------------------------
-
-
-@command("积分", usage="积分", roles=(STEWARD,))
-def score(ctx: Context, args: str) -> str:
-    """查看本季度的积分和构成（按您本人的办结、按时、巡查天数、心愿、超期计算）。"""
-    p = ctx.p
-    if not p.stewards:
-        return "积分按管家的工作记录计算，您还不是管家"
-    result = points.for_stewards(p.stewards, ctx.now)
-    return f"您本季度（{result.period}）积分 {result.total} 分：{result.breakdown()}"
+# --- binding -----------------------------------------------------------------------------------
 
 
 @command("绑定", usage="绑定 CODE", roles=(ANYONE,))
@@ -693,3 +683,48 @@ def bind(ctx: Context, args: str) -> str:
     if not code:
         raise bad_request("请写上绑定码，例如：绑定 ABCD2345（绑定码请向社区工作人员索取）")
     return identity.bind_sender(ctx.sender, code)
+
+
+# --- time bank: 积分 and 存折 (core.timebank) --------------------------------------------------
+
+PASSBOOK_LINES = 5  # entries 存折 shows; the mini program's 我的积分 shows them all
+
+
+def _passbooks(ctx: Context) -> list:
+    p = ctx.p
+    return ledger.accounts_of(p.user, p.stewards)
+
+
+@command("积分", usage="积分", roles=(STEWARD,))
+def score(ctx: Context, args: str) -> str:
+    """查看本季度的积分和构成（来自时间银行存折：办结、按时、满意、超期等各项加减分）。"""
+    accounts = _passbooks(ctx)
+    summary = passbook.quarter_summary(accounts, ctx.now)
+    if not accounts:
+        return f"您本季度（{summary.period}）积分 0 分：还没有时间银行存折（办结诉求等会自动记分）"
+    return (
+        f"您本季度（{summary.period}）积分 {summary.total} 分：{summary.breakdown()}；"
+        f"存折余额 {summary.balance} 分"
+    )
+
+
+@command("存折", usage="存折", roles=(STEWARD, STAFF))
+def savings(ctx: Context, args: str) -> str:
+    """查看时间银行存折：最近几笔积分记录和余额。"""
+    accounts = _passbooks(ctx)
+    if not accounts:
+        return "您还没有时间银行存折：办结诉求、志愿服务等经认定后会自动记分"
+    parts = []
+    for account in accounts:
+        entries = passbook.entries_query(account).limit(PASSBOOK_LINES)
+        lines = [f"{month_day_time(e.created_at)} {e.points:+d} {_entry_words(e)}" for e in entries]
+        community = Area.get_by_id(account.community_id).name
+        head = f"{community}存折（会员码 {account.member_code}）余额 {account.balance} 分"
+        parts.append(head + ("：\n" + "\n".join(lines) if lines else "，暂无记录"))
+    return "\n".join(parts)
+
+
+def _entry_words(entry) -> str:
+    rule = rules.catalogue().get(entry.rule)
+    label = rule.label if rule else entry.rule
+    return shorten(f"{label} {entry.reason}".strip(), 24)

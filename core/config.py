@@ -98,7 +98,7 @@ DEFAULTS: dict[str, object] = {
     "ASSESSMENT_WISHES_FULL_MARKS": 3,  # wishes fulfilled in a quarter for full marks
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
-    # The group bot: callbacks, photos, the interim points rule (bot/, core/figures/points.py).
+    # The group bot: callbacks, photos (bot/).
     "WECOM_SECRET": None,  # the self-built app's secret: lets the bot fetch photos sent to it
     "BOT_TIMESTAMP_WINDOW_SECONDS": 300,  # callbacks older or newer than this are refused
     "BOT_NAME": "小巷管家",  # the smart bot's name in groups: "@小巷管家 接单 12"
@@ -107,13 +107,6 @@ DEFAULTS: dict[str, object] = {
     # The time bank's rules (core/timebank/rules.py): {code: {"points": N, "label": "…",
     # "unit": "…", "manual": bool}} overrides or extends the defaults written from the seeds.
     "TIMEBANK_RULES": {},
-    "POINT_RULES": {
-        "resolved": 2,
-        "on_time": 1,
-        "patrol_day": 1,
-        "wish_fulfilled": 3,
-        "overdue": -1,
-    },
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
     # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash
 from core import demo_history
 from core.db import write_transaction
 from core.people import auth, roster
+from core.timebank import shop
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
 DEMO_LABEL = "演示数据"
@@ -124,6 +125,8 @@ def seed() -> list[str]:
                 area=street, name=name, defaults={"contact_name": contact, "phone": phone}
             )
         staff_lines = _staff_accounts(street, communities)
+        for community in communities.values():
+            shop.stock_demo_shelf(community)  # the time bank's exchange shop
         stewards = _bind_stewards()
         history = demo_history.write(street)
         lines = [

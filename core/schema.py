@@ -65,6 +65,7 @@ MIGRATIONS: list[Migration] = [
     # New tables only.
     (6, "time bank: point accounts (passbooks) and their append-only entries", None),
     (7, "issue followers: residents following an existing report instead of repeating it", None),
+    (8, "exchange shop: shop items and redemptions", None),
 ]
 
 

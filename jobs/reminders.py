@@ -30,6 +30,7 @@ from core.db import write_transaction
 from core.delivery import robot, subscriptions
 from core.items import issues as issue_flow
 from core.text import shorten
+from core.timebank import awards
 from core.timeutil import month_day_time, to_local, utcnow
 from models import (
     ISSUE_OPEN,
@@ -320,6 +321,7 @@ def scan(now: datetime | None = None) -> dict[str, int]:
     ctx, digest = Context(), Digest()
     counts = remind_issues(now, ctx, digest)
     counts.update(remind_wishes(now, ctx, digest))
+    counts["points_overdue"] = awards.deduct_overdue(now)
     counts["messages"] = digest.send(counts)
     return counts
 

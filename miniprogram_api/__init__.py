@@ -21,6 +21,8 @@ from miniprogram_api import (
     openapi,
     outbox_routes,
     patrols,
+    points,
+    shop,
     stats,
     stewards,
     subscriptions,
@@ -45,6 +47,8 @@ RESOURCES = (
     assessments,
     stats,
     stewards,
+    points,
+    shop,
     openapi,
 )
 

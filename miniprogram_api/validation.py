@@ -133,6 +133,19 @@ FIELD_LABELS = {
     "per_page": "每页条数",
     "fixed_on_spot": "随手做",
     "include_inactive": "包括已停用",
+    "person": "会员码或人员",
+    "member_code": "会员码",
+    "rule": "积分规则",
+    "units": "数量",
+    "points": "分值",
+    "price": "兑换积分",
+    "stock": "库存",
+    "add_stock": "补货数量",
+    "photo_id": "照片",
+    "description": "说明",
+    "account_id": "存折",
+    "community": "社区",
+    "entry_id": "积分记录",
 }
 
 

@@ -695,3 +695,7 @@ from models import timebank  # noqa: E402
 from models.timebank import PointAccount, PointEntry  # noqa: E402, F401
 
 ALL_MODELS += timebank.MODELS
+from models import shop  # noqa: E402
+from models.shop import Redemption, ShopItem  # noqa: E402, F401
+
+ALL_MODELS += shop.MODELS

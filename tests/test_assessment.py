@@ -92,6 +92,9 @@ def test_scores_match_the_hand_count(quarter_data):
     # nothing to measure counts as neutral (0.8), no patrols and no wishes count as 0
     s2 = by_steward[d.stewards[1].id]
     assert s2.total == 60 and s2.tier == "称职"
+    # the quarter's time bank entries, from the ledger: A +2 办结 +1 按时 +1 满意, B +2 办结
+    # −1 超期 (resolved late), the open one not yet deducted (no scan ran)
+    assert s1.scores["counts"]["points"] == 5 and s2.scores["counts"]["points"] == 0
     # it informs; it never dismisses
     assert Steward.get_by_id(d.stewards[0].id).active
 

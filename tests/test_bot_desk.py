@@ -12,10 +12,12 @@ import time_machine
 from openpyxl import load_workbook
 
 from core.delivery import groups, outbox
-from core.figures import assessment, ledger, points, report_card, reports
+from core.figures import assessment, ledger, report_card, reports
 from core.items import issues, wishes
 from core.people import auth
 from core.people.permissions import Principal
+from core.timebank import ledger as timebank_ledger
+from core.timebank import passbook
 from core.timeutil import month_day_time as when
 from core.timeutil import to_local
 from models import Issue, OutboxMessage, StewardAlley, Wish
@@ -237,9 +239,11 @@ def test_only_the_co_steward_who_acted_gets_the_credit(bot_app, fake_wechat, wor
         assert (lines[s0.id].taken, lines[s0.id].resolved) == (1, 1)
         assert (lines[s1.id].taken, lines[s1.id].resolved) == (0, 0)
         assert report_card.image(rep)  # the card draws exactly these lines
-        p0, p1 = points.for_stewards([s0]), points.for_stewards([s1])
-        assert p0.counts["resolved"] == 1 and p1.counts["resolved"] == 0
+        p0 = passbook.quarter_summary(timebank_ledger.accounts_of(None, [s0]))
+        p1 = passbook.quarter_summary(timebank_ledger.accounts_of(None, [s1]))
+        assert p0.total > 0 and p1.total == 0 and p1.lines == []
         assert chat.say("wx_s1", "积分").startswith("您本季度（2026Q4）积分 0 分")
+        assert "办结诉求 1 件 +2" in chat.say("wx_s0", "积分")
         headers = login_staff(bot_app.test_client(), world["staff"])
         res = bot_app.test_client().get(
             f"/api/v1/stats?area_id={d.communities[0].id}&date_from={day}&date_to={day}",

@@ -106,6 +106,58 @@ def _fresh_steward_to_dismiss(w) -> dict:
     return {"path": f"{API}/stewards/{steward.id}/dismiss", "json": {"reason": "搬家"}}
 
 
+def _passbook(w, user_name: str | None = None, points: int = 0):
+    """A passbook in the first community (a user's, or a fresh one), with some points."""
+    from core.db import write_transaction
+    from core.timebank import ledger
+    from core.timebank.ledger import Holder
+    from models import User
+
+    name = user_name or f"持卡人{next(_group_keys)}"
+    user = User.get_or_none(User.openid == f"dev:{name}") or User.create(openid=f"dev:{name}")
+    account = ledger.account_for(w["district"].communities[0], Holder(user_id=user.id))
+    if points:
+        with write_transaction():
+            ledger.post(account, points, rule="adjustment", source_type="adjustment", reason="t")
+    return account
+
+
+def _entry_to_reverse(w) -> dict:
+    from models import PointEntry
+
+    account = _passbook(w, points=3)
+    entry = PointEntry.select().where(PointEntry.account == account.id).get()
+    return {"path": f"{API}/points/entries/{entry.id}/reverse", "json": {"reason": "记错了"}}
+
+
+def _shop_item(w, stock=5) -> int:
+    from models import ShopItem
+
+    item = ShopItem.create(
+        community=w["district"].communities[0],
+        name="毛巾",
+        category="日用百货",
+        price=1,
+        stock=stock,
+    )
+    return item.id
+
+
+def _redeem_self(w) -> dict:
+    """Everyone logged in has a point in the shop's community; a fresh item each time."""
+    from core.db import write_transaction
+    from core.timebank import ledger
+    from core.timebank.ledger import Holder
+    from models import User
+
+    community = w["district"].communities[0]
+    with write_transaction():
+        for user in User.select():
+            account = ledger.account_for(community, Holder(user_id=user.id))
+            ledger.post(account, 1, rule="adjustment", source_type="adjustment", reason="t")
+    return {"path": f"{API}/shop/items/{_shop_item(w)}/redeem", "json": {}}
+
+
 RESOLVED = ("steward", "resolve", {"note": "好了"})
 APPROVED = ("staff", "approve", {})
 CLAIMED = ("steward", "claim", {})
@@ -280,6 +332,52 @@ MATRIX = {
     ("PATCH", "/api/v1/groups/{group_id}"): (
         STAFF,
         lambda w: {"path": f"{API}/groups/{_group(w)}", "json": {"name": "管家群"}},
+    ),
+    ("GET", "/api/v1/points/me"): (LOGGED_IN, lambda w: {}),
+    ("GET", "/api/v1/points/me/member-code"): (
+        {"resident"},  # only the holder's own passbook
+        lambda w: {"query_string": {"account_id": _passbook(w, "居民甲").id}},
+    ),
+    ("GET", "/api/v1/points"): (
+        STAFF,
+        lambda w: {"query_string": {"person": _passbook(w).member_code}},
+    ),
+    ("GET", "/api/v1/points/rules"): (LOGGED_IN, lambda w: {}),
+    ("POST", "/api/v1/points/me/passbooks"): (
+        LOGGED_IN,
+        lambda w: {"json": {"community_id": w["district"].communities[0].id}},
+    ),
+    ("POST", "/api/v1/points/adjustments"): (
+        STAFF,
+        lambda w: {
+            "json": {"member_code": _passbook(w).member_code, "rule": "meeting", "reason": "例会"}
+        },
+    ),
+    ("POST", "/api/v1/points/entries/{entry_id}/reverse"): (STAFF, _entry_to_reverse),
+    ("GET", "/api/v1/shop/items"): (
+        LOGGED_IN,
+        lambda w: {"query_string": {"community": w["district"].communities[0].id}},
+    ),
+    ("POST", "/api/v1/shop/items"): (
+        STAFF,
+        lambda w: {
+            "json": {
+                "community_id": w["district"].communities[0].id,
+                "name": "大米",
+                "category": "粮油副食",
+                "price": 20,
+                "stock": 3,
+            }
+        },
+    ),
+    ("PATCH", "/api/v1/shop/items/{item_id}"): (
+        STAFF,
+        lambda w: {"path": f"{API}/shop/items/{_shop_item(w)}", "json": {"add_stock": 2}},
+    ),
+    ("POST", "/api/v1/shop/items/{item_id}/redeem"): (LOGGED_IN, _redeem_self),
+    ("GET", "/api/v1/shop/redemptions"): (
+        STAFF,
+        lambda w: {"query_string": {"community": w["district"].communities[0].id}},
     ),
     ("GET", "/api/v1/departments"): (STAFF, lambda w: {}),
     ("POST", "/api/v1/departments"): (

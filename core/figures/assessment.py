@@ -12,6 +12,10 @@ Per steward and quarter, each part a share between 0 and 1:
   running quarter);
 - wishes: wishes they fulfilled, `ASSESSMENT_WISHES_FULL_MARKS` or more for full marks.
 
+Beside the parts, `counts["points"]` is the quarter's sum of the steward's time bank entries
+(`core.timebank.passbook`, the ledger the bot's `积分` reads): shown to staff, not weighted —
+its duty awards already follow the same facts as the parts above.
+
 Credit goes to the steward who did the work (`Issue.resolved_by`, `Issue.accepted_by`,
 `Wish.fulfilled_by`, see `core.items.credit`): a co-steward of the alley who did not act is
 neither credited nor blamed for it.
@@ -33,6 +37,7 @@ from peewee import SQL, Case, fn
 from core import audit, runs
 from core.db import count_if, is_sqlite, write_transaction
 from core.delivery import robot
+from core.timebank import passbook
 from core.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import (
     Area,
@@ -171,6 +176,7 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
         .group_by(Wish.fulfilled_by)
         .dicts()
     }
+    points = passbook.quarter_points_of_stewards(steward_ids, start, end)
     weights = current_app.config["ASSESSMENT_WEIGHTS"]
     full_marks = int(current_app.config["ASSESSMENT_WISHES_FULL_MARKS"])
     out = {}
@@ -194,6 +200,7 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
                 "on_time": int(st.get("on_time") or 0),
                 "patrol_days": patrol_days.get(sid, 0),
                 "wishes": wishes.get(sid, 0),
+                "points": points.get(sid, 0),
             },
             "total": total,
             "tier": _tier(total),

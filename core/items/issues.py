@@ -27,6 +27,7 @@ from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
+from core.timebank import awards
 from core.timeutil import month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
@@ -342,6 +343,7 @@ def create(
             issue.resolution_photo_ids = fix_photos
             issue.close_reason = "on_the_spot"
             issue.save()
+            awards.issue_on_the_spot(issue)
             Patrol.create(
                 steward=steward,
                 alley=alley,
@@ -467,6 +469,7 @@ def resolve(
         issue.resolution_level = level
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
+        awards.issue_resolved(issue)
         return _finish(
             p, issue, "resolve", {"note": note, "photo_ids": photo_ids, "level": level}, note
         )
@@ -577,6 +580,7 @@ def rate(
         now = utcnow()
         issue.rating, issue.rating_text, issue.rated_at = score, text, now
         issue.status, issue.closed_at, issue.close_reason = "closed", now, "rated"
+        awards.issue_rated(issue)
         label = _by_token_label(p, issue, tracking_token)
         return _finish(p, issue, "rate", {"score": score, "note": text}, label=label)
 
@@ -611,6 +615,7 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
         window = timedelta(days=int(current_app.config["REOPEN_WINDOW_DAYS"]))
         if utcnow() - issue.resolved_at > window:
             raise conflict("reopen_window_passed", "办结已超过 7 天，不能重新打开，请重新反映")
+        awards.issue_reopened(issue)  # before the resolver and the round change
         now = utcnow()
         issue.status = "submitted"
         issue.reopen_count += 1

@@ -104,5 +104,9 @@ Component({
     onMine() {
       wx.navigateTo({ url: '/pages/mine/mine' });
     },
+    onShop() {
+      const community = this.data.board && this.data.board.community;
+      if (community) wx.navigateTo({ url: `/points/shop/shop?community=${community.id}` });
+    },
   },
 });

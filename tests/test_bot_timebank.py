@@ -1,0 +1,89 @@
+"""The bot's time bank commands: `积分` (this quarter from the ledger, and the balance) and
+`存折` (the last entries and the balance), as dialogues through the real callbacks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+
+from bot import commands
+from bot.engine import NOT_BOUND
+from core.db import write_transaction
+from core.timebank import ledger
+from core.timebank.ledger import Holder
+from core.timeutil import month_day_time as when
+from models import Issue
+from tests.test_bot_commands import (  # noqa: F401  (fixtures)
+    T0,
+    bot_app,
+    chat,
+    report,
+    run,
+    world,
+)
+
+
+def test_points_and_passbook_dialogue(chat, world):  # noqa: F811
+    d, s0 = world["district"], world["s0"]
+    with time_machine.travel(T0, tick=False):
+        run(
+            chat,
+            [
+                ("wx_s0", "积分", "您本季度（2026Q4）积分 0 分：还没有时间银行存折（…"),
+                ("wx_s0", "存折", "您还没有时间银行存折：办结诉求、志愿服务等经认定后会自动记分"),
+            ],
+        )
+        first = report(d.alleys[0])
+        late = report(d.alleys[0], "井盖松动", "设施损坏")
+        chat.say("wx_s0", f"办结 {first.id} 已清理")
+    with time_machine.travel(T0 + timedelta(days=5), tick=False):
+        chat.say("wx_s0", f"办结 {late.id} 已修好")  # 设施损坏 is 一般: 2 days, so late
+        account = ledger.accounts_of(None, [s0])[0]
+        first_no, late_no = Issue.get_by_id(first.id).number, Issue.get_by_id(late.id).number
+        with write_transaction():
+            ledger.post(account, -3, rule="absent", source_type="adjustment", reason="缺席例会")
+        run(
+            chat,
+            [
+                (
+                    "wx_s0",
+                    "积分",
+                    "您本季度（2026Q4）积分 1 分：办结诉求 2 件 +4、按时办结 1 件 +1、"
+                    "超期未办结 1 件 −1、无故缺席例会或集中行动 1 次 −3；存折余额 1 分",
+                ),
+                (
+                    "wx_s0",
+                    "存折",
+                    f"第1社区存折（会员码 {account.member_code}）余额 1 分：\n"
+                    f"{when(T0 + timedelta(days=5))} -3 无故缺席例会或集中行动 缺席例会\n"
+                    f"{when(T0 + timedelta(days=5))} -1 超期未办结 {late_no} 设施损坏\n"
+                    f"{when(T0 + timedelta(days=5))} +2 办结诉求 {late_no} 设施损坏\n"
+                    f"{when(T0)} +1 按时办结 {first_no} 环境卫生\n"
+                    f"{when(T0)} +2 办结诉求 {first_no} 环境卫生",
+                ),
+            ],
+        )
+    # next quarter: 积分 starts again from 0; the balance carries over
+    with time_machine.travel(T0 + timedelta(days=45), tick=False):
+        assert chat.say("wx_s0", "积分") == (
+            "您本季度（2027Q1）积分 0 分：本季度还没有积分记录；存折余额 1 分"
+        )
+
+
+def test_passbook_shows_at_most_five_lines_per_community(chat, world):  # noqa: F811
+    d, s0 = world["district"], world["s0"]
+    account = ledger.account_for(d.communities[0], Holder(steward_id=s0.id))
+    with time_machine.travel(T0, tick=False):
+        with write_transaction():
+            for i in range(7):
+                ledger.post(account, 1, rule="meeting", source_type="adjustment", reason=f"例会{i}")
+        reply = chat.say("wx_s0", "存折")
+    lines = reply.split("\n")
+    assert lines[0].endswith("余额 7 分：") and len(lines) == 1 + commands.PASSBOOK_LINES
+    assert "例会6" in lines[1] and "例会0" not in reply
+
+
+def test_an_unbound_sender_is_asked_to_bind(chat, world):  # noqa: F811
+    assert chat.say("wx_nobody", "存折") == NOT_BOUND
+    assert chat.say("wx_nobody", "积分") == NOT_BOUND

@@ -1,0 +1,193 @@
+"""时间银行 /console/timebank: look a passbook up by member code (or steward), adjust with a
+reason, reverse an entry, stock the community's exchange shop, redeem at the counter.
+
+Every change is a call of the same `core.timebank` function the API calls (`passbook.adjust`,
+`passbook.reverse`, `shop.create_item`, `shop.update_item`, `shop.redeem`), which checks the
+viewer's scope and audits it; the forms carry the CSRF token like every console form.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from core import media
+from core.errors import ApiError
+from core.timebank import passbook, rules, shop
+from models import Redemption, ShopItem
+from web.console.common import bp, login_required, managed_areas, principal
+
+
+def _communities():
+    return [a for a in managed_areas() if a.kind == "community"]
+
+
+def _community():
+    """The community the page is about: `?community=` (in scope) or the viewer's first."""
+    options = _communities()
+    raw = request.values.get("community", "").strip()
+    chosen = next((c for c in options if raw.isdigit() and c.id == int(raw)), None)
+    if raw and chosen is None:
+        if not raw.isdigit():
+            abort(404)
+        principal().require_manage(shop.community_or_404(int(raw)))  # 404 or 403
+    return chosen or (options[0] if options else None), options
+
+
+def _message(exc: ApiError) -> str:
+    return exc.message + "".join(f"（{v}）" for v in exc.fields.values() if v not in exc.message)
+
+
+def _back(community_id, person: str | None = None):
+    args = {"community": community_id}
+    if person:
+        args["person"] = person
+    return redirect(url_for("console.timebank", **args))
+
+
+def _int(name: str, default: int | None = None) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_request", "请填写整数", {name: "须为整数"}) from None
+    if abs(value) > 1_000_000_000:
+        raise ApiError(400, "bad_request", "数值超出范围", {name: "数值超出范围"})
+    return value
+
+
+@bp.route("/timebank")
+@login_required
+def timebank():
+    community, options = _community()
+    person = request.args.get("person", "").strip()
+    books, error = [], None
+    if person:
+        try:
+            for account in passbook.find_person(principal(), person):
+                book = passbook.account_dict(account)
+                book["entries"] = passbook.entry_dicts(
+                    list(passbook.entries_query(account).limit(50))
+                )
+                books.append(book)
+        except ApiError as exc:
+            error = _message(exc)
+    items, redemptions = [], []
+    if community is not None:
+        items = [shop.item_dict(i) for i in shop.items_query(community, include_inactive=True)]
+        redemptions = list(
+            Redemption.select()
+            .join(ShopItem)
+            .where(ShopItem.community == community.id)
+            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+            .limit(20)
+        )
+    return render_template(
+        "console/timebank.html",
+        community=community,
+        communities=options,
+        person=person,
+        books=books,
+        error=error,
+        manual_rules=rules.manual(),
+        items=items,
+        categories=shop.CATEGORIES,
+        redemptions=redemptions,
+    )
+
+
+@bp.route("/timebank/adjust", methods=["POST"])
+@login_required
+def timebank_adjust():
+    p = principal()
+    person = request.form.get("person", "")
+    community = request.form.get("community")
+    try:
+        account = passbook.account_in_scope(p, _int("account_id", 0))
+        entry = passbook.adjust(
+            p,
+            account,
+            rule=request.form.get("rule", ""),
+            reason=request.form.get("reason", ""),
+            units=_int("units", 1),
+            points=_int("points"),
+        )
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"已记入存折：{entry.points:+d} 分", "ok")
+    return _back(community, person)
+
+
+@bp.route("/timebank/entries/<int:entry_id>/reverse", methods=["POST"])
+@login_required
+def timebank_reverse(entry_id: int):
+    try:
+        entry = passbook.reverse(principal(), entry_id, request.form.get("reason", ""))
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"已冲正：{entry.points:+d} 分", "ok")
+    return _back(request.form.get("community"), request.form.get("person"))
+
+
+@bp.route("/timebank/items", methods=["POST"])
+@login_required
+def timebank_item_create():
+    community_id = request.form.get("community")
+    try:
+        community = shop.community_or_404(_int("community", 0))
+        principal().require_manage(community)
+        photo = request.files.get("photo")
+        data = photo.read() if photo else b""
+        # Stored (EXIF stripped, re-encoded) as the staff member's own upload, then attached.
+        photo_id = media.save_image(data, principal().user).id if data else None
+        item = shop.create_item(
+            principal(),
+            community,
+            name=request.form.get("name", ""),
+            category=request.form.get("category", ""),
+            price=_int("price", 0),
+            stock=_int("stock", 0),
+            description=request.form.get("description", ""),
+            photo_id=photo_id,
+        )
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"已上架“{item.name}”", "ok")
+    return _back(community_id)
+
+
+@bp.route("/timebank/items/<int:item_id>", methods=["POST"])
+@login_required
+def timebank_item_update(item_id: int):
+    changes = {"price": _int("price"), "add_stock": _int("add_stock")}
+    if request.form.get("active") in ("0", "1"):
+        changes["active"] = request.form["active"] == "1"
+    if not _int("add_stock"):
+        changes.pop("add_stock")
+    try:
+        item = shop.update_item(principal(), item_id, **changes)
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"“{item.name}”已更新：{item.price} 分，库存 {item.stock}", "ok")
+    return _back(request.form.get("community"))
+
+
+@bp.route("/timebank/redeem", methods=["POST"])
+@login_required
+def timebank_redeem():
+    code = request.form.get("member_code", "").strip()
+    try:
+        if not code:
+            raise ApiError(400, "bad_request", "请填写会员码", {"member_code": "必填"})
+        r = shop.redeem(principal(), _int("item_id", 0), member_code=code)
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        balance = shop.redemption_dict(r)["balance"]
+        flash(f"兑换成功：“{r.item_name}” {r.price} 分，存折余额 {balance} 分", "ok")
+    return _back(request.form.get("community"), code or None)
