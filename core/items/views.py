@@ -145,10 +145,14 @@ def _department(issue: Issue, cache) -> Department | None:
     return Department.get_or_none(Department.id == issue.department_id)
 
 
-def issue_out(p: Principal, issue: Issue, timeline: bool = False, cache=None) -> dict:
+def issue_out(
+    p: Principal, issue: Issue, timeline: bool = False, cache=None, submitter: bool = False
+) -> dict:
+    """The private view of an issue for `p`. `submitter`: the caller proved they submitted it
+    (the web page's tracking link) without a login."""
     out = issue_public(issue, cache=cache)
     insider = p.can_see(issue.alley) or _is_handler(p, issue, cache)
-    mine = issue_flow.is_reporter(p, issue)
+    mine = submitter or issue_flow.is_reporter(p, issue)
     if insider or mine:
         # The private view shows held content to those involved. A follower (跟进这一件) is
         # not involved in someone else's words: they keep the public view's text and photos.

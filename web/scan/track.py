@@ -78,7 +78,7 @@ def _stewards_to_call(kind: str, item) -> list[dict]:
 def _render_track(token: str, kind: str, item, errors=None, values=None, status=200, notice=None):
     anon = Principal.anonymous()
     if kind == "issue":
-        data = issue_out(anon, item, timeline=True)
+        data = issue_out(anon, item, timeline=True, submitter=True)
         actions = {
             "rate": item.status in issue_flow.ALLOWED_FROM["rate"],
             "reopen": _can_reopen(item),
