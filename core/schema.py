@@ -64,6 +64,12 @@ MIGRATIONS: list[Migration] = [
     (5, "print jobs: the console's background board PDFs", None),
     # New tables only.
     (6, "time bank: point accounts (passbooks) and their append-only entries", None),
+    # New tables only.
+    (
+        8,
+        "volunteers: 双报到 units, teams, volunteers, activities, service records, gradings",
+        None,
+    ),
 ]
 
 

@@ -682,3 +682,16 @@ from models import timebank  # noqa: E402
 from models.timebank import PointAccount, PointEntry  # noqa: E402, F401
 
 ALL_MODELS += timebank.MODELS
+
+from models import service  # noqa: E402
+from models.service import (  # noqa: E402, F401
+    Activity,
+    ActivitySignup,
+    PartyGrading,
+    ServiceRecord,
+    ServiceUnit,
+    Volunteer,
+    VolunteerTeam,
+)
+
+ALL_MODELS += service.MODELS
