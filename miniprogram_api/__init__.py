@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import ApiError
 from miniprogram_api import (
+    activities,
     areas,
     assessments,
     auth_routes,
@@ -21,9 +22,11 @@ from miniprogram_api import (
     openapi,
     outbox_routes,
     patrols,
+    service_records,
     stats,
     stewards,
     subscriptions,
+    volunteers,
     wishes,
 )
 from miniprogram_api.context import assign_request_id
@@ -45,6 +48,9 @@ RESOURCES = (
     assessments,
     stats,
     stewards,
+    volunteers,
+    activities,
+    service_records,
     openapi,
 )
 
