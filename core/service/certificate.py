@@ -36,7 +36,7 @@ BASIS = (
     "依据《志愿服务记录与证明出具办法（试行）》（民政部令第67号），由组织志愿服务的单位记录并认证。"
 )
 HEADERS = ("序号", "服务日期", "服务内容", "时长（小时）", "组织单位", "认证人")
-COL_WIDTHS = (12, 24, 62, 20, 34, 28)  # millimetres, A4 portrait less margins (180)
+COL_WIDTHS = (10, 22, 58, 24, 36, 30)  # millimetres: A4 portrait less 15 mm margins (180)
 
 
 class CertificateFontMissing(ApiError):
@@ -49,30 +49,44 @@ class CertificateFontMissing(ApiError):
         )
 
 
-def _system_cjk() -> tuple[str, int] | None:
-    """The file and face index fontconfig offers for Chinese, if any."""
-    if not shutil.which("fc-match"):
-        return None
+def _rank(family: str, style: str) -> tuple:
+    """Simplified-Chinese sans serif, regular weight, first; monospace last."""
+    return (
+        "SC" not in family,
+        "Sans" not in family,
+        "Mono" in family,
+        style.lower() != "regular",
+        family,
+    )
+
+
+def system_cjk_fonts() -> list[tuple[str, int]]:
+    """(file, face index) of each font fontconfig lists for Chinese, best first. `fc-match`
+    is not asked: for ":lang=zh" it may answer a Latin font that has no Chinese at all."""
+    if not shutil.which("fc-list"):
+        return []
     try:
         out = subprocess.run(
-            ["fc-match", "-f", "%{file}\n%{index}", ":lang=zh"],
+            ["fc-list", ":lang=zh", "-f", "%{file}|%{index}|%{family[0]}|%{style[0]}\n"],
             capture_output=True,
             text=True,
             timeout=10,
             check=True,
-        ).stdout.split("\n")
-        return out[0], int(out[1] or 0)
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
-        return None
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    found = []
+    for line in out.splitlines():
+        parts = line.split("|")
+        if len(parts) == 4 and parts[1].isdigit():
+            found.append((_rank(parts[2], parts[3]), parts[0], int(parts[1])))
+    return [(path, index) for _, path, index in sorted(found)]
 
 
 def pick_font(text: str, candidates: list[tuple[str, int]] | None = None) -> tuple[str, int]:
     """The first candidate font that draws every character of `text`."""
     if candidates is None:
-        candidates = [(str(fonts.FONT_FILES["regular"]), 0)]
-        found = _system_cjk()
-        if found:
-            candidates.append(found)
+        candidates = [(str(fonts.FONT_FILES["regular"]), 0), *system_cjk_fonts()[:3]]
     for path, index in candidates:
         try:
             face = ImageFont.truetype(path, 24, index=index, layout_engine=ImageFont.Layout.BASIC)
@@ -103,6 +117,10 @@ def certified_rows(
     return list(query)
 
 
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _hours(value) -> str:
     return f"{Decimal(str(value)).quantize(Decimal('0.1'))}"
 
@@ -120,7 +138,7 @@ def render(
     total = sum((Decimal(str(r.hours)) for r in rows), Decimal("0"))
     lines = [
         TITLE,
-        f"兹证明 {name} 于 {date_from:%Y年%m月%d日} 至 {date_to:%Y年%m月%d日} 期间参加志愿服务，"
+        f"兹证明{name}于{_day(date_from)}至{_day(date_to)}期间参加志愿服务，"
         f"经组织单位认证的服务记录共 {len(rows)} 条，合计 {_hours(total)} 小时，明细如下：",
     ]
     cells = [
@@ -137,8 +155,8 @@ def render(
     footer = [
         f"合计：{_hours(total)} 小时",
         BASIS,
-        f"出具单位：{issuer}",
-        f"出具日期：{issued_on:%Y年%m月%d日}",
+        f"出具单位（盖章）：{issuer}",
+        f"出具日期：{_day(issued_on)}",
     ]
     every_char = "".join(lines + footer + list(HEADERS) + ["".join(c) for c in cells])
     path, index = font or pick_font(every_char)
@@ -162,7 +180,7 @@ def render(
     pdf.cell(0, 12, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("cjk", size=11)
-    pdf.multi_cell(0, 7, lines[1], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, lines[1], align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("cjk", size=9)
     with pdf.table(
@@ -178,7 +196,7 @@ def render(
     pdf.ln(4)
     pdf.set_font("cjk", size=11)
     for line in footer:
-        pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
