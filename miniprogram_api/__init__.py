@@ -21,6 +21,7 @@ from miniprogram_api import (
     media_routes,
     openapi,
     outbox_routes,
+    party_gradings,
     patrols,
     service_records,
     stats,
@@ -51,6 +52,7 @@ RESOURCES = (
     volunteers,
     activities,
     service_records,
+    party_gradings,
     openapi,
 )
 
