@@ -14,6 +14,7 @@ the API and the bot call (which audits it). Pages:
   print jobs in `core.boards.print_jobs`);
 * `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,
   考核 /console/assessments;
+* `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
@@ -23,7 +24,15 @@ from datetime import timedelta
 
 from flask import Flask
 
-from web.console import admin, auth, dashboard, desk, items, people  # noqa: F401  (each registers its routes)
+from web.console import (  # noqa: F401  (each registers its routes)
+    admin,
+    auth,
+    dashboard,
+    desk,
+    items,
+    people,
+    service,
+)
 from web.console.common import SESSION_HOURS, bp
 
 __all__ = ["bp", "init_app"]
