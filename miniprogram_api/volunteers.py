@@ -15,6 +15,7 @@ from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.validation import optional_text, required_text
+from models import Area
 
 router = Router("volunteers")
 
@@ -136,6 +137,32 @@ def register(body: VolunteerIn):
         body.unit_id,
     )
     return volunteers.as_dict(volunteer), 201
+
+
+class CommunityOut(BaseModel):
+    id: int
+    name: str
+    street_name: str | None
+
+
+class CommunityList(BaseModel):
+    items: list[CommunityOut]
+
+
+@router.get(
+    "/volunteers/communities",
+    summary="可以报到的社区（登记志愿者时选择）",
+    response=CommunityList,
+)
+def communities():
+    """社区名称不是隐私；不含电话等信息。"""
+    rows = Area.select().where((Area.kind == "community") & Area.active).order_by(Area.path)
+    streets = {a.id: a.name for a in Area.select().where(Area.kind == "street")}
+    return {
+        "items": [
+            {"id": a.id, "name": a.name, "street_name": streets.get(a.parent_id)} for a in rows
+        ]
+    }
 
 
 @router.get("/volunteers/me", summary="本人的志愿者登记", response=VolunteerList)

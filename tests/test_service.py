@@ -150,6 +150,13 @@ def test_directory_is_staff_only_scoped_and_filtered(client, world):
     # a volunteer reads only their own registration
     own = client.get(f"{API}/volunteers/me", headers=w["vol"]).get_json()["items"]
     assert [v["name"] for v in own] == ["甲"]
+    # the registration form's community choice: every community, names only
+    got = client.get(f"{API}/volunteers/communities", headers=w["vol"]).get_json()["items"]
+    assert [(c["name"], c["street_name"]) for c in got] == [
+        ("第1社区", "示范街道"),
+        ("第2社区", "示范街道"),
+    ]
+    assert client.get(f"{API}/volunteers/communities").status_code == 401
     # units are listed to the registration form without contact details
     post(client, "/service-units", w["staff"], {"name": "区财政局", "phone": "13900000000"}, 201)
     units = client.get(f"{API}/service-units?community_id={w['c1'].id}", headers=w["vol"])
