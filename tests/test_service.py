@@ -500,3 +500,28 @@ def test_records_by_role(client, world):
     assert client.get(f"{API}/service-records").status_code == 401
     bad = client.get(f"{API}/service-records?status=done", headers=w["staff"]).get_json()
     assert bad["error"]["message"].startswith("状态")
+
+
+def test_two_staff_certifying_at_once_post_the_points_once(app, client, world):
+    w = world
+    rid = _record(client, w)
+    second = login_staff(client, make_staff(w["c1"]))
+    barrier = threading.Barrier(6)
+    results = []
+
+    def certify(headers):
+        c = app.test_client()
+        barrier.wait()
+        res = c.post(f"{API}/service-records/{rid}/certify", json={}, headers=headers)
+        results.append((res.status_code, (res.get_json().get("error") or {}).get("code")))
+
+    threads = [
+        threading.Thread(target=certify, args=(w["staff"] if i % 2 else second,)) for i in range(6)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(results) == [(200, None)] + [(409, "already_certified")] * 5
+    assert PointEntry.select().where(PointEntry.key == f"service_record:{rid}").count() == 1
+    assert ledger.audit_balances() == []
