@@ -202,6 +202,9 @@ def test_signup_cancel_and_full(client, world):
         assert client.get(f"{API}/activities/{act['id']}", headers=w["stranger"]).status_code == 404
         listing = client.get(f"{API}/activities?mine=true", headers=w["vol2"]).get_json()
         assert [a["id"] for a in listing["items"]] == [act["id"]]
+        # another volunteer's phone is in nothing a volunteer reads
+        seen = client.get(f"{API}/activities/{act['id']}", headers=w["vol2"]).get_data(as_text=True)
+        assert "13800001111" not in seen and "13800001111" not in str(listing)
         names = client.get(f"{API}/activities/{act['id']}/signups", headers=w["staff"]).get_json()
         assert [(s["name"], s["status"]) for s in names["items"]] == [
             ("陈晓", "cancelled"),

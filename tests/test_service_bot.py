@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import time_machine
 
+from core.items import wishes
 from core.people.permissions import Principal
 from core.service import activities, volunteers
 from core.timeutil import month_day_time
-from models import ActivitySignup, User
+from models import ActivitySignup, ServiceRecord, User
 from tests.test_bot_commands import T0, bot_app, chat, run, world  # noqa: F401 - fixtures
 
 
@@ -52,3 +53,24 @@ def test_dialogue_sign_up_for_an_activity(chat, world):  # noqa: F811
         )
     signed = ActivitySignup.select().where(ActivitySignup.status == "signed_up")
     assert [s.volunteer.name for s in signed] == ["管家甲"]
+
+
+def test_a_wish_fulfilled_through_the_bot_becomes_the_stewards_service_record(chat, world):  # noqa: F811
+    d = world["district"]
+    staff = Principal.for_user(world["staff"].user)
+    with time_machine.travel(T0, tick=False):
+        resident = Principal.for_user(User.create(openid="dev:居民王", nickname="居民"))
+        wish = wishes.create(
+            resident,
+            alley=d.alleys[0],
+            beneficiary_type="elderly",
+            display_name="王奶奶",
+            title="想要一台收音机",
+            content="想听戏",
+        )
+        wishes.approve(staff, wish.id)
+        run(chat, [("wx_s0", f"认领 心愿{wish.id}", "已认领 …")])
+        run(chat, [("wx_s0", f"实现 心愿{wish.id} 收音机已送到", "已实现 …")])
+    record = ServiceRecord.get(ServiceRecord.source_type == "wish")
+    assert record.steward_id == world["s0"].id and record.source_id == wish.id
+    assert record.status == "pending" and record.served_on.isoformat() == "2026-11-22"
