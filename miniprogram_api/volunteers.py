@@ -15,7 +15,7 @@ from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.validation import optional_text, required_text
-from models import Area
+from models import Area, ServiceUnit, VolunteerTeam
 
 router = Router("volunteers")
 
@@ -262,3 +262,33 @@ def list_teams(query: CommunityQuery):
 def create_team(body: TeamIn):
     team = volunteers.add_team(current_principal(), body.community_id, body.name, body.leader_name)
     return volunteers.team_dict(team), 201
+
+
+class ActiveIn(BaseModel):
+    active: bool = Field(description="false 停用（不再出现在登记表中），true 恢复")
+
+
+@router.post(
+    "/service-units/<int:unit_id>/active",
+    summary="停用或恢复双报到单位（工作人员）",
+    roles=("staff", "admin"),
+    body=ActiveIn,
+    response=UnitOut,
+    errors=(404,),
+)
+def unit_active(unit_id: int, body: ActiveIn):
+    unit = volunteers.set_active(current_principal(), ServiceUnit, unit_id, body.active)
+    return volunteers.unit_dict(unit, private=True)
+
+
+@router.post(
+    "/volunteer-teams/<int:team_id>/active",
+    summary="停用或恢复志愿服务队（工作人员）",
+    roles=("staff", "admin"),
+    body=ActiveIn,
+    response=TeamOut,
+    errors=(404,),
+)
+def team_active(team_id: int, body: ActiveIn):
+    team = volunteers.set_active(current_principal(), VolunteerTeam, team_id, body.active)
+    return volunteers.team_dict(team)

@@ -152,6 +152,20 @@ SERVICE_MATRIX = {
         STAFF,
         lambda w: {"json": {"community_id": _c1(w).id, "name": f"单位{next(_seq)}"}},
     ),
+    ("POST", "/api/v1/service-units/{unit_id}/active"): (
+        STAFF,
+        lambda w: {
+            "path": f"{API}/service-units/{volunteers.add_unit(_staff_p(w), _c1(w).id, f'单位{next(_seq)}').id}/active",
+            "json": {"active": False},
+        },
+    ),
+    ("POST", "/api/v1/volunteer-teams/{team_id}/active"): (
+        STAFF,
+        lambda w: {
+            "path": f"{API}/volunteer-teams/{volunteers.add_team(_staff_p(w), _c1(w).id, f'队{next(_seq)}').id}/active",
+            "json": {"active": False},
+        },
+    ),
     ("GET", "/api/v1/volunteer-teams"): (
         LOGGED_IN,
         lambda w: {"query_string": {"community_id": _c1(w).id}},

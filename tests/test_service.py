@@ -163,6 +163,15 @@ def test_directory_is_staff_only_scoped_and_filtered(client, world):
     assert units.get_json()["items"][0].get("phone") is None
     staff_units = client.get(f"{API}/service-units?community_id={w['c1'].id}", headers=w["staff"])
     assert staff_units.get_json()["items"][0]["phone"] == "13900000000"
+    # a unit no longer used leaves the form; another community's staff cannot touch it
+    unit_id = staff_units.get_json()["items"][0]["id"]
+    post(client, f"/service-units/{unit_id}/active", w["other_staff"], {"active": False}, 404)
+    post(client, f"/service-units/{unit_id}/active", w["staff"], {"active": False})
+    units = client.get(f"{API}/service-units?community_id={w['c1'].id}", headers=w["vol"])
+    assert units.get_json()["items"] == []
+    res = register(client, w["vol2"], w["c1"], 400, party_member=True, unit_id=unit_id)
+    assert res["error"]["fields"] == {"unit_id": "本社区没有这个单位"}
+    assert Event.select().where(Event.action == "service_unit.disable").count() == 1
 
 
 def test_bad_registration_names_the_field_in_chinese(client, world):

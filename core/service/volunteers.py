@@ -283,6 +283,27 @@ def add_team(
     return team
 
 
+def set_active(p: Principal, model, row_id: int, active: bool):
+    """Stop (or resume) using a unit or a team: it leaves the registration form; people who
+    named it keep it on their registration, and past records are unchanged."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None or not p.can_manage(row.community):
+        noun = "单位" if model is ServiceUnit else "队伍"
+        raise not_found(f"找不到该{noun}", code="not_found")
+    subject = "service_unit" if model is ServiceUnit else "volunteer_team"
+    with write_transaction():
+        model.update(active=active).where(model.id == row.id).execute()
+        audit.record(
+            f"{subject}.{'enable' if active else 'disable'}",
+            subject,
+            row.id,
+            actor=p.user,
+            area=row.community_id,
+            data={"name": row.name},
+        )
+    return model.get_by_id(row.id)
+
+
 def units_of(community_id: int, include_inactive: bool = False):
     query = ServiceUnit.select().where(ServiceUnit.community == community_id)
     if not include_inactive:
