@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from core.db import db
-from models import Activity, Event, PointEntry, ServiceRecord, Volunteer
+from models import Activity, Event, PointEntry, ServiceRecord, ServiceUnit, Volunteer
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 from tests.factories import login, login_steward
@@ -110,6 +110,28 @@ def test_directory_party_confirmation_units_and_teams(capp, world):
         follow_redirects=True,
     )
     assert _flash(res.get_data(as_text=True)) == ["本社区已有同名单位"]
+    unit = ServiceUnit.get(ServiceUnit.name == "区税务局")
+    res = other.post(
+        "/console/service/volunteers",
+        data={
+            "kind": "unit_active",
+            "id": unit.id,
+            "active": "0",
+            "csrf_token": csrf(other, "/console/service/volunteers"),
+        },
+        follow_redirects=True,
+    )
+    assert (
+        _flash(res.get_data(as_text=True)) == ["找不到该单位"]
+        and ServiceUnit.get_by_id(unit.id).active
+    )
+    res = c.post(
+        "/console/service/volunteers",
+        data={"kind": "unit_active", "id": unit.id, "active": "0", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert _flash(res.get_data(as_text=True)) == ["“区税务局”已停用"]
+    assert not ServiceUnit.get_by_id(unit.id).active
 
 
 def test_activity_attendance_certify_and_a_certified_record_is_frozen(capp, world):
@@ -151,6 +173,18 @@ def test_activity_attendance_certify_and_a_certified_record_is_frozen(capp, worl
         assert "已签退，服务时长 1.5 小时（待认证）" in _flash(res.get_data(as_text=True))
     record = ServiceRecord.get()
     c = console_login(capp.test_client(), "secretary1")
+    token = csrf(c, url)
+    res = c.post(
+        url, data={"action": "cancel", "reason": "", "csrf_token": token}, follow_redirects=True
+    )
+    assert _flash(res.get_data(as_text=True)) == ["原因：必填"]
+    res = c.post(
+        url,
+        data={"action": "cancel", "reason": "天气原因", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert _flash(res.get_data(as_text=True)) == ["活动已取消"]
+    assert Activity.get_by_id(activity.id).status == "cancelled"
     # another community's staff cannot open or change it
     other = console_login(capp.test_client(), "secretary2")
     assert other.get(f"/console/service/records/{record.id}").status_code == 404

@@ -17,7 +17,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from core import timeutil
 from core.errors import ApiError
 from core.service import activities, grading, records, volunteers
-from models import Activity, Area, ServiceRecord, ServiceUnit, Volunteer
+from models import Activity, Area, ServiceRecord, ServiceUnit, Volunteer, VolunteerTeam
 from web.console.common import bp, login_required, managed_areas, principal, today
 
 PER_PAGE = 50
@@ -100,6 +100,14 @@ def volunteers_page():
                     p, community.id, request.form.get("name", ""), request.form.get("leader", "")
                 )
                 flash(f"已建立志愿服务队“{team.name}”", "ok")
+            elif kind in ("unit_active", "team_active"):
+                model = ServiceUnit if kind == "unit_active" else VolunteerTeam
+                row_id = request.form.get("id", "")
+                if not row_id.isdigit():
+                    abort(404)
+                active = request.form.get("active") == "1"
+                row = volunteers.set_active(p, model, int(row_id), active)
+                flash(f"“{row.name}”已{'恢复' if active else '停用'}", "ok")
             else:
                 abort(400)
         except ApiError as exc:
@@ -197,6 +205,14 @@ def activity_page(activity_id: int):
     activity = _activity_in_scope(activity_id)
     if request.method == "POST":
         action = request.form.get("action")
+        if action == "cancel":
+            try:
+                activities.cancel_activity(p, activity.id, request.form.get("reason", ""))
+            except ApiError as exc:
+                flash(_message(exc), "error")
+            else:
+                flash("活动已取消", "ok")
+            return redirect(url_for("console.activity_page", activity_id=activity.id))
         volunteer_id = request.form.get("volunteer_id", "")
         at_text = request.form.get("at", "").strip()
         try:
