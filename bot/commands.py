@@ -40,6 +40,7 @@ from core.errors import ApiError, bad_request, not_found
 from core.items import issues, notify, patrols, wishes
 from core.people.areas import community_of
 from core.people.permissions import Principal
+from core.service import activities
 from core.text import shorten
 from core.timebank import ledger, passbook, rules
 from core.timeutil import month_day_time, utcnow
@@ -671,6 +672,27 @@ def _department(issue: Issue, name: str) -> Department | None:
     partial = [d for d in options if name in d.name]
     found = exact or partial
     return found[0] if len(found) == 1 or exact else None
+
+
+# --- volunteer activities (志愿活动) -------------------------------------------------------------
+
+_ACTIVITY_REF = re.compile(r"^(?:第\s*)?(?:活动\s*)?#?\s*(?P<id>\d{1,9})(?:\s*号)?(?=\D|$)")
+
+
+@command("报名", usage="报名 活动N", roles=(STEWARD, STAFF))
+def activity_signup(ctx: Context, args: str) -> str:
+    """以志愿者身份报名社区的志愿活动（须先在小程序登记为志愿者）。例：报名 活动3"""
+    match, _ = _cut(_ACTIVITY_REF, args)
+    if match is None:
+        raise bad_request("请写上活动编号，例如：报名 活动3")
+    activity_id = int(match.group("id"))
+    activities.signup(ctx.p, activity_id)
+    activity = activities.get(activity_id)
+    left = max(activity.capacity - activity.signed_up, 0)
+    return (
+        f"已报名 活动{activity.id} {activity.title}（{month_day_time(activity.starts_at)}，"
+        f"{activity.place}），剩余名额 {left} 个"
+    )
 
 
 # --- binding -----------------------------------------------------------------------------------

@@ -107,6 +107,14 @@ DEFAULTS: dict[str, object] = {
     # The time bank's rules (core/timebank/rules.py): {code: {"points": N, "label": "…",
     # "unit": "…", "manual": bool}} overrides or extends the defaults written from the seeds.
     "TIMEBANK_RULES": {},
+    # Volunteers and service records (core/service/): the hours a fulfilled wish and a patrol day
+    # count for (staff may change them before certifying), the check-in window around an
+    # activity, and the year-end grading's lower bounds in certified hours (below the last: 差;
+    # Zaozhuang asks at least 10 hours a year of an in-service party member).
+    "SERVICE_HOURS": {"wish": 1.0, "patrol": 1.0},
+    "SERVICE_CHECKIN_EARLY_MINUTES": 30,
+    "SERVICE_CHECKOUT_LATE_MINUTES": 120,
+    "SERVICE_GRADE_THRESHOLDS": {"好": 40, "较好": 20, "一般": 10},
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
     # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).

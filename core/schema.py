@@ -66,6 +66,11 @@ MIGRATIONS: list[Migration] = [
     (6, "time bank: point accounts (passbooks) and their append-only entries", None),
     (7, "issue followers: residents following an existing report instead of repeating it", None),
     (8, "exchange shop: shop items and redemptions", None),
+    (
+        9,
+        "volunteers: 双报到 units, teams, volunteers, activities, service records, gradings",
+        None,
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import ApiError
 from miniprogram_api import (
+    activities,
     areas,
     assessments,
     auth_routes,
@@ -20,12 +21,15 @@ from miniprogram_api import (
     media_routes,
     openapi,
     outbox_routes,
+    party_gradings,
     patrols,
     points,
+    service_records,
     shop,
     stats,
     stewards,
     subscriptions,
+    volunteers,
     wishes,
 )
 from miniprogram_api.context import assign_request_id
@@ -49,6 +53,10 @@ RESOURCES = (
     stewards,
     points,
     shop,
+    volunteers,
+    activities,
+    service_records,
+    party_gradings,
     openapi,
 )
 

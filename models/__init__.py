@@ -699,3 +699,16 @@ from models import shop  # noqa: E402
 from models.shop import Redemption, ShopItem  # noqa: E402, F401
 
 ALL_MODELS += shop.MODELS
+
+from models import service  # noqa: E402
+from models.service import (  # noqa: E402, F401
+    Activity,
+    ActivitySignup,
+    PartyGrading,
+    ServiceRecord,
+    ServiceUnit,
+    Volunteer,
+    VolunteerTeam,
+)
+
+ALL_MODELS += service.MODELS

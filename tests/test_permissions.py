@@ -11,6 +11,7 @@ from core.people import auth
 from miniprogram_api.openapi import openapi_path
 from miniprogram_api.router import ALL_ROUTES
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.service_matrix import SERVICE_MATRIX
 
 ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin")
 PUBLIC = set(ROLES)
@@ -385,6 +386,9 @@ MATRIX = {
         lambda w: {"json": {"name": f"部门{next(_group_keys)}"}},
     ),
 }
+
+# Volunteers, activities, service records, gradings (their builders live with them).
+MATRIX.update(SERVICE_MATRIX)
 
 
 def test_matrix_names_every_route():

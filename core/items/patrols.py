@@ -7,6 +7,7 @@ from core.db import write_transaction
 from core.errors import bad_request, forbidden
 from core.items import kind
 from core.people.permissions import Principal
+from core.service import records as service_records
 from models import Area, Patrol, Steward, StewardAlley
 
 
@@ -46,4 +47,5 @@ def check_in(
             area=alley,
             data={"note": note, "photo_ids": photo_ids},
         )
+        service_records.for_patrol(patrol, actor=p.user)  # one service record per day
     return patrol

@@ -16,6 +16,7 @@ from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
+from core.service import records as service_records
 from core.timeutil import utcnow
 from models import WISH_STATUS_LABELS, Area, StewardAlley, User, Wish
 
@@ -244,7 +245,9 @@ def fulfil(p: Principal, wish_id: int, note: str, photo_ids: list[int] | None = 
         wish.status = "fulfilled"
         wish.fulfil_note, wish.fulfil_photo_ids, wish.fulfilled_at = note, photo_ids, utcnow()
         wish.fulfilled_by = credit.wish_actor(p, wish)
-        return _finish(p, wish, "fulfil", {"note": note, "photo_ids": photo_ids}, note)
+        wish = _finish(p, wish, "fulfil", {"note": note, "photo_ids": photo_ids}, note)
+        service_records.for_wish(wish, actor=p.user)  # the hours of service it counts for
+        return wish
 
 
 def confirm(

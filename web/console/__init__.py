@@ -16,6 +16,7 @@ the API and the bot call (which audits it). Pages:
   考核 /console/assessments;
 * `timebank` — 时间银行 /console/timebank: passbooks by member code, adjustments, reversals,
   the exchange shop's shelf and counter redemptions;
+* `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
@@ -32,6 +33,7 @@ from web.console import (  # noqa: F401  (each registers its routes)
     desk,
     items,
     people,
+    service,
     timebank,
 )
 from web.console.common import SESSION_HOURS, bp

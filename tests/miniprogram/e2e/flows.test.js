@@ -9,3 +9,4 @@ jest.setTimeout(60000);
 require('./issue-flow');
 require('./wish-and-staff');
 require('./timebank-flow');
+require('./volunteer-flow');

@@ -1,0 +1,67 @@
+/**
+ * 认证服务记录 (staff/certify/certify): the pending service records of my community (GET
+ * /service-records?status=pending); certify one (POST /service-records/{id}/certify) or all
+ * ticked at once (POST /service-records/certify). Certified hours go to the person's time-bank
+ * passbook; a certified record cannot be changed here (corrections are made in the console).
+ */
+const api = require('../../utils/api');
+
+Component({
+  data: { state: 'loading', items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, error: '', notice: '', busy: false },
+  methods: {
+    onLoad() {
+      return this.load();
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh());
+    },
+    load() {
+      return api
+        .get('/service-records', { status: 'pending', per_page: 100 })
+        .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items, picked: {}, count: 0 }))
+        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+    },
+    /** @param {any} e */
+    onPick(e) {
+      const id = e.currentTarget.dataset.id;
+      const picked = { ...this.data.picked, [id]: !this.data.picked[id] };
+      this.setData({ picked, count: Object.values(picked).filter(Boolean).length });
+    },
+    pickAll() {
+      /** @type {Record<string, boolean>} */
+      const picked = {};
+      this.data.items.forEach((r) => {
+        picked[r.id] = true;
+      });
+      this.setData({ picked, count: this.data.items.length });
+    },
+    /** @param {any} e */
+    certifyOne(e) {
+      const id = Number(e.currentTarget.dataset.id);
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post(`/service-records/${id}/certify`)
+        .then((/** @type {any} */ out) => {
+          this.setData({ busy: false, notice: `已认证：${out.person_name} ${out.hours} 小时` });
+          return this.load();
+        })
+        .catch((err) => this.setData({ busy: false, error: api.messageOf(err) }));
+    },
+    certifyPicked() {
+      const ids = Object.keys(this.data.picked).filter((k) => this.data.picked[k]).map(Number);
+      if (!ids.length) {
+        this.setData({ error: '请先勾选要认证的记录。' });
+        return Promise.resolve();
+      }
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post('/service-records/certify', { ids })
+        .then((/** @type {any} */ out) => {
+          const skipped = out.skipped.length ? `，${out.skipped.length} 条此前已认证` : '';
+          this.setData({ busy: false, notice: `已认证 ${out.certified.length} 条${skipped}，时长已记入时间银行。` });
+          return this.load();
+        })
+        .catch((err) => this.setData({ busy: false, error: api.messageOf(err) }));
+    },
+  },
+});

@@ -1,0 +1,77 @@
+/**
+ * 志愿活动 (volunteer/activities/activities): the activities of my volunteer communities that
+ * have not ended (GET /activities?upcoming=true); sign up or cancel (POST …/signup,
+ * …/signup/cancel; a full activity answers 409 名额已满), and on the day check in and out
+ * (POST …/check-in, …/check-out); checking out shows the hours recorded (pending certification).
+ */
+const api = require('../../utils/api');
+const fmt = require('../../utils/format');
+
+/** @param {any} a */
+function decorate(a) {
+  const s = a.my_signup;
+  let step = 'signup';
+  if (s && s.status === 'signed_up') step = s.checked_out_at ? 'done' : s.checked_in_at ? 'out' : 'in';
+  return {
+    ...a,
+    step,
+    whenText: `${fmt.dateTime(a.starts_at)} – ${fmt.dateTime(a.ends_at).slice(-5)}`,
+    full: a.places_left <= 0,
+  };
+}
+
+Component({
+  data: { state: 'loading', items: /** @type {any[]} */ ([]), error: '', notice: '', busy: false },
+  methods: {
+    onLoad() {
+      return this.load();
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh());
+    },
+    load() {
+      return api
+        .get('/activities', { upcoming: 'true', per_page: 50 })
+        .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items.map(decorate) }))
+        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+    },
+    /**
+     * @param {any} e
+     * @param {string} path
+     * @param {(out: any) => string} done
+     */
+    act(e, path, done) {
+      const id = Number(e.currentTarget.dataset.id);
+      this.setData({ busy: true, error: '', notice: '' });
+      return api
+        .post(`/activities/${id}/${path}`)
+        .then((/** @type {any} */ out) => {
+          this.setData({ busy: false, notice: done(out) });
+          return this.load();
+        })
+        .catch((err) => this.setData({ busy: false, error: api.messageOf(err) }));
+    },
+    /** @param {any} e */
+    signup(e) {
+      return this.act(e, 'signup', (out) => `报名成功：${out.title}，请按时参加。`);
+    },
+    /** @param {any} e */
+    cancel(e) {
+      return this.act(e, 'signup/cancel', () => '已取消报名，名额已让出。');
+    },
+    /** @param {any} e */
+    checkIn(e) {
+      return this.act(e, 'check-in', () => '签到成功，活动结束后请签退。');
+    },
+    /** @param {any} e */
+    checkOut(e) {
+      return this.act(e, 'check-out', (out) =>
+        out.hours ? `签退成功：本次服务 ${out.hours} 小时，社区认证后记入您的服务时长。` : '签退成功（服务不足 15 分钟，不计时长）。',
+      );
+    },
+    /** @param {any} e */
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url });
+    },
+  },
+});
