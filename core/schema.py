@@ -64,6 +64,8 @@ MIGRATIONS: list[Migration] = [
     (5, "print jobs: the console's background board PDFs", None),
     # New tables only.
     (6, "time bank: point accounts (passbooks) and their append-only entries", None),
+    # New tables only (numbers 7 and 8 are taken by other parts of issue #16).
+    (9, "households (民情联系卡), 一人一策 care plans and visits", None),
 ]
 
 

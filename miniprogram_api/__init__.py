@@ -16,6 +16,7 @@ from miniprogram_api import (
     categories,
     departments,
     groups,
+    households,
     issues,
     media_routes,
     openapi,
@@ -45,6 +46,7 @@ RESOURCES = (
     assessments,
     stats,
     stewards,
+    households,
     openapi,
 )
 

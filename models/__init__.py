@@ -682,3 +682,8 @@ from models import timebank  # noqa: E402
 from models.timebank import PointAccount, PointEntry  # noqa: E402, F401
 
 ALL_MODELS += timebank.MODELS
+
+from models import households  # noqa: E402
+from models.households import CarePlan, Household, Visit  # noqa: E402, F401
+
+ALL_MODELS += households.MODELS
