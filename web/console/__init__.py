@@ -14,6 +14,8 @@ the API and the bot call (which audits it). Pages:
   print jobs in `core.boards.print_jobs`);
 * `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,
   考核 /console/assessments;
+* `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
+  every read audited);
 * `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
@@ -23,7 +25,15 @@ from datetime import timedelta
 
 from flask import Flask
 
-from web.console import admin, auth, dashboard, desk, items, people  # noqa: F401  (each registers its routes)
+from web.console import (  # noqa: F401  (each registers its routes)
+    admin,
+    auth,
+    dashboard,
+    desk,
+    households,
+    items,
+    people,
+)
 from web.console.common import SESSION_HOURS, bp
 
 __all__ = ["bp", "init_app"]
