@@ -123,7 +123,9 @@ def _find_header(table):
     return None
 
 
-def _members(text: str) -> list[dict]:
+def parse_members(text: str) -> list[dict]:
+    """`姓名/关系/出生年份/电话/备注` per member, members separated by "；" or lines (the
+    sheet's 成员 cell and the console's members box)."""
     out = []
     for part in MEMBER_SPLIT.split(text):
         if not part.strip():
@@ -201,7 +203,7 @@ def parse(table) -> tuple[list[_Row], int, list[str]]:
                 problem("户主电话", f"“{cells['户主电话']}”不正确：{exc}")
         if cells.get("成员"):
             try:
-                data["members"] = cards.check_members(_members(cells["成员"]))
+                data["members"] = cards.check_members(parse_members(cells["成员"]))
             except ApiError as exc:
                 problem("成员", _api_reason(exc))
         if cells.get("标签"):
