@@ -107,6 +107,19 @@ DEFAULTS: dict[str, object] = {
     # The time bank's rules (core/timebank/rules.py): {code: {"points": N, "label": "…",
     # "unit": "…", "manual": bool}} overrides or extends the defaults written from the seeds.
     "TIMEBANK_RULES": {},
+    # 包联户 (core/households): the tags a household card can carry, in the order shown.
+    "HOUSEHOLD_TAGS": [
+        "独居老人",
+        "空巢老人",
+        "高龄老人",
+        "残疾",
+        "重病",
+        "留守儿童",
+        "困境儿童",
+        "低保",
+        "特困",
+        "优抚对象",
+    ],
     "POINT_RULES": {
         "resolved": 2,
         "on_time": 1,
