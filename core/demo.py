@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 
 from core import demo_history
 from core.db import write_transaction
+from core.households import demo as household_demo
 from core.people import auth, roster
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
@@ -126,6 +127,7 @@ def seed() -> list[str]:
         staff_lines = _staff_accounts(street, communities)
         stewards = _bind_stewards()
         history = demo_history.write(street)
+        household_demo.write(street, DEMO_LABEL)
         lines = [
             f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
             result.summary(),

@@ -8,3 +8,4 @@ jest.setTimeout(60000);
 
 require('./issue-flow');
 require('./wish-and-staff');
+require('./households-flow');
