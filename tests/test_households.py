@@ -512,3 +512,14 @@ def test_options(client, world):
     assert (
         client.get(f"{API}/household-options", headers=world.headers["resident"]).status_code == 403
     )
+
+
+def test_an_unknown_tag_filter_is_a_400_naming_it(client, world):
+    res = client.get(f"{API}/households?tag=富豪", headers=world.headers["staff"])
+    assert res.status_code == 400
+    err = res.get_json()["error"]
+    assert err["fields"] == {"tag": "“富豪”不是可选的标签"} and err["message"].startswith("标签：")
+    got = client.get(f"{API}/households?q=1区1巷3", headers=world.headers["staff"]).get_json()
+    assert [i["id"] for i in got["items"]] == [world.h["h1"]]
+    got = client.get(f"{API}/households?q=李奶", headers=world.headers["staff"]).get_json()
+    assert [i["id"] for i in got["items"]] == [world.h["h2"]]

@@ -297,7 +297,8 @@ def listing(
         query = query.where(Household.active)
     if tag:
         if tag not in access.tags():
-            raise _bad("tags", f"“{tag}”不是可选的标签")
+            reason = f"“{tag}”不是可选的标签"
+            raise bad_request(f"标签：{reason}", {"tag": reason})
         # tags are a JSON list stored as text: match the quoted tag (no LIKE wildcards in
         # the configured tags); the raw value, not the JSON field's encoding of it
         query = query.where(Household.tags ** Value(f'%"{tag}"%', converter=False))
