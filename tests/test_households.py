@@ -523,3 +523,29 @@ def test_an_unknown_tag_filter_is_a_400_naming_it(client, world):
     assert [i["id"] for i in got["items"]] == [world.h["h1"]]
     got = client.get(f"{API}/households?q=李奶", headers=world.headers["staff"]).get_json()
     assert [i["id"] for i in got["items"]] == [world.h["h2"]]
+
+
+def test_staff_take_a_household_off_the_register_even_after_its_steward_left(client, world):
+    from core.people import auth
+
+    auth.dismiss_steward(world.alley_mate, actor=None, reason="搬家")
+    res = client.post(
+        f"{API}/households/{world.h['h3']}/update",
+        json={"active": False},
+        headers=world.headers["staff"],
+    )
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["active"] is False
+    listed = client.get(f"{API}/households", headers=world.headers["staff"]).get_json()
+    assert world.h["h3"] not in [i["id"] for i in listed["items"]]
+    listed = client.get(
+        f"{API}/households?include_inactive=true", headers=world.headers["staff"]
+    ).get_json()
+    assert world.h["h3"] in [i["id"] for i in listed["items"]]
+    # moving it to a steward who does not serve that alley is refused, naming the field
+    res = client.post(
+        f"{API}/households/{world.h['h3']}/update",
+        json={"steward_id": world.d.stewards[1].id},
+        headers=world.headers["staff"],
+    )
+    assert res.status_code == 400 and "steward_id" in res.get_json()["error"]["fields"]

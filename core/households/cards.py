@@ -232,13 +232,14 @@ def update(p: Principal, household: Household, data: dict) -> Household:
     if any(k in data for k in STAFF_ONLY):
         if not staff:
             raise forbidden("只有社区工作人员可以调整街巷、包联管家或在册状态", code="staff_only")
-        alley = _alley(p, data.get("alley_id", household.alley_id))
-        if alley.id != household.alley_id and _community_of(alley).id != household.community_id:
-            raise _bad("alley_id", "只能调整到本社区的街巷")
-        steward_id = data.get("steward_id", household.steward_id)
-        steward = _steward_of(alley, steward_id)
-        changes["alley"] = alley
-        changes["steward"] = steward
+        if "alley_id" in data or "steward_id" in data:
+            alley = _alley(p, data.get("alley_id", household.alley_id))
+            if alley.id != household.alley_id and (
+                _community_of(alley).id != household.community_id
+            ):
+                raise _bad("alley_id", "只能调整到本社区的街巷")
+            changes["alley"] = alley
+            changes["steward"] = _steward_of(alley, data.get("steward_id", household.steward_id))
         if "active" in data:
             if not isinstance(data["active"], bool):
                 raise _bad("active", "须为是或否")
