@@ -42,7 +42,7 @@ def test_upgrade_applies_pending_steps_and_keeps_data(app):
     assert SchemaVersion.get_by_id(before + 1).description == "add user.remark"
     # running it again changes nothing
     assert schema.upgrade(steps) == (before + 1, before + 1)
-    assert SchemaVersion.select().count() == before + 1
+    assert SchemaVersion.select().count() == len(steps)  # versions may have gaps (7, 8 unmerged)
 
 
 def test_a_failing_step_leaves_the_version_unchanged(app):
