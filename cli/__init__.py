@@ -9,6 +9,7 @@ from flask import Flask
 
 from cli.boards import boards_command, retire_board_command
 from cli.delivery import groups_command, outbox_command
+from cli.households import import_households_command
 from cli.server import jobs_command, serve_command
 from cli.setup import (
     areas_command,
@@ -26,6 +27,7 @@ COMMANDS = (
     init_db_command,
     seed_demo_command,
     import_roster_command,
+    import_households_command,
     create_staff_command,
     areas_command,
     bind_code_command,

@@ -115,6 +115,19 @@ DEFAULTS: dict[str, object] = {
     "SERVICE_CHECKIN_EARLY_MINUTES": 30,
     "SERVICE_CHECKOUT_LATE_MINUTES": 120,
     "SERVICE_GRADE_THRESHOLDS": {"好": 40, "较好": 20, "一般": 10},
+    # 包联户 (core/households): the tags a household card can carry, in the order shown.
+    "HOUSEHOLD_TAGS": [
+        "独居老人",
+        "空巢老人",
+        "高龄老人",
+        "残疾",
+        "重病",
+        "留守儿童",
+        "困境儿童",
+        "低保",
+        "特困",
+        "优抚对象",
+    ],
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
     # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).

@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 
 from core import demo_history
 from core.db import write_transaction
+from core.households import demo as household_demo
 from core.people import auth, roster
 from core.timebank import shop
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
@@ -129,6 +130,7 @@ def seed() -> list[str]:
             shop.stock_demo_shelf(community)  # the time bank's exchange shop
         stewards = _bind_stewards()
         history = demo_history.write(street)
+        household_demo.write(street, DEMO_LABEL)
         lines = [
             f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
             result.summary(),

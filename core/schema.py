@@ -71,6 +71,7 @@ MIGRATIONS: list[Migration] = [
         "volunteers: 双报到 units, teams, volunteers, activities, service records, gradings",
         None,
     ),
+    (10, "households (民情联系卡), 一人一策 care plans and visits", None),
 ]
 
 

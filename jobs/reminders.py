@@ -7,6 +7,9 @@ resolved items nobody rated.
 - A wish waiting for review over `WISH_REVIEW_HOURS` → staff; published and unclaimed over
   `WISH_UNCLAIMED_DAYS` → the group; claimed and not fulfilled in `WISH_UNFULFILLED_DAYS`
   → the claimer.
+- A household whose 一人一策 visit is overdue → one line a day per steward (how many of
+  their households, how late), @ the steward; no household is named, since the group is
+  shared by every steward of the community (`core.households.plans.overdue_by_steward`).
 
 Every reminder has a run key (deadline or day included), claimed in the transaction that
 queues it: a rerun, or a second scheduler, sends nothing twice; a changed deadline is a new
@@ -28,6 +31,7 @@ from flask import current_app
 from core import runs
 from core.db import write_transaction
 from core.delivery import robot, subscriptions
+from core.households import plans as household_plans
 from core.items import issues as issue_flow
 from core.text import shorten
 from core.timebank import awards
@@ -114,6 +118,7 @@ SECTIONS = (
     "【心愿待审核】",
     "【心愿待认领】",
     "【心愿待实现】",
+    "【走访提醒】",
 )
 
 
@@ -316,12 +321,29 @@ def _remind_claimer(key: str, wish: Wish, ctx: Context, now: datetime, digest: D
     return True
 
 
+def remind_visits(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]:
+    """Overdue 一人一策 visits: one line a day per steward, in their alley's group."""
+    today = to_local(now).date().isoformat()
+    for entry in household_plans.overdue_by_steward(now):
+        key = f"visit:overdue:{entry.steward.id}:{today}"
+        if runs.done(key):
+            continue
+        text = (
+            f"{entry.steward.name}：包联户中有 {entry.households} 户超过走访周期未走访"
+            f"（最久超期 {entry.most_days} 天），请尽快走访，并在小程序“我的包联户”中登记"
+        )
+        groups = ctx.groups(entry.alley_id)
+        digest.add(key, "visit_overdue", "【走访提醒】", text, groups, [entry.steward.phone])
+    return {"visit_overdue": 0}
+
+
 def scan(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     ctx, digest = Context(), Digest()
     counts = remind_issues(now, ctx, digest)
     counts.update(remind_wishes(now, ctx, digest))
     counts["points_overdue"] = awards.deduct_overdue(now)
+    counts.update(remind_visits(now, ctx, digest))
     counts["messages"] = digest.send(counts)
     return counts
 

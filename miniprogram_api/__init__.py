@@ -17,6 +17,7 @@ from miniprogram_api import (
     categories,
     departments,
     groups,
+    households,
     issues,
     media_routes,
     openapi,
@@ -57,6 +58,7 @@ RESOURCES = (
     activities,
     service_records,
     party_gradings,
+    households,
     openapi,
 )
 

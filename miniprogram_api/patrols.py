@@ -25,6 +25,9 @@ class PatrolIn(BaseModel):
     note: str = Field(default="", max_length=500)
     photo_ids: PhotoIds
     location: Location | None = None
+    household_ids: list[int] = Field(
+        default_factory=list, max_length=30, description="巡查中走访了的包联户（本人包联的）"
+    )
 
 
 class PatrolQuery(PageQuery):
@@ -63,6 +66,7 @@ def create_patrol(body: PatrolIn):
         body.note,
         body.photo_ids,
         body.location.model_dump() if body.location else None,
+        body.household_ids,
     )
     return patrol_out(patrol, patrol.steward, patrol.alley), 201
 

@@ -170,6 +170,24 @@ FIELD_LABELS = {
     "keyword": "关键词",
     "year": "年度",
     "grade": "评定等次",
+    # 包联户 (core.households)
+    "head_name": "户主",
+    "head_phone": "户主电话",
+    "members": "成员",
+    "relation": "与户主关系",
+    "birth_year": "出生年份",
+    "tags": "标签",
+    "notes": "备注",
+    "tag": "标签",
+    "group": "帮扶类别",
+    "plan": "帮扶措施",
+    "member_name": "帮扶对象",
+    "volunteer_user_id": "结对志愿者",
+    "volunteer_name": "结对志愿者姓名",
+    "volunteer_phone": "结对志愿者电话",
+    "interval_days": "走访周期（天）",
+    "household_ids": "走访户",
+    "q": "查找",
 }
 
 

@@ -712,3 +712,8 @@ from models.service import (  # noqa: E402, F401
 )
 
 ALL_MODELS += service.MODELS
+
+from models import households  # noqa: E402
+from models.households import CarePlan, Household, Visit  # noqa: E402, F401
+
+ALL_MODELS += households.MODELS

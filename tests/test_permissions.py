@@ -159,6 +159,35 @@ def _redeem_self(w) -> dict:
     return {"path": f"{API}/shop/items/{_shop_item(w)}/redeem", "json": {}}
 
 
+_addresses = iter(range(1, 1_000_000))
+
+
+def _household(w) -> int:
+    """A household of the first alley, kept by its steward (core.households)."""
+    from core.households import cards
+    from core.people.permissions import Principal
+    from models import User
+
+    staff = Principal.for_user(User.get_by_id(w["staff"].user_id))
+    body = {
+        "alley_id": w["district"].alleys[0].id,
+        "steward_id": w["district"].stewards[0].id,
+        "address": f"1区1巷{next(_addresses)}号",
+        "head_name": "王大爷",
+    }
+    return cards.create(staff, body).id
+
+
+def _plan(w) -> int:
+    from core.households import plans
+    from core.people.permissions import Principal
+    from models import User
+
+    staff = Principal.for_user(User.get_by_id(w["staff"].user_id))
+    body = {"group": "鳏寡孤独", "plan": "每周上门", "interval_days": 7}
+    return plans.create(staff, _household(w), body).id
+
+
 RESOLVED = ("steward", "resolve", {"note": "好了"})
 APPROVED = ("staff", "approve", {})
 CLAIMED = ("steward", "claim", {})
@@ -384,6 +413,52 @@ MATRIX = {
     ("POST", "/api/v1/departments"): (
         STAFF,  # each in their own scope by default: staff their community, admins their street
         lambda w: {"json": {"name": f"部门{next(_group_keys)}"}},
+    ),
+    # 包联户: the household's steward and staff above its alley (others: 403/404; see
+    # tests/test_households.py for the full matrix with stewards of the same alley and of
+    # other communities)
+    ("GET", "/api/v1/household-options"): (HANDLERS, lambda w: {}),
+    ("GET", "/api/v1/households"): (HANDLERS, lambda w: {}),
+    ("POST", "/api/v1/households"): (
+        HANDLERS,
+        lambda w: {
+            "json": {
+                "alley_id": w["district"].alleys[0].id,
+                "steward_id": w["district"].stewards[0].id,
+                "address": f"1区1巷{next(_addresses)}号",
+                "head_name": "李奶奶",
+            }
+        },
+    ),
+    ("GET", "/api/v1/households/{household_id}"): (
+        HANDLERS,
+        lambda w: {"path": f"{API}/households/{_household(w)}"},
+    ),
+    ("POST", "/api/v1/households/{household_id}/update"): (
+        HANDLERS,
+        lambda w: {"path": f"{API}/households/{_household(w)}/update", "json": {"notes": "好"}},
+    ),
+    ("POST", "/api/v1/households/{household_id}/plans"): (
+        HANDLERS,
+        lambda w: {
+            "path": f"{API}/households/{_household(w)}/plans",
+            "json": {"group": "留守儿童", "plan": "辅导作业", "interval_days": 14},
+        },
+    ),
+    ("POST", "/api/v1/household-plans/{plan_id}/update"): (
+        HANDLERS,
+        lambda w: {
+            "path": f"{API}/household-plans/{_plan(w)}/update",
+            "json": {"interval_days": 3},
+        },
+    ),
+    ("POST", "/api/v1/households/{household_id}/visits"): (
+        HANDLERS,
+        lambda w: {"path": f"{API}/households/{_household(w)}/visits", "json": {"note": "看过"}},
+    ),
+    ("GET", "/api/v1/households/{household_id}/visits"): (
+        HANDLERS,
+        lambda w: {"path": f"{API}/households/{_household(w)}/visits"},
     ),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core import audit
 from core.db import write_transaction
 from core.errors import bad_request, forbidden
+from core.households import visits as household_visits
 from core.items import kind
 from core.people.permissions import Principal
 from core.service import records as service_records
@@ -17,8 +18,10 @@ def check_in(
     note: str = "",
     photo_ids: list[int] | None = None,
     location: dict | None = None,
+    household_ids: list[int] | None = None,
 ) -> Patrol:
-    """Record a patrol of one of the steward's own alleys (their first one by default)."""
+    """Record a patrol of one of the steward's own alleys (their first one by default);
+    `household_ids` names households of theirs visited on the way (one visit each)."""
     if not p.stewards:
         raise forbidden("只有小巷管家可以登记巡查", code="steward_only")
     if alley_id is None:
@@ -48,4 +51,5 @@ def check_in(
             data={"note": note, "photo_ids": photo_ids},
         )
         service_records.for_patrol(patrol, actor=p.user)  # one service record per day
+        household_visits.for_patrol(p, patrol, household_ids)
     return patrol

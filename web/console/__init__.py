@@ -17,6 +17,8 @@ the API and the bot call (which audits it). Pages:
 * `timebank` — 时间银行 /console/timebank: passbooks by member code, adjustments, reversals,
   the exchange shop's shelf and counter redemptions;
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
+* `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
+  every read audited);
 * `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
@@ -31,6 +33,7 @@ from web.console import (  # noqa: F401  (each registers its routes)
     auth,
     dashboard,
     desk,
+    households,
     items,
     people,
     service,

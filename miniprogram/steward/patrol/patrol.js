@@ -1,6 +1,9 @@
 /**
  * 巡查打卡 (steward/patrol/patrol): a daily patrol check-in for one of my alleys with a note,
  * photos and optionally the location (POST /api/v1/patrols), and my recent log (GET /patrols).
+ * 走访了哪几户: an optional choice among my households (GET /households), sent as
+ * `household_ids`: the server records a visit for each. No households (or that list failing)
+ * leaves the patrol as it was.
  */
 const api = require('../../utils/api');
 const fmt = require('../../utils/format');
@@ -16,6 +19,8 @@ Component({
     photosBusy: false,
     photosFailed: 0,
     log: /** @type {any[]} */ ([]),
+    households: /** @type {any[]} */ ([]),
+    visited: /** @type {Record<string, boolean>} */ ({}),
     error: '',
     notice: '',
     busy: false,
@@ -28,7 +33,7 @@ Component({
           const alleys = me.areas.filter((/** @type {any} */ a) => a.kind === 'alley');
           if (!alleys.length) throw new api.ApiError(403, 'forbidden', '只有小巷管家可以巡查打卡。');
           this.setData({ alleys, alleyId: alleys[0].id });
-          return this.loadLog();
+          return Promise.all([this.loadLog(), this.loadHouseholds()]);
         })
         .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
     },
@@ -39,6 +44,18 @@ Component({
           log: out.items.map((/** @type {any} */ p) => ({ ...p, when: fmt.dateTime(p.created_at), photoList: fmt.photoUrls(p.photos) })),
         }),
       );
+    },
+    loadHouseholds() {
+      // optional: a patrol must still work when this list cannot be had
+      return api
+        .get('/households', { per_page: 100 })
+        .then((/** @type {any} */ out) => this.setData({ households: out.items }))
+        .catch(() => this.setData({ households: [] }));
+    },
+    /** @param {any} e */
+    onHousehold(e) {
+      const id = String(e.currentTarget.dataset.id);
+      this.setData({ [`visited.${id}`]: !this.data.visited[id] });
     },
     /** @param {any} e */
     onAlley(e) {
@@ -65,11 +82,14 @@ Component({
       /** @type {Record<string, any>} */
       const body = { alley_id: this.data.alleyId, note: this.data.note.trim(), photo_ids: this.data.photoIds };
       if (this.data.location) body.location = this.data.location;
+      const visited = Object.keys(this.data.visited).filter((k) => this.data.visited[k]).map(Number);
+      if (visited.length) body.household_ids = visited;
       this.setData({ busy: true, error: '', notice: '' });
       return api
         .post('/patrols', body)
         .then(() => {
-          this.setData({ busy: false, notice: '打卡成功！', note: '', location: null, photoIds: [] });
+          const notice = visited.length ? `打卡成功！已登记走访 ${visited.length} 户。` : '打卡成功！';
+          this.setData({ busy: false, notice, note: '', location: null, photoIds: [], visited: {} });
           const picker = this.selectComponent('#photos');
           if (picker) picker.reset();
           return this.loadLog();

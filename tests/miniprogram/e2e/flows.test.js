@@ -10,3 +10,4 @@ require('./issue-flow');
 require('./wish-and-staff');
 require('./timebank-flow');
 require('./volunteer-flow');
+require('./households-flow');

@@ -1,0 +1,112 @@
+"""Who may see and change a household, and the audit of every read.
+
+A household is PRIVATE: its own steward reads it, and so do staff (community) and admins
+(street) whose scope covers its alley. Another steward of the same alley does not: a steward
+keeps their own 5–15 households (包联户), not the alley's. Outside that, a household does not
+exist (404), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from flask import current_app
+
+from core import audit
+from core.errors import forbidden, not_found
+from core.people.permissions import Principal
+from models import Area, Household
+from models.households import PLAN_GROUPS
+
+# The tags people pick from when the configuration does not name its own list.
+DEFAULT_TAGS = (
+    "独居老人",
+    "空巢老人",
+    "高龄老人",
+    "残疾",
+    "重病",
+    "留守儿童",
+    "困境儿童",
+    "低保",
+    "特困",
+    "优抚对象",
+)
+
+
+def tags() -> list[str]:
+    """The configured tag list (`HOUSEHOLD_TAGS`), in its order."""
+    return list(current_app.config.get("HOUSEHOLD_TAGS") or DEFAULT_TAGS)
+
+
+def plan_groups() -> list[str]:
+    return list(PLAN_GROUPS)
+
+
+def steward_ids(p: Principal) -> list[int]:
+    return [s.id for s in p.stewards]
+
+
+def may_use(p: Principal) -> bool:
+    """Stewards and staff work with households; nobody else has any."""
+    return bool(p.stewards) or p.is_staff
+
+
+def require_use(p: Principal) -> None:
+    if not may_use(p):
+        raise forbidden("只有小巷管家和社区工作人员可以查看包联户", code="households_forbidden")
+
+
+def can_read(p: Principal, household: Household, alley: Area | None = None) -> bool:
+    if household.steward_id in steward_ids(p):
+        return True
+    if p.is_staff:
+        return p.can_manage(alley or household.alley)
+    return False
+
+
+def scoped(p: Principal, query=None):
+    """Households `p` may read (a query joined to the household's alley as `Area`)."""
+    query = query or Household.select(Household, Area).join(Area, on=(Household.alley == Area.id))
+    parts = []
+    if p.is_staff and p.area_roots:
+        parts.extend(Area.path.startswith(root.path) for root in p.area_roots)
+    if p.stewards:
+        parts.append(Household.steward.in_(steward_ids(p)))
+    if not parts:
+        return query.where(Household.id < 0)
+    return query.where(reduce(or_, parts))
+
+
+def load(p: Principal, household_id: int) -> Household:
+    """The household if `p` may read it; 404 otherwise (its existence is not theirs)."""
+    require_use(p)
+    household = Household.get_or_none(Household.id == household_id)
+    if household is None or not can_read(p, household):
+        raise not_found("找不到该户", code="household_not_found")
+    return household
+
+
+def record_read(p: Principal, household: Household, via: str) -> None:
+    """Every read of a card leaves an event: who, which household, through what."""
+    audit.record(
+        "household.read",
+        "household",
+        household.id,
+        actor=p.user,
+        area=household.alley_id,
+        data={"via": via},
+    )
+
+
+def record_list(p: Principal, ids: list[int], filters: dict, via: str) -> None:
+    """A list shows names, addresses and phones too: the ids shown are recorded."""
+    area = p.area_roots[0].id if p.area_roots else None
+    audit.record(
+        "household.list",
+        "household",
+        None,
+        actor=p.user,
+        area=area,
+        data={"via": via, "ids": ids, "filters": {k: v for k, v in filters.items() if v}},
+    )

@@ -1,0 +1,303 @@
+"""包联户 (民情联系卡) and 一人一策 in the console: the list by steward / alley / tag, the
+overdue visits, a household's card (members, tags, plans, visits), editing, plans, visits, and
+the spreadsheet import (dry run, then confirm). PRIVATE: every read is audited and scoped by
+`core.households` exactly as the API is; every change is the `core` call the API makes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from core.errors import ApiError
+from core.households import access, cards, plans, sheet, visits
+from core.households.sheet import parse_members
+from core.timeutil import utcnow
+from models import Area, CarePlan, Household, Steward, StewardAlley
+from web.console.common import bp, login_required, principal
+from web.console.desk import XLSX, _attachment
+
+PER_PAGE = 30
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+SUFFIXES = (".xlsx", ".csv")
+
+
+def _alleys() -> list[Area]:
+    p = principal()
+    return list(
+        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    )
+
+
+def _stewards(alley_ids: list[int]) -> list[Steward]:
+    return list(
+        Steward.select()
+        .join(StewardAlley)
+        .where(StewardAlley.alley.in_(alley_ids or [0]) & Steward.active)
+        .distinct()
+        .order_by(Steward.name)
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.route("/households")
+@login_required
+def households():
+    p = principal()
+    args = request.args
+    tag = args.get("tag") if args.get("tag") in access.tags() else None
+    filters = {
+        "tag": tag,
+        "alley_id": _int_arg("alley"),
+        "steward_id": _int_arg("steward"),
+        "overdue": True if args.get("overdue") == "1" else None,
+        "q": args.get("q", "").strip()[:50] or None,
+        "include_inactive": args.get("inactive") == "1",
+    }
+    query = cards.listing(p, **filters)
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    total = query.count()
+    rows = list(query.paginate(page, PER_PAGE))
+    cards.audit_listing(p, rows, filters, via="console")
+    alleys = _alleys()
+    now = utcnow()
+    return render_template(
+        "console/households.html",
+        rows=[cards.summary_out(h, now) for h in rows],
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        args=args,
+        tags=access.tags(),
+        alleys=alleys,
+        stewards=_stewards([a.id for a in alleys]),
+        overdue_count=plans.overdue_households(p, now).count(),
+    )
+
+
+def _load(household_id: int) -> Household:
+    try:
+        return access.load(principal(), household_id)
+    except ApiError:
+        abort(404)
+
+
+@bp.route("/households/<int:household_id>")
+@login_required
+def household_page(household_id: int):
+    p = principal()
+    household = _load(household_id)
+    h = cards.card(p, household.id, via="console")
+    alleys = [a for a in _alleys() if a.path.startswith(household.community.path)]
+    members_text = "\n".join(
+        "/".join(
+            str(m.get(k) or "") for k in ("name", "relation", "birth_year", "phone", "notes")
+        ).rstrip("/")
+        for m in h["members"]
+    )
+    return render_template(
+        "console/household.html",
+        h=h,
+        household=household,
+        tags=access.tags(),
+        groups=access.plan_groups(),
+        alleys=alleys,
+        stewards=_stewards([a.id for a in alleys]),
+        members_text=members_text,
+    )
+
+
+def _card_form() -> dict:
+    form = request.form
+    data = {
+        "address": form.get("address", ""),
+        "head_name": form.get("head_name", ""),
+        "head_phone": form.get("head_phone", ""),
+        "notes": form.get("notes", ""),
+        "tags": form.getlist("tags"),
+        "members": parse_members(form.get("members", "")),
+    }
+    for key in ("alley_id", "steward_id"):
+        if form.get(key, "").isdigit():
+            data[key] = int(form[key])
+    return data
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["POST"])
+@login_required
+def household_edit(household_id: int):
+    household = _load(household_id)
+    data = _card_form()
+    if request.form.get("active") in ("0", "1"):
+        data["active"] = request.form["active"] == "1"
+    try:
+        cards.update(principal(), household, data)
+    except ApiError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已保存", "ok")
+    return redirect(url_for("console.household_page", household_id=household.id))
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@login_required
+def household_new():
+    alleys = _alleys()
+    if request.method == "POST":
+        try:
+            household = cards.create(principal(), _card_form())
+        except ApiError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("已登记", "ok")
+            return redirect(url_for("console.household_page", household_id=household.id))
+    return render_template(
+        "console/household_new.html",
+        tags=access.tags(),
+        alleys=alleys,
+        stewards=_stewards([a.id for a in alleys]),
+        form=request.form,
+    )
+
+
+@bp.route("/households/<int:household_id>/plans", methods=["POST"])
+@login_required
+def household_plan_new(household_id: int):
+    household = _load(household_id)
+    form = request.form
+    try:
+        plans.create(
+            principal(),
+            household.id,
+            {
+                "group": form.get("group", ""),
+                "plan": form.get("plan", ""),
+                "member_name": form.get("member_name", ""),
+                "volunteer_name": form.get("volunteer_name", ""),
+                "volunteer_phone": form.get("volunteer_phone", ""),
+                "interval_days": form.get("interval_days", ""),
+            },
+        )
+    except ApiError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("帮扶计划已添加", "ok")
+    return redirect(url_for("console.household_page", household_id=household.id))
+
+
+@bp.route("/household-plans/<int:plan_id>/edit", methods=["POST"])
+@login_required
+def household_plan_edit(plan_id: int):
+    plan = CarePlan.get_or_none(CarePlan.id == plan_id)
+    if plan is None:
+        abort(404)
+    household = _load(plan.household_id)
+    form = request.form
+    data = {}
+    if form.get("interval_days"):
+        data["interval_days"] = form["interval_days"]
+    if form.get("active") in ("0", "1"):
+        data["active"] = form["active"] == "1"
+    try:
+        plans.update(principal(), plan.id, data)
+    except ApiError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("帮扶计划已更新", "ok")
+    return redirect(url_for("console.household_page", household_id=household.id))
+
+
+@bp.route("/households/<int:household_id>/visits", methods=["POST"])
+@login_required
+def household_visit(household_id: int):
+    household = _load(household_id)
+    try:
+        visits.record(principal(), household.id, request.form.get("note", ""))
+    except ApiError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("走访已登记", "ok")
+    return redirect(url_for("console.household_page", household_id=household.id))
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "household-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _label() -> str:
+    return f"工作台:{principal().user.nickname}"
+
+
+@bp.route("/households/import", methods=["GET", "POST"])
+@login_required
+def households_import():
+    """GET: the form. POST with a file: a dry run and a confirm button carrying the stored
+    upload's digest; POST with `confirm`: the real import of that file."""
+    p = principal()
+    page = "console/households_import.html"
+    if request.method == "GET":
+        return render_template(page, tags=access.tags())
+    if request.form.get("confirm"):
+        digest = request.form["confirm"]
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            abort(400)
+        matches = sorted(_upload_dir().glob(f"{digest}.*"))
+        if not matches:
+            flash("上传的文件已过期，请重新上传", "error")
+            return redirect(url_for("console.households_import"))
+        path = matches[0]
+        try:
+            result = sheet.import_file(path, label=_label(), within=p.area_roots, actor=p.user)
+        except sheet.SheetError as exc:
+            return render_template(page, tags=access.tags(), problems=exc.problems), 400
+        finally:
+            path.unlink(missing_ok=True)
+        return render_template(page, tags=access.tags(), done=result)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template(page, tags=access.tags(), problems=["请选择包联户表格文件"]), 400
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        return render_template(
+            page, tags=access.tags(), problems=["文件格式：只能上传 .xlsx 或 .csv"]
+        ), 400
+    data = upload.read(UPLOAD_MAX_BYTES + 1)
+    if len(data) > UPLOAD_MAX_BYTES:
+        return render_template(page, tags=access.tags(), problems=["文件太大：不能超过 5 MB"]), 400
+    digest = hashlib.sha256(data + str(p.user.id).encode()).hexdigest()
+    path = _upload_dir() / f"{digest}{suffix}"
+    fd, tmp = tempfile.mkstemp(dir=_upload_dir(), suffix=suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+    try:
+        result = sheet.import_file(path, label=_label(), dry_run=True, within=p.area_roots)
+    except sheet.SheetError as exc:
+        path.unlink(missing_ok=True)
+        return render_template(
+            page, tags=access.tags(), problems=exc.problems, filename=upload.filename
+        ), 400
+    return render_template(
+        page, tags=access.tags(), plan=result, confirm=digest, filename=upload.filename
+    )
+
+
+@bp.route("/households/template.xlsx")
+@login_required
+def households_template():
+    return _attachment(sheet.template_xlsx(), XLSX, "households-template.xlsx", "包联户模板.xlsx")
