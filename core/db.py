@@ -9,12 +9,13 @@ sharing its parent's sockets and SQLite handles.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
 from pathlib import Path
 
-from peewee import Case, DatabaseProxy, SqliteDatabase, fn
+from peewee import Case, DatabaseProxy, Node, SqliteDatabase, fn
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -111,16 +112,37 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
+# SQLite has one writer at a time. Threads of one process queue for it here, where the next
+# one starts the moment the lock is released, rather than on SQLite's busy handler, which
+# polls with sleeps of up to 100 ms (under a burst of reports that was most of the p99).
+# Re-entrant: a write transaction may call code that opens another (a savepoint).
+_sqlite_writer = threading.RLock()
+
+
+def _fresh_writer_lock() -> None:
+    # A child forked while a thread of its parent held the lock must not inherit it held.
+    global _sqlite_writer
+    _sqlite_writer = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_fresh_writer_lock)
+
+
+@contextlib.contextmanager
 def write_transaction():
     """A transaction that takes the write lock up front on SQLite.
 
     SQLite's default deferred transactions fail with "database is locked" instead of waiting
     when two readers both try to upgrade to writers; IMMEDIATE makes them queue on the busy
-    timeout instead. PostgreSQL needs nothing special.
+    timeout instead (between processes; threads of one process queue on `_sqlite_writer`
+    first). PostgreSQL needs nothing special.
     """
-    if is_sqlite():
-        return db.obj.atomic("IMMEDIATE")
-    return db.atomic()
+    if not is_sqlite():
+        with db.atomic():
+            yield
+        return
+    with _sqlite_writer, db.obj.atomic("IMMEDIATE"):
+        yield
 
 
 def locked(query):
@@ -132,6 +154,79 @@ def locked(query):
 def count_if(cond):
     """SUM(CASE WHEN cond THEN 1 ELSE 0 END), 0 when no rows: a count inside an aggregate."""
     return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
+
+
+class Param(Node):
+    """A named placeholder in a `Prepared` query: `AuthToken.token_hash == Param("hash")`.
+
+    It compiles to the database's parameter mark and records, in the query's parameter list,
+    which value goes there (converted like a literal compared with the same column)."""
+
+    def __init__(self, name: str, field=None):
+        super().__init__()
+        self.name = name
+        self.field = field  # for an INSERT's values, where no comparison names the column
+
+    def __sql__(self, ctx):
+        converter = self.field.db_value if self.field is not None else ctx.state.converter
+        ctx._values.append(_Slot(self.name, converter))
+        return ctx.literal(ctx.state.param or "?")
+
+
+class _Slot:
+    __slots__ = ("name", "converter")
+
+    def __init__(self, name: str, converter):
+        self.name = name
+        self.converter = converter
+
+    def value(self, values: dict):
+        value = values[self.name]
+        return self.converter(value) if self.converter is not None else value
+
+
+class Prepared:
+    """A query run many times a second, its SQL compiled once per kind of database.
+
+    Building a peewee query's SQL (walking its nodes, quoting every column) costs more than
+    SQLite takes to answer a lookup by index: on the paths every request takes (the bearer
+    token, the caller's roles) it was most of the request. `build` returns the query with
+    `Param`s where the values go; `rows(**values)` runs it and gives what iterating the query
+    would (model instances, joined ones attached), `first(**values)` the first or None.
+    """
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled: dict[type, tuple] = {}
+
+    def _for(self, database):
+        key = type(database)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            query = self._build()
+            sql, params = database.get_sql_context().sql(query).query()
+            compiled = self._compiled[key] = (query, sql, params)
+        return compiled
+
+    def cursor(self, **values):
+        database = db.obj
+        query, sql, params = self._for(database)
+        args = [p.value(values) if isinstance(p, _Slot) else p for p in params]
+        return query, database.execute_sql(sql, args)
+
+    def rows(self, **values):
+        query, cursor = self.cursor(**values)
+        return query._get_cursor_wrapper(cursor)
+
+    def first(self, **values):
+        for row in self.rows(**values):
+            return row
+        return None
+
+    def execute(self, **values) -> int:
+        """Run a write (UPDATE, DELETE, INSERT without RETURNING); the rows it touched."""
+        _, cursor = self.cursor(**values)
+        return cursor.rowcount
 
 
 def init_app(app) -> None:
