@@ -152,6 +152,4 @@ def _push_wish(wish: Wish, action: str, event: Event, note: str | None) -> None:
         text = f"【心愿待认领】{head}\n认领请发送“{robot.bot_call(f'认领 心愿{wish.id}')}”"
     else:  # fulfil
         text = f"【心愿已实现】{head}\n{shorten(note, 60)}，感谢认领人的付出！"
-    robot.push_text(
-        targets[0], text, key=f"robot:wish:{wish.id}:{action}:{event.id}", fetch=False
-    )
+    robot.push_text(targets[0], text, key=f"robot:wish:{wish.id}:{action}:{event.id}", fetch=False)

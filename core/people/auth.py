@@ -64,10 +64,12 @@ def issue_token(user: User, via: str) -> str:
 
 # Every signed-in request looks its token up: compiled once (see core.db.Prepared).
 _TOKEN_LOOKUP = Prepared(
-    lambda: AuthToken.select(AuthToken, User)
-    .join(User)
-    .where(AuthToken.token_hash == Param("token_hash"))
-    .limit(1)
+    lambda: (
+        AuthToken.select(AuthToken, User)
+        .join(User)
+        .where(AuthToken.token_hash == Param("token_hash"))
+        .limit(1)
+    )
 )
 _TOKEN_TOUCH = Prepared(
     lambda: AuthToken.update(last_used_at=Param("now", AuthToken.last_used_at)).where(

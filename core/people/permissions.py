@@ -21,11 +21,13 @@ STAFF_ROLES = ("staff", "admin")
 
 # Read on every signed-in request: compiled once (see core.db.Prepared).
 _GRANTS = Prepared(
-    lambda: RoleGrant.active_for(Param("user"))
-    .select(RoleGrant, Area, Steward, StaffAccount)
-    .join_from(RoleGrant, Area, join_type=JOIN.LEFT_OUTER)
-    .join_from(RoleGrant, Steward, join_type=JOIN.LEFT_OUTER)
-    .join_from(RoleGrant, StaffAccount, join_type=JOIN.LEFT_OUTER)
+    lambda: (
+        RoleGrant.active_for(Param("user"))
+        .select(RoleGrant, Area, Steward, StaffAccount)
+        .join_from(RoleGrant, Area, join_type=JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, Steward, join_type=JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, StaffAccount, join_type=JOIN.LEFT_OUTER)
+    )
 )
 
 
