@@ -160,28 +160,44 @@ class Param(Node):
     """A named placeholder in a `Prepared` query: `AuthToken.token_hash == Param("hash")`.
 
     It compiles to the database's parameter mark and records, in the query's parameter list,
-    which value goes there (converted like a literal compared with the same column)."""
+    which value goes there (converted like a literal compared with the same column).
+    `many=True` stands for a list: `Issue.id.in_(Param("ids", many=True))` compiles to
+    `(?, ?, …)` with as many marks as the list given has items (one SQL text per length)."""
 
-    def __init__(self, name: str, field=None):
+    def __init__(self, name: str, field=None, many: bool = False):
         super().__init__()
         self.name = name
         self.field = field  # for an INSERT's values, where no comparison names the column
+        self.many = many
 
     def __sql__(self, ctx):
         converter = self.field.db_value if self.field is not None else ctx.state.converter
-        ctx._values.append(_Slot(self.name, converter))
-        return ctx.literal(ctx.state.param or "?")
+        mark = ctx.state.param or "?"
+        if not self.many:
+            ctx._values.append(_Slot(self.name, converter, None))
+            return ctx.literal(mark)
+        size = ctx.state.prepared_sizes[self.name]
+        ctx.literal("(")
+        for i in range(size):
+            if i:
+                ctx.literal(", ")
+            ctx._values.append(_Slot(self.name, converter, i))
+            ctx.literal(mark)
+        return ctx.literal(")")
 
 
 class _Slot:
-    __slots__ = ("name", "converter")
+    __slots__ = ("name", "converter", "index")
 
-    def __init__(self, name: str, converter):
+    def __init__(self, name: str, converter, index: int | None):
         self.name = name
         self.converter = converter
+        self.index = index
 
     def value(self, values: dict):
         value = values[self.name]
+        if self.index is not None:
+            value = value[self.index]
         return self.converter(value) if self.converter is not None else value
 
 
@@ -190,27 +206,35 @@ class Prepared:
 
     Building a peewee query's SQL (walking its nodes, quoting every column) costs more than
     SQLite takes to answer a lookup by index: on the paths every request takes (the bearer
-    token, the caller's roles) it was most of the request. `build` returns the query with
-    `Param`s where the values go; `rows(**values)` runs it and gives what iterating the query
-    would (model instances, joined ones attached), `first(**values)` the first or None.
+    token, the caller's roles) and in the daily report's fixed handful of queries it was most
+    of the time. `build` returns the query with `Param`s where the values go; `rows(**values)`
+    runs it and gives what iterating the query would (model instances, joined ones attached,
+    or the query's `.dicts()` / `.tuples()` / `.namedtuples()` rows), `first(**values)` the
+    first or None. The names of list params are given as `many`; their lists must not be
+    empty (an empty IN is the caller's to short-cut).
     """
 
-    def __init__(self, build):
+    def __init__(self, build, many: tuple[str, ...] = ()):
         self._build = build
-        self._compiled: dict[type, tuple] = {}
+        self._many = tuple(many)  # the names of its `Param(…, many=True)`
+        self._compiled: dict[tuple, tuple] = {}
 
-    def _for(self, database):
-        key = type(database)
+    def _for(self, database, values: dict):
+        sizes = tuple(len(values[name]) for name in self._many)
+        key = (type(database), sizes)
         compiled = self._compiled.get(key)
         if compiled is None:
             query = self._build()
-            sql, params = database.get_sql_context().sql(query).query()
+            context = database.get_sql_context(
+                prepared_sizes=dict(zip(self._many, sizes, strict=True))
+            )
+            sql, params = context.sql(query).query()
             compiled = self._compiled[key] = (query, sql, params)
         return compiled
 
     def cursor(self, **values):
         database = db.obj
-        query, sql, params = self._for(database)
+        query, sql, params = self._for(database, values)
         args = [p.value(values) if isinstance(p, _Slot) else p for p in params]
         return query, database.execute_sql(sql, args)
 
@@ -222,6 +246,11 @@ class Prepared:
         for row in self.rows(**values):
             return row
         return None
+
+    def scalar(self, **values):
+        _, cursor = self.cursor(**values)
+        row = cursor.fetchone()
+        return row[0] if row else None
 
     def execute(self, **values) -> int:
         """Run a write (UPDATE, DELETE, INSERT without RETURNING); the rows it touched."""
