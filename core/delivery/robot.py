@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from flask import current_app
 from PIL import Image
 
+from core.db import Param, Prepared
 from core.delivery import outbox
 from models import Area, ChatGroup, OutboxMessage
 
@@ -41,17 +42,26 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
 
+# Asked on every new issue, inside its transaction: compiled once (core.db.Prepared).
+_GROUPS_OVER = Prepared(
+    lambda: (
+        ChatGroup.select(ChatGroup, Area)
+        .join(Area, on=(ChatGroup.area == Area.id))
+        .where(
+            ChatGroup.active
+            & ChatGroup.area.in_(Param("areas", many=True))
+            & (ChatGroup.audience == Param("audience"))
+        )
+    ),
+    many=("areas",),
+)
+
+
 def groups_for_area(area: Area, audience: str = "stewards") -> list[ChatGroup]:
     """Active groups of `audience` ("stewards" or "staff") whose area covers `area` (itself
     included), most specific first."""
     ancestor_ids = area.ancestor_ids() or [area.id]
-    groups = list(
-        ChatGroup.select(ChatGroup, Area)
-        .join(Area, on=(ChatGroup.area == Area.id))
-        .where(
-            ChatGroup.active & ChatGroup.area.in_(ancestor_ids) & (ChatGroup.audience == audience)
-        )
-    )
+    groups = list(_GROUPS_OVER.rows(areas=ancestor_ids, audience=audience))
     groups.sort(key=lambda g: (-len(g.area.path), g.id))
     return groups
 

@@ -21,7 +21,7 @@ from flask import current_app
 
 from core import audit
 from core.boards import boards, changes
-from core.db import locked, write_transaction
+from core.db import Param, Prepared, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
@@ -147,17 +147,25 @@ def get_visible(p: Principal, issue_id: int) -> Issue:
 def similar_open(issue: Issue) -> list[Issue]:
     since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
     return list(
+        _SIMILAR_OPEN.rows(alley=issue.alley_id, category=issue.category, since=since, id=issue.id)
+    )
+
+
+# Asked after every new report: compiled once (core.db.Prepared).
+_SIMILAR_OPEN = Prepared(
+    lambda: (
         Issue.select()
         .where(
-            (Issue.alley == issue.alley_id)
-            & (Issue.category == issue.category)
+            (Issue.alley == Param("alley"))
+            & (Issue.category == Param("category"))
             & Issue.status.in_(ISSUE_OPEN)
-            & (Issue.created_at >= since)
-            & (Issue.id != issue.id)
+            & (Issue.created_at >= Param("since"))
+            & (Issue.id != Param("id"))
         )
         .order_by(Issue.created_at.desc())
         .limit(5)
     )
+)
 
 
 # --- creating ----------------------------------------------------------------------------------
