@@ -1,8 +1,8 @@
 """Database connection: one `DatabaseProxy`, bound from `DATABASE_URL` (SQLite or PostgreSQL).
 
-Connections are pooled (`playhouse.pool`): a request checks one out and gives it back at
-teardown, so the connect and the SQLite PRAGMAs (run once, when a connection is first made)
-are not paid per request. The pool is per process and fork-safe: a process forked after the
+Connections are pooled (`playhouse.pool`): a request checks one out at its first query and
+gives it back at teardown, so the connect and the SQLite PRAGMAs (run once, when a connection
+is first made) are not paid per request. The pool is per process and fork-safe: a process forked after the
 pool was used (gunicorn `--preload`, a process pool) starts with an empty pool instead of
 sharing its parent's sockets and SQLite handles.
 """
@@ -265,9 +265,10 @@ def init_app(app) -> None:
     # first one's connections open.
     dispose(previous)
 
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
+    # No connection is checked out up front: the first query of a request checks one out
+    # (peewee's autoconnect), so a request that needs none (a cached board page, a static
+    # file) never touches the pool — on PostgreSQL a checkout costs a `SELECT 1` round trip,
+    # which was most of a cached scan page's time.
 
     @app.teardown_appcontext
     def _close(exc):
