@@ -1,20 +1,21 @@
 """Database connection: one `DatabaseProxy`, bound from `DATABASE_URL` (SQLite or PostgreSQL).
 
-Connections are pooled (`playhouse.pool`): a request checks one out and gives it back at
-teardown, so the connect and the SQLite PRAGMAs (run once, when a connection is first made)
-are not paid per request. The pool is per process and fork-safe: a process forked after the
+Connections are pooled (`playhouse.pool`): a request checks one out at its first query and
+gives it back at teardown, so the connect and the SQLite PRAGMAs (run once, when a connection
+is first made) are not paid per request. The pool is per process and fork-safe: a process forked after the
 pool was used (gunicorn `--preload`, a process pool) starts with an empty pool instead of
 sharing its parent's sockets and SQLite handles.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
 from pathlib import Path
 
-from peewee import Case, DatabaseProxy, SqliteDatabase, fn
+from peewee import Case, DatabaseProxy, Node, SqliteDatabase, fn
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -111,16 +112,37 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
+# SQLite has one writer at a time. Threads of one process queue for it here, where the next
+# one starts the moment the lock is released, rather than on SQLite's busy handler, which
+# polls with sleeps of up to 100 ms (under a burst of reports that was most of the p99).
+# Re-entrant: a write transaction may call code that opens another (a savepoint).
+_sqlite_writer = threading.RLock()
+
+
+def _fresh_writer_lock() -> None:
+    # A child forked while a thread of its parent held the lock must not inherit it held.
+    global _sqlite_writer
+    _sqlite_writer = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_fresh_writer_lock)
+
+
+@contextlib.contextmanager
 def write_transaction():
     """A transaction that takes the write lock up front on SQLite.
 
     SQLite's default deferred transactions fail with "database is locked" instead of waiting
     when two readers both try to upgrade to writers; IMMEDIATE makes them queue on the busy
-    timeout instead. PostgreSQL needs nothing special.
+    timeout instead (between processes; threads of one process queue on `_sqlite_writer`
+    first). PostgreSQL needs nothing special.
     """
-    if is_sqlite():
-        return db.obj.atomic("IMMEDIATE")
-    return db.atomic()
+    if not is_sqlite():
+        with db.atomic():
+            yield
+        return
+    with _sqlite_writer, db.obj.atomic("IMMEDIATE"):
+        yield
 
 
 def locked(query):
@@ -134,6 +156,108 @@ def count_if(cond):
     return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
 
 
+class Param(Node):
+    """A named placeholder in a `Prepared` query: `AuthToken.token_hash == Param("hash")`.
+
+    It compiles to the database's parameter mark and records, in the query's parameter list,
+    which value goes there (converted like a literal compared with the same column).
+    `many=True` stands for a list: `Issue.id.in_(Param("ids", many=True))` compiles to
+    `(?, ?, …)` with as many marks as the list given has items (one SQL text per length)."""
+
+    def __init__(self, name: str, field=None, many: bool = False):
+        super().__init__()
+        self.name = name
+        self.field = field  # for an INSERT's values, where no comparison names the column
+        self.many = many
+
+    def __sql__(self, ctx):
+        converter = self.field.db_value if self.field is not None else ctx.state.converter
+        mark = ctx.state.param or "?"
+        if not self.many:
+            ctx._values.append(_Slot(self.name, converter, None))
+            return ctx.literal(mark)
+        size = ctx.state.prepared_sizes[self.name]
+        ctx.literal("(")
+        for i in range(size):
+            if i:
+                ctx.literal(", ")
+            ctx._values.append(_Slot(self.name, converter, i))
+            ctx.literal(mark)
+        return ctx.literal(")")
+
+
+class _Slot:
+    __slots__ = ("name", "converter", "index")
+
+    def __init__(self, name: str, converter, index: int | None):
+        self.name = name
+        self.converter = converter
+        self.index = index
+
+    def value(self, values: dict):
+        value = values[self.name]
+        if self.index is not None:
+            value = value[self.index]
+        return self.converter(value) if self.converter is not None else value
+
+
+class Prepared:
+    """A query run many times a second, its SQL compiled once per kind of database.
+
+    Building a peewee query's SQL (walking its nodes, quoting every column) costs more than
+    SQLite takes to answer a lookup by index: on the paths every request takes (the bearer
+    token, the caller's roles) and in the daily report's fixed handful of queries it was most
+    of the time. `build` returns the query with `Param`s where the values go; `rows(**values)`
+    runs it and gives what iterating the query would (model instances, joined ones attached,
+    or the query's `.dicts()` / `.tuples()` / `.namedtuples()` rows), `first(**values)` the
+    first or None. The names of list params are given as `many`; their lists must not be
+    empty (an empty IN is the caller's to short-cut).
+    """
+
+    def __init__(self, build, many: tuple[str, ...] = ()):
+        self._build = build
+        self._many = tuple(many)  # the names of its `Param(…, many=True)`
+        self._compiled: dict[tuple, tuple] = {}
+
+    def _for(self, database, values: dict):
+        sizes = tuple(len(values[name]) for name in self._many)
+        key = (type(database), sizes)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            query = self._build()
+            context = database.get_sql_context(
+                prepared_sizes=dict(zip(self._many, sizes, strict=True))
+            )
+            sql, params = context.sql(query).query()
+            compiled = self._compiled[key] = (query, sql, params)
+        return compiled
+
+    def cursor(self, **values):
+        database = db.obj
+        query, sql, params = self._for(database, values)
+        args = [p.value(values) if isinstance(p, _Slot) else p for p in params]
+        return query, database.execute_sql(sql, args)
+
+    def rows(self, **values):
+        query, cursor = self.cursor(**values)
+        return query._get_cursor_wrapper(cursor)
+
+    def first(self, **values):
+        for row in self.rows(**values):
+            return row
+        return None
+
+    def scalar(self, **values):
+        _, cursor = self.cursor(**values)
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+    def execute(self, **values) -> int:
+        """Run a write (UPDATE, DELETE, INSERT without RETURNING); the rows it touched."""
+        _, cursor = self.cursor(**values)
+        return cursor.rowcount
+
+
 def init_app(app) -> None:
     previous = db.obj
     db.initialize(open_database(app.config["DATABASE_URL"], int(app.config["DATABASE_POOL_SIZE"])))
@@ -141,9 +265,10 @@ def init_app(app) -> None:
     # first one's connections open.
     dispose(previous)
 
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
+    # No connection is checked out up front: the first query of a request checks one out
+    # (peewee's autoconnect), so a request that needs none (a cached board page, a static
+    # file) never touches the pool — on PostgreSQL a checkout costs a `SELECT 1` round trip,
+    # which was most of a cached scan page's time.
 
     @app.teardown_appcontext
     def _close(exc):

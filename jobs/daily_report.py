@@ -82,13 +82,20 @@ def send_all(day: date) -> int:
 
     The figures are read first (the groups too, before any write: on SQLite a SELECT still
     being iterated holds a read snapshot, and a write under it fails at once if another job
-    committed in between), then every card is drawn at once in a process pool (the cards
-    were most of a morning's time), then each group's messages are queued in its own claim
-    transaction as `send_for_group` does.
+    committed in between), each report's card being drawn in a process pool while the next
+    report's figures are read (the cards were most of a morning's time), then each group's
+    messages are queued in its own claim transaction as `send_for_group` does.
     """
     due = [g for g in list(report_groups()) if not runs.done(run_key(day, g))]
-    built = [(g, reports.build(g.area, day)) for g in due]
-    cards = report_card.images([r for _, r in built])
+    built = []
+
+    def each_report():
+        for g in due:
+            report = reports.build(g.area, day)
+            built.append((g, report))
+            yield report
+
+    cards = report_card.images_of(each_report(), len(due))
     return sum(1 for (g, r), card in zip(built, cards, strict=True) if _queue(g, day, r, card))
 
 

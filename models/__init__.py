@@ -23,7 +23,7 @@ from peewee import (
     TextField,
 )
 
-from core.db import db
+from core.db import Param, Prepared, db
 from core.timeutil import utcnow
 
 AREA_KINDS = ("street", "community", "grid", "alley")
@@ -87,7 +87,9 @@ class Area(BaseModel):
     def ancestors(self) -> list[Area]:
         """Root first, self last."""
         ids = self.ancestor_ids()
-        by_id = {a.id: a for a in Area.select().where(Area.id.in_(ids))}
+        if not ids:
+            return []
+        by_id = {a.id: a for a in _AREAS_BY_ID.rows(ids=ids)}
         return [by_id[i] for i in ids if i in by_id]
 
     def covers(self, other: Area) -> bool:
@@ -388,12 +390,7 @@ class Issue(BaseModel):
 
     def assigned_stewards(self) -> list[Steward]:
         """The stewards the issue is with right now, in the order they were assigned."""
-        return list(
-            Steward.select()
-            .join(IssueAssignee)
-            .where(IssueAssignee.issue == self)
-            .order_by(IssueAssignee.id)
-        )
+        return list(_ASSIGNED_STEWARDS.rows(issue=self.id))
 
     class Meta:
         indexes = (
@@ -689,6 +686,20 @@ ALL_MODELS = [
     Assessment,
     PrintJob,
 ]
+
+
+# Looked up on every report and every change of an issue: compiled once (core.db.Prepared).
+_ASSIGNED_STEWARDS = Prepared(
+    lambda: (
+        Steward.select()
+        .join(IssueAssignee)
+        .where(IssueAssignee.issue == Param("issue"))
+        .order_by(IssueAssignee.id)
+    )
+)
+_AREAS_BY_ID = Prepared(
+    lambda: Area.select().where(Area.id.in_(Param("ids", many=True))), many=("ids",)
+)
 
 # Feature areas in their own modules: they import the base tables above, so they come last.
 from models import timebank  # noqa: E402

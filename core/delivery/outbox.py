@@ -115,16 +115,26 @@ OFFLINE_RESULT = {"offline": True}
 
 
 def enqueue(
-    kind: str, target: str, payload: dict, key: str, area: Area | int | None = None
-) -> OutboxMessage:
+    kind: str,
+    target: str,
+    payload: dict,
+    key: str,
+    area: Area | int | None = None,
+    fetch: bool = True,
+) -> OutboxMessage | None:
     """Queue one message. `key` makes it idempotent: the same key is queued once only.
 
     Call inside the transaction of the change that causes the message, so that the change
-    and its message are written together or not at all.
+    and its message are written together or not at all. Returns the queued row (the one
+    already there when the key was used before); `fetch=False` returns None instead, for
+    callers that do not look at it, sparing a read of the payload (a photo's is ~300 kB)
+    while the write lock is held.
     """
     OutboxMessage.insert(
         kind=kind, target=target, payload=payload, idempotency_key=key, area=area
     ).on_conflict_ignore().execute()
+    if not fetch:
+        return None
     return OutboxMessage.get(OutboxMessage.idempotency_key == key)
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from flask import current_app
 from PIL import Image
 
+from core.db import Param, Prepared
 from core.delivery import outbox
 from models import Area, ChatGroup, OutboxMessage
 
@@ -41,17 +42,26 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
 
+# Asked on every new issue, inside its transaction: compiled once (core.db.Prepared).
+_GROUPS_OVER = Prepared(
+    lambda: (
+        ChatGroup.select(ChatGroup, Area)
+        .join(Area, on=(ChatGroup.area == Area.id))
+        .where(
+            ChatGroup.active
+            & ChatGroup.area.in_(Param("areas", many=True))
+            & (ChatGroup.audience == Param("audience"))
+        )
+    ),
+    many=("areas",),
+)
+
+
 def groups_for_area(area: Area, audience: str = "stewards") -> list[ChatGroup]:
     """Active groups of `audience` ("stewards" or "staff") whose area covers `area` (itself
     included), most specific first."""
     ancestor_ids = area.ancestor_ids() or [area.id]
-    groups = list(
-        ChatGroup.select(ChatGroup, Area)
-        .join(Area, on=(ChatGroup.area == Area.id))
-        .where(
-            ChatGroup.active & ChatGroup.area.in_(ancestor_ids) & (ChatGroup.audience == audience)
-        )
-    )
+    groups = list(_GROUPS_OVER.rows(areas=ancestor_ids, audience=audience))
     groups.sort(key=lambda g: (-len(g.area.path), g.id))
     return groups
 
@@ -108,18 +118,24 @@ def _part_keys(key: str, count: int) -> list[str]:
     return [key] if count == 1 else [f"{key}:part{i}" for i in range(1, count + 1)]
 
 
-def _enqueue(group: ChatGroup, bodies: list[dict], key: str) -> list[OutboxMessage]:
-    return [
-        outbox.enqueue("robot", group.webhook_key, body, key=part_key, area=group.area_id)
+def _enqueue(
+    group: ChatGroup, bodies: list[dict], key: str, fetch: bool = True
+) -> list[OutboxMessage]:
+    """The queued rows (see `outbox.enqueue`); an empty list with `fetch=False`."""
+    rows = [
+        outbox.enqueue(
+            "robot", group.webhook_key, body, key=part_key, area=group.area_id, fetch=fetch
+        )
         for body, part_key in zip(bodies, _part_keys(key, len(bodies)), strict=True)
     ]
+    return rows if fetch else []
 
 
 # --- the three message types ------------------------------------------------------------------
 
 
 def push_text(
-    group: ChatGroup, text: str, key: str, mentions: Iterable[str] = ()
+    group: ChatGroup, text: str, key: str, mentions: Iterable[str] = (), fetch: bool = True
 ) -> list[OutboxMessage]:
     """Queue a text message; `mentions` are phone numbers to @ (on the first part)."""
     phones = [m.strip() for m in dict.fromkeys(mentions) if m and m.strip()]
@@ -129,7 +145,7 @@ def push_text(
         if phones and i == 0:
             content["mentioned_mobile_list"] = phones
         bodies.append({"msgtype": "text", "text": content})
-    return _enqueue(group, bodies, key)
+    return _enqueue(group, bodies, key, fetch)
 
 
 def push_markdown(group: ChatGroup, text: str, key: str) -> list[OutboxMessage]:
@@ -140,7 +156,9 @@ def push_markdown(group: ChatGroup, text: str, key: str) -> list[OutboxMessage]:
     return _enqueue(group, bodies, key)
 
 
-def push_image(group: ChatGroup, png_bytes: bytes, key: str) -> list[OutboxMessage]:
+def push_image(
+    group: ChatGroup, png_bytes: bytes, key: str, fetch: bool = True
+) -> list[OutboxMessage]:
     """Queue an image (PNG or JPEG bytes), re-compressed if it is over 2 MB."""
     raw = fit_image(png_bytes)
     body = {
@@ -150,7 +168,7 @@ def push_image(group: ChatGroup, png_bytes: bytes, key: str) -> list[OutboxMessa
             "md5": hashlib.md5(raw).hexdigest(),
         },
     }
-    return _enqueue(group, [body], key)
+    return _enqueue(group, [body], key, fetch)
 
 
 def fit_image(data: bytes, limit: int = IMAGE_MAX_BYTES) -> bytes:

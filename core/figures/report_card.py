@@ -7,7 +7,7 @@ import functools
 import io
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from core.boards import fonts
 from core.figures.reports import Report, pct
@@ -122,18 +122,30 @@ def _card_or_none(report: Report) -> bytes | None:
     return None if report.quiet else image(report)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def images(reports: Sequence[Report], jobs: int = 0) -> list[bytes | None]:
     """The cards of many reports (None for a quiet one), in order. A morning's 500 cards are
     drawn in a process pool, one process per core: Pillow's drawing holds the GIL."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    jobs = min(jobs or cores, len(reports))
-    if jobs <= 1 or len(reports) < POOL_MIN_CARDS:
+    return images_of(reports, len(reports), jobs)
+
+
+def images_of(reports: Iterable[Report], count: int, jobs: int = 0) -> list[bytes | None]:
+    """The cards of `count` reports given one by one as they are built (a generator), in
+    order. In the pool each card is drawn as soon as its report arrives, so the drawing
+    (most of a morning's work) runs on the other cores while this process reads the next
+    report's figures, instead of after all of them."""
+    jobs = min(jobs or _cores(), count)
+    if jobs <= 1 or count < POOL_MIN_CARDS:
         return [_card_or_none(r) for r in reports]
     # fork: the workers inherit the loaded fonts; they never touch the database (the pool of
     # connections they inherit is dropped in the child, see core.db).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(jobs) as pool:
-        return pool.map(_card_or_none, reports, chunksize=max(1, len(reports) // (jobs * 4)))
+        pending = [pool.apply_async(_card_or_none, (r,)) for r in reports]
+        return [p.get() for p in pending]

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from core.db import count_if
+from core.db import Param, Prepared, count_if
 from core.text import shorten
 from core.timeutil import local_midnight_utc, month_day_time
 from models import (
@@ -99,12 +99,32 @@ class Report:
         return f"{self.area.name} 每日通报 {self.day.month}月{self.day.day}日（周{WEEKDAYS[self.day.weekday()]}）"
 
 
-def _scope(model, area: Area):
-    if area.kind == "community":
-        return model.community == area.id
-    if area.kind == "alley":
-        return model.alley == area.id
-    return model.alley.in_(Area.alley_ids_under(area))
+# The report's queries are the same for every group: each is compiled once (core.db.Prepared)
+# with the area as a parameter — compiling them was most of a morning's database time.
+SCOPE_KINDS = ("community", "alley", "other")
+
+
+def _scope_kind(area: Area) -> str:
+    return area.kind if area.kind in ("community", "alley") else "other"
+
+
+def _scope_param(model, kind: str):
+    """The rows of the area: by its id for a community or an alley, else by the alleys of its
+    subtree (`Area.alley_ids_under`). Parameters `area` (the id), `path_like` (path + %)."""
+    if kind == "community":
+        return model.community == Param("area")
+    if kind == "alley":
+        return model.alley == Param("area")
+    alleys = Area.select(Area.id).where((Area.path ** Param("path_like")) & (Area.kind == "alley"))
+    return model.alley.in_(alleys)
+
+
+def _scope_values(area: Area) -> dict:
+    return {"area": area.id, "path_like": f"{area.path}%"}
+
+
+def _per_kind(build, many: tuple[str, ...] = ()) -> dict[str, Prepared]:
+    return {kind: Prepared(lambda kind=kind: build(kind), many) for kind in SCOPE_KINDS}
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -135,18 +155,26 @@ def moved(area: Area, since: datetime) -> list:
     Everything a day's or month's figure can depend on, in one UNION whose every branch is an
     index range scan — the bulk of closed history is never read.
     """
-    scope = _scope(Issue, area)
+    values = {**_scope_values(area), "since": since}
+    return list(_MOVED[_scope_kind(area)].rows(**values))
+
+
+def _moved_query(kind: str):
+    scope = _scope_param(Issue, kind)
     branches = [
-        Issue.created_at >= since,
-        Issue.resolved_at >= since,
-        Issue.closed_at >= since,  # cancelled, rated and auto-closed items
+        Issue.created_at >= Param("since"),
+        Issue.resolved_at >= Param("since"),
+        Issue.closed_at >= Param("since"),  # cancelled, rated and auto-closed items
         Issue.status.in_(OPEN),
     ]
     query = None
     for cond in branches:
         part = Issue.select(*MOVED_COLUMNS).where(scope & cond)
         query = part if query is None else (query | part)
-    return list(query.namedtuples())  # plain tuples: hundreds of rows, no model overhead
+    return query.namedtuples()  # plain tuples: hundreds of rows, no model overhead
+
+
+_MOVED = _per_kind(_moved_query)
 
 
 def _is_open_at(issue: Issue, end: datetime) -> bool:
@@ -252,16 +280,7 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
     Grouped by status with the area as the only filter, so that the covering index
     (community, status, created_at, resolved_at) answers it without reading the table.
     """
-    rows = (
-        Issue.select(
-            Issue.status,
-            count_if(Issue.created_at < end).alias("counted"),
-            count_if((Issue.created_at < end) & (Issue.resolved_at < end)).alias("solved"),
-        )
-        .where(_scope(Issue, area))
-        .group_by(Issue.status)
-        .dicts()
-    )
+    rows = _TOTALS[_scope_kind(area)].rows(**_scope_values(area), end=end)
     counted = solved = 0
     for row in rows:
         if row["status"] != "cancelled":
@@ -270,17 +289,77 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
     return counted, solved
 
 
-def _steward_lines(
-    area: Area, rows: list[Issue], start: datetime, end: datetime
-) -> list[StewardLine]:
-    alleys = Area.alley_ids_under(area)
-    stewards = (
+_TOTALS = _per_kind(
+    lambda kind: (
+        Issue.select(
+            Issue.status,
+            count_if(Issue.created_at < Param("end")).alias("counted"),
+            count_if((Issue.created_at < Param("end")) & (Issue.resolved_at < Param("end"))).alias(
+                "solved"
+            ),
+        )
+        .where(_scope_param(Issue, kind))
+        .group_by(Issue.status)
+        .dicts()
+    )
+)
+
+
+def _alleys_like():
+    """The ids of the alleys in the subtree whose path is `path_like` (`Area.alley_ids_under`)."""
+    return Area.select(Area.id).where((Area.path ** Param("path_like")) & (Area.kind == "alley"))
+
+
+_STEWARDS = Prepared(
+    lambda: (
         Steward.select(Steward.id, Steward.name, Steward.phone)
         .join(StewardAlley)
-        .where(StewardAlley.alley.in_(alleys) & Steward.active)
+        .where(StewardAlley.alley.in_(_alleys_like()) & Steward.active)
         .distinct()
         .order_by(Steward.id)
     )
+)
+_ASSIGNED_TO = Prepared(
+    lambda: IssueAssignee.select(IssueAssignee.steward).where(
+        IssueAssignee.issue.in_(Param("ids", many=True))
+    ),
+    many=("ids",),
+)
+_PATROLLED = Prepared(
+    lambda: (
+        Patrol.select(Patrol.steward)
+        .where(
+            (Patrol.created_at >= Param("start"))
+            & (Patrol.created_at < Param("end"))
+            & Patrol.alley.in_(_alleys_like())
+        )
+        .distinct()
+    )
+)
+_OVERDUE_DETAILS = Prepared(
+    lambda: (
+        Issue.select(Issue.id, Issue.number, Issue.category, Issue.content, Area.name)
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(Issue.id.in_(Param("ids", many=True)))
+    ),
+    many=("ids",),
+)
+_OVERDUE_PEOPLE = Prepared(
+    lambda: (
+        IssueAssignee.select(IssueAssignee.issue, Steward.name, Steward.phone)
+        .join(Steward)
+        .where(IssueAssignee.issue.in_(Param("ids", many=True)))
+        .order_by(IssueAssignee.id)
+    ),
+    many=("ids",),
+)
+
+
+def _steward_lines(
+    area: Area, rows: list[Issue], start: datetime, end: datetime
+) -> list[StewardLine]:
+    path_like = f"{area.path}%"
+    stewards = _STEWARDS.rows(path_like=path_like)
     lines = {s.id: StewardLine(s.id, s.name, s.phone) for s in stewards}
     if not lines:
         return []
@@ -295,17 +374,10 @@ def _steward_lines(
     # … an overdue item counts against every steward it is assigned to.
     late = [i.id for i in rows if i.status in OPEN and i.deadline < end]
     for chunk in range(0, len(late), 500):
-        links = IssueAssignee.select(IssueAssignee.steward).where(
-            IssueAssignee.issue.in_(late[chunk : chunk + 500])
-        )
-        for link in links:
+        for link in _ASSIGNED_TO.rows(ids=late[chunk : chunk + 500]):
             if link.steward_id in lines:
                 lines[link.steward_id].overdue += 1
-    patrolled = (
-        Patrol.select(Patrol.steward)
-        .where((Patrol.created_at >= start) & (Patrol.created_at < end) & Patrol.alley.in_(alleys))
-        .distinct()
-    )
+    patrolled = _PATROLLED.rows(start=start, end=end, path_like=path_like)
     for row in patrolled:
         if row.steward_id in lines:
             lines[row.steward_id].patrolled = True
@@ -320,20 +392,9 @@ def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem],
     if not shown:
         return [], 0
     ids = [i.id for i in shown]
-    details = {
-        i.id: i
-        for i in Issue.select(Issue.id, Issue.number, Issue.category, Issue.content, Area.name)
-        .join(Area, on=(Issue.alley == Area.id))
-        .where(Issue.id.in_(ids))
-    }
+    details = {i.id: i for i in _OVERDUE_DETAILS.rows(ids=ids)}
     people: dict[int, list[tuple[str, str]]] = {}
-    links = (
-        IssueAssignee.select(IssueAssignee.issue, Steward.name, Steward.phone)
-        .join(Steward)
-        .where(IssueAssignee.issue.in_(ids))
-        .order_by(IssueAssignee.id)
-    )
-    for link in links:
+    for link in _OVERDUE_PEOPLE.rows(ids=ids):
         people.setdefault(link.issue_id, []).append((link.steward.name, link.steward.phone))
     items = [
         OverdueItem(
@@ -351,18 +412,26 @@ def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem],
 
 
 def _wish_figures(area: Area, start: datetime, end: datetime) -> dict[str, int]:
-    within = lambda col: (col >= start) & (col < end)  # noqa: E731
-    row = (
+    values = {**_scope_values(area), "start": start, "end": end}
+    row = _WISHES[_scope_kind(area)].first(**values) or {}
+    return {k: int(row.get(k) or 0) for k in ("new", "claimed", "fulfilled")}
+
+
+def _wishes_query(kind: str):
+    within = lambda col: (col >= Param("start")) & (col < Param("end"))  # noqa: E731
+    return (
         Wish.select(
             count_if(within(Wish.created_at)).alias("new"),
             count_if(within(Wish.claimed_at)).alias("claimed"),
             count_if(within(Wish.fulfilled_at)).alias("fulfilled"),
         )
-        .where(_scope(Wish, area))
+        .where(_scope_param(Wish, kind))
+        .limit(1)
         .dicts()
-        .first()
-    ) or {}
-    return {k: int(row.get(k) or 0) for k in ("new", "claimed", "fulfilled")}
+    )
+
+
+_WISHES = _per_kind(_wishes_query)
 
 
 def build(area: Area, day: date) -> Report:

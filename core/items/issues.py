@@ -22,7 +22,7 @@ from peewee import IntegrityError
 
 from core import audit
 from core.boards import boards, changes
-from core.db import db, locked, write_transaction
+from core.db import Param, Prepared, db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
@@ -175,15 +175,26 @@ def similar_to(alley_id: int, category: str, exclude: int | None = None) -> list
     """Open issues of this alley and category reported within `SIMILAR_WINDOW_DAYS`: what a
     resident is shown before reporting, so they can follow one instead of repeating it."""
     since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
-    query = Issue.select().where(
-        (Issue.alley == alley_id)
-        & (Issue.category == category)
-        & Issue.status.in_(ISSUE_OPEN)
-        & (Issue.created_at >= since)
+    # Ids start at 1: excluding 0 excludes nothing.
+    rows = _SIMILAR_OPEN.rows(alley=alley_id, category=category, since=since, id=exclude or 0)
+    return list(rows)
+
+
+# Asked before and after every new report: compiled once (core.db.Prepared).
+_SIMILAR_OPEN = Prepared(
+    lambda: (
+        Issue.select()
+        .where(
+            (Issue.alley == Param("alley"))
+            & (Issue.category == Param("category"))
+            & Issue.status.in_(ISSUE_OPEN)
+            & (Issue.created_at >= Param("since"))
+            & (Issue.id != Param("id"))
+        )
+        .order_by(Issue.created_at.desc(), Issue.id.desc())
+        .limit(5)
     )
-    if exclude is not None:
-        query = query.where(Issue.id != exclude)
-    return list(query.order_by(Issue.created_at.desc(), Issue.id.desc()).limit(5))
+)
 
 
 def follower_count(issue: Issue) -> int:

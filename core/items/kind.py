@@ -10,7 +10,7 @@ from peewee import IntegrityError, fn
 
 from core import audit
 from core.boards import changes
-from core.db import db, locked
+from core.db import Param, Prepared, db, locked
 from core.errors import ApiError, bad_request, conflict, not_found
 from core.people.permissions import Principal
 from core.timeutil import to_local, utcnow
@@ -42,11 +42,25 @@ def check_photos(p: Principal, photo_ids: list[int], field: str) -> list[int]:
     return ids
 
 
+# The day's last number, read inside every new item's write transaction: compiled once per
+# model (core.db.Prepared). `number LIKE 'S261122%'`, as `startswith` writes it.
+_LAST_NUMBER: dict = {}
+
+
 def next_number(prefix: str, model) -> str:
     """`S2611220001`: the prefix, the local date, the day's sequence."""
     day = to_local(utcnow()).strftime("%y%m%d")
     stem = f"{prefix}{day}"
-    last = model.select(fn.MAX(model.number)).where(model.number.startswith(stem)).scalar() or ""
+    query = _LAST_NUMBER.get(model)
+    if query is None:
+        query = _LAST_NUMBER[model] = Prepared(
+            lambda: (
+                model.select(fn.MAX(model.number))
+                .where(model.number ** Param("stem_like"))
+                .limit(1)
+            )
+        )
+    last = query.scalar(stem_like=f"{stem}%") or ""
     seq = int(last[len(stem) :] or 0) + 1
     return f"{stem}{seq:04d}"
 

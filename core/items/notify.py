@@ -119,7 +119,8 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
         )
         mentions = [s.phone for s in groups.leaders(group)]
     key = f"robot:issue:{issue.id}:{action}:{event.id}"
-    robot.push_text(group, text, key=key, mentions=mentions)
+    # The rows are not looked at here: not read back while the write lock is held.
+    robot.push_text(group, text, key=key, mentions=mentions, fetch=False)
     if action == "create" and issue.visibility == "public":
         push_photos(group, issue.photo_ids, key)
 
@@ -137,7 +138,7 @@ def push_photos(group, photo_ids: list[int], key: str) -> int:
         except OSError as exc:  # a file lost on disk must not stop the change itself
             log.warning("photo %s missing for %s: %s", photo_id, key, exc)
             continue
-        robot.push_image(group, data, key=f"{key}:photo{n}")
+        robot.push_image(group, data, key=f"{key}:photo{n}", fetch=False)
         sent += 1
     return sent
 
@@ -151,4 +152,4 @@ def _push_wish(wish: Wish, action: str, event: Event, note: str | None) -> None:
         text = f"【心愿待认领】{head}\n认领请发送“{robot.bot_call(f'认领 心愿{wish.id}')}”"
     else:  # fulfil
         text = f"【心愿已实现】{head}\n{shorten(note, 60)}，感谢认领人的付出！"
-    robot.push_text(targets[0], text, key=f"robot:wish:{wish.id}:{action}:{event.id}")
+    robot.push_text(targets[0], text, key=f"robot:wish:{wish.id}:{action}:{event.id}", fetch=False)

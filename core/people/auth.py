@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, codes
 from core.boards import boards
-from core.db import db, write_transaction
+from core.db import Param, Prepared, db, write_transaction
 from core.delivery.wechat import mini_program_client
 from core.errors import ApiError, bad_request, unauthorized
 from core.timeutil import utcnow
@@ -62,18 +62,30 @@ def issue_token(user: User, via: str) -> str:
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    row = (
+# Every signed-in request looks its token up: compiled once (see core.db.Prepared).
+_TOKEN_LOOKUP = Prepared(
+    lambda: (
         AuthToken.select(AuthToken, User)
         .join(User)
-        .where(AuthToken.token_hash == _hash_token(token))
-        .first()
+        .where(AuthToken.token_hash == Param("token_hash"))
+        .limit(1)
     )
+)
+_TOKEN_TOUCH = Prepared(
+    lambda: AuthToken.update(last_used_at=Param("now", AuthToken.last_used_at)).where(
+        AuthToken.id == Param("id")
+    )
+)
+
+
+def user_for_token(token: str) -> User | None:
+    row = _TOKEN_LOOKUP.first(token_hash=_hash_token(token))
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
+    # At most one write per token every few minutes, not one per request.
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        AuthToken.update(last_used_at=now).where(AuthToken.id == row.id).execute()
+        _TOKEN_TOUCH.execute(now=now, id=row.id)
     return row.user
 
 

@@ -13,10 +13,22 @@ from operator import or_
 
 from peewee import JOIN
 
+from core.db import Param, Prepared
 from core.errors import forbidden
 from models import Area, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
 STAFF_ROLES = ("staff", "admin")
+
+# Read on every signed-in request: compiled once (see core.db.Prepared).
+_GRANTS = Prepared(
+    lambda: (
+        RoleGrant.active_for(Param("user"))
+        .select(RoleGrant, Area, Steward, StaffAccount)
+        .join_from(RoleGrant, Area, join_type=JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, Steward, join_type=JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, StaffAccount, join_type=JOIN.LEFT_OUTER)
+    )
+)
 
 
 @dataclass
@@ -37,14 +49,7 @@ class Principal:
         p = cls(user=user)
         if user.openid:
             p.roles.add("resident")
-        grants = (
-            RoleGrant.active_for(user)
-            .select(RoleGrant, Area, Steward, StaffAccount)
-            .join_from(RoleGrant, Area, join_type=JOIN.LEFT_OUTER)
-            .join_from(RoleGrant, Steward, join_type=JOIN.LEFT_OUTER)
-            .join_from(RoleGrant, StaffAccount, join_type=JOIN.LEFT_OUTER)
-        )
-        for grant in grants:
+        for grant in _GRANTS.rows(user=user.id):
             if grant.role == "steward":
                 steward = grant.steward
                 if steward is None or not steward.active:
