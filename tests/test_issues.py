@@ -511,3 +511,19 @@ def test_similar_reports_are_the_five_newest_open_ones_within_the_window(client,
         assert [i.id for i in flow.similar_open(latest)] == [again["id"], ids[6]]
     with time_machine.travel(start + timedelta(days=3, hours=6, seconds=1), tick=False):
         assert [i.id for i in flow.similar_open(latest)] == [again["id"]]
+
+
+def test_the_report_form_categories_mark_the_private_one(app):
+    """`category_list` is what the report form offers: configured order, tier, days, and
+    whether the category's reports stay off public pages."""
+    listed = flow.category_list()
+    assert [c["name"] for c in listed] == list(app.config["ISSUE_CATEGORIES"])
+    by_name = {c["name"]: c for c in listed}
+    assert by_name["邻里纠纷"]["private"] is True
+    assert [n for n, c in by_name.items() if c["private"]] == ["邻里纠纷"]
+    assert by_name["环境卫生"] == {
+        "name": "环境卫生",
+        "priority": "ordinary",
+        "deadline_days": 2,
+        "private": False,
+    }
