@@ -137,6 +137,9 @@ def test_risky_wish_cannot_be_published(wx):
     wish_id = _wish(wx, title="代开发票")
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "content_risky"
+    assert res.get_json()["error"]["message"] == (
+        "该心愿内容未通过安全检查，不能公开，请驳回并说明原因"
+    )
     assert Wish.get_by_id(wish_id).status == "pending_review"
 
 
@@ -147,6 +150,7 @@ def test_wish_checked_while_wechat_was_down_waits_for_it(wx):
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 503
     assert res.get_json()["error"]["code"] == "content_check_unavailable"
+    assert res.get_json()["error"]["message"] == ("内容安全检查暂不可用，心愿已保留，请稍后再审核")
     assert Wish.get_by_id(wish_id).status == "pending_review"  # kept, not lost
     wx["fake"].down = False
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])

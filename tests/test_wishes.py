@@ -330,3 +330,49 @@ def test_a_logged_in_holder_of_the_link_is_named_in_the_trail(client, world):
     assert event.actor_id == neighbour.id and event.actor_label == actor_label(neighbour)
     first = Event.get((Event.action == "wish.create") & (Event.subject_id == wish.id))
     assert first.actor_id is None and first.actor_label == "提交人"
+
+
+def test_create_refusals_say_why(client, world):
+    from core.errors import ApiError
+
+    d = world["d"]
+    steward_a = Principal.for_user(User.get(User.nickname == f"steward-{d.stewards[0].id}"))
+    base = {"display_name": "王奶奶", "title": "收音机", "content": "想听戏"}
+    with pytest.raises(ApiError) as caught:
+        wish_flow.create(steward_a, alley=d.alleys[0], beneficiary_type="alien", **base)
+    err = caught.value
+    assert (err.status, err.message, err.fields) == (
+        400,
+        "请选择心愿对象类别",
+        {"beneficiary_type": "类别有误"},
+    )
+    with pytest.raises(ApiError) as caught:
+        wish_flow.create(
+            steward_a,
+            alley=d.alleys[1],
+            beneficiary_type="elderly",
+            on_behalf_of="隔壁巷的刘爷爷",
+            **base,
+        )
+    err = caught.value
+    assert (err.status, err.code, err.message) == (
+        403,
+        "not_your_alley",
+        "只能为自己负责街巷的居民代为提交心愿",
+    )
+    assert Wish.select().count() == 0
+    mine = wish_flow.create(
+        steward_a, alley=d.alleys[0], beneficiary_type="elderly", on_behalf_of="刘爷爷", **base
+    )
+    assert mine.created_by_steward_id == d.stewards[0].id and mine.on_behalf_of == "刘爷爷"
+    event = Event.get((Event.action == "wish.create") & (Event.subject_id == mine.id))
+    assert event.data == {"content_check": mine.check_verdict, "on_behalf_of": "刘爷爷"}
+
+
+def test_a_second_claim_is_told_someone_else_has_it(client, world):
+    wid = _claimed(client, world)
+    res = act(client, world["other"], wid, "claim", status=409)
+    assert (res["error"]["code"], res["error"]["message"]) == (
+        "already_claimed",
+        "该心愿已被他人认领",
+    )
