@@ -527,3 +527,29 @@ def test_the_report_form_categories_mark_the_private_one(app):
         "deadline_days": 2,
         "private": False,
     }
+
+
+def test_a_second_steward_is_told_who_accepted_already(client, world):
+    d = world["d"]
+    issue_id = report(client, world)["id"]
+    staff = Principal.for_user(StaffAccount.get(StaffAccount.area == d.communities[0]).user)
+    flow.assign(staff, issue_id, steward_ids=[d.stewards[0].id, d.stewards[1].id])
+    act(client, world["steward"], issue_id, "accept")
+    res = act(client, world["other_steward"], issue_id, "accept", status=409)
+    assert (res["error"]["code"], res["error"]["message"]) == (
+        "invalid_transition",
+        f"{d.stewards[0].name}已接单，无需重复接单",
+    )
+    assert Issue.get_by_id(issue_id).accepted_by_id == d.stewards[0].id
+
+
+def test_only_the_reporter_reopens_and_others_are_told_so(client, world):
+    issue_id = report(client, world)["id"]
+    act(client, world["steward"], issue_id, "resolve", {"note": "已清理"})
+    for who in ("steward", "staff"):  # they see the issue, but it is not theirs to reopen
+        res = act(client, world[who], issue_id, "reopen", {"note": "x"}, status=403)
+        assert (res["error"]["code"], res["error"]["message"]) == (
+            "forbidden",
+            "只有反映人可以重新打开",
+        )
+    assert Issue.get_by_id(issue_id).status == "resolved"
