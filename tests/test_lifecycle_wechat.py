@@ -144,6 +144,7 @@ def test_risky_wish_cannot_be_published(wx):
 
 
 def test_wish_checked_while_wechat_was_down_waits_for_it(wx):
+    bystander = _wish(wx, title="想要一副老花镜")
     wx["fake"].down = True
     wish_id = _wish(wx)
     assert Wish.get_by_id(wish_id).check_verdict == "failed"
@@ -152,6 +153,7 @@ def test_wish_checked_while_wechat_was_down_waits_for_it(wx):
     assert res.get_json()["error"]["code"] == "content_check_unavailable"
     assert res.get_json()["error"]["message"] == ("内容安全检查暂不可用，心愿已保留，请稍后再审核")
     assert Wish.get_by_id(wish_id).status == "pending_review"  # kept, not lost
+    assert Wish.get_by_id(bystander).check_verdict == "pass"  # only this wish was judged
     wx["fake"].down = False
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 200 and res.get_json()["status"] == "published"
@@ -200,8 +202,10 @@ def test_web_wish_is_checked_against_the_reviewers_openid(wx):
 
 @pytest.mark.parametrize("where", ["title", "content"])
 def test_web_wish_rechecked_by_the_reviewer_is_refused_when_risky(wx, where):
+    bystander = _web_wish(wx, title="轮椅")
     wish_id = _web_wish(wx, **{where: "代开发票"})
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=_staff_on_wechat(wx))
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "content_risky"
     assert Wish.get_by_id(wish_id).check_verdict == "risky"
+    assert Wish.get_by_id(bystander).check_verdict == "failed"  # only this wish was judged
     assert Wish.get_by_id(wish_id).status == "pending_review"
