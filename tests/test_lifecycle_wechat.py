@@ -14,6 +14,7 @@ from core.people import auth
 from core.people.permissions import Principal
 from models import Issue, OutboxMessage, StaffAccount, Wish
 from tests.factories import login_staff, make_district, make_staff
+from tests.fake_wechat import openid_for
 
 API = "/api/v1"
 TEMPLATE = "tpl_status_notice"
@@ -209,3 +210,11 @@ def test_web_wish_rechecked_by_the_reviewer_is_refused_when_risky(wx, where):
     assert Wish.get_by_id(wish_id).check_verdict == "risky"
     assert Wish.get_by_id(bystander).check_verdict == "failed"  # only this wish was judged
     assert Wish.get_by_id(wish_id).status == "pending_review"
+
+
+def test_a_residents_wish_is_checked_at_once_against_their_openid(wx):
+    wish_id = _wish(wx)
+    assert Wish.get_by_id(wish_id).check_verdict == "pass"
+    (call,) = wx["fake"].calls_to("/wxa/msg_sec_check")
+    assert call["json"]["openid"] == openid_for("张大妈")
+    assert call["json"]["content"] == "想要一台收音机\n想听戏曲" and call["json"]["scene"] == 3
