@@ -553,3 +553,12 @@ def test_only_the_reporter_reopens_and_others_are_told_so(client, world):
             "只有反映人可以重新打开",
         )
     assert Issue.get_by_id(issue_id).status == "resolved"
+
+
+def test_an_unknown_category_is_answered_with_the_choices(client, world, app):
+    body = {"board_code": world["board"], "category": "不存在的类别", "content": "x"}
+    res = client.post(f"{API}/issues", json=body, headers=world["resident"])
+    assert res.status_code == 400
+    err = res.get_json()["error"]
+    assert err["message"] == "请选择问题类别"
+    assert err["fields"] == {"category": "可选：" + "、".join(app.config["ISSUE_CATEGORIES"])}
