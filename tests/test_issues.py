@@ -562,3 +562,41 @@ def test_an_unknown_category_is_answered_with_the_choices(client, world, app):
     err = res.get_json()["error"]
     assert err["message"] == "请选择问题类别"
     assert err["fields"] == {"category": "可选：" + "、".join(app.config["ISSUE_CATEGORIES"])}
+
+
+NOT_YOURS = "照片不存在或不是您上传的，请重新上传"
+
+
+def test_a_photo_someone_else_uploaded_is_refused_naming_the_field(client, world):
+    theirs = _photo(client, world["neighbour"])
+    fix = {
+        "board_code": world["board"],
+        "category": "设施损坏",
+        "content": "井盖松动",
+        "fixed_on_spot": {"note": "已垫稳", "photo_ids": [theirs]},
+    }
+    res = client.post(f"{API}/issues", json=fix, headers=world["steward"])
+    assert res.status_code == 400
+    assert res.get_json()["error"]["fields"] == {"fixed_on_spot.photo_ids": NOT_YOURS}
+    res = client.post(
+        f"{API}/issues",
+        json={
+            "board_code": world["board"],
+            "category": "其他",
+            "content": "x",
+            "photo_ids": [theirs],
+        },
+        headers=world["resident"],
+    )
+    assert res.status_code == 400
+    assert res.get_json()["error"]["fields"] == {"photo_ids": NOT_YOURS}
+    assert Issue.select().count() == 0
+    issue_id = report(client, world)["id"]
+    for who, action, body in (
+        ("steward", "resolve", {"note": "好了", "photo_ids": [theirs]}),
+        ("resident", "comment", {"text": "看图", "photo_ids": [theirs]}),
+    ):
+        res = act(client, world[who], issue_id, action, body, status=400)
+        assert res["error"]["fields"] == {"photo_ids": NOT_YOURS}, action
+    assert Issue.get_by_id(issue_id).status == "submitted"
+    assert [e.action for e in Event.for_subject("issue", issue_id)] == ["issue.create"]
