@@ -427,3 +427,20 @@ def test_loading_a_principal_reads_grants_with_their_rows_in_one_query(app, monk
     assert p.area_roots == [d.communities[0]] and p.staff_accounts == [account]
     assert p.stewards == [d.stewards[0]] and p.alley_ids == {d.alleys[0].id}
     assert len(statements) == 2, statements
+
+
+def test_a_dismissed_steward_record_does_not_cost_the_user_a_later_one(app):
+    """A steward dismissed from alley A who later answers for alley C under a new steward
+    record: the old grant is skipped, the later one still counts."""
+    from core.people.permissions import Principal
+    from models import RoleGrant, Steward, User
+
+    d = make_district()
+    user = User.create(nickname="老管家", openid="o-old-steward")
+    old, new = d.stewards[0], d.stewards[2]
+    RoleGrant.create(user=user, role="steward", steward=old)
+    RoleGrant.create(user=user, role="steward", steward=new)
+    Steward.update(active=False).where(Steward.id == old.id).execute()
+    p = Principal.for_user(user)
+    assert p.roles == {"resident", "steward"}
+    assert p.stewards == [new] and p.alley_ids == {d.alleys[2].id}
