@@ -3,6 +3,9 @@
 Killed = the tests failed on the mutant (a timeout counts as killed: the change made the code
 loop or hang). Score = killed / (killed + survived + no tests). "No tests" are mutants in code
 that none of the selected test files reaches: they count against the score, as survivors do.
+"Not checked" mutants (a run that was stopped) are left out of the score and reported; with
+--min they fail the check, since the figure is not complete. "Worker time" is the sum of the
+mutants' run times: the wall time of a run is about that divided by MUTATE_JOBS.
 
     .venv/bin/python scripts/mutation_summary.py [--min 90] [--survivors]
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 from mutmut.stats import status_by_exit_code
 
 KILLED = ("killed", "timeout", "caught by type check")
-COUNTED = KILLED + ("survived", "no tests", "suspicious", "segfault")
+NOT_KILLED = ("survived", "no tests", "suspicious", "segfault")
 
 
 def main() -> int:
@@ -31,25 +34,35 @@ def main() -> int:
         print("no mutmut results in mutants/: run `make mutate` first", file=sys.stderr)
         return 2
     worst = 100.0
-    lines = []
+    unchecked = 0
     survivors = []
+    print(
+        f"{'module':32} {'killed':>6} {'surv.':>6} {'no tests':>8} {'total':>6} {'score':>7}  worker time"
+    )
     for meta in metas:
         module = str(meta.relative_to("mutants"))[: -len(".meta")]
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
         statuses = Counter(status_by_exit_code[code] for code in codes.values())
         killed = sum(statuses[s] for s in KILLED)
-        counted = sum(statuses[s] for s in COUNTED)
+        survived = sum(statuses[s] for s in NOT_KILLED if s != "no tests")
+        counted = killed + survived + statuses["no tests"]
         score = 100.0 * killed / counted if counted else 100.0
         worst = min(worst, score)
-        rest = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()) if s not in KILLED)
-        lines.append(f"{module:32} {killed:5}/{counted:<5} killed  {score:5.1f} %   {rest}")
-        survivors += [key for key, code in codes.items() if status_by_exit_code[code] not in KILLED]
-    print("\n".join(lines))
+        seconds = sum(data.get("durations_by_key", {}).values())
+        rest = f"   {statuses['not checked']} NOT CHECKED" if statuses["not checked"] else ""
+        unchecked += statuses["not checked"]
+        print(
+            f"{module:32} {killed:6} {survived:6} {statuses['no tests']:8} {counted:6}"
+            f" {score:6.1f} %  {seconds / 60:5.1f} min{rest}"
+        )
+        survivors += [key for key, code in codes.items() if status_by_exit_code[code] in NOT_KILLED]
     if args.survivors:
         print("\nnot killed (see one with `.venv/bin/mutmut show NAME`):")
         print("\n".join(f"  {name}" for name in sorted(survivors)))
-    if args.min is not None and worst < args.min:
-        print(f"\nlowest score {worst:.1f} % is below {args.min:.0f} %", file=sys.stderr)
+    if args.min is not None and (worst < args.min or unchecked):
+        why = f"{unchecked} mutants not checked" if unchecked else f"lowest score {worst:.1f} %"
+        print(f"\n{why}: below {args.min:.0f} % or incomplete", file=sys.stderr)
         return 1
     return 0
 

@@ -90,3 +90,23 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `make mutate` only: run tests with module-scoped fixtures last.
+
+    mutmut runs a mutant's tests fastest-first by their measured call time, which leaves out
+    fixtures; a module-scoped world (tests/test_row_scoping.py builds two streets of rows) is
+    charged to no test and so comes first, and every mutant would pay for it before reaching
+    the tests that kill it. Moving such tests to the end (keeping their order) changes no
+    result, only how soon a killed mutant stops. `make test` is not affected."""
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+
+    def shares_a_fixture(item) -> bool:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info else ()
+        # Our own fixtures only: pytest's session-scoped ones (tmp_path_factory) are everywhere.
+        return any(d[-1].scope != "function" and d[-1].baseid.startswith("tests") for d in defs)
+
+    items.sort(key=shares_a_fixture)

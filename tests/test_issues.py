@@ -10,7 +10,20 @@ import pytest
 import time_machine
 from PIL import Image
 
-from models import Department, Event, Issue, Patrol
+from core.errors import ApiError
+from core.items import issues as flow
+from core.people.permissions import Principal
+from models import (
+    Board,
+    Department,
+    Event,
+    Issue,
+    IssueAssignee,
+    Patrol,
+    StaffAccount,
+    Steward,
+    StewardAlley,
+)
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -356,3 +369,234 @@ def test_every_step_is_in_the_audit_trail(client, world):
     act(client, world["resident"], issue_id, "comment", {"text": "辛苦了"})
     actions = [e.action for e in Event.for_subject("issue", issue_id)]
     assert actions == ["issue.create", "issue.accept", "issue.comment"]
+
+
+# --- what a refusal says: the code, the message and the field it names -------------------------
+
+
+def _refusal(call) -> tuple:
+    with pytest.raises(ApiError) as caught:
+        call()
+    err = caught.value
+    return err.status, err.code, err.message, err.fields
+
+
+def test_finding_the_alley_refuses_clearly(app):
+    d = make_district()
+    assert _refusal(lambda: flow.resolve_alley(None, None)) == (
+        400,
+        "validation_error",
+        "请扫描公示牌或选择街巷",
+        {"board_code": "请扫描公示牌或选择街巷"},
+    )
+    assert _refusal(lambda: flow.resolve_alley(d.communities[0].id, None)) == (
+        404,
+        "alley_not_found",
+        "找不到该街巷",
+        {},
+    )
+    assert _refusal(lambda: flow.resolve_alley(None, "NOSUCHBOARD")) == (
+        404,
+        "board_not_found",
+        "找不到该公示牌，请核对二维码",
+        {},
+    )
+    Board.update(active=False).where(Board.id == d.boards[1].id).execute()
+    assert _refusal(lambda: flow.resolve_alley(None, d.boards[1].code)) == (
+        410,
+        "board_retired",
+        "该公示牌已停用，请联系社区",
+        {},
+    )
+    # A board wins over an alley id; an alley id alone finds its alley.
+    assert flow.resolve_alley(d.alleys[3].id, d.boards[0].code) == (d.alleys[0], d.boards[0])
+    assert flow.resolve_alley(d.alleys[3].id, None) == (d.alleys[3], None)
+
+
+def test_staff_refusals_say_what_to_choose(client, world):
+    d = world["d"]
+    staff = Principal.for_user(StaffAccount.get(StaffAccount.area == d.communities[0]).user)
+    issue_id = report(client, world)["id"]
+    assert _refusal(lambda: flow.resolve(staff, issue_id, "好了", level="随便")) == (
+        400,
+        "validation_error",
+        "办结方式有误",
+        {"level": "可选：现场解决、上报社区、联合处置"},
+    )
+    assert _refusal(lambda: flow.assign(staff, issue_id, priority="urgent")) == (
+        400,
+        "validation_error",
+        "紧急程度有误",
+        {"priority": "可选：ordinary、important、major"},
+    )
+    assert _refusal(lambda: flow.assign(staff, issue_id)) == (
+        400,
+        "validation_error",
+        "请选择管家或紧急程度",
+        {"steward_ids": "请选择管家或紧急程度"},
+    )
+    gone = Steward.create(name="已离任", phone="17011112222", active=False)
+    StewardAlley.create(steward=gone, alley=d.alleys[0])
+    for ids in ([gone.id], [], [d.stewards[0].id, 999999]):
+        assert _refusal(lambda ids=ids: flow.assign(staff, issue_id, steward_ids=ids)) == (
+            400,
+            "validation_error",
+            "请选择在任的管家",
+            {"steward_ids": "管家不存在或已离任"},
+        ), ids
+    # Naming the same steward twice is one assignment, not an error.
+    flow.assign(staff, issue_id, steward_ids=[d.stewards[1].id, d.stewards[1].id])
+    assignees = IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+    assert [a.steward_id for a in assignees] == [d.stewards[1].id]
+    # Nothing was changed by the refusals.
+    assert [e.action for e in Event.for_subject("issue", issue_id)] == [
+        "issue.create",
+        "issue.assign",
+    ]
+
+
+def test_whistle_only_to_an_active_department_of_this_street(client, world):
+    d = world["d"]
+    staff = Principal.for_user(StaffAccount.get(StaffAccount.area == d.communities[0]).user)
+    issue_id = report(client, world)["id"]
+    elsewhere = make_district("别的街道", communities=1, alleys_per_community=1)
+    closed = Department.create(area=d.street, name="已撤销的科室", active=False)
+    foreign = Department.create(area=elsewhere.street, name="别处的城管")
+    for dept_id in (closed.id, foreign.id, 999999):
+        assert _refusal(lambda i=dept_id: flow.whistle(staff, issue_id, i, "请处置")) == (
+            400,
+            "validation_error",
+            "请选择本街道的部门",
+            {"department_id": "部门不存在"},
+        )
+    assert Issue.get_by_id(issue_id).status == "submitted"
+    done = flow.whistle(staff, issue_id, world["dept"].id, "请处置")
+    assert done.status == "whistled" and done.department_id == world["dept"].id
+
+
+def test_a_reporter_cannot_cancel_once_accepted_and_is_told_why(client, world):
+    issue_id = report(client, world)["id"]
+    act(client, world["steward"], issue_id, "accept")
+    res = act(client, world["resident"], issue_id, "cancel", status=409)
+    assert (res["error"]["code"], res["error"]["message"]) == (
+        "invalid_transition",
+        "管家已接单，不能撤销；如有需要请留言",
+    )
+    assert Issue.get_by_id(issue_id).status == "accepted"
+
+
+def test_overdue_is_strictly_after_the_deadline_and_only_while_open(client, world):
+    issue = Issue.get_by_id(report(client, world)["id"])
+    deadline = issue.deadline
+    assert flow.is_overdue(issue, deadline) is False  # due at 10:00 is not late at 10:00
+    assert flow.is_overdue(issue, deadline + timedelta(microseconds=1)) is True
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+        assert flow.is_overdue(issue) is True  # "now" when no time is given
+    issue.status = "resolved"
+    assert flow.is_overdue(issue, deadline + timedelta(days=1)) is False
+
+
+def test_similar_reports_are_the_five_newest_open_ones_within_the_window(client, world):
+    start = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    ids = []
+    for hour in range(7):
+        with time_machine.travel(start + timedelta(hours=hour), tick=False):
+            ids.append(report(client, world)["id"])
+    with time_machine.travel(start + timedelta(days=3), tick=False):
+        again = report(client, world)
+    assert [s["id"] for s in again["similar"]] == ids[::-1][:5]
+    # Exactly SIMILAR_WINDOW_DAYS (3) after a report, it still counts as recent; not after.
+    with time_machine.travel(start + timedelta(days=3, hours=6), tick=False):
+        latest = Issue.get_by_id(report(client, world)["id"])
+        assert [i.id for i in flow.similar_open(latest)] == [again["id"], ids[6]]
+    with time_machine.travel(start + timedelta(days=3, hours=6, seconds=1), tick=False):
+        assert [i.id for i in flow.similar_open(latest)] == [again["id"]]
+
+
+def test_the_report_form_categories_mark_the_private_one(app):
+    """`category_list` is what the report form offers: configured order, tier, days, and
+    whether the category's reports stay off public pages."""
+    listed = flow.category_list()
+    assert [c["name"] for c in listed] == list(app.config["ISSUE_CATEGORIES"])
+    by_name = {c["name"]: c for c in listed}
+    assert by_name["邻里纠纷"]["private"] is True
+    assert [n for n, c in by_name.items() if c["private"]] == ["邻里纠纷"]
+    assert by_name["环境卫生"] == {
+        "name": "环境卫生",
+        "priority": "ordinary",
+        "deadline_days": 2,
+        "private": False,
+    }
+
+
+def test_a_second_steward_is_told_who_accepted_already(client, world):
+    d = world["d"]
+    issue_id = report(client, world)["id"]
+    staff = Principal.for_user(StaffAccount.get(StaffAccount.area == d.communities[0]).user)
+    flow.assign(staff, issue_id, steward_ids=[d.stewards[0].id, d.stewards[1].id])
+    act(client, world["steward"], issue_id, "accept")
+    res = act(client, world["other_steward"], issue_id, "accept", status=409)
+    assert (res["error"]["code"], res["error"]["message"]) == (
+        "invalid_transition",
+        f"{d.stewards[0].name}已接单，无需重复接单",
+    )
+    assert Issue.get_by_id(issue_id).accepted_by_id == d.stewards[0].id
+
+
+def test_only_the_reporter_reopens_and_others_are_told_so(client, world):
+    issue_id = report(client, world)["id"]
+    act(client, world["steward"], issue_id, "resolve", {"note": "已清理"})
+    for who in ("steward", "staff"):  # they see the issue, but it is not theirs to reopen
+        res = act(client, world[who], issue_id, "reopen", {"note": "x"}, status=403)
+        assert (res["error"]["code"], res["error"]["message"]) == (
+            "forbidden",
+            "只有反映人可以重新打开",
+        )
+    assert Issue.get_by_id(issue_id).status == "resolved"
+
+
+def test_an_unknown_category_is_answered_with_the_choices(client, world, app):
+    body = {"board_code": world["board"], "category": "不存在的类别", "content": "x"}
+    res = client.post(f"{API}/issues", json=body, headers=world["resident"])
+    assert res.status_code == 400
+    err = res.get_json()["error"]
+    assert err["message"] == "请选择问题类别"
+    assert err["fields"] == {"category": "可选：" + "、".join(app.config["ISSUE_CATEGORIES"])}
+
+
+NOT_YOURS = "照片不存在或不是您上传的，请重新上传"
+
+
+def test_a_photo_someone_else_uploaded_is_refused_naming_the_field(client, world):
+    theirs = _photo(client, world["neighbour"])
+    fix = {
+        "board_code": world["board"],
+        "category": "设施损坏",
+        "content": "井盖松动",
+        "fixed_on_spot": {"note": "已垫稳", "photo_ids": [theirs]},
+    }
+    res = client.post(f"{API}/issues", json=fix, headers=world["steward"])
+    assert res.status_code == 400
+    assert res.get_json()["error"]["fields"] == {"fixed_on_spot.photo_ids": NOT_YOURS}
+    res = client.post(
+        f"{API}/issues",
+        json={
+            "board_code": world["board"],
+            "category": "其他",
+            "content": "x",
+            "photo_ids": [theirs],
+        },
+        headers=world["resident"],
+    )
+    assert res.status_code == 400
+    assert res.get_json()["error"]["fields"] == {"photo_ids": NOT_YOURS}
+    assert Issue.select().count() == 0
+    issue_id = report(client, world)["id"]
+    for who, action, body in (
+        ("steward", "resolve", {"note": "好了", "photo_ids": [theirs]}),
+        ("resident", "comment", {"text": "看图", "photo_ids": [theirs]}),
+    ):
+        res = act(client, world[who], issue_id, action, body, status=400)
+        assert res["error"]["fields"] == {"photo_ids": NOT_YOURS}, action
+    assert Issue.get_by_id(issue_id).status == "submitted"
+    assert [e.action for e in Event.for_subject("issue", issue_id)] == ["issue.create"]

@@ -14,6 +14,7 @@ from core.people import auth
 from core.people.permissions import Principal
 from models import Issue, OutboxMessage, StaffAccount, Wish
 from tests.factories import login_staff, make_district, make_staff
+from tests.fake_wechat import openid_for
 
 API = "/api/v1"
 TEMPLATE = "tpl_status_notice"
@@ -137,17 +138,23 @@ def test_risky_wish_cannot_be_published(wx):
     wish_id = _wish(wx, title="代开发票")
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "content_risky"
+    assert res.get_json()["error"]["message"] == (
+        "该心愿内容未通过安全检查，不能公开，请驳回并说明原因"
+    )
     assert Wish.get_by_id(wish_id).status == "pending_review"
 
 
 def test_wish_checked_while_wechat_was_down_waits_for_it(wx):
+    bystander = _wish(wx, title="想要一副老花镜")
     wx["fake"].down = True
     wish_id = _wish(wx)
     assert Wish.get_by_id(wish_id).check_verdict == "failed"
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 503
     assert res.get_json()["error"]["code"] == "content_check_unavailable"
+    assert res.get_json()["error"]["message"] == ("内容安全检查暂不可用，心愿已保留，请稍后再审核")
     assert Wish.get_by_id(wish_id).status == "pending_review"  # kept, not lost
+    assert Wish.get_by_id(bystander).check_verdict == "pass"  # only this wish was judged
     wx["fake"].down = False
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
     assert res.status_code == 200 and res.get_json()["status"] == "published"
@@ -196,8 +203,18 @@ def test_web_wish_is_checked_against_the_reviewers_openid(wx):
 
 @pytest.mark.parametrize("where", ["title", "content"])
 def test_web_wish_rechecked_by_the_reviewer_is_refused_when_risky(wx, where):
+    bystander = _web_wish(wx, title="轮椅")
     wish_id = _web_wish(wx, **{where: "代开发票"})
     res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=_staff_on_wechat(wx))
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "content_risky"
     assert Wish.get_by_id(wish_id).check_verdict == "risky"
+    assert Wish.get_by_id(bystander).check_verdict == "failed"  # only this wish was judged
     assert Wish.get_by_id(wish_id).status == "pending_review"
+
+
+def test_a_residents_wish_is_checked_at_once_against_their_openid(wx):
+    wish_id = _wish(wx)
+    assert Wish.get_by_id(wish_id).check_verdict == "pass"
+    (call,) = wx["fake"].calls_to("/wxa/msg_sec_check")
+    assert call["json"]["openid"] == openid_for("张大妈")
+    assert call["json"]["content"] == "想要一台收音机\n想听戏曲" and call["json"]["scene"] == 3

@@ -644,3 +644,48 @@ def test_outbox_list_is_newest_first_by_creation_then_id(app, client):
     ]
     listed = client.get("/api/v1/outbox?per_page=100", headers=staff).get_json()
     assert [i["id"] for i in listed["items"]] == [rows[1].id, rows[2].id, rows[3].id, rows[0].id]
+
+
+def test_rows_already_sent_never_crowd_out_a_due_one(app):
+    """The pass takes at most `limit` rows: they must be pending ones, however many rows that
+    are already sent have an earlier `next_attempt_at`."""
+    with time_machine.travel(T0, tick=False) as clock:
+        done = queue(3, prefix="done")
+        assert outbox.deliver_due() == {**NOTHING, "sent": 3}
+        clock.shift(timedelta(minutes=1))
+        (due,) = queue(1, prefix="due")
+        assert outbox.deliver_due(limit=2) == {**NOTHING, "sent": 1}
+        assert fresh(due).status == "sent"
+        assert [fresh(row).attempts for row in done] == [1, 1, 1]  # not claimed again
+
+
+def test_a_row_another_dispatcher_is_sending_counts_against_the_limit(online_app, fake_wechat):
+    calls = []
+
+    @outbox.sender("ratetest")
+    def send_ratetest(msg):
+        calls.append(msg.id)
+        return {"errcode": 0}
+
+    outbox.RATE_LIMITS["ratetest"] = (2, 60)
+    try:
+        with time_machine.travel(T0, tick=False):
+            first = outbox.enqueue("ratetest", "robot-key", {"n": 1}, key="ratetest:1")
+            assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+            # Another dispatcher holds a row to the same target, mid-send.
+            OutboxMessage.create(
+                kind="ratetest",
+                target="robot-key",
+                payload={"n": 2},
+                idempotency_key="ratetest:2",
+                status="sending",
+                lease_until=T0 + timedelta(seconds=60),
+            )
+            third = outbox.enqueue("ratetest", "robot-key", {"n": 3}, key="ratetest:3")
+            assert outbox.deliver_due() == {**NOTHING, "deferred": 1}
+            assert fresh(third).status == "pending" and calls == [first.id]
+            # The slot frees when the send in flight (counted as sent now) leaves the window.
+            assert fresh(third).next_attempt_at == T0.replace(tzinfo=None) + timedelta(seconds=60)
+    finally:
+        outbox.RATE_LIMITS.pop("ratetest")
+        outbox.SENDERS.pop("ratetest")

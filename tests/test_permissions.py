@@ -571,3 +571,68 @@ def test_staff_must_sit_on_a_community_admin_on_a_street(app):
         make_staff(d.street, role="staff")
     with pytest.raises(ApiError):
         make_staff(d.communities[0], role="admin")
+
+
+def _staff_who_is_also_a_steward(d):
+    """A console user of community X who also answers for alley A as its steward: their staff
+    grant is the older one, the steward grant came later."""
+    from models import RoleGrant
+
+    account = make_staff(d.communities[0])
+    RoleGrant.create(user=account.user, role="steward", steward=d.stewards[0])
+    return account
+
+
+def test_a_disabled_staff_account_does_not_cost_the_user_a_later_steward_role(app):
+    from core.people.permissions import Principal
+
+    d = make_district()
+    account = _staff_who_is_also_a_steward(d)
+    auth.set_staff_active(account, False)
+    p = Principal.for_user(account.user)
+    # The dead staff grant is skipped; the steward grant after it still counts.
+    assert p.roles == {"steward"}
+    assert p.stewards == [d.stewards[0]] and p.alley_ids == {d.alleys[0].id}
+    assert p.area_roots == [] and p.staff_accounts == []
+    assert not p.can_manage(d.alleys[0]) and p.can_see(d.alleys[0])
+
+
+def test_loading_a_principal_reads_grants_with_their_rows_in_one_query(app, monkeypatch):
+    """Every request loads the principal: its grants come with their area, steward and staff
+    account in one query (plus one for the steward's alleys), never one query per grant."""
+    from core.db import db
+    from core.people.permissions import Principal
+
+    d = make_district()
+    account = _staff_who_is_also_a_steward(d)
+    real = db.obj.execute_sql
+    statements = []
+
+    def counting(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    p = Principal.for_user(account.user)
+    monkeypatch.undo()
+    assert p.roles == {"staff", "steward"}
+    assert p.area_roots == [d.communities[0]] and p.staff_accounts == [account]
+    assert p.stewards == [d.stewards[0]] and p.alley_ids == {d.alleys[0].id}
+    assert len(statements) == 2, statements
+
+
+def test_a_dismissed_steward_record_does_not_cost_the_user_a_later_one(app):
+    """A steward dismissed from alley A who later answers for alley C under a new steward
+    record: the old grant is skipped, the later one still counts."""
+    from core.people.permissions import Principal
+    from models import RoleGrant, Steward, User
+
+    d = make_district()
+    user = User.create(nickname="老管家", openid="o-old-steward")
+    old, new = d.stewards[0], d.stewards[2]
+    RoleGrant.create(user=user, role="steward", steward=old)
+    RoleGrant.create(user=user, role="steward", steward=new)
+    Steward.update(active=False).where(Steward.id == old.id).execute()
+    p = Principal.for_user(user)
+    assert p.roles == {"resident", "steward"}
+    assert p.stewards == [new] and p.alley_ids == {d.alleys[2].id}

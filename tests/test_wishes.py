@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
+from PIL import Image
 
-from models import Wish
+from core.audit import actor_label
+from core.items import kind
+from core.items import wishes as wish_flow
+from core.people.permissions import Principal
+from models import Event, User, Wish
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -210,3 +216,163 @@ def test_wish_transition_table(client, world, state):
         if expected == 409:
             code = "already_claimed" if (state, action) == ("claimed", "claim") else None
             assert res["error"]["code"] == (code or "invalid_transition"), res
+
+
+def _photo(client, headers) -> int:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buf, "JPEG")
+    res = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()["id"]
+
+
+def _claimed(client, w, claimer="volunteer", role=None) -> int:
+    wid = post_wish(client, w)["id"]
+    act(client, w["staff"], wid, "approve")
+    act(client, w[claimer], wid, "claim", {"role": role} if role else {})
+    return wid
+
+
+NOT_YOURS = "照片不存在或不是您上传的，请重新上传"
+
+
+def test_fulfil_refuses_a_photo_someone_else_uploaded_naming_the_field(client, world):
+    wid = _claimed(client, world)
+    someone_elses = _photo(client, world["author"])
+    res = act(
+        client,
+        world["volunteer"],
+        wid,
+        "fulfil",
+        {"note": "送到了", "photo_ids": [someone_elses]},
+        status=400,
+    )
+    assert res["error"]["fields"] == {"photo_ids": NOT_YOURS}
+    assert Wish.get_by_id(wid).status == "claimed"
+    own = _photo(client, world["volunteer"])
+    done = act(client, world["volunteer"], wid, "fulfil", {"note": "送到了", "photo_ids": [own]})
+    assert done["status"] == "fulfilled" and Wish.get_by_id(wid).fulfil_photo_ids == [own]
+
+
+def test_create_refuses_a_photo_someone_else_uploaded_naming_the_field(client, world):
+    someone_elses = _photo(client, world["volunteer"])
+    body = {
+        "board_code": world["d"].boards[0].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+        "photo_ids": [someone_elses],
+    }
+    res = client.post(f"{API}/wishes", json=body, headers=world["author"])
+    assert res.status_code == 400
+    assert res.get_json()["error"]["fields"] == {"photo_ids": NOT_YOURS}
+    assert Wish.select().count() == 0
+
+
+def test_a_steward_who_claims_and_fulfils_is_credited_with_it(client, world):
+    wid = _claimed(client, world, claimer="steward")
+    assert Wish.get_by_id(wid).claimer_role == "steward"
+    act(client, world["steward"], wid, "fulfil", {"note": "送去了收音机"})
+    assert Wish.get_by_id(wid).fulfilled_by_id == world["d"].stewards[0].id
+    # A volunteer fulfilling their own claim credits no steward.
+    other = _claimed(client, world)
+    act(client, world["volunteer"], other, "fulfil", {"note": "送到了"})
+    assert Wish.get_by_id(other).fulfilled_by_id is None
+
+
+def test_a_steward_on_a_new_wechat_account_still_confirms_what_they_filed(client, world):
+    """The steward record filed it, not the WeChat account: after the steward binds a new
+    account (a new phone), they still confirm for the resident they filed for."""
+    w = world
+    filed = [
+        post_wish(client, w, headers=w["steward"], on_behalf_of=name)["id"]
+        for name in ("刘爷爷", "赵奶奶")
+    ]
+    for wid in filed:
+        act(client, w["staff"], wid, "approve")
+        act(client, w["volunteer"], wid, "claim")
+        act(client, w["volunteer"], wid, "fulfil", {"note": "已帮忙修好"})
+    new_phone = login_steward(client, w["d"].stewards[0], name="管家的新微信")
+    assert Wish.get_by_id(filed[0]).author_id != User.get(User.nickname == "管家的新微信").id
+    assert act(client, new_phone, filed[0], "confirm", {"score": 5})["status"] == "closed"
+    # Another alley's steward, who filed nothing, may not.
+    stranger = login_steward(client, w["d"].stewards[1])
+    act(client, stranger, filed[1], "confirm", {"score": 5}, status=403)
+
+
+def test_a_logged_in_holder_of_the_link_is_named_in_the_trail(client, world):
+    """The trail says 提交人 only for the anonymous web submitter; anyone logged in who acts
+    with the link is named as themselves."""
+    w = world
+    token = "t" * 32
+    wish = wish_flow.create(
+        Principal.anonymous(),
+        alley=w["d"].alleys[0],
+        beneficiary_type="elderly",
+        display_name="王奶奶",
+        title="收音机",
+        content="想听戏",
+        tracking_token=token,
+    )
+    assert wish.tracking_token_hash == kind.tracking_hash(token)
+    act(client, w["staff"], wish.id, "approve")
+    act(client, w["volunteer"], wish.id, "claim")
+    act(client, w["volunteer"], wish.id, "fulfil", {"note": "送到了"})
+    neighbour = User.get(User.nickname == "志愿者小李")
+    wish_flow.confirm(Principal.for_user(neighbour), wish.id, 5, tracking_token=token)
+    event = Event.get((Event.action == "wish.confirm") & (Event.subject_id == wish.id))
+    assert event.actor_id == neighbour.id and event.actor_label == actor_label(neighbour)
+    first = Event.get((Event.action == "wish.create") & (Event.subject_id == wish.id))
+    assert first.actor_id is None and first.actor_label == "提交人"
+
+
+def test_create_refusals_say_why(client, world):
+    from core.errors import ApiError
+
+    d = world["d"]
+    steward_a = Principal.for_user(User.get(User.nickname == f"steward-{d.stewards[0].id}"))
+    base = {"display_name": "王奶奶", "title": "收音机", "content": "想听戏"}
+    with pytest.raises(ApiError) as caught:
+        wish_flow.create(steward_a, alley=d.alleys[0], beneficiary_type="alien", **base)
+    err = caught.value
+    assert (err.status, err.message, err.fields) == (
+        400,
+        "请选择心愿对象类别",
+        {"beneficiary_type": "类别有误"},
+    )
+    with pytest.raises(ApiError) as caught:
+        wish_flow.create(
+            steward_a,
+            alley=d.alleys[1],
+            beneficiary_type="elderly",
+            on_behalf_of="隔壁巷的刘爷爷",
+            **base,
+        )
+    err = caught.value
+    assert (err.status, err.code, err.message) == (
+        403,
+        "not_your_alley",
+        "只能为自己负责街巷的居民代为提交心愿",
+    )
+    assert Wish.select().count() == 0
+    mine = wish_flow.create(
+        steward_a, alley=d.alleys[0], beneficiary_type="elderly", on_behalf_of="刘爷爷", **base
+    )
+    assert mine.created_by_steward_id == d.stewards[0].id and mine.on_behalf_of == "刘爷爷"
+    event = Event.get((Event.action == "wish.create") & (Event.subject_id == mine.id))
+    assert event.data == {"content_check": mine.check_verdict, "on_behalf_of": "刘爷爷"}
+
+
+def test_a_second_claim_is_told_someone_else_has_it(client, world):
+    wid = _claimed(client, world)
+    res = act(client, world["other"], wid, "claim", status=409)
+    assert (res["error"]["code"], res["error"]["message"]) == (
+        "already_claimed",
+        "该心愿已被他人认领",
+    )
