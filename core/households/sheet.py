@@ -34,7 +34,7 @@ from core.db import write_transaction
 from core.errors import ApiError
 from core.households import cards, due
 from core.people import phones
-from core.people.roster_file import RosterError, clean_cell, read_table
+from core.people.roster_file import RosterError, clean_cell, find_header, read_table
 from core.timeutil import utcnow
 from models import Area, Household, Steward, StewardAlley
 
@@ -63,7 +63,6 @@ ALIASES = {
 MEMBER_SPLIT = re.compile(r"[；;\n]+")
 FIELD_SPLIT = re.compile(r"[/／]")
 TAG_SPLIT = re.compile(r"[、，,；;\s]+")
-HEADER_SEARCH_ROWS = 10
 
 
 @dataclass
@@ -110,19 +109,6 @@ class _Row:
     data: dict  # the card's fields present in the row, checked
 
 
-def _find_header(table):
-    known = set(REQUIRED) | set(OPTIONAL)
-    candidates = [(n, cells) for n, cells in table if any(clean_cell(c) for c in cells)]
-    for number, cells in candidates[:HEADER_SEARCH_ROWS]:
-        names = [_header_name(c) for c in cells]
-        if len(known.intersection(names)) >= 3:
-            return number, names
-    if candidates:
-        number, cells = candidates[0]
-        return number, [_header_name(c) for c in cells]
-    return None
-
-
 def parse_members(text: str) -> list[dict]:
     """`姓名/关系/出生年份/电话/备注` per member, members separated by "；" or lines (the
     sheet's 成员 cell and the console's members box)."""
@@ -150,7 +136,8 @@ def _api_reason(exc: ApiError) -> str:
 
 
 def parse(table) -> tuple[list[_Row], int, list[str]]:
-    header = _find_header(table)
+    # A household sheet's header names at least three of its columns.
+    header = find_header(table, set(REQUIRED) | set(OPTIONAL), _header_name, minimum=3)
     if header is None:
         raise SheetError(["文件内容：文件是空的，没有表头和数据"])
     header_line, names = header

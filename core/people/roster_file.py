@@ -219,26 +219,27 @@ class _Parsed:
     first_line: dict[str, int]  # phone → first row number, for messages
 
 
-def _find_header(table: list[tuple[int, list]]) -> tuple[int, list[str]] | None:
-    """The header row: the first of the leading rows naming a known column.
-
-    A title row ("城关街道小巷管家名单") above the header is common and harmless.
-    """
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+def find_header(
+    table: list[tuple[int, list]], known: set[str], header_name, minimum: int = 2
+) -> tuple[int, list[str]] | None:
+    """The header row of a sheet: the first of the leading rows naming at least `minimum` of
+    the `known` columns (`header_name` maps a cell to a column name, aliases resolved), else
+    the first non-empty row. A title row ("城关街道小巷管家名单") above the header is common and
+    harmless. Shared by every spreadsheet import (the roster, households)."""
     candidates = [(n, cells) for n, cells in table if any(clean_cell(c) for c in cells)]
     for number, cells in candidates[:HEADER_SEARCH_ROWS]:
-        names = [_header_name(c) for c in cells]
-        if len(known.intersection(names)) >= 2:
+        names = [header_name(c) for c in cells]
+        if len(known.intersection(names)) >= minimum:
             return number, names
     if candidates:
         number, cells = candidates[0]
-        return number, [_header_name(c) for c in cells]
+        return number, [header_name(c) for c in cells]
     return None
 
 
 def parse_table(table: list[tuple[int, list]]) -> _Parsed:
     """Check every row; return the good rows and every problem found (nothing is written)."""
-    header = _find_header(table)
+    header = find_header(table, set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS), _header_name)
     if header is None:
         raise RosterError(["文件内容：文件是空的，没有表头和数据"])
     header_line, names = header
