@@ -9,7 +9,7 @@ import sys
 import click
 from flask import current_app
 
-from cli.common import CLI_LABEL, fail
+from cli.common import CLI_LABEL, fail, run_import
 from core import demo, schema
 from core.errors import ApiError
 from core.people import areas, auth, departments, roster
@@ -49,16 +49,7 @@ def import_roster_command(file: str, dry_run: bool):
     """Load areas, alleys and stewards from a .csv or .xlsx roster."""
 
     schema.upgrade()
-    try:
-        result = roster.import_file(file, label=CLI_LABEL, dry_run=dry_run)
-    except roster.RosterError as exc:
-        click.echo(f"导入失败，数据库未做任何修改。共 {len(exc.problems)} 处问题：", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
-    if dry_run:
-        click.echo("（试运行，未写入数据库）")
-    click.echo(result.summary())
+    run_import(roster.import_file, roster.RosterError, file, dry_run)
 
 
 @click.command("create-staff")
