@@ -10,6 +10,7 @@ the API and the bot call (which audits it). Pages:
 * `common` — session, CSRF, scoping, error pages; `auth` — /console/login, /console/logout;
 * `dashboard` — /console/ (figures, 30-day trend as inline SVG, stewards, what waits);
 * `items` — 待办审核 /console/review, 诉求 /console/issues, 微心愿 /console/wishes;
+* `uploads` — the spreadsheet upload shared by 花名册 and 包联户 (a dry run, then confirm);
 * `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
   print jobs in `core.boards.print_jobs`);
 * `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,

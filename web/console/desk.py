@@ -3,11 +3,7 @@ background print PDF with progress, retire / replace) — the desk work the comm
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from datetime import date
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import (
@@ -30,6 +26,7 @@ from core.people import roster as roster_service
 from core.people import roster_file
 from core.timeutil import local_midnight_utc
 from models import Area, Board, PrintJob
+from web.console import uploads
 from web.console.common import (
     bp,
     chosen_area,
@@ -42,8 +39,6 @@ from web.console.common import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ROSTER_MAX_BYTES = 5 * 1024 * 1024
-ROSTER_SUFFIXES = (".xlsx", ".csv")
 
 
 def _attachment(data: bytes, mimetype: str, ascii_name: str, name: str) -> Response:
@@ -84,66 +79,21 @@ def ledger_download():
 # --- 花名册 -----------------------------------------------------------------------------------
 
 
-def _roster_dir() -> Path:
-    path = Path(current_app.instance_path) / "roster-uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _label() -> str:
-    return f"工作台:{principal().user.nickname}"
-
-
 @bp.route("/roster", methods=["GET", "POST"])
 @login_required
 def roster():
     """GET: the upload form. POST with a file: a dry run, its result, and a confirm button
     carrying the stored upload's digest; POST with `confirm`: the real import of that file."""
-    p = principal()
-    if request.method == "GET":
-        return render_template("console/roster.html")
-    if request.form.get("confirm"):
-        digest = request.form["confirm"]
-        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-            abort(400)
-        matches = sorted(_roster_dir().glob(f"{digest}.*"))
-        if not matches:
-            flash("上传的文件已过期，请重新上传", "error")
-            return redirect(url_for("console.roster"))
-        path = matches[0]
-        try:
-            result = roster_service.import_file(path, label=_label(), within=p.area_roots)
-        except roster_file.RosterError as exc:
-            return render_template("console/roster.html", problems=exc.problems), 400
-        finally:
-            path.unlink(missing_ok=True)
-        return render_template("console/roster.html", done=result)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return render_template("console/roster.html", problems=["请选择花名册文件"]), 400
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in ROSTER_SUFFIXES:
-        return render_template(
-            "console/roster.html", problems=["文件格式：只能上传 .xlsx 或 .csv"]
-        ), 400
-    data = upload.read(ROSTER_MAX_BYTES + 1)
-    if len(data) > ROSTER_MAX_BYTES:
-        return render_template("console/roster.html", problems=["文件太大：不能超过 5 MB"]), 400
-    digest = hashlib.sha256(data + str(p.user.id).encode()).hexdigest()
-    path = _roster_dir() / f"{digest}{suffix}"
-    fd, tmp = tempfile.mkstemp(dir=_roster_dir(), suffix=suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-    try:
-        result = roster_service.import_file(path, label=_label(), dry_run=True, within=p.area_roots)
-    except roster_file.RosterError as exc:
-        path.unlink(missing_ok=True)
-        return render_template(
-            "console/roster.html", problems=exc.problems, filename=upload.filename
-        ), 400
-    return render_template(
-        "console/roster.html", plan=result, confirm=digest, filename=upload.filename
+    within = principal().area_roots
+    return uploads.dry_run_then_confirm(
+        page="console/roster.html",
+        folder="roster-uploads",
+        noun="花名册",
+        endpoint="console.roster",
+        run=lambda path, dry_run: roster_service.import_file(
+            path, label=uploads.label(), dry_run=dry_run, within=within
+        ),
+        error=roster_file.RosterError,
     )
 
 

@@ -5,24 +5,18 @@ the spreadsheet import (dry run, then confirm). PRIVATE: every read is audited a
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.errors import ApiError
 from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
 from core.timeutil import utcnow
 from models import Area, CarePlan, Household, Steward, StewardAlley
+from web.console import uploads
 from web.console.common import bp, login_required, principal
 from web.console.desk import XLSX, _attachment
 
 PER_PAGE = 30
-UPLOAD_MAX_BYTES = 5 * 1024 * 1024
-SUFFIXES = (".xlsx", ".csv")
 
 
 def _alleys() -> list[Area]:
@@ -233,67 +227,22 @@ def household_visit(household_id: int):
 # --- import -----------------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "household-uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _label() -> str:
-    return f"工作台:{principal().user.nickname}"
-
-
 @bp.route("/households/import", methods=["GET", "POST"])
 @login_required
 def households_import():
     """GET: the form. POST with a file: a dry run and a confirm button carrying the stored
     upload's digest; POST with `confirm`: the real import of that file."""
     p = principal()
-    page = "console/households_import.html"
-    if request.method == "GET":
-        return render_template(page, tags=access.tags())
-    if request.form.get("confirm"):
-        digest = request.form["confirm"]
-        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-            abort(400)
-        matches = sorted(_upload_dir().glob(f"{digest}.*"))
-        if not matches:
-            flash("上传的文件已过期，请重新上传", "error")
-            return redirect(url_for("console.households_import"))
-        path = matches[0]
-        try:
-            result = sheet.import_file(path, label=_label(), within=p.area_roots, actor=p.user)
-        except sheet.SheetError as exc:
-            return render_template(page, tags=access.tags(), problems=exc.problems), 400
-        finally:
-            path.unlink(missing_ok=True)
-        return render_template(page, tags=access.tags(), done=result)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return render_template(page, tags=access.tags(), problems=["请选择包联户表格文件"]), 400
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUFFIXES:
-        return render_template(
-            page, tags=access.tags(), problems=["文件格式：只能上传 .xlsx 或 .csv"]
-        ), 400
-    data = upload.read(UPLOAD_MAX_BYTES + 1)
-    if len(data) > UPLOAD_MAX_BYTES:
-        return render_template(page, tags=access.tags(), problems=["文件太大：不能超过 5 MB"]), 400
-    digest = hashlib.sha256(data + str(p.user.id).encode()).hexdigest()
-    path = _upload_dir() / f"{digest}{suffix}"
-    fd, tmp = tempfile.mkstemp(dir=_upload_dir(), suffix=suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-    try:
-        result = sheet.import_file(path, label=_label(), dry_run=True, within=p.area_roots)
-    except sheet.SheetError as exc:
-        path.unlink(missing_ok=True)
-        return render_template(
-            page, tags=access.tags(), problems=exc.problems, filename=upload.filename
-        ), 400
-    return render_template(
-        page, tags=access.tags(), plan=result, confirm=digest, filename=upload.filename
+    return uploads.dry_run_then_confirm(
+        page="console/households_import.html",
+        folder="household-uploads",
+        noun="包联户表格",
+        endpoint="console.households_import",
+        run=lambda path, dry_run: sheet.import_file(
+            path, label=uploads.label(), dry_run=dry_run, within=p.area_roots, actor=p.user
+        ),
+        error=sheet.SheetError,
+        tags=access.tags(),
     )
 
 
