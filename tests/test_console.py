@@ -411,7 +411,7 @@ def test_roster_dry_run_then_confirm(capp, world):
     html = client.post("/console/roster", data={"csrf_token": token, "confirm": digest}).get_data(
         as_text=True
     )
-    assert "导入完成" in html
+    assert "导入完成" in html and 'href="/console/boards">去打印公示牌' in html
     assert Steward.select().count() == before + 1
     assert Steward.get(Steward.phone == "13900002222").name == "李四"
     # the stored upload is used once
