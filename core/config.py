@@ -144,6 +144,7 @@ DEFAULTS: dict[str, object] = {
     # cap), how long a board's public view is reused, how often scan counts are written.
     "DATABASE_POOL_SIZE": 20,
     "BOARD_CACHE_SECONDS": 5,
+    "LIST_CACHE_SECONDS": 5,  # the lists of a first screen (core.items.list_cache)
     "SCAN_FLUSH_SECONDS": 3,
     # How console passwords are hashed (werkzeug's method string). scrypt is deliberately slow;
     # the tests use a cheap method so that each test's staff login does not cost a second.

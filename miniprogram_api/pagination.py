@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import current_app
 from pydantic import BaseModel, Field
+
+from core.items.list_cache import lists
 
 
 class PageQuery(BaseModel):
@@ -16,3 +19,21 @@ def paginate(query, q: PageQuery, serialize: Callable) -> dict:
     total = query.count()
     rows = list(query.paginate(q.page, q.per_page))
     return {"items": serialize(rows), "total": total, "page": q.page, "per_page": q.per_page}
+
+
+def cached_page(
+    key: tuple, fingerprint: tuple, build: Callable[[], dict], response: type[BaseModel]
+):
+    """The JSON of a list page, from this worker's copy while `fingerprint` (read from the
+    database for this request) is unchanged and the copy younger than LIST_CACHE_SECONDS;
+    built with `build` and kept otherwise (`core.items.list_cache`)."""
+    ttl = float(current_app.config["LIST_CACHE_SECONDS"])
+    text = lists.get(key, fingerprint, ttl) if ttl > 0 else None
+    if text is None:
+        page = build()
+        if current_app.testing:
+            response.model_validate(page)  # keeps the OpenAPI document honest
+        text = current_app.json.dumps(page)
+        if ttl > 0:
+            lists.put(key, fingerprint, text)
+    return current_app.response_class(text + "\n", mimetype="application/json")

@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field, model_validator
 from core.errors import unauthorized
 from core.items import issues as issue_flow
 from core.items import wishes as flow
+from core.items.list_cache import viewer_key, wall_fingerprint
 from core.items.views import wish_out
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Note500, PhotoIds, RateIn, Text1000, phone_field
-from miniprogram_api.pagination import PageQuery, paginate
+from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import WishOut
 from miniprogram_api.validation import required_text
@@ -139,7 +140,20 @@ def list_wishes(query: WishQuery):
         q = q.where(Area.path.startswith(community.path if community else "/none/"))
     q = q.order_by(Wish.created_at.desc(), Wish.id.desc())
     cache: dict = {}
-    return paginate(q, query, lambda rows: [wish_out(p, w, cache=cache) for w in rows])
+
+    def build():
+        return paginate(q, query, lambda rows: [wish_out(p, w, cache=cache) for w in rows])
+
+    if scope != "wall" or query.status or query.community_id is not None:
+        return build()
+    # The wall (of everywhere, or of the alley a board opened): from this worker's copy while
+    # no wish on it has changed (core.items.list_cache).
+    return cached_page(
+        ("wishes:wall", query.alley_id, viewer_key(p), query.page, query.per_page),
+        wall_fingerprint(query.alley_id),
+        build,
+        WishList,
+    )
 
 
 @router.get(

@@ -1,0 +1,253 @@
+"""The first screen's lists (我的 reports, the wish wall) are served from a worker's copy, yet
+every change shows at once — including one another worker made without a word to this one —
+and one person's copy is never another's."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from core.items.list_cache import ListCache, lists
+from core.people import auth
+from models import Issue, Steward, Wish
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
+
+API = "/api/v1"
+T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+def _get(client, path, headers=None) -> dict:
+    res = client.get(f"{API}{path}", headers=headers or {})
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()
+
+
+def _post(client, path, headers, body=None, status=200):
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    assert res.status_code == status, res.get_json()
+    return res.get_json()
+
+
+def _mine(client, headers) -> list[dict]:
+    return _get(client, "/issues?scope=mine", headers)["items"]
+
+
+class _Queries(logging.Handler):
+    """Counts the SQL statements peewee runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.sql = []
+
+    def emit(self, record):
+        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], tuple):
+            self.sql.append(record.args[0][0])
+        elif record.getMessage().startswith("("):
+            self.sql.append(record.getMessage())
+
+    def __enter__(self):
+        log = logging.getLogger("peewee")
+        self._level = log.level
+        log.addHandler(self)
+        log.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc):
+        log = logging.getLogger("peewee")
+        log.removeHandler(self)
+        log.setLevel(self._level)
+
+
+def _report(client, headers, code, content="楼道堆物"):
+    body = {"board_code": code, "category": "环境卫生", "content": content}
+    return _post(client, "/issues", headers, body, status=201)
+
+
+def test_my_reports_are_answered_from_the_copy_until_something_changes(client):
+    d = make_district()
+    resident = login(client, "居民甲")
+    with time_machine.travel(T0, tick=False):
+        first = _report(client, resident, d.boards[0].code, "路灯不亮")
+        assert [i["id"] for i in _mine(client, resident)] == [first["id"]]
+        with _Queries() as queries:
+            again = _mine(client, resident)
+        assert [i["content"] for i in again] == ["路灯不亮"]
+        # The token, the roles, the fingerprint: no list query, no per-row query.
+        selects = [q for q in queries.sql if q.lstrip().upper().startswith("SELECT")]
+        assert not any('FROM "issue" AS "t1" INNER JOIN' in q for q in selects), selects
+        assert len(selects) <= 3, selects
+
+        # A new report of mine: in the list at once.
+        second = _report(client, resident, d.boards[1].code, "井盖松动")
+        assert [i["id"] for i in _mine(client, resident)] == [second["id"], first["id"]]
+
+
+def test_every_step_on_my_report_shows_in_my_list_at_once(client):
+    d = make_district()
+    resident = login(client, "居民乙")
+    steward = login_steward(client, d.stewards[0])
+    with time_machine.travel(T0, tick=False):  # the clock stands still: no expiry helps
+        issue = _report(client, resident, d.boards[0].code)["id"]
+        assert _mine(client, resident)[0]["status"] == "submitted"
+        _post(client, f"/issues/{issue}/accept", steward)
+        assert _mine(client, resident)[0]["status"] == "accepted"
+        _post(client, f"/issues/{issue}/resolve", steward, {"note": "已清理干净"})
+        row = _mine(client, resident)[0]
+        assert row["status"] == "resolved" and row["resolution_note"] == "已清理干净"
+        assert "rate" in row["actions"]
+        _post(client, f"/issues/{issue}/rate", resident, {"score": 5})
+        assert _mine(client, resident)[0]["rating"] == 5
+
+
+def test_a_change_another_worker_made_shows_without_any_signal(client):
+    """No listener tells the list cache anything: a row changed in the database (as another
+    worker's committed change looks from here) is seen by the fingerprint on the next read."""
+    d = make_district()
+    resident = login(client, "居民丙")
+    with time_machine.travel(T0, tick=False) as clock:
+        issue = _report(client, resident, d.boards[0].code)["id"]
+        assert _mine(client, resident)[0]["status"] == "submitted"
+        clock.shift(timedelta(seconds=1))
+        Issue.update(status="accepted", updated_at=datetime(2026, 11, 2, 1, 0, 1)).where(
+            Issue.id == issue
+        ).execute()
+        assert _mine(client, resident)[0]["status"] == "accepted"
+        # A steward's new phone raises only the alley's counter (no issue row changes).
+        Steward.update(phone="13900000001").where(Steward.id == d.stewards[0].id).execute()
+        from core.boards import boards
+
+        boards.bump_for_steward(Steward.get_by_id(d.stewards[0].id))
+        assert _mine(client, resident)[0]["stewards"][0]["phone"] == "13900000001"
+
+
+def test_following_a_report_puts_it_in_my_list_at_once(client):
+    d = make_district()
+    reporter = login(client, "居民丁")
+    neighbour = login(client, "邻居")
+    with time_machine.travel(T0, tick=False):
+        issue = _report(client, reporter, d.boards[0].code)["id"]
+        assert _mine(client, neighbour) == []
+        _post(client, f"/issues/{issue}/follow", neighbour)
+        assert [i["id"] for i in _mine(client, neighbour)] == [issue]
+
+
+def test_one_persons_copy_is_never_anothers(client):
+    d = make_district()
+    a, b = login(client, "居民戊"), login(client, "居民己")
+    with time_machine.travel(T0, tick=False):
+        mine_a = _report(client, a, d.boards[0].code, "甲的问题")["id"]
+        assert [i["id"] for i in _mine(client, a)] == [mine_a]
+        assert _mine(client, b) == []
+        mine_b = _report(client, b, d.boards[0].code, "乙的问题")["id"]
+        assert [i["id"] for i in _mine(client, b)] == [mine_b]
+        assert [i["id"] for i in _mine(client, a)] == [mine_a]
+        # Pages are copies of their own.
+        second = _report(client, a, d.boards[0].code, "甲的第二个问题")["id"]
+        assert [i["id"] for i in _get(client, "/issues?scope=mine&per_page=1", a)["items"]] == [
+            second
+        ]
+        page2 = _get(client, "/issues?scope=mine&per_page=1&page=2", a)
+        assert [i["id"] for i in page2["items"]] == [mine_a] and page2["total"] == 2
+
+
+def test_a_new_role_is_a_new_view_of_the_same_list(client):
+    """The same user, bound as the alley's steward: the buttons of their own report change."""
+    d = make_district()
+    resident = login(client, "管家本人")
+    with time_machine.travel(T0, tick=False):
+        issue = _report(client, resident, d.boards[0].code)["id"]
+        assert "accept" not in _mine(client, resident)[0]["actions"]
+        staff = login_staff(client, make_staff(d.communities[0]))
+        code = _post(client, "/bind-codes", staff, {"steward_id": d.stewards[0].id}, status=201)
+        _post(client, "/auth/bind", resident, {"code": code["code"]})
+        row = _mine(client, resident)[0]
+        assert row["id"] == issue and "accept" in row["actions"]
+
+
+def test_the_overdue_flag_turns_once_the_copy_is_old(client):
+    d = make_district()
+    resident = login(client, "居民庚")
+    with time_machine.travel(T0, tick=False) as clock:
+        _report(client, resident, d.boards[0].code)
+        assert _mine(client, resident)[0]["overdue"] is False
+        clock.shift(timedelta(days=3))
+        assert _mine(client, resident)[0]["overdue"] is True
+
+
+def _wish(client, headers, code, title="想要一个助行器"):
+    body = {
+        "board_code": code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": title,
+        "content": "腿脚不便",
+    }
+    return _post(client, "/wishes", headers, body, status=201)["id"]
+
+
+def _wall(client, alley_id=None, headers=None) -> list[dict]:
+    path = "/wishes?scope=wall" + (f"&alley_id={alley_id}" if alley_id else "")
+    return _get(client, path, headers)["items"]
+
+
+def test_the_wish_wall_shows_every_step_at_once(client):
+    d = make_district()
+    resident = login(client, "居民辛")
+    volunteer = login(client, "志愿者")
+    staff = login_staff(client, make_staff(d.communities[0]))
+    alley = d.alleys[0].id
+    with time_machine.travel(T0, tick=False):
+        assert _wall(client) == [] and _wall(client, alley) == []
+        wish = _wish(client, resident, d.boards[0].code)
+        assert _wall(client) == []  # waiting for review: not on the wall
+        _post(client, f"/wishes/{wish}/approve", staff)
+        assert [w["id"] for w in _wall(client)] == [wish]
+        assert [w["id"] for w in _wall(client, alley)] == [wish]
+        assert _wall(client, d.alleys[1].id) == []
+        # Anonymous and a logged-in volunteer see different buttons: copies of their own.
+        assert "claim" in _wall(client, headers=volunteer)[0]["actions"]
+        assert _wall(client)[0]["actions"] == []
+        _post(client, f"/wishes/{wish}/claim", volunteer)
+        assert [w["status"] for w in _wall(client)] == ["claimed"]
+        assert [w["status"] for w in _wall(client, alley)] == ["claimed"]
+        assert "claim" not in _wall(client, headers=volunteer)[0]["actions"]
+        # Changed behind this worker's back (another host): seen on the next read.
+        Wish.update(title="想要一副老花镜", updated_at=datetime(2026, 11, 2, 1, 0, 5)).where(
+            Wish.id == wish
+        ).execute()
+        assert _wall(client, alley)[0]["title"] == "想要一副老花镜"
+
+
+def test_a_dismissed_steward_is_not_served_an_old_copy(client):
+    d = make_district()
+    steward = login_steward(client, d.stewards[0])
+    with time_machine.travel(T0, tick=False):
+        assert _get(client, "/issues?scope=mine", steward)["items"] == []
+        auth.dismiss_steward(d.stewards[0], label="test")
+        res = client.get(f"{API}/issues?scope=mine", headers=steward)
+        assert res.status_code == 401
+
+
+def test_the_cache_keeps_to_its_byte_budget():
+    cache = ListCache(max_bytes=100)
+    cache.put(("a",), (1,), "x" * 60)
+    cache.put(("b",), (1,), "y" * 30)
+    assert cache.get(("a",), (1,), ttl=5) == "x" * 60  # a is now the most recently used
+    cache.put(("c",), (1,), "z" * 30)  # over budget: b, the least recently used, goes
+    assert cache.get(("b",), (1,), ttl=5) is None
+    assert cache.get(("a",), (1,), ttl=5) and cache.get(("c",), (1,), ttl=5)
+    assert cache.get(("a",), (2,), ttl=5) is None  # another fingerprint: not this copy
+    cache.put(("big",), (1,), "w" * (600 * 1024))  # bigger than any copy may be
+    assert cache.get(("big",), (1,), ttl=5) is None and len(cache) == 2
+
+
+def test_the_copies_can_be_turned_off(app, client):
+    app.config["LIST_CACHE_SECONDS"] = 0
+    lists.clear()
+    d = make_district()
+    resident = login(client, "居民壬")
+    _report(client, resident, d.boards[0].code)
+    assert len(_mine(client, resident)) == 1
+    assert len(lists) == 0
