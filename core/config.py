@@ -143,6 +143,7 @@ DEFAULTS: dict[str, object] = {
     # Speed (README "Production"): pooled connections per process (PostgreSQL; SQLite has no
     # cap), how long a board's public view is reused, how often scan counts are written.
     "DATABASE_POOL_SIZE": 20,
+    "DATABASE_SERVER_PREPARE": True,  # PostgreSQL: compiled queries as prepared statements
     "BOARD_CACHE_SECONDS": 5,
     "LIST_CACHE_SECONDS": 5,  # the lists of a first screen (core.items.list_cache)
     "SCAN_FLUSH_SECONDS": 3,

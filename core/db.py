@@ -15,7 +15,8 @@ import threading
 import weakref
 from pathlib import Path
 
-from peewee import Case, DatabaseProxy, Node, SqliteDatabase, fn
+import psycopg2.extensions
+from peewee import Case, DatabaseError, DatabaseProxy, Node, SqliteDatabase, fn
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -69,14 +70,26 @@ class PooledSqlite(_ForkSafe, PooledSqliteDatabase):
 
 
 class PooledPostgresql(_ForkSafe, PooledPostgresqlDatabase):
+    def __init__(self, *args, server_prepare: bool = True, **kwargs):
+        super().__init__(*args, connection_factory=PgConnection, **kwargs)
+        self._track_forks()
+        # `Prepared` queries run as server-side prepared statements (see `_execute_prepared`).
+        self.server_prepare = server_prepare
+
+
+class PgConnection(psycopg2.extensions.connection):
+    """A psycopg2 connection that remembers the statements it has PREPAREd: they belong to
+    its server session, which lives as long as the pooled connection does."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._track_forks()
+        self.prepared_names: set[str] = set()
 
 
-def open_database(url: str, max_connections: int | None = None):
+def open_database(url: str, max_connections: int | None = None, server_prepare: bool = True):
     """Build the pooled peewee database for a URL; SQLite gets WAL, foreign keys and a busy
-    timeout, set once on each new connection."""
+    timeout, set once on each new connection. `server_prepare` (PostgreSQL): run the
+    compiled queries as server-side prepared statements."""
     params = parse(url)
     if url.startswith("sqlite:"):
         path = params.pop("database") or ":memory:"
@@ -93,6 +106,7 @@ def open_database(url: str, max_connections: int | None = None):
         )
     params.pop("max_connections", None)
     return PooledPostgresql(
+        server_prepare=server_prepare,
         max_connections=max_connections or 20,
         stale_timeout=POOL_STALE_SECONDS,
         timeout=POOL_WAIT_SECONDS,
@@ -236,6 +250,8 @@ class Prepared:
         database = db.obj
         query, sql, params = self._for(database, values)
         args = [p.value(values) if isinstance(p, _Slot) else p for p in params]
+        if getattr(database, "server_prepare", False):
+            return query, _execute_prepared(database, sql, args)
         return query, database.execute_sql(sql, args)
 
     def rows(self, **values):
@@ -258,9 +274,66 @@ class Prepared:
         return cursor.rowcount
 
 
+# PostgreSQL parses and plans every statement it is sent; for the lookups every request
+# makes (the bearer token, the roles, a list's fingerprint) that was most of the server's
+# work and half the round trip. A `Prepared` query is therefore PREPAREd once per pooled
+# connection, under a name fixed per SQL text, and run with EXECUTE from then on. PREPARE is
+# not undone by a rollback (PostgreSQL keeps a prepared statement for the session whatever
+# happens to the transaction around it), so a name is remembered only once PREPARE succeeded.
+# Behind a pooler that hands out server sessions per transaction (PgBouncer in transaction
+# mode) set DATABASE_SERVER_PREPARE = false.
+_statement_names: dict[str, str] = {}
+_unpreparable: set[str] = set()
+_names_lock = threading.Lock()
+
+
+def _statement_name(sql: str) -> str:
+    name = _statement_names.get(sql)
+    if name is None:
+        with _names_lock:
+            name = _statement_names.setdefault(sql, f"xx_prepared_{len(_statement_names) + 1}")
+    return name
+
+
+def _numbered(sql: str) -> str:
+    """psycopg2's `%s` marks as PREPARE's `$1, $2, …`."""
+    parts = sql.split("%s")
+    out = [parts[0]]
+    for n, part in enumerate(parts[1:], start=1):
+        out.append(f"${n}{part}")
+    return "".join(out)
+
+
+def _execute_prepared(database, sql: str, args: list):
+    if sql in _unpreparable or "%" in sql.replace("%s", ""):
+        return database.execute_sql(sql, args)
+    conn = database.connection()
+    name = _statement_name(sql)
+    if name not in conn.prepared_names:
+        # Inside a transaction a failed PREPARE would abort it: try it in a savepoint.
+        guard = database.atomic() if database.in_transaction() else contextlib.nullcontext()
+        try:
+            with guard:
+                database.execute_sql(f"PREPARE {name} AS {_numbered(sql)}")
+        except DatabaseError:
+            # A statement PostgreSQL cannot prepare untyped (a bare parameter whose type it
+            # cannot infer): sent as it is, every time.
+            _unpreparable.add(sql)
+            return database.execute_sql(sql, args)
+        conn.prepared_names.add(name)
+    marks = ", ".join(["%s"] * len(args))
+    return database.execute_sql(f"EXECUTE {name}({marks})" if args else f"EXECUTE {name}", args)
+
+
 def init_app(app) -> None:
     previous = db.obj
-    db.initialize(open_database(app.config["DATABASE_URL"], int(app.config["DATABASE_POOL_SIZE"])))
+    db.initialize(
+        open_database(
+            app.config["DATABASE_URL"],
+            int(app.config["DATABASE_POOL_SIZE"]),
+            server_prepare=bool(app.config["DATABASE_SERVER_PREPARE"]),
+        )
+    )
     # A process that builds a second app (the tests build one per test) must not keep the
     # first one's connections open.
     dispose(previous)

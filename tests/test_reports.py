@@ -148,7 +148,11 @@ def test_query_count_does_not_grow_with_stewards(client):
     def count_queries():
         seen = []
         handler = logging.Handler()
-        handler.emit = lambda record: seen.append(record)
+        # A connection's first use of a compiled query PREPAREs it once (PostgreSQL): that is
+        # not a query of the report's.
+        handler.emit = lambda record: (
+            None if "PREPARE " in record.getMessage() else seen.append(record)
+        )
         logger = logging.getLogger("peewee")
         old = logger.level
         logger.setLevel(logging.DEBUG)

@@ -1,0 +1,87 @@
+"""Compiled queries (`core.db.Prepared`) on PostgreSQL run as server-side prepared statements:
+PREPAREd once per pooled connection, EXECUTEd from then on, surviving a rolled-back
+transaction, and falling back to plain SQL — without breaking the transaction around it —
+for a statement PostgreSQL cannot prepare. On SQLite they are sent as they are."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from core.db import Param, Prepared, db, is_sqlite
+from models import User
+
+_BY_OPENID = Prepared(lambda: User.select().where(User.openid == Param("openid")))
+# A bare parameter in the select list: PostgreSQL cannot infer its type to PREPARE it.
+_ECHO = Prepared(lambda: User.select(Param("word")).where(User.id == Param("id")))
+
+
+class _Statements(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.sql: list[str] = []
+
+    def emit(self, record):
+        if isinstance(record.msg, tuple):  # peewee logs (sql, params)
+            self.sql.append(str(record.msg[0]))
+
+    def __enter__(self):
+        self._log = logging.getLogger("peewee")
+        self._level = self._log.level
+        self._log.addHandler(self)
+        self._log.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc):
+        self._log.removeHandler(self)
+        self._log.setLevel(self._level)
+
+    def starting(self, word: str) -> list[str]:
+        return [s for s in self.sql if s.startswith(word)]
+
+
+def test_a_compiled_query_is_prepared_once_per_connection(app):
+    user = User.create(openid="o-prepared", nickname="张阿姨")
+    with _Statements() as seen:
+        for _ in range(3):
+            assert _BY_OPENID.first(openid="o-prepared").nickname == "张阿姨"
+        assert _BY_OPENID.first(openid="nobody") is None
+    if is_sqlite():
+        assert not getattr(db.obj, "server_prepare", False)
+        assert seen.starting("PREPARE") == [] and seen.starting("EXECUTE") == []
+        assert len(seen.starting("SELECT")) == 4
+        return
+    assert len(seen.starting("PREPARE")) == 1
+    assert len(seen.starting("EXECUTE")) == 4
+    assert user.id == _BY_OPENID.first(openid="o-prepared").id
+
+
+def test_a_prepared_statement_outlives_a_rolled_back_transaction(app):
+    User.create(openid="o-rollback", nickname="李大爷")
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        with db.atomic():
+            assert _BY_OPENID.first(openid="o-rollback").nickname == "李大爷"
+            raise Undo
+    with _Statements() as seen:
+        assert _BY_OPENID.first(openid="o-rollback").nickname == "李大爷"
+    # Prepared inside the transaction that rolled back: still there, not prepared again.
+    assert seen.starting("PREPARE") == []
+
+
+def test_a_statement_that_cannot_be_prepared_runs_as_it_is_and_spares_the_transaction(app):
+    with db.atomic():
+        user = User.create(openid="o-echo", nickname="王奶奶")
+        _, cursor = _ECHO.cursor(word="你好", id=user.id)
+        assert cursor.fetchone()[0] == "你好"
+        # The transaction goes on after the failed PREPARE (rolled back to its savepoint).
+        User.update(nickname="王奶奶（已核实）").where(User.id == user.id).execute()
+    assert User.get_by_id(user.id).nickname == "王奶奶（已核实）"
+    with _Statements() as seen:
+        _, cursor = _ECHO.cursor(word="再见", id=user.id)
+        assert cursor.fetchone()[0] == "再见"
+    assert seen.starting("PREPARE") == []  # not tried again
