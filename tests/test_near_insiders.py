@@ -744,3 +744,171 @@ def test_web_submitter_confirms_only_with_their_own_link(client, world):
     done = wish_flow.confirm(anon, ids[1], 5, tracking_token="token-second")
     assert done.status == "closed" and Wish.get_by_id(ids[0]).status == "fulfilled"
     assert Event.select().where(Event.action == "wish.confirm").get().actor_label == "提交人"
+
+
+# --- the exact refusal each near-insider reads, and the trail each action leaves -----------
+
+
+def _error(client, path, headers, body=None):
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    err = res.get_json()["error"]
+    return res.status_code, err["code"], err["message"]
+
+
+def _me(client, headers) -> int:
+    return client.get(f"{API}/me", headers=headers).get_json()["user"]["id"]
+
+
+def test_follow_refusals_read_their_reason_and_each_follow_is_counted_in_the_trail(client, world):
+    w = world
+    issue_id = _report(client, w)
+    with pytest.raises(ApiError) as anon:
+        issue_flow.follow(Principal.anonymous(), issue_id)
+    assert (anon.value.status, anon.value.code, anon.value.message) == (
+        403,
+        "login_required",
+        "请先登录",
+    )
+    assert _error(client, f"/issues/{issue_id}/follow", w["resident"]) == (
+        409,
+        "own_issue",
+        "这是您自己反映的诉求，不用再跟进",
+    )
+    assert _error(client, "/issues/987654/follow", w["volunteer"]) == (
+        404,
+        "issue_not_found",
+        "找不到该诉求",
+    )
+    neighbour = login(client, "隔壁王叔")
+    for n, who in enumerate((w["volunteer"], neighbour), start=1):
+        _post(client, f"/issues/{issue_id}/follow", who)
+        ev = (
+            Event.select()
+            .where((Event.action == "issue.follow") & (Event.subject_id == issue_id))
+            .order_by(Event.id.desc())
+            .first()
+        )
+        assert (ev.actor_id, ev.actor_label, ev.area_id, ev.data) == (
+            _me(client, who),
+            "居民",
+            w["d"].alleys[0].id,
+            {"followers": n},
+        )
+    _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清运"})
+    late = login(client, "后来的刘姐")
+    assert _error(client, f"/issues/{issue_id}/follow", late) == (
+        409,
+        "invalid_transition",
+        f"该诉求当前为“{issue_flow.STATUS_LABELS['resolved']}”，不能再跟进，如仍有问题请重新反映",
+    )
+
+
+def test_acting_again_on_a_finished_issue_says_it_is_done(client, world):
+    w = world
+    issue_id = _report(client, w)
+    _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清运"})
+    done = {"accept": "无需接单", "resolve": "无需重复", "escalate": "无需上报"}
+    for action, what in done.items():
+        body = {"note": "x", "reason": "x"}
+        assert _error(client, f"/issues/{issue_id}/{action}", w["steward_a"], body) == (
+            409,
+            "invalid_transition",
+            f"该诉求已办结，{what}",
+        )
+    # An action with no "done" wording keeps the plain state refusal.
+    department = Department.create(name="城管执法队", area=w["d"].street)
+    body = {"department_id": department.id, "note": "需要执法"}
+    assert _error(client, f"/issues/{issue_id}/whistle", w["staff_x"], body) == (
+        409,
+        "invalid_transition",
+        f"该诉求当前为“{issue_flow.STATUS_LABELS['resolved']}”，"
+        f"不能{issue_flow.ACTION_LABELS['whistle']}",
+    )
+
+
+def test_escalating_twice_is_refused_as_a_state_not_as_someone_elses_order(client, world):
+    """The "already accepted by …" wording belongs to accepting only."""
+    w = world
+    issue_id = _report(client, w)
+    _post(client, f"/issues/{issue_id}/accept", w["steward_a"])
+    _post(client, f"/issues/{issue_id}/escalate", w["steward_a"], {"note": "需要社区协调"})
+    assert _error(client, f"/issues/{issue_id}/escalate", w["staff_x"], {"note": "再上报"}) == (
+        409,
+        "invalid_transition",
+        f"该诉求当前为“{issue_flow.STATUS_LABELS['escalated']}”，"
+        f"不能{issue_flow.ACTION_LABELS['escalate']}",
+    )
+    assert _error(client, f"/issues/{issue_id}/accept", w["staff_x"]) == (
+        409,
+        "invalid_transition",
+        f"{w['d'].stewards[0].name}已接单，无需重复接单",
+    )
+
+
+def test_assigning_outside_the_community_names_the_reason_and_touches_no_other_issue(client, world):
+    w = world
+    d = w["d"]
+    first = _report(client, w)
+    second = _report(client, w)
+    body = {"steward_ids": [d.stewards[2].id]}
+    assert _error(client, f"/issues/{first}/assign", w["staff_x"], body) == (
+        403,
+        "out_of_scope",
+        "只能派给本社区的管家",
+    )
+    _post(client, f"/issues/{first}/assign", w["staff_x"], {"steward_ids": [d.stewards[1].id]})
+
+    def assignees(issue_id):
+        rows = IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+        return [a.steward_id for a in rows]
+
+    assert assignees(first) == [d.stewards[1].id]
+    assert assignees(second) == [d.stewards[0].id]
+
+
+def test_who_may_comment_on_an_issue(client, world):
+    """The reporter, whoever it is with now, and anyone whose alleys include it; a follower
+    reads it but does not write in its trail."""
+    w = world
+    d = w["d"]
+    issue_id = _report(client, w)
+    _post(client, f"/issues/{issue_id}/assign", w["staff_x"], {"steward_ids": [d.stewards[1].id]})
+    _post(client, f"/issues/{issue_id}/follow", w["volunteer"])
+    for who in ("resident", "steward_b", "steward_a", "staff_x"):
+        _post(client, f"/issues/{issue_id}/comment", w[who], {"text": f"{who} 的留言"})
+    assert _error(
+        client, f"/issues/{issue_id}/comment", w["volunteer"], {"text": "我也说两句"}
+    ) == (
+        403,
+        "forbidden",
+        "您不能在该诉求下留言",
+    )
+    notes = [
+        e.data["note"]
+        for e in Event.select()
+        .where((Event.action == "issue.comment") & (Event.subject_id == issue_id))
+        .order_by(Event.id)
+    ]
+    assert notes == [f"{who} 的留言" for who in ("resident", "steward_b", "steward_a", "staff_x")]
+    ev = Event.select().where(Event.action == "issue.comment").order_by(Event.id).first()
+    assert (ev.area_id, ev.actor_id) == (d.alleys[0].id, _me(client, w["resident"]))
+
+
+def test_moderating_one_held_issue_leaves_the_others_held(client, world, app):
+    w = world
+    app.config["SENSITIVE_WORDS"] = ["敏感词"]
+    held = [_report_text(client, w, f"第{n}处敏感词") for n in range(3)]
+    assert {Issue.get_by_id(i).visibility for i in held} == {"held"}
+    _post(client, f"/issues/{held[1]}/moderate", w["staff_x"], {"publish": True})
+    assert [Issue.get_by_id(i).visibility for i in held] == ["held", "public", "held"]
+    ev = Event.select().where(Event.action == "issue.publish").get()
+    assert (ev.subject_id, ev.area_id, ev.actor_id) == (
+        held[1],
+        w["d"].alleys[0].id,
+        _me(client, w["staff_x"]),
+    )
+
+
+def _report_text(client, w, content):
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": content}
+    return _post(client, "/issues", w["resident"], body, status=201)["id"]
