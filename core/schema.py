@@ -72,6 +72,12 @@ MIGRATIONS: list[Migration] = [
         None,
     ),
     (10, "households (民情联系卡), 一人一策 care plans and visits", None),
+    # Indexes only: `upgrade` creates every model's missing indexes after the steps.
+    (
+        11,
+        "indexes for the morning's reports: issue resolved_at, closed_at; patrol created_at",
+        None,
+    ),
 ]
 
 

@@ -20,9 +20,9 @@ from flask import current_app
 from core import runs
 from core.db import write_transaction
 from core.delivery import robot
-from core.figures import report_card, reports
+from core.figures import report_batch, report_card, reports
 from core.timeutil import to_local, utcnow
-from models import ChatGroup
+from models import Area, ChatGroup
 
 
 def _clock(value: str) -> time:
@@ -32,7 +32,8 @@ def _clock(value: str) -> time:
 
 def report_groups():
     return (
-        ChatGroup.select()
+        ChatGroup.select(ChatGroup, Area)
+        .join(Area)  # the report's area with the group: one query, not one per group
         .where(ChatGroup.active & (ChatGroup.audience == "stewards"))
         .order_by(ChatGroup.id)
     )
@@ -80,23 +81,17 @@ def _queue(group: ChatGroup, day: date, report, card: bytes | None) -> bool:
 def send_all(day: date) -> int:
     """Queue the report of `day` for every group that has not had it; returns how many.
 
-    The figures are read first (the groups too, before any write: on SQLite a SELECT still
-    being iterated holds a read snapshot, and a write under it fails at once if another job
-    committed in between), each report's card being drawn in a process pool while the next
-    report's figures are read (the cards were most of a morning's time), then each group's
-    messages are queued in its own claim transaction as `send_for_group` does.
+    The figures of every due group are read first, in one pass over the district
+    (`report_batch.build_all`: a fixed handful of queries, not a handful per group), and
+    before any write: on SQLite a SELECT still being iterated holds a read snapshot, and a
+    write under it fails at once if another job committed in between. The cards are then
+    drawn in a process pool, and each group's messages are queued in its own claim
+    transaction as `send_for_group` does.
     """
     due = [g for g in list(report_groups()) if not runs.done(run_key(day, g))]
-    built = []
-
-    def each_report():
-        for g in due:
-            report = reports.build(g.area, day)
-            built.append((g, report))
-            yield report
-
-    cards = report_card.images_of(each_report(), len(due))
-    return sum(1 for (g, r), card in zip(built, cards, strict=True) if _queue(g, day, r, card))
+    built = report_batch.build_all([g.area for g in due], day)
+    cards = report_card.images(built)
+    return sum(1 for g, r, card in zip(due, built, cards, strict=True) if _queue(g, day, r, card))
 
 
 def tick(now: datetime | None = None) -> int:

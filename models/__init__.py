@@ -403,6 +403,9 @@ class Issue(BaseModel):
             (("alley", "category", "created_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),
+            # the morning's reports read what moved since the 1st across the district
+            (("resolved_at",), False),
+            (("closed_at",), False),
         )
 
 
@@ -484,7 +487,11 @@ class Patrol(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("steward", "created_at"), False), (("alley", "created_at"), False))
+        indexes = (
+            (("steward", "created_at"), False),
+            (("alley", "created_at"), False),
+            (("created_at",), False),  # the day's patrols of the whole district (reports)
+        )
 
 
 class SubscriptionConsent(BaseModel):

@@ -32,6 +32,10 @@ def _post(client, path, headers, body=None, status=200):
 
 @pytest.fixture
 def dataset(client):
+    return story(client)
+
+
+def story(client):
     """The story of 21 November in community 1 (see the counts in the test below)."""
     d = make_district()
     s1 = login_steward(client, d.stewards[0])  # alley a1

@@ -7,7 +7,7 @@ import functools
 import io
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from core.boards import fonts
 from core.figures.reports import Report, pct
@@ -132,20 +132,11 @@ def _cores() -> int:
 def images(reports: Sequence[Report], jobs: int = 0) -> list[bytes | None]:
     """The cards of many reports (None for a quiet one), in order. A morning's 500 cards are
     drawn in a process pool, one process per core: Pillow's drawing holds the GIL."""
-    return images_of(reports, len(reports), jobs)
-
-
-def images_of(reports: Iterable[Report], count: int, jobs: int = 0) -> list[bytes | None]:
-    """The cards of `count` reports given one by one as they are built (a generator), in
-    order. In the pool each card is drawn as soon as its report arrives, so the drawing
-    (most of a morning's work) runs on the other cores while this process reads the next
-    report's figures, instead of after all of them."""
-    jobs = min(jobs or _cores(), count)
-    if jobs <= 1 or count < POOL_MIN_CARDS:
+    jobs = min(jobs or _cores(), len(reports))
+    if jobs <= 1 or len(reports) < POOL_MIN_CARDS:
         return [_card_or_none(r) for r in reports]
     # fork: the workers inherit the loaded fonts; they never touch the database (the pool of
     # connections they inherit is dropped in the child, see core.db).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(jobs) as pool:
-        pending = [pool.apply_async(_card_or_none, (r,)) for r in reports]
-        return [p.get() for p in pending]
+        return pool.map(_card_or_none, reports, chunksize=8)

@@ -384,10 +384,13 @@ def _steward_lines(
     return list(lines.values())
 
 
+def overdue_order(issue) -> tuple:
+    """The order overdue items are listed in: the longest overdue first, then by number."""
+    return issue.deadline, issue.id
+
+
 def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem], int]:
-    late = sorted(
-        (i for i in rows if i.status in OPEN and i.deadline < end), key=lambda i: i.deadline
-    )
+    late = sorted((i for i in rows if i.status in OPEN and i.deadline < end), key=overdue_order)
     shown = late[:MAX_OVERDUE_LISTED]
     if not shown:
         return [], 0
