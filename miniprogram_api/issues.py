@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from core.items import issues as flow
 from core.items.list_cache import mine_fingerprint, viewer_key
-from core.items.views import issue_out, issue_public, prefetch_issues
+from core.items.views import issue_out, prefetch_issues, public_shown
 from core.people import phones
 from core.timeutil import iso, utcnow
 from miniprogram_api.context import current_principal
@@ -156,12 +156,12 @@ def create_issue(body: IssueIn):
 
 
 def _similar_out(issue: Issue) -> dict:
-    """What a resident is shown of another's open report: the public view's words only."""
-    public = issue_public(issue)
+    """What a resident is shown of another's open report: the public view's words only (read
+    from the row: no alley, no photos to load for a list shown before submitting)."""
     return {
         "id": issue.id,
         "number": issue.number,
-        "content": public["content"],
+        "content": issue.content if public_shown(issue) else None,
         "status_label": flow.STATUS_LABELS[issue.status],
         "created_at": iso(issue.created_at),
     }

@@ -18,7 +18,7 @@ from core.db import db
 from core.delivery import groups, outbox, robot
 from core.items import issues, wishes
 from core.people.permissions import Principal
-from models import ChatGroup, Event, Issue, OutboxMessage, User
+from models import ChatGroup, Event, Issue, Media, OutboxMessage, User
 from tests.factories import login_staff, make_district, make_staff
 
 T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
@@ -247,7 +247,75 @@ def test_new_issue_photos_follow_its_text_within_the_robot_limit(online_app, fak
         data = base64.b64decode(image["base64"])
         assert hashlib.md5(data).hexdigest() == image["md5"] and len(data) <= 2 * 1024 * 1024
         Image.open(io.BytesIO(data)).verify()
+    stored = [media.media_path(Media.get_by_id(i)).read_bytes() for i in photo_ids]
+    assert [base64.b64decode(m["body"]["image"]["base64"]) for m in mine[1:]] == stored
     times = sorted(m["time"] for m in received)
     for t in times:
         assert sum(1 for u in times if t <= u < t + 60) <= 20
     assert times[-1] - times[0] >= 60  # 22 messages cannot all go in the first minute
+
+
+def _photo_rows(fake_wechat, colours=("red", "blue", "green")):
+    """A group and one queued photo message per colour (a resident's uploads)."""
+    from core import media
+
+    _, group = setup_group(fake_wechat)
+    user = User.create(openid="o-photos", nickname="居民")
+    rows = []
+    for n, colour in enumerate(colours):
+        buf = io.BytesIO()
+        Image.new("RGB", (60, 40), colour).save(buf, "JPEG")
+        photo = media.save_image(buf.getvalue(), user)
+        assert robot.push_photo(group, photo, key=f"photo{n}")
+        rows.append((OutboxMessage.get(OutboxMessage.idempotency_key == f"photo{n}"), photo))
+    return rows
+
+
+def test_a_photo_lost_or_changed_on_disk_dies_with_the_reason_and_the_others_go(
+    online_app, fake_wechat
+):
+    from core import media
+
+    (lost, lost_photo), (changed, changed_photo), (fine, fine_photo) = _photo_rows(fake_wechat)
+    media.media_path(lost_photo).unlink()
+    media.media_path(changed_photo).write_bytes(b"\xff\xd8\xff not the same photo")
+    counts = outbox.deliver_due()
+    assert (counts["sent"], counts["dead"], counts["retry"]) == (1, 2, 0)
+    lost, changed = OutboxMessage.get_by_id(lost.id), OutboxMessage.get_by_id(changed.id)
+    assert (lost.status, changed.status) == ("dead", "dead")
+    assert lost.last_error == f"照片文件已不存在（{lost_photo.sha256[:12]}），未发送"
+    assert changed.last_error == f"照片文件已被改动（{changed_photo.sha256[:12]}），未发送"
+    (received,) = fake_wechat.robot_messages[KEY]
+    sent = base64.b64decode(received["body"]["image"]["base64"])
+    assert sent == media.media_path(fine_photo).read_bytes()
+    assert received["body"]["image"]["md5"] == hashlib.md5(sent).hexdigest()
+
+
+def test_a_photo_that_cannot_be_read_for_now_is_retried(online_app, fake_wechat):
+    from core import media
+
+    ((row, photo),) = _photo_rows(fake_wechat, ("red",))
+    path = media.media_path(photo)
+    kept = path.read_bytes()
+    path.unlink()
+    path.mkdir()  # the file is there but cannot be read as one (a mount gone wrong)
+    assert outbox.deliver_due()["retry"] == 1
+    row = OutboxMessage.get_by_id(row.id)
+    assert row.status == "pending" and row.last_error.startswith("照片文件暂时无法读取")
+    path.rmdir()
+    path.write_bytes(kept)
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1), tick=False) as clock:
+        drain(clock)
+    assert OutboxMessage.get_by_id(row.id).status == "sent"
+    (received,) = fake_wechat.robot_messages[KEY]
+    assert base64.b64decode(received["body"]["image"]["base64"]) == kept
+
+
+def test_a_photo_missing_when_queued_is_left_out(online_app, fake_wechat):
+    from core import media
+
+    ((row, photo),) = _photo_rows(fake_wechat, ("red",))
+    media.media_path(photo).unlink()
+    group = ChatGroup.get(ChatGroup.webhook_key == KEY)
+    assert robot.push_photo(group, photo, key="again") is False
+    assert not OutboxMessage.select().where(OutboxMessage.idempotency_key == "again").exists()

@@ -49,7 +49,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 from core import audit
-from core.delivery import groups
+from core.delivery import groups, images
 from core.delivery.wechat import (
     WECHAT_DEFAULT,
     WECOM_DEFAULT,
@@ -211,7 +211,13 @@ def send_robot(msg: OutboxMessage) -> dict:
     group = groups.by_webhook_key(msg.target)
     if group is not None and group.robot_status == "broken":
         raise Permanent(f"群机器人已失效，未发送（{group.broken_reason or '请更新 webhook'}）")
-    body = json.dumps(msg.payload, ensure_ascii=False).encode("utf-8")
+    try:
+        payload = images.expand(msg.payload)  # a photo the row names, read now
+    except images.PhotoGone as exc:
+        raise Permanent(str(exc)) from exc
+    except OSError as exc:
+        raise NotSent(f"照片文件暂时无法读取：{exc}") from exc
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     with robot_session() as session:
         response = session.post(
             ROBOT_SEND_URL,

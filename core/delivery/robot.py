@@ -14,7 +14,8 @@ path/91770 and path/99398) are honoured here before anything is queued:
 * ``text``: content at most 2,048 bytes of UTF-8; ``mentioned_mobile_list`` @-mentions
   group members by phone.
 * ``markdown``: content at most 4,096 bytes (markdown cannot @ by phone).
-* ``image``: the raw JPEG/PNG at most 2 MB before base64, with the MD5 of the raw bytes.
+* ``image``: the raw JPEG/PNG at most 2 MB before base64, with the MD5 of the raw bytes
+  (`core.delivery.images`; an uploaded photo's row names the file, read when it is sent).
 
 Longer texts are split on line boundaries into parts keyed ``<key>:part1``, ``<key>:part2`` …
 (a single line longer than the limit is cut between characters); a larger image is
@@ -23,23 +24,20 @@ re-compressed until it fits.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
+import logging
 from collections.abc import Iterable
 
 from flask import current_app
-from PIL import Image
 
 from core.db import Param, Prepared
-from core.delivery import outbox
-from models import Area, ChatGroup, OutboxMessage
+from core.delivery import images, outbox
+from core.media import media_path
+from models import Area, ChatGroup, Media, OutboxMessage
+
+log = logging.getLogger(__name__)
 
 TEXT_MAX_BYTES = 2048
 MARKDOWN_MAX_BYTES = 4096
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 # Asked on every new issue, inside its transaction: compiled once (core.db.Prepared).
@@ -160,39 +158,24 @@ def push_image(
     group: ChatGroup, png_bytes: bytes, key: str, fetch: bool = True
 ) -> list[OutboxMessage]:
     """Queue an image (PNG or JPEG bytes), re-compressed if it is over 2 MB."""
-    raw = fit_image(png_bytes)
-    body = {
-        "msgtype": "image",
-        "image": {
-            "base64": base64.b64encode(raw).decode("ascii"),
-            "md5": hashlib.md5(raw).hexdigest(),
-        },
-    }
-    return _enqueue(group, [body], key, fetch)
+    return _enqueue(group, [images.body(png_bytes)], key, fetch)
 
 
-def fit_image(data: bytes, limit: int = IMAGE_MAX_BYTES) -> bytes:
-    """The image as JPEG/PNG of at most `limit` bytes: unchanged when it already fits,
-    otherwise re-encoded as JPEG, lowering the quality and then the size until it does."""
-    if len(data) <= limit and (data.startswith(_PNG_MAGIC) or data.startswith(_JPEG_MAGIC)):
-        return data
-    with Image.open(io.BytesIO(data)) as opened:
-        img = (
-            opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "P") else opened.convert("RGB")
-        )
-    if img.mode == "RGBA":
-        flat = Image.new("RGB", img.size, "white")
-        flat.paste(img, mask=img.getchannel("A"))
-        img = flat
-    scale = 1.0
-    while True:
-        frame = img
-        if scale < 1.0:
-            size = (max(1, int(img.width * scale)), max(1, int(img.height * scale)))
-            frame = img.resize(size, Image.LANCZOS)
-        for quality in (85, 75, 65, 55):
-            buf = io.BytesIO()
-            frame.save(buf, "JPEG", quality=quality, optimize=True)
-            if buf.tell() <= limit:
-                return buf.getvalue()
-        scale *= 0.75
+def push_photo(group: ChatGroup, media: Media, key: str, fetch: bool = True) -> bool:
+    """Queue an uploaded photo as an image message; False when its file is missing (the
+    change that pushes it must not fail over a lost file). The row names the photo and the
+    dispatcher reads it when it sends (`images.expand`); a photo that cannot go as it is
+    (over 2 MB, not JPEG/PNG) is queued as bytes."""
+    path = media_path(media)
+    ref = images.reference(media)
+    try:
+        if ref is None:
+            push_image(group, path.read_bytes(), key=key, fetch=fetch)
+            return True
+        if not path.is_file():
+            raise FileNotFoundError(path)
+    except OSError as exc:
+        log.warning("photo %s missing for %s: %s", media.id, key, exc)
+        return False
+    _enqueue(group, [ref], key, fetch)
+    return True

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 
-from core import media
 from core.delivery import groups, robot, subscriptions
 from core.text import shorten
 from core.timeutil import month_day_time
@@ -131,15 +130,8 @@ def push_photos(group, photo_ids: list[int], key: str) -> int:
     sent = 0
     for n, photo_id in enumerate(photo_ids or [], start=1):
         row = rows.get(photo_id)
-        if row is None:
-            continue
-        try:
-            data = media.media_path(row).read_bytes()
-        except OSError as exc:  # a file lost on disk must not stop the change itself
-            log.warning("photo %s missing for %s: %s", photo_id, key, exc)
-            continue
-        robot.push_image(group, data, key=f"{key}:photo{n}", fetch=False)
-        sent += 1
+        if row is not None and robot.push_photo(group, row, key=f"{key}:photo{n}", fetch=False):
+            sent += 1
     return sent
 
 

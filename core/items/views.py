@@ -49,11 +49,17 @@ def _ref(obj, name_attr="name") -> dict | None:
 # --- issues ------------------------------------------------------------------------------------
 
 
+def public_shown(issue: Issue) -> bool:
+    """Whether the public may read an issue's words and see its photos: not while it is held,
+    and never for a private category (邻里纠纷 by default)."""
+    return issue.visibility == "public" and not issue_flow.is_private_category(issue.category)
+
+
 def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
     """What anyone may see. A held item shows no text; a private category (邻里纠纷 by default)
     shows no text or photos ever — only that there was one (`private`)."""
     private = issue_flow.is_private_category(issue.category)
-    shown = issue.visibility == "public" and not private
+    shown = public_shown(issue)
     alley = alley or issue.alley
     return {
         "id": issue.id,
