@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 
+from core.db import PreparedInsert
 from models import Area, Event, User
+
+# Every change writes one: compiled once (`Model.create` rebuilds its SQL each time).
+_INSERT = PreparedInsert(Event)
 
 
 def actor_label(user: User | None) -> str:
@@ -25,7 +29,7 @@ def record(
 ) -> Event:
     """Append an event. `label` names an actor who is not a user (a CLI operator, a job)."""
     request_id = g.get("request_id") if has_request_context() else None
-    return Event.create(
+    return _INSERT.create(
         actor=actor,
         actor_label=label or actor_label(actor),
         action=action,

@@ -34,7 +34,7 @@ from peewee import IntegrityError
 from PIL import Image, ImageOps
 
 from core import audit
-from core.db import db, write_transaction
+from core.db import Param, Prepared, db, write_transaction
 from core.errors import ApiError
 from models import Media, MediaUpload, User
 
@@ -139,6 +139,17 @@ def save_image(data: bytes, uploader: User | None) -> Media:
             data={"sha256": sha, "deduplicated": deduplicated},
         )
     return media
+
+
+# Photos of every item shown and of every report pushed: compiled once per count.
+_BY_ID = Prepared(
+    lambda: Media.select().where(Media.id.in_(Param("ids", many=True))), many=("ids",)
+)
+
+
+def media_by_id(ids: list[int]) -> dict[int, Media]:
+    """The Media rows of `ids` that exist, by id."""
+    return {m.id: m for m in _BY_ID.rows(ids=list(ids))} if ids else {}
 
 
 def media_path(media: Media, thumb: bool = False) -> Path:

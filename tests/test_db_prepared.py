@@ -85,3 +85,39 @@ def test_a_statement_that_cannot_be_prepared_runs_as_it_is_and_spares_the_transa
         _, cursor = _ECHO.cursor(word="再见", id=user.id)
         assert cursor.fetchone()[0] == "再见"
     assert seen.starting("PREPARE") == []  # not tried again
+
+
+def test_prepared_insert_writes_every_column_with_defaults_taken_at_each_insert(app):
+    import time_machine
+
+    from core.db import PreparedInsert
+    from models import Event, OutboxMessage
+
+    events = PreparedInsert(Event)
+    with db.atomic():
+        with time_machine.travel("2026-11-02 01:00", tick=False):
+            first = events.create(action="test.one", subject_type="test", subject_id=1)
+        with time_machine.travel("2026-11-03 01:00", tick=False):
+            second_id = events.insert(action="test.two", subject_type="test", data={"n": 2})
+    assert isinstance(first, Event) and first.id is not None and second_id == first.id + 1
+    stored = Event.get_by_id(first.id)
+    assert (stored.action, stored.subject_id, stored.data, stored.actor_id) == (
+        "test.one",
+        1,
+        {},
+        None,
+    )
+    assert (stored.at.day, Event.get_by_id(second_id).at.day) == (2, 3)  # not the compile's
+    assert Event.get_by_id(second_id).data == {"n": 2}
+    assert first.at == stored.at and first.data == {}
+    with pytest.raises(TypeError):
+        events.insert(action="x", subject_type="x", colour="red")
+
+    queue = PreparedInsert(OutboxMessage, ignore_conflicts=True)
+    body = {"kind": "robot", "target": "k", "payload": {"a": 1}, "idempotency_key": "once"}
+    with db.atomic():
+        made = queue.insert(**body)
+        again = queue.insert(**{**body, "payload": {"a": 2}})
+    assert made is not None and again is None
+    assert [m.payload for m in OutboxMessage.select()] == [{"a": 1}]
+    assert queue.create(**body) is None

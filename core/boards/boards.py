@@ -6,7 +6,7 @@ from peewee import IntegrityError
 
 from core import audit, codes
 from core.boards import changes
-from core.db import db
+from core.db import Param, Prepared, db
 from core.timeutil import utcnow
 from models import Area, Board, StewardAlley
 
@@ -25,8 +25,21 @@ def create_board(alley: Area) -> Board:
     raise RuntimeError("could not draw a free board code")
 
 
+# Every scan and every report from a board asks this: compiled once, with the board's alley
+# (which every caller reads next) in the same query.
+_BY_CODE = Prepared(
+    lambda: (
+        Board.select(Board, Area)
+        .join(Area, on=(Board.alley == Area.id))
+        .where(Board.code == Param("code"))
+    )
+)
+
+
 def by_code(code: str) -> Board | None:
-    return Board.get_or_none(Board.code == codes.normalize(code))
+    """The board of a code as printed or typed (any case, look-alike letters mapped), with
+    its alley loaded."""
+    return _BY_CODE.first(code=codes.normalize(code))
 
 
 def bump_versions(alley_ids) -> None:

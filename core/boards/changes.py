@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
+from core.db import Param, Prepared
 from models import AlleyChange
 
 log = logging.getLogger(__name__)
@@ -25,16 +26,29 @@ def on_change(listener: Callable[[set[int]], None]) -> None:
     _listeners.append(listener)
 
 
+_BUMP_ONE = Prepared(
+    lambda: AlleyChange.insert(
+        alley=Param("alley", field=AlleyChange.alley), version=1
+    ).on_conflict(
+        conflict_target=[AlleyChange.alley],
+        update={AlleyChange.version: AlleyChange.version + 1},
+    )
+)
+
+
 def alley_changed(alley_ids: Iterable[int | None]) -> None:
     """Raise the change counter of these alleys (inside the caller's transaction)."""
     ids = sorted({int(i) for i in alley_ids if i is not None})
     if not ids:
         return
-    # Sorted ids: two transactions bumping overlapping alleys lock the rows in one order.
-    AlleyChange.insert_many([{"alley": i, "version": 1} for i in ids]).on_conflict(
-        conflict_target=[AlleyChange.alley],
-        update={AlleyChange.version: AlleyChange.version + 1},
-    ).execute()
+    if len(ids) == 1:  # most changes touch one alley: that upsert is compiled once
+        _BUMP_ONE.execute(alley=ids[0])
+    else:
+        # Sorted ids: two transactions bumping overlapping alleys lock the rows in one order.
+        AlleyChange.insert_many([{"alley": i, "version": 1} for i in ids]).on_conflict(
+            conflict_target=[AlleyChange.alley],
+            update={AlleyChange.version: AlleyChange.version + 1},
+        ).execute()
     for listener in _listeners:
         listener(set(ids))
 

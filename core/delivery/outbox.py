@@ -49,6 +49,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 from core import audit
+from core.db import PreparedInsert
 from core.delivery import groups, images
 from core.delivery.wechat import (
     WECHAT_DEFAULT,
@@ -114,6 +115,11 @@ TRANSIENT_ERRCODES = {
 OFFLINE_RESULT = {"offline": True}
 
 
+# A new report queues several (its text, its photos): compiled once, a key already queued
+# is left as it is (ON CONFLICT DO NOTHING).
+_INSERT = PreparedInsert(OutboxMessage, ignore_conflicts=True)
+
+
 def enqueue(
     kind: str,
     target: str,
@@ -130,9 +136,7 @@ def enqueue(
     callers that do not look at it, sparing a read of the payload (a photo's is ~300 kB)
     while the write lock is held.
     """
-    OutboxMessage.insert(
-        kind=kind, target=target, payload=payload, idempotency_key=key, area=area
-    ).on_conflict_ignore().execute()
+    _INSERT.insert(kind=kind, target=target, payload=payload, idempotency_key=key, area=area)
     if not fetch:
         return None
     return OutboxMessage.get(OutboxMessage.idempotency_key == key)

@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from core import audit
 from core.boards import boards, changes
-from core.db import Param, Prepared, db, locked, write_transaction
+from core.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, kind, notify
 from core.people.areas import community_of
@@ -144,12 +144,7 @@ def is_reporter(p: Principal, issue: Issue) -> bool:
 
 
 def is_follower(p: Principal, issue: Issue) -> bool:
-    return (
-        p.user is not None
-        and IssueFollower.select()
-        .where((IssueFollower.issue == issue.id) & (IssueFollower.user == p.user.id))
-        .exists()
-    )
+    return p.user is not None and _FOLLOWING.first(issue=issue.id, user=p.user.id) is not None
 
 
 def can_view(p: Principal, issue: Issue) -> bool:
@@ -197,8 +192,22 @@ _SIMILAR_OPEN = Prepared(
 )
 
 
+_FOLLOWERS = Prepared(
+    lambda: IssueFollower.select(fn.COUNT(IssueFollower.id)).where(
+        IssueFollower.issue == Param("issue")
+    )
+)
+_FOLLOWING = Prepared(
+    lambda: (
+        IssueFollower.select(IssueFollower.id)
+        .where((IssueFollower.issue == Param("issue")) & (IssueFollower.user == Param("user")))
+        .limit(1)
+    )
+)
+
+
 def follower_count(issue: Issue) -> int:
-    return IssueFollower.select().where(IssueFollower.issue == issue.id).count()
+    return _FOLLOWERS.scalar(issue=issue.id) or 0
 
 
 def follow(p: Principal, issue_id: int) -> Issue:
@@ -263,6 +272,18 @@ def resolve_alley(alley_id: int | None, board_code: str | None) -> tuple[Area, B
     raise bad_request("请扫描公示牌或选择街巷", {"board_code": "请扫描公示牌或选择街巷"})
 
 
+# Run for every new report: compiled once (core.db.Prepared).
+_ALLEY_STEWARDS = Prepared(
+    lambda: (
+        Steward.select()
+        .join(StewardAlley)
+        .where((StewardAlley.alley == Param("alley")) & Steward.active)
+        .order_by(StewardAlley.id)
+    )
+)
+_ASSIGN = PreparedInsert(IssueAssignee)
+
+
 def create(
     p: Principal,
     *,
@@ -320,16 +341,9 @@ def create(
             created_at=now,
             updated_at=now,
         )
-        stewards = list(
-            Steward.select()
-            .join(StewardAlley)
-            .where((StewardAlley.alley == alley) & Steward.active)
-            .order_by(StewardAlley.id)
-        )
-        if steward is not None:
-            stewards = [steward]
+        stewards = [steward] if steward is not None else list(_ALLEY_STEWARDS.rows(alley=alley.id))
         for s in stewards:
-            IssueAssignee.create(issue=issue, steward=s)
+            _ASSIGN.insert(issue=issue.id, steward=s.id)
         changes.alley_changed([alley.id])
         event = audit.record(
             "issue.create",

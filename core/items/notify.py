@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import logging
 
+from core import media
 from core.delivery import groups, robot, subscriptions
 from core.text import shorten
 from core.timeutil import month_day_time
-from models import ISSUE_STATUS_LABELS, WISH_STATUS_LABELS, Event, Issue, Media, Wish
+from models import ISSUE_STATUS_LABELS, WISH_STATUS_LABELS, Event, Issue, Wish
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
 
 def push_photos(group, photo_ids: list[int], key: str) -> int:
     """Queue the photos as image messages after a text keyed `key`; returns how many."""
-    rows = {m.id: m for m in Media.select().where(Media.id.in_(photo_ids or [0]))}
+    rows = media.media_by_id(photo_ids or [])
     sent = 0
     for n, photo_id in enumerate(photo_ids or [], start=1):
         row = rows.get(photo_id)

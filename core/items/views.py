@@ -8,9 +8,10 @@ phone numbers, household details) can leak into them by adding a column.
 
 from __future__ import annotations
 
+from core.db import Param, Prepared
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
-from core.media import media_url
+from core.media import media_by_id, media_url
 from core.people.permissions import Principal
 from core.timeutil import iso
 from models import (
@@ -34,7 +35,7 @@ def photos_out(ids: list[int] | None, cache: dict[int, Media] | None = None) -> 
     found = cache if cache is not None else {}
     missing = [i for i in ids if i not in found]
     if missing:
-        found.update({m.id: m for m in Media.select().where(Media.id.in_(missing))})
+        found.update(media_by_id(missing))
     return [
         {"id": m.id, "url": media_url(m), "thumb_url": media_url(m, thumb=True)}
         for m in (found.get(i) for i in ids)
@@ -156,6 +157,10 @@ def issue_out(
 ) -> dict:
     """The private view of an issue for `p`. `submitter`: the caller proved they submitted it
     (the web page's tracking link) without a login."""
+    if cache is None:
+        # One issue on its own: its photos are asked for by the public and the private view,
+        # its stewards by the handler check and the list — each read once.
+        cache = {("assigned", issue.id): issue.assigned_stewards()}
     out = issue_public(issue, cache=cache)
     insider = p.can_see(issue.alley) or _is_handler(p, issue, cache)
     mine = submitter or issue_flow.is_reporter(p, issue)
@@ -207,10 +212,14 @@ def issue_out(
     return out
 
 
+# Every detail page and every new report's answer reads its trail: compiled once.
+_TRAIL = Prepared(lambda: Event.for_subject(Param("subject_type"), Param("subject_id")))
+
+
 def timeline_out(subject: str, subject_id: int, reporter_id, hide_reporter: bool, cache=None):
     labels = issue_flow.ACTION_LABELS if subject == "issue" else wish_flow.ACTION_LABELS
     entries = []
-    for e in Event.for_subject(subject, subject_id):
+    for e in _TRAIL.rows(subject_type=subject, subject_id=subject_id):
         action = e.action.split(".", 1)[1]
         actor = e.actor_label
         if e.actor_id and e.actor_id == reporter_id:
