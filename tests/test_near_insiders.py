@@ -805,16 +805,22 @@ def test_follow_refusals_read_their_reason_and_each_follow_is_counted_in_the_tra
 
 def test_acting_again_on_a_finished_issue_says_it_is_done(client, world):
     w = world
+    _report(client, w, alley=2)  # another issue first: the refusal reads the right one
     issue_id = _report(client, w)
+    rated = _report(client, w)
     _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清运"})
+    _post(client, f"/issues/{rated}/resolve", w["steward_a"], {"note": "已清运"})
+    _post(client, f"/issues/{rated}/rate", w["resident"], {"score": 5})
+    assert Issue.get_by_id(rated).status == "closed"
     done = {"accept": "无需接单", "resolve": "无需重复", "escalate": "无需上报"}
-    for action, what in done.items():
-        body = {"note": "x", "reason": "x"}
-        assert _error(client, f"/issues/{issue_id}/{action}", w["steward_a"], body) == (
-            409,
-            "invalid_transition",
-            f"该诉求已办结，{what}",
-        )
+    for target in (issue_id, rated):
+        for action, what in done.items():
+            body = {"note": "x", "reason": "x"}
+            assert _error(client, f"/issues/{target}/{action}", w["steward_a"], body) == (
+                409,
+                "invalid_transition",
+                f"该诉求已办结，{what}",
+            )
     # An action with no "done" wording keeps the plain state refusal.
     department = Department.create(name="城管执法队", area=w["d"].street)
     body = {"department_id": department.id, "note": "需要执法"}
@@ -842,6 +848,12 @@ def test_escalating_twice_is_refused_as_a_state_not_as_someone_elses_order(clien
         409,
         "invalid_transition",
         f"{w['d'].stewards[0].name}已接单，无需重复接单",
+    )
+    # Named from the row of the steward who took it, not any steward's.
+    in_b = _report(client, w, alley=1)
+    _post(client, f"/issues/{in_b}/accept", w["steward_b"])
+    assert _error(client, f"/issues/{in_b}/accept", w["staff_x"])[2] == (
+        f"{w['d'].stewards[1].name}已接单，无需重复接单"
     )
 
 

@@ -172,6 +172,8 @@ def test_connection_refused_is_retried(online_app, fake_wechat):
     assert outbox.deliver_due()["retry"] == 1
     row = fresh(row)
     assert row.status == "pending" and "无法连接微信" in row.last_error
+    # Waiting for its next attempt, the row is no dispatcher's: its lease is given up.
+    assert row.lease_until is None and row.attempts == 1
 
 
 def test_permanent_error_is_dead_at_once(online_app, fake_wechat):

@@ -410,15 +410,18 @@ def _load_for_change(issue_id: int, action: str, p: Principal | None = None) -> 
         raise _why(p, issue_id, action) or err from None
 
 
+# What a steward is told when they accept, resolve or escalate an issue already done.
+DONE_WORDS = {"accept": "无需接单", "resolve": "无需重复", "escalate": "无需上报"}
+
+
 def _why(p: Principal, issue_id: int, action: str) -> ApiError | None:
     """A refusal that says why — already yours, someone else's, or done — under the same code
-    (`invalid_transition`) clients already handle."""
+    (`invalid_transition`) clients already handle. Asked for the actions of `DONE_WORDS`."""
     current = Issue.get_or_none(Issue.id == issue_id)
     if current is None:
         return None
     if current.status in ("resolved", "closed"):
-        what = {"resolve": "无需重复", "accept": "无需接单", "escalate": "无需上报"}.get(action)
-        return conflict("invalid_transition", f"该诉求已办结，{what}") if what else None
+        return conflict("invalid_transition", f"该诉求已办结，{DONE_WORDS[action]}")
     if action == "accept" and current.accepted_by_id:
         if current.accepted_by_id in {s.id for s in p.stewards}:
             due = month_day_time(current.deadline)
