@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from core import audit
 from core.delivery import groups, outbox
 from core.errors import ApiError
 from core.items import issues as issue_flow
@@ -924,3 +925,71 @@ def test_moderating_one_held_issue_leaves_the_others_held(client, world, app):
 def _report_text(client, w, content):
     body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": content}
     return _post(client, "/issues", w["resident"], body, status=201)["id"]
+
+
+def test_cancel_refusals_read_their_reason(client, world):
+    w = world
+    issue_id = _report(client, w)
+    assert _error(client, f"/issues/{issue_id}/cancel", w["staff_x"]) == (
+        400,
+        "validation_error",
+        "请填写撤销原因",
+    )
+    # The alley's own steward sees it but only the reporter and staff may withdraw it.
+    assert _error(client, f"/issues/{issue_id}/cancel", w["steward_a"], {"reason": "重复"}) == (
+        403,
+        "forbidden",
+        "您不能撤销该诉求",
+    )
+    _post(client, f"/issues/{issue_id}/accept", w["steward_a"])
+    assert _error(client, f"/issues/{issue_id}/cancel", w["resident"]) == (
+        409,
+        "invalid_transition",
+        "管家已接单，不能撤销；如有需要请留言",
+    )
+    assert Issue.get_by_id(issue_id).status == "accepted"
+
+
+def test_the_trail_names_a_web_submitter_as_the_reporter_and_a_logged_in_one_by_name(client, world):
+    """Acting with the web page's tracking link, the trail says 反映人; a resident logged in
+    is named as themselves, even one who also holds the link."""
+    w = world
+    d = w["d"]
+
+    def web_issue(token):
+        issue, _ = issue_flow.create(
+            Principal.anonymous(),
+            alley=d.alleys[0],
+            board=None,
+            category="环境卫生",
+            content="巷口垃圾",
+            source="web",
+            tracking_token=token,
+        )
+        _post(client, f"/issues/{issue.id}/resolve", w["steward_a"], {"note": "已清运"})
+        return issue.id
+
+    def last(issue_id):
+        return (
+            Event.select()
+            .where(Event.subject_id == issue_id)
+            .order_by(Event.id.desc())
+            .first()
+            .actor_label
+        )
+
+    rated = web_issue("link-one")
+    issue_flow.rate(Principal.anonymous(), rated, 5, tracking_token="link-one")
+    assert last(rated) == "反映人"
+    reopened = web_issue("link-two")
+    issue_flow.reopen(Principal.anonymous(), reopened, "还没清干净", tracking_token="link-two")
+    assert last(reopened) == "反映人"
+    neighbour, _ = auth.login_with_code("dev:拿到链接的邻居")
+    shared = web_issue("link-three")
+    issue_flow.rate(Principal.for_user(neighbour), shared, 3, tracking_token="link-three")
+    assert last(shared) == audit.actor_label(neighbour) != "反映人"
+    # A logged-in resident's own report: named by their nickname.
+    own = _report(client, w)
+    _post(client, f"/issues/{own}/resolve", w["steward_a"], {"note": "已清运"})
+    _post(client, f"/issues/{own}/rate", w["resident"], {"score": 4})
+    assert last(own) == "张大妈"

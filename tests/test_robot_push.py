@@ -319,3 +319,24 @@ def test_a_photo_missing_when_queued_is_left_out(online_app, fake_wechat):
     group = ChatGroup.get(ChatGroup.webhook_key == KEY)
     assert robot.push_photo(group, photo, key="again") is False
     assert not OutboxMessage.select().where(OutboxMessage.idempotency_key == "again").exists()
+
+
+def test_a_webhook_that_never_answers_is_given_up_after_the_timeout_as_uncertain(
+    online_app, fake_wechat
+):
+    """A robot call waits `WECHAT_TIMEOUT` seconds, not forever: a dispatcher stuck on one
+    silent connection would hold every group's messages behind it."""
+    import socket
+
+    _, group = setup_group(fake_wechat)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the kernel; nothing ever answers
+        port = silent.getsockname()[1]
+        online_app.config["WECOM_API_BASE"] = f"http://127.0.0.1:{port}/"
+        online_app.config["WECHAT_TIMEOUT"] = 0.3
+        robot.push_text(group, "有人在吗", key="silent")
+        counts = outbox.deliver_due()
+    assert counts["uncertain"] == 1
+    row = OutboxMessage.get(OutboxMessage.idempotency_key == "silent")
+    assert row.status == "uncertain" and row.last_error.startswith("等待微信应答超时")
