@@ -10,6 +10,7 @@ sharing its parent's sockets and SQLite handles.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import threading
 import weakref
@@ -126,20 +127,58 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
-# SQLite has one writer at a time. Threads of one process queue for it here, where the next
-# one starts the moment the lock is released, rather than on SQLite's busy handler, which
-# polls with sleeps of up to 100 ms (under a burst of reports that was most of the p99).
-# Re-entrant: a write transaction may call code that opens another (a savepoint).
-_sqlite_writer = threading.RLock()
+class _SqliteWriter:
+    """SQLite has one writer at a time. Writers queue for it here, where the next one starts
+    the moment the lock is released, rather than on SQLite's busy handler, which polls with
+    sleeps of up to 100 ms (under a burst of reports that was most of the p99): threads of one
+    process on a re-entrant lock, processes (gunicorn's workers, the scheduler) on an
+    exclusive `flock` of `<database>-writer.lock`, taken by the outermost write of a thread.
+    A process that does not take it (an older release, the sqlite3 shell) still waits on the
+    busy timeout as before."""
+
+    def __init__(self):
+        self.rlock = threading.RLock()
+        self.depth = 0  # write transactions open in the thread holding `rlock`
+        self.files: dict[str, object] = {}  # database path → this process's open lock file
+
+    def _file(self, path: str):
+        f = self.files.get(path)
+        if f is None:
+            f = self.files[path] = open(f"{path}-writer.lock", "a+b")  # noqa: SIM115
+        return f
+
+    @contextlib.contextmanager
+    def held(self, path: str | None):
+        with self.rlock:
+            outermost = self.depth == 0
+            f = self._file(path) if outermost and path else None
+            if f is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                if f is not None:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+_sqlite_writer = _SqliteWriter()
 
 
 def _fresh_writer_lock() -> None:
-    # A child forked while a thread of its parent held the lock must not inherit it held.
+    # A child forked while a thread of its parent held the lock must not inherit it held;
+    # its lock files are opened anew (a flock belongs to the open file, shared across fork).
     global _sqlite_writer
-    _sqlite_writer = threading.RLock()
+    _sqlite_writer = _SqliteWriter()
 
 
 os.register_at_fork(after_in_child=_fresh_writer_lock)
+
+
+def _sqlite_path() -> str | None:
+    path = db.obj.database
+    return None if not path or path == ":memory:" or path.startswith("file:") else path
 
 
 @contextlib.contextmanager
@@ -147,15 +186,15 @@ def write_transaction():
     """A transaction that takes the write lock up front on SQLite.
 
     SQLite's default deferred transactions fail with "database is locked" instead of waiting
-    when two readers both try to upgrade to writers; IMMEDIATE makes them queue on the busy
-    timeout instead (between processes; threads of one process queue on `_sqlite_writer`
-    first). PostgreSQL needs nothing special.
+    when two readers both try to upgrade to writers; IMMEDIATE makes them queue instead (on
+    `_SqliteWriter`, and on the busy timeout for anyone else). PostgreSQL needs nothing
+    special.
     """
     if not is_sqlite():
         with db.atomic():
             yield
         return
-    with _sqlite_writer, db.obj.atomic("IMMEDIATE"):
+    with _sqlite_writer.held(_sqlite_path()), db.obj.atomic("IMMEDIATE"):
         yield
 
 

@@ -1,0 +1,68 @@
+"""SQLite's single writer: write transactions queue on a lock — threads of a process on a
+re-entrant lock, processes on an exclusive flock of `<database>-writer.lock` — and writers of
+several processes at once lose nothing."""
+
+from __future__ import annotations
+
+import fcntl
+import multiprocessing
+import os
+
+import pytest
+
+from core import audit
+from core.db import db, is_sqlite, write_transaction
+from models import Event
+
+
+def _held_elsewhere(path: str) -> bool:
+    """Whether another open file (as another process would have) is refused the lock."""
+    with open(f"{path}-writer.lock", "a+b") as other:
+        try:
+            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+        return False
+
+
+def test_a_write_transaction_holds_the_cross_process_lock_until_it_ends(app):
+    path = db.obj.database
+    if not is_sqlite():
+        # PostgreSQL has row locks: no lock file, writers never wait on each other here.
+        with write_transaction():
+            audit.record("test.inner", "test", 1)
+        assert not os.path.exists(f"{path}-writer.lock")
+        return
+    assert not _held_elsewhere(path)
+    with write_transaction():
+        assert _held_elsewhere(path)
+        with write_transaction():  # nested: a savepoint, the same lock
+            audit.record("test.inner", "test", 1)
+        assert _held_elsewhere(path)
+    assert not _held_elsewhere(path)
+    with pytest.raises(RuntimeError), write_transaction():
+        raise RuntimeError("a failed change")
+    assert not _held_elsewhere(path)  # released on the way out of a failure too
+
+
+def _writer(n: int) -> None:
+    db.close()  # the parent's pooled connection is not the child's (see core.db)
+    for i in range(n):
+        with write_transaction():
+            audit.record("test.write", "test", os.getpid() * 1000 + i)
+    db.close()
+
+
+def test_writers_in_several_processes_lose_nothing(app):
+    db.close()
+    with app.app_context():
+        ctx = multiprocessing.get_context("fork")
+        children = [ctx.Process(target=_writer, args=(40,)) for _ in range(3)]
+        for child in children:
+            child.start()
+        _writer(40)
+        for child in children:
+            child.join(60)
+        assert [c.exitcode for c in children] == [0, 0, 0]
+    assert Event.select().where(Event.action == "test.write").count() == 160
