@@ -19,7 +19,7 @@ Both databases: SQLite, and PostgreSQL when a URL is given (`python -m bench` st
 throw-away one with scripts/with-postgres.sh). The machine's other load moves absolute
 numbers; the ratios are what the budgets judge.
 
-`python -m bench.http [--pg URL] [--quick] [--seconds N]`.
+`python -m bench.http [--pg URL] [--quick] [--seconds N] [--post-only]`.
 """
 
 from __future__ import annotations
@@ -447,13 +447,40 @@ def bench_post(label, workdir, data, env, seconds, db_url, baseline_app) -> bool
     return good
 
 
-def run(pg_url: str | None = None, quick: bool = False, seconds: float | None = None) -> int:
+def post_only(seconds: float) -> int:
+    """Just the POST benchmark on SQLite (`--post-only`): for working on the write path."""
+    from bench import baseline_app
+    from bench.roster_import import fresh_database
+    from core.db import db
+
+    ensure_wrk()
+    with (
+        tempfile.TemporaryDirectory(prefix="xx-bench-post-") as tmp,
+        fresh_database(Path(tmp), None),
+    ):
+        data = seed()
+        db_url = f"sqlite:///{db.obj.database}"
+        db.close()
+        env = _server_env(db_url, Path(tmp))
+        print(f"\n[SQLite] gunicorn {' '.join(GUNICORN_ARGS)}，wrk {CONNECTIONS} 个连接")
+        good = bench_post("SQLite", Path(tmp), data, env, seconds, db_url, baseline_app)
+    return 0 if good else 1
+
+
+def run(
+    pg_url: str | None = None,
+    quick: bool = False,
+    seconds: float | None = None,
+    only_post: bool = False,
+) -> int:
     from core import config
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)
-    seconds = seconds or (2.0 if quick else 10.0)
     post_seconds = 5.0 if quick else 60.0
+    if only_post:
+        return post_only(seconds or post_seconds)
+    seconds = seconds or (2.0 if quick else 10.0)
     ensure_wrk()
     print(
         f"HTTP 基准：项目与裸 Flask，同样的 gunicorn 设置，wrk -c{CONNECTIONS}，每项 {seconds:.0f} s"
@@ -473,8 +500,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
     parser.add_argument("--quick", action="store_true", help="每项 3 s（日常使用）")
     parser.add_argument("--seconds", type=float, help="每个网址压测多少秒")
+    parser.add_argument(
+        "--post-only", action="store_true", help="只测 SQLite 上的 POST /api/v1/issues"
+    )
     args = parser.parse_args(argv)
-    return run(pg_url=args.pg, quick=args.quick, seconds=args.seconds)
+    return run(pg_url=args.pg, quick=args.quick, seconds=args.seconds, only_post=args.post_only)
 
 
 if __name__ == "__main__":
