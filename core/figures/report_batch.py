@@ -25,10 +25,7 @@ from core.figures.reports import (
     OverdueItem,
     Report,
     StewardLine,
-    open_and_overdue,
     overdue_order,
-    rate,
-    tally,
 )
 from core.timeutil import local_midnight_utc
 from models import Area, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
@@ -90,23 +87,13 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
     built: dict[int, Report] = {}
     for area_id, area in scopes.areas.items():
         mine = rows[area_id]
-        d, m = tally(mine, start, end), tally(mine, month_start, end)
-        open_now, overdue = open_and_overdue(mine, end)
-        counted, solved = totals[area_id]
         shown = late[area_id][:MAX_OVERDUE_LISTED]
-        built[area_id] = Report(
-            area=area,
-            day=day,
-            counts={
-                "new": d.new,
-                "accepted": d.accepted,
-                "resolved": d.resolved,
-                "open": open_now,
-                "overdue": overdue,
-            },
-            month={"new": m.new, "accepted": m.accepted, "resolved": m.resolved},
-            rates={**d.rates, "rectification": rate(solved, counted)},
-            month_rates=m.rates,
+        built[area_id] = reports.assemble(
+            area,
+            day,
+            mine,
+            month_start,
+            totals=totals[area_id],
             stewards=_lines(
                 stewards[area_id],
                 mine,
@@ -120,8 +107,6 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
             overdue_items=[_item(i, details[i.id], links) for i in shown],
             overdue_total=len(late[area_id]),
             wishes=wishes[area_id],
-            rate_counts={**d.rate_counts, "rectification": (solved, counted)},
-            month_rate_counts=m.rate_counts,
         )
     return [built[a.id] for a in areas]
 
@@ -237,13 +222,7 @@ def _lines(people, rows, late, links, patrols, alleys, start, end) -> list[Stewa
     lines = {sid: StewardLine(sid, name, phone) for sid, name, phone in people}
     if not lines:
         return []
-    for i in rows:
-        taker = lines.get(i.accepted_by_id)
-        if taker is not None and i.accepted_at is not None and start <= i.accepted_at < end:
-            taker.taken += 1
-        resolver = lines.get(i.resolved_by_id)
-        if resolver is not None and i.resolved_at is not None and start <= i.resolved_at < end:
-            resolver.resolved += 1
+    reports.credit_work(lines, rows, start, end)
     for i in late:
         for steward_id, _, _ in links.get(i.id, ()):
             if steward_id in lines:

@@ -355,6 +355,18 @@ _OVERDUE_PEOPLE = Prepared(
 )
 
 
+def credit_work(lines: dict[int, StewardLine], rows, start: datetime, end: datetime) -> None:
+    """Acceptances and resolutions within [start, end), each credited to the steward (of
+    `lines`, by id) who did it."""
+    for i in rows:
+        taker = lines.get(i.accepted_by_id)
+        if taker is not None and i.accepted_at is not None and start <= i.accepted_at < end:
+            taker.taken += 1
+        resolver = lines.get(i.resolved_by_id)
+        if resolver is not None and i.resolved_at is not None and start <= i.resolved_at < end:
+            resolver.resolved += 1
+
+
 def _steward_lines(
     area: Area, rows: list[Issue], start: datetime, end: datetime
 ) -> list[StewardLine]:
@@ -363,15 +375,8 @@ def _steward_lines(
     lines = {s.id: StewardLine(s.id, s.name, s.phone) for s in stewards}
     if not lines:
         return []
-    # Acceptances and resolutions are credited to the steward who did them …
-    for i in rows:
-        taker = lines.get(i.accepted_by_id)
-        if taker is not None and i.accepted_at is not None and start <= i.accepted_at < end:
-            taker.taken += 1
-        resolver = lines.get(i.resolved_by_id)
-        if resolver is not None and i.resolved_at is not None and start <= i.resolved_at < end:
-            resolver.resolved += 1
-    # … an overdue item counts against every steward it is assigned to.
+    credit_work(lines, rows, start, end)
+    # An overdue item counts against every steward it is assigned to.
     late = [i.id for i in rows if i.status in OPEN and i.deadline < end]
     for chunk in range(0, len(late), 500):
         for link in _ASSIGNED_TO.rows(ids=late[chunk : chunk + 500]):
@@ -442,10 +447,39 @@ def build(area: Area, day: date) -> Report:
     end = local_midnight_utc(day + timedelta(days=1))
     month_start = local_midnight_utc(day.replace(day=1))
     rows = [i for i in moved(area, month_start) if i.created_at < end]
+    overdue_items, overdue_total = _overdue_items(rows, end)
+    return assemble(
+        area,
+        day,
+        rows,
+        month_start,
+        totals=totals(area, end),
+        stewards=_steward_lines(area, rows, start, end),
+        overdue_items=overdue_items,
+        overdue_total=overdue_total,
+        wishes=_wish_figures(area, start, end),
+    )
+
+
+def assemble(
+    area: Area,
+    day: date,
+    rows: list,
+    month_start: datetime,
+    *,
+    totals: tuple[int, int],
+    stewards: list[StewardLine],
+    overdue_items: list[OverdueItem],
+    overdue_total: int,
+    wishes: dict[str, int],
+) -> Report:
+    """The report of `area` from its issue rows (those that moved this month or are open)
+    and the parts read elsewhere (`build` one area at a time, `report_batch` all at once)."""
+    start = local_midnight_utc(day)
+    end = local_midnight_utc(day + timedelta(days=1))
     d, m = tally(rows, start, end), tally(rows, month_start, end)
     open_now, overdue = open_and_overdue(rows, end)
-    all_counted, all_solved = totals(area, end)
-    overdue_items, overdue_total = _overdue_items(rows, end)
+    all_counted, all_solved = totals
     return Report(
         area=area,
         day=day,
@@ -459,10 +493,10 @@ def build(area: Area, day: date) -> Report:
         month={"new": m.new, "accepted": m.accepted, "resolved": m.resolved},
         rates={**d.rates, "rectification": rate(all_solved, all_counted)},
         month_rates=m.rates,
-        stewards=_steward_lines(area, rows, start, end),
+        stewards=stewards,
         overdue_items=overdue_items,
         overdue_total=overdue_total,
-        wishes=_wish_figures(area, start, end),
+        wishes=wishes,
         rate_counts={**d.rate_counts, "rectification": (all_solved, all_counted)},
         month_rate_counts=m.rate_counts,
     )
