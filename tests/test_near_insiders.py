@@ -257,6 +257,46 @@ def test_reopen_after_the_window_is_refused(client, world, app):
         )
         assert res.status_code == 409
         assert res.get_json()["error"]["code"] == "reopen_window_passed"
+        assert res.get_json()["error"]["message"] == "办结已超过 7 天，不能重新打开，请重新反映"
+        assert Issue.get_by_id(issue_id).status == "resolved"
+
+
+def test_reopen_on_the_last_moment_of_the_window_counts_each_reopening(client, world, app):
+    w = world
+    group = groups.create(w["d"].communities[0], "robot-key-reopen")
+    window = timedelta(days=app.config["REOPEN_WINDOW_DAYS"])
+    with time_machine.travel(T0, tick=False) as clock:
+        issue_id = _report(client, w)
+        for n, reason in enumerate(("又堆了", "还是没清"), start=1):
+            _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+            clock.shift(window)  # exactly the window: still the reporter's to reopen
+            _post(client, f"/issues/{issue_id}/reopen", w["resident"], {"note": reason})
+            issue = Issue.get_by_id(issue_id)
+            assert (issue.status, issue.reopen_count) == ("submitted", n)
+            ev = Event.select().where(Event.subject_id == issue_id).order_by(Event.id.desc())
+            assert (ev[0].action, ev[0].data) == ("issue.reopen", {"note": reason, "count": n})
+            push = (
+                OutboxMessage.select()
+                .where(OutboxMessage.target == group.webhook_key)
+                .order_by(OutboxMessage.id.desc())
+                .first()
+            )
+            assert push.payload["text"]["content"].startswith("【重新打开】")
+            assert f"反映人认为尚未解决：{reason}" in push.payload["text"]["content"]
+            _post(client, f"/issues/{issue_id}/accept", w["steward_a"])
+
+
+def test_only_the_reporter_may_rate_and_reads_so(client, world):
+    w = world
+    issue_id = _report(client, w)
+    _post(client, f"/issues/{issue_id}/follow", w["volunteer"])
+    _post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+    assert _error(client, f"/issues/{issue_id}/rate", w["volunteer"], {"score": 1}) == (
+        403,
+        "forbidden",
+        "只有反映人可以评价",
+    )
+    assert Issue.get_by_id(issue_id).rating is None
 
 
 def test_dismissed_steward_gets_no_new_reports(client, world):

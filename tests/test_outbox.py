@@ -86,6 +86,7 @@ def test_subscribe_message_is_delivered(online_app, fake_wechat):
         assert outbox.deliver_due() == {**NOTHING, "sent": 1}
     row = fresh(row)
     assert row.status == "sent" and row.attempts == 1 and row.sent_at == T0.replace(tzinfo=None)
+    assert row.lease_until is None  # done: no dispatcher holds it any more
     assert row.result["errcode"] == 0 and row.result["msgid"]
     (sent,) = fake_wechat.subscribe_sent
     assert sent["body"] == row.payload

@@ -369,6 +369,10 @@ def test_a_fulfilled_wish_creates_one_record_for_its_claimer(client, world):
     assert record.user_id == vol_user.id and record.steward_id is None
     assert record.source_id == wish["id"] and record.hours == Decimal("1.0")
     assert record.person_name == "陈晓" and record.community_id == w["c1"].id
+    # The trail names who fulfilled it as the one who made the record, not "系统".
+    made = Event.get((Event.action == "service_record.create") & (Event.subject_id == record.id))
+    assert (made.actor_id, made.area_id) == (vol_user.id, w["c1"].id)
+    assert made.data == {"source": f"wish:{wish['id']}", "hours": "1.0"}
 
 
 def test_a_steward_fulfilling_gets_the_record_on_their_steward_passbook(client, world):
