@@ -218,3 +218,28 @@ def test_a_residents_wish_is_checked_at_once_against_their_openid(wx):
     (call,) = wx["fake"].calls_to("/wxa/msg_sec_check")
     assert call["json"]["openid"] == openid_for("张大妈")
     assert call["json"]["content"] == "想要一台收音机\n想听戏曲" and call["json"]["scene"] == 3
+
+
+@pytest.mark.parametrize(
+    ("title", "verdict", "status"),
+    [("想要一台收音机", "pass", 200), ("游行用的旗子", "review", 200), ("代开发票", "risky", 409)],
+)
+def test_a_wish_checked_when_posted_is_not_checked_again_at_approval(wx, title, verdict, status):
+    """The verdict WeChat gave when the wish was posted stands: approving asks again only
+    for a wish whose check could not be made then."""
+    wish_id = _wish(wx, title=title)
+    assert Wish.get_by_id(wish_id).check_verdict == verdict
+    asked = len(wx["fake"].calls_to("/wxa/msg_sec_check"))
+    res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
+    assert res.status_code == status, res.get_json()
+    assert len(wx["fake"].calls_to("/wxa/msg_sec_check")) == asked  # no second call
+    assert Wish.get_by_id(wish_id).check_verdict == verdict
+
+
+def test_a_recheck_that_fails_again_is_written_down_as_failed(wx):
+    wish_id = _web_wish(wx, title="助行器")
+    Wish.update(check_verdict=None).where(Wish.id == wish_id).execute()  # never checked
+    # No openid to check it against (a web wish, a reviewer without WeChat): still failed.
+    res = wx["client"].post(f"{API}/wishes/{wish_id}/approve", headers=wx["staff"])
+    assert res.status_code == 503
+    assert Wish.get_by_id(wish_id).check_verdict == "failed"

@@ -695,6 +695,7 @@ def test_deadline_text_reads_in_shanghai_time(client, world):
 
 def test_claim_refusals_say_why(client, world):
     w = world
+    _wish(client, w)  # another wish first, unclaimed: the refusal reads the one asked about
     wish_id = _wish(client, w)
     _post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
     res = client.post(f"{API}/wishes/{wish_id}/claim", json={}, headers=w["steward_a"])

@@ -692,3 +692,92 @@ def test_a_row_another_dispatcher_is_sending_counts_against_the_limit(online_app
     finally:
         outbox.RATE_LIMITS.pop("ratetest")
         outbox.SENDERS.pop("ratetest")
+
+
+def _test_sender(kind: str, calls: list):
+    @outbox.sender(kind)
+    def send(msg):
+        calls.append(msg.payload["n"])
+        return {"errcode": 0}
+
+    return send
+
+
+def test_the_rate_window_is_exactly_its_length_and_a_full_one_defers_at_least_a_second(
+    online_app, fake_wechat
+):
+    calls: list = []
+    _test_sender("ratewin", calls)
+    outbox.RATE_LIMITS["ratewin"] = (3, 60)
+    naive = T0.replace(tzinfo=None)
+
+    def sent(n, seconds_ago):
+        OutboxMessage.create(
+            kind="ratewin",
+            target="robot-key",
+            payload={"n": n},
+            idempotency_key=f"ratewin:old{n}",
+            status="sent",
+            sent_at=naive - timedelta(seconds=seconds_ago),
+        )
+
+    try:
+        with time_machine.travel(T0, tick=False):
+            for n, ago in ((1, 60), (2, 30), (3, 10)):
+                sent(n, ago)
+            # The send exactly 60 s ago has left the 60 s window: there is room now.
+            outbox.enqueue("ratewin", "robot-key", {"n": 4}, key="ratewin:4")
+            assert outbox.deliver_due()["sent"] == 1 and calls == [4]
+        OutboxMessage.delete().where(OutboxMessage.kind == "ratewin").execute()
+        with time_machine.travel(T0, tick=False):
+            for n, ago in ((1, 59.5), (2, 10), (3, 5)):
+                sent(n, ago)
+            row = outbox.enqueue("ratewin", "robot-key", {"n": 5}, key="ratewin:5")
+            assert outbox.deliver_due()["deferred"] == 1
+            # The window frees in half a second; the row waits a whole one, no more.
+            assert fresh(row).next_attempt_at == naive + timedelta(seconds=1)
+    finally:
+        outbox.RATE_LIMITS.pop("ratewin")
+        outbox.SENDERS.pop("ratewin")
+
+
+def test_a_pass_takes_the_longest_waiting_rows_first_up_to_its_limit(online_app, fake_wechat):
+    calls: list = []
+    _test_sender("ordertest", calls)
+    naive = T0.replace(tzinfo=None)
+    try:
+        with time_machine.travel(T0, tick=False):
+            for n, minutes_ago in ((1, 1), (2, 3), (3, 2), (4, 3)):
+                row = outbox.enqueue("ordertest", "k", {"n": n}, key=f"ordertest:{n}")
+                OutboxMessage.update(next_attempt_at=naive - timedelta(minutes=minutes_ago)).where(
+                    OutboxMessage.id == row.id
+                ).execute()
+            assert outbox.deliver_due(limit=3)["sent"] == 3
+            assert calls == [2, 4, 3]  # by waiting time, then in the order queued
+            for n in range(5, 206):
+                outbox.enqueue("ordertest", "k", {"n": n}, key=f"ordertest:{n}")
+            assert outbox.deliver_due()["sent"] == 200  # one pass: 200 rows at most
+            assert outbox.deliver_due()["sent"] == 2
+    finally:
+        outbox.SENDERS.pop("ordertest")
+
+
+def test_a_lease_expires_after_its_last_moment_as_the_pass_counts_time(online_app, fake_wechat):
+    naive = T0.replace(tzinfo=None)
+    with time_machine.travel(T0, tick=False):
+        row = OutboxMessage.create(
+            kind="robot",
+            target="robot-key",
+            payload={"msgtype": "text", "text": {"content": "x"}},
+            idempotency_key="lease:1",
+            status="sending",
+            lease_until=naive + timedelta(seconds=60),
+        )
+        assert outbox.expire_leases(naive + timedelta(seconds=60)) == 0  # still its own
+        assert fresh(row).status == "sending"
+        # The pass judges leases by the time it is given, not the wall clock.
+        later = naive + timedelta(seconds=60, microseconds=1)
+        assert outbox.deliver_due(now=later)["uncertain"] == 1
+    row = fresh(row)
+    assert row.status == "uncertain"
+    assert row.last_error == "发送进程中断（租约过期），微信是否已收到未知"

@@ -331,8 +331,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200, retries_now: bool
     and each result is committed on its own, so other dispatchers see them at once.
     """
     now = now or utcnow()
-    counts = {"sent": 0, "retry": 0, "dead": 0, "uncertain": 0, "deferred": 0}
-    counts["uncertain"] += expire_leases(now)
+    counts = {"sent": 0, "retry": 0, "dead": 0, "uncertain": expire_leases(now), "deferred": 0}
     offline = current_app.config["OFFLINE"]
     due_now = OutboxMessage.status == "pending"
     if not retries_now:
@@ -371,7 +370,7 @@ def expire_leases(now: datetime | None = None) -> int:
     return stale
 
 
-def _claim(message_id: int, now: datetime, retries_now: bool = False) -> OutboxMessage | None:
+def _claim(message_id: int, now: datetime, retries_now: bool) -> OutboxMessage | None:
     """pending → sending, counting an attempt; only the caller whose UPDATE matched owns it."""
     lease = now + timedelta(seconds=lease_seconds())
     claimable = (OutboxMessage.id == message_id) & (OutboxMessage.status == "pending")
