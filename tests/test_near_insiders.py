@@ -416,14 +416,16 @@ def test_a_dispatcher_whose_lease_expired_cannot_overwrite_the_next_ones_outcome
     admin = Principal.for_user(auth.ensure_console_user(make_staff(d.street, role="admin")))
     with time_machine.travel(T0, tick=False) as clock:
         row = outbox.enqueue("robot", "key-1", {"text": "早报"}, key="late:1", area=d.alleys[0])
-        slow = outbox._claim(row.id, outbox.utcnow())  # dispatcher 1 starts sending, then hangs
+        slow = outbox._claim(
+            row.id, outbox.utcnow(), retries_now=False
+        )  # dispatcher 1 starts sending, then hangs
         assert slow is not None and slow.status == "sending"
         clock.shift(timedelta(seconds=outbox.lease_seconds() + 1))
         assert outbox.expire_leases() == 1
         assert OutboxMessage.get_by_id(row.id).status == "uncertain"
         outbox.retry(row.id, admin)  # staff put it back
         clock.shift(timedelta(seconds=1))
-        second = outbox._claim(row.id, outbox.utcnow())  # dispatcher 2 takes it
+        second = outbox._claim(row.id, outbox.utcnow(), retries_now=False)  # dispatcher 2 takes it
         assert second is not None and second.lease_until != slow.lease_until
         # Dispatcher 1 wakes up and reports its (stale) outcome: nothing is written.
         assert outbox._finish(slow, status="dead", last_error="迟到的失败") is False
@@ -442,7 +444,7 @@ def test_a_late_real_answer_still_lands_on_its_own_uncertain_row(app):
     """The lease that expired is still the row's lease while nobody else claimed it."""
     with time_machine.travel(T0, tick=False) as clock:
         row = outbox.enqueue("robot", "key-1", {"text": "早报"}, key="late:2")
-        slow = outbox._claim(row.id, outbox.utcnow())
+        slow = outbox._claim(row.id, outbox.utcnow(), retries_now=False)
         clock.shift(timedelta(seconds=outbox.lease_seconds() + 1))
         outbox.expire_leases()
         assert outbox._finish(slow, status="sent", result={"errcode": 0}, lease_until=None)
