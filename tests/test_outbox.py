@@ -781,3 +781,26 @@ def test_a_lease_expires_after_its_last_moment_as_the_pass_counts_time(online_ap
     row = fresh(row)
     assert row.status == "uncertain"
     assert row.last_error == "发送进程中断（租约过期），微信是否已收到未知"
+
+
+def test_a_row_taken_by_another_dispatcher_mid_pass_is_skipped_and_the_pass_goes_on(
+    online_app, fake_wechat
+):
+    calls: list = []
+    ids: dict = {}
+
+    @outbox.sender("racetest")
+    def send(msg):
+        calls.append(msg.payload["n"])
+        if msg.payload["n"] == 1:  # meanwhile another dispatcher claims the next row
+            assert outbox._claim(ids[2], utcnow(), retries_now=False) is not None
+        return {"errcode": 0}
+
+    try:
+        for n in (1, 2, 3):
+            ids[n] = outbox.enqueue("racetest", "k", {"n": n}, key=f"racetest:{n}").id
+        assert outbox.deliver_due()["sent"] == 2
+        assert calls == [1, 3]
+        assert OutboxMessage.get_by_id(ids[2]).status == "sending"  # the other one's
+    finally:
+        outbox.SENDERS.pop("racetest")
