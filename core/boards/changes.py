@@ -26,13 +26,16 @@ def on_change(listener: Callable[[set[int]], None]) -> None:
     _listeners.append(listener)
 
 
-_BUMP_ONE = Prepared(
-    lambda: AlleyChange.insert(
-        alley=Param("alley", field=AlleyChange.alley), version=1
-    ).on_conflict(
+def _bump(insert):
+    """An insert of counter rows that raises the counter of an alley already there."""
+    return insert.on_conflict(
         conflict_target=[AlleyChange.alley],
         update={AlleyChange.version: AlleyChange.version + 1},
     )
+
+
+_BUMP_ONE = Prepared(
+    lambda: _bump(AlleyChange.insert(alley=Param("alley", field=AlleyChange.alley), version=1))
 )
 
 
@@ -45,10 +48,7 @@ def alley_changed(alley_ids: Iterable[int | None]) -> None:
         _BUMP_ONE.execute(alley=ids[0])
     else:
         # Sorted ids: two transactions bumping overlapping alleys lock the rows in one order.
-        AlleyChange.insert_many([{"alley": i, "version": 1} for i in ids]).on_conflict(
-            conflict_target=[AlleyChange.alley],
-            update={AlleyChange.version: AlleyChange.version + 1},
-        ).execute()
+        _bump(AlleyChange.insert_many([{"alley": i, "version": 1} for i in ids])).execute()
     for listener in _listeners:
         listener(set(ids))
 
