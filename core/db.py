@@ -17,7 +17,18 @@ import weakref
 from pathlib import Path
 
 import psycopg2.extensions
-from peewee import Case, DatabaseError, DatabaseProxy, Node, SqliteDatabase, fn
+from peewee import (
+    Case,
+    DatabaseError,
+    DatabaseProxy,
+    ModelCursorWrapper,
+    ModelDictCursorWrapper,
+    ModelObjectCursorWrapper,
+    ModelTupleCursorWrapper,
+    Node,
+    SqliteDatabase,
+    fn,
+)
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -254,6 +265,18 @@ class _Slot:
         return self.converter(value) if self.converter is not None else value
 
 
+# Peewee's result wrappers whose `initialize()` depends only on the query and the cursor's
+# columns, and keeps nothing that refers back to the wrapper itself (the named-tuple one does).
+_REUSABLE_WRAPPERS = (
+    ModelObjectCursorWrapper,
+    ModelCursorWrapper,
+    ModelDictCursorWrapper,
+    ModelTupleCursorWrapper,
+)
+# What a wrapper holds about its own cursor, never copied from one run to the next.
+_PER_CURSOR = frozenset(("cursor", "count", "index", "initialized", "populated", "row_cache"))
+
+
 class Prepared:
     """A query run many times a second, its SQL compiled once per kind of database.
 
@@ -271,6 +294,10 @@ class Prepared:
         self._build = build
         self._many = tuple(many)  # the names of its `Param(…, many=True)`
         self._compiled: dict[tuple, tuple] = {}
+        # Per compiled SQL: what peewee's result wrapper works out from the columns (which
+        # field each is, its converter, how joined rows nest). The same SQL always returns the
+        # same columns, and working it out again cost more than a lookup's own row.
+        self._wrapper_state: dict[tuple, dict] = {}
 
     def _for(self, database, values: dict):
         sizes = tuple(len(values[name]) for name in self._many)
@@ -282,20 +309,33 @@ class Prepared:
                 prepared_sizes=dict(zip(self._many, sizes, strict=True))
             )
             sql, params = context.sql(query).query()
-            compiled = self._compiled[key] = (query, sql, params)
+            compiled = self._compiled[key] = (query, sql, params, key)
         return compiled
 
     def cursor(self, **values):
+        return self._run(values)[::2]
+
+    def _run(self, values: dict):
         database = db.obj
-        query, sql, params = self._for(database, values)
+        query, sql, params, key = self._for(database, values)
         args = [p.value(values) if isinstance(p, _Slot) else p for p in params]
         if getattr(database, "server_prepare", False):
-            return query, _execute_prepared(database, sql, args)
-        return query, database.execute_sql(sql, args)
+            return query, key, _execute_prepared(database, sql, args)
+        return query, key, database.execute_sql(sql, args)
 
     def rows(self, **values):
-        query, cursor = self.cursor(**values)
-        return query._get_cursor_wrapper(cursor)
+        query, key, cursor = self._run(values)
+        wrapper = query._get_cursor_wrapper(cursor)
+        if type(wrapper) in _REUSABLE_WRAPPERS and cursor.description is not None:
+            state = self._wrapper_state.get(key)
+            if state is None:
+                wrapper.initialize()
+                state = {k: v for k, v in vars(wrapper).items() if k not in _PER_CURSOR}
+                self._wrapper_state[key] = state
+            else:
+                vars(wrapper).update(state)
+            wrapper.initialized = True
+        return wrapper
 
     def first(self, **values):
         for row in self.rows(**values):
