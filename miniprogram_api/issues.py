@@ -193,6 +193,28 @@ def list_issues(query: IssueQuery):
     """默认范围：工作人员为 area，管家为 assigned，居民为 mine。`status=open` 为所有未办结。"""
     p = current_principal()
     scope = query.scope or ("area" if p.is_staff else "assigned" if p.stewards else "mine")
+    cache: dict = {}
+
+    def page(rows):
+        prefetch_issues(rows, cache)
+        return [issue_out(p, i, cache=cache) for i in rows]
+
+    filtered = (query.status, query.overdue, query.alley_id, query.visibility) != (None,) * 4
+    if scope != "mine" or filtered:
+        return paginate(_issue_query(p, scope, query), query, page)
+    # 我的 on the mini program's first screen: from this worker's copy while nothing it
+    # shows has changed (core.items.list_cache); the query is built only when it is not.
+    return cached_page(
+        ("issues:mine", viewer_key(p), query.page, query.per_page),
+        mine_fingerprint(p.user.id),
+        lambda: paginate(_issue_query(p, scope, query), query, page),
+        IssueList,
+    )
+
+
+def _issue_query(p, scope: str, query: IssueQuery):
+    """The issues of `scope` as the caller may see them, with the list's filters, newest
+    first."""
     q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id))
     if scope == "mine":
         # Mine: what I reported, and what I followed instead of reporting it again.
@@ -219,24 +241,7 @@ def list_issues(query: IssueQuery):
         q = q.where(Issue.alley == query.alley_id)
     if query.visibility is not None:
         q = q.where(Issue.visibility == query.visibility)
-    q = q.order_by(Issue.created_at.desc(), Issue.id.desc())
-    cache: dict = {}
-
-    def page(rows):
-        prefetch_issues(rows, cache)
-        return [issue_out(p, i, cache=cache) for i in rows]
-
-    filtered = (query.status, query.overdue, query.alley_id, query.visibility) != (None,) * 4
-    if scope != "mine" or filtered:
-        return paginate(q, query, page)
-    # 我的 on the mini program's first screen: from this worker's copy while nothing it
-    # shows has changed (core.items.list_cache).
-    return cached_page(
-        ("issues:mine", viewer_key(p), query.page, query.per_page),
-        mine_fingerprint(p.user.id),
-        lambda: paginate(q, query, page),
-        IssueList,
-    )
+    return q.order_by(Issue.created_at.desc(), Issue.id.desc())
 
 
 @router.get(

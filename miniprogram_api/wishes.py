@@ -121,6 +121,26 @@ def list_wishes(query: WishQuery):
     scope = query.scope or "wall"
     if scope != "wall" and not p.authenticated:
         raise unauthorized()
+    cache: dict = {}
+
+    def build():
+        q = _wish_query(p, scope, query)
+        return paginate(q, query, lambda rows: [wish_out(p, w, cache=cache) for w in rows])
+
+    if scope != "wall" or query.status or query.community_id is not None:
+        return build()
+    # The wall (of everywhere, or of the alley a board opened): from this worker's copy while
+    # no wish on it has changed (core.items.list_cache); the query is built only when it has.
+    return cached_page(
+        ("wishes:wall", query.alley_id, viewer_key(p), query.page, query.per_page),
+        wall_fingerprint(query.alley_id),
+        build,
+        WishList,
+    )
+
+
+def _wish_query(p, scope: str, query: WishQuery):
+    """The wishes of `scope` with the list's filters, newest first."""
     # The alley comes with each row (the views read it): no query per wish.
     q = Wish.select(Wish, Area).join(Area, JOIN.INNER, on=(Wish.alley == Area.id), attr="alley")
     if scope == "wall":
@@ -138,22 +158,7 @@ def list_wishes(query: WishQuery):
     if query.community_id is not None:
         community = Area.get_or_none(Area.id == query.community_id)
         q = q.where(Area.path.startswith(community.path if community else "/none/"))
-    q = q.order_by(Wish.created_at.desc(), Wish.id.desc())
-    cache: dict = {}
-
-    def build():
-        return paginate(q, query, lambda rows: [wish_out(p, w, cache=cache) for w in rows])
-
-    if scope != "wall" or query.status or query.community_id is not None:
-        return build()
-    # The wall (of everywhere, or of the alley a board opened): from this worker's copy while
-    # no wish on it has changed (core.items.list_cache).
-    return cached_page(
-        ("wishes:wall", query.alley_id, viewer_key(p), query.page, query.per_page),
-        wall_fingerprint(query.alley_id),
-        build,
-        WishList,
-    )
+    return q.order_by(Wish.created_at.desc(), Wish.id.desc())
 
 
 @router.get(
