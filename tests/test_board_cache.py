@@ -100,6 +100,49 @@ def test_a_change_made_by_another_worker_shows_within_a_second(client):
         assert _api(client, code)["recent_issues"][0]["resolution_note"] == "已清运"
 
 
+def test_while_one_thread_rebuilds_an_expired_board_the_others_answer_from_the_old_copy(client):
+    d = make_district()
+    code = d.boards[0].code
+    resident = login(client, "居民")
+    body = {"board_code": code, "category": "环境卫生", "content": "垃圾堆积"}
+    ttl = client.application.config["BOARD_CACHE_SECONDS"]
+    app = client.application
+    building = public._BUILDING[hash(code) % len(public._BUILDING)]
+
+    def scan_while_rebuilding() -> tuple[bool, list]:
+        """A scan from another thread while a rebuild holds the board's lock: whether it
+        was still waiting after 0.3 s, and the statuses it answered with once it could."""
+        answers = []
+
+        def scan():
+            with app.test_client() as other:
+                answers.append([i["status"] for i in _api(other, code)["recent_issues"]])
+
+        with building:
+            thread = threading.Thread(target=scan, daemon=True)
+            thread.start()
+            thread.join(0.3)
+            waited = thread.is_alive()
+        thread.join(10)
+        return waited, answers
+
+    with time_machine.travel(T0, tick=False) as clock:
+        _post(client, "/issues", resident, body, status=201)
+        assert [i["status"] for i in _api(client, code)["recent_issues"]] == ["submitted"]
+        # A change no counter saw (as in the test above): shows when the copy expires.
+        Issue.update(status="accepted").execute()
+        clock.shift(timedelta(seconds=ttl))
+        # The copy has expired while another thread rebuilds it: no second rebuild, no
+        # waiting — the old copy.
+        assert scan_while_rebuilding() == (False, [["submitted"]])
+        assert [i["status"] for i in _api(client, code)["recent_issues"]] == ["accepted"]
+
+        # With no copy at all (first scan, or dropped by this worker's own change) a thread
+        # waits for the rebuild in progress rather than answering nothing.
+        public._cache.clear()
+        assert scan_while_rebuilding() == (True, [["accepted"]])
+
+
 def test_a_retired_board_answers_410_at_once(client):
     d = make_district()
     code = d.boards[0].code

@@ -56,6 +56,8 @@ class CachedBoard:
 
 _cache: OrderedDict[str, CachedBoard] = OrderedDict()
 _lock = threading.Lock()
+# Rebuild locks, a board's chosen by its code: a fixed number, however many boards are scanned.
+_BUILDING = tuple(threading.Lock() for _ in range(64))
 
 
 def _forget_alleys(alley_ids: set[int]) -> None:
@@ -83,10 +85,31 @@ def current(code: str) -> CachedBoard | None:
     it is current."""
     key = codes.normalize(code)
     ttl = float(current_app.config["BOARD_CACHE_SECONDS"])
-    now = time.time()
     entry = _cache.get(key)
-    if _fresh(entry, now, ttl):
+    if _fresh(entry, time.time(), ttl):
         return entry
+    if ttl <= 0:
+        return _build(key, ttl)
+    # One rebuild per board at a time in this worker. While it runs, the worker's other
+    # threads answer from the copy it replaces (older by the few milliseconds a rebuild
+    # takes) instead of all rebuilding it at once, which on every expiry of a busy board had
+    # stalled the burst; a thread with no copy to give (first scan, or the copy dropped by
+    # this worker's own change) waits for the rebuild.
+    building = _BUILDING[hash(key) % len(_BUILDING)]
+    usable = entry is not None and entry.database is db.obj
+    if not building.acquire(blocking=not usable):
+        return entry
+    try:
+        again = _cache.get(key)
+        if again is not entry and _fresh(again, time.time(), ttl):
+            return again  # rebuilt by the thread this one waited for
+        return _build(key, ttl)
+    finally:
+        building.release()
+
+
+def _build(key: str, ttl: float) -> CachedBoard | None:
+    now = time.time()
     board = boards.by_code(key)
     if board is None:
         return None
@@ -160,8 +183,14 @@ def build_view(board) -> dict:
         "stewards": stewards,
         "figures": alley_figures(alley.id),
         "recent_issues": [issue_public(i, alley, cache) for i in recent],
-        "wishes": [wish_public(w, cache) for w in wishes],
+        "wishes": [wish_public(_in_alley(w, alley), cache) for w in wishes],
     }
+
+
+def _in_alley(item, alley):
+    """`item` with its alley set to the one already loaded (no query per wish for its name)."""
+    item.alley = alley
+    return item
 
 
 def alley_stewards(alley) -> list[dict]:
