@@ -78,6 +78,8 @@ MIGRATIONS: list[Migration] = [
         "indexes for the morning's reports: issue resolved_at, closed_at; patrol created_at",
         None,
     ),
+    # A new table only; a day's sequence starts from the numbers already given that day.
+    (12, "daily sequences: report and wish numbers past 9999 a day", None),
 ]
 
 

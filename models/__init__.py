@@ -553,6 +553,19 @@ class AlleyChange(BaseModel):
     version = IntegerField(default=0)
 
 
+class DailySequence(BaseModel):
+    """The last number given out per prefix and local day (`S` 261202 → 37 for S2612020037):
+    a new report or wish takes the next one in its own transaction, reading one row rather
+    than the day's numbers, and the sequence goes on past 9999."""
+
+    prefix = CharField(max_length=8)
+    day = CharField(max_length=8)  # yymmdd, local time
+    last = IntegerField()
+
+    class Meta:
+        indexes = ((("prefix", "day"), True),)
+
+
 class RateCounter(BaseModel):
     """Fixed-window counters for rate limits (per client, per action), shared by all workers."""
 
@@ -684,6 +697,7 @@ ALL_MODELS = [
     OutboxMessage,
     ScanDaily,
     AlleyChange,
+    DailySequence,
     RateCounter,
     ChatGroup,
     InboundMessage,

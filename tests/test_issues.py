@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from core.items import issues as flow
 from core.people.permissions import Principal
 from models import (
     Board,
+    DailySequence,
     Department,
     Event,
     Issue,
@@ -116,6 +118,44 @@ def test_numbers_count_up_within_a_day(client, world):
         next_day = report(client, world, category="其他")["number"]  # 00:00 the next day
     assert first == "S2611230001" and next_day == "S2611240001"
     assert int(second[-4:]) == int(first[-4:]) + 1 and first[:7] == second[:7]
+
+
+def test_numbers_go_on_past_9999_after_those_the_day_already_gave(client, world):
+    with time_machine.travel(datetime(2026, 11, 23, 2, 0, tzinfo=UTC), tick=False):
+        first = report(client, world)["number"]
+        assert first == "S2611230001"
+        # A day whose numbers were given before its sequence row existed (the upgrade's day):
+        # the sequence starts after the highest, numerically, not as text.
+        Issue.update(number="S2611239999").where(Issue.number == first).execute()
+        DailySequence.delete().execute()
+        assert report(client, world, category="车辆乱停")["number"] == "S26112310000"
+        assert report(client, world, category="其他")["number"] == "S26112310001"
+        assert [(r.prefix, r.day, r.last) for r in DailySequence.select()] == [
+            ("S", "261123", 10001)
+        ]
+
+
+def test_reports_at_the_same_moment_get_distinct_numbers(app, client, world):
+    numbers, failures = [], []
+
+    def reporter(n):
+        with app.test_client() as own:
+            for i in range(3):
+                body = {"board_code": world["board"], "category": "其他", "content": f"{n}-{i}"}
+                res = own.post(f"{API}/issues", json=body, headers=world["resident"])
+                if res.status_code == 201:
+                    numbers.append(res.get_json()["number"])
+                else:
+                    failures.append(res.get_json())
+
+    with time_machine.travel(datetime(2026, 11, 23, 2, 0, tzinfo=UTC), tick=False):
+        threads = [threading.Thread(target=reporter, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert failures == []
+    assert sorted(numbers) == [f"S261123{i:04d}" for i in range(1, 19)]
 
 
 def test_similar_open_issue_is_offered(client, world):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from core import audit
 from core.boards import changes
@@ -14,7 +14,7 @@ from core.db import Param, Prepared, PreparedInsert, db, locked
 from core.errors import ApiError, bad_request, conflict, not_found
 from core.people.permissions import Principal
 from core.timeutil import to_local, utcnow
-from models import Media, MediaUpload
+from models import DailySequence, Media, MediaUpload
 
 MAX_PHOTOS = 9
 
@@ -56,27 +56,44 @@ _OWN_PHOTOS = Prepared(
 )
 
 
-# The day's last number, read inside every new item's write transaction: compiled once per
-# model (core.db.Prepared). `number LIKE 'S261122%'`, as `startswith` writes it.
-_LAST_NUMBER: dict = {}
+# A day's next number: its sequence row raised in the item's own write transaction, so two
+# writers never draw the same one (core.db.Prepared).
+_NEXT_IN_DAY = Prepared(
+    lambda: (
+        DailySequence.update(last=DailySequence.last + 1)
+        .where((DailySequence.prefix == Param("prefix")) & (DailySequence.day == Param("day")))
+        .returning(DailySequence.last)
+    )
+)
 
 
 def next_number(prefix: str, model) -> str:
-    """`S2611220001`: the prefix, the local date, the day's sequence."""
+    """`S2611220001`: the prefix, the local date, the day's sequence (four digits, more past
+    9999)."""
     day = to_local(utcnow()).strftime("%y%m%d")
+    seq = _NEXT_IN_DAY.scalar(prefix=prefix, day=day)
+    if seq is None:
+        seq = _start_day(prefix, day, model)
+    return f"{prefix}{day}{seq:04d}"
+
+
+def _start_day(prefix: str, day: str, model) -> int:
+    """The day's first number: after any the day already has (those given before the
+    sequences existed). A writer starting the same day at the same moment waits on the
+    row's unique index and takes the next one."""
     stem = f"{prefix}{day}"
-    query = _LAST_NUMBER.get(model)
-    if query is None:
-        query = _LAST_NUMBER[model] = Prepared(
-            lambda: (
-                model.select(fn.MAX(model.number))
-                .where(model.number ** Param("stem_like"))
-                .limit(1)
-            )
+    given = model.select(model.number).where(model.number.startswith(stem)).tuples()
+    used = [int(n[len(stem) :]) for (n,) in given if n[len(stem) :].isdigit()]
+    query = (
+        DailySequence.insert(prefix=prefix, day=day, last=max(used, default=0) + 1)
+        .on_conflict(
+            conflict_target=[DailySequence.prefix, DailySequence.day],
+            update={DailySequence.last: DailySequence.last + 1},
         )
-    last = query.scalar(stem_like=f"{stem}%") or ""
-    seq = int(last[len(stem) :] or 0) + 1
-    return f"{stem}{seq:04d}"
+        .returning(DailySequence.last)
+        .tuples()
+    )
+    return next(iter(query.execute()))[0]
 
 
 _INSERTS: dict = {}  # model → its PreparedInsert
