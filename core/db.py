@@ -32,6 +32,8 @@ from peewee import (
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from core import wal
+
 db = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -39,6 +41,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "synchronous": "normal",
+    # Checkpoints run in the background, not inside a writer's commit (core.wal).
+    "wal_autocheckpoint": 0,
+    "journal_size_limit": 64 * 1024 * 1024,
 }
 # Idle connections are recycled after this long: a PostgreSQL restart or a proxy dropping idle
 # sockets costs one reconnect, never an error page.
@@ -79,6 +84,12 @@ class PooledSqlite(_ForkSafe, PooledSqliteDatabase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._track_forks()
+
+    def _connect(self):
+        conn = super()._connect()
+        if self.database != ":memory:" and not self.database.startswith("file:"):
+            wal.checkpointer.watch(self.database)
+        return conn
 
 
 class PooledPostgresql(_ForkSafe, PooledPostgresqlDatabase):
@@ -130,6 +141,8 @@ def dispose(database) -> None:
     """Close every pooled connection of a database that is being replaced (tests, the CLI)."""
     if isinstance(database, PooledDatabase):
         database.close_all()
+        if isinstance(database, PooledSqlite):
+            wal.checkpointer.forget(database.database)
     elif database is not None and not database.is_closed():
         database.close()
 

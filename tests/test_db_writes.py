@@ -1,18 +1,21 @@
 """SQLite's single writer: write transactions queue on a lock — threads of a process on a
 re-entrant lock, processes on an exclusive flock of `<database>-writer.lock` — and writers of
-several processes at once lose nothing."""
+several processes at once lose nothing. Checkpoints of its log run in the background, never
+inside a writer's commit."""
 
 from __future__ import annotations
 
 import fcntl
 import multiprocessing
 import os
+import time
 
 import pytest
 
-from core import audit
+from app import create_app
+from core import audit, wal
 from core.db import db, is_sqlite, write_transaction
-from models import Event
+from models import Event, KeyValue
 
 
 def _held_elsewhere(path: str) -> bool:
@@ -66,3 +69,33 @@ def test_writers_in_several_processes_lose_nothing(app):
             child.join(60)
         assert [c.exitcode for c in children] == [0, 0, 0]
     assert Event.select().where(Event.action == "test.write").count() == 160
+
+
+def test_the_log_is_checkpointed_in_the_background_not_in_a_commit(app, tmp_path):
+    if not is_sqlite():
+        # PostgreSQL has no such log to copy: nothing is watched.
+        with app.app_context():
+            KeyValue.create(key="k", value="v")
+        assert wal.checkpointer.watching() == []
+        return
+    path = db.obj.database
+    with app.app_context():
+        # A commit never copies the log into the database file itself: SQLite's automatic
+        # checkpoint (at 1,000 pages, inside the commit that crosses it) is off.
+        assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        assert path in wal.checkpointer.watching()
+        before = os.path.getsize(path)
+        for i in range(60):  # ~6 MB: past the 1,000 pages where SQLite would have copied
+            with write_transaction():
+                KeyValue.insert_many(
+                    [{"key": f"k{i}-{j}", "value": "x" * 4000} for j in range(25)]
+                ).execute()
+        # The background thread copies it within a second or two.
+        deadline = time.monotonic() + 10
+        while os.path.getsize(path) < before + 5_000_000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert os.path.getsize(path) >= before + 5_000_000
+        assert KeyValue.select().count() == 1500
+    # A database whose pool is closed (the app replaced) is no longer watched.
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/other.db", "TESTING": True})
+    assert path not in wal.checkpointer.watching()
