@@ -163,19 +163,32 @@ def push_image(
 
 def push_photo(group: ChatGroup, media: Media, key: str, fetch: bool = True) -> bool:
     """Queue an uploaded photo as an image message; False when its file is missing (the
-    change that pushes it must not fail over a lost file). The row names the photo and the
-    dispatcher reads it when it sends (`images.expand`); a photo that cannot go as it is
-    (over 2 MB, not JPEG/PNG) is queued as bytes."""
+    change that pushes it must not fail over a lost file)."""
+    body = photo_body(media)
+    if body is None:
+        return False
+    push_body(group, body, key, fetch)
+    return True
+
+
+def photo_body(media: Media) -> dict | None:
+    """The outbox body of an uploaded photo as an image message, None when its file is
+    missing. The body names the photo and the dispatcher reads it when it sends
+    (`images.expand`); a photo that cannot go as it is (over 2 MB, not JPEG/PNG) is queued as
+    bytes. It reads the disk: a workflow asks for it before taking its write lock."""
     path = media_path(media)
     ref = images.reference(media)
     try:
         if ref is None:
-            push_image(group, path.read_bytes(), key=key, fetch=fetch)
-            return True
+            return images.body(path.read_bytes())
         if not path.is_file():
             raise FileNotFoundError(path)
     except OSError as exc:
-        log.warning("photo %s missing for %s: %s", media.id, key, exc)
-        return False
-    _enqueue(group, [ref], key, fetch)
-    return True
+        log.warning("photo %s missing: %s", media.id, exc)
+        return None
+    return ref
+
+
+def push_body(group: ChatGroup, body: dict, key: str, fetch: bool = True) -> list[OutboxMessage]:
+    """Queue one message body made beforehand (`photo_body`)."""
+    return _enqueue(group, [body], key, fetch)

@@ -318,12 +318,15 @@ def create(
     visibility = "public" if content_check.is_publishable(verdict) else "held"
     now = utcnow()
     priority = tiers[category]
+    # Read before the write lock, which is then held only for the writes.
+    community = community_of(alley)
+    push = notify.read_new_issue_push(alley, photo_ids) if steward is None else None
     with write_transaction():
         issue = kind.insert_numbered(
             "S",
             Issue,
             alley=alley,
-            community=community_of(alley),
+            community=community,
             board=board,
             category=category,
             content=content,
@@ -386,7 +389,8 @@ def create(
                 data={"note": issue.resolution_note, "photo_ids": fix_photos},
             )
         else:
-            notify.issue_changed(issue, "create", event)
+            push.stewards = stewards
+            notify.issue_created(issue, event, push)
     return issue, similar_open(issue) if steward is None else []
 
 

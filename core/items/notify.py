@@ -20,22 +20,43 @@ item (status labels, assignees) comes from `models`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from core import media
 from core.delivery import groups, robot, subscriptions
 from core.text import shorten
 from core.timeutil import month_day_time
-from models import ISSUE_STATUS_LABELS, WISH_STATUS_LABELS, Event, Issue, Wish
+from models import ISSUE_STATUS_LABELS, WISH_STATUS_LABELS, Area, ChatGroup, Event, Issue, Wish
 
 log = logging.getLogger(__name__)
 
 # Changes pushed to the stewards' group.
-ISSUE_GROUP_PUSHES = {"create", "reopen", "escalate"}
+ISSUE_GROUP_PUSHES = {"reopen", "escalate"}  # a new issue: `issue_created`
 WISH_GROUP_PUSHES = {"approve", "fulfil"}
 
 # Changes of an issue the reporter is told about (their own actions excepted).
 ISSUE_STATUS_NOTICES = {"accept", "resolve", "escalate", "whistle", "cancel", "close"}
 WISH_STATUS_NOTICES = {"approve", "reject", "claim", "fulfil"}
+
+
+@dataclass
+class NewIssuePush:
+    """What the group push of a new issue reads, read before its write transaction so that
+    the write lock is held only for the writes: the group, the photos' message bodies (each
+    one touches the disk) and, set inside, the stewards assigned."""
+
+    group: ChatGroup | None
+    photos: list[dict]
+    stewards: list = field(default_factory=list)
+
+
+def read_new_issue_push(alley: Area, photo_ids: list[int]) -> NewIssuePush:
+    groups_over = robot.groups_for_area(alley)
+    if not groups_over:
+        return NewIssuePush(None, [])
+    rows = media.media_by_id(photo_ids or [])
+    bodies = [robot.photo_body(rows[i]) if i in rows else None for i in photo_ids or []]
+    return NewIssuePush(groups_over[0], [b for b in bodies if b is not None])
 
 
 def issue_changed(issue: Issue, action: str, event: Event, note: str | None = None) -> None:
@@ -80,17 +101,40 @@ def wish_changed(wish: Wish, action: str, event: Event, note: str | None = None)
 
 
 def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> None:
+    """A reopened or escalated issue."""
     targets = robot.groups_for_area(issue.alley)[:1]
     if not targets:
         return
     group = targets[0]
-    alley = issue.alley.name
+    if action == "reopen":
+        mentions = [s.phone for s in issue.assigned_stewards() if s.active]
+    else:  # escalate
+        mentions = [s.phone for s in groups.leaders(group)]
+    key = f"robot:issue:{issue.id}:{action}:{event.id}"
+    # The rows are not looked at here: not read back while the write lock is held.
+    robot.push_text(group, _issue_text(issue, action, note), key, mentions, fetch=False)
+
+
+def issue_created(issue: Issue, event: Event, push: NewIssuePush) -> None:
+    """A new issue to the stewards' group (@ its stewards), its photos after it if public,
+    with what `read_new_issue_push` read."""
+    if push.group is None:
+        return
+    key = f"robot:issue:{issue.id}:create:{event.id}"
+    mentions = [s.phone for s in push.stewards if s.active]
+    robot.push_text(push.group, _issue_text(issue, "create", None), key, mentions, fetch=False)
+    if issue.visibility == "public":
+        for n, body in enumerate(push.photos, start=1):
+            robot.push_body(push.group, body, key=f"{key}:photo{n}", fetch=False)
+
+
+def _issue_text(issue: Issue, action: str, note: str | None) -> str:
     content = (
         shorten(issue.content, 60)
         if issue.visibility == "public"
         else "（内容待审核，请在小程序查看）"
     )
-    head = f"#{issue.id} {alley}·{issue.category}：{content}"
+    head = f"#{issue.id} {issue.alley.name}·{issue.category}：{content}"
     if action == "create":
         extras = []
         if issue.location and issue.location.get("address"):
@@ -98,31 +142,22 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
         if issue.photo_ids and issue.visibility == "public":
             extras.append(f"照片 {len(issue.photo_ids)} 张见下")
         extra = ("\n" + "；".join(extras)) if extras else ""
-        text = (
+        return (
             f"【新诉求】{head}{extra}\n请在 {month_day_time(issue.deadline)} 前办结。"
             f"接单请发送“{robot.bot_call(f'接单 {issue.id}')}”，"
             f"位置、照片和电话请发送“{robot.bot_call(f'详情 {issue.id}')}”"
         )
-        mentions = [s.phone for s in issue.assigned_stewards() if s.active]
-    elif action == "reopen":
-        text = (
+    if action == "reopen":
+        return (
             f"【重新打开】{head}\n反映人认为尚未解决：{shorten(note, 60)}；"
             f"请在 {month_day_time(issue.deadline)} 前再次处理，"
             f"接单请发送“{robot.bot_call(f'接单 {issue.id}')}”"
         )
-        mentions = [s.phone for s in issue.assigned_stewards() if s.active]
-    else:  # escalate
-        text = (
-            f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
-            f"（派单：“{robot.bot_call(f'派单 {issue.id} 管家姓名')}”，"
-            f"吹哨：“{robot.bot_call(f'吹哨 {issue.id} 部门 说明')}”）"
-        )
-        mentions = [s.phone for s in groups.leaders(group)]
-    key = f"robot:issue:{issue.id}:{action}:{event.id}"
-    # The rows are not looked at here: not read back while the write lock is held.
-    robot.push_text(group, text, key=key, mentions=mentions, fetch=False)
-    if action == "create" and issue.visibility == "public":
-        push_photos(group, issue.photo_ids, key)
+    return (  # escalate
+        f"【上报社区】{head}\n管家上报原因：{shorten(note, 60)}；请队长和社区协调处理"
+        f"（派单：“{robot.bot_call(f'派单 {issue.id} 管家姓名')}”，"
+        f"吹哨：“{robot.bot_call(f'吹哨 {issue.id} 部门 说明')}”）"
+    )
 
 
 def push_photos(group, photo_ids: list[int], key: str) -> int:
