@@ -30,6 +30,7 @@ class Checkpointer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._paths: dict[str, sqlite3.Connection | None] = {}
+        self._closing: list[sqlite3.Connection] = []  # forgotten, closed by the thread
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
 
@@ -37,7 +38,8 @@ class Checkpointer:
         """Keep `path`'s log checkpointed from now on (cheap to call again)."""
         with self._lock:
             if self._pid != os.getpid():  # a forked child: its own thread and connections
-                self._paths, self._thread, self._pid = {}, None, os.getpid()
+                self._paths, self._closing, self._thread = {}, [], None
+                self._pid = os.getpid()
             self._paths.setdefault(path, None)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -50,11 +52,13 @@ class Checkpointer:
             return list(self._paths)
 
     def forget(self, path: str) -> None:
-        """Stop checkpointing `path` (its pool is closed: `core.db.dispose`)."""
+        """Stop checkpointing `path` (its pool is closed: `core.db.dispose`). Its connection
+        is closed by the checkpoint thread itself: closing it from another thread while a
+        checkpoint runs on it would crash the process."""
         with self._lock:
             conn = self._paths.pop(path, None)
-        if conn is not None:
-            conn.close()
+            if conn is not None:
+                self._closing.append(conn)
 
     def _run(self) -> None:
         stop = threading.Event()  # never set: a daemon thread ends with its process
@@ -62,8 +66,12 @@ class Checkpointer:
             self.checkpoint_all()
 
     def checkpoint_all(self) -> None:
+        """One round (the checkpoint thread's own work)."""
         with self._lock:
             paths = list(self._paths)
+            closing, self._closing = self._closing, []
+        for conn in closing:
+            conn.close()
         for path in paths:
             self._checkpoint(path)
 
@@ -74,9 +82,7 @@ class Checkpointer:
         conn = self._paths.get(path)
         try:
             if conn is None:
-                conn = sqlite3.connect(
-                    path, timeout=1, isolation_level=None, check_same_thread=False
-                )
+                conn = sqlite3.connect(path, timeout=1, isolation_level=None)
                 with self._lock:
                     if path not in self._paths:  # forgotten meanwhile
                         conn.close()

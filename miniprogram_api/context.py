@@ -33,7 +33,7 @@ def current_principal() -> Principal:
     """The caller, resolved once per request. A bad token counts as no login."""
     if "principal" not in g:
         token = bearer_token()
-        user = auth.user_for_token(token) if token else None
-        g.token_rejected = bool(token) and user is None
-        g.principal = Principal.for_user(user) if user else Principal.anonymous()
+        principal = auth.principal_for_token(token) if token else None
+        g.token_rejected = bool(token) and principal is None
+        g.principal = principal or Principal.anonymous()
     return g.principal

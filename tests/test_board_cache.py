@@ -11,10 +11,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg2
+import pytest
 import time_machine
+from peewee import OperationalError
 
 from core.boards import boards, public, scans
-from core.db import db
+from core.db import ALIVE_BYPASS_SECONDS, db, is_sqlite
 from core.people import auth
 from models import AlleyChange, Issue, ScanDaily
 from tests.factories import login, login_steward, make_district
@@ -226,6 +229,47 @@ def test_connections_are_pooled_and_set_up_once(app, client):
         # the PRAGMAs of the first connect are still in force on the reused one
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    db.close()
+
+
+def _cut_by_the_server(app, raw) -> None:
+    """What a PostgreSQL restart or a proxy's idle cut does to a pooled connection."""
+    other = psycopg2.connect(app.config["DATABASE_URL"])
+    try:
+        other.autocommit = True
+        other.cursor().execute("SELECT pg_terminate_backend(%s)", (raw.get_backend_pid(),))
+    finally:
+        other.close()
+
+
+def test_a_connection_back_from_a_pause_is_checked_before_reuse(app):
+    if is_sqlite():
+        # A SQLite connection is a file handle: nothing to cut, never checked.
+        db.connect()
+        raw = db.connection()
+        db.close()
+        assert not db.obj._is_closed(raw)
+        return
+    db.connect()
+    raw = db.connection()
+    db.close()
+    # Given back a moment ago (under load, every checkout): reused without a round trip —
+    # so a cut in that half second shows as one failed query, as with HikariCP.
+    db.connect()
+    assert db.connection() is raw
+    db.close()
+    _cut_by_the_server(app, raw)
+    with pytest.raises(OperationalError):
+        db.execute_sql("SELECT 1")
+    db.close()
+    assert db.execute_sql("SELECT 1").fetchone() == (1,)  # the dead one was dropped
+    raw = db.connection()
+    db.close()
+    # Idle for longer than the window: pinged first, and a dead one replaced unseen.
+    raw.returned_at -= ALIVE_BYPASS_SECONDS
+    _cut_by_the_server(app, raw)
+    assert db.execute_sql("SELECT 1").fetchone() == (1,)
+    assert db.connection() is not raw
     db.close()
 
 

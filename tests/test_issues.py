@@ -133,6 +133,9 @@ def test_numbers_go_on_past_9999_after_those_the_day_already_gave(client, world)
         assert [(r.prefix, r.day, r.last) for r in DailySequence.select()] == [
             ("S", "261123", 10001)
         ]
+        # A number the sequence never gave (an import, a restored backup) is skipped.
+        Issue.update(number="S26112310002").where(Issue.number == "S26112310001").execute()
+        assert report(client, world, category="设施损坏")["number"] == "S26112310003"
 
 
 def test_reports_at_the_same_moment_get_distinct_numbers(app, client, world):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,9 +22,11 @@ from core.boards import boards
 from core.db import Param, Prepared, db, write_transaction
 from core.delivery.wechat import mini_program_client
 from core.errors import ApiError, bad_request, unauthorized
+from core.people.permissions import Principal
 from core.timeutil import utcnow
 from models import (
     ISSUE_OPEN,
+    Area,
     AuthToken,
     BindCode,
     Issue,
@@ -78,8 +80,42 @@ _TOKEN_TOUCH = Prepared(
 )
 
 
+# The mini program's requests: the token, its user and the user's live role grants in one
+# round trip (one row per grant, or one with no grant), not one for each.
+_TOKEN_AND_GRANTS = Prepared(
+    lambda: (
+        AuthToken.select(AuthToken, User, RoleGrant, Area, Steward, StaffAccount)
+        .join(User)
+        .join(
+            RoleGrant,
+            JOIN.LEFT_OUTER,
+            on=(RoleGrant.user == User.id) & RoleGrant.revoked_at.is_null(),
+            attr="live_grant",
+        )
+        .join_from(RoleGrant, Area, JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, Steward, JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, StaffAccount, JOIN.LEFT_OUTER)
+        .where(AuthToken.token_hash == Param("token_hash"))
+    )
+)
+
+
 def user_for_token(token: str) -> User | None:
-    row = _TOKEN_LOOKUP.first(token_hash=_hash_token(token))
+    return _live_user(_TOKEN_LOOKUP.first(token_hash=_hash_token(token)))
+
+
+def principal_for_token(token: str) -> Principal | None:
+    """Who holds `token` with their roles (`Principal.for_user`), None for a token that is
+    unknown, revoked or expired."""
+    rows = list(_TOKEN_AND_GRANTS.rows(token_hash=_hash_token(token)))
+    user = _live_user(rows[0] if rows else None)
+    if user is None:
+        return None
+    grants = [row.user.live_grant for row in rows if row.user.live_grant is not None]
+    return Principal.for_user(user, grants)
+
+
+def _live_user(row: AuthToken | None) -> User | None:
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

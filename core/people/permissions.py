@@ -45,11 +45,13 @@ class Principal:
         return cls(user=None)
 
     @classmethod
-    def for_user(cls, user: User) -> Principal:
+    def for_user(cls, user: User, grants=None) -> Principal:
+        """`grants`: the user's live role grants with their area, steward and staff account,
+        when the caller has read them already (`auth.principal_for_token`)."""
         p = cls(user=user)
         if user.openid:
             p.roles.add("resident")
-        for grant in _GRANTS.rows(user=user.id):
+        for grant in _GRANTS.rows(user=user.id) if grants is None else grants:
             if grant.role == "steward":
                 steward = grant.steward
                 if steward is None or not steward.active:
