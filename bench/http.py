@@ -46,7 +46,7 @@ VENV_BIN = Path(sys.executable).parent
 CONNECTIONS = 50
 WRK_THREADS = 2
 # The production line in the README ("Production"): chosen by this benchmark's measurements.
-GUNICORN_ARGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+GUNICORN_ARGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--reuse-port"]
 if os.environ.get("BENCH_GUNICORN_ARGS"):  # for comparing settings: "-w 4 -k gthread …"
     GUNICORN_ARGS = os.environ["BENCH_GUNICORN_ARGS"].split()
 READ_RATIO = 0.60
