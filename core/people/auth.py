@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from peewee import JOIN, IntegrityError, fn
+from peewee import IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,7 +26,6 @@ from core.people.permissions import Principal
 from core.timeutil import utcnow
 from models import (
     ISSUE_OPEN,
-    Area,
     AuthToken,
     BindCode,
     Issue,
@@ -80,22 +79,23 @@ _TOKEN_TOUCH = Prepared(
 )
 
 
-# The mini program's requests: the token, its user and the user's live role grants in one
-# round trip (one row per grant, or one with no grant), not one for each.
-_TOKEN_AND_GRANTS = Prepared(
+# The mini program's requests: the token, its user and whether the user holds any live role
+# grant, in one round trip. Residents, most callers, hold none: their request needs no other
+# query; staff and stewards read their grants with a second (`Principal.for_user`).
+_TOKEN_AND_ROLES = Prepared(
     lambda: (
-        AuthToken.select(AuthToken, User, RoleGrant, Area, Steward, StaffAccount)
-        .join(User)
-        .join(
-            RoleGrant,
-            JOIN.LEFT_OUTER,
-            on=(RoleGrant.user == User.id) & RoleGrant.revoked_at.is_null(),
-            attr="live_grant",
+        AuthToken.select(
+            AuthToken,
+            User,
+            fn.EXISTS(
+                RoleGrant.select(RoleGrant.id).where(
+                    (RoleGrant.user == User.id) & RoleGrant.revoked_at.is_null()
+                )
+            ).alias("has_grants"),
         )
-        .join_from(RoleGrant, Area, JOIN.LEFT_OUTER)
-        .join_from(RoleGrant, Steward, JOIN.LEFT_OUTER)
-        .join_from(RoleGrant, StaffAccount, JOIN.LEFT_OUTER)
+        .join(User)
         .where(AuthToken.token_hash == Param("token_hash"))
+        .limit(1)
     )
 )
 
@@ -107,12 +107,11 @@ def user_for_token(token: str) -> User | None:
 def principal_for_token(token: str) -> Principal | None:
     """Who holds `token` with their roles (`Principal.for_user`), None for a token that is
     unknown, revoked or expired."""
-    rows = list(_TOKEN_AND_GRANTS.rows(token_hash=_hash_token(token)))
-    user = _live_user(rows[0] if rows else None)
+    row = _TOKEN_AND_ROLES.first(token_hash=_hash_token(token))
+    user = _live_user(row)
     if user is None:
         return None
-    grants = [row.user.live_grant for row in rows if row.user.live_grant is not None]
-    return Principal.for_user(user, grants)
+    return Principal.for_user(user, None if row.has_grants else [])
 
 
 def _live_user(row: AuthToken | None) -> User | None:

@@ -47,7 +47,7 @@ class Principal:
     @classmethod
     def for_user(cls, user: User, grants=None) -> Principal:
         """`grants`: the user's live role grants with their area, steward and staff account,
-        when the caller has read them already (`auth.principal_for_token`)."""
+        when the caller knows them already (`auth.principal_for_token`: none)."""
         p = cls(user=user)
         if user.openid:
             p.roles.add("resident")
