@@ -321,6 +321,9 @@ def create(
     # Read before the write lock, which is then held only for the writes.
     community = community_of(alley)
     push = notify.read_new_issue_push(alley, photo_ids) if steward is None else None
+    # The alley's stewards as of now (on PostgreSQL a read inside the transaction would see
+    # no more than this either: a steward appointed a moment later is not assigned).
+    stewards = [steward] if steward is not None else list(_ALLEY_STEWARDS.rows(alley=alley.id))
     with write_transaction():
         issue = kind.insert_numbered(
             "S",
@@ -344,7 +347,6 @@ def create(
             created_at=now,
             updated_at=now,
         )
-        stewards = [steward] if steward is not None else list(_ALLEY_STEWARDS.rows(alley=alley.id))
         for s in stewards:
             _ASSIGN.insert(issue=issue.id, steward=s.id)
         changes.alley_changed([alley.id])
