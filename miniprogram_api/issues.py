@@ -19,7 +19,7 @@ from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import IssueCreatedOut, IssueOut, SimilarList
 from miniprogram_api.validation import optional_text, required_text
-from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee, IssueFollower
+from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
 
 router = Router("issues")
 
@@ -218,8 +218,7 @@ def _issue_query(p, scope: str, query: IssueQuery):
     q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id))
     if scope == "mine":
         # Mine: what I reported, and what I followed instead of reporting it again.
-        followed = IssueFollower.select(IssueFollower.issue).where(IssueFollower.user == p.user)
-        q = q.where((Issue.reporter == p.user) | Issue.id.in_(followed))
+        q = q.where(flow.reported_or_followed(p.user))
     elif scope == "assigned":
         q = q.where(
             Issue.id.in_(

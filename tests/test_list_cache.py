@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from core.db import db, is_sqlite
+from core.items import list_cache
 from core.items.list_cache import ListCache, lists
 from core.people import auth
 from models import Issue, Steward, Wish
@@ -251,3 +253,21 @@ def test_the_copies_can_be_turned_off(app, client):
     _report(client, resident, d.boards[0].code)
     assert len(_mine(client, resident)) == 1
     assert len(lists) == 0
+
+
+def test_the_mine_fingerprint_reads_issues_by_index_not_all_of_them(app):
+    """我的 is read on every request: its issues must be found through the reporter and the
+    follower indexes. (Written as `reporter = ? OR id IN (followed)`, PostgreSQL had no index
+    for the OR and read every issue, each time.)"""
+    query = list_cache._MINE._build()
+    sql, params = db.obj.get_sql_context(prepared_sizes={}).sql(query).query()
+    values = [7 if type(p).__name__ == "_Slot" else p for p in params]
+    if is_sqlite():
+        plan = [row[3] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", values)]
+        assert not [step for step in plan if step.startswith("SCAN t1")], plan
+        assert any("issue_reporter_id" in step for step in plan), plan
+        return
+    db.execute_sql("SET enable_seqscan = off")  # the plan it would take on a big table
+    plan = "\n".join(row[0] for row in db.execute_sql(f"EXPLAIN {sql}", values))
+    assert "Index Cond: (reporter_id = 7)" in plan, plan
+    assert "Filter:" not in plan, plan

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from core.db import Param, Prepared, db
+from core.items import issues as issue_flow
 from core.items.wishes import PUBLIC_STATUSES
 from core.people.permissions import Principal
-from models import AlleyChange, Issue, IssueFollower, Wish
+from models import AlleyChange, Issue, Wish
 
 MAX_BYTES = 32 * 1024 * 1024  # per worker, all copies together
 MAX_ENTRY_BYTES = 512 * 1024  # a bigger list is built every time rather than crowd others out
@@ -121,15 +122,7 @@ def _fingerprint_of(model, where):
     )
 
 
-_MINE = Prepared(
-    lambda: _fingerprint_of(
-        Issue,
-        (Issue.reporter == Param("user"))
-        | Issue.id.in_(
-            IssueFollower.select(IssueFollower.issue).where(IssueFollower.user == Param("user"))
-        ),
-    )
-)
+_MINE = Prepared(lambda: _fingerprint_of(Issue, issue_flow.reported_or_followed(Param("user"))))
 
 _WALL = Prepared(lambda: _fingerprint_of(Wish, Wish.status.in_(PUBLIC_STATUSES)))
 
