@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
+from itsdangerous import BadSignature
 
 from core.people import auth
 from models import AuthToken, Event, KeyValue, RoleGrant, User
@@ -294,3 +296,18 @@ def test_simultaneous_first_logins_of_one_user_all_succeed(app):
         t.join(timeout=60)
     assert results == [200] * 8
     assert User.select().where(User.openid == "dev:同时登录").count() == 1
+
+
+def test_the_session_signer_is_built_once_per_key_and_follows_a_new_key(app):
+    sessions = app.session_interface
+    first = sessions.get_signing_serializer(app)
+    assert sessions.get_signing_serializer(app) is first  # not rebuilt per request
+    signed = first.dumps({"console_token": "t"})
+    app.secret_key = "a-rotated-secret"
+    rotated = sessions.get_signing_serializer(app)
+    assert rotated is not first
+    assert rotated.loads(rotated.dumps({"k": 1})) == {"k": 1}
+    with pytest.raises(BadSignature):
+        rotated.loads(signed)  # the old key's cookie is no longer good
+    app.config["SECRET_KEY_FALLBACKS"] = [first.secret_keys[-1]]
+    assert sessions.get_signing_serializer(app).loads(signed) == {"console_token": "t"}

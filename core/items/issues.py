@@ -400,8 +400,7 @@ def create(
                 data={"note": issue.resolution_note, "photo_ids": fix_photos},
             )
         else:
-            push.stewards = stewards
-            notify.issue_created(issue, event, push)
+            notify.issue_created(issue, event, push, stewards)
     return issue, similar_open(issue) if steward is None else []
 
 

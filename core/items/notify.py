@@ -20,7 +20,7 @@ item (status labels, assignees) comes from `models`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core import media
 from core.delivery import groups, robot, subscriptions
@@ -42,12 +42,11 @@ WISH_STATUS_NOTICES = {"approve", "reject", "claim", "fulfil"}
 @dataclass
 class NewIssuePush:
     """What the group push of a new issue reads, read before its write transaction so that
-    the write lock is held only for the writes: the group, the photos' message bodies (each
-    one touches the disk) and, set inside, the stewards assigned."""
+    the write lock is held only for the writes: the group and the photos' message bodies
+    (each one touches the disk)."""
 
     group: ChatGroup | None
     photos: list[dict]
-    stewards: list = field(default_factory=list)
 
 
 def read_new_issue_push(alley: Area, photo_ids: list[int]) -> NewIssuePush:
@@ -115,13 +114,13 @@ def _push_issue(issue: Issue, action: str, event: Event, note: str | None) -> No
     robot.push_text(group, _issue_text(issue, action, note), key, mentions, fetch=False)
 
 
-def issue_created(issue: Issue, event: Event, push: NewIssuePush) -> None:
-    """A new issue to the stewards' group (@ its stewards), its photos after it if public,
-    with what `read_new_issue_push` read."""
+def issue_created(issue: Issue, event: Event, push: NewIssuePush, stewards: list) -> None:
+    """A new issue to the stewards' group (@ the stewards assigned), its photos after it if
+    public, with what `read_new_issue_push` read."""
     if push.group is None:
         return
     key = f"robot:issue:{issue.id}:create:{event.id}"
-    mentions = [s.phone for s in push.stewards if s.active]
+    mentions = [s.phone for s in stewards if s.active]
     robot.push_text(push.group, _issue_text(issue, "create", None), key, mentions, fetch=False)
     if issue.visibility == "public":
         for n, body in enumerate(push.photos, start=1):

@@ -63,15 +63,7 @@ def issue_token(user: User, via: str) -> str:
     return token
 
 
-# Every signed-in request looks its token up: compiled once (see core.db.Prepared).
-_TOKEN_LOOKUP = Prepared(
-    lambda: (
-        AuthToken.select(AuthToken, User)
-        .join(User)
-        .where(AuthToken.token_hash == Param("token_hash"))
-        .limit(1)
-    )
-)
+# A token's last use, written at most every few minutes (see `_live_user`).
 _TOKEN_TOUCH = Prepared(
     lambda: AuthToken.update(last_used_at=Param("now", AuthToken.last_used_at)).where(
         AuthToken.id == Param("id")
@@ -79,8 +71,8 @@ _TOKEN_TOUCH = Prepared(
 )
 
 
-# The mini program's requests: the token, its user and whether the user holds any live role
-# grant, in one round trip. Residents, most callers, hold none: their request needs no other
+# Every signed-in request (mini program and console): the token, its user and whether the user
+# holds any live role grant, in one round trip, compiled once (see core.db.Prepared). Residents, most callers, hold none: their request needs no other
 # query; staff and stewards read their grants with a second (`Principal.for_user`).
 _TOKEN_AND_ROLES = Prepared(
     lambda: (
@@ -98,10 +90,6 @@ _TOKEN_AND_ROLES = Prepared(
         .limit(1)
     )
 )
-
-
-def user_for_token(token: str) -> User | None:
-    return _live_user(_TOKEN_LOOKUP.first(token_hash=_hash_token(token)))
 
 
 def principal_for_token(token: str) -> Principal | None:

@@ -51,10 +51,10 @@ def principal() -> Principal:
     if "console_principal" not in g:
         token = session.get("console_token")
         started = session.get("console_since")
-        user = None
+        found = None
         if token and started and utcnow().timestamp() - started < SESSION_HOURS * 3600:
-            user = auth.user_for_token(token)
-        g.console_principal = Principal.for_user(user) if user else Principal.anonymous()
+            found = auth.principal_for_token(token)
+        g.console_principal = found or Principal.anonymous()
     return g.console_principal
 
 
