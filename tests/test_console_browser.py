@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from werkzeug.serving import make_server
 
 from core.db import db
+from core.timeutil import to_local, utcnow
 from models import Board, PrintJob, Steward, Wish
 from tests.conftest import make_app
 from tests.console_world import build
@@ -285,8 +286,10 @@ def test_ledger_downloaded_and_read_back(browser, live):  # noqa: F811
         page.goto(f"{base}/console/ledger")
         from_value = page.locator("input[name=from]").input_value()
         assert re.fullmatch(r"\d{4}-\d{2}-01", from_value)
-        # this month so far, whatever today is: the world's items are in it
-        today = page.evaluate("new Date().toISOString().slice(0, 10)")
+        # this month so far, whatever today is: the world's items are in it. Today as the
+        # server counts days (Asia/Shanghai): the browser's UTC date is yesterday there
+        # from 16:00 UTC on, which left the items out of the range.
+        today = to_local(utcnow()).date().isoformat()
         page.fill("input[name=from]", today[:8] + "01")
         page.fill("input[name=to]", today)
         with page.expect_download() as dl:
