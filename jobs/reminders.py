@@ -42,7 +42,6 @@ from models import (
     ChatGroup,
     Issue,
     IssueAssignee,
-    JobRun,
     StaffAccount,
     Steward,
     Wish,
@@ -50,11 +49,14 @@ from models import (
 
 
 class Context:
-    """Caches for one scan: groups per area, stewards per issue, staff phones per community."""
+    """Caches for one scan: areas, groups per area, leaders' phones per set of leaders, staff
+    phones per community (a first scan over a backlog escalates thousands of issues)."""
 
     def __init__(self):
         self._groups: dict[tuple[int, str], list[ChatGroup]] = {}
         self._areas: dict[int, Area] = {}
+        self._staff_phones: dict[int, list[str]] = {}
+        self._leader_phones: dict[tuple[int, ...], list[str]] = {}
 
     def area(self, area_id: int) -> Area:
         if area_id not in self._areas:
@@ -73,20 +75,25 @@ class Context:
         return self.groups(area_id, "staff") or self.groups(area_id)
 
     def leader_phones(self, groups: list[ChatGroup]) -> list[str]:
-        ids = sorted({i for g in groups for i in (g.leader_ids or [])})
+        ids = tuple(sorted({i for g in groups for i in (g.leader_ids or [])}))
         if not ids:
             return []
-        return [s.phone for s in Steward.select(Steward.phone).where(Steward.id.in_(ids))]
+        if ids not in self._leader_phones:
+            rows = Steward.select(Steward.phone).where(Steward.id.in_(ids))
+            self._leader_phones[ids] = [s.phone for s in rows]
+        return self._leader_phones[ids]
 
     def staff_phones(self, community_id: int | None) -> list[str]:
         if community_id is None:
             return []
-        rows = StaffAccount.select(StaffAccount.phone).where(
-            (StaffAccount.area == community_id)
-            & StaffAccount.active
-            & StaffAccount.phone.is_null(False)
-        )
-        return [r.phone for r in rows]
+        if community_id not in self._staff_phones:
+            rows = StaffAccount.select(StaffAccount.phone).where(
+                (StaffAccount.area == community_id)
+                & StaffAccount.active
+                & StaffAccount.phone.is_null(False)
+            )
+            self._staff_phones[community_id] = [r.phone for r in rows]
+        return self._staff_phones[community_id]
 
 
 def _assignees(issue_ids: list[int]) -> dict[int, list[Steward]]:
@@ -102,13 +109,22 @@ def _assignees(issue_ids: list[int]) -> dict[int, list[Steward]]:
     return out
 
 
-def _unsent(keys: list[str]) -> set[str]:
-    """Of `keys`, those no earlier run has claimed (one query for the lot)."""
-    done: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        done |= {r.run_key for r in JobRun.select(JobRun.run_key).where(JobRun.run_key.in_(chunk))}
-    return set(keys) - done
+def _issues_by_deadline(ids: list[int]) -> list[Issue]:
+    """What a reminder line needs of each issue, soonest deadline first."""
+    out: list[Issue] = []
+    for start in range(0, len(ids), runs.CHUNK):
+        chunk = ids[start : start + runs.CHUNK]
+        out.extend(
+            Issue.select(
+                Issue.id,
+                Issue.alley,
+                Issue.community,
+                Issue.category,
+                Issue.content,
+                Issue.deadline,
+            ).where(Issue.id.in_(chunk))
+        )
+    return sorted(out, key=lambda i: (i.deadline, i.id))
 
 
 SECTIONS = (
@@ -149,13 +165,19 @@ class Digest:
         """Claim every entry's run key and queue one text per group; returns messages queued."""
         if not self.entries:
             return 0
+        results = {e.key: {"groups": [g.id for g in e.groups]} for e in self.entries}
         with write_transaction():
-            per_group: dict[int, tuple[ChatGroup, list[_Entry]]] = {}
+            # One INSERT per chunk of keys, not a savepoint each: a first scan over a district
+            # queues thousands, and the write lock is held meanwhile.
+            won = runs.claim_all((e.key for e in self.entries), utcnow(), results)
+            claimed = []
             for entry in self.entries:
-                if not runs.claim(entry.key):
-                    continue  # a concurrent scan has it
-                for extra in entry.also:
-                    runs.claim(extra)
+                if entry.key in won:  # else a concurrent scan has it
+                    won.discard(entry.key)
+                    claimed.append(entry)
+            runs.claim_all(k for e in claimed for k in e.also)
+            per_group: dict[int, tuple[ChatGroup, list[_Entry]]] = {}
+            for entry in claimed:
                 counts[entry.kind] += 1
                 for group in entry.groups:
                     per_group.setdefault(group.id, (group, []))[1].append(entry)
@@ -166,8 +188,6 @@ class Digest:
                     key=_digest_key(group, entries),
                     mentions=[m for e in entries for m in e.mentions],
                 )
-            for entry in self.entries:
-                runs.finish(entry.key, {"groups": [g.id for g in entry.groups]})
         return len(per_group)
 
 
@@ -193,29 +213,31 @@ def _issue_line(issue: Issue, alley: Area) -> str:
 def remind_issues(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]:
     config = current_app.config
     soon = now + timedelta(hours=int(config["DUE_SOON_HOURS"]))
-    candidates = list(
-        Issue.select(
-            Issue.id, Issue.alley, Issue.community, Issue.category, Issue.content, Issue.deadline
-        )
+    # Ids and deadlines first: every 15 minutes nearly all of these were reminded already,
+    # which one bulk look at their run keys tells without loading them.
+    candidates = (
+        Issue.select(Issue.id, Issue.deadline)
         .where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline <= soon))
-        .order_by(Issue.deadline)
+        .tuples()
     )
     today = to_local(now).date().isoformat()
     keys = {}
-    for issue in candidates:
-        stamp = issue.deadline.isoformat()
-        if issue.deadline > now:
-            keys[issue.id] = [f"remind:due:{issue.id}:{stamp}"]
+    for issue_id, deadline in candidates:
+        stamp = deadline.isoformat()
+        if deadline > now:
+            keys[issue_id] = [f"remind:due:{issue_id}:{stamp}"]
         else:
-            keys[issue.id] = [
-                f"overdue:escalate:{issue.id}:{stamp}",
-                f"overdue:daily:{issue.id}:{today}",
+            keys[issue_id] = [
+                f"overdue:escalate:{issue_id}:{stamp}",
+                f"overdue:daily:{issue_id}:{today}",
             ]
-    fresh = _unsent([k for ks in keys.values() for k in ks])
-    todo = [i for i in candidates if any(k in fresh for k in keys[i.id])]
+    fresh = runs.unclaimed(k for ks in keys.values() for k in ks)
+    todo = _issues_by_deadline([i for i, ks in keys.items() if any(k in fresh for k in ks)])
     people = _assignees([i.id for i in todo])
     counts = {"due_soon": 0, "escalated": 0, "overdue_daily": 0}
     for issue in todo:
+        if not keys[issue.id][0].endswith(f":{issue.deadline.isoformat()}"):
+            continue  # moved a moment ago: the next scan reminds of the new deadline
         alley = ctx.area(issue.alley_id)
         stewards = people.get(issue.id, [])
         phones = [s.phone for s in stewards]

@@ -216,6 +216,50 @@ def test_a_burst_of_overdue_items_is_one_message_per_group(app, district, client
         assert run_job(w, "reminders")["messages"] == 0
 
 
+def test_items_another_scan_has_claimed_are_left_to_it(app, district, client):
+    """Another scheduler's scan already holds the escalation of some of the items that went
+    overdue: this scan escalates only the rest, and its digests list only those."""
+    from core import runs
+
+    d, groups = district
+    w = worker(app, "solo")
+    with time_machine.travel(local(22, 9, 0), tick=False) as clock:
+        ids = [_report_issue(client, d, board=i % 2) for i in range(6)]
+        clock.shift(timedelta(hours=49))
+        for issue in Issue.select().where(Issue.id.in_(ids[:2])):  # as that scan claims them
+            runs.claim(f"overdue:escalate:{issue.id}:{issue.deadline.isoformat()}")
+            runs.claim(f"overdue:daily:{issue.id}:2026-11-24")
+        before = OutboxMessage.select().count()
+        counts = run_job(w, "reminders")
+        assert counts["escalated"] == 4
+        new = list(OutboxMessage.select().order_by(OutboxMessage.id))[before:]
+        text = "\n".join(m.payload["text"]["content"] for m in new)
+        assert all(f"#{i} " in text for i in ids[2:])
+        assert not any(f"#{i} " in text for i in ids[:2])
+        # the escalation stood for today's reminder too: nothing more until tomorrow
+        assert run_job(w, "reminders")["overdue_daily"] == 0
+
+
+def test_a_digest_sends_only_the_keys_it_wins(app, district):
+    """A concurrent scan claimed an entry between this scan's look and its send: the digest
+    leaves that entry out, and claims the extra keys of the entries it sent."""
+    from core import runs
+    from jobs.reminders import Digest
+
+    d, groups = district
+    digest = Digest()
+    digest.add("t:a", "escalated", "【已超期】", "甲巷 超期", [groups[0]], also=["t:a:daily"])
+    digest.add("t:b", "escalated", "【已超期】", "乙巷 超期", [groups[0]], also=["t:b:daily"])
+    runs.claim("t:b")
+    counts = {"escalated": 0}
+    assert digest.send(counts) == 1
+    assert counts == {"escalated": 1}
+    (message,) = OutboxMessage.select().where(OutboxMessage.target == groups[0].webhook_key)
+    assert "甲巷" in message.payload["text"]["content"]
+    assert "乙巷" not in message.payload["text"]["content"]
+    assert runs.done("t:a:daily") and not runs.done("t:b:daily")
+
+
 def test_wish_reminders(app, district, client):
     d, groups = district
     w = worker(app, "solo")

@@ -32,7 +32,7 @@ from core.db import write_transaction
 from core.timebank import ledger, rules
 from core.timebank.ledger import Holder
 from core.timeutil import utcnow
-from models import ISSUE_OPEN, Issue, IssueAssignee, JobRun, PointEntry
+from models import ISSUE_OPEN, Issue, IssueAssignee, PointEntry
 
 # Ratings at or above this are 满意, at or below DISSATISFIED 不满意 (3 stars is neither).
 SATISFIED = 4
@@ -117,29 +117,26 @@ def deduct_overdue(now: datetime | None = None) -> int:
     """The deadline scan's part: every open issue past its deadline answers for the round,
     once per steward and round. Returns how many deductions were decided this time."""
     now = now or utcnow()
-    late = {
-        i.id: i
-        for i in Issue.select(
-            Issue.id, Issue.number, Issue.category, Issue.community, Issue.reopen_count
-        ).where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < now))
+    # Only ids and keys at first: in a district with thousands of late issues every one of
+    # them is usually settled already, and that is known from one bulk look at the run keys.
+    late = (
+        Issue.select(Issue.id, Issue.reopen_count, IssueAssignee.steward)
+        .join(IssueAssignee, on=(IssueAssignee.issue == Issue.id))
+        .where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < now))
+        .tuples()
+    )
+    todo = {
+        f"issue:{issue_id}:overdue:{round_}:steward:{steward_id}": (issue_id, round_, steward_id)
+        for issue_id, round_, steward_id in late
     }
-    if not late:
-        return 0
-    todo = {}
-    for link in IssueAssignee.select().where(IssueAssignee.issue.in_(list(late))):
-        issue = late[link.issue_id]
-        key = f"issue:{issue.id}:overdue:{issue.reopen_count}:steward:{link.steward_id}"
-        todo[key] = (issue, link.steward_id)
-    seen = {
-        r.run_key[len("points:") :]
-        for r in JobRun.select(JobRun.run_key).where(
-            JobRun.run_key.in_([f"points:{k}" for k in todo])
-        )
-    }
+    fresh = runs.unclaimed(f"points:{k}" for k in todo)
+    todo = {k: v for k, v in todo.items() if f"points:{k}" in fresh}
+    issues = _issues_by_id({issue_id for issue_id, _, _ in todo.values()})
     decided = 0
-    for key, (issue, steward_id) in todo.items():
-        if key in seen:
-            continue
+    for key, (issue_id, round_, steward_id) in todo.items():
+        issue = issues.get(issue_id)
+        if issue is None:
+            continue  # deleted since
         with write_transaction():
             # Still late now that we hold the write lock (staff may have moved the deadline);
             # one resolved a moment ago answered for itself in its own transaction.
@@ -147,9 +144,22 @@ def deduct_overdue(now: datetime | None = None) -> int:
                 (Issue.id == issue.id)
                 & Issue.status.in_(ISSUE_OPEN)
                 & (Issue.deadline < now)
-                & (Issue.reopen_count == issue.reopen_count)
+                & (Issue.reopen_count == round_)
             )
             if still.exists():
                 _award(issue, steward_id, "issue_overdue", key)
                 decided += 1
     return decided
+
+
+def _issues_by_id(ids: set[int]) -> dict[int, Issue]:
+    """What an award's reason needs of each issue, in one query per chunk of ids."""
+    out: dict[int, Issue] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), runs.CHUNK):
+        chunk = wanted[start : start + runs.CHUNK]
+        rows = Issue.select(
+            Issue.id, Issue.number, Issue.category, Issue.community, Issue.reopen_count
+        ).where(Issue.id.in_(chunk))
+        out.update((i.id, i) for i in rows)
+    return out
