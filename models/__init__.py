@@ -352,8 +352,10 @@ class Issue(BaseModel):
     """A resident's problem report (诉求), or a steward's on-the-spot fix (随手做)."""
 
     number = CharField(max_length=16, unique=True)  # S + yymmdd + daily sequence
-    alley = ForeignKeyField(Area, backref="issues", on_delete="RESTRICT")
-    community = ForeignKeyField(Area, null=True, on_delete="RESTRICT")  # for reports
+    # alley, community and reporter have no index of their own: composite indexes below lead
+    # with each, and every index is one more page a new report writes under the write lock.
+    alley = ForeignKeyField(Area, backref="issues", on_delete="RESTRICT", index=False)
+    community = ForeignKeyField(Area, null=True, on_delete="RESTRICT", index=False)  # reports
     board = ForeignKeyField(Board, null=True, on_delete="SET NULL")
     category = CharField(max_length=32)
     content = TextField()
@@ -362,7 +364,7 @@ class Issue(BaseModel):
     contact_phone = CharField(max_length=20, null=True)  # never shown publicly
     anonymous = BooleanField(default=False)
     source = CharField(max_length=16, default="resident")  # resident | steward | web
-    reporter = ForeignKeyField(User, null=True, backref="issues", on_delete="SET NULL")
+    reporter = ForeignKeyField(User, null=True, backref="issues", on_delete="SET NULL", index=False)
     tracking_token_hash = CharField(max_length=64, null=True, unique=True)  # web reports
     status = CharField(max_length=16, default="submitted")
     priority = CharField(max_length=16, default="ordinary")

@@ -199,3 +199,18 @@ def test_credit_migration_fills_who_did_the_work_from_the_trail(app):
     assert credit() == expected
     assert schema.upgrade() == (schema.latest_version(), schema.latest_version())
     assert {"accepted_by_id", "resolved_by_id"} <= {c.name for c in db.get_columns("issue")}
+
+
+def test_upgrade_drops_the_issue_indexes_composites_cover(app):
+    """A database from before version 13 still has single-column indexes on issue.alley,
+    community and reporter: the upgrade drops them, and the composites that lead with each
+    column are still there to answer what they did."""
+    for column in ("alley_id", "community_id", "reporter_id"):
+        db.execute_sql(f'CREATE INDEX "issue_{column}" ON "issue" ("{column}")')
+    SchemaVersion.delete().where(SchemaVersion.version > 12).execute()
+    assert schema.upgrade()[0] == 12
+    indexes = {ix.name: ix.columns for ix in db.get_indexes("issue")}
+    assert not {"issue_alley_id", "issue_community_id", "issue_reporter_id"} & indexes.keys()
+    leading = {columns[0] for columns in indexes.values()}
+    assert {"alley_id", "community_id", "reporter_id"} <= leading
+    assert schema.upgrade() == (schema.latest_version(), schema.latest_version())
