@@ -408,12 +408,35 @@ class PreparedInsert:
         self.fields = [f for f in fields if f is not model._meta.primary_key]
         self._by_name = {f.name: f for f in self.fields}
         self._prepared = Prepared(self._build)
+        self._many: dict[int, Prepared] = {}  # multi-row INSERTs by number of rows
 
     def _build(self):
         query = self.model.insert({f: Param(f.name, field=f) for f in self.fields}).returning(
             self.model._meta.primary_key
         )
         return query.on_conflict_ignore() if self.ignore_conflicts else query
+
+    def _build_many(self, count: int):
+        rows = [{f: Param(f"{f.name}.{i}", field=f) for f in self.fields} for i in range(count)]
+        query = self.model.insert_many(rows).returning(self.model._meta.primary_key)
+        return query.on_conflict_ignore() if self.ignore_conflicts else query
+
+    def insert_many(self, rows: list[dict]) -> None:
+        """Several rows in one statement, compiled once per number of rows. Under SQLite's
+        write lock each statement is a moment the thread lets go of Python's GIL and may wait
+        for it back while other threads run: fewer statements, a shorter hold."""
+        if not rows:
+            return
+        prepared = self._many.get(len(rows))
+        if prepared is None:
+            count = len(rows)
+            prepared = self._many.setdefault(count, Prepared(lambda: self._build_many(count)))
+        values = {}
+        for i, given in enumerate(rows):
+            for name, value in self.values(given).items():
+                values[f"{name}.{i}"] = value
+        _, cursor = prepared.cursor(**values)
+        cursor.fetchall()  # finish the statement before the commit (see `_run`)
 
     def values(self, given: dict) -> dict:
         """All columns' values: `given` (by field name) and the defaults of the rest."""

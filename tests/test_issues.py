@@ -48,9 +48,9 @@ def world(client):
     }
 
 
-def _photo(client, headers) -> int:
+def _photo(client, headers, color="green") -> int:
     buf = io.BytesIO()
-    Image.new("RGB", (40, 30), "green").save(buf, "JPEG")
+    Image.new("RGB", (40, 30), color).save(buf, "JPEG")
     res = client.post(
         f"{API}/media",
         data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
@@ -73,6 +73,23 @@ def act(client, headers, issue_id, action, body=None, status=200):
     res = client.post(f"{API}/issues/{issue_id}/{action}", json=body or {}, headers=headers)
     assert res.status_code == status, (action, res.get_json())
     return res.get_json()
+
+
+def test_a_new_report_in_a_grouped_alley_answers_with_its_photos_and_stewards(client, world):
+    """Where the alley has a group, the photos and stewards read for the group's push are
+    the ones the answer shows: the same as the detail page shows afterwards."""
+    from models import ChatGroup
+
+    d = world["d"]
+    ChatGroup.create(area=d.communities[0], name="槐树社区管家群", webhook_key="key-answer")
+    photos = [_photo(client, world["resident"]), _photo(client, world["resident"], "blue")]
+    created = report(client, world, photo_ids=photos)
+    assert [p["id"] for p in created["photos"]] == photos
+    assert all(p["url"] and p["thumb_url"] for p in created["photos"])
+    detail = client.get(f"{API}/issues/{created['id']}", headers=world["resident"]).get_json()
+    assert created["photos"] == detail["photos"]
+    assert created["stewards"] == detail["stewards"] and created["stewards"]
+    assert created["timeline"] == detail["timeline"]
 
 
 def test_report_accept_resolve_rate(client, world):

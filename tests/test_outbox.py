@@ -804,3 +804,26 @@ def test_a_row_taken_by_another_dispatcher_mid_pass_is_skipped_and_the_pass_goes
         assert OutboxMessage.get_by_id(ids[2]).status == "sending"  # the other one's
     finally:
         outbox.SENDERS.pop("racetest")
+
+
+def test_several_messages_queued_in_one_statement_keep_each_key_once(app):
+    """`enqueue_all` (a new report's text and its photos): one row per message, in order,
+    and a key already queued keeps its first payload while the others are added."""
+    outbox.enqueue("robot", "hook-1", {"msgtype": "text", "text": {"content": "早"}}, key="k:1")
+    with db.atomic():
+        outbox.enqueue_all(
+            "robot",
+            "hook-1",
+            [
+                ({"msgtype": "text", "text": {"content": "新"}}, "k:1"),
+                ({"msgtype": "text", "text": {"content": "二"}}, "k:2"),
+                ({"msgtype": "image", "image": {"media": 7}}, "k:3"),
+            ],
+            area=None,
+        )
+        outbox.enqueue_all("robot", "hook-1", [({"msgtype": "text"}, "k:4")])
+    rows = list(OutboxMessage.select().order_by(OutboxMessage.id))
+    assert [r.idempotency_key for r in rows] == ["k:1", "k:2", "k:3", "k:4"]
+    assert rows[0].payload["text"]["content"] == "早"
+    assert rows[2].payload == {"msgtype": "image", "image": {"media": 7}}
+    assert {r.status for r in rows} == {"pending"} and {r.target for r in rows} == {"hook-1"}

@@ -142,6 +142,25 @@ def enqueue(
     return OutboxMessage.get(OutboxMessage.idempotency_key == key)
 
 
+def enqueue_all(
+    kind: str, target: str, messages: list[tuple[dict, str]], area: Area | int | None = None
+) -> None:
+    """Queue several messages to one target in one statement, as (payload, key) pairs; each
+    key already queued is left as it is. Nothing is read back (see `enqueue`'s `fetch`)."""
+    _INSERT.insert_many(
+        [
+            {
+                "kind": kind,
+                "target": target,
+                "payload": payload,
+                "idempotency_key": key,
+                "area": area,
+            }
+            for payload, key in messages
+        ]
+    )
+
+
 # --- senders ----------------------------------------------------------------------------------
 
 SENDERS: dict[str, Callable[[OutboxMessage], dict]] = {}

@@ -112,21 +112,24 @@ def split_text(text: str, limit: int) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _part_keys(key: str, count: int) -> list[str]:
-    return [key] if count == 1 else [f"{key}:part{i}" for i in range(1, count + 1)]
-
-
 def _enqueue(
     group: ChatGroup, bodies: list[dict], key: str, fetch: bool = True
 ) -> list[OutboxMessage]:
     """The queued rows (see `outbox.enqueue`); an empty list with `fetch=False`."""
-    rows = [
-        outbox.enqueue(
-            "robot", group.webhook_key, body, key=part_key, area=group.area_id, fetch=fetch
-        )
-        for body, part_key in zip(bodies, _part_keys(key, len(bodies)), strict=True)
+    messages = list(zip(bodies, part_keys(key, len(bodies)), strict=True))
+    if not fetch:
+        push_all(group, messages)
+        return []
+    return [
+        outbox.enqueue("robot", group.webhook_key, body, key=part_key, area=group.area_id)
+        for body, part_key in messages
     ]
-    return rows if fetch else []
+
+
+def push_all(group: ChatGroup, messages: list[tuple[dict, str]]) -> None:
+    """Queue message bodies made beforehand (`text_bodies`, `photo_body`), each with its key,
+    in one statement; the rows are not read back."""
+    outbox.enqueue_all("robot", group.webhook_key, messages, area=group.area_id)
 
 
 # --- the three message types ------------------------------------------------------------------
@@ -136,6 +139,12 @@ def push_text(
     group: ChatGroup, text: str, key: str, mentions: Iterable[str] = (), fetch: bool = True
 ) -> list[OutboxMessage]:
     """Queue a text message; `mentions` are phone numbers to @ (on the first part)."""
+    return _enqueue(group, text_bodies(text, mentions), key, fetch)
+
+
+def text_bodies(text: str, mentions: Iterable[str] = ()) -> list[dict]:
+    """A text message's bodies: one per part of at most `TEXT_MAX_BYTES`, the @-mentions on
+    the first."""
     phones = [m.strip() for m in dict.fromkeys(mentions) if m and m.strip()]
     bodies = []
     for i, part in enumerate(split_text(text, TEXT_MAX_BYTES)):
@@ -143,7 +152,12 @@ def push_text(
         if phones and i == 0:
             content["mentioned_mobile_list"] = phones
         bodies.append({"msgtype": "text", "text": content})
-    return _enqueue(group, bodies, key, fetch)
+    return bodies
+
+
+def part_keys(key: str, count: int) -> list[str]:
+    """The keys of a message's parts: `key` itself when it has one part."""
+    return [key] if count == 1 else [f"{key}:part{i}" for i in range(1, count + 1)]
 
 
 def push_markdown(group: ChatGroup, text: str, key: str) -> list[OutboxMessage]:
@@ -167,7 +181,7 @@ def push_photo(group: ChatGroup, media: Media, key: str, fetch: bool = True) -> 
     body = photo_body(media)
     if body is None:
         return False
-    push_body(group, body, key, fetch)
+    _enqueue(group, [body], key, fetch)
     return True
 
 
@@ -187,8 +201,3 @@ def photo_body(media: Media) -> dict | None:
         log.warning("photo %s missing: %s", media.id, exc)
         return None
     return ref
-
-
-def push_body(group: ChatGroup, body: dict, key: str, fetch: bool = True) -> list[OutboxMessage]:
-    """Queue one message body made beforehand (`photo_body`)."""
-    return _enqueue(group, [body], key, fetch)

@@ -168,17 +168,28 @@ def similar_open(issue: Issue) -> list[Issue]:
 
 def similar_to(alley_id: int, category: str, exclude: int | None = None) -> list[Issue]:
     """Open issues of this alley and category reported within `SIMILAR_WINDOW_DAYS`: what a
-    resident is shown before reporting, so they can follow one instead of repeating it."""
+    resident is shown before reporting, so they can follow one instead of repeating it. Only
+    the columns that list shows are read: number, category, content, visibility, status and
+    created_at."""
     since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
     # Ids start at 1: excluding 0 excludes nothing.
     rows = _SIMILAR_OPEN.rows(alley=alley_id, category=category, since=since, id=exclude or 0)
     return list(rows)
 
 
-# Asked before and after every new report: compiled once (core.db.Prepared).
+# Asked before and after every new report: compiled once (core.db.Prepared), and only what
+# the list shows is read (a report's row has some forty columns).
 _SIMILAR_OPEN = Prepared(
     lambda: (
-        Issue.select()
+        Issue.select(
+            Issue.id,
+            Issue.number,
+            Issue.category,
+            Issue.content,
+            Issue.visibility,
+            Issue.status,
+            Issue.created_at,
+        )
         .where(
             (Issue.alley == Param("alley"))
             & (Issue.category == Param("category"))
@@ -307,8 +318,13 @@ def create(
     source: str = "resident",
     fixed_on_spot: dict | None = None,
     tracking_token: str | None = None,
+    view_cache: dict | None = None,
 ) -> tuple[Issue, list[Issue]]:
     """A new 诉求, assigned to the alley's stewards. Returns it and similar open ones.
+
+    `view_cache`, when given, receives what was read for the new issue in the form
+    `core.items.views` caches it (its stewards, its photos' rows), so the answer that shows
+    the issue does not read them again.
 
     `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
     once, recorded already closed and logged as a patrol. `tracking_token` (web submissions,
@@ -356,8 +372,7 @@ def create(
             created_at=now,
             updated_at=now,
         )
-        for s in stewards:
-            _ASSIGN.insert(issue=issue.id, steward=s.id)
+        _ASSIGN.insert_many([{"issue": issue.id, "steward": s.id} for s in stewards])
         changes.alley_changed([alley.id])
         event = audit.record(
             "issue.create",
@@ -401,6 +416,10 @@ def create(
             )
         else:
             notify.issue_created(issue, event, push, stewards)
+    if view_cache is not None:
+        view_cache[("assigned", issue.id)] = stewards
+        if push is not None:
+            view_cache.update(push.media)
     return issue, similar_open(issue) if steward is None else []
 
 

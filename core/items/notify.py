@@ -20,7 +20,7 @@ item (status labels, assignees) comes from `models`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core import media
 from core.delivery import groups, robot, subscriptions
@@ -47,6 +47,7 @@ class NewIssuePush:
 
     group: ChatGroup | None
     photos: list[dict]
+    media: dict = field(default_factory=dict)  # the photos' rows by id, for the answer too
 
 
 def read_new_issue_push(alley: Area, photo_ids: list[int]) -> NewIssuePush:
@@ -55,7 +56,7 @@ def read_new_issue_push(alley: Area, photo_ids: list[int]) -> NewIssuePush:
         return NewIssuePush(None, [])
     rows = media.media_by_id(photo_ids or [])
     bodies = [robot.photo_body(rows[i]) if i in rows else None for i in photo_ids or []]
-    return NewIssuePush(groups_over[0], [b for b in bodies if b is not None])
+    return NewIssuePush(groups_over[0], [b for b in bodies if b is not None], rows)
 
 
 def issue_changed(issue: Issue, action: str, event: Event, note: str | None = None) -> None:
@@ -121,10 +122,12 @@ def issue_created(issue: Issue, event: Event, push: NewIssuePush, stewards: list
         return
     key = f"robot:issue:{issue.id}:create:{event.id}"
     mentions = [s.phone for s in stewards if s.active]
-    robot.push_text(push.group, _issue_text(issue, "create", None), key, mentions, fetch=False)
+    texts = robot.text_bodies(_issue_text(issue, "create", None), mentions)
+    messages = list(zip(texts, robot.part_keys(key, len(texts)), strict=True))
     if issue.visibility == "public":
-        for n, body in enumerate(push.photos, start=1):
-            robot.push_body(push.group, body, key=f"{key}:photo{n}", fetch=False)
+        messages += [(body, f"{key}:photo{n}") for n, body in enumerate(push.photos, start=1)]
+    # one INSERT for the text and its photos, under the write lock
+    robot.push_all(push.group, messages)
 
 
 def _issue_text(issue: Issue, action: str, note: str | None) -> str:
