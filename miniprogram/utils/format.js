@@ -46,7 +46,7 @@ function groupPhone(phone) {
   return digits;
 }
 
-/** @param {number} n */
+/** @param {number} n two digits: 7 → '07' */
 const pad = (n) => (n < 10 ? `0${n}` : String(n));
 
 /**
@@ -58,11 +58,6 @@ function dateTime(iso) {
   const m = String(iso).match(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/);
   if (!m) return String(iso);
   return `${Number(m[2])}月${Number(m[3])}日 ${m[4]}:${m[5]}`;
-}
-
-/** @param {Date} d @returns {string} YYYY-MM-DD */
-function ymd(d) {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
 /**
@@ -109,7 +104,7 @@ module.exports = {
   PRIORITIES,
   groupPhone,
   dateTime,
-  ymd,
+  pad,
   rate,
   mediaUrl,
   photoUrls,

@@ -200,3 +200,26 @@ describe('staff/stewards/stewards', () => {
     expect(p.text()).toContain('还有 3 件未办结的诉求需要改派');
   });
 });
+
+describe('utils/period', () => {
+  const period = require('../../../miniprogram/utils/period');
+  // 2026-12-02T17:30Z is 01:30 on 3 December in Asia/Shanghai: the day the server counts in.
+  const lateUtc = new Date('2026-12-02T17:30:00Z');
+
+  test('periods end on the Asia/Shanghai date, whatever the device zone', () => {
+    expect(period.range('year', lateUtc)).toEqual({ date_from: '2026-01-01', date_to: '2026-12-03' });
+    expect(period.range('month', lateUtc)).toEqual({ date_from: '2026-12-01', date_to: '2026-12-03' });
+    expect(period.range('week', lateUtc)).toEqual({ date_from: '2026-11-27', date_to: '2026-12-03' });
+    expect(period.range('last_month', lateUtc)).toEqual({ date_from: '2026-11-01', date_to: '2026-11-30' });
+  });
+
+  test('month and year boundaries roll over in Asia/Shanghai', () => {
+    // 31 Dec 16:05 UTC is already New Year's Day in Shanghai.
+    const newYear = new Date('2026-12-31T16:05:00Z');
+    expect(period.range('year', newYear)).toEqual({ date_from: '2027-01-01', date_to: '2027-01-01' });
+    expect(period.range('last_month', newYear)).toEqual({ date_from: '2026-12-01', date_to: '2026-12-31' });
+    expect(period.range('week', newYear)).toEqual({ date_from: '2026-12-26', date_to: '2027-01-01' });
+    // 1 March: last month is February of a non-leap year.
+    expect(period.range('last_month', new Date('2027-03-01T02:00:00Z'))).toEqual({ date_from: '2027-02-01', date_to: '2027-02-28' });
+  });
+});
