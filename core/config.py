@@ -146,6 +146,7 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_SERVER_PREPARE": True,  # PostgreSQL: compiled queries as prepared statements
     "BOARD_CACHE_SECONDS": 5,
     "LIST_CACHE_SECONDS": 5,  # the lists of a first screen (core.items.list_cache)
+    "PRINCIPAL_CACHE_SECONDS": 1,  # a resident's token on reads (core.people.auth)
     "SCAN_FLUSH_SECONDS": 3,
     # How console passwords are hashed (werkzeug's method string). scrypt is deliberately slow;
     # the tests use a cheap method so that each test's staff login does not cost a second.

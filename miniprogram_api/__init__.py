@@ -33,7 +33,7 @@ from miniprogram_api import (
     volunteers,
     wishes,
 )
-from miniprogram_api.context import assign_request_id
+from miniprogram_api.context import after_write, assign_request_id
 
 API_PREFIX = "/api/v1"
 RESOURCES = (
@@ -93,6 +93,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.router.blueprint, url_prefix=API_PREFIX)
 
     app.before_request(assign_request_id)
+    app.after_request(after_write)
 
     @app.after_request
     def _tag_response(response):

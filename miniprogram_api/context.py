@@ -1,4 +1,5 @@
-"""Per-request identity: the request id and the `Principal` behind the bearer token."""
+"""Per-request identity: the request id and the `Principal` behind the bearer token; after a
+write, this worker's copies of principals and lists are made to look again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 
 from flask import g, request
 
+from core.items.list_cache import lists
 from core.people import auth
 from core.people.permissions import Principal
 
@@ -33,7 +35,20 @@ def current_principal() -> Principal:
     """The caller, resolved once per request. A bad token counts as no login."""
     if "principal" not in g:
         token = bearer_token()
-        principal = auth.principal_for_token(token) if token else None
+        # A read may reuse this worker's copy of a resident's principal (core.people.auth).
+        reuse = request.method in ("GET", "HEAD")
+        principal = auth.principal_for_token(token, reuse=reuse) if token else None
         g.token_rejected = bool(token) and principal is None
         g.principal = principal or Principal.anonymous()
     return g.principal
+
+
+def after_write(response):
+    """After a request that may have changed something (any method but GET, HEAD, OPTIONS),
+    committed by now: this worker's copies of residents' principals are dropped and its
+    first-screen lists read their fingerprints again before they are reused, so the person
+    who just acted sees the result on their next read, whichever thread serves it."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        auth.forget_principals()
+        lists.recheck()
+    return response

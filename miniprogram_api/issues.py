@@ -208,7 +208,7 @@ def list_issues(query: IssueQuery):
     # shows has changed (core.items.list_cache); the query is built only when it is not.
     return cached_page(
         ("issues:mine", viewer_key(p), query.page, query.per_page),
-        mine_fingerprint(p.user.id),
+        lambda: mine_fingerprint(p.user.id),
         lambda: paginate(_issue_query(p, scope, query), query, page),
         IssueList,
     )

@@ -22,18 +22,24 @@ def paginate(query, q: PageQuery, serialize: Callable) -> dict:
 
 
 def cached_page(
-    key: tuple, fingerprint: tuple, build: Callable[[], dict], response: type[BaseModel]
+    key: tuple,
+    fingerprint: Callable[[], tuple],
+    build: Callable[[], dict],
+    response: type[BaseModel],
 ):
-    """The JSON of a list page, from this worker's copy while `fingerprint` (read from the
-    database for this request) is unchanged and the copy younger than LIST_CACHE_SECONDS;
-    built with `build` and kept otherwise (`core.items.list_cache`)."""
+    """The JSON of a list page, from this worker's copy while what `fingerprint()` reads from
+    the database is unchanged (read at most once a second, and after any change this worker
+    makes) and the copy younger than LIST_CACHE_SECONDS; built with `build` and kept otherwise
+    (`core.items.list_cache`)."""
     ttl = float(current_app.config["LIST_CACHE_SECONDS"])
-    text = lists.get(key, fingerprint, ttl) if ttl > 0 else None
+    text, read = lists.get(key, fingerprint, ttl) if ttl > 0 else (None, None)
     if text is None:
+        # The fingerprint before the rows: a change landing in between is caught next time.
+        current = read if read is not None else fingerprint() if ttl > 0 else None
         page = build()
         if current_app.testing:
             response.model_validate(page)  # keeps the OpenAPI document honest
         text = current_app.json.dumps(page)
         if ttl > 0:
-            lists.put(key, fingerprint, text)
+            lists.put(key, current, text)
     return current_app.response_class(text + "\n", mimetype="application/json")

@@ -133,7 +133,7 @@ def list_wishes(query: WishQuery):
     # no wish on it has changed (core.items.list_cache); the query is built only when it has.
     return cached_page(
         ("wishes:wall", query.alley_id, viewer_key(p), query.page, query.per_page),
-        wall_fingerprint(query.alley_id),
+        lambda: wall_fingerprint(query.alley_id),
         build,
         WishList,
     )

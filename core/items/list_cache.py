@@ -3,8 +3,12 @@
 
 Building such a list costs a few queries, turning rows into models and serializing them: ten
 times what answering from a copy costs. A copy is reused only while its **fingerprint** is
-unchanged, and the fingerprint is read from the database on every request (one compiled
-query over an index), so a change made by any worker on any host shows at once:
+unchanged. Like a board's change counter (`core.boards.public`), the fingerprint is read from
+the database (one compiled query over an index) at most once a second per copy
+(`CHECK_SECONDS`), so a change made by another worker or host shows within a second; a change
+made by this worker shows at once, as every change it makes (`core.boards.changes`) and every
+write request it serves (`recheck`, called by the API) makes each copy read its fingerprint
+again before it is reused:
 
 * the rows' count, the sum of their ids and their latest `updated_at` — a row entering or
   leaving the list, or any change to one (every workflow step stamps `updated_at`);
@@ -23,10 +27,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
+from core.boards import changes
 from core.db import Param, Prepared, db
 from core.items import issues as issue_flow
 from core.items.wishes import PUBLIC_STATUSES
@@ -35,6 +41,7 @@ from models import AlleyChange, Issue, Wish
 
 MAX_BYTES = 32 * 1024 * 1024  # per worker, all copies together
 MAX_ENTRY_BYTES = 512 * 1024  # a bigger list is built every time rather than crowd others out
+CHECK_SECONDS = 1.0  # how often a copy in use reads its fingerprint again (as a board's counter)
 
 
 @dataclass
@@ -43,6 +50,8 @@ class _Entry:
     text: str
     database: object
     built_at: float
+    checked_at: float
+    generation: int  # the cache's `recheck` count when the fingerprint was last read
 
 
 class ListCache:
@@ -53,19 +62,39 @@ class ListCache:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._generation = 0
 
-    def get(self, key: tuple, fingerprint: tuple, ttl: float) -> str | None:
-        """The copy for `key` if it was built from the same fingerprint less than `ttl` ago."""
+    def get(
+        self, key: tuple, fingerprint: Callable[[], tuple], ttl: float
+    ) -> tuple[str | None, tuple | None]:
+        """(the copy for `key`, None) while it is current; (None, the fingerprint read, or None
+        if there was no copy to check) when the list must be built.
+
+        A copy is current while younger than `ttl` and built from what `fingerprint()` reads
+        now; that read is made at most once per `CHECK_SECONDS` per copy, and again after
+        every `recheck`."""
         entry = self._entries.get(key)
         if entry is None:
-            return None
-        age = time.time() - entry.built_at
-        if entry.database is not db.obj or entry.fingerprint != fingerprint or not 0 <= age < ttl:
-            return None
+            return None, None
+        now = time.time()
+        if entry.database is not db.obj or not 0 <= now - entry.built_at < ttl:
+            return None, None
+        recent = 0 <= now - entry.checked_at < CHECK_SECONDS
+        if not (recent and entry.generation == self._generation):
+            generation = self._generation  # read before the fingerprint: a recheck in between wins
+            current = fingerprint()
+            if current != entry.fingerprint:
+                return None, current
+            entry.checked_at, entry.generation = now, generation
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-        return entry.text
+        return entry.text, None
+
+    def recheck(self) -> None:
+        """Make every copy read its fingerprint again before it is next used: this worker has
+        just changed something (or is about to commit a change)."""
+        self._generation += 1
 
     def put(self, key: tuple, fingerprint: tuple, text: str) -> None:
         size = len(text)
@@ -75,7 +104,8 @@ class ListCache:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.text)
-            self._entries[key] = _Entry(fingerprint, text, db.obj, time.time())
+            now = time.time()
+            self._entries[key] = _Entry(fingerprint, text, db.obj, now, now, self._generation)
             self._bytes += size
             while self._bytes > self.max_bytes and self._entries:
                 _, dropped = self._entries.popitem(last=False)
@@ -91,6 +121,8 @@ class ListCache:
 
 
 lists = ListCache()
+# Every change this process makes to an alley's items: the copies check before their next use.
+changes.on_change(lambda _alley_ids: lists.recheck())
 
 
 def viewer_key(p: Principal) -> tuple | None:

@@ -9,6 +9,10 @@ import functools
 import hashlib
 import logging
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
@@ -92,14 +96,63 @@ _TOKEN_AND_ROLES = Prepared(
 )
 
 
-def principal_for_token(token: str) -> Principal | None:
+@dataclass
+class _KnownResident:
+    principal: Principal
+    expires_at: datetime  # the token's
+    database: object
+    read_at: float
+
+
+# A worker's copies of residents' principals for reads (see `principal_for_token`).
+_residents: OrderedDict[str, _KnownResident] = OrderedDict()
+_residents_lock = threading.Lock()
+MAX_KNOWN_RESIDENTS = 4096  # a worker's memory stays bounded however many people sign in
+
+
+def principal_for_token(token: str, reuse: bool = False) -> Principal | None:
     """Who holds `token` with their roles (`Principal.for_user`), None for a token that is
-    unknown, revoked or expired."""
-    row = _TOKEN_AND_ROLES.first(token_hash=_hash_token(token))
+    unknown, revoked or expired.
+
+    `reuse` (reads only: `GET` and `HEAD`): a resident's principal — a user with no role
+    grant, the mini program's first screen — may be this worker's copy read up to
+    `PRINCIPAL_CACHE_SECONDS` (1 s) ago; the screen's few requests then make one token
+    lookup, not one each. A write always reads the token afresh, and every write this worker
+    serves drops the copies (`forget_principals`), so a sign-out shows at once here and within
+    the second elsewhere. Staff and stewards are never copied: a revoked grant or a dismissed
+    steward takes effect at once on every request.
+    """
+    token_hash = _hash_token(token)
+    seconds = float(current_app.config["PRINCIPAL_CACHE_SECONDS"]) if reuse else 0.0
+    if seconds > 0:
+        known = _residents.get(token_hash)
+        if (
+            known is not None
+            and known.database is db.obj
+            and 0 <= time.time() - known.read_at < seconds
+            and known.expires_at > utcnow()
+        ):
+            return known.principal
+    row = _TOKEN_AND_ROLES.first(token_hash=token_hash)
     user = _live_user(row)
     if user is None:
         return None
-    return Principal.for_user(user, None if row.has_grants else [])
+    if row.has_grants:
+        return Principal.for_user(user, None)
+    principal = Principal.for_user(user, [])
+    if seconds > 0:
+        with _residents_lock:
+            _residents[token_hash] = _KnownResident(principal, row.expires_at, db.obj, time.time())
+            _residents.move_to_end(token_hash)
+            while len(_residents) > MAX_KNOWN_RESIDENTS:
+                _residents.popitem(last=False)
+    return principal
+
+
+def forget_principals() -> None:
+    """Drop this worker's copies of residents' principals (after any write it serves)."""
+    with _residents_lock:
+        _residents.clear()
 
 
 def _live_user(row: AuthToken | None) -> User | None:
