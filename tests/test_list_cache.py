@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from core import db as core_db
 from core.db import db, is_sqlite
 from core.items import list_cache
 from core.items.list_cache import ListCache, lists
@@ -47,7 +48,12 @@ class _Queries(logging.Handler):
     def emit(self, record):
         # peewee logs each statement as the tuple (sql, params) itself.
         if isinstance(record.msg, tuple) and record.msg and isinstance(record.msg[0], str):
-            self.sql.append(record.msg[0])
+            sql = record.msg[0]
+            if sql.startswith("EXECUTE "):  # PostgreSQL: a server-side prepared statement
+                name = sql.split()[1].split("(")[0]
+                named = {n: text for text, n in core_db._statement_names.items()}
+                sql = named.get(name, sql)
+            self.sql.append(sql)
 
     def __enter__(self):
         log = logging.getLogger("peewee")
