@@ -5,8 +5,9 @@ the exit status is non-zero when any budget is missed (or a benchmark fails to r
 
 Without `--pg` a throw-away PostgreSQL is started with scripts/with-postgres.sh (as the test
 suite's PostgreSQL leg does), so every benchmark runs on SQLite and on PostgreSQL. `--quick`
-is the everyday size (under 3 minutes on an idle 2-core machine): 2 s HTTP loads (POST 5 s), 20,000 issues instead of
-1,000,000 for the reports, 100 boards instead of 1,000, and no roster import.
+is the everyday size (under 3 minutes on an idle 2-core machine): 4 s HTTP loads (POST
+10 s), 20,000 issues instead of 1,000,000 for the reports, 100 boards instead of 1,000,
+and no roster import.
 """
 
 from __future__ import annotations

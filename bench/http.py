@@ -477,10 +477,12 @@ def run(
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)
-    post_seconds = 5.0 if quick else 60.0
+    post_seconds = 10.0 if quick else 60.0
     if only_post:
         return post_only(seconds or post_seconds)
-    seconds = seconds or (2.0 if quick else 10.0)
+    # --quick: 4 s per load. At 2 s the first moments of each load (its connections opened,
+    # the workers' copies built) were a large share of it, and budgets flipped between runs.
+    seconds = seconds or (4.0 if quick else 10.0)
     ensure_wrk()
     print(
         f"HTTP 基准：项目与裸 Flask，同样的 gunicorn 设置，wrk -c{CONNECTIONS}，每项 {seconds:.0f} s"
@@ -498,7 +500,7 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.http")
     parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
-    parser.add_argument("--quick", action="store_true", help="每项 3 s（日常使用）")
+    parser.add_argument("--quick", action="store_true", help="每项 4 s，POST 10 s（日常使用）")
     parser.add_argument("--seconds", type=float, help="每个网址压测多少秒")
     parser.add_argument(
         "--post-only", action="store_true", help="只测 SQLite 上的 POST /api/v1/issues"
