@@ -2,8 +2,8 @@
 
 A scan that looks at thousands of items (the deadline scan over a district's open issues)
 asks about their keys in bulk: `unclaimed` answers for the lot in one query (PostgreSQL) or a
-few compiled ones (SQLite), and
-`claim_all` claims a batch in one INSERT per chunk, each key won by exactly one caller.
+few compiled ones (SQLite), and `claim_all` claims a batch in one INSERT per chunk, each key
+won by exactly one caller.
 """
 
 from __future__ import annotations
