@@ -3,6 +3,12 @@
  * wx.* calls; `e2e` starts the real Flask app (tests/miniprogram/e2e/global-setup.js) and
  * bridges wx.request / uploadFile / downloadFile to it over real HTTP.
  */
+
+// One zone for every run, and not Asia/Shanghai: the mini program must count days in
+// Asia/Shanghai whatever the phone's zone (utils/period.js), and a developer's machine in
+// China would otherwise pass a test that CI, in UTC, fails. Workers inherit this.
+process.env.TZ = 'UTC';
+
 const common = {
   testEnvironment: 'jsdom',
   rootDir: __dirname,
