@@ -32,14 +32,22 @@ def cached_page(
     makes) and the copy younger than LIST_CACHE_SECONDS; built with `build` and kept otherwise
     (`core.items.list_cache`)."""
     ttl = float(current_app.config["LIST_CACHE_SECONDS"])
-    text, read = lists.get(key, fingerprint, ttl) if ttl > 0 else (None, None)
+    if ttl <= 0:
+        return _reply(_serialized(build(), response))
+    text, read = lists.get(key, fingerprint, ttl)
     if text is None:
         # The fingerprint before the rows: a change landing in between is caught next time.
-        current = read if read is not None else fingerprint() if ttl > 0 else None
-        page = build()
-        if current_app.testing:
-            response.model_validate(page)  # keeps the OpenAPI document honest
-        text = current_app.json.dumps(page)
-        if ttl > 0:
-            lists.put(key, current, text)
+        current = read if read is not None else fingerprint()
+        text = _serialized(build(), response)
+        lists.put(key, current, text)
+    return _reply(text)
+
+
+def _serialized(page: dict, response: type[BaseModel]) -> str:
+    if current_app.testing:
+        response.model_validate(page)  # keeps the OpenAPI document honest
+    return current_app.json.dumps(page)
+
+
+def _reply(text: str):
     return current_app.response_class(text + "\n", mimetype="application/json")
