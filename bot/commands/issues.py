@@ -1,0 +1,106 @@
+"""Issue commands for stewards and staff: `详情`, `接单`, `办结`, `上报`, `巡查`."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from bot.commands.parsing import issue_ref, typed
+from bot.commands.registry import STAFF, STEWARD, Context, command
+from bot.commands.replies import issue_title, mark_used, not_yours, recent_photos
+from core.db import write_transaction
+from core.delivery import robot
+from core.errors import bad_request
+from core.items import issues, notify, patrols
+from core.timeutil import month_day_time
+from models import ISSUE_STATUS_LABELS, Area
+
+
+@command("详情", usage="详情 N", aliases=("查看",))
+def details(ctx: Context, args: str) -> str:
+    """查看一件诉求的内容、类别、期限、位置和照片（本诉求的管家和工作人员还能看到联系电话）。例：详情 12"""
+    issue_id, _ = issue_ref(args, "详情 12")
+    not_yours(ctx, issue_id)
+    issue = issues.get_visible(ctx.p, issue_id)
+    alley = Area.get_by_id(issue.alley_id)
+    own = issues.is_handler(ctx.p, issue) or ctx.p.can_manage(alley)
+    content = issue.content if issue.visibility == "public" or own else "（内容待审核）"
+    late = "，已超期" if issues.is_overdue(issue, ctx.now) else ""
+    lines = [
+        f"#{issue.id} {alley.name} · {issue.category} · {ISSUE_STATUS_LABELS[issue.status]}",
+        f"内容：{content}",
+        f"期限：{month_day_time(issue.deadline)} 前{late}",
+        f"管家：{'、'.join(s.name for s in issue.assigned_stewards()) or '未派单'}",
+    ]
+    loc = issue.location or {}
+    if loc.get("lat") is not None and loc.get("lng") is not None:
+        title = quote(loc.get("address") or alley.name)
+        link = (
+            f"https://apis.map.qq.com/uri/v1/marker?marker=coord:{loc['lat']},{loc['lng']};"
+            f"title:{title}&referer=alley-steward"
+        )
+        lines.append(f"位置：{loc.get('address') or alley.name} {link}")
+    elif loc.get("address"):
+        lines.append(f"位置：{loc['address']}")
+    if own and issue.contact_phone:
+        lines.append(f"联系电话：{issue.contact_phone}")
+    photos = list(issue.photo_ids or [])
+    if photos:
+        group = ctx.group or next(iter(robot.groups_for_area(alley)[:1]), None)
+        if group is not None and (issue.visibility == "public" or own):
+            key = f"robot:details:{issue.id}:{ctx.sender}:{ctx.now:%Y%m%d%H%M%S}"
+            with write_transaction():
+                sent = notify.push_photos(group, photos, key)
+            lines.append(f"照片 {len(photos)} 张，已发到群里（{sent} 张）")
+        else:
+            lines.append(f"照片 {len(photos)} 张，请在小程序查看")
+    if issue.resolution_note:
+        lines.append(f"办结说明：{issue.resolution_note}")
+    return "\n".join(lines)
+
+
+@command("接单", usage="接单 N", roles=(STEWARD, STAFF))
+def accept(ctx: Context, args: str) -> str:
+    """接下一件诉求，开始办理。例：接单 12"""
+    issue_id, _ = issue_ref(args, "接单 12")
+    not_yours(ctx, issue_id)
+    issue = issues.accept(ctx.p, issue_id)
+    return f"已接单 {issue_title(issue)}，请在 {month_day_time(issue.deadline)} 前办结"
+
+
+@command("办结", usage="办结 N 说明", roles=(STEWARD, STAFF))
+def resolve(ctx: Context, args: str) -> str:
+    """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。例：办结 12 已清理"""
+    issue_id, note = issue_ref(args, "办结 12 已清理")
+    note = typed(note)
+    not_yours(ctx, issue_id)
+    if not note:
+        raise bad_request("请写明办理情况，例如：办结 12 垃圾已清运")
+    photos = recent_photos(ctx)
+    issue = issues.resolve(ctx.p, issue_id, note, [ph.media_id for ph in photos[-9:]])
+    mark_used(photos, ctx.now)
+    if photos:
+        return f"已办结 {issue_title(issue)}，附照片 {min(len(photos), 9)} 张，谢谢！"
+    return f"已办结 {issue_title(issue)}，谢谢！2 分钟内发来的照片将作为办结凭证"
+
+
+@command("上报", usage="上报 N 原因", roles=(STEWARD,))
+def escalate(ctx: Context, args: str) -> str:
+    """自己解决不了的诉求上报社区，写明原因。例：上报 12 需要物业配合"""
+    issue_id, reason = issue_ref(args, "上报 12 需要物业配合")
+    reason = typed(reason)
+    not_yours(ctx, issue_id)
+    if not reason:
+        raise bad_request("请写明上报原因，例如：上报 12 需要物业配合")
+    issue = issues.escalate(ctx.p, issue_id, reason)
+    return f"已上报社区 {issue_title(issue)}，社区会尽快协调"
+
+
+@command("巡查", usage="巡查 [说明]", aliases=("打卡",), roles=(STEWARD,))
+def patrol(ctx: Context, args: str) -> str:
+    """登记今天的巡查（管家日志），可附说明和照片。例：巡查 南门巷一切正常"""
+    photos = recent_photos(ctx)
+    entry = patrols.check_in(ctx.p, note=args, photo_ids=[ph.media_id for ph in photos[-9:]])
+    mark_used(photos, ctx.now)
+    alley = Area.get_by_id(entry.alley_id)
+    extra = f"，附照片 {min(len(photos), 9)} 张" if photos else ""
+    return f"已登记巡查：{alley.name} {month_day_time(entry.created_at)}{extra}"

@@ -1,0 +1,65 @@
+"""Pieces of replies shared by the commands: how an issue and a wish are named, the
+sender's recent photos, and the refusal that names whose item it is."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from bot.commands.registry import Context
+from core.errors import ApiError, not_found
+from core.items import issues
+from core.text import shorten
+from models import Area, BotPhoto, Issue, Wish
+
+
+def issue_title(issue: Issue) -> str:
+    """`#12 南门巷：垃圾堆放`: what a steward recognises an issue by."""
+    alley = Area.get_by_id(issue.alley_id)
+    content = issue.content if issue.visibility == "public" else issue.category
+    return f"#{issue.id} {alley.name}：{shorten(content, 16)}"
+
+
+def wish_title(wish: Wish) -> str:
+    return f"心愿{wish.id} {wish.display_name}：{shorten(wish.title, 20)}"
+
+
+def photo_window() -> timedelta:
+    return timedelta(seconds=int(current_app.config["BOT_PHOTO_WINDOW_SECONDS"]))
+
+
+def recent_photos(ctx: Context) -> list[BotPhoto]:
+    """The sender's unused photos from the last two minutes (this message's included)."""
+    return list(
+        BotPhoto.select()
+        .where(
+            (BotPhoto.sender == ctx.sender)
+            & BotPhoto.used_at.is_null()
+            & (BotPhoto.received_at >= ctx.now - photo_window())
+        )
+        .order_by(BotPhoto.received_at, BotPhoto.id)
+    )
+
+
+def mark_used(photos: list[BotPhoto], now: datetime) -> None:
+    if photos:
+        BotPhoto.update(used_at=now).where(BotPhoto.id.in_([p.id for p in photos])).execute()
+
+
+def not_yours(ctx: Context, issue_id: int) -> None:
+    """Before the workflow's own 404: tell a bound steward whose item it is instead."""
+    issue = Issue.get_or_none(Issue.id == issue_id)
+    if issue is None:
+        raise not_found("找不到该诉求", code="issue_not_found")
+    if issues.can_view(ctx.p, issue):
+        return
+    alley = Area.get_by_id(issue.alley_id)
+    names = "、".join(s.name for s in issue.assigned_stewards()) or "社区"
+    raise ApiError(
+        403, "not_your_alley", f"#{issue.id} 是{alley.name}的诉求，由{names}负责，您不能处理"
+    )
+
+
+def more_than_shown(n: int) -> str:
+    return f" 等 {n} 件" if n > 5 else ""
