@@ -1,5 +1,5 @@
 /**
- * The one API client of the mini program.
+ * The one API client of the mini program: the transport under services/.
  *
  * - The server's origin comes from config.js and is read at every request (never cached), so
  *   a developer (or a test) can point the app elsewhere without restarting it.
@@ -8,6 +8,8 @@
  *   wx.login code.
  * - A 401 logs in again once and repeats the call; a second 401 is shown as its message. One
  *   helper does this for requests, uploads and downloads (withToken).
+ * - Pages do not call this module's HTTP functions: the modules of services/ do, one per
+ *   resource, and they alone know the API's paths and query parameters.
  * - Every error is an ApiError carrying the server's Chinese `message` and `fields`; network
  *   failures and non-JSON answers get a Chinese message of their own.
  * - A response with the `X-Offline-Mode` header marks the app as offline (a banner says so).

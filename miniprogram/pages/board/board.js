@@ -6,6 +6,7 @@
  * message and a box to type a board code.
  */
 const api = require('../../utils/api');
+const boards = require('../../services/boards');
 const fmt = require('../../utils/format');
 
 Component({
@@ -44,8 +45,8 @@ Component({
     /** @param {string} code */
     load(code) {
       this.setData({ state: 'loading', code, error: '' });
-      return api
-        .get(`/boards/${encodeURIComponent(code)}`, null, { auth: false })
+      return boards
+        .get(code)
         .then((/** @type {any} */ b) => {
           wx.setStorageSync('lastBoard', { code: b.code, alley: b.alley.name });
           const phone = b.community && b.community.phone;

@@ -4,6 +4,7 @@
  * first is a 409 whose message is shown, and the wall reloads.
  */
 const api = require('../../utils/api');
+const wishes = require('../../services/wishes');
 
 Component({
   data: {
@@ -26,8 +27,8 @@ Component({
     },
     load() {
       this.setData({ state: this.data.items.length ? 'ready' : 'loading', error: '' });
-      return api
-        .get('/wishes', { scope: 'wall', alley_id: this.data.alleyId, per_page: 50 }, { auth: false })
+      return wishes
+        .wall(this.data.alleyId)
         .then((/** @type {any} */ out) => this.setData({ state: 'ready', items: out.items }))
         .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
     },
@@ -35,8 +36,8 @@ Component({
     onClaim(e) {
       const { id, role } = e.currentTarget.dataset;
       this.setData({ notice: '', error: '' });
-      return api
-        .post(`/wishes/${id}/claim`, { role })
+      return wishes
+        .claim(id, role)
         .then((/** @type {any} */ wish) => {
           this.setData({ notice: `已认领「${wish.title}」，请尽快联系社区完成心愿。` });
           return this.load();

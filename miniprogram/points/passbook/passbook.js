@@ -5,6 +5,7 @@
  * that community's shop.
  */
 const api = require('../../utils/api');
+const points = require('../../services/points');
 const fmt = require('../../utils/format');
 
 /** @param {any} e */
@@ -35,8 +36,8 @@ Component({
       return this.load().then(() => wx.stopPullDownRefresh());
     },
     load() {
-      return api
-        .get('/points/me', { per_page: 50 })
+      return points
+        .passbooks()
         .then((/** @type {any} */ out) =>
           this.setData({
             state: 'ready',
@@ -60,8 +61,8 @@ Component({
     showCode(e) {
       const id = Number(e.currentTarget.dataset.id);
       this.setData({ error: '' });
-      return api
-        .get('/points/me/member-code', { account_id: id })
+      return points
+        .memberCode(id)
         .then((/** @type {any} */ out) =>
           this.setData({ qr: { id, code: out.member_code, png: out.qr_png, community: out.community_name } }),
         )

@@ -5,6 +5,7 @@
  * passbook; a certified record cannot be changed here (corrections are made in the console).
  */
 const api = require('../../utils/api');
+const records = require('../../services/service-records');
 
 Component({
   data: { state: 'loading', items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, error: '', notice: '', busy: false },
@@ -16,8 +17,8 @@ Component({
       return this.load().then(() => wx.stopPullDownRefresh());
     },
     load() {
-      return api
-        .get('/service-records', { status: 'pending', per_page: 100 })
+      return records
+        .pending()
         .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items, picked: {}, count: 0 }))
         .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
     },
@@ -39,8 +40,8 @@ Component({
     certifyOne(e) {
       const id = Number(e.currentTarget.dataset.id);
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/service-records/${id}/certify`)
+      return records
+        .certify(id)
         .then((/** @type {any} */ out) => {
           this.setData({ busy: false, notice: `已认证：${out.person_name} ${out.hours} 小时` });
           return this.load();
@@ -54,8 +55,8 @@ Component({
         return Promise.resolve();
       }
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post('/service-records/certify', { ids })
+      return records
+        .certifyMany(ids)
         .then((/** @type {any} */ out) => {
           const skipped = out.skipped.length ? `，${out.skipped.length} 条此前已认证` : '';
           this.setData({ busy: false, notice: `已认证 ${out.certified.length} 条${skipped}，时长已记入时间银行。` });

@@ -3,6 +3,7 @@
  * deadline first; tapping one opens the staff item page.
  */
 const api = require('../../utils/api');
+const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 
 Component({
@@ -20,8 +21,8 @@ Component({
     },
     load() {
       if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return api
-        .get('/issues', { scope: 'area', overdue: 'true', per_page: 100 })
+      return issues
+        .overdueInArea()
         .then((/** @type {any} */ out) =>
           this.setData({
             state: 'ready',

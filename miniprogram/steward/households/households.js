@@ -4,6 +4,7 @@
  * my own households come back, and the server records every look.
  */
 const api = require('../../utils/api');
+const households = require('../../services/households');
 const fmt = require('../../utils/format');
 
 Component({
@@ -21,8 +22,8 @@ Component({
     },
     load() {
       if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return api
-        .get('/households', { per_page: 100 })
+      return households
+        .list()
         .then((/** @type {any} */ out) => {
           const items = out.items
             .map((/** @type {any} */ h) => ({

@@ -3,6 +3,7 @@
  * deadline; pull down to refresh. Tapping one opens the steward's item page.
  */
 const api = require('../../utils/api');
+const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 
 Component({
@@ -20,8 +21,8 @@ Component({
     },
     load() {
       if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return api
-        .get('/issues', { scope: 'assigned', status: 'open', per_page: 100 })
+      return issues
+        .assigned()
         .then((/** @type {any} */ out) => {
           const items = out.items
             .map((/** @type {any} */ i) => ({ ...i, deadlineText: fmt.dateTime(i.deadline), when: fmt.dateTime(i.created_at) }))
