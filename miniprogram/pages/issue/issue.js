@@ -6,16 +6,16 @@
  */
 const api = require('../../utils/api');
 const issues = require('../../services/issues');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
     id: 0,
     issue: /** @type {any} */ (null),
     actions: /** @type {Record<string, boolean>} */ ({}),
-    error: '',
     notice: '',
     score: 0,
     scoreWord: '',
@@ -31,16 +31,9 @@ Component({
       this.setData({ id: Number(options.id) });
       return this.load();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (!this.data.issue) this.setData({ state: 'loading' });
-      return issues
-        .get(this.data.id)
-        .then((/** @type {any} */ issue) => this.show(issue))
-        .catch((err) => this.setData({ state: this.data.issue ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () => issues.get(this.data.id).then((/** @type {any} */ issue) => this.show(issue));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /** @param {any} issue */
     show(issue) {

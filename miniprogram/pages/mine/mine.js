@@ -7,12 +7,12 @@ const api = require('../../utils/api');
 const auth = require('../../services/auth');
 const issues = require('../../services/issues');
 const wishes = require('../../services/wishes');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
-    error: '',
     tab: 'issues', // issues | wishes | claimed
     me: /** @type {any} */ (null),
     roles: /** @type {string[]} */ ([]),
@@ -35,22 +35,14 @@ Component({
       if (this.data.state === 'ready') return this.load();
       return Promise.resolve();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading', error: '' });
-      return auth
-        .me()
-        .then((/** @type {any} */ me) =>
+      const fetch = () =>
+        auth.me().then((/** @type {any} */ me) =>
           Promise.all([issues.mine(), wishes.mine(), wishes.claimed()]).then(([myIssues, myWishes, claimed]) => {
             const roles = me.roles || [];
             wx.setStorageSync('roles', roles);
             const names = { resident: '居民', steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员' };
-            this.setData({
-              state: 'ready',
-              error: '',
+            return {
               me,
               roles,
               isSteward: roles.includes('steward'),
@@ -60,11 +52,11 @@ Component({
               issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
               wishes: myWishes.items,
               claimed: claimed.items,
-              offline: api.isOffline(),
-            });
+            };
           }),
-        )
-        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err), offline: api.isOffline() }));
+        );
+      // Whatever happened, the answers said whether the server runs in offline mode.
+      return this.loadWith(fetch, { replaceOnError: true }).then(() => this.setData({ offline: api.isOffline() }));
     },
     /** @param {any} e */
     onTab(e) {

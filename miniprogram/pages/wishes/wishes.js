@@ -5,13 +5,13 @@
  */
 const api = require('../../utils/api');
 const wishes = require('../../services/wishes');
+const loadable = require('../../behaviors/loadable');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
     alleyId: '',
     items: /** @type {any[]} */ ([]),
-    error: '',
     notice: '',
     isSteward: false,
   },
@@ -21,16 +21,9 @@ Component({
       this.setData({ alleyId: (options && options.alley_id) || '', isSteward: api.roles().includes('steward') });
       return this.load();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      this.setData({ state: this.data.items.length ? 'ready' : 'loading', error: '' });
-      return wishes
-        .wall(this.data.alleyId)
-        .then((/** @type {any} */ out) => this.setData({ state: 'ready', items: out.items }))
-        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+      const fetch = () => wishes.wall(this.data.alleyId).then((/** @type {any} */ out) => ({ items: out.items }));
+      return this.loadWith(fetch, { replaceOnError: true });
     },
     /** @param {any} e */
     onClaim(e) {

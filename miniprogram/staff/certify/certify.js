@@ -6,21 +6,18 @@
  */
 const api = require('../../utils/api');
 const records = require('../../services/service-records');
+const loadable = require('../../behaviors/loadable');
 
 Component({
-  data: { state: 'loading', items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, error: '', notice: '', busy: false },
+  behaviors: [loadable],
+  data: { items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, notice: '', busy: false },
   methods: {
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh());
-    },
     load() {
-      return records
-        .pending()
-        .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items, picked: {}, count: 0 }))
-        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () => records.pending().then((/** @type {any} */ page) => ({ items: page.items, picked: {}, count: 0 }));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /** @param {any} e */
     onPick(e) {

@@ -5,16 +5,16 @@
 const api = require('../../utils/api');
 const issues = require('../../services/issues');
 const wishes = require('../../services/wishes');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading',
     tab: 'wishes', // wishes | held
     wishes: /** @type {any[]} */ ([]),
     held: /** @type {any[]} */ ([]),
     reasons: /** @type {Record<string, string>} */ ({}),
-    error: '',
     notice: '',
     busy: false,
   },
@@ -22,21 +22,13 @@ Component({
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return Promise.all([wishes.pendingReview(), issues.heldInArea()])
-        .then(([pending, held]) =>
-          this.setData({
-            state: 'ready',
-            wishes: pending.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at) })),
-            held: held.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
-          }),
-        )
-        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () =>
+        Promise.all([wishes.pendingReview(), issues.heldInArea()]).then(([pending, held]) => ({
+          wishes: pending.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at) })),
+          held: held.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+        }));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /** @param {any} e */
     onTab(e) {

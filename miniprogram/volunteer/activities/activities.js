@@ -6,6 +6,7 @@
  */
 const api = require('../../utils/api');
 const activities = require('../../services/activities');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 /** @param {any} a */
@@ -22,19 +23,15 @@ function decorate(a) {
 }
 
 Component({
-  data: { state: 'loading', items: /** @type {any[]} */ ([]), error: '', notice: '', busy: false },
+  behaviors: [loadable],
+  data: { items: /** @type {any[]} */ ([]), notice: '', busy: false },
   methods: {
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh());
-    },
     load() {
-      return activities
-        .upcoming()
-        .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items.map(decorate) }))
-        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () => activities.upcoming().then((/** @type {any} */ page) => ({ items: page.items.map(decorate) }));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /**
      * @param {any} e
