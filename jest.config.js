@@ -16,12 +16,14 @@ const common = {
   transform: { '\\.js$': 'babel-jest' },
   transformIgnorePatterns: ['/node_modules/'],
   setupFilesAfterEnv: ['<rootDir>/tests/miniprogram/setup.js'],
-  // The first test of a file compiles its page's WXML with wcc: seconds on a busy 2-core CI
-  // machine. A generous limit keeps a slow machine from failing a correct page.
-  testTimeout: 30000,
 };
 
 module.exports = {
+  // The first test of a file compiles its page's WXML with wcc: seconds on a busy 2-core CI
+  // machine. A generous limit keeps a slow machine from failing a correct page. It must sit
+  // here: jest-circus reads testTimeout from the global config only, and inside `projects`
+  // it was ignored (tests failed at jest's default 5 s while other suites loaded the machine).
+  testTimeout: 30000,
   projects: [
     {
       ...common,

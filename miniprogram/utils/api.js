@@ -1,12 +1,15 @@
 /**
- * The one API client of the mini program.
+ * The one API client of the mini program: the transport under services/.
  *
  * - The server's origin comes from config.js and is read at every request (never cached), so
  *   a developer (or a test) can point the app elsewhere without restarting it.
  * - Login: wx.login → POST /api/v1/auth/login; the bearer token and roles are kept in storage.
  *   In the server's offline mode a developer login code (`dev:姓名`, typed on 我的) replaces the
  *   wx.login code.
- * - A 401 logs in again once and repeats the request; a second 401 is shown as its message.
+ * - A 401 logs in again once and repeats the call; a second 401 is shown as its message. One
+ *   helper does this for requests, uploads and downloads (withToken).
+ * - Pages do not call this module's HTTP functions: the modules of services/ do, one per
+ *   resource, and they alone know the API's paths and query parameters.
  * - Every error is an ApiError carrying the server's Chinese `message` and `fields`; network
  *   failures and non-JSON answers get a Chinese message of their own.
  * - A response with the `X-Offline-Mode` header marks the app as offline (a banner says so).
@@ -177,6 +180,26 @@ function roles() {
 }
 
 /**
+ * The one token-retry path of every authenticated call (request, upload, download): run
+ * `send` with the stored token (logging in first when there is none); when it answers 401
+ * the token was revoked or expired, so drop it, log in again and run `send` once more with
+ * the new token. That second answer is final, whatever it is: a second 401 is shown as its
+ * message, never retried again. Any other answer, and any rejection, passes through as is.
+ * @template {{status: number}} T
+ * @param {(token: string) => Promise<T>} send one attempt; resolves with the HTTP status
+ * @returns {Promise<T>}
+ */
+function withToken(send) {
+  return ensureLogin()
+    .then(send)
+    .then((answer) => {
+      if (answer.status !== 401) return answer;
+      wx.removeStorageSync(TOKEN_KEY);
+      return login().then((out) => send(out.token));
+    });
+}
+
+/**
  * Call the API. Resolves with the parsed body, rejects with an ApiError.
  * @param {string} method
  * @param {string} path e.g. '/issues/3/accept'
@@ -186,19 +209,10 @@ function roles() {
  */
 function request(method, path, data, opts) {
   const auth = !opts || opts.auth !== false;
-  if (!auth) {
-    return rawRequest({ method, path, data }).then(({ status, body }) => settle(status, body));
-  }
-  return ensureLogin().then((token) =>
-    rawRequest({ method, path, data, token }).then(({ status, body }) => {
-      if (status !== 401) return settle(status, body);
-      // The token was revoked or expired: log in again once, then give up with the message.
-      wx.removeStorageSync(TOKEN_KEY);
-      return login().then((out) =>
-        rawRequest({ method, path, data, token: out.token }).then((r) => settle(r.status, r.body)),
-      );
-    }),
-  );
+  const answer = auth
+    ? withToken((token) => rawRequest({ method, path, data, token }))
+    : rawRequest({ method, path, data });
+  return answer.then(({ status, body }) => settle(status, body));
 }
 
 /** @param {Record<string, any>} [query] @returns {string} '?a=1&b=2' or '' */
@@ -216,76 +230,65 @@ const post = (/** @type {string} */ path, /** @type {any} */ data, /** @type {an
   request('POST', path, data || {}, opts);
 
 /**
- * Upload one photo to POST /api/v1/media.
+ * Upload one file (multipart field `file`) with the bearer token. Every upload of this app
+ * is a photo, hence the network message.
+ * @param {string} path e.g. '/media'
  * @param {string} filePath local temp path from wx.chooseMedia
  * @param {(percent: number) => void} [onProgress]
- * @returns {Promise<{id: number, url: string, thumb_url: string}>}
+ * @returns {Promise<any>} the parsed answer
  */
-function uploadPhoto(filePath, onProgress) {
+function upload(path, filePath, onProgress) {
   const once = (/** @type {string} */ token) =>
-    new Promise((resolve, reject) => {
-      const task = wx.uploadFile({
-        url: url('/media'),
-        filePath,
-        name: 'file',
-        header: { Authorization: `Bearer ${token}` },
-        success(res) {
-          noteOfflineHeader(/** @type {any} */ (res).header);
-          resolve({ status: res.statusCode, body: res.data });
-        },
-        fail() {
-          reject(new ApiError(0, 'network', '照片上传失败：网络不通，请点照片重试。'));
-        },
-      });
-      if (task && onProgress) task.onProgressUpdate((p) => onProgress(p.progress));
-    });
-  return ensureLogin()
-    .then((token) => once(token))
-    .then((/** @type {any} */ r) => {
-      if (r.status !== 401) return settle(r.status, r.body);
-      wx.removeStorageSync(TOKEN_KEY);
-      return login()
-        .then((out) => once(out.token))
-        .then((/** @type {any} */ r2) => settle(r2.status, r2.body));
-    });
+    /** @type {Promise<{status: number, body: any}>} */ (
+      new Promise((resolve, reject) => {
+        const task = wx.uploadFile({
+          url: url(path),
+          filePath,
+          name: 'file',
+          header: { Authorization: `Bearer ${token}` },
+          success(res) {
+            noteOfflineHeader(/** @type {any} */ (res).header);
+            resolve({ status: res.statusCode, body: res.data });
+          },
+          fail() {
+            reject(new ApiError(0, 'network', '照片上传失败：网络不通，请点照片重试。'));
+          },
+        });
+        if (task && onProgress) task.onProgressUpdate((p) => onProgress(p.progress));
+      })
+    );
+  return withToken(once).then(({ status, body }) => settle(status, body));
 }
 
 /**
- * Download a file the API serves (the ledger) with the bearer token.
- * @param {string} path e.g. '/ledger.xlsx?date_from=…'
+ * Download a file the API serves (the ledger, the certificate) with the bearer token.
+ * @param {string} path e.g. '/ledger.xlsx'
+ * @param {Record<string, any>} [query] its query (empty values are left out)
  * @returns {Promise<string>} the temp file path
  */
-function download(path) {
+function download(path, query) {
   const once = (/** @type {string} */ token) =>
-    new Promise((resolve, reject) => {
-      wx.downloadFile({
-        url: url(path),
-        header: { Authorization: `Bearer ${token}` },
-        success: (res) => resolve(res),
-        fail: () => reject(new ApiError(0, 'network', NETWORK_MESSAGE)),
-      });
-    });
-  /** @param {any} res */
-  const check = (res) => {
-    if (res.statusCode >= 200 && res.statusCode < 300) return res.tempFilePath;
+    /** @type {Promise<{status: number, tempFilePath: string}>} */ (
+      new Promise((resolve, reject) => {
+        wx.downloadFile({
+          url: url(path + qs(query)),
+          header: { Authorization: `Bearer ${token}` },
+          success: (res) => resolve({ status: res.statusCode, tempFilePath: res.tempFilePath }),
+          fail: () => reject(new ApiError(0, 'network', NETWORK_MESSAGE)),
+        });
+      })
+    );
+  return withToken(once).then(({ status, tempFilePath }) => {
+    if (status >= 200 && status < 300) return tempFilePath;
+    // A refusal comes as the JSON error envelope, written to the temp file.
     let body = null;
     try {
-      const fs = wx.getFileSystemManager();
-      body = fs.readFileSync(res.tempFilePath, 'utf8');
+      body = wx.getFileSystemManager().readFileSync(tempFilePath, 'utf8');
     } catch (e) {
       body = null;
     }
-    return settle(res.statusCode, body);
-  };
-  return ensureLogin()
-    .then((token) => once(token))
-    .then((/** @type {any} */ res) => {
-      if (res.statusCode !== 401) return check(res);
-      wx.removeStorageSync(TOKEN_KEY);
-      return login()
-        .then((out) => once(out.token))
-        .then(check);
-    });
+    return settle(status, body);
+  });
 }
 
 /** @param {any} err @returns {string} a Chinese message for any thrown thing */
@@ -298,9 +301,11 @@ function messageOf(err) {
 module.exports = {
   ApiError,
   request,
+  withToken,
   get,
   post,
-  uploadPhoto,
+  qs,
+  upload,
   download,
   login,
   ensureLogin,

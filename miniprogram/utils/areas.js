@@ -1,9 +1,9 @@
 /**
- * The areas a staff member or admin can pick for figures and the ledger, from GET /areas:
+ * The areas a staff member or admin can pick for figures and the ledger, from the area tree (services/areas):
  * their roots (a community, or a street) and, under a street, its communities.
  */
 
-const api = require('./api');
+const areas = require('../services/areas');
 
 /** @param {any} tree GET /areas answer @returns {Array<{id: number, name: string}>} */
 function pickable(tree) {
@@ -27,8 +27,8 @@ function pickable(tree) {
  * @returns {Promise<void>}
  */
 function loadChoices(component) {
-  return api
-    .get('/areas')
+  return areas
+    .tree()
     .then((/** @type {any} */ tree) => {
       const areas = pickable(tree);
       component.setData({ areas: areas.length > 1 ? areas : [], areaId: areas.length ? areas[0].id : 0 });

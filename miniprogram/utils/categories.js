@@ -3,14 +3,14 @@
  * starts with the server's default list (format.CATEGORIES) and switches to the configured one
  * as soon as it arrives, so a district that configured its own categories sees exactly those.
  */
-const api = require('./api');
+const categories = require('../services/categories');
 
 /**
  * @param {{setData: (data: Record<string, any>) => void}} component a page with `categories`
  * @returns {Promise<string[]>} the names shown ([] when the list could not be fetched)
  */
 function load(component) {
-  return api.get('/categories', undefined, { auth: false }).then(
+  return categories.list().then(
     (/** @type {any} */ res) => {
       const names = ((res && res.items) || []).map((/** @type {any} */ c) => c.name);
       if (names.length) component.setData({ categories: names });

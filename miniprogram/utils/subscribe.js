@@ -3,12 +3,12 @@
  * call wx.requestSubscribeMessage, and report each acceptance with POST /subscriptions.
  * Never blocks the submit: a refusal or a failure here only means no notification.
  */
-const api = require('./api');
+const subscriptions = require('../services/subscriptions');
 
 /** @returns {Promise<number>} how many consents were recorded */
 function askForUpdates() {
-  return api
-    .get('/subscriptions')
+  return subscriptions
+    .templates()
     .then((/** @type {any} */ out) => {
       const ids = (out.items || []).map((/** @type {any} */ t) => t.template_id).filter(Boolean);
       if (!ids.length) return 0;
@@ -19,7 +19,7 @@ function askForUpdates() {
           fail: () => resolve([]),
         });
       }).then((/** @type {any} */ accepted) =>
-        Promise.all(accepted.map((/** @type {string} */ id) => api.post('/subscriptions', { template_id: id }))).then(
+        Promise.all(accepted.map((/** @type {string} */ id) => subscriptions.consent(id))).then(
           () => accepted.length,
         ),
       );

@@ -5,6 +5,7 @@
  * so the page submits only uploaded photo ids and can refuse to submit while busy.
  */
 const api = require('../../utils/api');
+const media = require('../../services/media');
 
 Component({
   options: { addGlobalClass: true },
@@ -50,12 +51,12 @@ Component({
       if (!photo) return Promise.resolve();
       this.setData({ [`photos[${index}].status`]: 'uploading', [`photos[${index}].progress`]: 0 });
       this.emit();
-      return api
-        .uploadPhoto(photo.path, (p) => this.setData({ [`photos[${index}].progress`]: p }))
-        .then((media) => {
+      return media
+        .upload(photo.path, (p) => this.setData({ [`photos[${index}].progress`]: p }))
+        .then((uploaded) => {
           this.setData({
             [`photos[${index}].status`]: 'done',
-            [`photos[${index}].id`]: media.id,
+            [`photos[${index}].id`]: uploaded.id,
             [`photos[${index}].progress`]: 100,
           });
         })

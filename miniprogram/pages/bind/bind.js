@@ -3,6 +3,7 @@
  * makes this WeChat user that steward or staff member; the new role is shown.
  */
 const api = require('../../utils/api');
+const auth = require('../../services/auth');
 
 Component({
   data: { code: '', state: 'form', error: '', result: /** @type {any} */ (null), roleText: '' },
@@ -19,13 +20,13 @@ Component({
         return Promise.resolve();
       }
       this.setData({ state: 'sending', error: '' });
-      return api
-        .post('/auth/bind', { code })
+      return auth
+        .bind(code)
         .then((/** @type {any} */ out) => {
           const names = { steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员' };
           const who = out.steward ? `${out.steward.name}，` : '';
           const where = out.area ? `（${out.area.path_label || out.area.name}）` : '';
-          return api.get('/me').then((/** @type {any} */ me) => {
+          return auth.me().then((/** @type {any} */ me) => {
             wx.setStorageSync('roles', me.roles);
             this.setData({
               state: 'done',

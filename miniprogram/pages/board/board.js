@@ -5,15 +5,15 @@
  * phone, live figures, recent public items and the wish wall; a 404/410 answer shows its
  * message and a box to type a board code.
  */
-const api = require('../../utils/api');
+const boards = require('../../services/boards');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
     code: '',
     typed: '',
-    error: '',
     board: /** @type {any} */ (null),
     stewards: /** @type {any[]} */ ([]),
     communityPhone: '',
@@ -37,21 +37,20 @@ Component({
       }
       return this.load(code);
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return (this.data.code ? this.load(this.data.code) : Promise.resolve()).then(done, done);
-    },
-    /** @param {string} code */
-    load(code) {
-      this.setData({ state: 'loading', code, error: '' });
-      return api
-        .get(`/boards/${encodeURIComponent(code)}`, null, { auth: false })
-        .then((/** @type {any} */ b) => {
+    /**
+     * Open a board (the one shown when no code is given; none yet: nothing to do). A board
+     * that cannot be shown (404, 410) replaces the page with its message and the code box.
+     * @param {string} [code]
+     */
+    load(code = this.data.code) {
+      if (!code) return Promise.resolve();
+      this.setData({ code });
+      const fetch = () =>
+        boards.get(code).then((/** @type {any} */ b) => {
           wx.setStorageSync('lastBoard', { code: b.code, alley: b.alley.name });
           const phone = b.community && b.community.phone;
           const f = b.figures || {};
-          this.setData({
-            state: 'ready',
+          return {
             board: b,
             stewards: b.stewards.map((/** @type {any} */ s) => ({
               ...s,
@@ -71,9 +70,9 @@ Component({
             },
             issues: b.recent_issues.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
             wishes: b.wishes,
-          });
-        })
-        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+          };
+        });
+      return this.loadWith(fetch, { replaceOnError: true });
     },
     /** @param {any} e */
     onCall(e) {

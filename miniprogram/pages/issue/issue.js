@@ -5,16 +5,17 @@
  * leave a message; and a call button for the stewards.
  */
 const api = require('../../utils/api');
+const issues = require('../../services/issues');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
     id: 0,
     issue: /** @type {any} */ (null),
     actions: /** @type {Record<string, boolean>} */ ({}),
-    error: '',
     notice: '',
     score: 0,
     scoreWord: '',
@@ -30,16 +31,9 @@ Component({
       this.setData({ id: Number(options.id) });
       return this.load();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (!this.data.issue) this.setData({ state: 'loading' });
-      return api
-        .get(`/issues/${this.data.id}`)
-        .then((/** @type {any} */ issue) => this.show(issue))
-        .catch((err) => this.setData({ state: this.data.issue ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () => issues.get(this.data.id).then((/** @type {any} */ issue) => this.show(issue));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /** @param {any} issue */
     show(issue) {
@@ -67,15 +61,13 @@ Component({
     /**
      * Run one action; on success show the new state and clear what was typed for it,
      * on failure keep everything typed and show the message.
-     * @param {string} action
-     * @param {any} body
+     * @param {() => Promise<any>} call the action (services/issues), answering the issue
      * @param {string} done message shown on success
      * @param {string[]} clear fields to empty on success
      */
-    act(action, body, done, clear) {
+    act(call, done, clear) {
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/issues/${this.data.id}/${action}`, body)
+      return call()
         .then((/** @type {any} */ issue) => {
           this.show(issue);
           /** @type {Record<string, any>} */
@@ -91,24 +83,24 @@ Component({
         return Promise.resolve();
       }
       const text = this.data.rateText.trim();
-      return this.act('rate', { score: this.data.score, text: text || null }, '谢谢您的评价！', ['score', 'scoreWord', 'rateText']);
+      return this.act(() => issues.rate(this.data.id, this.data.score, text), '谢谢您的评价！', ['score', 'scoreWord', 'rateText']);
     },
     reopen() {
       if (!this.data.note.trim()) {
         this.setData({ error: '请写一写哪里还没有解决。' });
         return Promise.resolve();
       }
-      return this.act('reopen', { note: this.data.note.trim() }, '已重新反映，管家会再次处理。', ['note']);
+      return this.act(() => issues.reopen(this.data.id, this.data.note.trim()), '已重新反映，管家会再次处理。', ['note']);
     },
     comment() {
       if (!this.data.note.trim()) {
         this.setData({ error: '请先写留言内容。' });
         return Promise.resolve();
       }
-      return this.act('comment', { text: this.data.note.trim() }, '留言已发送。', ['note']);
+      return this.act(() => issues.comment(this.data.id, this.data.note.trim()), '留言已发送。', ['note']);
     },
     cancel() {
-      return this.act('cancel', { reason: this.data.note.trim() || null }, '已撤销这条反映。', ['note']);
+      return this.act(() => issues.cancel(this.data.id, this.data.note.trim()), '已撤销这条反映。', ['note']);
     },
     /** @param {any} e */
     onCall(e) {

@@ -4,12 +4,15 @@
  * code (dev:姓名) can be typed here to act as a demo steward or staff member.
  */
 const api = require('../../utils/api');
+const auth = require('../../services/auth');
+const issues = require('../../services/issues');
+const wishes = require('../../services/wishes');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
-    error: '',
     tab: 'issues', // issues | wishes | claimed
     me: /** @type {any} */ (null),
     roles: /** @type {string[]} */ ([]),
@@ -25,47 +28,35 @@ Component({
   },
   methods: {
     onLoad() {
-      this.setData({ devCode: wx.getStorageSync(api.DEV_CODE_KEY) || '' });
+      this.setData({ devCode: auth.devCode() });
       return this.load();
     },
     onShow() {
       if (this.data.state === 'ready') return this.load();
       return Promise.resolve();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading', error: '' });
-      return api
-        .get('/me')
-        .then((/** @type {any} */ me) =>
-          Promise.all([
-            api.get('/issues', { scope: 'mine', per_page: 50 }),
-            api.get('/wishes', { scope: 'mine', per_page: 50 }),
-            api.get('/wishes', { scope: 'claimed', per_page: 50 }),
-          ]).then(([issues, wishes, claimed]) => {
+      const fetch = () =>
+        auth.me().then((/** @type {any} */ me) =>
+          Promise.all([issues.mine(), wishes.mine(), wishes.claimed()]).then(([myIssues, myWishes, claimed]) => {
             const roles = me.roles || [];
             wx.setStorageSync('roles', roles);
             const names = { resident: '居民', steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员' };
-            this.setData({
-              state: 'ready',
-              error: '',
+            return {
               me,
               roles,
               isSteward: roles.includes('steward'),
               isStaff: roles.includes('staff') || roles.includes('admin'),
               roleText: roles.map((/** @type {string} */ r) => /** @type {any} */ (names)[r] || r).join('、'),
               firstAlley: (me.stewards[0] && me.stewards[0].alley_ids[0]) || 0,
-              issues: issues.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
-              wishes: wishes.items,
+              issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+              wishes: myWishes.items,
               claimed: claimed.items,
-              offline: api.isOffline(),
-            });
+            };
           }),
-        )
-        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err), offline: api.isOffline() }));
+        );
+      // Whatever happened, the answers said whether the server runs in offline mode.
+      return this.loadWith(fetch, { replaceOnError: true }).then(() => this.setData({ offline: api.isOffline() }));
     },
     /** @param {any} e */
     onTab(e) {
@@ -92,10 +83,7 @@ Component({
     },
     /** Offline demo only: log in again with the typed dev:姓名 code. */
     onDevLogin() {
-      const code = this.data.devCode.trim();
-      if (code) wx.setStorageSync(api.DEV_CODE_KEY, code);
-      else wx.removeStorageSync(api.DEV_CODE_KEY);
-      api.logout();
+      auth.useDevCode(this.data.devCode.trim());
       this.setData({ state: 'loading' });
       return this.load();
     },

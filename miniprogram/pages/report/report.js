@@ -6,6 +6,7 @@
  * Whatever the resident typed stays on the page after any error.
  */
 const api = require('../../utils/api');
+const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const { askForUpdates } = require('../../utils/subscribe');
 const categories = require('../../utils/categories');
@@ -51,9 +52,8 @@ Component({
     checkSimilar() {
       const { code, alleyId, category } = this.data;
       if (!category || (!code && !alleyId)) return Promise.resolve();
-      const where = code ? { board_code: code } : { alley_id: alleyId };
-      return api
-        .get('/issues/similar', { ...where, category })
+      return issues
+        .similar({ boardCode: code, alleyId, category })
         .then((/** @type {any} */ res) => {
           // A slower answer for a category the resident has since changed is dropped.
           if (this.data.category === category) this.setData({ similar: res.items || [] });
@@ -112,19 +112,18 @@ Component({
         return Promise.resolve();
       }
       this.setData({ state: 'sending', error: '', errors: {} });
-      /** @type {Record<string, any>} */
-      const body = {
+      const report = {
+        boardCode: this.data.code,
+        alleyId: this.data.alleyId,
         category: this.data.category,
         content: this.data.content.trim(),
-        photo_ids: this.data.photoIds,
+        photoIds: this.data.photoIds,
         anonymous: this.data.anonymous,
+        location: this.data.location,
+        contactPhone: this.data.phone.trim(),
       };
-      if (this.data.code) body.board_code = this.data.code;
-      else body.alley_id = this.data.alleyId;
-      if (this.data.location) body.location = this.data.location;
-      if (this.data.phone.trim()) body.contact_phone = this.data.phone.trim();
       return askForUpdates()
-        .then(() => api.post('/issues', body))
+        .then(() => issues.report(report))
         .then((/** @type {any} */ issue) => {
           this.setData({ state: 'done', created: issue });
         })
@@ -136,8 +135,8 @@ Component({
     /** @param {any} e */
     onFollow(e) {
       const other = this.data.similar[Number(e.currentTarget.dataset.index)];
-      return api
-        .post(`/issues/${other.id}/follow`, {})
+      return issues
+        .follow(other.id)
         .then((/** @type {any} */ issue) => this.setData({ state: 'followed', followed: issue, error: '' }))
         .catch((err) => this.setData({ error: api.messageOf(err) }));
     },

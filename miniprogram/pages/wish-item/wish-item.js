@@ -5,6 +5,7 @@
  * with a reason (staff). Typed text is kept whenever an action fails.
  */
 const api = require('../../utils/api');
+const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
 const { wishView } = require('../../utils/items');
 
@@ -36,8 +37,8 @@ Component({
     },
     load() {
       if (!this.data.wish) this.setData({ state: 'loading' });
-      return api
-        .get(`/wishes/${this.data.id}`)
+      return wishes
+        .get(this.data.id)
         .then((/** @type {any} */ wish) => this.show(wish))
         .catch((err) => this.setData({ state: this.data.wish ? 'ready' : 'error', error: api.messageOf(err) }));
     },
@@ -62,15 +63,13 @@ Component({
       this.setData({ photoIds: e.detail.ids, photosBusy: e.detail.busy, photosFailed: e.detail.failed });
     },
     /**
-     * @param {string} action
-     * @param {any} body
+     * @param {() => Promise<any>} call the step (services/wishes), answering the wish
      * @param {string} done
      * @param {string[]} clear
      */
-    act(action, body, done, clear) {
+    act(call, done, clear) {
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/wishes/${this.data.id}/${action}`, body)
+      return call()
         .then((/** @type {any} */ wish) => {
           this.show(wish);
           /** @type {Record<string, any>} */
@@ -86,10 +85,10 @@ Component({
     },
     /** @param {any} e */
     claim(e) {
-      return this.act('claim', { role: e.currentTarget.dataset.role }, '认领成功，请尽快帮忙实现这个心愿。', []);
+      return this.act(() => wishes.claim(this.data.id, e.currentTarget.dataset.role), '认领成功，请尽快帮忙实现这个心愿。', []);
     },
     release() {
-      return this.act('release', { reason: this.data.reason.trim() || null }, '已放弃认领，心愿回到心愿墙。', ['reason']);
+      return this.act(() => wishes.release(this.data.id, this.data.reason.trim()), '已放弃认领，心愿回到心愿墙。', ['reason']);
     },
     fulfil() {
       if (!this.data.note.trim()) {
@@ -100,24 +99,24 @@ Component({
         this.setData({ error: this.data.photosBusy ? '照片还在上传，请稍等。' : '有照片没有传上去，请点照片重试或删掉。' });
         return Promise.resolve();
       }
-      return this.act('fulfil', { note: this.data.note.trim(), photo_ids: this.data.photoIds }, '已登记心愿实现，等待居民确认。', ['note']);
+      return this.act(() => wishes.fulfil(this.data.id, this.data.note.trim(), this.data.photoIds), '已登记心愿实现，等待居民确认。', ['note']);
     },
     confirm() {
       if (!this.data.score) {
         this.setData({ error: '请先选择满意程度。' });
         return Promise.resolve();
       }
-      return this.act('confirm', { score: this.data.score, text: this.data.rateText.trim() || null }, '谢谢确认！', ['score', 'scoreWord', 'rateText']);
+      return this.act(() => wishes.confirm(this.data.id, this.data.score, this.data.rateText.trim()), '谢谢确认！', ['score', 'scoreWord', 'rateText']);
     },
     approve() {
-      return this.act('approve', {}, '已通过审核，心愿已上心愿墙。', []);
+      return this.act(() => wishes.approve(this.data.id), '已通过审核，心愿已上心愿墙。', []);
     },
     reject() {
       if (!this.data.reason.trim()) {
         this.setData({ error: '驳回请写明原因，会告知提交人。' });
         return Promise.resolve();
       }
-      return this.act('reject', { reason: this.data.reason.trim() }, '已驳回。', ['reason']);
+      return this.act(() => wishes.reject(this.data.id, this.data.reason.trim()), '已驳回。', ['reason']);
     },
     /** @param {any} e */
     onCall(e) {

@@ -5,6 +5,7 @@
  * for one of their alleys (?alley_id=). Typed text survives every error.
  */
 const api = require('../../utils/api');
+const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
 
 Component({
@@ -68,21 +69,20 @@ Component({
         this.setData({ error: this.data.photosBusy ? '照片还在上传，请稍等一下再提交。' : '有照片没有传上去，请点照片重试，或删掉后再提交。' });
         return Promise.resolve();
       }
-      /** @type {Record<string, any>} */
-      const body = {
-        beneficiary_type: this.data.beneficiary,
-        display_name: this.data.displayName.trim(),
+      const wish = {
+        boardCode: this.data.code,
+        alleyId: this.data.alleyId,
+        beneficiaryType: this.data.beneficiary,
+        displayName: this.data.displayName.trim(),
         title: this.data.title.trim(),
         content: this.data.content.trim(),
-        photo_ids: this.data.photoIds,
+        photoIds: this.data.photoIds,
+        contactPhone: this.data.phone.trim(),
+        onBehalfOf: this.data.behalf ? this.data.onBehalfOf.trim() : '',
       };
-      if (this.data.code) body.board_code = this.data.code;
-      else body.alley_id = this.data.alleyId;
-      if (this.data.phone.trim()) body.contact_phone = this.data.phone.trim();
-      if (this.data.behalf) body.on_behalf_of = this.data.onBehalfOf.trim();
       this.setData({ state: 'sending', error: '', errors: {} });
-      return api
-        .post('/wishes', body)
+      return wishes
+        .create(wish)
         .then((/** @type {any} */ wish) => this.setData({ state: 'done', created: wish }))
         .catch((err) => this.setData({ state: 'form', error: api.messageOf(err), errors: (err && err.fields) || {} }));
     },

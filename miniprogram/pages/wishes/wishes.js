@@ -4,13 +4,14 @@
  * first is a 409 whose message is shown, and the wall reloads.
  */
 const api = require('../../utils/api');
+const wishes = require('../../services/wishes');
+const loadable = require('../../behaviors/loadable');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading', // loading | error | ready
     alleyId: '',
     items: /** @type {any[]} */ ([]),
-    error: '',
     notice: '',
     isSteward: false,
   },
@@ -20,23 +21,16 @@ Component({
       this.setData({ alleyId: (options && options.alley_id) || '', isSteward: api.roles().includes('steward') });
       return this.load();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      this.setData({ state: this.data.items.length ? 'ready' : 'loading', error: '' });
-      return api
-        .get('/wishes', { scope: 'wall', alley_id: this.data.alleyId, per_page: 50 }, { auth: false })
-        .then((/** @type {any} */ out) => this.setData({ state: 'ready', items: out.items }))
-        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+      const fetch = () => wishes.wall(this.data.alleyId).then((/** @type {any} */ out) => ({ items: out.items }));
+      return this.loadWith(fetch, { replaceOnError: true });
     },
     /** @param {any} e */
     onClaim(e) {
       const { id, role } = e.currentTarget.dataset;
       this.setData({ notice: '', error: '' });
-      return api
-        .post(`/wishes/${id}/claim`, { role })
+      return wishes
+        .claim(id, role)
         .then((/** @type {any} */ wish) => {
           this.setData({ notice: `已认领「${wish.title}」，请尽快联系社区完成心愿。` });
           return this.load();

@@ -5,6 +5,8 @@
  * that community's shop.
  */
 const api = require('../../utils/api');
+const points = require('../../services/points');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 /** @param {any} e */
@@ -20,48 +22,39 @@ function entryLine(e) {
 }
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading',
     books: /** @type {any[]} */ ([]),
     total: 0,
     qr: /** @type {any} */ (null),
-    error: '',
   },
   methods: {
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh());
-    },
     load() {
-      return api
-        .get('/points/me', { per_page: 50 })
-        .then((/** @type {any} */ out) =>
-          this.setData({
-            state: 'ready',
-            error: '',
-            total: out.total_balance,
-            books: out.items.map((/** @type {any} */ b) => ({
-              id: b.id,
-              community: b.community_name,
-              communityId: b.community_id,
-              holder: b.holder.kind === 'steward' ? '管家存折' : '个人存折',
-              code: b.member_code,
-              balance: b.balance,
-              entries: b.entries.items.map(entryLine),
-              more: b.entries.total > b.entries.items.length,
-            })),
-          }),
-        )
-        .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
+      const fetch = () =>
+        points.passbooks().then((/** @type {any} */ out) => ({
+          total: out.total_balance,
+          books: out.items.map((/** @type {any} */ b) => ({
+            id: b.id,
+            community: b.community_name,
+            communityId: b.community_id,
+            holder: b.holder.kind === 'steward' ? '管家存折' : '个人存折',
+            code: b.member_code,
+            balance: b.balance,
+            entries: b.entries.items.map(entryLine),
+            more: b.entries.total > b.entries.items.length,
+          })),
+        }));
+      return this.loadWith(fetch, { replaceOnError: true });
     },
     /** @param {any} e */
     showCode(e) {
       const id = Number(e.currentTarget.dataset.id);
       this.setData({ error: '' });
-      return api
-        .get('/points/me/member-code', { account_id: id })
+      return points
+        .memberCode(id)
         .then((/** @type {any} */ out) =>
           this.setData({ qr: { id, code: out.member_code, png: out.qr_png, community: out.community_name } }),
         )

@@ -4,6 +4,8 @@
  * takes the stock and the points in one step (409 out_of_stock / insufficient_points say why).
  */
 const api = require('../../utils/api');
+const points = require('../../services/points');
+const shop = require('../../services/shop');
 
 Component({
   data: {
@@ -32,10 +34,7 @@ Component({
     },
     load() {
       const community = this.data.community;
-      return Promise.all([
-        api.get('/shop/items', { community, per_page: 100 }),
-        api.get('/points/me', { per_page: 1 }),
-      ])
+      return Promise.all([shop.items(community), points.balances()])
         .then(([/** @type {any} */ shelf, /** @type {any} */ mine]) => {
           const book = mine.items.find((/** @type {any} */ b) => b.community_id === community && b.holder.kind === 'user');
           const items = shelf.items.map((/** @type {any} */ i) => ({ ...i, soldOut: i.stock <= 0 }));
@@ -56,8 +55,8 @@ Component({
     },
     openBook() {
       this.setData({ busy: true, error: '' });
-      return api
-        .post('/points/me/passbooks', { community_id: this.data.community })
+      return points
+        .openPassbook(this.data.community)
         .then(() => {
           this.setData({ busy: false, hasBook: true });
           wx.navigateTo({ url: '/points/passbook/passbook' });
@@ -78,8 +77,8 @@ Component({
             if (!res.confirm) return resolve(null);
             this.setData({ busy: true, error: '', notice: '' });
             return resolve(
-              api
-                .post(`/shop/items/${id}/redeem`, {})
+              shop
+                .redeem(id)
                 .then((/** @type {any} */ out) => {
                   this.setData({ busy: false, notice: `兑换成功：“${out.item_name}”，扣 ${out.price} 分，存折余额 ${out.balance} 分。请到社区兑换点领取。` });
                   return this.load();

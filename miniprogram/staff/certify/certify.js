@@ -5,21 +5,19 @@
  * passbook; a certified record cannot be changed here (corrections are made in the console).
  */
 const api = require('../../utils/api');
+const records = require('../../services/service-records');
+const loadable = require('../../behaviors/loadable');
 
 Component({
-  data: { state: 'loading', items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, error: '', notice: '', busy: false },
+  behaviors: [loadable],
+  data: { items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, notice: '', busy: false },
   methods: {
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh());
-    },
     load() {
-      return api
-        .get('/service-records', { status: 'pending', per_page: 100 })
-        .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items, picked: {}, count: 0 }))
-        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () => records.pending().then((/** @type {any} */ page) => ({ items: page.items, picked: {}, count: 0 }));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /** @param {any} e */
     onPick(e) {
@@ -39,8 +37,8 @@ Component({
     certifyOne(e) {
       const id = Number(e.currentTarget.dataset.id);
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/service-records/${id}/certify`)
+      return records
+        .certify(id)
         .then((/** @type {any} */ out) => {
           this.setData({ busy: false, notice: `已认证：${out.person_name} ${out.hours} 小时` });
           return this.load();
@@ -54,8 +52,8 @@ Component({
         return Promise.resolve();
       }
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post('/service-records/certify', { ids })
+      return records
+        .certifyMany(ids)
         .then((/** @type {any} */ out) => {
           const skipped = out.skipped.length ? `，${out.skipped.length} 条此前已认证` : '';
           this.setData({ busy: false, notice: `已认证 ${out.certified.length} 条${skipped}，时长已记入时间银行。` });

@@ -4,6 +4,8 @@
  * item for them after a confirmation (POST /shop/items/{id}/redeem with {member_code}).
  */
 const api = require('../../utils/api');
+const points = require('../../services/points');
+const shop = require('../../services/shop');
 
 Component({
   data: {
@@ -41,11 +43,11 @@ Component({
         return Promise.resolve();
       }
       this.setData({ state: 'loading', error: '', notice: '' });
-      return api
-        .get('/points', { person: code, per_page: 5 })
+      return points
+        .ofMember(code)
         .then((/** @type {any} */ out) => {
           const book = out.items[0];
-          return api.get('/shop/items', { community: book.community_id, per_page: 100 }).then((/** @type {any} */ shelf) =>
+          return shop.items(book.community_id).then((/** @type {any} */ shelf) =>
             this.setData({
               state: 'found',
               book: { code: book.member_code, name: book.holder.name, community: book.community_name, balance: book.balance },
@@ -70,8 +72,8 @@ Component({
             if (!res.confirm) return resolve(null);
             this.setData({ busy: true, error: '', notice: '' });
             return resolve(
-              api
-                .post(`/shop/items/${id}/redeem`, { member_code: book.code })
+              shop
+                .redeem(id, book.code)
                 .then((/** @type {any} */ out) => {
                   const notice = `已兑换“${out.item_name}”，扣 ${out.price} 分，余额 ${out.balance} 分。请把商品交给对方。`;
                   return this.lookup().then(() => this.setData({ busy: false, notice }));

@@ -5,6 +5,9 @@
  * message. Stewards come from GET /areas, departments from GET /departments.
  */
 const api = require('../../utils/api');
+const areas = require('../../services/areas');
+const departments = require('../../services/departments');
+const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
 
@@ -44,7 +47,7 @@ Component({
     },
     load() {
       if (!this.data.issue) this.setData({ state: 'loading' });
-      return Promise.all([api.get(`/issues/${this.data.id}`), api.get('/areas'), api.get('/departments')])
+      return Promise.all([issues.get(this.data.id), areas.tree(), departments.list()])
         .then(([issue, tree, deps]) => {
           const alley = findArea(tree.items, issue.alley.id);
           this.setData({
@@ -83,14 +86,12 @@ Component({
       this.setData({ departmentId: Number(e.currentTarget.dataset.id) });
     },
     /**
-     * @param {string} action
-     * @param {any} body
+     * @param {() => Promise<any>} call the step (services/issues), answering the issue
      * @param {string} done
      */
-    act(action, body, done) {
+    act(call, done) {
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/issues/${this.data.id}/${action}`, body)
+      return call()
         .then((/** @type {any} */ issue) => {
           this.show(issue);
           this.setData({ busy: false, notice: done, note: '' });
@@ -107,7 +108,8 @@ Component({
         this.setData({ error: '请至少选择一位管家。' });
         return Promise.resolve();
       }
-      return this.act('assign', { steward_ids: ids, priority: this.data.priority || null, note: this.data.note.trim() || null }, '已派单。');
+      const how = { stewardIds: ids, priority: this.data.priority, note: this.data.note.trim() };
+      return this.act(() => issues.assign(this.data.id, how), '已派单。');
     },
     whistle() {
       if (!this.data.departmentId) {
@@ -118,34 +120,34 @@ Component({
         this.setData({ error: '请写明需要部门做什么。' });
         return Promise.resolve();
       }
-      return this.act('whistle', { department_id: this.data.departmentId, note: this.data.note.trim() }, '已吹哨，部门联合处置，期限 10 天。');
+      return this.act(() => issues.whistle(this.data.id, this.data.departmentId, this.data.note.trim()), '已吹哨，部门联合处置，期限 10 天。');
     },
     escalate() {
       if (!this.data.note.trim()) {
         this.setData({ error: '请写明上报原因。' });
         return Promise.resolve();
       }
-      return this.act('escalate', { note: this.data.note.trim() }, '已上报。');
+      return this.act(() => issues.escalate(this.data.id, this.data.note.trim()), '已上报。');
     },
     cancel() {
       if (!this.data.note.trim()) {
         this.setData({ error: '撤销请写明原因。' });
         return Promise.resolve();
       }
-      return this.act('cancel', { reason: this.data.note.trim() }, '已撤销。');
+      return this.act(() => issues.cancel(this.data.id, this.data.note.trim()), '已撤销。');
     },
     comment() {
       if (!this.data.note.trim()) {
         this.setData({ error: '请先写留言内容。' });
         return Promise.resolve();
       }
-      return this.act('comment', { text: this.data.note.trim() }, '留言已记录。');
+      return this.act(() => issues.comment(this.data.id, this.data.note.trim()), '留言已记录。');
     },
     publish() {
-      return this.act('moderate', { publish: true }, '已公开到公示牌。');
+      return this.act(() => issues.publish(this.data.id), '已公开到公示牌。');
     },
     keepPrivate() {
-      return this.act('moderate', { publish: false, note: this.data.note.trim() || null }, '已设为不公开。');
+      return this.act(() => issues.keepPrivate(this.data.id, this.data.note.trim()), '已设为不公开。');
     },
   },
 });

@@ -4,6 +4,7 @@
  * wx.openDocument so it can be forwarded or printed.
  */
 const api = require('../../utils/api');
+const ledger = require('../../services/ledger');
 const period = require('../../utils/period');
 const { loadChoices } = require('../../utils/areas');
 
@@ -40,10 +41,8 @@ Component({
     },
     download() {
       this.setData({ state: 'loading', error: '', notice: '' });
-      const area = this.data.areaId ? `&area_id=${this.data.areaId}` : '';
-      const q = `?date_from=${this.data.dateFrom}&date_to=${this.data.dateTo}${area}`;
-      return api
-        .download(`/ledger.xlsx${q}`)
+      return ledger
+        .download({ dateFrom: this.data.dateFrom, dateTo: this.data.dateTo, areaId: this.data.areaId })
         .then(
           (filePath) =>
             new Promise((resolve) => {

@@ -3,16 +3,18 @@
  * and held issues waiting for moderation (publish on the board / keep private).
  */
 const api = require('../../utils/api');
+const issues = require('../../services/issues');
+const wishes = require('../../services/wishes');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
+  behaviors: [loadable],
   data: {
-    state: 'loading',
     tab: 'wishes', // wishes | held
     wishes: /** @type {any[]} */ ([]),
     held: /** @type {any[]} */ ([]),
     reasons: /** @type {Record<string, string>} */ ({}),
-    error: '',
     notice: '',
     busy: false,
   },
@@ -20,24 +22,13 @@ Component({
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return Promise.all([
-        api.get('/wishes', { scope: 'area', status: 'pending_review', per_page: 100 }),
-        api.get('/issues', { scope: 'area', visibility: 'held', per_page: 100 }),
-      ])
-        .then(([wishes, held]) =>
-          this.setData({
-            state: 'ready',
-            wishes: wishes.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at) })),
-            held: held.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
-          }),
-        )
-        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () =>
+        Promise.all([wishes.pendingReview(), issues.heldInArea()]).then(([pending, held]) => ({
+          wishes: pending.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at) })),
+          held: held.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+        }));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /** @param {any} e */
     onTab(e) {
@@ -48,14 +39,12 @@ Component({
       this.setData({ [`reasons.${e.currentTarget.dataset.id}`]: e.detail.value });
     },
     /**
-     * @param {string} path
-     * @param {any} body
+     * @param {() => Promise<any>} call the step (services/wishes or services/issues)
      * @param {string} done
      */
-    act(path, body, done) {
+    act(call, done) {
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(path, body)
+      return call()
         .then(() => {
           this.setData({ busy: false, notice: done });
           return this.load();
@@ -66,7 +55,7 @@ Component({
     },
     /** @param {any} e */
     approve(e) {
-      return this.act(`/wishes/${e.currentTarget.dataset.id}/approve`, {}, '已通过，心愿已上心愿墙。');
+      return this.act(() => wishes.approve(e.currentTarget.dataset.id), '已通过，心愿已上心愿墙。');
     },
     /** @param {any} e */
     reject(e) {
@@ -76,17 +65,17 @@ Component({
         this.setData({ error: '驳回请写明原因，会告知提交人。' });
         return Promise.resolve();
       }
-      return this.act(`/wishes/${id}/reject`, { reason }, '已驳回，原因会告知提交人。');
+      return this.act(() => wishes.reject(id, reason), '已驳回，原因会告知提交人。');
     },
     /** @param {any} e */
     publish(e) {
-      return this.act(`/issues/${e.currentTarget.dataset.id}/moderate`, { publish: true }, '已公开到公示牌。');
+      return this.act(() => issues.publish(e.currentTarget.dataset.id), '已公开到公示牌。');
     },
     /** @param {any} e */
     keepPrivate(e) {
       const id = e.currentTarget.dataset.id;
       const note = (this.data.reasons[`i${id}`] || '').trim();
-      return this.act(`/issues/${id}/moderate`, { publish: false, note: note || null }, '已设为不公开，管家照常办理。');
+      return this.act(() => issues.keepPrivate(id, note), '已设为不公开，管家照常办理。');
     },
     /** @param {any} e */
     onOpenIssue(e) {

@@ -4,6 +4,7 @@
  * lines by category and by steward, and the wishes.
  */
 const api = require('../../utils/api');
+const stats = require('../../services/stats');
 const fmt = require('../../utils/format');
 const period = require('../../utils/period');
 const { loadChoices } = require('../../utils/areas');
@@ -67,8 +68,8 @@ Component({
     },
     load() {
       this.setData({ state: 'loading', error: '' });
-      return api
-        .get('/stats', { area_id: this.data.areaId || null, date_from: this.data.dateFrom, date_to: this.data.dateTo })
+      return stats
+        .get({ areaId: this.data.areaId, dateFrom: this.data.dateFrom, dateTo: this.data.dateTo })
         .then((/** @type {any} */ s) => {
           const pct = (/** @type {number | null} */ v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
           this.setData({

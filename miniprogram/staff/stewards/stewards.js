@@ -5,6 +5,8 @@
  * Also a bind code for a colleague's staff account by username.
  */
 const api = require('../../utils/api');
+const areas = require('../../services/areas');
+const stewards = require('../../services/stewards');
 const fmt = require('../../utils/format');
 
 /** @param {any[]} nodes @param {any[]} out @param {string} path */
@@ -38,8 +40,8 @@ Component({
       return this.load();
     },
     load() {
-      return api
-        .get('/areas')
+      return areas
+        .tree()
         .then((/** @type {any} */ tree) =>
           this.setData({ state: 'ready', stewards: collect(tree.items, [], '').map((s) => ({ ...s, alleysText: s.alleys.join('、') })) }),
         )
@@ -49,8 +51,8 @@ Component({
     issueCode(e) {
       const id = Number(e.currentTarget.dataset.id);
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post('/bind-codes', { steward_id: id })
+      return stewards
+        .bindCode(id)
         .then((/** @type {any} */ out) =>
           this.setData({ busy: false, [`codes.${id}`]: { code: out.code, expires: fmt.dateTime(out.expires_at) } }),
         )
@@ -73,8 +75,8 @@ Component({
         return Promise.resolve();
       }
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/stewards/${id}/dismiss`, { reason })
+      return stewards
+        .dismiss(id, reason)
         .then((/** @type {any} */ out) => {
           const rest = out.open_issues ? `还有 ${out.open_issues} 件未办结的诉求需要改派。` : '没有需要改派的诉求。';
           this.setData({ busy: false, notice: `${out.name} 已离任，权限已停止，公示牌待重印。${rest}` });
@@ -93,8 +95,8 @@ Component({
         return Promise.resolve();
       }
       this.setData({ busy: true, error: '' });
-      return api
-        .post('/bind-codes', { staff_username: username })
+      return stewards
+        .staffBindCode(username)
         .then((/** @type {any} */ out) => this.setData({ busy: false, staffCode: { code: out.code, expires: fmt.dateTime(out.expires_at) } }))
         .catch((err) => this.setData({ busy: false, error: api.messageOf(err) }));
     },

@@ -4,6 +4,7 @@
  * visit with a note and photos (POST /api/v1/households/{id}/visits).
  */
 const api = require('../../utils/api');
+const households = require('../../services/households');
 const fmt = require('../../utils/format');
 
 Component({
@@ -26,8 +27,8 @@ Component({
       return this.load();
     },
     load() {
-      return api
-        .get(`/households/${this.data.id}`)
+      return households
+        .get(this.data.id)
         .then((/** @type {any} */ h) =>
           this.setData({
             state: 'ready',
@@ -67,8 +68,8 @@ Component({
         return Promise.resolve();
       }
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/households/${this.data.id}/visits`, { note, photo_ids: this.data.photoIds })
+      return households
+        .visit(this.data.id, note, this.data.photoIds)
         .then(() => {
           this.setData({ busy: false, notice: '走访已登记', note: '', photoIds: [] });
           const picker = this.selectComponent('#photos');

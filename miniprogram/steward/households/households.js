@@ -3,11 +3,13 @@
  * overdue visits first as the server orders them; pull down to refresh. Private data: only
  * my own households come back, and the server records every look.
  */
-const api = require('../../utils/api');
+const households = require('../../services/households');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
-  data: { state: 'loading', error: '', items: /** @type {any[]} */ ([]), overdue: 0 },
+  behaviors: [loadable],
+  data: { items: /** @type {any[]} */ ([]), overdue: 0 },
   methods: {
     onLoad() {
       return this.load();
@@ -15,15 +17,9 @@ Component({
     onShow() {
       return this.data.state === 'ready' ? this.load() : Promise.resolve();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return api
-        .get('/households', { per_page: 100 })
-        .then((/** @type {any} */ out) => {
+      const fetch = () =>
+        households.list().then((/** @type {any} */ out) => {
           const items = out.items
             .map((/** @type {any} */ h) => ({
               ...h,
@@ -33,9 +29,9 @@ Component({
             }))
             // the server already sorts overdue first; keep it so even if a page is merged
             .sort((/** @type {any} */ a, /** @type {any} */ b) => (a.overdue === b.overdue ? 0 : a.overdue ? -1 : 1));
-          this.setData({ state: 'ready', error: '', items, overdue: items.filter((/** @type {any} */ h) => h.overdue).length });
-        })
-        .catch((err) => this.setData({ state: this.data.items.length ? 'ready' : 'error', error: api.messageOf(err) }));
+          return { items, overdue: items.filter((/** @type {any} */ h) => h.overdue).length };
+        });
+      return this.loadWith(fetch);
     },
     /** @param {any} e */
     onOpen(e) {

@@ -5,6 +5,7 @@
  * escalate to the community (上报社区), leave a message. Typed text survives errors.
  */
 const api = require('../../utils/api');
+const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
 
@@ -32,8 +33,8 @@ Component({
     },
     load() {
       if (!this.data.issue) this.setData({ state: 'loading' });
-      return api
-        .get(`/issues/${this.data.id}`)
+      return issues
+        .get(this.data.id)
         .then((/** @type {any} */ issue) => this.show(issue))
         .catch((err) => this.setData({ state: this.data.issue ? 'ready' : 'error', error: api.messageOf(err) }));
     },
@@ -57,15 +58,13 @@ Component({
       this.setData({ photoIds: e.detail.ids, photosBusy: e.detail.busy, photosFailed: e.detail.failed });
     },
     /**
-     * @param {string} action
-     * @param {any} body
+     * @param {() => Promise<any>} call the step (services/issues), answering the issue
      * @param {string} done
      * @param {boolean} clear empty the note and photos on success
      */
-    act(action, body, done, clear) {
+    act(call, done, clear) {
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/issues/${this.data.id}/${action}`, body)
+      return call()
         .then((/** @type {any} */ issue) => {
           this.show(issue);
           this.setData({ busy: false, notice: done });
@@ -82,7 +81,7 @@ Component({
         });
     },
     accept() {
-      return this.act('accept', {}, '已接单，请尽快处理。', false);
+      return this.act(() => issues.accept(this.data.id), '已接单，请尽快处理。', false);
     },
     /** @returns {string} a problem with the note or photos, or '' */
     needNote() {
@@ -97,21 +96,22 @@ Component({
         this.setData({ error: problem });
         return Promise.resolve();
       }
-      return this.act('resolve', { note: this.data.note.trim(), photo_ids: this.data.photoIds, level: this.data.level }, '已办结，等待居民评价。', true);
+      const how = { note: this.data.note.trim(), photoIds: this.data.photoIds, level: this.data.level };
+      return this.act(() => issues.resolve(this.data.id, how), '已办结，等待居民评价。', true);
     },
     escalate() {
       if (!this.data.note.trim()) {
         this.setData({ error: '上报社区请写明原因。' });
         return Promise.resolve();
       }
-      return this.act('escalate', { note: this.data.note.trim() }, '已上报社区。', true);
+      return this.act(() => issues.escalate(this.data.id, this.data.note.trim()), '已上报社区。', true);
     },
     comment() {
       if (!this.data.note.trim()) {
         this.setData({ error: '请先写留言内容。' });
         return Promise.resolve();
       }
-      return this.act('comment', { text: this.data.note.trim(), photo_ids: this.data.photoIds }, '留言已记录。', true);
+      return this.act(() => issues.comment(this.data.id, this.data.note.trim(), this.data.photoIds), '留言已记录。', true);
     },
   },
 });

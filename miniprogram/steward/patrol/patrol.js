@@ -6,6 +6,9 @@
  * leaves the patrol as it was.
  */
 const api = require('../../utils/api');
+const auth = require('../../services/auth');
+const households = require('../../services/households');
+const patrols = require('../../services/patrols');
 const fmt = require('../../utils/format');
 
 Component({
@@ -27,8 +30,8 @@ Component({
   },
   methods: {
     onLoad() {
-      return api
-        .get('/me')
+      return auth
+        .me()
         .then((/** @type {any} */ me) => {
           const alleys = me.areas.filter((/** @type {any} */ a) => a.kind === 'alley');
           if (!alleys.length) throw new api.ApiError(403, 'forbidden', '只有小巷管家可以巡查打卡。');
@@ -38,7 +41,7 @@ Component({
         .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
     },
     loadLog() {
-      return api.get('/patrols', { per_page: 20 }).then((/** @type {any} */ out) =>
+      return patrols.recent().then((/** @type {any} */ out) =>
         this.setData({
           state: 'ready',
           log: out.items.map((/** @type {any} */ p) => ({ ...p, when: fmt.dateTime(p.created_at), photoList: fmt.photoUrls(p.photos) })),
@@ -47,8 +50,8 @@ Component({
     },
     loadHouseholds() {
       // optional: a patrol must still work when this list cannot be had
-      return api
-        .get('/households', { per_page: 100 })
+      return households
+        .list()
         .then((/** @type {any} */ out) => this.setData({ households: out.items }))
         .catch(() => this.setData({ households: [] }));
     },
@@ -79,14 +82,11 @@ Component({
         this.setData({ error: this.data.photosBusy ? '照片还在上传，请稍等。' : '有照片没有传上去，请点照片重试或删掉。' });
         return Promise.resolve();
       }
-      /** @type {Record<string, any>} */
-      const body = { alley_id: this.data.alleyId, note: this.data.note.trim(), photo_ids: this.data.photoIds };
-      if (this.data.location) body.location = this.data.location;
       const visited = Object.keys(this.data.visited).filter((k) => this.data.visited[k]).map(Number);
-      if (visited.length) body.household_ids = visited;
+      const patrol = { alleyId: this.data.alleyId, note: this.data.note.trim(), photoIds: this.data.photoIds, location: this.data.location, householdIds: visited };
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post('/patrols', body)
+      return patrols
+        .create(patrol)
         .then(() => {
           const notice = visited.length ? `打卡成功！已登记走访 ${visited.length} 户。` : '打卡成功！';
           this.setData({ busy: false, notice, note: '', location: null, photoIds: [], visited: {} });

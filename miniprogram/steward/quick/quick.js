@@ -3,6 +3,8 @@
  * and closed in one step (POST /api/v1/issues with `fixed_on_spot`), for one of their alleys.
  */
 const api = require('../../utils/api');
+const auth = require('../../services/auth');
+const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const categories = require('../../utils/categories');
 
@@ -25,8 +27,8 @@ Component({
   methods: {
     onLoad() {
       categories.load(this);
-      return api
-        .get('/me')
+      return auth
+        .me()
         .then((/** @type {any} */ me) => {
           const alleys = me.areas.filter((/** @type {any} */ a) => a.kind === 'alley');
           if (!alleys.length) throw new api.ApiError(403, 'forbidden', '只有小巷管家可以登记随手做。');
@@ -64,13 +66,13 @@ Component({
         return Promise.resolve();
       }
       this.setData({ state: 'sending', error: '' });
-      return api
-        .post('/issues', {
-          alley_id: this.data.alleyId,
+      return issues
+        .fixedOnSpot({
+          alleyId: this.data.alleyId,
           category: this.data.category,
           content: this.data.content.trim(),
-          photo_ids: this.data.photoIds,
-          fixed_on_spot: { note: this.data.note.trim() || null, photo_ids: [] },
+          photoIds: this.data.photoIds,
+          note: this.data.note.trim(),
         })
         .then((/** @type {any} */ issue) => this.setData({ state: 'done', created: issue }))
         .catch((err) => this.setData({ state: 'form', error: api.messageOf(err), errors: (err && err.fields) || {} }));

@@ -2,11 +2,13 @@
  * 管家待办 (steward/todo/todo): the open issues assigned to me, overdue first, then by
  * deadline; pull down to refresh. Tapping one opens the steward's item page.
  */
-const api = require('../../utils/api');
+const issues = require('../../services/issues');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 Component({
-  data: { state: 'loading', error: '', items: /** @type {any[]} */ ([]), overdue: 0 },
+  behaviors: [loadable],
+  data: { items: /** @type {any[]} */ ([]), overdue: 0 },
   methods: {
     onLoad() {
       return this.load();
@@ -14,23 +16,17 @@ Component({
     onShow() {
       return this.data.state === 'ready' ? this.load() : Promise.resolve();
     },
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh();
-      return this.load().then(done, done);
-    },
     load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading' });
-      return api
-        .get('/issues', { scope: 'assigned', status: 'open', per_page: 100 })
-        .then((/** @type {any} */ out) => {
+      const fetch = () =>
+        issues.assigned().then((/** @type {any} */ out) => {
           const items = out.items
             .map((/** @type {any} */ i) => ({ ...i, deadlineText: fmt.dateTime(i.deadline), when: fmt.dateTime(i.created_at) }))
             .sort((/** @type {any} */ a, /** @type {any} */ b) =>
               a.overdue !== b.overdue ? (a.overdue ? -1 : 1) : String(a.deadline).localeCompare(String(b.deadline)),
             );
-          this.setData({ state: 'ready', error: '', items, overdue: items.filter((/** @type {any} */ i) => i.overdue).length });
-        })
-        .catch((err) => this.setData({ state: this.data.items.length ? 'ready' : 'error', error: api.messageOf(err) }));
+          return { items, overdue: items.filter((/** @type {any} */ i) => i.overdue).length };
+        });
+      return this.loadWith(fetch);
     },
     /** @param {any} e */
     onOpen(e) {

@@ -5,6 +5,8 @@
  * (POST …/check-in, …/check-out); checking out shows the hours recorded (pending certification).
  */
 const api = require('../../utils/api');
+const activities = require('../../services/activities');
+const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 
 /** @param {any} a */
@@ -21,30 +23,25 @@ function decorate(a) {
 }
 
 Component({
-  data: { state: 'loading', items: /** @type {any[]} */ ([]), error: '', notice: '', busy: false },
+  behaviors: [loadable],
+  data: { items: /** @type {any[]} */ ([]), notice: '', busy: false },
   methods: {
     onLoad() {
       return this.load();
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh());
-    },
     load() {
-      return api
-        .get('/activities', { upcoming: 'true', per_page: 50 })
-        .then((/** @type {any} */ page) => this.setData({ state: 'ready', items: page.items.map(decorate) }))
-        .catch((err) => this.setData({ state: this.data.state === 'ready' ? 'ready' : 'error', error: api.messageOf(err) }));
+      const fetch = () => activities.upcoming().then((/** @type {any} */ page) => ({ items: page.items.map(decorate) }));
+      return this.loadWith(fetch, { keepMessage: true });
     },
     /**
      * @param {any} e
-     * @param {string} path
+     * @param {(id: number) => Promise<any>} step the step (services/activities)
      * @param {(out: any) => string} done
      */
-    act(e, path, done) {
+    act(e, step, done) {
       const id = Number(e.currentTarget.dataset.id);
       this.setData({ busy: true, error: '', notice: '' });
-      return api
-        .post(`/activities/${id}/${path}`)
+      return step(id)
         .then((/** @type {any} */ out) => {
           this.setData({ busy: false, notice: done(out) });
           return this.load();
@@ -53,19 +50,19 @@ Component({
     },
     /** @param {any} e */
     signup(e) {
-      return this.act(e, 'signup', (out) => `报名成功：${out.title}，请按时参加。`);
+      return this.act(e, activities.signup, (out) => `报名成功：${out.title}，请按时参加。`);
     },
     /** @param {any} e */
     cancel(e) {
-      return this.act(e, 'signup/cancel', () => '已取消报名，名额已让出。');
+      return this.act(e, activities.cancelSignup, () => '已取消报名，名额已让出。');
     },
     /** @param {any} e */
     checkIn(e) {
-      return this.act(e, 'check-in', () => '签到成功，活动结束后请签退。');
+      return this.act(e, activities.checkIn, () => '签到成功，活动结束后请签退。');
     },
     /** @param {any} e */
     checkOut(e) {
-      return this.act(e, 'check-out', (out) =>
+      return this.act(e, activities.checkOut, (out) =>
         out.hours ? `签退成功：本次服务 ${out.hours} 小时，社区认证后记入您的服务时长。` : '签退成功（服务不足 15 分钟，不计时长）。',
       );
     },

@@ -5,6 +5,7 @@
  * wx.openDocument so it can be saved, printed or forwarded.
  */
 const api = require('../../utils/api');
+const records = require('../../services/service-records');
 const period = require('../../utils/period');
 
 /** @param {any} r */
@@ -31,8 +32,8 @@ Component({
       return this.load();
     },
     load() {
-      const q = { mine: 'true', date_from: this.data.dateFrom, date_to: this.data.dateTo, per_page: 100 };
-      return Promise.all([api.get('/service-records', q), api.get('/service-records', { ...q, status: 'certified', per_page: 1 })])
+      const period = { dateFrom: this.data.dateFrom, dateTo: this.data.dateTo };
+      return Promise.all([records.mine(period), records.certifiedTotal(period)])
         .then(([all, certified]) => {
           const items = /** @type {any} */ (all).items.map(decorate);
           const sum = items.filter((/** @type {any} */ r) => r.pending).reduce((/** @type {number} */ s, /** @type {any} */ r) => s + r.hours, 0);
@@ -53,9 +54,8 @@ Component({
     },
     download() {
       this.setData({ downloading: true, error: '', notice: '' });
-      const q = `?date_from=${this.data.dateFrom}&date_to=${this.data.dateTo}`;
-      return api
-        .download(`/service-records/certificate.pdf${q}`)
+      return records
+        .certificate({ dateFrom: this.data.dateFrom, dateTo: this.data.dateTo })
         .then(
           (filePath) =>
             new Promise((resolve) => {

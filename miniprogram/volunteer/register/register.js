@@ -5,6 +5,7 @@
  * Shows the current registration (GET /volunteers/me) and lets it be changed.
  */
 const api = require('../../utils/api');
+const volunteers = require('../../services/volunteers');
 
 Component({
   data: {
@@ -24,7 +25,7 @@ Component({
     /** @param {Record<string, string>} [options] */
     onLoad(options) {
       const wanted = Number((options && options.community_id) || 0);
-      return Promise.all([api.get('/volunteers/communities'), api.get('/volunteers/me')])
+      return Promise.all([volunteers.communities(), volunteers.mine()])
         .then(([all, me]) => {
           const mine = /** @type {any} */ (me).items;
           const communities = /** @type {any} */ (all).items;
@@ -46,7 +47,7 @@ Component({
     },
     /** @param {number} id */
     loadChoices(id) {
-      return Promise.all([api.get('/service-units', { community_id: id }), api.get('/volunteer-teams', { community_id: id })])
+      return Promise.all([volunteers.units(id), volunteers.teams(id)])
         .then(([units, teams]) => this.setData({ units: /** @type {any} */ (units).items, teams: /** @type {any} */ (teams).items }))
         .catch((err) => this.setData({ error: api.messageOf(err) }));
     },
@@ -79,18 +80,18 @@ Component({
         this.setData({ error: '请先选择报到的社区。' });
         return Promise.resolve();
       }
-      const body = {
-        community_id: this.data.communityId,
+      const who = {
+        communityId: this.data.communityId,
         name: f.name.trim(),
         phone: f.phone.trim(),
         skills: f.skills.split(/[、,，\s]+/).filter(Boolean),
-        team_id: f.team_id || null,
-        party_member: f.party_member,
-        unit_id: f.party_member && f.unit_id ? f.unit_id : null,
+        teamId: f.team_id,
+        partyMember: f.party_member,
+        unitId: f.party_member ? f.unit_id : 0,
       };
       this.setData({ busy: true, error: '', notice: '', fields: {} });
-      return api
-        .post('/volunteers', body)
+      return volunteers
+        .register(who)
         .then((/** @type {any} */ out) => {
           const party = out.party_member ? `在职党员报到${out.party_status_label}。` : '';
           this.setData({ busy: false, notice: `登记成功：您是${out.community_name}的志愿者。${party}` });

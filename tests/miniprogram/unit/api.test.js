@@ -1,4 +1,4 @@
-/** utils/api.js and utils/format.js: login, 401 once, error envelopes, offline header, network. */
+/** utils/api.js and utils/format.js: login, 401 once (withToken, for requests, uploads and downloads), error envelopes, offline header, network. */
 const h = require('../harness');
 const { fakeServer, envelope } = require('../fake-server');
 const api = require('../../../miniprogram/utils/api');
@@ -40,6 +40,66 @@ test('a 401 logs in again once and repeats; a second 401 shows the message', asy
   server.route('GET', '/me', envelope(401, 'unauthorized', '登录已失效，请重新打开小程序'));
   await expect(api.get('/me')).rejects.toMatchObject({ status: 401, message: '登录已失效，请重新打开小程序' });
   expect(h.callsOf('login')).toHaveLength(2);
+});
+
+describe('withToken: the one 401 retry of requests, uploads and downloads', () => {
+  const sent = (method, path) => server.requests.filter((r) => r.method === method && r.path === path);
+  const bearer = (r) => r.header.Authorization;
+
+  test('a 401 on an upload logs in again and repeats it once, with the new token', async () => {
+    let n = 0;
+    server.route('POST', '/media', () => (n++ === 0 ? envelope(401, 'unauthorized', '请先登录') : { status: 201, body: { id: 42 } }));
+    h.storage.set('token', 'revoked');
+    h.loginCode = 'dev:新';
+    expect(await api.upload('/media', '/tmp/a.jpg')).toEqual({ id: 42 });
+    expect(sent('POST', '/media').map(bearer)).toEqual(['Bearer revoked', 'Bearer tok-dev:新']);
+    expect(h.callsOf('login')).toHaveLength(1);
+  });
+
+  test('a 401 on a download logs in again and repeats it once; a second 401 is final', async () => {
+    const fs = require('fs');
+    fs.writeFileSync('/tmp/mp-401.json', JSON.stringify({ error: { code: 'unauthorized', message: '登录已失效' } }));
+    let n = 0;
+    server.route('GET', '/ledger.xlsx', () => (n++ === 0 ? { status: 401, file: '/tmp/mp-401.json' } : { status: 200, file: '/tmp/ledger.xlsx' }));
+    h.storage.set('token', 'revoked');
+    expect(await api.download('/ledger.xlsx', { date_from: '2026-11-01' })).toBe('/tmp/ledger.xlsx');
+    expect(sent('GET', '/ledger.xlsx')).toHaveLength(2);
+    expect(sent('GET', '/ledger.xlsx')[1].query).toBe('date_from=2026-11-01');
+
+    server.route('GET', '/ledger.xlsx', { status: 401, file: '/tmp/mp-401.json' });
+    await expect(api.download('/ledger.xlsx')).rejects.toMatchObject({ status: 401, message: '登录已失效' });
+    expect(sent('GET', '/ledger.xlsx')).toHaveLength(4);
+    expect(h.callsOf('login')).toHaveLength(2);
+  });
+
+  test('a second 401 on an upload is not tried a third time', async () => {
+    server.route('POST', '/media', envelope(401, 'unauthorized', '登录已失效'));
+    await expect(api.upload('/media', '/tmp/a.jpg')).rejects.toMatchObject({ status: 401 });
+    expect(sent('POST', '/media')).toHaveLength(2);
+  });
+
+  test('other errors are not retried and do not log in again', async () => {
+    h.storage.set('token', 'good');
+    server.route('POST', '/issues/7/accept', envelope(403, 'forbidden', '只有被派单的管家可以接单'));
+    await expect(api.post('/issues/7/accept', {})).rejects.toMatchObject({ status: 403 });
+    server.route('POST', '/media', envelope(409, 'conflict', '冲突'));
+    await expect(api.upload('/media', '/tmp/a.jpg')).rejects.toMatchObject({ status: 409 });
+    server.route('GET', '/ledger.xlsx', { status: 500, file: '/tmp/none' });
+    await expect(api.download('/ledger.xlsx')).rejects.toMatchObject({ status: 500 });
+    expect(sent('POST', '/issues/7/accept')).toHaveLength(1);
+    expect(sent('POST', '/media')).toHaveLength(1);
+    expect(sent('GET', '/ledger.xlsx')).toHaveLength(1);
+
+    server.down = true;
+    await expect(api.get('/me')).rejects.toMatchObject({ status: 0, code: 'network' });
+    await expect(api.upload('/media', '/tmp/a.jpg')).rejects.toMatchObject({ status: 0, code: 'network' });
+    await expect(api.download('/ledger.xlsx')).rejects.toMatchObject({ status: 0, code: 'network' });
+    expect(h.callsOf('request')).toHaveLength(2);
+    expect(h.callsOf('uploadFile')).toHaveLength(2);
+    expect(h.callsOf('downloadFile')).toHaveLength(2);
+    expect(h.callsOf('login')).toHaveLength(0);
+    expect(h.storage.get('token')).toBe('good');
+  });
 });
 
 test('error envelopes become ApiErrors with the Chinese message and fields; HTML 500 gets our own', async () => {

@@ -1,0 +1,137 @@
+/**
+ * Issues (诉求, /api/v1/issues): the lists each role works from, one issue, reporting, and
+ * every step of an issue's lifecycle. Pages call these functions and never build an
+ * /issues URL or query themselves; each resolves with the API's answer (an IssueOut, or a
+ * page of them) and rejects with an ApiError.
+ */
+const api = require('../utils/api');
+
+/** @param {number} id @param {string} [step] @returns {string} '/issues/7' or '/issues/7/accept' */
+const at = (id, step) => (step ? `/issues/${id}/${step}` : `/issues/${id}`);
+
+/** 我的: the reports I made. */
+const mine = () => api.get('/issues', { scope: 'mine', per_page: 50 });
+
+/** 管家待办: the open issues assigned to me. */
+const assigned = () => api.get('/issues', { scope: 'assigned', status: 'open', per_page: 100 });
+
+/** 超期诉求: open issues of my area past their deadline. */
+const overdueInArea = () => api.get('/issues', { scope: 'area', overdue: 'true', per_page: 100 });
+
+/** 待审核: held issues of my area waiting to be published or kept private. */
+const heldInArea = () => api.get('/issues', { scope: 'area', visibility: 'held', per_page: 100 });
+
+/**
+ * Open reports of the same alley (by board code, else by alley id) and category.
+ * @param {{boardCode?: string, alleyId?: number, category: string}} where
+ */
+function similar({ boardCode, alleyId, category }) {
+  const place = boardCode ? { board_code: boardCode } : { alley_id: alleyId };
+  return api.get('/issues/similar', { ...place, category });
+}
+
+/** @param {number} id */
+const get = (id) => api.get(at(id));
+
+/**
+ * 反映问题: a resident's report, at a board (its code) or else an alley.
+ * @param {{boardCode?: string, alleyId?: number, category: string, content: string,
+ *   photoIds: number[], anonymous: boolean, location?: any, contactPhone?: string}} report
+ */
+function report(report) {
+  /** @type {Record<string, any>} */
+  const body = {
+    category: report.category,
+    content: report.content,
+    photo_ids: report.photoIds,
+    anonymous: report.anonymous,
+  };
+  if (report.boardCode) body.board_code = report.boardCode;
+  else body.alley_id = report.alleyId;
+  if (report.location) body.location = report.location;
+  if (report.contactPhone) body.contact_phone = report.contactPhone;
+  return api.post('/issues', body);
+}
+
+/**
+ * 随手做: a problem a steward found and fixed on the spot, reported and closed in one step.
+ * @param {{alleyId: number, category: string, content: string, photoIds: number[], note?: string}} fix
+ */
+function fixedOnSpot(fix) {
+  return api.post('/issues', {
+    alley_id: fix.alleyId,
+    category: fix.category,
+    content: fix.content,
+    photo_ids: fix.photoIds,
+    fixed_on_spot: { note: fix.note || null, photo_ids: [] },
+  });
+}
+
+/** 跟进这一件: join an open report instead of sending the same one. @param {number} id */
+const follow = (id) => api.post(at(id, 'follow'), {});
+
+/** 接单. @param {number} id */
+const accept = (id) => api.post(at(id, 'accept'), {});
+
+/**
+ * 办结 with a note, photos and the resolution level (现场解决 / 上报社区 / 联合处置).
+ * @param {number} id @param {{note: string, photoIds: number[], level: string}} how
+ */
+const resolve = (id, { note, photoIds, level }) => api.post(at(id, 'resolve'), { note, photo_ids: photoIds, level });
+
+/** 上报. @param {number} id @param {string} note why */
+const escalate = (id, note) => api.post(at(id, 'escalate'), { note });
+
+/**
+ * 留言; a steward's message may carry photos (photoIds given), a resident's or staff's not.
+ * @param {number} id @param {string} text @param {number[]} [photoIds]
+ */
+const comment = (id, text, photoIds) => api.post(at(id, 'comment'), photoIds === undefined ? { text } : { text, photo_ids: photoIds });
+
+/** 评价 1–5 with an optional text. @param {number} id @param {number} score @param {string} [text] */
+const rate = (id, score, text) => api.post(at(id, 'rate'), { score, text: text || null });
+
+/** 重新反映 within the window. @param {number} id @param {string} note what is still wrong */
+const reopen = (id, note) => api.post(at(id, 'reopen'), { note });
+
+/** 撤销, with a reason (staff must give one; a resident may not). @param {number} id @param {string} [reason] */
+const cancel = (id, reason) => api.post(at(id, 'cancel'), { reason: reason || null });
+
+/**
+ * 派单 / 调整紧急程度: assign stewards and optionally change the tier.
+ * @param {number} id @param {{stewardIds: number[], priority?: string, note?: string}} how
+ */
+const assign = (id, { stewardIds, priority, note }) =>
+  api.post(at(id, 'assign'), { steward_ids: stewardIds, priority: priority || null, note: note || null });
+
+/** 吹哨 to a department of the street. @param {number} id @param {number} departmentId @param {string} note */
+const whistle = (id, departmentId, note) => api.post(at(id, 'whistle'), { department_id: departmentId, note });
+
+/** A held issue goes on the board. @param {number} id */
+const publish = (id) => api.post(at(id, 'moderate'), { publish: true });
+
+/** A held issue stays off the board (handled as usual). @param {number} id @param {string} [note] */
+const keepPrivate = (id, note) => api.post(at(id, 'moderate'), { publish: false, note: note || null });
+
+module.exports = {
+  mine,
+  assigned,
+  overdueInArea,
+  heldInArea,
+  similar,
+  get,
+  report,
+  fixedOnSpot,
+  follow,
+  accept,
+  resolve,
+  escalate,
+  comment,
+  rate,
+  reopen,
+  cancel,
+  assign,
+  whistle,
+  publish,
+  keepPrivate,
+};
