@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -25,6 +26,7 @@ from tests.factories import login, login_staff, login_steward, make_district, ma
 from tests.test_bot_commands import BridgeClient, bot_config
 
 API = "/api/v1"
+SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 HELD_TEXT = "有人在巷口聚众赌博，很吵"  # the offline content check holds it
 STAFF_LABELS = {
@@ -295,3 +297,25 @@ def test_a_queue_is_scoped_to_the_area_asked_for(qapp):
         assert first[name].count == len(communities[0].expected[name])
         assert everything[name].rows == []  # limit 0: counts only
     assert Wish.select().where(Wish.status == "pending_review").count() == 4
+
+
+def test_the_dashboard_figures_and_its_to_do_agree_on_overdue(qapp):
+    """The 首页 shows 超期 twice — in the period's figures and in 等您处理 — and /stats once:
+    an item due at five this afternoon is overdue in none of them at nine this morning."""
+    d, communities, _ = build_world(qapp)
+    client = qapp.test_client()
+    with time_machine.travel(T0 - timedelta(hours=40), tick=False):  # due T0 + 8 h
+        body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "下午到期"}
+        _post(client, "/issues", login(client, "居民乙"), body)
+    c, community = communities[0], d.communities[0]
+    with time_machine.travel(T0, tick=False):
+        counts, _ = _console(qapp, c, community.id)
+        page = console_login(qapp.test_client(), c.staff.username)
+        html = page.get(f"/console/?area={community.id}").get_data(as_text=True)
+        tile = int(re.search(r"<span>超期</span><b>(\d+)</b>", html).group(1))
+        day = T0.astimezone(SH).date().isoformat()
+        stats = client.get(
+            f"{API}/stats?area_id={community.id}&date_from={day}&date_to={day}",
+            headers=login_staff(client, c.staff),
+        ).get_json()
+    assert tile == counts["overdue"] == stats["counts"]["overdue"] == len(c.expected["overdue"])
