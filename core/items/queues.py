@@ -23,8 +23,9 @@ records, soonest deadline first (overdue ones come first by that order).
 
 Each queue is a condition and an order. `staff_query` / `steward_query` return the query (a
 caller counts it, pages it or takes the first few); `staff_todo` / `steward_todo` return each
-queue's count with its first rows. `issue_condition` gives the issue queues' conditions to
-the shared lists (`core.items.lists`), and `due_by` is the reminder scan's selection.
+queue's count with its first rows. The lists' filters that name a queue (`core.items.lists`:
+`overdue`, `visibility=held`, `scope=assigned`) use the conditions below, and `due_by` /
+`review_waiting_since` are the reminder scan's selections.
 """
 
 from __future__ import annotations
