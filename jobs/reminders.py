@@ -33,11 +33,11 @@ from core.db import write_transaction
 from core.delivery import robot, subscriptions
 from core.households import plans as household_plans
 from core.items import issues as issue_flow
+from core.items import queues
 from core.text import shorten
 from core.timebank import awards
 from core.timeutil import month_day_time, to_local, utcnow
 from models import (
-    ISSUE_OPEN,
     Area,
     ChatGroup,
     Issue,
@@ -215,16 +215,13 @@ def remind_issues(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]
     soon = now + timedelta(hours=int(config["DUE_SOON_HOURS"]))
     # Ids and deadlines first: every 15 minutes nearly all of these were reminded already,
     # which one bulk look at their run keys tells without loading them.
-    candidates = (
-        Issue.select(Issue.id, Issue.deadline)
-        .where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline <= soon))
-        .tuples()
-    )
+    # Those already past `now` are the staff's `overdue` queue (core.items.queues).
+    candidates = queues.due_by(soon)
     today = to_local(now).date().isoformat()
     keys = {}
     for issue_id, deadline in candidates:
         stamp = deadline.isoformat()
-        if deadline > now:
+        if not queues.is_past(deadline, now):
             keys[issue_id] = [f"remind:due:{issue_id}:{stamp}"]
         else:
             keys[issue_id] = [
@@ -245,7 +242,7 @@ def remind_issues(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]
         groups = ctx.groups(issue.alley_id)
         line = _issue_line(issue, alley)
         first, *rest = keys[issue.id]
-        if issue.deadline > now:
+        if not queues.is_past(issue.deadline, now):
             text = f"{line}，请在 {month_day_time(issue.deadline)} 前办结"
             digest.add(first, "due_soon", "【即将到期】", text, groups, phones)
         elif first in fresh:
@@ -267,10 +264,8 @@ def remind_issues(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]
 def remind_wishes(now: datetime, ctx: Context, digest: Digest) -> dict[str, int]:
     config = current_app.config
     counts = {"wish_review": 0, "wish_unclaimed": 0, "wish_unfulfilled": 0}
-    review = Wish.select().where(
-        (Wish.status == "pending_review")
-        & (Wish.created_at <= now - timedelta(hours=int(config["WISH_REVIEW_HOURS"])))
-    )
+    # The staff's `review` queue, once a wish has waited WISH_REVIEW_HOURS.
+    review = queues.review_waiting_since(now - timedelta(hours=int(config["WISH_REVIEW_HOURS"])))
     # Each loop reads its rows first: a write under a SELECT still being iterated fails on
     # SQLite if another job committed in between (see daily_report.tick).
     for wish in list(review):

@@ -10,16 +10,18 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from core.items import issues as flow
+from core.items import lists
 from core.items.list_cache import mine_fingerprint, viewer_key
+from core.items.lists import IssueFilters
 from core.items.views import issue_out, prefetch_issues, public_shown
 from core.people import phones
-from core.timeutil import iso, utcnow
+from core.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import IssueCreatedOut, IssueOut, SimilarList
 from miniprogram_api.validation import optional_text, required_text
-from models import ISSUE_OPEN, ISSUE_STATUSES, Area, Issue, IssueAssignee
+from models import ISSUE_STATUSES, Issue
 
 router = Router("issues")
 
@@ -66,10 +68,13 @@ class IssueQuery(PageQuery):
         default=None, description="mine 我反映的；assigned 派给我的；area 我管辖范围内的"
     )
     status: Literal[ISSUE_STATUSES + ("open",)] | None = None  # type: ignore[valid-type]
-    overdue: bool | None = None
+    overdue: bool | None = Field(
+        default=None, description="true 超期：未办结且已过期限；false 其余"
+    )
     alley_id: int | None = None
     visibility: Literal["public", "held"] | None = Field(
-        default=None, description="held 待审核公开（内容检查未通过或未能检查）的诉求"
+        default=None,
+        description="held 待审核公开：内容检查未通过或未能检查、尚未审核的诉求（已撤销的不计）",
     )
 
 
@@ -216,33 +221,15 @@ def list_issues(query: IssueQuery):
 
 def _issue_query(p, scope: str, query: IssueQuery):
     """The issues of `scope` as the caller may see them, with the list's filters, newest
-    first."""
-    q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id))
-    if scope == "mine":
-        # Mine: what I reported, and what I followed instead of reporting it again.
-        q = q.where(flow.reported_or_followed(p.user))
-    elif scope == "assigned":
-        q = q.where(
-            Issue.id.in_(
-                IssueAssignee.select(IssueAssignee.issue).where(
-                    IssueAssignee.steward.in_([s.id for s in p.stewards] or [0])
-                )
-            )
-        )
-    else:
-        q = q.where(p.area_condition(Area))
-    if query.status == "open":
-        q = q.where(Issue.status.in_(ISSUE_OPEN))
-    elif query.status:
-        q = q.where(Issue.status == query.status)
-    if query.overdue is not None:
-        late = Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < utcnow())
-        q = q.where(late if query.overdue else ~late)
-    if query.alley_id is not None:
-        q = q.where(Issue.alley == query.alley_id)
-    if query.visibility is not None:
-        q = q.where(Issue.visibility == query.visibility)
-    return q.order_by(Issue.created_at.desc(), Issue.id.desc())
+    first: the one list of `core.items.lists`, as the console's."""
+    filters = IssueFilters(
+        scope=scope,
+        status=query.status,
+        overdue=query.overdue,
+        alley_id=query.alley_id,
+        visibility=query.visibility,
+    )
+    return lists.issue_list(p, filters)
 
 
 @router.get(

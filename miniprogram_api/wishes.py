@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from peewee import JOIN
 from pydantic import BaseModel, Field, model_validator
 
 from core.errors import unauthorized
 from core.items import issues as issue_flow
+from core.items import lists
 from core.items import wishes as flow
 from core.items.list_cache import viewer_key, wall_fingerprint
+from core.items.lists import WishFilters
 from core.items.views import wish_out
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Note500, PhotoIds, RateIn, Text1000, phone_field
@@ -21,7 +22,7 @@ from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.serializers import WishOut
 from miniprogram_api.validation import required_text
-from models import WISH_STATUSES, Area, Wish
+from models import WISH_STATUSES, Wish
 
 router = Router("wishes")
 
@@ -140,25 +141,12 @@ def list_wishes(query: WishQuery):
 
 
 def _wish_query(p, scope: str, query: WishQuery):
-    """The wishes of `scope` with the list's filters, newest first."""
-    # The alley comes with each row (the views read it): no query per wish.
-    q = Wish.select(Wish, Area).join(Area, JOIN.INNER, on=(Wish.alley == Area.id), attr="alley")
-    if scope == "wall":
-        q = q.where(Wish.status.in_(flow.PUBLIC_STATUSES))
-    elif scope == "mine":
-        q = q.where(Wish.author == p.user)
-    elif scope == "claimed":
-        q = q.where(Wish.claimer == p.user)
-    else:
-        q = q.where(p.area_condition(Area))
-    if query.status:
-        q = q.where(Wish.status == query.status)
-    if query.alley_id is not None:
-        q = q.where(Wish.alley == query.alley_id)
-    if query.community_id is not None:
-        community = Area.get_or_none(Area.id == query.community_id)
-        q = q.where(Area.path.startswith(community.path if community else "/none/"))
-    return q.order_by(Wish.created_at.desc(), Wish.id.desc())
+    """The wishes of `scope` with the list's filters, newest first: the one list of
+    `core.items.lists`, as the console's."""
+    filters = WishFilters(
+        scope=scope, status=query.status, alley_id=query.alley_id, community_id=query.community_id
+    )
+    return lists.wish_list(p, filters)
 
 
 @router.get(

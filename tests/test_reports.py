@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,18 @@ import pytest
 import time_machine
 from PIL import Image
 
-from core.figures import report_card, reports
-from models import Steward, StewardAlley
-from tests.factories import login, login_steward, make_district, next_phone
+from core.boards import boards
+from core.figures import report_batch, report_card, reports
+from core.people import areas, auth
+from models import Board, Department, Issue, Steward, StewardAlley
+from tests.factories import (
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    next_phone,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 API = "/api/v1"
@@ -192,3 +202,139 @@ def test_past_days_can_be_rebuilt(dataset):
         before = reports.build(dataset.communities[0], DAY - timedelta(days=1))
     assert again.counts["new"] == 5
     assert before.counts["new"] == 1 and before.counts["resolved"] == 1  # V on the 20th
+
+
+# --- the headline, the rows and the list are one set of overdue items ---------------------------
+
+
+def _adds_up(rep) -> int:
+    """The report as the group reads it: the headline's 超期 is the sum of the rows' 超期 and
+    the number of overdue items listed (and the data behind the text agrees). Returns it."""
+    md = reports.markdown(rep)
+    if rep.quiet:
+        assert rep.counts["overdue"] == 0 and "无超期" in md
+        return 0
+    head = re.search(r"超期 (?:<font color=\"warning\">\*\*(\d+)\*\*</font>|(0))", md)
+    headline = int(head.group(1) or head.group(2))
+    rows = md.split("**管家**\n")[1].split("\n**")[0] if "**管家**" in md else ""
+    in_rows = [int(n) for n in re.findall(r"超期 (\d+)", rows)]
+    listed = re.findall(r"^#(\d+) ", md, flags=re.M)
+    more = re.search(r"……等共 (\d+) 件", md)
+    assert headline == rep.counts["overdue"] == rep.overdue_total
+    assert sum(in_rows) == sum(s.overdue for s in rep.stewards) == headline
+    assert (int(more.group(1)) if more else len(listed)) == headline
+    assert [int(n) for n in listed] == [i.id for i in rep.overdue_items]
+    return headline
+
+
+def late_world(client, d):
+    """The story, and an overdue item in each place one can be: overdue since October (one
+    still open, one resolved this morning), assigned to nobody, to two stewards of whom
+    neither or one accepted, escalated, whistled, held by a steward dismissed since; and X
+    (overdue since the 12th) resolved this morning, before the report was built."""
+    staff = login_staff(client, make_staff(d.communities[0]))
+    dept = Department.create(area=d.street, name="城管")
+    s1, s2 = login_steward(client, d.stewards[0]), login_steward(client, d.stewards[1])
+    extra = Steward.create(name="后来的管家", phone=next_phone())
+    StewardAlley.create(steward=extra, alley=d.alleys[1])
+    s3 = login_steward(client, extra)
+    nobody, _ = areas.child(d.grids[0], "alley", "无人巷")
+    boards.create_board(nobody)
+    resident = login(client, "居民庚")
+
+    def report(alley, content):
+        board = Board.get(Board.alley == alley)
+        body = {"board_code": board.code, "category": "环境卫生", "content": content}
+        return _post(client, "/issues", resident, body, status=201)["id"]
+
+    a1, a2 = d.alleys[0], d.alleys[1]
+    ids = {}
+    with at(10, 10, 10):
+        ids["october"] = report(a1, "十月就超期")
+    with at(10, 12, 10):
+        ids["october_done"] = report(a2, "十月超期今晨办结")
+        _post(client, f"/issues/{ids['october_done']}/accept", s2)
+    with at(11, 5, 10):
+        ids["whistled"] = report(a1, "吹哨也超期")
+        body = {"department_id": dept.id, "note": "请城管处理"}
+        _post(client, f"/issues/{ids['whistled']}/whistle", staff, body)
+    with at(11, 15, 10):
+        ids["unassigned"] = report(nobody, "没有管家的巷子")
+        ids["unaccepted"] = report(a1, "派给两人无人接")
+        ids["shared"] = report(a1, "派给两人一人接")
+        for key in ("unaccepted", "shared"):
+            body = {"steward_ids": [d.stewards[0].id, d.stewards[1].id]}
+            _post(client, f"/issues/{ids[key]}/assign", staff, body)
+        _post(client, f"/issues/{ids['shared']}/accept", s2)
+        ids["escalated"] = report(a2, "上报社区")
+        _post(client, f"/issues/{ids['escalated']}/escalate", s2, {"note": "需社区协调"})
+        ids["dismissed"] = report(a2, "接单人已离任")
+        _post(client, f"/issues/{ids['dismissed']}/accept", s3)
+    auth.dismiss_steward(Steward.get_by_id(extra.id), reason="搬家")
+    ids["x"] = Issue.get(Issue.content == "X 一直没人管").id
+    with at(11, 22, 7, 30):
+        _post(client, f"/issues/{ids['x']}/resolve", s1, {"note": "已清理"})
+        _post(client, f"/issues/{ids['october_done']}/resolve", s2, {"note": "已修好"})
+    return ids
+
+
+def test_an_item_resolved_before_the_report_stays_in_its_row_and_the_list(client, dataset):
+    """The card that said 超期 1 while every row said 0 and nothing was listed: X was overdue
+    at midnight and resolved at 07:30; the 08:30 report counted it in the headline only."""
+    d = dataset
+    x = Issue.get(Issue.content == "X 一直没人管").id
+    s1 = login_steward(client, d.stewards[0])
+    with at(11, 22, 7, 30):
+        _post(client, f"/issues/{x}/resolve", s1, {"note": "已清理"})
+    with at(11, 22, 8, 30):
+        rep = reports.build(d.communities[0], DAY)
+    assert rep.counts["overdue"] == 1
+    assert {s.name: s.overdue for s in rep.stewards}[d.stewards[0].name] == 1
+    assert [(i.id, i.still_open) for i in rep.overdue_items] == [(x, False)]
+    assert "（管家11，11月12日 10:00 到期，现已办结）" in reports.markdown(rep)
+    assert reports.overdue_reminder(rep) is None  # nobody is urged to do what is done
+    assert _adds_up(rep) == 1
+
+
+def test_every_overdue_item_is_in_one_row_whoever_holds_it(client):
+    d = story(client)
+    ids = late_world(client, d)
+    with at(11, 22, 8, 30):
+        rep = reports.build(d.communities[0], DAY)
+    rows = {(s.kind, s.name): s.overdue for s in rep.stewards}
+    assert rows == {
+        ("steward", d.stewards[0].name): 2,  # X (resolved since), 十月就超期
+        ("steward", d.stewards[1].name): 2,  # 十月超期今晨办结, the one of two who accepted
+        ("elsewhere", "后来的管家"): 1,
+        ("community", "社区办理"): 1,
+        ("whistled", "吹哨部门"): 1,
+        ("unaccepted", "未接单"): 1,
+        ("unassigned", "未派单"): 1,
+    }
+    assert {i.id for i in rep.overdue_items} == set(ids.values())
+    assert _adds_up(rep) == 9
+    md = reports.markdown(rep)
+    assert "未派单：<font" in md and "后来的管家（已离任或非本区管家）：" in md
+    october = f"#{ids['october']} 1区1巷 环境卫生：十月就超期（管家11，10月12日 10:00 到期）"
+    assert october in md
+    text, phones = reports.overdue_reminder(rep)
+    assert f"#{ids['x']}（" not in text and f"#{ids['october']}（" in text
+    card = Image.open(io.BytesIO(report_card.image(rep)))
+    assert card.height == 660 + 64 * len(rep.stewards)  # one table row each, 未派单 included
+
+
+@pytest.mark.parametrize("world", ["empty", "story", "late"])
+def test_the_headline_is_the_sum_of_the_rows_in_every_area(client, world):
+    """For each world and every kind of area a group can hang on, both ways of building the
+    morning's reports: the headline, the rows and the list agree."""
+    d = make_district() if world == "empty" else story(client)
+    if world == "late":
+        late_world(client, d)
+    areas_ = [*d.communities, d.street, d.grids[0], d.alleys[0], d.alleys[1]]
+    with at(11, 22, 8, 30):
+        one_by_one = [reports.build(a, DAY) for a in areas_]
+        together = report_batch.build_all(areas_, DAY)
+    assert together == one_by_one
+    totals = [_adds_up(rep) for rep in together]
+    expected = {"empty": [0, 0, 0, 0, 0, 0], "story": [1, 0, 1, 1, 1, 0], "late": [9, 0, 9, 9]}
+    assert totals[: len(expected[world])] == expected[world]

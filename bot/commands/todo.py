@@ -1,13 +1,25 @@
-"""`待办`: what waits for the steward, and for the staff member."""
+"""`待办`: what waits for the steward, and for the staff member — the queues of
+`core.items.queues`, as the console and the mini program count them."""
 
 from __future__ import annotations
 
 from bot.commands.registry import Context, command
 from bot.commands.replies import issue_title, more_than_shown
-from core.items import issues
+from core.items import issues, queues
 from core.text import shorten
 from core.timeutil import month_day_time
-from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
+from models import Area
+
+SHOWN = 5  # items named per queue; the count says how many there are in all
+
+# Each staff queue: how one of its items is named, and the command that moves it on.
+STAFF_SECTIONS = {
+    "review": (lambda w: f"心愿{w.id} {shorten(w.title, 12)}", "通过 心愿N"),
+    "held": (lambda i: f"#{i.id} {i.category}", "公开 N"),
+    "overdue": (lambda i: f"#{i.id} {Area.get_by_id(i.alley_id).name}", "派单 N 管家姓名"),
+    "escalated": (lambda i: f"#{i.id} {Area.get_by_id(i.alley_id).name}", "吹哨 N 部门 说明"),
+    "whistled": (lambda i: f"#{i.id} {Area.get_by_id(i.alley_id).name}", None),
+}
 
 
 @command("待办", usage="待办", aliases=("我的待办",))
@@ -25,58 +37,26 @@ def todo(ctx: Context, args: str) -> str:
 
 
 def _steward_todo(ctx: Context) -> str:
-    items = list(
-        Issue.select()
-        .where(Issue.status.in_(ISSUE_OPEN))
-        .join(IssueAssignee)
-        .where(IssueAssignee.steward.in_([s.id for s in ctx.p.stewards]))
-        .order_by(Issue.deadline, Issue.id)
-        .distinct()
-    )
-    if not items:
+    section = queues.steward_todo(ctx.p, limit=SHOWN)
+    if not section.count:
         return "暂无待办，辛苦了！"
     shown = []
-    for issue in items[:5]:
+    for issue in section.rows:
         late = "，已超期" if issues.is_overdue(issue, ctx.now) else ""
         shown.append(f"{issue_title(issue)}（{month_day_time(issue.deadline)} 前{late}）")
-    return f"待办 {len(items)} 件：" + "；".join(shown) + more_than_shown(len(items))
+    return f"待办 {section.count} 件：" + "；".join(shown) + more_than_shown(section.count)
 
 
 def _staff_todo(ctx: Context) -> str:
-    p = ctx.p
-    in_scope = p.area_condition(Area)
-
-    def issues_where(cond):
-        return list(
-            Issue.select(Issue)
-            .join(Area, on=(Issue.alley == Area.id))
-            .where(in_scope & cond)
-            .order_by(Issue.deadline, Issue.id)
-        )
-
-    review = list(
-        Wish.select(Wish)
-        .join(Area, on=(Wish.alley == Area.id))
-        .where(in_scope & (Wish.status == "pending_review"))
-        .order_by(Wish.created_at, Wish.id)
-    )
-    held = issues_where((Issue.visibility == "held") & (Issue.status != "cancelled"))
-    overdue = issues_where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < ctx.now))
-    escalated = issues_where(Issue.status == "escalated")
-    whistled = issues_where(Issue.status == "whistled")
-    sections = [
-        ("待审核心愿", [f"心愿{w.id} {shorten(w.title, 12)}" for w in review], "通过 心愿N"),
-        ("待审核公开", [f"#{i.id} {i.category}" for i in held], "公开 N"),
-        ("超期", [f"#{i.id} {i.alley.name}" for i in overdue], "派单 N 管家姓名"),
-        ("已上报", [f"#{i.id} {i.alley.name}" for i in escalated], "吹哨 N 部门 说明"),
-        ("已吹哨", [f"#{i.id} {i.alley.name}" for i in whistled], None),
-    ]
+    todo = queues.staff_todo(ctx.p, ctx.now, limit=SHOWN)
     lines = []
-    for label, entries, hint in sections:
-        if entries:
-            more = f" 等 {len(entries)} 件" if len(entries) > 5 else ""
+    for name, (name_of, hint) in STAFF_SECTIONS.items():
+        section = todo[name]
+        if section.count:
+            entries = "、".join(name_of(row) for row in section.rows)
+            more = f" 等 {section.count} 件" if section.count > SHOWN else ""
             tip = f"（{ctx.call(hint)}）" if hint else ""
-            lines.append(f"{label} {len(entries)}：{'、'.join(entries[:5])}{more}{tip}")
+            lines.append(f"{section.label} {section.count}：{entries}{more}{tip}")
     if not lines:
         return "社区暂无待办，辛苦了！"
     return "社区待办：\n" + "\n".join(lines)

@@ -18,15 +18,7 @@ from datetime import date, timedelta
 
 from core.db import count_if
 from core.figures import reports
-from core.figures.reports import (
-    MAX_OVERDUE_LISTED,
-    MOVED_COLUMNS,
-    OPEN,
-    OverdueItem,
-    Report,
-    StewardLine,
-    overdue_order,
-)
+from core.figures.reports import MOVED_COLUMNS, OPEN, Report, StewardLine
 from core.timeutil import local_midnight_utc
 from models import Area, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
@@ -73,10 +65,7 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
         if row.created_at < end:
             for area_id in scopes.of(row.alley_id, row.community_id):
                 rows[area_id].append(row)
-    late = {
-        a: sorted((i for i in rows[a] if i.status in OPEN and i.deadline < end), key=overdue_order)
-        for a in ids
-    }
+    late = {a: reports.overdue_rows(rows[a], end) for a in ids}
     late_ids = {i.id for items in late.values() for i in items}
     links, details = _overdue(end, late_ids)
     totals = _totals(scopes, end)
@@ -87,7 +76,6 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
     built: dict[int, Report] = {}
     for area_id, area in scopes.areas.items():
         mine = rows[area_id]
-        shown = late[area_id][:MAX_OVERDUE_LISTED]
         built[area_id] = reports.assemble(
             area,
             day,
@@ -95,17 +83,10 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
             month_start,
             totals=totals[area_id],
             stewards=_lines(
-                stewards[area_id],
-                mine,
-                late[area_id],
-                links,
-                patrols,
-                scopes.alleys_under[area_id],
-                start,
-                end,
+                stewards[area_id], mine, patrols, scopes.alleys_under[area_id], start, end
             ),
-            overdue_items=[_item(i, details[i.id], links) for i in shown],
-            overdue_total=len(late[area_id]),
+            assignees=links,
+            details=details,
             wishes=wishes[area_id],
         )
     return [built[a.id] for a in areas]
@@ -127,15 +108,31 @@ def _moved(since) -> list:
     return list(query.namedtuples())
 
 
+def _late_at(end):
+    """The ids of every item open at `end` and past its deadline by then, across the
+    district: those open now, and those resolved or closed since (each branch an index range
+    scan, as `reports.overdue_rows` decides which of them belong to the day)."""
+    branches = (
+        Issue.status.in_(OPEN),
+        Issue.resolved_at >= end,
+        Issue.closed_at >= end,
+    )
+    query = None
+    for cond in branches:
+        part = Issue.select(Issue.id).where(cond & (Issue.deadline < end))
+        query = part if query is None else (query | part)
+    return query
+
+
 def _overdue(end, late_ids: set[int]) -> tuple[dict[int, list], dict[int, tuple]]:
     """The assignees (steward id, name, phone, in assignment order) and the listed details
-    (number, alley name, category, content) of the open items past their deadline."""
-    overdue = Issue.select(Issue.id).where(Issue.status.in_(OPEN) & (Issue.deadline < end))
+    (number, alley name, category, content) of the items overdue at `end`."""
+    late = _late_at(end)
     links: dict[int, list] = defaultdict(list)
     query = (
         IssueAssignee.select(IssueAssignee.issue, Steward.id, Steward.name, Steward.phone)
         .join(Steward)
-        .where(IssueAssignee.issue.in_(overdue))
+        .where(IssueAssignee.issue.in_(late))
         .order_by(IssueAssignee.id)
         .tuples()
     )
@@ -146,19 +143,13 @@ def _overdue(end, late_ids: set[int]) -> tuple[dict[int, list], dict[int, tuple]
     query = (
         Issue.select(Issue.id, Issue.number, Area.name, Issue.category, Issue.content)
         .join(Area, on=(Issue.alley == Area.id))
-        .where(Issue.status.in_(OPEN) & (Issue.deadline < end))
+        .where(Issue.id.in_(late))
         .tuples()
     )
     for issue_id, *fields in query:
         if issue_id in late_ids:
             details[issue_id] = tuple(fields)
-    return links, details
-
-
-def _item(issue, detail: tuple, links: dict[int, list]) -> OverdueItem:
-    number, alley, category, content = detail
-    people = [(name, phone) for _, name, phone in links.get(issue.id, [])]
-    return OverdueItem(issue.id, number, alley, category, content, issue.deadline, people)
+    return dict(links), details
 
 
 def _totals(scopes: _Scopes, end) -> dict[int, tuple[int, int]]:
@@ -217,16 +208,13 @@ def _patrols(start, end) -> set[tuple[int, int]]:
     return set(query)
 
 
-def _lines(people, rows, late, links, patrols, alleys, start, end) -> list[StewardLine]:
-    """The stewards' table of one area, counted as `reports._steward_lines` does."""
+def _lines(people, rows, patrols, alleys, start, end) -> list[StewardLine]:
+    """The stewards' table of one area with their work and patrols, as
+    `reports._steward_lines` reads it (`reports.assemble` counts the overdue items in)."""
     lines = {sid: StewardLine(sid, name, phone) for sid, name, phone in people}
     if not lines:
         return []
     reports.credit_work(lines, rows, start, end)
-    for i in late:
-        for steward_id, _, _ in links.get(i.id, ()):
-            if steward_id in lines:
-                lines[steward_id].overdue += 1
     for steward_id, alley_id in patrols:
         if steward_id in lines and alley_id in alleys:
             lines[steward_id].patrolled = True

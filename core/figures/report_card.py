@@ -1,5 +1,6 @@
 """The daily 通报 as a JPEG card for the group: the key figures, a bar chart of the day and
-the month, and the stewards' table. The figures come from `core.figures.reports.build`."""
+the month, and the stewards' table. The figures come from `core.figures.reports.build`; the
+table's 超期 column adds up to the bar's (its rows include 未派单 and the like)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 from collections.abc import Sequence
 
 from core.boards import fonts
-from core.figures.reports import Report, pct
+from core.figures.reports import Report, pct, row_name
 from core.text import shorten
 
 INK = (34, 34, 34)
@@ -96,10 +97,16 @@ def image(report: Report, width: int = 1080) -> bytes:
         stamp(img, (pad, top + 60), "本区域暂无管家", body, MUTED)
     for i, s in enumerate(report.stewards):
         y = top + 60 + i * 64
+        stamp(img, (pad + 680, y), str(s.overdue), body, WARN if s.overdue else INK)
+        if not s.is_steward:
+            # a row only overdue items are counted in (未派单, 吹哨部门 …): no work, no patrol
+            stamp(img, (pad, y), shorten(row_name(s), 10), body, MUTED)
+            for x in (360, 520, 840):
+                stamp(img, (pad + x, y), "—", body, MUTED)
+            continue
         stamp(img, (pad, y), shorten(s.name, 10), body, INK)
         stamp(img, (pad + 360, y), str(s.taken), body, INK)
         stamp(img, (pad + 520, y), str(s.resolved), body, INK)
-        stamp(img, (pad + 680, y), str(s.overdue), body, WARN if s.overdue else INK)
         stamp(
             img,
             (pad + 840, y),

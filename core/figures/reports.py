@@ -7,7 +7,14 @@ Definitions (also in the README):
   day's month up to the end of the day.
 - new / accepted / resolved: issues created / accepted / resolved within the period.
 - open / overdue: issues not resolved or cancelled at the end of the day / of those, the ones
-  past their deadline.
+  past their deadline. The headline's 超期, the rows' 超期 and the listed overdue items are one
+  set (`overdue_rows`), as of the end of the day: an item resolved this morning before the
+  report was built is still listed (marked 现已办结), never counted in the headline alone.
+- rows: one per active steward of the area, and each overdue item counted in exactly one row —
+  that of whoever holds it (`holder`): the steward who accepted it, else its only assignee;
+  an escalated item is 社区办理, a whistled one 吹哨部门, one assigned to several stewards and
+  accepted by none 未接单, one assigned to nobody 未派单, and a holder who is no longer one of
+  the area's active stewards gets a row of their own. So the rows' 超期 add up to the headline.
 - 响应率: of issues reported in the period (cancelled ones and stewards' on-the-spot fixes
   left out), the share accepted within `RESPONSE_HOURS` of being reported.
 - 解决率: of issues reported in the period (cancelled left out), the share resolved since.
@@ -22,6 +29,7 @@ Python, and the cumulative totals come from a covering index.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -44,8 +52,23 @@ WEEKDAYS = "一二三四五六日"
 MAX_OVERDUE_LISTED = 20
 
 
+# The rows of overdue items no active steward of the area holds (`holder`), in report order.
+HOLDER_ROWS = {
+    "community": "社区办理",
+    "whistled": "吹哨部门",
+    "unaccepted": "未接单",
+    "unassigned": "未派单",
+}
+ELSEWHERE = "elsewhere"  # a steward holding an item who is not one of the area's active ones
+CLOSED_SINCE = {"resolved": "现已办结", "closed": "现已办结", "cancelled": "现已撤销"}
+
+
 @dataclass
 class StewardLine:
+    """A row of the report's table: an active steward of the area (`kind` "steward"), or one
+    of the rows overdue items are counted in when no such steward holds them (`HOLDER_ROWS`,
+    `ELSEWHERE`), which have no work or patrol of their own."""
+
     id: int
     name: str
     phone: str
@@ -53,6 +76,11 @@ class StewardLine:
     resolved: int = 0
     overdue: int = 0
     patrolled: bool = False
+    kind: str = "steward"
+
+    @property
+    def is_steward(self) -> bool:
+        return self.kind == "steward"
 
 
 @dataclass
@@ -64,6 +92,11 @@ class OverdueItem:
     content: str
     deadline: datetime
     stewards: list[tuple[str, str]]  # (name, phone)
+    status: str = "submitted"  # now, when the report is built
+
+    @property
+    def still_open(self) -> bool:
+        return self.status in OPEN
 
 
 @dataclass
@@ -269,9 +302,67 @@ def tally(rows, start: datetime, end: datetime, credited: int | None = None) -> 
     return t
 
 
+def overdue_order(issue) -> tuple:
+    """The order overdue items are listed in: the longest overdue first, then by number."""
+    return issue.deadline, issue.id
+
+
+def overdue_rows(rows, end: datetime) -> list:
+    """The rows open at `end` and past their deadline by then, in listing order: the one set
+    the headline's 超期, the rows' 超期 and the listed items are all taken from."""
+    late = (i for i in rows if _is_open_at(i, end) and i.deadline < end)
+    return sorted(late, key=overdue_order)
+
+
 def open_and_overdue(rows, end: datetime) -> tuple[int, int]:
-    still_open = [i for i in rows if _is_open_at(i, end)]
-    return len(still_open), sum(1 for i in still_open if i.deadline < end)
+    still_open = sum(1 for i in rows if _is_open_at(i, end))
+    return still_open, len(overdue_rows(rows, end))
+
+
+def holder(row, assignees: Sequence[int]) -> int | str:
+    """Who an overdue item is with, for the row it is counted in: a steward's id, or a key of
+    `HOLDER_ROWS`. `assignees` are its stewards' ids in assignment order."""
+    if row.status == "whistled":
+        return "whistled"
+    if row.status == "escalated":
+        return "community"
+    if row.accepted_by_id is not None and row.accepted_by_id in assignees:
+        return row.accepted_by_id
+    if len(assignees) == 1:
+        return assignees[0]
+    if not assignees:
+        return "unassigned"
+    if row.status == "accepted":  # staff accepted it for the community
+        return "community"
+    return "unaccepted"
+
+
+def overdue_lines(
+    stewards: list[StewardLine], late: list, assignees: dict[int, list[tuple[int, str, str]]]
+) -> list[StewardLine]:
+    """The table's rows: the area's stewards, then a row for each other holder of an overdue
+    item, each overdue item counted in exactly one (`holder`). `assignees`: each late item's
+    (steward id, name, phone) in assignment order."""
+    lines = {s.id: s for s in stewards}
+    others: dict[int, StewardLine] = {}
+    held: dict[str, int] = {}
+    for i in late:
+        people = assignees.get(i.id, [])
+        key = holder(i, [sid for sid, _, _ in people])
+        if isinstance(key, str):
+            held[key] = held.get(key, 0) + 1
+            continue
+        line = lines.get(key) or others.get(key)
+        if line is None:
+            name, phone = next((n, ph) for sid, n, ph in people if sid == key)
+            line = others[key] = StewardLine(key, name, phone, kind=ELSEWHERE)
+        line.overdue += 1
+    extra = [
+        StewardLine(0, label, "", overdue=held[k], kind=k)
+        for k, label in HOLDER_ROWS.items()
+        if k in held
+    ]
+    return [*stewards, *(others[k] for k in sorted(others)), *extra]
 
 
 def totals(area: Area, end: datetime) -> tuple[int, int]:
@@ -319,12 +410,6 @@ _STEWARDS = Prepared(
         .order_by(Steward.id)
     )
 )
-_ASSIGNED_TO = Prepared(
-    lambda: IssueAssignee.select(IssueAssignee.steward).where(
-        IssueAssignee.issue.in_(Param("ids", many=True))
-    ),
-    many=("ids",),
-)
 _PATROLLED = Prepared(
     lambda: (
         Patrol.select(Patrol.steward)
@@ -346,7 +431,7 @@ _OVERDUE_DETAILS = Prepared(
 )
 _OVERDUE_PEOPLE = Prepared(
     lambda: (
-        IssueAssignee.select(IssueAssignee.issue, Steward.name, Steward.phone)
+        IssueAssignee.select(IssueAssignee.issue, Steward.id, Steward.name, Steward.phone)
         .join(Steward)
         .where(IssueAssignee.issue.in_(Param("ids", many=True)))
         .order_by(IssueAssignee.id)
@@ -376,12 +461,6 @@ def _steward_lines(
     if not lines:
         return []
     credit_work(lines, rows, start, end)
-    # An overdue item counts against every steward it is assigned to.
-    late = [i.id for i in rows if i.status in OPEN and i.deadline < end]
-    for chunk in range(0, len(late), 500):
-        for link in _ASSIGNED_TO.rows(ids=late[chunk : chunk + 500]):
-            if link.steward_id in lines:
-                lines[link.steward_id].overdue += 1
     patrolled = _PATROLLED.rows(start=start, end=end, path_like=path_like)
     for row in patrolled:
         if row.steward_id in lines:
@@ -389,34 +468,21 @@ def _steward_lines(
     return list(lines.values())
 
 
-def overdue_order(issue) -> tuple:
-    """The order overdue items are listed in: the longest overdue first, then by number."""
-    return issue.deadline, issue.id
-
-
-def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem], int]:
-    late = sorted((i for i in rows if i.status in OPEN and i.deadline < end), key=overdue_order)
-    shown = late[:MAX_OVERDUE_LISTED]
-    if not shown:
-        return [], 0
-    ids = [i.id for i in shown]
-    details = {i.id: i for i in _OVERDUE_DETAILS.rows(ids=ids)}
-    people: dict[int, list[tuple[str, str]]] = {}
-    for link in _OVERDUE_PEOPLE.rows(ids=ids):
-        people.setdefault(link.issue_id, []).append((link.steward.name, link.steward.phone))
-    items = [
-        OverdueItem(
-            i.id,
-            details[i.id].number,
-            details[i.id].alley.name,
-            details[i.id].category,
-            details[i.id].content,
-            i.deadline,
-            people.get(i.id, []),
-        )
-        for i in shown
-    ]
-    return items, len(late)
+def _overdue_people(late: list) -> tuple[dict[int, list], dict[int, tuple]]:
+    """Each overdue item's assignees (steward id, name, phone, in assignment order), and the
+    details (number, alley name, category, content) of those listed."""
+    ids = [i.id for i in late]
+    people: dict[int, list] = {}
+    for chunk in range(0, len(ids), 500):
+        for link in _OVERDUE_PEOPLE.rows(ids=ids[chunk : chunk + 500]):
+            s = link.steward
+            people.setdefault(link.issue_id, []).append((s.id, s.name, s.phone))
+    shown = ids[:MAX_OVERDUE_LISTED]
+    details = {}
+    if shown:
+        for i in _OVERDUE_DETAILS.rows(ids=shown):
+            details[i.id] = (i.number, i.alley.name, i.category, i.content)
+    return people, details
 
 
 def _wish_figures(area: Area, start: datetime, end: datetime) -> dict[str, int]:
@@ -447,7 +513,7 @@ def build(area: Area, day: date) -> Report:
     end = local_midnight_utc(day + timedelta(days=1))
     month_start = local_midnight_utc(day.replace(day=1))
     rows = [i for i in moved(area, month_start) if i.created_at < end]
-    overdue_items, overdue_total = _overdue_items(rows, end)
+    assignees, details = _overdue_people(overdue_rows(rows, end))
     return assemble(
         area,
         day,
@@ -455,8 +521,8 @@ def build(area: Area, day: date) -> Report:
         month_start,
         totals=totals(area, end),
         stewards=_steward_lines(area, rows, start, end),
-        overdue_items=overdue_items,
-        overdue_total=overdue_total,
+        assignees=assignees,
+        details=details,
         wishes=_wish_figures(area, start, end),
     )
 
@@ -469,16 +535,31 @@ def assemble(
     *,
     totals: tuple[int, int],
     stewards: list[StewardLine],
-    overdue_items: list[OverdueItem],
-    overdue_total: int,
+    assignees: dict[int, list[tuple[int, str, str]]],
+    details: dict[int, tuple[str, str, str, str]],
     wishes: dict[str, int],
 ) -> Report:
     """The report of `area` from its issue rows (those that moved this month or are open)
-    and the parts read elsewhere (`build` one area at a time, `report_batch` all at once)."""
+    and the parts read elsewhere (`build` one area at a time, `report_batch` all at once):
+    the stewards' lines with their work and patrols, each overdue item's assignees (steward
+    id, name, phone) and the listed ones' details (number, alley, category, content).
+
+    The headline's 超期, the rows' and the list come from one `overdue_rows`."""
     start = local_midnight_utc(day)
     end = local_midnight_utc(day + timedelta(days=1))
     d, m = tally(rows, start, end), tally(rows, month_start, end)
-    open_now, overdue = open_and_overdue(rows, end)
+    late = overdue_rows(rows, end)
+    open_now = sum(1 for i in rows if _is_open_at(i, end))
+    listed = [
+        OverdueItem(
+            i.id,
+            *details[i.id],
+            i.deadline,
+            [(name, phone) for _, name, phone in assignees.get(i.id, [])],
+            i.status,
+        )
+        for i in late[:MAX_OVERDUE_LISTED]
+    ]
     all_counted, all_solved = totals
     return Report(
         area=area,
@@ -488,14 +569,14 @@ def assemble(
             "accepted": d.accepted,
             "resolved": d.resolved,
             "open": open_now,
-            "overdue": overdue,
+            "overdue": len(late),
         },
         month={"new": m.new, "accepted": m.accepted, "resolved": m.resolved},
         rates={**d.rates, "rectification": rate(all_solved, all_counted)},
         month_rates=m.rates,
-        stewards=stewards,
-        overdue_items=overdue_items,
-        overdue_total=overdue_total,
+        stewards=overdue_lines(stewards, late, assignees),
+        overdue_items=listed,
+        overdue_total=len(late),
         wishes=wishes,
         rate_counts={**d.rate_counts, "rectification": (all_solved, all_counted)},
         month_rate_counts=m.rate_counts,
@@ -515,6 +596,13 @@ def pct(value: float | None) -> str:
 
 def quiet_line(report: Report) -> str:
     return f"**{report.title}**：昨日无新增、无办结、无超期，平稳无事；在办 {report.counts['open']} 件。"
+
+
+def row_name(line: StewardLine) -> str:
+    """A row's name as the report shows it."""
+    if line.kind == ELSEWHERE:
+        return f"{line.name}（已离任或非本区管家）"
+    return line.name
 
 
 def markdown(report: Report) -> str:
@@ -538,16 +626,20 @@ def markdown(report: Report) -> str:
     if report.stewards:
         lines.append("**管家**")
         for s in report.stewards:
-            patrol = "已巡查" if s.patrolled else '<font color="comment">未巡查</font>'
             late = f'<font color="warning">超期 {s.overdue}</font>' if s.overdue else "超期 0"
+            if not s.is_steward:
+                lines.append(f"{row_name(s)}：{late}")
+                continue
+            patrol = "已巡查" if s.patrolled else '<font color="comment">未巡查</font>'
             lines.append(f"{s.name}：接单 {s.taken} · 办结 {s.resolved} · {late} · {patrol}")
     if report.overdue_items:
         lines.append("**超期诉求**")
         for item in report.overdue_items:
             who = "、".join(name for name, _ in item.stewards) or "未派单"
+            since = f"，{CLOSED_SINCE.get(item.status, '')}" if not item.still_open else ""
             lines.append(
                 f"#{item.id} {item.alley} {item.category}：{shorten(item.content, 16)}"
-                f"（{who}，{month_day_time(item.deadline)} 到期）"
+                f"（{who}，{month_day_time(item.deadline)} 到期{since}）"
             )
         if report.overdue_total > len(report.overdue_items):
             lines.append(f"……等共 {report.overdue_total} 件")
@@ -559,7 +651,7 @@ def markdown(report: Report) -> str:
 def overdue_reminder(report: Report, skip: set[int] = frozenset()) -> tuple[str, list[str]] | None:
     """A plain text that @-mentions the stewards of overdue items (markdown cannot), leaving
     out `skip` (items the reminder scan already escalated or reminded about today)."""
-    items = [i for i in report.overdue_items if i.id not in skip]
+    items = [i for i in report.overdue_items if i.id not in skip and i.still_open]
     if not items:
         return None
     phones: list[str] = []

@@ -13,7 +13,7 @@ from peewee import fn
 
 from core.figures import reports
 from core.figures.assessment import local_day
-from core.timeutil import local_midnight_utc, to_local
+from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
 OPEN = reports.OPEN
@@ -42,12 +42,15 @@ def _counts(t: reports.Tally) -> dict:
 
 
 def period_stats(area: Area, first: date, last: date) -> dict:
-    """Figures for the local days `first`..`last` (both included)."""
+    """Figures for the local days `first`..`last` (both included). Open and overdue are as
+    of the period's end, or of now for a period that has not ended: an item due at six
+    tonight is not overdue at ten this morning (the dashboard's 超期 beside its 等您处理)."""
     start = local_midnight_utc(first)
     end = local_midnight_utc(last + timedelta(days=1))
+    as_of = min(end, utcnow())
     rows = [i for i in reports.moved(area, start) if i.created_at < end]
     overall = reports.tally(rows, start, end)
-    open_now, overdue = reports.open_and_overdue(rows, end)
+    open_now, overdue = reports.open_and_overdue(rows, as_of)
     counted, solved = reports.totals(area, end)
     rectification_counts = [solved, counted]
 
@@ -65,12 +68,12 @@ def period_stats(area: Area, first: date, last: date) -> dict:
         "rectification_rate": reports.rate(solved, counted),
         "rectification_counts": rectification_counts,
         "by_category": categories,
-        "by_steward": _by_steward(area, rows, start, end),
+        "by_steward": _by_steward(area, rows, start, end, as_of),
         "wishes": _wishes(area, start, end),
     }
 
 
-def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
+def _by_steward(area: Area, rows: list, start, end, as_of) -> list[dict]:
     stewards = list(
         Steward.select(Steward.id, Steward.name)
         .join(StewardAlley)
@@ -101,7 +104,7 @@ def _by_steward(area: Area, rows: list, start, end) -> list[dict]:
     for s in stewards:
         # credit goes to who acted; overdue counts for every assignee
         t = reports.tally(rows, start, end, credited=s.id)
-        _, late = reports.open_and_overdue(assigned.get(s.id, []), end)
+        _, late = reports.open_and_overdue(assigned.get(s.id, []), as_of)
         out.append(
             {
                 "steward_id": s.id,

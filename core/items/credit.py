@@ -5,7 +5,9 @@ the workflows (`core.items.issues`, `core.items.wishes`) store that steward on t
 (`Issue.accepted_by`, `Issue.resolved_by`, `Wish.fulfilled_by`) and every figure — the daily
 通报 and its card, 积分, /stats, the ledger, the assessment — credits those columns. Staff
 acting in their staff role earn no steward credit; overdue items still count against all
-their assignees (the work was theirs to do).
+their assignees (the work was theirs to do) in /stats, the ledger and the assessment, while
+the daily 通报 counts each overdue item once, in the row of whoever holds it, so that its rows
+add up to its headline (`core.figures.reports.holder`).
 
 `backfill` fills the columns of items acted on before they existed, from the audit trail.
 """

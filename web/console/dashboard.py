@@ -11,8 +11,8 @@ from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
 from core.figures import stats
-from core.timeutil import utcnow
-from models import ISSUE_OPEN, Area, ChatGroup, Issue, Wish
+from core.items import queues
+from models import Area, ChatGroup
 from web.console.common import (
     bp,
     chosen_area,
@@ -34,39 +34,32 @@ DEFINITIONS = {
 }
 
 
+# Each staff queue of `core.items.queues` as the dashboard names it, and the page listing it.
+QUEUE_LINKS = {
+    "review": ("待审核的微心愿", "console.review", {}),
+    "held": ("待决定是否公开的诉求", "console.review", {}),
+    "overdue": ("超期未办结的诉求", "console.issues", {"overdue": "1"}),
+    "escalated": ("管家上报社区的诉求", "console.issues", {"status": "escalated"}),
+    "whistled": ("已吹哨、待部门办结的诉求", "console.issues", {"status": "whistled"}),
+}
+
+
 def waiting_for(area: Area) -> list[dict]:
-    """What waits for the viewer in `area`, each with its count and the page that lists it."""
+    """What waits for the viewer in `area`, each with its count and the page that lists it:
+    the staff queues (`core.items.queues`, as the bot's 待办 counts them), then the robots and
+    messages that failed."""
     p = principal()
     in_area = Area.path.startswith(area.path)
-    wishes = (
-        Wish.select()
-        .join(Area, on=(Wish.alley == Area.id))
-        .where(in_area & (Wish.status == "pending_review"))
-        .count()
-    )
-    held = (
-        Issue.select()
-        .join(Area, on=(Issue.alley == Area.id))
-        .where(in_area & (Issue.visibility == "held"))
-        .count()
-    )
-    overdue = (
-        Issue.select()
-        .join(Area, on=(Issue.alley == Area.id))
-        .where(in_area & Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < utcnow()))
-        .count()
-    )
+    todo = queues.staff_todo(p, within=area, limit=0)
+    out = []
+    for name, (label, endpoint, args) in QUEUE_LINKS.items():
+        if endpoint == "console.issues":
+            args = {**args, "area": area.id}
+        out.append({"label": label, "count": todo[name].count, "endpoint": endpoint, "args": args})
     broken = groups.visible_query(p).where(in_area & (ChatGroup.robot_status == "broken"))
     dead = outbox.query_for(p, status="dead").where(in_area)
     return [
-        {"label": "待审核的微心愿", "count": wishes, "endpoint": "console.review", "args": {}},
-        {"label": "待决定是否公开的诉求", "count": held, "endpoint": "console.review", "args": {}},
-        {
-            "label": "超期未办结的诉求",
-            "count": overdue,
-            "endpoint": "console.issues",
-            "args": {"overdue": "1", "area": area.id},
-        },
+        *out,
         {
             "label": "失效的群机器人",
             "count": broken.count(),

@@ -4,25 +4,23 @@ the API and the bot make them. Items outside the viewer's area answer 404."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from peewee import JOIN
 
 from core.errors import ApiError
 from core.items import issues as issue_flow
+from core.items import lists, queues
 from core.items import wishes as wish_flow
+from core.items.lists import IssueFilters, WishFilters
 from core.items.views import issue_out, photos_out, wish_out
-from core.timeutil import local_midnight_utc, utcnow
 from models import (
-    ISSUE_OPEN,
     ISSUE_STATUS_LABELS,
     PRIORITIES,
     WISH_STATUS_LABELS,
     Area,
     Department,
     Issue,
-    IssueAssignee,
     Steward,
     StewardAlley,
     Wish,
@@ -83,23 +81,13 @@ def _back(default: str) -> str:
 @bp.route("/review")
 @login_required
 def review():
-    p = principal()
-    wishes = list(
-        Wish.select(Wish)
-        .join(Area, on=(Wish.alley == Area.id))
-        .where(p.area_condition(Area) & (Wish.status == "pending_review"))
-        .order_by(Wish.created_at)
-    )
-    held = list(
-        Issue.select(Issue)
-        .join(Area, on=(Issue.alley == Area.id))
-        .where(p.area_condition(Area) & (Issue.visibility == "held"))
-        .order_by(Issue.created_at)
-    )
+    """The `review` and `held` queues of `core.items.queues`, every row: what the bot's 待办
+    and the dashboard count."""
+    todo = queues.staff_todo(principal(), limit=None)
     return render_template(
         "console/review.html",
-        wishes=[(w, photos_out(w.photo_ids)) for w in wishes],
-        held=[(i, photos_out(i.photo_ids)) for i in held],
+        wishes=[(w, photos_out(w.photo_ids)) for w in todo["review"].rows],
+        held=[(i, photos_out(i.photo_ids)) for i in todo["held"].rows],
     )
 
 
@@ -157,17 +145,20 @@ def _stewards_in_scope() -> list[Steward]:
     )
 
 
-def _period_filter(q, column):
+def _period() -> tuple[date | None, date | None]:
+    """`?from=&to=` as local days; a bad one is said on the page and left out."""
     try:
-        if request.args.get("from"):
-            start = local_midnight_utc(date.fromisoformat(request.args["from"]))
-            q = q.where(column >= start)
-        if request.args.get("to"):
-            end = local_midnight_utc(date.fromisoformat(request.args["to"]) + timedelta(days=1))
-            q = q.where(column < end)
+        first = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+        last = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
     except ValueError:
         flash("日期格式应为 年-月-日", "error")
-    return q
+        return None, None
+    return first, last
+
+
+def _id_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 def _page(q):
@@ -182,39 +173,27 @@ def _page(q):
 @bp.route("/issues")
 @login_required
 def issues():
-    p = principal()
-    q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id)).where(p.area_condition(Area))
     args = request.args
-    if args.get("area", "").isdigit():
-        area = Area.get_or_none(Area.id == int(args["area"]))
-        if area is None:
+    within = None
+    if _id_arg("area") is not None:
+        within = Area.get_or_none(Area.id == _id_arg("area"))
+        if within is None:
             abort(404)
-        p.require_manage(area)
-        q = q.where(Area.path.startswith(area.path))
     status = args.get("status", "")
-    if status == "open":
-        q = q.where(Issue.status.in_(ISSUE_OPEN))
-    elif status in ISSUE_STATUS_LABELS:
-        q = q.where(Issue.status == status)
-    if args.get("category") in issue_flow.categories():
-        q = q.where(Issue.category == args["category"])
-    if args.get("alley", "").isdigit():
-        q = q.where(Issue.alley == int(args["alley"]))
-    if args.get("steward", "").isdigit():
-        q = q.where(
-            Issue.id.in_(
-                IssueAssignee.select(IssueAssignee.issue).where(
-                    IssueAssignee.steward == int(args["steward"])
-                )
-            )
-        )
-    if args.get("overdue") == "1":
-        q = q.where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < utcnow()))
-    q = _period_filter(q, Issue.created_at)
-    text = args.get("q", "").strip()[:50]
-    if text:
-        q = q.where(Issue.number.contains(text) | Issue.content.contains(text))
-    rows, total, page = _page(q.order_by(Issue.created_at.desc(), Issue.id.desc()))
+    first, last = _period()
+    filters = IssueFilters(
+        scope="area",
+        status=status if status == "open" or status in ISSUE_STATUS_LABELS else None,
+        overdue=True if args.get("overdue") == "1" else None,
+        within=within,
+        alley_id=_id_arg("alley"),
+        category=args.get("category") if args.get("category") in issue_flow.categories() else None,
+        steward_id=_id_arg("steward"),
+        created_from=first,
+        created_to=last,
+        text=args.get("q"),
+    )
+    rows, total, page = _page(lists.issue_list(principal(), filters))
     return render_template(
         "console/issues.html",
         rows=rows,
@@ -303,24 +282,18 @@ def issue_action(issue_id: int, action: str):
 @bp.route("/wishes")
 @login_required
 def wishes():
-    p = principal()
-    q = (
-        Wish.select(Wish)
-        .join(Area, JOIN.INNER, on=(Wish.alley == Area.id))
-        .where(p.area_condition(Area))
-    )
     args = request.args
-    if args.get("status") in WISH_STATUS_LABELS:
-        q = q.where(Wish.status == args["status"])
-    if args.get("alley", "").isdigit():
-        q = q.where(Wish.alley == int(args["alley"]))
-    q = _period_filter(q, Wish.created_at)
-    text = args.get("q", "").strip()[:50]
-    if text:
-        q = q.where(
-            Wish.number.contains(text) | Wish.title.contains(text) | Wish.content.contains(text)
-        )
-    rows, total, page = _page(q.order_by(Wish.created_at.desc(), Wish.id.desc()))
+    first, last = _period()
+    filters = WishFilters(
+        scope="area",
+        status=args["status"] if args.get("status") in WISH_STATUS_LABELS else None,
+        alley_id=_id_arg("alley"),
+        created_from=first,
+        created_to=last,
+        text=args.get("q"),
+    )
+    rows, total, page = _page(lists.wish_list(principal(), filters))
+
     return render_template(
         "console/wishes.html",
         rows=rows,

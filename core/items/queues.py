@@ -1,0 +1,184 @@
+"""What is waiting, written once: the staff's to-do and the steward's to-do.
+
+Every front end that says what waits takes it from here — the bot's `待办`, the console's
+dashboard (等您处理) and 待办审核 page, the API lists behind the mini program's review,
+overdue and to-do pages, and the reminder digest (`jobs.reminders`) — so for one person at
+one moment they all give the same counts and the same items.
+
+The staff's queues, over the areas the staff member manages (or one area within them):
+
+- `review` 待审核心愿: wishes waiting for review (`pending_review`), oldest first.
+- `held` 待审核公开: reports the content check held back from public pages, on which staff
+  have not yet decided (publish or hide), **cancelled ones left out**: a cancelled report is
+  never shown publicly, so there is nothing to decide. A held report counts whatever else its
+  status is (a resolved one may still be published); oldest first.
+- `overdue` 超期: open reports (submitted, accepted, escalated, whistled) whose deadline has
+  passed, the longest overdue first. An escalated or whistled report past its deadline is
+  also in its own queue below: the queues are views, not a partition.
+- `escalated` 已上报: reports a steward escalated to the community, soonest deadline first.
+- `whistled` 已吹哨: reports handed to a department (吹哨报到), soonest deadline first.
+
+The steward's queue, `assigned` 待办: open reports assigned to any of the person's steward
+records, soonest deadline first (overdue ones come first by that order).
+
+Each queue is a condition and an order. `staff_query` / `steward_query` return the query (a
+caller counts it, pages it or takes the first few); `staff_todo` / `steward_todo` return each
+queue's count with its first rows. The lists' filters that name a queue (`core.items.lists`:
+`overdue`, `visibility=held`, `scope=assigned`) use the conditions below, and `due_by` /
+`review_waiting_since` are the reminder scan's selections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.people.permissions import Principal
+from core.timeutil import utcnow
+from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
+
+STAFF_QUEUES = ("review", "held", "overdue", "escalated", "whistled")
+LABELS = {
+    "review": "待审核心愿",
+    "held": "待审核公开",
+    "overdue": "超期",
+    "escalated": "已上报",
+    "whistled": "已吹哨",
+    "assigned": "待办",
+}
+
+
+def overdue_condition(now: datetime):
+    """Open and past its deadline at `now` (the same rule as `issues.is_overdue`)."""
+    return Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < now)
+
+
+def held_condition():
+    """Held back by the content check, not yet decided, not cancelled."""
+    return (Issue.visibility == "held") & (Issue.status != "cancelled")
+
+
+def issue_condition(name: str, now: datetime | None = None):
+    """The condition of one staff queue of issues (`held`, `overdue`, `escalated`,
+    `whistled`)."""
+    if name == "held":
+        return held_condition()
+    if name == "overdue":
+        return overdue_condition(now or utcnow())
+    if name in ("escalated", "whistled"):
+        return Issue.status == name
+    raise ValueError(f"not an issue queue: {name}")
+
+
+def assigned_to(steward_ids):
+    """Assigned to one of `steward_ids`, whatever the status (ids start at 1: none matches
+    nothing)."""
+    return Issue.id.in_(
+        IssueAssignee.select(IssueAssignee.issue).where(
+            IssueAssignee.steward.in_(list(steward_ids) or [0])
+        )
+    )
+
+
+def assigned_condition(steward_ids):
+    """The steward's queue: open and assigned to one of `steward_ids`."""
+    return Issue.status.in_(ISSUE_OPEN) & assigned_to(steward_ids)
+
+
+def _scope(p: Principal, within: Area | None):
+    condition = p.area_condition(Area)
+    if within is not None:
+        condition &= Area.path.startswith(within.path)
+    return condition
+
+
+def staff_query(name: str, p: Principal, now: datetime | None = None, within: Area | None = None):
+    """The rows of one staff queue that `p` manages (within `within`, when given), in the
+    queue's order."""
+    scope = _scope(p, within)
+    if name == "review":
+        return (
+            Wish.select(Wish)
+            .join(Area, on=(Wish.alley == Area.id))
+            .where(scope & (Wish.status == "pending_review"))
+            .order_by(Wish.created_at, Wish.id)
+        )
+    order = (Issue.created_at, Issue.id) if name == "held" else (Issue.deadline, Issue.id)
+    return (
+        Issue.select(Issue)
+        .join(Area, on=(Issue.alley == Area.id))
+        .where(scope & issue_condition(name, now))
+        .order_by(*order)
+    )
+
+
+def steward_query(p: Principal):
+    """The open reports assigned to `p`'s steward records, soonest deadline first."""
+    return (
+        Issue.select(Issue)
+        .where(assigned_condition(s.id for s in p.stewards))
+        .order_by(Issue.deadline, Issue.id)
+    )
+
+
+@dataclass
+class Section:
+    """One queue as a to-do shows it: how many, and the first few in the queue's order."""
+
+    name: str
+    count: int
+    rows: list = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.name]
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.rows]
+
+
+def _section(name: str, query, limit: int | None) -> Section:
+    if limit is None:
+        rows = list(query)
+        return Section(name, len(rows), rows)
+    return Section(name, query.count(), list(query.limit(limit)) if limit else [])
+
+
+def staff_todo(
+    p: Principal,
+    now: datetime | None = None,
+    within: Area | None = None,
+    limit: int | None = 5,
+) -> dict[str, Section]:
+    """Every staff queue of `p` at `now`: count and the first `limit` rows (0: counts only;
+    None: every row)."""
+    now = now or utcnow()
+    return {name: _section(name, staff_query(name, p, now, within), limit) for name in STAFF_QUEUES}
+
+
+def steward_todo(p: Principal, limit: int | None = 5) -> Section:
+    """The steward's queue of `p`: count and the first `limit` rows."""
+    return _section("assigned", steward_query(p), limit)
+
+
+def due_by(when: datetime):
+    """(id, deadline) of every open report due by `when`, across the district: the reminder
+    scan's selection (`when` = now + DUE_SOON_HOURS; those past now are the `overdue` queue).
+    Ids and deadlines only, over the (status, deadline) index."""
+    return (
+        Issue.select(Issue.id, Issue.deadline)
+        .where(Issue.status.in_(ISSUE_OPEN) & (Issue.deadline <= when))
+        .tuples()
+    )
+
+
+def is_past(deadline: datetime, now: datetime) -> bool:
+    """Whether a deadline makes an open report overdue at `now` (as `overdue_condition`)."""
+    return deadline < now
+
+
+def review_waiting_since(before: datetime):
+    """Wishes of the `review` queue, across the district, submitted before `before`: the
+    reminder digest names those that have waited longer than WISH_REVIEW_HOURS."""
+    return Wish.select().where((Wish.status == "pending_review") & (Wish.created_at <= before))
