@@ -128,7 +128,13 @@ def _photo_only(ctx: Context, photos: list[BotPhoto]) -> str:
 
 def refusal(command: Command, err: ApiError, ctx: Context) -> str:
     """`未能办结：请写明办理情况，例如：@小巷管家 办结 16 垃圾已清运`."""
-    said = err.said(ctx.call) if isinstance(err, commands.Needs) else err.message
+    if isinstance(err, commands.Needs):  # the example with the number the person typed
+        said = err.said(ctx.call)
+    else:
+        # A refusal written as plain text (`…，例如：派单 12 王秀英`): its example, which runs
+        # to the end, is still written as it is sent here.
+        head, example, tail = err.message.partition("例如：")
+        said = f"{head}{example}{ctx.call(tail)}" if example and tail else err.message
     return f"{REFUSED.get(command.name, '未能' + command.name)}：{said}"
 
 
