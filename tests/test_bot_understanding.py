@@ -116,6 +116,7 @@ PHRASEBOOK = [
     ("接单了 {n}", TAKEN, "accepted"),
     ("马上去 {n}", TAKEN, "accepted"),
     ("{n} 我来", TAKEN, "accepted"),
+    ("收到{n}点开会", "没有“收到{n}点开会”这个指令。…", "submitted"),  # not a number alone
     (
         "接单 {n} {m}",
         "已接单 " + TITLE + "（{dl} 前办结）。未接 #{m}：是1区2巷的诉求，由管家12负责，您不能处理",
@@ -248,7 +249,9 @@ def test_accept_several_at_once(bot_app, fake_wechat, world):
         )
         # a number inside the note is not another item
         e = report(d.alleys[0])
-        assert chat.say("wx_s0", f"接单 {e.id} 3号楼那件").startswith(f"已接单 #{e.id} ")
+        assert chat.say("wx_s0", f"接单 {e.id} {a.id}号楼那件") == (
+            f"已接单 #{e.id} 1区1巷：垃圾堆放，请在 {dl} 前办结"
+        )
     assert {Issue.get_by_id(i).status for i in (a.id, b.id, e.id)} == {"accepted"}
 
 
