@@ -358,6 +358,10 @@ def test_binding_twice_says_you_are_bound(bot_app, fake_wechat, world):
     )
     bound = f"您已绑定（{name}，第1社区的工作人员），无需重复绑定；如需更换请联系社区"
     assert chat.say("wx_staff", f"绑定 {code}") == bound
+    # staff are offered the two commands staff use most
+    assert chat.say("wx_staff", "谢谢") == (
+        "不客气！常用：“待办”查看等您处理的事，“派单 12 管家姓名”把诉求派给管家"
+    )
     assert chat.say("wx_staff", "绑定") == bound
     assert chat.say("wx_staff", "绑定 ZZZZ9999") == bound
     # a steward from the roster is bound already

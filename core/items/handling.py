@@ -113,12 +113,13 @@ def steward_may_not_close(issue: Issue) -> ApiError:
 
 # What a steward is told when they accept, resolve or escalate an issue already done.
 DONE_WORDS = {"accept": "无需接单", "resolve": "无需重复", "escalate": "无需上报"}
+_VERB = {"accept": "接单", "resolve": "办结", "escalate": "上报"}
 
 
 def why(p: Principal, issue_id: int, action: str) -> ApiError | None:
-    """A refusal that says why — already yours, someone else's, done, or held by the
-    community or a department — under the same code (`invalid_transition`) clients already
-    handle. Asked for the actions of `DONE_WORDS`."""
+    """A refusal that says why — already yours, someone else's, done, or whistled to a
+    department — under the same code (`invalid_transition`) clients already handle. Asked
+    for the actions of `DONE_WORDS`."""
     current = Issue.get_or_none(Issue.id == issue_id)
     if current is None:
         return None
@@ -128,10 +129,6 @@ def why(p: Principal, issue_id: int, action: str) -> ApiError | None:
         return conflict(
             "invalid_transition", f"该诉求{whistled_holder(current)}，不能再{_VERB[action]}"
         )
-    if action == "accept" and current.status == "escalated":
-        return conflict(
-            "invalid_transition", "该诉求已上报社区，由社区协调，无需接单；办好后可直接办结"
-        )
     if action == "accept" and current.accepted_by_id:
         if current.accepted_by_id in {s.id for s in p.stewards}:
             due = month_day_time(current.deadline)
@@ -140,6 +137,3 @@ def why(p: Principal, issue_id: int, action: str) -> ApiError | None:
         if taker is not None:
             return conflict("invalid_transition", f"{taker.name}已接单，无需重复接单")
     return None
-
-
-_VERB = {"accept": "接单", "resolve": "办结", "escalate": "上报"}
