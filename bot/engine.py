@@ -20,12 +20,13 @@ timestamp window and message id first, then hands an `Inbound` to `handle`:
    an example in it is written as it is sent here (`@小巷管家 办结 16 …` in a group).
 5. A message is for the bot when it starts with a command word, or an everyday phrasing of
    one (`完成 16 已清理`, `收到 16`: `bot.commands.understanding`), or when it is addressed
-   to the bot: @-mentioned, or sent on a channel that only hears the bot's own messages (the
+   to the bot: @-mentioned, or sent on a channel that hears only what is said to the bot (the
    smart bot hears a group only when @-mentioned; the app only hears private chats). The relay
    hears the whole group: there, chatter (`收到`, `你好`, `1`) gets no answer at all (`None`).
    An addressed greeting or thanks gets one friendly line; a typo of a command gets the
    nearest command back as a question (`您是要“办结 16 已处理”吗？`) and never runs — a
-   workflow action must not run on a guess; an addressed unknown word gets the sender's help.
+   workflow action must not run on a guess, and a read-only one (`带办`) is not run either: one
+   rule, so people learn the word; an addressed unknown word gets the sender's help.
 """
 
 from __future__ import annotations
