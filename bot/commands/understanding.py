@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -41,6 +41,7 @@ class Phrase:
     command: str  # what it means on an issue's number (or with no number)
     wish_command: str | None = None  # what it means on a wish's number (心愿3)
     number: bool = True  # must be followed by an item's number
+    note: bool = False  # (no number) the words after it are the command's note (签到 一切正常)
 
 
 _RESOLVE = Phrase("办结", "实现")
@@ -78,7 +79,7 @@ _say(
     *("有什么事", "有啥事", "有事吗", "有什么任务", "我的任务", "任务", "待处理", "有活吗"),
     *("还有什么没办", "还有啥没办", "查待办", "待办事项", "要办的事", "今天干啥"),
 )
-_say(Phrase("巡查", number=False), "签到", "巡逻", "巡街")
+_say(Phrase("巡查", number=False, note=True), "签到", "巡逻", "巡街")
 _say(Phrase("积分", number=False), "我的积分", "查积分", "积分多少", "多少分", "我的分数")
 _say(Phrase("存折", number=False), "我的存折", "查存折", "余额")
 _say(Phrase("心愿", number=False), "微心愿")
@@ -128,11 +129,12 @@ def phrase(text: str, addressed: bool, command_word: str | None = None) -> Meani
         rest = text[index[len(word)] :].lstrip(SEPARATORS).rstrip()
         if meant.number:
             return _numbered(meant, rest, addressed)
-        rest_norm = nfkc(rest)[0]
         if not addressed:
             return None
-        if meant.command == "巡查" or _PARTICLES.match(rest_norm):
-            return Meaning(COMMANDS[meant.command], rest if meant.command == "巡查" else "")
+        if meant.note:
+            return Meaning(COMMANDS[meant.command], rest)
+        if _PARTICLES.match(nfkc(rest)[0]):  # `有什么事吗？`, not `有什么事要说一下`
+            return Meaning(COMMANDS[meant.command], "")
         return None
     if command_word is None and addressed:
         return _number_first(text)
@@ -208,16 +210,16 @@ _FILLER = (
     "吧",
     "了",
 )
+_GREETING_WORDS = sorted((*GREETINGS, *_FILLER), key=len, reverse=True)  # longest first
 _NOT_WORD = re.compile(r"[\s\u3000\u2005.,!?;:~，。！？；：～、…'\"“”‘’()（）\-—]+")
 
 
 def greeted(text: str) -> str | None:
     """The answer's opening when the whole message is a greeting or thanks, else None."""
     rest = _NOT_WORD.sub("", nfkc(text)[0].lower())
-    words = sorted((*GREETINGS, *_FILLER), key=len, reverse=True)
     first = None
     while rest:
-        word = next((w for w in words if rest.startswith(w)), None)
+        word = next((w for w in _GREETING_WORDS if rest.startswith(w)), None)
         if word is None:
             return None
         if first is None and word in GREETINGS:
@@ -260,7 +262,7 @@ class _Sound:
     final: str  # an
 
 
-@cache
+@lru_cache(maxsize=2048)  # the commands' names, and what people type (bounded: it is anything)
 def _sounds(word: str) -> tuple[_Sound, ...]:
     """Each character's reading in context (pypinyin picks the reading a word uses)."""
     toned = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
