@@ -279,6 +279,11 @@ def test_escalate_whistle_and_joint_resolution(client, world):
         "request_id": closing["error"]["request_id"],
     }
     assert Issue.get_by_id(issue_id).status == "whistled"
+    shown = {
+        who: client.get(f"{API}/issues/{issue_id}", headers=world[who]).get_json()["actions"]
+        for who in ("steward", "staff")
+    }
+    assert "resolve" not in shown["steward"] and "resolve" in shown["staff"]  # buttons agree
     done = act(client, world["staff"], issue_id, "resolve", {"note": "已拆除私拉电线"})
     assert done["resolution_level"] == "联合处置"
 
