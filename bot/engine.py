@@ -45,7 +45,8 @@ from models import BotPhoto, ChatGroup, Event, User
 
 log = logging.getLogger(__name__)
 
-NOT_BOUND = "您好，您还没有绑定身份。请向社区工作人员索取绑定码，然后发送：绑定 绑定码"
+_NOT_BOUND = "您好，您还没有绑定身份。请向社区工作人员索取绑定码，然后发送：{}"
+NOT_BOUND = _NOT_BOUND.format("绑定 绑定码")  # in a single chat; in a group with the @
 
 # Channels that only hear what is said to the bot (see 5. above).
 ADDRESSED_CHANNELS = ("aibot", "app")
@@ -180,7 +181,7 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         in_group=bool(msg.chat_id) or group is not None,
     )
     if principal is None and not (command is not None and command.anyone):
-        return NOT_BOUND
+        return _NOT_BOUND.format(ctx.call("绑定 绑定码"))
     photos, refused = [], 0
     if principal is not None and msg.images:
         photos, refused = _save_photos(msg, user, now)

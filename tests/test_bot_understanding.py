@@ -350,6 +350,14 @@ def test_every_commands_refusals_read_as_chinese(bot_app, fake_wechat, world):
     )
 
 
+def test_a_stranger_in_the_group_is_told_how_to_bind_there(bot_app, fake_wechat, world):
+    bridge = BridgeClient(bot_app.test_client(), fake_wechat)
+    groups.create(world["district"].communities[0], "robot-key-0001", chat_id="CHAT1")
+    assert bridge.say("wx_stranger", "@小巷管家 你好", chat="CHAT1") == (
+        "您好，您还没有绑定身份。请向社区工作人员索取绑定码，然后发送：@小巷管家 绑定 绑定码"
+    )
+
+
 def test_binding_twice_says_you_are_bound(bot_app, fake_wechat, world):
     chat = AibotClient(bot_app.test_client(), fake_wechat)
     code, _ = auth.issue_bind_code(staff=world["staff"], issued_by="test")
