@@ -15,11 +15,18 @@ timestamp window and message id first, then hands an `Inbound` to `handle`:
    a `办结 N` (or `巡查`) in the same message or sent within two minutes after the photo takes
    them as proof; a photo sent within two minutes after the sender's `办结 N` is added to that
    issue's trail (a comment with the photo, `办结照片`).
-4. The command runs (see `bot.commands`); a workflow refusal becomes `未能办结：<reason>`.
-5. A message is for the bot when it starts with an @-mention or a command word. One that
-   starts like a command (`接丹 1`) gets the closest command back ("您是不是要：接单 1？");
-   anything else not addressed to the bot (`收到`, `你好`, `1` in a relayed group) gets no
-   answer at all (`None`); an @ with an unknown word gets the sender's own help.
+4. The command runs (see `bot.commands`); a workflow refusal becomes one line that says what
+   could not be done in words that read as Chinese (`未能查看详情：…`, not `未能详情`), and
+   an example in it is written as it is sent here (`@小巷管家 办结 16 …` in a group).
+5. A message is for the bot when it starts with a command word, or an everyday phrasing of
+   one (`完成 16 已清理`, `收到 16`: `bot.commands.understanding`), or when it is addressed
+   to the bot: @-mentioned, or sent on a channel that hears only what is said to the bot (the
+   smart bot hears a group only when @-mentioned; the app only hears private chats). The relay
+   hears the whole group: there, chatter (`收到`, `你好`, `1`) gets no answer at all (`None`).
+   An addressed greeting or thanks gets one friendly line; a typo of a command gets the
+   nearest command back as a question (`您是要“办结 16 已处理”吗？`) and never runs — a
+   workflow action must not run on a guess, and a read-only one (`带办`) is not run either: one
+   rule, so people learn the word; an addressed unknown word gets the sender's help.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import dataclass, field
 
 from bot import commands, identity
 from bot.commands import Context
+from bot.commands.registry import Command
 from core import audit, media, text
 from core.errors import ApiError
 from core.items import issues
@@ -37,7 +45,28 @@ from models import BotPhoto, ChatGroup, Event, User
 
 log = logging.getLogger(__name__)
 
-NOT_BOUND = "您好，您还没有绑定身份。请向社区工作人员索取绑定码，然后发送：绑定 绑定码"
+_NOT_BOUND = "您好，您还没有绑定身份。请向社区工作人员索取绑定码，然后发送：{}"
+NOT_BOUND = _NOT_BOUND.format("绑定 绑定码")  # in a single chat; in a group with the @
+
+# Channels that only hear what is said to the bot (see 5. above).
+ADDRESSED_CHANNELS = ("aibot", "app")
+
+# How a refusal starts, per command, where `未能` + the command's name would not read as
+# Chinese (a noun: 未能详情; or a verb that means something else: 未能实现 "did not come true",
+# 未能通过 "did not pass"). Every other command: `未能<name>` (未能接单, 未能办结).
+REFUSED = {
+    "帮助": "未能显示帮助",
+    "待办": "未能查看待办",
+    "详情": "未能查看详情",
+    "巡查": "未能登记巡查",
+    "心愿": "未能查看心愿",
+    "实现": "未能登记心愿实现",
+    "放弃": "未能放弃认领",
+    "通过": "未能审核通过",
+    "不公开": "未能设为不公开",
+    "积分": "未能查看积分",
+    "存折": "未能查看存折",
+}
 
 
 @dataclass
@@ -99,6 +128,26 @@ def _photo_only(ctx: Context, photos: list[BotPhoto]) -> str:
 # --- the engine -------------------------------------------------------------------------------
 
 
+def refusal(command: Command, err: ApiError, ctx: Context) -> str:
+    """`未能办结：请写明办理情况，例如：@小巷管家 办结 16 垃圾已清运`."""
+    if isinstance(err, commands.Needs):  # the example with the number the person typed
+        said = err.said(ctx.call)
+    else:
+        # A refusal written as plain text (`…，例如：派单 12 王秀英`): its example, which runs
+        # to the end, is still written as it is sent here.
+        head, example, tail = err.message.partition("例如：")
+        said = f"{head}{example}{ctx.call(tail)}" if example and tail else err.message
+    return f"{REFUSED.get(command.name, '未能' + command.name)}：{said}"
+
+
+def _worth_a_question(guess) -> bool:
+    """Said to nobody in particular (the relay hears the whole group), a word that sounds
+    like a command is asked about only when a number follows it or nothing does
+    (`办洁 16 已处理`, `带办`), not in someone's sentence (`代办 社保的事`)."""
+    rest = commands.normalize(guess.rest)
+    return not rest or rest[0].isdigit() or rest[0] == "#" or rest.startswith("心愿")
+
+
 def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
     """Run one inbound message; returns the reply, or None when it was not for the bot."""
     now = utcnow()
@@ -106,12 +155,21 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
     # controls dropped, invisible characters trimmed, so "\u200b接单 1" is "接单 1"; the
     # punctuation people typed stays as typed.
     parsed = commands.split(text.normalise(msg.text or ""))
+    addressed = parsed.mentioned or msg.channel in ADDRESSED_CHANNELS
     command, args = parsed.command, parsed.args
-    guess = None
-    if command is None and parsed.text:
-        guess = commands.closest(parsed.text)
-        if guess is None and not parsed.mentioned:
-            return None  # chatter in the group: not for the bot
+    opening = guess = None
+    if parsed.text:
+        meant = commands.phrase(parsed.text, addressed, parsed.word or None)
+        if meant is not None:
+            command, args = meant.command, meant.args
+        elif command is None:
+            opening = commands.greeted(parsed.text) if addressed else None
+            if opening is None:
+                guess = commands.closest(parsed.text)
+                if guess is not None and not addressed and not _worth_a_question(guess):
+                    guess = None
+                if guess is None and not addressed:
+                    return None  # chatter in the group: not for the bot
     principal, user = identity.identify(msg.sender)
     ctx = Context(
         sender=msg.sender,
@@ -123,7 +181,7 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         in_group=bool(msg.chat_id) or group is not None,
     )
     if principal is None and not (command is not None and command.anyone):
-        return NOT_BOUND
+        return _NOT_BOUND.format(ctx.call("绑定 绑定码"))
     photos, refused = [], 0
     if principal is not None and msg.images:
         photos, refused = _save_photos(msg, user, now)
@@ -148,14 +206,18 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         if missing:
             return "照片未能保存，请稍后重发或在小程序上传"
         return commands.short_help(ctx)
+    if opening is not None:
+        return commands.greet(ctx, opening) + note
     if command is None:
-        if guess is not None and guess[0] in commands.allowed(ctx):
-            wanted, rest = guess
-            return f"您是不是要：{ctx.call(f'{wanted.name} {rest}'.strip())}？"
+        # the nearest among the commands this sender may use
+        guess = commands.closest(parsed.text, commands.allowed(ctx)) if guess else None
+        if guess is not None:
+            wanted = f"{guess.command.name} {guess.rest}".strip()
+            return f"您是要“{ctx.call(wanted)}”吗？" + note
         word = commands.normalize(msg.text).split(" ")[0][:10]
-        return f"没有“{word}”这个指令。{commands.short_help(ctx)}"
+        return f"没有“{word}”这个指令。{commands.short_help(ctx)}" + note
     try:
         reply = command.handler(ctx, args)
     except ApiError as err:
-        reply = f"未能{command.name}：{err.message}"
+        reply = refusal(command, err, ctx)
     return reply + note

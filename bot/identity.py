@@ -16,7 +16,8 @@ from core.db import write_transaction
 from core.errors import conflict
 from core.people import auth
 from core.people.permissions import Principal
-from models import BindCode, Steward, User
+from core.timeutil import utcnow
+from models import Area, BindCode, Steward, User
 
 WECOM_OPENID_PREFIX = "wecom:"
 
@@ -63,13 +64,48 @@ def identify(sender: str) -> tuple[Principal | None, User | None]:
     return None, user
 
 
+STAFF_ROLE_WORDS = {"staff": "工作人员", "admin": "管理员"}
+
+
+def bound_as(p: Principal) -> str:
+    """`王秀英，南门巷的小巷管家`: who a bound sender is, each role named once."""
+    parts = []
+    for steward in p.stewards:
+        alleys = "、".join(a.name for a in steward.alleys()) or "本社区"
+        parts.append(f"{steward.name}，{alleys}的小巷管家")
+    for account in p.staff_accounts:
+        area = Area.get_by_id(account.area_id).name
+        parts.append(
+            f"{account.display_name}，{area}的{STAFF_ROLE_WORDS.get(account.role, '工作人员')}"
+        )
+    return "；".join(parts)
+
+
+def already_bound(p: Principal) -> str:
+    return f"您已绑定（{bound_as(p)}），无需重复绑定；如需更换请联系社区"
+
+
+def _is_already(p: Principal, row: BindCode | None) -> bool:
+    """A bound sender binding again: with no usable code, or with a code for who they are."""
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return True
+    if row.steward_id:
+        return row.steward_id in {s.id for s in p.stewards}
+    return row.staff_id in {a.id for a in p.staff_accounts}
+
+
 def bind_sender(sender: str, code: str) -> str:
     """`绑定 CODE`: the code staff issued makes this WeCom account that steward or colleague.
 
     A steward who already uses the mini program keeps that login: the code is redeemed for
-    their existing user and the WeCom account is linked to it (`Steward.wecom_userid`).
+    their existing user and the WeCom account is linked to it (`Steward.wecom_userid`). A
+    sender already bound is told who they are (`您已绑定（…）`) instead of a refusal about the
+    code, unless the code makes them someone more (a steward who also joins the staff).
     """
     row = BindCode.get_or_none(BindCode.code_hash == codes.digest(code))
+    bound, _ = identify(sender)
+    if bound is not None and _is_already(bound, row):
+        return already_bound(bound)
     with write_transaction():
         if row is not None and row.steward_id:
             steward = Steward.get_by_id(row.steward_id)
@@ -83,11 +119,13 @@ def bind_sender(sender: str, code: str) -> str:
             auth.redeem_bind_code(user, code)
             auth.link_wecom(steward, sender, actor=user)
             alleys = "、".join(a.name for a in steward.alleys()) or "本社区"
-            return f"绑定成功：您是{alleys}的小巷管家{steward.name}。发送“待办”查看要办的事"
+            return f"绑定成功：{steward.name}，您已成为{alleys}的小巷管家。发送“待办”查看要办的事"
         user = _wecom_user(sender)
         grant = auth.redeem_bind_code(user, code)  # raises the right refusal for a bad code
         account = grant.staff
-        return f"绑定成功：您是社区工作人员{account.display_name}。发送“帮助”查看指令"
+        area = Area.get_by_id(account.area_id).name
+        role = STAFF_ROLE_WORDS.get(account.role, "工作人员")
+        return f"绑定成功：{account.display_name}，您已成为{area}的{role}。发送“帮助”查看指令"
 
 
 def steward_phone(sender: str) -> str | None:

@@ -311,12 +311,13 @@ def test_dialogue_steward_day(chat, world):
                 (
                     "wx_s0",
                     f"办结 {first.id}",
-                    "未能办结：请写明办理情况，例如：办结 12 垃圾已清运",
+                    f"未能办结：请写明办理情况，例如：办结 {first.id} 垃圾已清运",
                 ),
                 (
                     "wx_s0",
                     f"办结 {first.id}号 已清理！",
-                    f"已办结 #{first.id} 1区1巷：垃圾堆放，谢谢！2 分钟内发来的照片将作为办结凭证",
+                    f"已办结 #{first.id} 1区1巷：垃圾堆放（现场解决），谢谢！"
+                    "2 分钟内发来的照片将作为办结凭证",
                 ),
                 (
                     "wx_s0",
@@ -341,12 +342,16 @@ def test_dialogue_steward_day(chat, world):
                     "您本季度（2026Q4）积分 3 分：办结诉求 1 件 +2、按时办结 1 件 +1；存折余额 3 分",
                 ),
                 ("wx_s0", "存折", "第1社区存折（会员码 …"),
-                ("wx_s0", "@小巷管家 你好", "没有“你好”这个指令。可用指令：待办、…"),
-                ("wx_s0", "接丹 1", "您是不是要：接单 1？"),
+                ("wx_s0", "@小巷管家 你好", "您好！常用：“待办”查看要办的事，…"),
+                ("wx_s0", "@小巷管家 天气", "没有“天气”这个指令。可用指令：待办、…"),
+                ("wx_s0", "接丹 1", "您是要“接单 1”吗？"),
             ],
         )
         for chatter in ("你好", "收到", "1", "好的，马上去"):
-            assert chat.say("wx_s0", chatter) is None  # not for the bot: no answer at all
+            got = chat.say("wx_s0", chatter)
+            # the relay hears the whole group: chatter is not for the bot, no answer at all;
+            # the smart bot and the app hear only what is said to the bot
+            assert (got is None) == (chat.channel == "bridge"), (chatter, got)
         assert Issue.get_by_id(first.id).resolution_note == "已清理！"
         assert Issue.get_by_id(second.id).status == "escalated"
 
@@ -366,7 +371,12 @@ def test_dialogue_whistle_staff_and_steward(chat, world):
                     "未能吹哨：只有社区工作人员可以吹哨报到",
                 ),
                 ("wx_staff", f"吹哨 {item.id} 城管", engine.NOT_BOUND),
-                ("wx_staff", f"绑定 {code.lower()}", "绑定成功：您是社区工作人员…"),
+                (
+                    "wx_staff",
+                    f"绑定 {code.lower()}",
+                    f"绑定成功：{world['staff'].display_name}，您已成为第1社区的工作人员。"
+                    "发送“帮助”查看指令",
+                ),
                 (
                     "wx_staff",
                     f"吹哨 {item.id} 环保局 排污",
@@ -440,9 +450,13 @@ def test_dialogue_unknown_sender_and_binding(chat, world):
             (
                 "wx_new",
                 f"绑定 {code}",
-                "绑定成功：您是1区2巷的小巷管家新管家。发送“待办”查看要办的事",
+                "绑定成功：新管家，您已成为1区2巷的小巷管家。发送“待办”查看要办的事",
             ),
-            ("wx_new", f"绑定 {code}", "未能绑定：绑定码已被使用，请联系社区重新获取"),
+            (
+                "wx_new",
+                f"绑定 {code}",
+                "您已绑定（新管家，1区2巷的小巷管家），无需重复绑定；如需更换请联系社区",
+            ),
             ("wx_new", "待办", "暂无待办，辛苦了！"),
         ],
     )
@@ -469,7 +483,7 @@ def test_photo_with_resolve_is_attached(chat, world, fake_wechat):
     d = world["district"]
     item = report(d.alleys[0])
     got = chat.reply(chat.post("wx_s0", f"办结 {item.id} 已清理", images=[jpeg()]))
-    assert got == f"已办结 #{item.id} 1区1巷：垃圾堆放，附照片 1 张，谢谢！"
+    assert got == f"已办结 #{item.id} 1区1巷：垃圾堆放（现场解决），附照片 1 张，谢谢！"
     assert len(Issue.get_by_id(item.id).resolution_photo_ids) == 1
 
 
@@ -496,7 +510,7 @@ def test_photo_before_resolve_is_proof(chat, world):
         chat.reply(chat.post("wx_s0", None, images=[jpeg("blue")]))
         clock.shift(timedelta(seconds=60))
         got = chat.say("wx_s0", f"办结 {item.id} 已清理")
-    assert got == f"已办结 #{item.id} 1区1巷：垃圾堆放，附照片 1 张，谢谢！"
+    assert got == f"已办结 #{item.id} 1区1巷：垃圾堆放（现场解决），附照片 1 张，谢谢！"
     assert len(Issue.get_by_id(item.id).resolution_photo_ids) == 1
 
 

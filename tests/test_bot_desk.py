@@ -68,20 +68,22 @@ def test_staff_desk_in_the_group(bot_app, fake_wechat, world):
         assert got.startswith("社区待办：\n待审核心愿 2：")
         assert f"超期 1：#{late.id} 1区1巷（@小巷管家 派单 N 管家姓名）" in got
         # stewards may not review: the workflow's refusal, said plainly
-        assert chat.say("wx_s0", f"通过 心愿{wish.id}") == "未能通过：只有社区工作人员可以审核心愿"
+        assert (
+            chat.say("wx_s0", f"通过 心愿{wish.id}") == "未能审核通过：只有社区工作人员可以审核心愿"
+        )
         assert chat.say("wx_staff", f"通过 心愿{wish.id}") == (
             f"已审核通过 心愿{wish.id} 王奶奶：想要一台收音机，已发布待认领"
         )
         assert Wish.get_by_id(wish.id).status == "published"
         assert chat.say("wx_staff", f"驳回 心愿{other.id}") == (
-            "未能驳回：请写明驳回原因，例如：驳回 心愿3 已由民政救助"
+            f"未能驳回：请写明驳回原因，例如：驳回 心愿{other.id} 已由民政救助"
         )
         assert chat.say("wx_staff", f"驳回 心愿{other.id} 已由民政救助（重复申请）。") == (
             f"已驳回 心愿{other.id} 王奶奶：想要一台收音机：已由民政救助（重复申请）。"
         )
         assert Wish.get_by_id(other.id).reject_reason == "已由民政救助（重复申请）。"
         assert chat.say("wx_staff", f"通过 心愿{wish.id}") == (
-            "未能通过：该心愿当前为“待认领”，不能审核通过"
+            "未能审核通过：该心愿当前为“待认领”，不能审核通过"
         )
         # moderation
         assert chat.say("wx_s0", f"公开 {late.id}") == "未能公开：只有社区工作人员可以审核公开内容"
@@ -123,14 +125,14 @@ def test_wishes_from_chat(bot_app, fake_wechat, world):
         )
         assert chat.say("wx_s0", f"认领 心愿{wish.id}").startswith(f"已认领 心愿{wish.id}")
         assert chat.say("wx_s1", f"放弃 心愿{wish.id}") == (
-            "未能放弃：只有认领人或社区工作人员可以放弃认领"
+            "未能放弃认领：只有认领人或社区工作人员可以放弃认领"
         )
         assert chat.say("wx_s0", f"放弃 心愿{wish.id}") == (
             f"已放弃认领 心愿{wish.id} 王奶奶：想要一台收音机，心愿重新等待认领"
         )
         chat.say("wx_s0", f"认领 心愿{wish.id}")
         assert chat.say("wx_s0", f"实现 心愿{wish.id}") == (
-            "未能实现：请写明实现情况，例如：实现 心愿3 收音机已送到"
+            f"未能登记心愿实现：请写明实现情况，例如：实现 心愿{wish.id} 收音机已送到"
         )
         got = chat.reply(
             chat.post("wx_s0", f"实现 心愿{wish.id} 收音机已送到，王奶奶很高兴！", images=[jpeg()])
@@ -186,7 +188,9 @@ def test_photos_follow_a_new_issue_and_details_show_them(bot_app, fake_wechat, w
     assert "联系电话：13912345678" in staff and "内容：垃圾堆放" in staff
     assert "位置：南门巷 12 号 https://apis.map.qq.com/uri/v1/marker?marker=coord:30.5,114.3" in own
     assert "联系电话：13912345678" in own and "照片 3 张，已发到群里（3 张）" in own
-    assert other == (f"未能详情：#{issue.id} 是1区1巷的诉求，由{world['s0'].name}负责，您不能处理")
+    assert other == (
+        f"未能查看详情：#{issue.id} 是1区1巷的诉求，由{world['s0'].name}负责，您不能处理"
+    )
 
 
 def test_a_note_keeps_its_punctuation_to_the_tracking_page_and_the_ledger(
@@ -291,7 +295,7 @@ def test_group_chatter_gets_no_answer_and_commands_do(bot_app, fake_wechat, worl
     assert bridge.say("wx_stranger", "@小巷管家 你好", chat="CHAT1").startswith(
         "您好，您还没有绑定"
     )
-    assert bridge.say("wx_s0", "@小巷管家 接丹 1", chat="CHAT1") == "您是不是要：@小巷管家 接单 1？"
+    assert bridge.say("wx_s0", "@小巷管家 接丹 1", chat="CHAT1") == "您是要“@小巷管家 接单 1”吗？"
     assert bridge.say("wx_s0", f"接单 {item.id}", chat="CHAT1").startswith("已接单")
     photo = bridge.reply(bridge.post("wx_s0", None, images=[jpeg()], chat="CHAT1"))
     assert photo.startswith("已收到照片 1 张，请在 2 分钟内发送“@小巷管家 办结 编号 说明”")

@@ -563,6 +563,27 @@ def test_resolve_with_a_level_that_does_not_exist(client, world):
     assert done.resolution_level == "联合处置"
 
 
+def test_resolve_through_the_api_infers_or_takes_the_level(client, world):
+    """The API closes as the bot does (core.items.handling): a level given is kept; none
+    given, the note's words and the history decide, the higher of the two."""
+    w = world
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+
+    def closed(note: str, level: str | None = None, escalate: bool = False) -> str:
+        issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        if escalate:
+            _post(client, f"/issues/{issue_id}/escalate", w["steward"], {"note": "需物业"})
+        said = {"note": note} | ({"level": level} if level else {})
+        return _post(client, f"/issues/{issue_id}/resolve", w["steward"], said)["resolution_level"]
+
+    assert closed("已清运") == "现场解决"
+    assert closed("经社区协调，物业已清运") == "上报社区"
+    assert closed("城管联合执法后已清除") == "联合处置"
+    assert closed("现场清理了", escalate=True) == "上报社区"  # a note cannot lower the history
+    assert closed("已清运", level="联合处置") == "联合处置"
+    assert closed("城管来过了", level="现场解决") == "现场解决"  # as the closer says
+
+
 def _notes_told(user_headers, client) -> list[tuple[str, str]]:
     """(status, note) of each "your item changed" message queued for this user, in order."""
     from models import OutboxMessage

@@ -44,6 +44,7 @@ def world(client):
         "steward": login_steward(client, d.stewards[0]),
         "other_steward": login_steward(client, d.stewards[1]),
         "staff": login_staff(client, staff),
+        "account": staff,
         "dept": dept,
     }
 
@@ -221,10 +222,16 @@ ALLOWED = {
 }
 
 
+# A whistled item is the department's and the community's: staff close it, not a steward
+# (who may not accept it either: test_escalate_whistle_and_joint_resolution).
+ACTOR_IN_STATE = {("whistled", "resolve"): "staff"}
+
+
 @pytest.mark.parametrize("state", sorted(STATE_SETUPS))
 def test_transition_table(client, world, state):
     whistle = {"department_id": world["dept"].id, "note": "私搭乱建需执法"}
     for action, (who, body) in ACTIONS.items():
+        who = ACTOR_IN_STATE.get((state, action), who)
         issue_id = report(client, world)["id"]
         for setup_who, setup_action, setup_body in STATE_SETUPS[state]:
             act(client, world[setup_who], issue_id, setup_action, setup_body or whistle)
@@ -258,7 +265,26 @@ def test_escalate_whistle_and_joint_resolution(client, world):
     other = report(client, world)["id"]
     body = {"department_id": world["dept"].id, "note": "x"}
     act(client, world["steward"], other, "whistle", body, status=403)
-    done = act(client, world["steward"], issue_id, "resolve", {"note": "已拆除私拉电线"})
+    # the steward can neither accept nor close it now, and is told who holds it
+    holder = (
+        f"该诉求已吹哨给城管执法中队联合处置，现由社区工作人员{world['account'].display_name}跟进"
+    )
+    taking = act(client, world["steward"], issue_id, "accept", status=409)["error"]
+    assert taking["message"] == f"{holder}，不能再接单"
+    closing = act(client, world["steward"], issue_id, "resolve", {"note": "已拆除"}, status=403)
+    assert closing["error"] == {
+        "code": "whistled",
+        "message": f"{holder}，请由社区工作人员登记办结",
+        "fields": {},
+        "request_id": closing["error"]["request_id"],
+    }
+    assert Issue.get_by_id(issue_id).status == "whistled"
+    shown = {
+        who: client.get(f"{API}/issues/{issue_id}", headers=world[who]).get_json()["actions"]
+        for who in ("steward", "staff")
+    }
+    assert "resolve" not in shown["steward"] and "resolve" in shown["staff"]  # buttons agree
+    done = act(client, world["staff"], issue_id, "resolve", {"note": "已拆除私拉电线"})
     assert done["resolution_level"] == "联合处置"
 
 

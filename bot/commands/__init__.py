@@ -21,7 +21,8 @@ the command, and a missing space between the command and its number (`接单12`)
 after the number — notes, reasons — is kept exactly as typed, punctuation included.
 
 Modules: `registry` (the decorator, `Context`, help lines), `parsing` (reading a message),
-`replies` (shared reply pieces), then the commands by theme: `help`, `todo`, `issues`,
+`understanding` (everyday phrasings, greetings, the nearest command to a typo), `replies`
+(shared reply pieces), then the commands by theme: `help`, `todo`, `issues`,
 `wishes`, `staff`, `activities`, `binding`, `timebank`. Importing this package registers them
 all, in the order `帮助` lists them.
 """
@@ -29,23 +30,29 @@ all, in the order `帮助` lists them.
 # The theme modules register their commands when imported, in this order: the order `帮助`
 # lists them in. Keep it by hand (isort would make it alphabetical).
 from bot.commands import help, todo, issues, wishes, staff, activities, binding, timebank  # noqa: F401, I001
-from bot.commands.parsing import closest, normalize, parse, split
+from bot.commands.parsing import Needs, normalize, parse, split
 from bot.commands.registry import COMMANDS, Context, allowed, command, short_help
 from bot.commands.replies import issue_title, mark_used, photo_window
 from bot.commands.timebank import PASSBOOK_LINES
+from bot.commands.help import greet
+from bot.commands.understanding import closest, greeted, phrase
 
 __all__ = [
     "COMMANDS",
     "PASSBOOK_LINES",
     "Context",
+    "Needs",
     "allowed",
     "closest",
     "command",
+    "greet",
+    "greeted",
     "issue_title",
     "mark_used",
     "normalize",
     "parse",
     "photo_window",
+    "phrase",
     "short_help",
     "split",
 ]

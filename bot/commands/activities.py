@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.parsing import cut
+from bot.commands.parsing import Needs, cut
 from bot.commands.registry import STAFF, STEWARD, Context, command
-from core.errors import bad_request
 from core.service import activities
 from core.timeutil import month_day_time
 
@@ -18,7 +17,7 @@ def activity_signup(ctx: Context, args: str) -> str:
     """以志愿者身份报名社区的志愿活动（须先在小程序登记为志愿者）。例：报名 活动3"""
     match, _ = cut(_ACTIVITY_REF, args)
     if match is None:
-        raise bad_request("请写上活动编号，例如：报名 活动3")
+        raise Needs("请写上活动编号", "报名 活动3")
     activity_id = int(match.group("id"))
     activities.signup(ctx.p, activity_id)
     activity = activities.get(activity_id)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
-from bot.commands.parsing import issue_ref, typed
+from bot.commands.parsing import SEPARATORS, Needs, issue_ref, issue_refs, typed
 from bot.commands.registry import STAFF, STEWARD, Context, command
 from bot.commands.replies import issue_title, mark_used, not_yours, recent_photos
 from core.db import write_transaction
 from core.delivery import robot
-from core.errors import bad_request
-from core.items import issues, notify, patrols
+from core.errors import ApiError
+from core.items import handling, issues, notify, patrols
 from core.timeutil import month_day_time
 from models import ISSUE_STATUS_LABELS, Area
 
@@ -60,37 +61,73 @@ def details(ctx: Context, args: str) -> str:
 
 @command("接单", usage="接单 N", roles=(STEWARD, STAFF))
 def accept(ctx: Context, args: str) -> str:
-    """接下一件诉求，开始办理。例：接单 12"""
-    issue_id, _ = issue_ref(args, "接单 12")
+    """接下一件诉求，开始办理；可一次接几件。例：接单 12，接单 12 13"""
+    issue_ids, _ = issue_refs(args, "接单 12")
+    if len(issue_ids) == 1:
+        issue = _accept_one(ctx, issue_ids[0])
+        return f"已接单 {issue_title(issue)}，请在 {month_day_time(issue.deadline)} 前办结"
+    # each its own transaction: one that is someone else's does not undo the others
+    taken, refused = [], []
+    for issue_id in issue_ids:
+        try:
+            issue = _accept_one(ctx, issue_id)
+        except ApiError as err:
+            refused.append(f"#{issue_id}：{err.message.removeprefix(f'#{issue_id} ')}")
+            continue
+        taken.append(f"{issue_title(issue)}（{month_day_time(issue.deadline)} 前办结）")
+    if not taken:
+        raise ApiError(409, "none_accepted", "；".join(refused))
+    head = f"已接单 {len(taken)} 件：" if len(taken) > 1 else "已接单 "
+    reply = head + "；".join(taken)
+    return reply + ("。未接 " + "；".join(refused) if refused else "")
+
+
+def _accept_one(ctx: Context, issue_id: int):
     not_yours(ctx, issue_id)
-    issue = issues.accept(ctx.p, issue_id)
-    return f"已接单 {issue_title(issue)}，请在 {month_day_time(issue.deadline)} 前办结"
+    return issues.accept(ctx.p, issue_id)
+
+
+# `办结 12 联合处置 城管已拆除`: how it was solved, said before the note (else inferred).
+_LEVEL_WORD = re.compile(
+    "^(" + "|".join(sorted(map(re.escape, handling.LEVEL_NAMES), key=len, reverse=True)) + ")"
+)
+
+
+def _level_said(note: str) -> tuple[str | None, str]:
+    """The level named at the start of the note, and the note after it (the level's own name
+    stays the note when nothing else follows: `办结 12 现场解决`)."""
+    match = _LEVEL_WORD.match(note)
+    if match is None:
+        return None, note
+    rest = note[match.end() :].lstrip(SEPARATORS + "，。；;")
+    return handling.LEVEL_NAMES[match.group(1)], typed(rest) or note
 
 
 @command("办结", usage="办结 N 说明", roles=(STEWARD, STAFF))
 def resolve(ctx: Context, args: str) -> str:
-    """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。例：办结 12 已清理"""
+    """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。办结方式（现场解决、上报社区、联合处置）按办理过程和说明推断，也可写在说明前。例：办结 12 已清理，办结 12 上报社区 物业已修好"""
     issue_id, note = issue_ref(args, "办结 12 已清理")
-    note = typed(note)
+    level, note = _level_said(typed(note))
     not_yours(ctx, issue_id)
     if not note:
-        raise bad_request("请写明办理情况，例如：办结 12 垃圾已清运")
+        raise Needs("请写明办理情况", f"办结 {issue_id} 垃圾已清运")
     photos = recent_photos(ctx)
-    issue = issues.resolve(ctx.p, issue_id, note, [ph.media_id for ph in photos[-9:]])
+    issue = issues.resolve(ctx.p, issue_id, note, [ph.media_id for ph in photos[-9:]], level)
     mark_used(photos, ctx.now)
+    done = f"已办结 {issue_title(issue)}（{issue.resolution_level}）"
     if photos:
-        return f"已办结 {issue_title(issue)}，附照片 {min(len(photos), 9)} 张，谢谢！"
-    return f"已办结 {issue_title(issue)}，谢谢！2 分钟内发来的照片将作为办结凭证"
+        return f"{done}，附照片 {min(len(photos), 9)} 张，谢谢！"
+    return f"{done}，谢谢！2 分钟内发来的照片将作为办结凭证"
 
 
-@command("上报", usage="上报 N 原因", roles=(STEWARD,))
+@command("上报", usage="上报 N 原因", aliases=("上报社区",), roles=(STEWARD,))
 def escalate(ctx: Context, args: str) -> str:
     """自己解决不了的诉求上报社区，写明原因。例：上报 12 需要物业配合"""
     issue_id, reason = issue_ref(args, "上报 12 需要物业配合")
     reason = typed(reason)
     not_yours(ctx, issue_id)
     if not reason:
-        raise bad_request("请写明上报原因，例如：上报 12 需要物业配合")
+        raise Needs("请写明上报原因", f"上报 {issue_id} 需要物业配合")
     issue = issues.escalate(ctx.p, issue_id, reason)
     return f"已上报社区 {issue_title(issue)}，社区会尽快协调"
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands.parsing import typed, wish_ref
+from bot.commands.parsing import Needs, typed, wish_ref
 from bot.commands.registry import STAFF, STEWARD, Context, command
 from bot.commands.replies import mark_used, recent_photos, wish_title
-from core.errors import bad_request
 from core.items import wishes
 from models import WISH_STATUS_LABELS, Area, Wish
 
@@ -57,7 +56,7 @@ def fulfil(ctx: Context, args: str) -> str:
     wish_id, note = wish_ref(args, "实现 心愿3 收音机已送到")
     note = typed(note)
     if not note:
-        raise bad_request("请写明实现情况，例如：实现 心愿3 收音机已送到")
+        raise Needs("请写明实现情况", f"实现 心愿{wish_id} 收音机已送到")
     photos = recent_photos(ctx)
     wish = wishes.fulfil(ctx.p, wish_id, note, [ph.media_id for ph in photos[-9:]])
     mark_used(photos, ctx.now)
@@ -90,6 +89,6 @@ def reject(ctx: Context, args: str) -> str:
     wish_id, reason = wish_ref(args, "驳回 心愿3 已由民政救助")
     reason = typed(reason)
     if not reason:
-        raise bad_request("请写明驳回原因，例如：驳回 心愿3 已由民政救助")
+        raise Needs("请写明驳回原因", f"驳回 心愿{wish_id} 已由民政救助")
     wish = wishes.reject(ctx.p, wish_id, reason)
     return f"已驳回 {wish_title(wish)}：{reason}"

@@ -24,7 +24,7 @@ from core import audit
 from core.boards import boards, changes
 from core.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, credit, kind, notify
+from core.items import content_check, credit, handling, kind, notify
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timebank import awards
@@ -440,29 +440,7 @@ def _load_for_change(issue_id: int, action: str, p: Principal | None = None) -> 
     except ApiError as err:
         if p is None or err.code != "invalid_transition":
             raise
-        raise _why(p, issue_id, action) or err from None
-
-
-# What a steward is told when they accept, resolve or escalate an issue already done.
-DONE_WORDS = {"accept": "无需接单", "resolve": "无需重复", "escalate": "无需上报"}
-
-
-def _why(p: Principal, issue_id: int, action: str) -> ApiError | None:
-    """A refusal that says why — already yours, someone else's, or done — under the same code
-    (`invalid_transition`) clients already handle. Asked for the actions of `DONE_WORDS`."""
-    current = Issue.get_or_none(Issue.id == issue_id)
-    if current is None:
-        return None
-    if current.status in ("resolved", "closed"):
-        return conflict("invalid_transition", f"该诉求已办结，{DONE_WORDS[action]}")
-    if action == "accept" and current.accepted_by_id:
-        if current.accepted_by_id in {s.id for s in p.stewards}:
-            due = month_day_time(current.deadline)
-            return conflict("invalid_transition", f"您已接单，无需重复，请在 {due} 前办结")
-        taker = Steward.get_or_none(Steward.id == current.accepted_by_id)
-        if taker is not None:
-            return conflict("invalid_transition", f"{taker.name}已接单，无需重复接单")
-    return None
+        raise handling.why(p, issue_id, action) or err from None
 
 
 def _may_handle(p: Principal, issue: Issue) -> bool:
@@ -511,13 +489,17 @@ def accept(p: Principal, issue_id: int) -> Issue:
 def resolve(
     p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
 ) -> Issue:
+    """`level` as the closer names it; None: inferred (core.items.handling)."""
     _visible_or_404(p, issue_id)
     photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
         issue = _load_for_change(issue_id, "resolve", p)
         _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
-        if level is None:
-            level = {"whistled": "联合处置", "escalated": "上报社区"}.get(issue.status, "现场解决")
+        if issue.status == "whistled" and not p.can_manage(issue.alley):
+            raise handling.steward_may_not_close(issue)  # as they may not accept it
+        level = (
+            handling.LEVEL_NAMES.get(level, level) if level else handling.infer_level(issue, note)
+        )
         if level not in RESOLUTION_LEVELS:
             raise bad_request("办结方式有误", {"level": "可选：" + "、".join(RESOLUTION_LEVELS)})
         now = utcnow()

@@ -85,7 +85,8 @@ def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
     reporter = issue_flow.is_reporter(p, issue)
     who = {
         "accept": handler or manager,
-        "resolve": handler or manager,
+        # a whistled item is closed by staff only (core.items.handling), as no one accepts it
+        "resolve": manager or (handler and issue.status != "whistled"),
         "escalate": handler or manager,
         "whistle": manager,
         "assign": manager,
