@@ -145,7 +145,7 @@ def test_wishes_from_chat(bot_app, fake_wechat, world):
 def test_photos_follow_a_new_issue_and_details_show_them(bot_app, fake_wechat, world):
     """The new-issue push is followed by the resident's photos (image messages, base64 + md5),
     delivered by the outbox at no more than 20 a minute; `详情 N` shows location and, to the
-    item's own steward only, the phone."""
+    item's own steward and staff only, the phone: privately, when asked in the group."""
     d = world["district"]
     groups.create(d.communities[0], "robot-key-0001", chat_id="CHAT1")
     chat = aibot(bot_app, fake_wechat)
@@ -183,9 +183,17 @@ def test_photos_follow_a_new_issue_and_details_show_them(bot_app, fake_wechat, w
         other = chat.say("wx_s1", f"详情 {issue.id}", chat="CHAT1")
         bind_staff(chat, world)
         staff = chat.say("wx_staff", f"@小巷管家 详情 {issue.id}", chat="CHAT1")
-    assert "联系电话：13912345678" in staff and "内容：垃圾堆放" in staff
+    # asked in the group: the phone goes to the asker alone (issue 27), never to the group
+    assert "内容：垃圾堆放" in staff and "13912345678" not in staff
+    assert staff.endswith("\n联系电话已私信发给您")
     assert "位置：南门巷 12 号 https://apis.map.qq.com/uri/v1/marker?marker=coord:30.5,114.3" in own
-    assert "联系电话：13912345678" in own and "照片 3 张，已发到群里（3 张）" in own
+    assert "13912345678" not in own and "照片 3 张，已发到群里（3 张）" in own
+    told = {
+        r.target: r.payload["text"]["content"]
+        for r in OutboxMessage.select().where(OutboxMessage.kind == "private")
+    }
+    assert set(told) == {"wx_s0", "wx_staff"}
+    assert all("联系电话：13912345678" in text for text in told.values())
     assert other == (f"未能详情：#{issue.id} 是1区1巷的诉求，由{world['s0'].name}负责，您不能处理")
 
 

@@ -27,6 +27,7 @@ from core.figures.reports import (
     StewardLine,
     overdue_order,
 )
+from core.items import privacy
 from core.timeutil import local_midnight_utc
 from models import Area, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
@@ -144,14 +145,18 @@ def _overdue(end, late_ids: set[int]) -> tuple[dict[int, list], dict[int, tuple]
             links[issue_id].append((steward_id, name, phone))
     details = {}
     query = (
-        Issue.select(Issue.id, Issue.number, Area.name, Issue.category, Issue.content)
+        Issue.select(
+            Issue.id, Issue.number, Area.name, Issue.category, Issue.content, Issue.visibility
+        )
         .join(Area, on=(Issue.alley == Area.id))
         .where(Issue.status.in_(OPEN) & (Issue.deadline < end))
         .tuples()
     )
-    for issue_id, *fields in query:
+    for issue_id, number, alley, category, content, visibility in query:
         if issue_id in late_ids:
-            details[issue_id] = tuple(fields)
+            # the report goes to the group: only words a group may read (core.items.privacy)
+            shown = privacy.words(content, visibility, category, 60)
+            details[issue_id] = (number, alley, category, shown)
     return links, details
 
 

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from core.db import Param, Prepared, count_if
+from core.items import privacy
 from core.text import shorten
 from core.timeutil import local_midnight_utc, month_day_time
 from models import (
@@ -338,7 +339,9 @@ _PATROLLED = Prepared(
 )
 _OVERDUE_DETAILS = Prepared(
     lambda: (
-        Issue.select(Issue.id, Issue.number, Issue.category, Issue.content, Area.name)
+        Issue.select(
+            Issue.id, Issue.number, Issue.category, Issue.content, Issue.visibility, Area.name
+        )
         .join(Area, on=(Issue.alley == Area.id))
         .where(Issue.id.in_(Param("ids", many=True)))
     ),
@@ -410,7 +413,8 @@ def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem],
             details[i.id].number,
             details[i.id].alley.name,
             details[i.id].category,
-            details[i.id].content,
+            # the report goes to the group: only words a group may read (core.items.privacy)
+            privacy.issue_words(details[i.id], 60),
             i.deadline,
             people.get(i.id, []),
         )
