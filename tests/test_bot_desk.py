@@ -303,3 +303,52 @@ def test_group_chatter_gets_no_answer_and_commands_do(bot_app, fake_wechat, worl
     assert bridge.say("wx_s0", f"接单 {item.id}", chat="CHAT1").startswith("已接单")
     photo = bridge.reply(bridge.post("wx_s0", None, images=[jpeg()], chat="CHAT1"))
     assert photo.startswith("已收到照片 1 张，请在 2 分钟内发送“@小巷管家 办结 编号 说明”")
+
+
+def test_a_second_details_within_a_minute_does_not_post_the_photos_again(
+    bot_app, fake_wechat, world
+):
+    """详情 posts a public item's photos to the group once a minute per person and item; asked
+    again sooner (across a minute boundary too) it says so instead of posting them again."""
+    d = world["district"]
+    group = groups.create(d.communities[0], "robot-key-0001", chat_id="CHAT1")
+    chat = aibot(bot_app, fake_wechat)
+    from core import media
+
+    p = resident()
+    photos = [media.save_image(jpeg(c), p.user).id for c in ("red", "blue")]
+    with time_machine.travel(T0, tick=False) as clock:
+        issue, _ = issues.create(
+            p,
+            alley=d.alleys[0],
+            board=None,
+            category="环境卫生",
+            content="垃圾堆放",
+            photo_ids=photos,
+        )
+
+        def images() -> int:
+            return (
+                OutboxMessage.select()
+                .where(
+                    (OutboxMessage.target == group.webhook_key)
+                    & OutboxMessage.idempotency_key.startswith("robot:details:")
+                )
+                .count()
+            )
+
+        clock.shift(timedelta(seconds=50))
+        assert "照片 2 张，已发到群里（2 张）" in chat.say(
+            "wx_s0", f"详情 {issue.id}", chat="CHAT1"
+        )
+        assert images() == 2
+        clock.shift(timedelta(seconds=20))  # 20 s later, in the next minute of the clock
+        again = chat.say("wx_s0", f"详情 {issue.id}", chat="CHAT1")
+        assert again.endswith("照片刚刚已发过（2 张），请往上翻看") and images() == 2
+        # someone else asking has not seen them posted for themselves
+        bind_staff(chat, world)
+        assert "已发到群里（2 张）" in chat.say("wx_staff", f"详情 {issue.id}", chat="CHAT1")
+        assert images() == 4
+        clock.shift(timedelta(seconds=41))  # 61 s after the first post
+        assert "已发到群里（2 张）" in chat.say("wx_s0", f"详情 {issue.id}", chat="CHAT1")
+        assert images() == 6

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot.commands.registry import Context, command
-from bot.commands.replies import issue_title, more_than_shown
+from bot.commands.replies import issue_title, more_than_shown, wish_title
 from core.items import issues
-from core.text import shorten
 from core.timeutil import month_day_time
 from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
 
@@ -65,7 +64,7 @@ def _staff_todo(ctx: Context) -> str:
     escalated = issues_where(Issue.status == "escalated")
     whistled = issues_where(Issue.status == "whistled")
     sections = [
-        ("待审核心愿", [f"心愿{w.id} {shorten(w.title, 12)}" for w in review], "通过 心愿N"),
+        ("待审核心愿", [wish_title(w, ctx) for w in review], "通过 心愿N"),
         ("待审核公开", [f"#{i.id} {i.category}" for i in held], "公开 N"),
         ("超期", [f"#{i.id} {i.alley.name}" for i in overdue], "派单 N 管家姓名"),
         ("已上报", [f"#{i.id} {i.alley.name}" for i in escalated], "吹哨 N 部门 说明"),
