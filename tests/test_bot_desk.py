@@ -99,8 +99,26 @@ def test_staff_desk_in_the_group(bot_app, fake_wechat, world):
             chat.say("wx_s0", f"派单 {late.id} {s1.name}") == "未能派单：只有社区工作人员可以派单"
         )
         got = chat.say("wx_staff", f"派单 {late.id} {s1.name}")
-        assert got.startswith(f"已派单 #{late.id} 1区1巷：路灯坏了 给{s1.name}")
+        due = when(Issue.get_by_id(late.id).deadline)
+        assert got == (
+            f"已派单 #{late.id} 1区1巷：路灯坏了 给{s1.name}，期限 {due}，已通知{s1.name}"
+        )
         assert [s.id for s in Issue.get_by_id(late.id).assigned_stewards()] == [s1.id]
+        # the hand-off is told: the group @-mentions the new steward, the old one privately
+        told = {
+            r.kind: r
+            for r in OutboxMessage.select().where(
+                OutboxMessage.idempotency_key.contains(f"issue:{late.id}:assign:")
+            )
+        }
+        assert told["robot"].target == "robot-key-0001"
+        assert told["robot"].payload["text"]["mentioned_list"] == ["wx_s1"]
+        assert (
+            told["robot"]
+            .payload["text"]["content"]
+            .startswith(f"【改派】#{late.id} 1区1巷·环境卫生：路灯坏了\n{_s0.name} → {s1.name}（")
+        )
+        assert told["private"].target == "wx_s0"
         # help shows each role only its own commands
         staff_help = chat.say("wx_staff", "帮助", chat="CHAT1")
         steward_help = chat.say("wx_s0", "帮助", chat="CHAT1")

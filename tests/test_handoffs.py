@@ -105,7 +105,9 @@ def test_reassigning_tells_the_new_steward_in_the_group_and_the_old_one_privatel
     off = rows[f"private:issue:{issue.id}:assign:{event.id}:off:{w['s0'].id}"]
     assert (off.kind, off.target) == ("private", "wx_wang")
     assert off.payload["touser"] == "wx_wang"
-    assert off.payload["text"]["content"] == f"{head}\n已改派给刘志强（张主任），您无需再办理。"
+    assert off.payload["text"]["content"] == (
+        f"【改派】#{issue.id} 1区1巷·设施损坏\n已改派给刘志强（张主任），您无需再办理。"
+    )
     assert set(rows) == {robot.idempotency_key, off.idempotency_key}  # nobody else told
     # the trail: names from and to, by whom, the staff's note; the resident's plain words
     staff_line = trail_line(w["p_staff"], issue.id)
@@ -200,6 +202,10 @@ def test_a_held_item_is_handed_off_without_its_words(app, world):
         assert issue.visibility == "held"
         issues.assign(w["p_staff"], issue.id, [w["s1"].id])
     rows = rows_of(last_assign(issue.id)).values()
-    texts = [r.payload["text"]["content"] for r in rows]
-    assert texts and all("老李" not in t for t in texts)
-    assert all(f"#{issue.id} 1区1巷·设施损坏：（内容待审核，请在小程序查看）" in t for t in texts)
+    assert {r.kind for r in rows} == {"robot", "private"}
+    assert all("老李" not in r.payload["text"]["content"] for r in rows)
+    (robot,) = [r for r in rows if r.kind == "robot"]
+    assert (
+        f"#{issue.id} 1区1巷·设施损坏：（内容待审核，请在小程序查看）"
+        in robot.payload["text"]["content"]
+    )

@@ -155,7 +155,7 @@ def _overdue(end, late_ids: set[int]) -> tuple[dict[int, list], dict[int, tuple]
     for issue_id, number, alley, category, content, visibility in query:
         if issue_id in late_ids:
             # the report goes to the group: only words a group may read (core.items.privacy)
-            shown = privacy.words(content, visibility, category, 60)
+            shown = privacy.words(content, visibility, category, 16)
             details[issue_id] = (number, alley, category, shown)
     return links, details
 

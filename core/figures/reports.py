@@ -414,7 +414,7 @@ def _overdue_items(rows: list[Issue], end: datetime) -> tuple[list[OverdueItem],
             details[i.id].alley.name,
             details[i.id].category,
             # the report goes to the group: only words a group may read (core.items.privacy)
-            privacy.issue_words(details[i.id], 60),
+            privacy.issue_words(details[i.id], 16),
             i.deadline,
             people.get(i.id, []),
         )

@@ -220,7 +220,9 @@ def issue_assigned(
             area=issue.alley_id,
             page_query=f"type=issue&id={issue.id}",
         )
-    off = f"{_head(issue)}\n已改派给{_names(handoff.after)}（{by}），您无需再办理。" if gone else ""
+    # to the steward taken off: which item, not its words (no longer theirs to read)
+    item = f"#{issue.id} {issue.alley.name}·{issue.category}"
+    off = f"【改派】{item}\n已改派给{_names(handoff.after)}（{by}），您无需再办理。" if gone else ""
     _tell_privately(gone, off, f"private:{key}:off", issue)
 
 

@@ -20,9 +20,12 @@ from models import Issue, Wish
 # The wish states a wish is in once staff published it (`core.items.wishes` uses this too).
 WISH_PUBLIC_STATUSES = ("published", "claimed", "fulfilled", "closed")
 
-# What a group reads instead of words it may not see.
+# What a group reads instead of words it may not see; in a list line (a digest, the report)
+# the short form.
 HELD_WORDS = "（内容待审核，请在小程序查看）"
 PRIVATE_WORDS = "（内容不公开，请在小程序查看）"
+HELD_SHORT, PRIVATE_SHORT = "（内容待审核）", "（内容不公开）"
+SHORT_BELOW = 30  # widths under this get the short form
 
 
 def is_private_category(category: str) -> bool:
@@ -39,6 +42,8 @@ def words(content: str, visibility: str, category: str, width: int) -> str:
     """An issue's words as a group may read them: shortened, or where to look instead."""
     if words_shown(visibility, category):
         return shorten(content, width)
+    if width < SHORT_BELOW:
+        return HELD_SHORT if visibility == "held" else PRIVATE_SHORT
     return HELD_WORDS if visibility == "held" else PRIVATE_WORDS
 
 
