@@ -17,10 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from wechatpy.crypto import _get_signature
 
 from bot.commands import COMMANDS
 from core import media
@@ -36,7 +38,14 @@ from models import Issue, Media, OutboxMessage, Steward, User, Wish
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
 from tests.fake_wechat import openid_for
-from tests.test_bot_commands import AibotClient, AppClient, BridgeClient, bot_config, jpeg
+from tests.test_bot_commands import (
+    AIBOT_TOKEN,
+    AibotClient,
+    AppClient,
+    BridgeClient,
+    bot_config,
+    jpeg,
+)
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # Friday 09:00 in Shanghai
 CHAT = "CHAT-PRIVACY"
@@ -382,3 +391,44 @@ def test_with_no_app_configured_the_group_is_told_where_to_look(tmp_path, fake_w
         assert not OutboxMessage.select().where(OutboxMessage.kind == "private").exists()
         # in a single chat the reply itself is private
         assert f"联系电话：{PHONE}" in bridge.say("wx_s0", f"详情 {issue.id}")
+
+
+def test_a_smart_bot_message_is_private_only_in_a_single_chat(private_app, fake_wechat):
+    """WeCom says `chattype`: a group message that came without its chat id is still read by
+    the group, so the reply carries no phone; a single chat's does."""
+    d = make_district()
+    Steward.update(wecom_userid="wx_s0").where(Steward.id == d.stewards[0].id).execute()
+    user = User.create(openid=openid_for("居民丙"), nickname="居民丙")
+    fake_wechat.enforce_recent_visit = False
+    issue, _ = issues.create(
+        Principal.for_user(user),
+        alley=d.alleys[0],
+        board=None,
+        category="设施损坏",
+        content="路灯不亮",
+        contact_phone=PHONE,
+    )
+    aibot = AibotClient(private_app.test_client(), fake_wechat)
+    message = {
+        "msgid": "aibot-group-without-id",
+        "aibotid": "AIBOTID",
+        "chatid": "",
+        "chattype": "group",
+        "from": {"userid": "wx_s0"},
+        "msgtype": "text",
+        "text": {"content": f"@小巷管家 详情 {issue.id}"},
+    }
+    encrypted = aibot.encrypt(message)
+    ts, nonce = str(int(time.time())), "n0nce"
+    res = private_app.test_client().post(
+        "/bot/wecom/aibot",
+        query_string={
+            "msg_signature": _get_signature(AIBOT_TOKEN, ts, nonce, encrypted),
+            "timestamp": ts,
+            "nonce": nonce,
+        },
+        json={"encrypt": encrypted},
+    )
+    reply = aibot.reply(res)
+    assert PHONE not in reply and reply.endswith("\n联系电话已私信发给您")
+    assert f"联系电话：{PHONE}" in aibot.say("wx_s0", f"详情 {issue.id}")  # chattype single
