@@ -25,6 +25,7 @@ from core.boards import boards, changes
 from core.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, handoffs, kind, notify, privacy
+from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timebank import awards
@@ -159,48 +160,6 @@ def get_visible(p: Principal, issue_id: int) -> Issue:
     return issue
 
 
-def similar_open(issue: Issue) -> list[Issue]:
-    """Open issues of the same alley and category as a new one, newest first."""
-    return similar_to(issue.alley_id, issue.category, exclude=issue.id)
-
-
-def similar_to(alley_id: int, category: str, exclude: int | None = None) -> list[Issue]:
-    """Open issues of this alley and category reported within `SIMILAR_WINDOW_DAYS`: what a
-    resident is shown before reporting, so they can follow one instead of repeating it. Only
-    the columns that list shows are read: number, category, content, visibility, status and
-    created_at."""
-    since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
-    # Ids start at 1: excluding 0 excludes nothing.
-    rows = _SIMILAR_OPEN.rows(alley=alley_id, category=category, since=since, id=exclude or 0)
-    return list(rows)
-
-
-# Asked before and after every new report: compiled once (core.db.Prepared), and only what
-# the list shows is read (a report's row has some forty columns).
-_SIMILAR_OPEN = Prepared(
-    lambda: (
-        Issue.select(
-            Issue.id,
-            Issue.number,
-            Issue.category,
-            Issue.content,
-            Issue.visibility,
-            Issue.status,
-            Issue.created_at,
-        )
-        .where(
-            (Issue.alley == Param("alley"))
-            & (Issue.category == Param("category"))
-            & Issue.status.in_(ISSUE_OPEN)
-            & (Issue.created_at >= Param("since"))
-            & (Issue.id != Param("id"))
-        )
-        .order_by(Issue.created_at.desc(), Issue.id.desc())
-        .limit(5)
-    )
-)
-
-
 _FOLLOWERS = Prepared(
     lambda: IssueFollower.select(fn.COUNT(IssueFollower.id)).where(
         IssueFollower.issue == Param("issue")
@@ -237,10 +196,7 @@ def follow(p: Principal, issue_id: int) -> Issue:
         raise forbidden("请先登录", code="login_required")
     with write_transaction():
         issue = Issue.get_or_none(Issue.id == issue_id)
-        visible = issue is not None and (
-            can_view(p, issue)
-            or (issue.visibility == "public" and not is_private_category(issue.category))
-        )
+        visible = issue is not None and (can_view(p, issue) or privacy.issue_words_shown(issue))
         if not visible:
             raise not_found("找不到该诉求", code="issue_not_found")
         if is_reporter(p, issue):
