@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "aibot"
 RECEIVE_ID = ""  # 企业内部智能机器人场景中，ReceiveId 为 ""
+UNKNOWN_GROUP = "?"  # the chat id of a group message that came without one
 
 
 def _key() -> bytes:
@@ -144,12 +145,12 @@ def _handle(message: dict, nonce: str) -> Response:
     except Refused as err:
         return _refusal(err)
     started = time.monotonic()
-    inbound = engine.Inbound(
-        channel=CHANNEL,
-        msg_id=msg_id,
-        sender=sender,
-        chat_id=as_text(message.get("chatid")) or None,
-    )
+    chat_id = as_text(message.get("chatid")) or None
+    if chat_id is None and as_text(message.get("chattype")) != "single":
+        # A group message without its chat id is still read by the whole group: only a chat
+        # WeCom calls single may carry what is private (bot.commands.registry.Context.in_group).
+        chat_id = UNKNOWN_GROUP
+    inbound = engine.Inbound(channel=CHANNEL, msg_id=msg_id, sender=sender, chat_id=chat_id)
     texts, urls = [], []
     if msgtype == "text":
         texts.append(as_text(as_dict(message.get("text")).get("content")))

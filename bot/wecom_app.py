@@ -21,7 +21,7 @@ import time
 
 import requests
 from flask import Response, current_app, request
-from wechatpy.enterprise import WeChatClient, parse_message
+from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.replies import TextReply
 from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
@@ -33,9 +33,8 @@ from bot.inbound import (
     check_timestamp,
     claim_message,
     configured,
-    http_session,
 )
-from core.delivery.wechat import DatabaseStorage
+from core.delivery.wechat import wecom_client
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +136,7 @@ def fetch_media(media_id: str | None) -> tuple[bytes | None, str]:
         return None, "消息中没有图片"
     if not config.get("WECOM_SECRET"):
         return None, "未配置企业微信应用密钥"
-    client = WeChatClient(
-        config["WECOM_CORP_ID"],
-        config["WECOM_SECRET"],
-        session=DatabaseStorage(),
-        timeout=config["WECHAT_TIMEOUT"],
-    )
-    client._http = http_session()
+    client = wecom_client()
     try:
         url = client.media.get_url(media_id)  # fetches (or reads) the token first
         response = client._http.get(url)

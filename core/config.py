@@ -99,7 +99,10 @@ DEFAULTS: dict[str, object] = {
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
     # The group bot: callbacks, photos (bot/).
-    "WECOM_SECRET": None,  # the self-built app's secret: lets the bot fetch photos sent to it
+    # The self-built app: its secret lets the bot fetch photos sent to it; with the agent id
+    # too (and WECOM_CORP_ID) it sends what is private to one person (core.delivery.private).
+    "WECOM_SECRET": None,
+    "WECOM_AGENT_ID": None,
     "BOT_TIMESTAMP_WINDOW_SECONDS": 300,  # callbacks older or newer than this are refused
     "BOT_NAME": "小巷管家",  # the smart bot's name in groups: "@小巷管家 接单 12"
     "BOT_PHOTO_WINDOW_SECONDS": 120,  # a photo this close to `办结 N` is its proof

@@ -30,7 +30,9 @@ class OutboxQuery(PageQuery):
     status: Literal["pending", "sending", "sent", "uncertain", "dead"] | None = Field(
         default=None, description="按状态筛选；dead=多次失败已放弃，uncertain=微信可能已收到"
     )
-    kind: Literal["subscribe", "robot"] | None = Field(default=None, description="消息类型")
+    kind: Literal["subscribe", "robot", "private"] | None = Field(
+        default=None, description="消息类型：订阅消息、群机器人、企业微信应用私信"
+    )
 
 
 class OutboxItemOut(BaseModel):
@@ -77,7 +79,7 @@ def item_out(msg) -> dict:
 
 @router.get(
     "/outbox",
-    summary="外发消息列表（订阅消息、群机器人推送）",
+    summary="外发消息列表（订阅消息、群机器人推送、应用私信）",
     roles=("staff", "admin"),
     query=OutboxQuery,
     response=OutboxPageOut,

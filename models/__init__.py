@@ -511,7 +511,7 @@ class SubscriptionConsent(BaseModel):
 class OutboxMessage(BaseModel):
     """An outbound WeChat call, written in the transaction of the change that caused it."""
 
-    kind = CharField(max_length=32)  # subscribe | robot
+    kind = CharField(max_length=32)  # subscribe | robot | private
     target = CharField(max_length=128)  # openid, robot key …
     payload = JSONField()
     idempotency_key = CharField(max_length=191, unique=True)

@@ -101,8 +101,26 @@ def test_staff_desk_in_the_group(bot_app, fake_wechat, world):
             chat.say("wx_s0", f"派单 {late.id} {s1.name}") == "未能派单：只有社区工作人员可以派单"
         )
         got = chat.say("wx_staff", f"派单 {late.id} {s1.name}")
-        assert got.startswith(f"已派单 #{late.id} 1区1巷：路灯坏了 给{s1.name}")
+        due = when(Issue.get_by_id(late.id).deadline)
+        assert got == (
+            f"已派单 #{late.id} 1区1巷：路灯坏了 给{s1.name}，期限 {due}，已通知{s1.name}"
+        )
         assert [s.id for s in Issue.get_by_id(late.id).assigned_stewards()] == [s1.id]
+        # the hand-off is told: the group @-mentions the new steward, the old one privately
+        told = {
+            r.kind: r
+            for r in OutboxMessage.select().where(
+                OutboxMessage.idempotency_key.contains(f"issue:{late.id}:assign:")
+            )
+        }
+        assert told["robot"].target == "robot-key-0001"
+        assert told["robot"].payload["text"]["mentioned_list"] == ["wx_s1"]
+        assert (
+            told["robot"]
+            .payload["text"]["content"]
+            .startswith(f"【改派】#{late.id} 1区1巷·环境卫生：路灯坏了\n{_s0.name} → {s1.name}（")
+        )
+        assert told["private"].target == "wx_s0"
         # help shows each role only its own commands
         staff_help = chat.say("wx_staff", "帮助", chat="CHAT1")
         steward_help = chat.say("wx_s0", "帮助", chat="CHAT1")
@@ -147,7 +165,7 @@ def test_wishes_from_chat(bot_app, fake_wechat, world):
 def test_photos_follow_a_new_issue_and_details_show_them(bot_app, fake_wechat, world):
     """The new-issue push is followed by the resident's photos (image messages, base64 + md5),
     delivered by the outbox at no more than 20 a minute; `详情 N` shows location and, to the
-    item's own steward only, the phone."""
+    item's own steward and staff only, the phone: privately, when asked in the group."""
     d = world["district"]
     groups.create(d.communities[0], "robot-key-0001", chat_id="CHAT1")
     chat = aibot(bot_app, fake_wechat)
@@ -185,9 +203,17 @@ def test_photos_follow_a_new_issue_and_details_show_them(bot_app, fake_wechat, w
         other = chat.say("wx_s1", f"详情 {issue.id}", chat="CHAT1")
         bind_staff(chat, world)
         staff = chat.say("wx_staff", f"@小巷管家 详情 {issue.id}", chat="CHAT1")
-    assert "联系电话：13912345678" in staff and "内容：垃圾堆放" in staff
+    # asked in the group: the phone goes to the asker alone (issue 27), never to the group
+    assert "内容：垃圾堆放" in staff and "13912345678" not in staff
+    assert staff.endswith("\n联系电话已私信发给您")
     assert "位置：南门巷 12 号 https://apis.map.qq.com/uri/v1/marker?marker=coord:30.5,114.3" in own
-    assert "联系电话：13912345678" in own and "照片 3 张，已发到群里（3 张）" in own
+    assert "13912345678" not in own and "照片 3 张，已发到群里（3 张）" in own
+    told = {
+        r.target: r.payload["text"]["content"]
+        for r in OutboxMessage.select().where(OutboxMessage.kind == "private")
+    }
+    assert set(told) == {"wx_s0", "wx_staff"}
+    assert all("联系电话：13912345678" in text for text in told.values())
     assert other == (
         f"未能查看详情：#{issue.id} 是1区1巷的诉求，由{world['s0'].name}负责，您不能处理"
     )
@@ -299,3 +325,52 @@ def test_group_chatter_gets_no_answer_and_commands_do(bot_app, fake_wechat, worl
     assert bridge.say("wx_s0", f"接单 {item.id}", chat="CHAT1").startswith("已接单")
     photo = bridge.reply(bridge.post("wx_s0", None, images=[jpeg()], chat="CHAT1"))
     assert photo.startswith("已收到照片 1 张，请在 2 分钟内发送“@小巷管家 办结 编号 说明”")
+
+
+def test_a_second_details_within_a_minute_does_not_post_the_photos_again(
+    bot_app, fake_wechat, world
+):
+    """详情 posts a public item's photos to the group once a minute per person and item; asked
+    again sooner (across a minute boundary too) it says so instead of posting them again."""
+    d = world["district"]
+    group = groups.create(d.communities[0], "robot-key-0001", chat_id="CHAT1")
+    chat = aibot(bot_app, fake_wechat)
+    from core import media
+
+    p = resident()
+    photos = [media.save_image(jpeg(c), p.user).id for c in ("red", "blue")]
+    with time_machine.travel(T0, tick=False) as clock:
+        issue, _ = issues.create(
+            p,
+            alley=d.alleys[0],
+            board=None,
+            category="环境卫生",
+            content="垃圾堆放",
+            photo_ids=photos,
+        )
+
+        def images() -> int:
+            return (
+                OutboxMessage.select()
+                .where(
+                    (OutboxMessage.target == group.webhook_key)
+                    & OutboxMessage.idempotency_key.startswith("robot:details:")
+                )
+                .count()
+            )
+
+        clock.shift(timedelta(seconds=50))
+        assert "照片 2 张，已发到群里（2 张）" in chat.say(
+            "wx_s0", f"详情 {issue.id}", chat="CHAT1"
+        )
+        assert images() == 2
+        clock.shift(timedelta(seconds=20))  # 20 s later, in the next minute of the clock
+        again = chat.say("wx_s0", f"详情 {issue.id}", chat="CHAT1")
+        assert again.endswith("照片刚刚已发过（2 张），请往上翻看") and images() == 2
+        # someone else asking has not seen them posted for themselves
+        bind_staff(chat, world)
+        assert "已发到群里（2 张）" in chat.say("wx_staff", f"详情 {issue.id}", chat="CHAT1")
+        assert images() == 4
+        clock.shift(timedelta(seconds=41))  # 61 s after the first post
+        assert "已发到群里（2 张）" in chat.say("wx_s0", f"详情 {issue.id}", chat="CHAT1")
+        assert images() == 6

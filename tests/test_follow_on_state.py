@@ -18,6 +18,7 @@ from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.people.permissions import Principal
+from core.timeutil import iso
 from models import Department, Event, Issue, IssueAssignee, Patrol, RoleGrant, StaffAccount, Wish
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
@@ -233,7 +234,12 @@ def test_issue_rows_and_trail_after_each_step(client, world, app):
         # The deadline follows the tier, counted from the report, not from the change.
         assert (issue.priority, issue.deadline) == ("important", _at(days=days["important"]))
         assert issue.status == "accepted"  # a tier change alone does not hand it back
-        assert _last_event("issue", issue_id).data == {"note": None, "priority": "important"}
+        assert _last_event("issue", issue_id).data == {
+            "note": None,
+            "priority": "important",
+            "priority_from": "ordinary",
+            "deadline": iso(_at(days=days["important"])),
+        }
 
         clock.shift(timedelta(hours=1))
         _post(client, f"/issues/{issue_id}/escalate", w["steward"], {"note": "需要物业"})
@@ -347,7 +353,12 @@ def test_reassigning_an_accepted_issue_hands_it_back_for_acceptance(client, worl
     assert [a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue)] == [
         d.stewards[1].id
     ]
-    assert _last_event("issue", issue_id).data == {"note": None, "stewards": [d.stewards[1].id]}
+    assert _last_event("issue", issue_id).data == {
+        "note": None,
+        "stewards": [d.stewards[1].id],
+        "from": [d.stewards[0].name],  # the names as they were: the trail reads 管家11 → 管家12
+        "to": [d.stewards[1].name],
+    }
     # Both at once: one trail entry with both changes.
     _post(
         client,
@@ -358,7 +369,11 @@ def test_reassigning_an_accepted_issue_hands_it_back_for_acceptance(client, worl
     assert _last_event("issue", issue_id).data == {
         "note": "加急",
         "stewards": [d.stewards[0].id],
+        "from": [d.stewards[1].name],
+        "to": [d.stewards[0].name],
         "priority": "major",
+        "priority_from": "ordinary",
+        "deadline": iso(Issue.get_by_id(issue_id).deadline),
     }
     res = client.post(f"{API}/issues/{issue_id}/assign", json={}, headers=w["staff"])
     assert res.status_code == 400

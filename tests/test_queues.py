@@ -206,7 +206,7 @@ def _digest(group) -> dict[str, set[int]]:
             elif section.startswith("【已超期】"):
                 found["overdue"].add(int(re.match(r"#(\d+) ", line).group(1)))
             elif section.startswith("【心愿待审核】"):
-                found["review"].add(int(re.match(r"心愿(\d+) ", line).group(1)))
+                found["review"].add(int(re.match(r"心愿(\d+)", line).group(1)))
     return found
 
 

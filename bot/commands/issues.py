@@ -3,28 +3,56 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
 from urllib.parse import quote
 
 from bot.commands.parsing import SEPARATORS, Needs, issue_ref, issue_refs, typed
 from bot.commands.registry import STAFF, STEWARD, Context, command
-from bot.commands.replies import issue_title, mark_used, not_yours, recent_photos
+from bot.commands.replies import (
+    issue_title,
+    mark_used,
+    not_yours,
+    recent_photos,
+    sender_key,
+    tell_privately,
+)
 from core.db import write_transaction
 from core.delivery import robot
 from core.errors import ApiError
-from core.items import handling, issues, notify, patrols
+from core.items import handling, issues, notify, patrols, privacy
 from core.timeutil import month_day_time
-from models import ISSUE_STATUS_LABELS, Area
+from models import ISSUE_STATUS_LABELS, Area, OutboxMessage
 
 
 @command("详情", usage="详情 N", aliases=("查看",))
 def details(ctx: Context, args: str) -> str:
-    """查看一件诉求的内容、类别、期限、位置和照片（本诉求的管家和工作人员还能看到联系电话）。例：详情 12"""
+    """查看一件诉求的内容、类别、期限、位置和照片（本诉求的管家和工作人员还能看到联系电话；在群里问时，电话和待审核的内容私信发给您）。例：详情 12"""
     issue_id, _ = issue_ref(args, "详情 12")
     not_yours(ctx, issue_id)
     issue = issues.get_visible(ctx.p, issue_id)
     alley = Area.get_by_id(issue.alley_id)
     own = issues.is_handler(ctx.p, issue) or ctx.p.can_manage(alley)
-    content = issue.content if issue.visibility == "public" or own else "（内容待审核）"
+    shown = privacy.issue_words_shown(issue)
+    kept = "待审核" if issue.visibility == "held" else "不公开"
+    phone = issue.contact_phone if own else None
+    content = issue.content if shown or own else f"（内容{kept}）"
+    photos = _photos_line(ctx, issue, alley, shown, kept)
+    if not ctx.in_group:
+        return _details_text(ctx, issue, alley, content, phone, photos)
+    # In a group everyone reads the reply: only what the public may read goes there, and
+    # what the asker may see besides (the phone, held words) goes to them alone.
+    secret = [w for w, has in (("联系电话", phone), ("内容", own and not shown)) if has]
+    if not secret:
+        return _details_text(ctx, issue, alley, content, None, photos)
+    full = _details_text(ctx, issue, alley, content, phone, photos)
+    sent = tell_privately(ctx, f"【诉求详情】{full}", f"details:{issue.id}", issue.alley_id)
+    where = "已私信发给您" if sent else "请在小程序查看"
+    content = content if shown else f"（内容{kept}，不在群里显示）"
+    text = _details_text(ctx, issue, alley, content, None, photos)
+    return f"{text}\n{'和'.join(secret)}{where}"
+
+
+def _details_text(ctx, issue, alley, content: str, phone: str | None, photos) -> str:
     late = "，已超期" if issues.is_overdue(issue, ctx.now) else ""
     lines = [
         f"#{issue.id} {alley.name} · {issue.category} · {ISSUE_STATUS_LABELS[issue.status]}",
@@ -42,21 +70,47 @@ def details(ctx: Context, args: str) -> str:
         lines.append(f"位置：{loc.get('address') or alley.name} {link}")
     elif loc.get("address"):
         lines.append(f"位置：{loc['address']}")
-    if own and issue.contact_phone:
-        lines.append(f"联系电话：{issue.contact_phone}")
-    photos = list(issue.photo_ids or [])
+    if phone:
+        lines.append(f"联系电话：{phone}")
     if photos:
-        group = ctx.group or next(iter(robot.groups_for_area(alley)[:1]), None)
-        if group is not None and (issue.visibility == "public" or own):
-            key = f"robot:details:{issue.id}:{ctx.sender}:{ctx.now:%Y%m%d%H%M%S}"
-            with write_transaction():
-                sent = notify.push_photos(group, photos, key)
-            lines.append(f"照片 {len(photos)} 张，已发到群里（{sent} 张）")
-        else:
-            lines.append(f"照片 {len(photos)} 张，请在小程序查看")
+        lines.append(photos)
     if issue.resolution_note:
         lines.append(f"办结说明：{issue.resolution_note}")
     return "\n".join(lines)
+
+
+def _photos_line(ctx: Context, issue, alley, shown: bool, kept: str) -> str | None:
+    """Public photos are posted to the group (the only place the bot can show a picture),
+    once a minute per person and item; held or private ones never are."""
+    photos = list(issue.photo_ids or [])
+    if not photos:
+        return None
+    group = ctx.group or next(iter(robot.groups_for_area(alley)[:1]), None)
+    if not shown:
+        return f"照片 {len(photos)} 张（{kept}），请在小程序查看"
+    if group is None:
+        return f"照片 {len(photos)} 张，请在小程序查看"
+    minute = int(ctx.now.replace(tzinfo=UTC).timestamp() // 60)
+    key = f"robot:details:{issue.id}:{sender_key(ctx.sender)}"
+    if _photos_posted(f"{key}:{minute - 1}", f"{key}:{minute}", len(photos), ctx.now):
+        return f"照片刚刚已发过（{len(photos)} 张），请往上翻看"
+    with write_transaction():
+        sent = notify.push_photos(group, photos, f"{key}:{minute}")
+    return f"照片 {len(photos)} 张，已发到群里（{sent} 张）"
+
+
+def _photos_posted(earlier: str, current: str, count: int, now) -> bool:
+    """Whether this person's 详情 posted the item's photos less than a minute ago: the
+    rows of the last two minutes' keys (exact keys: the outbox's unique index answers)."""
+    keys = [f"{k}:photo{n}" for k in (earlier, current) for n in range(1, count + 1)]
+    return (
+        OutboxMessage.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.idempotency_key.in_(keys)
+            & (OutboxMessage.created_at > now - timedelta(minutes=1))
+        )
+        .exists()
+    )
 
 
 @command("接单", usage="接单 N", roles=(STEWARD, STAFF))

@@ -55,7 +55,9 @@ def assign(ctx: Context, args: str) -> str:
         chosen.append(found[0])
     issue = issues.assign(ctx.p, issue_id, [s.id for s in chosen], note="群内派单")
     who = "、".join(s.name for s in chosen)
-    return f"已派单 {issue_title(issue)} 给{who}，请在 {month_day_time(issue.deadline)} 前办结"
+    return (
+        f"已派单 {issue_title(issue)} 给{who}，期限 {month_day_time(issue.deadline)}，已通知{who}"
+    )
 
 
 @command("吹哨", usage="吹哨 N 部门 说明", roles=(STAFF,))

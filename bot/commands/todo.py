@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from bot.commands.registry import Context, command
-from bot.commands.replies import issue_title, more_than_shown
+from bot.commands.replies import issue_title, more_than_shown, wish_title
 from core.items import issues, queues
-from core.text import shorten
 from core.timeutil import month_day_time
 from models import Area
 
@@ -14,11 +13,12 @@ SHOWN = 5  # items named per queue; the count says how many there are in all
 
 # Each staff queue: how one of its items is named, and the command that moves it on.
 STAFF_SECTIONS = {
-    "review": (lambda w: f"心愿{w.id} {shorten(w.title, 12)}", "通过 心愿N"),
-    "held": (lambda i: f"#{i.id} {i.category}", "公开 N"),
-    "overdue": (lambda i: f"#{i.id} {Area.get_by_id(i.alley_id).name}", "派单 N 管家姓名"),
-    "escalated": (lambda i: f"#{i.id} {Area.get_by_id(i.alley_id).name}", "吹哨 N 部门 说明"),
-    "whistled": (lambda i: f"#{i.id} {Area.get_by_id(i.alley_id).name}", None),
+    # a wish waiting for review was never shown to anyone: in a group, its number only
+    "review": (lambda w, ctx: wish_title(w, ctx), "通过 心愿N"),
+    "held": (lambda i, ctx: f"#{i.id} {i.category}", "公开 N"),
+    "overdue": (lambda i, ctx: f"#{i.id} {Area.get_by_id(i.alley_id).name}", "派单 N 管家姓名"),
+    "escalated": (lambda i, ctx: f"#{i.id} {Area.get_by_id(i.alley_id).name}", "吹哨 N 部门 说明"),
+    "whistled": (lambda i, ctx: f"#{i.id} {Area.get_by_id(i.alley_id).name}", None),
 }
 
 
@@ -53,7 +53,7 @@ def _staff_todo(ctx: Context) -> str:
     for name, (name_of, hint) in STAFF_SECTIONS.items():
         section = todo[name]
         if section.count:
-            entries = "、".join(name_of(row) for row in section.rows)
+            entries = "、".join(name_of(row, ctx) for row in section.rows)
             more = f" 等 {section.count} 件" if section.count > SHOWN else ""
             tip = f"（{ctx.call(hint)}）" if hint else ""
             lines.append(f"{section.label} {section.count}：{entries}{more}{tip}")

@@ -45,9 +45,7 @@ def claim(ctx: Context, args: str) -> str:
     """认领一个待认领的微心愿。例：认领 心愿3"""
     wish_id, _ = wish_ref(args, "认领 心愿3")
     wish = wishes.claim(ctx.p, wish_id)
-    return (
-        f"已认领 {wish_title(wish)}，完成后请发送“{ctx.call(f'实现 心愿{wish.id} 说明')}”，可附照片"
-    )
+    return f"已认领 {wish_title(wish, ctx)}，完成后请发送“{ctx.call(f'实现 心愿{wish.id} 说明')}”，可附照片"
 
 
 @command("实现", usage="实现 心愿N 说明", roles=(STEWARD, STAFF))
@@ -61,7 +59,7 @@ def fulfil(ctx: Context, args: str) -> str:
     wish = wishes.fulfil(ctx.p, wish_id, note, [ph.media_id for ph in photos[-9:]])
     mark_used(photos, ctx.now)
     extra = f"，附照片 {min(len(photos), 9)} 张" if photos else ""
-    return f"已实现 {wish_title(wish)}{extra}，感谢您的付出！"
+    return f"已实现 {wish_title(wish, ctx)}{extra}，感谢您的付出！"
 
 
 @command("放弃", usage="放弃 心愿N", roles=(STEWARD, STAFF))
@@ -69,7 +67,7 @@ def release(ctx: Context, args: str) -> str:
     """放弃认领一个心愿，让别人认领。例：放弃 心愿3"""
     wish_id, reason = wish_ref(args, "放弃 心愿3")
     wish = wishes.release(ctx.p, wish_id, typed(reason) or None)
-    return f"已放弃认领 {wish_title(wish)}，心愿重新等待认领"
+    return f"已放弃认领 {wish_title(wish, ctx)}，心愿重新等待认领"
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -80,7 +78,7 @@ def approve(ctx: Context, args: str) -> str:
     """（社区工作人员）审核通过一个心愿，发布到心愿墙。例：通过 心愿3"""
     wish_id, _ = wish_ref(args, "通过 心愿3")
     wish = wishes.approve(ctx.p, wish_id)
-    return f"已审核通过 {wish_title(wish)}，已发布待认领"
+    return f"已审核通过 {wish_title(wish, ctx)}，已发布待认领"
 
 
 @command("驳回", usage="驳回 心愿N 原因", roles=(STAFF,))
@@ -91,4 +89,4 @@ def reject(ctx: Context, args: str) -> str:
     if not reason:
         raise Needs("请写明驳回原因", f"驳回 心愿{wish_id} 已由民政救助")
     wish = wishes.reject(ctx.p, wish_id, reason)
-    return f"已驳回 {wish_title(wish)}：{reason}"
+    return f"已驳回 {wish_title(wish, ctx)}：{reason}"

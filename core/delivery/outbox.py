@@ -56,6 +56,7 @@ from core.delivery.wechat import (
     WECOM_DEFAULT,
     RewritingSession,
     mini_program_client,
+    wecom_client,
 )
 from core.errors import conflict, not_found
 from core.timeutil import utcnow
@@ -72,13 +73,17 @@ STATUS_LABELS = {
     "uncertain": "结果不明",
     "dead": "发送失败",
 }
+# What staff read for each kind: a resident's subscribe message, a group robot's post, a
+# private message from the WeCom app to one member (`core.delivery.private`).
+KIND_LABELS = {"subscribe": "订阅消息", "robot": "群机器人", "private": "应用私信"}
 RETRYABLE_STATUSES = ("dead", "uncertain")  # what staff may put back in the queue
 
 SUBSCRIBE_SEND_URL = "https://api.weixin.qq.com/cgi-bin/message/subscribe/send"
 
 # kind → (at most N sends, per window seconds) to one target. Counted from the rows sent to
 # that target within the window, so it holds across processes and hosts.
-RATE_LIMITS: dict[str, tuple[int, int]] = {"robot": (20, 60)}
+# WeCom's app delivers at most 30 a minute to one member and drops the rest (path/90236).
+RATE_LIMITS: dict[str, tuple[int, int]] = {"robot": (20, 60), "private": (30, 60)}
 
 # WeChat said no and will say no again: retrying cannot help.
 PERMANENT_ERRCODES = {
@@ -99,6 +104,9 @@ PERMANENT_ERRCODES = {
     93000: "群机器人的 webhook 无效，或机器人已被移出群",
     93004: "群机器人已被停用",
     93008: "群机器人已不在群里",
+    # WeCom self-built app (message/send).
+    40056: "应用 agentid 无效",
+    81013: "接收人不存在或不在应用的可见范围内",
 }
 ROBOT_GONE_ERRCODES = (93000, 93004, 93008)
 # WeChat certainly did not deliver, and may accept later. (Any other errcode also means "not
@@ -263,6 +271,32 @@ def send_robot(msg: OutboxMessage) -> dict:
         if errcode in ROBOT_GONE_ERRCODES:
             groups.mark_broken(msg.target, f"errcode {errcode}：{PERMANENT_ERRCODES[errcode]}")
         raise WeChatClientException(errcode, answer.get("errmsg", ""), response=response)
+    return answer
+
+
+PRIVATE_SEND_URL = "https://qyapi.weixin.qq.com/cgi-bin/message/send"
+
+
+@sender("private")
+def send_private(msg: OutboxMessage) -> dict:
+    """The WeCom self-built app's `message/send` to one member; the payload is the whole body
+    (`core.delivery.private.text_body`).
+
+    WeCom answers errcode 0 with the recipient in `invaliduser` when it did not deliver to
+    them (not in the app's visible range): that row is dead, not sent."""
+    config = current_app.config
+    if not (config.get("WECOM_CORP_ID") and config.get("WECOM_SECRET")):
+        raise NotSent("未配置企业微信应用（WECOM_CORP_ID、WECOM_SECRET）")
+    client = wecom_client()
+    try:
+        client.access_token  # noqa: B018  (as in send_subscribe: a failure here sent nothing)
+    except (WeChatClientException, requests.RequestException) as exc:
+        raise NotSent(f"获取企业微信 access_token 失败：{_describe(exc)}") from exc
+    answer = client.post(PRIVATE_SEND_URL, data=msg.payload)
+    if not isinstance(answer, dict):
+        raise Uncertain("企业微信返回了无法解析的内容")
+    if answer.get("invaliduser"):
+        raise Permanent(f"接收人 {answer['invaliduser']} 不在应用的可见范围内，未送达")
     return answer
 
 

@@ -11,8 +11,9 @@ delivers them, at most 20 a minute per robot (`core.delivery.outbox.RATE_LIMITS`
 their turn instead of failing. The robot's limits (developer.work.weixin.qq.com, 群机器人配置说明,
 path/91770 and path/99398) are honoured here before anything is queued:
 
-* ``text``: content at most 2,048 bytes of UTF-8; ``mentioned_mobile_list`` @-mentions
-  group members by phone.
+* ``text``: content at most 2,048 bytes of UTF-8; ``mentioned_list`` @-mentions group
+  members by WeCom user id, ``mentioned_mobile_list`` by phone (a steward's own phone, never
+  a resident's: the robot shows the member's name, not the number).
 * ``markdown``: content at most 4,096 bytes (markdown cannot @ by phone).
 * ``image``: the raw JPEG/PNG at most 2 MB before base64, with the MD5 of the raw bytes
   (`core.delivery.images`; an uploaded photo's row names the file, read when it is sent).
@@ -136,19 +137,31 @@ def push_all(group: ChatGroup, messages: list[tuple[dict, str]]) -> None:
 
 
 def push_text(
-    group: ChatGroup, text: str, key: str, mentions: Iterable[str] = (), fetch: bool = True
+    group: ChatGroup,
+    text: str,
+    key: str,
+    mentions: Iterable[str] = (),
+    fetch: bool = True,
+    users: Iterable[str] = (),
 ) -> list[OutboxMessage]:
-    """Queue a text message; `mentions` are phone numbers to @ (on the first part)."""
-    return _enqueue(group, text_bodies(text, mentions), key, fetch)
+    """Queue a text message; `mentions` are phone numbers and `users` WeCom user ids to @
+    (on the first part)."""
+    return _enqueue(group, text_bodies(text, mentions, users), key, fetch)
 
 
-def text_bodies(text: str, mentions: Iterable[str] = ()) -> list[dict]:
-    """A text message's bodies: one per part of at most `TEXT_MAX_BYTES`, the @-mentions on
-    the first."""
-    phones = [m.strip() for m in dict.fromkeys(mentions) if m and m.strip()]
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    return [v.strip() for v in dict.fromkeys(values) if v and v.strip()]
+
+
+def text_bodies(text: str, mentions: Iterable[str] = (), users: Iterable[str] = ()) -> list[dict]:
+    """A text message's bodies: one per part of at most `TEXT_MAX_BYTES`, the @-mentions (by
+    phone: `mentions`, by WeCom user id: `users`) on the first."""
+    phones, ids = _distinct(mentions), _distinct(users)
     bodies = []
     for i, part in enumerate(split_text(text, TEXT_MAX_BYTES)):
         content: dict = {"content": part}
+        if ids and i == 0:
+            content["mentioned_list"] = ids
         if phones and i == 0:
             content["mentioned_mobile_list"] = phones
         bodies.append({"msgtype": "text", "text": content})

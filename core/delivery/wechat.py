@@ -14,6 +14,7 @@ from datetime import timedelta
 import requests
 from flask import current_app
 from wechatpy import WeChatClient
+from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.session import SessionStorage
 
 from core.timeutil import utcnow
@@ -76,7 +77,7 @@ def _session(config) -> RewritingSession:
     )
 
 
-class BoundedRetryClient(WeChatClient):
+class BoundedRetry:
     """wechatpy refetches the token and retries on 40001/40014/42001 for as long as WeChat
     keeps answering so: a token WeChat never accepts would loop forever. One refresh per
     call is allowed; a second stale-token answer is raised like any other error."""
@@ -90,12 +91,34 @@ class BoundedRetryClient(WeChatClient):
         return super().fetch_access_token()
 
 
+class BoundedRetryClient(BoundedRetry, WeChatClient):
+    """The mini program's client, with `BoundedRetry`."""
+
+
+class BoundedRetryWeComClient(BoundedRetry, WeComClient):
+    """The WeCom self-built app's client, with `BoundedRetry`."""
+
+
 def mini_program_client(config=None) -> WeChatClient:
     """The client for the mini program's server APIs (login, content check, subscribe)."""
     config = config or current_app.config
     client = BoundedRetryClient(
         config["WECHAT_APPID"],
         config["WECHAT_SECRET"],
+        session=DatabaseStorage(),
+        timeout=config["WECHAT_TIMEOUT"],
+    )
+    client._http = _session(config)
+    return client
+
+
+def wecom_client(config=None) -> WeComClient:
+    """The client of the WeCom self-built app (`WECOM_CORP_ID` + `WECOM_SECRET`): media the
+    app receives (`bot.wecom_app`), messages to one person (`core.delivery.private`)."""
+    config = config or current_app.config
+    client = BoundedRetryWeComClient(
+        config["WECOM_CORP_ID"],
+        config["WECOM_SECRET"],
         session=DatabaseStorage(),
         timeout=config["WECHAT_TIMEOUT"],
     )

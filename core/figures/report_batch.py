@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from core.db import count_if
 from core.figures import reports
 from core.figures.reports import MOVED_COLUMNS, OPEN, Report, StewardLine
+from core.items import privacy
 from core.timeutil import local_midnight_utc
 from models import Area, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
@@ -141,14 +142,22 @@ def _overdue(end, late_ids: set[int]) -> tuple[dict[int, list], dict[int, tuple]
             links[issue_id].append((steward_id, name, phone))
     details = {}
     query = (
-        Issue.select(Issue.id, Issue.number, Area.name, Issue.category, Issue.content)
+        Issue.select(
+            Issue.id, Issue.number, Area.name, Issue.category, Issue.content, Issue.visibility
+        )
         .join(Area, on=(Issue.alley == Area.id))
         .where(Issue.id.in_(late))
         .tuples()
     )
-    for issue_id, *fields in query:
+    for issue_id, number, alley, category, content, visibility in query:
         if issue_id in late_ids:
-            details[issue_id] = tuple(fields)
+            # the report goes to the group: only words a group may read (core.items.privacy)
+            details[issue_id] = (
+                number,
+                alley,
+                category,
+                privacy.words(content, visibility, category, 16),
+            )
     return dict(links), details
 
 

@@ -36,6 +36,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from core.db import Param, Prepared, count_if
+from core.items import privacy
 from core.text import shorten
 from core.timeutil import local_midnight_utc, month_day_time
 from models import (
@@ -423,7 +424,9 @@ _PATROLLED = Prepared(
 )
 _OVERDUE_DETAILS = Prepared(
     lambda: (
-        Issue.select(Issue.id, Issue.number, Issue.category, Issue.content, Area.name)
+        Issue.select(
+            Issue.id, Issue.number, Issue.category, Issue.content, Issue.visibility, Area.name
+        )
         .join(Area, on=(Issue.alley == Area.id))
         .where(Issue.id.in_(Param("ids", many=True)))
     ),
@@ -481,7 +484,8 @@ def _overdue_people(late: list) -> tuple[dict[int, list], dict[int, tuple]]:
     details = {}
     if shown:
         for i in _OVERDUE_DETAILS.rows(ids=shown):
-            details[i.id] = (i.number, i.alley.name, i.category, i.content)
+            # the report goes to the group: only words a group may read (core.items.privacy)
+            details[i.id] = (i.number, i.alley.name, i.category, privacy.issue_words(i, 16))
     return people, details
 
 

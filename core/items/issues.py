@@ -24,11 +24,12 @@ from core import audit
 from core.boards import boards, changes
 from core.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, credit, handling, kind, notify
+from core.items import content_check, credit, handling, handoffs, kind, notify, privacy
+from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timebank import awards
-from core.timeutil import month_day_time, utcnow
+from core.timeutil import iso, month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
     ISSUE_STATUS_LABELS,
@@ -45,7 +46,7 @@ from models import (
 )
 
 STATUS_LABELS = ISSUE_STATUS_LABELS
-PRIORITY_LABELS = {"ordinary": "一般", "important": "重要", "major": "重大"}
+PRIORITY_LABELS = handoffs.PRIORITY_WORDS
 ACTION_LABELS = {
     "create": "提交",
     "accept": "接单",
@@ -113,9 +114,7 @@ def check_category(category: str) -> None:
         raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
 
 
-def is_private_category(category: str) -> bool:
-    """Reports of this category never show their content on a public page."""
-    return category in current_app.config["PRIVATE_CATEGORIES"]
+is_private_category = privacy.is_private_category
 
 
 def deadline_for(priority: str, start: datetime) -> datetime:
@@ -161,48 +160,6 @@ def get_visible(p: Principal, issue_id: int) -> Issue:
     return issue
 
 
-def similar_open(issue: Issue) -> list[Issue]:
-    """Open issues of the same alley and category as a new one, newest first."""
-    return similar_to(issue.alley_id, issue.category, exclude=issue.id)
-
-
-def similar_to(alley_id: int, category: str, exclude: int | None = None) -> list[Issue]:
-    """Open issues of this alley and category reported within `SIMILAR_WINDOW_DAYS`: what a
-    resident is shown before reporting, so they can follow one instead of repeating it. Only
-    the columns that list shows are read: number, category, content, visibility, status and
-    created_at."""
-    since = utcnow() - timedelta(days=int(current_app.config["SIMILAR_WINDOW_DAYS"]))
-    # Ids start at 1: excluding 0 excludes nothing.
-    rows = _SIMILAR_OPEN.rows(alley=alley_id, category=category, since=since, id=exclude or 0)
-    return list(rows)
-
-
-# Asked before and after every new report: compiled once (core.db.Prepared), and only what
-# the list shows is read (a report's row has some forty columns).
-_SIMILAR_OPEN = Prepared(
-    lambda: (
-        Issue.select(
-            Issue.id,
-            Issue.number,
-            Issue.category,
-            Issue.content,
-            Issue.visibility,
-            Issue.status,
-            Issue.created_at,
-        )
-        .where(
-            (Issue.alley == Param("alley"))
-            & (Issue.category == Param("category"))
-            & Issue.status.in_(ISSUE_OPEN)
-            & (Issue.created_at >= Param("since"))
-            & (Issue.id != Param("id"))
-        )
-        .order_by(Issue.created_at.desc(), Issue.id.desc())
-        .limit(5)
-    )
-)
-
-
 _FOLLOWERS = Prepared(
     lambda: IssueFollower.select(fn.COUNT(IssueFollower.id)).where(
         IssueFollower.issue == Param("issue")
@@ -239,10 +196,7 @@ def follow(p: Principal, issue_id: int) -> Issue:
         raise forbidden("请先登录", code="login_required")
     with write_transaction():
         issue = Issue.get_or_none(Issue.id == issue_id)
-        visible = issue is not None and (
-            can_view(p, issue)
-            or (issue.visibility == "public" and not is_private_category(issue.category))
-        )
+        visible = issue is not None and (can_view(p, issue) or privacy.issue_words_shown(issue))
         if not visible:
             raise not_found("找不到该诉求", code="issue_not_found")
         if is_reporter(p, issue):
@@ -554,34 +508,31 @@ def assign(
     priority: str | None = None,
     note: str | None = None,
 ) -> Issue:
-    """Staff (re)assign the issue and/or change its tier; the deadline follows the tier."""
+    """Staff (re)assign the issue and/or change its tier; the deadline follows the tier. The
+    stewards it goes to and those taken off are told (`notify.issue_assigned`)."""
     _visible_or_404(p, issue_id)
     with write_transaction():
         issue = _load_for_change(issue_id, "assign")
         _require(p.can_manage(issue.alley), "只有社区工作人员可以派单")
+        if steward_ids is None and priority is None:
+            raise bad_request("请选择管家或紧急程度", {"steward_ids": "请选择管家或紧急程度"})
         data: dict = {"note": note}
+        handoff = None
         if steward_ids is not None:
-            stewards = list(Steward.select().where(Steward.id.in_(steward_ids) & Steward.active))
-            if len(stewards) != len(set(steward_ids)) or not stewards:
-                raise bad_request("请选择在任的管家", {"steward_ids": "管家不存在或已离任"})
-            for s in stewards:
-                if not p.can_manage_steward(s):
-                    raise forbidden("只能派给本社区的管家", code="out_of_scope")
-            IssueAssignee.delete().where(IssueAssignee.issue == issue).execute()
-            for s in stewards:
-                IssueAssignee.create(issue=issue, steward=s)
+            handoff = handoffs.reassign(p, issue, steward_ids)
             if issue.status == "accepted":
                 issue.status = "submitted"  # the new steward accepts it afresh
-            data["stewards"] = [s.id for s in stewards]
+            data.update(handoff.data())
         if priority is not None:
             if priority not in current_app.config["DEADLINE_DAYS"]:
                 raise bad_request("紧急程度有误", {"priority": "可选：ordinary、important、major"})
+            data.update(priority=priority, priority_from=issue.priority)
             issue.priority = priority
             issue.deadline = deadline_for(priority, issue.created_at)
-            data["priority"] = priority
-        if steward_ids is None and priority is None:
-            raise bad_request("请选择管家或紧急程度", {"steward_ids": "请选择管家或紧急程度"})
-        return _finish(p, issue, "assign", data, note)
+            data["deadline"] = iso(issue.deadline)
+        event = KIND.record(p.user, issue, "assign", data)
+        notify.issue_assigned(issue, event, handoff, priority_changed=priority is not None)
+        return issue
 
 
 def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None = None) -> Issue:

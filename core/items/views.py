@@ -9,6 +9,7 @@ phone numbers, household details) can leak into them by adding a column.
 from __future__ import annotations
 
 from core.db import Param, Prepared
+from core.items import handoffs, privacy
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
@@ -53,7 +54,7 @@ def _ref(obj, name_attr="name") -> dict | None:
 def public_shown(issue: Issue) -> bool:
     """Whether the public may read an issue's words and see its photos: not while it is held,
     and never for a private category (邻里纠纷 by default)."""
-    return issue.visibility == "public" and not issue_flow.is_private_category(issue.category)
+    return privacy.issue_words_shown(issue)
 
 
 def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
@@ -208,7 +209,7 @@ def issue_out(
         out["followers"] = issue_flow.follower_count(issue)
         out["is_following"] = not mine and issue_flow.is_follower(p, issue)
         out["timeline"] = timeline_out(
-            "issue", issue.id, issue.reporter_id, issue.anonymous and not mine, cache
+            "issue", issue.id, issue.reporter_id, issue.anonymous and not mine, cache, insider
         )
     return out
 
@@ -217,7 +218,16 @@ def issue_out(
 _TRAIL = Prepared(lambda: Event.for_subject(Param("subject_type"), Param("subject_id")))
 
 
-def timeline_out(subject: str, subject_id: int, reporter_id, hide_reporter: bool, cache=None):
+def timeline_out(
+    subject: str,
+    subject_id: int,
+    reporter_id,
+    hide_reporter: bool,
+    cache=None,
+    insider: bool = True,
+):
+    """The trail. `insider` (staff, the item's stewards) reads a 派单 as "王秀英 → 刘志强";
+    anyone else (the reporter) in plain words, without the staff's note."""
     labels = issue_flow.ACTION_LABELS if subject == "issue" else wish_flow.ACTION_LABELS
     entries = []
     for e in _TRAIL.rows(subject_type=subject, subject_id=subject_id):
@@ -229,11 +239,15 @@ def timeline_out(subject: str, subject_id: int, reporter_id, hide_reporter: bool
         note = data.pop("note", None)
         photo_ids = data.pop("photo_ids", [])
         data.pop("content_check", None)
+        label = labels.get(action, {"create": "提交"}.get(action, action))
+        words = handoffs.trail_words(data, note, insider) if action == "assign" else None
+        if words is not None:
+            label, note = words
         entries.append(
             {
                 "at": iso(e.at),
                 "action": action,
-                "label": labels.get(action, {"create": "提交"}.get(action, action)),
+                "label": label,
                 "actor": actor,
                 "note": note,
                 "photos": photos_out(photo_ids, cache),

@@ -13,7 +13,7 @@ from core import audit
 from core.boards import changes
 from core.db import write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, credit, kind, notify
+from core.items import content_check, credit, kind, notify, privacy
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.service import records as service_records
@@ -39,7 +39,7 @@ BENEFICIARY_TYPES = {
 # Who the trail names when the web page's anonymous submitter acts with their tracking link.
 WEB_AUTHOR_LABEL = "提交人"
 CLAIMER_ROLES = {"volunteer": "志愿者", "party_member": "在职党员", "steward": "小巷管家"}
-PUBLIC_STATUSES = ("published", "claimed", "fulfilled", "closed")
+PUBLIC_STATUSES = privacy.WISH_PUBLIC_STATUSES
 ALLOWED_FROM = {
     "approve": {"pending_review"},
     "reject": {"pending_review"},

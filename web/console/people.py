@@ -143,6 +143,7 @@ def outbox_page():
         "console/outbox.html",
         rows=list(query.limit(200)),
         labels=outbox.STATUS_LABELS,
+        kinds=outbox.KIND_LABELS,
         status=status,
     )
 

@@ -2,7 +2,8 @@
 
 A group-robot text reads as text with its @-mentions, markdown is rendered (the subset WeCom's
 robot understands: headings, bold, quotes, links and `<font color>`), an image is shown as the
-image, and a subscribe message lists its fields. Everything a message carries is escaped first,
+image, a subscribe message lists its fields, and a private message from the WeCom app
+(`core.delivery.private`) reads as text addressed to its one recipient. Everything a message carries is escaped first,
 so a resident's text can never inject markup into this page.
 """
 
@@ -14,7 +15,6 @@ from markupsafe import Markup, escape
 
 from core.delivery import outbox
 
-KIND_LABELS = {"robot": "群机器人", "subscribe": "订阅消息"}
 # WeCom's markdown colours (info = green, comment = grey, warning = orange).
 FONT_COLOURS = {"info": "#2e7d32", "comment": "#888888", "warning": "#e65100"}
 
@@ -57,7 +57,7 @@ def _robot_body(payload: dict) -> tuple[str, Markup]:
     kind = payload.get("msgtype")
     if kind == "text":
         text = payload.get("text") or {}
-        mentions = text.get("mentioned_mobile_list") or []
+        mentions = (text.get("mentioned_list") or []) + (text.get("mentioned_mobile_list") or [])
         body = Markup("<p class='msg-text'>{}</p>").format(text.get("content", ""))
         if mentions:
             body += Markup("<p class='msg-at'>@ {}</p>").format("、".join(mentions))
@@ -86,17 +86,25 @@ def _subscribe_body(payload: dict) -> tuple[str, Markup]:
     ).format(page)
 
 
+def _private_body(payload: dict) -> tuple[str, Markup]:
+    text = (payload.get("text") or {}).get("content", "")
+    return "文本", Markup("<p class='msg-text'>{}</p>").format(text)
+
+
 def describe(row, group_names: dict[str, str]) -> dict:
     """What the page shows for one outbox row."""
     if row.kind == "robot":
         form, body = _robot_body(row.payload or {})
         target = group_names.get(row.target, row.target)
+    elif row.kind == "private":
+        form, body = _private_body(row.payload or {})
+        target = f"企业微信成员 {row.target}"
     else:
         form, body = _subscribe_body(row.payload or {})
         target = f"微信用户 {row.target}"
     return {
         "row": row,
-        "kind": KIND_LABELS.get(row.kind, row.kind),
+        "kind": outbox.KIND_LABELS.get(row.kind, row.kind),
         "form": form,
         "target": target,
         "status": outbox.STATUS_LABELS.get(row.status, row.status),
