@@ -42,7 +42,6 @@ from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.service import activities
 from core.text import shorten
-from core.timebank import ledger, passbook, rules
 from core.timeutil import month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
@@ -341,7 +340,7 @@ def help_command(ctx: Context, args: str) -> str:
 
 @command("待办", usage="待办", aliases=("我的待办",))
 def todo(ctx: Context, args: str) -> str:
-    """管家：列出交给您、尚未办结的诉求。工作人员：列出等您处理的事（待审核心愿、待审核公开的诉求、超期、上报、吹哨）。"""
+    """管家：列出交给您、尚未办结的诉求。工作人员：列出等您处理的事（待审核心愿、待审核公开的诉求、超期、上报、吹哨、待您审核的积分调整、待您认证的服务记录）。"""
     p = ctx.p
     parts = []
     if p.stewards:
@@ -400,12 +399,14 @@ def _staff_todo(ctx: Context) -> str:
         ("已上报", [f"#{i.id} {i.alley.name}" for i in escalated], "吹哨 N 部门 说明"),
         ("已吹哨", [f"#{i.id} {i.alley.name}" for i in whistled], None),
     ]
+    sections += timebank_commands.todo_sections(ctx)
     lines = []
-    for label, entries, hint in sections:
-        if entries:
-            more = f" 等 {len(entries)} 件" if len(entries) > 5 else ""
+    for label, entries, hint, *total in sections:
+        count = total[0] if total else len(entries)
+        if count:
+            more = f" 等 {count} 件" if count > 5 else ""
             tip = f"（{ctx.call(hint)}）" if hint else ""
-            lines.append(f"{label} {len(entries)}：{'、'.join(entries[:5])}{more}{tip}")
+            lines.append(f"{label} {count}：{'、'.join(entries[:5])}{more}{tip}")
     if not lines:
         return "社区暂无待办，辛苦了！"
     return "社区待办：\n" + "\n".join(lines)
@@ -707,46 +708,6 @@ def bind(ctx: Context, args: str) -> str:
     return identity.bind_sender(ctx.sender, code)
 
 
-# --- time bank: 积分 and 存折 (core.timebank) --------------------------------------------------
-
-PASSBOOK_LINES = 5  # entries 存折 shows; the mini program's 我的积分 shows them all
-
-
-def _passbooks(ctx: Context) -> list:
-    p = ctx.p
-    return ledger.accounts_of(p.user, p.stewards)
-
-
-@command("积分", usage="积分", roles=(STEWARD,))
-def score(ctx: Context, args: str) -> str:
-    """查看本季度的积分和构成（来自时间银行存折：办结、按时、满意、超期等各项加减分）。"""
-    accounts = _passbooks(ctx)
-    summary = passbook.quarter_summary(accounts, ctx.now)
-    if not accounts:
-        return f"您本季度（{summary.period}）积分 0 分：还没有时间银行存折（办结诉求等会自动记分）"
-    return (
-        f"您本季度（{summary.period}）积分 {summary.total} 分：{summary.breakdown()}；"
-        f"存折余额 {summary.balance} 分"
-    )
-
-
-@command("存折", usage="存折", roles=(STEWARD, STAFF))
-def savings(ctx: Context, args: str) -> str:
-    """查看时间银行存折：最近几笔积分记录和余额。"""
-    accounts = _passbooks(ctx)
-    if not accounts:
-        return "您还没有时间银行存折：办结诉求、志愿服务等经认定后会自动记分"
-    parts = []
-    for account in accounts:
-        entries = passbook.entries_query(account).limit(PASSBOOK_LINES)
-        lines = [f"{month_day_time(e.created_at)} {e.points:+d} {_entry_words(e)}" for e in entries]
-        community = Area.get_by_id(account.community_id).name
-        head = f"{community}存折（会员码 {account.member_code}）余额 {account.balance} 分"
-        parts.append(head + ("：\n" + "\n".join(lines) if lines else "，暂无记录"))
-    return "\n".join(parts)
-
-
-def _entry_words(entry) -> str:
-    rule = rules.catalogue().get(entry.rule)
-    label = rule.label if rule else entry.rule
-    return shorten(f"{label} {entry.reason}".strip(), 24)
+# The time bank's commands (积分, 存折) and its part of 待办 live in their own module; importing
+# it here registers them with the commands above.
+from bot import timebank_commands  # noqa: E402

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import time_machine
 
-from bot import commands
+from bot import timebank_commands
 from bot.engine import NOT_BOUND
 from core.db import write_transaction
 from core.timebank import ledger
@@ -80,7 +80,7 @@ def test_passbook_shows_at_most_five_lines_per_community(chat, world):  # noqa: 
                 ledger.post(account, 1, rule="meeting", source_type="adjustment", reason=f"例会{i}")
         reply = chat.say("wx_s0", "存折")
     lines = reply.split("\n")
-    assert lines[0].endswith("余额 7 分：") and len(lines) == 1 + commands.PASSBOOK_LINES
+    assert lines[0].endswith("余额 7 分：") and len(lines) == 1 + timebank_commands.PASSBOOK_LINES
     assert "例会6" in lines[1] and "例会0" not in reply
 
 

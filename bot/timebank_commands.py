@@ -1,0 +1,79 @@
+"""The group bot's time bank commands — `积分` and `存折` (core.timebank) — and the part of the
+staff's `待办` that separation of duties adds: adjustments above the approval threshold that
+wait for this staff member's approval, and service records that wait for their certification
+(nobody approves or certifies their own; `core.timebank.adjustments`, `core.service.records`).
+Registered with the other commands by `bot.commands`, which imports this module.
+"""
+
+from __future__ import annotations
+
+from bot.commands import STAFF, STEWARD, Context, command
+from core.service import records
+from core.text import shorten
+from core.timebank import adjustments, ledger, passbook, rules
+from core.timeutil import month_day_time
+from models import Area
+
+PASSBOOK_LINES = 5  # entries 存折 shows; the mini program's 我的积分 shows them all
+
+
+def todo_sections(ctx: Context) -> list[tuple[str, list[str], str | None, int]]:
+    """(label, the first few, hint, how many) of what waits for this staff member's second pair
+    of eyes. No chat command decides them: approving and certifying are done in the console or
+    the mini program, where the whole entry is in front of the approver."""
+    to_approve = adjustments.awaiting(ctx.p)
+    to_certify = records.visible(ctx.p, awaiting=True)
+    return [
+        (
+            "待您审核的积分调整",
+            [f"{a.account.member_code} {a.points:+d} 分" for a in to_approve.limit(5)],
+            None,
+            to_approve.count(),
+        ),
+        (
+            "待您认证的服务记录",
+            [f"{r.person_name} {r.hours} 小时" for r in to_certify.limit(5)],
+            None,
+            to_certify.count(),
+        ),
+    ]
+
+
+def _passbooks(ctx: Context) -> list:
+    p = ctx.p
+    return ledger.accounts_of(p.user, p.stewards)
+
+
+@command("积分", usage="积分", roles=(STEWARD,))
+def score(ctx: Context, args: str) -> str:
+    """查看本季度的积分和构成（来自时间银行存折：办结、按时、满意、超期等各项加减分）。"""
+    accounts = _passbooks(ctx)
+    summary = passbook.quarter_summary(accounts, ctx.now)
+    if not accounts:
+        return f"您本季度（{summary.period}）积分 0 分：还没有时间银行存折（办结诉求等会自动记分）"
+    return (
+        f"您本季度（{summary.period}）积分 {summary.total} 分：{summary.breakdown()}；"
+        f"存折余额 {summary.balance} 分"
+    )
+
+
+@command("存折", usage="存折", roles=(STEWARD, STAFF))
+def savings(ctx: Context, args: str) -> str:
+    """查看时间银行存折：最近几笔积分记录和余额。"""
+    accounts = _passbooks(ctx)
+    if not accounts:
+        return "您还没有时间银行存折：办结诉求、志愿服务等经认定后会自动记分"
+    parts = []
+    for account in accounts:
+        entries = passbook.entries_query(account).limit(PASSBOOK_LINES)
+        lines = [f"{month_day_time(e.created_at)} {e.points:+d} {_entry_words(e)}" for e in entries]
+        community = Area.get_by_id(account.community_id).name
+        head = f"{community}存折（会员码 {account.member_code}）余额 {account.balance} 分"
+        parts.append(head + ("：\n" + "\n".join(lines) if lines else "，暂无记录"))
+    return "\n".join(parts)
+
+
+def _entry_words(entry) -> str:
+    rule = rules.catalogue().get(entry.rule)
+    label = rule.label if rule else entry.rule
+    return shorten(f"{label} {entry.reason}".strip(), 24)
