@@ -7,6 +7,8 @@ Registered with the other commands by `bot.commands`, which imports this module.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.commands import STAFF, STEWARD, Context, command
 from core.service import records
 from core.text import shorten
@@ -32,7 +34,7 @@ def todo_sections(ctx: Context) -> list[tuple[str, list[str], str | None, int]]:
         ),
         (
             "待您认证的服务记录",
-            [f"{r.person_name} {r.hours} 小时" for r in to_certify.limit(5)],
+            [f"{r.person_name} {Decimal(str(r.hours)):.1f} 小时" for r in to_certify.limit(5)],
             None,
             to_certify.count(),
         ),
