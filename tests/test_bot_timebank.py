@@ -98,7 +98,7 @@ def test_todo_tells_the_second_staff_member_what_waits_for_them(chat, world):  #
     from models import ServiceRecord
     from tests.factories import make_staff
 
-    d, c1 = world["district"], world["district"].communities[0]
+    c1 = world["district"].communities[0]
     code, _ = auth.issue_bind_code(staff=world["staff"], issued_by="test")
     assert chat.say("wx_staff", f"绑定 {code}").startswith("绑定成功")
     account = ledger.account_for(c1, Holder(steward_id=world["s0"].id))
