@@ -304,7 +304,7 @@ def awaiting(
 
 def as_dict(adjustment: PointAdjustment, person: identity.Person | None = None) -> dict:
     """An adjustment as staff read it; with `person` (the viewer), what they may do with it."""
-    account = PointAccount.get_by_id(adjustment.account_id)
+    account = adjustment.account  # joined by `list_query`
     catalogue = rules.catalogue()
     rule = catalogue.get(adjustment.rule)
     pending = adjustment.status == "pending"
