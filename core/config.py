@@ -110,6 +110,9 @@ DEFAULTS: dict[str, object] = {
     # The time bank's rules (core/timebank/rules.py): {code: {"points": N, "label": "…",
     # "unit": "…", "manual": bool}} overrides or extends the defaults written from the seeds.
     "TIMEBANK_RULES": {},
+    # Maker-checker (core/timebank/adjustments.py): a staff adjustment of more points than this,
+    # either way, waits for a second staff member's approval before it counts.
+    "POINTS_APPROVAL_THRESHOLD": 50,
     # Volunteers and service records (core/service/): the hours a fulfilled wish and a patrol day
     # count for (staff may change them before certifying), the check-in window around an
     # activity, and the year-end grading's lower bounds in certified hours (below the last: 差;

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from peewee import Field, ForeignKeyField
+from peewee import CharField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
@@ -59,6 +59,19 @@ def _drop_redundant_issue_indexes(_migrator) -> None:
             db.execute_sql(f'DROP INDEX "{name}"')
 
 
+def _adjustment_approvals(_migrator) -> None:
+    """Who approved an adjustment above the threshold, on its entry (the maker is the entry's
+    actor). The table of pending adjustments is new: `upgrade` creates it after the steps."""
+    for column, field in (
+        (
+            "approved_by_id",
+            ForeignKeyField(models.User, field=models.User.id, null=True, on_delete="SET NULL"),
+        ),
+        ("approved_by_label", CharField(max_length=100, default="")),
+    ):
+        add_column_if_missing("point_entry", column, field)
+
+
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
@@ -94,6 +107,11 @@ MIGRATIONS: list[Migration] = [
         13,
         "issue: drop the alley, community and reporter indexes that composites cover",
         _drop_redundant_issue_indexes,
+    ),
+    (
+        14,
+        "time bank maker-checker: pending adjustments, and who approved an entry",
+        _adjustment_approvals,
     ),
 ]
 

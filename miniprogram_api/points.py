@@ -1,21 +1,25 @@
 """Time bank routes (时间银行): my passbooks, a person's passbook for staff, the rule
-catalogue, manual adjustments and reversals. Everything goes through `core.timebank.passbook`
-(reading, staff actions, audit) and `core.timebank.ledger` (the only writer of points)."""
+catalogue, manual adjustments (and their second approval above the threshold) and reversals.
+Everything goes through `core.timebank.passbook` (reading, reversing),
+`core.timebank.adjustments` (maker-checker) and `core.timebank.ledger` (the only writer of
+points)."""
 
 from __future__ import annotations
 
 import base64
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from core.errors import bad_request, not_found
-from core.timebank import ledger, passbook, rules, shop
+from core.people import identity
+from core.timebank import adjustments, ledger, passbook, rules, shop
 from core.timebank.ledger import Holder
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
 from miniprogram_api.validation import required_text
-from models import PointAccount
+from models import PointAccount, PointEntry
 
 router = Router("points")
 STAFF = ("staff", "admin")
@@ -47,7 +51,8 @@ class EntryOut(BaseModel):
     reason: str
     reverses: int | None = Field(description="冲正记录：被冲正的那条记录的 ID")
     reversed: bool = Field(description="这条记录已被冲正")
-    actor: str
+    actor: str = Field(description="经办人（人工调整：提交人）")
+    approved_by: str | None = Field(description="超过审核门槛的人工调整：审核通过的工作人员")
     created_at: str
     redemption: RedemptionRef | None
 
@@ -209,8 +214,37 @@ class AdjustmentIn(BaseModel):
     reason: required_text(passbook.REASON_MAX) = Field(description="加减分原因（必填）")
 
 
+class PendingAdjustmentOut(BaseModel):
+    id: int
+    account_id: int
+    member_code: str
+    community_id: int
+    community_name: str
+    holder: HolderOut
+    balance: int = Field(description="存折当前余额（待审核的调整不计入）")
+    rule: str
+    rule_label: str
+    units: int
+    points: int = Field(description="调整分值，扣减为负数")
+    reason: str
+    status: str = Field(description="pending 待审核；approved 已通过（已记入存折）；refused 已驳回")
+    status_label: str
+    made_by: str = Field(description="提交人")
+    made_at: str
+    decided_by: str | None = Field(description="审核人（通过或驳回）")
+    decided_at: str | None
+    refuse_reason: str | None
+    entry_id: int | None = Field(description="通过后记入存折的那条记录")
+    can_approve: bool = Field(description="当前工作人员可以审核通过（不是提交人，也不是存折本人）")
+    can_refuse: bool = Field(description="当前工作人员可以驳回（提交人可撤回；存折本人不能）")
+
+
 class AdjustmentOut(BaseModel):
-    entry: EntryOut
+    status: str = Field(
+        description="counted 已记入存折；pending 超过审核门槛，待另一位工作人员审核"
+    )
+    entry: EntryOut | None = Field(description="已记入存折的记录；待审核时为 null")
+    adjustment: PendingAdjustmentOut | None = Field(description="待审核的调整；直接记入时为 null")
     passbook: HolderOut
     account_id: int
     member_code: str
@@ -227,11 +261,14 @@ def _account_for(body) -> PointAccount:
     raise bad_request("请填写会员码或管家", {"member_code": "请填写会员码或选择管家"})
 
 
-def _adjusted(entry, account: PointAccount) -> dict:
+def _adjusted(entry, account: PointAccount, pending=None) -> dict:
     account = PointAccount.get_by_id(account.id)
     out = passbook.account_dict(account)
+    viewer = identity.person_of(current_principal())
     return {
-        "entry": passbook.entry_dicts([entry])[0],
+        "status": "pending" if pending is not None else "counted",
+        "entry": passbook.entry_dicts([entry])[0] if entry is not None else None,
+        "adjustment": adjustments.as_dict(pending, viewer) if pending is not None else None,
         "passbook": out["holder"],
         "account_id": account.id,
         "member_code": account.member_code,
@@ -241,7 +278,7 @@ def _adjusted(entry, account: PointAccount) -> dict:
 
 @router.post(
     "/points/adjustments",
-    summary="人工加减分（工作人员；选规则、写原因，记入存折并留痕）",
+    summary="人工加减分（工作人员；选规则、写原因，记入存折并留痕；超过门槛的须另一位工作人员审核）",
     roles=STAFF,
     body=AdjustmentIn,
     response=AdjustmentOut,
@@ -250,13 +287,93 @@ def _adjusted(entry, account: PointAccount) -> dict:
 )
 def create_adjustment(body: AdjustmentIn):
     """按会员码或管家编号找到存折。所选规则分值固定时填 `units`（数量）；`adjustment` 为自定
-    分值，填 `points`。扣分可以使余额为负（更正须准确），此时不能兑换，直到有新的积分。"""
+    分值，填 `points`。扣分可以使余额为负（更正须准确），此时不能兑换，直到有新的积分。
+    不能给自己的存折加减分（403 `own_passbook`）。绝对值超过 `POINTS_APPROVAL_THRESHOLD`
+    （默认 50 分）的调整先不计入余额（`status: pending`），须由另一位工作人员（不是提交人，
+    也不是存折本人）在 `POST /points/adjustments/{id}/approve` 审核通过后才记入存折。"""
     p = current_principal()
     account = _account_for(body)
-    entry = passbook.adjust(
+    done = adjustments.adjust(
         p, account, rule=body.rule, reason=body.reason, units=body.units, points=body.points
     )
-    return _adjusted(entry, account), 201
+    return _adjusted(done.entry, account, done.pending), 201
+
+
+class AdjustmentQuery(PageQuery):
+    status: Literal["pending", "approved", "refused"] | None = Field(
+        default=None, description="pending 待审核；approved 已通过；refused 已驳回；不填为全部"
+    )
+    community_id: int | None = Field(default=None, description="只看这个社区的存折")
+    actionable: bool = Field(
+        default=False, description="true：只列出我可以审核通过的（不是我提交的，也不是我的存折）"
+    )
+
+
+class PendingAdjustmentPage(BaseModel):
+    items: list[PendingAdjustmentOut]
+    total: int
+    page: int
+    per_page: int
+    threshold: int = Field(description="审核门槛：绝对值超过此分值的调整须另一位工作人员审核")
+
+
+@router.get(
+    "/points/adjustments",
+    summary="超过审核门槛的人工加减分（工作人员，限本人管辖的社区）：待审核、已通过、已驳回",
+    roles=STAFF,
+    query=AdjustmentQuery,
+    response=PendingAdjustmentPage,
+)
+def list_adjustments(query: AdjustmentQuery):
+    """按提交时间倒序。`status=pending&actionable=true` 即“等我审核的”。"""
+    p = current_principal()
+    if query.actionable:
+        # What I may approve is pending by definition.
+        status = "pending" if query.status in (None, "pending") else "none"
+        q = adjustments.awaiting(p, community_id=query.community_id, status=status)
+    else:
+        q = adjustments.list_query(p, status=query.status, community_id=query.community_id)
+    viewer = identity.person_of(p)
+    page = paginate(q, query, lambda rows: [adjustments.as_dict(a, viewer) for a in rows])
+    page["threshold"] = adjustments.threshold()
+    return page
+
+
+class RefuseIn(BaseModel):
+    reason: required_text(passbook.REASON_MAX) = Field(description="驳回原因（必填）")
+
+
+@router.post(
+    "/points/adjustments/<int:adjustment_id>/approve",
+    summary="审核通过一笔待审核的人工加减分（另一位工作人员；通过后记入存折）",
+    roles=STAFF,
+    response=AdjustmentOut,
+    errors=(403, 404, 409),
+)
+def approve_adjustment(adjustment_id: int):
+    """提交人本人（403 `own_adjustment`）和存折本人（403 `own_passbook`）不能审核；已审核过的
+    409 `already_decided`（两人同时审核只有一人成功）。记录上同时留有提交人和审核人。"""
+    p = current_principal()
+    adjustment = adjustments.approve(p, adjustment_id)
+    entry = PointEntry.get_by_id(adjustment.entry_id)
+    return _adjusted(entry, PointAccount.get_by_id(adjustment.account_id)) | {
+        "adjustment": adjustments.as_dict(adjustment, identity.person_of(p))
+    }
+
+
+@router.post(
+    "/points/adjustments/<int:adjustment_id>/reject",
+    summary="驳回一笔待审核的人工加减分（写明原因；不记入存折，提交人也可撤回）",
+    roles=STAFF,
+    body=RefuseIn,
+    response=PendingAdjustmentOut,
+    errors=(403, 404, 409),
+)
+def reject_adjustment(adjustment_id: int, body: RefuseIn):
+    """存折本人不能驳回（403 `own_passbook`）；已审核过的 409 `already_decided`。"""
+    p = current_principal()
+    adjustment = adjustments.refuse(p, adjustment_id, body.reason)
+    return adjustments.as_dict(adjustment, identity.person_of(p))
 
 
 class ReverseIn(BaseModel):

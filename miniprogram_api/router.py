@@ -13,6 +13,7 @@ document needs; the view receives validated `body` / `query` models and returns 
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -105,7 +106,7 @@ class Router:
                     if spec.roles and not principal.has_any(spec.roles):
                         raise forbidden()
                 if spec.body is not None:
-                    kwargs["body"] = _parse(spec.body, _json_body())
+                    kwargs["body"] = _parse_body(spec.body, _json_body())
                 if spec.query is not None:
                     kwargs["query"] = _parse(spec.query, _query_args(spec.query))
                 result = fn(**kwargs)
@@ -162,8 +163,21 @@ def _query_args(model: type[BaseModel]) -> dict:
 
 
 def _parse(model: type[BaseModel], data: dict) -> BaseModel:
+    """A query string: every value is text, so numbers and booleans are read from it."""
     try:
         return model.model_validate(data)
+    except ValidationError as exc:
+        fields = field_errors(exc)
+        raise bad_request(summary(fields), fields) from exc
+
+
+def _parse_body(model: type[BaseModel], data: dict) -> BaseModel:
+    """A JSON body, validated as JSON in pydantic's strict mode: `true` is not the integer 1
+    (nor 1 a boolean), `"3"` is not 3 and `1.5` is no whole number, so no amount, count or id
+    is ever taken from something else (issue 33); dates and times are still read from their
+    ISO text. `data` is the body as `core.jsonbody` cleaned it."""
+    try:
+        return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         fields = field_errors(exc)
         raise bad_request(summary(fields), fields) from exc

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import Response
 from pydantic import BaseModel, Field
 
+from core.people import identity
 from core.service import certificate, records
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery
@@ -20,6 +21,10 @@ PDF = "application/pdf"
 
 
 class RecordOut(BaseModel):
+    certifiable: bool = Field(
+        default=False,
+        description="当前工作人员现在可以认证它（待认证、在管辖范围内、不是本人的记录）",
+    )
     id: int
     community_id: int
     organiser: str
@@ -61,6 +66,10 @@ class RecordQuery(PageQuery):
     steward_id: int | None = None
     date_from: Day = Field(default=None, description="YYYY-MM-DD")
     date_to: Day = Field(default=None, description="YYYY-MM-DD（含当天）")
+    awaiting: bool = Field(
+        default=False,
+        description="true：只列出等我认证的（不含本人的；街道管理员另见本社区无其他工作人员可认证的）",
+    )
 
 
 class RecordEdit(BaseModel):
@@ -106,21 +115,24 @@ def _filters(query: RecordQuery) -> dict:
         steward_id=query.steward_id,
         date_from=query.date_from,
         date_to=query.date_to,
+        awaiting=query.awaiting,
     )
 
 
 @router.get(
     "/service-records",
-    summary="服务记录：志愿者和管家看本人的，工作人员看本社区的",
+    summary="服务记录：志愿者和管家看本人的，工作人员看本社区的（awaiting=true：等我认证的）",
     query=RecordQuery,
     response=RecordPage,
 )
 def list_records(query: RecordQuery):
-    rows = records.visible(current_principal(), **_filters(query))
+    p = current_principal()
+    rows = records.visible(p, **_filters(query))
     total = rows.count()
     page = list(rows.paginate(query.page, query.per_page))
+    person = identity.person_of(p)
     return {
-        "items": [records.as_dict(r) for r in page],
+        "items": [records.as_dict(r, p, person) for r in page],
         "total": total,
         "page": query.page,
         "per_page": query.per_page,
@@ -156,7 +168,8 @@ def get_certificate(query: CertificateQuery):
     errors=(404,),
 )
 def get_record(record_id: int):
-    return records.as_dict(records.get_visible(current_principal(), record_id))
+    p = current_principal()
+    return records.as_dict(records.get_visible(p, record_id), p)
 
 
 @router.route(
@@ -169,14 +182,15 @@ def get_record(record_id: int):
     errors=(400, 403, 404, 409),
 )
 def edit_record(record_id: int, body: RecordEdit):
+    p = current_principal()
     record = records.update_pending(
-        current_principal(),
+        p,
         record_id,
         hours=body.hours,
         title=body.title,
         served_on=body.served_on,
     )
-    return records.as_dict(record)
+    return records.as_dict(record, p)
 
 
 @router.post(
@@ -187,6 +201,7 @@ def edit_record(record_id: int, body: RecordEdit):
     errors=(403, 404, 409),
 )
 def certify(record_id: int):
+    """本人的服务记录不能自己认证（403 `own_record`）：社区只有一位工作人员时，由街道管理员认证。"""
     return records.as_dict(records.certify(current_principal(), record_id))
 
 
@@ -199,7 +214,8 @@ def certify(record_id: int):
     errors=(400, 403, 404),
 )
 def certify_many(body: BulkIn):
-    """已认证的记录列在 skipped 中，不算错误；任何一条不在管辖范围内则整批不认证。"""
+    """已认证的记录列在 skipped 中，不算错误；任何一条不在管辖范围内或是本人的记录
+    （403 `own_record`）则整批不认证。"""
     result = records.certify_many(current_principal(), body.ids)
     return {
         "certified": [records.as_dict(r) for r in result["certified"]],

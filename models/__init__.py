@@ -726,7 +726,7 @@ _AREAS_BY_ID = Prepared(
 
 # Feature areas in their own modules: they import the base tables above, so they come last.
 from models import timebank  # noqa: E402
-from models.timebank import PointAccount, PointEntry  # noqa: E402, F401
+from models.timebank import PointAccount, PointAdjustment, PointEntry  # noqa: E402, F401
 
 ALL_MODELS += timebank.MODELS
 from models import shop  # noqa: E402

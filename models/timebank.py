@@ -52,6 +52,10 @@ class PointEntry(BaseModel):
     key = CharField(max_length=96, null=True, unique=True)
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
     actor_label = CharField(max_length=100, default="")
+    # The second staff member who approved an adjustment above the approval threshold (the
+    # `actor` made it); empty for entries that needed no approval.
+    approved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    approved_by_label = CharField(max_length=100, default="")
     created_at = DateTimeField(default=utcnow, index=True)
 
     class Meta:
@@ -61,4 +65,32 @@ class PointEntry(BaseModel):
         )
 
 
-MODELS = [PointAccount, PointEntry]
+ADJUSTMENT_STATUSES = ("pending", "approved", "refused")
+
+
+class PointAdjustment(BaseModel):
+    """A staff adjustment larger than `POINTS_APPROVAL_THRESHOLD` (maker-checker): it counts in
+    no balance while pending; a second staff member — neither its maker nor the passbook's
+    holder — approves it, and only then is its entry posted (`entry`), or refuses it with a
+    reason. Decided once: the decision is a conditional UPDATE on `status = 'pending'`."""
+
+    account = ForeignKeyField(PointAccount, backref="adjustments", on_delete="RESTRICT")
+    rule = CharField(max_length=32)
+    units = IntegerField(default=1)
+    points = IntegerField()  # signed, what the entry will carry
+    reason = CharField(max_length=200)
+    status = CharField(max_length=16, default="pending")  # ADJUSTMENT_STATUSES
+    made_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    made_by_label = CharField(max_length=100, default="")
+    created_at = DateTimeField(default=utcnow)
+    decided_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    decided_by_label = CharField(max_length=100, default="")
+    decided_at = DateTimeField(null=True)
+    refuse_reason = CharField(max_length=200, default="")
+    entry = ForeignKeyField(PointEntry, null=True, unique=True, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("status", "created_at"), False),)
+
+
+MODELS = [PointAccount, PointEntry, PointAdjustment]

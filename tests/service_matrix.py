@@ -81,7 +81,10 @@ def _record(w, *, certified: bool = False, steward: bool = True, user: User | No
         organiser=_c1(w).name,
     )
     if certified:
-        records.certify(_staff_p(w), record.id)
+        # Nobody certifies their own hours: the staff member's own record goes to the admin.
+        mine = user is not None and user.id == w["staff"].user_id
+        certifier = Principal.for_user(w["admin"].user) if mine else _staff_p(w)
+        records.certify(certifier, record.id)
     return record.id
 
 

@@ -13,7 +13,7 @@ from core.db import write_transaction
 from core.timebank import ledger
 from core.timebank.ledger import Holder
 from core.timeutil import month_day_time as when
-from models import Issue
+from models import Issue, PointAdjustment
 from tests.test_bot_commands import (  # noqa: F401  (fixtures)
     T0,
     bot_app,
@@ -87,3 +87,41 @@ def test_passbook_shows_at_most_five_lines_per_community(chat, world):  # noqa: 
 def test_an_unbound_sender_is_asked_to_bind(chat, world):  # noqa: F811
     assert chat.say("wx_nobody", "存折") == NOT_BOUND
     assert chat.say("wx_nobody", "积分") == NOT_BOUND
+
+
+def test_todo_tells_the_second_staff_member_what_waits_for_them(chat, world):  # noqa: F811
+    """待办 lists the adjustments above the threshold another staff member made (to approve) and
+    the service records waiting for certification — never the sender's own."""
+    from core.people import auth
+    from core.people.permissions import Principal
+    from core.timebank import adjustments
+    from models import ServiceRecord
+    from tests.factories import make_staff
+
+    c1 = world["district"].communities[0]
+    code, _ = auth.issue_bind_code(staff=world["staff"], issued_by="test")
+    assert chat.say("wx_staff", f"绑定 {code}").startswith("绑定成功")
+    account = ledger.account_for(c1, Holder(steward_id=world["s0"].id))
+    # Their own adjustment waits for someone else: not in their 待办.
+    mine = Principal.for_user(world["staff"].user)
+    adjustments.adjust(mine, account, rule="adjustment", points=90, reason="抗洪")
+    assert chat.say("wx_staff", "待办") == "社区暂无待办，辛苦了！"
+    maker = Principal.for_user(make_staff(c1).user)
+    adjustments.adjust(maker, account, rule="adjustment", points=80, reason="表彰")
+    ServiceRecord.create(
+        community=c1,
+        steward=world["s1"],
+        person_name="管家12",
+        source_type="patrol",
+        source_key="todo:1",
+        title="街巷巡查",
+        served_on=c1.created_at.date(),
+        hours=2,
+        organiser=c1.name,
+    )
+    pending = PointAdjustment.get(PointAdjustment.points == 80)
+    # the member code is what the counter redeems with: never shown in a chat
+    assert chat.say("wx_staff", "待办") == (
+        f"社区待办：\n待您审核的积分调整 1：调整{pending.id} +80 分\n"
+        "待您认证的服务记录 1：管家12 2.0 小时"
+    )

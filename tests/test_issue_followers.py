@@ -166,3 +166,33 @@ def test_a_follower_of_a_held_report_never_reads_its_words(client, w, app):
         client.get(f"{API}/issues/{issue['id']}", headers=w["reporter"]).get_json()["content"]
         == "这里有敏感词的内容"
     )
+
+
+def test_a_held_report_cannot_be_followed_by_its_own_steward_or_staff_either(client, w, app):
+    """Held reports cannot be followed — by anyone: those who may read it anyway (its steward,
+    staff) are told so with 409 `not_followable`, others get 404; nothing is written."""
+    app.config["SENSITIVE_WORDS"] = ["敏感词"]
+    held = _report(client, w, content="这里有敏感词的内容")
+    assert held["visibility"] == "held"
+    for who in ("steward", "staff"):
+        refused = act(client, w[who], held["id"], "follow", status=409)
+        assert refused["error"]["code"] == "not_followable"
+        assert "不能跟进" in refused["error"]["message"]
+    assert act(client, w["neighbour"], held["id"], "follow", status=404)
+    # A private category's report, public or not, is not followed by its steward either.
+    private = _report(client, w, category="邻里纠纷", content="楼上漏水")
+    assert act(client, w["steward"], private["id"], "follow", status=409)
+    assert IssueFollower.select().count() == 0
+    assert not Event.select().where(Event.action == "issue.follow").exists()
+    # Published, it can be followed by its steward like by anyone.
+    act(client, w["staff"], held["id"], "moderate", {"publish": True})
+    assert act(client, w["steward"], held["id"], "follow")["followers"] == 1
+
+
+def test_a_follower_asking_again_after_it_was_held_changes_nothing(client, w):
+    issue = _report(client, w, content="井盖松动")
+    act(client, w["neighbour"], issue["id"], "follow")
+    act(client, w["staff"], issue["id"], "moderate", {"publish": False, "note": "涉及隐私"})
+    again = act(client, w["neighbour"], issue["id"], "follow")
+    assert again["followers"] == 1 and again["content"] is None
+    assert IssueFollower.select().count() == 1

@@ -11,6 +11,7 @@ from core.people import auth
 from miniprogram_api.openapi import openapi_path
 from miniprogram_api.router import ALL_ROUTES
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.self_matrix import SELF_ROWS
 from tests.service_matrix import SERVICE_MATRIX
 
 ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin")
@@ -129,6 +130,24 @@ def _entry_to_reverse(w) -> dict:
     account = _passbook(w, points=3)
     entry = PointEntry.select().where(PointEntry.account == account.id).get()
     return {"path": f"{API}/points/entries/{entry.id}/reverse", "json": {"reason": "记错了"}}
+
+
+def _pending_adjustment(w, action: str, body: dict | None = None) -> dict:
+    """A fresh adjustment above the approval threshold, made by a third staff member of the
+    first community (so staff and admin are each a possible second pair of eyes)."""
+    from core.people.permissions import Principal
+    from core.timebank import adjustments
+
+    if "maker" not in w:
+        w["maker"] = make_staff(w["district"].communities[0])
+    done = adjustments.adjust(
+        Principal.for_user(w["maker"].user),
+        _passbook(w),
+        rule="adjustment",
+        points=80,
+        reason="见义勇为",
+    )
+    return {"path": f"{API}/points/adjustments/{done.pending.id}/{action}", "json": body or {}}
 
 
 def _shop_item(w, stock=5) -> int:
@@ -383,6 +402,18 @@ MATRIX = {
             "json": {"member_code": _passbook(w).member_code, "rule": "meeting", "reason": "例会"}
         },
     ),
+    ("GET", "/api/v1/points/adjustments"): (
+        STAFF,
+        lambda w: {"query_string": {"status": "pending", "actionable": "true"}},
+    ),
+    ("POST", "/api/v1/points/adjustments/{adjustment_id}/approve"): (
+        STAFF,
+        lambda w: _pending_adjustment(w, "approve"),
+    ),
+    ("POST", "/api/v1/points/adjustments/{adjustment_id}/reject"): (
+        STAFF,
+        lambda w: _pending_adjustment(w, "reject", {"reason": "证明材料不全"}),
+    ),
     ("POST", "/api/v1/points/entries/{entry_id}/reverse"): (STAFF, _entry_to_reverse),
     ("GET", "/api/v1/shop/items"): (
         LOGGED_IN,
@@ -515,6 +546,35 @@ def test_permission_matrix(client, world, route):
             assert res.get_json()["error"]["code"]
         if path.endswith("/logout") and role in allowed and role != "anonymous":
             world["headers"][role] = _relogin(client, world, role)
+
+
+@pytest.mark.parametrize("row", sorted(SELF_ROWS))
+def test_nobody_credits_themselves(client, world, row):
+    """The "self" rows: a staff member (or, for a rating, a steward) acting on their own
+    passbook, record or registration is refused with 403 and a Chinese reason, and nothing
+    moved; the one allowed row (spending one's own counted points at the counter) moves only
+    what it should."""
+    from core.timebank import ledger
+
+    spec = SELF_ROWS[row](world)
+    watch = spec.get("unchanged")
+    before = watch() if watch else None
+    res = client.open(
+        method=spec["method"],
+        path=spec["path"],
+        json=spec.get("json", {}),
+        headers=spec.get("headers", world["headers"]["staff"]),
+    )
+    if "allowed" in spec:
+        assert res.status_code == 200, res.get_json()
+        assert spec["allowed"]()
+    else:
+        assert res.status_code == 403, (row, res.status_code, res.get_json())
+        error = res.get_json()["error"]
+        assert error["code"] == spec["code"], error
+        assert "自己" in error["message"], error
+        assert watch() == before
+    assert ledger.audit_balances() == []
 
 
 def _relogin(client, world, role):

@@ -214,3 +214,35 @@ def test_upgrade_drops_the_issue_indexes_composites_cover(app):
     leading = {columns[0] for columns in indexes.values()}
     assert {"alley_id", "community_id", "reporter_id"} <= leading
     assert schema.upgrade() == (schema.latest_version(), schema.latest_version())
+
+
+def test_upgrade_to_14_adds_who_approved_and_keeps_the_entries(app):
+    """A database from before version 14: point_entry without the approval columns, no table
+    of pending adjustments. The upgrade adds both; existing entries keep their points."""
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    from core.db import write_transaction
+    from core.timebank import ledger
+    from core.timebank.ledger import Holder
+    from models import PointEntry, User
+    from tests.factories import make_district
+
+    d = make_district()
+    user = User.create(openid="dev:老居民", nickname="老居民")
+    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
+    with write_transaction():
+        ledger.post(account, 7, rule="adjustment", source_type="adjustment", reason="开户")
+    db.execute_sql('DROP TABLE "point_adjustment"')
+    migrator = schema.migrator()
+    for column in ("approved_by_id", "approved_by_label"):
+        # SQLite cannot ALTER … DROP a column a foreign key names: rebuild the table instead.
+        extra = {"legacy": True} if isinstance(migrator, SqliteMigrator) else {}
+        migrate(migrator.drop_column("point_entry", column, **extra))
+    SchemaVersion.delete().where(SchemaVersion.version >= 14).execute()
+    assert schema.upgrade()[0] == 13
+    columns = {c.name for c in db.get_columns("point_entry")}
+    assert {"approved_by_id", "approved_by_label"} <= columns
+    assert "point_adjustment" in db.get_tables()
+    entry = PointEntry.get(PointEntry.account == account.id)
+    assert (entry.points, entry.approved_by_id, entry.approved_by_label) == (7, None, "")
+    assert schema.upgrade() == (schema.latest_version(), schema.latest_version())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.commands import timebank
 from bot.commands.registry import Context, command
 from bot.commands.replies import issue_title, more_than_shown, wish_title
 from core.items import issues, queues
@@ -24,7 +25,7 @@ STAFF_SECTIONS = {
 
 @command("待办", usage="待办", aliases=("我的待办",))
 def todo(ctx: Context, args: str) -> str:
-    """管家：列出交给您、尚未办结的诉求。工作人员：列出等您处理的事（待审核心愿、待审核公开的诉求、超期、上报、吹哨）。"""
+    """管家：列出交给您、尚未办结的诉求。工作人员：列出等您处理的事（待审核心愿、待审核公开的诉求、超期、上报、吹哨、待您审核的积分调整、待您认证的服务记录）。"""
     p = ctx.p
     parts = []
     if p.stewards:
@@ -57,6 +58,10 @@ def _staff_todo(ctx: Context) -> str:
             more = f" 等 {section.count} 件" if section.count > SHOWN else ""
             tip = f"（{ctx.call(hint)}）" if hint else ""
             lines.append(f"{section.label} {section.count}：{entries}{more}{tip}")
+    for label, entries, count in timebank.todo_sections(ctx):
+        if count:
+            more = f" 等 {count} 件" if count > SHOWN else ""
+            lines.append(f"{label} {count}：{'、'.join(entries)}{more}")
     if not lines:
         return "社区暂无待办，辛苦了！"
     return "社区待办：\n" + "\n".join(lines)

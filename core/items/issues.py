@@ -26,6 +26,7 @@ from core.db import Param, Prepared, PreparedInsert, db, locked, write_transacti
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
 from core.items import content_check, credit, handling, handoffs, kind, notify, privacy
 from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
+from core.people import identity
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timebank import awards
@@ -191,13 +192,21 @@ def follow(p: Principal, issue_id: int) -> Issue:
     """跟进这一件: a resident with the same problem joins an open issue instead of reporting it
     again. They see it among their own from then on; its handlers see how many are affected.
     Only an issue the public may see can be followed (a held or private one is not offered),
-    and following twice changes nothing."""
+    by anyone: those who may read it anyway (its steward, staff) get 409 `not_followable`,
+    others 404. Following twice changes nothing."""
     if p.user is None:
         raise forbidden("请先登录", code="login_required")
     with write_transaction():
         issue = Issue.get_or_none(Issue.id == issue_id)
-        visible = issue is not None and (can_view(p, issue) or privacy.issue_words_shown(issue))
-        if not visible:
+        if issue is None:
+            raise not_found("找不到该诉求", code="issue_not_found")
+        # Whoever asks — the alley's steward and staff included — only what the public may
+        # see can be followed: a held report or a private category's never is. (Someone who
+        # followed it before it was held still follows it: asking again changes nothing.)
+        followable = privacy.issue_words_shown(issue)
+        if not followable and not is_reporter(p, issue) and not is_follower(p, issue):
+            if can_view(p, issue):  # its steward, staff: they know it is there
+                raise conflict("not_followable", "该诉求尚未公开或内容不公开，不能跟进")
             raise not_found("找不到该诉求", code="issue_not_found")
         if is_reporter(p, issue):
             raise conflict("own_issue", "这是您自己反映的诉求，不用再跟进")
@@ -571,6 +580,12 @@ def rate(
         _require(
             is_reporter(p, issue) or kind.holds_token(issue, tracking_token), "只有反映人可以评价"
         )
+        if issue.resolved_by_id is not None and identity.person_of(p).holds(
+            steward_id=issue.resolved_by_id
+        ):
+            # A steward who reported an issue and resolved it would rate their own work, and
+            # the 群众满意 point (and the satisfaction rate) would be theirs to give themselves.
+            raise forbidden("不能评价自己办结的诉求", code="own_work")
         now = utcnow()
         issue.rating, issue.rating_text, issue.rated_at = score, text, now
         issue.status, issue.closed_at, issue.close_reason = "closed", now, "rated"

@@ -18,6 +18,7 @@ from peewee import IntegrityError
 from core import audit, text
 from core.db import db, locked, write_transaction
 from core.errors import bad_request, conflict, forbidden, not_found
+from core.people import identity
 from core.people.permissions import Principal
 from core.service import records, scope, volunteers
 from core.timeutil import iso, utcnow
@@ -260,6 +261,13 @@ def _signup_for(p: Principal, activity: Activity, volunteer_id: int | None) -> A
         if volunteer is None:
             raise bad_request(
                 "志愿者：不是该活动社区的志愿者", {"volunteer_id": "不是该社区的志愿者"}
+            )
+        if identity.person_of(p).is_user(volunteer.user_id):
+            # Staff may record any time inside the window for others: for themselves that
+            # would set their own hours.
+            raise forbidden(
+                "不能以工作人员身份为自己签到签退，请在活动时间内自己签到签退",
+                code="own_attendance",
             )
     row = locked(
         ActivitySignup.select().where(

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 
 from core import audit, text
 from core.db import write_transaction
-from core.errors import bad_request, not_found
+from core.errors import bad_request, forbidden, not_found
+from core.people import identity
 from core.people.permissions import Principal
 from core.service import records, scope
 from core.timeutil import iso, to_local, utcnow
@@ -131,6 +132,8 @@ def confirm(p: Principal, grading_id: int, grade: str, reason: str = "") -> Part
     row = PartyGrading.get_or_none(PartyGrading.id == grading_id)
     if row is None or not p.can_manage(row.volunteer.community):
         raise not_found("找不到该评定", code="grading_not_found")
+    if identity.person_of(p).is_user(row.volunteer.user_id):
+        raise forbidden("不能评定自己的等次，须由其他工作人员确认", code="own_grading")
     if grade not in GRADES:
         raise bad_request(
             "评定等次：须为 好、较好、一般、差 之一", {"grade": "须为 好、较好、一般、差 之一"}

@@ -9,7 +9,11 @@ Three sources create a record, each exactly once (`source_key`):
   per local day, `SERVICE_HOURS["patrol"]` hours.
 
 Staff of the community certify records (`certify`, `certify_many`); certifying posts the points
-(`service_hour` rule × hours) to the person's passbook in the same transaction. A pending record
+(`service_hour` rule × hours) to the person's passbook in the same transaction. Nobody certifies,
+changes or corrects their own record (403 `own_record`, through any of their identities:
+`core.people.identity`): where the community's only staff member is the person who served, the
+record waits for the street's admin (`awaiting`, their queue on the console's dashboard, in the
+bot's 待办 and `GET /service-records?awaiting=true`). A pending record
 may still be changed (`update_pending`); a certified one never is — `correct` adds a certified
 reversing record with the negative hours (a reason required), reverses the ledger entry, and may
 add a pending replacement with the right hours.
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
 
 from flask import current_app
 from peewee import IntegrityError, fn
@@ -26,6 +32,7 @@ from peewee import IntegrityError, fn
 from core import audit, text
 from core.db import db, locked, write_transaction
 from core.errors import bad_request, conflict, forbidden, not_found
+from core.people import identity
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.service import scope
@@ -38,6 +45,7 @@ from models import (
     Area,
     Patrol,
     ServiceRecord,
+    StaffAccount,
     Steward,
     User,
     Volunteer,
@@ -231,11 +239,15 @@ def visible(
     steward_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    awaiting: bool = False,
 ):
-    """Records by role: a volunteer's and a steward's own, plus (staff) their communities'."""
+    """Records by role: a volunteer's and a steward's own, plus (staff) their communities'.
+    `awaiting`: only those waiting for this viewer's certification (`awaiting_condition`)."""
     condition = _own_condition(p)
     if p.is_staff and not mine:
         condition |= scope.staff_condition(p)
+    if awaiting:
+        condition = awaiting_condition(p)
     query = ServiceRecord.select(ServiceRecord, Area).join(Area).where(condition)
     if community_id is not None:
         query = query.where(ServiceRecord.community == community_id)
@@ -261,7 +273,12 @@ def get_visible(p: Principal, record_id: int) -> ServiceRecord:
     return record
 
 
-def _for_staff(p: Principal, record_id: int) -> ServiceRecord:
+def _for_staff(
+    p: Principal, record_id: int, person: identity.Person | None = None
+) -> ServiceRecord:
+    """A record staff may act on: in their scope (else 403/404) and not their own (403
+    `own_record`: nobody certifies, changes or corrects their own hours). `person`: the
+    caller's identities, when the caller already knows them (a batch)."""
     record = ServiceRecord.get_or_none(ServiceRecord.id == record_id)
     if record is None:
         raise not_found("找不到该服务记录", code="record_not_found")
@@ -269,7 +286,90 @@ def _for_staff(p: Principal, record_id: int) -> ServiceRecord:
         if visible(p).where(ServiceRecord.id == record_id).exists():
             raise forbidden("只有组织该服务的社区工作人员可以认证或更正", code="staff_only")
         raise not_found("找不到该服务记录", code="record_not_found")
+    if is_own(person or identity.person_of(p), record):
+        raise forbidden(
+            "不能认证、修改或更正自己的服务记录，须由社区其他工作人员办理"
+            "（社区只有您一位工作人员时，由街道管理员认证）",
+            code="own_record",
+        )
     return record
+
+
+def is_own(person: identity.Person, record: ServiceRecord) -> bool:
+    """Whether the record is the service of `person` (as a user or a steward record)."""
+    return person.holds(user_id=record.user_id, steward_id=record.steward_id)
+
+
+def _not_own(person: identity.Person):
+    """A condition: the record is not `person`'s service."""
+    condition = ServiceRecord.id > 0
+    if person.user_ids:
+        condition &= ServiceRecord.user.is_null() | ServiceRecord.user.not_in(
+            sorted(person.user_ids)
+        )
+    if person.steward_ids:
+        condition &= ServiceRecord.steward.is_null() | ServiceRecord.steward.not_in(
+            sorted(person.steward_ids)
+        )
+    return condition
+
+
+def _held_by(person: identity.Person):
+    """A condition: the record is `person`'s service."""
+    condition = ServiceRecord.id < 0
+    if person.user_ids:
+        condition |= ServiceRecord.user.in_(sorted(person.user_ids))
+    if person.steward_ids:
+        condition |= ServiceRecord.steward.in_(sorted(person.steward_ids))
+    return condition
+
+
+def awaiting_condition(p: Principal):
+    """Pending records (on a joined `Area`, the community) that wait for `p` to certify them:
+    not their own, and
+    * in a community they are staff of (a scope root at or below the community), or
+    * in a community they cover only from above (the street's admin) when nobody on that
+      community's own staff can certify it: it has no active staff member, or only one
+      person — the one who served."""
+    person = identity.person_of(p)
+    pending = (ServiceRecord.status == "pending") & ServiceRecord.reverses.is_null()
+    own_roots = [r for r in p.area_roots if r.kind != "street"]
+    street_roots = [r for r in p.area_roots if r.kind == "street"]
+    parts = [Area.path.startswith(root.path) for root in own_roots]
+    communities = [
+        c
+        for root in street_roots
+        for c in Area.subtree(root).where(Area.kind == "community")
+        if not any(r.covers(c) for r in own_roots)
+    ]
+    if communities:
+        parts.append(_referred_to_street(communities))
+    if not parts:
+        return ServiceRecord.id < 0
+    return pending & _not_own(person) & reduce(or_, parts)
+
+
+def _referred_to_street(communities: list[Area]):
+    """Records of these communities that their own staff cannot certify (see above)."""
+    ids = [c.id for c in communities]
+    accounts: dict[int, list[int]] = {c: [] for c in ids}
+    rows = StaffAccount.select(StaffAccount.id, StaffAccount.area).where(
+        StaffAccount.area.in_(ids) & StaffAccount.active & (StaffAccount.role == "staff")
+    )
+    for account_id, area_id in rows.tuples():
+        accounts[area_id].append(account_id)
+    persons = identity.staff_persons([a for group in accounts.values() for a in group])
+    none_of_them, only_them = [], []
+    for community_id, group in accounts.items():
+        staff = {persons[a] for a in group}
+        if not staff:
+            none_of_them.append(community_id)
+        elif len(staff) == 1:
+            only_them.append((community_id, staff.pop()))
+    parts = [ServiceRecord.community.in_(none_of_them)] if none_of_them else []
+    for community_id, person in only_them:
+        parts.append((ServiceRecord.community == community_id) & _held_by(person))
+    return reduce(or_, parts) if parts else (ServiceRecord.id < 0)
 
 
 def total_hours(query) -> Decimal:
@@ -402,7 +502,8 @@ def certify_many(p: Principal, record_ids: list[int]) -> dict:
     ids = list(dict.fromkeys(record_ids))
     if not ids:
         raise bad_request("请选择服务记录", {"ids": "请选择服务记录"})
-    records = [_for_staff(p, record_id) for record_id in ids]
+    person = identity.person_of(p)
+    records = [_for_staff(p, record_id, person) for record_id in ids]
     certified, skipped = [], []
     with write_transaction():
         for record in records:
@@ -490,8 +591,18 @@ def correct(p: Principal, record_id: int, reason: str, hours=None) -> dict:
     }
 
 
-def as_dict(record: ServiceRecord) -> dict:
+def certifiable(p: Principal | None, record: ServiceRecord, person=None) -> bool:
+    """Whether `p` may certify the record now (pending, in their scope, not their own)."""
+    if p is None or not p.is_staff or record.status != "pending" or record.reverses_id:
+        return False
+    person = person or identity.person_of(p)
+    return p.can_manage(record.community) and not is_own(person, record)
+
+
+def as_dict(record: ServiceRecord, p: Principal | None = None, person=None) -> dict:
+    """A record as the API shows it; with the viewer `p`, whether they may certify it."""
     return {
+        "certifiable": certifiable(p, record, person),
         "id": record.id,
         "community_id": record.community_id,
         "organiser": record.organiser,

@@ -13,7 +13,7 @@ from peewee import IntegrityError
 from core import audit, text
 from core.db import db, write_transaction
 from core.errors import bad_request, conflict, forbidden, not_found
-from core.people import phones
+from core.people import identity, phones
 from core.people.permissions import Principal
 from core.service import scope
 from core.timeutil import iso, utcnow
@@ -193,6 +193,8 @@ def review_party_member(
 ) -> Volunteer:
     """Staff confirm (or turn down, with a reason) an in-service party member's 双报到."""
     volunteer = get_for_staff(p, volunteer_id)
+    if identity.person_of(p).is_user(volunteer.user_id):
+        raise forbidden("不能确认自己的在职党员报到，须由其他工作人员确认", code="own_registration")
     note = text.normalise(note or "")
     if not approve and not note:
         raise bad_request("原因：不通过时请写明原因", {"note": "不通过时请写明原因"})

@@ -115,10 +115,12 @@ def post(
     floor: str = "clamp",
     actor: User | None = None,
     label: str | None = None,
+    approved_by: User | None = None,
 ) -> PointEntry | None:
     """Append one entry and move the balance with it. Returns None when `key` was already
     written (the same award is never counted twice), or when a clamped deduction finds
-    nothing to take."""
+    nothing to take. `approved_by`: the second staff member who let an adjustment above the
+    approval threshold count (`core.timebank.approvals`); `actor` is then the one who made it."""
     if source_type not in SOURCE_TYPES:
         raise ValueError(f"unknown source type {source_type!r}")
     if floor not in FLOORS:
@@ -152,6 +154,8 @@ def post(
                     key=key,
                     actor=actor,
                     actor_label=label or audit.actor_label(actor),
+                    approved_by=approved_by,
+                    approved_by_label=audit.actor_label(approved_by) if approved_by else "",
                 )
         except IntegrityError:
             if key is not None:

@@ -1,9 +1,10 @@
-"""Reading passbooks (存折) and the staff's hand on them: look a person up, adjust, reverse.
+"""Reading passbooks (存折) and the staff's hand on them: look a person up, reverse an entry
+(adjusting is `core.timebank.adjustments`).
 
 What everyone reads — the API (`/points…`), the console's 时间银行 page, the bot's `积分` and
 `存折`, the assessment — comes from here, so a passbook looks the same wherever it is shown.
-Staff act only on passbooks of communities in their scope (`Principal.can_manage`), every
-action audited in the transaction that writes the entry.
+Staff act only on passbooks of communities in their scope (`Principal.can_manage`) and never on
+their own (`is_own`), every action audited in the transaction that writes the entry.
 
 A *person* (`find_person`, `GET /points?person=`) is named by one of:
 * a member code (会员码, the QR in the mini program), e.g. ``K7M2Q9XW3D``;
@@ -23,6 +24,7 @@ from peewee import fn
 from core import audit
 from core.db import write_transaction
 from core.errors import bad_request, conflict, forbidden, not_found
+from core.people import identity
 from core.people.permissions import Principal
 from core.timebank import ledger, rules
 from core.timebank.ledger import Holder
@@ -86,6 +88,7 @@ def entry_dicts(entries: list[PointEntry]) -> list[dict]:
             "reverses": e.reverses_id,
             "reversed": e.id in reversed_ids,
             "actor": e.actor_label,
+            "approved_by": e.approved_by_label or None,
             "created_at": iso(e.created_at),
             "redemption": None,
         }
@@ -234,10 +237,14 @@ def account_in_scope(p: Principal, account_id: int) -> PointAccount:
 
 
 def steward_account(p: Principal, steward_id: int, community_id: int | None) -> PointAccount:
-    """A steward's passbook in (one of) the communities of their alleys, opened if new."""
+    """A steward's passbook in (one of) the communities of their alleys, opened if new, for
+    staff to adjust (never their own)."""
     steward = Steward.get_or_none(Steward.id == steward_id)
     if steward is None:
         raise not_found("找不到该管家", code="steward_not_found")
+    if identity.person_of(p).holds(steward_id=steward.id):
+        # Asked for to adjust it: refused before a passbook is opened for nothing.
+        raise forbidden("不能给自己的存折加减分，请由其他工作人员办理", code="own_passbook")
     communities = []
     for alley in steward.alleys():
         community = next((a for a in alley.ancestors() if a.kind == "community"), None)
@@ -250,71 +257,13 @@ def steward_account(p: Principal, steward_id: int, community_id: int | None) -> 
     return ledger.account_for(communities[0], Holder(steward_id=steward.id))
 
 
-# --- staff: adjusting and reversing --------------------------------------------------------
+# --- staff: reversing (adjusting: core.timebank.adjustments) --------------------------------
 
 
-def adjust(
-    p: Principal,
-    account: PointAccount,
-    *,
-    rule: str,
-    reason: str,
-    units: int = 1,
-    points: int | None = None,
-) -> PointEntry:
-    """A manual entry (人工加减分). A catalogue rule gives its points per unit × `units`;
-    the free `adjustment` takes `points` (non-zero). The reason is required; a deduction may
-    take the balance below zero (a correction must be exact)."""
-    p.require_manage(Area.get_by_id(account.community_id))
-    chosen = rules.get(rule)
-    if not chosen.manual:
-        raise bad_request("该规则由系统自动记分，不能手工选择", {"rule": "请选择可手工记分的规则"})
-    reason = (reason or "").strip()
-    if not reason:
-        raise bad_request("请写明加减分原因", {"reason": "请写明加减分原因"})
-    if chosen.code == "adjustment":
-        if not points or abs(points) > MAX_FREE_POINTS:
-            raise bad_request(
-                f"请填写调整分值（非零，绝对值不超过 {MAX_FREE_POINTS}）",
-                {"points": f"须为非零整数，绝对值不超过 {MAX_FREE_POINTS}"},
-            )
-        amount, units = points, 1
-    else:
-        if points is not None and points != chosen.points * units:
-            raise bad_request(
-                "该规则的分值是固定的，请只填写数量",
-                {"points": f"“{chosen.label}”每{chosen.unit} {chosen.points:+d} 分，不能改"},
-            )
-        if chosen.points == 0:
-            raise bad_request("该规则已停用", {"rule": "该规则已停用"})
-        if not 1 <= units <= MAX_UNITS:
-            raise bad_request("数量有误", {"units": f"须在 1 至 {MAX_UNITS} 之间"})
-        amount = chosen.points * units
-    with write_transaction():
-        entry = ledger.post(
-            account,
-            amount,
-            rule=chosen.code,
-            source_type="adjustment",
-            reason=reason[:REASON_MAX],
-            floor="allow",
-            actor=p.user,
-        )
-        audit.record(
-            "points.adjust",
-            "point_account",
-            account.id,
-            actor=p.user,
-            area=account.community_id,
-            data={
-                "entry_id": entry.id,
-                "rule": chosen.code,
-                "units": units,
-                "points": amount,
-                "reason": reason,
-            },
-        )
-    return entry
+def is_own(p: Principal, account: PointAccount) -> bool:
+    """Whether the passbook is held by the person behind `p`, through any of their identities
+    (separation of duties: nobody credits their own passbook)."""
+    return identity.person_of(p).holds(user_id=account.user_id, steward_id=account.steward_id)
 
 
 def reverse(p: Principal, entry_id: int, reason: str) -> PointEntry:
@@ -326,6 +275,9 @@ def reverse(p: Principal, entry_id: int, reason: str) -> PointEntry:
         raise not_found("找不到这条积分记录", code="entry_not_found")
     account = PointAccount.get_by_id(original.account_id)
     p.require_manage(Area.get_by_id(account.community_id))
+    if is_own(p, account):
+        # Reversing a deduction on one's own passbook would credit oneself.
+        raise forbidden("不能冲正自己存折的记录，请由其他工作人员办理", code="own_passbook")
     if original.rule == "redemption":
         raise conflict("invalid_transition", "兑换记录不能冲正，如需退还积分请用人工调整并写明原因")
     with write_transaction():

@@ -7,8 +7,8 @@ const api = require('../utils/api');
 
 /** @typedef {{dateFrom: string, dateTo: string}} Period YYYY-MM-DD, both days included */
 
-/** 认证服务记录: the pending records of my community. */
-const pending = () => api.get('/service-records', { status: 'pending', per_page: 100 });
+/** 认证服务记录: the pending records waiting for me (never my own; a sole staff member's go to the street). */
+const pending = () => api.get('/service-records', { status: 'pending', awaiting: true, per_page: 100 });
 
 /** @param {number} id */
 const certify = (id) => api.post(`/service-records/${id}/certify`);

@@ -12,6 +12,8 @@ from markupsafe import Markup, escape
 from core.delivery import groups, outbox
 from core.figures import stats
 from core.items import queues
+from core.service import records
+from core.timebank import adjustments
 from models import Area, ChatGroup
 from web.console.common import (
     bp,
@@ -58,8 +60,32 @@ def waiting_for(area: Area) -> list[dict]:
         out.append({"label": label, "count": todo[name].count, "endpoint": endpoint, "args": args})
     broken = groups.visible_query(p).where(in_area & (ChatGroup.robot_status == "broken"))
     dead = outbox.query_for(p, status="dead").where(in_area)
+    # Separation of duties: what a second staff member (this viewer) must approve or certify.
+    to_approve = adjustments.awaiting(p, area=area)
+    first_adjustment = to_approve.first()
+    to_certify = records.visible(p, awaiting=True).where(in_area)
+    first_record = to_certify.first()
     return [
         *out,
+        {
+            "label": "待您审核的积分调整",
+            "count": to_approve.count(),
+            "endpoint": "console.timebank",
+            "args": {
+                "community": first_adjustment.account.community_id,
+                "_anchor": "pending-adjustments",
+            }
+            if first_adjustment
+            else {},
+        },
+        {
+            "label": "待您认证的服务记录",
+            "count": to_certify.count(),
+            "endpoint": "console.service_records",
+            "args": {"community": first_record.community_id, "status": "pending", "awaiting": "1"}
+            if first_record
+            else {},
+        },
         {
             "label": "失效的群机器人",
             "count": broken.count(),

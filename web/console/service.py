@@ -16,6 +16,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from core import timeutil
 from core.errors import ApiError
+from core.people import identity
 from core.service import activities, grading, records, volunteers
 from models import Activity, Area, ServiceRecord, ServiceUnit, Volunteer, VolunteerTeam
 from web.console.common import bp, login_required, managed_areas, principal, today
@@ -261,9 +262,13 @@ def service_records():
     page = max(
         int(request.args.get("page", "1")) if request.args.get("page", "").isdigit() else 1, 1
     )
-    query = records.visible(p, community_id=community.id, status=status, source_type=source)
+    awaiting = request.args.get("awaiting") == "1"
+    query = records.visible(
+        p, community_id=community.id, status=status, source_type=source, awaiting=awaiting
+    )
     total = query.count()
     rows = list(query.paginate(page, PER_PAGE))
+    person = identity.person_of(p)
     corrected = {
         r.reverses_id
         for r in ServiceRecord.select(ServiceRecord.reverses).where(
@@ -280,7 +285,14 @@ def service_records():
         total=total,
         page=page,
         per_page=PER_PAGE,
-        args={"community": community.id, "status": status or "", "source": source or ""},
+        args={
+            "community": community.id,
+            "status": status or "",
+            "source": source or "",
+            "awaiting": "1" if awaiting else "",
+        },
+        awaiting=awaiting,
+        own={r.id for r in rows if records.is_own(person, r)},
         total_hours=records.total_hours(query.order_by()),
         sources=records.SOURCE_LABELS,
         status_labels=records.STATUS_LABELS,
@@ -348,6 +360,7 @@ def service_record(record_id: int):
         "service_record.html",
         community=record.community,
         record=record,
+        own=records.is_own(identity.person_of(p), record),
         reversal=reversal,
         replacement=replacement,
         sources=records.SOURCE_LABELS,

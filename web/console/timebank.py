@@ -1,9 +1,12 @@
 """时间银行 /console/timebank: look a passbook up by member code (or steward), adjust with a
-reason, reverse an entry, stock the community's exchange shop, redeem at the counter.
+reason, approve or refuse the adjustments above the approval threshold that wait for a second
+staff member, reverse an entry, stock the community's exchange shop, redeem at the counter.
 
-Every change is a call of the same `core.timebank` function the API calls (`passbook.adjust`,
-`passbook.reverse`, `shop.create_item`, `shop.update_item`, `shop.redeem`), which checks the
-viewer's scope and audits it; the forms carry the CSRF token like every console form.
+Every change is a call of the same `core.timebank` function the API calls
+(`adjustments.adjust`, `adjustments.approve`, `adjustments.refuse`, `passbook.reverse`,
+`shop.create_item`, `shop.update_item`, `shop.redeem`), which checks the viewer's scope and
+that the passbook is not their own, and audits it; the forms carry the CSRF token like every
+console form.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from core import media
 from core.errors import ApiError
-from core.timebank import passbook, rules, shop
+from core.people import identity
+from core.timebank import adjustments, passbook, rules, shop
 from models import Redemption, ShopItem
 from web.console.common import bp, login_required, managed_areas, principal
+
+PENDING_SHOWN = 100  # pending adjustments listed on the page (the API pages through all)
 
 
 def _communities():
@@ -62,6 +68,7 @@ def _int(name: str, default: int | None = None) -> int | None:
 def timebank():
     community, options = _community()
     person = request.args.get("person", "").strip()
+    viewer = identity.person_of(principal())
     books, error = [], None
     if person:
         try:
@@ -70,11 +77,18 @@ def timebank():
                 book["entries"] = passbook.entry_dicts(
                     list(passbook.entries_query(account).limit(50))
                 )
+                book["own"] = viewer.holds(user_id=account.user_id, steward_id=account.steward_id)
                 books.append(book)
         except ApiError as exc:
             error = _message(exc)
-    items, redemptions = [], []
+    items, redemptions, pending = [], [], []
     if community is not None:
+        pending = [
+            adjustments.as_dict(a, viewer)
+            for a in adjustments.list_query(
+                principal(), status="pending", community_id=community.id
+            ).limit(PENDING_SHOWN)
+        ]
         items = [shop.item_dict(i) for i in shop.items_query(community, include_inactive=True)]
         redemptions = list(
             Redemption.select()
@@ -94,6 +108,8 @@ def timebank():
         items=items,
         categories=shop.CATEGORIES,
         redemptions=redemptions,
+        pending=pending,
+        threshold=adjustments.threshold(),
     )
 
 
@@ -105,7 +121,7 @@ def timebank_adjust():
     community = request.form.get("community")
     try:
         account = passbook.account_in_scope(p, _int("account_id", 0))
-        entry = passbook.adjust(
+        done = adjustments.adjust(
             p,
             account,
             rule=request.form.get("rule", ""),
@@ -116,8 +132,39 @@ def timebank_adjust():
     except ApiError as exc:
         flash(_message(exc), "error")
     else:
-        flash(f"已记入存折：{entry.points:+d} 分", "ok")
+        if done.pending is not None:
+            flash(
+                f"{done.pending.points:+d} 分超过审核门槛（{adjustments.threshold()} 分），"
+                "已提交审核：须由另一位工作人员审核通过后才记入存折",
+                "ok",
+            )
+        else:
+            flash(f"已记入存折：{done.entry.points:+d} 分", "ok")
     return _back(community, person)
+
+
+@bp.route("/timebank/adjustments/<int:adjustment_id>/approve", methods=["POST"])
+@login_required
+def timebank_adjustment_approve(adjustment_id: int):
+    try:
+        adjustment = adjustments.approve(principal(), adjustment_id)
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"已审核通过，{adjustment.points:+d} 分已记入存折", "ok")
+    return _back(request.form.get("community"), request.form.get("person"))
+
+
+@bp.route("/timebank/adjustments/<int:adjustment_id>/reject", methods=["POST"])
+@login_required
+def timebank_adjustment_reject(adjustment_id: int):
+    try:
+        adjustment = adjustments.refuse(principal(), adjustment_id, request.form.get("reason", ""))
+    except ApiError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"已驳回：{adjustment.points:+d} 分不记入存折", "ok")
+    return _back(request.form.get("community"), request.form.get("person"))
 
 
 @bp.route("/timebank/entries/<int:entry_id>/reverse", methods=["POST"])

@@ -1,6 +1,8 @@
 /**
- * 认证服务记录 (staff/certify/certify): the pending service records of my community (GET
- * /service-records?status=pending); certify one (POST /service-records/{id}/certify) or all
+ * 认证服务记录 (staff/certify/certify): the pending service records waiting for me (GET
+ * /service-records?status=pending&awaiting=true: not my own — nobody certifies their own hours —
+ * and, for a street admin, those no staff member of the community itself can certify);
+ * certify one (POST /service-records/{id}/certify) or all
  * ticked at once (POST /service-records/certify). Certified hours go to the person's time-bank
  * passbook; a certified record cannot be changed here (corrections are made in the console).
  */

@@ -98,7 +98,7 @@ const CASES = [
   ['activities.cancelSignup', () => S('activities').cancelSignup(6), 'POST', '/activities/6/signup/cancel', '', {}],
   ['activities.checkIn', () => S('activities').checkIn(6), 'POST', '/activities/6/check-in', '', {}],
   ['activities.checkOut', () => S('activities').checkOut(6), 'POST', '/activities/6/check-out', '', {}],
-  ['service-records.pending', () => S('service-records').pending(), 'GET', '/service-records', 'status=pending&per_page=100'],
+  ['service-records.pending', () => S('service-records').pending(), 'GET', '/service-records', 'status=pending&awaiting=true&per_page=100'],
   ['service-records.certify', () => S('service-records').certify(8), 'POST', '/service-records/8/certify', '', {}],
   ['service-records.certifyMany', () => S('service-records').certifyMany([8, 9]), 'POST', '/service-records/certify', '', { ids: [8, 9] }],
   ['service-records.mine', () => S('service-records').mine({ dateFrom: '2026-01-01', dateTo: '2026-11-22' }), 'GET', '/service-records', 'mine=true&date_from=2026-01-01&date_to=2026-11-22&per_page=100'],
