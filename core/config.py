@@ -8,6 +8,9 @@ import secrets
 from pathlib import Path
 
 DEMO_BRIDGE_SECRET = "xiaoxiang-demo"
+# Where `serve` (the single-process demo server of `make run`) listens unless told otherwise.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
 
 # Files shipped with the code (fonts, the offline word list), beside `core/`.
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -16,7 +19,9 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,  # filled in from the instance path when unset
     "SECRET_KEY": None,
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # What the board QR codes and every printed link point at. Unset: where the demo server
+    # listens on this machine (`local_base_url`; `serve --port` and `seed-demo --port` change it).
+    "PUBLIC_BASE_URL": None,
     "TZ": "Asia/Shanghai",
     "MEDIA_DIR": None,  # instance/media when unset
     "WECHAT_APPID": None,
@@ -180,7 +185,12 @@ def load(app, test_config: dict | None = None) -> None:
         app.config["MEDIA_DIR"] = str(instance / "media")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
-    app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    # Unset, links follow the demo server (`listening_at`); set, they never move.
+    app.config["PUBLIC_BASE_URL_SET"] = bool(app.config["PUBLIC_BASE_URL"])
+    if app.config["PUBLIC_BASE_URL_SET"]:
+        app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    else:
+        app.config["PUBLIC_BASE_URL"] = local_base_url(DEFAULT_HOST, DEFAULT_PORT)
     # Offline mode is derived, never set: it cannot be on while an appid is configured.
     app.config["OFFLINE"] = not app.config["WECHAT_APPID"]
     # Offline mode is a demo: its relay secret is a published one, so the 试一试 example of
@@ -188,6 +198,23 @@ def load(app, test_config: dict | None = None) -> None:
     if app.config["OFFLINE"] and not app.config["BRIDGE_SECRET"]:
         app.config["BRIDGE_SECRET"] = DEMO_BRIDGE_SECRET
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 256 * 1024
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server listening on host:port."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = DEFAULT_HOST  # listening everywhere: this machine's own address answers too
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
+def listening_at(app, host: str, port: int) -> None:
+    """`serve` listens on host:port (or `seed-demo` is told it will): without a configured
+    PUBLIC_BASE_URL, every link the app prints or renders — the 试一试 list, the board
+    addresses, the relay line, a resident's tracking link — points there."""
+    if not app.config["PUBLIC_BASE_URL_SET"]:
+        app.config["PUBLIC_BASE_URL"] = local_base_url(host, port)
 
 
 def _instance_secret(instance: Path) -> str:
