@@ -34,7 +34,7 @@ DEFAULTS: dict[str, object] = {
     "WECOM_AIBOT_TOKEN": None,
     "WECOM_AIBOT_AES_KEY": None,
     "BRIDGE_SECRET": None,
-    # Extensions (documented in the README).
+    # Extensions (documented in docs/operations.md).
     "TOKEN_TTL_DAYS": 30,
     "BIND_CODE_TTL_HOURS": 72,
     "PASSWORD_ATTEMPTS": 10,  # console password tries per client per 15 minutes
@@ -136,7 +136,7 @@ DEFAULTS: dict[str, object] = {
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
     # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).
-    # The client is the entry that many places from the right; see README "Security notes".
+    # The client is the entry that many places from the right; see docs/security.md.
     "TRUSTED_PROXY_HOPS": 1,
     "SCAN_SUBMIT_LIMIT": 5,  # report/wish submissions per client and window
     "SCAN_SUBMIT_WINDOW_SECONDS": 600,
@@ -145,7 +145,7 @@ DEFAULTS: dict[str, object] = {
     # WeChat "scan ordinary link opens mini program": the ownership file WeChat hands out.
     "WECHAT_VERIFY_FILE_NAME": None,  # e.g. "AZdYikN6R7.txt"
     "WECHAT_VERIFY_FILE_CONTENT": None,
-    # Speed (README "Production"): pooled connections per process (PostgreSQL; SQLite has no
+    # Speed (docs/operations.md, docs/mechanisms.md): pooled connections per process (PostgreSQL; SQLite has no
     # cap), how long a board's public view is reused, how often scan counts are written.
     "DATABASE_POOL_SIZE": 20,
     "DATABASE_SERVER_PREPARE": True,  # PostgreSQL: compiled queries as prepared statements
