@@ -1,9 +1,9 @@
 """HTTP benchmark: the project under gunicorn against a bare Flask app under the same settings.
 
 Both run with the production gunicorn settings of docs/operations.md (`GUNICORN_ARGS`) from
-the same venv and are loaded in turn with `wrk` (Debian package, installed here with apt-get when missing)
-at 50 connections. For each URL it prints req/s, p99 and the ratio to the bare Flask
-hello world measured in the same run:
+the same venv and are loaded in turn with `wrk` (Debian package, installed here with apt-get
+when missing) at 50 connections. For each URL it prints req/s, p99 and the ratio to the bare
+Flask hello world measured in the same run:
 
 * `GET /b/{code}` (the QR code's page) and `GET /api/v1/boards/{code}`: budget ≥ 60 % of bare
   Flask and p99 < 50 ms. After the burst the board's scan count must equal the page views

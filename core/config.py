@@ -145,8 +145,9 @@ DEFAULTS: dict[str, object] = {
     # WeChat "scan ordinary link opens mini program": the ownership file WeChat hands out.
     "WECHAT_VERIFY_FILE_NAME": None,  # e.g. "AZdYikN6R7.txt"
     "WECHAT_VERIFY_FILE_CONTENT": None,
-    # Speed (docs/operations.md, docs/mechanisms.md): pooled connections per process (PostgreSQL; SQLite has no
-    # cap), how long a board's public view is reused, how often scan counts are written.
+    # Speed (docs/operations.md, docs/mechanisms.md): pooled connections per process
+    # (PostgreSQL; SQLite has no cap), how long a board's public view is reused, how often scan
+    # counts are written.
     "DATABASE_POOL_SIZE": 20,
     "DATABASE_SERVER_PREPARE": True,  # PostgreSQL: compiled queries as prepared statements
     "BOARD_CACHE_SECONDS": 5,
