@@ -1,7 +1,10 @@
 # 小巷管家 (Alley Steward) — build / run / test entry points.
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
+#                  (make run PORT=5130: on another port; the printed links follow)
 #   make test      the import contracts, the test suite against SQLite AND a throw-away
 #                  PostgreSQL, then the mini program's suites once (test-miniprogram)
+#   make test-quick         the everyday loop: SQLite only, no browser tests, no fuzzing
+#   make test-one T=tests/test_issues.py::test_x   one file or test, on SQLite (PG=1: PostgreSQL)
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
@@ -18,8 +21,10 @@ BIN    := $(VENV)/bin
 REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
+# The port `make run` serves on. Unless PUBLIC_BASE_URL is set, every printed link uses it.
+PORT ?= 5000
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench bench-quick fuzz mutate clean
+.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-quick test-one test-miniprogram lint imports format bench bench-quick fuzz mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -43,8 +48,8 @@ chromium:
 
 run: venv
 	$(BIN)/flask --app app init-db
-	$(BIN)/flask --app app seed-demo --if-empty
-	$(BIN)/flask --app app serve
+	$(BIN)/flask --app app seed-demo --if-empty --port $(PORT)
+	$(BIN)/flask --app app serve --port $(PORT)
 
 # All legs always run; `make test` fails if any fails. None is ever skipped:
 # test-pg installs PostgreSQL if needed and fails loudly if it cannot. The mini program's
@@ -65,6 +70,18 @@ test-sqlite: dev-venv chromium
 test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
 	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium)
+# or `fuzz` (schemathesis, hypothesis), which `make test` runs on both databases.
+test-quick: dev-venv
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -m "not browser and not fuzz" $(PYTEST_ARGS)
+
+# One file or one test: make test-one T=tests/test_issues.py::test_accept (more pytest options
+# in PYTEST_ARGS, e.g. PYTEST_ARGS='-k follow -x'). On SQLite; PG=1: on a throw-away PostgreSQL.
+T ?=
+test-one: dev-venv
+	@if [ -z "$(T)" ]; then echo "make test-one: say which, e.g. T=tests/test_issues.py" >&2; exit 2; fi
+	$(if $(PG),scripts/with-postgres.sh,env -u TEST_DATABASE_URL) $(BIN)/pytest -q $(T) $(PYTEST_ARGS)
 
 # The mini program (miniprogram/): npm packages pinned by package-lock.json (re-installed when
 # it changes), tdesign copied into miniprogram_npm/ (DevTools' 构建 npm), every wxml/wxss through

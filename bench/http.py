@@ -1,9 +1,9 @@
 """HTTP benchmark: the project under gunicorn against a bare Flask app under the same settings.
 
-Both run with the README's production gunicorn settings (`GUNICORN_ARGS`) from the same venv
-and are loaded in turn with `wrk` (Debian package, installed here with apt-get when missing)
-at 50 connections. For each URL it prints req/s, p99 and the ratio to the bare Flask
-hello world measured in the same run:
+Both run with the production gunicorn settings of docs/operations.md (`GUNICORN_ARGS`) from
+the same venv and are loaded in turn with `wrk` (Debian package, installed here with apt-get
+when missing) at 50 connections. For each URL it prints req/s, p99 and the ratio to the bare
+Flask hello world measured in the same run:
 
 * `GET /b/{code}` (the QR code's page) and `GET /api/v1/boards/{code}`: budget ≥ 60 % of bare
   Flask and p99 < 50 ms. After the burst the board's scan count must equal the page views
@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CONNECTIONS = 50
 WRK_THREADS = 2
-# The production line in the README ("Production"): chosen by this benchmark's measurements.
+# The production line in docs/operations.md ("Production"): chosen by this benchmark's measurements.
 GUNICORN_ARGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--reuse-port"]
 if os.environ.get("BENCH_GUNICORN_ARGS"):  # for comparing settings: "-w 4 -k gthread …"
     GUNICORN_ARGS = os.environ["BENCH_GUNICORN_ARGS"].split()

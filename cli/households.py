@@ -1,5 +1,5 @@
 """`import-households FILE [--dry-run]`: load households (包联户 / 民情联系卡) from a
-spreadsheet; the columns and rules are in `core.households.sheet` and the README."""
+spreadsheet; the columns and rules are in `core.households.sheet` and docs/households.md."""
 
 from __future__ import annotations
 

@@ -7,25 +7,27 @@ import logging
 import click
 from flask import current_app
 
-from core import demo
+from core import config, demo
 from jobs import lease
 from jobs.scheduler import configure
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default=config.DEFAULT_HOST, show_default=True)
+@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
 def serve_command(host: str, port: int):
-    """Serve the app with its scheduler in one process, for a single-machine demo (`make run`)."""
+    """Serve the app with its scheduler in one process, for a single-machine demo (`make run`).
+    Without PUBLIC_BASE_URL, every link it prints or serves points at this host and port."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from werkzeug.serving import run_simple
 
     app = current_app._get_current_object()
+    config.listening_at(app, host, port)
     scheduler = configure(app, BackgroundScheduler())
     scheduler.start()
     # werkzeug's banner and per-request lines would scroll the 试一试 list away.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    click.echo(f"小巷管家已启动：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
+    click.echo(f"小巷管家已启动：{config.local_base_url(host, port)}/（按 Ctrl+C 停止）", err=True)
     for line in demo.try_it():
         click.echo(line, err=True)
     try:

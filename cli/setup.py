@@ -10,7 +10,7 @@ import click
 from flask import current_app
 
 from cli.common import CLI_LABEL, fail, run_import
-from core import demo, schema
+from core import config, demo, schema
 from core.errors import ApiError
 from core.people import areas, auth, departments, roster
 from core.timeutil import to_local
@@ -31,9 +31,17 @@ def init_db_command():
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no areas yet.")
-def seed_demo_command(if_empty: bool):
+@click.option(
+    "--port",
+    type=int,
+    default=config.DEFAULT_PORT,
+    show_default=True,
+    help="The port `serve` will listen on: the printed links use it unless PUBLIC_BASE_URL is set.",
+)
+def seed_demo_command(if_empty: bool, port: int):
     """Load a small demo district and print its board codes and logins."""
 
+    config.listening_at(current_app, config.DEFAULT_HOST, port)
     schema.upgrade()
     if if_empty and Area.select().exists():
         click.echo("数据库中已有数据，跳过演示数据。")

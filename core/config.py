@@ -8,6 +8,9 @@ import secrets
 from pathlib import Path
 
 DEMO_BRIDGE_SECRET = "xiaoxiang-demo"
+# Where `serve` (the single-process demo server of `make run`) listens unless told otherwise.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
 
 # Files shipped with the code (fonts, the offline word list), beside `core/`.
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -16,7 +19,9 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,  # filled in from the instance path when unset
     "SECRET_KEY": None,
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # What the board QR codes and every printed link point at. Unset: where the demo server
+    # listens on this machine (`local_base_url`; `serve --port` and `seed-demo --port` change it).
+    "PUBLIC_BASE_URL": None,
     "TZ": "Asia/Shanghai",
     "MEDIA_DIR": None,  # instance/media when unset
     "WECHAT_APPID": None,
@@ -29,7 +34,7 @@ DEFAULTS: dict[str, object] = {
     "WECOM_AIBOT_TOKEN": None,
     "WECOM_AIBOT_AES_KEY": None,
     "BRIDGE_SECRET": None,
-    # Extensions (documented in the README).
+    # Extensions (documented in docs/operations.md).
     "TOKEN_TTL_DAYS": 30,
     "BIND_CODE_TTL_HOURS": 72,
     "PASSWORD_ATTEMPTS": 10,  # console password tries per client per 15 minutes
@@ -137,7 +142,7 @@ DEFAULTS: dict[str, object] = {
     # The scan page (/b/<code>): rate limits per client, client address behind a proxy.
     "TRUST_PROXY_HEADERS": False,  # take the client from X-Forwarded-For (only behind a proxy)
     # How many proxies of yours append to X-Forwarded-For (nginx alone: 1; a CDN then nginx: 2).
-    # The client is the entry that many places from the right; see README "Security notes".
+    # The client is the entry that many places from the right; see docs/security.md.
     "TRUSTED_PROXY_HOPS": 1,
     "SCAN_SUBMIT_LIMIT": 5,  # report/wish submissions per client and window
     "SCAN_SUBMIT_WINDOW_SECONDS": 600,
@@ -146,8 +151,9 @@ DEFAULTS: dict[str, object] = {
     # WeChat "scan ordinary link opens mini program": the ownership file WeChat hands out.
     "WECHAT_VERIFY_FILE_NAME": None,  # e.g. "AZdYikN6R7.txt"
     "WECHAT_VERIFY_FILE_CONTENT": None,
-    # Speed (README "Production"): pooled connections per process (PostgreSQL; SQLite has no
-    # cap), how long a board's public view is reused, how often scan counts are written.
+    # Speed (docs/operations.md, docs/mechanisms.md): pooled connections per process
+    # (PostgreSQL; SQLite has no cap), how long a board's public view is reused, how often scan
+    # counts are written.
     "DATABASE_POOL_SIZE": 20,
     "DATABASE_SERVER_PREPARE": True,  # PostgreSQL: compiled queries as prepared statements
     "BOARD_CACHE_SECONDS": 5,
@@ -186,7 +192,12 @@ def load(app, test_config: dict | None = None) -> None:
         app.config["MEDIA_DIR"] = str(instance / "media")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
-    app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    # Unset, links follow the demo server (`listening_at`); set, they never move.
+    app.config["PUBLIC_BASE_URL_SET"] = bool(app.config["PUBLIC_BASE_URL"])
+    if app.config["PUBLIC_BASE_URL_SET"]:
+        app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    else:
+        app.config["PUBLIC_BASE_URL"] = local_base_url(DEFAULT_HOST, DEFAULT_PORT)
     # Offline mode is derived, never set: it cannot be on while an appid is configured.
     app.config["OFFLINE"] = not app.config["WECHAT_APPID"]
     # Offline mode is a demo: its relay secret is a published one, so the 试一试 example of
@@ -194,6 +205,23 @@ def load(app, test_config: dict | None = None) -> None:
     if app.config["OFFLINE"] and not app.config["BRIDGE_SECRET"]:
         app.config["BRIDGE_SECRET"] = DEMO_BRIDGE_SECRET
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 256 * 1024
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server listening on host:port."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = DEFAULT_HOST  # listening everywhere: this machine's own address answers too
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
+def listening_at(app, host: str, port: int) -> None:
+    """`serve` listens on host:port (or `seed-demo` is told it will): without a configured
+    PUBLIC_BASE_URL, every link the app prints or renders — the 试一试 list, the board
+    addresses, the relay line, a resident's tracking link — points there."""
+    if not app.config["PUBLIC_BASE_URL_SET"]:
+        app.config["PUBLIC_BASE_URL"] = local_base_url(host, port)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -137,7 +137,7 @@ def seed() -> list[str]:
             *history,
         ]
         lines += [""] + _board_lines(street)
-        lines += ["", "管家登录（离线模式下在小程序登录页输入登录码）："]
+        lines += ["", "管家登录（离线模式下在小程序登录页输入登录码；在群里以企业微信账号识别）："]
         lines += [_steward_line(s) for s in stewards]
         lines += ["", "工作人员登录（管理后台用户名/密码，或小程序登录码）："] + staff_lines
     return lines + [""] + try_it()
@@ -162,44 +162,75 @@ def showcase_boards(names: tuple[str, ...] = ("南门巷", "石板巷")) -> list
 
 def try_it() -> list[str]:
     """The "试一试" list printed at the end of `seed-demo` and when `serve` starts: the first
-    things to open, with the demo's own codes (empty when the demo district is not loaded)."""
-    street = Area.get_or_none((Area.parent.is_null()) & (Area.name == STREET))
-    board = (
-        Board.select()
-        .join(Area, on=(Board.alley == Area.id))
-        .where(Board.active & (Area.name == "南门巷"))
-        .first()
-        if street
-        else None
-    )
+    things to open, with the demo's own codes (empty when the demo district is not loaded).
+    Every address starts with PUBLIC_BASE_URL, which follows `serve --port` when unset."""
+    board = _try_board()
     if board is None:
         return []
     config = current_app.config
     base = config["PUBLIC_BASE_URL"]
-    sender = WECOM_IDS[TRY_STEWARD]
     lines = [
         "试一试：",
         f"  1. 居民扫码看到的公示牌页面：{base}/b/{board.code}",
         f"  2. 社区工作台：{base}/console/login  用户名 {ADMIN[0]}  密码 {ADMIN[1]}",
-        f"  3. 机器人发到群里的消息（离线模式只记录不发送）：{base}/dev/outbox",
-        f"  4. 接口文档：{base}/api/v1/openapi.json",
     ]
+    if config["OFFLINE"]:  # online the messages are really sent, and the page does not exist
+        lines.append(
+            f"  {len(lines)}. 机器人发到群里的消息（离线模式只记录不发送）：{base}/dev/outbox"
+        )
+    lines.append(
+        f"  {len(lines)}. 接口文档：{base}/api/v1/docs（OpenAPI：{base}/api/v1/openapi.json）"
+    )
     if config.get("BRIDGE_SECRET"):
-        body = '{"msg_id":"try-%s","ts":%s,"sender":"' + sender + '","text":"待办"}'
         lines += [
-            f"  5. 模拟管家{TRY_STEWARD}在企业微信群里发“待办”（把下面一行粘贴到终端）：",
-            f"     body=$(printf '{body}' $(date +%s%N) $(date +%s)); "
-            f'curl -s -H \'Content-Type: application/json\' -H "X-Signature: $(printf %s "$body" '
-            f"| openssl dgst -sha256 -hmac '{config['BRIDGE_SECRET']}' | sed 's/^.* //')\" "
-            f'-d "$body" {base}/bot/bridge',
+            f"  {len(lines)}. 模拟管家{TRY_STEWARD}（企业微信账号 {WECOM_IDS[TRY_STEWARD]}，"
+            f"登录码 dev:{TRY_STEWARD}）在企业微信群里发“待办”（把下面一行粘贴到终端；"
+            f"其他管家的企业微信账号见首页 {base}/）：",
+            f"     {relay_command(base, config['BRIDGE_SECRET'])}",
         ]
     return lines
+
+
+def relay_command(base: str, secret: str, sender: str = WECOM_IDS[TRY_STEWARD]) -> str:
+    """A shell line that sends `待办` to the bot through the signed relay (`/bot/bridge`) as
+    the steward whose WeCom id is `sender`: what a group message would do."""
+    body = '{"msg_id":"try-%s","ts":%s,"sender":"' + sender + '","text":"待办"}'
+    return (
+        f"body=$(printf '{body}' $(date +%s%N) $(date +%s)); "
+        f'curl -s -H \'Content-Type: application/json\' -H "X-Signature: $(printf %s "$body" '
+        f"| openssl dgst -sha256 -hmac '{secret}' | sed 's/^.* //')\" "
+        f'-d "$body" {base}/bot/bridge'
+    )
+
+
+def demo_stewards() -> list[tuple[str, str, str, str]]:
+    """(name, login code, WeCom id, alleys) of each demo steward still on the roster, for the
+    landing page's 试一试 list; empty when the demo district is not loaded."""
+    phones = [row[4] for row in ROSTER]
+    stewards = Steward.select().where(Steward.phone.in_(phones) & Steward.active)
+    rows = []
+    for steward in stewards.order_by(Steward.phone):
+        alleys = "、".join(a.name for a in steward.alleys())
+        rows.append((steward.name, f"dev:{steward.name}", steward.wecom_userid or "", alleys))
+    return rows
+
+
+def _try_board() -> Board | None:
+    street = Area.get_or_none((Area.parent.is_null()) & (Area.name == STREET))
+    if street is None:
+        return None
+    return (
+        Board.select()
+        .join(Area, on=(Board.alley == Area.id))
+        .where(Board.active & (Area.name == "南门巷"))
+        .first()
+    )
 
 
 def _steward_line(steward: Steward) -> str:
     alleys = "、".join(a.name for a in steward.alleys())
     leader = "，队长" if steward.name in LEADERS.values() else ""
-    return f"  dev:{steward.name}  （{alleys}{leader}）"
+    return f"  dev:{steward.name}  企业微信账号 {steward.wecom_userid}  （{alleys}{leader}）"
 
 
 def _mark_leaders(communities: dict[str, Area]) -> None:

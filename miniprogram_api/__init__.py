@@ -16,6 +16,7 @@ from miniprogram_api import (
     boards,
     categories,
     departments,
+    docs_viewer,
     groups,
     households,
     issues,
@@ -91,6 +92,7 @@ def _envelope(err: ApiError):
 def init_app(app: Flask) -> None:
     for module in RESOURCES:
         app.register_blueprint(module.router.blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(docs_viewer.bp)  # /api/v1/docs: the document in Swagger UI
 
     app.before_request(assign_request_id)
     app.after_request(after_write)

@@ -187,6 +187,7 @@ def test_no_scan_is_lost_by_concurrent_workers_threads(app):
     assert scans.counter.pending() == 0
 
 
+@pytest.mark.slow
 def test_scans_still_pending_are_written_when_the_worker_exits(app, tmp_path):
     """A worker process that stops normally (gunicorn's SIGTERM, a max-requests restart)
     writes what it counted since the last flush."""

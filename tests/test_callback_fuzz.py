@@ -12,12 +12,15 @@ import json
 import time
 from xml.sax.saxutils import escape
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import Issue
 from tests import chat_probes as probe
 from tests import test_bot_commands as chatkit
+
+pytestmark = pytest.mark.fuzz  # make test-quick leaves these out
 
 bot_app, world = chatkit.bot_app, chatkit.world
 

@@ -22,6 +22,8 @@ from tests.conftest import make_app
 from tests.console_world import build
 from tests.test_scan_browser import CHROMIUM, CHROMIUM_ARGS, browser  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.browser  # make test-quick leaves these out
+
 SCREENSHOTS = Path("/tmp")
 SCREENS = [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}]
 

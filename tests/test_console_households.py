@@ -199,6 +199,7 @@ def test_import_dry_run_then_confirm(app, world):
     assert res.status_code == 400 and "第2行 社区：不在您的管辖范围内" in res.get_data(as_text=True)
 
 
+@pytest.mark.browser
 def test_household_pages_in_a_browser(browser, tmp_path):  # noqa: F811
     app = make_app(tmp_path)
     with app.app_context():

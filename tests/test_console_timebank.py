@@ -146,6 +146,7 @@ def test_anonymous_is_sent_to_login(capp, world):
     assert res.status_code == 302 and "/console/login" in res.headers["Location"]
 
 
+@pytest.mark.browser
 def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
     app = make_app(tmp_path)
     with app.app_context():

@@ -12,6 +12,8 @@ import pytest
 from core.db import Param, Prepared, db, is_sqlite
 from models import User
 
+pytestmark = pytest.mark.pg  # server-side PREPARE is PostgreSQL behaviour
+
 _BY_OPENID = Prepared(lambda: User.select().where(User.openid == Param("openid")))
 # A bare parameter in the select list: PostgreSQL cannot infer its type to PREPARE it.
 _ECHO = Prepared(lambda: User.select(Param("word")).where(User.id == Param("id")))

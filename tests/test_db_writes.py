@@ -57,6 +57,7 @@ def _writer(n: int) -> None:
     db.close()
 
 
+@pytest.mark.slow
 def test_writers_in_several_processes_lose_nothing(app):
     db.close()
     with app.app_context():
@@ -71,6 +72,7 @@ def test_writers_in_several_processes_lose_nothing(app):
     assert Event.select().where(Event.action == "test.write").count() == 160
 
 
+@pytest.mark.slow
 def test_the_log_is_checkpointed_in_the_background_not_in_a_commit(app, tmp_path):
     if not is_sqlite():
         # PostgreSQL has no such log to copy: nothing is watched.

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import openpyxl
 
+from core import demo
 from core.demo_history import STORIES
 from core.timeutil import to_local, utcnow
 from models import (
@@ -29,6 +30,7 @@ from models import (
     StewardAlley,
     Wish,
 )
+from tests.conftest import make_app
 
 
 def table_counts() -> dict[str, int]:
@@ -61,7 +63,10 @@ def test_seed_demo_prints_boards_and_logins(runner, client):
     assert len({link.alley.ancestors()[1].name for link in leaders}) == 2
     assert Department.select().count() >= 6
 
-    name = re.search(r"dev:(\S+)\s+（", out).group(1)
+    # Each steward's login code with the WeCom id the bot knows them by.
+    for steward in stewards:
+        assert re.search(rf"dev:{steward.name}\s+企业微信账号 {steward.wecom_userid}\s", out)
+    name = re.search(r"dev:(\S+)\s+企业微信账号", out).group(1)
     res = client.post("/api/v1/auth/login", json={"code": f"dev:{name}"})
     assert res.status_code == 200, res.get_json()
     assert "steward" in res.get_json()["roles"]
@@ -177,3 +182,34 @@ def test_seed_demo_ends_with_a_try_it_list_whose_bridge_line_works(runner, clien
 
 def test_demo_bridge_secret_is_offline_only(online_app):
     assert online_app.config["BRIDGE_SECRET"] is None
+
+
+def _links(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s/）（'\"]+", text)
+
+
+def test_seed_demo_port_moves_every_printed_link_when_no_public_base_url_is_set(tmp_path):
+    app = make_app(tmp_path, PUBLIC_BASE_URL=None)  # as on a fresh machine
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--port", "5130"])
+    assert result.exit_code == 0, result.output
+    links = _links(result.output)
+    assert len(links) > Board.select().count() + 3  # every board, the 试一试 list, the relay
+    assert set(links) == {"http://127.0.0.1:5130"}
+    tail = result.output[result.output.index("试一试：") :]
+    for path in ("/b/", "/console/login", "/dev/outbox", "/api/v1/docs", "/bot/bridge"):
+        assert f"http://127.0.0.1:5130{path}" in tail, path
+
+
+def test_a_configured_public_base_url_wins_over_the_port(runner):
+    result = runner.invoke(args=["seed-demo", "--port", "5130"])
+    assert result.exit_code == 0, result.output
+    assert set(_links(result.output)) == {"https://xx.example.cn"}
+
+
+def test_the_try_it_list_names_its_stewards_wecom_id_with_the_login(runner):
+    result = runner.invoke(args=["seed-demo"])
+    tail = result.output[result.output.index("试一试：") :]
+    line = next(x for x in tail.split("\n") if "模拟管家" in x)
+    assert f"企业微信账号 {demo.WECOM_IDS[demo.TRY_STEWARD]}" in line
+    assert f"dev:{demo.TRY_STEWARD}" in line

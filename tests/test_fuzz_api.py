@@ -26,6 +26,8 @@ from models import Department
 from tests.conftest import make_app
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
+pytestmark = pytest.mark.fuzz  # make test-quick leaves these out
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"  # make fuzz: a fresh seed every run
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -7,7 +7,9 @@ import io
 
 from PIL import Image
 
+from core import config, demo
 from core.delivery import groups, robot
+from tests.conftest import make_app
 from tests.factories import make_district
 
 
@@ -18,8 +20,8 @@ def test_landing_page_offline_points_at_demo_boards_outbox_and_api(runner, clien
     boards = client.get("/").get_data(as_text=True).count('href="/b/')
     assert boards == 2
     assert 'href="/dev/outbox"' in html and 'href="/api/v1/openapi.json"' in html
-    assert 'href="/console/login"' in html
-    for link in ("/b/", "/dev/outbox"):
+    assert 'href="/console/login"' in html and 'href="/api/v1/docs"' in html
+    for link in ("/b/", "/dev/outbox", "/api/v1/docs"):
         start = html.index(f'href="{link}')
         target = html[start + 6 : html.index('"', start + 6)]
         assert client.get(target).status_code == 200, target
@@ -28,7 +30,33 @@ def test_landing_page_offline_points_at_demo_boards_outbox_and_api(runner, clien
 def test_landing_page_online_lists_no_demo_or_dev_links(online_app):
     html = online_app.test_client().get("/").get_data(as_text=True)
     assert "/dev/outbox" not in html and 'href="/b/' not in html
-    assert 'href="/api/v1/openapi.json"' in html
+    assert 'href="/api/v1/openapi.json"' in html and 'href="/api/v1/docs"' in html
+    assert "/bot/bridge" not in html and "企业微信账号" not in html
+
+
+def test_landing_page_lists_the_demo_stewards_logins_with_their_wecom_ids(runner, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    html = client.get("/").get_data(as_text=True)
+    for name, wecom_id in demo.WECOM_IDS.items():
+        assert f"<td>{name}</td><td>dev:{name}</td><td>{wecom_id}</td>" in html
+
+
+def test_landing_page_of_a_server_on_port_5130_links_there(tmp_path):
+    app = make_app(tmp_path, PUBLIC_BASE_URL=None)
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+        config.listening_at(app, "127.0.0.1", 5130)  # what `serve --port 5130` does
+        html = app.test_client().get("/").get_data(as_text=True)
+    assert "-d &#34;$body&#34; http://127.0.0.1:5130/bot/bridge" in html  # the relay line
+    assert ":5000" not in html
+
+
+def test_the_relay_line_is_shown_only_with_the_published_demo_secret(tmp_path):
+    app = make_app(tmp_path, BRIDGE_SECRET="a-real-secret")
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+        html = app.test_client().get("/").get_data(as_text=True)
+    assert "a-real-secret" not in html and "/bot/bridge" not in html
 
 
 def test_dev_outbox_shows_messages_as_their_readers_see_them(app, client):

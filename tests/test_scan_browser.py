@@ -25,6 +25,8 @@ from models import Area, Board, Event, Issue, Wish
 from tests.conftest import make_app
 from tests.factories import login_steward, make_district
 
+pytestmark = pytest.mark.browser  # make test-quick leaves these out
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from PIL import Image
 
-from core import ratelimit
+from core import config, ratelimit
 from core.boards import scans
 from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import kind
 from core.people.permissions import Principal
 from models import Area, Board, Issue, RateCounter, ScanDaily, Wish
+from tests.conftest import make_app
 from tests.factories import login, login_steward, make_district
 
 API = "/api/v1"
@@ -138,6 +139,17 @@ def test_web_report_is_anonymous_with_a_private_link(client):
     assert page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)
     assert issue.number in html and "待接单" in html and "反映人" in html
+
+
+def test_the_tracking_link_points_where_the_demo_server_listens(tmp_path):
+    # No PUBLIC_BASE_URL, served by `serve --port 5130`: the link to keep is on that port.
+    app = make_app(tmp_path, PUBLIC_BASE_URL=None)
+    with app.app_context():
+        config.listening_at(app, "127.0.0.1", 5130)
+        client = app.test_client()
+        token = _token(_report(client, make_district().boards[0].code))
+        html = client.get(f"/t/{token}?new=1").get_data(as_text=True)
+    assert f'value="http://127.0.0.1:5130/t/{token}"' in html
 
 
 def test_a_failed_upload_keeps_the_text_and_the_good_photos(client):

@@ -297,6 +297,7 @@ def live(tmp_path):
                 db.close()
 
 
+@pytest.mark.browser
 def test_service_pages_in_a_browser(browser, live):  # noqa: F811
     app, base, w = live
     headers, vol = _volunteer(app, w, "王五", party=True)

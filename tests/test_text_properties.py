@@ -23,6 +23,8 @@ from models import Issue
 from tests.conftest import make_app
 from tests.factories import login, login_staff, make_district, make_staff
 
+pytestmark = pytest.mark.fuzz  # hypothesis; make test-quick leaves these out
+
 API = "/api/v1"
 SPECIAL = (
     [chr(c) for c in range(0x20)]

@@ -1,7 +1,7 @@
 """The daily 通报: yesterday's figures for one area (usually a community), as data, markdown
 and an image card (`core.figures.report_card`). `jobs/daily_report.py` sends it; `flask --app app report` prints it.
 
-Definitions (also in the README):
+Definitions (also in docs/scheduler.md):
 
 - day = the local calendar day reported on (yesterday by default); month = the 1st of that
   day's month up to the end of the day.

@@ -8,7 +8,7 @@ import json
 
 from flask import Blueprint, Flask, abort, current_app, render_template
 
-from core import demo
+from core import config, demo
 from core.timeutil import to_local
 from models import ChatGroup, OutboxMessage
 from web.home import outbox_view
@@ -29,11 +29,23 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/")
 def index():
-    offline = current_app.config["OFFLINE"]
+    settings = current_app.config
+    offline = settings["OFFLINE"]
+    boards = demo.showcase_boards() if offline else []
+    base = settings["PUBLIC_BASE_URL"]
+    # The relay line carries its secret: shown only while it is the published demo one.
+    relay = (
+        demo.relay_command(base, settings["BRIDGE_SECRET"])
+        if boards and settings["BRIDGE_SECRET"] == config.DEMO_BRIDGE_SECRET
+        else None
+    )
     return render_template(
         "home/index.html",
-        boards=demo.showcase_boards() if offline else [],
+        boards=boards,
         console="console.login" in current_app.view_functions,
+        relay=relay,
+        relay_steward=(demo.TRY_STEWARD, demo.WECOM_IDS[demo.TRY_STEWARD]),
+        stewards=demo.demo_stewards() if boards else [],
     )
 
 

@@ -1,6 +1,6 @@
 /**
  * 公示牌页 (pages/board/board): where the signboard's QR code lands. `options.q` is the
- * scanned URL, decoded exactly once (README, scan rule); `options.code` is accepted when
+ * scanned URL, decoded exactly once (docs/miniprogram.md, scan rule); `options.code` is accepted when
  * navigated to. Shows the alley's stewards with call buttons, the community's supervision
  * phone, live figures, recent public items and the wish wall; a 404/410 answer shows its
  * message and a box to type a board code.
