@@ -64,6 +64,12 @@ def test_points_and_passbook_dialogue(chat, world):  # noqa: F811
                 ),
             ],
         )
+        # in a group, the code that redeems points stays out of everyone's hearing (the
+        # self-built app only hears single chats)
+        if chat.channel != "app":
+            in_group = chat.say("wx_s0", "@小巷管家 存折", chat="CHAT1")
+            assert in_group.startswith("第1社区存折（会员码请在小程序查看）余额 1 分：\n")
+            assert account.member_code not in in_group
     # next quarter: 积分 starts again from 0; the balance carries over
     with time_machine.travel(T0 + timedelta(days=45), tick=False):
         assert chat.say("wx_s0", "积分") == (

@@ -67,7 +67,9 @@ def savings(ctx: Context, args: str) -> str:
         entries = passbook.entries_query(account).limit(PASSBOOK_LINES)
         lines = [f"{month_day_time(e.created_at)} {e.points:+d} {_entry_words(e)}" for e in entries]
         community = Area.get_by_id(account.community_id).name
-        head = f"{community}存折（会员码 {account.member_code}）余额 {account.balance} 分"
+        # the member code is what the counter redeems with: never in a group's hearing
+        code = "会员码请在小程序查看" if ctx.in_group else f"会员码 {account.member_code}"
+        head = f"{community}存折（{code}）余额 {account.balance} 分"
         parts.append(head + ("：\n" + "\n".join(lines) if lines else "，暂无记录"))
     return "\n".join(parts)
 
