@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from peewee import Field, ForeignKeyField
+from peewee import CharField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
@@ -59,6 +59,17 @@ def _drop_redundant_issue_indexes(_migrator) -> None:
             db.execute_sql(f'DROP INDEX "{name}"')
 
 
+def _outbox_request_id(_migrator) -> None:
+    """outbox_message.request_id: the request or job run that queued a message, so a failed
+    push can be traced to it. Past rows keep NULL (their requests are long gone). The new
+    job_status table is created by `upgrade` after the steps."""
+    add_column_if_missing(
+        models.OutboxMessage._meta.table_name,
+        "request_id",
+        CharField(max_length=64, null=True),
+    )
+
+
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
@@ -94,6 +105,11 @@ MIGRATIONS: list[Migration] = [
         13,
         "issue: drop the alley, community and reporter indexes that composites cover",
         _drop_redundant_issue_indexes,
+    ),
+    (
+        18,
+        "operations: outbox_message.request_id; job_status, each scheduled job's last run",
+        _outbox_request_id,
     ),
 ]
 
