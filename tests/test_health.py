@@ -149,7 +149,7 @@ def test_job_runs_are_recorded_and_a_late_job_shows(app, scheduler):
 def test_a_failing_job_shows_until_it_succeeds(app, scheduler):
     worker = scheduler.worker
     worker.intervals["probe"] = 60
-    outcomes = iter([ZeroDivisionError("division by zero"), None])
+    outcomes = iter([ZeroDivisionError("division by zero"), None, KeyError("gone")])
 
     def probe():
         failure = next(outcomes)
@@ -169,6 +169,10 @@ def test_a_failing_job_shows_until_it_succeeds(app, scheduler):
         row = JobStatus.get_by_id("probe")
         assert (row.runs, row.failures) == (2, 1)
         assert [j.state for j in health.jobs()] == ["ok"]
+        clock.shift(timedelta(seconds=1))
+        assert run() is None  # failing again, after a success
+        assert [j.state for j in health.jobs()] == ["failing"]
+        assert JobStatus.get_by_id("probe").last_error == "KeyError: 'gone'"
 
 
 def test_a_standby_scheduler_records_nothing(app, scheduler):

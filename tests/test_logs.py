@@ -19,12 +19,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from core.delivery import groups, outbox
+from core.delivery import groups, outbox, subscriptions
 from core.observability import errors
 from jobs.scheduler import configure
 from models import OutboxMessage, User
 from tests.conftest import make_app
-from tests.factories import login, login_staff, make_district, make_staff
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 PHONE = "13912345678"
 SECRET_TEXT = "三楼王家天天吵架XYZ"
@@ -152,12 +152,20 @@ def test_a_request_id_is_taken_only_from_a_trusted_proxy(app, client):
 def test_outbox_rows_carry_the_request_that_queued_them(app, client):
     d = make_district()
     groups.create(d.communities[0], "robot-key-trace")
-    res = _report(client, login(client, "居民丙"), d.boards[0].code)
+    resident = login(client, "居民丙")
+    template = {"template_id": subscriptions.OFFLINE_TEMPLATE}
+    assert client.post("/api/v1/subscriptions", json=template, headers=resident).status_code == 201
+    res = _report(client, resident, d.boards[0].code)
     assert res.status_code == 201
-    rows = list(OutboxMessage.select())
+    rows = list(OutboxMessage.select())  # the group's push, queued with the report
     assert rows and {r.request_id for r in rows} == {res.headers["X-Request-Id"]}
+    steward = login_steward(client, d.stewards[0])
+    accepted = client.post(f"/api/v1/issues/{res.get_json()['id']}/accept", headers=steward)
+    assert accepted.status_code == 200
+    (notice,) = OutboxMessage.select().where(OutboxMessage.kind == "subscribe")
+    assert notice.request_id == accepted.headers["X-Request-Id"]  # the resident's notice
     page = client.get("/dev/outbox").get_data(as_text=True)
-    assert res.headers["X-Request-Id"] in page
+    assert res.headers["X-Request-Id"] in page and notice.request_id in page
     # queued outside any request (a CLI, a job): no request id
     assert outbox.enqueue("subscribe", "o_y", {"touser": "o_y"}, key="cli:1").request_id is None
 
@@ -251,11 +259,15 @@ def test_an_error_reaches_sentry_without_the_phone(tmp_path, fake_sentry):
         assert secret not in raw
 
 
-def test_no_reports_without_a_dsn(app, client, fake_sentry):
+def test_no_reports_without_a_dsn(tmp_path, fake_sentry):
+    make_app(tmp_path / "a", SENTRY_DSN=fake_sentry.dsn)  # reporting in this process…
+    app = make_app(tmp_path / "b")  # …until an app without a DSN is built
+
     def boom():
         raise RuntimeError("nobody hears this")
 
     app.add_url_rule("/api/v1/_test_boom", "test_boom", boom)
-    assert client.get("/api/v1/_test_boom").status_code == 500
+    with app.app_context():
+        assert app.test_client().get("/api/v1/_test_boom").status_code == 500
     sentry_sdk.flush(timeout=2)
-    assert fake_sentry.bodies == []
+    assert fake_sentry.events() == []
