@@ -28,7 +28,7 @@ def record(
 ) -> Event:
     """Append an event. `label` names an actor who is not a user (a CLI operator, a job)."""
     # Counted when written: a change rolled back after its event (rare) is still counted.
-    metrics.ACTIONS.labels(action=action).inc()
+    metrics.inc(metrics.ACTIONS, action=action)
     return _INSERT.create(
         actor=actor,
         actor_label=label or actor_label(actor),

@@ -295,3 +295,42 @@ def test_gunicorn_reads_the_hooks_from_the_project_folder():
     hooks = _gunicorn_hooks()
     names = {name for name in vars(hooks) if name in config.settings}
     assert names == {"on_starting", "child_exit"}
+
+
+# A worker whose metrics directory vanished after it started (a tmpfs cleared by mistake).
+VANISHED = """
+import os, shutil, sys
+from app import create_app
+from core import schema
+from core.db import db
+from tests.factories import login, make_district
+app = create_app({"TESTING": True, "INSTANCE_PATH": sys.argv[1],
+                  "DATABASE_URL": "sqlite:///" + sys.argv[1] + "/x.db", "SECRET_KEY": "s"})
+with app.app_context():
+    db.connect()
+    schema.upgrade()
+    code = make_district().boards[0].code
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    client = app.test_client()
+    res = client.post("/api/v1/issues", headers=login(client, "居民"),
+                      json={"board_code": code, "category": "环境卫生", "content": "井盖松了"})
+    assert res.status_code == 201, res.get_data(as_text=True)
+    assert client.get(f"/b/{code}").status_code == 200
+print("served")
+"""
+
+
+def test_a_vanished_metrics_directory_costs_no_request(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}
+    result = subprocess.run(
+        [sys.executable, "-c", VANISHED, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "served"
+    assert "metrics: could not record a value" in result.stderr  # said once, not per request
+    assert result.stderr.count("metrics: could not record a value") == 1

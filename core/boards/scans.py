@@ -41,7 +41,7 @@ class ScanCounter:
     def record(self, board_id: int) -> None:
         """One more scan of the board today (local day); written within `interval` seconds."""
         day = to_local(utcnow()).date()
-        metrics.BOARD_SCANS.inc()
+        metrics.inc(metrics.BOARD_SCANS)
         with self._lock:
             if self._pid != os.getpid():  # a forked child: its parent's counts are not ours
                 self._pending, self._thread, self._pid = {}, None, os.getpid()

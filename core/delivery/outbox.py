@@ -379,7 +379,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200, retries_now: bool
             continue  # another dispatcher has it
         outcome = _deliver_offline(msg) if offline else _deliver(msg)
         counts[outcome] += 1
-        metrics.OUTBOX_DELIVERIES.labels(kind=msg.kind, outcome=outcome).inc()
+        metrics.inc(metrics.OUTBOX_DELIVERIES, kind=msg.kind, outcome=outcome)
     return counts
 
 

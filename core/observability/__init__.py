@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask, g, request
@@ -23,23 +22,14 @@ from flask import Flask, g, request
 from core import db as database
 from core.observability import errors, logs, metrics, requestid
 
-log = logging.getLogger(__name__)
-
 
 def init_app(app: Flask) -> None:
     logs.configure(app.config["LOG_FORMAT"])
     metrics.parse_allow(app.config.get("METRICS_ALLOW"))  # a bad entry stops the start here
     errors.init_app(app)
-    database.pool_observer = _pool_changed
+    database.pool_observer = metrics.pool_changed
     app.before_request(_start)
     app.after_request(_finish)
-
-
-def _pool_changed(pool) -> None:
-    try:
-        metrics.pool_changed(pool)
-    except Exception:  # a full metrics directory must not fail a database checkout
-        log.warning("metrics: could not record the pool's connections", exc_info=True)
 
 
 def _start() -> None:
@@ -67,10 +57,7 @@ def _finish(response):
         return response
     seconds = time.perf_counter() - since
     route = request.url_rule.rule if request.url_rule is not None else None
-    try:
-        metrics.observe_request(route, request.method, response.status_code, seconds)
-    except Exception:  # counting must never cost the caller their answer
-        log.warning("metrics: could not count a request", exc_info=True)
+    metrics.observe_request(route, request.method, response.status_code, seconds)
     logs.log_request(
         method=request.method,
         route=route or metrics.UNMATCHED,

@@ -18,9 +18,12 @@ trying random URLs adds one series, `route="<unmatched>"`, not one per URL.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
+import logging
 import os
+import time
 
 from flask import request
 from prometheus_client import (
@@ -36,9 +39,22 @@ from prometheus_client import (
 
 from core import ratelimit
 
+log = logging.getLogger(__name__)
+
 PREFIX = "xiaoxiang_"
 UNMATCHED = "<unmatched>"
 METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+# In multiprocess mode a metric without labels opens its file when it is defined, just below:
+# the directory must exist by then (gunicorn's on_starting makes it, but `flask --app app jobs`
+# may start first).
+if multiprocess_dir():
+    os.makedirs(multiprocess_dir(), exist_ok=True)
 
 HTTP_REQUESTS = Counter(
     "xiaoxiang_http_requests",
@@ -77,29 +93,53 @@ DB_POOL = Gauge(
 )
 
 
+# --- counting, never at the cost of the work counted ------------------------------------------
+
+WARN_INTERVAL_SECONDS = 60.0
+_last_warning = [float("-inf")]
+
+
+@contextlib.contextmanager
+def _safely():
+    """A metric that cannot be written (in multiprocess mode: a full or vanished directory) is
+    logged — at most once a minute — and skipped: a report, a scan or a delivery never fails
+    because it could not be counted."""
+    try:
+        yield
+    except Exception:
+        now = time.monotonic()
+        if now - _last_warning[0] >= WARN_INTERVAL_SECONDS:
+            _last_warning[0] = now
+            log.warning("metrics: could not record a value", exc_info=True)
+
+
+def inc(metric, **labels) -> None:
+    """Add one to a counter (with these labels)."""
+    with _safely():
+        (metric.labels(**labels) if labels else metric).inc()
+
+
 def fault(kind: str) -> None:
     """Count one server fault of `kind` (called by the fault handling)."""
-    FAULTS.labels(kind=kind).inc()
+    inc(FAULTS, kind=kind)
 
 
 def pool_changed(pool) -> None:
     """`core.db`'s hook: a connection was checked out or given back in this process."""
-    DB_POOL.labels(state="in_use").set(len(pool._in_use))
-    DB_POOL.labels(state="idle").set(len(pool._connections))
+    with _safely():
+        DB_POOL.labels(state="in_use").set(len(pool._in_use))
+        DB_POOL.labels(state="idle").set(len(pool._connections))
 
 
 def observe_request(route: str | None, method: str, status: int, seconds: float) -> None:
     route = route or UNMATCHED
     method = method if method in METHODS else "OTHER"
-    HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
-    HTTP_LATENCY.labels(route=route, method=method).observe(seconds)
+    with _safely():
+        HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+        HTTP_LATENCY.labels(route=route, method=method).observe(seconds)
 
 
 # --- the page ---------------------------------------------------------------------------------
-
-
-def multiprocess_dir() -> str | None:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 class _ThisProcess:
