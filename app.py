@@ -7,8 +7,6 @@ onto `core`, which owns every rule and state change, over `models`.
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter, UnicodeConverter
@@ -17,21 +15,8 @@ import cli
 import miniprogram_api
 import web
 from bot import adapters as bot_adapters
-from core import config, db, timeutil
+from core import config, db, observability, timeutil
 from core.boards import scans
-
-
-def _configure_logging() -> None:
-    """One format, times in `TZ` (not the server's zone), and no chatter: APScheduler's own
-    INFO lines ("Running job …" every few seconds) are dropped; our jobs say a line only when
-    they did something."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for handler in logging.getLogger().handlers:
-        if handler.formatter is not None:
-            handler.formatter.converter = timeutil.local_timetuple
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 class Int64Converter(IntegerConverter):
@@ -82,7 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["default"] = app.url_map.converters["string"] = PrintableConverter
     config.load(app, test_config)
     timeutil.set_local_tz(app.config["TZ"])
-    _configure_logging()
+    # Logging, request ids, request metrics, error reports: first, so that its hooks see every
+    # request from start to finish (its after_request runs last).
+    observability.init_app(app)
 
     app.session_interface = CookieSessions()
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
@@ -91,7 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     miniprogram_api.init_app(app)
     miniprogram_api.media_routes.init_app(app)
-    web.init_app(app)  # /, /healthz, /dev/outbox; /b/<code>: the QR code's web page
+    web.init_app(app)  # /, /healthz, /readyz, /metrics, /dev/outbox; /b/<code>: the QR page
     app.register_blueprint(bot_adapters.blueprint)  # /bot/…: chat callbacks
     cli.init_app(app)
     return app

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context
-
 from core.db import PreparedInsert
+from core.observability import metrics, requestid
 from models import Area, Event, User
 
 # Every change writes one: compiled once (`Model.create` rebuilds its SQL each time).
@@ -28,7 +27,8 @@ def record(
     data: dict | None = None,
 ) -> Event:
     """Append an event. `label` names an actor who is not a user (a CLI operator, a job)."""
-    request_id = g.get("request_id") if has_request_context() else None
+    # Counted when written: a change rolled back after its event (rare) is still counted.
+    metrics.inc(metrics.ACTIONS, action=action)
     return _INSERT.create(
         actor=actor,
         actor_label=label or actor_label(actor),
@@ -37,5 +37,5 @@ def record(
         subject_id=subject_id,
         area=area,
         data=data or {},
-        request_id=request_id,
+        request_id=requestid.current(),
     )

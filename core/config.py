@@ -160,6 +160,15 @@ DEFAULTS: dict[str, object] = {
     "LIST_CACHE_SECONDS": 5,  # the lists of a first screen (core.items.list_cache)
     "PRINCIPAL_CACHE_SECONDS": 1,  # a resident's token on reads (core.people.auth)
     "SCAN_FLUSH_SECONDS": 3,
+    # Operations (README "Operations", core/observability): who may read /metrics — a scraper
+    # sending `Authorization: Bearer <METRICS_TOKEN>`, or one at an address in METRICS_ALLOW
+    # (comma-separated IPs or CIDR networks); with neither set /metrics is 404. One JSON line
+    # per log record with LOG_FORMAT=json (else the human text format). Error reports to
+    # Sentry when SENTRY_DSN is set.
+    "METRICS_TOKEN": None,
+    "METRICS_ALLOW": None,
+    "LOG_FORMAT": "text",
+    "SENTRY_DSN": None,
     # How console passwords are hashed (werkzeug's method string). scrypt is deliberately slow;
     # the tests use a cheap method so that each test's staff login does not cost a second.
     "PASSWORD_HASH_METHOD": "scrypt",

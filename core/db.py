@@ -56,12 +56,28 @@ POOL_WAIT_SECONDS = 10
 ALIVE_BYPASS_SECONDS = 0.5
 
 
+# Called with the pool after each checkout and each give-back: `core.observability` sets it to
+# keep the pool's in-use gauge (this module imports nothing of ours, so it is told, not asked).
+pool_observer = None
+
+
 class _ForkSafe:
     """Forget, in a forked child, every connection the parent had opened.
 
     Closing them would close the parent's (a PostgreSQL socket shares its session); they are
     dropped instead and the child opens its own.
     """
+
+    def _connect(self):
+        conn = super()._connect()
+        if pool_observer is not None:
+            pool_observer(self)
+        return conn
+
+    def _close(self, conn, close_conn=False):
+        super()._close(conn, close_conn)
+        if pool_observer is not None:
+            pool_observer(self)
 
     def _track_forks(self) -> None:
         self._owner_pid = os.getpid()

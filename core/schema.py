@@ -72,6 +72,17 @@ def _adjustment_approvals(_migrator) -> None:
         add_column_if_missing("point_entry", column, field)
 
 
+def _outbox_request_id(_migrator) -> None:
+    """outbox_message.request_id: the request or job run that queued a message, so a failed
+    push can be traced to it. Past rows keep NULL (their requests are long gone). The new
+    job_status table is created by `upgrade` after the steps."""
+    add_column_if_missing(
+        models.OutboxMessage._meta.table_name,
+        "request_id",
+        CharField(max_length=64, null=True),
+    )
+
+
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
@@ -112,6 +123,11 @@ MIGRATIONS: list[Migration] = [
         14,
         "time bank maker-checker: pending adjustments, and who approved an entry",
         _adjustment_approvals,
+    ),
+    (
+        15,
+        "operations: outbox_message.request_id; job_status, each scheduled job's last run",
+        _outbox_request_id,
     ),
 ]
 

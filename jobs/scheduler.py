@@ -21,6 +21,7 @@ from core import ratelimit
 from core.db import db
 from core.delivery import outbox
 from core.figures import assessment
+from core.observability import jobruns, requestid
 from core.timeutil import to_local, utcnow
 from jobs import daily_report, lease, reminders
 from models import BotPhoto
@@ -55,6 +56,9 @@ class Worker:
     def __init__(self, app: Flask, holder: str | None = None):
         self.app = app
         self.holder = holder or lease.new_holder_id()
+        # Each job's interval in seconds (from its trigger, by `configure`): recorded with
+        # every run, so a reader of `job_status` can tell a late job (core.observability).
+        self.intervals: dict[str, int] = {}
 
     def _in_context(self, fn):
         with self.app.app_context():
@@ -69,26 +73,32 @@ class Worker:
         return self._in_context(lambda: lease.acquire(self.holder))
 
     def leader_only(self, fn, name: str):
-        """Wrap a job so it runs only in the lease holder, logging instead of dying, and
-        saying one line when it did something (an idle tick says nothing)."""
+        """Wrap a job so it runs only in the lease holder, logging instead of dying. Each run
+        is recorded (`job_status`, for the scheduler's health) and carries its own request id;
+        it says one line when it did something (an idle tick says nothing, except in JSON)."""
 
         @functools.wraps(fn)
         def run(*args, **kwargs):
             def body():
                 if not lease.acquire(self.holder):
                     return None
-                return fn(*args, **kwargs)
+                return jobruns.run(
+                    name,
+                    JOB_LABELS.get(name, name),
+                    self.intervals.get(name, 0),
+                    self.holder,
+                    lambda: fn(*args, **kwargs),
+                    _what_was_done,
+                )
 
-            try:
-                result = self._in_context(body)
-            except Exception:
-                log.exception("任务 %s 失败", name)
-                return None
-            done = _what_was_done(result)
-            if done:
-                log.info("%s：%s", JOB_LABELS.get(name, name), done)
-            return result
+            with requestid.bound(requestid.for_job(name)):
+                try:
+                    return self._in_context(body)
+                except Exception:
+                    log.exception("任务 %s 失败", name, extra={"job": name, "outcome": "failed"})
+                    return None
 
+        run.job_name = name
         return run
 
     # the jobs themselves --------------------------------------------------------------------
@@ -178,7 +188,7 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
         ),
     ]
     for job_id, name, func, trigger in jobs:
-        scheduler.add_job(
+        job = scheduler.add_job(
             func,
             id=job_id,
             name=name,
@@ -188,4 +198,24 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
             **trigger,
             **JOB_DEFAULTS,
         )
+        if hasattr(func, "job_name"):  # a leader_only job: recorded under its short name
+            worker.intervals[func.job_name] = interval_seconds(job.trigger)
     return scheduler
+
+
+def interval_seconds(trigger) -> int:
+    """How often a trigger fires: an interval trigger's interval, else the longest gap between
+    a cron trigger's next few fire times (`*/15` → 900, daily → 86400)."""
+    interval = getattr(trigger, "interval", None)
+    if interval is not None:
+        return int(interval.total_seconds())
+    moment = datetime.now(trigger.timezone)
+    times = []
+    for _ in range(5):
+        moment = trigger.get_next_fire_time(times[-1] if times else None, moment)
+        if moment is None:
+            break
+        times.append(moment)
+        moment = moment + timedelta(microseconds=1)
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    return int(max(gaps)) if gaps else 0

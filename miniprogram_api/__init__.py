@@ -34,7 +34,7 @@ from miniprogram_api import (
     volunteers,
     wishes,
 )
-from miniprogram_api.context import after_write, assign_request_id
+from miniprogram_api.context import after_write, forget_previous_caller
 
 API_PREFIX = "/api/v1"
 RESOURCES = (
@@ -94,13 +94,11 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.router.blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(docs_viewer.bp)  # /api/v1/docs: the document in Swagger UI
 
-    app.before_request(assign_request_id)
+    app.before_request(forget_previous_caller)
     app.after_request(after_write)
 
     @app.after_request
     def _tag_response(response):
-        if "request_id" in g:
-            response.headers["X-Request-Id"] = g.request_id
         if app.config["OFFLINE"]:
             response.headers["X-Offline-Mode"] = "1"
         return response

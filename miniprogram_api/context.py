@@ -1,10 +1,7 @@
-"""Per-request identity: the request id and the `Principal` behind the bearer token; after a
+"""Per-request identity: the `Principal` behind the bearer token; after a
 write, this worker's copies of principals and lists are made to look again."""
 
 from __future__ import annotations
-
-import re
-import uuid
 
 from flask import g, request
 
@@ -12,15 +9,12 @@ from core.items.list_cache import lists
 from core.people import auth
 from core.people.permissions import Principal
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-
-def assign_request_id() -> None:
-    # An app context may outlive one request (tests, CLI): never reuse a previous caller.
+def forget_previous_caller() -> None:
+    """An app context may outlive one request (tests, CLI): never reuse a previous caller.
+    (The request id is `core.observability.requestid`'s.)"""
     g.pop("principal", None)
     g.pop("token_rejected", None)
-    given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
 def bearer_token() -> str | None:

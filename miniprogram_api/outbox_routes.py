@@ -47,6 +47,9 @@ class OutboxItemOut(BaseModel):
     created_at: str
     next_attempt_at: str | None
     sent_at: str | None
+    request_id: str | None = Field(
+        default=None, description="产生这条消息的请求（或定时任务）编号，与日志中的 request_id 对应"
+    )
 
 
 class OutboxPageOut(BaseModel):
@@ -74,6 +77,7 @@ def item_out(msg) -> dict:
         "created_at": iso(msg.created_at),
         "next_attempt_at": iso(msg.next_attempt_at) if msg.status == "pending" else None,
         "sent_at": iso(msg.sent_at),
+        "request_id": msg.request_id,
     }
 
 

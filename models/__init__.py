@@ -524,6 +524,7 @@ class OutboxMessage(BaseModel):
     result = JSONField(null=True)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    request_id = CharField(max_length=64, null=True)  # the request (or job run) that queued it
 
     class Meta:
         indexes = (
@@ -751,3 +752,8 @@ from models import households  # noqa: E402
 from models.households import CarePlan, Household, Visit  # noqa: E402, F401
 
 ALL_MODELS += households.MODELS
+
+from models import operations  # noqa: E402
+from models.operations import JobStatus  # noqa: E402, F401
+
+ALL_MODELS += operations.MODELS

@@ -64,6 +64,7 @@ def test_unexpected_error_500_is_logged_with_its_request_id(app, caplog):
         raise RuntimeError("kaboom")
 
     app.add_url_rule("/api/v1/_test_boom", "test_boom", boom)
+    app.config["TRUST_PROXY_HEADERS"] = True  # the id comes from the proxy in front (nginx)
     client = app.test_client()
     with caplog.at_level(logging.ERROR):
         res = client.get("/api/v1/_test_boom", headers={"X-Request-Id": "req-abc-123"})

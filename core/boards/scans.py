@@ -19,6 +19,7 @@ from collections import Counter
 from peewee import EXCLUDED, DatabaseError
 
 from core.db import db
+from core.observability import metrics
 from core.timeutil import to_local, utcnow
 from models import ScanDaily
 
@@ -40,6 +41,7 @@ class ScanCounter:
     def record(self, board_id: int) -> None:
         """One more scan of the board today (local day); written within `interval` seconds."""
         day = to_local(utcnow()).date()
+        metrics.inc(metrics.BOARD_SCANS)
         with self._lock:
             if self._pid != os.getpid():  # a forked child: its parent's counts are not ours
                 self._pending, self._thread, self._pid = {}, None, os.getpid()

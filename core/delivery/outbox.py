@@ -59,6 +59,7 @@ from core.delivery.wechat import (
     wecom_client,
 )
 from core.errors import conflict, not_found
+from core.observability import metrics, requestid
 from core.timeutil import utcnow
 from models import Area, OutboxMessage
 
@@ -144,7 +145,14 @@ def enqueue(
     callers that do not look at it, sparing a read of the payload (a photo's is ~300 kB)
     while the write lock is held.
     """
-    _INSERT.insert(kind=kind, target=target, payload=payload, idempotency_key=key, area=area)
+    _INSERT.insert(
+        kind=kind,
+        target=target,
+        payload=payload,
+        idempotency_key=key,
+        area=area,
+        request_id=requestid.current(),  # a failed push leads back to what queued it
+    )
     if not fetch:
         return None
     return OutboxMessage.get(OutboxMessage.idempotency_key == key)
@@ -155,6 +163,7 @@ def enqueue_all(
 ) -> None:
     """Queue several messages to one target in one statement, as (payload, key) pairs; each
     key already queued is left as it is. Nothing is read back (see `enqueue`'s `fetch`)."""
+    request_id = requestid.current()
     _INSERT.insert_many(
         [
             {
@@ -163,6 +172,7 @@ def enqueue_all(
                 "payload": payload,
                 "idempotency_key": key,
                 "area": area,
+                "request_id": request_id,
             }
             for payload, key in messages
         ]
@@ -403,6 +413,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200, retries_now: bool
             continue  # another dispatcher has it
         outcome = _deliver_offline(msg) if offline else _deliver(msg)
         counts[outcome] += 1
+        metrics.inc(metrics.OUTBOX_DELIVERIES, kind=msg.kind, outcome=outcome)
     return counts
 
 
@@ -489,12 +500,14 @@ def _record_failure(msg: OutboxMessage, outcome: str, error: str) -> str:
     if outcome == "retry" and msg.attempts >= max_attempts:
         outcome, error = "dead", f"已尝试 {msg.attempts} 次仍失败：{error}"
     log.warning(
-        "outbox: message %s (%s) attempt %d → %s: %s",
+        "outbox: message %s (%s, queued by request %s) attempt %d → %s: %s",
         msg.id,
         msg.kind,
+        msg.request_id or "-",
         msg.attempts,
         outcome,
         error,
+        extra={"queued_request_id": msg.request_id},
     )
     if outcome == "retry":
         delay = backoff_seconds(msg.attempts)

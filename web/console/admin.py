@@ -1,13 +1,17 @@
-"""For street administrators: 部门 (the department directory 吹哨 uses) and 账号 (console
-accounts: create, disable, enable). Changes go through `core.people.departments` and
+"""For street administrators: 部门 (the department directory 吹哨 uses), 账号 (console
+accounts: create, disable, enable) and 系统状态 (is the scheduler working, is the database
+current, is anything stuck in the outbox). Changes go through `core.people.departments` and
 `core.people.auth`, which audit them."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from core.delivery import outbox
 from core.errors import ApiError
+from core.observability import health
 from core.people import auth, departments
+from core.timeutil import utcnow
 from models import Area, Department, StaffAccount
 from web.console.common import admin_required, bp, chosen_area, managed_areas, principal
 
@@ -113,3 +117,25 @@ def account_active(account_id: int):
     auth.set_staff_active(account, active, actor=p.user)
     flash(f"账号 {account.username} 已{'恢复' if active else '停用，立即无法登录'}", "ok")
     return redirect(url_for("console.accounts"))
+
+
+@bp.route("/system")
+@admin_required
+def system_page():
+    """What an operator checks first: the scheduler (its lease and each job's last run), the
+    database (reachable, schema current) and the outbox's backlog — the same answers
+    `/readyz` and `/metrics` give, for someone without Grafana."""
+    now = utcnow()
+    ready, readiness = health.readiness()
+    backlog: dict[str, int] = {}
+    for (_kind, status), n in health.outbox_backlog().items():
+        backlog[status] = backlog.get(status, 0) + n
+    oldest = health.oldest_due(now)
+    return render_template(
+        "console/system.html",
+        ready=ready,
+        checks=readiness["checks"],
+        scheduler=health.scheduler(now),
+        backlog=[(outbox.STATUS_LABELS[s], backlog.get(s, 0)) for s in health.BACKLOG_STATUSES],
+        waiting_minutes=int((now - oldest).total_seconds() // 60) if oldest else None,
+    )

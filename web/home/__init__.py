@@ -1,14 +1,16 @@
 """The landing page (what this is and where to start; with the offline-mode banner),
-`/healthz`, and in offline mode only `/dev/outbox` — the messages that would have been sent to
+`/healthz` (the process is alive), `/readyz` (it can serve: database reachable, schema current),
+`/metrics` (Prometheus; only for the configured scraper), and in offline mode only `/dev/outbox` — the messages that would have been sent to
 WeChat, shown as their readers would see them."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, abort, current_app, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
 
 from core import config, demo
+from core.observability import collector, health, metrics
 from core.timeutil import to_local
 from models import ChatGroup, OutboxMessage
 from web.home import outbox_view
@@ -75,3 +77,19 @@ def dev_outbox():
 @bp.get("/healthz")
 def healthz():
     return {"ok": True}
+
+
+@bp.get("/readyz")
+def readyz():
+    ready, body = health.readiness()
+    return jsonify(body), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def metrics_page():
+    refused = metrics.access(current_app.config)
+    if refused:
+        # 404 when no scraper is configured (the page does not exist); 403 for anyone else.
+        abort(refused)
+    body, content_type = metrics.render([collector.DatabaseCollector()])
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
