@@ -230,3 +230,13 @@ def test_the_system_page_shows_the_scheduler_to_admins(tmp_path):
         assert console_login(other, staff.username).get("/console/system").status_code == 403
         if not db.is_closed():
             db.close()
+
+
+def test_the_system_page_says_how_long_the_oldest_message_waited_in_readable_units():
+    from web.console.admin import _waited
+
+    assert _waited(timedelta(seconds=59)) is None
+    assert _waited(timedelta(minutes=5)) == "5 分钟"
+    assert _waited(timedelta(minutes=119)) == "119 分钟"
+    assert _waited(timedelta(hours=5)) == "5 小时"
+    assert _waited(timedelta(days=13, hours=21)) == "13 天"

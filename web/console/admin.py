@@ -137,5 +137,18 @@ def system_page():
         checks=readiness["checks"],
         scheduler=health.scheduler(now),
         backlog=[(outbox.STATUS_LABELS[s], backlog.get(s, 0)) for s in health.BACKLOG_STATUSES],
-        waiting_minutes=int((now - oldest).total_seconds() // 60) if oldest else None,
+        waiting=_waited(now - oldest) if oldest else None,
     )
+
+
+def _waited(delta) -> str | None:
+    """How long the oldest due message has waited, in the unit a person reads it in (None
+    under a minute: nothing to worry about)."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return None
+    if minutes < 120:
+        return f"{minutes} 分钟"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} 小时"
+    return f"{minutes // (24 * 60)} 天"
