@@ -1,7 +1,10 @@
 # 小巷管家 (Alley Steward) — build / run / test entry points.
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
 #   make test      the import contracts, the test suite against SQLite AND a throw-away
-#                  PostgreSQL, then the mini program's suites once (test-miniprogram)
+#                  PostgreSQL, the deployment test (test-deploy), then the mini program's suites
+#                  once (test-miniprogram)
+#   make test-deploy   deploy/ for real: Debian's nginx (installed if missing) with the shipped
+#                  site config in front of gunicorn, on SQLite and PostgreSQL
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
@@ -19,7 +22,7 @@ REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-miniprogram lint imports format bench bench-quick fuzz mutate clean
+.PHONY: venv dev-venv chromium nginx run test test-sqlite test-pg test-deploy test-miniprogram lint imports format bench bench-quick fuzz mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -41,6 +44,11 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(BIN)/python
 chromium:
 	@scripts/ensure-chromium.sh || echo "make: chromium unavailable; the browser tests will fail" >&2
 
+# The deployment test runs Debian's nginx (installed here if missing); without it that test
+# fails, never skips.
+nginx:
+	@scripts/ensure-nginx.sh || echo "make: nginx unavailable; the deployment test will fail" >&2
+
 run: venv
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo --if-empty
@@ -54,17 +62,26 @@ test: dev-venv chromium
 	$(MAKE) --no-print-directory imports     || { rc=1; failed="$$failed imports"; }; \
 	$(MAKE) --no-print-directory test-sqlite || { rc=1; failed="$$failed test-sqlite"; }; \
 	$(MAKE) --no-print-directory test-pg     || { rc=1; failed="$$failed test-pg"; }; \
+	$(MAKE) --no-print-directory test-deploy || { rc=1; failed="$$failed test-deploy"; }; \
 	$(MAKE) --no-print-directory test-miniprogram || { rc=1; failed="$$failed test-miniprogram"; }; \
-	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: import contracts, sqlite, postgresql and mini program legs passed"; fi; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: import contracts, sqlite, postgresql, deploy and mini program legs passed"; fi; \
 	exit $$rc
 
+# tests/test_deploy.py runs in its own leg (test-deploy), which installs nginx first.
 test-sqlite: dev-venv chromium
 	@echo "=== tests on SQLite ==="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/test_deploy.py $(PYTEST_ARGS)
 
 test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(BIN)/pytest -q --ignore=tests/test_deploy.py $(PYTEST_ARGS)
+
+# deploy/ as shipped: nginx (deploy/nginx/xiaoxiang.conf, a throw-away certificate) in front of
+# gunicorn (deploy/systemd/xiaoxiang-web.service's line), on SQLite, then on PostgreSQL.
+test-deploy: dev-venv nginx
+	@echo "=== deployment behind nginx, SQLite and PostgreSQL ==="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/test_deploy.py
+	scripts/with-postgres.sh $(BIN)/pytest -q tests/test_deploy.py
 
 # The mini program (miniprogram/): npm packages pinned by package-lock.json (re-installed when
 # it changes), tdesign copied into miniprogram_npm/ (DevTools' 构建 npm), every wxml/wxss through
