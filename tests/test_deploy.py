@@ -68,11 +68,15 @@ def env_template() -> dict[str, str]:
     return out
 
 
+def exec_start(unit: str) -> list[str]:
+    text = (DEPLOY / "systemd" / unit).read_text()
+    (line,) = [x for x in text.splitlines() if x.startswith("ExecStart=")]
+    return shlex.split(line.removeprefix("ExecStart="))
+
+
 def gunicorn_argv(port: int) -> list[str]:
     """The web unit's ExecStart, run from this checkout's environment on `port`."""
-    unit = (DEPLOY / "systemd" / "xiaoxiang-web.service").read_text()
-    (line,) = [x for x in unit.splitlines() if x.startswith("ExecStart=")]
-    argv = shlex.split(line.removeprefix("ExecStart="))
+    argv = exec_start("xiaoxiang-web.service")
     assert argv[0].endswith("/gunicorn")
     bind = argv.index("-b") + 1
     argv[bind] = f"127.0.0.1:{port}"
@@ -251,6 +255,7 @@ def site(tmp_path_factory):
         "SCAN_LOOKUP_LIMIT": "2",
         "METRICS_TOKEN": "deploy-metrics-token",
     }
+    s.env = env
     try:
         _start_gunicorn(s, env)
         _start_nginx(s, cert, key)
@@ -386,3 +391,21 @@ def test_the_env_template_names_only_known_settings():
 
     assert set(env_template()) <= set(config.ENV_KEYS)
     assert env_template()["TRUST_PROXY_HEADERS"] == "true"
+
+
+def test_the_backup_and_scheduler_units_run_real_commands(site, tmp_path):
+    argv = exec_start("xiaoxiang-backup.service")
+    assert argv[0].endswith("/flask")
+    out = argv.index("--out") + 1
+    argv[out] = str(tmp_path / "backups")
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", *argv[1:]],
+        cwd=ROOT,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "已备份到" in done.stdout and argv[argv.index("--keep") + 1] == "30"
+    assert exec_start("xiaoxiang-jobs.service")[1:] == ["--app", "app", "jobs"]
