@@ -411,6 +411,10 @@ def _restore_sqlite(source_file: Path) -> None:
     db.close_all()  # no pooled connection of ours holds a transaction open
     source = sqlite3.connect(f"file:{source_file}?mode=ro", uri=True)
     try:
+        # The backup API copies pages as they are: a damaged file must be caught before.
+        check = source.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise BackupError(f"备份中的数据库文件已损坏（{check}），恢复已放弃，数据库未改动")
         copy = sqlite3.connect(target, timeout=30)
         try:
             # Page by page into the live file under its write lock, in one transaction.
@@ -422,8 +426,8 @@ def _restore_sqlite(source_file: Path) -> None:
 
 
 def _restore_postgres(dump: Path) -> None:
-    """The target's tables dropped and the dump loaded, in one transaction (psql
-    --single-transaction, stopping at the first error): all or nothing."""
+    """The target's tables dropped and the dump loaded in one transaction, committed only
+    when pg_restore read the whole dump and psql ran every statement: all or nothing."""
     try:
         major = pgtools.server_major(db)
         pg_restore, psql = pgtools.find("pg_restore", major), pgtools.find("psql", major)
@@ -433,8 +437,10 @@ def _restore_postgres(dump: Path) -> None:
     db.close_all()
     env = pgtools.libpq_env(current_app.config["DATABASE_URL"])
     with tempfile.TemporaryFile() as psql_err, tempfile.TemporaryFile() as restore_err:
+        # psql stops at the first failing statement (ON_ERROR_STOP); a transaction it never
+        # sees COMMIT for is rolled back by the server when psql disconnects.
         loader = subprocess.Popen(
-            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"],
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=psql_err,
@@ -447,13 +453,18 @@ def _restore_postgres(dump: Path) -> None:
             env=env,
         )
         try:
-            loader.stdin.write(drops.encode())
+            loader.stdin.write(b"BEGIN;\n" + drops.encode())
             shutil.copyfileobj(reader.stdout, loader.stdin, CHUNK)
+            if reader.wait() == 0:
+                loader.stdin.write(b"COMMIT;\n")
         except BrokenPipeError:
             pass  # psql stopped at an error: its message says which
         finally:
-            loader.stdin.close()
             reader.stdout.close()
+            try:
+                loader.stdin.close()
+            except BrokenPipeError:
+                pass
         read_rc, load_rc = reader.wait(), loader.wait()
         if read_rc != 0 or load_rc != 0:
             restore_err.seek(0)

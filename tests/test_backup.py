@@ -6,6 +6,7 @@ PostgreSQL through pg_dump / pg_restore when `TEST_DATABASE_URL` is set."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -284,3 +285,31 @@ def test_a_read_only_backup_disk_is_refused(app, tmp_path):
     assert done.returncode not in (0, 99), done.stdout + done.stderr
     assert "无法写入备份目录" in done.stderr and "没有写入权限" in done.stderr, done.stderr
     assert done.stdout.strip() == "LEFT:", done.stdout
+
+
+def test_a_backup_whose_database_cannot_be_loaded_changes_nothing(app, tmp_path):
+    """The checksums match (the manifest was rewritten) but the database file is not one:
+    the restore fails part-way through loading and the target stays as it was, --force or not."""
+    User.create(openid="o_stays", nickname="留下")
+    media.save_image(photo_bytes(6), None)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["backup", "--out", str(tmp_path / "bk")]).exit_code == 0
+    (made,) = backup.backups(tmp_path / "bk")
+    manifest = json.loads((made / "manifest.json").read_text())
+    name = manifest["database"]["file"]
+    whole = (made / name).read_bytes()
+    broken = whole[: len(whole) // 2] + bytes(len(whole) - len(whole) // 2)
+    (made / name).write_bytes(broken)
+    manifest["files"][name] = {
+        "size": len(broken),
+        "sha256": hashlib.sha256(broken).hexdigest(),
+    }
+    (made / "manifest.json").write_text(json.dumps(manifest))
+    User.create(openid="o_after", nickname="备份后")
+    before, files = snapshot(), media_files(Path(app.config["MEDIA_DIR"]))
+
+    result = runner.invoke(args=["restore", "--force", str(made)])
+    assert result.exit_code != 0
+    assert "数据库与图片均未改动" in result.output or "数据库未改动" in result.output, result.output
+    assert snapshot() == before
+    assert media_files(Path(app.config["MEDIA_DIR"])) == files
