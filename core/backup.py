@@ -229,7 +229,10 @@ def _dump_postgres(target: Path) -> None:
 def _copy_media(media_dir: Path, partial: Path, previous: Path | None) -> tuple[dict, int]:
     """MEDIA_DIR's files into `partial/media`; returns their manifest entries and how many
     are hard links to `previous`'s copies."""
-    before = _read_manifest(previous)["files"] if previous else {}
+    try:
+        before = _read_manifest(previous)["files"] if previous else {}
+    except BackupError:
+        before = {}  # a damaged earlier backup: copy everything afresh
     entries: dict[str, dict] = {}
     linked = 0
     if not media_dir.is_dir():
@@ -253,6 +256,8 @@ def _copy_media(media_dir: Path, partial: Path, previous: Path | None) -> tuple[
             old = before.get(key)
             if old and old["size"] == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
                 try:
+                    if (previous / key).stat().st_size != old["size"]:
+                        raise FileNotFoundError(key)  # the old copy was cut short: copy anew
                     os.link(previous / key, target)
                     entries[key] = old
                     linked += 1

@@ -167,6 +167,11 @@ def test_a_second_backup_shares_unchanged_photos_and_keep_prunes(app, tmp_path):
     assert backup.backups(tmp_path / "bk")[0] == latest and not first.exists()
     # the survivors stand alone: the pruned backup's files were only links
     assert runner.invoke(args=["restore", "--verify-only", str(latest)]).exit_code == 0
+    # a damaged latest backup is not built on: the next one copies every photo afresh
+    newest = backup.latest(tmp_path / "bk")
+    (newest / "manifest.json").write_text("{")
+    fourth = runner.invoke(args=["backup", "--out", str(tmp_path / "bk")])
+    assert fourth.exit_code == 0 and "其中 0 个与上一份备份共用" in fourth.output
 
 
 def test_restore_refuses_a_target_with_data_unless_forced(app, tmp_path):
