@@ -2,9 +2,12 @@
 #   make run       create .venv, init + seed the database, serve on 127.0.0.1:5000
 #                  (make run PORT=5130: on another port; the printed links follow)
 #   make test      the import contracts, the test suite against SQLite AND a throw-away
-#                  PostgreSQL, then the mini program's suites once (test-miniprogram)
+#                  PostgreSQL, the deployment test (test-deploy), then the mini program's suites
+#                  once (test-miniprogram)
 #   make test-quick         the everyday loop: SQLite only, no browser tests, no fuzzing
 #   make test-one T=tests/test_issues.py::test_x   one file or test, on SQLite (PG=1: PostgreSQL)
+#   make test-deploy   deploy/ for real: Debian's nginx (installed if missing) with the shipped
+#                  site config in front of gunicorn, on SQLite and PostgreSQL
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
@@ -24,7 +27,7 @@ PYTEST_ARGS ?=
 # The port `make run` serves on. Unless PUBLIC_BASE_URL is set, every printed link uses it.
 PORT ?= 5000
 
-.PHONY: venv dev-venv chromium run test test-sqlite test-pg test-quick test-one test-miniprogram lint imports format bench bench-quick fuzz mutate clean
+.PHONY: venv dev-venv chromium nginx run test test-sqlite test-pg test-deploy test-quick test-one test-miniprogram lint imports format bench bench-quick fuzz mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -46,6 +49,11 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(BIN)/python
 chromium:
 	@scripts/ensure-chromium.sh || echo "make: chromium unavailable; the browser tests will fail" >&2
 
+# The deployment test runs Debian's nginx (installed here if missing); without it that test
+# fails, never skips.
+nginx:
+	@scripts/ensure-nginx.sh || echo "make: nginx unavailable; the deployment test will fail" >&2
+
 run: venv
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo --if-empty --port $(PORT)
@@ -59,22 +67,31 @@ test: dev-venv chromium
 	$(MAKE) --no-print-directory imports     || { rc=1; failed="$$failed imports"; }; \
 	$(MAKE) --no-print-directory test-sqlite || { rc=1; failed="$$failed test-sqlite"; }; \
 	$(MAKE) --no-print-directory test-pg     || { rc=1; failed="$$failed test-pg"; }; \
+	$(MAKE) --no-print-directory test-deploy || { rc=1; failed="$$failed test-deploy"; }; \
 	$(MAKE) --no-print-directory test-miniprogram || { rc=1; failed="$$failed test-miniprogram"; }; \
-	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: import contracts, sqlite, postgresql and mini program legs passed"; fi; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: import contracts, sqlite, postgresql, deploy and mini program legs passed"; fi; \
 	exit $$rc
 
+# tests/test_deploy.py runs in its own leg (test-deploy), which installs nginx first.
 test-sqlite: dev-venv chromium
 	@echo "=== tests on SQLite ==="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/test_deploy.py $(PYTEST_ARGS)
 
 test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(BIN)/pytest -q --ignore=tests/test_deploy.py $(PYTEST_ARGS)
+
+# deploy/ as shipped: nginx (deploy/nginx/xiaoxiang.conf, a throw-away certificate) in front of
+# gunicorn (deploy/systemd/xiaoxiang-web.service's line), on SQLite, then on PostgreSQL.
+test-deploy: dev-venv nginx
+	@echo "=== deployment behind nginx, SQLite and PostgreSQL ==="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/test_deploy.py
+	scripts/with-postgres.sh $(BIN)/pytest -q tests/test_deploy.py
 
 # The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium)
 # or `fuzz` (schemathesis, hypothesis), which `make test` runs on both databases.
 test-quick: dev-venv
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -m "not browser and not fuzz" $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -m "not browser and not fuzz" --ignore=tests/test_deploy.py $(PYTEST_ARGS)
 
 # One file or one test: make test-one T=tests/test_issues.py::test_accept (more pytest options
 # in PYTEST_ARGS, e.g. PYTEST_ARGS='-k follow -x'). On SQLite; PG=1: on a throw-away PostgreSQL.

@@ -1,12 +1,14 @@
 """Operator commands (`flask --app app …`), one module per job: setting up a district
 (`cli.setup`), printing boards (`cli.boards`), outbound delivery and chat groups
-(`cli.delivery`), running the server and the scheduler (`cli.server`). The report and
-assessment commands live with the scheduler's jobs (`jobs.commands`)."""
+(`cli.delivery`), running the server and the scheduler (`cli.server`), backups and restores
+(`cli.backup`). The report and assessment commands live with the scheduler's jobs
+(`jobs.commands`)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from cli.backup import backup_command, restore_command
 from cli.boards import boards_command, retire_board_command
 from cli.delivery import groups_command, outbox_command
 from cli.households import import_households_command
@@ -39,6 +41,8 @@ COMMANDS = (
     departments_command,
     boards_command,
     retire_board_command,
+    backup_command,
+    restore_command,
     *JOB_COMMANDS,
 )
 

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from core import schema
+
 CLI_LABEL = "命令行"  # the actor named in the audit trail for operator commands
 
 
@@ -27,3 +29,11 @@ def run_import(import_file, error_type: type[Exception], file: str, dry_run: boo
     if dry_run:
         click.echo("（试运行，未写入数据库）")
     click.echo(result.summary())
+
+
+def upgrade_schema() -> tuple[int, int]:
+    """`schema.upgrade()`; a database it cannot upgrade ends the command with its reason."""
+    try:
+        return schema.upgrade()
+    except schema.SchemaError as exc:
+        fail(str(exc))

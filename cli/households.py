@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from cli.common import run_import
-from core import schema
+from cli.common import run_import, upgrade_schema
 from core.households import sheet
 
 
@@ -15,5 +14,5 @@ from core.households import sheet
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
 def import_households_command(file: str, dry_run: bool):
     """Load households (包联户) from a .csv or .xlsx sheet; re-importing updates them."""
-    schema.upgrade()
+    upgrade_schema()
     run_import(sheet.import_file, sheet.SheetError, file, dry_run)

@@ -9,7 +9,7 @@ import sys
 import click
 from flask import current_app
 
-from cli.common import CLI_LABEL, fail, run_import
+from cli.common import CLI_LABEL, fail, run_import, upgrade_schema
 from core import config, demo, schema
 from core.errors import ApiError
 from core.people import areas, auth, departments, roster
@@ -20,13 +20,16 @@ from models import Area, StaffAccount, Steward
 @click.command("init-db")
 def init_db_command():
     """Create or upgrade the database schema (safe to run again)."""
-    before, after = schema.upgrade()
+    before, after = upgrade_schema()
     if before == after:
         click.echo(f"数据库已是最新（版本 {after}）")
     elif before == 0:
         click.echo(f"已创建数据库（版本 {after}）")
     else:
         click.echo(f"已升级数据库：版本 {before} → {after}")
+        copy = schema.safety_copy_path()
+        if copy:
+            click.echo(f"升级前的数据库副本：{copy}")
 
 
 @click.command("seed-demo")
@@ -42,7 +45,7 @@ def seed_demo_command(if_empty: bool, port: int):
     """Load a small demo district and print its board codes and logins."""
 
     config.listening_at(current_app, config.DEFAULT_HOST, port)
-    schema.upgrade()
+    upgrade_schema()
     if if_empty and Area.select().exists():
         click.echo("数据库中已有数据，跳过演示数据。")
         return
@@ -56,7 +59,7 @@ def seed_demo_command(if_empty: bool, port: int):
 def import_roster_command(file: str, dry_run: bool):
     """Load areas, alleys and stewards from a .csv or .xlsx roster."""
 
-    schema.upgrade()
+    upgrade_schema()
     run_import(roster.import_file, roster.RosterError, file, dry_run)
 
 

@@ -1,22 +1,47 @@
 """Schema creation and upgrades (`flask --app app init-db`), with a recorded schema version.
 
-A fresh database gets every table at the latest version. An existing one gets the pending
-steps of `MIGRATIONS`, each in its own transaction, then any tables added since. A step is
-a function taking a `playhouse.migrate` migrator; steps must be safe to re-run.
+A fresh database gets every table at the latest version. An existing one gets each step of
+`MIGRATIONS` it has not recorded, in order, each in its own transaction with the tables its
+version introduced: DDL is transactional on PostgreSQL and on SQLite alike, so a step that
+fails half-way leaves the database at the version before it. On SQLite a copy of the file is
+also taken before the first pending step (`<database>.before-upgrade`), for going back by hand
+after a step that succeeded but was wrong. A database that records a version this code does
+not know (a newer release ran on it) is refused: nothing is changed.
+
+A step is a function taking a `playhouse.migrate` migrator; steps must be safe to re-run. Its
+`undo` puts the schema back as it was before the step: the upgrade tests
+(tests/test_upgrades.py) build the database at every past version with them and the `tables`
+declarations, fill it and migrate it to the latest version.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from peewee import CharField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
-from core.db import db, is_sqlite
+from core.db import db, is_sqlite, write_transaction
 from core.items import credit
+from models import households, service, shop
 
-Migration = tuple[int, str, Callable | None]
+
+class Migration(NamedTuple):
+    version: int
+    description: str
+    step: Callable | None = None
+    # The models whose tables this version introduced: created in the version's transaction.
+    tables: tuple = ()
+    # Puts back the schema as it was before `step` (tables are dropped by the tests).
+    undo: Callable | None = None
+
+
+class SchemaError(RuntimeError):
+    """The schema cannot be brought up to date; the message (Chinese) says why and what to do."""
 
 
 def _media_uploads(_migrator) -> None:
@@ -62,14 +87,19 @@ def _drop_redundant_issue_indexes(_migrator) -> None:
 def _adjustment_approvals(_migrator) -> None:
     """Who approved an adjustment above the threshold, on its entry (the maker is the entry's
     actor). The table of pending adjustments is new: `upgrade` creates it after the steps."""
-    for column, field in (
-        (
-            "approved_by_id",
-            ForeignKeyField(models.User, field=models.User.id, null=True, on_delete="SET NULL"),
-        ),
-        ("approved_by_label", CharField(max_length=100, default="")),
-    ):
-        add_column_if_missing("point_entry", column, field)
+    add_column_if_missing(
+        "point_entry",
+        "approved_by_id",
+        ForeignKeyField(models.User, field=models.User.id, null=True, on_delete="SET NULL"),
+    )
+    # NOT NULL with its default in one ALTER: peewee's migrator adds it nullable and then
+    # rebuilds the table on SQLite to add NOT NULL, and dropping the old point_entry deletes
+    # its rows first, which a reversed entry (referring to another entry) refuses.
+    if "approved_by_label" not in {c.name for c in db.get_columns("point_entry")}:
+        db.execute_sql(
+            'ALTER TABLE "point_entry" ADD COLUMN "approved_by_label" VARCHAR(100) NOT NULL '
+            "DEFAULT ''"
+        )
 
 
 def _outbox_request_id(_migrator) -> None:
@@ -83,57 +113,169 @@ def _outbox_request_id(_migrator) -> None:
     )
 
 
-# Version 1 is the schema the models describe on first release. Append, never edit.
+def _undo_adjustment_approvals(_migrator) -> None:
+    # the pending adjustments refer to point_entry: gone first, so rebuilding point_entry
+    # without its approver leaves nothing pointing at the old table
+    db.drop_tables([models.PointAdjustment], safe=True, cascade=not is_sqlite())
+    for column in ("approved_by_id", "approved_by_label"):
+        drop_index_if_present("point_entry", f"point_entry_{column}")
+        if column in {c.name for c in db.get_columns("point_entry")}:
+            options = {"legacy": True} if is_sqlite() else {}
+            migrate(migrator().drop_column("point_entry", column, **options))
+
+
+def _undo_outbox_request_id(_migrator) -> None:
+    table = models.OutboxMessage._meta.table_name
+    if "request_id" in {c.name for c in db.get_columns(table)}:
+        migrate(migrator().drop_column(table, "request_id"))
+
+
+def _undo_credit_columns(_migrator) -> None:
+    for table, column in (
+        ("issue", "accepted_by_id"),
+        ("issue", "resolved_by_id"),
+        ("wish", "fulfilled_by_id"),
+    ):
+        drop_index_if_present(table, f"{table}_{column}")
+        if column in {c.name for c in db.get_columns(table)}:
+            # SQLite's own DROP COLUMN refuses a column a FOREIGN KEY clause names: the table
+            # is rebuilt without it instead (with foreign keys off, as SQLite requires).
+            options = {"legacy": True} if is_sqlite() else {}
+            migrate(migrator().drop_column(table, column, **options))
+
+
+def _undo_report_indexes(_migrator) -> None:
+    for table, name in (
+        ("issue", "issue_resolved_at"),
+        ("issue", "issue_closed_at"),
+        ("patrol", "patrol_created_at"),
+    ):
+        drop_index_if_present(table, name)
+
+
+def _undo_drop_redundant_issue_indexes(_migrator) -> None:
+    for column in ("alley_id", "community_id", "reporter_id"):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "issue_{column}" ON "issue" ("{column}")')
+
+
+# The tables of the first release.
+_FIRST_TABLES = (
+    models.SchemaVersion,
+    models.Area,
+    models.User,
+    models.Media,
+    models.Steward,
+    models.StewardAlley,
+    models.StaffAccount,
+    models.RoleGrant,
+    models.AuthToken,
+    models.BindCode,
+    models.Board,
+    models.Department,
+    models.KeyValue,
+    models.Event,
+    models.Issue,
+    models.IssueAssignee,
+    models.Wish,
+    models.Patrol,
+    models.SubscriptionConsent,
+    models.OutboxMessage,
+    models.ScanDaily,
+    models.RateCounter,
+    models.ChatGroup,
+    models.InboundMessage,
+    models.BotPhoto,
+    models.SchedulerLease,
+    models.JobRun,
+    models.Assessment,
+)
+
+# Append, never edit. A version that adds a table names its model in `tables`; one that changes
+# a table has a `step` and an `undo` (tests/test_upgrades.py checks every model is declared).
 MIGRATIONS: list[Migration] = [
-    (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
-    (
+    Migration(
+        1,
+        "initial schema: areas, stewards, users, roles, boards, departments, media, events",
+        tables=_FIRST_TABLES,
+    ),
+    Migration(
         2,
         "media_upload: every uploader of a photo (only one's own photos can be attached)",
         _media_uploads,
+        tables=(models.MediaUpload,),
     ),
-    (3, "credit: issue.accepted_by, issue.resolved_by, wish.fulfilled_by", _credit_columns),
-    # The table is created by upgrade()'s create_tables; the step only records the version.
-    (4, "alley change counters (cached public board views)", None),
-    # A new table only: `upgrade` creates it after the steps.
-    (5, "print jobs: the console's background board PDFs", None),
-    # New tables only.
-    (6, "time bank: point accounts (passbooks) and their append-only entries", None),
-    (7, "issue followers: residents following an existing report instead of repeating it", None),
-    (8, "exchange shop: shop items and redemptions", None),
-    (
+    Migration(
+        3,
+        "credit: issue.accepted_by, issue.resolved_by, wish.fulfilled_by",
+        _credit_columns,
+        undo=_undo_credit_columns,
+    ),
+    Migration(4, "alley change counters (cached public board views)", tables=(models.AlleyChange,)),
+    Migration(5, "print jobs: the console's background board PDFs", tables=(models.PrintJob,)),
+    Migration(
+        6,
+        "time bank: point accounts (passbooks) and their append-only entries",
+        # named one by one: timebank.MODELS has grown since (pending adjustments, version 14)
+        tables=(models.PointAccount, models.PointEntry),
+    ),
+    Migration(
+        7,
+        "issue followers: residents following an existing report instead of repeating it",
+        tables=(models.IssueFollower,),
+    ),
+    Migration(8, "exchange shop: shop items and redemptions", tables=tuple(shop.MODELS)),
+    Migration(
         9,
         "volunteers: 双报到 units, teams, volunteers, activities, service records, gradings",
-        None,
+        tables=tuple(service.MODELS),
     ),
-    (10, "households (民情联系卡), 一人一策 care plans and visits", None),
+    Migration(
+        10,
+        "households (民情联系卡), 一人一策 care plans and visits",
+        tables=tuple(households.MODELS),
+    ),
     # Indexes only: `upgrade` creates every model's missing indexes after the steps.
-    (
+    Migration(
         11,
         "indexes for the morning's reports: issue resolved_at, closed_at; patrol created_at",
-        None,
+        undo=_undo_report_indexes,
     ),
     # A new table only; a day's sequence starts from the numbers already given that day.
-    (12, "daily sequences: report and wish numbers past 9999 a day", None),
-    (
+    Migration(
+        12,
+        "daily sequences: report and wish numbers past 9999 a day",
+        tables=(models.DailySequence,),
+    ),
+    Migration(
         13,
         "issue: drop the alley, community and reporter indexes that composites cover",
         _drop_redundant_issue_indexes,
+        undo=_undo_drop_redundant_issue_indexes,
     ),
-    (
+    Migration(
         14,
         "time bank maker-checker: pending adjustments, and who approved an entry",
         _adjustment_approvals,
+        tables=(models.PointAdjustment,),
+        undo=_undo_adjustment_approvals,
     ),
-    (
+    Migration(
         15,
         "operations: outbox_message.request_id; job_status, each scheduled job's last run",
         _outbox_request_id,
+        tables=(models.JobStatus,),
+        undo=_undo_outbox_request_id,
     ),
 ]
 
 
-def latest_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    return max(v for v, _, _ in migrations)
+def as_migration(entry) -> Migration:
+    """A `Migration`, also from a plain `(version, description, step)` tuple."""
+    return entry if isinstance(entry, Migration) else Migration(*entry)
+
+
+def latest_version(migrations: Sequence | None = None) -> int:
+    return max(as_migration(m).version for m in (MIGRATIONS if migrations is None else migrations))
 
 
 def current_version() -> int:
@@ -141,6 +283,12 @@ def current_version() -> int:
         return 0
     row = models.SchemaVersion.select().order_by(models.SchemaVersion.version.desc()).first()
     return row.version if row else 0
+
+
+def recorded_versions() -> set[int]:
+    if not db.table_exists(models.SchemaVersion._meta.table_name):
+        return set()
+    return {v for (v,) in models.SchemaVersion.select(models.SchemaVersion.version).tuples()}
 
 
 def migrator():
@@ -153,29 +301,83 @@ def add_column_if_missing(table: str, name: str, field: Field) -> None:
         migrate(migrator().add_column(table, name, field))
 
 
-def upgrade(migrations: Sequence[Migration] = MIGRATIONS) -> tuple[int, int]:
-    """Bring the schema to the latest version. Returns (version before, version after)."""
+def drop_index_if_present(table: str, name: str) -> None:
+    if name in {ix.name for ix in db.get_indexes(table)}:
+        db.execute_sql(f'DROP INDEX "{name}"')
+
+
+def safety_copy_path() -> str | None:
+    """Where an upgrade of a SQLite database keeps the copy it took first (None: PostgreSQL)."""
+    path = db.obj.database if is_sqlite() else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return f"{path}.before-upgrade"
+
+
+def _take_safety_copy() -> None:
+    target = safety_copy_path()
+    if target is None:
+        return
+    source = sqlite3.connect(db.obj.database, timeout=30)
+    try:
+        copy = sqlite3.connect(f"{target}.tmp")
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE").fetchall()
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    # Complete or absent: a crash while copying never leaves a half copy under the name.
+    os.replace(f"{target}.tmp", target)
+
+
+def upgrade(migrations: Sequence | None = None) -> tuple[int, int]:
+    """Bring the schema to the latest version. Returns (version before, version after).
+
+    Raises `SchemaError` when the database records a version these migrations do not know, or
+    when a step fails (the database then stays at the version before that step)."""
+    steps = sorted(
+        (as_migration(m) for m in (MIGRATIONS if migrations is None else migrations)),
+        key=lambda m: m.version,
+    )
     before = current_version()
-    target = latest_version(migrations)
+    target = steps[-1].version
+    recorded = recorded_versions()
+    unknown = sorted(recorded - {m.version for m in steps})
+    if unknown:
+        raise SchemaError(
+            f"数据库记录的结构版本（{', '.join(map(str, unknown))}）是本程序没有的迁移：数据库来自"
+            f"更新的程序版本（本程序最高支持版本 {target}）。请使用与数据库相符的程序版本，"
+            "不要用旧版本程序打开新数据库；数据库未做任何修改"
+        )
     existing = set(db.get_tables())
     fresh = not (existing - {models.SchemaVersion._meta.table_name})
-    with db.atomic():
+    with write_transaction():
         db.create_tables([models.SchemaVersion], safe=True)
     if fresh:
-        with db.atomic():
+        with write_transaction():
             db.create_tables(models.ALL_MODELS, safe=True)
-            for version, description, _ in migrations:
+            for m in steps:
                 models.SchemaVersion.get_or_create(
-                    version=version, defaults={"description": description}
+                    version=m.version, defaults={"description": m.description}
                 )
         return before, target
-    for version, description, step in sorted(migrations, key=lambda m: m[0]):
-        if version <= before:
-            continue
-        with db.atomic():
-            if step is not None:
-                step(migrator())
-            models.SchemaVersion.create(version=version, description=description)
-    with db.atomic():
+    pending = [m for m in steps if m.version not in recorded]
+    if pending and is_sqlite():
+        _take_safety_copy()
+    for m in pending:
+        try:
+            with write_transaction():
+                db.create_tables(list(m.tables), safe=True)
+                if m.step is not None:
+                    m.step(migrator())
+                models.SchemaVersion.create(version=m.version, description=m.description)
+        except Exception as exc:
+            raise SchemaError(
+                f"升级到结构版本 {m.version}（{m.description}）失败，已撤销这一步，"
+                f"数据库仍为版本 {current_version()}：{exc}"
+            ) from exc
+    with write_transaction():
         db.create_tables(models.ALL_MODELS, safe=True)
     return before, max(before, target)
