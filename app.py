@@ -72,7 +72,7 @@ class CookieSessions(SecureCookieSessionInterface):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    instance_path = config.instance_path(test_config)  # INSTANCE_PATH, else instance/ here
     # No app-wide static folder: each web blueprint serves its own files.
     app = Flask(
         __name__, instance_relative_config=True, instance_path=instance_path, static_folder=None
