@@ -56,9 +56,6 @@ POOL_WAIT_SECONDS = 10
 ALIVE_BYPASS_SECONDS = 0.5
 
 
-_inherited: list = []  # a forked child's references to its parent's connections (see below)
-
-
 class _ForkSafe:
     """Forget, in a forked child, every connection the parent had opened.
 
@@ -78,12 +75,6 @@ class _ForkSafe:
         os.register_at_fork(after_in_child=_after_fork)
 
     def _forget_inherited(self) -> None:
-        # The parent's connection objects are kept, never used: dropping the last reference
-        # would close them here, and closing is not harmless in a child — a PostgreSQL
-        # connection says goodbye to the server over the socket it shares with the parent
-        # (ending the parent's session), a SQLite one takes the connection's mutex, which a
-        # thread of the parent may have held at the fork (the child would wait forever).
-        _inherited.append((self._connections, self._in_use, getattr(self._state, "conn", None)))
         self._owner_pid = os.getpid()
         self._pool_lock = threading.RLock()
         self._pool_available = threading.Condition(self._pool_lock)

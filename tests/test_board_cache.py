@@ -339,32 +339,3 @@ def test_a_child_forked_while_the_checkpointer_held_its_lock_opens_connections(a
     finally:
         release.set()
         holder.join(60)
-
-
-def test_a_forked_child_leaves_the_parents_connections_alone(app):
-    """A connection another thread of the parent has checked out is not closed by the child:
-    a closed PostgreSQL connection would have told the server goodbye over the socket it shares
-    with the parent, ending the parent's session."""
-    make_district()
-    checked_out, child_done = threading.Event(), threading.Event()
-    seen = {}
-
-    def use_a_connection():
-        db.connect(reuse_if_open=True)
-        checked_out.set()
-        child_done.wait(60)
-        seen["count"] = Issue.select().count()  # the same connection, after the child
-        db.close()
-
-    user = threading.Thread(target=use_a_connection)
-    user.start()
-    assert checked_out.wait(60)
-    try:
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0)
-        assert _exit_code_within(pid, 60) == 0
-    finally:
-        child_done.set()
-        user.join(60)
-    assert seen == {"count": 0}

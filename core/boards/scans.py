@@ -40,6 +40,7 @@ class ScanCounter:
         """In a forked child: its parent's counts are not its own, and the locks are new (the
         flush thread, which is not copied, may have held one at the fork)."""
         self._lock, self._flushing = threading.Lock(), threading.Lock()
+        self._wake = threading.Event()
         self._pending, self._thread = {}, None
 
     def record(self, board_id: int) -> None:
