@@ -11,7 +11,9 @@ started without forking ours, that forks each worker. A worker inherits no threa
 no database connection of the process asking for the work. The modules the work needs are
 imported once in the fork server (`preload`), the fonts are loaded in each worker's
 initializer, and a worker never touches the database: the database proxy is not initialised
-there, so a query by mistake fails at once instead of sharing a connection.
+there, so a query by mistake fails at once instead of sharing a connection. As with any such
+pool, each worker imports the main module of the process (flask's, gunicorn's, pytest's script:
+harmless); a script of our own that draws must keep its work under `if __name__ == "__main__":`.
 
 Bounded: results are collected with a timeout. A pool that yields nothing for `timeout`
 seconds, or that loses a worker (the OOM killer, a crash in a C library), has its workers
