@@ -15,7 +15,7 @@ import cli
 import miniprogram_api
 import web
 from bot import adapters as bot_adapters
-from core import config, db, observability, timeutil
+from core import config, db, faults, media, observability, timeutil
 from core.boards import scans
 
 
@@ -56,10 +56,21 @@ class CookieSessions(SecureCookieSessionInterface):
         return serializer
 
 
+class App(Flask):
+    """Flask, with the server's own faults (a database it may only read, storage it cannot
+    write) turned into their 503 `ApiError` before any handler is chosen: every front end then
+    answers them its own way (the API's envelope, the console's and the scan page's pages)
+    through the handlers it already has, and none of them shows a 500 (`core.faults`)."""
+
+    def handle_user_exception(self, e):
+        fault = faults.fault_of(e)
+        return super().handle_user_exception(e if fault is None else fault)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    instance_path = config.instance_path(test_config)  # INSTANCE_PATH, else instance/ here
     # No app-wide static folder: each web blueprint serves its own files.
-    app = Flask(
+    app = App(
         __name__, instance_relative_config=True, instance_path=instance_path, static_folder=None
     )
     # Before any blueprint adds a rule: ids a 64-bit column holds, text without controls.
@@ -74,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = CookieSessions()
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \u escapes
     db.init_app(app)
+    media.init_app(app)  # Pillow's decompression-bomb limit
     scans.init_app(app)  # board scans counted in memory, written every few seconds
 
     miniprogram_api.init_app(app)

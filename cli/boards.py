@@ -9,6 +9,7 @@ import click
 from flask import current_app
 
 from cli.common import CLI_LABEL, fail
+from core import pools
 from core.boards import boards as board_service
 from core.boards import fonts, print_data, render
 from core.timeutil import local_midnight_utc, to_local, utcnow
@@ -62,14 +63,17 @@ def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
             label=f"正在生成 {len(data)} 块公示牌（{size}）",
             file=sys.stderr,
         ) as bar:
-            for result in render.render_many(data, out, size, jobs):
+            timeout = current_app.config["POOL_TIMEOUT_SECONDS"]
+            for result in render.render_many(data, out, size, jobs, timeout=timeout):
                 if pdf is not None:
                     pdf.add_png(result.path.read_bytes())
                 warnings += [f"  {result.code}：{p}" for p in result.problems]
                 bar.update(1)
-    except BaseException:
+    except BaseException as exc:
         if pdf is not None:
             pdf.abort()  # never leave half a PDF to be printed
+        if isinstance(exc, pools.PoolFailed):
+            fail(str(exc))
         raise
     if pdf is not None:
         pdf.close()

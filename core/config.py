@@ -17,6 +17,9 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
 # Every setting the contract names, with its default. `None` means "not configured".
 DEFAULTS: dict[str, object] = {
+    # Where the install's own files go (below): from the environment only, since it says where
+    # instance/config.py is. Unset: `instance/` beside app.py.
+    "INSTANCE_PATH": None,
     "DATABASE_URL": None,  # filled in from the instance path when unset
     "SECRET_KEY": None,
     # What the board QR codes and every printed link point at. Unset: where the demo server
@@ -169,6 +172,9 @@ DEFAULTS: dict[str, object] = {
     "METRICS_ALLOW": None,
     "LOG_FORMAT": "text",
     "SENTRY_DSN": None,
+    # A drawing process pool (the morning's cards, `boards`) that hands back nothing for this
+    # long is taken as stuck: its workers are killed and the job fails, to be retried.
+    "POOL_TIMEOUT_SECONDS": 120,
     # How console passwords are hashed (werkzeug's method string). scrypt is deliberately slow;
     # the tests use a cheap method so that each test's staff login does not cost a second.
     "PASSWORD_HASH_METHOD": "scrypt",
@@ -178,6 +184,15 @@ INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinsta
 BOOL_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, bool)}
 # Structured settings come from instance/config.py only, never from the environment.
 ENV_KEYS = [k for k, v in DEFAULTS.items() if not isinstance(v, (dict, list))]
+
+
+def instance_path(test_config: dict | None = None) -> str | None:
+    """The instance folder — the secret key, the default SQLite database and media folder, the
+    console's uploads and print files — from `INSTANCE_PATH` (test configuration, else the
+    environment) as an absolute path, or None for Flask's default, `instance/` beside
+    `app.py`. Setting it lets the code's directory be read-only."""
+    value = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+    return str(Path(value).expanduser().resolve()) if value else None
 
 
 def load(app, test_config: dict | None = None) -> None:
@@ -194,6 +209,7 @@ def load(app, test_config: dict | None = None) -> None:
             app.config[key] = int(value) if key in INT_KEYS else value
     if test_config:
         app.config.update(test_config)
+    app.config["INSTANCE_PATH"] = app.instance_path  # what was used, whatever the source
 
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'xiaoxiang.db'}"

@@ -33,7 +33,7 @@ from flask import current_app
 from peewee import IntegrityError
 from PIL import Image, ImageOps
 
-from core import audit
+from core import audit, faults
 from core.db import Param, Prepared, db, write_transaction
 from core.errors import ApiError
 from models import Media, MediaUpload, User
@@ -78,6 +78,13 @@ def _too_big(limit: int) -> ApiError:
     return ApiError(413, "file_too_large", f"图片不能超过 {limit // (1024 * 1024)} MB")
 
 
+def init_app(app) -> None:
+    """Pillow's own decompression-bomb limit set from `MAX_IMAGE_PIXELS`, not left at its
+    default (89 MP): every image this process opens — an upload, a steward's photo drawn on a
+    board — warns above it and fails at twice it, which `_process` answers with a 422."""
+    Image.MAX_IMAGE_PIXELS = int(app.config["MAX_IMAGE_PIXELS"])
+
+
 def check_size(size: int) -> None:
     """Refuse a byte count over `MAX_UPLOAD_BYTES` (callers may check before reading it all)."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
@@ -88,8 +95,9 @@ def check_size(size: int) -> None:
 def save_image(data: bytes, uploader: User | None) -> Media:
     """Check, clean, re-encode and store an uploaded image; return its (possibly existing) row.
 
-    Raises `ApiError` 413 (too many bytes), 415 (not a JPEG/PNG/WebP we can decode) or
-    422 (too many pixels). Nothing is written to disk or the database when it raises.
+    Raises `ApiError` 413 (too many bytes), 415 (not a JPEG/PNG/WebP we can decode),
+    422 (too many pixels) or 503 (`MEDIA_DIR` cannot be written). Nothing is written to the
+    database when it raises, and nothing but whole files to disk.
     """
     check_size(len(data))
     cfg = current_app.config
@@ -103,9 +111,12 @@ def save_image(data: bytes, uploader: User | None) -> Media:
 
     # Files first, row second: a row must never point at a missing file. If the row then
     # fails, what is left is a content-addressed file nobody references, which is harmless.
+    # A disk that is full, read-only or not there is the server's fault: a 503 that says to
+    # try later (core.faults), and no row is written.
     folder = Path(cfg["MEDIA_DIR"]) / sha[:2]
-    _write_once(folder / f"{sha}.{encoded.ext}", encoded.main)
-    _write_once(folder / f"{sha}_t.{encoded.ext}", encoded.thumb)
+    with faults.storage("MEDIA_DIR"):
+        _write_once(folder / f"{sha}.{encoded.ext}", encoded.main)
+        _write_once(folder / f"{sha}_t.{encoded.ext}", encoded.thumb)
 
     with write_transaction():
         media = Media.get_or_none(Media.sha256 == sha)

@@ -32,14 +32,20 @@ class Checkpointer:
         self._paths: dict[str, sqlite3.Connection | None] = {}
         self._closing: list[sqlite3.Connection] = []  # forgotten, closed by the thread
         self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
+        self._inherited: list = []
+
+    def after_fork(self) -> None:
+        """In a forked child: its own lock, thread and connections. The lock is new because the
+        checkpoint thread may have held the old one at the fork (it never will here: the thread
+        is not copied); the parent's connections are kept unused, never closed here (closing
+        takes a mutex the parent's thread may have held)."""
+        self._inherited.append((self._paths, self._closing))
+        self._lock = threading.Lock()
+        self._paths, self._closing, self._thread = {}, [], None
 
     def watch(self, path: str) -> None:
         """Keep `path`'s log checkpointed from now on (cheap to call again)."""
         with self._lock:
-            if self._pid != os.getpid():  # a forked child: its own thread and connections
-                self._paths, self._closing, self._thread = {}, [], None
-                self._pid = os.getpid()
             self._paths.setdefault(path, None)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -94,3 +100,4 @@ class Checkpointer:
 
 
 checkpointer = Checkpointer()
+os.register_at_fork(after_in_child=checkpointer.after_fork)

@@ -90,7 +90,9 @@ def send_all(day: date) -> int:
     """
     due = [g for g in list(report_groups()) if not runs.done(run_key(day, g))]
     built = report_batch.build_all([g.area for g in due], day)
-    cards = report_card.images(built)
+    # A pool that stalls or loses a worker raises PoolFailed before anything is claimed: the
+    # job fails and the next tick (a minute later) draws the cards again.
+    cards = report_card.images(built, timeout=current_app.config["POOL_TIMEOUT_SECONDS"])
     return sum(1 for g, r, card in zip(due, built, cards, strict=True) if _queue(g, day, r, card))
 
 

@@ -17,7 +17,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from core import ratelimit
+from core import pools, ratelimit
 from core.db import db
 from core.delivery import outbox
 from core.figures import assessment
@@ -94,6 +94,18 @@ class Worker:
             with requestid.bound(requestid.for_job(name)):
                 try:
                     return self._in_context(body)
+                except pools.PoolFailed as exc:
+                    # Its cause is already counted and logged (core.faults). Nothing was
+                    # claimed, so the job's next run (the report ticks every minute) does the
+                    # work again.
+                    log.error(
+                        "任务 %s 失败，下次运行时重试 / job %s failed, retried on its next run: %s",
+                        name,
+                        name,
+                        exc,
+                        extra={"job": name, "outcome": "failed"},
+                    )
+                    return None
                 except Exception:
                     log.exception("任务 %s 失败", name, extra={"job": name, "outcome": "failed"})
                     return None

@@ -4,6 +4,8 @@ counted in memory and written in batches, and none is lost; connections are pool
 from __future__ import annotations
 
 import os
+import select
+import signal
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,7 @@ import pytest
 import time_machine
 from peewee import OperationalError
 
+from core import wal
 from core.boards import boards, public, scans
 from core.db import ALIVE_BYPASS_SECONDS, db, is_sqlite
 from core.people import auth
@@ -274,6 +277,22 @@ def test_a_connection_back_from_a_pause_is_checked_before_reuse(app):
     db.close()
 
 
+def _exit_code_within(pid: int, seconds: float) -> int:
+    """The child's exit code; a child still running after `seconds` is killed and the test
+    fails (a forked child stuck on a lock must not hang the run)."""
+    handle = os.pidfd_open(pid)
+    try:
+        exited, _, _ = select.select([handle], [], [], seconds)
+    finally:
+        os.close(handle)
+    if not exited:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail(f"the forked child did not finish within {seconds} s")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
 def test_a_forked_process_opens_its_own_connections(app):
     """gunicorn --preload or a process pool: the child must not use the parent's socket."""
     make_district()
@@ -287,8 +306,37 @@ def test_a_forked_process_opens_its_own_connections(app):
                 status = 0 if Issue.select().count() == 0 else 2
         finally:
             os._exit(status)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert _exit_code_within(pid, 60) == 0
     # the child's exit closed its own connection, not ours
     assert db.connection() is parent_conn
     assert Issue.select().count() == 0
+
+
+def test_a_child_forked_while_the_checkpointer_held_its_lock_opens_connections(app):
+    """The checkpoint thread takes its lock every second; a child forked at that moment
+    inherits the lock held by a thread it does not have. Opening a database there must not
+    wait on it (before, the child waited forever: a hung test run)."""
+    make_district()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_it():
+        with wal.checkpointer._lock:
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold_it)
+    holder.start()
+    assert holding.wait(60)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: report through the exit status only
+            status = 1
+            try:
+                db.close()
+                status = 0 if Issue.select().count() == 0 else 2
+            finally:
+                os._exit(status)
+        assert _exit_code_within(pid, 60) == 0
+    finally:
+        release.set()
+        holder.join(60)

@@ -4,6 +4,7 @@ times the scheduler would call them."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,11 @@ import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from core import faults
+from core.figures import report_card
 from jobs import lease
 from jobs.scheduler import configure
-from models import ChatGroup, Issue, OutboxMessage, StaffAccount
+from models import ChatGroup, Issue, JobRun, OutboxMessage, StaffAccount
 from tests.factories import login, login_steward, make_district, make_staff
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -403,3 +406,29 @@ def test_the_daily_report_does_not_repeat_a_reminder_already_sent_that_morning(
         assert f"#{early}（" in text and f"#{late}（" in text
         clock.move_to(local(24, 9, 0))
         assert run_job(w, "reminders")["overdue_daily"] == 0  # … and is today's reminder
+
+
+def test_a_stuck_card_pool_fails_the_report_which_the_next_tick_sends(app, caplog):
+    """The cards are drawn in a process pool before anything is claimed. A pool that hands back
+    nothing in time fails the run — logged, counted, no run key taken, nothing queued — and
+    the next minute's tick draws and sends every report."""
+    d = make_district(communities=report_card.POOL_MIN_CARDS, alleys_per_community=1)
+    groups = [
+        ChatGroup.create(area=c, name=f"{c.name}管家群", webhook_key=f"key-{c.id}")
+        for c in d.communities
+    ]
+    w = worker(app, "host-a")
+    faults.reset()
+    app.config["POOL_TIMEOUT_SECONDS"] = 0.001  # no pool hands back its first cards this soon
+    with caplog.at_level(logging.ERROR), time_machine.travel(local(22, 8, 30), tick=False):
+        assert run_job(w, "report") is None
+    assert report_rows() == []
+    assert JobRun.select().where(JobRun.run_key.startswith("report:")).count() == 0
+    assert faults.counts() == {faults.WORKER_POOL_FAILED: 1}
+    assert "任务 report 失败，下次运行时重试" in caplog.text
+    assert "job report failed, retried on its next run" in caplog.text
+    assert "通报图片卡的工作进程出错" in caplog.text
+    app.config["POOL_TIMEOUT_SECONDS"] = 120
+    with time_machine.travel(local(22, 8, 31), tick=False):
+        assert run_job(w, "report") == len(groups)
+    assert groups_reported() == sorted(g.id for g in groups)

@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -257,10 +258,21 @@ def test_bomb_beyond_pillows_own_limit_is_refused(client, app, headers):
 
 
 def test_pillow_bomb_warning_is_a_refusal_too(client, app, headers):
-    # With our own limit raised, Pillow's DecompressionBombWarning (over ~89 MP) still refuses.
+    # With our own check's limit raised after start, Pillow's limit (set from it at start)
+    # still refuses.
     app.config["MAX_IMAGE_PIXELS"] = 500_000_000
     res = _upload(client, _jpeg_declaring(10000, 10000), headers)
     _assert_refused(app, res, 422, "image_too_large")
+
+
+def test_pillows_own_limit_is_the_configured_one(app):
+    """Every image the process opens (a steward's photo on a board too) is held to
+    MAX_IMAGE_PIXELS (40 MP), not Pillow's default of 89 MP: 49 MP warns."""
+    assert Image.MAX_IMAGE_PIXELS == app.config["MAX_IMAGE_PIXELS"] == 40_000_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with pytest.raises(Image.DecompressionBombWarning):
+            Image.open(io.BytesIO(_jpeg_declaring(7000, 7000)))
 
 
 def test_file_just_over_10_mb_is_413(client, app, headers):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from core import audit
+from core import audit, faults
 from core.boards import boards, fonts, print_data, render
 from core.db import db
 from core.errors import ApiError, bad_request
@@ -41,7 +41,8 @@ KEEP_FILES = timedelta(days=7)
 
 def jobs_dir() -> Path:
     path = Path(current_app.instance_path) / "print-jobs"
-    path.mkdir(parents=True, exist_ok=True)
+    with faults.storage("print-jobs"):
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -23,6 +23,7 @@ try:  # ISA-L's deflate: the same zlib stream, about ten times faster than zlib'
 except ImportError:  # pragma: no cover - a slower but identical fallback
     deflate = zlib
 
+from core import pools
 from core.boards.fonts import font_source
 from core.boards.layout import DPI, PAGE_SIZES, TITLE, compose
 from core.boards.print_data import BoardData
@@ -237,34 +238,49 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _start_worker() -> None:
+    """A worker's initializer: glibc told to keep its memory, the fonts loaded."""
+    _keep_memory()
+    for weight in ("regular", "bold"):
+        font_source(weight)
+
+
 def render_many(
-    boards: Sequence[BoardData], out_dir: str | os.PathLike, size: str = "A4", jobs: int = 0
+    boards: Sequence[BoardData],
+    out_dir: str | os.PathLike,
+    size: str = "A4",
+    jobs: int = 0,
+    timeout: float | None = None,
 ) -> Iterator[Rendered]:
     """Render boards to `out_dir/{code}-v{version}.png`, yielding results in input order.
 
     With more than one job the rendering runs in a process pool (Pillow's drawing holds the
-    GIL); fonts and the static artwork are cached in each worker, so only the first board of
-    each pays for them.
+    GIL) whose workers come from a fork server, never forked from this process (`core.pools`);
+    fonts and the static artwork are cached in each worker, so only the first board of each
+    pays for them. A pool that stalls for `timeout` seconds or loses a worker raises
+    `pools.PoolFailed`; the boards already yielded are complete files.
     """
     if size not in PAGE_SIZES:
         raise ValueError(f"unknown page size {size!r}")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     work = [(data, size, str(out_dir)) for data in boards]
     jobs = min(jobs or default_jobs(), len(work))
-    font_source("regular"), font_source("bold")  # fail before forking, with a clear message
+    font_source("regular"), font_source("bold")  # fail before starting workers, clearly
     if jobs <= 1:
         _keep_memory()
         yield from map(_render_one, work)
         return
-    import multiprocessing
-
-    # fork: workers inherit the loaded fonts and need no re-import; they never use the
-    # database connection they inherit.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    ctx = multiprocessing.get_context(method)
     chunk = max(1, min(8, math.ceil(len(work) / (jobs * 8))))
-    with ctx.Pool(jobs, initializer=_keep_memory) as pool:
-        yield from pool.imap(_render_one, work, chunksize=chunk)
+    yield from pools.imap(
+        _render_one,
+        work,
+        jobs=jobs,
+        what="公示牌生成",
+        chunksize=chunk,
+        initializer=_start_worker,
+        timeout=timeout,
+        preload=(__name__,),
+    )
 
 
 def pdf_name(area_id: int, day: date) -> str:

@@ -35,17 +35,20 @@ class ScanCounter:
         self._pending: dict[object, Counter] = {}
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
-        self._pid = os.getpid()
         self.interval = 3.0
+
+    def after_fork(self) -> None:
+        """In a forked child: its parent's counts are not its own, and the locks are new (the
+        flush thread, which is not copied, may have held one at the fork)."""
+        self._lock, self._flushing = threading.Lock(), threading.Lock()
+        self._wake = threading.Event()
+        self._pending, self._thread = {}, None
 
     def record(self, board_id: int) -> None:
         """One more scan of the board today (local day); written within `interval` seconds."""
         day = to_local(utcnow()).date()
         metrics.inc(metrics.BOARD_SCANS)
         with self._lock:
-            if self._pid != os.getpid():  # a forked child: its parent's counts are not ours
-                self._pending, self._thread, self._pid = {}, None, os.getpid()
-                self._flushing = threading.Lock()
             self._pending.setdefault(db.obj, Counter())[(board_id, day)] += 1
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -117,6 +120,7 @@ def _write(database, counts: Counter) -> None:
 
 
 counter = ScanCounter()
+os.register_at_fork(after_in_child=counter.after_fork)
 record = counter.record
 flush = counter.flush
 atexit.register(counter.flush)

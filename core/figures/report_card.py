@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import functools
 import io
-import multiprocessing
 import os
 from collections.abc import Sequence
 
+from core import pools
 from core.boards import fonts
 from core.figures.reports import Report, pct, row_name
 from core.text import shorten
@@ -121,12 +121,18 @@ def image(report: Report, width: int = 1080) -> bytes:
     return buf.getvalue()
 
 
-# Below this many cards a pool costs more (forking, pickling) than it saves.
+# Below this many cards a pool costs more (starting workers, pickling) than it saves.
 POOL_MIN_CARDS = 16
 
 
 def _card_or_none(report: Report) -> bytes | None:
     return None if report.quiet else image(report)
+
+
+def _load_fonts() -> None:
+    """A worker's initializer: the faces every card uses, loaded before the first card."""
+    for bold in (False, True):
+        fonts.font(26, bold=bold)
 
 
 def _cores() -> int:
@@ -136,14 +142,28 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def images(reports: Sequence[Report], jobs: int = 0) -> list[bytes | None]:
+def images(
+    reports: Sequence[Report], jobs: int = 0, timeout: float | None = None
+) -> list[bytes | None]:
     """The cards of many reports (None for a quiet one), in order. A morning's 500 cards are
-    drawn in a process pool, one process per core: Pillow's drawing holds the GIL."""
+    drawn in a process pool, one process per core: Pillow's drawing holds the GIL.
+
+    The pool's workers come from a fork server, never forked from this process, which in the
+    scheduler runs threads (`core.pools`); a pool that stalls for `timeout` seconds or loses a
+    worker raises `pools.PoolFailed` and the caller's job fails, to be retried."""
     jobs = min(jobs or _cores(), len(reports))
     if jobs <= 1 or len(reports) < POOL_MIN_CARDS:
         return [_card_or_none(r) for r in reports]
-    # fork: the workers inherit the loaded fonts; they never touch the database (the pool of
-    # connections they inherit is dropped in the child, see core.db).
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with multiprocessing.get_context(method).Pool(jobs) as pool:
-        return pool.map(_card_or_none, reports, chunksize=8)
+    fonts.font_source("regular"), fonts.font_source("bold")  # a missing font: a clear error here
+    return list(
+        pools.imap(
+            _card_or_none,
+            reports,
+            jobs=jobs,
+            what="通报图片卡",
+            chunksize=8,
+            initializer=_load_fonts,
+            timeout=timeout,
+            preload=(__name__,),
+        )
+    )

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from peewee import IntegrityError, fn
+from peewee import DatabaseError, IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, codes
+from core import audit, codes, faults
 from core.boards import boards
 from core.db import Param, Prepared, db, write_transaction
 from core.delivery.wechat import mini_program_client
@@ -161,7 +161,13 @@ def _live_user(row: AuthToken | None) -> User | None:
         return None
     # At most one write per token every few minutes, not one per request.
     if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
-        _TOKEN_TOUCH.execute(now=now, id=row.id)
+        try:
+            _TOKEN_TOUCH.execute(now=now, id=row.id)
+        except DatabaseError as exc:
+            # A read-only database (maintenance, a standby): the bookkeeping waits, reading
+            # goes on; a write of the request itself still answers 503 (core.faults).
+            if faults.fault_of(exc) is None:
+                raise
     return row.user
 
 

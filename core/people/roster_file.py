@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import uploads_guard
 from core.people import phones
 from models import AREA_KINDS, STEWARD_POSTS
 
@@ -68,8 +69,9 @@ HEADER_SEARCH_ROWS = 10
 class RosterError(Exception):
     """The roster cannot be imported; `problems` lists every reason, one line each."""
 
-    def __init__(self, problems: Sequence[str]):
+    def __init__(self, problems: Sequence[str], status: int = 400):
         self.problems = list(problems)
+        self.status = status  # 413: a file refused unopened (core.uploads_guard)
         super().__init__("\n".join(self.problems))
 
 
@@ -140,6 +142,11 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list]]:
+    try:
+        # A zip bomb is refused from the archive's directory, before anything is unpacked.
+        uploads_guard.check_zip(path)
+    except uploads_guard.ArchiveRefused as exc:
+        raise RosterError([exc.message], status=exc.status) from None
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from core import faults
 from web.console.common import principal
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -29,7 +30,8 @@ def label() -> str:
 
 def _folder(name: str) -> Path:
     path = Path(current_app.instance_path) / name
-    path.mkdir(parents=True, exist_ok=True)
+    with faults.storage(name):
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -74,14 +76,22 @@ def dry_run_then_confirm(
         return render_template(page, problems=["文件太大：不能超过 5 MB"], **context), 400
     digest = hashlib.sha256(data + str(principal().user.id).encode()).hexdigest()
     path = _folder(folder) / f"{digest}{suffix}"
-    fd, tmp = tempfile.mkstemp(dir=_folder(folder), suffix=suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    folder_path = _folder(folder)
+    with faults.storage(folder):
+        fd, tmp = tempfile.mkstemp(dir=folder_path, suffix=suffix)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)  # a full disk leaves no half file behind
+            raise
     try:
         result = run(path, True)
     except error as exc:
         path.unlink(missing_ok=True)
         problems = exc.problems  # type: ignore[attr-defined]
-        return render_template(page, problems=problems, filename=upload.filename, **context), 400
+        status = getattr(exc, "status", 400)  # 413: refused unopened (a zip bomb)
+        html = render_template(page, problems=problems, filename=upload.filename, **context)
+        return html, status
     return render_template(page, plan=result, confirm=digest, filename=upload.filename, **context)
