@@ -21,6 +21,7 @@ from cli.setup import (
     init_db_command,
     seed_demo_command,
 )
+from cli.units import units_command
 from jobs.commands import COMMANDS as JOB_COMMANDS
 
 COMMANDS = (
@@ -37,6 +38,7 @@ COMMANDS = (
     jobs_command,
     groups_command,
     departments_command,
+    units_command,
     boards_command,
     retire_board_command,
     *JOB_COMMANDS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from peewee import Field, ForeignKeyField
+from peewee import CharField, DateTimeField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
@@ -59,6 +59,21 @@ def _drop_redundant_issue_indexes(_migrator) -> None:
             db.execute_sql(f'DROP INDEX "{name}"')
 
 
+def _handling_units(_migrator) -> None:
+    """Handling units: a department's kind, a chat group's unit, an issue's whistle and
+    check-in times. The unit members' table is new: `upgrade` creates it after the steps."""
+    add_column_if_missing("department", "kind", CharField(max_length=16, default="department"))
+    add_column_if_missing(
+        "chat_group",
+        "unit_id",
+        ForeignKeyField(
+            models.Department, field=models.Department.id, null=True, on_delete="SET NULL"
+        ),
+    )
+    add_column_if_missing("issue", "whistled_at", DateTimeField(null=True))
+    add_column_if_missing("issue", "checked_in_at", DateTimeField(null=True))
+
+
 # Version 1 is the schema the models describe on first release. Append, never edit.
 MIGRATIONS: list[Migration] = [
     (1, "initial schema: areas, stewards, users, roles, boards, departments, media, events", None),
@@ -94,6 +109,11 @@ MIGRATIONS: list[Migration] = [
         13,
         "issue: drop the alley, community and reporter indexes that composites cover",
         _drop_redundant_issue_indexes,
+    ),
+    (
+        19,
+        "handling units: department.kind, unit members, chat group's unit, whistle/check-in times",
+        _handling_units,
     ),
 ]
 

@@ -30,6 +30,7 @@ from miniprogram_api import (
     stats,
     stewards,
     subscriptions,
+    units,
     volunteers,
     wishes,
 )
@@ -48,6 +49,7 @@ RESOURCES = (
     outbox_routes,
     groups,
     departments,
+    units,
     subscriptions,
     assessments,
     stats,

@@ -13,7 +13,7 @@ from miniprogram_api.router import ALL_ROUTES
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 from tests.service_matrix import SERVICE_MATRIX
 
-ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin")
+ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin", "unit")
 PUBLIC = set(ROLES)
 LOGGED_IN = set(ROLES) - {"anonymous"}
 WECHAT_USERS = {"resident", "neighbour", "steward"}  # staff/admin use console passwords
@@ -22,7 +22,8 @@ HANDLERS = {"steward", "staff", "admin"}
 API = "/api/v1"
 
 # "resident" is the one who reported the issue or posted the wish the request is about;
-# "neighbour" is another resident; "steward" answers for the item's alley.
+# "neighbour" is another resident; "steward" answers for the item's alley; "unit" is a member
+# of the handling unit (core.units) the world's whistles go to, logged in with its password.
 
 
 def _jpeg() -> bytes:
@@ -240,7 +241,7 @@ MATRIX = {
     ),
     ("GET", "/api/v1/issues"): (LOGGED_IN, lambda w: {}),
     ("GET", "/api/v1/issues/{issue_id}"): (
-        LOGGED_IN - {"neighbour"},
+        LOGGED_IN - {"neighbour", "unit"},  # a unit sees only what is whistled to it
         lambda w: {"path": f"{API}/issues/{_issue(w)}"},
     ),
     ("POST", "/api/v1/issues/{issue_id}/accept"): (HANDLERS, _issue_action("accept")),
@@ -264,7 +265,7 @@ MATRIX = {
         _issue_action("assign", {"priority": "important"}),
     ),
     ("POST", "/api/v1/issues/{issue_id}/comment"): (
-        LOGGED_IN - {"neighbour"},
+        LOGGED_IN - {"neighbour", "unit"},
         _issue_action("comment", {"text": "补充一下"}),
     ),
     ("POST", "/api/v1/issues/{issue_id}/rate"): (
@@ -409,6 +410,15 @@ MATRIX = {
         STAFF,
         lambda w: {"query_string": {"community": w["district"].communities[0].id}},
     ),
+    ("GET", "/api/v1/units"): (STAFF | {"unit"}, lambda w: {}),
+    ("GET", "/api/v1/units/{unit_id}"): (
+        STAFF | {"unit"},
+        lambda w: {"path": f"{API}/units/{w['department'].id}"},
+    ),
+    ("POST", "/api/v1/units"): (
+        STAFF,
+        lambda w: {"json": {"kind": "property", "name": f"物业{next(_group_keys)}"}},
+    ),
     ("GET", "/api/v1/departments"): (STAFF, lambda w: {}),
     ("POST", "/api/v1/departments"): (
         STAFF,  # each in their own scope by default: staff their community, admins their street
@@ -473,11 +483,14 @@ def test_matrix_names_every_route():
 
 @pytest.fixture
 def world(client):
+    from core.units import members
     from models import Department
 
     d = make_district()
     staff = make_staff(d.communities[0])
     admin = make_staff(d.street, role="admin")
+    department = Department.create(area=d.street, name="城管")
+    unit_member = members.create_member(department, "unit-member", "password123").account
     headers = {
         "anonymous": {},
         "resident": login(client, "居民甲"),
@@ -485,6 +498,7 @@ def world(client):
         "steward": login_steward(client, d.stewards[0]),
         "staff": login_staff(client, staff),
         "admin": login_staff(client, admin),
+        "unit": login_staff(client, unit_member),
     }
     return {
         "client": client,
@@ -493,7 +507,8 @@ def world(client):
         "admin": admin,
         "headers": headers,
         "free_steward": d.stewards[1],
-        "department": Department.create(area=d.street, name="城管"),
+        "department": department,
+        "unit": unit_member,
     }
 
 
