@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from core.errors import bad_request
 from core.items import issues as flow
 from core.items import lists
 from core.items.list_cache import mine_fingerprint, viewer_key
@@ -16,6 +17,7 @@ from core.items.lists import IssueFilters
 from core.items.views import issue_out, prefetch_issues, public_shown
 from core.people import phones
 from core.timeutil import iso
+from core.units import handling as unit_handling
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router
@@ -96,7 +98,13 @@ class ResolveIn(BaseModel):
 
 
 class WhistleIn(BaseModel):
-    department_id: int
+    unit_id: int | None = Field(default=None, description="承办单位（部门或物业）的 ID")
+    department_id: int | None = Field(default=None, description="unit_id 的旧名，仍可用")
+    tier: Literal["ordinary", "important", "major"] | None = Field(
+        default=None,
+        description="一般 / 重要 / 重大：期限自吹哨起 2 / 3 / 10 天（DEADLINE_DAYS）。用 unit_id 时必填；"
+        "只给 department_id 的旧客户端可不填，此时保持原紧急程度与期限，并在办理过程中写明",
+    )
     note: Note500
 
 
@@ -278,13 +286,19 @@ def escalate_issue(issue_id: int, body: NoteIn):
 
 @router.post(
     "/issues/<int:issue_id>/whistle",
-    summary="吹哨报到：交部门联合处置（期限 10 天）",
+    summary="吹哨报到：交承办单位（部门或物业）办理，须选紧急程度",
     body=WhistleIn,
     response=IssueOut,
     errors=ACTION_ERRORS + (400,),
 )
 def whistle_issue(issue_id: int, body: WhistleIn):
-    flow.whistle(current_principal(), issue_id, body.department_id, body.note)
+    """已办结、已撤销或内容待审核的诉求不能吹哨（409，不做任何修改）。"""
+    if body.unit_id is None and body.department_id is None:
+        raise bad_request("请选择承办单位", {"unit_id": "必填"})
+    if body.unit_id is not None and body.tier is None:
+        raise bad_request("请选择紧急程度：一般、重要或重大", {"tier": "必填"})
+    unit_id = body.unit_id if body.unit_id is not None else body.department_id
+    unit_handling.whistle(current_principal(), issue_id, unit_id, body.note, body.tier)
     return _out(issue_id)
 
 

@@ -6,7 +6,7 @@ writes its event in the same transaction, and queues the notifications it causes
 
     submitted ─accept→ accepted ─resolve→ resolved ─rate→ closed
         │  └──────escalate──┘ │      ↑        └─reopen (reporter, 7 days)→ submitted
-        └─whistle (staff)→ whistled ─┘
+        └─whistle (staff)→ whistled ─┘     (whistle: core.units.handling)
     any open state ─cancel→ cancelled   (reporter before acceptance; staff with a reason)
 
 Why one long file: it is the one place that changes an issue's state, so every transition,
@@ -35,7 +35,6 @@ from models import (
     RESOLUTION_LEVELS,
     Area,
     Board,
-    Department,
     Issue,
     IssueAssignee,
     IssueFollower,
@@ -52,6 +51,7 @@ ACTION_LABELS = {
     "resolve": "办结",
     "escalate": "上报社区",
     "whistle": "吹哨",
+    "tier": "紧急程度与期限",  # core.units.handling: every tier or deadline change
     "assign": "派单",
     "comment": "留言",
     "rate": "评价",
@@ -527,24 +527,6 @@ def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
         if issue.accepted_at is None:
             issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
         return _finish(p, issue, "escalate", {"note": reason}, reason)
-
-
-def whistle(p: Principal, issue_id: int, department_id: int, note: str) -> Issue:
-    _visible_or_404(p, issue_id)
-    with write_transaction():
-        issue = _load_for_change(issue_id, "whistle")
-        _require(p.can_manage(issue.alley), "只有社区工作人员可以吹哨报到")
-        department = Department.get_or_none((Department.id == department_id) & Department.active)
-        if department is None or not Area.get_by_id(department.area_id).covers(issue.alley):
-            raise bad_request("请选择本街道的部门", {"department_id": "部门不存在"})
-        issue.status = "whistled"
-        issue.department = department
-        issue.priority = "major"
-        issue.deadline = deadline_for("major", issue.created_at)
-        if issue.accepted_at is None:
-            issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
-        data = {"department_id": department.id, "department": department.name, "note": note}
-        return _finish(p, issue, "whistle", data, f"已吹哨{department.name}")
 
 
 def assign(
