@@ -17,6 +17,7 @@ from core.items.lists import IssueFilters
 from core.items.views import issue_out, prefetch_issues, public_shown
 from core.people import phones
 from core.timeutil import iso
+from core.units import actions as unit_actions
 from core.units import handling as unit_handling
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, cached_page, paginate
@@ -66,8 +67,9 @@ class IssueIn(BaseModel):
 
 
 class IssueQuery(PageQuery):
-    scope: Literal["mine", "assigned", "area"] | None = Field(
-        default=None, description="mine 我反映的；assigned 派给我的；area 我管辖范围内的"
+    scope: Literal["mine", "assigned", "unit", "area"] | None = Field(
+        default=None,
+        description="mine 我反映的；assigned 派给我的；unit 交给本单位办理的；area 我管辖范围内的",
     )
     status: Literal[ISSUE_STATUSES + ("open",)] | None = None  # type: ignore[valid-type]
     overdue: bool | None = Field(
@@ -205,9 +207,12 @@ def similar_issues(query: SimilarQuery):
 
 @router.get("/issues", summary="诉求列表", query=IssueQuery, response=IssueList)
 def list_issues(query: IssueQuery):
-    """默认范围：工作人员为 area，管家为 assigned，居民为 mine。`status=open` 为所有未办结。"""
+    """默认范围：工作人员为 area，管家为 assigned，单位成员为 unit，居民为 mine。
+    `status=open` 为所有未办结。"""
     p = current_principal()
-    scope = query.scope or ("area" if p.is_staff else "assigned" if p.stewards else "mine")
+    scope = query.scope or (
+        "area" if p.is_staff else "assigned" if p.stewards else "unit" if p.unit_ids else "mine"
+    )
     cache: dict = {}
 
     def page(rows):
@@ -268,7 +273,11 @@ def accept_issue(issue_id: int):
 )
 def resolve_issue(issue_id: int, body: ResolveIn):
     """办结方式：现场解决 / 上报社区 / 联合处置；不填则按办理过程推断。"""
-    flow.resolve(current_principal(), issue_id, body.note, body.photo_ids, body.level)
+    p = current_principal()
+    if p.unit_ids and not p.is_staff and not p.stewards:
+        unit_actions.resolve(p, issue_id, body.note, body.photo_ids)  # names person and unit
+    else:
+        flow.resolve(p, issue_id, body.note, body.photo_ids, body.level)
     return _out(issue_id)
 
 

@@ -12,6 +12,16 @@ from peewee import CharField, DateTimeField, ForeignKeyField
 from core.timeutil import utcnow
 from models import BaseModel, Department, StaffAccount
 
+# The trail's words for what units do (core.units), beside the workflow's own labels.
+UNIT_ACTION_LABELS = {
+    "check_in": "报到",
+    "progress": "进展",
+    "extension": "申请延期",
+    "extension_decide": "延期审批",
+    "return": "退回社区",
+    "urge": "催办",
+}
+
 
 class UnitMember(BaseModel):
     unit = ForeignKeyField(Department, backref="members", on_delete="CASCADE")

@@ -68,6 +68,22 @@ def _wish(w, *steps) -> int:
     return wish_id
 
 
+def _whistled_action(action, body=None, *unit_steps):
+    """An issue whistled to the world's unit (its member is the "unit" role), then moved
+    through `unit_steps`."""
+
+    def build(w):
+        whistle = (
+            "staff",
+            "whistle",
+            {"unit_id": w["department"].id, "tier": "major", "note": "请"},
+        )
+        issue_id = _issue(w, whistle, *unit_steps)
+        return {"path": f"{API}/issues/{issue_id}/{action}", "json": body or {}}
+
+    return build
+
+
 def _issue_action(action, body=None, *steps):
     return lambda w: {"path": f"{API}/issues/{_issue(w, *steps)}/{action}", "json": body or {}}
 
@@ -259,6 +275,32 @@ MATRIX = {
             "path": f"{API}/issues/{_issue(w)}/whistle",
             "json": {"department_id": w["department"].id, "note": "请城管处理"},
         },
+    ),
+    # a handling unit's member on an item whistled to their unit (core.units.actions)
+    ("POST", "/api/v1/issues/{issue_id}/check-in"): ({"unit"}, _whistled_action("check-in")),
+    ("POST", "/api/v1/issues/{issue_id}/progress"): (
+        {"unit"},
+        _whistled_action("progress", {"note": "已到现场"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/extension"): (
+        {"unit"},
+        _whistled_action("extension", {"days": 3, "reason": "需采购材料"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/return"): (
+        {"unit"},
+        _whistled_action("return", {"reason": "不属本单位职责"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/extension/decide"): (
+        STAFF,
+        _whistled_action(
+            "extension/decide",
+            {"approve": True},
+            ("unit", "extension", {"days": 2, "reason": "等"}),
+        ),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/urge"): (
+        STAFF,
+        _whistled_action("urge", {"note": "请尽快办理"}),
     ),
     ("POST", "/api/v1/issues/{issue_id}/assign"): (
         STAFF,

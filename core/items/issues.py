@@ -150,7 +150,11 @@ def is_follower(p: Principal, issue: Issue) -> bool:
 def can_view(p: Principal, issue: Issue) -> bool:
     alley = issue.alley
     return (
-        is_reporter(p, issue) or p.can_see(alley) or is_handler(p, issue) or is_follower(p, issue)
+        is_reporter(p, issue)
+        or p.can_see(alley)
+        or is_handler(p, issue)
+        or is_follower(p, issue)
+        or issue.department_id in p.unit_ids  # whistled to the caller's unit (core.units)
     )
 
 
@@ -487,15 +491,22 @@ def accept(p: Principal, issue_id: int) -> Issue:
 
 
 def resolve(
-    p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
+    p: Principal,
+    issue_id: int,
+    note: str,
+    photo_ids: list[int] | None = None,
+    level=None,
+    label: str | None = None,
 ) -> Issue:
-    """`level` as the closer names it; None: inferred (core.items.handling)."""
+    """`level` as the closer names it; None: inferred (core.items.handling). `label`: how
+    the trail names the closer (a unit member: `住建办 李工`, core.units.actions)."""
     _visible_or_404(p, issue_id)
     photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
         issue = _load_for_change(issue_id, "resolve", p)
-        _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
-        if issue.status == "whistled" and not p.can_manage(issue.alley):
+        unit = issue.status == "whistled" and issue.department_id in p.unit_ids
+        _require(_may_handle(p, issue) or unit, "只有负责该街巷的管家或社区工作人员可以办结")
+        if issue.status == "whistled" and not (p.can_manage(issue.alley) or unit):
             raise handling.steward_may_not_close(issue)  # as they may not accept it
         level = (
             handling.LEVEL_NAMES.get(level, level) if level else handling.infer_level(issue, note)
@@ -513,9 +524,8 @@ def resolve(
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
         awards.issue_resolved(issue)
-        return _finish(
-            p, issue, "resolve", {"note": note, "photo_ids": photo_ids, "level": level}, note
-        )
+        data = {"note": note, "photo_ids": photo_ids, "level": level}
+        return _finish(p, issue, "resolve", data, note, label)
 
 
 def escalate(p: Principal, issue_id: int, reason: str) -> Issue:

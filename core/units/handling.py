@@ -24,6 +24,7 @@ from core.items import credit, notify
 from core.items import issues as flow
 from core.people.permissions import Principal
 from core.timeutil import month_day_time, utcnow
+from core.units import notify as unit_notify
 from models import Area, Department, Issue
 
 TIER_LABELS = flow.PRIORITY_LABELS
@@ -78,6 +79,7 @@ def whistle(p: Principal, issue_id: int, unit_id: int, note: str, tier: str | No
         }
         event = flow.KIND.record(p.user, issue, "whistle", data)
         notify.issue_changed(issue, "whistle", event, f"已吹哨{unit.name}")
+        unit_notify.whistled(issue, unit, event)
         if tier is None:
             record_tier_kept(p, issue)
         else:
