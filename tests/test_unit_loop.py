@@ -200,3 +200,46 @@ def test_a_unit_member_never_sees_households_points_or_unwhistled_items(client, 
     assert client.get(f"{API}/issues?scope=area", headers=w["li"]).get_json()["total"] == 0
     for path in ("/households", "/points?person=x", "/stats", "/areas"):
         assert client.get(f"{API}{path}", headers=w["li"]).status_code == 403, path
+
+
+def test_a_unit_that_does_not_check_in_or_is_late_is_reminded_then_the_street_told(client, world):
+    from jobs import reminders
+
+    w = world
+    groups_street = ChatGroup.create(
+        area=w["d"].street, name="街道工作群", webhook_key="key-street", audience="staff"
+    )
+    with time_machine.travel(T0, tick=False):
+        issue_id = _report_and_whistle(client, w, tier="ordinary")  # due 11月25日 09:00
+    whistled = len(robot_rows("key-unit"))
+
+    def scan(at):
+        with time_machine.travel(at, tick=False):
+            return reminders.scan()
+
+    assert scan(T0 + timedelta(hours=23))["unit_checkin"] == 0
+    assert scan(T0 + timedelta(hours=25))["unit_checkin"] == 1
+    (reminded,) = robot_rows("key-unit")[whistled:]
+    assert "【请报到】" in reminded.payload["text"]["content"]
+    assert reminded.payload["text"]["mentioned_list"] == ["wecom-li", "wecom-wang"]
+    assert PHONE not in reminded.payload["text"]["content"]
+    # once per step, however often the scheduler runs (or restarts)
+    assert scan(T0 + timedelta(hours=26))["unit_checkin"] == 0
+    assert robot_rows(groups_street.webhook_key) == []
+    # 49 hours: the street hears of the missing 报到; the deadline (11月25日 09:00) has passed
+    at49 = scan(T0 + timedelta(hours=49))
+    assert (at49["unit_checkin_street"], at49["unit_overdue"]) == (1, 1)
+    (street,) = robot_rows("key-street")
+    assert "住建办 未报到" in street.payload["text"]["content"]
+    assert "【已超期】" in robot_rows("key-unit")[-1].payload["text"]["content"]
+    again = scan(T0 + timedelta(hours=50))
+    assert (again["unit_checkin_street"], again["unit_overdue"]) == (0, 0)
+
+    with time_machine.travel(T0 + timedelta(hours=51), tick=False):
+        post(client, w["li"], f"/issues/{issue_id}/check-in")
+    # checked in but still late: a day after the deadline the street is told, once
+    assert scan(T0 + timedelta(hours=60))["unit_overdue_street"] == 0
+    assert scan(T0 + timedelta(hours=73))["unit_overdue_street"] == 1
+    assert "超期未办结" in robot_rows("key-street")[-1].payload["text"]["content"]
+    assert scan(T0 + timedelta(hours=80))["unit_overdue_street"] == 0
+    assert len(robot_rows("key-street")) == 2

@@ -22,7 +22,7 @@ from models import Area, Department, Event, Issue
 TIER_WORDS = {"ordinary": "一般", "important": "重要", "major": "重大"}
 
 
-def _title(issue: Issue) -> str:
+def title(issue: Issue) -> str:
     """What a group may read of the item: no content when it is held or private."""
     alley = Area.get_by_id(issue.alley_id).name
     private = issue.visibility != "public" or flow.is_private_category(issue.category)
@@ -30,7 +30,8 @@ def _title(issue: Issue) -> str:
     return f"#{issue.id} {alley} {what}"
 
 
-def _unit_push(unit: Department, text: str, key: str) -> bool:
+def unit_text(unit: Department, text: str, key: str) -> bool:
+    """A text to the unit's own group, @ its members' WeCom ids; False when it has none."""
     group = units.group_of(unit)
     if group is None:
         return False
@@ -44,16 +45,16 @@ def _unit_push(unit: Department, text: str, key: str) -> bool:
 
 def whistled(issue: Issue, unit: Department, event: Event) -> bool:
     text = (
-        f"【吹哨报到】{_title(issue)}\n"
+        f"【吹哨报到】{title(issue)}\n"
         f"紧急程度：{TIER_WORDS[issue.priority]}，请于 {month_day_time(issue.deadline)} 前办结。\n"
         f"请先回复 {robot.bot_call(f'报到 {issue.id}')}"
     )
-    return _unit_push(unit, text, f"robot:unit:{issue.id}:whistle:{event.id}")
+    return unit_text(unit, text, f"robot:unit:{issue.id}:whistle:{event.id}")
 
 
 def urged(issue: Issue, unit: Department, event: Event, note: str) -> bool:
-    text = f"【催办】{_title(issue)}\n{note}\n办理期限：{month_day_time(issue.deadline)}"
-    return _unit_push(unit, text, f"robot:unit:{issue.id}:urge:{event.id}")
+    text = f"【催办】{title(issue)}\n{note}\n办理期限：{month_day_time(issue.deadline)}"
+    return unit_text(unit, text, f"robot:unit:{issue.id}:urge:{event.id}")
 
 
 def returned(issue: Issue, unit: Department, event: Event, reason: str) -> bool:
@@ -61,6 +62,6 @@ def returned(issue: Issue, unit: Department, event: Event, reason: str) -> bool:
     targets = robot.groups_for_area(Area.get_by_id(issue.alley_id), audience="staff")[:1]
     if not targets:
         return False
-    text = f"【单位退回】{unit.name} 退回 {_title(issue)}\n原因：{reason}\n请社区重新安排办理。"
+    text = f"【单位退回】{unit.name} 退回 {title(issue)}\n原因：{reason}\n请社区重新安排办理。"
     robot.push_text(targets[0], text, f"robot:unit:{issue.id}:return:{event.id}", fetch=False)
     return True
