@@ -20,6 +20,7 @@ from core.db import write_transaction
 from core.households import demo as household_demo
 from core.people import auth, roster
 from core.timebank import shop
+from core.units import demo as unit_demo
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
 DEMO_LABEL = "演示数据"
@@ -130,6 +131,9 @@ def seed() -> list[str]:
             shop.stock_demo_shelf(community)  # the time bank's exchange shop
         stewards = _bind_stewards()
         history = demo_history.write(street)
+        unit_lines = unit_demo.write(
+            street, communities, with_items=bool(history), label=DEMO_LABEL
+        )
         household_demo.write(street, DEMO_LABEL)
         lines = [
             f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
@@ -140,6 +144,7 @@ def seed() -> list[str]:
         lines += ["", "管家登录（离线模式下在小程序登录页输入登录码）："]
         lines += [_steward_line(s) for s in stewards]
         lines += ["", "工作人员登录（管理后台用户名/密码，或小程序登录码）："] + staff_lines
+        lines += unit_lines
     return lines + [""] + try_it()
 
 
@@ -183,11 +188,14 @@ def try_it() -> list[str]:
         f"  2. 社区工作台：{base}/console/login  用户名 {ADMIN[0]}  密码 {ADMIN[1]}",
         f"  3. 机器人发到群里的消息（离线模式只记录不发送）：{base}/dev/outbox",
         f"  4. 接口文档：{base}/api/v1/openapi.json",
+        f"  5. 承办单位成员（住建办）：{base}/console/login 或 POST /api/v1/auth/password，"
+        f"用户名 {unit_demo.MEMBERS['住建办'][0]}  密码 {unit_demo.MEMBERS['住建办'][1]}；"
+        "GET /api/v1/issues?scope=unit 看本单位待办",
     ]
     if config.get("BRIDGE_SECRET"):
         body = '{"msg_id":"try-%s","ts":%s,"sender":"' + sender + '","text":"待办"}'
         lines += [
-            f"  5. 模拟管家{TRY_STEWARD}在企业微信群里发“待办”（把下面一行粘贴到终端）：",
+            f"  6. 模拟管家{TRY_STEWARD}在企业微信群里发“待办”（把下面一行粘贴到终端）：",
             f"     body=$(printf '{body}' $(date +%s%N) $(date +%s)); "
             f'curl -s -H \'Content-Type: application/json\' -H "X-Signature: $(printf %s "$body" '
             f"| openssl dgst -sha256 -hmac '{config['BRIDGE_SECRET']}' | sed 's/^.* //')\" "

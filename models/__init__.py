@@ -591,7 +591,7 @@ class ChatGroup(BaseModel):
     webhook_key = CharField(max_length=128, unique=True)
     chat_id = CharField(max_length=128, null=True, unique=True)
     leader_ids = JSONField(default=list)  # steward ids of the group's leaders (队长)
-    audience = CharField(max_length=16, default="stewards")  # stewards | staff (staff-only notices)
+    audience = CharField(max_length=16, default="stewards")  # stewards | staff | unit (its own)
     unit = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # a handling unit's group
     robot_status = CharField(max_length=16, default="ok")  # ok | broken
     broken_reason = CharField(max_length=200, null=True)
