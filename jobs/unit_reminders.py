@@ -5,7 +5,8 @@ deadline, claimed in the transaction that queues the message — a rerun or a re
 scheduler sends nothing twice; a new whistle or a moved deadline is a new reminder):
 
 - not 报到 within `UNIT_CHECKIN_HOURS` of the whistle → the unit's group (@ its members);
-  still not after twice that → the street's staff group (the street leader) is told;
+  still not after twice that → the street leader is told (a staff group on the street, else
+  the community's staff group @-mentioning the street's admins);
 - past its deadline → the unit's group; still open `UNIT_CHECKIN_HOURS` later → the street.
 
 The selections are `core.items.queues.unit_not_checked_in` and `unit_past_deadline`. A unit
@@ -26,18 +27,30 @@ from core.items import queues
 from core.timeutil import month_day_time
 from core.units import notify as unit_notify
 from core.units import units
-from models import Area, Department, Issue
+from models import Area, Department, Issue, StaffAccount
 
 
 def _street_group(issue: Issue):
+    """Where the street leader hears it: a staff group on the street itself when there is
+    one, else the item's community's staff group (with the street's admins @-mentioned)."""
     alley = Area.get_by_id(issue.alley_id)
-    street_ids = [a for a in (alley.ancestor_ids() or []) if Area.get_by_id(a).kind == "street"]
-    if not street_ids:
-        return None
-    found = robot.groups_for_area(Area.get_by_id(street_ids[0]), "staff")
-    # the street's own staff group, not a community's below it
-    found = [g for g in found if g.area_id == street_ids[0]]
-    return found[0] if found else None
+    streets = Area.select().where(Area.id.in_(alley.ancestor_ids()) & (Area.kind == "street"))
+    street = streets.first()
+    found = robot.groups_for_area(street or alley, "staff")
+    own = [g for g in found if street is not None and g.area_id == street.id]
+    return (own or robot.groups_for_area(alley, "staff") or [None])[0], street
+
+
+def _admin_phones(street: Area | None) -> list[str]:
+    if street is None:
+        return []
+    rows = StaffAccount.select(StaffAccount.phone).where(
+        (StaffAccount.area == street.id)
+        & (StaffAccount.role == "admin")
+        & StaffAccount.active
+        & StaffAccount.phone.is_null(False)
+    )
+    return [r.phone for r in rows]
 
 
 def _send(key: str, push) -> bool:
@@ -65,10 +78,10 @@ def _unit_step(issue: Issue, unit: Department, text: str):
 
 def _street_step(issue: Issue, text: str):
     def push(key: str, dry: bool) -> bool:
-        group = _street_group(issue)
+        group, street = _street_group(issue)
         if group is None or dry:
             return group is not None
-        robot.push_text(group, text, f"robot:{key}", fetch=False)
+        robot.push_text(group, text, f"robot:{key}", _admin_phones(street), fetch=False)
         return True
 
     return push

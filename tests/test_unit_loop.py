@@ -243,3 +243,21 @@ def test_a_unit_that_does_not_check_in_or_is_late_is_reminded_then_the_street_to
     assert "超期未办结" in robot_rows("key-street")[-1].payload["text"]["content"]
     assert scan(T0 + timedelta(hours=80))["unit_overdue_street"] == 0
     assert len(robot_rows("key-street")) == 2
+
+
+def test_without_a_street_group_the_street_admins_hear_it_in_the_community_staff_group(
+    client, world
+):
+    from jobs import reminders
+    from models import StaffAccount
+
+    w = world
+    admin = make_staff(w["d"].street, role="admin", username="street-admin")
+    StaffAccount.update(phone="13800000001").where(StaffAccount.id == admin.id).execute()
+    with time_machine.travel(T0, tick=False):
+        _report_and_whistle(client, w, tier="major")
+    with time_machine.travel(T0 + timedelta(hours=49), tick=False):
+        assert reminders.scan()["unit_checkin_street"] == 1
+    told = robot_rows("key-staff")[-1].payload["text"]
+    assert "住建办 未报到" in told["content"]
+    assert told["mentioned_mobile_list"] == ["13800000001"]
