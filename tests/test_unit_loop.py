@@ -261,3 +261,35 @@ def test_without_a_street_group_the_street_admins_hear_it_in_the_community_staff
     told = robot_rows("key-staff")[-1].payload["text"]
     assert "住建办 未报到" in told["content"]
     assert told["mentioned_mobile_list"] == ["13800000001"]
+
+
+def test_a_units_group_never_gets_the_stewards_pushes(client, world):
+    """The unit's group sits on the street: the most specific steward group above an alley
+    must never be it, even where the community has no group of its own."""
+    w = world
+    ChatGroup.delete().where(ChatGroup.webhook_key == "key-stewards").execute()
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    issue_id = post(client, w["resident"], "/issues", body, status=201)["id"]
+    post(client, w["steward"], f"/issues/{issue_id}/escalate", {"note": "需社区协调"})
+    assert robot_rows("key-unit") == []
+
+
+def test_progress_takes_only_the_members_own_photos(client, world):
+    import io
+
+    from PIL import Image
+
+    w = world
+    issue_id = _report_and_whistle(client, w)
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
+    upload = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(buf.getvalue()), "a.jpg")},
+        content_type="multipart/form-data",
+        headers=w["resident"],
+    ).get_json()
+    theirs = {"note": "现场照片", "photo_ids": [upload["id"]]}
+    refused = post(client, w["li"], f"/issues/{issue_id}/progress", theirs, status=400)
+    assert "photo_ids" in refused["error"]["fields"]
+    assert not [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.progress"]
