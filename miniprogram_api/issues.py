@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from core.errors import bad_request
+from core.errors import ApiError, bad_request
 from core.items import issues as flow
 from core.items import lists
 from core.items.list_cache import mine_fingerprint, viewer_key
@@ -307,7 +307,13 @@ def whistle_issue(issue_id: int, body: WhistleIn):
     if body.unit_id is not None and body.tier is None:
         raise bad_request("请选择紧急程度：一般、重要或重大", {"tier": "必填"})
     unit_id = body.unit_id if body.unit_id is not None else body.department_id
-    unit_handling.whistle(current_principal(), issue_id, unit_id, body.note, body.tier)
+    try:
+        unit_handling.whistle(current_principal(), issue_id, unit_id, body.note, body.tier)
+    except ApiError as err:
+        if body.unit_id is None or "department_id" not in err.fields:
+            raise
+        # a new client named the field unit_id: the answer names it so
+        raise bad_request("请选择本街道的承办单位", {"unit_id": "单位不存在或已停用"}) from err
     return _out(issue_id)
 
 

@@ -88,6 +88,8 @@ def test_a_new_client_must_choose_the_tier(client, world):
     assert "tier" in _whistle(client, world, issue_id, wrong, 400)["error"]["fields"]
     no_unit = _whistle(client, world, issue_id, {"tier": "major", "note": "x"}, 400)
     assert "unit_id" in no_unit["error"]["fields"]
+    unknown = {"unit_id": 999999, "tier": "major", "note": "x"}
+    assert "unit_id" in _whistle(client, world, issue_id, unknown, 400)["error"]["fields"]
     assert Issue.get_by_id(issue_id).status == "submitted" and len(_trail(issue_id)) == before
 
 
