@@ -17,7 +17,8 @@ from core.errors import conflict
 from core.people import auth
 from core.people.permissions import Principal
 from core.timeutil import utcnow
-from models import Area, BindCode, Steward, User
+from models import Area, BindCode, StaffAccount, Steward, User
+from models.units import UnitMember
 
 WECOM_OPENID_PREFIX = "wecom:"
 
@@ -56,10 +57,22 @@ def identify(sender: str) -> tuple[Principal | None, User | None]:
         principal = Principal.for_user(user)
         if principal.stewards or principal.is_staff:
             return principal, user
+    member = (
+        UnitMember.select(UnitMember, StaffAccount)
+        .join(StaffAccount)
+        .where((UnitMember.wecom_userid == sender) & StaffAccount.active)
+        .first()
+    )
+    if member is not None and member.account.user_id is not None:
+        # a handling unit's member, by the WeCom id staff registered for them
+        user = User.get_by_id(member.account.user_id)
+        principal = Principal.for_user(user)
+        if principal.unit_ids:
+            return principal, user
     user = User.get_or_none(User.openid == wecom_openid(sender))
     if user is not None:
         principal = Principal.for_user(user)
-        if principal.stewards or principal.is_staff:
+        if principal.stewards or principal.is_staff or principal.unit_ids:
             return principal, user
     return None, user
 

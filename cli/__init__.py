@@ -23,6 +23,7 @@ from cli.setup import (
     init_db_command,
     seed_demo_command,
 )
+from cli.units import units_command
 from jobs.commands import COMMANDS as JOB_COMMANDS
 
 COMMANDS = (
@@ -39,6 +40,7 @@ COMMANDS = (
     jobs_command,
     groups_command,
     departments_command,
+    units_command,
     boards_command,
     retire_board_command,
     backup_command,

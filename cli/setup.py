@@ -14,7 +14,8 @@ from core import config, demo, schema
 from core.errors import ApiError
 from core.people import areas, auth, departments, roster
 from core.timeutil import to_local
-from models import Area, StaffAccount, Steward
+from core.units import members
+from models import Area, Department, StaffAccount, Steward
 
 
 @click.command("init-db")
@@ -66,21 +67,39 @@ def import_roster_command(file: str, dry_run: bool):
 @click.command("create-staff")
 @click.option("--username", required=True)
 @click.option(
-    "--area", "area_id", required=True, type=int, help="Community (staff) or street (admin) id."
+    "--area", "area_id", type=int, help="Community (staff) or street (admin) id; not for unit."
 )
-@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["staff", "admin", "unit"]), default="staff", show_default=True
+)
+@click.option("--unit", "unit_id", type=int, help="The handling unit (role unit), see `units`.")
+@click.option("--wecom", "wecom_userid", default=None, help="A unit member's WeCom user id.")
 @click.option("--name", "display_name", default="", help="Name shown to colleagues.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_staff_command(username, area_id, role, display_name, password_stdin):
-    """Make a staff (community) or admin (street) console account."""
-    area = Area.get_or_none(Area.id == area_id)
-    if area is None:
-        fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
+def create_staff_command(
+    username, area_id, role, unit_id, wecom_userid, display_name, password_stdin
+):
+    """Make a staff (community), admin (street) or unit member's console account."""
+    unit = area = None
+    if role == "unit":
+        unit = Department.get_or_none(Department.id == unit_id) if unit_id is not None else None
+        if unit is None:
+            fail("请用 --unit ID 指定单位，可用 `flask --app app units list` 查看")
+    else:
+        area = Area.get_or_none(Area.id == area_id) if area_id is not None else None
+        if area is None:
+            fail(f"找不到区域 {area_id}，可用 `flask --app app areas` 查看")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
+        if unit is not None:
+            member = members.create_member(
+                unit, username, password, display_name, wecom_userid, label=CLI_LABEL
+            )
+            click.echo(f"已创建单位成员账号 {member.account.username}（{unit.name}）")
+            return
         account = auth.create_staff(username, password, area, role, display_name, label=CLI_LABEL)
     except ApiError as exc:
         fail(exc.message)
@@ -104,8 +123,13 @@ def areas_command(as_json: bool):
 @click.command("bind-code")
 @click.option("--steward", "steward_id", type=int, help="Steward id (see `areas`).")
 @click.option("--staff", "staff_username", help="Staff account username.")
-def bind_code_command(steward_id, staff_username):
-    """Print a one-time code binding a WeChat user to a steward or staff account."""
+@click.option("--unit-member", "member_username", help="A unit member's username.")
+def bind_code_command(steward_id, staff_username, member_username):
+    """Print a one-time code binding a WeChat user to a steward, staff or unit member account."""
+    if member_username is not None:
+        if staff_username is not None:
+            fail("请指定 --steward ID、--staff USERNAME 或 --unit-member USERNAME 之一")
+        staff_username = member_username  # a unit member's login is a console account
     if (steward_id is None) == (staff_username is None):
         fail("请指定 --steward ID 或 --staff USERNAME 之一")
     if steward_id is not None:

@@ -63,6 +63,10 @@ DEFAULTS: dict[str, object] = {
     "PRIVATE_CATEGORIES": ["邻里纠纷"],
     # The "2310" rule: days to resolve per tier.
     "DEADLINE_DAYS": {"ordinary": 2, "important": 3, "major": 10},
+    # handling units (core.units): 报到 due within these hours of a whistle; the longest
+    # extension a unit may ask for at once
+    "UNIT_CHECKIN_HOURS": 24,
+    "UNIT_EXTENSION_MAX_DAYS": 10,
     "SIMILAR_WINDOW_DAYS": 3,
     "REOPEN_WINDOW_DAYS": 7,
     # Subscribe-message template for "your item changed" and which template keys hold what.

@@ -20,6 +20,7 @@ from core.db import write_transaction
 from core.households import demo as household_demo
 from core.people import auth, roster
 from core.timebank import shop
+from core.units import demo as unit_demo
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
 DEMO_LABEL = "演示数据"
@@ -130,6 +131,9 @@ def seed() -> list[str]:
             shop.stock_demo_shelf(community)  # the time bank's exchange shop
         stewards = _bind_stewards()
         history = demo_history.write(street)
+        unit_lines = unit_demo.write(
+            street, communities, with_items=bool(history), label=DEMO_LABEL
+        )
         household_demo.write(street, DEMO_LABEL)
         lines = [
             f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
@@ -140,6 +144,7 @@ def seed() -> list[str]:
         lines += ["", "管家登录（离线模式下在小程序登录页输入登录码；在群里以企业微信账号识别）："]
         lines += [_steward_line(s) for s in stewards]
         lines += ["", "工作人员登录（管理后台用户名/密码，或小程序登录码）："] + staff_lines
+        lines += unit_lines
     return lines + [""] + try_it()
 
 
@@ -180,6 +185,11 @@ def try_it() -> list[str]:
         )
     lines.append(
         f"  {len(lines)}. 接口文档：{base}/api/v1/docs（OpenAPI：{base}/api/v1/openapi.json）"
+    )
+    username, password, *_ = unit_demo.MEMBERS["住建办"]
+    lines.append(
+        f"  {len(lines)}. 承办单位成员（住建办）：{base}/console/login 或 POST /api/v1/auth/password，"
+        f"用户名 {username}  密码 {password}；GET /api/v1/issues?scope=unit 看本单位待办"
     )
     if config.get("BRIDGE_SECRET"):
         lines += [

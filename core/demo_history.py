@@ -23,6 +23,7 @@ from core.items import issues, patrols, wishes
 from core.people import auth
 from core.people.permissions import Principal
 from core.timeutil import clock_at, local_midnight_utc, to_local, utcnow
+from core.units import handling as unit_handling
 from models import Area, Department, Issue, StaffAccount, Steward, StewardAlley, User
 
 # Residents who report and post wishes (offline logins `dev:<name>`), and two volunteers.
@@ -490,7 +491,7 @@ def _play(demo: _Demo, s: Story) -> None:
         with clock_at(later(2)):
             issues.escalate(steward, issue.id, "需要专业施工，管家处理不了")
         with clock_at(later(3)):
-            issues.whistle(staff, issue.id, department.id, s.note)
+            unit_handling.whistle(staff, issue.id, department.id, s.note, "major")
         return
     with clock_at(later(5)):
         issues.resolve(steward, issue.id, s.note)

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from peewee import CharField, Field, ForeignKeyField
+from peewee import CharField, DateTimeField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
@@ -95,11 +95,7 @@ def _adjustment_approvals(_migrator) -> None:
     # NOT NULL with its default in one ALTER: peewee's migrator adds it nullable and then
     # rebuilds the table on SQLite to add NOT NULL, and dropping the old point_entry deletes
     # its rows first, which a reversed entry (referring to another entry) refuses.
-    if "approved_by_label" not in {c.name for c in db.get_columns("point_entry")}:
-        db.execute_sql(
-            'ALTER TABLE "point_entry" ADD COLUMN "approved_by_label" VARCHAR(100) NOT NULL '
-            "DEFAULT ''"
-        )
+    add_not_null_column_if_missing("point_entry", "approved_by_label", "VARCHAR(100)", "''")
 
 
 def _outbox_request_id(_migrator) -> None:
@@ -156,6 +152,36 @@ def _undo_report_indexes(_migrator) -> None:
 def _undo_drop_redundant_issue_indexes(_migrator) -> None:
     for column in ("alley_id", "community_id", "reporter_id"):
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "issue_{column}" ON "issue" ("{column}")')
+
+
+def _handling_units(_migrator) -> None:
+    """Handling units: a department's kind, a chat group's unit, an issue's whistle and
+    check-in times. The unit members' table is new: `upgrade` creates it after the steps."""
+    # NOT NULL with its default in one ALTER (see _adjustment_approvals): peewee's migrator
+    # would rebuild `department` on SQLite, and dropping the old table fires ON DELETE SET NULL
+    # on every issue and chat group that names a department.
+    add_not_null_column_if_missing("department", "kind", "VARCHAR(16)", "'department'")
+    add_column_if_missing(
+        "chat_group",
+        "unit_id",
+        ForeignKeyField(
+            models.Department, field=models.Department.id, null=True, on_delete="SET NULL"
+        ),
+    )
+    add_column_if_missing("issue", "whistled_at", DateTimeField(null=True))
+    add_column_if_missing("issue", "checked_in_at", DateTimeField(null=True))
+
+
+def _undo_handling_units(_migrator) -> None:
+    # chat_group.unit_id stays: SQLite cannot drop a column a foreign key names without a
+    # rebuild, and the step adds it only when missing
+    for table, column in (
+        ("issue", "whistled_at"),
+        ("issue", "checked_in_at"),
+        ("department", "kind"),
+    ):
+        if column in {c.name for c in db.get_columns(table)}:
+            migrate(migrator().drop_column(table, column))
 
 
 # The tables of the first release.
@@ -266,6 +292,13 @@ MIGRATIONS: list[Migration] = [
         tables=(models.JobStatus,),
         undo=_undo_outbox_request_id,
     ),
+    Migration(
+        16,
+        "handling units: department.kind, unit members, chat group's unit, whistle/check-in times",
+        _handling_units,
+        tables=(models.UnitMember,),
+        undo=_undo_handling_units,
+    ),
 ]
 
 
@@ -299,6 +332,17 @@ def add_column_if_missing(table: str, name: str, field: Field) -> None:
     """The usual body of a migration step; harmless when the column is already there."""
     if name not in {c.name for c in db.get_columns(table)}:
         migrate(migrator().add_column(table, name, field))
+
+
+def add_not_null_column_if_missing(table: str, name: str, sql_type: str, default: str) -> None:
+    """A NOT NULL column with its default in one ALTER TABLE, which SQLite and PostgreSQL both
+    take as is. (peewee's migrator adds it nullable, then rebuilds the table on SQLite to make it
+    NOT NULL; dropping the old table deletes its rows first, which foreign keys refuse or turn
+    into SET NULL on the rows that refer to it.)"""
+    if name not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "{name}" {sql_type} NOT NULL DEFAULT {default}'
+        )
 
 
 def drop_index_if_present(table: str, name: str) -> None:

@@ -37,6 +37,7 @@ from core.items import privacy, queues
 from core.text import shorten
 from core.timebank import awards
 from core.timeutil import month_day_time, to_local, utcnow
+from jobs import unit_reminders
 from models import (
     Area,
     ChatGroup,
@@ -365,6 +366,7 @@ def scan(now: datetime | None = None) -> dict[str, int]:
     counts["points_overdue"] = awards.deduct_overdue(now)
     counts.update(remind_visits(now, ctx, digest))
     counts["messages"] = digest.send(counts)
+    counts.update(unit_reminders.remind_units(now))  # handling units: their own groups
     return counts
 
 

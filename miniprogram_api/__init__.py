@@ -31,6 +31,8 @@ from miniprogram_api import (
     stats,
     stewards,
     subscriptions,
+    unit_actions,
+    units,
     volunteers,
     wishes,
 )
@@ -49,6 +51,8 @@ RESOURCES = (
     outbox_routes,
     groups,
     departments,
+    units,
+    unit_actions,
     subscriptions,
     assessments,
     stats,

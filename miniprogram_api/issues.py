@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from core.errors import ApiError, bad_request
 from core.items import issues as flow
 from core.items import lists
 from core.items.list_cache import mine_fingerprint, viewer_key
@@ -16,6 +17,8 @@ from core.items.lists import IssueFilters
 from core.items.views import issue_out, prefetch_issues, public_shown
 from core.people import phones
 from core.timeutil import iso
+from core.units import actions as unit_actions
+from core.units import handling as unit_handling
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router
@@ -64,8 +67,9 @@ class IssueIn(BaseModel):
 
 
 class IssueQuery(PageQuery):
-    scope: Literal["mine", "assigned", "area"] | None = Field(
-        default=None, description="mine 我反映的；assigned 派给我的；area 我管辖范围内的"
+    scope: Literal["mine", "assigned", "unit", "area"] | None = Field(
+        default=None,
+        description="mine 我反映的；assigned 派给我的；unit 交给本单位办理的；area 我管辖范围内的",
     )
     status: Literal[ISSUE_STATUSES + ("open",)] | None = None  # type: ignore[valid-type]
     overdue: bool | None = Field(
@@ -96,7 +100,13 @@ class ResolveIn(BaseModel):
 
 
 class WhistleIn(BaseModel):
-    department_id: int
+    unit_id: int | None = Field(default=None, description="承办单位（部门或物业）的 ID")
+    department_id: int | None = Field(default=None, description="unit_id 的旧名，仍可用")
+    tier: Literal["ordinary", "important", "major"] | None = Field(
+        default=None,
+        description="一般 / 重要 / 重大：期限自吹哨起 2 / 3 / 10 天（DEADLINE_DAYS）。用 unit_id 时必填；"
+        "只给 department_id 的旧客户端可不填，此时保持原紧急程度与期限，并在办理过程中写明",
+    )
     note: Note500
 
 
@@ -197,9 +207,12 @@ def similar_issues(query: SimilarQuery):
 
 @router.get("/issues", summary="诉求列表", query=IssueQuery, response=IssueList)
 def list_issues(query: IssueQuery):
-    """默认范围：工作人员为 area，管家为 assigned，居民为 mine。`status=open` 为所有未办结。"""
+    """默认范围：工作人员为 area，管家为 assigned，单位成员为 unit，居民为 mine。
+    `status=open` 为所有未办结。"""
     p = current_principal()
-    scope = query.scope or ("area" if p.is_staff else "assigned" if p.stewards else "mine")
+    scope = query.scope or (
+        "area" if p.is_staff else "assigned" if p.stewards else "unit" if p.unit_ids else "mine"
+    )
     cache: dict = {}
 
     def page(rows):
@@ -260,7 +273,11 @@ def accept_issue(issue_id: int):
 )
 def resolve_issue(issue_id: int, body: ResolveIn):
     """办结方式：现场解决 / 上报社区 / 联合处置；不填则按办理过程推断。"""
-    flow.resolve(current_principal(), issue_id, body.note, body.photo_ids, body.level)
+    p = current_principal()
+    if p.unit_ids and not p.is_staff and not p.stewards:
+        unit_actions.resolve(p, issue_id, body.note, body.photo_ids)  # names person and unit
+    else:
+        flow.resolve(p, issue_id, body.note, body.photo_ids, body.level)
     return _out(issue_id)
 
 
@@ -278,13 +295,25 @@ def escalate_issue(issue_id: int, body: NoteIn):
 
 @router.post(
     "/issues/<int:issue_id>/whistle",
-    summary="吹哨报到：交部门联合处置（期限 10 天）",
+    summary="吹哨报到：交承办单位（部门或物业）办理，须选紧急程度",
     body=WhistleIn,
     response=IssueOut,
     errors=ACTION_ERRORS + (400,),
 )
 def whistle_issue(issue_id: int, body: WhistleIn):
-    flow.whistle(current_principal(), issue_id, body.department_id, body.note)
+    """已办结、已撤销或内容待审核的诉求不能吹哨（409，不做任何修改）。"""
+    if body.unit_id is None and body.department_id is None:
+        raise bad_request("请选择承办单位", {"unit_id": "必填"})
+    if body.unit_id is not None and body.tier is None:
+        raise bad_request("请选择紧急程度：一般、重要或重大", {"tier": "必填"})
+    unit_id = body.unit_id if body.unit_id is not None else body.department_id
+    try:
+        unit_handling.whistle(current_principal(), issue_id, unit_id, body.note, body.tier)
+    except ApiError as err:
+        if body.unit_id is None or "department_id" not in err.fields:
+            raise
+        # a new client named the field unit_id: the answer names it so
+        raise bad_request("请选择本街道的承办单位", {"unit_id": "单位不存在或已停用"}) from err
     return _out(issue_id)
 
 

@@ -255,10 +255,12 @@ class Board(BaseModel):
 
 
 class Department(BaseModel):
-    """A department that answers a whistle (吹哨), from the street's directory."""
+    """A handling unit that answers a whistle (吹哨): a street department (kind `department`)
+    or a property company (kind `property`); its members are in `models.units`."""
 
     area = ForeignKeyField(Area, backref="departments", on_delete="RESTRICT")
     name = CharField(max_length=100)
+    kind = CharField(max_length=16, default="department")  # department | property
     contact_name = CharField(max_length=50, default="")
     phone = CharField(max_length=32, default="")
     active = BooleanField(default=True)
@@ -371,7 +373,9 @@ class Issue(BaseModel):
     deadline = DateTimeField()
     visibility = CharField(max_length=16, default="public")
     hold_reason = CharField(max_length=200, null=True)
-    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # the unit
+    whistled_at = DateTimeField(null=True)  # handed to the unit (吹哨); 报到 is due from then
+    checked_in_at = DateTimeField(null=True)  # the unit's 报到
     accepted_at = DateTimeField(null=True)
     resolved_at = DateTimeField(null=True)
     resolution_level = CharField(max_length=16, null=True)
@@ -588,7 +592,8 @@ class ChatGroup(BaseModel):
     webhook_key = CharField(max_length=128, unique=True)
     chat_id = CharField(max_length=128, null=True, unique=True)
     leader_ids = JSONField(default=list)  # steward ids of the group's leaders (队长)
-    audience = CharField(max_length=16, default="stewards")  # stewards | staff (staff-only notices)
+    audience = CharField(max_length=16, default="stewards")  # stewards | staff | unit (its own)
+    unit = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # a handling unit's group
     robot_status = CharField(max_length=16, default="ok")  # ok | broken
     broken_reason = CharField(max_length=200, null=True)
     broken_at = DateTimeField(null=True)
@@ -757,3 +762,8 @@ from models import operations  # noqa: E402
 from models.operations import JobStatus  # noqa: E402, F401
 
 ALL_MODELS += operations.MODELS
+
+from models import units  # noqa: E402
+from models.units import UnitMember  # noqa: E402, F401
+
+ALL_MODELS += units.MODELS

@@ -14,7 +14,7 @@ from core.timeutil import utcnow
 from models import ServiceRecord, User
 
 API = "/api/v1"
-ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin")
+ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin", "unit")
 LOGGED_IN = set(ROLES) - {"anonymous"}
 STAFF = {"staff", "admin"}
 VOLUNTEERS = {"resident", "neighbour", "steward"}  # the WeChat users, registered below
@@ -192,7 +192,9 @@ SERVICE_MATRIX = {
     ),
     ("GET", "/api/v1/activities"): (LOGGED_IN, lambda w: {}),
     ("GET", "/api/v1/activities/{activity_id}"): (
-        LOGGED_IN,  # staff, and the volunteers of its community (everyone, once registered)
+        # staff, and the volunteers of its community (everyone but the unit member, who has
+        # not registered as one)
+        LOGGED_IN - {"unit"},
         lambda w: {"path": f"{API}/activities/{_activity(w)}"},
     ),
     ("POST", "/api/v1/activities/{activity_id}/cancel"): (
@@ -245,7 +247,8 @@ SERVICE_MATRIX = {
             "json": {"reason": "重复登记"},
         },
     ),
-    ("GET", "/api/v1/service-records/certificate.pdf"): (LOGGED_IN, _certificates),
+    # who has certified records (a unit member has none)
+    ("GET", "/api/v1/service-records/certificate.pdf"): (LOGGED_IN - {"unit"}, _certificates),
     ("GET", "/api/v1/party-gradings"): (STAFF, _year),
     ("POST", "/api/v1/party-gradings/propose"): (
         STAFF,

@@ -380,19 +380,26 @@ def test_dialogue_whistle_staff_and_steward(chat, world):
                 (
                     "wx_staff",
                     f"吹哨 {item.id} 环保局 排污",
-                    "未能吹哨：找不到部门“环保局”，可选：城管",
+                    "未能吹哨：找不到承办单位“环保局”，可选：城管",
+                ),
+                (
+                    "wx_staff",
+                    f"吹哨 {item.id} 城管 占道经营需执法",
+                    "未能吹哨：请说明紧急程度（一般 2 天、重要 3 天、重大 10 天），"
+                    f"例如：吹哨 {item.id} 城管 重要",
                 ),
             ],
         )
         item = Issue.get_by_id(item.id)
-        deadline = when(item.created_at + timedelta(days=10))
+        assert item.status == "submitted"  # asked for the tier: nothing written
+        deadline = when(T0 + timedelta(days=10))
         run(
             chat,
             [
                 (
                     "wx_staff",
-                    f"吹哨 {item.id} 城管 占道经营需执法",
-                    f"已向城管吹哨 #{item.id} 1区1巷：占道经营，请在 {deadline} 前联合办结",
+                    f"吹哨 {item.id} 城管 重大 占道经营需执法",
+                    f"已向城管吹哨 #{item.id} 1区1巷：占道经营（重大），请在 {deadline} 前办结",
                 ),
                 ("wx_staff", "待办", f"社区待办：\n已吹哨 1：#{item.id} 1区1巷"),
             ],

@@ -25,6 +25,7 @@ from core.items import issues, wishes
 from core.people import auth
 from core.people.permissions import Principal
 from core.timeutil import month_day_time as when
+from core.units import handling as unit_handling
 from models import Department, Event, Issue, OutboxMessage, Steward, Wish
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
@@ -263,7 +264,7 @@ def test_a_whistled_item_is_neither_accepted_nor_closed_by_a_steward(bot_app, fa
     code, _ = auth.issue_bind_code(staff=world["staff"], issued_by="test")
     chat.say("wx_staff", f"绑定 {code}")
     item = report(d.alleys[0], "占道经营", "其他")
-    assert chat.say("wx_staff", f"吹哨 {item.id} 城管 需执法").startswith("已向城管吹哨")
+    assert chat.say("wx_staff", f"吹哨 {item.id} 城管 重大 需执法").startswith("已向城管吹哨")
     holder = f"该诉求已吹哨给城管联合处置，现由社区工作人员{world['staff'].display_name}跟进"
     assert chat.say("wx_s0", f"接单 {item.id}") == f"未能接单：{holder}，不能再接单"
     assert chat.say("wx_s0", f"办结 {item.id} 已清理") == (
@@ -299,7 +300,7 @@ def test_resolve_infers_the_level_from_the_history(bot_app, fake_wechat, world):
         reporter, alley=d.alleys[0], board=None, category="其他", content="违建"
     )
     dept = Department.get(Department.name == "城管")
-    issues.whistle(staff, again.id, dept.id, "请城管")
+    unit_handling.whistle(staff, again.id, dept.id, "请城管", "major")
     issues.resolve(staff, again.id, "已拆除")
     assert Issue.get_by_id(again.id).resolution_level == "联合处置"
     issues.reopen(reporter, again.id, "又搭起来了")

@@ -213,3 +213,29 @@ def test_the_try_it_list_names_its_stewards_wecom_id_with_the_login(runner):
     line = next(x for x in tail.split("\n") if "模拟管家" in x)
     assert f"企业微信账号 {demo.WECOM_IDS[demo.TRY_STEWARD]}" in line
     assert f"dev:{demo.TRY_STEWARD}" in line
+
+
+def test_seed_demo_has_units_with_members_and_items_in_each_state(runner, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "用户名 zhujian  密码 zhujian-demo" in result.output
+    assert "用户名 anju  密码 anju-demo" in result.output
+    assert "承办单位成员（住建办）" in result.output  # the 试一试 list says how
+    kinds = {d.kind for d in Department.select()}
+    assert kinds == {"department", "property"}
+
+    for username, password in (("zhujian", "zhujian-demo"), ("anju", "anju-demo")):
+        res = client.post(
+            "/api/v1/auth/password", json={"username": username, "password": password}
+        )
+        assert res.status_code == 200 and res.get_json()["roles"] == ["unit"]
+        headers = {"Authorization": f"Bearer {res.get_json()['token']}"}
+        listed = client.get("/api/v1/issues?scope=unit", headers=headers).get_json()
+        assert listed["total"] >= 1, username
+        offline = client.post("/api/v1/auth/login", json={"code": f"dev:{username}"})
+        assert offline.get_json()["roles"] == ["resident", "unit"]
+    whistled = Issue.select().where(Issue.department.is_null(False))
+    states = {(i.status, i.checked_in_at is not None) for i in whistled}
+    assert {("whistled", False), ("whistled", True)} <= states
+    returned = Event.select().where(Event.action == "issue.return").count()
+    assert returned == 1

@@ -39,15 +39,21 @@ def test_the_readmes_demo_figures_are_the_demos(runner):
         "communities": Area.select().where(Area.kind == "community").count(),
         "alleys": Area.select().where(Area.kind == "alley").count(),
         "stewards": Steward.select().count(),
-        "departments": Department.select().count(),
+        "departments": Department.select().where(Department.kind == "department").count(),
+        "property": Department.select().where(Department.kind == "property").count(),
+        "unit members": StaffAccount.select().where(StaffAccount.role == "unit").count(),
     }
     for noun, count in figures.items():
         said = re.search(rf"(\d+) (?:\S+ )?{noun}\b", text)
         assert said, f"the README no longer gives the demo's {noun}"
         assert int(said.group(1)) == count, f"README: {said.group(0)}; the demo: {count} {noun}"
-    assert "three console accounts" in text and StaffAccount.select().count() == 3
+    staff = StaffAccount.select().where(StaffAccount.role.in_(("staff", "admin")))
+    assert "three console accounts" in text and staff.count() == 3
     assert "a stewards' and a staff group per community" in text
-    assert ChatGroup.select().count() == 2 * figures["communities"]
+    communities = ChatGroup.select().where(ChatGroup.unit.is_null())
+    assert communities.count() == 2 * figures["communities"]
+    assert "a group of 住建办's own" in text
+    assert ChatGroup.select().where(ChatGroup.unit.is_null(False)).count() == 1
     for login in ("chengguan", "huaishu", "qinghe"):
         assert f"`{login}` / `{login}-demo`" in text
 

@@ -316,14 +316,29 @@ def test_whistle_and_cancel_leave_their_marks(client, world, app):
             {"department_id": dept.id, "note": "请城管"},
         )
         issue = Issue.get_by_id(issue_id)
-        assert (issue.status, issue.department_id, issue.priority) == ("whistled", dept.id, "major")
-        assert issue.deadline == _at(days=app.config["DEADLINE_DAYS"]["major"])
-        assert issue.accepted_at == _at(hours=3)
-        assert _last_event("issue", issue_id).data == {
+        # an old client (department_id, no tier): the tier and the deadline stay, and the
+        # trail says so (core.units.handling) — never raised silently to 重大
+        assert (issue.status, issue.department_id, issue.priority) == (
+            "whistled",
+            dept.id,
+            "ordinary",
+        )
+        assert issue.deadline == _at(days=app.config["DEADLINE_DAYS"]["ordinary"])
+        assert (issue.accepted_at, issue.whistled_at) == (_at(hours=3), _at(hours=3))
+        whistle = Event.get((Event.subject_id == issue_id) & (Event.action == "issue.whistle"))
+        assert whistle.data == {
             "department_id": dept.id,
             "department": "城管执法中队",
+            "unit_id": dept.id,
+            "unit": "城管执法中队",
+            "unit_kind": "department",
+            "tier": "ordinary",
+            "tier_chosen": False,
             "note": "请城管",
+            "summary": "已转交 城管执法中队 处理",
         }
+        kept = _last_event("issue", issue_id)
+        assert kept.action == "issue.tier" and "未选择紧急程度，保持“一般”" in kept.data["note"]
         _post(client, f"/issues/{issue_id}/resolve", w["staff"], {"note": "已拆除"})
         assert Issue.get_by_id(issue_id).resolution_level == "联合处置"
 

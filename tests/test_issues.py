@@ -14,6 +14,7 @@ from PIL import Image
 from core.errors import ApiError
 from core.items import issues as flow
 from core.people.permissions import Principal
+from core.units import handling as unit_handling
 from models import (
     Board,
     DailySequence,
@@ -254,13 +255,13 @@ def test_escalate_whistle_and_joint_resolution(client, world):
         world["staff"],
         issue_id,
         "whistle",
-        {"department_id": world["dept"].id, "note": "请城管联合处置"},
+        {"unit_id": world["dept"].id, "tier": "major", "note": "请城管联合处置"},
     )
     assert whistled["status"] == "whistled" and whistled["priority"] == "major"
     assert whistled["department"]["name"] == "城管执法中队"
-    assert datetime.fromisoformat(whistled["deadline"]) - datetime.fromisoformat(
-        whistled["created_at"]
-    ) == timedelta(days=10)
+    # the unit's 10 days run from the whistle
+    whistled_at = Issue.get_by_id(issue_id).whistled_at.replace(tzinfo=UTC, microsecond=0)
+    assert datetime.fromisoformat(whistled["deadline"]) - whistled_at == timedelta(days=10)
     # only staff blow the whistle
     other = report(client, world)["id"]
     body = {"department_id": world["dept"].id, "note": "x"}
@@ -549,14 +550,16 @@ def test_whistle_only_to_an_active_department_of_this_street(client, world):
     closed = Department.create(area=d.street, name="已撤销的科室", active=False)
     foreign = Department.create(area=elsewhere.street, name="别处的城管")
     for dept_id in (closed.id, foreign.id, 999999):
-        assert _refusal(lambda i=dept_id: flow.whistle(staff, issue_id, i, "请处置")) == (
+        assert _refusal(
+            lambda i=dept_id: unit_handling.whistle(staff, issue_id, i, "请处置", "major")
+        ) == (
             400,
             "validation_error",
             "请选择本街道的部门",
             {"department_id": "部门不存在"},
         )
     assert Issue.get_by_id(issue_id).status == "submitted"
-    done = flow.whistle(staff, issue_id, world["dept"].id, "请处置")
+    done = unit_handling.whistle(staff, issue_id, world["dept"].id, "请处置", "major")
     assert done.status == "whistled" and done.department_id == world["dept"].id
 
 

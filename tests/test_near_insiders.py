@@ -384,6 +384,7 @@ def test_principal_roles_scopes_and_staff_flag(client, world):
         "area_ids": [],
         "alley_ids": [d.alleys[0].id],
         "steward_ids": [d.stewards[0].id],
+        "unit_ids": [],
     }
 
 
@@ -627,6 +628,7 @@ def test_principal_of_staff_and_admin_and_the_refusals_it_raises(client, world):
         "area_ids": [d.communities[0].id],
         "alley_ids": [],
         "steward_ids": [],
+        "unit_ids": [],
     }
     staff.require_manage(d.alleys[1])
     staff.require_see(d.alleys[1])

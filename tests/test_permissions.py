@@ -14,7 +14,7 @@ from tests.factories import login, login_staff, login_steward, make_district, ma
 from tests.self_matrix import SELF_ROWS
 from tests.service_matrix import SERVICE_MATRIX
 
-ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin")
+ROLES = ("anonymous", "resident", "neighbour", "steward", "staff", "admin", "unit")
 PUBLIC = set(ROLES)
 LOGGED_IN = set(ROLES) - {"anonymous"}
 WECHAT_USERS = {"resident", "neighbour", "steward"}  # staff/admin use console passwords
@@ -23,7 +23,8 @@ HANDLERS = {"steward", "staff", "admin"}
 API = "/api/v1"
 
 # "resident" is the one who reported the issue or posted the wish the request is about;
-# "neighbour" is another resident; "steward" answers for the item's alley.
+# "neighbour" is another resident; "steward" answers for the item's alley; "unit" is a member
+# of the handling unit (core.units) the world's whistles go to, logged in with its password.
 
 
 def _jpeg() -> bytes:
@@ -66,6 +67,22 @@ def _wish(w, *steps) -> int:
         r = c.post(f"{API}/wishes/{wish_id}/{action}", json=data, headers=h[role])
         assert r.status_code == 200, r.get_json()
     return wish_id
+
+
+def _whistled_action(action, body=None, *unit_steps):
+    """An issue whistled to the world's unit (its member is the "unit" role), then moved
+    through `unit_steps`."""
+
+    def build(w):
+        whistle = (
+            "staff",
+            "whistle",
+            {"unit_id": w["department"].id, "tier": "major", "note": "请"},
+        )
+        issue_id = _issue(w, whistle, *unit_steps)
+        return {"path": f"{API}/issues/{issue_id}/{action}", "json": body or {}}
+
+    return build
 
 
 def _issue_action(action, body=None, *steps):
@@ -259,7 +276,7 @@ MATRIX = {
     ),
     ("GET", "/api/v1/issues"): (LOGGED_IN, lambda w: {}),
     ("GET", "/api/v1/issues/{issue_id}"): (
-        LOGGED_IN - {"neighbour"},
+        LOGGED_IN - {"neighbour", "unit"},  # a unit sees only what is whistled to it
         lambda w: {"path": f"{API}/issues/{_issue(w)}"},
     ),
     ("POST", "/api/v1/issues/{issue_id}/accept"): (HANDLERS, _issue_action("accept")),
@@ -278,12 +295,38 @@ MATRIX = {
             "json": {"department_id": w["department"].id, "note": "请城管处理"},
         },
     ),
+    # a handling unit's member on an item whistled to their unit (core.units.actions)
+    ("POST", "/api/v1/issues/{issue_id}/check-in"): ({"unit"}, _whistled_action("check-in")),
+    ("POST", "/api/v1/issues/{issue_id}/progress"): (
+        {"unit"},
+        _whistled_action("progress", {"note": "已到现场"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/extension"): (
+        {"unit"},
+        _whistled_action("extension", {"days": 3, "reason": "需采购材料"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/return"): (
+        {"unit"},
+        _whistled_action("return", {"reason": "不属本单位职责"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/extension/decide"): (
+        STAFF,
+        _whistled_action(
+            "extension/decide",
+            {"approve": True},
+            ("unit", "extension", {"days": 2, "reason": "等"}),
+        ),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/urge"): (
+        STAFF,
+        _whistled_action("urge", {"note": "请尽快办理"}),
+    ),
     ("POST", "/api/v1/issues/{issue_id}/assign"): (
         STAFF,
         _issue_action("assign", {"priority": "important"}),
     ),
     ("POST", "/api/v1/issues/{issue_id}/comment"): (
-        LOGGED_IN - {"neighbour"},
+        LOGGED_IN - {"neighbour", "unit"},
         _issue_action("comment", {"text": "补充一下"}),
     ),
     ("POST", "/api/v1/issues/{issue_id}/rate"): (
@@ -440,6 +483,15 @@ MATRIX = {
         STAFF,
         lambda w: {"query_string": {"community": w["district"].communities[0].id}},
     ),
+    ("GET", "/api/v1/units"): (STAFF | {"unit"}, lambda w: {}),
+    ("GET", "/api/v1/units/{unit_id}"): (
+        STAFF | {"unit"},
+        lambda w: {"path": f"{API}/units/{w['department'].id}"},
+    ),
+    ("POST", "/api/v1/units"): (
+        STAFF,
+        lambda w: {"json": {"kind": "property", "name": f"物业{next(_group_keys)}"}},
+    ),
     ("GET", "/api/v1/departments"): (STAFF, lambda w: {}),
     ("POST", "/api/v1/departments"): (
         STAFF,  # each in their own scope by default: staff their community, admins their street
@@ -504,11 +556,14 @@ def test_matrix_names_every_route():
 
 @pytest.fixture
 def world(client):
+    from core.units import members
     from models import Department
 
     d = make_district()
     staff = make_staff(d.communities[0])
     admin = make_staff(d.street, role="admin")
+    department = Department.create(area=d.street, name="城管")
+    unit_member = members.create_member(department, "unit-member", "password123").account
     headers = {
         "anonymous": {},
         "resident": login(client, "居民甲"),
@@ -516,6 +571,7 @@ def world(client):
         "steward": login_steward(client, d.stewards[0]),
         "staff": login_staff(client, staff),
         "admin": login_staff(client, admin),
+        "unit": login_staff(client, unit_member),
     }
     return {
         "client": client,
@@ -524,7 +580,8 @@ def world(client):
         "admin": admin,
         "headers": headers,
         "free_steward": d.stewards[1],
-        "department": Department.create(area=d.street, name="城管"),
+        "department": department,
+        "unit": unit_member,
     }
 
 

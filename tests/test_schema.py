@@ -245,4 +245,33 @@ def test_upgrade_to_14_adds_who_approved_and_keeps_the_entries(app):
     assert "point_adjustment" in db.get_tables()
     entry = PointEntry.get(PointEntry.account == account.id)
     assert (entry.points, entry.approved_by_id, entry.approved_by_label) == (7, None, "")
+
+
+def test_migration_16_brings_handling_units_to_an_older_database(app):
+    """A database from before handling units: the unit columns and the members' table arrive,
+    existing departments become kind `department`, and running it again changes nothing.
+    (chat_group.unit_id stays: SQLite cannot drop a column a foreign key names; the step adds
+    it only when missing, as for the others.)"""
+    from playhouse.migrate import migrate
+
+    from models import Department
+    from models.units import UnitMember
+    from tests.factories import make_district
+
+    d = make_district(communities=1, alleys_per_community=1)
+    Department.create(area=d.street, name="住建办")
+    db.drop_tables([UnitMember])
+    m = schema.migrator()
+    migrate(
+        m.drop_column("issue", "whistled_at"),
+        m.drop_column("issue", "checked_in_at"),
+        m.drop_column("department", "kind"),
+    )
+    SchemaVersion.delete().where(SchemaVersion.version >= 16).execute()
+    before = schema.current_version()
+    assert schema.upgrade()[1] == schema.latest_version() and before < 16
+    assert {"whistled_at", "checked_in_at"} <= {c.name for c in db.get_columns("issue")}
+    assert "unit_id" in {c.name for c in db.get_columns("chat_group")}
+    assert db.table_exists("unit_member")
+    assert Department.get(name="住建办").kind == "department"
     assert schema.upgrade() == (schema.latest_version(), schema.latest_version())

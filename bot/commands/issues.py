@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 from urllib.parse import quote
 
 from bot.commands.parsing import SEPARATORS, Needs, issue_ref, issue_refs, typed
-from bot.commands.registry import STAFF, STEWARD, Context, command
+from bot.commands.registry import STAFF, STEWARD, UNIT, Context, command
 from bot.commands.replies import (
     issue_title,
     mark_used,
@@ -21,6 +21,7 @@ from core.delivery import robot
 from core.errors import ApiError
 from core.items import handling, issues, notify, patrols, privacy
 from core.timeutil import month_day_time
+from core.units import actions as unit_actions
 from models import ISSUE_STATUS_LABELS, Area, OutboxMessage
 
 
@@ -157,16 +158,22 @@ def _level_said(note: str) -> tuple[str | None, str]:
     return handling.LEVEL_NAMES[match.group(1)], typed(rest) or note
 
 
-@command("办结", usage="办结 N 说明", roles=(STEWARD, STAFF))
+@command("办结", usage="办结 N 说明", roles=(STEWARD, STAFF, UNIT))
 def resolve(ctx: Context, args: str) -> str:
     """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。办结方式（现场解决、上报社区、联合处置）按办理过程和说明推断，也可写在说明前。例：办结 12 已清理，办结 12 上报社区 物业已修好"""
     issue_id, note = issue_ref(args, "办结 12 已清理")
     level, note = _level_said(typed(note))
-    not_yours(ctx, issue_id)
+    unit_only = bool(ctx.p.unit_ids) and not ctx.p.stewards and not ctx.p.is_staff
+    if not unit_only:
+        not_yours(ctx, issue_id)
     if not note:
         raise Needs("请写明办理情况", f"办结 {issue_id} 垃圾已清运")
     photos = recent_photos(ctx)
-    issue = issues.resolve(ctx.p, issue_id, note, [ph.media_id for ph in photos[-9:]], level)
+    photo_ids = [ph.media_id for ph in photos[-9:]]
+    if unit_only:  # a handling unit's member: the trail names them and their unit
+        issue = unit_actions.resolve(ctx.p, issue_id, note, photo_ids)
+    else:
+        issue = issues.resolve(ctx.p, issue_id, note, photo_ids, level)
     mark_used(photos, ctx.now)
     done = f"已办结 {issue_title(issue)}（{issue.resolution_level}）"
     if photos:

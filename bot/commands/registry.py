@@ -16,6 +16,7 @@ from core.timeutil import utcnow
 from models import ChatGroup, User
 
 ANYONE, STEWARD, STAFF = "anyone", "steward", "staff"
+UNIT = "unit"  # a member of a handling unit (core.units), in the unit's own group
 
 
 @dataclass
@@ -80,7 +81,12 @@ class Context:
         p = self.principal
         if p is None:
             return {ANYONE}
-        return {ANYONE} | ({STEWARD} if p.stewards else set()) | ({STAFF} if p.is_staff else set())
+        return (
+            {ANYONE}
+            | ({STEWARD} if p.stewards else set())
+            | ({STAFF} if p.is_staff else set())
+            | ({UNIT} if p.unit_ids else set())
+        )
 
     def call(self, text: str) -> str:
         """How to send `text` here: `@小巷管家 接单 12` in a group, as is in a single chat."""

@@ -7,10 +7,11 @@ import re
 from bot.commands.parsing import issue_ref, typed
 from bot.commands.registry import STAFF, Context, command
 from bot.commands.replies import issue_title
-from core.errors import ApiError, bad_request
+from core.errors import bad_request, forbidden
 from core.items import issues
 from core.people.areas import community_of
 from core.timeutil import month_day_time
+from core.units import handling as unit_handling
 from models import Area, Department, Issue, Steward
 
 
@@ -60,23 +61,40 @@ def assign(ctx: Context, args: str) -> str:
     )
 
 
-@command("吹哨", usage="吹哨 N 部门 说明", roles=(STAFF,))
+TIER_WORDS = {"一般": "ordinary", "重要": "important", "重大": "major"}
+
+
+@command("吹哨", usage="吹哨 N 单位名 一般|重要|重大 [说明]", roles=(STAFF,))
 def whistle(ctx: Context, args: str) -> str:
-    """（社区工作人员）就一件诉求向街道的部门吹哨报到。例：吹哨 12 城管 占道经营需执法"""
-    issue_id, rest = issue_ref(args, "吹哨 12 城管 占道经营需执法")
-    parts = re.split(r"\s+", rest, maxsplit=1)  # full-width spaces too
-    name, note = parts[0], parts[1] if len(parts) > 1 else ""
-    issue = Issue.get_or_none(Issue.id == issue_id)
-    department = _department(issue, name) if issue is not None and name else None
-    note = typed(note.strip()) or f"请{name}协助处理"
-    try:
-        issue = issues.whistle(ctx.p, issue_id, department.id if department else 0, note)
-    except ApiError as err:
-        if "department_id" in err.fields and issue is not None:
-            options = "、".join(d.name for d in _departments(issue)) or "（街道还没有登记部门）"
-            raise bad_request(f"找不到部门“{name}”，可选：{options}") from err
-        raise
-    return f"已向{issue.department.name}吹哨 {issue_title(issue)}，请在 {month_day_time(issue.deadline)} 前联合办结"
+    """（社区工作人员）把一件诉求交给承办单位（部门或物业），须说明紧急程度：一般 2 天、重要 3 天、重大 10 天。例：吹哨 12 城管 重大 占道经营需执法"""
+    example = "吹哨 12 城管 重大 占道经营需执法"
+    issue_id, rest = issue_ref(args, example)
+    words = [w for w in re.split(r"\s+", rest) if w]  # full-width spaces too
+    name = words.pop(0) if words else ""
+    # the tier word right after the unit's name, or last
+    tier_at = 0 if words and words[0] in TIER_WORDS else len(words) - 1
+    tier_word = words.pop(tier_at) if words and words[tier_at] in TIER_WORDS else None
+    if not name:
+        raise bad_request(f"请写上承办单位，例如：{example}")
+    # refusals in the order a person fixes them: the item, the right, the unit, the tier
+    issue = issues.get_visible(ctx.p, issue_id)
+    if not ctx.p.can_manage(issue.alley):
+        raise forbidden("只有社区工作人员可以吹哨报到")
+    department = _department(issue, name)
+    if department is None:
+        options = "、".join(d.name for d in _departments(issue)) or "（街道还没有登记单位）"
+        raise bad_request(f"找不到承办单位“{name}”，可选：{options}")
+    if tier_word is None:
+        # never guessed: the tier sets the unit's deadline
+        raise bad_request(
+            f"请说明紧急程度（一般 2 天、重要 3 天、重大 10 天），例如：吹哨 {issue_id} {name} 重要"
+        )
+    note = typed(" ".join(words).strip()) or f"请{name}协助处理"
+    issue = unit_handling.whistle(ctx.p, issue_id, department.id, note, TIER_WORDS[tier_word])
+    return (
+        f"已向{issue.department.name}吹哨 {issue_title(issue)}（{tier_word}），"
+        f"请在 {month_day_time(issue.deadline)} 前办结"
+    )
 
 
 def _departments(issue: Issue) -> list[Department]:

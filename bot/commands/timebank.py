@@ -1,41 +1,14 @@
-"""Time bank commands: `积分` (this quarter's points) and `存折` (the passbook), and the part of
-the staff's `待办` that separation of duties adds: adjustments above the approval threshold that
-wait for this staff member's approval, and service records that wait for their certification
-(nobody approves or certifies their own; `core.timebank.adjustments`, `core.service.records`)."""
+"""Time bank commands: `积分` (this quarter's points) and `存折` (the passbook)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.commands.registry import STAFF, STEWARD, Context, command
-from core.service import records
 from core.text import shorten
-from core.timebank import adjustments, ledger, passbook, rules
+from core.timebank import ledger, passbook, rules
 from core.timeutil import month_day_time
 from models import Area
 
 PASSBOOK_LINES = 5  # entries 存折 shows; the mini program's 我的积分 shows them all
-
-
-def todo_sections(ctx: Context) -> list[tuple[str, list[str], int]]:
-    """(label, the first few, how many) of what waits for this staff member's second pair of
-    eyes. No chat command decides them: approving and certifying are done in the console or
-    the mini program, where the whole entry is in front of the approver. A passbook's member
-    code is what the counter redeems with, so a group line never shows it."""
-    to_approve = adjustments.awaiting(ctx.p)
-    to_certify = records.visible(ctx.p, awaiting=True)
-    return [
-        (
-            "待您审核的积分调整",
-            [f"调整{a.id} {a.points:+d} 分" for a in to_approve.limit(5)],
-            to_approve.count(),
-        ),
-        (
-            "待您认证的服务记录",
-            [f"{r.person_name} {Decimal(str(r.hours)):.1f} 小时" for r in to_certify.limit(5)],
-            to_certify.count(),
-        ),
-    ]
 
 
 def _passbooks(ctx: Context) -> list:

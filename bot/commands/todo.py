@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
-from bot.commands import timebank
+from decimal import Decimal
+
 from bot.commands.registry import Context, command
 from bot.commands.replies import issue_title, more_than_shown, wish_title
 from core.items import issues, queues
+from core.service import records
+from core.timebank import adjustments
 from core.timeutil import month_day_time
 from models import Area
 
@@ -58,10 +61,31 @@ def _staff_todo(ctx: Context) -> str:
             more = f" 等 {section.count} 件" if section.count > SHOWN else ""
             tip = f"（{ctx.call(hint)}）" if hint else ""
             lines.append(f"{section.label} {section.count}：{entries}{more}{tip}")
-    for label, entries, count in timebank.todo_sections(ctx):
+    for label, entries, count in _second_pair_of_eyes(ctx):
         if count:
             more = f" 等 {count} 件" if count > SHOWN else ""
             lines.append(f"{label} {count}：{'、'.join(entries)}{more}")
     if not lines:
         return "社区暂无待办，辛苦了！"
     return "社区待办：\n" + "\n".join(lines)
+
+
+def _second_pair_of_eyes(ctx: Context) -> list[tuple[str, list[str], int]]:
+    """(label, the first few, how many) of what waits for this staff member's second pair of
+    eyes. No chat command decides them: approving and certifying are done in the console or
+    the mini program, where the whole entry is in front of the approver. A passbook's member
+    code is what the counter redeems with, so a group line never shows it."""
+    to_approve = adjustments.awaiting(ctx.p)
+    to_certify = records.visible(ctx.p, awaiting=True)
+    return [
+        (
+            "待您审核的积分调整",
+            [f"调整{a.id} {a.points:+d} 分" for a in to_approve.limit(5)],
+            to_approve.count(),
+        ),
+        (
+            "待您认证的服务记录",
+            [f"{r.person_name} {Decimal(str(r.hours)):.1f} 小时" for r in to_certify.limit(5)],
+            to_certify.count(),
+        ),
+    ]

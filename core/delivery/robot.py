@@ -48,6 +48,7 @@ _GROUPS_OVER = Prepared(
         .join(Area, on=(ChatGroup.area == Area.id))
         .where(
             ChatGroup.active
+            & ChatGroup.unit.is_null()  # a handling unit's own group hears only its items
             & ChatGroup.area.in_(Param("areas", many=True))
             & (ChatGroup.audience == Param("audience"))
         )

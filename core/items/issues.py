@@ -6,7 +6,7 @@ writes its event in the same transaction, and queues the notifications it causes
 
     submitted ─accept→ accepted ─resolve→ resolved ─rate→ closed
         │  └──────escalate──┘ │      ↑        └─reopen (reporter, 7 days)→ submitted
-        └─whistle (staff)→ whistled ─┘
+        └─whistle (staff)→ whistled ─┘     (whistle: core.units.handling)
     any open state ─cancel→ cancelled   (reporter before acceptance; staff with a reason)
 
 Why one long file: it is the one place that changes an issue's state, so every transition,
@@ -37,7 +37,6 @@ from models import (
     RESOLUTION_LEVELS,
     Area,
     Board,
-    Department,
     Issue,
     IssueAssignee,
     IssueFollower,
@@ -54,6 +53,7 @@ ACTION_LABELS = {
     "resolve": "办结",
     "escalate": "上报社区",
     "whistle": "吹哨",
+    "tier": "紧急程度与期限",  # core.units.handling: every tier or deadline change
     "assign": "派单",
     "comment": "留言",
     "rate": "评价",
@@ -150,7 +150,11 @@ def is_follower(p: Principal, issue: Issue) -> bool:
 def can_view(p: Principal, issue: Issue) -> bool:
     alley = issue.alley
     return (
-        is_reporter(p, issue) or p.can_see(alley) or is_handler(p, issue) or is_follower(p, issue)
+        is_reporter(p, issue)
+        or p.can_see(alley)
+        or is_handler(p, issue)
+        or is_follower(p, issue)
+        or issue.department_id in p.unit_ids  # whistled to the caller's unit (core.units)
     )
 
 
@@ -450,15 +454,22 @@ def accept(p: Principal, issue_id: int) -> Issue:
 
 
 def resolve(
-    p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None, level=None
+    p: Principal,
+    issue_id: int,
+    note: str,
+    photo_ids: list[int] | None = None,
+    level=None,
+    label: str | None = None,
 ) -> Issue:
-    """`level` as the closer names it; None: inferred (core.items.handling)."""
+    """`level` as the closer names it; None: inferred (core.items.handling). `label`: how
+    the trail names the closer (a unit member: `住建办 李工`, core.units.actions)."""
     _visible_or_404(p, issue_id)
     photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
         issue = _load_for_change(issue_id, "resolve", p)
-        _require(_may_handle(p, issue), "只有负责该街巷的管家或社区工作人员可以办结")
-        if issue.status == "whistled" and not p.can_manage(issue.alley):
+        unit = issue.status == "whistled" and issue.department_id in p.unit_ids
+        _require(_may_handle(p, issue) or unit, "只有负责该街巷的管家或社区工作人员可以办结")
+        if issue.status == "whistled" and not (p.can_manage(issue.alley) or unit):
             raise handling.steward_may_not_close(issue)  # as they may not accept it
         level = (
             handling.LEVEL_NAMES.get(level, level) if level else handling.infer_level(issue, note)
@@ -476,9 +487,8 @@ def resolve(
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
         awards.issue_resolved(issue)
-        return _finish(
-            p, issue, "resolve", {"note": note, "photo_ids": photo_ids, "level": level}, note
-        )
+        data = {"note": note, "photo_ids": photo_ids, "level": level}
+        return _finish(p, issue, "resolve", data, note, label)
 
 
 def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
@@ -490,24 +500,6 @@ def escalate(p: Principal, issue_id: int, reason: str) -> Issue:
         if issue.accepted_at is None:
             issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
         return _finish(p, issue, "escalate", {"note": reason}, reason)
-
-
-def whistle(p: Principal, issue_id: int, department_id: int, note: str) -> Issue:
-    _visible_or_404(p, issue_id)
-    with write_transaction():
-        issue = _load_for_change(issue_id, "whistle")
-        _require(p.can_manage(issue.alley), "只有社区工作人员可以吹哨报到")
-        department = Department.get_or_none((Department.id == department_id) & Department.active)
-        if department is None or not Area.get_by_id(department.area_id).covers(issue.alley):
-            raise bad_request("请选择本街道的部门", {"department_id": "部门不存在"})
-        issue.status = "whistled"
-        issue.department = department
-        issue.priority = "major"
-        issue.deadline = deadline_for("major", issue.created_at)
-        if issue.accepted_at is None:
-            issue.accepted_at, issue.accepted_by = utcnow(), credit.issue_actor(p, issue)
-        data = {"department_id": department.id, "department": department.name, "note": note}
-        return _finish(p, issue, "whistle", data, f"已吹哨{department.name}")
 
 
 def assign(

@@ -37,7 +37,7 @@ TEXT_MAX = 50  # a search longer than any number or phrase worth matching is cut
 class IssueFilters:
     """What an issue list may be narrowed by; None leaves a filter out."""
 
-    scope: str = "area"  # mine | assigned | area
+    scope: str = "area"  # mine | assigned | unit | area
     status: str | None = None  # one status, or "open" for every open one
     overdue: bool | None = None  # True: the overdue queue; False: everything else
     visibility: str | None = None  # "held": the moderation queue; else the column's value
@@ -78,6 +78,8 @@ def issue_list(p: Principal, f: IssueFilters, now: datetime | None = None):
         q = q.where(reported_or_followed(p.user))
     elif f.scope == "assigned":
         q = q.where(queues.assigned_to(s.id for s in p.stewards))
+    elif f.scope == "unit":  # what is whistled to the caller's units (core.units)
+        q = q.where(Issue.department.in_(sorted(p.unit_ids) or [0]))
     else:
         q = q.where(p.area_condition(Area))
     if f.within is not None:

@@ -182,3 +182,29 @@ def review_waiting_since(before: datetime):
     """Wishes of the `review` queue, across the district, submitted before `before`: the
     reminder digest names those that have waited longer than WISH_REVIEW_HOURS."""
     return Wish.select().where((Wish.status == "pending_review") & (Wish.created_at <= before))
+
+
+def unit_not_checked_in(whistled_before: datetime):
+    """Whistled to a unit before `whistled_before` and not yet 报到 (core.units), oldest
+    first: what the unit reminders scan."""
+    return (
+        Issue.select(Issue)
+        .where(
+            (Issue.status == "whistled")
+            & Issue.department.is_null(False)
+            & Issue.checked_in_at.is_null()
+            & (Issue.whistled_at <= whistled_before)
+        )
+        .order_by(Issue.whistled_at, Issue.id)
+    )
+
+
+def unit_past_deadline(now: datetime):
+    """Whistled to a unit and past its deadline at `now`, the longest overdue first."""
+    return (
+        Issue.select(Issue)
+        .where(
+            (Issue.status == "whistled") & Issue.department.is_null(False) & (Issue.deadline < now)
+        )
+        .order_by(Issue.deadline, Issue.id)
+    )

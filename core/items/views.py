@@ -96,7 +96,14 @@ def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
         "reopen": reporter,
         "cancel": (reporter and issue.status == "submitted") or manager,
     }
-    return [a for a, ok in who.items() if ok and issue.status in issue_flow.ALLOWED_FROM[a]]
+    allowed = [a for a, ok in who.items() if ok and issue.status in issue_flow.ALLOWED_FROM[a]]
+    if issue.status == "whistled" and issue.department_id in p.unit_ids:
+        # a member of the unit it is whistled to (core.units.actions)
+        unit = ["progress", "extension", "return", "resolve"]
+        allowed += [a for a in unit if a not in allowed]
+        if issue.checked_in_at is None:
+            allowed.append("check-in")
+    return allowed
 
 
 def prefetch_issues(rows: list[Issue], cache: dict) -> None:
@@ -164,7 +171,11 @@ def issue_out(
         # its stewards by the handler check and the list — each read once.
         cache = {("assigned", issue.id): issue.assigned_stewards()}
     out = issue_public(issue, cache=cache)
-    insider = p.can_see(issue.alley) or _is_handler(p, issue, cache)
+    insider = (
+        p.can_see(issue.alley)
+        or _is_handler(p, issue, cache)
+        or issue.department_id in p.unit_ids  # the unit it is whistled to
+    )
     mine = submitter or issue_flow.is_reporter(p, issue)
     if insider or mine:
         # The private view shows held content to those involved. A follower (跟进这一件) is

@@ -7,16 +7,16 @@ or a community; a whistle from an alley may go to any department on the alley's 
 
 from __future__ import annotations
 
-from core import audit, text
+from core import audit
 from core.db import write_transaction
-from core.errors import bad_request, conflict
 from core.people.permissions import Principal
+from core.units import units
 from models import Area, Department, User
 
-DEPARTMENT_AREA_KINDS = ("street", "community")
-NAME_MAX = 100
-PHONE_MAX = 32
-CONTACT_MAX = 50
+DEPARTMENT_AREA_KINDS = units.AREA_KINDS
+NAME_MAX = units.NAME_MAX
+PHONE_MAX = units.PHONE_MAX
+CONTACT_MAX = units.CONTACT_MAX
 
 
 def create(
@@ -28,40 +28,12 @@ def create(
     actor: User | None = None,
     label: str | None = None,
 ) -> Department:
-    """A new department of `area` (a street or community). 400 for a bad name or area,
-    409 `department_exists` when the area already has one of that name."""
-    if area.kind not in DEPARTMENT_AREA_KINDS:
-        raise bad_request("部门只能登记在街道或社区", {"area_id": "须为街道或社区"})
-    name = text.normalise(name or "")
-    phone = text.normalise(phone or "")
-    contact_name = text.normalise(contact_name or "")
-    if not name:
-        raise bad_request("请填写部门名称", {"name": "不能为空"})
-    if len(name) > NAME_MAX:
-        raise bad_request(f"部门名称最多 {NAME_MAX} 字", {"name": f"最多 {NAME_MAX} 个字"})
-    if len(phone) > PHONE_MAX:
-        raise bad_request(f"电话最多 {PHONE_MAX} 位", {"phone": f"最多 {PHONE_MAX} 个字"})
-    if len(contact_name) > CONTACT_MAX:
-        raise bad_request("联系人最多 50 字", {"contact_name": f"最多 {CONTACT_MAX} 个字"})
-    with write_transaction():
-        exists = (
-            Department.select()
-            .where((Department.area == area) & (Department.name == name))
-            .exists()
-        )
-        if exists:
-            raise conflict("department_exists", f"{area.name}已有部门“{name}”")
-        department = Department.create(area=area, name=name, phone=phone, contact_name=contact_name)
-        audit.record(
-            "department.create",
-            "department",
-            department.id,
-            actor=actor,
-            label=label,
-            area=area,
-            data={"name": name, "phone": phone, "contact_name": contact_name},
-        )
-    return department
+    """A new department of `area` (a street or community): a handling unit of kind
+    `department` (`core.units.units.create`). 400 for a bad name or area, 409
+    `department_exists` when the area already has one of that name."""
+    return units.create(
+        area, name, phone, contact_name, kind="department", actor=actor, label=label
+    )
 
 
 def visible_query(p: Principal):

@@ -15,9 +15,21 @@ from peewee import JOIN
 
 from core.db import Param, Prepared
 from core.errors import forbidden
-from models import Area, RoleGrant, StaffAccount, Steward, StewardAlley, User
+from models import Area, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
+from models.units import UnitMember
 
 STAFF_ROLES = ("staff", "admin")
+UNIT_ROLE = "unit"  # a member of a handling unit (core.units)
+
+# A unit member's units (only live ones): read for unit members' requests only.
+_UNIT_MEMBERSHIPS = Prepared(
+    lambda: (
+        UnitMember.select(UnitMember.unit)
+        .join(Department)
+        .where(UnitMember.account.in_(Param("accounts", many=True)) & Department.active)
+    ),
+    many=("accounts",),
+)
 
 # Read on every signed-in request: compiled once (see core.db.Prepared).
 _GRANTS = Prepared(
@@ -39,6 +51,7 @@ class Principal:
     stewards: list[Steward] = field(default_factory=list)
     alley_ids: set[int] = field(default_factory=set)  # steward scope
     staff_accounts: list[StaffAccount] = field(default_factory=list)
+    unit_ids: set[int] = field(default_factory=set)  # handling units the user acts for
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -49,6 +62,7 @@ class Principal:
         """`grants`: the user's live role grants with their area, steward and staff account,
         when the caller knows them already (`auth.principal_for_token`: none)."""
         p = cls(user=user)
+        unit_accounts: list[int] = []
         if user.openid:
             p.roles.add("resident")
         for grant in _GRANTS.rows(user=user.id) if grants is None else grants:
@@ -58,6 +72,9 @@ class Principal:
                     continue
                 p.roles.add("steward")
                 p.stewards.append(steward)
+            elif grant.role == UNIT_ROLE:
+                if grant.staff is not None and grant.staff.active:
+                    unit_accounts.append(grant.staff_id)
             elif grant.role in STAFF_ROLES:
                 account = grant.staff
                 if account is not None and not account.active:
@@ -72,6 +89,10 @@ class Principal:
                 StewardAlley.steward.in_([s.id for s in p.stewards])
             )
             p.alley_ids = {link.alley_id for link in links}
+        if unit_accounts:
+            p.unit_ids = {m.unit_id for m in _UNIT_MEMBERSHIPS.rows(accounts=unit_accounts)}
+            if p.unit_ids:
+                p.roles.add(UNIT_ROLE)
         return p
 
     @property
@@ -125,4 +146,5 @@ class Principal:
             "area_ids": [a.id for a in self.area_roots],
             "alley_ids": sorted(self.alley_ids),
             "steward_ids": [s.id for s in self.stewards],
+            "unit_ids": sorted(self.unit_ids),
         }

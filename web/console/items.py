@@ -14,6 +14,7 @@ from core.items import lists, queues
 from core.items import wishes as wish_flow
 from core.items.lists import IssueFilters, WishFilters
 from core.items.views import issue_out, photos_out, wish_out
+from core.units import handling as unit_handling
 from models import (
     ISSUE_STATUS_LABELS,
     PRIORITIES,
@@ -257,10 +258,11 @@ def issue_action(issue_id: int, action: str):
             return _act(
                 back,
                 "已吹哨，交部门联合处置",
-                issue_flow.whistle,
+                unit_handling.whistle,
                 issue_id,
                 int(dept),
                 _note("note"),
+                request.form.get("tier") or None,  # none chosen: the tier stays (said on the trail)
             )
         if action == "escalate":
             return _act(back, "已上报社区", issue_flow.escalate, issue_id, _note("note"))

@@ -1,0 +1,295 @@
+"""The whistle loop through a handling unit, end to end: a resident reports, the steward
+escalates, staff whistle to a unit with a tier, a unit member checks in, reports progress,
+asks for more time, staff urge and approve, the member closes it — each hand-off read back
+from the outbox, each step on the trail naming the person and the unit. And the refusals:
+another unit's member, 报到 twice, two members closing at once, too long an extension."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from core.delivery import groups
+from core.units import members, units
+from models import ChatGroup, Event, Issue, OutboxMessage
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
+
+API = "/api/v1"
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def world(client):
+    d = make_district()
+    unit = units.create(d.street, "住建办", phone="0531-8888")
+    other = units.create(d.street, "城管")
+    li = members.create_member(unit, "zjb-li", "password123", "李工", "wecom-li")
+    wang = members.create_member(unit, "zjb-wang", "password123", "王工", "wecom-wang")
+    stranger = members.create_member(other, "cg-zhao", "password123", "赵队")
+    ChatGroup.create(area=d.street, name="住建办群", webhook_key="key-unit", unit=unit)
+    groups.create(d.communities[0], "key-staff", audience="staff", name="社区工作群")
+    groups.create(d.communities[0], "key-stewards", name="管家群")
+    return {
+        "d": d,
+        "unit": unit,
+        "resident": login(client, "居民甲"),
+        "steward": login_steward(client, d.stewards[0]),
+        "staff": login_staff(client, make_staff(d.communities[0], username="zhangsan")),
+        "li": login_staff(client, li.account),
+        "wang": login_staff(client, wang.account),
+        "stranger": login_staff(client, stranger.account),
+    }
+
+
+def post(client, headers, path, body=None, status=200):
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    assert res.status_code == status, (path, res.get_json())
+    return res.get_json()
+
+
+def robot_rows(key: str) -> list[OutboxMessage]:
+    return list(
+        OutboxMessage.select()
+        .where((OutboxMessage.kind == "robot") & (OutboxMessage.target == key))
+        .order_by(OutboxMessage.id)
+    )
+
+
+def _report_and_whistle(client, w, tier="major") -> int:
+    body = {
+        "board_code": w["d"].boards[0].code,
+        "category": "设施损坏",
+        "content": "3号楼外墙脱落",
+        "contact_phone": PHONE,
+    }
+    issue_id = post(client, w["resident"], "/issues", body, status=201)["id"]
+    post(client, w["steward"], f"/issues/{issue_id}/escalate", {"note": "需要专业维修"})
+    whistle = {"unit_id": w["unit"].id, "tier": tier, "note": "请住建办鉴定维修"}
+    post(client, w["staff"], f"/issues/{issue_id}/whistle", whistle)
+    return issue_id
+
+
+def test_a_whistled_item_followed_by_resident_steward_staff_and_unit_member(client, world):
+    w = world
+    for _ in range(4):  # the resident allows status messages (one each)
+        post(client, w["resident"], "/subscriptions", {"template_id": "tpl_dev_status"}, 201)
+    with time_machine.travel(T0, tick=False) as clock:
+        issue_id = _report_and_whistle(client, w)
+
+        # the unit's group hears it, @ its members, without the resident's phone
+        (pushed,) = robot_rows("key-unit")
+        text = pushed.payload["text"]
+        assert text["mentioned_list"] == ["wecom-li", "wecom-wang"]
+        assert f"#{issue_id}" in text["content"] and "重大" in text["content"]
+        assert "12月3日 09:00" in text["content"] and "报到 " in text["content"]
+        assert PHONE not in text["content"]
+        # the resident hears the status by subscribe message and reads it in plain words
+        seen = client.get(f"{API}/issues/{issue_id}", headers=w["resident"]).get_json()
+        assert any(t["data"].get("summary") == "已转交 住建办 处理" for t in seen["timeline"])
+
+        # the unit member sees it in 本单位待办, with the photos and the resident's phone
+        mine = client.get(f"{API}/issues?scope=unit", headers=w["li"]).get_json()
+        assert [i["id"] for i in mine["items"]] == [issue_id]
+        assert client.get(f"{API}/issues", headers=w["li"]).get_json()["total"] == 1
+        detail = client.get(f"{API}/issues/{issue_id}", headers=w["li"]).get_json()
+        assert detail["contact_phone"] == PHONE
+        assert {"check-in", "progress", "extension", "return", "resolve"} <= set(detail["actions"])
+        # another unit's member does not even see it
+        assert client.get(f"{API}/issues/{issue_id}", headers=w["stranger"]).status_code == 404
+        assert (
+            client.get(f"{API}/issues?scope=unit", headers=w["stranger"]).get_json()["total"] == 0
+        )
+        post(client, w["stranger"], f"/issues/{issue_id}/check-in", status=404)
+
+        clock.shift(timedelta(hours=2))
+        post(client, w["li"], f"/issues/{issue_id}/check-in")
+        again = post(client, w["wang"], f"/issues/{issue_id}/check-in", status=409)["error"]
+        assert (
+            again["code"] == "already_checked_in" and "已于 11月23日 11:00 报到" in again["message"]
+        )
+        post(client, w["li"], f"/issues/{issue_id}/progress", {"note": "已到现场勘察"})
+
+        too_long = {"days": 30, "reason": "需招标"}
+        err = post(client, w["li"], f"/issues/{issue_id}/extension", too_long, 400)["error"]
+        assert "days" in err["fields"]
+        post(client, w["li"], f"/issues/{issue_id}/extension", {"days": 5, "reason": "需招标"})
+        second = {"days": 2, "reason": "再等等"}
+        pending = post(client, w["wang"], f"/issues/{issue_id}/extension", second, 409)
+        assert pending["error"]["code"] == "extension_pending"
+
+        post(client, w["staff"], f"/issues/{issue_id}/urge", {"note": "居民反映多次，请尽快"})
+        urged = robot_rows("key-unit")[-1].payload["text"]
+        assert "【催办】" in urged["content"] and "居民反映多次" in urged["content"]
+        assert urged["mentioned_list"] == ["wecom-li", "wecom-wang"]
+
+        post(client, w["staff"], f"/issues/{issue_id}/extension/decide", {"approve": True})
+        assert Issue.get_by_id(issue_id).deadline.replace(tzinfo=UTC) == datetime(
+            2026, 12, 8, 1, 0, tzinfo=UTC
+        )
+
+        clock.shift(timedelta(days=1))
+        post(client, w["wang"], f"/issues/{issue_id}/resolve", {"note": "外墙已修复"})
+
+    issue = Issue.get_by_id(issue_id)
+    assert (issue.status, issue.resolution_level) == ("resolved", "联合处置")
+    trail = {(e.action, e.actor_label) for e in Event.for_subject("issue", issue_id)}
+    assert {
+        ("issue.check_in", "住建办 李工"),
+        ("issue.progress", "住建办 李工"),
+        ("issue.extension", "住建办 李工"),
+        ("issue.urge", "zhangsan"),
+        ("issue.extension_decide", "zhangsan"),
+        ("issue.resolve", "住建办 王工"),
+    } <= trail
+    tier_lines = [
+        e.data["note"] for e in Event.for_subject("issue", issue_id) if e.action == "issue.tier"
+    ]
+    assert tier_lines[-1] == "办理期限 12月3日 09:00→12月8日 09:00（同意延期 5 天）"
+    # the resident was told of the whistle and the resolution by subscribe message rows
+    notices = OutboxMessage.select().where(OutboxMessage.kind == "subscribe")
+    assert {"whistle", "resolve"} <= {m.idempotency_key.split(":")[-2] for m in notices}
+
+
+def test_a_unit_returns_an_item_to_the_community_and_the_staff_group_is_told(client, world):
+    w = world
+    issue_id = _report_and_whistle(client, w, tier="ordinary")
+    post(client, w["li"], f"/issues/{issue_id}/return", {"reason": "属于物业维修范围"})
+    issue = Issue.get_by_id(issue_id)
+    assert (issue.status, issue.department_id) == ("escalated", None)  # open, the community's
+    (told,) = robot_rows("key-staff")
+    assert "住建办 退回" in told.payload["text"]["content"]
+    assert "属于物业维修范围" in told.payload["text"]["content"]
+    assert PHONE not in told.payload["text"]["content"]
+    # the unit no longer holds it
+    assert client.get(f"{API}/issues?scope=unit", headers=w["li"]).get_json()["total"] == 0
+    post(client, w["li"], f"/issues/{issue_id}/progress", {"note": "x"}, status=404)
+
+
+def test_two_members_closing_at_once_one_wins(app, world):
+    w = world
+    client = app.test_client()
+    issue_id = _report_and_whistle(client, w)
+    results = []
+
+    def close(headers):
+        with app.test_client() as own:
+            res = own.post(
+                f"{API}/issues/{issue_id}/resolve", json={"note": "修好了"}, headers=headers
+            )
+            results.append(res.status_code)
+
+    threads = [threading.Thread(target=close, args=(w[n],)) for n in ("li", "wang")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 409]
+    resolves = [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.resolve"]
+    assert len(resolves) == 1
+
+
+def test_a_unit_member_never_sees_households_points_or_unwhistled_items(client, world):
+    w = world
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    other = post(client, w["resident"], "/issues", body, status=201)["id"]
+    assert client.get(f"{API}/issues/{other}", headers=w["li"]).status_code == 404
+    assert client.get(f"{API}/issues?scope=area", headers=w["li"]).get_json()["total"] == 0
+    for path in ("/households", "/points?person=x", "/stats", "/areas"):
+        assert client.get(f"{API}{path}", headers=w["li"]).status_code == 403, path
+
+
+def test_a_unit_that_does_not_check_in_or_is_late_is_reminded_then_the_street_told(client, world):
+    from jobs import reminders
+
+    w = world
+    groups_street = ChatGroup.create(
+        area=w["d"].street, name="街道工作群", webhook_key="key-street", audience="staff"
+    )
+    with time_machine.travel(T0, tick=False):
+        issue_id = _report_and_whistle(client, w, tier="ordinary")  # due 11月25日 09:00
+    whistled = len(robot_rows("key-unit"))
+
+    def scan(at):
+        with time_machine.travel(at, tick=False):
+            return reminders.scan()
+
+    assert scan(T0 + timedelta(hours=23))["unit_checkin"] == 0
+    assert scan(T0 + timedelta(hours=25))["unit_checkin"] == 1
+    (reminded,) = robot_rows("key-unit")[whistled:]
+    assert "【请报到】" in reminded.payload["text"]["content"]
+    assert reminded.payload["text"]["mentioned_list"] == ["wecom-li", "wecom-wang"]
+    assert PHONE not in reminded.payload["text"]["content"]
+    # once per step, however often the scheduler runs (or restarts)
+    assert scan(T0 + timedelta(hours=26))["unit_checkin"] == 0
+    assert robot_rows(groups_street.webhook_key) == []
+    # 49 hours: the street hears of the missing 报到; the deadline (11月25日 09:00) has passed
+    at49 = scan(T0 + timedelta(hours=49))
+    assert (at49["unit_checkin_street"], at49["unit_overdue"]) == (1, 1)
+    (street,) = robot_rows("key-street")
+    assert "住建办 未报到" in street.payload["text"]["content"]
+    assert "【已超期】" in robot_rows("key-unit")[-1].payload["text"]["content"]
+    again = scan(T0 + timedelta(hours=50))
+    assert (again["unit_checkin_street"], again["unit_overdue"]) == (0, 0)
+
+    with time_machine.travel(T0 + timedelta(hours=51), tick=False):
+        post(client, w["li"], f"/issues/{issue_id}/check-in")
+    # checked in but still late: a day after the deadline the street is told, once
+    assert scan(T0 + timedelta(hours=60))["unit_overdue_street"] == 0
+    assert scan(T0 + timedelta(hours=73))["unit_overdue_street"] == 1
+    assert "超期未办结" in robot_rows("key-street")[-1].payload["text"]["content"]
+    assert scan(T0 + timedelta(hours=80))["unit_overdue_street"] == 0
+    assert len(robot_rows("key-street")) == 2
+
+
+def test_without_a_street_group_the_street_admins_hear_it_in_the_community_staff_group(
+    client, world
+):
+    from jobs import reminders
+    from models import StaffAccount
+
+    w = world
+    admin = make_staff(w["d"].street, role="admin", username="street-admin")
+    StaffAccount.update(phone="13800000001").where(StaffAccount.id == admin.id).execute()
+    with time_machine.travel(T0, tick=False):
+        _report_and_whistle(client, w, tier="major")
+    with time_machine.travel(T0 + timedelta(hours=49), tick=False):
+        assert reminders.scan()["unit_checkin_street"] == 1
+    told = robot_rows("key-staff")[-1].payload["text"]
+    assert "住建办 未报到" in told["content"]
+    assert told["mentioned_mobile_list"] == ["13800000001"]
+
+
+def test_a_units_group_never_gets_the_stewards_pushes(client, world):
+    """The unit's group sits on the street: the most specific steward group above an alley
+    must never be it, even where the community has no group of its own."""
+    w = world
+    ChatGroup.delete().where(ChatGroup.webhook_key == "key-stewards").execute()
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    issue_id = post(client, w["resident"], "/issues", body, status=201)["id"]
+    post(client, w["steward"], f"/issues/{issue_id}/escalate", {"note": "需社区协调"})
+    assert robot_rows("key-unit") == []
+
+
+def test_progress_takes_only_the_members_own_photos(client, world):
+    import io
+
+    from PIL import Image
+
+    w = world
+    issue_id = _report_and_whistle(client, w)
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
+    upload = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(buf.getvalue()), "a.jpg")},
+        content_type="multipart/form-data",
+        headers=w["resident"],
+    ).get_json()
+    theirs = {"note": "现场照片", "photo_ids": [upload["id"]]}
+    refused = post(client, w["li"], f"/issues/{issue_id}/progress", theirs, status=400)
+    assert "photo_ids" in refused["error"]["fields"]
+    assert not [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.progress"]
