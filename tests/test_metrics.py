@@ -215,7 +215,8 @@ app = create_app({"TESTING": True, "INSTANCE_PATH": sys.argv[1], "DATABASE_URL":
                   "SECRET_KEY": "test-secret"})
 client = app.test_client()
 for _ in range(int(sys.argv[3])):
-    assert client.get("/readyz").status_code == 200
+    res = client.get("/readyz")
+    assert res.status_code == 200, res.get_data(as_text=True)  # what was not ready, if ever
 """
 
 
