@@ -12,7 +12,8 @@ import re
 import pytest
 
 from core.people import auth
-from models import RoleGrant, User
+from core.units import members
+from models import Department, RoleGrant, User
 from tests.factories import login, make_district, make_staff
 
 API = "/api/v1"
@@ -93,13 +94,17 @@ def _cases(doc: dict):
 
 @pytest.fixture
 def everyone(client):
-    """One login holding every role: resident, steward, staff and the street's admin."""
+    """One login holding every role: resident, steward, staff, a handling unit's member and the
+    street's admin."""
     d = make_district()
     headers = login(client, "全能测试员")
     user = User.get(User.openid == "dev:全能测试员")
+    unit = Department.create(area=d.street, name="住建办", kind="department")
+    member = members.create_member(unit, "zhujian-test", "password123")
     for code in (
         auth.issue_bind_code(steward=d.stewards[0], issued_by="test")[0],
         auth.issue_bind_code(staff=make_staff(d.communities[0]), issued_by="test")[0],
+        auth.issue_bind_code(staff=member.account, issued_by="test")[0],
     ):
         assert (
             client.post(f"{API}/auth/bind", json={"code": code}, headers=headers).status_code == 200
