@@ -3,9 +3,12 @@
 Datetimes are naive UTC (see `core.timeutil`). Queries that several callers need live here
 as classmethods; state changes with rules live in the `core` services that call them.
 
-Why one long file: the whole schema reads top to bottom in dependency order, as `init-db`
-creates it. Later feature areas that only hang off these tables live in their own modules
-(`models.timebank`), imported at the end and appended to `ALL_MODELS`.
+This file holds the core schema, top to bottom in dependency order: areas, people and roles,
+boards, departments, events, issues, wishes, patrols, the outbox. What only hangs off those
+tables lives in a module of its own, imported at the end and appended to `ALL_MODELS`:
+`boards` (scans, change counters, print jobs), `chat` (groups, handled messages, bot photos),
+`operations` (the scheduler's lease, run keys, job status), `timebank`, `shop`, `service`
+(volunteering), `households`, `units` (handling units' members).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import json
 from peewee import (
     BooleanField,
     CharField,
-    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -537,27 +539,7 @@ class OutboxMessage(BaseModel):
         )
 
 
-# --- boards' scan page, the group bot, the scheduler ---------------------------------------------
-
-
-class ScanDaily(BaseModel):
-    """How many times a board's QR was opened on a local day (no personal data kept)."""
-
-    board = ForeignKeyField(Board, backref="scans", on_delete="CASCADE")
-    day = DateField()
-    count = IntegerField(default=0)
-
-    class Meta:
-        indexes = ((("board", "day"), True),)
-
-
-class AlleyChange(BaseModel):
-    """A counter per alley, raised by every change to what its boards' public view shows
-    (items, stewards, the board itself): web workers on any host compare it to decide whether
-    a cached view is still current."""
-
-    alley = ForeignKeyField(Area, unique=True, on_delete="CASCADE")
-    version = IntegerField(default=0)
+# --- numbers, rate limits, assessments ---------------------------------------------------------
 
 
 class DailySequence(BaseModel):
@@ -584,64 +566,6 @@ class RateCounter(BaseModel):
         indexes = ((("key", "window_start"), True),)
 
 
-class ChatGroup(BaseModel):
-    """A community's (or grid's) WeCom group: its robot webhook and smart-bot chat id."""
-
-    area = ForeignKeyField(Area, backref="chat_groups", on_delete="RESTRICT")
-    name = CharField(max_length=100, default="")
-    webhook_key = CharField(max_length=128, unique=True)
-    chat_id = CharField(max_length=128, null=True, unique=True)
-    leader_ids = JSONField(default=list)  # steward ids of the group's leaders (队长)
-    audience = CharField(max_length=16, default="stewards")  # stewards | staff | unit (its own)
-    unit = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # a handling unit's group
-    robot_status = CharField(max_length=16, default="ok")  # ok | broken
-    broken_reason = CharField(max_length=200, null=True)
-    broken_at = DateTimeField(null=True)
-    active = BooleanField(default=True)
-    created_at = DateTimeField(default=utcnow)
-
-
-class InboundMessage(BaseModel):
-    """Chat messages already handled, by channel and message id: replays are refused."""
-
-    channel = CharField(max_length=16)  # aibot | app | bridge
-    msg_id = CharField(max_length=128)
-    sender = CharField(max_length=128, default="")
-    received_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("channel", "msg_id"), True), (("received_at",), False))
-
-
-class BotPhoto(BaseModel):
-    """A photo a steward sent to the bot, waiting to be attached to their next 办结."""
-
-    sender = CharField(max_length=128)
-    media = ForeignKeyField(Media, on_delete="CASCADE")
-    received_at = DateTimeField(default=utcnow)
-    used_at = DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("sender", "received_at"), False),)
-
-
-class SchedulerLease(BaseModel):
-    """Which scheduler process is the active one; the standby takes over when it expires."""
-
-    name = CharField(max_length=64, primary_key=True)
-    holder = CharField(max_length=128)
-    expires_at = DateTimeField()
-
-
-class JobRun(BaseModel):
-    """A job's run key (e.g. "report:2026-11-22:group:3"): a rerun of the same key does nothing."""
-
-    run_key = CharField(max_length=191, unique=True)
-    started_at = DateTimeField(default=utcnow)
-    finished_at = DateTimeField(null=True)
-    result = JSONField(null=True)
-
-
 class Assessment(BaseModel):
     """A steward's quarterly assessment (考核): scores, tier. It informs; it never dismisses."""
 
@@ -654,30 +578,6 @@ class Assessment(BaseModel):
 
     class Meta:
         indexes = ((("steward", "period"), True), (("period",), False))
-
-
-class PrintJob(BaseModel):
-    """A board PDF being rendered in the background for the console (公示牌 → 打印).
-
-    The row is the job's whole state, so any web worker can show its progress, and a worker
-    that finds it abandoned (no heartbeat) takes it over."""
-
-    area = ForeignKeyField(Area, on_delete="CASCADE")
-    requested_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    size = CharField(max_length=4, default="A4")
-    changed_since = DateTimeField(null=True)  # naive UTC; None = every active board
-    status = CharField(max_length=16, default="queued")  # queued | running | done | failed
-    total = IntegerField(default=0)
-    done = IntegerField(default=0)
-    file_name = CharField(max_length=128, null=True)
-    error = TextField(null=True)
-    worker = CharField(max_length=128, null=True)
-    heartbeat_at = DateTimeField(null=True)
-    created_at = DateTimeField(default=utcnow)
-    finished_at = DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("area", "created_at"), False),)
 
 
 ALL_MODELS = [
@@ -703,17 +603,9 @@ ALL_MODELS = [
     Patrol,
     SubscriptionConsent,
     OutboxMessage,
-    ScanDaily,
-    AlleyChange,
     DailySequence,
     RateCounter,
-    ChatGroup,
-    InboundMessage,
-    BotPhoto,
-    SchedulerLease,
-    JobRun,
     Assessment,
-    PrintJob,
 ]
 
 
@@ -759,7 +651,7 @@ from models.households import CarePlan, Household, Visit  # noqa: E402, F401
 ALL_MODELS += households.MODELS
 
 from models import operations  # noqa: E402
-from models.operations import JobStatus  # noqa: E402, F401
+from models.operations import JobRun, JobStatus, SchedulerLease  # noqa: E402, F401
 
 ALL_MODELS += operations.MODELS
 
@@ -767,3 +659,13 @@ from models import units  # noqa: E402
 from models.units import UnitMember  # noqa: E402, F401
 
 ALL_MODELS += units.MODELS
+
+from models import boards  # noqa: E402
+from models.boards import AlleyChange, PrintJob, ScanDaily  # noqa: E402, F401
+
+ALL_MODELS += boards.MODELS
+
+from models import chat  # noqa: E402
+from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
+
+ALL_MODELS += chat.MODELS

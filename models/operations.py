@@ -1,5 +1,6 @@
-"""What the operators watch that the data model itself does not say: each scheduled job's last
-run (`JobStatus`), written by the scheduler and read by `/metrics` and the console's 系统状态.
+"""What the scheduler keeps and the operators watch: which process holds the scheduler's lease
+(`SchedulerLease`), the run keys that make a job's rerun do nothing (`JobRun`), and each
+scheduled job's last run (`JobStatus`), read by `/metrics` and the console's 系统状态.
 
 The scheduler may run on any host (`jobs/lease.py`), so its health is kept in the database, where
 every web worker can read it, rather than in the scheduler process's memory.
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
-from models import BaseModel
+from core.timeutil import utcnow
+from models import BaseModel, JSONField
 
 
 class JobStatus(BaseModel):
@@ -31,4 +33,21 @@ class JobStatus(BaseModel):
     failures = IntegerField(default=0)
 
 
-MODELS = [JobStatus]
+class SchedulerLease(BaseModel):
+    """Which scheduler process is the active one; the standby takes over when it expires."""
+
+    name = CharField(max_length=64, primary_key=True)
+    holder = CharField(max_length=128)
+    expires_at = DateTimeField()
+
+
+class JobRun(BaseModel):
+    """A job's run key (e.g. "report:2026-11-22:group:3"): a rerun of the same key does nothing."""
+
+    run_key = CharField(max_length=191, unique=True)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    result = JSONField(null=True)
+
+
+MODELS = [SchedulerLease, JobRun, JobStatus]
