@@ -25,8 +25,10 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.validators import ValidationError
 
+from core import text
 from core.errors import ApiError
 from core.people import auth
 from core.people.permissions import Principal
@@ -44,6 +46,7 @@ bp = Blueprint(
 
 SESSION_HOURS = 12  # one working day; the token itself lives longer but the cookie does not
 MAX_DAYS = 366
+MAX_PAGE = 1_000_000  # the API's limit: past it OFFSET overflows, and nobody pages that far
 
 
 def principal() -> Principal:
@@ -79,6 +82,29 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+@bp.before_request
+def clean_query_string():
+    """Every page reads its query string without control characters, in names and values
+    alike (NUL is refused by PostgreSQL; the others mean nothing in a filter): one cleaning
+    here instead of one per parameter. Numbers are read with `number_arg`."""
+    args = request.args
+    if any(text.clean(k) != k or text.clean(v) != v for k, v in args.items(multi=True)):
+        request.args = ImmutableMultiDict(
+            [(text.clean(k), text.clean(v)) for k, v in args.items(multi=True)]
+        )
+
+
+def number_arg(name: str, source=None) -> int | None:
+    """The whole number in `?name=` (or in `source`, a form): None when it is missing or not
+    a number a 64-bit column holds ("³", "1e3", 30 digits), never an exception."""
+    return text.whole_number((request.args if source is None else source).get(name))
+
+
+def page_arg() -> int:
+    """`?page=`, from 1 to MAX_PAGE; anything else is page 1."""
+    return min(number_arg("page") or 1, MAX_PAGE)
 
 
 @bp.before_request
@@ -140,9 +166,10 @@ def chosen_area(arg: str = "area") -> Area:
     raw = request.values.get(arg, "").strip()
     if not raw:
         return p.area_roots[0]
-    if not raw.isdigit():
+    area_id = text.whole_number(raw)
+    if area_id is None:
         abort(404)
-    area = Area.get_or_none(Area.id == int(raw))
+    area = Area.get_or_none(Area.id == area_id)
     if area is None:
         abort(404)
     p.require_manage(area)

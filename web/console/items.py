@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from peewee import JOIN
 
+from core import text
 from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
@@ -27,7 +28,14 @@ from models import (
     StewardAlley,
     Wish,
 )
-from web.console.common import bp, in_scope_or_404, login_required, principal
+from web.console.common import (
+    bp,
+    in_scope_or_404,
+    login_required,
+    number_arg,
+    page_arg,
+    principal,
+)
 
 PER_PAGE = 30
 NOTE_MAX = 500
@@ -171,10 +179,7 @@ def _period_filter(q, column):
 
 
 def _page(q):
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     total = q.count()
     return list(q.paginate(page, PER_PAGE)), total, page
 
@@ -185,8 +190,8 @@ def issues():
     p = principal()
     q = Issue.select(Issue).join(Area, on=(Issue.alley == Area.id)).where(p.area_condition(Area))
     args = request.args
-    if args.get("area", "").isdigit():
-        area = Area.get_or_none(Area.id == int(args["area"]))
+    if (area_id := number_arg("area")) is not None:
+        area = Area.get_or_none(Area.id == area_id)
         if area is None:
             abort(404)
         p.require_manage(area)
@@ -198,14 +203,12 @@ def issues():
         q = q.where(Issue.status == status)
     if args.get("category") in issue_flow.categories():
         q = q.where(Issue.category == args["category"])
-    if args.get("alley", "").isdigit():
-        q = q.where(Issue.alley == int(args["alley"]))
-    if args.get("steward", "").isdigit():
+    if (alley_id := number_arg("alley")) is not None:
+        q = q.where(Issue.alley == alley_id)
+    if (steward_id := number_arg("steward")) is not None:
         q = q.where(
             Issue.id.in_(
-                IssueAssignee.select(IssueAssignee.issue).where(
-                    IssueAssignee.steward == int(args["steward"])
-                )
+                IssueAssignee.select(IssueAssignee.issue).where(IssueAssignee.steward == steward_id)
             )
         )
     if args.get("overdue") == "1":
@@ -260,7 +263,8 @@ def issue_action(issue_id: int, action: str):
     back = url_for("console.issue_page", issue_id=issue_id)
     try:
         if action == "assign":
-            ids = [int(x) for x in request.form.getlist("steward_ids") if x.isdigit()] or None
+            ids = [text.whole_number(x) for x in request.form.getlist("steward_ids")]
+            ids = [i for i in ids if i is not None] or None
             priority = request.form.get("priority") or None
             return _act(
                 back,
@@ -272,15 +276,15 @@ def issue_action(issue_id: int, action: str):
                 _note("note", False),
             )
         if action == "whistle":
-            dept = request.form.get("department_id", "")
-            if not dept.isdigit():
+            dept = number_arg("department_id", request.form)
+            if dept is None:
                 raise ApiError(400, "bad_request", "请选择部门")
             return _act(
                 back,
                 "已吹哨，交部门联合处置",
                 issue_flow.whistle,
                 issue_id,
-                int(dept),
+                dept,
                 _note("note"),
             )
         if action == "escalate":
@@ -312,8 +316,8 @@ def wishes():
     args = request.args
     if args.get("status") in WISH_STATUS_LABELS:
         q = q.where(Wish.status == args["status"])
-    if args.get("alley", "").isdigit():
-        q = q.where(Wish.alley == int(args["alley"]))
+    if (alley_id := number_arg("alley")) is not None:
+        q = q.where(Wish.alley == alley_id)
     q = _period_filter(q, Wish.created_at)
     text = args.get("q", "").strip()[:50]
     if text:
