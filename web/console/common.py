@@ -8,9 +8,10 @@ behind it are read from the database on every request (`Principal.for_user`).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -47,6 +48,9 @@ bp = Blueprint(
 SESSION_HOURS = 12  # one working day; the token itself lives longer but the cookie does not
 MAX_DAYS = 366
 MAX_PAGE = 1_000_000  # the API's limit: past it OFFSET overflows, and nobody pages that far
+# A console path the login may return to: printable ASCII without spaces or backslashes
+# (browsers read "\\" as "/").
+_CONSOLE_PATH = re.compile(r"/console(?:[/?#][!-\[\]-~]*)?")
 
 
 def principal() -> Principal:
@@ -85,15 +89,15 @@ def admin_required(view):
 
 
 @bp.before_request
-def clean_query_string():
-    """Every page reads its query string without control characters, in names and values
-    alike (NUL is refused by PostgreSQL; the others mean nothing in a filter): one cleaning
-    here instead of one per parameter. Numbers are read with `number_arg`."""
-    args = request.args
-    if any(text.clean(k) != k or text.clean(v) != v for k, v in args.items(multi=True)):
-        request.args = ImmutableMultiDict(
-            [(text.clean(k), text.clean(v)) for k, v in args.items(multi=True)]
-        )
+def drop_control_characters():
+    """A query parameter with a control character in its name or value (NUL, CR, ESC …; tab
+    and newline are text) is not read at all, by any page: no list filters by one (PostgreSQL
+    refuses NUL) and no login returns to one. One rule here instead of one per parameter;
+    numbers are read with `number_arg`."""
+    pairs = list(request.args.items(multi=True))
+    kept = [(k, v) for k, v in pairs if text.clean(k) == k and text.clean(v) == v]
+    if len(kept) != len(pairs):
+        request.args = ImmutableMultiDict(kept)
 
 
 def number_arg(name: str, source=None) -> int | None:
@@ -136,9 +140,14 @@ def pct_filter(value: float | None) -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console: never an open redirect."""
-    if target and target.startswith("/console") and not urlsplit(target).netloc:
-        return target
+    """Where to go after logging in: a path inside the console, else the dashboard. Never an
+    open redirect (`//evil`, `\\evil`, `javascript:`, `/console@evil`) and never a header
+    the response cannot carry (CR, LF or any other control character, non-ASCII)."""
+    if target and _CONSOLE_PATH.fullmatch(target):
+        parts = urlsplit(target)
+        segments = [unquote(segment) for segment in parts.path.split("/")]
+        if not parts.netloc and ".." not in segments:  # no way out of /console
+            return target
     return url_for("console.dashboard")
 
 
