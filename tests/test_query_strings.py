@@ -19,12 +19,9 @@ import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
 from core.db import db
-from core.households import cards
-from core.people.permissions import Principal
 from miniprogram_api import openapi
-from models import PrintJob, User
 from tests.conftest import make_app
-from tests.console_world import build, console_login
+from tests.console_world import build, console_login, every_page
 from tests.factories import login, login_staff
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -84,25 +81,11 @@ def _check_envelope(response, where: str) -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
+    """(app, world, every page): the console's world, and every page of the app in it."""
     app = make_app(tmp_path_factory.mktemp("query-strings"))
     with app.app_context():
         w = build(app)
-        admin = Principal.for_user(User.get_by_id(w.admin.user_id))
-        household = cards.create(
-            admin,
-            {
-                "alley_id": w.d.alleys[0].id,
-                "steward_id": w.d.stewards[0].id,
-                "address": "1区1巷3号",
-                "head_name": "王大爷",
-                "head_phone": "13811112222",
-                "members": [],
-                "tags": ["低保"],
-                "notes": "",
-            },
-        )
-        job = PrintJob.create(area=w.d.communities[0], total=1, status="done", file_name="x.pdf")
-        yield app, w, household, job
+        yield app, w, every_page(app, w)
     if not db.is_closed():
         db.close()
 
@@ -126,13 +109,8 @@ def _get_operations():
 
 
 def _filled(path: str, params: list, world) -> str:
-    _, w, household, _ = world
-    values = {
-        "code": w.d.boards[0].code,
-        "issue_id": w.open_issue.id,
-        "wish_id": w.wish.id,
-        "household_id": household.id,
-    }
+    _, w, _ = world
+    values = {"code": w.d.boards[0].code, "issue_id": w.open_issue.id, "wish_id": w.wish.id}
     for p in params:
         if p["in"] == "path":
             path = path.replace("{" + p["name"] + "}", str(values.get(p["name"], 1)))
@@ -190,34 +168,8 @@ class _ReadNames(ImmutableMultiDict):
         return super().__contains__(key)
 
 
-def _page_urls(app, world) -> list[tuple[str, str]]:
-    """(endpoint, url) of every GET page and file outside the API, filled with real ids."""
-    _, w, household, job = world
-    ids = {
-        "issue_id": w.open_issue.id,
-        "wish_id": w.wish.id,
-        "board_id": w.d.boards[0].id,
-        "job_id": job.id,
-        "household_id": household.id,
-        "code": w.d.boards[0].code,
-        "weight": "regular",
-        "fname": "MP_verify_x",
-        "token": "t" * 43,
-    }
-    urls = []
-    for rule in app.url_map.iter_rules():
-        # the API has its own test above; the chat callbacks answer machines, not pages
-        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/bot/")):
-            continue
-        if rule.endpoint.endswith(".static") or rule.endpoint == "media_file":
-            continue  # files: no query string is read
-        values = {a: ids.get(a, 1) for a in rule.arguments}
-        urls.append((rule.endpoint, rule.build(values, append_unknown=False)[1]))
-    return sorted(urls)
-
-
 def test_every_page_is_checked(world):
-    urls = [url for _, url in _page_urls(world[0], world)]
+    urls = [url for _, url in world[2]]
     assert "/console/issues" in urls and "/b/" + world[1].d.boards[0].code in urls
     assert len([u for u in urls if u.startswith("/console")]) >= 35
 
@@ -228,7 +180,7 @@ def test_pages_ignore_unknown_names_and_survive_bad_values(world, username):
     client = console_login(app.test_client(), username)
     plain_request = app.request_class
     recording = type("ReadNames", (plain_request,), {"parameter_storage_class": _ReadNames})
-    for endpoint, url in _page_urls(app, world):
+    for endpoint, url in world[2]:
         app.request_class = recording
         _ReadNames.asked = set()
         try:
