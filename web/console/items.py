@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from peewee import JOIN
 
-from core import text
 from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.items.views import issue_out, photos_out, wish_out
+from core.text import whole_number
 from core.timeutil import local_midnight_utc, utcnow
 from models import (
     ISSUE_OPEN,
@@ -263,7 +263,7 @@ def issue_action(issue_id: int, action: str):
     back = url_for("console.issue_page", issue_id=issue_id)
     try:
         if action == "assign":
-            ids = [text.whole_number(x) for x in request.form.getlist("steward_ids")]
+            ids = [whole_number(x) for x in request.form.getlist("steward_ids")]
             ids = [i for i in ids if i is not None] or None
             priority = request.form.get("priority") or None
             return _act(
