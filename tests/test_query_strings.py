@@ -92,7 +92,7 @@ def world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api_roles(world):
-    app, w, _, _ = world
+    app, w, _ = world
     client = app.test_client()
     return {
         "resident": login(client, "居民乙"),
