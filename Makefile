@@ -10,8 +10,8 @@
 #                  site config in front of gunicorn, on SQLite and PostgreSQL
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
-#   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, both databases,
-#                  for FUZZ_SECONDS (default 600)
+#   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, for
+#                  FUZZ_SECONDS (default 600) on SQLite, then as long on PostgreSQL
 #   make bench     every benchmark (make bench-quick: the everyday size)
 #   make mutate    mutation testing of the workflow, permission and outbox modules (mutmut)
 SHELL := /bin/bash

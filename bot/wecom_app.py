@@ -35,6 +35,7 @@ from bot.inbound import (
     configured,
 )
 from core.delivery.wechat import wecom_client
+from core.text import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,15 @@ def _handle(message, nonce: str, timestamp: str) -> Response:
         reply = f"照片暂时无法保存（{inbound.unavailable_reason}），请在小程序中上传"
     if reply is None:
         return Response("", status=200)  # not for the bot: an empty answer, no reply
-    answer = TextReply(content=reply, message=message, agent=message.agent)
+    # Addressed by hand, not with `message=`: wechatpy then reads `message.agent` through
+    # int(), which fails on an AgentID of the wrong shape (an element, a word). Such an
+    # AgentID reads as 0, like other parts of the wrong shape read as absent.
+    answer = TextReply(
+        content=reply,
+        source=as_text(message.target),
+        target=sender,
+        agent=whole_number(as_text(message._data.get("AgentID"))) or 0,
+    )
     xml = crypto().encrypt_message(answer.render(), nonce, str(int(time.time())))
     return Response(xml, content_type="application/xml; charset=utf-8")
 

@@ -71,10 +71,12 @@ def tidy(data) -> tuple[object, list[str]]:
 
 def fits_int64(text: str) -> bool:
     """False for a decimal integer string no 64-bit column can hold (anything else: True,
-    and left to the field's own validation)."""
+    and left to the field's own validation). ASCII digits only, as pydantic reads them:
+    `str.isdigit` also says yes to "³" and "①", which `int()` refuses."""
     digits = text.strip().replace("_", "")
     sign = digits[:1] in ("+", "-")
-    if not digits[sign:].isdigit():
+    number = digits[sign:]
+    if not (number.isascii() and number.isdigit()):
         return True
     if len(digits[sign:].lstrip("0")) > 19:
         return False

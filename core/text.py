@@ -57,3 +57,20 @@ def normalise(text: str) -> str:
 
 def is_blank(text: str | None) -> bool:
     return not normalise(text or "")
+
+
+# --- numbers typed into a URL or a form ------------------------------------------------------
+
+INT64_MAX = 2**63 - 1
+
+
+def whole_number(raw: str | None) -> int | None:
+    """A non-negative whole number as typed into a URL or a form field (`?page=2`, an id):
+    ASCII digits, spaces around them allowed, small enough for a 64-bit column; None for
+    anything else. `str.isdigit` is not the test: it says yes to "³" and "①", which `int()`
+    refuses, and to numbers no database column holds."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > 19:
+        return None
+    value = int(raw)
+    return value if value <= INT64_MAX else None

@@ -149,16 +149,20 @@ def _refuse_huge(paths: list[str]) -> None:
 
 
 def _query_args(model: type[BaseModel]) -> dict:
-    """Flatten the query string (cleaned like JSON strings); list-typed fields keep every
-    value. Integers past 64 bits are refused here, naming the parameter."""
+    """The query string as `model` reads it: only the names it declares, everything else
+    (an empty name, control characters, a name nobody uses) ignored, whatever it holds.
+    Values are cleaned like JSON strings; list-typed fields keep every value, the others
+    the last one. Integers past 64 bits are refused here, naming the parameter."""
     out, too_big = {}, []
-    for name in request.args:
+    for name, info in model.model_fields.items():
         values = [text.clean(v) for v in request.args.getlist(name)]
-        too_big += [name for v in values if not jsonbody.fits_int64(v)]
-        info = model.model_fields.get(name)
-        is_list = info is not None and getattr(info.annotation, "__origin__", None) is list
-        out[text.clean(name)] = values if is_list else values[-1]
-    _refuse_huge(list(dict.fromkeys(too_big)))
+        if not values:
+            continue
+        if not all(jsonbody.fits_int64(v) for v in values):
+            too_big.append(name)
+        is_list = getattr(info.annotation, "__origin__", None) is list
+        out[name] = values if is_list else values[-1]
+    _refuse_huge(too_big)
     return out
 
 

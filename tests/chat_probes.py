@@ -22,10 +22,16 @@ from tests.test_bot_commands import AIBOT_KEY, AIBOT_TOKEN, APP_KEY, APP_TOKEN, 
 _AIBOT_KEY = base64.b64decode(AIBOT_KEY + "=")
 
 
-def aibot_post(client, plaintext: str, ts: str | None = None, outer: bytes | None = None):
+def aibot_post(
+    client,
+    plaintext: str,
+    ts: str | None = None,
+    outer: bytes | None = None,
+    extra_query: dict | None = None,
+):
     """POST `plaintext` (any text, normally JSON) encrypted and signed as the smart bot's
     callback. `outer` replaces the whole request body (the signature then covers nothing
-    the server can find)."""
+    the server can find); `extra_query` adds parameters beside the signed ones."""
     encrypted = PrpCrypto(_AIBOT_KEY).encrypt(plaintext, "").decode()
     ts = str(int(time.time())) if ts is None else ts
     nonce = secrets.token_hex(5)
@@ -33,15 +39,22 @@ def aibot_post(client, plaintext: str, ts: str | None = None, outer: bytes | Non
     body = outer if outer is not None else json.dumps({"encrypt": encrypted}).encode()
     return client.post(
         "/bot/wecom/aibot",
-        query_string={"msg_signature": signature, "timestamp": ts, "nonce": nonce},
+        query_string={
+            **(extra_query or {}),
+            "msg_signature": signature,
+            "timestamp": ts,
+            "nonce": nonce,
+        },
         data=body,
         content_type="application/json",
     )
 
 
-def app_post(client, corp_id: str, plaintext: str, ts: str | None = None):
+def app_post(
+    client, corp_id: str, plaintext: str, ts: str | None = None, extra_query: dict | None = None
+):
     """POST `plaintext` (any text, normally XML) encrypted and signed as the WeCom app's
-    callback."""
+    callback; `extra_query` adds parameters beside the signed ones."""
     crypto = WeChatCrypto(APP_TOKEN, APP_KEY, corp_id)
     ts = str(int(time.time())) if ts is None else ts
     nonce = secrets.token_hex(5)
@@ -53,17 +66,24 @@ def app_post(client, corp_id: str, plaintext: str, ts: str | None = None):
     )
     return client.post(
         "/bot/wecom/app",
-        query_string={"msg_signature": envelope["MsgSignature"], "timestamp": ts, "nonce": nonce},
+        query_string={
+            **(extra_query or {}),
+            "msg_signature": envelope["MsgSignature"],
+            "timestamp": ts,
+            "nonce": nonce,
+        },
         data=wire.encode(),
         content_type="text/xml",
     )
 
 
-def bridge_post(client, raw: bytes):
-    """POST `raw` bytes to the bridge with a correct HMAC over exactly those bytes."""
+def bridge_post(client, raw: bytes, extra_query: dict | None = None):
+    """POST `raw` bytes to the bridge with a correct HMAC over exactly those bytes;
+    `extra_query` adds query parameters (the bridge signs none)."""
     signature = hmac.new(BRIDGE_SECRET.encode(), raw, hashlib.sha256).hexdigest()
     return client.post(
         "/bot/bridge",
+        query_string=extra_query or {},
         data=raw,
         headers={"X-Signature": signature, "Content-Type": "application/json"},
     )

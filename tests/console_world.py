@@ -1,6 +1,7 @@
 """A district with items for the console tests: staff of two communities, an admin, a wish
 waiting for review (with HTML in it), a held issue, open, resolved and overdue issues —
-every item made through the real API, as residents and stewards make them."""
+every item made through the real API, as residents and stewards make them; and the list of
+every page of the app (`every_page`) for the tests that go through them all."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import re
 from dataclasses import dataclass
 
 from core.db import db
-from models import Issue, StaffAccount, Wish
+from core.households import cards
+from core.people.permissions import Principal
+from models import Issue, PrintJob, StaffAccount, User, Wish
 from tests.factories import District, login, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -96,3 +99,44 @@ def console_login(client, username, password="password123"):
     )
     assert res.status_code == 302, res.get_data(as_text=True)
     return client
+
+
+def every_page(app, w: World) -> list[tuple[str, str]]:
+    """(endpoint, url) of every GET page and file of the app but the API's and the chat
+    callbacks', filled with the ids of real rows of `w` (a household card and a finished print
+    job are added for it). Static files and photos are left out: they read no query string."""
+    admin = Principal.for_user(User.get_by_id(w.admin.user_id))
+    household = cards.create(
+        admin,
+        {
+            "alley_id": w.d.alleys[0].id,
+            "steward_id": w.d.stewards[0].id,
+            "address": "1区1巷3号",
+            "head_name": "王大爷",
+            "head_phone": "13811112222",
+            "members": [],
+            "tags": ["低保"],
+            "notes": "",
+        },
+    )
+    job = PrintJob.create(area=w.d.communities[0], total=1, status="done", file_name="x.pdf")
+    ids = {
+        "issue_id": w.open_issue.id,
+        "wish_id": w.wish.id,
+        "board_id": w.d.boards[0].id,
+        "job_id": job.id,
+        "household_id": household.id,
+        "code": w.d.boards[0].code,
+        "weight": "regular",
+        "fname": "MP_verify_x",
+        "token": "t" * 43,
+    }
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/bot/")):
+            continue
+        if rule.endpoint.endswith(".static") or rule.endpoint == "media_file":
+            continue
+        values = {a: ids.get(a, 1) for a in rule.arguments}
+        pages.append((rule.endpoint, rule.build(values, append_unknown=False)[1]))
+    return sorted(pages, key=lambda page: page[1])

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from core.db import db
 from tests.conftest import make_app
-from tests.test_scan_browser import browser  # noqa: F401  (fixture)
+from tests.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -20,7 +20,8 @@ from core.timeutil import to_local, utcnow
 from models import Board, PrintJob, Steward, Wish
 from tests.conftest import make_app
 from tests.console_world import build
-from tests.test_scan_browser import CHROMIUM, CHROMIUM_ARGS, browser  # noqa: F401  (fixture)
+from tests.factories import login_steward
+from tests.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser  # make test-quick leaves these out
 
@@ -89,6 +90,13 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
         "/console/groups",
         "/console/outbox",
         "/console/assessments",
+        "/console/households",
+        "/console/households/new",
+        "/console/timebank",
+        "/console/service/volunteers",
+        "/console/service/activities",
+        "/console/service/records",
+        "/console/service/gradings",
     ]
     for screen in SCREENS:
         context, page = _page(browser, screen)
@@ -339,5 +347,57 @@ def test_bind_code_shown_large(browser, live):  # noqa: F811
         assert height >= 48, height  # readable across a desk
         _no_sideways_scroll(page, "bind code")
         page.screenshot(path=str(SCREENSHOTS / "console-bind-code.png"))
+    finally:
+        context.close()
+
+
+def test_what_was_inline_script_still_works(browser, live):  # noqa: F811
+    """The confirmations, the community picker and the select-all box were inline handlers,
+    which the Content-Security-Policy now blocks; console.js binds them instead (and the
+    `browser` fixture fails the test on any CSP violation)."""
+    app, base, w = live
+    with app.app_context():
+        api = app.test_client()
+        for steward in w.d.stewards[:2]:  # a patrol is a service record waiting to be certified
+            headers = login_steward(api, steward)
+            assert api.post("/api/v1/patrols", json={"note": "巡查"}, headers=headers).status_code
+    first, steward = w.d.boards[0], w.d.stewards[0]
+    context, page = _page(browser)
+    try:
+        _login(page, base, "streetadmin")
+        asked = []
+
+        def dismiss(dialog):
+            asked.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", dismiss)
+        page.goto(f"{base}/console/boards")
+        page.locator("tr", has_text=first.code).locator("button", has_text="停用").click()
+        page.goto(f"{base}/console/stewards")
+        row = page.locator(f"#steward-{steward.id}")
+        row.locator("input[name=reason]").fill("调离本社区")
+        row.locator("button", has_text="离任").click()
+        assert asked == [
+            f"确定停用公示牌 {first.code}？停用后扫码会提示已停用。",
+            f"确定 {steward.name} 离任？其权限会立即失效。",
+        ]
+        with app.app_context():  # both dismissed: nothing changed
+            assert Board.get_by_id(first.id).active and Steward.get_by_id(steward.id).active
+
+        page.goto(f"{base}/console/service/volunteers")
+        other = w.d.communities[1]
+        with page.expect_navigation():
+            page.select_option("select[data-autosubmit]", str(other.id))
+        assert page.url.endswith(f"community={other.id}")
+
+        page.goto(f"{base}/console/service/records?community={w.d.communities[0].id}")
+        boxes = page.locator("input[name=ids]")
+        assert boxes.count() >= 2
+        page.click("input[data-check-all=ids]")
+        assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+        page.click("input[data-check-all=ids]")
+        assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+        page.screenshot(path=str(SCREENSHOTS / "console-service-records-admin.png"))
     finally:
         context.close()

@@ -17,7 +17,7 @@ from core.people.permissions import Principal
 from models import CarePlan, Event, Household, User, Visit
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
-from tests.test_scan_browser import CHROMIUM, CHROMIUM_ARGS, browser  # noqa: F401  (fixture)
+from tests.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 
 
 def _staff_principal(account):

@@ -19,7 +19,7 @@ from core.timebank.ledger import Holder
 from models import Event, Media, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
-from tests.test_scan_browser import browser  # noqa: F401  (fixture)
+from tests.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_dev_outbox_shows_messages_as_their_readers_see_them(app, client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "@ 17000000101" in html
     assert "<strong>3</strong>" in html and "<blockquote>" in html and "每日通报</h4>" in html
-    assert '<span style="color:#e65100">超期 1</span>' in html
+    assert '<span class="font-warning">超期 1</span>' in html
     src = html[html.index('src="data:image/jpeg;base64,') + 28 :]
     data = base64.b64decode(src[: src.index('"')])
     assert Image.open(io.BytesIO(data)).size == (40, 30)

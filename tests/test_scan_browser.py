@@ -8,6 +8,10 @@ JavaScript on, and by the server with JavaScript off (where the typed fields mus
 
 Chromium comes from Debian (`scripts/ensure-chromium.sh`, run by `make test`); Playwright's
 own browser download is never used. A missing browser fails these tests; they never skip.
+
+Every page any browser test opens (here and in the console's browser tests, which take the
+`browser` fixture from here) is watched for Content-Security-Policy violations: a test whose
+pages had a script, a handler or a style the policy (web/headers.py) blocked fails, naming them.
 """
 
 from __future__ import annotations
@@ -41,16 +45,60 @@ SCREENSHOTS = Path("/tmp")
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), (
         f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test does it)"
     )
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# Runs in every page before its own scripts (Playwright's init scripts are not subject to the
+# page's CSP): each violation the page reports is written to the console, where it is caught.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+});
+"""
+
+
+class WatchedBrowser:
+    """The launched Chromium, whose every new context reports CSP violations to `violations`:
+    the `securitypolicyviolation` events of its pages and Chromium's own console errors about
+    the policy."""
+
+    def __init__(self, launched):
+        self._launched = launched
+        self.violations: list[str] = []
+
+    def new_context(self, **kwargs):
+        context = self._launched.new_context(**kwargs)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.violations.append(f"{message.location.get('url', '')}: {text}")
+
+    def __getattr__(self, name):
+        return getattr(self._launched, name)
+
+
+@pytest.fixture
+def browser(chromium):
+    """Chromium for one test; the test fails if any page it opened broke the CSP."""
+    watched = WatchedBrowser(chromium)
+    yield watched
+    assert not watched.violations, "Content-Security-Policy violations:\n" + "\n".join(
+        watched.violations
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from models import Activity, Event, PointEntry, ServiceRecord, ServiceUnit, Volu
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 from tests.factories import login, login_steward
-from tests.test_scan_browser import browser  # noqa: F401  (fixture)
+from tests.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 
 API = "/api/v1"
 START = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 09:00 Beijing time

@@ -26,6 +26,7 @@ from core.db import write_transaction
 from core.errors import bad_request, conflict, forbidden, not_found
 from core.people import identity
 from core.people.permissions import Principal
+from core.text import whole_number
 from core.timebank import ledger, rules
 from core.timebank.ledger import Holder
 from core.timeutil import iso, local_midnight_utc, to_local, utcnow
@@ -211,11 +212,11 @@ def find_person(p: Principal, person: str) -> list[PointAccount]:
     text = (person or "").strip()
     kind, _, ident = text.partition(":")
     if ident and kind in ("steward", "user"):
-        ident = ident.strip()
-        if not ident.isdigit() or len(ident) > 18:
+        number = whole_number(ident)
+        if number is None:
             raise bad_request("编号须为数字", {"person": "格式为 steward:编号 或 user:编号"})
         column = PointAccount.steward if kind == "steward" else PointAccount.user
-        accounts = list(PointAccount.select().where(column == int(ident)).order_by(PointAccount.id))
+        accounts = list(PointAccount.select().where(column == number).order_by(PointAccount.id))
     elif text:
         accounts = [ledger.by_member_code(text)]
     else:

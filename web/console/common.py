@@ -8,9 +8,10 @@ behind it are read from the database on every request (`Principal.for_user`).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -25,8 +26,10 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.validators import ValidationError
 
+from core import text
 from core.errors import ApiError
 from core.people import auth
 from core.people.permissions import Principal
@@ -44,6 +47,10 @@ bp = Blueprint(
 
 SESSION_HOURS = 12  # one working day; the token itself lives longer but the cookie does not
 MAX_DAYS = 366
+MAX_PAGE = 1_000_000  # the API's limit: past it OFFSET overflows, and nobody pages that far
+# A console path the login may return to: printable ASCII without spaces or backslashes
+# (browsers read "\\" as "/").
+_CONSOLE_PATH = re.compile(r"/console(?:[/?#][!-\[\]-~]*)?")
 
 
 def principal() -> Principal:
@@ -82,6 +89,29 @@ def admin_required(view):
 
 
 @bp.before_request
+def drop_control_characters():
+    """A query parameter with a control character in its name or value (NUL, CR, ESC …; tab
+    and newline are text) is not read at all, by any page: no list filters by one (PostgreSQL
+    refuses NUL) and no login returns to one. One rule here instead of one per parameter;
+    numbers are read with `number_arg`."""
+    pairs = list(request.args.items(multi=True))
+    kept = [(k, v) for k, v in pairs if text.clean(k) == k and text.clean(v) == v]
+    if len(kept) != len(pairs):
+        request.args = ImmutableMultiDict(kept)
+
+
+def number_arg(name: str, source=None) -> int | None:
+    """The whole number in `?name=` (or in `source`, a form): None when it is missing or not
+    a number a 64-bit column holds ("³", "1e3", 30 digits), never an exception."""
+    return text.whole_number((request.args if source is None else source).get(name))
+
+
+def page_arg() -> int:
+    """`?page=`, from 1 to MAX_PAGE; anything else is page 1."""
+    return min(number_arg("page") or 1, MAX_PAGE)
+
+
+@bp.before_request
 def check_csrf():
     """Every POST carries the form's `csrf_token` (Flask-WTF), the login form included."""
     # An app context may outlive one request (tests, CLI): never reuse a previous caller.
@@ -110,9 +140,14 @@ def pct_filter(value: float | None) -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console: never an open redirect."""
-    if target and target.startswith("/console") and not urlsplit(target).netloc:
-        return target
+    """Where to go after logging in: a path inside the console, else the dashboard. Never an
+    open redirect (`//evil`, `\\evil`, `javascript:`, `/console@evil`) and never a header
+    the response cannot carry (CR, LF or any other control character, non-ASCII)."""
+    if target and _CONSOLE_PATH.fullmatch(target):
+        parts = urlsplit(target)
+        segments = [unquote(segment) for segment in parts.path.split("/")]
+        if not parts.netloc and ".." not in segments:  # no way out of /console
+            return target
     return url_for("console.dashboard")
 
 
@@ -140,9 +175,10 @@ def chosen_area(arg: str = "area") -> Area:
     raw = request.values.get(arg, "").strip()
     if not raw:
         return p.area_roots[0]
-    if not raw.isdigit():
+    area_id = text.whole_number(raw)
+    if area_id is None:
         abort(404)
-    area = Area.get_or_none(Area.id == int(raw))
+    area = Area.get_or_none(Area.id == area_id)
     if area is None:
         abort(404)
     p.require_manage(area)

@@ -13,7 +13,7 @@ from core.households.sheet import parse_members
 from core.timeutil import utcnow
 from models import Area, CarePlan, Household, Steward, StewardAlley
 from web.console import uploads
-from web.console.common import bp, login_required, principal
+from web.console.common import bp, login_required, number_arg, page_arg, principal
 from web.console.desk import XLSX, _attachment
 
 PER_PAGE = 30
@@ -36,11 +36,6 @@ def _stewards(alley_ids: list[int]) -> list[Steward]:
     )
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
-
-
 @bp.route("/households")
 @login_required
 def households():
@@ -49,17 +44,14 @@ def households():
     tag = args.get("tag") if args.get("tag") in access.tags() else None
     filters = {
         "tag": tag,
-        "alley_id": _int_arg("alley"),
-        "steward_id": _int_arg("steward"),
+        "alley_id": number_arg("alley"),
+        "steward_id": number_arg("steward"),
         "overdue": True if args.get("overdue") == "1" else None,
         "q": args.get("q", "").strip()[:50] or None,
         "include_inactive": args.get("inactive") == "1",
     }
     query = cards.listing(p, **filters)
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     total = query.count()
     rows = list(query.paginate(page, PER_PAGE))
     cards.audit_listing(p, rows, filters, via="console")
@@ -122,8 +114,8 @@ def _card_form() -> dict:
         "members": parse_members(form.get("members", "")),
     }
     for key in ("alley_id", "steward_id"):
-        if form.get(key, "").isdigit():
-            data[key] = int(form[key])
+        if (value := number_arg(key, form)) is not None:
+            data[key] = value
     return data
 
 

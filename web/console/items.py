@@ -14,6 +14,7 @@ from core.items import lists, queues
 from core.items import wishes as wish_flow
 from core.items.lists import IssueFilters, WishFilters
 from core.items.views import issue_out, photos_out, wish_out
+from core.text import whole_number
 from core.units import handling as unit_handling
 from models import (
     ISSUE_STATUS_LABELS,
@@ -26,7 +27,14 @@ from models import (
     StewardAlley,
     Wish,
 )
-from web.console.common import bp, in_scope_or_404, login_required, principal
+from web.console.common import (
+    bp,
+    in_scope_or_404,
+    login_required,
+    number_arg,
+    page_arg,
+    principal,
+)
 
 PER_PAGE = 30
 NOTE_MAX = 500
@@ -157,16 +165,8 @@ def _period() -> tuple[date | None, date | None]:
     return first, last
 
 
-def _id_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _page(q):
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     total = q.count()
     return list(q.paginate(page, PER_PAGE)), total, page
 
@@ -176,8 +176,8 @@ def _page(q):
 def issues():
     args = request.args
     within = None
-    if _id_arg("area") is not None:
-        within = Area.get_or_none(Area.id == _id_arg("area"))
+    if number_arg("area") is not None:
+        within = Area.get_or_none(Area.id == number_arg("area"))
         if within is None:
             abort(404)
     status = args.get("status", "")
@@ -187,9 +187,9 @@ def issues():
         status=status if status == "open" or status in ISSUE_STATUS_LABELS else None,
         overdue=True if args.get("overdue") == "1" else None,
         within=within,
-        alley_id=_id_arg("alley"),
+        alley_id=number_arg("alley"),
         category=args.get("category") if args.get("category") in issue_flow.categories() else None,
-        steward_id=_id_arg("steward"),
+        steward_id=number_arg("steward"),
         created_from=first,
         created_to=last,
         text=args.get("q"),
@@ -240,7 +240,8 @@ def issue_action(issue_id: int, action: str):
     back = url_for("console.issue_page", issue_id=issue_id)
     try:
         if action == "assign":
-            ids = [int(x) for x in request.form.getlist("steward_ids") if x.isdigit()] or None
+            ids = [whole_number(x) for x in request.form.getlist("steward_ids")]
+            ids = [i for i in ids if i is not None] or None
             priority = request.form.get("priority") or None
             return _act(
                 back,
@@ -252,15 +253,15 @@ def issue_action(issue_id: int, action: str):
                 _note("note", False),
             )
         if action == "whistle":
-            dept = request.form.get("department_id", "")
-            if not dept.isdigit():
+            dept = number_arg("department_id", request.form)
+            if dept is None:
                 raise ApiError(400, "bad_request", "请选择部门")
             return _act(
                 back,
                 "已吹哨，交部门联合处置",
                 unit_handling.whistle,
                 issue_id,
-                int(dept),
+                dept,
                 _note("note"),
                 request.form.get("tier") or None,  # none chosen: the tier stays (said on the trail)
             )
@@ -289,7 +290,7 @@ def wishes():
     filters = WishFilters(
         scope="area",
         status=args["status"] if args.get("status") in WISH_STATUS_LABELS else None,
-        alley_id=_id_arg("alley"),
+        alley_id=number_arg("alley"),
         created_from=first,
         created_to=last,
         text=args.get("q"),

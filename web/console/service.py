@@ -14,12 +14,20 @@ from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from core import timeutil
+from core import text, timeutil
 from core.errors import ApiError
 from core.people import identity
 from core.service import activities, grading, records, volunteers
 from models import Activity, Area, ServiceRecord, ServiceUnit, Volunteer, VolunteerTeam
-from web.console.common import bp, login_required, managed_areas, principal, today
+from web.console.common import (
+    bp,
+    login_required,
+    managed_areas,
+    number_arg,
+    page_arg,
+    principal,
+    today,
+)
 
 PER_PAGE = 50
 TABS = (
@@ -46,10 +54,11 @@ def _community() -> Area:
     raw = request.values.get("community", "").strip()
     if not raw:
         return choices[0]
-    if not raw.isdigit():
+    community_id = text.whole_number(raw)
+    if community_id is None:
         abort(404)
     for area in choices:
-        if area.id == int(raw):
+        if area.id == community_id:
             return area
     abort(403)
 
@@ -103,11 +112,11 @@ def volunteers_page():
                 flash(f"已建立志愿服务队“{team.name}”", "ok")
             elif kind in ("unit_active", "team_active"):
                 model = ServiceUnit if kind == "unit_active" else VolunteerTeam
-                row_id = request.form.get("id", "")
-                if not row_id.isdigit():
+                row_id = number_arg("id", request.form)
+                if row_id is None:
                     abort(404)
                 active = request.form.get("active") == "1"
-                row = volunteers.set_active(p, model, int(row_id), active)
+                row = volunteers.set_active(p, model, row_id, active)
                 flash(f"“{row.name}”已{'恢复' if active else '停用'}", "ok")
             else:
                 abort(400)
@@ -165,8 +174,8 @@ def activities_page():
     community = _community()
     if request.method == "POST":
         try:
-            capacity = request.form.get("capacity", "").strip()
-            if not capacity.isdigit():
+            capacity = number_arg("capacity", request.form)
+            if capacity is None:
                 raise ApiError(400, "validation_error", "名额：须为整数")
             activity = activities.publish(
                 p,
@@ -175,7 +184,7 @@ def activities_page():
                 request.form.get("place", ""),
                 _local_input(request.form.get("starts_at", "")),
                 _local_input(request.form.get("ends_at", "")),
-                int(capacity),
+                capacity,
                 request.form.get("description", ""),
             )
         except ApiError as exc:
@@ -214,17 +223,17 @@ def activity_page(activity_id: int):
             else:
                 flash("活动已取消", "ok")
             return redirect(url_for("console.activity_page", activity_id=activity.id))
-        volunteer_id = request.form.get("volunteer_id", "")
+        volunteer_id = number_arg("volunteer_id", request.form)
         at_text = request.form.get("at", "").strip()
         try:
-            if not volunteer_id.isdigit():
+            if volunteer_id is None:
                 raise ApiError(400, "validation_error", "请选择志愿者")
             at = _local_input(at_text) if at_text else None
             if action == "check_in":
-                activities.check_in(p, activity.id, int(volunteer_id), at)
+                activities.check_in(p, activity.id, volunteer_id, at)
                 flash("已签到", "ok")
             elif action == "check_out":
-                _, record = activities.check_out(p, activity.id, int(volunteer_id), at)
+                _, record = activities.check_out(p, activity.id, volunteer_id, at)
                 flash(
                     f"已签退，服务时长 {record.hours} 小时（待认证）"
                     if record
@@ -259,9 +268,7 @@ def service_records():
     source = request.args.get("source") or None
     if source not in (None, *records.SOURCE_LABELS):
         source = None
-    page = max(
-        int(request.args.get("page", "1")) if request.args.get("page", "").isdigit() else 1, 1
-    )
+    page = page_arg()
     awaiting = request.args.get("awaiting") == "1"
     query = records.visible(
         p, community_id=community.id, status=status, source_type=source, awaiting=awaiting
@@ -311,7 +318,7 @@ def _record_in_scope(record_id: int) -> ServiceRecord:
 def records_certify():
     p = principal()
     community = _community()
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    ids = [i for i in map(text.whole_number, request.form.getlist("ids")) if i is not None]
     if not ids:
         flash("请先勾选要认证的服务记录", "error")
         return _back("console.service_records", community, status="pending")
@@ -372,8 +379,8 @@ def service_record(record_id: int):
 
 
 def _year() -> int:
-    raw = request.values.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else today().year
+    year = text.whole_number(request.values.get("year"))
+    return year if year is not None and 2000 <= year <= 2100 else today().year
 
 
 @bp.route("/service/gradings", methods=["GET", "POST"])
@@ -423,8 +430,7 @@ def grading_confirm(grading_id: int):
 def gradings_export():
     p = principal()
     community = _community()
-    unit = request.args.get("unit", "")
-    data, name = grading.export(p, community.id, _year(), int(unit) if unit.isdigit() else None)
+    data, name = grading.export(p, community.id, _year(), number_arg("unit"))
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core import media
+from core import media, text
 from core.errors import ApiError
 from core.people import identity
 from core.timebank import adjustments, passbook, rules, shop
@@ -31,11 +31,12 @@ def _community():
     """The community the page is about: `?community=` (in scope) or the viewer's first."""
     options = _communities()
     raw = request.values.get("community", "").strip()
-    chosen = next((c for c in options if raw.isdigit() and c.id == int(raw)), None)
+    community_id = text.whole_number(raw)
+    chosen = next((c for c in options if c.id == community_id), None)
     if raw and chosen is None:
-        if not raw.isdigit():
+        if community_id is None:
             abort(404)
-        principal().require_manage(shop.community_or_404(int(raw)))  # 404 or 403
+        principal().require_manage(shop.community_or_404(community_id))  # 404 or 403
     return chosen or (options[0] if options else None), options
 
 

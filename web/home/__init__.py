@@ -18,7 +18,13 @@ from web.home import outbox_view
 DEV_OUTBOX_ROWS = 200
 
 
-bp = Blueprint("home", __name__, template_folder="templates")
+bp = Blueprint(
+    "home",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/home",
+)
 
 
 def init_app(app: Flask) -> None:

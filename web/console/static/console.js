@@ -1,21 +1,50 @@
-// The console works without JavaScript; this only keeps a print job's progress bar moving
-// (without it, the page refreshes itself every few seconds).
+// The console works without JavaScript; this file only adds to it. The Content-Security-Policy
+// (web/headers.py) allows no inline script, so behaviour that would sit in an onsubmit= or
+// onchange= attribute is bound here, by data attributes:
+//   form[data-confirm]            asks the question before the form is sent
+//   select[data-autosubmit]       sends its form when another option is picked
+//   input[data-check-all="NAME"]  ticks or clears every checkbox named NAME
+// and a print job's progress bar keeps moving (without this file, the page refreshes itself
+// every few seconds).
 (function () {
-  var box = document.getElementById("job");
-  if (!box) return;
-  var status = box.getAttribute("data-status");
+  "use strict";
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.form) { select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit(); }
+    });
+  });
+
+  document.querySelectorAll("input[data-check-all]").forEach(function (box) {
+    var name = box.getAttribute("data-check-all");
+    box.addEventListener("click", function () {
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (b) {
+        b.checked = box.checked;
+      });
+    });
+  });
+
+  var job = document.getElementById("job");
+  if (!job) return;
+  var status = job.getAttribute("data-status");
   if (status !== "queued" && status !== "running") return;
-  var url = box.getAttribute("data-poll");
+  var url = job.getAttribute("data-poll");
   var bar = document.getElementById("bar");
   var count = document.getElementById("count");
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
-      .then(function (job) {
-        if (job.status === "done" || job.status === "failed") { window.location.reload(); return; }
-        bar.max = job.total || 1;
-        bar.value = job.done;
-        count.textContent = job.done + " / " + job.total;
+      .then(function (state) {
+        if (state.status === "done" || state.status === "failed") { window.location.reload(); return; }
+        bar.max = state.total || 1;
+        bar.value = state.done;
+        count.textContent = state.done + " / " + state.total;
         setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 3000); });
