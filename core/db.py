@@ -500,6 +500,7 @@ class PreparedInsert:
 # Behind a pooler that hands out server sessions per transaction (PgBouncer in transaction
 # mode) set DATABASE_SERVER_PREPARE = false.
 _statement_names: dict[str, str] = {}
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 _unpreparable: set[str] = set()
 _names_lock = threading.Lock()
 
@@ -523,6 +524,12 @@ def _numbered(sql: str) -> str:
 
 def _execute_prepared(database, sql: str, args: list):
     if sql in _unpreparable or "%" in sql.replace("%s", ""):
+        return database.execute_sql(sql, args)
+    if any(type(arg) is int and not INT4_MIN <= arg <= INT4_MAX for arg in args):
+        # A parameter compared with an id column is prepared as that column's int4, and EXECUTE
+        # fails on an id past its range ("integer out of range": a 500 for `photo_ids:
+        # [2147483648]`, found by make fuzz). No row has such an id; as plain SQL PostgreSQL
+        # compares the wider number as it is and finds none, as SQLite does.
         return database.execute_sql(sql, args)
     conn = database.connection()
     name = _statement_name(sql)

@@ -15,6 +15,7 @@ from models import User
 pytestmark = pytest.mark.pg  # server-side PREPARE is PostgreSQL behaviour
 
 _BY_OPENID = Prepared(lambda: User.select().where(User.openid == Param("openid")))
+_BY_IDS = Prepared(lambda: User.select().where(User.id.in_(Param("ids", many=True))), many=("ids",))
 # A bare parameter in the select list: PostgreSQL cannot infer its type to PREPARE it.
 _ECHO = Prepared(lambda: User.select(Param("word")).where(User.id == Param("id")))
 
@@ -123,3 +124,17 @@ def test_prepared_insert_writes_every_column_with_defaults_taken_at_each_insert(
     assert made is not None and again is None
     assert [m.payload for m in OutboxMessage.select()] == [{"a": 1}]
     assert queue.create(**body) is None
+
+
+def test_an_id_past_the_id_columns_range_finds_nothing(app):
+    """Ids are int4 on PostgreSQL and a prepared parameter takes its column's type, so an id a
+    client sent past 2**31 (`photo_ids: [2147483648]`, found by make fuzz) failed EXECUTE with
+    "integer out of range": a 500. It finds nothing, as on SQLite, and the transaction goes on."""
+    user = User.create(openid="o-big-id", nickname="李师傅")
+    assert [u.id for u in _BY_IDS.rows(ids=[user.id])] == [user.id]  # prepared from here on
+    with db.atomic():
+        for ids in ([2**31], [user.id, 2**63 - 1], [-(2**31) - 1]):
+            found = [u.id for u in _BY_IDS.rows(ids=ids)]
+            assert found == ([user.id] if user.id in ids else []), ids
+        assert User.get_by_id(user.id).nickname == "李师傅"  # the transaction is not aborted
+    assert [u.id for u in _BY_IDS.rows(ids=[user.id])] == [user.id]
