@@ -6,6 +6,7 @@ another unit's member, 报到 twice, two members closing at once, too long an ex
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -293,3 +294,24 @@ def test_progress_takes_only_the_members_own_photos(client, world):
     refused = post(client, w["li"], f"/issues/{issue_id}/progress", theirs, status=400)
     assert "photo_ids" in refused["error"]["fields"]
     assert not [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.progress"]
+
+
+def test_the_units_group_never_reads_a_private_categorys_words(client, world):
+    # a neighbours' dispute is private (PRIVATE_CATEGORIES): the unit's group learns the number,
+    # the alley and the category, and its members read the words in the mini program
+    body = {
+        "board_code": world["d"].boards[0].code,
+        "category": "邻里纠纷",
+        "content": "楼上张家漏水泡了我家天花板",
+        "contact_phone": PHONE,
+    }
+    issue_id = post(client, world["resident"], "/issues", body, status=201)["id"]
+    whistle = {"unit_id": world["unit"].id, "tier": "important", "note": "请协调"}
+    post(client, world["staff"], f"/issues/{issue_id}/whistle", whistle)
+    post(client, world["staff"], f"/issues/{issue_id}/urge", {"note": "居民又来问了"})
+    rows = robot_rows("key-unit")
+    assert len(rows) == 2
+    for row in rows:
+        text = json.dumps(row.payload, ensure_ascii=False)
+        assert f"#{issue_id}" in text and "邻里纠纷" in text
+        assert "张家漏水" not in text and PHONE not in text

@@ -14,7 +14,7 @@ a restarted scheduler never sends twice.
 from __future__ import annotations
 
 from core.delivery import robot
-from core.items import issues as flow
+from core.items import privacy
 from core.timeutil import month_day_time
 from core.units import units
 from models import Area, Department, Event, Issue
@@ -23,11 +23,12 @@ TIER_WORDS = {"ordinary": "一般", "important": "重要", "major": "重大"}
 
 
 def title(issue: Issue) -> str:
-    """What a group may read of the item: no content when it is held or private."""
+    """What a group may read of the item: its words only where the public may read them
+    (`core.items.privacy`, the one rule for groups and public pages)."""
     alley = Area.get_by_id(issue.alley_id).name
-    private = issue.visibility != "public" or flow.is_private_category(issue.category)
-    what = issue.category if private else f"{issue.category}：{issue.content[:30]}"
-    return f"#{issue.id} {alley} {what}"
+    if not privacy.issue_words_shown(issue):
+        return f"#{issue.id} {alley} {issue.category}"
+    return f"#{issue.id} {alley} {issue.category}：{privacy.issue_words(issue, 30)}"
 
 
 def unit_text(unit: Department, text: str, key: str) -> bool:
