@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -148,11 +149,24 @@ def read_only_database(app):
     url = app.config["DATABASE_URL"]
     db.close()
     if is_sqlite():
-        with immutable(Path(db.obj.database)):
-            yield create_app({**config, "DATABASE_URL": url})
+        # A copy on a fresh inode: SQLite hands a new connection a file descriptor that this
+        # process already holds open read-write on the same file when one is still locked by
+        # another connection (its unused-fd reuse), which would make an immutable original
+        # writable after all, now and then.
+        copy = Path(app.instance_path) / "read-only-copy.sqlite3"
+        with contextlib.closing(sqlite3.connect(db.obj.database)) as source:
+            with contextlib.closing(sqlite3.connect(copy)) as target:
+                source.backup(target)
+        with immutable(copy):
+            yield create_app({**config, "DATABASE_URL": f"sqlite:///{copy}"})
             db.close()
             db.obj.close_all()
-        create_app({**config, "DATABASE_URL": url})  # writable again, for the checks after
+        create_app({**config, "DATABASE_URL": url})  # the writable original, for the checks after
+        with contextlib.closing(sqlite3.connect(copy)) as after:  # and nothing reached the copy
+            counts = [
+                after.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("issue", "event")
+            ]
+        assert counts == [Issue.select().count(), Event.select().count()]
     else:
         read_only = f"{url}?options=-c%20default_transaction_read_only%3Don"
         yield create_app({**config, "DATABASE_URL": read_only})
