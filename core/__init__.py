@@ -10,8 +10,14 @@ The API (`miniprogram_api`), the web pages (`web`), the group bot (`bot`) and th
   WeChat/WeCom clients, chat groups and pushes through their robots.
 * `core.figures` — numbers: the daily report, statistics, the ledger, assessment, points.
 * `core.boards` — signboards: codes, reprints, the printed board, the public board view.
+* `core.timebank` — the time bank: points postings, rules, adjustments, the exchange shop.
+* `core.volunteering` — volunteers, activities, service records and certificates, gradings.
+* `core.households` — 民情联系卡 and 一人一策: households, plans, visits (private).
+* `core.units` — handling units (departments, property companies): 吹哨, 报到, their members.
+* `core.observability` — request ids, metrics, health, job runs, logs.
 
-Infrastructure stays at the top: `config`, `db`, `schema`, `errors`, `timeutil`, `audit`,
-`ratelimit`, `runs` (run keys), `codes` (short random codes), `text`, `media` (uploaded
-photos), and `demo` (the demo district, built through the real services).
+Beside them: `schema` (migrations), `audit`, `ratelimit`, `runs` (run keys), `media` (uploaded
+photos), `faults` (our own faults as 503s), `pools` (worker pools), `backup`, and `demo` (the
+demo district, built through the real services). The infrastructure below the models (the
+database, the clock, settings, errors, text) is the `infra` package.
 """

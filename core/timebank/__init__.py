@@ -1,8 +1,8 @@
-"""The time bank (时间银行): the points ledger and its rules, the exchange shop.
+"""The time bank (时间银行): the points and their rules, the exchange shop.
 
 * `rules` — the catalogue of rules that add or deduct points (configuration, defaults from the
   programmes in the seeds: steward duty rules on issues, manual rules for staff);
-* `ledger` — passbooks and their append-only entries: the only place that writes points;
+* `postings` — passbooks and their append-only entries: the only place that writes points;
 * `awards` — the duty points written where an issue changes (resolve, 随手做, rate, reopen,
   the overdue scan), once per key;
 * `passbook` — reading passbooks (API, console, bot, assessment) and staff adjustments and
