@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from cachetools import LRUCache
 from flask import current_app
 
 from core.boards import boards, changes
@@ -54,7 +54,8 @@ class CachedBoard:
         return self.view is not None
 
 
-_cache: OrderedDict[str, CachedBoard] = OrderedDict()
+# cachetools keeps the bounded LRU map; it is not thread-safe, so every touch holds `_lock`.
+_cache: LRUCache[str, CachedBoard] = LRUCache(maxsize=MAX_CACHED_BOARDS)
 _lock = threading.Lock()
 # Rebuild locks, a board's chosen by its code: a fixed number, however many boards are scanned.
 _BUILDING = tuple(threading.Lock() for _ in range(64))
@@ -85,7 +86,8 @@ def current(code: str) -> CachedBoard | None:
     it is current."""
     key = codes.normalize(code)
     ttl = float(current_app.config["BOARD_CACHE_SECONDS"])
-    entry = _cache.get(key)
+    with _lock:
+        entry = _cache.get(key)
     if _fresh(entry, time.time(), ttl):
         return entry
     if ttl <= 0:
@@ -100,7 +102,8 @@ def current(code: str) -> CachedBoard | None:
     if not building.acquire(blocking=not usable):
         return entry
     try:
-        again = _cache.get(key)
+        with _lock:
+            again = _cache.get(key)
         if again is not entry and _fresh(again, time.time(), ttl):
             return again  # rebuilt by the thread this one waited for
         return _build(key, ttl)
@@ -126,10 +129,7 @@ def _build(key: str, ttl: float) -> CachedBoard | None:
     )
     if ttl > 0:
         with _lock:
-            _cache[key] = entry
-            _cache.move_to_end(key)
-            while len(_cache) > MAX_CACHED_BOARDS:
-                _cache.popitem(last=False)
+            _cache[key] = entry  # the least recently used board goes when it is full
     return entry
 
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cachetools import LRUCache
 from peewee import JOIN, fn
 
 from core.boards import changes
@@ -59,8 +59,11 @@ class ListCache:
 
     def __init__(self, max_bytes: int = MAX_BYTES):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
-        self._bytes = 0
+        # cachetools keeps the map bounded by the copies' sizes, least recently used out first;
+        # it is not thread-safe, so every touch holds `_lock`.
+        self._entries: LRUCache[tuple, _Entry] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda entry: len(entry.text)
+        )
         self._lock = threading.Lock()
         self._generation = 0
 
@@ -73,7 +76,8 @@ class ListCache:
         A copy is current while younger than `ttl` and built from what `fingerprint()` reads
         now; that read is made at most once per `CHECK_SECONDS` per copy, and again after
         every `recheck`."""
-        entry = self._entries.get(key)
+        with self._lock:
+            entry = self._entries.get(key)  # a hit counts as a use
         if entry is None:
             return None, None
         now = time.time()
@@ -86,9 +90,6 @@ class ListCache:
             if current != entry.fingerprint:
                 return None, current
             entry.checked_at, entry.generation = now, generation
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
         return entry.text, None
 
     def recheck(self) -> None:
@@ -98,23 +99,16 @@ class ListCache:
 
     def put(self, key: tuple, fingerprint: tuple, text: str) -> None:
         size = len(text)
-        if size > MAX_ENTRY_BYTES:
+        if size > min(MAX_ENTRY_BYTES, self.max_bytes):
             return
+        now = time.time()
+        entry = _Entry(fingerprint, text, db.obj, now, now, self._generation)
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.text)
-            now = time.time()
-            self._entries[key] = _Entry(fingerprint, text, db.obj, now, now, self._generation)
-            self._bytes += size
-            while self._bytes > self.max_bytes and self._entries:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.text)
+            self._entries[key] = entry  # least recently used copies go until it fits
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

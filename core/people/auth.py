@@ -11,11 +11,11 @@ import logging
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
+from cachetools import LRUCache
 from flask import current_app
 from peewee import DatabaseError, IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
@@ -106,9 +106,10 @@ class _KnownResident:
 
 
 # A worker's copies of residents' principals for reads (see `principal_for_token`).
-_residents: OrderedDict[str, _KnownResident] = OrderedDict()
-_residents_lock = threading.Lock()
 MAX_KNOWN_RESIDENTS = 4096  # a worker's memory stays bounded however many people sign in
+# cachetools keeps the bounded LRU map; it is not thread-safe, so every touch holds the lock.
+_residents: LRUCache[str, _KnownResident] = LRUCache(maxsize=MAX_KNOWN_RESIDENTS)
+_residents_lock = threading.Lock()
 
 
 def principal_for_token(token: str, reuse: bool = False) -> Principal | None:
@@ -126,7 +127,8 @@ def principal_for_token(token: str, reuse: bool = False) -> Principal | None:
     token_hash = _hash_token(token)
     seconds = float(current_app.config["PRINCIPAL_CACHE_SECONDS"]) if reuse else 0.0
     if seconds > 0:
-        known = _residents.get(token_hash)
+        with _residents_lock:
+            known = _residents.get(token_hash)
         if (
             known is not None
             and known.database is db.obj
@@ -144,9 +146,6 @@ def principal_for_token(token: str, reuse: bool = False) -> Principal | None:
     if seconds > 0:
         with _residents_lock:
             _residents[token_hash] = _KnownResident(principal, row.expires_at, db.obj, time.time())
-            _residents.move_to_end(token_hash)
-            while len(_residents) > MAX_KNOWN_RESIDENTS:
-                _residents.popitem(last=False)
     return principal
 
 
