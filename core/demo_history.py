@@ -455,14 +455,14 @@ def _play(demo: _Demo, s: Story) -> None:
     steward = demo.steward_of(alley)
     staff = demo.staff_for(alley)
     with clock_at(demo.at(s.days, s.hour)):
-        issue, _ = issues.create(
+        issue = issues.create(
             reporter,
             alley=alley,
             board=None,
             category=s.category,
             content=s.content,
             contact_phone="17000001234",
-        )
+        ).issue
     step = demo.at(s.days, s.hour)
 
     def later(hours: float) -> datetime:

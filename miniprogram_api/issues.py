@@ -153,8 +153,7 @@ def create_issue(body: IssueIn):
     客户端可提示“关注已有诉求”。管家可带 `fixed_on_spot` 记录随手做。"""
     p = current_principal()
     alley, board = flow.resolve_alley(body.alley_id, body.board_code)
-    cache: dict = {}
-    issue, similar = flow.create(
+    created = flow.create(
         p,
         alley=alley,
         board=board,
@@ -165,10 +164,11 @@ def create_issue(body: IssueIn):
         contact_phone=body.contact_phone,
         anonymous=body.anonymous,
         fixed_on_spot=body.fixed_on_spot.model_dump() if body.fixed_on_spot else None,
-        view_cache=cache,
     )
-    out = issue_out(p, issue, timeline=True, cache=cache)
-    out["similar"] = [_similar_out(s) for s in similar]
+    # what creating it read (its stewards, its photos' rows) is not read again to show it
+    cache = {("assigned", created.issue.id): created.stewards, **created.photos}
+    out = issue_out(p, created.issue, timeline=True, cache=cache)
+    out["similar"] = [_similar_out(s) for s in created.similar]
     return out, 201
 
 

@@ -117,9 +117,9 @@ def _issue_for_steward(client):
 
     d = make_district()
     resident = Principal.for_user(User.create(openid="dev:居民甲"))
-    issue, _ = issues.create(
+    issue = issues.create(
         resident, alley=d.alleys[0], board=None, category="环境卫生", content="垃圾"
-    )
+    ).issue
     return issue, login_steward(client, d.stewards[0])
 
 

@@ -243,9 +243,9 @@ def resident() -> Principal:
 
 
 def report(alley, content="垃圾堆放", category="环境卫生") -> Issue:
-    issue, _ = issues.create(
+    issue = issues.create(
         resident(), alley=alley, board=None, category=category, content=content
-    )
+    ).issue
     return issue
 
 

@@ -296,9 +296,9 @@ def test_resolve_infers_the_level_from_the_history(bot_app, fake_wechat, world):
     # reopened after a joint round: the second round is judged on its own
     staff = Principal.for_user(world["staff"].user)
     reporter = resident()
-    again, _ = issues.create(
+    again = issues.create(
         reporter, alley=d.alleys[0], board=None, category="其他", content="违建"
-    )
+    ).issue
     dept = Department.get(Department.name == "城管")
     unit_handling.whistle(staff, again.id, dept.id, "请城管", "major")
     issues.resolve(staff, again.id, "已拆除")

@@ -184,7 +184,7 @@ def build(w: World) -> None:
     d = w.d
     code, _ = auth.issue_bind_code(staff=w.staff, issued_by="test")
     assert w.bridge.say("wx_staff", f"绑定 {code}").startswith("绑定成功")
-    w.held, _ = issues.create(
+    w.held = issues.create(
         w.resident,
         alley=d.alleys[0],
         board=None,
@@ -193,17 +193,17 @@ def build(w: World) -> None:
         photo_ids=w.held_photos,
         location={"address": "槐花里路口"},
         contact_phone=PHONE,
-    )
+    ).issue
     assert w.held.visibility == "held"
-    w.later, _ = issues.create(  # left alone: reminded, escalated, reported
+    w.later = issues.create(  # left alone: reminded, escalated, reported
         w.resident,
         alley=d.alleys[0],
         board=None,
         category="环境卫生",
         content=LATER,
         contact_phone=PHONE,
-    )
-    w.public, _ = issues.create(
+    ).issue
+    w.public = issues.create(
         w.resident,
         alley=d.alleys[0],
         board=None,
@@ -211,7 +211,7 @@ def build(w: World) -> None:
         content="路灯不亮",
         photo_ids=w.public_photos,
         contact_phone=PHONE,
-    )
+    ).issue
     assert w.public.visibility == "public"
     w.wish = wishes.create(
         w.resident, alley=d.alleys[0], beneficiary_type="elderly", contact_phone=WISH_PHONE, **WISH
@@ -376,14 +376,14 @@ def test_with_no_app_configured_the_group_is_told_where_to_look(tmp_path, fake_w
         Steward.update(wecom_userid="wx_s0").where(Steward.id == d.stewards[0].id).execute()
         groups.create(d.communities[0], ROBOT_KEY, chat_id=CHAT)
         user = User.create(openid=openid_for("居民乙"), nickname="居民乙")
-        issue, _ = issues.create(
+        issue = issues.create(
             Principal.for_user(user),
             alley=d.alleys[0],
             board=None,
             category="设施损坏",
             content="路灯不亮",
             contact_phone=PHONE,
-        )
+        ).issue
         bridge = BridgeClient(app.test_client(), fake_wechat)
         reply = bridge.say("wx_s0", f"详情 {issue.id}", chat=CHAT)
         assert PHONE not in reply and reply.endswith("\n联系电话请在小程序查看")
@@ -400,14 +400,14 @@ def test_a_smart_bot_message_is_private_only_in_a_single_chat(private_app, fake_
     Steward.update(wecom_userid="wx_s0").where(Steward.id == d.stewards[0].id).execute()
     user = User.create(openid=openid_for("居民丙"), nickname="居民丙")
     fake_wechat.enforce_recent_visit = False
-    issue, _ = issues.create(
+    issue = issues.create(
         Principal.for_user(user),
         alley=d.alleys[0],
         board=None,
         category="设施损坏",
         content="路灯不亮",
         contact_phone=PHONE,
-    )
+    ).issue
     aibot = AibotClient(private_app.test_client(), fake_wechat)
     message = {
         "msgid": "aibot-group-without-id",

@@ -42,13 +42,13 @@ def world(app):
 
 
 def report(w, alley=None, content="路灯坏了") -> Issue:
-    issue, _ = issues.create(
+    issue = issues.create(
         w["reporter"],
         alley=alley or w["d"].alleys[0],
         board=None,
         category="设施损坏",
         content=content,
-    )
+    ).issue
     return issue
 
 

@@ -1005,7 +1005,7 @@ def test_the_trail_names_a_web_submitter_as_the_reporter_and_a_logged_in_one_by_
     d = w["d"]
 
     def web_issue(token):
-        issue, _ = issue_flow.create(
+        issue = issue_flow.create(
             Principal.anonymous(),
             alley=d.alleys[0],
             board=None,
@@ -1013,7 +1013,7 @@ def test_the_trail_names_a_web_submitter_as_the_reporter_and_a_logged_in_one_by_
             content="巷口垃圾",
             source="web",
             tracking_token=token,
-        )
+        ).issue
         _post(client, f"/issues/{issue.id}/resolve", w["steward_a"], {"note": "已清运"})
         return issue.id
 

@@ -171,9 +171,9 @@ def test_workflow_changes_are_pushed_to_the_group(app):
     group = groups.create(d.communities[0], "key-community", leader_ids=[leader.id])
     staff = Principal.for_user(make_staff(d.communities[0]).user)
     reporter = Principal.for_user(User.create(openid="dev:居民", nickname="居民"))
-    issue, _ = issues.create(
+    issue = issues.create(
         reporter, alley=d.alleys[0], board=None, category="环境卫生", content="垃圾堆放"
-    )
+    ).issue
     issues.escalate(staff, issue.id, "需要物业配合")
     wish = wishes.create(
         reporter,
@@ -224,14 +224,14 @@ def test_new_issue_photos_follow_its_text_within_the_robot_limit(online_app, fak
             issues.create(
                 reporter, alley=d.alleys[1], board=None, category="其他", content=f"其他{n}"
             )
-        issue, _ = issues.create(
+        issue = issues.create(
             reporter,
             alley=d.alleys[0],
             board=None,
             category="环境卫生",
             content="垃圾堆放",
             photo_ids=photo_ids,
-        )
+        ).issue
         drain(clock)
     received = fake_wechat.robot_messages[KEY]
     assert len(received) == 18 + 1 + 3

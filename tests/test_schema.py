@@ -148,9 +148,9 @@ def test_credit_migration_fills_who_did_the_work_from_the_trail(app):
     resident = Principal.for_user(User.create(openid="dev:居民"))
 
     def new_issue():
-        issue, _ = issues.create(
+        issue = issues.create(
             resident, alley=d.alleys[0], board=None, category="环境卫生", content="垃圾"
-        )
+        ).issue
         return issue.id
 
     by_s0, by_staff, reopened, waiting = new_issue(), new_issue(), new_issue(), new_issue()

@@ -15,6 +15,7 @@ its checks and its notifications stay together where a reviewer can see them all
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -40,6 +41,7 @@ from models import (
     Issue,
     IssueAssignee,
     IssueFollower,
+    Media,
     Patrol,
     Steward,
     StewardAlley,
@@ -271,6 +273,18 @@ _ALLEY_STEWARDS = Prepared(
 _ASSIGN = PreparedInsert(IssueAssignee)
 
 
+@dataclass(frozen=True)
+class Created:
+    """What `create` made and read: the issue; the open ones like it (offered to the resident:
+    none for a steward's 随手做); its stewards and its photos' rows by id, which whoever shows the
+    new issue can reuse instead of reading them again."""
+
+    issue: Issue
+    similar: list[Issue]
+    stewards: list[Steward] = field(default_factory=list)
+    photos: dict[int, Media] = field(default_factory=dict)
+
+
 def create(
     p: Principal,
     *,
@@ -285,13 +299,9 @@ def create(
     source: str = "resident",
     fixed_on_spot: dict | None = None,
     tracking_token: str | None = None,
-    view_cache: dict | None = None,
-) -> tuple[Issue, list[Issue]]:
-    """A new 诉求, assigned to the alley's stewards. Returns it and similar open ones.
-
-    `view_cache`, when given, receives what was read for the new issue in the form
-    `core.items.presenters` caches it (its stewards, its photos' rows), so the answer that shows
-    the issue does not read them again.
+) -> Created:
+    """A new 诉求, assigned to the alley's stewards: the issue, the similar open ones, and what
+    was read on the way (`Created`).
 
     `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
     once, recorded already closed and logged as a patrol. `tracking_token` (web submissions,
@@ -385,11 +395,12 @@ def create(
             )
         else:
             notify.issue_created(issue, event, push, stewards)
-    if view_cache is not None:
-        view_cache[("assigned", issue.id)] = stewards
-        if push is not None:
-            view_cache.update(push.media)
-    return issue, similar_open(issue) if steward is None else []
+    return Created(
+        issue=issue,
+        similar=similar_open(issue) if steward is None else [],
+        stewards=stewards,
+        photos=push.media if push is not None else {},
+    )
 
 
 def _own_steward_for(p: Principal, alley: Area) -> Steward:

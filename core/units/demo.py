@@ -87,10 +87,10 @@ def _items(street: Area, community: Area, zhujian: Department, prop: Department)
         (prop, "ordinary", "环境卫生", "小区后门垃圾桶满了没人清。", "return"),
     )
     for i, (unit, tier, category, content, then) in enumerate(stories):
-        issue, _ = issues.create(
+        issue = issues.create(
             resident, alley=alleys[i % len(alleys)], board=None, category=category,
             content=content, contact_phone="17000001234",
-        )  # fmt: skip
+        ).issue  # fmt: skip
         handling.whistle(staff, issue.id, unit.id, "请单位协助处理", tier)
         member = _member(unit)
         if then == "progress":
