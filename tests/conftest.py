@@ -96,7 +96,7 @@ def pytest_collection_modifyitems(config, items):
     """Under `make mutate` only: run tests with module-scoped fixtures last.
 
     mutmut runs a mutant's tests fastest-first by their measured call time, which leaves out
-    fixtures; a module-scoped world (tests/test_row_scoping.py builds two streets of rows) is
+    fixtures; a module-scoped world (tests/api/test_row_scoping.py builds two streets of rows) is
     charged to no test and so comes first, and every mutant would pay for it before reaching
     the tests that kill it. Moving such tests to the end (keeping their order) changes no
     result, only how soon a killed mutant stops. `make test` is not affected."""
