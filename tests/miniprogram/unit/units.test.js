@@ -82,6 +82,7 @@ describe('unit/issue/issue', () => {
     const text = p.text();
     for (const label of ['报到', '报告进展', '办结', '申请延期', '退回社区']) expect(text).not.toContain(label);
     expect(text).toContain('139 1234 5678'); // the resident's phone, for the unit that handles it
+    expect(text).toContain('承办单位：安居物业');
   });
   test('报到: success hides the button; a colleague first (409) shows why and reloads', async () => {
     let item = whistled();
