@@ -25,8 +25,8 @@ from peewee import CharField, DateTimeField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
-from core.db import db, is_sqlite, write_transaction
 from core.items import credit
+from infra.db import db, is_sqlite, write_transaction
 from models import households, service, shop
 
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from core import config as app_config
+from infra import config as app_config
 
 # The developer's shell must not leak into tests (e.g. a real WECHAT_APPID).
 for _key in app_config.DEFAULTS:
@@ -15,7 +15,7 @@ for _key in app_config.DEFAULTS:
 
 from app import create_app  # noqa: E402
 from core import schema  # noqa: E402
-from core.db import db  # noqa: E402
+from infra.db import db  # noqa: E402
 from tests.fake_wechat import FakeWeChat  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")

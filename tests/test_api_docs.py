@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from core.db import db
+from infra.db import db
 from tests.conftest import make_app
 from tests.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 

@@ -20,7 +20,7 @@ import pytest
 from playhouse.db_url import parse
 
 from core import backup, media, schema
-from core.db import db, dispose, write_transaction
+from infra.db import db, dispose, write_transaction
 from models import KeyValue, Media, User
 from tests.conftest import PG_URL, make_app
 from tests.instance_data import empty_tables, media_files, photo_bytes, populate, snapshot

@@ -18,10 +18,10 @@ import pytest
 import time_machine
 from peewee import OperationalError
 
-from core import wal
 from core.boards import boards, public, scans
-from core.db import ALIVE_BYPASS_SECONDS, db, is_sqlite
 from core.people import auth
+from infra import wal
+from infra.db import ALIVE_BYPASS_SECONDS, db, is_sqlite
 from models import AlleyChange, Issue, ScanDaily
 from tests.factories import login, login_steward, make_district
 

@@ -24,7 +24,7 @@ from core.boards.layout import PAGE_SIZES, compose
 from core.boards.print_data import BoardData, StewardData
 from core.boards.typeset import wrap
 from core.people import auth
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Board, Event, Steward, StewardAlley
 from tests.factories import make_district, next_phone
 

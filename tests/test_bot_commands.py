@@ -30,7 +30,7 @@ from bot.commands import parse
 from core.items import issues, wishes
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import month_day_time as when
+from infra.timeutil import month_day_time as when
 from models import Department, Event, Issue, OutboxMessage, Steward, User
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff

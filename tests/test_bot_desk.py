@@ -16,10 +16,10 @@ from core.figures import assessment, ledger, report_card, reports
 from core.items import issues, wishes
 from core.people import auth
 from core.people.permissions import Principal
-from core.timebank import ledger as timebank_ledger
 from core.timebank import passbook
-from core.timeutil import month_day_time as when
-from core.timeutil import to_local
+from core.timebank import postings as timebank_ledger
+from infra.timeutil import month_day_time as when
+from infra.timeutil import to_local
 from models import Issue, Media, OutboxMessage, StewardAlley, Wish
 from tests.factories import login_staff
 from tests.test_bot_commands import (  # noqa: F401  (fixtures)

@@ -9,10 +9,10 @@ import time_machine
 
 from bot import commands
 from bot.engine import NOT_BOUND
-from core.db import write_transaction
-from core.timebank import ledger
-from core.timebank.ledger import Holder
-from core.timeutil import month_day_time as when
+from core.timebank import postings
+from core.timebank.postings import Holder
+from infra.db import write_transaction
+from infra.timeutil import month_day_time as when
 from models import Issue, PointAdjustment
 from tests.test_bot_commands import (  # noqa: F401  (fixtures)
     T0,
@@ -39,10 +39,10 @@ def test_points_and_passbook_dialogue(chat, world):  # noqa: F811
         chat.say("wx_s0", f"办结 {first.id} 已清理")
     with time_machine.travel(T0 + timedelta(days=5), tick=False):
         chat.say("wx_s0", f"办结 {late.id} 已修好")  # 设施损坏 is 一般: 2 days, so late
-        account = ledger.accounts_of(None, [s0])[0]
+        account = postings.accounts_of(None, [s0])[0]
         first_no, late_no = Issue.get_by_id(first.id).number, Issue.get_by_id(late.id).number
         with write_transaction():
-            ledger.post(account, -3, rule="absent", source_type="adjustment", reason="缺席例会")
+            postings.post(account, -3, rule="absent", source_type="adjustment", reason="缺席例会")
         run(
             chat,
             [
@@ -79,11 +79,13 @@ def test_points_and_passbook_dialogue(chat, world):  # noqa: F811
 
 def test_passbook_shows_at_most_five_lines_per_community(chat, world):  # noqa: F811
     d, s0 = world["district"], world["s0"]
-    account = ledger.account_for(d.communities[0], Holder(steward_id=s0.id))
+    account = postings.account_for(d.communities[0], Holder(steward_id=s0.id))
     with time_machine.travel(T0, tick=False):
         with write_transaction():
             for i in range(7):
-                ledger.post(account, 1, rule="meeting", source_type="adjustment", reason=f"例会{i}")
+                postings.post(
+                    account, 1, rule="meeting", source_type="adjustment", reason=f"例会{i}"
+                )
         reply = chat.say("wx_s0", "存折")
     lines = reply.split("\n")
     assert lines[0].endswith("余额 7 分：") and len(lines) == 1 + commands.PASSBOOK_LINES
@@ -107,7 +109,7 @@ def test_todo_tells_the_second_staff_member_what_waits_for_them(chat, world):  #
     c1 = world["district"].communities[0]
     code, _ = auth.issue_bind_code(staff=world["staff"], issued_by="test")
     assert chat.say("wx_staff", f"绑定 {code}").startswith("绑定成功")
-    account = ledger.account_for(c1, Holder(steward_id=world["s0"].id))
+    account = postings.account_for(c1, Holder(steward_id=world["s0"].id))
     # Their own adjustment waits for someone else: not in their 待办.
     mine = Principal.for_user(world["staff"].user)
     adjustments.adjust(mine, account, rule="adjustment", points=90, reason="抗洪")

@@ -24,8 +24,8 @@ from core.delivery import groups
 from core.items import issues, wishes
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import month_day_time as when
 from core.units import handling as unit_handling
+from infra.timeutil import month_day_time as when
 from models import Department, Event, Issue, OutboxMessage, Steward, Wish
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from core import schema
-from core.db import db, is_sqlite
+from infra.db import db, is_sqlite
 from models import ALL_MODELS, Event, StaffAccount
 from tests.factories import login
 

@@ -16,9 +16,9 @@ import time_machine
 from openpyxl import Workbook, load_workbook
 
 from core.boards import print_jobs
-from core.db import db
 from core.delivery import groups
 from core.figures import ledger
+from infra.db import db
 from models import (
     Assessment,
     Board,

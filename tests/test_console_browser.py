@@ -15,8 +15,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from werkzeug.serving import make_server
 
-from core.db import db
-from core.timeutil import to_local, utcnow
+from infra.db import db
+from infra.timeutil import to_local, utcnow
 from models import Board, PrintJob, Steward, Wish
 from tests.conftest import make_app
 from tests.console_world import build

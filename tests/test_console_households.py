@@ -11,9 +11,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from core.db import db
 from core.households import cards, plans
 from core.people.permissions import Principal
+from infra.db import db
 from models import CarePlan, Event, Household, User, Visit
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf

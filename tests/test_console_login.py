@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import db
+from infra.db import db
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 

@@ -13,9 +13,9 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from core import media
-from core.db import db, write_transaction
-from core.timebank import ledger
-from core.timebank.ledger import Holder
+from core.timebank import postings
+from core.timebank.postings import Holder
+from infra.db import db, write_transaction
 from models import Event, Media, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
@@ -35,9 +35,9 @@ def capp(tmp_path):
 def world(capp):
     w = build(capp)
     user = User.create(openid="dev:李阿姨", nickname="李阿姨")
-    account = ledger.account_for(w.d.communities[0], Holder(user_id=user.id))
+    account = postings.account_for(w.d.communities[0], Holder(user_id=user.id))
     with write_transaction():
-        ledger.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
+        postings.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
     w.account = PointAccount.get_by_id(account.id)
     return w
 
@@ -106,7 +106,7 @@ def test_lookup_adjust_reverse_stock_and_redeem(capp, world):
     assert r.at_counter and r.actor_label
     actions = {e.action for e in Event.select()}
     assert {"points.adjust", "points.reverse", "shop.item_create", "shop.redeem"} <= actions
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_other_communities_staff_cannot_see_or_change_the_passbook(capp, world):
@@ -152,9 +152,9 @@ def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
     with app.app_context():
         w = build(app)
         user = User.create(openid="dev:李阿姨", nickname="李阿姨")
-        account = ledger.account_for(w.d.communities[0], Holder(user_id=user.id))
+        account = postings.account_for(w.d.communities[0], Holder(user_id=user.id))
         with write_transaction():
-            ledger.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
+            postings.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

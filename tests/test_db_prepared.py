@@ -1,4 +1,4 @@
-"""Compiled queries (`core.db.Prepared`) on PostgreSQL run as server-side prepared statements:
+"""Compiled queries (`infra.db.Prepared`) on PostgreSQL run as server-side prepared statements:
 PREPAREd once per pooled connection, EXECUTEd from then on, surviving a rolled-back
 transaction, and falling back to plain SQL — without breaking the transaction around it —
 for a statement PostgreSQL cannot prepare. On SQLite they are sent as they are."""
@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from core.db import Param, Prepared, db, is_sqlite
+from infra.db import Param, Prepared, db, is_sqlite
 from models import User
 
 pytestmark = pytest.mark.pg  # server-side PREPARE is PostgreSQL behaviour
@@ -93,7 +93,7 @@ def test_a_statement_that_cannot_be_prepared_runs_as_it_is_and_spares_the_transa
 def test_prepared_insert_writes_every_column_with_defaults_taken_at_each_insert(app):
     import time_machine
 
-    from core.db import PreparedInsert
+    from infra.db import PreparedInsert
     from models import Event, OutboxMessage
 
     events = PreparedInsert(Event)

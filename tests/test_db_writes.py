@@ -13,8 +13,9 @@ import time
 import pytest
 
 from app import create_app
-from core import audit, wal
-from core.db import db, is_sqlite, write_transaction
+from core import audit
+from infra import wal
+from infra.db import db, is_sqlite, write_transaction
 from models import Event, KeyValue
 
 

@@ -14,7 +14,7 @@ import openpyxl
 
 from core import demo
 from core.demo_history import STORIES
-from core.timeutil import to_local, utcnow
+from infra.timeutil import to_local, utcnow
 from models import (
     ALL_MODELS,
     ISSUE_OPEN,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from core.db import db
+from infra.db import db
 from models import Event
 from tests.conftest import PG_URL, make_app
 from tests.factories import make_district, make_staff
@@ -398,7 +398,7 @@ def test_the_request_id_goes_from_nginx_to_the_app_and_its_audit_trail(site):
 
 
 def test_the_env_template_names_only_known_settings():
-    from core import config
+    from infra import config
 
     # read from the environment by prometheus_client itself, not an app setting
     env_only = {"PROMETHEUS_MULTIPROC_DIR"}

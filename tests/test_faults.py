@@ -21,7 +21,7 @@ from PIL import Image
 
 from app import create_app
 from core import faults
-from core.db import db, is_sqlite
+from infra.db import db, is_sqlite
 from models import Event, Issue, Media, MediaUpload, Wish
 from tests.console_world import build, console_login, csrf
 from tests.factories import login

@@ -14,11 +14,11 @@ import pytest
 import time_machine
 from PIL import Image
 
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.people.permissions import Principal
-from core.timeutil import iso
+from infra.errors import ApiError
+from infra.timeutil import iso
 from models import Department, Event, Issue, IssueAssignee, Patrol, RoleGrant, StaffAccount, Wish
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 

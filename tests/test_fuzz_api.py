@@ -24,7 +24,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from core.db import db
+from infra.db import db
 from miniprogram_api import openapi
 from models import Department
 from tests.conftest import make_app

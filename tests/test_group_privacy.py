@@ -32,7 +32,7 @@ from core.households import cards, plans
 from core.items import issues, privacy, wishes
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import to_local
+from infra.timeutil import to_local
 from jobs import daily_report, reminders
 from models import Issue, Media, OutboxMessage, Steward, User, Wish
 from tests.conftest import make_app

@@ -12,10 +12,10 @@ import time_machine
 
 from core.delivery import groups, subscriptions
 from core.items import issues
-from core.items.views import issue_out
+from core.items.presenters import issue_out
 from core.people import areas, auth
 from core.people.permissions import Principal
-from core.timeutil import month_day_time
+from infra.timeutil import month_day_time
 from models import Event, Issue, OutboxMessage, Steward, User
 from tests.factories import login_staff, login_steward, make_district
 

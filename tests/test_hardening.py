@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from core.errors import ApiError
 from core.people import auth
-from core.timeutil import to_local, utcnow
+from infra.errors import ApiError
+from infra.timeutil import to_local, utcnow
 from models import Department, Event, Issue, Media, Patrol, Wish
 from tests import chat_probes as probe
 from tests import test_bot_commands as chatkit

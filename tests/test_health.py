@@ -15,9 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from core import schema
-from core.db import db
 from core.delivery import outbox
 from core.observability import health
+from infra.db import db
 from jobs.scheduler import configure
 from models import JobStatus, SchemaVersion
 from tests.conftest import PG_URL, make_app

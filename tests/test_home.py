@@ -7,8 +7,9 @@ import io
 
 from PIL import Image
 
-from core import config, demo
+from core import demo
 from core.delivery import groups, robot
+from infra import config
 from tests.conftest import make_app
 from tests.factories import make_district
 

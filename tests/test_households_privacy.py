@@ -11,7 +11,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from core.timeutil import to_local, utcnow
+from infra.timeutil import to_local, utcnow
 from models import Event, Issue, Visit
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 

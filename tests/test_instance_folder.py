@@ -12,7 +12,7 @@ from PIL import Image
 
 from app import create_app
 from core import schema
-from core.db import db
+from infra.db import db
 from models import Media, PrintJob
 from tests.conftest import PG_URL, _reset_postgres
 from tests.console_world import build, console_login, csrf

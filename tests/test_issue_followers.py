@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Event, IssueFollower
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 from tests.test_issues import act

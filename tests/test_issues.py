@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from PIL import Image
 
-from core.errors import ApiError
 from core.items import issues as flow
 from core.people.permissions import Principal
 from core.units import handling as unit_handling
+from infra.errors import ApiError
 from models import (
     Board,
     DailySequence,

@@ -330,7 +330,7 @@ def test_scheduler_registers_every_job(app):
 
 def test_housekeeping_forgets_old_counters_and_photos(app):
     from core import ratelimit
-    from core.timeutil import utcnow
+    from infra.timeutil import utcnow
     from models import BotPhoto, Media, RateCounter
 
     w = worker(app, "solo")

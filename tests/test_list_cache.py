@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from core import db as core_db
-from core.db import db, is_sqlite
 from core.items import list_cache
 from core.items.list_cache import ListCache, lists
 from core.people import auth
+from infra import db as core_db
+from infra.db import db, is_sqlite
 from models import AlleyChange, AuthToken, Issue, RoleGrant, Steward, Wish
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 

@@ -17,8 +17,8 @@ import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.db import db
 from core.delivery import groups, outbox
+from infra.db import db
 from tests.conftest import make_app
 from tests.factories import make_district
 
@@ -303,7 +303,7 @@ VANISHED = """
 import os, shutil, sys
 from app import create_app
 from core import schema
-from core.db import db
+from infra.db import db
 from tests.factories import login, make_district
 app = create_app({"TESTING": True, "INSTANCE_PATH": sys.argv[1],
                   "DATABASE_URL": "sqlite:///" + sys.argv[1] + "/x.db", "SECRET_KEY": "s"})

@@ -4,7 +4,7 @@ stewards' public phones on an issue."""
 
 from __future__ import annotations
 
-from core.timeutil import to_local, utcnow
+from infra.timeutil import to_local, utcnow
 from models import Department
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 

@@ -16,11 +16,11 @@ import time_machine
 
 from core import audit
 from core.delivery import groups, outbox
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.people import auth
 from core.people.permissions import Principal
+from infra.errors import ApiError
 from models import (
     Department,
     Event,

@@ -14,10 +14,10 @@ import time_machine
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
-from core.db import db
 from core.delivery import outbox
 from core.delivery.wechat import DatabaseStorage
-from core.timeutil import utcnow
+from infra.db import db
+from infra.timeutil import utcnow
 from models import Event, OutboxMessage
 from tests.factories import login, login_staff, make_district, make_staff
 from tests.fake_wechat import openid_for

@@ -127,17 +127,17 @@ def _fresh_steward_to_dismiss(w) -> dict:
 
 def _passbook(w, user_name: str | None = None, points: int = 0):
     """A passbook in the first community (a user's, or a fresh one), with some points."""
-    from core.db import write_transaction
-    from core.timebank import ledger
-    from core.timebank.ledger import Holder
+    from core.timebank import postings
+    from core.timebank.postings import Holder
+    from infra.db import write_transaction
     from models import User
 
     name = user_name or f"持卡人{next(_group_keys)}"
     user = User.get_or_none(User.openid == f"dev:{name}") or User.create(openid=f"dev:{name}")
-    account = ledger.account_for(w["district"].communities[0], Holder(user_id=user.id))
+    account = postings.account_for(w["district"].communities[0], Holder(user_id=user.id))
     if points:
         with write_transaction():
-            ledger.post(account, points, rule="adjustment", source_type="adjustment", reason="t")
+            postings.post(account, points, rule="adjustment", source_type="adjustment", reason="t")
     return account
 
 
@@ -182,16 +182,16 @@ def _shop_item(w, stock=5) -> int:
 
 def _redeem_self(w) -> dict:
     """Everyone logged in has a point in the shop's community; a fresh item each time."""
-    from core.db import write_transaction
-    from core.timebank import ledger
-    from core.timebank.ledger import Holder
+    from core.timebank import postings
+    from core.timebank.postings import Holder
+    from infra.db import write_transaction
     from models import User
 
     community = w["district"].communities[0]
     with write_transaction():
         for user in User.select():
-            account = ledger.account_for(community, Holder(user_id=user.id))
-            ledger.post(account, 1, rule="adjustment", source_type="adjustment", reason="t")
+            account = postings.account_for(community, Holder(user_id=user.id))
+            postings.post(account, 1, rule="adjustment", source_type="adjustment", reason="t")
     return {"path": f"{API}/shop/items/{_shop_item(w)}/redeem", "json": {}}
 
 
@@ -611,7 +611,7 @@ def test_nobody_credits_themselves(client, world, row):
     passbook, record or registration is refused with 403 and a Chinese reason, and nothing
     moved; the one allowed row (spending one's own counted points at the counter) moves only
     what it should."""
-    from core.timebank import ledger
+    from core.timebank import postings
 
     spec = SELF_ROWS[row](world)
     watch = spec.get("unchanged")
@@ -631,7 +631,7 @@ def test_nobody_credits_themselves(client, world, row):
         assert error["code"] == spec["code"], error
         assert "自己" in error["message"], error
         assert watch() == before
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def _relogin(client, world, role):
@@ -682,7 +682,7 @@ def test_another_streets_admin_sees_nothing_of_ours(client):
 
 def test_staff_must_sit_on_a_community_admin_on_a_street(app):
     d = make_district()
-    from core.errors import ApiError
+    from infra.errors import ApiError
 
     with pytest.raises(ApiError):
         make_staff(d.street, role="staff")
@@ -717,8 +717,8 @@ def test_a_disabled_staff_account_does_not_cost_the_user_a_later_steward_role(ap
 def test_loading_a_principal_reads_grants_with_their_rows_in_one_query(app, monkeypatch):
     """Every request loads the principal: its grants come with their area, steward and staff
     account in one query (plus one for the steward's alleys), never one query per grant."""
-    from core.db import db
     from core.people.permissions import Principal
+    from infra.db import db
 
     d = make_district()
     account = _staff_who_is_also_a_steward(d)

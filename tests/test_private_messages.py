@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from core.db import write_transaction
 from core.delivery import outbox, private
+from infra.db import write_transaction
 from models import OutboxMessage
 from tests.conftest import make_app
 from tests.console_world import console_login

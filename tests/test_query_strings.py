@@ -18,7 +18,7 @@ import re
 import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
-from core.db import db
+from infra.db import db
 from miniprogram_api import openapi
 from tests.conftest import make_app
 from tests.console_world import build, console_login, every_page

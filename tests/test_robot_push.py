@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from PIL import Image
 
-from core.db import db
 from core.delivery import groups, outbox, robot
 from core.items import issues, wishes
 from core.people.permissions import Principal
+from infra.db import db
 from models import ChatGroup, Event, Issue, Media, OutboxMessage, User
 from tests.factories import login_staff, make_district, make_staff
 

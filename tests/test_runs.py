@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import runs
-from core.db import write_transaction
+from infra.db import write_transaction
 from models import JobRun
 
 

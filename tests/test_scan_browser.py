@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
-from core.db import db
+from infra.db import db
 from models import Area, Board, Event, Issue, Wish
 from tests.conftest import make_app
 from tests.factories import login_steward, make_district

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from PIL import Image
 
-from core import config, ratelimit
+from core import ratelimit
 from core.boards import scans
-from core.errors import ApiError
 from core.items import issues as issue_flow
-from core.items import kind
+from core.items import lifecycle
 from core.people.permissions import Principal
+from infra import config
+from infra.errors import ApiError
 from models import Area, Board, Issue, RateCounter, ScanDaily, Wish
 from tests.conftest import make_app
 from tests.factories import login, login_steward, make_district
@@ -131,7 +132,7 @@ def test_web_report_is_anonymous_with_a_private_link(client):
     issue = Issue.get()
     assert issue.reporter is None and issue.source == "web" and issue.board_id == d.boards[0].id
     assert issue.contact_phone == "13812345678" and len(issue.photo_ids) == 1
-    assert issue.tracking_token_hash == kind.tracking_hash(token) != token
+    assert issue.tracking_token_hash == lifecycle.tracking_hash(token) != token
     assert token not in str(Issue.select().dicts()[:])  # only the hash is stored
     page = client.get(f"/t/{token}")
     assert page.status_code == 200

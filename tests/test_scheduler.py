@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from core import timeutil
 from core.delivery import outbox
+from infra import timeutil
 from jobs.scheduler import configure
 from models import OutboxMessage
 

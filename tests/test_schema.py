@@ -6,7 +6,7 @@ import pytest
 from peewee import CharField
 
 from core import audit, schema
-from core.db import db, is_sqlite
+from infra.db import db, is_sqlite
 from models import ALL_MODELS, Event, SchemaVersion, User
 
 
@@ -130,10 +130,10 @@ def test_credit_migration_fills_who_did_the_work_from_the_trail(app):
     for items acted on before, from the audit trail: the steward who accepted and resolved
     (since the last reopening), nobody for staff's own work, the claimer for a wish staff
     marked fulfilled for them. Re-running it changes nothing."""
-    from core.db import write_transaction
     from core.items import issues, wishes
     from core.people import auth
     from core.people.permissions import Principal
+    from infra.db import write_transaction
     from models import Issue, Steward, StewardAlley, Wish
     from tests.factories import make_district, make_staff
 
@@ -221,17 +221,17 @@ def test_upgrade_to_14_adds_who_approved_and_keeps_the_entries(app):
     of pending adjustments. The upgrade adds both; existing entries keep their points."""
     from playhouse.migrate import SqliteMigrator, migrate
 
-    from core.db import write_transaction
-    from core.timebank import ledger
-    from core.timebank.ledger import Holder
+    from core.timebank import postings
+    from core.timebank.postings import Holder
+    from infra.db import write_transaction
     from models import PointEntry, User
     from tests.factories import make_district
 
     d = make_district()
     user = User.create(openid="dev:老居民", nickname="老居民")
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
     with write_transaction():
-        ledger.post(account, 7, rule="adjustment", source_type="adjustment", reason="开户")
+        postings.post(account, 7, rule="adjustment", source_type="adjustment", reason="开户")
     db.execute_sql('DROP TABLE "point_adjustment"')
     migrator = schema.migrator()
     for column in ("approved_by_id", "approved_by_label"):

@@ -12,7 +12,7 @@ import re
 import pytest
 from PIL import Image
 
-from core.db import db
+from infra.db import db
 from tests.conftest import make_app
 from tests.console_world import build, console_login, every_page
 from tests.factories import login

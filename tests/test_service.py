@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from core.timebank import ledger
-from core.timebank.ledger import Holder
+from core.timebank import postings
+from core.timebank.postings import Holder
 from models import (
     Activity,
     ActivitySignup,
@@ -426,8 +426,8 @@ def test_certify_posts_points_once_and_freezes_the_record(client, world):
     entry = PointEntry.get(PointEntry.key == f"service_record:{rid}")
     assert entry.points == 3 and entry.rule == "service_hour" and entry.source_type == "activity"
     vol_user = User.get(User.openid == "dev:志愿者小陈")
-    account = ledger.account_for(w["c1"], Holder(user_id=vol_user.id))
-    assert ledger.balance_of(account) == 3 == account.balance
+    account = postings.account_for(w["c1"], Holder(user_id=vol_user.id))
+    assert postings.balance_of(account) == 3 == account.balance
     # certified: never again, never changed
     again = post(client, f"/service-records/{rid}/certify", w["staff"], status=409)
     assert again["error"]["code"] == "already_certified"
@@ -463,9 +463,9 @@ def test_correction_reverses_hours_and_points(client, world):
     assert reversed_by.points == -2 and reversal["entry_id"] == reversed_by.id
     post(client, f"/service-records/{replacement['id']}/certify", w["staff"])
     vol_user = User.get(User.openid == "dev:志愿者小陈")
-    account = ledger.account_for(w["c1"], Holder(user_id=vol_user.id))
-    assert ledger.balance_of(account) == 2 == account.balance  # 2 - 2 + round(1.5) = 2
-    assert ledger.audit_balances() == []
+    account = postings.account_for(w["c1"], Holder(user_id=vol_user.id))
+    assert postings.balance_of(account) == 2 == account.balance  # 2 - 2 + round(1.5) = 2
+    assert postings.audit_balances() == []
     # once only; a reversal itself is not corrected or edited
     post(client, f"/service-records/{rid}/corrections", w["staff"], {"reason": "再来"}, 409)
     post(client, f"/service-records/{reversal['id']}/corrections", w["staff"], {"reason": "x"}, 409)
@@ -543,4 +543,4 @@ def test_two_staff_certifying_at_once_post_the_points_once(app, client, world):
         t.join(timeout=120)
     assert sorted(results) == [(200, None)] + [(409, "already_certified")] * 5
     assert PointEntry.select().where(PointEntry.key == f"service_record:{rid}").count() == 1
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []

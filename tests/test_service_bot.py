@@ -10,8 +10,8 @@ import time_machine
 
 from core.items import wishes
 from core.people.permissions import Principal
-from core.service import activities, volunteers
-from core.timeutil import month_day_time
+from core.volunteering import activities, volunteers
+from infra.timeutil import month_day_time
 from models import ActivitySignup, ServiceRecord, User
 from tests.test_bot_commands import T0, bot_app, chat, run, world  # noqa: F401 - fixtures
 

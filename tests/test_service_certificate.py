@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from core.errors import ApiError
 from core.people.permissions import Principal
-from core.service import activities, certificate, records, volunteers
+from core.volunteering import activities, certificate, records, volunteers
+from infra.errors import ApiError
 from models import User
 from tests.factories import login, login_staff, make_district, make_staff
 

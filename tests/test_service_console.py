@@ -17,7 +17,7 @@ import time_machine
 from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
-from core.db import db
+from infra.db import db
 from models import Activity, Event, PointEntry, ServiceRecord, ServiceUnit, Volunteer
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.people.permissions import Principal
-from core.service import records, volunteers
+from core.volunteering import records, volunteers
 from models import Event, ServiceRecord, User
 from tests.factories import login, login_staff, make_district, make_staff
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import db
 from core.people import auth
-from core.timebank import ledger
+from core.timebank import postings
+from infra.db import db
 from models import PointAccount, PointEntry, ServiceRecord, User
 from tests.conftest import make_app
 from tests.console_world import console_login, csrf
@@ -100,7 +100,7 @@ def test_a_staff_member_who_fulfilled_a_wish_cannot_certify_it_the_street_admin_
     done = post(client, f"/service-records/{record.id}/certify", w["admin"])
     assert done["status"] == "certified" and done["certified_by"]
     account = PointAccount.get(PointAccount.user == wechat_user.id)
-    assert account.balance == 1 and ledger.audit_balances() == []
+    assert account.balance == 1 and postings.audit_balances() == []
     assert awaiting(client, w["admin"]) == []
     # Certified by the admin, it still cannot be corrected by its own person.
     again = post(

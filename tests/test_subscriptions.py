@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import time_machine
 
-from core.db import db
 from core.delivery import outbox, subscriptions
+from infra.db import db
 from models import OutboxMessage, SubscriptionConsent, User
 from tests.factories import login, login_staff, make_district, make_staff
 from tests.fake_wechat import openid_for

@@ -1,4 +1,4 @@
-"""Property tests for the one text normalisation (core.text): on its own, and carried through
+"""Property tests for the one text normalisation (infra.text): on its own, and carried through
 the API → the database → the ledger, and through the scan page's form → the database.
 
 The strategy mixes what broke things in issue 10: C0/C1 controls and NUL, zero-width and
@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from core import text
-from core.db import db
-from core.timeutil import to_local, utcnow
+from infra import text
+from infra.db import db
+from infra.timeutil import to_local, utcnow
 from models import Issue
 from tests.conftest import make_app
 from tests.factories import login, login_staff, make_district, make_staff

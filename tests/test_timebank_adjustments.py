@@ -11,9 +11,9 @@ import threading
 import pytest
 import requests
 
-from core.db import db
-from core.timebank import ledger
-from core.timebank.ledger import Holder
+from core.timebank import postings
+from core.timebank.postings import Holder
+from infra.db import db
 from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem
 from tests.conftest import make_app
 from tests.console_world import console_login, csrf
@@ -33,7 +33,7 @@ def _world(client):
         "admin": login_staff(client, make_staff(d.street, role="admin")),
         "other_staff": login_staff(client, make_staff(d.communities[1])),
     }
-    account = ledger.account_for(d.communities[0], Holder(user_id=user_named("张大妈").id))
+    account = postings.account_for(d.communities[0], Holder(user_id=user_named("张大妈").id))
     return {"d": d, "maker": maker, "checker": checker, "h": headers, "account": account}
 
 
@@ -91,7 +91,7 @@ def test_up_to_the_threshold_counts_at_once_above_it_waits(client, w, app):
     app.config["POINTS_APPROVAL_THRESHOLD"] = 10
     assert adjust(client, w, 11).get_json()["status"] == "pending"
     assert adjust(client, w, -10).get_json()["status"] == "counted"
-    assert balance(w) == 40 and ledger.audit_balances() == []
+    assert balance(w) == 40 and postings.audit_balances() == []
 
 
 def test_a_pending_adjustment_is_not_spendable_until_a_second_person_approves(client, w):
@@ -105,7 +105,7 @@ def test_a_pending_adjustment_is_not_spendable_until_a_second_person_approves(cl
     assert (
         refused.status_code == 409 and refused.get_json()["error"]["code"] == "insufficient_points"
     )
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
     # The maker cannot approve it; the second staff member can.
     own = decide(client, w, pending["id"], "approve", who="maker")
@@ -134,7 +134,7 @@ def test_a_pending_adjustment_is_not_spendable_until_a_second_person_approves(cl
     assert actions == ["points.adjust_request", "points.adjust_approve"]
     approval = Event.get(Event.action == "points.adjust_approve")
     assert approval.actor_id == w["checker"].user_id and approval.data["made_by"] == maker
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_refusing_writes_nothing_and_needs_a_reason(client, w):
@@ -227,7 +227,7 @@ def test_approve_and_refuse_at_once_one_wins(app, client, w):
     assert stored.status == ("approved" if winner == "approve" else "refused")
     assert PointEntry.select().count() == (1 if winner == "approve" else 0)
     assert balance(w) == (500 if winner == "approve" else 0)
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_openapi_documents_the_approval_routes(client):

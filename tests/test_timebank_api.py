@@ -12,9 +12,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from core.db import write_transaction
-from core.timebank import ledger, rules
-from core.timebank.ledger import Holder
+from core.timebank import postings, rules
+from core.timebank.postings import Holder
+from infra.db import write_transaction
 from models import Event, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
@@ -39,9 +39,9 @@ def user_named(name: str) -> User:
 
 
 def give(community, user: User, points: int) -> PointAccount:
-    account = ledger.account_for(community, Holder(user_id=user.id))
+    account = postings.account_for(community, Holder(user_id=user.id))
     with write_transaction():
-        ledger.post(account, points, rule="adjustment", source_type="adjustment", reason="开户")
+        postings.post(account, points, rule="adjustment", source_type="adjustment", reason="开户")
     return PointAccount.get_by_id(account.id)
 
 
@@ -104,7 +104,7 @@ def test_open_a_passbook_before_having_points(client, w):
 def test_staff_look_a_person_up_within_their_scope_only(client, w):
     account = give(w["c0"], user_named("张大妈"), 3)
     steward = w["d"].stewards[0]
-    ledger.account_for(w["c0"], Holder(steward_id=steward.id))
+    postings.account_for(w["c0"], Holder(steward_id=steward.id))
     for person in (account.member_code.lower(), f"user:{account.user_id}"):
         res = client.get(f"{API}/points?person={person}", headers=w["staff"])
         assert res.status_code == 200, res.get_json()
@@ -152,7 +152,7 @@ def test_adjust_with_a_manual_rule_and_reverse_it(client, w):
     book = client.get(f"{API}/points/me", headers=w["resident"]).get_json()["items"][0]
     flags = {e["id"]: e["reversed"] for e in book["entries"]["items"]}
     assert flags[entry_id] is True
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_free_adjustment_deduction_may_go_negative_and_then_redemption_is_refused(client, w):
@@ -165,7 +165,7 @@ def test_free_adjustment_deduction_may_go_negative_and_then_redemption_is_refuse
     item = add_item(client, w, price=1)
     res = client.post(f"{API}/shop/items/{item['id']}/redeem", json={}, headers=w["resident"])
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "insufficient_points"
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_adjust_a_steward_who_never_logged_in(client, w):
@@ -285,7 +285,7 @@ def test_redeem_self_takes_stock_and_points_and_shows_in_the_passbook(client, w)
         f"{API}/points/entries/{line['id']}/reverse", json={"reason": "退"}, headers=w["staff"]
     )
     assert res.status_code == 409
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_counter_redemption_by_member_code(client, w):
@@ -374,7 +374,7 @@ def test_twenty_people_race_for_the_last_item(app, client, w):
     assert Redemption.select().count() == 1
     assert PointAccount.select().where(PointAccount.balance < 0).count() == 0
     assert sorted(a.balance for a in PointAccount.select())[:2] == [20, 30]
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_one_person_tapping_twice_with_points_for_one(app, client, w):
@@ -387,7 +387,7 @@ def test_one_person_tapping_twice_with_points_for_one(app, client, w):
     assert refused["error"]["code"] == "insufficient_points"
     account = PointAccount.get(PointAccount.user == user_named("张大妈").id)
     assert account.balance == 0 and ShopItem.get_by_id(item["id"]).stock == 4
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_openapi_documents_the_time_bank(client):
@@ -430,5 +430,5 @@ def test_every_manual_rule_writes_its_entry(client, w):
         assert res.get_json()["entry"]["points"] == points
         assert res.get_json()["entry"]["rule"] == rule.code
         expected += points
-    assert PointAccount.get_by_id(account.id).balance == expected == ledger.balance_of(account)
-    assert len(rules.manual()) >= 20 and ledger.audit_balances() == []
+    assert PointAccount.get_by_id(account.id).balance == expected == postings.balance_of(account)
+    assert len(rules.manual()) >= 20 and postings.audit_balances() == []

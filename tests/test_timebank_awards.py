@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from core import demo
-from core.timebank import awards, ledger, shop
+from core.timebank import awards, postings, shop
 from jobs import reminders
 from models import Area, Issue, PointAccount, PointEntry, ShopItem
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
@@ -53,7 +53,7 @@ def entries_of(steward) -> list[tuple[str, int]]:
 
 
 def balance(steward) -> int:
-    accounts = ledger.accounts_of(None, [steward])
+    accounts = postings.accounts_of(None, [steward])
     return sum(a.balance for a in accounts)
 
 
@@ -67,13 +67,13 @@ def test_resolve_on_time_then_satisfied_rating(client, w):
         act(client, w["steward"], issue, "resolve", {"note": "再来"}, status=409)
         act(client, w["resident"], issue, "rate", {"score": 5})
     assert entries_of(s0) == [("issue_resolved", 2), ("issue_on_time", 1), ("issue_satisfied", 1)]
-    account = ledger.accounts_of(None, [s0])[0]
+    account = postings.accounts_of(None, [s0])[0]
     assert account.community_id == w["d"].communities[0].id  # the issue's community
     keys = {e.key for e in PointEntry.select()}
     assert keys == {f"issue:{issue}:resolved:0", f"issue:{issue}:on_time:0", f"issue:{issue}:rated"}
     assert {e.source_type for e in PointEntry.select()} == {"issue"}
     assert {e.source_id for e in PointEntry.select()} == {issue}
-    assert balance(s0) == 4 and ledger.audit_balances() == []
+    assert balance(s0) == 4 and postings.audit_balances() == []
     assert entries_of(w["d"].stewards[1]) == []  # not theirs
 
 
@@ -88,7 +88,7 @@ def test_dissatisfied_rating_deducts_and_three_stars_is_neither(client, w):
     rules = [r for r, _ in entries_of(s0)]
     assert rules.count("issue_dissatisfied") == 1 and "issue_satisfied" not in rules
     assert ("issue_dissatisfied", -1) in entries_of(s0)
-    assert balance(s0) == 2 * 3 - 1 and ledger.audit_balances() == []
+    assert balance(s0) == 2 * 3 - 1 and postings.audit_balances() == []
 
 
 def test_staff_resolving_in_their_staff_role_earns_no_one_anything(client, w):
@@ -111,7 +111,7 @@ def test_late_resolve_deducts_overdue_from_every_assignee_once(client, w):
     # the clamp: the deduction came when the passbook was empty, so nothing was written, and it
     # is never taken later from the points the resolve earned
     assert entries_of(s0) == [("issue_resolved", 2)]
-    assert balance(s0) == 2 and ledger.audit_balances() == []
+    assert balance(s0) == 2 and postings.audit_balances() == []
 
 
 def test_overdue_scan_deducts_from_a_passbook_that_has_points(client, w, app):
@@ -127,7 +127,7 @@ def test_overdue_scan_deducts_from_a_passbook_that_has_points(client, w, app):
     assert entries_of(s0)[-1] == ("issue_overdue", -1)
     key = PointEntry.get(PointEntry.rule == "issue_overdue").key
     assert key == f"issue:{late}:overdue:0:steward:{s0.id}"
-    assert balance(s0) == 2 and ledger.audit_balances() == []
+    assert balance(s0) == 2 and postings.audit_balances() == []
 
 
 def test_reopen_reverses_the_rounds_awards_and_deducts(client, w):
@@ -147,13 +147,13 @@ def test_reopen_reverses_the_rounds_awards_and_deducts(client, w):
         ("issue_reopened", -1),
     ]
     assert rows[2].reverses_id == rows[0].id and rows[3].reverses_id == rows[1].id
-    assert balance(s0) == 3 + 3 - 3 - 1 and ledger.audit_balances() == []
+    assert balance(s0) == 3 + 3 - 3 - 1 and postings.audit_balances() == []
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         # round 1: resolved again and on time — a fresh award with its own key
         act(client, w["steward"], issue, "resolve", {"note": "彻底清理"})
     assert PointEntry.get(PointEntry.key == f"issue:{issue}:resolved:1").points == 2
     assert Issue.get_by_id(issue).reopen_count == 1
-    assert balance(s0) == 2 + 3 and ledger.audit_balances() == []
+    assert balance(s0) == 2 + 3 and postings.audit_balances() == []
 
 
 def test_on_the_spot_earns_its_own_rule(client, w):
@@ -191,4 +191,4 @@ def test_seed_demo_stocks_each_shelf_and_its_history_earns_points(runner):
     rules = {e.rule for e in PointEntry.select()}
     assert "issue_resolved" in rules
     assert PointAccount.select().where(PointAccount.steward.is_null(False)).count() > 0
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import write_transaction
-from core.errors import ApiError
-from core.timebank import ledger, rules
-from core.timebank.ledger import Holder
+from core.timebank import postings, rules
+from core.timebank.postings import Holder
+from infra.db import write_transaction
+from infra.errors import ApiError
 from models import PointAccount, PointEntry, User
 from tests.factories import make_district
 
@@ -21,15 +21,15 @@ def world(app):
 
 def test_one_passbook_per_holder_and_community(world):
     d, user = world
-    first = ledger.account_for(d.communities[0], Holder(user_id=user.id))
-    again = ledger.account_for(d.communities[0].id, Holder(user_id=user.id))
-    other = ledger.account_for(d.communities[1], Holder(user_id=user.id))
-    steward = ledger.account_for(d.communities[0], Holder(steward_id=d.stewards[0].id))
+    first = postings.account_for(d.communities[0], Holder(user_id=user.id))
+    again = postings.account_for(d.communities[0].id, Holder(user_id=user.id))
+    other = postings.account_for(d.communities[1], Holder(user_id=user.id))
+    steward = postings.account_for(d.communities[0], Holder(steward_id=d.stewards[0].id))
     assert first.id == again.id
     assert len({first.id, other.id, steward.id}) == 3
     assert len({first.member_code, other.member_code, steward.member_code}) == 3
-    assert len(first.member_code) == ledger.MEMBER_CODE_LENGTH
-    assert ledger.by_member_code(first.member_code.lower()).id == first.id
+    assert len(first.member_code) == postings.MEMBER_CODE_LENGTH
+    assert postings.by_member_code(first.member_code.lower()).id == first.id
     with pytest.raises(ValueError):
         Holder()
     with pytest.raises(ValueError):
@@ -38,105 +38,105 @@ def test_one_passbook_per_holder_and_community(world):
 
 def test_unknown_member_code_is_404(world):
     with pytest.raises(ApiError) as caught:
-        ledger.by_member_code("NOPE")
+        postings.by_member_code("NOPE")
     assert caught.value.status == 404
     assert caught.value.code == "member_not_found"
 
 
 def test_accounts_of_a_person_cover_user_and_steward_records(world):
     d, user = world
-    mine = ledger.account_for(d.communities[0], Holder(user_id=user.id))
-    as_steward = ledger.account_for(d.communities[0], Holder(steward_id=d.stewards[0].id))
-    ledger.account_for(d.communities[1], Holder(steward_id=d.stewards[1].id))
-    found = ledger.accounts_of(user, [d.stewards[0]])
+    mine = postings.account_for(d.communities[0], Holder(user_id=user.id))
+    as_steward = postings.account_for(d.communities[0], Holder(steward_id=d.stewards[0].id))
+    postings.account_for(d.communities[1], Holder(steward_id=d.stewards[1].id))
+    found = postings.accounts_of(user, [d.stewards[0]])
     assert [a.id for a in found] == [mine.id, as_steward.id]
-    assert ledger.accounts_of(None, []) == []
+    assert postings.accounts_of(None, []) == []
 
 
 def test_balance_is_the_sum_and_keys_never_count_twice(world):
     d, user = world
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
     with write_transaction():
-        first = ledger.post(
+        first = postings.post(
             account, 3, rule="service_hour", source_type="activity", source_id=7, key="a:7:u1"
         )
-        twice = ledger.post(
+        twice = postings.post(
             account, 3, rule="service_hour", source_type="activity", source_id=7, key="a:7:u1"
         )
-        ledger.post(account, 2, rule="adjustment", source_type="adjustment", reason="补录")
+        postings.post(account, 2, rule="adjustment", source_type="adjustment", reason="补录")
     assert first is not None and twice is None
-    assert ledger.balance_of(account) == 5
+    assert postings.balance_of(account) == 5
     assert PointAccount.get_by_id(account.id).balance == 5
     assert account.balance == 5
-    assert [e.points for e in ledger.entries(account)] == [2, 3]
-    assert ledger.audit_balances() == []
+    assert [e.points for e in postings.entries(account)] == [2, 3]
+    assert postings.audit_balances() == []
 
 
 def test_refused_redemption_writes_nothing(world):
     d, user = world
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
-    ledger.post(account, 4, rule="adjustment", source_type="adjustment", reason="开户")
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
+    postings.post(account, 4, rule="adjustment", source_type="adjustment", reason="开户")
     with pytest.raises(ApiError) as caught:
         with write_transaction():
-            ledger.post(account, -5, rule="redemption", source_type="redemption", floor="refuse")
+            postings.post(account, -5, rule="redemption", source_type="redemption", floor="refuse")
     assert caught.value.status == 409
     assert caught.value.code == "insufficient_points"
     assert PointEntry.select().where(PointEntry.account == account.id).count() == 1
     assert PointAccount.get_by_id(account.id).balance == 4
-    spent = ledger.post(account, -4, rule="redemption", source_type="redemption", floor="refuse")
+    spent = postings.post(account, -4, rule="redemption", source_type="redemption", floor="refuse")
     assert spent.points == -4
     assert PointAccount.get_by_id(account.id).balance == 0
 
 
 def test_a_deduction_takes_only_what_is_there(world):
     d, user = world
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
-    ledger.post(account, 2, rule="adjustment", source_type="adjustment", reason="开户")
-    entry = ledger.post(account, -5, rule="adjustment", source_type="adjustment", reason="扣分")
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
+    postings.post(account, 2, rule="adjustment", source_type="adjustment", reason="开户")
+    entry = postings.post(account, -5, rule="adjustment", source_type="adjustment", reason="扣分")
     assert entry.points == -2
     assert entry.reason == "扣分（应扣 5 分，余额仅 2 分）"
-    assert ledger.post(account, -1, rule="adjustment", source_type="adjustment") is None
-    assert ledger.balance_of(account) == 0 == PointAccount.get_by_id(account.id).balance
+    assert postings.post(account, -1, rule="adjustment", source_type="adjustment") is None
+    assert postings.balance_of(account) == 0 == PointAccount.get_by_id(account.id).balance
 
 
 def test_an_exact_correction_may_go_negative(world):
     d, user = world
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
-    award = ledger.post(account, 6, rule="service_hour", source_type="activity", source_id=1)
-    ledger.post(account, -6, rule="redemption", source_type="redemption", floor="refuse")
-    reversal = ledger.reverse(award.id, reason="签到记录有误")
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
+    award = postings.post(account, 6, rule="service_hour", source_type="activity", source_id=1)
+    postings.post(account, -6, rule="redemption", source_type="redemption", floor="refuse")
+    reversal = postings.reverse(award.id, reason="签到记录有误")
     assert reversal.points == -6 and reversal.reverses_id == award.id
     assert reversal.rule == "reversal" and reversal.source_id == 1
-    assert ledger.balance_of(account) == -6 == PointAccount.get_by_id(account.id).balance
+    assert postings.balance_of(account) == -6 == PointAccount.get_by_id(account.id).balance
     # Once only, and a reversal is not itself reversed.
     with pytest.raises(ApiError) as again:
-        ledger.reverse(award.id, reason="再来一次")
+        postings.reverse(award.id, reason="再来一次")
     assert (again.value.status, again.value.code) == (409, "already_reversed")
     with pytest.raises(ApiError) as of_reversal:
-        ledger.reverse(reversal.id, reason="撤销冲正")
+        postings.reverse(reversal.id, reason="撤销冲正")
     assert (of_reversal.value.status, of_reversal.value.code) == (409, "invalid_transition")
     with pytest.raises(ApiError) as no_reason:
-        ledger.reverse(award.id, reason="  ")
+        postings.reverse(award.id, reason="  ")
     assert no_reason.value.fields == {"reason": "请写明冲正原因"}
-    assert ledger.audit_balances() == []
+    assert postings.audit_balances() == []
 
 
 def test_audit_balances_finds_a_tampered_cache(world):
     d, user = world
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
-    ledger.post(account, 3, rule="adjustment", source_type="adjustment", reason="开户")
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
+    postings.post(account, 3, rule="adjustment", source_type="adjustment", reason="开户")
     PointAccount.update(balance=99).where(PointAccount.id == account.id).execute()
-    assert ledger.audit_balances() == [(account.id, 99, 3)]
+    assert postings.audit_balances() == [(account.id, 99, 3)]
 
 
 def test_unknown_rule_and_source_are_refused(world):
     d, user = world
-    account = ledger.account_for(d.communities[0], Holder(user_id=user.id))
+    account = postings.account_for(d.communities[0], Holder(user_id=user.id))
     with pytest.raises(ApiError) as caught:
-        ledger.post(account, 1, rule="no_such_rule", source_type="activity")
+        postings.post(account, 1, rule="no_such_rule", source_type="activity")
     assert caught.value.fields == {"rule": "没有这条积分规则"}
     with pytest.raises(ValueError):
-        ledger.post(account, 1, rule="service_hour", source_type="lottery")
+        postings.post(account, 1, rule="service_hour", source_type="lottery")
     assert PointEntry.select().count() == 0
 
 

@@ -11,7 +11,7 @@ import pytest
 from peewee import CharField, TextField
 
 from core import schema
-from core.db import db, is_sqlite
+from infra.db import db, is_sqlite
 from models import ALL_MODELS, BaseModel, SchemaVersion, User
 from tests.instance_data import empty_tables, populate, snapshot
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.audit import actor_label
-from core.items import kind
+from core.items import lifecycle
 from core.items import wishes as wish_flow
 from core.people.permissions import Principal
 from models import Event, User, Wish
@@ -320,7 +320,7 @@ def test_a_logged_in_holder_of_the_link_is_named_in_the_trail(client, world):
         content="想听戏",
         tracking_token=token,
     )
-    assert wish.tracking_token_hash == kind.tracking_hash(token)
+    assert wish.tracking_token_hash == lifecycle.tracking_hash(token)
     act(client, w["staff"], wish.id, "approve")
     act(client, w["volunteer"], wish.id, "claim")
     act(client, w["volunteer"], wish.id, "fulfil", {"note": "送到了"})
@@ -333,7 +333,7 @@ def test_a_logged_in_holder_of_the_link_is_named_in_the_trail(client, world):
 
 
 def test_create_refusals_say_why(client, world):
-    from core.errors import ApiError
+    from infra.errors import ApiError
 
     d = world["d"]
     steward_a = Principal.for_user(User.get(User.nickname == f"steward-{d.stewards[0].id}"))

@@ -73,7 +73,7 @@ def draw_while_threads_hold_locks(database_url: str, workdir: str, rounds: int) 
     round after round. Run in a child process by the test below, which bounds its time."""
     from app import create_app
     from core import schema
-    from core.db import db, write_transaction
+    from infra.db import db, write_transaction
 
     app = create_app(
         {

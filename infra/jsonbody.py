@@ -4,7 +4,7 @@
 enough to exhaust Python's recursion (a RecursionError, not a ValueError, so it escaped
 every handler as a 500), `NaN`/`Infinity` (not JSON at all), and integers of any size
 (SQLite raises OverflowError past 64 bits). `loads` refuses the first two; `tidy` limits the
-depth, cleans every string with `core.text.clean` (NUL and other controls, lone
+depth, cleans every string with `infra.text.clean` (NUL and other controls, lone
 surrogates) and names the places holding integers no database column can hold, so each
 front end answers in its own way (the API with a 400 naming the field).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from core.text import clean
+from infra.text import clean
 
 MAX_DEPTH = 32  # no body we accept nests more than three or four levels
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -33,7 +33,7 @@ from peewee import (
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
-from core import wal
+from infra import wal
 
 db = DatabaseProxy()
 
@@ -42,7 +42,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "synchronous": "normal",
-    # Checkpoints run in the background, not inside a writer's commit (core.wal).
+    # Checkpoints run in the background, not inside a writer's commit (infra.wal).
     "wal_autocheckpoint": 0,
     "journal_size_limit": 64 * 1024 * 1024,
 }

@@ -19,13 +19,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, forbidden, not_found
+from core import audit
 from core.people import identity
 from core.people.permissions import Principal
-from core.service import records, scope
-from core.timeutil import iso, to_local, utcnow
+from core.volunteering import records, scope
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, forbidden, not_found
+from infra.timeutil import iso, to_local, utcnow
 from models import PartyGrading, ServiceRecord, ServiceUnit, Volunteer
 from models.service import GRADES
 

@@ -1,6 +1,6 @@
 """Volunteer activities (志愿活动): staff publish one, volunteers sign up and cancel, and on the
 day each is checked in and out — by themselves within the activity's window, or by staff for
-them. Checking out creates the attendance's service record (`core.service.records`).
+them. Checking out creates the attendance's service record (`core.volunteering.records`).
 
 Places: `Activity.signed_up` moves only with a conditional UPDATE (`signed_up < capacity`), so
 of two volunteers taking the last place at once one wins and the other gets 409 `activity_full`.
@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from peewee import IntegrityError
 
-from core import audit, text
-from core.db import db, locked, write_transaction
-from core.errors import bad_request, conflict, forbidden, not_found
+from core import audit
 from core.people import identity
 from core.people.permissions import Principal
-from core.service import records, scope, volunteers
-from core.timeutil import iso, utcnow
+from core.volunteering import records, scope, volunteers
+from infra import text
+from infra.db import db, locked, write_transaction
+from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.timeutil import iso, utcnow
 from models import Activity, ActivitySignup, Area, Volunteer
 
 STATUS_LABELS = {"published": "报名中", "cancelled": "已取消"}

@@ -11,10 +11,10 @@ from peewee import IntegrityError
 
 from core import audit
 from core.boards import changes
-from core.db import Param, Prepared, PreparedInsert, db, is_sqlite, locked
-from core.errors import ApiError, bad_request, conflict, not_found
 from core.people.permissions import Principal
-from core.timeutil import to_local, utcnow
+from infra.db import Param, Prepared, PreparedInsert, db, is_sqlite, locked
+from infra.errors import ApiError, bad_request, conflict, not_found
+from infra.timeutil import to_local, utcnow
 from models import DailySequence, Media, MediaUpload
 
 MAX_PHOTOS = 9
@@ -43,7 +43,7 @@ def check_photos(p: Principal, photo_ids: list[int], field: str) -> list[int]:
     return ids
 
 
-# Asked on every report with photos: compiled once per number of photos (core.db.Prepared).
+# Asked on every report with photos: compiled once per number of photos (infra.db.Prepared).
 _PHOTOS = Prepared(
     lambda: Media.select(Media.id).where(Media.id.in_(Param("ids", many=True))), many=("ids",)
 )
@@ -58,7 +58,7 @@ _OWN_PHOTOS = Prepared(
 
 
 # A day's next number: its sequence row raised in the item's own write transaction, so two
-# writers never draw the same one (core.db.Prepared).
+# writers never draw the same one (infra.db.Prepared).
 _NEXT_IN_DAY = Prepared(
     lambda: (
         DailySequence.update(last=DailySequence.last + 1)

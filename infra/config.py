@@ -125,7 +125,7 @@ DEFAULTS: dict[str, object] = {
     # Maker-checker (core/timebank/adjustments.py): a staff adjustment of more points than this,
     # either way, waits for a second staff member's approval before it counts.
     "POINTS_APPROVAL_THRESHOLD": 50,
-    # Volunteers and service records (core/service/): the hours a fulfilled wish and a patrol day
+    # Volunteers and service records (core/volunteering/): the hours a fulfilled wish and a patrol day
     # count for (staff may change them before certifying), the check-in window around an
     # activity, and the year-end grading's lower bounds in certified hours (below the last: 差;
     # Zaozhuang asks at least 10 hours a year of an in-service party member).

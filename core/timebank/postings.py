@@ -1,7 +1,7 @@
 """Passbooks (存折) and their entries: the only place that writes points.
 
 Entries are appended, never changed; a balance is the sum of its account's entries. Every
-writer calls `post` inside its own transaction (`core.db.write_transaction`), so the entry and
+writer calls `post` inside its own transaction (`infra.db.write_transaction`), so the entry and
 the state change that earned it commit together or not at all.
 
 What happens when an entry would take a balance below zero depends on who writes it:
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from core import audit
-from core.codes import normalize, random_code
-from core.db import db, locked
-from core.errors import bad_request, conflict, not_found
 from core.timebank import rules
+from infra.codes import normalize, random_code
+from infra.db import db, locked
+from infra.errors import bad_request, conflict, not_found
 from models import Area, PointAccount, PointEntry, Steward, User
 
 SOURCE_TYPES = ("issue", "wish", "activity", "patrol", "redemption", "adjustment")

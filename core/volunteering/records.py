@@ -29,16 +29,17 @@ from operator import or_
 from flask import current_app
 from peewee import IntegrityError, fn
 
-from core import audit, text
-from core.db import db, locked, write_transaction
-from core.errors import bad_request, conflict, forbidden, not_found
+from core import audit
 from core.people import identity
 from core.people.areas import community_of
 from core.people.permissions import Principal
-from core.service import scope
-from core.timebank import ledger, rules
-from core.timebank.ledger import Holder
-from core.timeutil import iso, to_local, utcnow
+from core.timebank import postings, rules
+from core.timebank.postings import Holder
+from core.volunteering import scope
+from infra import text
+from infra.db import db, locked, write_transaction
+from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.timeutil import iso, to_local, utcnow
 from models import (
     Activity,
     ActivitySignup,
@@ -464,8 +465,8 @@ def _certify_locked(p: Principal, record: ServiceRecord) -> ServiceRecord:
     points = int((Decimal(str(record.hours)) * rule.points).quantize(Decimal("1"), ROUND_HALF_UP))
     entry = None
     if points:
-        account = ledger.account_for(record.community_id, _holder(record))
-        entry = ledger.post(
+        account = postings.account_for(record.community_id, _holder(record))
+        entry = postings.post(
             account,
             points,
             rule="service_hour",
@@ -556,7 +557,9 @@ def correct(p: Principal, record_id: int, reason: str, hours=None) -> dict:
         except IntegrityError:
             raise conflict("already_corrected", "该服务记录已经更正过了") from None
         if record.entry_id is not None:
-            entry = ledger.reverse(record.entry_id, reason=f"服务记录更正：{reason}", actor=p.user)
+            entry = postings.reverse(
+                record.entry_id, reason=f"服务记录更正：{reason}", actor=p.user
+            )
             ServiceRecord.update(entry=entry.id).where(ServiceRecord.id == reversal.id).execute()
         replacement = None
         if replacement_hours is not None:

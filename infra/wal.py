@@ -4,7 +4,7 @@ By default the connection whose commit takes the write-ahead log past 1,000 page
 them into the database file there and then, inside that commit, while it holds the one write
 lock: under a burst of reports that was a stall of up to ~60 ms every second or two for every
 writer queued behind it (the POST benchmark's p99). Pooled connections turn that off
-(`wal_autocheckpoint=0`, `core.db.SQLITE_PRAGMAS`) and each process that has opened one runs
+(`wal_autocheckpoint=0`, `infra.db.SQLITE_PRAGMAS`) and each process that has opened one runs
 the checkpoint from a background thread instead, once a second, in PASSIVE mode: it copies
 what it can without waiting for, or blocking, readers and writers. The first write after a
 complete checkpoint starts the log over, so it does not grow (`journal_size_limit` trims the
@@ -58,7 +58,7 @@ class Checkpointer:
             return list(self._paths)
 
     def forget(self, path: str) -> None:
-        """Stop checkpointing `path` (its pool is closed: `core.db.dispose`). Its connection
+        """Stop checkpointing `path` (its pool is closed: `infra.db.dispose`). Its connection
         is closed by the checkpoint thread itself: closing it from another thread while a
         checkpoint runs on it would crash the process."""
         with self._lock:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.errors import bad_request, forbidden, not_found
 from core.people.permissions import Principal
+from infra.errors import bad_request, forbidden, not_found
 from models import Area
 
 

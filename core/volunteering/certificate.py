@@ -25,10 +25,10 @@ from PIL import ImageFont
 
 from core import audit
 from core.boards import fonts
-from core.errors import ApiError, bad_request, not_found
 from core.people.permissions import Principal
-from core.service import records
-from core.timeutil import to_local, utcnow
+from core.volunteering import records
+from infra.errors import ApiError, bad_request, not_found
+from infra.timeutil import to_local, utcnow
 from models import Area, ServiceRecord
 
 TITLE = "志愿服务记录证明"

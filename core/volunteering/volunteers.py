@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
-from core import audit, text
-from core.db import db, write_transaction
-from core.errors import bad_request, conflict, forbidden, not_found
+from core import audit
 from core.people import identity, phones
 from core.people.permissions import Principal
-from core.service import scope
-from core.timeutil import iso, utcnow
+from core.volunteering import scope
+from infra import text
+from infra.db import db, write_transaction
+from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.timeutil import iso, utcnow
 from models import Area, ServiceUnit, Volunteer, VolunteerTeam
 
 PARTY_STATUS_LABELS = {"none": "", "pending": "待确认", "confirmed": "已确认", "rejected": "未通过"}

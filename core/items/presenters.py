@@ -8,13 +8,13 @@ phone numbers, household details) can leak into them by adding a column.
 
 from __future__ import annotations
 
-from core.db import Param, Prepared
 from core.items import handoffs, privacy
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
 from core.people.permissions import Principal
-from core.timeutil import iso
+from infra.db import Param, Prepared
+from infra.timeutil import iso
 from models import (
     Area,
     Department,
