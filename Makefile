@@ -9,6 +9,7 @@
 #   make test-deploy   deploy/ for real: Debian's nginx (installed if missing) with the shipped
 #                  site config in front of gunicorn, on SQLite and PostgreSQL
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
+#   make check-wx  the mini program through wcc/wcsc and tsc only (no npm ci, no jest)
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, for
 #                  FUZZ_SECONDS (default 600) on SQLite, then as long on PostgreSQL
@@ -27,7 +28,7 @@ PYTEST_ARGS ?=
 # The port `make run` serves on. Unless PUBLIC_BASE_URL is set, every printed link uses it.
 PORT ?= 5000
 
-.PHONY: venv dev-venv chromium nginx run test test-sqlite test-pg test-deploy test-quick test-one test-miniprogram lint imports format bench bench-quick fuzz mutate clean
+.PHONY: venv dev-venv chromium nginx run test test-sqlite test-pg test-deploy test-quick test-one test-miniprogram check-wx lint imports format bench bench-quick fuzz mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -124,6 +125,13 @@ test-miniprogram: dev-venv $(NPM_STAMP)
 	  node -e 'const r=require("./$(MP_RESULTS)"); console.log(`mini program: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'; \
 	else echo "mini program: the test run did not finish" >&2; rc=1; fi; \
 	exit $$rc
+
+# The mini program's templates and styles through WeChat's wcc/wcsc and its JS through tsc,
+# without jest: the quick check after editing a page (node_modules must be installed).
+check-wx:
+	node scripts/miniprogram/build-npm.js
+	node scripts/miniprogram/check-wx.js
+	npx tsc -p .
 
 lint: dev-venv imports
 	$(BIN)/ruff check .

@@ -103,6 +103,8 @@ def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
         allowed += [a for a in unit if a not in allowed]
         if issue.checked_in_at is None:
             allowed.append("check-in")
+    if issue.status == "whistled" and issue.department_id and manager:
+        allowed.append("urge")  # 催办 the unit holding it (core.units.actions.urge)
     return allowed
 
 

@@ -15,6 +15,9 @@ const mine = () => api.get('/issues', { scope: 'mine', per_page: 50 });
 /** 管家待办: the open issues assigned to me. */
 const assigned = () => api.get('/issues', { scope: 'assigned', status: 'open', per_page: 100 });
 
+/** 本单位待办: the open items whistled to my unit(s). */
+const ofMyUnit = () => api.get('/issues', { scope: 'unit', status: 'open', per_page: 100 });
+
 /** 超期诉求: open issues of my area past their deadline. */
 const overdueInArea = () => api.get('/issues', { scope: 'area', overdue: 'true', per_page: 100 });
 
@@ -104,8 +107,29 @@ const cancel = (id, reason) => api.post(at(id, 'cancel'), { reason: reason || nu
 const assign = (id, { stewardIds, priority, note }) =>
   api.post(at(id, 'assign'), { steward_ids: stewardIds, priority: priority || null, note: note || null });
 
-/** 吹哨 to a department of the street. @param {number} id @param {number} departmentId @param {string} note */
-const whistle = (id, departmentId, note) => api.post(at(id, 'whistle'), { department_id: departmentId, note });
+/**
+ * 吹哨: hand the item to a unit (department or property company) with a tier the caller chose.
+ * @param {number} id @param {{unitId: number, tier: string, note: string}} how tier: ordinary | important | major
+ */
+const whistle = (id, { unitId, tier, note }) => api.post(at(id, 'whistle'), { unit_id: unitId, tier, note });
+
+/** 催办 (staff): a reminder to the unit holding the item. @param {number} id @param {string} note */
+const urge = (id, note) => api.post(at(id, 'urge'), { note });
+
+/** 报到 (a member of the unit): the unit has received the item. @param {number} id */
+const checkIn = (id) => api.post(at(id, 'check-in'), {});
+
+/** 进展 (a member of the unit): a progress note with photos. @param {number} id @param {string} note @param {number[]} photoIds */
+const progress = (id, note, photoIds) => api.post(at(id, 'progress'), { note, photo_ids: photoIds });
+
+/** 申请延期 (a member of the unit); staff approve or refuse. @param {number} id @param {number} days @param {string} reason */
+const requestExtension = (id, days, reason) => api.post(at(id, 'extension'), { days, reason });
+
+/** 退回 (a member of the unit): not the unit's remit, back to the community. @param {number} id @param {string} reason */
+const returnToCommunity = (id, reason) => api.post(at(id, 'return'), { reason });
+
+/** 办结 by a member of the unit (the API records it as joint handling). @param {number} id @param {string} note @param {number[]} photoIds */
+const resolveForUnit = (id, note, photoIds) => api.post(at(id, 'resolve'), { note, photo_ids: photoIds });
 
 /** A held issue goes on the board. @param {number} id */
 const publish = (id) => api.post(at(id, 'moderate'), { publish: true });
@@ -116,6 +140,7 @@ const keepPrivate = (id, note) => api.post(at(id, 'moderate'), { publish: false,
 module.exports = {
   mine,
   assigned,
+  ofMyUnit,
   overdueInArea,
   heldInArea,
   similar,
@@ -132,6 +157,12 @@ module.exports = {
   cancel,
   assign,
   whistle,
+  urge,
+  checkIn,
+  progress,
+  requestExtension,
+  returnToCommunity,
+  resolveForUnit,
   publish,
   keepPrivate,
 };

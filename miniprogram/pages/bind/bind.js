@@ -1,12 +1,14 @@
 /**
  * 我的 → 绑定 (pages/bind/bind): a one-time bind code from the community (POST /auth/bind)
- * makes this WeChat user that steward or staff member; the new role is shown.
+ * makes this WeChat user that steward, staff member or member of a handling unit (承办单位);
+ * the new role is shown, for a unit member with the unit's name and a way to 本单位待办.
  */
 const api = require('../../utils/api');
 const auth = require('../../services/auth');
+const units = require('../../services/units');
 
 Component({
-  data: { code: '', state: 'form', error: '', result: /** @type {any} */ (null), roleText: '' },
+  data: { code: '', state: 'form', error: '', result: /** @type {any} */ (null), roleText: '', isUnit: false },
   methods: {
     onLoad() {},
     /** @param {any} e */
@@ -23,14 +25,18 @@ Component({
       return auth
         .bind(code)
         .then((/** @type {any} */ out) => {
-          const names = { steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员' };
+          const names = { steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员', unit: '承办单位成员' };
           const who = out.steward ? `${out.steward.name}，` : '';
-          const where = out.area ? `（${out.area.path_label || out.area.name}）` : '';
-          return auth.me().then((/** @type {any} */ me) => {
+          const isUnit = out.role === 'unit';
+          // a unit member is told the unit, not the area it hangs on
+          const unitNames = isUnit ? units.list().then((/** @type {any} */ u) => u.items.map((/** @type {any} */ x) => x.name).join('、')) : Promise.resolve('');
+          return Promise.all([auth.me(), unitNames]).then(([/** @type {any} */ me, unitText]) => {
             wx.setStorageSync('roles', me.roles);
+            const where = unitText ? `（${unitText}）` : out.area ? `（${out.area.path_label || out.area.name}）` : '';
             this.setData({
               state: 'done',
               result: out,
+              isUnit,
               roleText: `${who}您现在是${/** @type {any} */ (names)[out.role] || out.role}${where}`,
             });
           });
@@ -39,6 +45,9 @@ Component({
     },
     onDone() {
       wx.navigateBack({ delta: 1 });
+    },
+    onUnitTodo() {
+      wx.redirectTo({ url: '/unit/todo/todo' });
     },
   },
 });

@@ -1,6 +1,6 @@
 /**
  * 我的 (pages/mine/mine): my issues, my wishes and the wishes I claimed; the 工作台 entries
- * of my roles (steward, staff); 绑定 (bind code). In the server's offline demo mode a login
+ * of my roles (steward, staff, a handling unit's member: 本单位待办); 绑定 (bind code). In the server's offline demo mode a login
  * code (dev:姓名) can be typed here to act as a demo steward or staff member.
  */
 const api = require('../../utils/api');
@@ -18,6 +18,7 @@ Component({
     roles: /** @type {string[]} */ ([]),
     isSteward: false,
     isStaff: false,
+    isUnit: false,
     roleText: '',
     issues: /** @type {any[]} */ ([]),
     wishes: /** @type {any[]} */ ([]),
@@ -41,12 +42,13 @@ Component({
           Promise.all([issues.mine(), wishes.mine(), wishes.claimed()]).then(([myIssues, myWishes, claimed]) => {
             const roles = me.roles || [];
             wx.setStorageSync('roles', roles);
-            const names = { resident: '居民', steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员' };
+            const names = { resident: '居民', steward: '小巷管家', staff: '社区工作人员', admin: '街道管理员', unit: '承办单位成员' };
             return {
               me,
               roles,
               isSteward: roles.includes('steward'),
               isStaff: roles.includes('staff') || roles.includes('admin'),
+              isUnit: roles.includes('unit'),
               roleText: roles.map((/** @type {string} */ r) => /** @type {any} */ (names)[r] || r).join('、'),
               firstAlley: (me.stewards[0] && me.stewards[0].alley_ids[0]) || 0,
               issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),

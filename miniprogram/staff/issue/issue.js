@@ -1,15 +1,23 @@
 /**
  * 诉求处置（社区）(staff/issue/issue?id=): the item and the staff's actions from `actions`:
- * assign stewards and/or change the tier (派单 / 调整紧急程度), whistle to a department of the
- * street (吹哨), escalate, cancel with a reason, publish or keep private a held item, leave a
- * message. Stewards come from GET /areas, departments from GET /departments.
+ * assign stewards and/or change the tier (派单 / 调整紧急程度), whistle to a handling unit with
+ * a tier picked explicitly (吹哨: no tier is preselected, the form refuses until one is), urge
+ * the unit holding it (催办), escalate, cancel with a reason, publish or keep private a held
+ * item, leave a message. Stewards come from GET /areas, units from GET /units.
  */
 const api = require('../../utils/api');
 const areas = require('../../services/areas');
-const departments = require('../../services/departments');
 const issues = require('../../services/issues');
+const units = require('../../services/units');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
+
+/** The 2310 tiers a whistle must choose from (DEADLINE_DAYS: 2 / 3 / 10 days by default). */
+const TIERS = [
+  { value: 'ordinary', word: '一般', label: '一般（2 天内办结）' },
+  { value: 'important', word: '重要', label: '重要（3 天内处理完毕）' },
+  { value: 'major', word: '重大', label: '重大（10 天内，联合处置）' },
+];
 
 /** @param {any[]} nodes @param {number} id @returns {any} the area node with that id */
 function findArea(nodes, id) {
@@ -32,8 +40,10 @@ Component({
     picked: /** @type {Record<string, boolean>} */ ({}),
     priorities: fmt.PRIORITIES,
     priority: '',
-    departments: /** @type {any[]} */ ([]),
-    departmentId: 0,
+    units: /** @type {any[]} */ ([]),
+    unitId: 0,
+    tiers: TIERS,
+    tier: '', // chosen by the staff member for each whistle, never defaulted
     note: '',
     error: '',
     notice: '',
@@ -47,12 +57,12 @@ Component({
     },
     load() {
       if (!this.data.issue) this.setData({ state: 'loading' });
-      return Promise.all([issues.get(this.data.id), areas.tree(), departments.list()])
-        .then(([issue, tree, deps]) => {
+      return Promise.all([issues.get(this.data.id), areas.tree(), units.list()])
+        .then(([issue, tree, handling]) => {
           const alley = findArea(tree.items, issue.alley.id);
           this.setData({
             stewards: ((alley && alley.stewards) || []).filter((/** @type {any} */ s) => s.active),
-            departments: deps.items,
+            units: handling.items,
           });
           this.show(issue);
         })
@@ -82,19 +92,25 @@ Component({
       this.setData({ priority: e.currentTarget.dataset.value });
     },
     /** @param {any} e */
-    onDepartment(e) {
-      this.setData({ departmentId: Number(e.currentTarget.dataset.id) });
+    onUnit(e) {
+      this.setData({ unitId: Number(e.currentTarget.dataset.id) });
+    },
+    /** @param {any} e */
+    onTier(e) {
+      this.setData({ tier: e.currentTarget.dataset.value });
     },
     /**
      * @param {() => Promise<any>} call the step (services/issues), answering the issue
-     * @param {string} done
+     * @param {string | ((issue: any) => string)} done what to tell, or how from the answer
+     * @param {Record<string, any>} [cleared] more fields to empty on success
      */
-    act(call, done) {
+    act(call, done, cleared) {
       this.setData({ busy: true, error: '', notice: '' });
       return call()
         .then((/** @type {any} */ issue) => {
           this.show(issue);
-          this.setData({ busy: false, notice: done, note: '' });
+          const notice = typeof done === 'function' ? done(this.data.issue) : done;
+          this.setData({ busy: false, notice, note: '', ...(cleared || {}) });
         })
         .catch((err) => {
           this.setData({ busy: false, error: api.messageOf(err) });
@@ -112,15 +128,31 @@ Component({
       return this.act(() => issues.assign(this.data.id, how), '已派单。');
     },
     whistle() {
-      if (!this.data.departmentId) {
-        this.setData({ error: '请选择要吹哨的部门。' });
+      const unit = this.data.units.find((/** @type {any} */ u) => u.id === this.data.unitId);
+      const tier = TIERS.find((t) => t.value === this.data.tier);
+      if (!unit) {
+        this.setData({ error: '请选择承办单位。' });
+        return Promise.resolve();
+      }
+      if (!tier) {
+        this.setData({ error: '请选择紧急程度：一般、重要或重大。' });
         return Promise.resolve();
       }
       if (!this.data.note.trim()) {
-        this.setData({ error: '请写明需要部门做什么。' });
+        this.setData({ error: '请写明需要单位做什么。' });
         return Promise.resolve();
       }
-      return this.act(() => issues.whistle(this.data.id, this.data.departmentId, this.data.note.trim()), '已吹哨，部门联合处置，期限 10 天。');
+      const how = { unitId: unit.id, tier: tier.value, note: this.data.note.trim() };
+      const told = (/** @type {any} */ shown) => `已吹哨给${unit.name}（${tier.word}），办理期限 ${shown.deadlineText}。`;
+      // a later whistle (after a 退回) is chosen afresh
+      return this.act(() => issues.whistle(this.data.id, how), told, { unitId: 0, tier: '' });
+    },
+    urge() {
+      if (!this.data.note.trim()) {
+        this.setData({ error: '请写明催办内容。' });
+        return Promise.resolve();
+      }
+      return this.act(() => issues.urge(this.data.id, this.data.note.trim()), '已催办，单位会收到提醒。');
     },
     escalate() {
       if (!this.data.note.trim()) {

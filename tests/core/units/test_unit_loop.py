@@ -315,3 +315,22 @@ def test_the_units_group_never_reads_a_private_categorys_words(client, world):
         text = json.dumps(row.payload, ensure_ascii=False)
         assert f"#{issue_id}" in text and "邻里纠纷" in text
         assert "张家漏水" not in text and PHONE not in text
+
+
+def test_urge_is_offered_to_staff_while_the_unit_holds_the_item(client, world):
+    """Clients draw the 催办 button from `actions`: staff who manage the item see `urge` while
+    a unit holds it, not before the whistle nor after it closes; the unit's member never."""
+    w = world
+
+    def actions(who, issue_id):
+        return client.get(f"{API}/issues/{issue_id}", headers=w[who]).get_json()["actions"]
+
+    body = {"board_code": w["d"].boards[0].code, "category": "设施损坏", "content": "路灯不亮"}
+    issue_id = post(client, w["resident"], "/issues", body, status=201)["id"]
+    assert "urge" not in actions("staff", issue_id)
+    whistle = {"unit_id": w["unit"].id, "tier": "ordinary", "note": "请维修"}
+    post(client, w["staff"], f"/issues/{issue_id}/whistle", whistle)
+    assert "urge" in actions("staff", issue_id)
+    assert "urge" not in actions("li", issue_id)
+    post(client, w["li"], f"/issues/{issue_id}/resolve", {"note": "已修好"})
+    assert "urge" not in actions("staff", issue_id)

@@ -11,3 +11,4 @@ require('./wish-and-staff');
 require('./timebank-flow');
 require('./volunteer-flow');
 require('./households-flow');
+require('./unit-flow');

@@ -8,6 +8,10 @@ beforeEach(() => {
   server.reset();
   server.roles = ['resident', 'staff'];
 });
+const UNITS = fx.page([
+  { id: 3, name: '住建办', kind: 'department', kind_label: '部门', phone: '', contact_name: '', area_id: 1, area_name: '城关街道', active: true },
+  { id: 4, name: '安居物业', kind: 'property', kind_label: '物业', phone: '', contact_name: '', area_id: 2, area_name: '槐树社区', active: true },
+]);
 const input = (p, field, value) => p.inst.onInput({ currentTarget: { dataset: { field } }, detail: { value } });
 const TREE = { status: 200, body: { items: [{ id: 2, kind: 'community', name: '槐树社区', active: true, children: [
   { id: 9, kind: 'alley', name: '南门巷', active: true, children: [], boards: [], stewards: [{ id: 1, name: '王秀英', phone: '17000000101', active: true, is_leader: true }, { id: 2, name: '李建国', phone: '17000000102', active: true, is_leader: false }] },
@@ -85,16 +89,18 @@ describe('staff/issue/issue', () => {
     await done;
     expect(p.text()).toContain('找不到该诉求');
   });
-  test('assign with a tier, whistle to a department, cancel needs a reason', async () => {
+  test('assign with a tier, whistle to a unit with a tier chosen, cancel needs a reason', async () => {
     const it = fx.issue({ actions: ['accept', 'resolve', 'escalate', 'whistle', 'assign', 'comment', 'cancel'] });
-    server.route('GET', '/issues/7', { status: 200, body: it }).route('GET', '/areas', TREE)
-      .route('GET', '/departments', { status: 200, body: { items: [{ id: 3, name: '城管执法中队', phone: '12319', contact_name: '', area_id: 1 }] } });
+    server.route('GET', '/issues/7', { status: 200, body: it }).route('GET', '/areas', TREE).route('GET', '/units', UNITS);
     server.route('POST', '/issues/7/assign', (req) => ({ status: 200, body: { ...it, priority_label: '重要', stewards: [{ id: 2, name: '李建国', phone: '17000000102' }] } }));
-    server.route('POST', '/issues/7/whistle', { status: 200, body: { ...it, department: { id: 3, name: '城管执法中队' } } });
+    const whistled = { ...it, status: 'whistled', status_label: '已吹哨', priority: 'important', priority_label: '重要', deadline: '2026-11-25T08:30:00+08:00', department: { id: 3, name: '住建办' }, actions: ['assign', 'comment', 'cancel', 'urge'] };
+    server.route('POST', '/issues/7/whistle', { status: 200, body: whistled });
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
     expect(p.text()).toContain('李建国');
-    expect(p.text()).toContain('城管执法中队');
+    expect(p.text()).toContain('住建办（部门）');
+    expect(p.text()).toContain('安居物业（物业）');
+    expect(p.text()).not.toContain('催办（');
     p.inst.onPick({ currentTarget: { dataset: { id: 1 } } });
     p.inst.onPick({ currentTarget: { dataset: { id: 2 } } });
     p.inst.onPriority({ currentTarget: { dataset: { value: 'important' } } });
@@ -103,15 +109,66 @@ describe('staff/issue/issue', () => {
     expect(server.requests.find((r) => r.path === '/issues/7/assign').data).toEqual({ steward_ids: [2], priority: 'important', note: null });
     expect(p.text()).toContain('已派单');
     await p.inst.whistle();
-    expect(p.text()).toContain('请选择要吹哨的部门');
-    p.inst.onDepartment({ currentTarget: { dataset: { id: 3 } } });
-    input(p, 'note', '占道经营需执法');
+    expect(p.text()).toContain('请选择承办单位');
+    p.inst.onUnit({ currentTarget: { dataset: { id: 3 } } });
+    input(p, 'note', '外墙脱落需鉴定');
+    // the tier is never taken from the item or a default: the form asks for it
+    await p.inst.whistle();
+    expect(p.text()).toContain('请选择紧急程度：一般、重要或重大');
+    expect(server.requests.find((r) => r.path === '/issues/7/whistle')).toBeUndefined();
+    p.inst.onTier({ currentTarget: { dataset: { value: 'important' } } });
     await p.inst.whistle();
     await h.idle();
-    expect(server.requests.find((r) => r.path === '/issues/7/whistle').data).toEqual({ department_id: 3, note: '占道经营需执法' });
-    expect(p.text()).toContain('联合处置部门：城管执法中队');
+    expect(server.requests.find((r) => r.path === '/issues/7/whistle').data).toEqual({ unit_id: 3, tier: 'important', note: '外墙脱落需鉴定' });
+    expect(p.text()).toContain('已吹哨给住建办（重要），办理期限 11月25日 08:30');
+    expect(p.data().tier).toBe('');
+    expect(p.text()).toContain('催办（住建办）');
     await p.inst.cancel();
     expect(p.text()).toContain('撤销请写明原因');
+  });
+  test('a whistle the server refuses shows its message and keeps the choice', async () => {
+    const it = fx.issue({ status: 'escalated', actions: ['whistle', 'assign', 'comment', 'cancel'] });
+    server.route('GET', '/issues/7', { status: 200, body: it }).route('GET', '/areas', TREE).route('GET', '/units', UNITS);
+    server.route('POST', '/issues/7/whistle', envelope(400, 'bad_request', '请选择本街道的承办单位', { unit_id: '单位不存在或已停用' }));
+    const p = h.page('staff/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    p.inst.onUnit({ currentTarget: { dataset: { id: 4 } } });
+    p.inst.onTier({ currentTarget: { dataset: { value: 'major' } } });
+    input(p, 'note', '门禁坏了');
+    await p.inst.whistle();
+    await h.idle();
+    expect(p.text()).toContain('请选择本街道的承办单位');
+    expect(p.data()).toMatchObject({ unitId: 4, tier: 'major', note: '门禁坏了' });
+  });
+  test('no units registered: the staff member is told where to add them', async () => {
+    server.route('GET', '/issues/7', { status: 200, body: fx.issue({ actions: ['whistle'] }) }).route('GET', '/areas', TREE).route('GET', '/units', fx.page([]));
+    const p = h.page('staff/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    expect(p.text()).toContain('还没有登记承办单位');
+  });
+  test('urge the unit holding the item: needs a text; success; a 409 reloads the item', async () => {
+    let it = fx.issue({ status: 'whistled', status_label: '已吹哨', department: { id: 3, name: '住建办' }, actions: ['assign', 'comment', 'cancel', 'urge'] });
+    server.route('GET', '/issues/7', () => ({ status: 200, body: it })).route('GET', '/areas', TREE).route('GET', '/units', UNITS);
+    server.route('POST', '/issues/7/urge', { status: 200, body: it });
+    const p = h.page('staff/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    expect(p.text()).not.toContain('吹哨报到（');
+    await p.inst.urge();
+    expect(p.text()).toContain('请写明催办内容');
+    input(p, 'note', '居民又来问了');
+    await p.inst.urge();
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/issues/7/urge').data).toEqual({ note: '居民又来问了' });
+    expect(p.text()).toContain('已催办');
+    // meanwhile the unit closed it: the refusal is shown and the button goes
+    it = { ...it, status: 'resolved', status_label: '已办结', actions: ['comment'] };
+    server.route('POST', '/issues/7/urge', envelope(409, 'invalid_transition', '只能催办已吹哨、仍在单位办理中的诉求'));
+    input(p, 'note', '再催一次');
+    await p.inst.urge();
+    await h.idle();
+    expect(p.text()).toContain('只能催办已吹哨、仍在单位办理中的诉求');
+    expect(p.data().actions.urge).toBeUndefined();
+    expect(p.text()).not.toContain('催办（住建办）');
   });
 });
 
