@@ -9,7 +9,7 @@ phone numbers, household details) can leak into them by adding a column.
 from __future__ import annotations
 
 from core.db import Param, Prepared
-from core.items import handoffs, privacy
+from core.items import handoffs, on_behalf, privacy
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
@@ -210,6 +210,8 @@ def issue_out(
             "source": issue.source,
             "location": issue.location if (insider or mine) else None,
             "contact_phone": issue.contact_phone if (insider or mine) else None,
+            # 代居民登记: how it came in, the 12345 ticket, the resident's name (private)
+            "intake": on_behalf.intake_out(issue) if insider else None,
             "reporter": reporter,
             "is_mine": mine,
             "actions": issue_actions(p, issue, cache),
