@@ -437,7 +437,7 @@ def test_the_console_form_keeps_what_was_typed_and_says_which_field_is_wrong(app
             content_type="multipart/form-data",
         )
     html = res.get_data(as_text=True)
-    assert res.status_code == 400 and "手机号" in html
+    assert res.status_code == 400 and "居民电话：请填写正确的手机号" in html
     assert 'value="2611230001"' in html and "巷口垃圾三天没人清运" in html
     # refused before the photo was stored: nothing at all written
     from models import Media

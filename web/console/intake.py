@@ -21,6 +21,19 @@ from models import Area, Issue
 from web.console.common import bp, login_required, number_arg, principal
 
 CONTENT_MAX = 1000
+# The form's words for the fields a refusal names: "居民电话：请填写正确的手机号…".
+FIELD_LABELS = {
+    "source": "来源",
+    "ticket_no": "12345 工单号",
+    "ticket_deadline": "转办期限",
+    "contact_name": "居民姓名",
+    "contact_phone": "居民电话",
+    "alley_id": "街巷",
+    "category": "问题类别",
+    "content": "问题描述",
+    "photos": "照片",
+    "photo_ids": "照片",
+}
 
 
 def _alleys() -> list[Area]:
@@ -31,9 +44,12 @@ def _alleys() -> list[Area]:
 
 
 def _message(exc: ApiError) -> str:
-    """The refusal as one line: the message, then what its field says when that adds to it."""
+    """The refusal as one line: the form's name of its field, the message, then what the
+    field says when that adds to it."""
+    labels = [FIELD_LABELS[k] for k in exc.fields if k in FIELD_LABELS]
     extra = [v for v in exc.fields.values() if v and v not in exc.message]
-    return "：".join([exc.message, *extra[:1]])
+    words = "：".join([exc.message, *extra[:1]])
+    return f"{labels[0]}：{words}" if labels and not words.startswith(labels[0]) else words
 
 
 def _photos() -> list[int]:
@@ -85,8 +101,7 @@ def issue_new():
         try:
             issue = _register(request.form)
         except on_behalf.DuplicateTicket as exc:
-            flash(exc.message, "error")
-            duplicate, status = exc.first, exc.status
+            duplicate, status = exc.first, exc.status  # said with a link to the first
         except ApiError as exc:
             flash(_message(exc), "error")
             status = exc.status
