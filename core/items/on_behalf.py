@@ -110,7 +110,10 @@ def parse_deadline(value: datetime | str | None, field: str = "ticket_deadline")
             ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timeutil.LOCAL_TZ)
-    due = value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        due = value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01 in Shanghai is before the first representable UTC time
+        raise bad_request("办理期限不能早于现在", {field: "办理期限不能早于现在"}) from None
     now = utcnow()
     if due <= now:
         raise bad_request("办理期限不能早于现在", {field: "办理期限不能早于现在"})
