@@ -454,3 +454,14 @@ def test_the_console_form_keeps_what_was_typed_and_says_which_field_is_wrong(app
     # without the form's token nothing happens either
     forged = client.post("/console/issues/new", data=_form(world, "forged"))
     assert forged.status_code in (400, 403) and Issue.select().count() == 0
+
+
+def test_the_staff_list_shows_how_each_item_came_in(client, world):
+    ticket = register(client, world)
+    body = {"board_code": world["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    scanned = client.post(f"{API}/issues", json=body, headers=world["resident"]).get_json()
+    listed = client.get(f"{API}/issues?scope=area", headers=world["staff"]).get_json()["items"]
+    by_id = {i["id"]: i for i in listed}
+    assert by_id[ticket["id"]]["intake"]["ticket_no"] == "2611230001"
+    assert by_id[ticket["id"]]["intake"]["contact_name"] == NAME
+    assert by_id[scanned["id"]]["intake"] is None and by_id[scanned["id"]]["source"] == "resident"

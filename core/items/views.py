@@ -134,6 +134,7 @@ def prefetch_issues(rows: list[Issue], cache: dict) -> None:
     if reporter_ids:
         for user in User.select(User.id, User.nickname).where(User.id.in_(reporter_ids)):
             cache[("user", user.id)] = user
+    on_behalf.prefetch(rows, cache)  # 代居民登记: the intake rows, if any on the page
     media_ids = {m for i in rows for m in (i.photo_ids or []) + (i.resolution_photo_ids or [])}
     missing = [m for m in media_ids if m not in cache]
     if missing:
@@ -211,7 +212,7 @@ def issue_out(
             "location": issue.location if (insider or mine) else None,
             "contact_phone": issue.contact_phone if (insider or mine) else None,
             # 代居民登记: how it came in, the 12345 ticket, the resident's name (private)
-            "intake": on_behalf.intake_out(issue) if insider else None,
+            "intake": on_behalf.intake_out(issue, cache) if insider else None,
             "reporter": reporter,
             "is_mine": mine,
             "actions": issue_actions(p, issue, cache),
