@@ -465,3 +465,11 @@ def test_the_staff_list_shows_how_each_item_came_in(client, world):
     assert by_id[ticket["id"]]["intake"]["ticket_no"] == "2611230001"
     assert by_id[ticket["id"]]["intake"]["contact_name"] == NAME
     assert by_id[scanned["id"]]["intake"] is None and by_id[scanned["id"]]["source"] == "resident"
+
+
+def test_the_dashboard_shows_the_on_time_rate_of_hotline_tickets(app, world, tickets):
+    with _at(26, 10):
+        client = console_login(app.test_client(), "zhangsan")
+        html = client.get("/console/?from=2026-11-23&to=2026-11-26").get_data(as_text=True)
+    assert "按时办结率（上级转办件）" in html
+    assert "按时办结 1 件 / 办结 2 件 · 转办 3 件 · 超期未办结 1 件" in html
