@@ -180,10 +180,17 @@ def test_a_ticket_number_registered_again_in_the_street_is_refused_naming_the_fi
     assert err["existing_issue"] == {"id": first["id"], "number": first["number"]}
     assert Issue.select().count() == before and IssueIntake.select().count() == 1
     # another street has numbers of its own
+    # typed in lower case, it is still the same number
+    register(client, world, ticket_no="gd-20261123-7", status=201)
+    res = client.post(
+        f"{API}/issues", json=hotline(world, ticket_no="GD-20261123-7"), headers=world["staff"]
+    )
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "duplicate_ticket"
+    before = Issue.select().count()
     d2 = make_district("别的街道")
     headers = login_staff(client, make_staff(d2.communities[0], username="wangwu"))
     register(client, world, headers=headers, alley_id=d2.alleys[0].id)
-    assert IssueIntake.select().count() == 2
+    assert IssueIntake.select().count() == 3 and Issue.select().count() == before + 1
 
 
 def test_the_database_refuses_a_second_row_with_the_same_street_and_number(client, world):

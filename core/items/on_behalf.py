@@ -80,7 +80,8 @@ def street_of(alley: Area) -> Area:
 def clean_ticket_no(value: str | None) -> str | None:
     """A ticket number as typed (full-width digits and spaces forgiven), or None when blank.
     400 naming `ticket_no` when it is not one."""
-    text = unicodedata.normalize("NFKC", value or "").strip().replace(" ", "")
+    # one number however typed: full-width, spaced, lower case (hotline numbers print upper)
+    text = unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").upper()
     if not text:
         return None
     if not TICKET_RE.fullmatch(text):
