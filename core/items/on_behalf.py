@@ -22,14 +22,15 @@ from typing import NamedTuple
 
 from peewee import IntegrityError
 
-from core import audit, timeutil
-from core.db import db
-from core.errors import ApiError, bad_request
+from core import audit
 from core.items import issues
 from core.people import phones
 from core.people.permissions import Principal
-from core.text import normalise
-from core.timeutil import iso, utcnow
+from infra import timeutil
+from infra.db import db
+from infra.errors import ApiError, bad_request
+from infra.text import normalise
+from infra.timeutil import iso, utcnow
 from models import Area, Issue, IssueIntake
 
 # source → how the ledger and the console name it. `hotline` items are 上级转办件.
@@ -326,7 +327,7 @@ def intake_of(issue: Issue, cache: dict | None = None) -> IssueIntake | None:
 
 
 def prefetch(rows: list[Issue], cache: dict) -> None:
-    """The intake rows of a page of issues in one query (`core.items.views.prefetch_issues`)."""
+    """The intake rows of a page of issues in one query (`core.items.presenters.prefetch_issues`)."""
     ids = [i.id for i in rows if i.source in SOURCE_LABELS]
     if not ids:
         return

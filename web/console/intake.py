@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from core import media
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import on_behalf
-from core.items.kind import MAX_PHOTOS
+from core.items.lifecycle import MAX_PHOTOS
+from infra.errors import ApiError
 from models import Area, Issue
 from web.console.common import bp, login_required, number_arg, principal
 
