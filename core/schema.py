@@ -299,6 +299,12 @@ MIGRATIONS: list[Migration] = [
         tables=(models.UnitMember,),
         undo=_undo_handling_units,
     ),
+    # A new table only: existing issues keep their source and have no intake row.
+    Migration(
+        17,
+        "issue intake: items registered on behalf of a resident, 12345 ticket numbers per street",
+        tables=(models.IssueIntake,),
+    ),
 ]
 
 

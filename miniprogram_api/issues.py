@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from core.items import issues as flow
-from core.items import lists
+from core.items import lists, on_behalf
 from core.items.list_cache import mine_fingerprint, viewer_key
 from core.items.lists import IssueFilters
 from core.items.presenters import issue_out, prefetch_issues, public_shown
@@ -63,6 +63,25 @@ class IssueIn(BaseModel):
     anonymous: bool = False
     fixed_on_spot: OnTheSpot | None = Field(
         default=None, description="管家随手做：现场发现并已解决，一次提交即办结"
+    )
+    # 代居民登记 (staff, with alley_id): core.items.on_behalf checks each of these.
+    source: str | None = Field(
+        default=None,
+        max_length=16,
+        description="工作人员代居民登记：hotline（12345 热线）、phone（电话）、visit（来访）、"
+        "grid（网格员发现）、other（其他）；居民自己反映时不填",
+    )
+    ticket_no: str | None = Field(
+        default=None, max_length=40, description="12345 工单号（仅 hotline），同一街道内不可重复"
+    )
+    ticket_deadline: str | None = Field(
+        default=None,
+        max_length=40,
+        description="12345 转办期限（仅 hotline）：2026-12-10 或 2026-12-10T18:00:00+08:00；"
+        "不填按类别的紧急程度计算",
+    )
+    contact_name: str | None = Field(
+        default=None, max_length=40, description="居民姓名（代登记时，不公开）"
     )
 
 
@@ -146,30 +165,61 @@ def _out(issue_id: int) -> dict:
     body=IssueIn,
     response=IssueCreatedOut,
     status=201,
-    errors=(403, 404, 410),
+    errors=(403, 404, 409, 410),
 )
 def create_issue(body: IssueIn):
     """按公示牌编码或街巷提交；同一街巷同类别 3 天内未办结的诉求会在 `similar` 中返回，
-    客户端可提示“关注已有诉求”。管家可带 `fixed_on_spot` 记录随手做。"""
+    客户端可提示“关注已有诉求”。管家可带 `fixed_on_spot` 记录随手做。
+
+    工作人员代居民登记：带 `alley_id` 与 `source`（及 12345 的 `ticket_no`、`ticket_deadline`，
+    居民的 `contact_name`、`contact_phone`，均不公开）。同一街道内工单号重复登记为 409
+    `duplicate_ticket`，`error.existing_issue` 为先登记的诉求。"""
     p = current_principal()
+    if _on_behalf(body):
+        on_behalf.require_staff(p)
     alley, board = flow.resolve_alley(body.alley_id, body.board_code)
-    created = flow.create(
-        p,
-        alley=alley,
-        board=board,
-        category=body.category,
-        content=body.content,
-        photo_ids=body.photo_ids,
-        location=body.location.model_dump() if body.location else None,
-        contact_phone=body.contact_phone,
-        anonymous=body.anonymous,
-        fixed_on_spot=body.fixed_on_spot.model_dump() if body.fixed_on_spot else None,
-    )
+    if _on_behalf(body):
+        if body.fixed_on_spot is not None:
+            raise bad_request(
+                "代居民登记不能同时记录随手做", {"fixed_on_spot": "代居民登记时请不填"}
+            )
+        created = on_behalf.register(
+            p,
+            alley=alley,
+            source=body.source or "",
+            category=body.category,
+            content=body.content,
+            photo_ids=body.photo_ids,
+            ticket_no=body.ticket_no,
+            ticket_deadline=body.ticket_deadline,
+            contact_name=body.contact_name,
+            contact_phone=body.contact_phone,
+            location=body.location.model_dump() if body.location else None,
+        )
+    else:
+        created = flow.create(
+            p,
+            alley=alley,
+            board=board,
+            category=body.category,
+            content=body.content,
+            photo_ids=body.photo_ids,
+            location=body.location.model_dump() if body.location else None,
+            contact_phone=body.contact_phone,
+            anonymous=body.anonymous,
+            fixed_on_spot=body.fixed_on_spot.model_dump() if body.fixed_on_spot else None,
+        )
     # what creating it read (its stewards, its photos' rows) is not read again to show it
     cache = {("assigned", created.issue.id): created.stewards, **created.photos}
     out = issue_out(p, created.issue, timeline=True, cache=cache)
     out["similar"] = [_similar_out(s) for s in created.similar]
     return out, 201
+
+
+def _on_behalf(body: IssueIn) -> bool:
+    """Any of the 代居民登记 fields makes it one (and refused to anyone but staff)."""
+    fields = (body.source, body.ticket_no, body.ticket_deadline, body.contact_name)
+    return any(v is not None for v in fields)
 
 
 def _similar_out(issue: Issue) -> dict:

@@ -50,6 +50,17 @@ class IssuePublicOut(BaseModel):
     photos: list[PhotoOut]
 
 
+class IntakeOut(BaseModel):
+    """How an item registered on behalf of a resident came in (staff and its handlers only)."""
+
+    source: str
+    source_label: str
+    superior: bool = Field(description="上级转办件（12345 热线）：按时办结率单独统计")
+    ticket_no: str | None
+    ticket_deadline: str | None = Field(description="12345 转办期限（按时办结率以此为准）")
+    contact_name: str | None = Field(description="居民姓名（不公开）")
+
+
 class IssueOut(IssuePublicOut):
     priority: str
     priority_label: str
@@ -68,9 +79,12 @@ class IssueOut(IssuePublicOut):
     closed_at: str | None
     close_reason: str | None
     anonymous: bool
-    source: str
+    source: str = Field(
+        description="resident | web | steward；代居民登记：hotline | phone | visit | grid | other"
+    )
     location: dict | None
     contact_phone: str | None
+    intake: IntakeOut | None = Field(default=None, description="代居民登记的来源与工单")
     reporter: str | None
     is_mine: bool
     actions: list[str]

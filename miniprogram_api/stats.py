@@ -82,6 +82,19 @@ class WishCounts(BaseModel):
     fulfilled: int
 
 
+class HotlineCounts(BaseModel):
+    """上级转办件：12345 热线转办的诉求（期间登记、未撤销的），按时办结率单独统计。"""
+
+    tickets: int = Field(description="期间登记的 12345 转办件数")
+    closed: int = Field(description="其中截至期末已办结的件数（按时办结率的分母）")
+    on_time: int = Field(description="其中在转办期限前办结的件数（按时办结率的分子）")
+    late: int = Field(description="超过转办期限才办结的件数")
+    open: int = Field(description="尚未办结的件数")
+    overdue: int = Field(description="尚未办结且已过转办期限的件数")
+    on_time_rate: float | None = Field(description="按时办结率 = on_time / closed；无办结时为 null")
+    on_time_counts: list[int] = Field(description="[on_time, closed]")
+
+
 class StatsOut(BaseModel):
     area_id: int
     area_name: str
@@ -92,6 +105,7 @@ class StatsOut(BaseModel):
     by_category: list[CategoryLine]
     by_steward: list[StewardLine]
     wishes: WishCounts
+    hotline: HotlineCounts
 
 
 def _area(query: PeriodQuery) -> Area:
@@ -115,7 +129,9 @@ def _area(query: PeriodQuery) -> Area:
 )
 def get_stats(query: PeriodQuery):
     """口径与每日通报一致：响应率为按时接单的比例（撤销与随手做不计），解决率为期间反映的
-    诉求中已办结的比例，满意率为期间评价中 4–5 星的比例，整改率为截至期末的累计办结比例。"""
+    诉求中已办结的比例，满意率为期间评价中 4–5 星的比例，整改率为截至期末的累计办结比例。
+    `hotline` 为上级转办件（12345）：期间登记的转办件中，按时办结率 = 在转办期限前办结的件数 /
+    已办结的件数，`on_time_counts` 为其分子与分母。"""
     area = _area(query)
     figures = stats.period_stats(area, query.date_from, query.date_to)
     return {

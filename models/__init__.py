@@ -669,3 +669,8 @@ from models import chat  # noqa: E402
 from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 
 ALL_MODELS += chat.MODELS
+
+from models import intake  # noqa: E402
+from models.intake import IssueIntake  # noqa: E402, F401
+
+ALL_MODELS += intake.MODELS

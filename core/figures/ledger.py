@@ -10,6 +10,9 @@ page, landscape, fitted to the page width.
 管家 lists the stewards an item was assigned to; 接单管家 / 办结管家 / 实现管家 name the one
 who did the work (`core.items.credit`), and the summary's per-steward figures credit them.
 
+12345 hotline tickets (上级转办件) are marked in 件别, with their ticket number, the hotline's
+deadline and 按时办结; 汇总 gives their 按时办结率 apart (`core.figures.hotline`).
+
 Residents' phone numbers and names are left out: the ledger circulates on office PCs and USB
 sticks; who reported what stays in the system.
 """
@@ -24,12 +27,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core import audit
-from core.figures import stats
+from core.figures import hotline, stats
 from core.items import issues as issue_flow
+from core.items import on_behalf
 from core.items import wishes as wish_flow
 from infra import text
 from infra.timeutil import local_midnight_utc, to_local, utcnow
-from models import Area, Department, Issue, IssueAssignee, Patrol, Steward, Wish
+from models import Area, Department, Issue, IssueAssignee, IssueIntake, Patrol, Steward, Wish
 
 HEADER_FILL = PatternFill("solid", fgColor="C42B1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -64,8 +68,20 @@ ISSUE_COLUMNS = [
     ("评价", 6),
     ("评价内容", 20),
     ("完结方式", 10),
+    # 上级转办件 (12345 hotline tickets, core.figures.hotline): their number, the hotline's
+    # deadline and whether they were closed by it; 件别 says which rows they are, to filter on.
+    ("件别", 11),
+    ("工单号", 14),
+    ("转办期限", 17),
+    ("按时办结", 8),
 ]
-SOURCE_LABELS = {"resident": "小程序", "web": "扫码网页", "steward": "管家随手做"}
+SOURCE_LABELS = {
+    "resident": "小程序",
+    "web": "扫码网页",
+    "steward": "管家随手做",
+    **on_behalf.SOURCE_LABELS,  # registered by staff on behalf of a resident
+}
+LOCAL_LABEL = "社区受理"
 CLOSE_LABELS = {
     "rated": "已评价",
     "unrated": "未评价",
@@ -181,6 +197,10 @@ def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
         ("解决率", pct(c["resolution_rate"])),
         ("满意率", pct(c["satisfaction_rate"])),
         ("整改率（累计）", pct(figures["rectification_rate"])),
+        ("上级转办件（12345）", figures["hotline"]["tickets"]),
+        ("上级转办件 办结", figures["hotline"]["closed"]),
+        ("上级转办件 按时办结", figures["hotline"]["on_time"]),
+        ("按时办结率（上级转办件）", pct(figures["hotline"]["on_time_rate"])),
         ("微心愿 新增", figures["wishes"]["new"]),
         ("微心愿 认领", figures["wishes"]["claimed"]),
         ("微心愿 实现", figures["wishes"]["fulfilled"]),
@@ -226,7 +246,10 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
     credited = _steward_names(
         {i.accepted_by_id for i in rows} | {i.resolved_by_id for i in rows} - {None}
     )
+    intakes = _intakes([i.id for i in rows if i.source == on_behalf.HOTLINE])
     for i in rows:
+        intake = intakes.get(i.id)
+        on_time = hotline.closed_on_time(i, intake, end) if intake else None
         late = (i.resolved_at or end) > i.deadline and i.status != "cancelled"
         _append(
             ws,
@@ -253,11 +276,25 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
                 i.rating,
                 i.rating_text or "",
                 CLOSE_LABELS.get(i.close_reason or "", ""),
+                on_behalf.SUPERIOR_LABEL if intake else LOCAL_LABEL,
+                (intake.ticket_no or "") if intake else "",
+                _when(intake.ticket_deadline) if intake else None,
+                "" if on_time is None else "是" if on_time else "否",
             ],
             wrapped,
         )
     _finish(ws, ISSUE_COLUMNS)
     return len(rows)
+
+
+def _intakes(ids: list[int]) -> dict[int, IssueIntake]:
+    """The intake rows (12345 ticket number, hotline deadline) of these issues, by issue id."""
+    out: dict[int, IssueIntake] = {}
+    for start_at in range(0, len(ids), 500):
+        chunk = ids[start_at : start_at + 500]
+        for row in IssueIntake.select().where(IssueIntake.issue.in_(chunk)):
+            out[row.issue_id] = row
+    return out
 
 
 def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime, heading: str) -> int:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from peewee import fn
 
-from core.figures import reports
+from core.figures import hotline, reports
 from core.figures.assessment import local_day
 from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
@@ -70,6 +70,7 @@ def period_stats(area: Area, first: date, last: date) -> dict:
         "by_category": categories,
         "by_steward": _by_steward(area, rows, start, end, as_of),
         "wishes": _wishes(area, start, end),
+        "hotline": hotline.figures(area, start, end, as_of),  # 上级转办件
     }
 
 

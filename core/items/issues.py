@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "publish": "公开",
     "hide": "不公开",
     "follow": "又有居民反映同一问题",
+    "on_behalf": "代居民登记",  # core.items.on_behalf
 }
 # Who the trail names when the web page's anonymous submitter acts with their tracking link.
 WEB_REPORTER_LABEL = "反映人"
@@ -299,6 +300,7 @@ def create(
     source: str = "resident",
     fixed_on_spot: dict | None = None,
     tracking_token: str | None = None,
+    on_behalf=None,
 ) -> Created:
     """A new 诉求, assigned to the alley's stewards: the issue, the similar open ones, and what
     was read on the way (`Created`).
@@ -306,6 +308,9 @@ def create(
     `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
     once, recorded already closed and logged as a patrol. `tracking_token` (web submissions,
     no login) is the secret of the submitter's private link; only its hash is stored.
+    `on_behalf(issue)` (core.items.on_behalf: staff registering for a resident) runs in the
+    same transaction before anyone is told, so what it refuses leaves nothing behind; such an
+    issue has no reporter (the resident has no login; the staff member is on the trail).
     """
     check_category(category)
     tiers = categories()
@@ -342,7 +347,7 @@ def create(
             contact_phone=contact_phone,
             anonymous=anonymous,
             source=source,
-            reporter=p.user,
+            reporter=None if on_behalf else p.user,
             tracking_token_hash=lifecycle.tracking_hash(tracking_token) if tracking_token else None,
             priority=priority,
             deadline=deadline_for(priority, now),
@@ -394,6 +399,8 @@ def create(
                 data={"note": issue.resolution_note, "photo_ids": fix_photos},
             )
         else:
+            if on_behalf is not None:
+                on_behalf(issue)
             notify.issue_created(issue, event, push, stewards)
     return Created(
         issue=issue,

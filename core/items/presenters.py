@@ -8,7 +8,7 @@ phone numbers, household details) can leak into them by adding a column.
 
 from __future__ import annotations
 
-from core.items import handoffs, privacy
+from core.items import handoffs, on_behalf, privacy
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
@@ -136,6 +136,7 @@ def prefetch_issues(rows: list[Issue], cache: dict) -> None:
     if reporter_ids:
         for user in User.select(User.id, User.nickname).where(User.id.in_(reporter_ids)):
             cache[("user", user.id)] = user
+    on_behalf.prefetch(rows, cache)  # 代居民登记: the intake rows, if any on the page
     media_ids = {m for i in rows for m in (i.photo_ids or []) + (i.resolution_photo_ids or [])}
     missing = [m for m in media_ids if m not in cache]
     if missing:
@@ -212,6 +213,8 @@ def issue_out(
             "source": issue.source,
             "location": issue.location if (insider or mine) else None,
             "contact_phone": issue.contact_phone if (insider or mine) else None,
+            # 代居民登记: how it came in, the 12345 ticket, the resident's name (private)
+            "intake": on_behalf.intake_out(issue, cache) if insider else None,
             "reporter": reporter,
             "is_mine": mine,
             "actions": issue_actions(p, issue, cache),

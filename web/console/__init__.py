@@ -10,6 +10,7 @@ the API and the bot call (which audits it). Pages:
 * `common` — session, CSRF, scoping, error pages; `auth` — /console/login, /console/logout;
 * `dashboard` — /console/ (figures, 30-day trend as inline SVG, stewards, what waits);
 * `items` — 待办审核 /console/review, 诉求 /console/issues, 微心愿 /console/wishes;
+* `intake` — 代居民登记 /console/issues/new (12345 热线, 电话, 来访, 网格员发现);
 * `uploads` — the spreadsheet upload shared by 花名册 and 包联户 (a dry run, then confirm);
 * `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
   print jobs in `core.boards.print_jobs`);
@@ -35,6 +36,7 @@ from web.console import (  # noqa: F401  (each registers its routes)
     dashboard,
     desk,
     households,
+    intake,
     items,
     people,
     service,

@@ -1,0 +1,60 @@
+"""上级转办件: 12345 hotline tickets handed down to the community, counted on their own.
+
+The hotline judges a community by 按时办结率: of the tickets closed (办结), those closed on or
+before the hotline's deadline (`IssueIntake.ticket_deadline`, fixed at registration — a later
+tier change does not move it). The figures here are for tickets registered in a period, as the
+other rates count the items reported in it; a ticket counts as closed once it was resolved
+before the period's end (a reopened one only when resolved again), a cancelled one not at all.
+`GET /stats` and the ledger's 汇总 both show them, with the counts behind the rate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.figures.reports import rate
+from core.items.on_behalf import HOTLINE
+from models import Area, Issue, IssueIntake
+
+
+def tickets(area: Area, start: datetime, end: datetime) -> list[tuple[Issue, IssueIntake]]:
+    """The hotline tickets of `area` registered in [start, end), not cancelled."""
+    rows = (
+        Issue.select(Issue.id, Issue.status, Issue.resolved_at, IssueIntake.ticket_deadline)
+        .join(IssueIntake, on=(IssueIntake.issue == Issue.id))
+        .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.source == HOTLINE))
+        .where((Issue.created_at >= start) & (Issue.created_at < end))
+        .where(Issue.status != "cancelled")
+    )
+    return [(i, i.issueintake) for i in rows]
+
+
+def closed_on_time(issue: Issue, intake: IssueIntake, end: datetime) -> bool | None:
+    """None while not closed (as of `end`); else whether it was closed by the deadline."""
+    if issue.resolved_at is None or issue.resolved_at >= end:
+        return None
+    return issue.resolved_at <= intake.ticket_deadline
+
+
+def figures(area: Area, start: datetime, end: datetime, as_of: datetime) -> dict:
+    """Counts and 按时办结率 of the period's hotline tickets; open and overdue as of `as_of`."""
+    total = closed = on_time = overdue = 0
+    for issue, intake in tickets(area, start, end):
+        total += 1
+        done = closed_on_time(issue, intake, end)
+        if done is None:
+            overdue += intake.ticket_deadline < as_of
+            continue
+        closed += 1
+        on_time += done
+    return {
+        "tickets": total,
+        "closed": closed,
+        "on_time": on_time,
+        "late": closed - on_time,
+        "open": total - closed,
+        "overdue": overdue,
+        "on_time_rate": rate(on_time, closed),
+        # [part, whole] behind the rate, as the other rates' rate_counts
+        "on_time_counts": [on_time, closed],
+    }
