@@ -56,7 +56,7 @@ module.exports = async function globalSetup() {
     detached: false,
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i += 1) {
+  for (let i = 0; i < 600; i += 1) { // up to a minute: a loaded machine starts it slowly
     if (await ping(`${base}/api/v1/openapi.json`)) break;
     if (server.exitCode !== null) throw new Error(`e2e: the server exited; see ${dir}/server.log`);
     await new Promise((r) => setTimeout(r, 100));
