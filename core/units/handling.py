@@ -58,7 +58,7 @@ def whistle(p: Principal, issue_id: int, unit_id: int, note: str, tier: str | No
         issue.status = "whistled"
         issue.department = unit
         issue.whistled_at = now
-        issue.checked_in_at = None
+        issue.checked_in_at = issue.supervised_at = None  # a new hand-off starts both afresh
         if issue.accepted_at is None:
             issue.accepted_at, issue.accepted_by = now, credit.issue_actor(p, issue)
         before = (issue.priority, issue.deadline)
