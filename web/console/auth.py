@@ -9,7 +9,7 @@ from core import ratelimit
 from core.errors import ApiError
 from core.people import auth
 from core.timeutil import utcnow
-from web.console.common import bp, principal, safe_next
+from web.console.common import bp, is_unit_member, principal, safe_next
 
 PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 
@@ -18,7 +18,7 @@ PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 def login():
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
-        if principal().is_staff:
+        if principal().is_staff or is_unit_member(principal()):
             return redirect(next_url)
         return render_template("console/login.html", next=next_url, username="")
     username = request.form.get("username", "").strip()[:64]
