@@ -155,13 +155,24 @@ def workload(unit_ids: list[int], now: datetime) -> dict[int, dict[str, int]]:
     return out
 
 
-def members_of(unit: Department) -> list[UnitMember]:
-    """The unit's members with live accounts, in the order they were added."""
+def members_of(unit: Department, *, include_inactive: bool = False) -> list[UnitMember]:
+    """The unit's members with live accounts (also the disabled ones with
+    `include_inactive`: the console's member list), in the order they were added."""
+    q = UnitMember.select(UnitMember, StaffAccount).join(StaffAccount)
+    q = q.where(UnitMember.unit == unit.id)
+    if not include_inactive:
+        q = q.where(StaffAccount.active)
+    return list(q.order_by(UnitMember.id))
+
+
+def whistle_targets(issue: Issue) -> list[Department]:
+    """The live units an item may be whistled to: those of the street or community above its
+    alley (what `handling.whistle` accepts), departments first."""
+    alley = Area.get_by_id(issue.alley_id)
     return list(
-        UnitMember.select(UnitMember, StaffAccount)
-        .join(StaffAccount)
-        .where((UnitMember.unit == unit.id) & StaffAccount.active)
-        .order_by(UnitMember.id)
+        Department.select()
+        .where(Department.area.in_(alley.ancestor_ids() or [alley.id]) & Department.active)
+        .order_by(Department.kind, Department.name, Department.id)
     )
 
 
