@@ -128,6 +128,9 @@ def test_units_list_counts_and_scope(capp, w):
     other = console_login(capp.test_client(), "secretary2")
     assert f'id="unit-{w.prop.id}"' not in page(other, "/console/units")
     assert other.get(f"/console/units/{w.prop.id}").status_code == 404
+    # a unit's page lists what it holds of the viewer's area only
+    assert f'id="held-{issue.id}"' in page(staff, f"/console/units/{w.zj.id}")
+    assert f'id="held-{issue.id}"' not in page(other, f"/console/units/{w.zj.id}")
     # the street's unit is the street's to change: a community's staff may not
     post(
         staff, f"/console/units/{w.zj.id}/edit", {"name": "改名", "kind": "department"}, status=403
@@ -234,7 +237,10 @@ def _whistle_needs_a_unit_and_a_tier(capp, w):
     assert text["content"].startswith("【吹哨报到】") and "重要" in text["content"]
     assert text["mentioned_list"] == ["wecom-luo", "wecom-wang"] and PHONE not in text["content"]
     trail = page(staff, f"/console/issues/{issue.id}")
-    assert "交 住建办 办理（重要）：请鉴定" in trail and "紧急程度 一般→重要" in trail
+    assert (
+        "交 住建办 办理（重要，11月26日 09:00 前办结）：请鉴定" in trail
+        and "紧急程度 一般→重要" in trail
+    )
     # a closed item cannot be whistled: 409 in words, nothing written
     before = Event.select().count()
     html = post(

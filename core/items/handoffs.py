@@ -109,6 +109,8 @@ def unit_words(action: str, data: dict, note: str | None) -> tuple[str, str | No
             return None
         tier = PRIORITY_WORDS.get(data.get("tier"), "")
         chosen = tier if data.get("tier_chosen", True) else f"{tier}，未选择，保持原紧急程度"
+        if data.get("deadline"):
+            chosen += f"，{month_day_time(datetime.fromisoformat(data['deadline']))} 前办结"
         return "吹哨", f"交 {unit} 办理（{chosen}）" + (f"：{note}" if note else "")
     if action == "extension":
         return label, f"申请延期 {data.get('days')} 天：{note or ''}"

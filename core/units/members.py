@@ -92,9 +92,12 @@ def member_for(p: Principal, unit_id: int) -> UnitMember | None:
 
 
 def person_label(p: Principal, unit: Department) -> str:
-    """How the trail names a unit member acting: `住建办 王工`."""
+    """How the trail names a unit member acting: `住建办 王工` (a name that starts with the
+    unit's, `住建办罗工`, as it is)."""
     member = member_for(p, unit.id)
     name = member.account.display_name if member else (p.user.nickname if p.user else "")
+    if name.startswith(unit.name):  # "住建办罗工" already says the unit
+        return name
     return f"{unit.name} {name}".strip()
 
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.errors import ApiError
+from core.items import issues as issue_flow
+from core.items import lists
+from core.items.lists import IssueFilters
 from core.people import departments
 from core.timeutil import utcnow
 from core.units import members as unit_members
@@ -21,6 +24,8 @@ from core.units import units as unit_core
 from models import Area, Department
 from models.units import UnitMember
 from web.console.common import bp, login_required, managed_areas, number_arg, principal
+
+HELD_SHOWN = 50
 
 
 def _fields_text(exc: ApiError) -> str:
@@ -101,9 +106,14 @@ def units_page():
 
 def _unit_html(unit: Department, *, status: int = 200, **extra):
     p = principal()
+    # what it holds now, of the viewer's area (a street's unit serves other communities too)
+    held = lists.issue_list(p, IssueFilters(scope="area", status="whistled", unit_id=unit.id))
     html = render_template(
         "console/unit.html",
         unit=unit,
+        held=list(held.limit(HELD_SHOWN)),
+        tiers=issue_flow.PRIORITY_LABELS,
+        is_overdue=issue_flow.is_overdue,
         kinds=unit_core.KIND_LABELS,
         members=unit_core.members_of(unit, include_inactive=True),
         counts=unit_core.workload([unit.id], utcnow())[unit.id],
