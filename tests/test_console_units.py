@@ -275,7 +275,7 @@ def test_urge_and_supervise_write_their_messages(capp, w):
     assert content.startswith("【督办】") and "住建办（未报到）" in content
     assert event.actor_label in content and "两次催办未报到" in content and PHONE not in content
     html = page(staff, url)
-    assert f"督办</b> {event.actor_label}：住建办 的办理提请街道督办（两次催办未报到）" in html
+    assert f"督办</b> {event.actor_label}：提请街道督办 住建办（两次催办未报到）" in html
     assert "催办</b>" in html and "催 住建办：居民多次反映" in html
     html = post(staff, f"{url}/supervise", {}, status=409)
     assert "已于" in html and len(robot_texts("key-street")) == 1
@@ -311,6 +311,7 @@ def test_member_checks_in_reports_progress_asks_for_time_and_closes(capp, w):
     post(luo, f"{url}/extension", {"days": "3", "reason": "等材料"})
     deadline = Issue.get_by_id(issue.id).deadline
     staff_page = page(staff, f"/console/issues/{issue.id}")
+    assert "申请延期</b> 住建办 罗工：3 天，原因：等材料" in staff_page
     assert "申请延期 3 天：等材料" in staff_page and "同意延期" in staff_page
     post(staff, f"/console/issues/{issue.id}/extension", {"approve": "1"})
     assert Issue.get_by_id(issue.id).deadline == deadline + timedelta(days=3)

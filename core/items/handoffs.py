@@ -113,12 +113,12 @@ def unit_words(action: str, data: dict, note: str | None) -> tuple[str, str | No
             chosen += f"，{month_day_time(datetime.fromisoformat(data['deadline']))} 前办结"
         return "吹哨", f"交 {unit} 办理（{chosen}）" + (f"：{note}" if note else "")
     if action == "extension":
-        return label, f"申请延期 {data.get('days')} 天：{note or ''}"
+        return label, f"{data.get('days')} 天，原因：{note or ''}"
     if action == "extension_decide":
         verdict = "同意" if data.get("approved") else "不同意"
         return label, f"{verdict}延期 {data.get('days')} 天{said}"
     if action == "urge":
         return label, f"催 {unit}：{note or ''}"
     if action == "supervise":
-        return label, f"{unit} 的办理提请街道督办{said}"
+        return label, f"提请街道督办 {unit}{said}"
     return label, note
