@@ -23,6 +23,7 @@ from models import BindCode, ChatGroup, Department, Event, Issue, OutboxMessage
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 from tests.factories import login
+from tests.test_security_headers import assert_html_headers, assert_no_inline
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 PHONE = "13912345678"
@@ -396,3 +397,27 @@ def test_member_cannot_reach_another_units_item(capp, w):
     # staff have no 本单位待办 of their own
     assert staff.get("/console/unit/").status_code == 403
     assert json.dumps(robot_texts("key-unit"), ensure_ascii=False).count("【吹哨报到】") == 0
+
+
+def test_the_unit_pages_carry_no_inline_script_or_style(capp, w):
+    """The pages only a unit member (or only a whistled item) draws, checked as
+    test_security_headers checks every page: the CSP allows no inline script or style."""
+    staff = console_login(capp.test_client(), "secretary1")
+    issue = whistled(capp, w, staff)
+    luo = console_login(capp.test_client(), "zj-luo")
+    post(luo, f"/console/unit/issues/{issue.id}/extension", {"days": "2", "reason": "等材料"})
+    pages = [
+        (staff, "/console/units"),
+        (staff, f"/console/units/{w.prop.id}"),
+        (staff, f"/console/issues/{issue.id}"),  # 延期审批, 催办, 督办
+        (luo, "/console/unit/"),
+        (luo, f"/console/unit/issues/{issue.id}"),
+    ]
+    for client, url in pages:
+        res = client.get(url)
+        assert res.status_code == 200, url
+        assert_html_headers(res, url)
+        assert_no_inline(res.get_data(as_text=True), url)
+    member = units.members_of(w.prop)[0]
+    bind = f"/console/units/{w.prop.id}/members/{member.id}/bind-code"
+    assert_no_inline(post(staff, bind, status=200), bind)
