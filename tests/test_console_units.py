@@ -212,6 +212,19 @@ def test_members_login_bind_code_and_deactivation(capp, w):
     )
 
 
+def test_a_deactivated_units_member_is_told_at_login(capp, w):
+    zhou = console_login(capp.test_client(), "wy-zhou")
+    assert zhou.get("/console/unit/").status_code == 200
+    staff = console_login(capp.test_client(), "secretary1")
+    post(staff, f"/console/units/{w.prop.id}/active", {"active": "0"})
+    assert zhou.get("/console/unit/").status_code == 302  # no longer acts for anyone
+    client = capp.test_client()
+    form = {"username": "wy-zhou", "password": "password123", "csrf_token": csrf(client)}
+    res = client.post("/console/login", data=form)
+    assert res.status_code == 403 and "该账号所在的单位已停用" in res.get_data(as_text=True)
+    assert client.get("/console/unit/").status_code == 302
+
+
 # --- 吹哨, 催办, 督办 ----------------------------------------------------------------------------
 
 

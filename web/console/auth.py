@@ -8,6 +8,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from core import ratelimit
 from core.errors import ApiError
 from core.people import auth
+from core.people.permissions import Principal
 from core.timeutil import utcnow
 from web.console.common import bp, is_unit_member, principal, safe_next
 
@@ -36,6 +37,13 @@ def login():
         except ApiError as exc:
             error, status = exc.message, exc.status
         else:
+            who = Principal.for_user(user)
+            if not who.is_staff and not is_unit_member(who):
+                # a unit member whose unit was 停用: the password is right, but there is
+                # nothing here for them — say so instead of showing the form again
+                auth.revoke_token(token)
+                error, status = "该账号所在的单位已停用，请联系社区工作人员", 403
+        if error is None:
             session.clear()
             session.permanent = True
             session["console_token"] = token
