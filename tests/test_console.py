@@ -32,7 +32,7 @@ from models import (
     Wish,
 )
 from tests.conftest import make_app
-from tests.console_world import UNIT_MEMBER, build, console_login, csrf, every_page
+from tests.console_world import build, console_login, csrf
 from tests.factories import login
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -195,45 +195,6 @@ def test_other_community_gets_403_or_404_everywhere_and_nothing_changes(capp, wo
         assert res.status_code in (403, 404), url
     assert _state(world) == before
     assert PrintJob.select().count() == 1  # only the one the test made
-
-
-def test_unit_member_gets_403_or_404_everywhere_but_their_queue(capp, world):
-    """A handling unit's member (core.units) logs into the console for 本单位待办 only: every
-    other page — households, points, items, other units — is 403/404, every staff form too,
-    and nothing changes."""
-    pages = every_page(capp, world)  # adds a unit with its member UNIT_MEMBER
-    client = console_login(capp.test_client(), UNIT_MEMBER)
-    own = {"console.unit_queue": 200, "console.dashboard": 302, "console.login": 302}
-    public = {"console.cjk_font"}  # the console's font file: no login needed
-    gets, posts = _item_urls(world)
-    before = _state(world)
-    seen = set()
-    for endpoint, url in pages:
-        if not url.startswith("/console") or endpoint in public:
-            continue
-        seen.add(endpoint)
-        status = client.get(url).status_code
-        assert status == own.get(endpoint, status if status in (403, 404) else 0), url
-    assert {"console.households", "console.timebank", "console.units_page"} <= seen
-    assert client.get("/console/").headers["Location"].endswith("/console/unit/")
-    for url in gets:
-        res = client.get(url)
-        if url.startswith("/console/?"):  # the home page sends them to their queue
-            assert res.headers["Location"].endswith("/console/unit/"), url
-        else:
-            assert res.status_code in (403, 404), url
-    token = csrf(client, "/console/unit/")
-    staff_forms = posts + [
-        (f"/console/issues/{world.open_issue.id}/whistle", {"unit_id": "1", "tier": "major"}),
-        (f"/console/issues/{world.open_issue.id}/urge", {"note": "快"}),
-        (f"/console/issues/{world.open_issue.id}/supervise", {}),
-        ("/console/units", {"area": str(world.d.street.id), "name": "x", "kind": "property"}),
-        ("/console/timebank/adjust", {"points": "5"}),
-    ]
-    for url, form in staff_forms:
-        res = client.post(url, data={**form, "csrf_token": token})
-        assert res.status_code in (403, 404), url
-    assert _state(world) == before
 
 
 def test_own_community_can_open_the_same_urls(capp, world):
