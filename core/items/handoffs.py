@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.errors import bad_request, forbidden
 from core.people.permissions import Principal
-from core.timeutil import month_day_time
+from infra.errors import bad_request, forbidden
+from infra.timeutil import month_day_time
 from models import Issue, IssueAssignee, Steward
 from models.units import UNIT_ACTION_LABELS
 

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from peewee import fn
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, conflict
+from core import audit
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, conflict
 from models import Area, ChatGroup, Department, Issue, StaffAccount, User
 from models.units import UnitMember
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import lists
 from core.items.lists import IssueFilters
 from core.people import departments
-from core.timeutil import utcnow
 from core.units import members as unit_members
 from core.units import units as unit_core
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import Area, Department
 from models.units import UnitMember
 from web.console.common import bp, login_required, managed_areas, number_arg, principal

@@ -15,13 +15,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from core import media
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import lists
 from core.items.lists import IssueFilters
-from core.items.views import issue_out
-from core.text import whole_number
+from core.items.presenters import issue_out
 from core.units import actions
+from infra.errors import ApiError
+from infra.text import whole_number
 from models import Department, Issue
 from web.console.common import bp, page_arg, principal, unit_required
 

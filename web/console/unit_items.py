@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 
-from core.errors import ApiError
-from core.text import whole_number
 from core.units import actions, handling
+from infra.errors import ApiError
+from infra.text import whole_number
 from web.console.common import bp, login_required, principal
 from web.console.items import _issue_in_scope, issue_html
 
