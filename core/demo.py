@@ -188,8 +188,9 @@ def try_it() -> list[str]:
     )
     username, password, *_ = unit_demo.MEMBERS["住建办"]
     lines.append(
-        f"  {len(lines)}. 承办单位成员（住建办）：{base}/console/login 或 POST /api/v1/auth/password，"
-        f"用户名 {username}  密码 {password}；GET /api/v1/issues?scope=unit 看本单位待办"
+        f"  {len(lines)}. 承办单位成员（住建办）：{base}/console/login 登录即进入“本单位待办”"
+        f"（或 POST /api/v1/auth/password，GET /api/v1/issues?scope=unit），"
+        f"用户名 {username}  密码 {password}"
     )
     if config.get("BRIDGE_SECRET"):
         lines += [

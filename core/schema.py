@@ -184,6 +184,16 @@ def _undo_handling_units(_migrator) -> None:
             migrate(migrator().drop_column(table, column))
 
 
+def _issue_supervised_at(_migrator) -> None:
+    """督办 (core.units.actions.supervise): when staff escalated a unit's item to the street."""
+    add_column_if_missing("issue", "supervised_at", DateTimeField(null=True))
+
+
+def _undo_issue_supervised_at(_migrator) -> None:
+    if "supervised_at" in {c.name for c in db.get_columns("issue")}:
+        migrate(migrator().drop_column("issue", "supervised_at"))
+
+
 # The tables of the first release.
 _FIRST_TABLES = (
     models.SchemaVersion,
@@ -304,6 +314,12 @@ MIGRATIONS: list[Migration] = [
         17,
         "issue intake: items registered on behalf of a resident, 12345 ticket numbers per street",
         tables=(models.IssueIntake,),
+    ),
+    Migration(
+        18,
+        "issue.supervised_at: 督办, a unit's item escalated to the street leader",
+        _issue_supervised_at,
+        undo=_undo_issue_supervised_at,
     ),
 ]
 

@@ -9,6 +9,8 @@ scheduler sends nothing twice; a new whistle or a moved deadline is a new remind
   the community's staff group @-mentioning the street's admins);
 - past its deadline → the unit's group; still open `UNIT_CHECKIN_HOURS` later → the street.
 
+The street leader is reached through `core.units.notify.street_text`, as staff's 督办 is.
+
 The selections are `core.items.queues.unit_not_checked_in` and `unit_past_deadline`. A unit
 without a group of its own, or a street without a staff group, is skipped without claiming
 the key, so the reminder goes out once one is registered.
@@ -21,36 +23,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from core import runs
-from core.delivery import robot
 from core.items import queues
 from core.units import notify as unit_notify
 from core.units import units
 from infra.db import write_transaction
 from infra.timeutil import month_day_time
-from models import Area, Department, Issue, StaffAccount
-
-
-def _street_group(issue: Issue):
-    """Where the street leader hears it: a staff group on the street itself when there is
-    one, else the item's community's staff group (with the street's admins @-mentioned)."""
-    alley = Area.get_by_id(issue.alley_id)
-    streets = Area.select().where(Area.id.in_(alley.ancestor_ids()) & (Area.kind == "street"))
-    street = streets.first()
-    found = robot.groups_for_area(street or alley, "staff")
-    own = [g for g in found if street is not None and g.area_id == street.id]
-    return (own or robot.groups_for_area(alley, "staff") or [None])[0], street
-
-
-def _admin_phones(street: Area | None) -> list[str]:
-    if street is None:
-        return []
-    rows = StaffAccount.select(StaffAccount.phone).where(
-        (StaffAccount.area == street.id)
-        & (StaffAccount.role == "admin")
-        & StaffAccount.active
-        & StaffAccount.phone.is_null(False)
-    )
-    return [r.phone for r in rows]
+from models import Department, Issue
 
 
 def _send(key: str, push) -> bool:
@@ -78,11 +56,9 @@ def _unit_step(issue: Issue, unit: Department, text: str):
 
 def _street_step(issue: Issue, text: str):
     def push(key: str, dry: bool) -> bool:
-        group, street = _street_group(issue)
-        if group is None or dry:
-            return group is not None
-        robot.push_text(group, text, f"robot:{key}", _admin_phones(street), fetch=False)
-        return True
+        if dry:
+            return unit_notify.street_group(issue)[0] is not None
+        return unit_notify.street_text(issue, text, f"robot:{key}")
 
     return push
 

@@ -378,6 +378,7 @@ class Issue(BaseModel):
     department = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # the unit
     whistled_at = DateTimeField(null=True)  # handed to the unit (吹哨); 报到 is due from then
     checked_in_at = DateTimeField(null=True)  # the unit's 报到
+    supervised_at = DateTimeField(null=True)  # 督办: the street leader was told (core.units)
     accepted_at = DateTimeField(null=True)
     resolved_at = DateTimeField(null=True)
     resolution_level = CharField(max_length=16, null=True)

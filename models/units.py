@@ -20,6 +20,7 @@ UNIT_ACTION_LABELS = {
     "extension_decide": "延期审批",
     "return": "退回社区",
     "urge": "催办",
+    "supervise": "督办",
 }
 
 

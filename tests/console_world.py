@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from core.households import cards
 from core.people.permissions import Principal
+from core.units import members, units
 from infra.db import db
 from models import Issue, PrintJob, StaffAccount, User, Wish
 from tests.factories import District, login, login_steward, make_district, make_staff
 
 API = "/api/v1"
+UNIT_MEMBER = "unitpages"  # a handling unit's member, made by `every_page`
 EVIL = '<script>alert("x")</script><b>粗体</b>'
 
 
@@ -103,8 +105,9 @@ def console_login(client, username, password="password123"):
 
 def every_page(app, w: World) -> list[tuple[str, str]]:
     """(endpoint, url) of every GET page and file of the app but the API's and the chat
-    callbacks', filled with the ids of real rows of `w` (a household card and a finished print
-    job are added for it). Static files and photos are left out: they read no query string."""
+    callbacks', filled with the ids of real rows of `w` (a household card, a finished print
+    job and a handling unit with its member `UNIT_MEMBER` are added for it). Static files and
+    photos are left out: they read no query string."""
     admin = Principal.for_user(User.get_by_id(w.admin.user_id))
     household = cards.create(
         admin,
@@ -120,6 +123,8 @@ def every_page(app, w: World) -> list[tuple[str, str]]:
         },
     )
     job = PrintJob.create(area=w.d.communities[0], total=1, status="done", file_name="x.pdf")
+    unit = units.create(w.d.street, "住建办", "0731-1", kind="department", label="测试")
+    member = members.create_member(unit, UNIT_MEMBER, "password123", "住建办罗工", label="测试")
     ids = {
         "issue_id": w.open_issue.id,
         "wish_id": w.wish.id,
@@ -130,6 +135,8 @@ def every_page(app, w: World) -> list[tuple[str, str]]:
         "weight": "regular",
         "fname": "MP_verify_x",
         "token": "t" * 43,
+        "unit_id": unit.id,
+        "member_id": member.id,
     }
     pages = []
     for rule in app.url_map.iter_rules():

@@ -5,7 +5,9 @@ item's state and the actor, then `reassign` here checks the stewards named and w
 assignments; `core.items.notify.issue_assigned` tells the stewards it goes to and those taken
 off. The event keeps the names from and to, as they were at the time, so the trail can say
 "派单 王秀英 → 刘志强" (by the staff member who did it); the resident reads the same change in
-plain words ("已交给管家刘志强办理").
+plain words ("已交给管家刘志强办理"). `unit_words` does the same for the hand-offs to and from a
+handling unit (core.units): 吹哨 → which unit at what tier, 催办 / 督办 of which unit, how many
+days an extension asked for and whether staff agreed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from core.people.permissions import Principal
 from infra.errors import bad_request, forbidden
 from infra.timeutil import month_day_time
 from models import Issue, IssueAssignee, Steward
+from models.units import UNIT_ACTION_LABELS
 
 PRIORITY_WORDS = {"ordinary": "一般", "important": "重要", "major": "重大"}
 
@@ -91,3 +94,31 @@ def trail_words(data: dict, note: str | None, insider: bool) -> tuple[str, str |
             parts[-1] += f"，{due} 前办结"
     words = "；".join(parts)
     return "派单", f"{words}（{note}）" if note else words
+
+
+def unit_words(action: str, data: dict, note: str | None) -> tuple[str, str | None] | None:
+    """(label, note) of a handling unit's trail line for staff, stewards and the unit; None
+    for an action that is not a unit's. The actor (`住建办 罗工` for a member) is the event's."""
+    label = UNIT_ACTION_LABELS.get(action)
+    if label is None and action != "whistle":
+        return None
+    unit = data.get("unit") or ""
+    said = f"（{note}）" if note else ""
+    if action == "whistle":
+        if not unit:
+            return None
+        tier = PRIORITY_WORDS.get(data.get("tier"), "")
+        chosen = tier if data.get("tier_chosen", True) else f"{tier}，未选择，保持原紧急程度"
+        if data.get("deadline"):
+            chosen += f"，{month_day_time(datetime.fromisoformat(data['deadline']))} 前办结"
+        return "吹哨", f"交 {unit} 办理（{chosen}）" + (f"：{note}" if note else "")
+    if action == "extension":
+        return label, f"{data.get('days')} 天，原因：{note or ''}"
+    if action == "extension_decide":
+        verdict = "同意" if data.get("approved") else "不同意"
+        return label, f"{verdict}延期 {data.get('days')} 天{said}"
+    if action == "urge":
+        return label, f"催 {unit}：{note or ''}"
+    if action == "supervise":
+        return label, f"提请街道督办 {unit}{said}"
+    return label, note

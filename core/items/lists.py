@@ -45,6 +45,7 @@ class IssueFilters:
     alley_id: int | None = None
     category: str | None = None
     steward_id: int | None = None  # assigned to this steward
+    unit_id: int | None = None  # whistled to this handling unit (core.units)
     created_from: date | None = None  # local days, both included
     created_to: date | None = None
     text: str | None = None  # in the number or the content
@@ -102,6 +103,8 @@ def issue_list(p: Principal, f: IssueFilters, now: datetime | None = None):
         q = q.where(Issue.category == f.category)
     if f.steward_id is not None:
         q = q.where(queues.assigned_to([f.steward_id]))
+    if f.unit_id is not None:
+        q = q.where(Issue.department == f.unit_id)
     q = _period(q, Issue.created_at, f.created_from, f.created_to)
     text = (f.text or "").strip()[:TEXT_MAX]
     if text:

@@ -27,6 +27,7 @@ from models import (
     User,
     Wish,
 )
+from models.units import UNIT_ACTION_LABELS
 
 
 def photos_out(ids: list[int] | None, cache: dict[int, Media] | None = None) -> list[dict]:
@@ -230,6 +231,8 @@ def issue_out(
     return out
 
 
+# An issue's trail names the handling units' actions too (core.units).
+ISSUE_TRAIL_LABELS = {**issue_flow.ACTION_LABELS, **UNIT_ACTION_LABELS}
 # Every detail page and every new report's answer reads its trail: compiled once.
 _TRAIL = Prepared(lambda: Event.for_subject(Param("subject_type"), Param("subject_id")))
 
@@ -244,7 +247,7 @@ def timeline_out(
 ):
     """The trail. `insider` (staff, the item's stewards) reads a 派单 as "王秀英 → 刘志强";
     anyone else (the reporter) in plain words, without the staff's note."""
-    labels = issue_flow.ACTION_LABELS if subject == "issue" else wish_flow.ACTION_LABELS
+    labels = ISSUE_TRAIL_LABELS if subject == "issue" else wish_flow.ACTION_LABELS
     entries = []
     for e in _TRAIL.rows(subject_type=subject, subject_id=subject_id):
         action = e.action.split(".", 1)[1]
@@ -256,7 +259,10 @@ def timeline_out(
         photo_ids = data.pop("photo_ids", [])
         data.pop("content_check", None)
         label = labels.get(action, {"create": "提交"}.get(action, action))
-        words = handoffs.trail_words(data, note, insider) if action == "assign" else None
+        if action == "assign":
+            words = handoffs.trail_words(data, note, insider)
+        else:
+            words = handoffs.unit_words(action, data, note) if insider else None
         if words is not None:
             label, note = words
         entries.append(

@@ -1,7 +1,7 @@
 """What a handling unit's member does with an item whistled to their unit, and staff's
 answers: 报到 (check-in), 进展 (progress), 申请延期 (extension: staff approve or refuse), 退回
 (return: back to the community, the item stays open), 办结 (resolve, through the workflow's
-`resolve`), and staff's 催办 (urge).
+`resolve`), and staff's 催办 (urge) and 督办 (supervise: the street leader is told).
 
 Each is allowed only on a whistled item of the member's own unit (others: 404 as if it did
 not exist, a closed one 409), runs under the item's row lock (two members at once: one
@@ -160,3 +160,31 @@ def urge(p: Principal, issue_id: int, note: str) -> Issue:
         )
         unit_notify.urged(issue, unit, event, note)
     return issue
+
+
+def supervise(p: Principal, issue_id: int, note: str = "") -> tuple[Issue, bool]:
+    """督办 (staff): the unit's item is escalated to the street leader — marked supervised,
+    on the trail naming who asked, and told to the street (`notify.supervised`). Once per
+    whistle (a second is 409). Returns the item and whether a group was there to tell."""
+    note = (note or "").strip()
+    if len(note) > REASON_MAX:
+        raise bad_request(f"督办说明最多 {REASON_MAX} 字", {"note": f"最多 {REASON_MAX} 字"})
+    flow.get_visible(p, issue_id)
+    with write_transaction():
+        issue = locked(Issue.select().where(Issue.id == issue_id)).first()
+        if not p.can_manage(issue.alley):
+            raise forbidden("只有社区工作人员可以提请督办")
+        if issue.status != "whistled" or issue.department_id is None:
+            raise conflict("invalid_transition", "只能督办已吹哨、仍在单位办理中的诉求")
+        if issue.supervised_at is not None:
+            raise conflict(
+                "already_supervised",
+                f"该诉求已于 {month_day_time(issue.supervised_at)} 提请街道督办",
+            )
+        unit = Department.get_by_id(issue.department_id)
+        issue.supervised_at = utcnow()
+        data = {"unit_id": unit.id, "unit": unit.name, "note": note or None}
+        event = flow.KIND.record(p.user, issue, "supervise", data)
+        who = event.actor_label
+        told = unit_notify.supervised(issue, unit, event, who, note)
+    return issue, told

@@ -58,7 +58,7 @@ def whistle(p: Principal, issue_id: int, unit_id: int, note: str, tier: str | No
         issue.status = "whistled"
         issue.department = unit
         issue.whistled_at = now
-        issue.checked_in_at = None
+        issue.checked_in_at = issue.supervised_at = None  # a new hand-off starts both afresh
         if issue.accepted_at is None:
             issue.accepted_at, issue.accepted_by = now, credit.issue_actor(p, issue)
         before = (issue.priority, issue.deadline)
@@ -73,6 +73,7 @@ def whistle(p: Principal, issue_id: int, unit_id: int, note: str, tier: str | No
             "unit_kind": unit.kind,
             "tier": issue.priority,
             "tier_chosen": tier is not None,
+            "deadline": issue.deadline.isoformat(),
             "note": note,
             # the resident's plain words (core.items.presenters shows `data` on the trail)
             "summary": f"已转交 {unit.name} 处理",
@@ -112,12 +113,14 @@ def record_tier_change(
     """A trail line when the tier or the deadline moved: `紧急程度 一般→重大；期限 …→…`.
     `actor` None: the system (a scheduled job). Nothing when neither changed."""
     old_tier, old_deadline = before
-    if (old_tier, old_deadline) == (issue.priority, issue.deadline):
+    # the deadline as a person reads it, to the minute: seconds apart is no change to tell
+    moved = _deadline_text(old_deadline) != _deadline_text(issue.deadline)
+    if old_tier == issue.priority and not moved:
         return
     parts = []
     if old_tier != issue.priority:
         parts.append(f"紧急程度 {TIER_LABELS[old_tier]}→{TIER_LABELS[issue.priority]}")
-    if old_deadline != issue.deadline:
+    if moved:
         parts.append(f"办理期限 {_deadline_text(old_deadline)}→{_deadline_text(issue.deadline)}")
     text = "；".join(parts) + (f"（{reason}）" if reason else "")
     audit.record(

@@ -4,7 +4,8 @@ A member is a console account (`StaffAccount`, role `unit`) hung on the unit's a
 `UnitMember` row naming the unit. The account logs in with its password (console and
 `POST /auth/password`) and, through a bind code issued for its username (`bind-code --staff
 USERNAME` or `--unit-member USERNAME`), from the mini program too: the bind grants the same
-role. `Principal.unit_ids` is what the rest of the system asks.
+role. `Principal.unit_ids` is what the rest of the system asks. `set_active` ends (or gives
+back) a member's access; `bind_code` issues the mini program's one-time code for them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from core.people import auth
 from core.people.permissions import UNIT_ROLE, Principal
 from infra import text
 from infra.db import write_transaction
-from infra.errors import ApiError, bad_request
+from infra.errors import ApiError, bad_request, conflict
 from models import Department, RoleGrant, StaffAccount, User
 from models.units import UnitMember
 
@@ -92,7 +93,40 @@ def member_for(p: Principal, unit_id: int) -> UnitMember | None:
 
 
 def person_label(p: Principal, unit: Department) -> str:
-    """How the trail names a unit member acting: `住建办 王工`."""
+    """How the trail names a unit member acting: `住建办 王工` (a name that starts with the
+    unit's, `住建办罗工`, as it is)."""
     member = member_for(p, unit.id)
     name = member.account.display_name if member else (p.user.nickname if p.user else "")
+    if name.startswith(unit.name):  # "住建办罗工" already says the unit
+        return name
     return f"{unit.name} {name}".strip()
+
+
+def set_active(member: UnitMember, active: bool, *, actor: User | None = None) -> UnitMember:
+    """停用 (or 恢复) a member: their console account is disabled, so every session and WeChat
+    bind ends at once (`auth.set_staff_active`); the unit's history records it too."""
+    account = StaffAccount.get_by_id(member.account_id)
+    unit = Department.get_by_id(member.unit_id)
+    if active and not unit.active:
+        raise ApiError(409, "unit_inactive", f"单位“{unit.name}”已停用")
+    with write_transaction():
+        auth.set_staff_active(account, active, actor=actor)
+        audit.record(
+            "unit.member_enable" if active else "unit.member_disable",
+            "department",
+            unit.id,
+            actor=actor,
+            area=unit.area_id,
+            data={"account_id": account.id, "username": account.username},
+        )
+    return UnitMember.get_by_id(member.id)
+
+
+def bind_code(member: UnitMember, *, actor: User, issued_by: str):
+    """A one-time code binding a WeChat user to this member's account (the mini program's
+    本单位待办): `auth.issue_bind_code`, as `bind-code --unit-member` does. 409 when the
+    account is disabled."""
+    account = StaffAccount.get_by_id(member.account_id)
+    if not account.active:
+        raise conflict("staff_inactive", "该成员账号已停用，请先恢复")
+    return auth.issue_bind_code(staff=account, issued_by=issued_by, actor=actor)

@@ -5,6 +5,8 @@ change's transaction, as `core.items.notify` does for the rest of the workflow.
   WeCom ids. The group line names the item by number, category, alley and deadline — never
   the resident's phone, and never the content of a held or private-category item.
 - 退回 (return): the community's staff group (`audience="staff"`).
+- 督办 (supervise): the street leader — a staff group on the street itself when there is one,
+  else the item's community's staff group @-mentioning the street's admins (`street_text`).
 - 报到 overdue / past deadline reminders (`jobs`): the unit's group, then the street leader.
 
 Keys come from the event (`robot:unit:{issue}:{action}:{event}`), so a retried transaction or
@@ -17,7 +19,7 @@ from core.delivery import robot
 from core.items import privacy
 from core.units import units
 from infra.timeutil import month_day_time
-from models import Area, Department, Event, Issue
+from models import Area, ChatGroup, Department, Event, Issue, StaffAccount
 
 TIER_WORDS = {"ordinary": "一般", "important": "重要", "major": "重大"}
 
@@ -66,3 +68,47 @@ def returned(issue: Issue, unit: Department, event: Event, reason: str) -> bool:
     text = f"【单位退回】{unit.name} 退回 {title(issue)}\n原因：{reason}\n请社区重新安排办理。"
     robot.push_text(targets[0], text, f"robot:unit:{issue.id}:return:{event.id}", fetch=False)
     return True
+
+
+def street_group(issue: Issue) -> tuple[ChatGroup | None, Area | None]:
+    """Where the street leader hears about the item: a staff group on the street itself when
+    there is one, else the item's community's staff group; and the street."""
+    alley = Area.get_by_id(issue.alley_id)
+    streets = Area.select().where(Area.id.in_(alley.ancestor_ids()) & (Area.kind == "street"))
+    street = streets.first()
+    found = robot.groups_for_area(street or alley, "staff")
+    own = [g for g in found if street is not None and g.area_id == street.id]
+    return (own or robot.groups_for_area(alley, "staff") or [None])[0], street
+
+
+def street_admin_phones(street: Area | None) -> list[str]:
+    """The street administrators' phones, @-mentioned so the leader sees it in a shared group."""
+    if street is None:
+        return []
+    rows = StaffAccount.select(StaffAccount.phone).where(
+        (StaffAccount.area == street.id)
+        & (StaffAccount.role == "admin")
+        & StaffAccount.active
+        & StaffAccount.phone.is_null(False)
+    )
+    return [r.phone for r in rows]
+
+
+def street_text(issue: Issue, text: str, key: str) -> bool:
+    """A text for the street leader (`street_group`); False when there is no staff group."""
+    group, street = street_group(issue)
+    if group is None:
+        return False
+    robot.push_text(group, text, key, street_admin_phones(street), fetch=False)
+    return True
+
+
+def supervised(issue: Issue, unit: Department, event: Event, who: str, note: str) -> bool:
+    """督办: staff escalate a unit's item to the street leader, naming who asked."""
+    due = month_day_time(issue.deadline)
+    state = "已报到" if issue.checked_in_at else "未报到"
+    text = (
+        f"【督办】{title(issue)}\n承办单位：{unit.name}（{state}），办理期限 {due}\n"
+        f"{who} 提请街道督办" + (f"：{note}" if note else "")
+    )
+    return street_text(issue, text, f"robot:unit:{issue.id}:supervise:{event.id}")

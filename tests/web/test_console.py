@@ -23,7 +23,6 @@ from models import (
     Assessment,
     Board,
     ChatGroup,
-    Department,
     Event,
     Issue,
     OutboxMessage,
@@ -621,45 +620,12 @@ def test_assessment_run_and_list(capp, world):
     assert "管家11" in html and "管家21" not in html
 
 
-# --- admin: departments and accounts ----------------------------------------------------------
-
-
-def test_departments_are_for_admins_and_feed_the_whistle(capp, world):
-    staff = console_login(capp.test_client(), "secretary1")
-    assert staff.get("/console/departments").status_code == 403
-    assert staff.get("/console/accounts").status_code == 403
-    admin = console_login(capp.test_client(), "streetadmin")
-    token = csrf(admin, "/console/departments")
-    street = world.d.street.id
-    admin.post("/console/departments", data={"csrf_token": token, "area": str(street), "name": " "})
-    assert Department.select().count() == 0
-    admin.post(
-        "/console/departments",
-        data={
-            "csrf_token": token,
-            "area": str(street),
-            "name": "城管执法中队",
-            "phone": "0731-12345678",
-        },
-    )
-    dept = Department.get()
-    assert dept.area_id == street and Event.get(Event.action == "department.create").actor_id
-    # the community's staff can now whistle to it from an issue page
-    url = f"/console/issues/{world.open_issue.id}"
-    assert "城管执法中队" in staff.get(url).get_data(as_text=True)
-    staff.post(
-        f"{url}/whistle",
-        data={"csrf_token": csrf(staff, url), "department_id": str(dept.id), "note": "占道经营"},
-    )
-    assert Issue.get_by_id(world.open_issue.id).status == "whistled"
-    admin.post(f"/console/departments/{dept.id}/active", data={"csrf_token": token, "active": "0"})
-    assert not Department.get_by_id(dept.id).active
-    assert "城管执法中队" not in staff.get(f"/console/issues/{world.held.id}").get_data(
-        as_text=True
-    )
+# --- admin: accounts (承办单位 are in test_console_units.py) -----------------------------
 
 
 def test_admin_creates_and_disables_accounts(capp, world):
+    staff = console_login(capp.test_client(), "secretary1")
+    assert staff.get("/console/accounts").status_code == 403
     admin = console_login(capp.test_client(), "streetadmin")
     token = csrf(admin, "/console/accounts")
     c2 = world.d.communities[1]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from infra.db import db
 from tests.conftest import make_app
-from tests.console_world import build, console_login, every_page
+from tests.console_world import UNIT_MEMBER, build, console_login, every_page
 from tests.factories import login
 
 FRAMING = "frame-ancestors 'none'"
@@ -60,7 +60,7 @@ def world(tmp_path_factory):
         db.close()
 
 
-@pytest.mark.parametrize("username", ["secretary1", "streetadmin", None])
+@pytest.mark.parametrize("username", ["secretary1", "streetadmin", UNIT_MEMBER, None])
 def test_every_page_has_the_headers_and_nothing_inline(world, username):
     app, w, pages = world
     client = app.test_client()

@@ -21,7 +21,12 @@ the API and the bot call (which audits it). Pages:
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
   every read audited);
-* `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
+* `unit_admin` — 承办单位 /console/units: departments and property companies, their members;
+* `unit_items` — staff's 吹哨, 催办, 督办 and 延期审批 on an issue's page;
+* `unit_desk` — 本单位待办 /console/unit/: all a unit member (core.units) sees — their
+  unit's items and its actions; every other page is 403 for them;
+* `admin` — for street administrators: 账号 /console/accounts, 系统状态 (/console/departments
+  now leads to 承办单位).
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ from web.console import (  # noqa: F401  (each registers its routes)
     people,
     service,
     timebank,
+    unit_admin,
+    unit_desk,
+    unit_items,
 )
 from web.console.common import SESSION_HOURS, bp
 

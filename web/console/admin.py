@@ -1,7 +1,7 @@
-"""For street administrators: 部门 (the department directory 吹哨 uses), 账号 (console
-accounts: create, disable, enable) and 系统状态 (is the scheduler working, is the database
-current, is anything stuck in the outbox). Changes go through `core.people.departments` and
-`core.people.auth`, which audit them."""
+"""For street administrators: 账号 (console accounts: create, disable, enable) and 系统状态 (is
+the scheduler working, is the database current, is anything stuck in the outbox). Changes go
+through `core.people.auth`, which audits them. The old 部门 page leads to 承办单位
+(`unit_admin`), where staff and administrators keep departments and property companies."""
 
 from __future__ import annotations
 
@@ -9,56 +9,29 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.delivery import outbox
 from core.observability import health
-from core.people import auth, departments
+from core.people import auth
 from infra.errors import ApiError
 from infra.timeutil import utcnow
-from models import Area, Department, StaffAccount
-from web.console.common import admin_required, bp, chosen_area, managed_areas, principal
+from models import Area, StaffAccount
+from web.console.common import (
+    admin_required,
+    bp,
+    chosen_area,
+    login_required,
+    managed_areas,
+    principal,
+)
 
 
 def _fields_text(exc: ApiError) -> str:
     return exc.message + "".join(f"（{v}）" for v in exc.fields.values() if v not in exc.message)
 
 
-@bp.route("/departments", methods=["GET", "POST"])
-@admin_required
+@bp.route("/departments")
+@login_required
 def departments_page():
-    p = principal()
-    if request.method == "POST":
-        area = chosen_area()
-        try:
-            dept = departments.create(
-                area,
-                request.form.get("name", ""),
-                phone=request.form.get("phone", ""),
-                contact_name=request.form.get("contact_name", ""),
-                actor=p.user,
-            )
-        except ApiError as exc:
-            flash(_fields_text(exc), "error")
-        else:
-            flash(f"已添加部门“{dept.name}”，吹哨时可以选择", "ok")
-        return redirect(url_for("console.departments_page"))
-    rows = list(
-        Department.select(Department, Area)
-        .join(Area, on=(Department.area == Area.id))
-        .where(p.area_condition(Area))
-        .order_by(Department.active.desc(), Area.path, Department.name)
-    )
-    areas = [a for a in managed_areas() if a.kind in ("street", "community")]
-    return render_template("console/departments.html", rows=rows, areas=areas)
-
-
-@bp.route("/departments/<int:dept_id>/active", methods=["POST"])
-@admin_required
-def department_active(dept_id: int):
-    dept = Department.get_or_none(Department.id == dept_id)
-    if dept is None or not principal().can_manage(dept.area):
-        abort(404)
-    active = request.form.get("active") == "1"
-    departments.set_active(dept, active, actor=principal().user)
-    flash(f"“{dept.name}”已{'恢复' if active else '停用'}", "ok")
-    return redirect(url_for("console.departments_page"))
+    """The old department directory: now 承办单位, departments and property companies."""
+    return redirect(url_for("console.units_page"))
 
 
 @bp.route("/accounts", methods=["GET", "POST"])

@@ -7,9 +7,10 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from core import ratelimit
 from core.people import auth
+from core.people.permissions import Principal
 from infra.errors import ApiError
 from infra.timeutil import utcnow
-from web.console.common import bp, principal, safe_next
+from web.console.common import bp, is_unit_member, principal, safe_next
 
 PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 
@@ -18,7 +19,7 @@ PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 def login():
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
-        if principal().is_staff:
+        if principal().is_staff or is_unit_member(principal()):
             return redirect(next_url)
         return render_template("console/login.html", next=next_url, username="")
     username = request.form.get("username", "").strip()[:64]
@@ -36,6 +37,13 @@ def login():
         except ApiError as exc:
             error, status = exc.message, exc.status
         else:
+            who = Principal.for_user(user)
+            if not who.is_staff and not is_unit_member(who):
+                # a unit member whose unit was 停用: the password is right, but there is
+                # nothing here for them — say so instead of showing the form again
+                auth.revoke_token(token)
+                error, status = "该账号所在的单位已停用，请联系社区工作人员", 403
+        if error is None:
             session.clear()
             session.permanent = True
             session["console_token"] = token

@@ -65,11 +65,41 @@ def principal() -> Principal:
     return g.console_principal
 
 
+def is_unit_member(p: Principal) -> bool:
+    """A handling unit's member (core.units) without a staff role: the console is their
+    unit's work queue (`unit_desk`) and nothing else."""
+    return p.authenticated and bool(p.unit_ids) and not p.is_staff
+
+
 def login_required(view):
+    """Staff pages. A unit member is refused every one of them (403), except that the home
+    page sends them to 本单位待办, where their login lands."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         p = principal()
+        if is_unit_member(p):
+            if request.endpoint == "console.dashboard":
+                return redirect(url_for("console.unit_queue"))
+            abort(403)
         if not p.authenticated or not p.is_staff:
+            session.pop("console_token", None)
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def unit_required(view):
+    """A unit member's pages (本单位待办): staff are refused (403) — they see the same items
+    through 诉求 — and anyone else is sent to log in."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        p = principal()
+        if p.authenticated and p.is_staff:
+            abort(403)
+        if not is_unit_member(p):
             session.pop("console_token", None)
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
@@ -250,5 +280,6 @@ def globals_():
     return {
         "me": p,
         "is_admin": "admin" in p.roles,
+        "is_unit": is_unit_member(p),
         "offline": current_app.config.get("OFFLINE"),
     }

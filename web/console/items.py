@@ -13,7 +13,9 @@ from core.items import lists, queues
 from core.items import wishes as wish_flow
 from core.items.lists import IssueFilters, WishFilters
 from core.items.presenters import issue_out, photos_out, wish_out
+from core.units import actions as unit_actions
 from core.units import handling as unit_handling
+from core.units import units as unit_core
 from infra.errors import ApiError
 from infra.text import whole_number
 from models import (
@@ -210,27 +212,33 @@ def issues():
     )
 
 
-@bp.route("/issues/<int:issue_id>")
-@login_required
-def issue_page(issue_id: int):
-    issue = _issue_in_scope(issue_id)
+def issue_html(issue: Issue, *, status: int = 200, error: str | None = None, form=None):
+    """An issue's page for staff; drawn again with `error` and the refusal's `status` when a
+    form on it was refused (web.console.unit_items)."""
     p = principal()
     out = issue_out(p, issue, timeline=True)
-    # The directory of the street (and any level above the alley) the issue belongs to.
-    departments = list(
-        Department.select()
-        .where(Department.area.in_(issue.alley.ancestor_ids()) & Department.active)
-        .order_by(Department.name)
-    )
-    return render_template(
+    html = render_template(
         "console/issue.html",
         issue=issue,
         i=out,
         alley=issue.alley,
         stewards=_stewards_in_scope(),
-        departments=departments,
+        units=unit_core.whistle_targets(issue),
+        kinds=unit_core.KIND_LABELS,
+        unit=Department.get_or_none(Department.id == issue.department_id),
+        pending=unit_actions.pending_extension(issue) if issue.status == "whistled" else None,
         priorities={k: issue_flow.PRIORITY_LABELS[k] for k in PRIORITIES},
+        tier_days=unit_handling.tier_days(),
+        error=error,
+        form=form or {},
     )
+    return html, status
+
+
+@bp.route("/issues/<int:issue_id>")
+@login_required
+def issue_page(issue_id: int):
+    return issue_html(_issue_in_scope(issue_id))
 
 
 @bp.route("/issues/<int:issue_id>/<action>", methods=["POST"])
@@ -251,19 +259,6 @@ def issue_action(issue_id: int, action: str):
                 ids,
                 priority,
                 _note("note", False),
-            )
-        if action == "whistle":
-            dept = number_arg("department_id", request.form)
-            if dept is None:
-                raise ApiError(400, "bad_request", "请选择部门")
-            return _act(
-                back,
-                "已吹哨，交部门联合处置",
-                unit_handling.whistle,
-                issue_id,
-                dept,
-                _note("note"),
-                request.form.get("tier") or None,  # none chosen: the tier stays (said on the trail)
             )
         if action == "escalate":
             return _act(back, "已上报社区", issue_flow.escalate, issue_id, _note("note"))

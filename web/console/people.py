@@ -56,7 +56,13 @@ def steward_bind_code(steward_id: int):
         steward=steward, issued_by=f"{p.user.nickname or '工作人员'}(用户{p.user.id})", actor=p.user
     )
     return render_template(
-        "console/bind_code.html", steward=steward, code=code, expires_at=expires_at
+        "console/bind_code.html",
+        who=steward.name,
+        code=code,
+        expires_at=expires_at,
+        hint=f"请管家在企业微信工作群里发送：绑定 {code}　或在小程序中输入绑定码。",
+        back_url=url_for("console.stewards"),
+        back_label="返回管家列表",
     )
 
 
