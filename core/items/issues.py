@@ -24,7 +24,7 @@ from core import audit
 from core.boards import boards, changes
 from core.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
 from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, credit, handling, handoffs, kind, notify, privacy
+from core.items import content_check, credit, handling, handoffs, kind, notify, outcomes, privacy
 from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
 from core.people import identity
 from core.people.areas import community_of
@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "publish": "公开",
     "hide": "不公开",
     "follow": "又有居民反映同一问题",
+    "merge": "合并为重复",  # core.items.merge: on the duplicate, and on the original
+    "merge_in": "合并重复诉求",
 }
 # Who the trail names when the web page's anonymous submitter acts with their tracking link.
 WEB_REPORTER_LABEL = "反映人"
@@ -362,7 +364,7 @@ def create(
             issue.resolution_level = "现场解决"
             issue.resolution_note = fixed_on_spot.get("note") or content
             issue.resolution_photo_ids = fix_photos
-            issue.close_reason = "on_the_spot"
+            issue.close_reason, issue.outcome = "on_the_spot", outcomes.SOLVED
             issue.save()
             awards.issue_on_the_spot(issue)
             Patrol.create(
@@ -460,9 +462,12 @@ def resolve(
     photo_ids: list[int] | None = None,
     level=None,
     label: str | None = None,
+    outcome: str | None = None,
 ) -> Issue:
     """`level` as the closer names it; None: inferred (core.items.handling). `label`: how
-    the trail names the closer (a unit member: `住建办 李工`, core.units.actions)."""
+    the trail names the closer (a unit member: `住建办 李工`, core.units.actions). `outcome`
+    (core.items.outcomes; None: solved): a duplicate is merged (core.items.merge) instead."""
+    outcome = outcomes.check(outcome, note)
     _visible_or_404(p, issue_id)
     photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
@@ -486,8 +491,9 @@ def resolve(
         issue.resolution_level = level
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
+        issue.outcome = outcome
         awards.issue_resolved(issue)
-        data = {"note": note, "photo_ids": photo_ids, "level": level}
+        data = {"note": note, "photo_ids": photo_ids, "level": level, "outcome": outcome}
         return _finish(p, issue, "resolve", data, note, label)
 
 
@@ -621,7 +627,7 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
         issue.status = "submitted"
         issue.reopen_count += 1
         issue.accepted_at = issue.accepted_by = None
-        issue.resolved_at = issue.resolved_by = None
+        issue.resolved_at = issue.resolved_by = issue.outcome = None
         issue.deadline = deadline_for(issue.priority, now)
         data = {"note": reason, "count": issue.reopen_count}
         label = _by_token_label(p, issue, tracking_token)

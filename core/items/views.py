@@ -9,7 +9,7 @@ phone numbers, household details) can leak into them by adding a column.
 from __future__ import annotations
 
 from core.db import Param, Prepared
-from core.items import handoffs, privacy
+from core.items import handoffs, outcomes, privacy
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
@@ -76,7 +76,16 @@ def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
         "resolved_at": iso(issue.resolved_at),
         "resolution_note": issue.resolution_note if shown else None,
         "photos": photos_out(issue.photo_ids, cache) if shown else [],
+        # how it was closed, in plain words (core.items.outcomes); None while open
+        "outcome": issue.outcome,
+        "outcome_label": _outcome_label(issue, shown),
+        "duplicate_of": issue.duplicate_of_id,
     }
+
+
+def _outcome_label(issue: Issue, shown: bool) -> str | None:
+    note = issue.resolution_note if shown else None
+    return outcomes.plain_words(issue.outcome, note, issue.duplicate_of_id)
 
 
 def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
@@ -97,6 +106,8 @@ def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
         "cancel": (reporter and issue.status == "submitted") or manager,
     }
     allowed = [a for a, ok in who.items() if ok and issue.status in issue_flow.ALLOWED_FROM[a]]
+    if manager and issue.status in issue_flow.ALLOWED_FROM["cancel"]:  # open: core.items.merge
+        allowed.append("merge")
     if issue.status == "whistled" and issue.department_id in p.unit_ids:
         # a member of the unit it is whistled to (core.units.actions)
         unit = ["progress", "extension", "return", "resolve"]
@@ -182,6 +193,7 @@ def issue_out(
         # not involved in someone else's words: they keep the public view's text and photos.
         out["content"] = issue.content
         out["resolution_note"] = issue.resolution_note
+        out["outcome_label"] = _outcome_label(issue, True)
         out["photos"] = photos_out(issue.photo_ids, cache)
     department = _department(issue, cache)
     reporter = None
