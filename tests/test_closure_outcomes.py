@@ -6,6 +6,7 @@ hand-computed fixture. Bad input and two closers at once; the migration's backfi
 from __future__ import annotations
 
 import threading
+
 import pytest
 
 from core import schema
