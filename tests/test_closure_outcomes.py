@@ -17,6 +17,7 @@ from core.people.permissions import Principal
 from core.timeutil import to_local, utcnow
 from core.units import members, units
 from models import Event, Issue, OutboxMessage, Steward, User
+from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 from tests.test_upgrades import rewind
 
@@ -75,6 +76,7 @@ def test_each_outcome_reads_to_the_resident_in_plain_words(client, w, outcome, n
     assert (seen["outcome"], seen["outcome_label"]) == (outcome or "solved", words)
     resolve = next(e for e in seen["timeline"] if e["action"] == "resolve")
     assert resolve["data"]["outcome"] == (outcome or "solved")
+    assert resolve["label"] == ("办结" if short == "已解决" else f"办结（{short}）")
     # the board's public view says it too
     board = client.get(f"{API}/boards/{w['d'].boards[0].code}").get_json()
     assert any(i.get("outcome_label") == words for i in board["recent_issues"])
@@ -256,3 +258,43 @@ def test_the_migration_marks_every_past_closure_solved(app, client, w):
     outcome = {i.id: i.outcome for i in Issue.select(Issue.id, Issue.outcome)}
     assert outcome[done] == outcome[rated] == "solved"
     assert outcome[still_open] is None and outcome[cancelled] is None
+
+
+# --- the console -----------------------------------------------------------------------------
+
+
+def test_the_console_asks_for_the_outcome_and_offers_reply_templates(client, w):
+    issue_id = report(client, w)
+    body = {
+        "community_id": w["d"].communities[0].id,
+        "title": "政策解释：路灯",
+        "text": "路灯由市政管理处维护，已为您报修并答复",
+        "outcome": "answered",
+    }
+    template = post(client, w["staff"], "/reply-templates", body, status=201)
+    console_login(client, "zhangsan")
+    url = f"/console/issues/{issue_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="outcome" required' in page and '<option value="">请选择</option>' in page
+    assert "政策解释：路灯" in page and 'value="duplicate"' not in page  # merged, not resolved
+    token = csrf(client, url)
+
+    no_outcome = {"csrf_token": token, "note": "已修好"}
+    page = client.post(f"{url}/resolve", data=no_outcome, follow_redirects=True)
+    assert "请选择办结结果" in page.get_data(as_text=True)
+    assert Issue.get_by_id(issue_id).status == "submitted"
+
+    unknown = {"csrf_token": token, "note": "已修好", "outcome": "fixed"}
+    page = client.post(f"{url}/resolve", data=unknown, follow_redirects=True)
+    assert "办结结果有误" in page.get_data(as_text=True)
+    assert Issue.get_by_id(issue_id).status == "submitted"
+
+    # no note written: the reply template chosen is the note
+    chosen = {"csrf_token": token, "outcome": "answered", "template_id": str(template["id"])}
+    page = client.post(f"{url}/resolve", data=chosen, follow_redirects=True).get_data(as_text=True)
+    issue = Issue.get_by_id(issue_id)
+    assert (issue.status, issue.outcome) == ("resolved", "answered")
+    assert issue.resolution_note == "路灯由市政管理处维护，已为您报修并答复"
+    assert "已答复（政策解释）" in page
+    (event,) = [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.resolve"]
+    assert event.actor_label == "zhangsan"

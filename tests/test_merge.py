@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from models import Event, Issue, IssueFollower, OutboxMessage
+from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -80,7 +81,8 @@ def test_a_duplicate_is_merged_its_reporter_follows_the_original_and_is_told(cli
     (on_orig,) = [e for e in Event.for_subject("issue", original) if e.action == "issue.merge_in"]
     assert (on_orig.actor_label, on_orig.data["from"]) == ("zhangsan", dup)
     staff_view = client.get(f"{API}/issues/{original}", headers=w["staff"]).get_json()
-    assert any(e["label"] == "合并重复诉求" for e in staff_view["timeline"])
+    assert any(e["label"] == f"合并重复诉求 #{dup}" for e in staff_view["timeline"])
+    assert any(e["label"] == f"合并到 #{original}" for e in seen["timeline"])
     # the original goes on as before; the duplicate cannot be acted on any more
     post(client, w["steward"], f"/issues/{original}/accept")
     post(client, w["staff"], f"/issues/{dup}/accept", status=409)
@@ -184,3 +186,27 @@ def test_two_staff_merging_at_once_one_wins(app, w):
     merges = [e for e in Event.for_subject("issue", dup) if e.action == "issue.merge"]
     assert len(merges) == 1
     assert IssueFollower.select().where(IssueFollower.issue == original).count() == 1
+
+
+def test_the_console_merges_and_says_why_it_cannot(client, w):
+    original = report(client, w)
+    dup = report(client, w, who="second")
+    console_login(client, "zhangsan")
+    url = f"/console/issues/{dup}"
+    page = client.get(url).get_data(as_text=True)
+    assert "合并重复诉求" in page and 'name="into"' in page
+    token = csrf(client, url)
+    itself = client.post(f"{url}/merge", data={"csrf_token": token, "into": str(dup)})
+    assert itself.status_code == 302
+    shown = client.get(url).get_data(as_text=True)
+    assert "未能合并" in shown and "自己" in shown
+    assert Issue.get_by_id(dup).status == "submitted"
+
+    done = client.post(
+        f"{url}/merge", data={"csrf_token": token, "into": str(original)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert f"已合并到 #{original}" in done
+    assert f'与 <a href="/console/issues/{original}">#{original}</a> 重复，已合并' in done
+    assert Issue.get_by_id(dup).duplicate_of_id == original
+    (line,) = [e for e in Event.for_subject("issue", dup) if e.action == "issue.merge"]
+    assert line.actor_label == "zhangsan"

@@ -145,3 +145,27 @@ def delete(p: Principal, template_id: int) -> None:
         t = owned(p, template_id)
         _audit(p, "delete", t, {"title": t.title, "text": t.text, "outcome": t.outcome})
         t.delete_instance()
+
+
+# The demo's 常用回复 (core.demo): what a community typically keeps.
+DEMO = (
+    ("已清理", "已安排保洁人员清理完毕，感谢您的反映。", outcomes.SOLVED),
+    (
+        "政策解释：养老服务补贴",
+        "经核实，养老服务补贴按区民政局规定每季度发放一次，您的申请已受理，下次发放时一并到账。",
+        outcomes.ANSWERED,
+    ),
+    (
+        "转交供电公司",
+        "该线路属供电公司资产，不属于社区职责，已将情况转交供电公司处理。",
+        outcomes.NOT_OURS,
+    ),
+)
+
+
+def stock_demo(community: Area) -> None:
+    """The demo community's templates, once (re-seeding adds none)."""
+    if ReplyTemplate.select().where(ReplyTemplate.community == community).exists():
+        return
+    for title, text, outcome in DEMO:
+        ReplyTemplate.create(community=community, title=title, text=text, outcome=outcome)

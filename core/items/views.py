@@ -237,6 +237,18 @@ def issue_out(
     return out
 
 
+def _closure_label(action: str, label: str, data: dict) -> str:
+    """办结（已答复）, 合并到 #12, 合并重复诉求 #15: how an item was closed, on its trail."""
+    outcome = data.get("outcome")
+    if action == "resolve" and outcome in outcomes.SHORT and outcome != outcomes.SOLVED:
+        return f"{label}（{outcomes.SHORT[outcome]}）"
+    if action == "merge" and data.get("into"):
+        return f"合并到 #{data['into']}"
+    if action == "merge_in" and data.get("from"):
+        return f"{label} #{data['from']}"
+    return label
+
+
 # Every detail page and every new report's answer reads its trail: compiled once.
 _TRAIL = Prepared(lambda: Event.for_subject(Param("subject_type"), Param("subject_id")))
 
@@ -266,6 +278,8 @@ def timeline_out(
         words = handoffs.trail_words(data, note, insider) if action == "assign" else None
         if words is not None:
             label, note = words
+        if subject == "issue":
+            label = _closure_label(action, label, data)
         entries.append(
             {
                 "at": iso(e.at),

@@ -27,6 +27,7 @@ from models import (
     StewardAlley,
     Wish,
 )
+from web.console import closures
 from web.console.common import (
     bp,
     in_scope_or_404,
@@ -230,6 +231,7 @@ def issue_page(issue_id: int):
         stewards=_stewards_in_scope(),
         departments=departments,
         priorities={k: issue_flow.PRIORITY_LABELS[k] for k in PRIORITIES},
+        **closures.issue_page_extras(issue),  # the resolve and merge forms
     )
 
 
