@@ -135,6 +135,10 @@ def test_the_console_adds_edits_and_deletes_them(client, w):
         "/console/reply-templates", data={**form, "title": ""}, follow_redirects=True
     )
     assert "请填写标题" in empty.get_data(as_text=True) and ReplyTemplate.select().count() == 1
+    merged = {**form, "title": "重复", "outcome": "duplicate"}
+    refused = client.post("/console/reply-templates", data=merged, follow_redirects=True)
+    assert "适用的办结结果有误" in refused.get_data(as_text=True)
+    assert ReplyTemplate.select().count() == 1
 
     edit = client.get(f"/console/reply-templates?edit={t.id}").get_data(as_text=True)
     assert 'value="转交供电"' in edit
