@@ -5,9 +5,11 @@ hand-computed fixture. Bad input and two closers at once; the migration's backfi
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
+from openpyxl import load_workbook
 
 from core import schema
 from core.errors import ApiError
@@ -19,6 +21,8 @@ from core.units import members, units
 from models import Event, Issue, OutboxMessage, Steward, User
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.test_bot_commands import bot_app, chat  # noqa: F401 (fixtures)
+from tests.test_bot_commands import report as bot_report
 from tests.test_upgrades import rewind
 
 API = "/api/v1"
@@ -219,6 +223,24 @@ def test_stats_count_only_solved_and_not_the_duplicate(client, w, closed_six):
     assert (line["counted"], line["solved"]) == (4, 1)
 
 
+def test_the_ledger_says_how_each_was_closed(client, w, closed_six):
+    today = to_local(utcnow()).date().isoformat()
+    query = {"area_id": w["d"].communities[0].id, "date_from": today, "date_to": today}
+    res = client.get(f"{API}/ledger.xlsx", query_string=query, headers=w["staff"])
+    assert res.status_code == 200
+    _, header, *rows = load_workbook(io.BytesIO(res.data))["诉求台账"].iter_rows(values_only=True)
+    column = header.index("办结结果")
+    by_number = {r[0]: r[column] for r in rows}
+    number = {k: Issue.get_by_id(i).number for k, i in closed_six.items()}
+    assert by_number[number["A"]] == "已解决"
+    assert by_number[number["B"]] == f"与 #{closed_six['A']} 重复，已合并"
+    assert by_number[number["C"]] == "已答复（政策解释）"
+    assert by_number[number["D"]] == "无法解决"
+    assert by_number[number["E"]] in (None, "")
+    summary = load_workbook(io.BytesIO(res.data))["汇总"]
+    assert ("解决率", 0.25) in [tuple(r[:2]) for r in summary.iter_rows(values_only=True)]
+
+
 def test_the_daily_report_and_its_batch_count_the_same(app, w, closed_six):
     community = w["d"].communities[0]
     day = to_local(utcnow()).date()
@@ -298,3 +320,35 @@ def test_the_console_asks_for_the_outcome_and_offers_reply_templates(client, w):
     assert "已答复（政策解释）" in page
     (event,) = [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.resolve"]
     assert event.actor_label == "zhangsan"
+
+
+# --- the group bot ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bot_world(bot_app):  # noqa: F811
+    d = make_district()
+    Steward.update(wecom_userid="wx_s0").where(Steward.id == d.stewards[0].id).execute()
+    return d
+
+
+def test_the_bot_takes_an_outcome_word_before_the_note(chat, bot_world):  # noqa: F811
+    d = bot_world
+    n = bot_report(d.alleys[0]).id
+    refused = chat.say("wx_s0", f"办结 {n} 无法解决")
+    assert refused.startswith("未能办结：请写明无法解决的原因，例如：")
+    assert Issue.get_by_id(n).status == "submitted"
+
+    reply = chat.say("wx_s0", f"办结 {n} 已答复 高龄津贴按季度发放")
+    assert reply.startswith(f"已办结 #{n}") and "居民看到：已答复（政策解释）" in reply
+    issue = Issue.get_by_id(n)
+    assert (issue.outcome, issue.resolution_note) == ("answered", "高龄津贴按季度发放")
+
+    # `办结 N 说明` is solved as before, even when the note begins with an outcome's words
+    m = bot_report(d.alleys[0]).id
+    chat.say("wx_s0", f"办结 {m} 无法解决的部分已转交街道")
+    issue = Issue.get_by_id(m)
+    assert (issue.outcome, issue.resolution_note) == ("solved", "无法解决的部分已转交街道")
+    k = bot_report(d.alleys[0]).id
+    assert "居民看到" not in chat.say("wx_s0", f"办结 {k} 垃圾已清运")
+    assert Issue.get_by_id(k).outcome == "solved"

@@ -9,9 +9,12 @@ import threading
 
 import pytest
 
+from core.people import auth
 from models import Event, Issue, IssueFollower, OutboxMessage
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.test_bot_commands import bot_app, chat  # noqa: F401 (fixtures)
+from tests.test_bot_commands import report as bot_report
 
 API = "/api/v1"
 
@@ -210,3 +213,24 @@ def test_the_console_merges_and_says_why_it_cannot(client, w):
     assert Issue.get_by_id(dup).duplicate_of_id == original
     (line,) = [e for e in Event.for_subject("issue", dup) if e.action == "issue.merge"]
     assert line.actor_label == "zhangsan"
+
+
+# --- the group bot ---------------------------------------------------------------------------
+
+
+def test_staff_merge_in_the_chat(chat, bot_app):  # noqa: F811
+    d = make_district()
+    staff = make_staff(d.communities[0])
+    code, _ = auth.issue_bind_code(staff=staff, issued_by="test")
+    assert chat.say("wx_staff", f"绑定 {code}").startswith("绑定成功")
+    original = bot_report(d.alleys[0], content="路灯不亮").id
+    dup = bot_report(d.alleys[1], content="路灯坏了").id
+    itself = chat.say("wx_staff", f"合并 {dup} 到 {dup}")
+    assert itself.startswith("未能合并：不能把诉求合并到它自己")
+    assert chat.say("wx_staff", f"合并 {dup}").startswith("未能合并：请写上诉求编号")
+    reply = chat.say("wx_staff", f"合并 {dup} 到 #{original} 同一盏灯")
+    assert reply.startswith(f"已把 #{dup} 合并到 #{original} 1区1巷：路灯不亮")
+    issue = Issue.get_by_id(dup)
+    assert (issue.outcome, issue.duplicate_of_id) == ("duplicate", original)
+    (line,) = [e for e in Event.for_subject("issue", dup) if e.action == "issue.merge"]
+    assert line.data["note"] == "同一盏灯"

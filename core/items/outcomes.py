@@ -38,14 +38,14 @@ SHORT = {
 }
 # Outcomes whose note must say why (the resident is owed the reason).
 NEEDS_REASON = {ANSWERED: "请写明答复内容（政策解释）", UNSOLVABLE: "请写明无法解决的原因"}
-# The words of the bot's `办结 N 已答复 说明` (the outcome said before the note).
+# The words of the bot's `办结 N 已答复 说明` (the outcome said before the note). A duplicate
+# has none: it is merged (`合并 N 到 M`), and "重复反映…" begins many an ordinary note.
 WORDS = {
     "已解决": SOLVED,
     "已答复": ANSWERED,
     "不属于职责": NOT_OURS,
     "非本职责": NOT_OURS,
     "无法解决": UNSOLVABLE,
-    "重复": DUPLICATE,
 }
 CHOICES = "solved（已解决）、answered（已答复）、not_ours（不属于职责）、duplicate（重复）、unsolvable（无法解决）"
 

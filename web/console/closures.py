@@ -88,7 +88,7 @@ def merge_issue(issue_id: int):
             abort(404)
         flash(f"未能合并：{_fields_text(exc)}", "error")
     else:
-        flash(f"诉求 {issue.number} 已合并到 #{into}，反映人改为跟进原诉求并已通知", "ok")
+        flash(f"诉求 {issue.number} 已合并到 #{into}，反映人改为跟进原诉求", "ok")
     return redirect(back)
 
 
