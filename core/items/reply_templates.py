@@ -59,6 +59,8 @@ def _community(community_id: int) -> Area:
 def listing(p: Principal, community_id: int | None = None, issue_id: int | None = None) -> list:
     """The templates `p` may offer: of the community of item `issue_id` (anyone who may close
     it), of `community_id`, or of every community `p` works in."""
+    if issue_id is None and not (p.is_staff or p.stewards or p.unit_ids):
+        raise forbidden("只有办理诉求的人可以查看常用回复")
     if issue_id is not None:
         issue = flow.get_visible(p, issue_id)
         insider = (
