@@ -6,6 +6,7 @@ hand-computed fixture. Bad input and two closers at once; the migration's backfi
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import pytest
@@ -84,6 +85,8 @@ def test_each_outcome_reads_to_the_resident_in_plain_words(client, w, outcome, n
     # the board's public view says it too
     board = client.get(f"{API}/boards/{w['d'].boards[0].code}").get_json()
     assert any(i.get("outcome_label") == words for i in board["recent_issues"])
+    page = client.get(f"/b/{w['d'].boards[0].code}").get_data(as_text=True)
+    assert (f"办理结果：{words}" in page) == (short != "已解决")  # the board names the unusual ones
     (message,) = [m for m in told(issue_id) if short in m]
     if outcome not in (None, "solved"):
         assert words.split("：")[0] in message
@@ -352,3 +355,15 @@ def test_the_bot_takes_an_outcome_word_before_the_note(chat, bot_world):  # noqa
     k = bot_report(d.alleys[0]).id
     assert "居民看到" not in chat.say("wx_s0", f"办结 {k} 垃圾已清运")
     assert Issue.get_by_id(k).outcome == "solved"
+
+
+def test_the_web_tracking_page_says_how_it_was_closed(client, w):
+    board = w["d"].boards[0].code
+    data = {"category": "设施损坏", "content": "路灯坏了"}
+    res = client.post(f"/b/{board}/issues", data=data, content_type="multipart/form-data")
+    token = re.search(r"/t/([A-Za-z0-9_-]+)\?new=1", res.headers["Location"]).group(1)
+    issue_id = Issue.select(Issue.id).order_by(Issue.id.desc()).get().id
+    body = {"note": "该处线路属待拆迁区域", "outcome": "unsolvable"}
+    post(client, w["steward"], f"/issues/{issue_id}/resolve", body)
+    html = client.get(f"/t/{token}").get_data(as_text=True)
+    assert "办理结果</strong>：无法解决：该处线路属待拆迁区域" in html

@@ -185,7 +185,7 @@ def _outcome_said(issue_id: int, note: str) -> tuple[str, str]:
     return outcome, rest or note
 
 
-@command("办结", usage="办结 N [结果] 说明", roles=(STEWARD, STAFF, UNIT))
+@command("办结", usage="办结 N 说明", roles=(STEWARD, STAFF, UNIT))
 def resolve(ctx: Context, args: str) -> str:
     """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。结果写在说明前：已解决（不写即是）、已答复（政策解释，须写答复内容）、不属于职责（转出）、无法解决（须写原因）；重复的请用“合并 N 到 M”。办结方式（现场解决、上报社区、联合处置）按办理过程和说明推断，也可写在说明前。例：办结 12 已清理，办结 12 已答复 高龄津贴按季度发放，办结 12 上报社区 物业已修好"""
     issue_id, note = issue_ref(args, "办结 12 已清理")
