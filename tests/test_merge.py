@@ -234,3 +234,14 @@ def test_staff_merge_in_the_chat(chat, bot_app):  # noqa: F811
     assert (issue.outcome, issue.duplicate_of_id) == ("duplicate", original)
     (line,) = [e for e in Event.for_subject("issue", dup) if e.action == "issue.merge"]
     assert line.data["note"] == "同一盏灯"
+
+
+def test_the_boards_rate_counts_a_merged_duplicate_once(client, w):
+    original = report(client, w)
+    dup = report(client, w, who="second")
+    report(client, w, content="另一件，还没办")
+    post(client, w["staff"], f"/issues/{dup}/merge", {"into": original})
+    post(client, w["steward"], f"/issues/{original}/resolve", {"note": "已修好"})
+    board = client.get(f"{API}/boards/{w['d'].boards[0].code}").get_json()
+    # the original done, the other open; the duplicate is neither
+    assert board["figures"]["resolution_rate"] == 0.5

@@ -78,7 +78,8 @@ def merge(p: Principal, issue_id: int, into_id: int, note: str | None = None) ->
             original.id,
             actor=p.user,
             area=original.alley_id,
-            data={"from": dup.id, "from_number": dup.number, "note": note, "followers": moved},
+            # how many now follow it, not who: the trail's data reaches the original's reporter
+            data={"from": dup.id, "from_number": dup.number, "note": note, "followers": len(moved)},
         )
         _tell(dup, original, event)
     return dup
