@@ -19,14 +19,14 @@ from peewee import IntegrityError
 
 from core import audit
 from core.boards import changes
-from core.db import db, locked, write_transaction
 from core.delivery import subscriptions
-from core.errors import ApiError, bad_request, conflict, forbidden
 from core.items import issues as flow
 from core.items import outcomes
 from core.people.permissions import Principal
-from core.text import shorten
-from core.timeutil import utcnow
+from infra.db import db, locked, write_transaction
+from infra.errors import ApiError, bad_request, conflict, forbidden
+from infra.text import shorten
+from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Issue, IssueFollower
 
 NOTE_MAX = 500

@@ -9,7 +9,7 @@ counts as solved in 解决率, and a duplicate is not counted at all (its origin
 
 from __future__ import annotations
 
-from core.errors import bad_request
+from infra.errors import bad_request
 
 SOLVED, ANSWERED, NOT_OURS, DUPLICATE, UNSOLVABLE = (
     "solved",

@@ -8,12 +8,12 @@ unit an item of it is whistled to) and only its staff may change them.
 from __future__ import annotations
 
 from core import audit
-from core.db import write_transaction
-from core.errors import bad_request, forbidden, not_found
 from core.items import issues as flow
 from core.items import outcomes
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra.db import write_transaction
+from infra.errors import bad_request, forbidden, not_found
+from infra.timeutil import utcnow
 from models import Area, ReplyTemplate
 
 TITLE_MAX, TEXT_MAX = 40, 500

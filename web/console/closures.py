@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import merge as merge_flow
 from core.items import outcomes
 from core.items import reply_templates as templates
+from infra.errors import ApiError
 from models import Area, Issue, ReplyTemplate
 from web.console.common import bp, in_scope_or_404, login_required, number_arg, principal
 
