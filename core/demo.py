@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 
 from core import demo_history
 from core.households import demo as household_demo
+from core.items import reply_templates
 from core.people import auth, roster
 from core.timebank import shop
 from core.units import demo as unit_demo
@@ -129,6 +130,7 @@ def seed() -> list[str]:
         staff_lines = _staff_accounts(street, communities)
         for community in communities.values():
             shop.stock_demo_shelf(community)  # the time bank's exchange shop
+            reply_templates.stock_demo(community)  # 常用回复
         stewards = _bind_stewards()
         history = demo_history.write(street)
         unit_lines = unit_demo.write(

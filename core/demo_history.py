@@ -493,8 +493,10 @@ def _play(demo: _Demo, s: Story) -> None:
         with clock_at(later(3)):
             unit_handling.whistle(staff, issue.id, department.id, s.note, "major")
         return
+    # a policy question is answered (已答复), not "solved": it counts so in 解决率
+    outcome = "answered" if s.category == "政策咨询" else None
     with clock_at(later(5)):
-        issues.resolve(steward, issue.id, s.note)
+        issues.resolve(steward, issue.id, s.note, outcome=outcome)
     if s.ending == "resolved":
         return
     if s.ending == "reopened":

@@ -194,6 +194,39 @@ def _undo_issue_supervised_at(_migrator) -> None:
         migrate(migrator().drop_column("issue", "supervised_at"))
 
 
+def _closure_outcomes(_migrator) -> None:
+    """How an item was closed: issue.outcome (every item already resolved or closed was
+    solved: no other closure existed) and issue.duplicate_of; the totals' covering index gains
+    the outcome (解决率 counts only solved ones). The reply templates' table is new."""
+    add_column_if_missing("issue", "outcome", CharField(max_length=16, null=True))
+    add_column_if_missing(
+        "issue",
+        "duplicate_of_id",
+        ForeignKeyField(models.Issue, field=models.Issue.id, null=True, on_delete="SET NULL"),
+    )
+    # a column added by the migrator gets an index of its own: the model declares none
+    drop_index_if_present("issue", "issue_duplicate_of_id")
+    models.Issue.update(outcome="solved").where(
+        models.Issue.status.in_(("resolved", "closed")) & models.Issue.outcome.is_null()
+    ).execute()
+    # `upgrade` creates the new (community, status, outcome, created_at, resolved_at) after
+    drop_index_if_present("issue", "issue_community_id_status_created_at_resolved_at")
+
+
+def _undo_closure_outcomes(_migrator) -> None:
+    drop_index_if_present("issue", "issue_community_id_status_outcome_created_at_resolved_at")
+    for column in ("outcome", "duplicate_of_id"):
+        if column in {c.name for c in db.get_columns("issue")}:
+            # SQLite's own DROP COLUMN refuses a column a FOREIGN KEY clause names (see
+            # _undo_credit_columns): the table is rebuilt without it.
+            options = {"legacy": True} if is_sqlite() and column.endswith("_id") else {}
+            migrate(migrator().drop_column("issue", column, **options))
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "issue_community_id_status_created_at_resolved_at" '
+        'ON "issue" ("community_id", "status", "created_at", "resolved_at")'
+    )
+
+
 # The tables of the first release.
 _FIRST_TABLES = (
     models.SchemaVersion,
@@ -320,6 +353,13 @@ MIGRATIONS: list[Migration] = [
         "issue.supervised_at: 督办, a unit's item escalated to the street leader",
         _issue_supervised_at,
         undo=_undo_issue_supervised_at,
+    ),
+    Migration(
+        19,
+        "closure outcomes: issue.outcome (past closures solved), issue.duplicate_of, reply templates",
+        _closure_outcomes,
+        tables=(models.ReplyTemplate,),
+        undo=_undo_closure_outcomes,
     ),
 ]
 

@@ -26,6 +26,7 @@ from miniprogram_api import (
     party_gradings,
     patrols,
     points,
+    reply_templates,
     service_records,
     shop,
     stats,
@@ -64,6 +65,7 @@ RESOURCES = (
     service_records,
     party_gradings,
     households,
+    reply_templates,
     openapi,
 )
 

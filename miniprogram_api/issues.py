@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from core.items import issues as flow
-from core.items import lists, on_behalf
+from core.items import lists, merge, on_behalf
 from core.items.list_cache import mine_fingerprint, viewer_key
 from core.items.lists import IssueFilters
 from core.items.presenters import issue_out, prefetch_issues, public_shown
@@ -116,6 +116,13 @@ class ResolveIn(BaseModel):
     note: Note500
     photo_ids: PhotoIds
     level: Literal["现场解决", "上报社区", "联合处置"] | None = None
+    outcome: Literal["solved", "answered", "not_ours", "duplicate", "unsolvable"] | None = Field(
+        default=None,
+        description="办结结果：solved 已解决（默认）/ answered 已答复（政策解释，须写答复内容）/ "
+        "not_ours 不属于职责（转出）/ duplicate 重复（工作人员，须给 into）/ "
+        "unsolvable 无法解决（须写原因）",
+    )
+    into: int | None = Field(default=None, description="outcome=duplicate 时：原诉求 ID")
 
 
 class WhistleIn(BaseModel):
@@ -322,12 +329,20 @@ def accept_issue(issue_id: int):
     errors=ACTION_ERRORS,
 )
 def resolve_issue(issue_id: int, body: ResolveIn):
-    """办结方式：现场解决 / 上报社区 / 联合处置；不填则按办理过程推断。"""
+    """办结方式：现场解决 / 上报社区 / 联合处置；不填则按办理过程推断。办结结果 `outcome`
+    不填为 solved（已解决）；answered 与 unsolvable 须在 note 写明答复或原因；duplicate 须给
+    `into`（原诉求 ID），与 `POST /issues/{id}/merge` 相同。未知的结果为 400（fields.outcome），
+    已办结的再办结为 409 `invalid_transition`（两人同时办结：一人成功，一人 409）。"""
     p = current_principal()
-    if p.unit_ids and not p.is_staff and not p.stewards:
-        unit_actions.resolve(p, issue_id, body.note, body.photo_ids)  # names person and unit
+    if body.outcome == "duplicate" and body.into is not None:
+        merge.merge(p, issue_id, body.into, body.note)  # as POST /issues/{id}/merge
+    elif body.into is not None:
+        raise bad_request("只有重复的诉求才填写原诉求", {"into": "outcome 为 duplicate 时才填写"})
+    elif p.unit_ids and not p.is_staff and not p.stewards:
+        # names person and unit
+        unit_actions.resolve(p, issue_id, body.note, body.photo_ids, body.outcome)
     else:
-        flow.resolve(p, issue_id, body.note, body.photo_ids, body.level)
+        flow.resolve(p, issue_id, body.note, body.photo_ids, body.level, outcome=body.outcome)
     return _out(issue_id)
 
 
@@ -451,4 +466,25 @@ def follow_issue(issue_id: int):
 )
 def moderate_issue(issue_id: int, body: ModerateIn):
     flow.moderate(current_principal(), issue_id, body.publish, body.note)
+    return _out(issue_id)
+
+
+class MergeIn(BaseModel):
+    into: int = Field(description="原诉求（重复的这件合并到它）的 ID")
+    note: OptionalNote500 = None
+
+
+@router.post(
+    "/issues/<int:issue_id>/merge",
+    summary="合并重复诉求（工作人员）",
+    body=MergeIn,
+    response=IssueOut,
+    errors=ACTION_ERRORS + (400,),
+)
+def merge_issue(issue_id: int, body: MergeIn):
+    """把这件（重复的）合并到同一社区另一件未办结、已公开的诉求：这件以“与 #N 重复，已合并”
+    办结（outcome=duplicate，`duplicate_of`=N），它的反映人和跟进人改为跟进原诉求并收到通知，
+    两件的办理过程都记一笔。合并到自己、已办结或待审核的诉求、别的社区的诉求：400
+    （fields.into）；这件已不在办理中：409。"""
+    merge.merge(current_principal(), issue_id, body.into, body.note)
     return _out(issue_id)

@@ -48,6 +48,17 @@ class IssuePublicOut(BaseModel):
     resolved_at: str | None
     resolution_note: str | None
     photos: list[PhotoOut]
+    outcome: str | None = Field(
+        default=None,
+        description="办结结果：solved 已解决 / answered 已答复 / not_ours 不属于职责 / "
+        "duplicate 重复（已合并） / unsolvable 无法解决；未办结为 null",
+    )
+    outcome_label: str | None = Field(
+        default=None,
+        description="给居民看的结果：已解决 / 已答复（政策解释）/ 不属于职责，已转出 / "
+        "与 #N 重复，已合并 / 无法解决：原因",
+    )
+    duplicate_of: int | None = Field(default=None, description="重复诉求合并到的原诉求 ID")
 
 
 class IntakeOut(BaseModel):

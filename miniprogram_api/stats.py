@@ -51,8 +51,10 @@ class Counts(BaseModel):
     rated: int
     responded: int = Field(description="响应率的分子：按时接单的件数")
     answerable: int = Field(description="响应率的分母：期间反映、未撤销、非随手做的件数")
-    solved: int = Field(description="解决率的分子：其中已办结的件数")
-    counted: int = Field(description="解决率的分母：期间反映、未撤销的件数")
+    solved: int = Field(
+        description="解决率的分子：其中以“已解决”办结的件数（已答复、不属于职责、无法解决不计）"
+    )
+    counted: int = Field(description="解决率的分母：期间反映、未撤销、非重复（未合并到别件）的件数")
     satisfied: int = Field(description="满意率的分子：4–5 星的评价数（分母为 rated）")
     response_rate: float | None
     resolution_rate: float | None
@@ -106,6 +108,10 @@ class StatsOut(BaseModel):
     by_steward: list[StewardLine]
     wishes: WishCounts
     hotline: HotlineCounts
+    outcomes: dict[str, int] = Field(
+        description="期间办结（重复的为合并）的件数，按办结结果：solved、answered、not_ours、"
+        "duplicate、unsolvable"
+    )
 
 
 def _area(query: PeriodQuery) -> Area:
@@ -129,9 +135,12 @@ def _area(query: PeriodQuery) -> Area:
 )
 def get_stats(query: PeriodQuery):
     """口径与每日通报一致：响应率为按时接单的比例（撤销与随手做不计），解决率为期间反映的
-    诉求中已办结的比例，满意率为期间评价中 4–5 星的比例，整改率为截至期末的累计办结比例。
+    诉求中以“已解决”办结的比例（撤销的和合并为重复的不计入分母；已答复、不属于职责、无法解决
+    计入分母但不算解决），满意率为期间评价中 4–5 星的比例，整改率为截至期末的累计已解决比例。
+    `outcomes` 为期间各办结结果的件数。
     `hotline` 为上级转办件（12345）：期间登记的转办件中，按时办结率 = 在转办期限前办结的件数 /
     已办结的件数，`on_time_counts` 为其分子与分母。"""
+
     area = _area(query)
     figures = stats.period_stats(area, query.date_from, query.date_to)
     return {

@@ -389,7 +389,13 @@ class Issue(BaseModel):
     rated_at = DateTimeField(null=True)
     reopen_count = IntegerField(default=0)
     closed_at = DateTimeField(null=True)
-    close_reason = CharField(max_length=32, null=True)  # rated | unrated | on_the_spot
+    close_reason = CharField(max_length=32, null=True)  # rated | unrated | on_the_spot | merged
+    # How it was closed (core.items.outcomes): solved | answered | not_ours | duplicate |
+    # unsolvable; None while open. Only `solved` counts as solved in 解决率.
+    outcome = CharField(max_length=16, null=True)
+    # A duplicate merged into another item (core.items.merge). No index: nothing looks up an
+    # item's duplicates (the original's trail names them), and every report would write one.
+    duplicate_of = ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)
     # Credit: the steward who accepted / resolved it (None: nobody yet, or staff did it).
     # Set only by core.items.issues; every figure credits these, never the co-assignees.
     accepted_by = ForeignKeyField(Steward, null=True, backref="+", on_delete="SET NULL")
@@ -408,7 +414,7 @@ class Issue(BaseModel):
             (("community", "created_at"), False),
             (("community", "resolved_at"), False),
             (("community", "closed_at"), False),
-            (("community", "status", "created_at", "resolved_at"), False),
+            (("community", "status", "outcome", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),
@@ -675,3 +681,7 @@ from models import intake  # noqa: E402
 from models.intake import IssueIntake  # noqa: E402, F401
 
 ALL_MODELS += intake.MODELS
+from models import closures  # noqa: E402
+from models.closures import ReplyTemplate  # noqa: E402, F401
+
+ALL_MODELS += closures.MODELS

@@ -17,7 +17,7 @@ from bot.commands.replies import (
     tell_privately,
 )
 from core.delivery import robot
-from core.items import handling, issues, notify, patrols, privacy
+from core.items import handling, issues, notify, outcomes, patrols, privacy
 from core.units import actions as unit_actions
 from infra.db import write_transaction
 from infra.errors import ApiError
@@ -158,11 +158,39 @@ def _level_said(note: str) -> tuple[str | None, str]:
     return handling.LEVEL_NAMES[match.group(1)], typed(rest) or note
 
 
+# `办结 12 已答复 按政策…`: how it was closed, said first and followed by a space (a note that
+# merely begins with the words, `无法解决的问题已转交…`, is a note); else 已解决.
+_OUTCOME_WORD = re.compile(
+    "^("
+    + "|".join(sorted(map(re.escape, outcomes.WORDS), key=len, reverse=True))
+    + ")(?=[\\s\u3000\u2005:：,，。；;]|$)"
+)
+
+
+def _outcome_said(issue_id: int, note: str) -> tuple[str, str]:
+    """The outcome named at the start of the note and the note after it. 已答复 and 无法解决
+    need their reason written after the word; the other words may stand alone as the note."""
+    match = _OUTCOME_WORD.match(note)
+    if match is None:
+        return outcomes.SOLVED, note
+    outcome = outcomes.WORDS[match.group(1)]
+    rest = typed(note[match.end() :].lstrip(SEPARATORS + "，。；;"))
+    if not rest and outcome in outcomes.NEEDS_REASON:
+        need = outcomes.NEEDS_REASON[outcome]
+        raise Needs(
+            need,
+            f"办结 {issue_id} {match.group(1)} "
+            + ("按政策由产权单位负责维修" if outcome == outcomes.ANSWERED else "该处属待拆迁区域"),
+        )
+    return outcome, rest or note
+
+
 @command("办结", usage="办结 N 说明", roles=(STEWARD, STAFF, UNIT))
 def resolve(ctx: Context, args: str) -> str:
-    """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。办结方式（现场解决、上报社区、联合处置）按办理过程和说明推断，也可写在说明前。例：办结 12 已清理，办结 12 上报社区 物业已修好"""
+    """写明办理情况，办结一件诉求；随消息或 2 分钟内发来的照片作为办结凭证。结果写在说明前：已解决（不写即是）、已答复（政策解释，须写答复内容）、不属于职责（转出）、无法解决（须写原因）；重复的请用“合并 N 到 M”。办结方式（现场解决、上报社区、联合处置）按办理过程和说明推断，也可写在说明前。例：办结 12 已清理，办结 12 已答复 高龄津贴按季度发放，办结 12 上报社区 物业已修好"""
     issue_id, note = issue_ref(args, "办结 12 已清理")
-    level, note = _level_said(typed(note))
+    outcome, note = _outcome_said(issue_id, typed(note))
+    level, note = _level_said(note)
     unit_only = bool(ctx.p.unit_ids) and not ctx.p.stewards and not ctx.p.is_staff
     if not unit_only:
         not_yours(ctx, issue_id)
@@ -171,11 +199,13 @@ def resolve(ctx: Context, args: str) -> str:
     photos = recent_photos(ctx)
     photo_ids = [ph.media_id for ph in photos[-9:]]
     if unit_only:  # a handling unit's member: the trail names them and their unit
-        issue = unit_actions.resolve(ctx.p, issue_id, note, photo_ids)
+        issue = unit_actions.resolve(ctx.p, issue_id, note, photo_ids, outcome)
     else:
-        issue = issues.resolve(ctx.p, issue_id, note, photo_ids, level)
+        issue = issues.resolve(ctx.p, issue_id, note, photo_ids, level, outcome=outcome)
     mark_used(photos, ctx.now)
     done = f"已办结 {issue_title(issue)}（{issue.resolution_level}）"
+    if outcome != outcomes.SOLVED:  # what the resident will read
+        done += f"，居民看到：{outcomes.plain_words(outcome, note)}"
     if photos:
         return f"{done}，附照片 {min(len(photos), 9)} 张，谢谢！"
     return f"{done}，谢谢！2 分钟内发来的照片将作为办结凭证"

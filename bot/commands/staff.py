@@ -1,4 +1,4 @@
-"""Staff commands on issues: `公开`, `不公开`, `派单`, `吹哨`."""
+"""Staff commands on issues: `公开`, `不公开`, `派单`, `吹哨`, `合并`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from bot.commands.parsing import issue_ref, typed
 from bot.commands.registry import STAFF, Context, command
 from bot.commands.replies import issue_title
 from core.items import issues
+from core.items import merge as merge_flow
 from core.people.areas import community_of
 from core.units import handling as unit_handling
 from infra.errors import bad_request, forbidden
@@ -113,3 +114,20 @@ def _department(issue: Issue, name: str) -> Department | None:
     partial = [d for d in options if name in d.name]
     found = exact or partial
     return found[0] if len(found) == 1 or exact else None
+
+
+# `合并 15 到 12`, `合并 15 至 #12 同一盏灯`, `合并 15 12`: the duplicate first, then the original.
+_INTO = re.compile(r"^(?:到|至|进|入|并入|合并到)?[\s\u3000\u2005:：,，]*")
+
+
+@command("合并", usage="合并 N 到 M [说明]", roles=(STAFF,))
+def merge(ctx: Context, args: str) -> str:
+    """（社区工作人员）把重复反映的诉求 N 合并到同一社区未办结的诉求 M：N 以“与 #M 重复，已合并”办结，N 的反映人改为跟进 M 并收到通知。例：合并 15 到 12"""
+    example = "合并 15 到 12"
+    dup_id, rest = issue_ref(args, example)
+    into_id, note = issue_ref(rest[_INTO.match(rest).end() :], f"合并 {dup_id} 到 12")
+    merge_flow.merge(ctx.p, dup_id, into_id, typed(note) or None)
+    original = Issue.get_by_id(into_id)
+    return (
+        f"已把 #{dup_id} 合并到 {issue_title(original)}，反映人改为跟进原诉求，可在小程序看到进展"
+    )

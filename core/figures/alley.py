@@ -18,8 +18,9 @@ def alley_figures(alley_id: int) -> dict:
 
     - open_now: unfinished issues right now
     - resolved_30d: issues resolved in the window
-    - resolution_rate: of issues reported in the window (cancelled ones left out), the share
-      resolved or closed; None when nothing was reported
+    - resolution_rate (the board's 办结率): of issues reported in the window (cancelled ones and
+      duplicates merged into another left out), the share resolved or closed, whatever the
+      outcome; None when nothing was reported
     - median_accept_minutes: median time from report to acceptance of issues accepted in the
       window (on-the-spot fixes left out, they need no acceptance)
     - average_rating / rated: mean resident rating of issues rated in the window
@@ -29,10 +30,10 @@ def alley_figures(alley_id: int) -> dict:
     in_alley = Issue.alley == alley_id
     open_now = Issue.select().where(in_alley & Issue.status.in_(ISSUE_OPEN)).count()
     resolved = Issue.select().where(in_alley & (Issue.resolved_at >= since)).count()
-    reported = Issue.select(Issue.status).where(
+    reported = Issue.select(Issue.status, Issue.outcome).where(
         in_alley & (Issue.created_at >= since) & (Issue.status != "cancelled")
     )
-    statuses = [row.status for row in reported]
+    statuses = [row.status for row in reported if row.outcome != "duplicate"]
     done = sum(1 for s in statuses if s in ("resolved", "closed"))
     accepted = Issue.select(Issue.created_at, Issue.accepted_at).where(
         in_alley & (Issue.accepted_at >= since) & (Issue.source != "steward")

@@ -6,7 +6,8 @@ Per steward and quarter, each part a share between 0 and 1:
   quarter;
 - resolution: of issues reported in the quarter (cancelled left out) that are theirs — they
   resolved it, or accepted it and it is still open, or nobody took it and it is overdue while
-  assigned to them — the share resolved;
+  assigned to them — the share solved (`Issue.outcome` solved: answered, not ours and
+  unsolvable ones are theirs but not solved; a duplicate merged away is nobody's);
 - timeliness: of the issues they resolved in the quarter, the share resolved by the deadline;
 - patrol: days with a patrol check-in over the days of the quarter (up to today for the
   running quarter);
@@ -36,10 +37,12 @@ from peewee import SQL, Case, fn
 
 from core import audit, runs
 from core.delivery import robot
+from core.items import outcomes
 from core.timebank import passbook
 from infra.db import count_if, is_sqlite, write_transaction
 from infra.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import (
+    ISSUE_OPEN,
     Area,
     Assessment,
     ChatGroup,
@@ -119,7 +122,13 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
     rows = (
         Issue.select(
             Issue.resolved_by.alias("steward"),
-            count_if(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("solved"),
+            count_if(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("done"),
+            # only 已解决 is solved: answered, not ours, unsolvable count as theirs, not solved
+            count_if(
+                in_q(Issue.created_at)
+                & (Issue.status != "cancelled")
+                & (Issue.outcome == outcomes.SOLVED)
+            ).alias("solved"),
             count_if(in_q(Issue.resolved_at)).alias("resolved"),
             count_if(in_q(Issue.resolved_at) & on_time).alias("on_time"),
             fn.AVG(Case(None, [(in_q(Issue.rated_at), Issue.rating)], None)).alias("rating"),
@@ -136,7 +145,7 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
             Issue.accepted_by.in_(steward_ids)
             & Issue.resolved_at.is_null()
             & in_q(Issue.created_at)
-            & (Issue.status != "cancelled")
+            & Issue.status.in_(ISSUE_OPEN)  # still to do: not cancelled, not merged away
         )
         .group_by(Issue.accepted_by)
         .dicts()
@@ -151,7 +160,7 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
             & Issue.resolved_at.is_null()
             & Issue.accepted_by.is_null()
             & in_q(Issue.created_at)
-            & (Issue.status != "cancelled")
+            & Issue.status.in_(ISSUE_OPEN)  # still to do: not cancelled, not merged away
             & (Issue.deadline < min(end, utcnow()))
         )
         .group_by(IssueAssignee.steward)
@@ -160,7 +169,7 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
         st = issue_stats.setdefault(r["steward"], {})
         st["pending"] = int(st.get("pending") or 0) + int(r["n"])
     for st in issue_stats.values():
-        st["reported"] = int(st.get("solved") or 0) + int(st.get("pending") or 0)
+        st["reported"] = int(st.get("done") or 0) + int(st.get("pending") or 0)
     day_expr = local_day(Patrol.created_at)
     patrol_days = {
         r["steward"]: int(r["days"])

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from core import audit
 from core.figures import hotline, stats
 from core.items import issues as issue_flow
-from core.items import on_behalf
+from core.items import on_behalf, outcomes
 from core.items import wishes as wish_flow
 from infra import text
 from infra.timeutil import local_midnight_utc, to_local, utcnow
@@ -61,6 +61,7 @@ ISSUE_COLUMNS = [
     ("接单时间", 17),
     ("办结时间", 17),
     ("办结方式", 10),
+    ("办结结果", 14),  # core.items.outcomes: 已答复（政策解释）, 与 #12 重复，已合并 …
     ("办结说明", 30),
     ("吹哨部门", 14),
     ("是否超期", 8),
@@ -87,6 +88,7 @@ CLOSE_LABELS = {
     "unrated": "未评价",
     "on_the_spot": "现场解决",
     "cancelled": "撤销",
+    "merged": "合并为重复",
 }
 
 
@@ -250,7 +252,8 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
     for i in rows:
         intake = intakes.get(i.id)
         on_time = hotline.closed_on_time(i, intake, end) if intake else None
-        late = (i.resolved_at or end) > i.deadline and i.status != "cancelled"
+        closed = i.resolved_at or (i.closed_at if i.close_reason == "merged" else None)
+        late = (closed or end) > i.deadline and i.status != "cancelled"
         _append(
             ws,
             [
@@ -269,6 +272,9 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
                 _when(i.accepted_at),
                 _when(i.resolved_at),
                 i.resolution_level or "",
+                outcomes.NAMES.get(i.outcome, "")
+                if i.outcome != outcomes.DUPLICATE
+                else outcomes.plain_words(i.outcome, None, i.duplicate_of_id),
                 i.resolution_note or "",
                 departments.get(i.department_id, ""),
                 "是" if late else "否",

@@ -162,9 +162,9 @@ def _overdue(end, late_ids: set[int]) -> tuple[dict[int, list], dict[int, tuple]
 
 
 def _totals(scopes: _Scopes, end) -> dict[int, tuple[int, int]]:
-    """Since the start, per area: issues (cancelled left out) and those resolved. The
-    communities' from one pass over the covering index (community, status, created_at,
-    resolved_at); any other area's as `reports.totals` counts it."""
+    """Since the start, per area: issues (cancelled and duplicates left out) and those
+    solved. The communities' from one pass over the covering index (community, status,
+    outcome, created_at, resolved_at); any other area's as `reports.totals` counts it."""
     totals = {a: (0, 0) for a in scopes.areas}
     communities = list(scopes.by_community)
     if communities:
@@ -172,9 +172,15 @@ def _totals(scopes: _Scopes, end) -> dict[int, tuple[int, int]]:
             Issue.select(
                 Issue.community,
                 count_if(Issue.created_at < end).alias("counted"),
-                count_if((Issue.created_at < end) & (Issue.resolved_at < end)).alias("solved"),
+                count_if(
+                    (Issue.created_at < end)
+                    & (Issue.resolved_at < end)
+                    & (Issue.outcome == reports.SOLVED)
+                ).alias("solved"),
             )
             .where(Issue.community.in_(communities) & (Issue.status != "cancelled"))
+            # a NULL outcome (open) compares as unknown: kept by the IS NULL
+            .where(Issue.outcome.is_null() | (Issue.outcome != reports.DUPLICATE))
             .group_by(Issue.community)
             .tuples()
         )

@@ -17,10 +17,12 @@ Definitions (also in docs/scheduler.md):
   the area's active stewards gets a row of their own. So the rows' 超期 add up to the headline.
 - 响应率: of issues reported in the period (cancelled ones and stewards' on-the-spot fixes
   left out), the share accepted within `RESPONSE_HOURS` of being reported.
-- 解决率: of issues reported in the period (cancelled left out), the share resolved since.
+- 解决率: of issues reported in the period (cancelled and duplicates left out), the share
+  resolved since as solved (`Issue.outcome`: answered, not ours, unsolvable are closed, not
+  solved; a duplicate merged into another counts only as that one, core.items.merge).
 - 满意率: of ratings given in the period, the share of 4 or 5 stars (未评价 counts neither way).
-- 整改率: since the start, resolved issues over all issues (cancelled left out) — Lanshan's
-  "整改率".
+- 整改率: since the start, issues solved over all issues (cancelled and duplicates left out)
+  — Lanshan's "整改率".
 
 Queries are a fixed handful per report, whatever the number of stewards: one UNION of index
 range scans fetches every issue that moved this month or is open, the counting happens in
@@ -35,7 +37,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from core.items import privacy
+from core.items import outcomes, privacy
 from infra.db import Param, Prepared, count_if
 from infra.text import shorten
 from infra.timeutil import local_midnight_utc, month_day_time
@@ -166,6 +168,7 @@ def rate(part: int, whole: int) -> float | None:
 
 
 OPEN = ("submitted", "accepted", "escalated", "whistled")
+SOLVED, DUPLICATE = outcomes.SOLVED, outcomes.DUPLICATE
 MOVED_COLUMNS = (
     Issue.id,
     Issue.category,
@@ -178,6 +181,7 @@ MOVED_COLUMNS = (
     Issue.rating,
     Issue.closed_at,
     Issue.deadline,
+    Issue.outcome,
     Issue.accepted_by.alias("accepted_by_id"),
     Issue.resolved_by.alias("resolved_by_id"),
 )
@@ -227,10 +231,10 @@ class Tally:
     new: int = 0
     accepted: int = 0
     resolved: int = 0
-    answerable: int = 0  # reported, not cancelled, not a steward's on-the-spot fix
+    answerable: int = 0  # reported, counted, not a steward's on-the-spot fix
     responded: int = 0  # of those, accepted within RESPONSE_HOURS
-    counted: int = 0  # reported, not cancelled
-    solved: int = 0  # of those, resolved since
+    counted: int = 0  # reported, not cancelled, not a duplicate
+    solved: int = 0  # of those, resolved since as solved
     rated: int = 0
     satisfied: int = 0  # ratings of 4 or 5
 
@@ -253,10 +257,10 @@ class Tally:
         did = credited is None or i.resolved_by_id == credited
         if within(i.created_at) and owner:
             self.new += 1
-            counted = i.status != "cancelled"
+            counted = i.status != "cancelled" and i.outcome != DUPLICATE
             answerable = counted and i.source != "steward"
             self.counted += counted
-            self.solved += counted and i.resolved_at is not None and did
+            self.solved += counted and i.resolved_at is not None and i.outcome == SOLVED and did
             self.answerable += answerable
             self.responded += answerable and (
                 i.accepted_at is not None and i.accepted_at <= i.created_at + response and took
@@ -367,17 +371,18 @@ def overdue_lines(
 
 
 def totals(area: Area, end: datetime) -> tuple[int, int]:
-    """Since the start: issues (cancelled left out) and those resolved.
+    """Since the start: issues (cancelled and duplicates left out) and those solved.
 
-    Grouped by status with the area as the only filter, so that the covering index
-    (community, status, created_at, resolved_at) answers it without reading the table.
+    Grouped by status and outcome with the area as the only filter, so that the covering
+    index (community, status, outcome, created_at, resolved_at) answers it without reading
+    the table.
     """
     rows = _TOTALS[_scope_kind(area)].rows(**_scope_values(area), end=end)
     counted = solved = 0
     for row in rows:
-        if row["status"] != "cancelled":
+        if row["status"] != "cancelled" and row["outcome"] != DUPLICATE:
             counted += int(row["counted"])
-            solved += int(row["solved"])
+            solved += int(row["solved"]) if row["outcome"] == SOLVED else 0
     return counted, solved
 
 
@@ -385,13 +390,14 @@ _TOTALS = _per_kind(
     lambda kind: (
         Issue.select(
             Issue.status,
+            Issue.outcome,
             count_if(Issue.created_at < Param("end")).alias("counted"),
             count_if((Issue.created_at < Param("end")) & (Issue.resolved_at < Param("end"))).alias(
                 "solved"
             ),
         )
         .where(_scope_param(Issue, kind))
-        .group_by(Issue.status)
+        .group_by(Issue.status, Issue.outcome)
         .dicts()
     )
 )

@@ -13,6 +13,7 @@ from peewee import fn
 
 from core.figures import hotline, reports
 from core.figures.assessment import local_day
+from core.items import outcomes
 from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
@@ -71,7 +72,19 @@ def period_stats(area: Area, first: date, last: date) -> dict:
         "by_steward": _by_steward(area, rows, start, end, as_of),
         "wishes": _wishes(area, start, end),
         "hotline": hotline.figures(area, start, end, as_of),  # 上级转办件
+        "outcomes": _outcomes(rows, start, end),
     }
+
+
+def _outcomes(rows, start, end) -> dict[str, int]:
+    """Items closed in the period by outcome (a duplicate when it was merged: it has no
+    `resolved_at`); each outcome present, 0 for none."""
+    counts = dict.fromkeys(outcomes.OUTCOMES, 0)
+    for i in rows:
+        when = i.resolved_at or (i.closed_at if i.outcome == outcomes.DUPLICATE else None)
+        if i.outcome in counts and when is not None and start <= when < end:
+            counts[i.outcome] += 1
+    return counts
 
 
 def _by_steward(area: Area, rows: list, start, end, as_of) -> list[dict]:

@@ -23,7 +23,16 @@ from peewee import IntegrityError, fn
 
 from core import audit
 from core.boards import boards, changes
-from core.items import content_check, credit, handling, handoffs, lifecycle, notify, privacy
+from core.items import (
+    content_check,
+    credit,
+    handling,
+    handoffs,
+    lifecycle,
+    notify,
+    outcomes,
+    privacy,
+)
 from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
 from core.people import identity
 from core.people.areas import community_of
@@ -67,6 +76,8 @@ ACTION_LABELS = {
     "hide": "不公开",
     "follow": "又有居民反映同一问题",
     "on_behalf": "代居民登记",  # core.items.on_behalf
+    "merge": "合并为重复",  # core.items.merge: on the duplicate, and on the original
+    "merge_in": "合并重复诉求",
 }
 # Who the trail names when the web page's anonymous submitter acts with their tracking link.
 WEB_REPORTER_LABEL = "反映人"
@@ -379,7 +390,7 @@ def create(
             issue.resolution_level = "现场解决"
             issue.resolution_note = fixed_on_spot.get("note") or content
             issue.resolution_photo_ids = fix_photos
-            issue.close_reason = "on_the_spot"
+            issue.close_reason, issue.outcome = "on_the_spot", outcomes.SOLVED
             issue.save()
             awards.issue_on_the_spot(issue)
             Patrol.create(
@@ -482,9 +493,12 @@ def resolve(
     photo_ids: list[int] | None = None,
     level=None,
     label: str | None = None,
+    outcome: str | None = None,
 ) -> Issue:
     """`level` as the closer names it; None: inferred (core.items.handling). `label`: how
-    the trail names the closer (a unit member: `住建办 李工`, core.units.actions)."""
+    the trail names the closer (a unit member: `住建办 李工`, core.units.actions). `outcome`
+    (core.items.outcomes; None: solved): a duplicate is merged (core.items.merge) instead."""
+    outcome = outcomes.check(outcome, note)
     _visible_or_404(p, issue_id)
     photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
@@ -508,8 +522,9 @@ def resolve(
         issue.resolution_level = level
         issue.resolution_note = note
         issue.resolution_photo_ids = photo_ids
+        issue.outcome = outcome
         awards.issue_resolved(issue)
-        data = {"note": note, "photo_ids": photo_ids, "level": level}
+        data = {"note": note, "photo_ids": photo_ids, "level": level, "outcome": outcome}
         return _finish(p, issue, "resolve", data, note, label)
 
 
@@ -644,7 +659,7 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
         issue.status = "submitted"
         issue.reopen_count += 1
         issue.accepted_at = issue.accepted_by = None
-        issue.resolved_at = issue.resolved_by = None
+        issue.resolved_at = issue.resolved_by = issue.outcome = None
         issue.deadline = deadline_for(issue.priority, now)
         data = {"note": reason, "count": issue.reopen_count}
         label = _by_token_label(p, issue, tracking_token)

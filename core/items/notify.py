@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from core import media
 from core.delivery import groups, private, robot, subscriptions
-from core.items import handoffs, privacy
+from core.items import handoffs, outcomes, privacy
 from infra.text import shorten
 from infra.timeutil import month_day_time
 from models import (
@@ -81,12 +81,19 @@ def issue_changed(issue: Issue, action: str, event: Event, note: str | None = No
 
     reporter = issue.reporter
     if action in ISSUE_STATUS_NOTICES and reporter is not None and event.actor_id != reporter.id:
+        status = ISSUE_STATUS_LABELS[issue.status]
+        if action == "resolve" and issue.outcome:
+            # how it was closed, in the resident's words: 已答复（政策解释）…, 无法解决：原因
+            status = outcomes.SHORT[issue.outcome]
+            if issue.outcome != outcomes.SOLVED:
+                words = outcomes.plain_words(issue.outcome, note)
+                note = words if issue.outcome == outcomes.UNSOLVABLE else f"{words}：{note}"
         subscriptions.queue_status_message(
             reporter,
             number=issue.number,
             title=shorten(f"{issue.category}：{issue.content}", 20),
-            status_label=ISSUE_STATUS_LABELS[issue.status],
-            note=shorten(note or ISSUE_STATUS_LABELS[issue.status], 20),
+            status_label=status,
+            note=shorten(note or status, 20),
             when=event.at,
             item_key=f"issue:{issue.id}:{action}:{event.id}",
             area=issue.alley_id,

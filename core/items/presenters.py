@@ -8,7 +8,7 @@ phone numbers, household details) can leak into them by adding a column.
 
 from __future__ import annotations
 
-from core.items import handoffs, on_behalf, privacy
+from core.items import handoffs, on_behalf, outcomes, privacy
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
@@ -77,7 +77,16 @@ def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
         "resolved_at": iso(issue.resolved_at),
         "resolution_note": issue.resolution_note if shown else None,
         "photos": photos_out(issue.photo_ids, cache) if shown else [],
+        # how it was closed, in plain words (core.items.outcomes); None while open
+        "outcome": issue.outcome,
+        "outcome_label": _outcome_label(issue, shown),
+        "duplicate_of": issue.duplicate_of_id,
     }
+
+
+def _outcome_label(issue: Issue, shown: bool) -> str | None:
+    note = issue.resolution_note if shown else None
+    return outcomes.plain_words(issue.outcome, note, issue.duplicate_of_id)
 
 
 def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
@@ -98,6 +107,8 @@ def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
         "cancel": (reporter and issue.status == "submitted") or manager,
     }
     allowed = [a for a, ok in who.items() if ok and issue.status in issue_flow.ALLOWED_FROM[a]]
+    if manager and issue.status in issue_flow.ALLOWED_FROM["cancel"]:  # open: core.items.merge
+        allowed.append("merge")
     if issue.status == "whistled" and issue.department_id in p.unit_ids:
         # a member of the unit it is whistled to (core.units.actions)
         unit = ["progress", "extension", "return", "resolve"]
@@ -186,6 +197,7 @@ def issue_out(
         # not involved in someone else's words: they keep the public view's text and photos.
         out["content"] = issue.content
         out["resolution_note"] = issue.resolution_note
+        out["outcome_label"] = _outcome_label(issue, True)
         out["photos"] = photos_out(issue.photo_ids, cache)
     department = _department(issue, cache)
     reporter = None
@@ -233,6 +245,20 @@ def issue_out(
 
 # An issue's trail names the handling units' actions too (core.units).
 ISSUE_TRAIL_LABELS = {**issue_flow.ACTION_LABELS, **UNIT_ACTION_LABELS}
+
+
+def _closure_label(action: str, label: str, data: dict) -> str:
+    """办结（已答复）, 合并到 #12, 合并重复诉求 #15: how an item was closed, on its trail."""
+    outcome = data.get("outcome")
+    if action == "resolve" and outcome in outcomes.SHORT and outcome != outcomes.SOLVED:
+        return f"{label}（{outcomes.SHORT[outcome]}）"
+    if action == "merge" and data.get("into"):
+        return f"合并到 #{data['into']}"
+    if action == "merge_in" and data.get("from"):
+        return f"{label} #{data['from']}"
+    return label
+
+
 # Every detail page and every new report's answer reads its trail: compiled once.
 _TRAIL = Prepared(lambda: Event.for_subject(Param("subject_type"), Param("subject_id")))
 
@@ -265,6 +291,8 @@ def timeline_out(
             words = handoffs.unit_words(action, data, note) if insider else None
         if words is not None:
             label, note = words
+        if subject == "issue":
+            label = _closure_label(action, label, data)
         entries.append(
             {
                 "at": iso(e.at),

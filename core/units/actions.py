@@ -136,11 +136,19 @@ def return_to_community(p: Principal, issue_id: int, reason: str) -> Issue:
     return issue
 
 
-def resolve(p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None) -> Issue:
-    """办结 by a member of the unit: the workflow's `resolve` (joint handling), naming them."""
+def resolve(
+    p: Principal,
+    issue_id: int,
+    note: str,
+    photo_ids: list[int] | None = None,
+    outcome: str | None = None,
+) -> Issue:
+    """办结 by a member of the unit: the workflow's `resolve` (joint handling), naming them;
+    `outcome` as `core.items.outcomes` (None: solved; a unit cannot merge duplicates)."""
     with write_transaction():
         issue, unit = _own_item(p, issue_id)
-    return flow.resolve(p, issue_id, note, photo_ids, label=members.person_label(p, unit))
+    label = members.person_label(p, unit)
+    return flow.resolve(p, issue_id, note, photo_ids, label=label, outcome=outcome)
 
 
 def urge(p: Principal, issue_id: int, note: str) -> Issue:

@@ -77,10 +77,15 @@ const follow = (id) => api.post(at(id, 'follow'), {});
 const accept = (id) => api.post(at(id, 'accept'), {});
 
 /**
- * 办结 with a note, photos and the resolution level (现场解决 / 上报社区 / 联合处置).
- * @param {number} id @param {{note: string, photoIds: number[], level: string}} how
+ * 办结 with a note, photos, the resolution level (现场解决 / 上报社区 / 联合处置) and the outcome
+ * (solved / answered / not_ours / unsolvable, format.OUTCOMES).
+ * @param {number} id @param {{note: string, photoIds: number[], level: string, outcome: string}} how
  */
-const resolve = (id, { note, photoIds, level }) => api.post(at(id, 'resolve'), { note, photo_ids: photoIds, level });
+const resolve = (id, { note, photoIds, level, outcome }) =>
+  api.post(at(id, 'resolve'), { note, photo_ids: photoIds, level, outcome });
+
+/** 常用回复 of the item's community, for its resolve form. @param {number} id */
+const replyTemplates = (id) => api.get('/reply-templates', { issue_id: id });
 
 /** 上报. @param {number} id @param {string} note why */
 const escalate = (id, note) => api.post(at(id, 'escalate'), { note });
@@ -150,6 +155,7 @@ module.exports = {
   follow,
   accept,
   resolve,
+  replyTemplates,
   escalate,
   comment,
   rate,

@@ -29,6 +29,18 @@ const RATING_WORDS = ['很不满意', '不满意', '一般', '满意', '很满�
 
 const RESOLUTION_LEVELS = ['现场解决', '上报社区', '联合处置'];
 
+/**
+ * How an item was closed (`outcome` of POST /issues/{id}/resolve); the resolve form asks for
+ * one explicitly. A duplicate is merged by staff, not offered here. `reason`: the note must
+ * say why (answered, unsolvable).
+ */
+const OUTCOMES = [
+  { value: 'solved', label: '已解决' },
+  { value: 'answered', label: '已答复（政策解释）', reason: true },
+  { value: 'not_ours', label: '不属于职责（转出）' },
+  { value: 'unsolvable', label: '无法解决', reason: true },
+];
+
 const PRIORITIES = [
   { value: 'ordinary', label: '一般（2 天）' },
   { value: 'important', label: '重要（3 天）' },
@@ -101,6 +113,7 @@ module.exports = {
   BENEFICIARY_TYPES,
   RATING_WORDS,
   RESOLUTION_LEVELS,
+  OUTCOMES,
   PRIORITIES,
   groupPhone,
   dateTime,

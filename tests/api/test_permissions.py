@@ -53,6 +53,13 @@ def _someone_elses_issue(w) -> dict:
     return {"path": f"{API}/issues/{res.get_json()['id']}/follow", "json": {}}
 
 
+def _reply_template(w) -> int:
+    from models import ReplyTemplate
+
+    community = w["district"].communities[0]
+    return ReplyTemplate.create(community=community, title="已清理", text="已清理完毕").id
+
+
 def _wish(w, *steps) -> int:
     c, h = w["client"], w["headers"]
     body = {
@@ -320,6 +327,33 @@ MATRIX = {
     ("POST", "/api/v1/issues/{issue_id}/urge"): (
         STAFF,
         _whistled_action("urge", {"note": "请尽快办理"}),
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/merge"): (
+        STAFF,
+        lambda w: {"path": f"{API}/issues/{_issue(w)}/merge", "json": {"into": _issue(w)}},
+    ),
+    # 常用回复: read by whoever closes the item, kept by the community's staff
+    ("GET", "/api/v1/reply-templates"): (
+        HANDLERS,
+        lambda w: {"path": f"{API}/reply-templates", "query_string": {"issue_id": _issue(w)}},
+    ),
+    ("POST", "/api/v1/reply-templates"): (
+        STAFF,
+        lambda w: {
+            "json": {
+                "community_id": w["district"].communities[0].id,
+                "title": "已清理",
+                "text": "已清理完毕",
+            }
+        },
+    ),
+    ("PATCH", "/api/v1/reply-templates/{template_id}"): (
+        STAFF,
+        lambda w: {"path": f"{API}/reply-templates/{_reply_template(w)}", "json": {"text": "改"}},
+    ),
+    ("DELETE", "/api/v1/reply-templates/{template_id}"): (
+        STAFF,
+        lambda w: {"path": f"{API}/reply-templates/{_reply_template(w)}"},
     ),
     ("POST", "/api/v1/issues/{issue_id}/assign"): (
         STAFF,

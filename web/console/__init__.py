@@ -11,6 +11,8 @@ the API and the bot call (which audits it). Pages:
 * `dashboard` — /console/ (figures, 30-day trend as inline SVG, stewards, what waits);
 * `items` — 待办审核 /console/review, 诉求 /console/issues, 微心愿 /console/wishes;
 * `intake` — 代居民登记 /console/issues/new (12345 热线, 电话, 来访, 网格员发现);
+* `closures` — 办结 (with its outcome) and 合并重复 on the item page, 常用回复
+  /console/reply-templates;
 * `uploads` — the spreadsheet upload shared by 花名册 and 包联户 (a dry run, then confirm);
 * `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
   print jobs in `core.boards.print_jobs`);
@@ -38,6 +40,7 @@ from flask import Flask
 from web.console import (  # noqa: F401  (each registers its routes)
     admin,
     auth,
+    closures,
     dashboard,
     desk,
     households,

@@ -29,6 +29,7 @@ from models import (
     StewardAlley,
     Wish,
 )
+from web.console import closures
 from web.console.common import (
     bp,
     in_scope_or_404,
@@ -231,6 +232,7 @@ def issue_html(issue: Issue, *, status: int = 200, error: str | None = None, for
         tier_days=unit_handling.tier_days(),
         error=error,
         form=form or {},
+        **closures.issue_page_extras(issue),  # the resolve and merge forms
     )
     return html, status
 

@@ -1,8 +1,9 @@
 /**
  * 管家办理 (steward/issue/issue?id=): the item with the resident's photos, location and
  * contact phone (as the API shows them to its steward), and the steward's actions from
- * `actions`: accept (接单), resolve with a note, photos and the resolution level (办结),
- * escalate to the community (上报社区), leave a message. Typed text survives errors.
+ * `actions`: accept (接单), resolve with a note, photos, the resolution level and the outcome
+ * chosen explicitly (办结: 已解决 / 已答复 / 不属于职责 / 无法解决; a 常用回复 of the community fills
+ * the note), escalate to the community (上报社区), leave a message. Typed text survives errors.
  */
 const api = require('../../utils/api');
 const issues = require('../../services/issues');
@@ -17,6 +18,9 @@ Component({
     actions: /** @type {Record<string, boolean>} */ ({}),
     levels: fmt.RESOLUTION_LEVELS,
     level: '现场解决',
+    outcomes: fmt.OUTCOMES,
+    outcome: '',
+    replies: /** @type {any[]} */ ([]),
     note: '',
     photoIds: /** @type {number[]} */ ([]),
     photosBusy: false,
@@ -44,6 +48,24 @@ Component({
       const actions = {};
       (issue.actions || []).forEach((/** @type {string} */ a) => (actions[a] = true));
       this.setData({ state: 'ready', issue: issueView(issue), actions });
+      if (actions.resolve && !this.data.replies.length) this.loadReplies();
+    },
+    /** The community's 常用回复; the form works without them (an error leaves none). */
+    loadReplies() {
+      return issues
+        .replyTemplates(this.data.id)
+        .then((/** @type {any} */ page) => this.setData({ replies: page.items || [] }))
+        .catch(() => this.setData({ replies: [] }));
+    },
+    /** @param {any} e */
+    onOutcome(e) {
+      this.setData({ outcome: e.currentTarget.dataset.value });
+    },
+    /** A 常用回复 tapped: its text is the note (to edit), its outcome chosen if none is. @param {any} e */
+    onReply(e) {
+      const reply = this.data.replies.find((/** @type {any} */ r) => r.id === Number(e.currentTarget.dataset.id));
+      if (!reply) return;
+      this.setData({ note: reply.text, outcome: this.data.outcome || reply.outcome || '' });
     },
     /** @param {any} e */
     onInput(e) {
@@ -91,13 +113,21 @@ Component({
       return '';
     },
     resolve() {
-      const problem = this.needNote();
+      const chosen = fmt.OUTCOMES.find((o) => o.value === this.data.outcome);
+      let problem = '';
+      if (chosen && chosen.reason && !this.data.note.trim()) {
+        problem = chosen.value === 'answered' ? '已答复请写明答复内容。' : '无法解决请写明原因。';
+      }
+      problem = problem || this.needNote() || (chosen ? '' : '请选择办结结果：已解决、已答复、不属于职责或无法解决。');
       if (problem) {
         this.setData({ error: problem });
         return Promise.resolve();
       }
-      const how = { note: this.data.note.trim(), photoIds: this.data.photoIds, level: this.data.level };
-      return this.act(() => issues.resolve(this.data.id, how), '已办结，等待居民评价。', true);
+      const how = { note: this.data.note.trim(), photoIds: this.data.photoIds, level: this.data.level, outcome: this.data.outcome };
+      const done = chosen && chosen.value !== 'solved' ? `已办结（${chosen.label}），居民会看到结果和说明。` : '已办结，等待居民评价。';
+      return this.act(() => issues.resolve(this.data.id, how), done, true).then(() => {
+        if (this.data.state === 'ready' && !this.data.actions.resolve) this.setData({ outcome: '' });
+      });
     },
     escalate() {
       if (!this.data.note.trim()) {

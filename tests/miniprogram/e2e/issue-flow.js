@@ -82,8 +82,12 @@ test('scan → report with a photo → steward accepts and resolves with a photo
   picker(work).choose();
   await h.idle();
   await work.inst.resolve();
+  expect(work.text()).toContain('请选择办结结果'); // asked, never assumed
+  work.inst.onOutcome({ currentTarget: { dataset: { value: 'solved' } } });
+  await work.inst.resolve();
   await h.idle();
   expect(work.text()).toContain('已办结，等待居民评价');
+  expect(work.data().issue.outcome).toBe('solved');
   expect(work.data().issue.resolution_photos).toHaveLength(1);
   expect(work.data().issue.resolution_level).toBe('现场解决');
 
@@ -97,6 +101,7 @@ test('scan → report with a photo → steward accepts and resolves with a photo
   await item.inst.onLoad({ id: String(created.id) });
   await h.idle();
   expect(item.text()).toContain('已联系环卫清运');
+  expect(item.data().issue.outcome_label).toBe('已解决');
   expect(item.text()).toContain('170 0000 0101');
   item.inst.onRate({ detail: { value: 5 }, currentTarget: { dataset: {} } });
   type(item, 'rateText', '处理得很快');

@@ -65,6 +65,10 @@ describe('steward/issue/issue', () => {
     expect(p.text()).toContain('请先写处理说明');
     input(p, 'note', '已清理');
     p.inst.onLevel({ currentTarget: { dataset: { value: '上报社区' } } });
+    await p.inst.resolve(); // the outcome is asked for, never assumed
+    expect(p.text()).toContain('请选择办结结果');
+    expect(server.requests.filter((r) => r.path === '/issues/7/resolve')).toHaveLength(0);
+    p.inst.onOutcome({ currentTarget: { dataset: { value: 'solved' } } });
     server.route('POST', '/issues/7/resolve', envelope(409, 'invalid_transition', '该诉求已被撤销，不能办结'));
     await p.inst.resolve();
     await h.idle();
@@ -73,8 +77,42 @@ describe('steward/issue/issue', () => {
     server.route('POST', '/issues/7/resolve', (req) => ({ status: 200, body: { ...fresh, status_label: '已办结', resolution_note: req.data.note, resolution_level: req.data.level, actions: [] } }));
     await p.inst.resolve();
     await h.idle();
-    expect(server.requests.filter((r) => r.path === '/issues/7/resolve').pop().data).toEqual({ note: '已清理', photo_ids: [], level: '上报社区' });
+    expect(server.requests.filter((r) => r.path === '/issues/7/resolve').pop().data).toEqual({ note: '已清理', photo_ids: [], level: '上报社区', outcome: 'solved' });
     expect(p.text()).toContain('办理结果（上报社区）');
+  });
+  test('resolve with an outcome and a reply template; a reason is asked for; the resident reads the outcome', async () => {
+    const fresh = fx.issue({ actions: ['resolve', 'escalate', 'comment'] });
+    server.route('GET', '/issues/7', { status: 200, body: fresh });
+    server.route('GET', '/reply-templates', { status: 200, body: { items: [
+      { id: 3, community_id: 1, title: '政策解释：高龄津贴', text: '高龄津贴按季度发放，已为您登记', outcome: 'answered', outcome_name: '已答复（政策解释）' },
+    ] } });
+    const p = h.page('steward/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/reply-templates').query).toBe('issue_id=7');
+    expect(p.text()).toContain('政策解释：高龄津贴');
+    expect(p.text()).toContain('不属于职责（转出）');
+    p.inst.onOutcome({ currentTarget: { dataset: { value: 'unsolvable' } } });
+    await p.inst.resolve();
+    expect(p.text()).toContain('无法解决请写明原因');
+    expect(server.requests.filter((r) => r.path === '/issues/7/resolve')).toHaveLength(0);
+    // a template fills the note; the outcome already chosen stays
+    p.inst.onReply({ currentTarget: { dataset: { id: 3 } } });
+    expect(p.data().note).toBe('高龄津贴按季度发放，已为您登记');
+    expect(p.data().outcome).toBe('unsolvable');
+    p.inst.onOutcome({ currentTarget: { dataset: { value: 'answered' } } });
+    server.route('POST', '/issues/7/resolve', (req) => ({ status: 200, body: { ...fresh, status_label: '已办结', outcome: req.data.outcome, outcome_label: '已答复（政策解释）', resolution_note: req.data.note, actions: [] } }));
+    await p.inst.resolve();
+    await h.idle();
+    expect(server.requests.filter((r) => r.path === '/issues/7/resolve').pop().data).toMatchObject({ note: '高龄津贴按季度发放，已为您登记', outcome: 'answered' });
+    expect(p.text()).toContain('已办结（已答复（政策解释））');
+    expect(p.text()).toContain('已答复（政策解释）');
+  });
+  test('a merged duplicate reads in plain words', async () => {
+    server.route('GET', '/issues/7', { status: 200, body: fx.issue({ status: 'closed', status_label: '已完结', outcome: 'duplicate', outcome_label: '与 #5 重复，已合并', duplicate_of: 5, actions: [] }) });
+    const p = h.page('steward/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    expect(p.text()).toContain('办理结果：与 #5 重复，已合并');
   });
 });
 

@@ -4,6 +4,8 @@
 //   form[data-confirm]            asks the question before the form is sent
 //   select[data-autosubmit]       sends its form when another option is picked
 //   input[data-check-all="NAME"]  ticks or clears every checkbox named NAME
+//   select[data-fill="ID"]        puts the chosen option's data-text into the textarea #ID
+//                                 (and picks its data-outcome in the form's outcome select)
 // and a print job's progress bar keeps moving (without this file, the page refreshes itself
 // every few seconds).
 (function () {
@@ -27,6 +29,18 @@
       document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (b) {
         b.checked = box.checked;
       });
+    });
+  });
+
+  document.querySelectorAll("select[data-fill]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var target = document.getElementById(select.getAttribute("data-fill"));
+      if (!option || !target || !option.getAttribute("data-text")) return;
+      target.value = option.getAttribute("data-text");
+      var outcome = option.getAttribute("data-outcome");
+      var choose = select.form && select.form.querySelector("select[name=outcome]");
+      if (outcome && choose && !choose.value) { choose.value = outcome; }
     });
   });
 
