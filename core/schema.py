@@ -299,6 +299,11 @@ MIGRATIONS: list[Migration] = [
         tables=(models.UnitMember,),
         undo=_undo_handling_units,
     ),
+    Migration(
+        19,
+        "callbacks (回访) of closed items, and the street's sample rule for them",
+        tables=(models.Callback, models.CallbackRule),
+    ),
 ]
 
 

@@ -669,3 +669,14 @@ from models import chat  # noqa: E402
 from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 
 ALL_MODELS += chat.MODELS
+
+from models import callbacks  # noqa: E402
+from models.callbacks import (  # noqa: E402, F401
+    CALLBACK_RESULTS,
+    CALLBACK_SOLVED,
+    CALLBACK_VERDICTS,
+    Callback,
+    CallbackRule,
+)
+
+ALL_MODELS += callbacks.MODELS

@@ -17,8 +17,15 @@ Definitions (also in docs/scheduler.md):
   the area's active stewards gets a row of their own. So the rows' 超期 add up to the headline.
 - 响应率: of issues reported in the period (cancelled ones and stewards' on-the-spot fixes
   left out), the share accepted within `RESPONSE_HOURS` of being reported.
-- 解决率: of issues reported in the period (cancelled left out), the share resolved since.
-- 满意率: of ratings given in the period, the share of 4 or 5 stars (未评价 counts neither way).
+- 办结率: of issues reported in the period (cancelled left out), the share the handler has
+  closed since (`closed_as_solved`: every 办结 today).
+- The resident's word (居民答复) on an item: a rating, or a 回访 (callback, `core.items.callbacks`)
+  whose result is 满意, 基本满意 or 不满意. An item counts once in a period: its last word given
+  within it. 居民确认解决: a rating of 3 stars or more, or a callback 满意 / 基本满意.
+- 解决率: of the residents' words given in the period, the share confirming it solved.
+- 满意率: of the residents' words given in the period, the share of 4–5 stars or 满意 (3 stars
+  and 基本满意 are solved, not satisfied; 未评价 and a callback 未接通 / 拒绝回访 count neither way).
+- 回访数 (callbacks_done): callbacks that settled an item's round in the period.
 - 整改率: since the start, resolved issues over all issues (cancelled left out) — Lanshan's
   "整改率".
 
@@ -40,7 +47,10 @@ from core.items import privacy
 from core.text import shorten
 from core.timeutil import local_midnight_utc, month_day_time
 from models import (
+    CALLBACK_SOLVED,
+    CALLBACK_VERDICTS,
     Area,
+    Callback,
     Issue,
     IssueAssignee,
     Patrol,
@@ -193,6 +203,12 @@ def moved(area: Area, since: datetime) -> list:
     return list(_MOVED[_scope_kind(area)].rows(**values))
 
 
+def called_back_since(since):
+    """The ids of the items with a callback recorded since `since` (closed long before, they
+    are in no other branch of `moved`, and the period counts the resident's word)."""
+    return Issue.id.in_(Callback.select(Callback.issue).where(Callback.created_at >= since))
+
+
 def _moved_query(kind: str):
     scope = _scope_param(Issue, kind)
     branches = [
@@ -200,6 +216,7 @@ def _moved_query(kind: str):
         Issue.resolved_at >= Param("since"),
         Issue.closed_at >= Param("since"),  # cancelled, rated and auto-closed items
         Issue.status.in_(OPEN),
+        called_back_since(Param("since")),
     ]
     query = None
     for cond in branches:
@@ -209,6 +226,51 @@ def _moved_query(kind: str):
 
 
 _MOVED = _per_kind(_moved_query)
+
+# (when, result, settled) of each callback, by issue id: what `tally` reads the residents'
+# words and the callbacks done from.
+Calls = dict[int, list[tuple[datetime, str, bool]]]
+
+
+def calls_from(rows) -> Calls:
+    calls: Calls = {}
+    for issue_id, at, result, settles in rows:
+        calls.setdefault(issue_id, []).append((at, result, settles is not None))
+    return calls
+
+
+def callbacks_since(area: Area, since: datetime) -> Calls:
+    """The callbacks of the area's items recorded since `since` (one index range scan)."""
+    return calls_from(_CALLS[_scope_kind(area)].rows(**_scope_values(area), since=since))
+
+
+_CALLS = _per_kind(
+    lambda kind: (
+        Callback.select(Callback.issue, Callback.created_at, Callback.result, Callback.settles)
+        .join(Issue, on=(Callback.issue == Issue.id))
+        .where((Callback.created_at >= Param("since")) & _scope_param(Issue, kind))
+        .tuples()
+    )
+)
+
+
+def closed_as_solved(i) -> bool:
+    """The handler closed the item (办结): what 办结率 and 整改率 count. Today every closure;
+    a closure outcome other than solved, where one is recorded, is where to narrow it."""
+    return i.resolved_at is not None
+
+
+def resident_word(i, calls, start: datetime, end: datetime) -> tuple[bool, bool] | None:
+    """(confirmed solved, satisfied) from the resident's last word on the item given within
+    [start, end) — a rating or a callback with a verdict — or None if they gave none then."""
+    last = None
+    if i.rated_at is not None and start <= i.rated_at < end:
+        score = i.rating or 0
+        last = (i.rated_at, score >= 3, score >= 4)
+    for at, result, _ in calls:
+        if result in CALLBACK_VERDICTS and start <= at < end and (last is None or at > last[0]):
+            last = (at, result in CALLBACK_SOLVED, result == "satisfied")
+    return None if last is None else last[1:]
 
 
 def _is_open_at(issue: Issue, end: datetime) -> bool:
@@ -230,9 +292,12 @@ class Tally:
     answerable: int = 0  # reported, not cancelled, not a steward's on-the-spot fix
     responded: int = 0  # of those, accepted within RESPONSE_HOURS
     counted: int = 0  # reported, not cancelled
-    solved: int = 0  # of those, resolved since
-    rated: int = 0
-    satisfied: int = 0  # ratings of 4 or 5
+    solved: int = 0  # of those, closed by the handler since (办结)
+    rated: int = 0  # ratings given
+    answered: int = 0  # items the resident gave their word on (a rating or a callback verdict)
+    confirmed: int = 0  # of those, confirmed solved (≥ 3 stars, 满意 or 基本满意)
+    satisfied: int = 0  # of those, satisfied (4–5 stars or 满意)
+    callbacks: int = 0  # callbacks that settled a round
 
     def add(
         self,
@@ -241,9 +306,11 @@ class Tally:
         end: datetime,
         response: timedelta,
         credited: int | None = None,
+        calls=(),
     ) -> None:
-        """Count one issue row. With `credited` (a steward's id): the row's reports count when
-        it is theirs (`owners`), acceptances, resolutions and ratings only when they did it."""
+        """Count one issue row (`calls`: its callbacks, `Calls`). With `credited` (a steward's
+        id): the row's reports count when it is theirs (`owners`), acceptances, resolutions,
+        the resident's words and callbacks only when they did it."""
 
         def within(value):
             return value is not None and start <= value < end
@@ -256,33 +323,36 @@ class Tally:
             counted = i.status != "cancelled"
             answerable = counted and i.source != "steward"
             self.counted += counted
-            self.solved += counted and i.resolved_at is not None and did
+            self.solved += counted and closed_as_solved(i) and did
             self.answerable += answerable
             self.responded += answerable and (
                 i.accepted_at is not None and i.accepted_at <= i.created_at + response and took
             )
         self.accepted += within(i.accepted_at) and took
         self.resolved += within(i.resolved_at) and did
-        if within(i.rated_at) and did:
-            self.rated += 1
-            self.satisfied += (i.rating or 0) >= 4
+        if not did:
+            return
+        self.rated += within(i.rated_at)
+        word = resident_word(i, calls, start, end)
+        if word is not None:
+            self.answered += 1
+            self.confirmed += word[0]
+            self.satisfied += word[1]
+        self.callbacks += sum(1 for at, _, settled in calls if settled and within(at))
 
     @property
     def rate_counts(self) -> dict[str, tuple[int, int]]:
         """(part, whole) behind each rate: shown next to it, "50.0%（1/2）"."""
         return {
             "response": (self.responded, self.answerable),
-            "resolution": (self.solved, self.counted),
-            "satisfaction": (self.satisfied, self.rated),
+            "resolution": (self.confirmed, self.answered),
+            "satisfaction": (self.satisfied, self.answered),
+            "handled": (self.solved, self.counted),
         }
 
     @property
     def rates(self) -> dict[str, float | None]:
-        return {
-            "response": rate(self.responded, self.answerable),
-            "resolution": rate(self.solved, self.counted),
-            "satisfaction": rate(self.satisfied, self.rated),
-        }
+        return {name: rate(*counts) for name, counts in self.rate_counts.items()}
 
 
 def owners(i) -> set[int]:
@@ -294,12 +364,16 @@ def owners(i) -> set[int]:
     return {i.accepted_by_id} if i.accepted_by_id else set()
 
 
-def tally(rows, start: datetime, end: datetime, credited: int | None = None) -> Tally:
-    """The figures of `rows` over [start, end); with `credited`, one steward's share."""
+def tally(
+    rows, start: datetime, end: datetime, credited: int | None = None, calls: Calls | None = None
+) -> Tally:
+    """The figures of `rows` over [start, end); with `credited`, one steward's share. `calls`:
+    the rows' callbacks (`callbacks_since` a time no later than `start`)."""
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
+    calls = calls or {}
     t = Tally()
     for i in rows:
-        t.add(i, start, end, response, credited)
+        t.add(i, start, end, response, credited, calls.get(i.id, ()))
     return t
 
 
@@ -528,6 +602,7 @@ def build(area: Area, day: date) -> Report:
         assignees=assignees,
         details=details,
         wishes=_wish_figures(area, start, end),
+        calls=callbacks_since(area, month_start),
     )
 
 
@@ -542,6 +617,7 @@ def assemble(
     assignees: dict[int, list[tuple[int, str, str]]],
     details: dict[int, tuple[str, str, str, str]],
     wishes: dict[str, int],
+    calls: Calls | None = None,
 ) -> Report:
     """The report of `area` from its issue rows (those that moved this month or are open)
     and the parts read elsewhere (`build` one area at a time, `report_batch` all at once):
@@ -551,7 +627,7 @@ def assemble(
     The headline's 超期, the rows' and the list come from one `overdue_rows`."""
     start = local_midnight_utc(day)
     end = local_midnight_utc(day + timedelta(days=1))
-    d, m = tally(rows, start, end), tally(rows, month_start, end)
+    d, m = tally(rows, start, end, calls=calls), tally(rows, month_start, end, calls=calls)
     late = overdue_rows(rows, end)
     open_now = sum(1 for i in rows if _is_open_at(i, end))
     listed = [
