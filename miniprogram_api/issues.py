@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from core.errors import ApiError, bad_request
+from core.items import callbacks, lists
 from core.items import issues as flow
-from core.items import lists
 from core.items.list_cache import mine_fingerprint, viewer_key
 from core.items.lists import IssueFilters
 from core.items.views import issue_out, prefetch_issues, public_shown
@@ -355,13 +355,20 @@ def rate_issue(issue_id: int, body: RateIn):
 
 @router.post(
     "/issues/<int:issue_id>/reopen",
-    summary="不满意，重新打开（反映人，办结后 7 天内）",
+    summary="不满意，重新打开（反映人，办结后 7 天内；工作人员：回访不满意后）",
     body=NoteIn,
     response=IssueOut,
     errors=ACTION_ERRORS,
 )
 def reopen_issue(issue_id: int, body: NoteIn):
-    flow.reopen(current_principal(), issue_id, body.note)
+    """反映人：办结后 REOPEN_WINDOW_DAYS 天内。工作人员（非反映人）：本轮回访结果为“不满意”
+    的已办结或已完结诉求，note 与回访说明一并作为原因；否则 409 `not_unsatisfied`。"""
+    p = current_principal()
+    issue = Issue.get_or_none(Issue.id == issue_id)
+    if p.is_staff and issue is not None and not flow.is_reporter(p, issue):
+        callbacks.reopen(p, issue_id, body.note)
+    else:
+        flow.reopen(p, issue_id, body.note)
     return _out(issue_id)
 
 
