@@ -123,6 +123,69 @@ def attempts(items: list[Issue]) -> dict[int, Attempts]:
     return out
 
 
+def describe(items: list[Issue]) -> list[dict]:
+    """The list's rows as the API and the console show them (times as naive UTC)."""
+    tries = attempts(items)
+    area_ids = {i.alley_id for i in items} | {i.community_id for i in items if i.community_id}
+    areas = {a.id: a for a in Area.select(Area.id, Area.name).where(Area.id.in_(area_ids))}
+    names = {
+        s.id: s.name
+        for s in Steward.select(Steward.id, Steward.name).where(
+            Steward.id.in_({i.resolved_by_id for i in items if i.resolved_by_id})
+        )
+    }
+    now = utcnow()
+    out = []
+    for i in items:
+        t = tries[i.id]
+        community = areas.get(i.community_id)
+        out.append(
+            {
+                "id": i.id,
+                "number": i.number,
+                "community": {"id": community.id, "name": community.name} if community else None,
+                "alley": {"id": i.alley_id, "name": areas[i.alley_id].name},
+                "category": i.category,
+                "content": i.content,
+                "status": i.status,
+                "status_label": issues.STATUS_LABELS[i.status],
+                "resolved_at": i.resolved_at,
+                "resolved_by": names.get(i.resolved_by_id),
+                "resolution_note": i.resolution_note,
+                "contact_phone": i.contact_phone or None,
+                "anonymous": i.anonymous,
+                "waiting_days": (now - i.resolved_at).days,
+                "attempts": t.count,
+                "last_attempt_at": t.last_at,
+                "last_attempt_by": t.last_by or None,
+            }
+        )
+    return out
+
+
+def recent(area: Area, since, limit: int = 50) -> list[tuple[Callback, Issue]]:
+    """The callbacks recorded in `area` since `since`, newest first, each with its item (the
+    console lists them, with a reopen button where the round's answer was 不满意)."""
+    query = (
+        Callback.select(Callback, Issue)
+        .join(Issue, on=(Callback.issue == Issue.id))
+        .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Callback.created_at >= since))
+        .order_by(Callback.id.desc())
+        .limit(limit)
+    )
+    return [(c, c.issue) for c in query]
+
+
+def may_reopen(callback: Callback, issue: Issue) -> bool:
+    """Staff may reopen the item from this callback: it settled the item's current round as
+    不满意 and the item is still closed."""
+    return (
+        callback.result == "unsatisfied"
+        and callback.settles == issue.reopen_count
+        and issue.status in CLOSED
+    )
+
+
 def history(issue: Issue) -> list[Callback]:
     """Every callback of the item, oldest first (all rounds)."""
     return list(Callback.select().where(Callback.issue == issue.id).order_by(Callback.id))

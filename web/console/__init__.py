@@ -20,6 +20,8 @@ the API and the bot call (which audits it). Pages:
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
   every read audited);
+* `callbacks` — 回访 /console/callbacks (the callback list with residents' phones: private;
+  recording, reopening after 不满意, each community's progress, the street's sample rule);
 * `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
@@ -32,6 +34,7 @@ from flask import Flask
 from web.console import (  # noqa: F401  (each registers its routes)
     admin,
     auth,
+    callbacks,
     dashboard,
     desk,
     households,
