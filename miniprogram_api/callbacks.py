@@ -10,13 +10,12 @@ from pydantic import BaseModel, Field
 
 from core.errors import not_found
 from core.items import callbacks
-from core.items.issues import STATUS_LABELS
-from core.timeutil import iso, utcnow
+from core.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery
 from miniprogram_api.router import Router
 from miniprogram_api.validation import optional_text
-from models import CALLBACK_RESULTS, Area, Steward
+from models import CALLBACK_RESULTS, Area
 
 router = Router("callbacks")
 
@@ -123,47 +122,15 @@ def _area(area_id: int | None) -> Area:
 
 
 def waiting_rows(items) -> list[dict]:
-    """The list's rows as the API and the console show them."""
-    tries = callbacks.attempts(items)
-    areas = {
-        a.id: a
-        for a in Area.select(Area.id, Area.name).where(
-            Area.id.in_({i.alley_id for i in items} | {i.community_id for i in items})
-        )
-    }
-    names = {
-        s.id: s.name
-        for s in Steward.select(Steward.id, Steward.name).where(
-            Steward.id.in_({i.resolved_by_id for i in items if i.resolved_by_id})
-        )
-    }
-    now = utcnow()
-    out = []
-    for i in items:
-        t = tries[i.id]
-        community = areas.get(i.community_id)
-        out.append(
-            {
-                "id": i.id,
-                "number": i.number,
-                "community": {"id": community.id, "name": community.name} if community else None,
-                "alley": {"id": i.alley_id, "name": areas[i.alley_id].name},
-                "category": i.category,
-                "content": i.content,
-                "status": i.status,
-                "status_label": STATUS_LABELS[i.status],
-                "resolved_at": iso(i.resolved_at),
-                "resolved_by": names.get(i.resolved_by_id),
-                "resolution_note": i.resolution_note,
-                "contact_phone": i.contact_phone or None,
-                "anonymous": i.anonymous,
-                "waiting_days": (now - i.resolved_at).days,
-                "attempts": t.count,
-                "last_attempt_at": iso(t.last_at),
-                "last_attempt_by": t.last_by or None,
-            }
-        )
-    return out
+    """The list's rows (`core.items.callbacks.describe`) with ISO times."""
+    return [
+        {
+            **row,
+            "resolved_at": iso(row["resolved_at"]),
+            "last_attempt_at": iso(row["last_attempt_at"]),
+        }
+        for row in callbacks.describe(items)
+    ]
 
 
 def progress_out(rows: list[dict]) -> list[dict]:

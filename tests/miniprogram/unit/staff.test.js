@@ -118,8 +118,8 @@ describe('staff/issue/issue', () => {
 describe('staff/stats/stats', () => {
   const stats = (over = {}) => ({ status: 200, body: {
     area_id: 2, area_name: '槐树社区', date_from: '2026-11-01', date_to: '2026-11-22', rectification_rate: 0.75,
-    counts: { new: 2, accepted: 2, resolved: 2, rated: 2, open: 0, overdue: 0, responded: 1, answerable: 2, solved: 2, counted: 2, satisfied: 1, response_rate: 0.5, resolution_rate: 1, satisfaction_rate: 0.5 },
-    by_category: [{ category: '环境卫生', new: 2, accepted: 2, resolved: 2, rated: 2, responded: 1, answerable: 2, solved: 2, counted: 2, satisfied: 1, response_rate: 0.5, resolution_rate: 1, satisfaction_rate: 0.5 }],
+    counts: { new: 2, accepted: 2, resolved: 2, rated: 2, open: 0, overdue: 0, responded: 1, answerable: 2, solved: 2, counted: 2, answered: 2, confirmed_solved: 2, satisfied: 1, callbacks_done: 0, response_rate: 0.5, handled_rate: 1, resolution_rate: 1, satisfaction_rate: 0.5 },
+    by_category: [{ category: '环境卫生', new: 2, accepted: 2, resolved: 2, rated: 2, responded: 1, answerable: 2, solved: 2, counted: 2, answered: 2, confirmed_solved: 2, satisfied: 1, callbacks_done: 0, response_rate: 0.5, handled_rate: 1, resolution_rate: 1, satisfaction_rate: 0.5 }],
     by_steward: [], wishes: { new: 1, published: 1, claimed: 0, fulfilled: 0 }, ...over } });
   test('loading, success with the 三率 and their counts, empty period, error', async () => {
     server.route('GET', '/stats', stats());
@@ -130,9 +130,10 @@ describe('staff/stats/stats', () => {
     expect(p.text()).toContain('满意率 50%（1/2）');
     expect(p.text()).toContain('响应率 50%（1/2）');
     expect(p.text()).toContain('解决率 100%（2/2）');
+    expect(p.text()).toContain('办结率 100%（2/2）');
     expect(p.text()).toContain('整改率 75%');
     expect(p.text()).toContain('4–5 星的评价');
-    server.route('GET', '/stats', stats({ by_category: [], counts: { new: 0, accepted: 0, resolved: 0, rated: 0, open: 0, overdue: 0, responded: 0, answerable: 0, solved: 0, counted: 0, satisfied: 0, response_rate: null, resolution_rate: null, satisfaction_rate: null } }));
+    server.route('GET', '/stats', stats({ by_category: [], counts: { new: 0, accepted: 0, resolved: 0, rated: 0, open: 0, overdue: 0, responded: 0, answerable: 0, solved: 0, counted: 0, answered: 0, confirmed_solved: 0, satisfied: 0, callbacks_done: 0, response_rate: null, handled_rate: null, resolution_rate: null, satisfaction_rate: null } }));
     await p.inst.onPeriod({ currentTarget: { dataset: { key: 'last_month' } } });
     expect(p.text()).toContain('满意率 —（0/0）');
     expect(p.text()).toContain('这段时间没有诉求');
