@@ -390,3 +390,76 @@ def test_the_sample_rule_and_each_communitys_progress(client, town):
         t.call(second, "refused")  # settled: the resident was asked
         assert t.waiting()["progress"][0]["met"]
     assert Event.select().where(Event.action == "callback_rule.set").count() == 1
+
+
+def test_the_console_page_lists_records_reopens_and_sets_the_rule(app, client, town):
+    from tests.console_world import console_login, csrf
+
+    t = town
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        b = t.report("乙", contact_phone="13900000002")
+        t.resolve(a)
+        t.resolve(b)
+    page = "/console/callbacks"
+    with at(12, 4, 10):
+        staff = console_login(app.test_client(), "liu")
+        html = staff.get(page).get_data(as_text=True)
+        assert "13900000001" in html and "等待回访 2 件" in html and "至少 100%" in html
+        assert "回访抽样要求（街道设定）" not in html  # the rule is the street's to set
+        token = csrf(staff, page)
+        res = staff.post(
+            f"/console/callbacks/{a}",
+            data={"result": "unsatisfied", "note": "门口还是脏", "csrf_token": token},
+        )
+        assert res.status_code == 302
+        html = staff.get(page).get_data(as_text=True)
+        assert "已记录回访：不满意" in html and "13900000001" not in html
+        assert "重新打开" in html and 'value="门口还是脏"' in html
+        # recorded twice from a stale page: the refusal is a message, nothing written
+        staff.post(f"/console/callbacks/{a}", data={"result": "satisfied", "csrf_token": token})
+        assert "不能重复记录" in staff.get(page).get_data(as_text=True)
+        assert Callback.select().count() == 1
+        # without the form's token nothing happens
+        assert (
+            staff.post(f"/console/callbacks/{b}", data={"result": "satisfied"}).status_code == 400
+        )
+        staff.post(
+            f"/console/callbacks/{a}/reopen", data={"note": "门口还是脏", "csrf_token": token}
+        )
+        assert Issue.get_by_id(a).status == "submitted"
+        assert "已重新打开" in staff.get(page).get_data(as_text=True)
+        # another community's staff: the area is not theirs
+        other = console_login(app.test_client(), "wang")
+        assert other.get(f"{page}?area={t.d.communities[0].id}").status_code == 403
+        assert Callback.select().count() == 1
+        admin = console_login(app.test_client(), "jd")
+        html = admin.get(page).get_data(as_text=True)
+        assert "回访抽样要求（街道设定）" in html and "13900000002" in html
+        admin.post(
+            "/console/callbacks/rule",
+            data={
+                "rule_area": t.d.communities[0].id,
+                "min_percent": "30",
+                "min_per_steward": "1",
+                "csrf_token": csrf(admin, page),
+            },
+        )
+        html = admin.get(page).get_data(as_text=True)
+    assert "至少 30%，每位管家至少 1 件" in html and "本社区设定" in html
+    rule = CallbackRule.get()
+    assert (rule.min_percent, rule.min_per_steward, rule.updated_by) == (30, 1, "jd")
+
+
+def test_the_reporter_reads_the_result_of_a_call_not_staffs_note(client, town):
+    t = town
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        t.resolve(a)
+    with at(12, 4, 10):
+        t.call(a, "basically_satisfied", "甲说对门王家又堆了")
+    staff_view = client.get(f"{API}/issues/{a}", headers=t.staff).get_json()["timeline"][-1]
+    own = client.get(f"{API}/issues/{a}", headers=t.resident("甲")).get_json()["timeline"][-1]
+    assert staff_view["note"] == "基本满意：甲说对门王家又堆了"
+    assert own["label"] == "回访" and own["note"] == "基本满意"
+    assert "王家" not in str(own["data"])

@@ -251,6 +251,9 @@ def timeline_out(
         photo_ids = data.pop("photo_ids", [])
         data.pop("content_check", None)
         label = labels.get(action, {"create": "提交"}.get(action, action))
+        if action == "callback" and not insider:
+            # the call's note is staff's record of a private conversation: the result only
+            note = data.get("result_label")
         words = handoffs.trail_words(data, note, insider) if action == "assign" else None
         if words is not None:
             label, note = words
