@@ -362,10 +362,12 @@ def rate_issue(issue_id: int, body: RateIn):
 )
 def reopen_issue(issue_id: int, body: NoteIn):
     """反映人：办结后 REOPEN_WINDOW_DAYS 天内。工作人员（非反映人）：本轮回访结果为“不满意”
-    的已办结或已完结诉求，note 与回访说明一并作为原因；否则 409 `not_unsatisfied`。"""
+    的已办结或已完结诉求，note 作为原因；本轮回访为其他结果时 409 `not_unsatisfied`，
+    尚未回访时 403（只有反映人可以重新打开）。"""
     p = current_principal()
     issue = Issue.get_or_none(Issue.id == issue_id)
-    if p.is_staff and issue is not None and not flow.is_reporter(p, issue):
+    called = issue is not None and p.is_staff and not flow.is_reporter(p, issue)
+    if called and callbacks.settled(issue) is not None:
         callbacks.reopen(p, issue_id, body.note)
     else:
         flow.reopen(p, issue_id, body.note)
