@@ -224,3 +224,57 @@ describe('utils/period', () => {
     expect(period.range('last_month', new Date('2027-03-01T02:00:00Z'))).toEqual({ date_from: '2027-02-01', date_to: '2027-02-28' });
   });
 });
+
+describe('staff/callbacks/callbacks', () => {
+  const item = (over = {}) => ({
+    id: 7, number: 'S2612010002', community: { id: 2, name: '槐树社区' }, alley: { id: 9, name: '南门巷' },
+    category: '环境卫生', content: '楼道堆了旧家具', status: 'resolved', status_label: '已办结',
+    resolved_at: '2026-12-01T20:30:00+08:00', resolved_by: '刘志强', resolution_note: '已清空',
+    contact_phone: '17000001234', anonymous: false, waiting_days: 5, attempts: 0, last_attempt_at: null, last_attempt_by: null, ...over,
+  });
+  const progress = { community_id: 2, name: '槐树社区', closed: 3, heard: 1, rated: 0, callbacks_done: 1, target: 3, needed: 2, met: false,
+    rule: { min_percent: 100, min_per_steward: 0, source: 'default' }, stewards_short: [], waiting: 1 };
+  const list = (items) => ({ status: 200, body: { items, total: items.length, page: 1, per_page: 50, after_days: 3, progress: [progress] } });
+  test('the list with the phone and progress, a result is required, 不满意 offers to reopen', async () => {
+    let items = [item(), item({ id: 8, number: 'S2612010003', contact_phone: null, attempts: 2 })];
+    server.route('GET', '/callbacks', () => list(items));
+    server.route('POST', '/issues/7/callback', () => { items = items.filter((i) => i.id !== 7); return { status: 201, body: {} }; });
+    server.route('POST', '/issues/7/reopen', { status: 200, body: fx.issue({ id: 7 }) });
+    const p = h.page('staff/callbacks/callbacks');
+    const done = p.inst.onLoad();
+    expect(p.text()).toContain('正在加载');
+    await done;
+    expect(p.text()).toContain('拨打 17000001234');
+    expect(p.text()).toContain('居民未留电话');
+    expect(p.text()).toContain('已拨 2 次未接通');
+    expect(p.text()).toContain('槐树社区 本月回访');
+    expect(p.text()).toContain('还差 2 件');
+    p.inst.onCall({ currentTarget: { dataset: { phone: '17000001234' } } });
+    expect(h.callsOf('makePhoneCall')[0].phoneNumber).toBe('17000001234');
+    await p.inst.record({ currentTarget: { dataset: { id: 7 } } });
+    expect(p.text()).toContain('请先选择回访结果');
+    expect(server.requests.find((r) => r.path === '/issues/7/callback')).toBeUndefined();
+    p.inst.onPick({ currentTarget: { dataset: { id: 7 } }, detail: { value: '2' } });
+    expect(p.text()).toContain('不满意');
+    p.inst.onNote({ currentTarget: { dataset: { id: 7 } }, detail: { value: '灯还是不亮' } });
+    await p.inst.record({ currentTarget: { dataset: { id: 7 } } });
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/issues/7/callback').data).toEqual({ result: 'unsatisfied', note: '灯还是不亮' });
+    expect(p.text()).toContain('已记录回访：不满意');
+    expect(p.text()).toContain('居民对 S2612010002 不满意');
+    expect(p.text()).not.toContain('拨打 17000001234');
+    await p.inst.reopen();
+    expect(server.requests.find((r) => r.path === '/issues/7/reopen').data).toEqual({ note: '灯还是不亮' });
+    expect(p.text()).toContain('已重新打开 S2612010002');
+  });
+  test('a refusal is shown on the page', async () => {
+    server.route('GET', '/callbacks', list([item()]));
+    server.route('POST', '/issues/7/callback', envelope(409, 'already_called_back', '该诉求本轮已回访：满意（liu，12月4日 10:00），不能重复记录'));
+    const p = h.page('staff/callbacks/callbacks');
+    await p.inst.onLoad();
+    p.inst.onPick({ currentTarget: { dataset: { id: 7 } }, detail: { value: '0' } });
+    await p.inst.record({ currentTarget: { dataset: { id: 7 } } });
+    await h.idle();
+    expect(p.text()).toContain('不能重复记录');
+  });
+});
