@@ -310,7 +310,15 @@ def record(p: Principal, issue_id: int, result: str, note: str | None = None) ->
                     actor_label=label,
                 )
         except IntegrityError:
-            raise _already(settled(issue)) from None
+            winner = settled(issue)
+            if winner is None:  # the other writer's row is not visible yet
+                raise _refuse(
+                    "already_called_back",
+                    "另一位工作人员正在记录该诉求的回访，请刷新后再看",
+                    "result",
+                    "正在由他人记录",
+                ) from None
+            raise _already(winner) from None
         audit.record(
             "issue.callback",
             "issue",
