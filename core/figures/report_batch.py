@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from core.db import count_if
-from core.figures import reports
+from core.figures import reports, words
 from core.figures.reports import MOVED_COLUMNS, OPEN, Report, StewardLine
 from core.items import privacy
 from core.timeutil import local_midnight_utc
@@ -105,19 +105,19 @@ def _moved(since) -> list:
         Issue.resolved_at >= since,
         Issue.closed_at >= since,
         Issue.status.in_(OPEN),
-        reports.called_back_since(since),
+        words.called_back_since(since),
     ):
         part = Issue.select(*columns).where(cond)
         query = part if query is None else (query | part)
     return list(query.namedtuples())
 
 
-def _calls(since) -> reports.Calls:
-    """Every callback recorded since `since`, by issue (`reports.callbacks_since`)."""
+def _calls(since) -> words.Calls:
+    """Every callback recorded since `since`, by issue (`words.callbacks_since`)."""
     query = Callback.select(
         Callback.issue, Callback.created_at, Callback.result, Callback.settles
     ).where(Callback.created_at >= since)
-    return reports.calls_from(query.tuples())
+    return words.calls_from(query.tuples())
 
 
 def _late_at(end):

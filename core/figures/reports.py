@@ -17,15 +17,9 @@ Definitions (also in docs/scheduler.md):
   the area's active stewards gets a row of their own. So the rows' 超期 add up to the headline.
 - 响应率: of issues reported in the period (cancelled ones and stewards' on-the-spot fixes
   left out), the share accepted within `RESPONSE_HOURS` of being reported.
-- 办结率: of issues reported in the period (cancelled left out), the share the handler has
-  closed since (`closed_as_solved`: every 办结 today).
-- The resident's word (居民答复) on an item: a rating, or a 回访 (callback, `core.items.callbacks`)
-  whose result is 满意, 基本满意 or 不满意. An item counts once in a period: its last word given
-  within it. 居民确认解决: a rating of 3 stars or more, or a callback 满意 / 基本满意.
-- 解决率: of the residents' words given in the period, the share confirming it solved.
-- 满意率: of the residents' words given in the period, the share of 4–5 stars or 满意 (3 stars
-  and 基本满意 are solved, not satisfied; 未评价 and a callback 未接通 / 拒绝回访 count neither way).
-- 回访数 (callbacks_done): callbacks that settled an item's round in the period.
+- 办结率: of issues reported in the period (cancelled left out), the share closed since.
+- 解决率 / 满意率: the resident's word (ratings and 回访) given in the period, confirmed solved /
+  satisfied over answered; 回访数: callbacks that settled a round (`core.figures.words`).
 - 整改率: since the start, resolved issues over all issues (cancelled left out) — Lanshan's
   "整改率".
 
@@ -43,14 +37,13 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from core.db import Param, Prepared, count_if
+from core.figures import words
+from core.figures.words import Calls
 from core.items import privacy
 from core.text import shorten
 from core.timeutil import local_midnight_utc, month_day_time
 from models import (
-    CALLBACK_SOLVED,
-    CALLBACK_VERDICTS,
     Area,
-    Callback,
     Issue,
     IssueAssignee,
     Patrol,
@@ -203,12 +196,6 @@ def moved(area: Area, since: datetime) -> list:
     return list(_MOVED[_scope_kind(area)].rows(**values))
 
 
-def called_back_since(since):
-    """The ids of the items with a callback recorded since `since` (closed long before, they
-    are in no other branch of `moved`, and the period counts the resident's word)."""
-    return Issue.id.in_(Callback.select(Callback.issue).where(Callback.created_at >= since))
-
-
 def _moved_query(kind: str):
     scope = _scope_param(Issue, kind)
     branches = [
@@ -216,7 +203,7 @@ def _moved_query(kind: str):
         Issue.resolved_at >= Param("since"),
         Issue.closed_at >= Param("since"),  # cancelled, rated and auto-closed items
         Issue.status.in_(OPEN),
-        called_back_since(Param("since")),
+        words.called_back_since(Param("since")),
     ]
     query = None
     for cond in branches:
@@ -226,51 +213,6 @@ def _moved_query(kind: str):
 
 
 _MOVED = _per_kind(_moved_query)
-
-# (when, result, settled) of each callback, by issue id: what `tally` reads the residents'
-# words and the callbacks done from.
-Calls = dict[int, list[tuple[datetime, str, bool]]]
-
-
-def calls_from(rows) -> Calls:
-    calls: Calls = {}
-    for issue_id, at, result, settles in rows:
-        calls.setdefault(issue_id, []).append((at, result, settles is not None))
-    return calls
-
-
-def callbacks_since(area: Area, since: datetime) -> Calls:
-    """The callbacks of the area's items recorded since `since` (one index range scan)."""
-    return calls_from(_CALLS[_scope_kind(area)].rows(**_scope_values(area), since=since))
-
-
-_CALLS = _per_kind(
-    lambda kind: (
-        Callback.select(Callback.issue, Callback.created_at, Callback.result, Callback.settles)
-        .join(Issue, on=(Callback.issue == Issue.id))
-        .where((Callback.created_at >= Param("since")) & _scope_param(Issue, kind))
-        .tuples()
-    )
-)
-
-
-def closed_as_solved(i) -> bool:
-    """The handler closed the item (办结): what 办结率 and 整改率 count. Today every closure;
-    a closure outcome other than solved, where one is recorded, is where to narrow it."""
-    return i.resolved_at is not None
-
-
-def resident_word(i, calls, start: datetime, end: datetime) -> tuple[bool, bool] | None:
-    """(confirmed solved, satisfied) from the resident's last word on the item given within
-    [start, end) — a rating or a callback with a verdict — or None if they gave none then."""
-    last = None
-    if i.rated_at is not None and start <= i.rated_at < end:
-        score = i.rating or 0
-        last = (i.rated_at, score >= 3, score >= 4)
-    for at, result, _ in calls:
-        if result in CALLBACK_VERDICTS and start <= at < end and (last is None or at > last[0]):
-            last = (at, result in CALLBACK_SOLVED, result == "satisfied")
-    return None if last is None else last[1:]
 
 
 def _is_open_at(issue: Issue, end: datetime) -> bool:
@@ -308,9 +250,8 @@ class Tally:
         credited: int | None = None,
         calls=(),
     ) -> None:
-        """Count one issue row (`calls`: its callbacks, `Calls`). With `credited` (a steward's
-        id): the row's reports count when it is theirs (`owners`), acceptances, resolutions,
-        the resident's words and callbacks only when they did it."""
+        """Count one issue row (`calls`: its callbacks). With `credited` (a steward's id): the
+        row's reports count when it is theirs (`owners`), the rest only when they did it."""
 
         def within(value):
             return value is not None and start <= value < end
@@ -323,7 +264,7 @@ class Tally:
             counted = i.status != "cancelled"
             answerable = counted and i.source != "steward"
             self.counted += counted
-            self.solved += counted and closed_as_solved(i) and did
+            self.solved += counted and words.closed_as_solved(i) and did
             self.answerable += answerable
             self.responded += answerable and (
                 i.accepted_at is not None and i.accepted_at <= i.created_at + response and took
@@ -333,7 +274,7 @@ class Tally:
         if not did:
             return
         self.rated += within(i.rated_at)
-        word = resident_word(i, calls, start, end)
+        word = words.resident_word(i, calls, start, end)
         if word is not None:
             self.answered += 1
             self.confirmed += word[0]
@@ -368,7 +309,7 @@ def tally(
     rows, start: datetime, end: datetime, credited: int | None = None, calls: Calls | None = None
 ) -> Tally:
     """The figures of `rows` over [start, end); with `credited`, one steward's share. `calls`:
-    the rows' callbacks (`callbacks_since` a time no later than `start`)."""
+    the rows' callbacks (`words.callbacks_since` no later than `start`)."""
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
     calls = calls or {}
     t = Tally()
@@ -602,7 +543,7 @@ def build(area: Area, day: date) -> Report:
         assignees=assignees,
         details=details,
         wishes=_wish_figures(area, start, end),
-        calls=callbacks_since(area, month_start),
+        calls=words.callbacks_since(area, month_start),
     )
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from peewee import fn
 
-from core.figures import reports
+from core.figures import reports, words
 from core.figures.assessment import local_day
 from core.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
@@ -50,7 +50,7 @@ def period_stats(area: Area, first: date, last: date) -> dict:
     end = local_midnight_utc(last + timedelta(days=1))
     as_of = min(end, utcnow())
     rows = [i for i in reports.moved(area, start) if i.created_at < end]
-    calls = reports.callbacks_since(area, start)
+    calls = words.callbacks_since(area, start)
     overall = reports.tally(rows, start, end, calls=calls)
     open_now, overdue = reports.open_and_overdue(rows, as_of)
     counted, solved = reports.totals(area, end)
