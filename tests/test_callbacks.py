@@ -406,6 +406,8 @@ def test_the_console_page_lists_records_reopens_and_sets_the_rule(app, client, t
         staff = console_login(app.test_client(), "liu")
         html = staff.get(page).get_data(as_text=True)
         assert "13900000001" in html and "等待回访 2 件" in html and "至少 100%" in html
+        home = staff.get("/console/").get_data(as_text=True)
+        assert "待回访的诉求 <b>2</b>" in home
         assert "回访抽样要求（街道设定）" not in html  # the rule is the street's to set
         token = csrf(staff, page)
         res = staff.post(

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
 from core.figures import stats
-from core.items import queues
+from core.items import callbacks, queues
 from core.service import records
 from core.timebank import adjustments
 from models import Area, ChatGroup
@@ -70,6 +70,12 @@ def waiting_for(area: Area) -> list[dict]:
     first_record = to_certify.first()
     return [
         *out,
+        {
+            "label": "待回访的诉求",
+            "count": callbacks.due(area).count(),
+            "endpoint": "console.callbacks_page",
+            "args": {"area": area.id},
+        },
         {
             "label": "待您审核的积分调整",
             "count": to_approve.count(),
