@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, Issue, StaffAccount, User
 
 # What a callback found, in the words staff pick from.

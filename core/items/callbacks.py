@@ -36,11 +36,11 @@ from flask import current_app
 from peewee import IntegrityError, fn
 
 from core import audit
-from core.db import db, locked, write_transaction
-from core.errors import ApiError, bad_request, forbidden, not_found
 from core.items import issues
 from core.people.permissions import Principal
-from core.timeutil import local_midnight_utc, month_day_time, to_local, utcnow
+from infra.db import db, locked, write_transaction
+from infra.errors import ApiError, bad_request, forbidden, not_found
+from infra.timeutil import local_midnight_utc, month_day_time, to_local, utcnow
 from models import Area, Issue, StaffAccount, Steward
 from models.callbacks import CALLBACK_RESULTS, Callback, CallbackRule
 

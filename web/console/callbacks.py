@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core.errors import ApiError
 from core.items import callbacks
+from infra.errors import ApiError
 from models import CALLBACK_RESULTS, Area
 from web.console.common import (
     bp,
