@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from core.delivery import groups
 from core.figures import assessment
-from core.items import issues, patrols, wishes
+from core.items import callbacks, issues, patrols, wishes
 from core.people import auth
 from core.people.permissions import Principal
 from core.units import handling as unit_handling
@@ -196,6 +196,28 @@ STORIES = (
         "刘大爷",
         "resolved",
         "已电话告知：带身份证、户口本到社区服务站办理，管家可陪同。",
+    ),
+    # 回访: closed days ago and never rated — one waits on the callback list, one was phoned
+    Story(
+        6,
+        14,
+        "仓前街",
+        "环境卫生",
+        "仓前街 3 号楼道里堆了旧家具，挡住了一半楼梯。",
+        "赵女士",
+        "resolved",
+        "已联系住户搬走旧家具，楼道已清空。",
+    ),
+    Story(
+        6,
+        9,
+        "井头巷",
+        "设施损坏",
+        "井头巷 8 号门口的路灯杆被车撞歪了。",
+        "老周",
+        "called_back",
+        "已请路灯所扶正加固。",
+        rating_text="电话回访：灯杆扶正了，但灯还是不亮",
     ),
     Story(2, 15, "清河社区", "", "", "", "patrol_fix"),
     Story(
@@ -498,6 +520,10 @@ def _play(demo: _Demo, s: Story) -> None:
     with clock_at(later(5)):
         issues.resolve(steward, issue.id, s.note, outcome=outcome)
     if s.ending == "resolved":
+        return
+    if s.ending == "called_back":  # never rated: the community phoned (回访), 不满意
+        with clock_at(later(80)):
+            callbacks.record(staff, issue.id, "unsatisfied", s.rating_text)
         return
     if s.ending == "reopened":
         with clock_at(later(20)):

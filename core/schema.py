@@ -361,6 +361,11 @@ MIGRATIONS: list[Migration] = [
         tables=(models.ReplyTemplate,),
         undo=_undo_closure_outcomes,
     ),
+    Migration(
+        20,
+        "callbacks (回访) of closed items, and the street's sample rule for them",
+        tables=(models.Callback, models.CallbackRule),
+    ),
 ]
 
 

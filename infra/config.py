@@ -69,6 +69,13 @@ DEFAULTS: dict[str, object] = {
     "UNIT_EXTENSION_MAX_DAYS": 10,
     "SIMILAR_WINDOW_DAYS": 3,
     "REOPEN_WINDOW_DAYS": 7,
+    # 回访 (core.items.callbacks): a closed item its resident has not rated this many days after
+    # it was closed joins the callback list; 未接通 may be tried this many times in all; the
+    # sample rule a street has not set (percent of the month's closed items, per steward).
+    "CALLBACK_AFTER_DAYS": 3,
+    "CALLBACK_MAX_ATTEMPTS": 3,
+    "CALLBACK_SAMPLE_PERCENT": 100,
+    "CALLBACK_SAMPLE_PER_STEWARD": 0,
     # Subscribe-message template for "your item changed" and which template keys hold what.
     "SUBSCRIBE_TEMPLATE_STATUS": None,
     "SUBSCRIBE_FIELDS": {

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from core.items import callbacks, lists, merge, on_behalf
 from core.items import issues as flow
-from core.items import lists, merge, on_behalf
 from core.items.list_cache import mine_fingerprint, viewer_key
 from core.items.lists import IssueFilters
 from core.items.presenters import issue_out, prefetch_issues, public_shown
@@ -420,13 +420,22 @@ def rate_issue(issue_id: int, body: RateIn):
 
 @router.post(
     "/issues/<int:issue_id>/reopen",
-    summary="不满意，重新打开（反映人，办结后 7 天内）",
+    summary="不满意，重新打开（反映人，办结后 7 天内；工作人员：回访不满意后）",
     body=NoteIn,
     response=IssueOut,
     errors=ACTION_ERRORS,
 )
 def reopen_issue(issue_id: int, body: NoteIn):
-    flow.reopen(current_principal(), issue_id, body.note)
+    """反映人：办结后 REOPEN_WINDOW_DAYS 天内。工作人员（非反映人）：本轮回访结果为“不满意”
+    的已办结或已完结诉求，note 作为原因；本轮回访为其他结果时 409 `not_unsatisfied`，
+    尚未回访时 403（只有反映人可以重新打开）。"""
+    p = current_principal()
+    issue = Issue.get_or_none(Issue.id == issue_id)
+    called = issue is not None and p.is_staff and not flow.is_reporter(p, issue)
+    if called and callbacks.settled(issue) is not None:
+        callbacks.reopen(p, issue_id, body.note)
+    else:
+        flow.reopen(p, issue_id, body.note)
     return _out(issue_id)
 
 

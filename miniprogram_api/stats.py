@@ -51,14 +51,26 @@ class Counts(BaseModel):
     rated: int
     responded: int = Field(description="响应率的分子：按时接单的件数")
     answerable: int = Field(description="响应率的分母：期间反映、未撤销、非随手做的件数")
-    solved: int = Field(
-        description="解决率的分子：其中以“已解决”办结的件数（已答复、不属于职责、无法解决不计）"
+    solved: int = Field(description="办结率的分子：其中已由办理人办结的件数")
+    counted: int = Field(description="办结率的分母：期间反映、未撤销、非重复（未合并到别件）的件数")
+    answered: int = Field(
+        description="解决率与满意率的分母：期间居民作答（评价，或回访结果为满意/基本满意/"
+        "不满意）的件数，每件按期间内最后一次作答计"
     )
-    counted: int = Field(description="解决率的分母：期间反映、未撤销、非重复（未合并到别件）的件数")
-    satisfied: int = Field(description="满意率的分子：4–5 星的评价数（分母为 rated）")
+    confirmed_solved: int = Field(
+        description="解决率的分子：居民确认解决（评价 3 星及以上，或回访满意/基本满意）的件数"
+    )
+    satisfied: int = Field(description="满意率的分子：评价 4–5 星或回访满意的件数")
+    callbacks_done: int = Field(
+        description="期间完成的回访数（满意、基本满意、不满意、拒绝回访，及多次未接通后结束的）"
+    )
     response_rate: float | None
-    resolution_rate: float | None
-    satisfaction_rate: float | None
+    resolution_rate: float | None = Field(description="解决率 = confirmed_solved / answered")
+    satisfaction_rate: float | None = Field(description="满意率 = satisfied / answered")
+    handled_rate: float | None = Field(description="办结率 = solved / counted")
+    rate_counts: dict[str, list[int]] = Field(
+        description="每个比率的 [分子, 分母]：response、resolution、satisfaction、handled"
+    )
 
 
 class CategoryLine(Counts):
@@ -134,13 +146,13 @@ def _area(query: PeriodQuery) -> Area:
     errors=(404,),
 )
 def get_stats(query: PeriodQuery):
-    """口径与每日通报一致：响应率为按时接单的比例（撤销与随手做不计），解决率为期间反映的
-    诉求中以“已解决”办结的比例（撤销的和合并为重复的不计入分母；已答复、不属于职责、无法解决
-    计入分母但不算解决），满意率为期间评价中 4–5 星的比例，整改率为截至期末的累计已解决比例。
-    `outcomes` 为期间各办结结果的件数。
+    """口径与每日通报一致：响应率为按时接单的比例（撤销与随手做不计）；办结率为期间反映的
+    诉求中已由办理人办结的比例；解决率与满意率以居民的话为准：期间居民作答（评价或回访）的
+    件中，确认解决（3 星及以上、回访满意或基本满意）与满意（4–5 星、回访满意）的比例；整改率
+    为截至期末的累计办结比例。每个比率的分子分母见 rate_counts。
+    以“已答复”“不属于职责”“无法解决”办结的不算确认解决；`outcomes` 为期间各办结结果的件数。
     `hotline` 为上级转办件（12345）：期间登记的转办件中，按时办结率 = 在转办期限前办结的件数 /
     已办结的件数，`on_time_counts` 为其分子与分母。"""
-
     area = _area(query)
     figures = stats.period_stats(area, query.date_from, query.date_to)
     return {

@@ -685,3 +685,13 @@ from models import closures  # noqa: E402
 from models.closures import ReplyTemplate  # noqa: E402, F401
 
 ALL_MODELS += closures.MODELS
+from models import callbacks  # noqa: E402
+from models.callbacks import (  # noqa: E402, F401
+    CALLBACK_RESULTS,
+    CALLBACK_SOLVED,
+    CALLBACK_VERDICTS,
+    Callback,
+    CallbackRule,
+)
+
+ALL_MODELS += callbacks.MODELS

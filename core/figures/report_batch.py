@@ -16,12 +16,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from core.figures import reports
+from core.figures import reports, words
 from core.figures.reports import MOVED_COLUMNS, OPEN, Report, StewardLine
 from core.items import privacy
 from infra.db import count_if
 from infra.timeutil import local_midnight_utc
-from models import Area, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
+from models import Area, Callback, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
 
 class _Scopes:
@@ -52,7 +52,7 @@ class _Scopes:
 
 
 def build_all(areas: Sequence[Area], day: date) -> list[Report]:
-    """`reports.build(area, day)` for every area in `areas`, in order, in about eight queries."""
+    """`reports.build(area, day)` for every area in `areas`, in order, in about nine queries."""
     if not areas:
         return []
     start = local_midnight_utc(day)
@@ -73,6 +73,7 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
     stewards = _stewards(scopes)
     patrols = _patrols(start, end)
     wishes = _wishes(scopes, start, end)
+    calls = _calls(month_start)
 
     built: dict[int, Report] = {}
     for area_id, area in scopes.areas.items():
@@ -89,6 +90,7 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
             assignees=links,
             details=details,
             wishes=wishes[area_id],
+            calls=calls,
         )
     return [built[a.id] for a in areas]
 
@@ -103,10 +105,19 @@ def _moved(since) -> list:
         Issue.resolved_at >= since,
         Issue.closed_at >= since,
         Issue.status.in_(OPEN),
+        words.called_back_since(since),
     ):
         part = Issue.select(*columns).where(cond)
         query = part if query is None else (query | part)
     return list(query.namedtuples())
+
+
+def _calls(since) -> words.Calls:
+    """Every callback recorded since `since`, by issue (`words.callbacks_since`)."""
+    query = Callback.select(
+        Callback.issue, Callback.created_at, Callback.result, Callback.settles
+    ).where(Callback.created_at >= since)
+    return words.calls_from(query.tuples())
 
 
 def _late_at(end):

@@ -17,10 +17,13 @@ Definitions (also in docs/scheduler.md):
   the area's active stewards gets a row of their own. So the rows' 超期 add up to the headline.
 - 响应率: of issues reported in the period (cancelled ones and stewards' on-the-spot fixes
   left out), the share accepted within `RESPONSE_HOURS` of being reported.
-- 解决率: of issues reported in the period (cancelled and duplicates left out), the share
-  resolved since as solved (`Issue.outcome`: answered, not ours, unsolvable are closed, not
-  solved; a duplicate merged into another counts only as that one, core.items.merge).
-- 满意率: of ratings given in the period, the share of 4 or 5 stars (未评价 counts neither way).
+- 办结率: of issues reported in the period (cancelled and duplicates left out), the share
+  closed by the handler since, whatever the outcome (a duplicate merged into another counts
+  only as that one, core.items.merge).
+- 解决率 / 满意率: the resident's word (ratings and 回访) given in the period, confirmed solved /
+  satisfied over answered; an item closed as other than solved (answered, not ours,
+  unsolvable: `Issue.outcome`) is never confirmed solved. 回访数: callbacks that settled a
+  round (`core.figures.words`).
 - 整改率: since the start, issues solved over all issues (cancelled and duplicates left out)
   — Lanshan's "整改率".
 
@@ -37,6 +40,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from core.figures import words
+from core.figures.words import Calls
 from core.items import outcomes, privacy
 from infra.db import Param, Prepared, count_if
 from infra.text import shorten
@@ -204,6 +209,7 @@ def _moved_query(kind: str):
         Issue.resolved_at >= Param("since"),
         Issue.closed_at >= Param("since"),  # cancelled, rated and auto-closed items
         Issue.status.in_(OPEN),
+        words.called_back_since(Param("since")),
     ]
     query = None
     for cond in branches:
@@ -234,9 +240,12 @@ class Tally:
     answerable: int = 0  # reported, counted, not a steward's on-the-spot fix
     responded: int = 0  # of those, accepted within RESPONSE_HOURS
     counted: int = 0  # reported, not cancelled, not a duplicate
-    solved: int = 0  # of those, resolved since as solved
-    rated: int = 0
-    satisfied: int = 0  # ratings of 4 or 5
+    solved: int = 0  # of those, closed by the handler since (办结)
+    rated: int = 0  # ratings given
+    answered: int = 0  # items the resident gave their word on (a rating or a callback verdict)
+    confirmed: int = 0  # of those, confirmed solved (≥ 3 stars, 满意 or 基本满意)
+    satisfied: int = 0  # of those, satisfied (4–5 stars or 满意)
+    callbacks: int = 0  # callbacks that settled a round
 
     def add(
         self,
@@ -245,9 +254,10 @@ class Tally:
         end: datetime,
         response: timedelta,
         credited: int | None = None,
+        calls=(),
     ) -> None:
-        """Count one issue row. With `credited` (a steward's id): the row's reports count when
-        it is theirs (`owners`), acceptances, resolutions and ratings only when they did it."""
+        """Count one issue row (`calls`: its callbacks). With `credited` (a steward's id): the
+        row's reports count when it is theirs (`owners`), the rest only when they did it."""
 
         def within(value):
             return value is not None and start <= value < end
@@ -260,33 +270,36 @@ class Tally:
             counted = i.status != "cancelled" and i.outcome != DUPLICATE
             answerable = counted and i.source != "steward"
             self.counted += counted
-            self.solved += counted and i.resolved_at is not None and i.outcome == SOLVED and did
+            self.solved += counted and words.closed_as_solved(i) and did
             self.answerable += answerable
             self.responded += answerable and (
                 i.accepted_at is not None and i.accepted_at <= i.created_at + response and took
             )
         self.accepted += within(i.accepted_at) and took
         self.resolved += within(i.resolved_at) and did
-        if within(i.rated_at) and did:
-            self.rated += 1
-            self.satisfied += (i.rating or 0) >= 4
+        if not did:
+            return
+        self.rated += within(i.rated_at)
+        word = words.resident_word(i, calls, start, end)
+        if word is not None:
+            self.answered += 1
+            self.confirmed += word[0]
+            self.satisfied += word[1]
+        self.callbacks += sum(1 for at, _, settled in calls if settled and within(at))
 
     @property
     def rate_counts(self) -> dict[str, tuple[int, int]]:
         """(part, whole) behind each rate: shown next to it, "50.0%（1/2）"."""
         return {
             "response": (self.responded, self.answerable),
-            "resolution": (self.solved, self.counted),
-            "satisfaction": (self.satisfied, self.rated),
+            "resolution": (self.confirmed, self.answered),
+            "satisfaction": (self.satisfied, self.answered),
+            "handled": (self.solved, self.counted),
         }
 
     @property
     def rates(self) -> dict[str, float | None]:
-        return {
-            "response": rate(self.responded, self.answerable),
-            "resolution": rate(self.solved, self.counted),
-            "satisfaction": rate(self.satisfied, self.rated),
-        }
+        return {name: rate(*counts) for name, counts in self.rate_counts.items()}
 
 
 def owners(i) -> set[int]:
@@ -298,12 +311,16 @@ def owners(i) -> set[int]:
     return {i.accepted_by_id} if i.accepted_by_id else set()
 
 
-def tally(rows, start: datetime, end: datetime, credited: int | None = None) -> Tally:
-    """The figures of `rows` over [start, end); with `credited`, one steward's share."""
+def tally(
+    rows, start: datetime, end: datetime, credited: int | None = None, calls: Calls | None = None
+) -> Tally:
+    """The figures of `rows` over [start, end); with `credited`, one steward's share. `calls`:
+    the rows' callbacks (`words.callbacks_since` no later than `start`)."""
     response = timedelta(hours=int(current_app.config["RESPONSE_HOURS"]))
+    calls = calls or {}
     t = Tally()
     for i in rows:
-        t.add(i, start, end, response, credited)
+        t.add(i, start, end, response, credited, calls.get(i.id, ()))
     return t
 
 
@@ -534,6 +551,7 @@ def build(area: Area, day: date) -> Report:
         assignees=assignees,
         details=details,
         wishes=_wish_figures(area, start, end),
+        calls=words.callbacks_since(area, month_start),
     )
 
 
@@ -548,6 +566,7 @@ def assemble(
     assignees: dict[int, list[tuple[int, str, str]]],
     details: dict[int, tuple[str, str, str, str]],
     wishes: dict[str, int],
+    calls: Calls | None = None,
 ) -> Report:
     """The report of `area` from its issue rows (those that moved this month or are open)
     and the parts read elsewhere (`build` one area at a time, `report_batch` all at once):
@@ -557,7 +576,7 @@ def assemble(
     The headline's 超期, the rows' and the list come from one `overdue_rows`."""
     start = local_midnight_utc(day)
     end = local_midnight_utc(day + timedelta(days=1))
-    d, m = tally(rows, start, end), tally(rows, month_start, end)
+    d, m = tally(rows, start, end, calls=calls), tally(rows, month_start, end, calls=calls)
     late = overdue_rows(rows, end)
     open_now = sum(1 for i in rows if _is_open_at(i, end))
     listed = [

@@ -1,6 +1,7 @@
 """Statistics of an area over any period (`GET /api/v1/stats`): counts, the 三率 and the
 rectification rate, by category and by steward. Same definitions as the daily 通报
-(`core/figures/reports.py`), whose counting it reuses. By steward, acceptances, resolutions
+(`core/figures/reports.py`), whose counting it reuses: 办结率 from the handler's closures,
+解决率 and 满意率 from the resident's word (ratings and 回访, `reports.resident_word`). By steward, acceptances, resolutions
 and ratings are credited to the steward who did them (`core.items.credit`); an item nobody
 has acted on yet counts for none of its assignees, except as overdue."""
 
@@ -11,7 +12,7 @@ from datetime import date, timedelta
 
 from peewee import fn
 
-from core.figures import hotline, reports
+from core.figures import hotline, reports, words
 from core.figures.assessment import local_day
 from core.items import outcomes
 from infra.timeutil import local_midnight_utc, to_local, utcnow
@@ -31,14 +32,14 @@ def _counts(t: reports.Tally) -> dict:
         "answerable": t.answerable,
         "solved": t.solved,
         "counted": t.counted,
+        # the resident's word (ratings and callbacks): 解决率 and 满意率 are counted from it
+        "answered": t.answered,
+        "confirmed_solved": t.confirmed,
         "satisfied": t.satisfied,
+        "callbacks_done": t.callbacks,
         **{f"{k}_rate": v for k, v in t.rates.items()},
         # The counts behind each rate ([part, whole]), so a reader can check a percentage.
-        "rate_counts": {
-            "response": [t.responded, t.answerable],
-            "resolution": [t.solved, t.counted],
-            "satisfaction": [t.satisfied, t.rated],
-        },
+        "rate_counts": {name: list(pair) for name, pair in t.rate_counts.items()},
     }
 
 
@@ -50,7 +51,8 @@ def period_stats(area: Area, first: date, last: date) -> dict:
     end = local_midnight_utc(last + timedelta(days=1))
     as_of = min(end, utcnow())
     rows = [i for i in reports.moved(area, start) if i.created_at < end]
-    overall = reports.tally(rows, start, end)
+    calls = words.callbacks_since(area, start)
+    overall = reports.tally(rows, start, end, calls=calls)
     open_now, overdue = reports.open_and_overdue(rows, as_of)
     counted, solved = reports.totals(area, end)
     rectification_counts = [solved, counted]
@@ -59,7 +61,7 @@ def period_stats(area: Area, first: date, last: date) -> dict:
     for i in rows:
         by_category[i.category].append(i)
     categories = [
-        {"category": name, **_counts(reports.tally(items, start, end))}
+        {"category": name, **_counts(reports.tally(items, start, end, calls=calls))}
         for name, items in sorted(by_category.items())
     ]
     categories = [c for c in categories if c["new"] or c["accepted"] or c["resolved"]]
@@ -69,7 +71,7 @@ def period_stats(area: Area, first: date, last: date) -> dict:
         "rectification_rate": reports.rate(solved, counted),
         "rectification_counts": rectification_counts,
         "by_category": categories,
-        "by_steward": _by_steward(area, rows, start, end, as_of),
+        "by_steward": _by_steward(area, rows, start, end, as_of, calls),
         "wishes": _wishes(area, start, end),
         "hotline": hotline.figures(area, start, end, as_of),  # 上级转办件
         "outcomes": _outcomes(rows, start, end),
@@ -87,7 +89,7 @@ def _outcomes(rows, start, end) -> dict[str, int]:
     return counts
 
 
-def _by_steward(area: Area, rows: list, start, end, as_of) -> list[dict]:
+def _by_steward(area: Area, rows: list, start, end, as_of, calls) -> list[dict]:
     stewards = list(
         Steward.select(Steward.id, Steward.name)
         .join(StewardAlley)
@@ -117,7 +119,7 @@ def _by_steward(area: Area, rows: list, start, end, as_of) -> list[dict]:
     out = []
     for s in stewards:
         # credit goes to who acted; overdue counts for every assignee
-        t = reports.tally(rows, start, end, credited=s.id)
+        t = reports.tally(rows, start, end, credited=s.id, calls=calls)
         _, late = reports.open_and_overdue(assigned.get(s.id, []), as_of)
         out.append(
             {

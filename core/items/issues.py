@@ -78,6 +78,7 @@ ACTION_LABELS = {
     "on_behalf": "代居民登记",  # core.items.on_behalf
     "merge": "合并为重复",  # core.items.merge: on the duplicate, and on the original
     "merge_in": "合并重复诉求",
+    "callback": "回访",  # core.items.callbacks
 }
 # Who the trail names when the web page's anonymous submitter acts with their tracking link.
 WEB_REPORTER_LABEL = "反映人"
@@ -654,16 +655,26 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
         window = timedelta(days=int(current_app.config["REOPEN_WINDOW_DAYS"]))
         if utcnow() - issue.resolved_at > window:
             raise conflict("reopen_window_passed", "办结已超过 7 天，不能重新打开，请重新反映")
-        awards.issue_reopened(issue)  # before the resolver and the round change
-        now = utcnow()
-        issue.status = "submitted"
-        issue.reopen_count += 1
-        issue.accepted_at = issue.accepted_by = None
-        issue.resolved_at = issue.resolved_by = issue.outcome = None
-        issue.deadline = deadline_for(issue.priority, now)
-        data = {"note": reason, "count": issue.reopen_count}
         label = _by_token_label(p, issue, tracking_token)
-        return _finish(p, issue, "reopen", data, reason, label=label)
+        return reopen_locked(p, issue, reason, label=label)
+
+
+def reopen_locked(
+    p: Principal, issue: Issue, reason: str, label: str | None = None, extra: dict | None = None
+) -> Issue:
+    """Back to 待接单 for another round, inside the caller's write transaction with `issue`
+    locked and its checks done: the resident's reopen above, and staff's after a 不满意 callback
+    (`core.items.callbacks.reopen`), which may start from a closed item."""
+    awards.issue_reopened(issue)  # before the resolver and the round change
+    now = utcnow()
+    issue.status = "submitted"
+    issue.reopen_count += 1
+    issue.accepted_at = issue.accepted_by = None
+    issue.resolved_at = issue.resolved_by = issue.outcome = None
+    issue.closed_at = issue.close_reason = None
+    issue.deadline = deadline_for(issue.priority, now)
+    data = {"note": reason, "count": issue.reopen_count, **(extra or {})}
+    return _finish(p, issue, "reopen", data, reason, label=label)
 
 
 def cancel(p: Principal, issue_id: int, reason: str | None = None) -> Issue:

@@ -285,6 +285,9 @@ def timeline_out(
         photo_ids = data.pop("photo_ids", [])
         data.pop("content_check", None)
         label = labels.get(action, {"create": "提交"}.get(action, action))
+        if action == "callback" and not insider:
+            # the call's note is staff's record of a private conversation: the result only
+            note = data.get("result_label")
         if action == "assign":
             words = handoffs.trail_words(data, note, insider)
         else:

@@ -517,6 +517,12 @@ MATRIX = {
         STAFF,
         lambda w: {"query_string": {"community": w["district"].communities[0].id}},
     ),
+    # 回访: staff of the item's area (a resident who never rated; no status change)
+    ("GET", "/api/v1/callbacks"): (STAFF, lambda w: {}),
+    ("POST", "/api/v1/issues/{issue_id}/callback"): (
+        STAFF,
+        _issue_action("callback", {"result": "satisfied"}, RESOLVED),
+    ),
     ("GET", "/api/v1/units"): (STAFF | {"unit"}, lambda w: {}),
     ("GET", "/api/v1/units/{unit_id}"): (
         STAFF | {"unit"},

@@ -81,6 +81,7 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
         "/console/review",
         "/console/issues",
         f"/console/issues/{w.open_issue.id}",
+        "/console/callbacks",
         "/console/wishes",
         f"/console/wishes/{w.wish.id}",
         "/console/ledger",
@@ -118,7 +119,12 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
         context, page = _page(browser, screen)
         try:
             _login(page, base, "streetadmin")
-            for path in ("/console/departments", "/console/accounts", "/console/"):
+            for path in (
+                "/console/departments",
+                "/console/accounts",
+                "/console/callbacks",
+                "/console/",
+            ):
                 assert page.goto(f"{base}{path}").status == 200, path
                 _no_sideways_scroll(page, f"{path} (admin) at {screen['width']}")
             page.goto(f"{base}/console/accounts")

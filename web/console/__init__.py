@@ -23,6 +23,8 @@ the API and the bot call (which audits it). Pages:
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
   every read audited);
+* `callbacks` — 回访 /console/callbacks (the callback list with residents' phones: private;
+  recording, reopening after 不满意, each community's progress, the street's sample rule);
 * `unit_admin` — 承办单位 /console/units: departments and property companies, their members;
 * `unit_items` — staff's 吹哨, 催办, 督办 and 延期审批 on an issue's page;
 * `unit_desk` — 本单位待办 /console/unit/: all a unit member (core.units) sees — their
@@ -40,6 +42,7 @@ from flask import Flask
 from web.console import (  # noqa: F401  (each registers its routes)
     admin,
     auth,
+    callbacks,
     closures,
     dashboard,
     desk,

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
 from core.figures import stats
-from core.items import queues
+from core.items import callbacks, queues
 from core.timebank import adjustments
 from core.volunteering import records
 from models import Area, ChatGroup
@@ -30,8 +30,11 @@ TREND_DAYS = 30
 # One line each, shown under the figure: the same definitions as the API's /stats.
 DEFINITIONS = {
     "response": "响应率：期间反映的诉求中，按时接单的比例（撤销与管家随手做不计）",
-    "resolution": "解决率：期间反映的诉求中，已办结的比例（撤销不计）",
-    "satisfaction": "满意率：期间收到的评价中，4–5 星的比例",
+    "handled": "办结率：期间反映的诉求中，办理人已办结的比例（撤销不计）",
+    "resolution": "解决率：以居民的话为准——期间居民作答（评价，或回访满意/基本满意/不满意；"
+    "每件按期间内最后一次）中，确认解决（3 星及以上、回访满意或基本满意）的比例",
+    "satisfaction": "满意率：期间居民作答中，满意（4–5 星或回访满意）的比例；"
+    "未评价、回访未接通或拒绝回访的不计",
     "rectification": "整改率：截至期末累计反映的诉求中，已办结的比例",
     "hotline": "按时办结率：期间登记的 12345 转办件中，在转办期限前办结的占已办结的比例",
 }
@@ -68,6 +71,12 @@ def waiting_for(area: Area) -> list[dict]:
     first_record = to_certify.first()
     return [
         *out,
+        {
+            "label": "待回访的诉求",
+            "count": callbacks.due(area).count(),
+            "endpoint": "console.callbacks_page",
+            "args": {"area": area.id},
+        },
         {
             "label": "待您审核的积分调整",
             "count": to_approve.count(),

@@ -1,6 +1,6 @@
 /**
  * 统计 (staff/stats/stats): figures of my area for a chosen period (GET /api/v1/stats):
- * counts, the 三率 each with its definition and counts (e.g. 满意率 50%（1/2）), 整改率,
+ * counts, 办结率 and the 三率 each with its definition and counts (e.g. 满意率 50%（1/2）), 整改率,
  * lines by category and by steward, and the wishes.
  */
 const api = require('../../utils/api');
@@ -9,12 +9,16 @@ const fmt = require('../../utils/format');
 const period = require('../../utils/period');
 const { loadChoices } = require('../../utils/areas');
 
-/** @param {any} c counts @returns {{response: string, resolution: string, satisfaction: string}} */
+/**
+ * 办结率 counts the handler's closures; 解决率 and 满意率 the resident's word (ratings and 回访).
+ * @param {any} c counts @returns {{response: string, handled: string, resolution: string, satisfaction: string}}
+ */
 function rates(c) {
   return {
     response: fmt.rate(c.response_rate, c.responded, c.answerable),
-    resolution: fmt.rate(c.resolution_rate, c.solved, c.counted),
-    satisfaction: fmt.rate(c.satisfaction_rate, c.satisfied, c.rated),
+    handled: fmt.rate(c.handled_rate, c.solved, c.counted),
+    resolution: fmt.rate(c.resolution_rate, c.confirmed_solved, c.answered),
+    satisfaction: fmt.rate(c.satisfaction_rate, c.satisfied, c.answered),
   };
 }
 

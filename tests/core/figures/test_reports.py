@@ -109,12 +109,18 @@ def test_figures_match_the_hand_count(dataset):
     assert rep.counts == {"new": 5, "accepted": 3, "resolved": 2, "open": 3, "overdue": 1}
     assert rep.rates == {
         "response": round(2 / 3, 4),  # P, Q accepted within 24 h of P, Q, T
-        "resolution": 0.5,  # P, U of P, Q, T, U (R cancelled)
+        "resolution": 0.5,  # the residents' words: P 5★ solved, V 2★ not
         "satisfaction": 0.5,  # P 5★, V 2★
+        "handled": 0.5,  # 办结: P, U of P, Q, T, U (R cancelled)
         "rectification": 0.5,  # P, U, V of X, P, Q, T, U, V
     }
     assert rep.month == {"new": 7, "accepted": 4, "resolved": 3}
-    assert rep.month_rates == {"response": 0.6, "resolution": 0.5, "satisfaction": 0.5}
+    assert rep.month_rates == {
+        "response": 0.6,
+        "resolution": 0.5,
+        "satisfaction": 0.5,
+        "handled": 0.5,
+    }
     lines = {s.name: s for s in rep.stewards}
     s1, s2 = lines[d.stewards[0].name], lines[d.stewards[1].name]
     assert (s1.taken, s1.resolved, s1.overdue, s1.patrolled) == (2, 2, 1, True)

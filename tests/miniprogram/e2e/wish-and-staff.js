@@ -209,7 +209,9 @@ test('staff figures for the period and the ledger downloaded and opened', async 
   await h.idle();
   const c = stats.data().stats.counts;
   expect(stats.text()).toContain(`满意率 `);
-  expect(stats.text()).toContain(`（${c.satisfied}/${c.rated}）`);
+  expect(stats.text()).toContain(`满意率 `);
+  expect(stats.text()).toContain(`（${c.satisfied}/${c.answered}）`);
+  expect(stats.text()).toContain(`（${c.confirmed_solved}/${c.answered}）`);
   expect(stats.text()).toContain(`（${c.solved}/${c.counted}）`);
   expect(c.new).toBeGreaterThan(0);
 

@@ -121,6 +121,9 @@ const CASES = [
   ['patrols.create with place and visits', () => S('patrols').create({ alleyId: 9, note: '无异常', photoIds: [2], location: { lat: 1, lng: 2, address: 'x' }, householdIds: [5] }),
     'POST', '/patrols', '', { alley_id: 9, note: '无异常', photo_ids: [2], location: { lat: 1, lng: 2, address: 'x' }, household_ids: [5] }],
 
+  ['callbacks.waiting', () => S('callbacks').waiting(), 'GET', '/callbacks', 'per_page=50'],
+  ['callbacks.record', () => S('callbacks').record(7, 'unsatisfied', '灯还是不亮'), 'POST', '/issues/7/callback', '', { result: 'unsatisfied', note: '灯还是不亮' }],
+  ['callbacks.reopen', () => S('callbacks').reopen(7, '灯还是不亮'), 'POST', '/issues/7/reopen', '', { note: '灯还是不亮' }],
   ['stats.get for my area', () => S('stats').get({ areaId: 0, dateFrom: '2026-11-01', dateTo: '2026-11-22' }), 'GET', '/stats', 'date_from=2026-11-01&date_to=2026-11-22'],
   ['stats.get for a community', () => S('stats').get({ areaId: 3, dateFrom: '2026-11-01', dateTo: '2026-11-22' }), 'GET', '/stats', 'area_id=3&date_from=2026-11-01&date_to=2026-11-22'],
   ['ledger.download for my area', () => S('ledger').download({ dateFrom: '2026-11-01', dateTo: '2026-11-22', areaId: 0 }), 'DOWNLOAD', '/ledger.xlsx', 'date_from=2026-11-01&date_to=2026-11-22'],

@@ -175,8 +175,8 @@ describe('staff/issue/issue', () => {
 describe('staff/stats/stats', () => {
   const stats = (over = {}) => ({ status: 200, body: {
     area_id: 2, area_name: '槐树社区', date_from: '2026-11-01', date_to: '2026-11-22', rectification_rate: 0.75,
-    counts: { new: 2, accepted: 2, resolved: 2, rated: 2, open: 0, overdue: 0, responded: 1, answerable: 2, solved: 2, counted: 2, satisfied: 1, response_rate: 0.5, resolution_rate: 1, satisfaction_rate: 0.5 },
-    by_category: [{ category: '环境卫生', new: 2, accepted: 2, resolved: 2, rated: 2, responded: 1, answerable: 2, solved: 2, counted: 2, satisfied: 1, response_rate: 0.5, resolution_rate: 1, satisfaction_rate: 0.5 }],
+    counts: { new: 2, accepted: 2, resolved: 2, rated: 2, open: 0, overdue: 0, responded: 1, answerable: 2, solved: 2, counted: 2, answered: 2, confirmed_solved: 2, satisfied: 1, callbacks_done: 0, response_rate: 0.5, handled_rate: 1, resolution_rate: 1, satisfaction_rate: 0.5 },
+    by_category: [{ category: '环境卫生', new: 2, accepted: 2, resolved: 2, rated: 2, responded: 1, answerable: 2, solved: 2, counted: 2, answered: 2, confirmed_solved: 2, satisfied: 1, callbacks_done: 0, response_rate: 0.5, handled_rate: 1, resolution_rate: 1, satisfaction_rate: 0.5 }],
     by_steward: [], wishes: { new: 1, published: 1, claimed: 0, fulfilled: 0 }, ...over } });
   test('loading, success with the 三率 and their counts, empty period, error', async () => {
     server.route('GET', '/stats', stats());
@@ -187,9 +187,10 @@ describe('staff/stats/stats', () => {
     expect(p.text()).toContain('满意率 50%（1/2）');
     expect(p.text()).toContain('响应率 50%（1/2）');
     expect(p.text()).toContain('解决率 100%（2/2）');
+    expect(p.text()).toContain('办结率 100%（2/2）');
     expect(p.text()).toContain('整改率 75%');
     expect(p.text()).toContain('4–5 星的评价');
-    server.route('GET', '/stats', stats({ by_category: [], counts: { new: 0, accepted: 0, resolved: 0, rated: 0, open: 0, overdue: 0, responded: 0, answerable: 0, solved: 0, counted: 0, satisfied: 0, response_rate: null, resolution_rate: null, satisfaction_rate: null } }));
+    server.route('GET', '/stats', stats({ by_category: [], counts: { new: 0, accepted: 0, resolved: 0, rated: 0, open: 0, overdue: 0, responded: 0, answerable: 0, solved: 0, counted: 0, answered: 0, confirmed_solved: 0, satisfied: 0, callbacks_done: 0, response_rate: null, handled_rate: null, resolution_rate: null, satisfaction_rate: null } }));
     await p.inst.onPeriod({ currentTarget: { dataset: { key: 'last_month' } } });
     expect(p.text()).toContain('满意率 —（0/0）');
     expect(p.text()).toContain('这段时间没有诉求');
@@ -278,5 +279,59 @@ describe('utils/period', () => {
     expect(period.range('week', newYear)).toEqual({ date_from: '2026-12-26', date_to: '2027-01-01' });
     // 1 March: last month is February of a non-leap year.
     expect(period.range('last_month', new Date('2027-03-01T02:00:00Z'))).toEqual({ date_from: '2027-02-01', date_to: '2027-02-28' });
+  });
+});
+
+describe('staff/callbacks/callbacks', () => {
+  const item = (over = {}) => ({
+    id: 7, number: 'S2612010002', community: { id: 2, name: '槐树社区' }, alley: { id: 9, name: '南门巷' },
+    category: '环境卫生', content: '楼道堆了旧家具', status: 'resolved', status_label: '已办结',
+    resolved_at: '2026-12-01T20:30:00+08:00', resolved_by: '刘志强', resolution_note: '已清空',
+    contact_phone: '17000001234', anonymous: false, waiting_days: 5, attempts: 0, last_attempt_at: null, last_attempt_by: null, ...over,
+  });
+  const progress = { community_id: 2, name: '槐树社区', closed: 3, heard: 1, rated: 0, callbacks_done: 1, target: 3, needed: 2, met: false,
+    rule: { min_percent: 100, min_per_steward: 0, source: 'default' }, stewards_short: [], waiting: 1 };
+  const list = (items) => ({ status: 200, body: { items, total: items.length, page: 1, per_page: 50, after_days: 3, progress: [progress] } });
+  test('the list with the phone and progress, a result is required, 不满意 offers to reopen', async () => {
+    let items = [item(), item({ id: 8, number: 'S2612010003', contact_phone: null, attempts: 2 })];
+    server.route('GET', '/callbacks', () => list(items));
+    server.route('POST', '/issues/7/callback', () => { items = items.filter((i) => i.id !== 7); return { status: 201, body: {} }; });
+    server.route('POST', '/issues/7/reopen', { status: 200, body: fx.issue({ id: 7 }) });
+    const p = h.page('staff/callbacks/callbacks');
+    const done = p.inst.onLoad();
+    expect(p.text()).toContain('正在加载');
+    await done;
+    expect(p.text()).toContain('拨打 17000001234');
+    expect(p.text()).toContain('居民未留电话');
+    expect(p.text()).toContain('已拨 2 次未接通');
+    expect(p.text()).toContain('槐树社区 本月回访');
+    expect(p.text()).toContain('还差 2 件');
+    p.inst.onCall({ currentTarget: { dataset: { phone: '17000001234' } } });
+    expect(h.callsOf('makePhoneCall')[0].phoneNumber).toBe('17000001234');
+    await p.inst.record({ currentTarget: { dataset: { id: 7 } } });
+    expect(p.text()).toContain('请先选择回访结果');
+    expect(server.requests.find((r) => r.path === '/issues/7/callback')).toBeUndefined();
+    p.inst.onPick({ currentTarget: { dataset: { id: 7 } }, detail: { value: '2' } });
+    expect(p.text()).toContain('不满意');
+    p.inst.onNote({ currentTarget: { dataset: { id: 7 } }, detail: { value: '灯还是不亮' } });
+    await p.inst.record({ currentTarget: { dataset: { id: 7 } } });
+    await h.idle();
+    expect(server.requests.find((r) => r.path === '/issues/7/callback').data).toEqual({ result: 'unsatisfied', note: '灯还是不亮' });
+    expect(p.text()).toContain('已记录回访：不满意');
+    expect(p.text()).toContain('居民对 S2612010002 不满意');
+    expect(p.text()).not.toContain('拨打 17000001234');
+    await p.inst.reopen();
+    expect(server.requests.find((r) => r.path === '/issues/7/reopen').data).toEqual({ note: '灯还是不亮' });
+    expect(p.text()).toContain('已重新打开 S2612010002');
+  });
+  test('a refusal is shown on the page', async () => {
+    server.route('GET', '/callbacks', list([item()]));
+    server.route('POST', '/issues/7/callback', envelope(409, 'already_called_back', '该诉求本轮已回访：满意（liu，12月4日 10:00），不能重复记录'));
+    const p = h.page('staff/callbacks/callbacks');
+    await p.inst.onLoad();
+    p.inst.onPick({ currentTarget: { dataset: { id: 7 } }, detail: { value: '0' } });
+    await p.inst.record({ currentTarget: { dataset: { id: 7 } } });
+    await h.idle();
+    expect(p.text()).toContain('不能重复记录');
   });
 });
