@@ -299,6 +299,12 @@ MIGRATIONS: list[Migration] = [
         tables=(models.UnitMember,),
         undo=_undo_handling_units,
     ),
+    # A new table only: a street's public figures page, off until switched on.
+    Migration(
+        20,
+        "street pages: a street's public monthly figures (/s/{code})",
+        tables=(models.StreetPage,),
+    ),
 ]
 
 

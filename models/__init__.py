@@ -8,7 +8,8 @@ boards, departments, events, issues, wishes, patrols, the outbox. What only hang
 tables lives in a module of its own, imported at the end and appended to `ALL_MODELS`:
 `boards` (scans, change counters, print jobs), `chat` (groups, handled messages, bot photos),
 `operations` (the scheduler's lease, run keys, job status), `timebank`, `shop`, `service`
-(volunteering), `households`, `units` (handling units' members).
+(volunteering), `households`, `units` (handling units' members), `street` (the street's public
+figures page).
 """
 
 from __future__ import annotations
@@ -669,3 +670,8 @@ from models import chat  # noqa: E402
 from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 
 ALL_MODELS += chat.MODELS
+
+from models import street  # noqa: E402
+from models.street import StreetPage  # noqa: E402, F401
+
+ALL_MODELS += street.MODELS

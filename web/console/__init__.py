@@ -20,7 +20,9 @@ the API and the bot call (which audits it). Pages:
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
   every read audited);
-* `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
+* `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts;
+* `street` — 街道总览 /console/street, a street admin's landing page: communities and units
+  side by side, and the switch of the street's public figures page.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from web.console import (  # noqa: F401  (each registers its routes)
     items,
     people,
     service,
+    street,
     timebank,
 )
 from web.console.common import SESSION_HOURS, bp

@@ -8,19 +8,25 @@ from flask import current_app, redirect, render_template, request, session, url_
 from core import ratelimit
 from core.errors import ApiError
 from core.people import auth
+from core.people.permissions import Principal
 from core.timeutil import utcnow
 from web.console.common import bp, principal, safe_next
+from web.console.street import landing_for
 
 PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = safe_next(request.values.get("next"))
+    asked = request.values.get("next")
+    next_url = safe_next(asked)
+    # The form carries only a `next=` that was asked for: without one, where the login lands
+    # depends on who logs in (`landing_for`).
+    form_next = next_url if asked else ""
     if request.method == "GET":
         if principal().is_staff:
-            return redirect(next_url)
-        return render_template("console/login.html", next=next_url, username="")
+            return redirect(next_url if asked else landing_for(principal()))
+        return render_template("console/login.html", next=form_next, username="")
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:128]
     error = None
@@ -40,8 +46,10 @@ def login():
             session.permanent = True
             session["console_token"] = token
             session["console_since"] = utcnow().timestamp()
+            if not asked:  # a street admin lands on the street's overview
+                next_url = landing_for(Principal.for_user(user))
             return redirect(next_url)
-    html = render_template("console/login.html", next=next_url, username=username, error=error)
+    html = render_template("console/login.html", next=form_next, username=username, error=error)
     headers = {"Retry-After": str(ratelimit.retry_after(PASSWORD_WINDOW))} if status == 429 else {}
     return html, status, headers
 
