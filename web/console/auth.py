@@ -18,15 +18,14 @@ PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    asked = request.values.get("next")
-    next_url = safe_next(asked)
-    # The form carries only a `next=` that was asked for: without one, where the login lands
-    # depends on who logs in (`landing_for`).
-    form_next = next_url if asked else ""
+    next_url = safe_next(request.values.get("next"))
+    # No `next=`, or the dashboard (the default the form carries): where the login lands
+    # depends on who logs in (`landing_for`: a street admin on the street's overview).
+    asked = next_url != url_for("console.dashboard")
     if request.method == "GET":
         if principal().is_staff:
             return redirect(next_url if asked else landing_for(principal()))
-        return render_template("console/login.html", next=form_next, username="")
+        return render_template("console/login.html", next=next_url, username="")
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:128]
     error = None
