@@ -35,6 +35,7 @@ import pytest
 import time_machine
 
 from core.boards import boards
+from core.delivery import robot
 from core.figures import league, street_page, street_report
 from core.people import areas
 from core.units import members, units
@@ -404,6 +405,11 @@ def test_a_street_group_gets_the_street_edition_each_morning_once(app, runner, w
         assert res.status_code == 201
         assert not OutboxMessage.select().where(OutboxMessage.target == group.webhook_key).exists()
         assert OutboxMessage.select().count() == before
+    # a community without a staff group of its own: its staff notices (overdue escalations,
+    # a unit's return) do not go up to the street's leaders; what is the street's does
+    assert robot.groups_for_area(d.alleys[4], "staff") == []
+    assert robot.groups_for_area(d.communities[2], "staff") == []
+    assert [g.id for g in robot.groups_for_area(d.street, "staff")] == [group.id]
     with at(12, 10, 8, 30):
         sent = daily_report.tick()
         again = daily_report.tick()

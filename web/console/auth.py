@@ -48,7 +48,7 @@ def login():
             if not asked:  # a street admin lands on the street's overview
                 next_url = landing_for(Principal.for_user(user))
             return redirect(next_url)
-    html = render_template("console/login.html", next=form_next, username=username, error=error)
+    html = render_template("console/login.html", next=next_url, username=username, error=error)
     headers = {"Retry-After": str(ratelimit.retry_after(PASSWORD_WINDOW))} if status == 429 else {}
     return html, status, headers
 
