@@ -3,7 +3,7 @@
 
 The street: 40 communities of 5 alleys (200 alleys), 10 stewards an alley, 8 departments on the
 street and 4 property companies on communities; 1,000,000 issues spread evenly over two years
-(about 1,370 a day), one in twenty whistled to a unit (checked in or not, resolved or not), of
+(about 1,370 a day, ids in the order they were reported), one in twenty whistled to a unit (checked in or not, resolved or not), of
 older items one in 200 still open, of the last ten days a third. Data is loaded with bulk SQL,
 then ANALYZEd.
 
@@ -15,7 +15,7 @@ What is timed:
   1 s budget), and for the last 366 days (the longest period the console accepts; reported).
 * page — `GET /console/street` as the street's admin, figures and template (the 1 s budget).
 * queries — counted from peewee's log for the league with 40 communities and after 40 more
-  communities and 40 more units are added: they may not grow.
+  communities and 40 more units are added: they may not grow (six).
 * street report — `core.figures.street_report.build` for yesterday (reported).
 
 `python -m bench.street [--pg URL] [--issues N]`.
@@ -77,7 +77,8 @@ def _issues(alleys, units: list[int], now: datetime, rng: random.Random, count: 
     span = timedelta(days=730).total_seconds()
     for i in range(1, count + 1):
         alley, community = alleys[rng.randrange(len(alleys))]
-        age = timedelta(seconds=span * rng.random())
+        # in the order they were reported, as a serial id and the clock give them in production
+        age = timedelta(seconds=span * (count - i) / count)
         created = now - age
         deadline = created + timedelta(days=2)
         unit = whistled = checked_in = None

@@ -376,7 +376,8 @@ class Issue(BaseModel):
     deadline = DateTimeField()
     visibility = CharField(max_length=16, default="public")
     hold_reason = CharField(max_length=200, null=True)
-    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # the unit
+    # the unit; indexed with whistled_at below (a unit's items, and those whistled in a period)
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL", index=False)
     whistled_at = DateTimeField(null=True)  # handed to the unit (吹哨); 报到 is due from then
     checked_in_at = DateTimeField(null=True)  # the unit's 报到
     accepted_at = DateTimeField(null=True)
@@ -410,6 +411,8 @@ class Issue(BaseModel):
             (("community", "closed_at"), False),
             (("community", "status", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
+            # a unit's items, and the street's league of units by the period of the whistle
+            (("department", "whistled_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),
             # the morning's reports read what moved since the 1st across the district

@@ -22,9 +22,11 @@ Each rate comes with its counts (`counts[name] = (part, whole)`), and a row whos
 under `RANKING_MIN_VOLUME` is listed but not ranked: a league table must not be unfair to a
 small unit whose two items make 0 % or 100 %.
 
-Queries are constant in the number of communities and units: the rows, then for each side one
-grouped query over the period's issues, one over the period's ratings and one over what is
-overdue now — eight in all, however large the street.
+Queries are constant in the number of communities and units — six, however large the street:
+the communities and the units, one grouped query over the communities' issues reported in the
+period (index community+created_at), one over the units' issues whistled in the period (index
+department+whistled_at), and one each over the period's ratings and over what is overdue now,
+grouped by community and unit together (a unit's items are all in its street's communities).
 """
 
 from __future__ import annotations
@@ -144,43 +146,55 @@ def _grouped(key, ids: list[int], start, end, as_of, *, since, within_hours, res
     return {r["key"]: {k: int(v or 0) for k, v in r.items() if k != "key"} for r in query}
 
 
-def _ratings(key, ids: list[int], start, end) -> dict[int, tuple[int, int]]:
-    """Per `key` value: (4–5 star ratings, ratings) given in [start, end). A rating closes the
-    item at that moment, so the range on `closed_at` (indexed with the community) finds them."""
+def _by_community_and_unit(query) -> tuple[dict, dict]:
+    """Rows of (community, unit, *values) added up per community and per unit."""
+    communities: dict[int, list[int]] = {}
+    units: dict[int, list[int]] = {}
+    for community_id, unit_id, *values in query.tuples():
+        for totals, key in ((communities, community_id), (units, unit_id)):
+            if key is not None:
+                found = totals.setdefault(key, [0] * len(values))
+                for n, v in enumerate(values):
+                    found[n] += int(v or 0)
+    return communities, units
+
+
+def _ratings(c_ids: list[int], start, end) -> tuple[dict, dict]:
+    """Per community and per unit: [4–5 star ratings, ratings] given in [start, end). A rating
+    closes the item at that moment, so the range on `closed_at` (indexed with the community)
+    finds them; a unit's items are all in its street's communities, so one query serves both."""
     within = (Issue.closed_at >= start) & (Issue.closed_at < end)
     rated = (Issue.rated_at >= start) & (Issue.rated_at < end)
-    query = (
+    return _by_community_and_unit(
         Issue.select(
-            key.alias("key"),
-            count_if(Issue.rating >= 4).alias("satisfied"),
-            fn.COUNT(Issue.id).alias("rated"),
+            Issue.community,
+            Issue.department,
+            count_if(Issue.rating >= 4),
+            fn.COUNT(Issue.id),
         )
-        .where(key.in_(ids) & within & rated & Issue.rating.is_null(False))
-        .group_by(key)
-        .tuples()
+        .where(Issue.community.in_(c_ids) & within & rated & Issue.rating.is_null(False))
+        .group_by(Issue.community, Issue.department)
     )
-    return {k: (int(s), int(n)) for k, s, n in query}
 
 
-def _overdue(key, ids: list[int], now: datetime) -> dict[int, int]:
-    query = (
-        Issue.select(key.alias("key"), fn.COUNT(Issue.id))
-        .where(key.in_(ids) & Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < now))
-        .group_by(key)
-        .tuples()
+def _overdue(c_ids: list[int], now: datetime) -> tuple[dict, dict]:
+    """Per community and per unit: [items open now and past their deadline]."""
+    return _by_community_and_unit(
+        Issue.select(Issue.community, Issue.department, fn.COUNT(Issue.id))
+        .where(Issue.community.in_(c_ids) & Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < now))
+        .group_by(Issue.community, Issue.department)
     )
-    return {k: int(n) for k, n in query}
 
 
-def _fill(row: Row, parts: dict | None, rating: tuple[int, int] | None, overdue: int) -> Row:
+def _fill(row: Row, parts: dict | None, rating: list[int] | None, overdue: list[int] | None) -> Row:
     p = parts or {}
     row.volume = p.get("counted", 0)
-    row.overdue = overdue
+    row.overdue = overdue[0] if overdue else 0
     row.counts = {
         "response": (p.get("responded", 0), p.get("answerable", 0)),
         "on_time": (p.get("on_time", 0), p.get("decided", 0)),
         "resolution": (p.get("solved", 0), p.get("counted", 0)),
-        "satisfaction": rating or (0, 0),
+        "satisfaction": tuple(rating) if rating else (0, 0),
     }
     return row
 
@@ -247,6 +261,10 @@ def league(
 
     communities = communities_of(street)
     c_ids = [c.id for c in communities]
+    found_units = units_of(street) if units else []
+    u_ids = [u.id for u in found_units]
+    ratings, u_ratings = _ratings(c_ids, start, end) if c_ids else ({}, {})
+    late, u_late = _overdue(c_ids, now) if c_ids else ({}, {})
     c_rows: list[Row] = []
     if c_ids:
         parts = _grouped(
@@ -259,20 +277,12 @@ def league(
             within_hours=int(config["RESPONSE_HOURS"]),
             responded_at=Issue.accepted_at,
         )
-        ratings = _ratings(Issue.community, c_ids, start, end)
-        late = _overdue(Issue.community, c_ids, now)
         c_rows = [
             _fill(
-                Row(c.id, c.name, "community"),
-                parts.get(c.id),
-                ratings.get(c.id),
-                late.get(c.id, 0),
+                Row(c.id, c.name, "community"), parts.get(c.id), ratings.get(c.id), late.get(c.id)
             )
             for c in communities
         ]
-
-    found_units = units_of(street) if units else []
-    u_ids = [u.id for u in found_units]
     u_rows: list[Row] = []
     if u_ids:
         parts = _grouped(
@@ -285,11 +295,9 @@ def league(
             within_hours=int(config["UNIT_CHECKIN_HOURS"]),
             responded_at=Issue.checked_in_at,
         )
-        ratings = _ratings(Issue.department, u_ids, start, end)
-        late = _overdue(Issue.department, u_ids, now)
         for u in found_units:
             row = _fill(
-                Row(u.id, u.name, u.kind), parts.get(u.id), ratings.get(u.id), late.get(u.id, 0)
+                Row(u.id, u.name, u.kind), parts.get(u.id), u_ratings.get(u.id), u_late.get(u.id)
             )
             if u.active or row.volume or row.overdue:  # a unit stood down shows while it matters
                 u_rows.append(row)
