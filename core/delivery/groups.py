@@ -124,7 +124,8 @@ def create(
         _check_unique(webhook_key, chat_id, None)
         group = ChatGroup.create(
             area=area,
-            name=name.strip() or f"{area.name}{AUDIENCES[audience]}",
+            name=name.strip()
+            or f"{area.name}{'领导群' if area.kind == 'street' else AUDIENCES[audience]}",
             audience=audience,
             webhook_key=webhook_key,
             chat_id=chat_id,
