@@ -119,11 +119,14 @@ def units_of(street: Area) -> list[Department]:
     )
 
 
-def _grouped(key, ids: list[int], start, end, as_of, *, since, within_hours, responded_at):
+def _grouped(
+    key, ids: list[int], start, end, as_of, *, since, within_hours, responded_at, fixes_answer
+):
     """Per `key` value (community or unit id): volume and the parts of response, on-time and
-    resolution over the issues whose `since` falls in [start, end)."""
+    resolution over the issues whose `since` falls in [start, end). `fixes_answer`: whether a
+    steward's on-the-spot fix is asked to respond (not for a community, as the daily 通报)."""
     counted = Issue.status != "cancelled"
-    answerable = counted & (Issue.source != "steward") if key is Issue.community else counted
+    answerable = counted if fixes_answer else counted & (Issue.source != "steward")
     decided = counted & (Issue.resolved_at.is_null(False) | (Issue.deadline < as_of))
     query = (
         Issue.select(
@@ -276,6 +279,7 @@ def league(
             since=Issue.created_at,
             within_hours=int(config["RESPONSE_HOURS"]),
             responded_at=Issue.accepted_at,
+            fixes_answer=False,
         )
         c_rows = [
             _fill(
@@ -294,6 +298,7 @@ def league(
             since=Issue.whistled_at,
             within_hours=int(config["UNIT_CHECKIN_HOURS"]),
             responded_at=Issue.checked_in_at,
+            fixes_answer=True,  # a unit's items are whistled ones: it answers every one
         )
         for u in found_units:
             row = _fill(
