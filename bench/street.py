@@ -130,7 +130,7 @@ def _issues(alleys, units: list[int], now: datetime, rng: random.Random, count: 
 
 
 def load(rng: random.Random, count: int) -> dict:
-    from core.db import db, is_sqlite
+    from infra.db import db, is_sqlite
 
     sqlite = is_sqlite()
     now = _now()
@@ -209,8 +209,8 @@ def measure(label: str, loaded: dict) -> bool:
 
     from core.figures import league, street_report
     from core.people import areas, auth
-    from core.timeutil import local_midnight_utc, to_local, utcnow
     from core.units import units
+    from infra.timeutil import local_midnight_utc, to_local, utcnow
     from models import Area, Issue
 
     street = Area.get_by_id(1)
@@ -285,7 +285,7 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, count: int) ->
 
 
 def run(pg_url: str | None = None, issues: int | None = None) -> int:
-    from core import config
+    from infra import config
 
     count = issues or ISSUES
     for key in config.DEFAULTS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel
 
 

@@ -37,8 +37,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from peewee import SQL, fn
 
-from core.db import count_if, is_sqlite
-from core.timeutil import local_midnight_utc, utcnow
+from infra.db import count_if, is_sqlite
+from infra.timeutil import local_midnight_utc, utcnow
 from models import ISSUE_OPEN, Area, Department, Issue
 
 RATES = ("response", "on_time", "resolution", "satisfaction")

@@ -13,13 +13,14 @@ from datetime import date
 
 from flask import current_app
 
-from core import audit, codes
+from core import audit
 from core.boards import changes
-from core.db import write_transaction
-from core.errors import bad_request
 from core.figures import league
 from core.people.permissions import Principal
-from core.timeutil import to_local, utcnow
+from infra import codes
+from infra.db import write_transaction
+from infra.errors import bad_request
+from infra.timeutil import to_local, utcnow
 from models import Area, StreetPage
 
 CODE_LENGTH = 6

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from core.figures import league, report_batch, reports
 from core.figures.reports import WEEKDAYS, OverdueItem, Report, pct, rate
 from core.items import privacy
-from core.timeutil import local_midnight_utc, month_day_time
+from infra.timeutil import local_midnight_utc, month_day_time
 from models import Area, Department, Issue
 
 MAX_LISTED = 8  # overdue items, and whistled ones, named in the message (the rest counted)

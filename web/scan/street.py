@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import render_template
 
 from core.figures import league, street_page
-from core.timeutil import to_local, utcnow
+from infra.timeutil import to_local, utcnow
 from web.scan.common import bp, message_page
 
 
