@@ -58,7 +58,13 @@ def groups_command():
 
 
 @groups_command.command("add")
-@click.option("--area", "area_id", required=True, type=int, help="Community or grid id.")
+@click.option(
+    "--area",
+    "area_id",
+    required=True,
+    type=int,
+    help="Community or grid id; or a street's id for its leaders' (staff) group.",
+)
 @click.option("--webhook", required=True, help="The group robot's webhook key (or its URL).")
 @click.option("--chat-id", default=None, help="The smart bot's chat id of the group.")
 @click.option("--leader", "leader_ids", multiple=True, type=int, help="Leader steward id.")
@@ -66,9 +72,9 @@ def groups_command():
 @click.option(
     "--audience",
     type=click.Choice(["stewards", "staff"]),
-    default="stewards",
-    show_default=True,
-    help="staff: a staff-only group for assessments and escalations.",
+    default=None,
+    help="staff: a staff-only group for assessments and escalations. Default: stewards; "
+    "staff for a street (its leaders' group, which gets the street edition of the report).",
 )
 def groups_add_command(area_id, webhook, chat_id, leader_ids, name, audience):
     """Register a chat group."""

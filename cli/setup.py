@@ -68,10 +68,17 @@ def import_roster_command(file: str, dry_run: bool):
 @click.command("create-staff")
 @click.option("--username", required=True)
 @click.option(
-    "--area", "area_id", type=int, help="Community (staff) or street (admin) id; not for unit."
+    "--area",
+    "area_id",
+    type=int,
+    help="Community (staff) or street (street, also called admin) id; not for unit.",
 )
 @click.option(
-    "--role", type=click.Choice(["staff", "admin", "unit"]), default="staff", show_default=True
+    "--role",
+    type=click.Choice(["staff", "street", "admin", "unit"]),
+    default="staff",
+    show_default=True,
+    help="street (= admin): the street admin (街道管理员), over every community of the street.",
 )
 @click.option("--unit", "unit_id", type=int, help="The handling unit (role unit), see `units`.")
 @click.option("--wecom", "wecom_userid", default=None, help="A unit member's WeCom user id.")
@@ -80,7 +87,8 @@ def import_roster_command(file: str, dry_run: bool):
 def create_staff_command(
     username, area_id, role, unit_id, wecom_userid, display_name, password_stdin
 ):
-    """Make a staff (community), admin (street) or unit member's console account."""
+    """Make a staff (community), street admin (street; also called admin) or unit member's
+    console account."""
     unit = area = None
     if role == "unit":
         unit = Department.get_or_none(Department.id == unit_id) if unit_id is not None else None
@@ -104,7 +112,8 @@ def create_staff_command(
         account = auth.create_staff(username, password, area, role, display_name, label=CLI_LABEL)
     except ApiError as exc:
         fail(exc.message)
-    click.echo(f"已创建{role}账号 {account.username}（{area.label_path}）")
+    label = auth.ROLE_LABELS.get(account.role, account.role)
+    click.echo(f"已创建{label}账号 {account.username}（{area.label_path}）")
 
 
 @click.command("areas")

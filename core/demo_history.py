@@ -37,6 +37,9 @@ GROUPS = (
     ("槐树社区", "demo-huaishu-staff-robot", "demo-chat-huaishu-staff", "槐树社区工作群", "staff"),
     ("清河社区", "demo-qinghe-staff-robot", "demo-chat-qinghe-staff", "清河社区工作群", "staff"),
 )
+# The street leaders' group: the street edition of the daily 通报 and what is brought to the
+# street (docs/street.md).
+STREET_GROUP = ("demo-street-leaders-robot", "demo-chat-street-leaders", "城关街道领导群")
 
 
 @dataclass(frozen=True)
@@ -419,6 +422,10 @@ def write(street: Area) -> list[str]:
 
 
 def _groups(demo: _Demo) -> None:
+    key, chat_id, name = STREET_GROUP
+    if groups.by_webhook_key(key) is None:
+        with clock_at(demo.at(15, 9)):
+            groups.create(demo.street, key, chat_id=chat_id, name=name, label="演示数据")
     for community_name, key, chat_id, name, audience in GROUPS:
         area = demo.communities[community_name]
         if groups.by_webhook_key(key) is not None:

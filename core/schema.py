@@ -175,6 +175,7 @@ def _handling_units(_migrator) -> None:
 def _undo_handling_units(_migrator) -> None:
     # chat_group.unit_id stays: SQLite cannot drop a column a foreign key names without a
     # rebuild, and the step adds it only when missing
+    drop_index_if_present("issue", "issue_department_id_whistled_at")  # version 20's index
     for table, column in (
         ("issue", "whistled_at"),
         ("issue", "checked_in_at"),
@@ -225,6 +226,18 @@ def _undo_closure_outcomes(_migrator) -> None:
         'CREATE INDEX IF NOT EXISTS "issue_community_id_status_created_at_resolved_at" '
         'ON "issue" ("community_id", "status", "created_at", "resolved_at")'
     )
+
+
+def _unit_whistle_index(_migrator) -> None:
+    """issue (department, whistled_at) in place of issue (department): the street's league reads
+    the items whistled to its units in a period as a range, and every query of one unit's items
+    is served by the composite as well. `upgrade` creates the new index after the steps."""
+    drop_index_if_present("issue", "issue_department_id")
+
+
+def _undo_unit_whistle_index(_migrator) -> None:
+    drop_index_if_present("issue", "issue_department_id_whistled_at")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "issue_department_id" ON "issue" ("department_id")')
 
 
 # The tables of the first release.
@@ -365,6 +378,14 @@ MIGRATIONS: list[Migration] = [
         20,
         "callbacks (回访) of closed items, and the street's sample rule for them",
         tables=(models.Callback, models.CallbackRule),
+    ),
+    # A new table only: a street's public figures page, off until switched on.
+    Migration(
+        21,
+        "street: public figures pages (/s/{code}); issue (department, whistled_at) for the league",
+        _unit_whistle_index,
+        tables=(models.StreetPage,),
+        undo=_undo_unit_whistle_index,
     ),
 ]
 

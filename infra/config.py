@@ -99,6 +99,9 @@ DEFAULTS: dict[str, object] = {
     "REPORT_TIME": "08:30",
     "REPORT_CUTOFF": "12:00",
     "RESPONSE_HOURS": 24,
+    # The street's league table (core/figures/league.py): a community or unit with fewer items
+    # than this in the period is listed but not ranked.
+    "RANKING_MIN_VOLUME": 10,
     "REMINDER_INTERVAL_MINUTES": 15,
     "DUE_SOON_HOURS": 12,
     "WISH_REVIEW_HOURS": 24,

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import click
 from flask import current_app
 
-from core.figures import assessment, reports
+from core.figures import assessment, reports, street_report
 from infra.timeutil import to_local, utcnow
 from jobs import daily_report
-from models import Area, ChatGroup
+from models import AREA_KIND_LABELS, Area, ChatGroup
 
 
 def _day(value: str | None) -> date:
@@ -25,15 +25,21 @@ def _day(value: str | None) -> date:
 @click.command("report")
 @click.option("--date", "day", help="The day to report on (default: yesterday).")
 @click.option("--community", "community_id", type=int, help="Only this community.")
+@click.option(
+    "--street", "street_id", type=int, help="The street edition, for the street's leaders' group."
+)
 @click.option("--dry-run", is_flag=True, help="Print the report instead of sending it.")
-def report_command(day, community_id, dry_run):
+def report_command(day, community_id, street_id, dry_run):
     """Build the daily 通报 now; --dry-run prints it instead of sending."""
 
     the_day = _day(day)
+    if street_id is not None:
+        if community_id is not None:
+            raise click.ClickException("--street 与 --community 只能选一个")
+        _street_report(_area_of_kind(street_id, "street"), the_day, dry_run)
+        return
     if community_id is not None:
-        areas = list(Area.select().where((Area.id == community_id) & (Area.kind == "community")))
-        if not areas:
-            raise click.ClickException(f"找不到社区 {community_id}")
+        areas = [_area_of_kind(community_id, "community")]
     else:
         areas = list(Area.select().where(Area.kind == "community").order_by(Area.path))
     if dry_run:
@@ -51,6 +57,45 @@ def report_command(day, community_id, dry_run):
     click.echo(f"{the_day} 通报：已排队发送 {sent} 个群，{skipped} 个群此前已发送。")
     if not current_app.config["OFFLINE"]:
         click.echo("消息由调度进程（flask --app app jobs）或 outbox 命令投递。")
+
+
+def _area_of_kind(area_id: int, kind: str) -> Area:
+    """The area `area_id` when it is a `kind`; else an error that says what to use instead."""
+    area = Area.get_or_none(Area.id == area_id)
+    wanted = "社区" if kind == "community" else "街道"
+    if area is None:
+        raise click.ClickException(
+            f"找不到{wanted} {area_id}。可用 `flask --app app areas` 查看各区域的 id"
+        )
+    if area.kind == kind:
+        return area
+    if area.kind == "street":
+        hint = f"街道版通报请用 --street {area.id}"
+    elif area.kind == "community":
+        hint = f"社区的通报请用 --community {area.id}"
+    else:
+        hint = "请用它所在社区的 id（--community）或街道的 id（--street）"
+    label = AREA_KIND_LABELS.get(area.kind, area.kind)
+    raise click.ClickException(
+        f"区域 {area.id}（{area.name}）是{label}，不是{wanted}：{hint}。"
+        "可用 `flask --app app areas` 查看各区域的 id"
+    )
+
+
+def _street_report(street: Area, day: date, dry_run: bool) -> None:
+    if dry_run:
+        click.echo(street_report.plain_text(street_report.build(street, day)))
+        return
+    found = [g for g in daily_report.street_groups() if g.area_id == street.id]
+    if not found:
+        raise click.ClickException(
+            f"{street.name}还没有登记街道领导群。可用 `flask --app app groups add --area "
+            f"{street.id} --webhook KEY` 登记，或加 --dry-run 只打印"
+        )
+    sent = sum(1 for g in found if daily_report.send_street(g, day))
+    click.echo(
+        f"{day} {street.name} 街道版通报：已排队发送 {sent} 个群，{len(found) - sent} 个群此前已发送。"
+    )
 
 
 @click.command("assess")

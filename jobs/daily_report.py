@@ -4,7 +4,9 @@ The job ticks every minute. Between `REPORT_TIME` (08:30) and `REPORT_CUTOFF` (1
 time it sends yesterday's report to each group that has not had it: a scheduler that was down
 at 08:30 catches up when it comes back before the cut-off and never sends a stale report
 after it. Each group's report is claimed by a run key in the same transaction that queues its
-messages, so reruns, restarts and a second scheduler never send it twice.
+messages, so reruns, restarts and a second scheduler never send it twice. A street's leaders'
+group (a staff group on the street) gets the street edition, one message with every
+community's line (`core.figures.street_report`), claimed the same way.
 
 The report's @-reminder of overdue items leaves out those the reminder scan already escalated
 or reminded about this morning, and claims today's reminder of the rest (the run keys of
@@ -18,8 +20,8 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 
 from core import runs
-from core.delivery import robot
-from core.figures import report_batch, report_card, reports
+from core.delivery import groups, robot
+from core.figures import report_batch, report_card, reports, street_report
 from infra.db import write_transaction
 from infra.timeutil import to_local, utcnow
 from models import Area, ChatGroup
@@ -37,6 +39,36 @@ def report_groups():
         .where(ChatGroup.active & (ChatGroup.audience == "stewards"))
         .order_by(ChatGroup.id)
     )
+
+
+def street_groups():
+    """The streets' leaders' groups: each gets the street edition (`core.figures.street_report`)."""
+    return (
+        ChatGroup.select(ChatGroup, Area)
+        .join(Area)
+        .where(
+            ChatGroup.active
+            & (ChatGroup.audience == groups.STREET_AUDIENCE)
+            & (Area.kind == "street")
+            & ChatGroup.unit.is_null()
+        )
+        .order_by(ChatGroup.id)
+    )
+
+
+def send_street(group: ChatGroup, day: date) -> bool:
+    """Queue the street edition of `day` for a street's group, claimed by its run key in the
+    same transaction (as each community group's report); False when it was already sent."""
+    key = run_key(day, group)
+    if runs.done(key):
+        return False
+    report = street_report.build(group.area, day)
+    with write_transaction():
+        if not runs.claim(key):
+            return False
+        robot.push_markdown(group, street_report.markdown(report), key=f"{key}:markdown")
+        runs.finish(key, {"street": group.area_id, "overdue": report.overdue_total})
+    return True
 
 
 def run_key(day: date, group: ChatGroup) -> str:
@@ -93,7 +125,9 @@ def send_all(day: date) -> int:
     # A pool that stalls or loses a worker raises PoolFailed before anything is claimed: the
     # job fails and the next tick (a minute later) draws the cards again.
     cards = report_card.images(built, timeout=current_app.config["POOL_TIMEOUT_SECONDS"])
-    return sum(1 for g, r, card in zip(due, built, cards, strict=True) if _queue(g, day, r, card))
+    sent = sum(1 for g, r, card in zip(due, built, cards, strict=True) if _queue(g, day, r, card))
+    # Then the streets' leaders' groups, each one message with every community's line.
+    return sent + sum(1 for g in list(street_groups()) if send_street(g, day))
 
 
 def tick(now: datetime | None = None) -> int:

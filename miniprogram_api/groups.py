@@ -112,7 +112,7 @@ def list_groups(query: PageQuery):
     errors=(403, 404, 409),
 )
 def create_group(body: GroupIn):
-    """群只能对应社区或网格；队长须是本区域在任的管家。"""
+    """群只能对应街道（仅工作人员群）、社区或网格；队长须是本区域在任的管家。"""
     p = current_principal()
     area = Area.get_or_none(Area.id == body.area_id)
     if area is None:

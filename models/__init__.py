@@ -8,7 +8,8 @@ boards, departments, events, issues, wishes, patrols, the outbox. What only hang
 tables lives in a module of its own, imported at the end and appended to `ALL_MODELS`:
 `boards` (scans, change counters, print jobs), `chat` (groups, handled messages, bot photos),
 `operations` (the scheduler's lease, run keys, job status), `timebank`, `shop`, `service`
-(volunteering), `households`, `units` (handling units' members).
+(volunteering), `households`, `units` (handling units' members), `street` (the street's public
+figures page).
 """
 
 from __future__ import annotations
@@ -375,7 +376,8 @@ class Issue(BaseModel):
     deadline = DateTimeField()
     visibility = CharField(max_length=16, default="public")
     hold_reason = CharField(max_length=200, null=True)
-    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")  # the unit
+    # the unit; indexed with whistled_at below (a unit's items, and those whistled in a period)
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL", index=False)
     whistled_at = DateTimeField(null=True)  # handed to the unit (吹哨); 报到 is due from then
     checked_in_at = DateTimeField(null=True)  # the unit's 报到
     supervised_at = DateTimeField(null=True)  # 督办: the street leader was told (core.units)
@@ -416,6 +418,8 @@ class Issue(BaseModel):
             (("community", "closed_at"), False),
             (("community", "status", "outcome", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
+            # a unit's items, and the street's league of units by the period of the whistle
+            (("department", "whistled_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),
             # the morning's reports read what moved since the 1st across the district
@@ -695,3 +699,7 @@ from models.callbacks import (  # noqa: E402, F401
 )
 
 ALL_MODELS += callbacks.MODELS
+from models import street  # noqa: E402
+from models.street import StreetPage  # noqa: E402, F401
+
+ALL_MODELS += street.MODELS

@@ -50,8 +50,13 @@ def test_the_readmes_demo_figures_are_the_demos(runner):
     staff = StaffAccount.select().where(StaffAccount.role.in_(("staff", "admin")))
     assert "three console accounts" in text and staff.count() == 3
     assert "a stewards' and a staff group per community" in text
-    communities = ChatGroup.select().where(ChatGroup.unit.is_null())
+    communities = (
+        ChatGroup.select().join(Area).where(ChatGroup.unit.is_null() & (Area.kind == "community"))
+    )
     assert communities.count() == 2 * figures["communities"]
+    assert "the street leaders' group" in text
+    street = ChatGroup.select().join(Area).where(ChatGroup.unit.is_null() & (Area.kind == "street"))
+    assert [g.audience for g in street] == ["staff"]
     assert "a group of 住建办's own" in text
     assert ChatGroup.select().where(ChatGroup.unit.is_null(False)).count() == 1
     for login in ("chengguan", "huaishu", "qinghe"):

@@ -1,4 +1,5 @@
-"""Chat groups: a community's (or a grid's) WeCom group, its robot webhook and smart-bot chat id.
+"""Chat groups: a community's (or a grid's) WeCom group, its robot webhook and smart-bot chat id;
+and a street's leaders' group (a staff group on the street, `STREET_AUDIENCE`).
 
 The CLI (`flask --app app groups …`) and the staff API call these functions. A group covers
 its area's subtree: pushes about an alley go to the most specific active group above it
@@ -22,7 +23,11 @@ from infra.errors import ApiError, bad_request, not_found
 from infra.timeutil import utcnow
 from models import AREA_KIND_LABELS, Area, ChatGroup, Steward, StewardAlley, User
 
-GROUP_AREA_KINDS = ("community", "grid")
+GROUP_AREA_KINDS = ("street", "community", "grid")
+# A street's group is its leaders' group (街道领导群): staff only. It hears what is addressed to
+# the street — the street edition of the daily 通报, a unit's overdue item brought to the street
+# (督办, `jobs.unit_reminders`) — never a community's pushes (`robot.groups_for_area`).
+STREET_AUDIENCE = "staff"
 ROBOT_STATUS_LABELS = {"ok": "正常", "broken": "已失效"}
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
@@ -41,12 +46,22 @@ def normalize_webhook_key(value: str) -> str:
     return value
 
 
-def _check_area(area: Area) -> None:
+def _check_area(area: Area, audience: str) -> None:
     if area.kind not in GROUP_AREA_KINDS:
         raise bad_request(
-            f"群只能对应社区或网格，不能对应{AREA_KIND_LABELS.get(area.kind, area.kind)}",
-            {"area_id": "请选择社区或网格"},
+            f"群只能对应街道、社区或网格，不能对应{AREA_KIND_LABELS.get(area.kind, area.kind)}",
+            {"area_id": "请选择街道、社区或网格"},
         )
+    if area.kind == "street" and audience != STREET_AUDIENCE:
+        raise bad_request(
+            "街道只能登记工作人员群（街道领导群），管家群请登记在社区或网格上",
+            {"audience": "街道的群须为 staff（工作人员群）"},
+        )
+
+
+def default_audience(area: Area) -> str:
+    """A street's group is its leaders' (staff) group; a community's or grid's, the stewards'."""
+    return STREET_AUDIENCE if area.kind == "street" else "stewards"
 
 
 def _check_unique(webhook_key: str | None, chat_id: str | None, own_id: int | None) -> None:
@@ -88,17 +103,20 @@ def create(
     chat_id: str | None = None,
     leader_ids: list[int] | None = None,
     name: str = "",
-    audience: str = "stewards",
+    audience: str | None = None,
     actor: User | None = None,
     label: str | None = None,
 ) -> ChatGroup:
     """Register a group. `audience` "staff" marks a staff-only group: it gets assessments and
-    staff notices (overdue escalations, wishes waiting for review), not the stewards' pushes."""
+    staff notices (overdue escalations, wishes waiting for review), not the stewards' pushes.
+    Unsaid: `default_audience` (a street's group is its leaders' staff group)."""
+    if audience is None:
+        audience = default_audience(area)
     if audience not in AUDIENCES:
         raise bad_request(
             "群的类型有误", {"audience": "可选：stewards（管家群）、staff（工作人员群）"}
         )
-    _check_area(area)
+    _check_area(area, audience)
     webhook_key = normalize_webhook_key(webhook_key)
     chat_id = (chat_id or "").strip() or None
     leaders = _check_leaders(area, leader_ids or [])
@@ -106,7 +124,8 @@ def create(
         _check_unique(webhook_key, chat_id, None)
         group = ChatGroup.create(
             area=area,
-            name=name.strip() or f"{area.name}{AUDIENCES[audience]}",
+            name=name.strip()
+            or f"{area.name}{'领导群' if area.kind == 'street' else AUDIENCES[audience]}",
             audience=audience,
             webhook_key=webhook_key,
             chat_id=chat_id,

@@ -59,9 +59,15 @@ _GROUPS_OVER = Prepared(
 
 def groups_for_area(area: Area, audience: str = "stewards") -> list[ChatGroup]:
     """Active groups of `audience` ("stewards" or "staff") whose area covers `area` (itself
-    included), most specific first."""
+    included), most specific first. A street's group (its leaders') is one only when `area`
+    is the street itself: what concerns a community without a group of its own does not go
+    up to the street's leaders."""
     ancestor_ids = area.ancestor_ids() or [area.id]
-    groups = list(_GROUPS_OVER.rows(areas=ancestor_ids, audience=audience))
+    groups = [
+        g
+        for g in _GROUPS_OVER.rows(areas=ancestor_ids, audience=audience)
+        if g.area.kind != "street" or g.area_id == area.id
+    ]
     groups.sort(key=lambda g: (-len(g.area.path), g.id))
     return groups
 

@@ -269,14 +269,24 @@ def ensure_console_user(account: StaffAccount) -> User:
     return account.user
 
 
+# What `create-staff --role` also accepts: the street admin is role `admin` on a street.
+ROLE_ALIASES = {"street": "admin"}
+ROLE_LABELS = {"staff": "社区工作人员", "admin": "街道管理员"}
+
+
 def create_staff(
     username: str, password: str, area, role: str, display_name: str = "", label: str = "命令行"
 ) -> StaffAccount:
-    """Make a console account; staff belong to a community, admins to a street."""
+    """Make a console account; staff belong to a community, admins to a street. `street` is
+    the street admin's (街道管理员) other name: the same role, `admin`, scoped to the street's
+    every community."""
+    role = ROLE_ALIASES.get(role, role)
     expected_kind = {"staff": "community", "admin": "street"}[role]
     if area.kind != expected_kind:
         kind_name = "社区/村" if expected_kind == "community" else "街道/镇"
-        raise bad_request(f"{role} 账号须挂在{kind_name}上", {"area": f"应选择{kind_name}"})
+        raise bad_request(
+            f"{ROLE_LABELS[role]}账号须挂在{kind_name}上", {"area": f"应选择{kind_name}"}
+        )
     if len(password) < 8:
         raise bad_request("密码至少 8 位", {"password": "密码至少 8 位"})
     if StaffAccount.select().where(fn.LOWER(StaffAccount.username) == username.lower()).exists():

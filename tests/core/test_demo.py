@@ -132,7 +132,7 @@ def test_seed_demo_writes_two_weeks_of_history_through_the_workflows(runner, cli
     patrol_days = {to_local(p.created_at).date() for p in Patrol.select()}
     assert len(patrol_days) >= 14
     assert ChatGroup.select().where(ChatGroup.audience == "stewards").count() == 2
-    assert ChatGroup.select().where(ChatGroup.audience == "staff").count() == 2
+    assert ChatGroup.select().where(ChatGroup.audience == "staff").count() == 3  # + the street's
     assert all(s.wecom_userid for s in Steward.select())
     rows = list(Assessment.select())
     assert len(rows) == Steward.select().count() and any(r.total > 0 for r in rows)

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from core.boards import print_jobs
 from core.delivery import groups
 from core.figures import ledger
+from core.people import auth
 from infra.db import db
 from models import (
     Assessment,
@@ -33,7 +34,7 @@ from models import (
 )
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
-from tests.factories import login
+from tests.factories import login, make_district
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -240,6 +241,24 @@ def test_admin_sees_every_community(capp, world):
     for community in world.d.communities:
         assert client.get(f"/console/?area={community.id}").status_code == 200
     assert client.get(f"/console/issues/{world.open_issue.id}").status_code == 200
+
+
+def test_street_overview_is_for_the_streets_admin_only(capp, world):
+    """街道总览 in the matrix: the street's admin sees it (and lands on it), a community's
+    staff get 403, another street's admin 403 for ours and only their own street otherwise."""
+    street = world.d.street.id
+    admin = console_login(capp.test_client(), "streetadmin")
+    html = admin.get(f"/console/street?area={street}").get_data(as_text=True)
+    assert "第1社区" in html and "第2社区" in html
+    for username in ("secretary1", "secretary2"):
+        staff = console_login(capp.test_client(), username)
+        assert staff.get("/console/street").status_code == 403
+        assert staff.get(f"/console/street?area={street}").status_code == 403
+    other = make_district("北关街道", communities=1)
+    auth.create_staff("beiguan", "password123", other.street, "street")
+    theirs = console_login(capp.test_client(), "beiguan")
+    assert theirs.get(f"/console/street?area={street}").status_code == 403
+    assert "北关街道 · 街道总览" in theirs.get("/console/street").get_data(as_text=True)
 
 
 # --- review -----------------------------------------------------------------------------------

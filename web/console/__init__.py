@@ -31,6 +31,8 @@ the API and the bot call (which audits it). Pages:
   unit's items and its actions; every other page is 403 for them;
 * `admin` — for street administrators: 账号 /console/accounts, 系统状态 (/console/departments
   now leads to 承办单位).
+* `street` — 街道总览 /console/street, a street admin's landing page: communities and units
+  side by side, and the switch of the street's public figures page.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from web.console import (  # noqa: F401  (each registers its routes)
     items,
     people,
     service,
+    street,
     timebank,
     unit_admin,
     unit_desk,

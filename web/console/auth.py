@@ -11,6 +11,7 @@ from core.people.permissions import Principal
 from infra.errors import ApiError
 from infra.timeutil import utcnow
 from web.console.common import bp, is_unit_member, principal, safe_next
+from web.console.street import landing_for
 
 PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 
@@ -18,8 +19,13 @@ PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = safe_next(request.values.get("next"))
+    # No `next=`, or the dashboard (the default the form carries): where the login lands
+    # depends on who logs in (`landing_for`: a street admin on the street's overview).
+    asked = next_url != url_for("console.dashboard")
     if request.method == "GET":
-        if principal().is_staff or is_unit_member(principal()):
+        if principal().is_staff:
+            return redirect(next_url if asked else landing_for(principal()))
+        if is_unit_member(principal()):
             return redirect(next_url)
         return render_template("console/login.html", next=next_url, username="")
     username = request.form.get("username", "").strip()[:64]
@@ -48,6 +54,8 @@ def login():
             session.permanent = True
             session["console_token"] = token
             session["console_since"] = utcnow().timestamp()
+            if not asked:  # a street admin lands on the street's overview
+                next_url = landing_for(Principal.for_user(user))
             return redirect(next_url)
     html = render_template("console/login.html", next=next_url, username=username, error=error)
     headers = {"Retry-After": str(ratelimit.retry_after(PASSWORD_WINDOW))} if status == 429 else {}

@@ -19,7 +19,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-from web.scan import board, mine, track, verify  # noqa: F401  (each registers its routes)
+from web.scan import board, mine, street, track, verify  # noqa: F401  (each registers its routes)
 from web.scan.common import bp
 
 __all__ = ["bp"]

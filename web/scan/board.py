@@ -16,6 +16,7 @@ from flask import (
 
 from core import media, ratelimit
 from core.boards.public import board_view
+from core.figures import street_page
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.items.lifecycle import MAX_PHOTOS
@@ -57,6 +58,8 @@ def _board_context(board: Board, view: dict | None = None) -> dict:
         "view": view or board_view(board.code),
         "categories": list(issue_flow.categories()),
         "beneficiary_types": wish_flow.BENEFICIARY_TYPES,
+        # the street's public figures, linked while its admin keeps them public
+        "street_code": street_page.link_for_alley(board.alley),
     }
 
 

@@ -48,7 +48,7 @@ def test_cli_refusals(app, runner):
     again = runner.invoke(args=ok)
     assert again.exit_code != 0 and "已登记给另一个群" in again.output
     alley = ["groups", "add", "--area", str(d.alleys[0].id), "--webhook", "key-000002"]
-    assert "只能对应社区或网格" in runner.invoke(args=alley).output
+    assert "只能对应街道、社区或网格，不能对应街巷" in runner.invoke(args=alley).output
     missing = ["groups", "add", "--area", "999", "--webhook", "key-000003"]
     assert "找不到区域 999" in runner.invoke(args=missing).output
     outsider = d.stewards[2]  # 第2社区's steward cannot lead 第1社区's group

@@ -1,0 +1,319 @@
+"""The street's league table: every community and every handling unit (department, property
+company) of a street side by side over a period, with the rates behind a ranking.
+
+`league(street, first, last)` is the one shared figures function for per-community and
+per-unit rates: the console's street dashboard uses it, and the monthly bulletin can.
+
+Definitions (a community's row counts the issues of its alleys; a unit's row the issues handed
+to it by a whistle):
+
+- 件数 (`volume`): issues reported in the period (a unit: whistled to it in the period),
+  cancelled ones left out.
+- 响应率: of those (a community: stewards' on-the-spot fixes left out, as the daily 通报), the
+  share accepted within `RESPONSE_HOURS` of being reported; a unit: the share it checked in
+  (报到) within `UNIT_CHECKIN_HOURS` of the whistle.
+- 按期办结率: of those whose term is decided — resolved, or past their deadline now — the share
+  resolved by their deadline. An item still open and not yet due counts neither way.
+- 解决率: of the volume, the share resolved since (the daily 通报's definition).
+- 满意率: of the ratings given in the period on the row's issues, the share of 4 or 5 stars.
+- 超期 (`overdue`): open now and past the deadline, whenever reported.
+
+Each rate comes with its counts (`counts[name] = (part, whole)`), and a row whose volume is
+under `RANKING_MIN_VOLUME` is listed but not ranked: a league table must not be unfair to a
+small unit whose two items make 0 % or 100 %.
+
+Queries are constant in the number of communities and units — six, however large the street:
+the communities and the units, one grouped query over the communities' issues reported in the
+period (index community+created_at), one over the units' issues whistled in the period (index
+department+whistled_at), and one each over the period's ratings and over what is overdue now,
+grouped by community and unit together (a unit's items are all in its street's communities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from peewee import SQL, fn
+
+from infra.db import count_if, is_sqlite
+from infra.timeutil import local_midnight_utc, utcnow
+from models import ISSUE_OPEN, Area, Department, Issue
+
+RATES = ("response", "on_time", "resolution", "satisfaction")
+RATE_LABELS = {
+    "response": "响应率",
+    "on_time": "按期办结率",
+    "resolution": "解决率",
+    "satisfaction": "满意率",
+}
+# What a table can be sorted by: the rates, the volume, what is overdue now, the name.
+SORT_KEYS = ("volume", *RATES, "overdue", "name")
+DEFAULT_SORT = "resolution"
+UNIT_KIND_LABELS = {"department": "部门", "property": "物业"}
+
+
+@dataclass
+class Row:
+    """One community or unit over the period."""
+
+    id: int
+    name: str
+    kind: str  # community | department | property
+    volume: int = 0
+    overdue: int = 0
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    rank: int | None = None  # among ranked rows, by the table's sort key
+    ranked: bool = False  # volume at least the minimum and the sort key measurable
+
+    def rate(self, name: str) -> float | None:
+        part, whole = self.counts.get(name, (0, 0))
+        return round(part / whole, 4) if whole else None
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        return {name: self.rate(name) for name in RATES}
+
+    @property
+    def kind_label(self) -> str:
+        return UNIT_KIND_LABELS.get(self.kind, "社区")
+
+
+@dataclass
+class League:
+    street: Area
+    first: date
+    last: date
+    min_volume: int
+    sort: str | None
+    descending: bool
+    communities: list[Row]
+    units: list[Row]
+
+
+def plus_hours(column, hours: int):
+    """`column` + `hours` in SQL, to the microsecond on both databases. SQLite's datetime()
+    drops the fraction, so the stored one is put back: the text then compares exactly."""
+    if is_sqlite():
+        return fn.datetime(column, f"+{int(hours)} hours").concat(fn.substr(column, 20))
+    return column + SQL(f"interval '{int(hours)} hours'")
+
+
+def communities_of(street: Area) -> list[Area]:
+    """The street's active communities, in tree order."""
+    return list(
+        Area.select()
+        .where(Area.path.startswith(street.path) & (Area.kind == "community") & Area.active)
+        .order_by(Area.path)
+    )
+
+
+def units_of(street: Area) -> list[Department]:
+    """The handling units registered on the street or on one of its areas."""
+    return list(
+        Department.select(Department)
+        .join(Area, on=(Department.area == Area.id))
+        .where(Area.path.startswith(street.path))
+        .order_by(Department.kind, Department.name)
+    )
+
+
+def _grouped(
+    key, ids: list[int], start, end, as_of, *, since, within_hours, responded_at, fixes_answer
+):
+    """Per `key` value (community or unit id): volume and the parts of response, on-time and
+    resolution over the issues whose `since` falls in [start, end). `fixes_answer`: whether a
+    steward's on-the-spot fix is asked to respond (not for a community, as the daily 通报)."""
+    counted = Issue.status != "cancelled"
+    answerable = counted if fixes_answer else counted & (Issue.source != "steward")
+    decided = counted & (Issue.resolved_at.is_null(False) | (Issue.deadline < as_of))
+    query = (
+        Issue.select(
+            key.alias("key"),
+            count_if(counted).alias("counted"),
+            count_if(answerable).alias("answerable"),
+            count_if(
+                answerable
+                & responded_at.is_null(False)
+                & (responded_at <= plus_hours(since, within_hours))
+            ).alias("responded"),
+            count_if(decided).alias("decided"),
+            count_if(counted & (Issue.resolved_at <= Issue.deadline)).alias("on_time"),
+            count_if(counted & Issue.resolved_at.is_null(False)).alias("solved"),
+        )
+        .where(key.in_(ids) & (since >= start) & (since < end))
+        .group_by(key)
+        .dicts()
+    )
+    return {r["key"]: {k: int(v or 0) for k, v in r.items() if k != "key"} for r in query}
+
+
+def _by_community_and_unit(query) -> tuple[dict, dict]:
+    """Rows of (community, unit, *values) added up per community and per unit."""
+    communities: dict[int, list[int]] = {}
+    units: dict[int, list[int]] = {}
+    for community_id, unit_id, *values in query.tuples():
+        for totals, key in ((communities, community_id), (units, unit_id)):
+            if key is not None:
+                found = totals.setdefault(key, [0] * len(values))
+                for n, v in enumerate(values):
+                    found[n] += int(v or 0)
+    return communities, units
+
+
+def _ratings(c_ids: list[int], start, end) -> tuple[dict, dict]:
+    """Per community and per unit: [4–5 star ratings, ratings] given in [start, end). A rating
+    closes the item at that moment, so the range on `closed_at` (indexed with the community)
+    finds them; a unit's items are all in its street's communities, so one query serves both."""
+    within = (Issue.closed_at >= start) & (Issue.closed_at < end)
+    rated = (Issue.rated_at >= start) & (Issue.rated_at < end)
+    return _by_community_and_unit(
+        Issue.select(
+            Issue.community,
+            Issue.department,
+            count_if(Issue.rating >= 4),
+            fn.COUNT(Issue.id),
+        )
+        .where(Issue.community.in_(c_ids) & within & rated & Issue.rating.is_null(False))
+        .group_by(Issue.community, Issue.department)
+    )
+
+
+def _overdue(c_ids: list[int], now: datetime) -> tuple[dict, dict]:
+    """Per community and per unit: [items open now and past their deadline]."""
+    return _by_community_and_unit(
+        Issue.select(Issue.community, Issue.department, fn.COUNT(Issue.id))
+        .where(Issue.community.in_(c_ids) & Issue.status.in_(ISSUE_OPEN) & (Issue.deadline < now))
+        .group_by(Issue.community, Issue.department)
+    )
+
+
+def _fill(row: Row, parts: dict | None, rating: list[int] | None, overdue: list[int] | None) -> Row:
+    p = parts or {}
+    row.volume = p.get("counted", 0)
+    row.overdue = overdue[0] if overdue else 0
+    row.counts = {
+        "response": (p.get("responded", 0), p.get("answerable", 0)),
+        "on_time": (p.get("on_time", 0), p.get("decided", 0)),
+        "resolution": (p.get("solved", 0), p.get("counted", 0)),
+        "satisfaction": tuple(rating) if rating else (0, 0),
+    }
+    return row
+
+
+def rank(rows: list[Row], sort: str, descending: bool, min_volume: int) -> list[Row]:
+    """`rows` in table order: the ranked ones (volume at least `min_volume`, and the sort key
+    measurable) by `sort`, ties sharing a rank (1, 2, 2, 4); then the others, in the same order,
+    without a rank."""
+
+    def value(r: Row):
+        if sort == "name":
+            return r.name
+        if sort in ("volume", "overdue"):
+            return getattr(r, sort)
+        return r.rate(sort)
+
+    for r in rows:
+        r.ranked = r.volume >= min_volume and value(r) is not None
+        r.rank = None
+
+    def order(r: Row):
+        v = value(r)
+        if v is None:
+            return (1, 0, r.name)
+        if isinstance(v, str):
+            return (0, v, r.name)
+        return (0, -v if descending else v, r.name)
+
+    ranked = sorted((r for r in rows if r.ranked), key=order)
+    if sort == "name" and descending:
+        ranked.reverse()
+    previous, place = object(), 0
+    for n, r in enumerate(ranked, 1):
+        v = value(r)
+        if v != previous:
+            place, previous = n, v
+        r.rank = place
+    rest = sorted((r for r in rows if not r.ranked), key=order)
+    return ranked + rest
+
+
+def league(
+    street: Area,
+    first: date,
+    last: date,
+    *,
+    sort: str | None = DEFAULT_SORT,
+    descending: bool = True,
+    min_volume: int | None = None,
+    units: bool = True,
+) -> League:
+    """Every community (and with `units`, every unit) of `street` over the local days
+    `first`..`last`, ranked by `sort` (one of `SORT_KEYS`; None: tree order, no rank).
+    Overdue is as of now."""
+    if sort is not None and sort not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {sort!r}")
+    config = current_app.config
+    if min_volume is None:
+        min_volume = int(config["RANKING_MIN_VOLUME"])
+    start = local_midnight_utc(first)
+    end = local_midnight_utc(last + timedelta(days=1))
+    now = utcnow()
+    as_of = min(end, now)
+
+    communities = communities_of(street)
+    c_ids = [c.id for c in communities]
+    found_units = units_of(street) if units else []
+    u_ids = [u.id for u in found_units]
+    ratings, u_ratings = _ratings(c_ids, start, end) if c_ids else ({}, {})
+    late, u_late = _overdue(c_ids, now) if c_ids else ({}, {})
+    c_rows: list[Row] = []
+    if c_ids:
+        parts = _grouped(
+            Issue.community,
+            c_ids,
+            start,
+            end,
+            as_of,
+            since=Issue.created_at,
+            within_hours=int(config["RESPONSE_HOURS"]),
+            responded_at=Issue.accepted_at,
+            fixes_answer=False,
+        )
+        c_rows = [
+            _fill(
+                Row(c.id, c.name, "community"), parts.get(c.id), ratings.get(c.id), late.get(c.id)
+            )
+            for c in communities
+        ]
+    u_rows: list[Row] = []
+    if u_ids:
+        parts = _grouped(
+            Issue.department,
+            u_ids,
+            start,
+            end,
+            as_of,
+            since=Issue.whistled_at,
+            within_hours=int(config["UNIT_CHECKIN_HOURS"]),
+            responded_at=Issue.checked_in_at,
+            fixes_answer=True,  # a unit's items are whistled ones: it answers every one
+        )
+        for u in found_units:
+            row = _fill(
+                Row(u.id, u.name, u.kind), parts.get(u.id), u_ratings.get(u.id), u_late.get(u.id)
+            )
+            if u.active or row.volume or row.overdue:  # a unit stood down shows while it matters
+                u_rows.append(row)
+
+    return League(
+        street=street,
+        first=first,
+        last=last,
+        min_volume=min_volume,
+        sort=sort,
+        descending=descending,
+        communities=c_rows if sort is None else rank(c_rows, sort, descending, min_volume),
+        units=u_rows if sort is None else rank(u_rows, sort, descending, min_volume),
+    )
