@@ -187,9 +187,12 @@ def test_two_people_closing_at_once_one_wins(app, w):
 @pytest.fixture
 def closed_six(client, w):
     """In community 1, reported today: A solved, B a duplicate of A (merged), C answered,
-    D unsolvable, E open, F cancelled — all accepted and closed by steward 1.
-    By hand: counted (not cancelled, not a duplicate) = A, C, D, E = 4; solved = A = 1;
-    so 解决率 = 整改率 = 1/4; responded = 4 of 4 answerable."""
+    D unsolvable, E open, F cancelled — all accepted and closed by steward 1; the resident rates
+    A 4 stars and C 5 stars.
+    By hand: counted (not cancelled, not a duplicate) = A, C, D, E = 4; closed by the handler
+    (办结) = A, C, D = 3, so 办结率 = 3/4; solved = A, so 整改率 = 1/4; the resident's word on A
+    and C: answered 2, confirmed solved 1 (C was answered, not solved, whatever its stars), so
+    解决率 = 1/2, satisfied 2, so 满意率 = 2/2; responded = 4 of 4 answerable."""
     ids = {k: report(client, w, content=f"问题{k}") for k in "ABCDEF"}
     for k in "ABCDE":
         post(client, w["steward"], f"/issues/{ids[k]}/accept")
@@ -200,6 +203,8 @@ def closed_six(client, w):
     why = {"note": "线路待拆迁", "outcome": "unsolvable"}
     post(client, w["steward"], f"/issues/{ids['D']}/resolve", why)
     post(client, w["resident"], f"/issues/{ids['F']}/cancel", {})
+    post(client, w["resident"], f"/issues/{ids['A']}/rate", {"score": 4})
+    post(client, w["resident"], f"/issues/{ids['C']}/rate", {"score": 5})
     return ids
 
 
@@ -210,8 +215,10 @@ def test_stats_count_only_solved_and_not_the_duplicate(client, w, closed_six):
     assert res.status_code == 200, res.get_json()
     stats = res.get_json()
     c = stats["counts"]
-    assert (c["new"], c["counted"], c["solved"], c["resolved"]) == (6, 4, 1, 3)
-    assert c["resolution_rate"] == 0.25 and c["rate_counts"]["resolution"] == [1, 4]
+    assert (c["new"], c["counted"], c["solved"], c["resolved"]) == (6, 4, 3, 3)
+    assert c["rate_counts"]["handled"] == [3, 4]
+    assert c["resolution_rate"] == 0.5 and c["rate_counts"]["resolution"] == [1, 2]
+    assert c["rate_counts"]["satisfaction"] == [2, 2]
     assert (c["answerable"], c["open"]) == (4, 1)
     assert stats["rectification_counts"] == [1, 4] and stats["rectification_rate"] == 0.25
     assert stats["outcomes"] == {
@@ -223,7 +230,7 @@ def test_stats_count_only_solved_and_not_the_duplicate(client, w, closed_six):
     }
     (line,) = [s for s in stats["by_steward"] if s["steward_id"] == w["d"].stewards[0].id]
     # theirs: A, C, D resolved and E accepted; B accepted by them too, but a duplicate
-    assert (line["counted"], line["solved"]) == (4, 1)
+    assert (line["counted"], line["solved"]) == (4, 3)
 
 
 def test_the_ledger_says_how_each_was_closed(client, w, closed_six):
@@ -241,17 +248,18 @@ def test_the_ledger_says_how_each_was_closed(client, w, closed_six):
     assert by_number[number["D"]] == "无法解决"
     assert by_number[number["E"]] in (None, "")
     summary = load_workbook(io.BytesIO(res.data))["汇总"]
-    assert ("解决率", 0.25) in [tuple(r[:2]) for r in summary.iter_rows(values_only=True)]
+    assert ("解决率", 0.5) in [tuple(r[:2]) for r in summary.iter_rows(values_only=True)]
 
 
 def test_the_daily_report_and_its_batch_count_the_same(app, w, closed_six):
     community = w["d"].communities[0]
     day = to_local(utcnow()).date()
     one = reports.build(community, day)
-    assert one.rate_counts["resolution"] == (1, 4)
+    assert one.rate_counts["resolution"] == (1, 2)
+    assert one.rate_counts["handled"] == (3, 4)
     assert one.rate_counts["rectification"] == (1, 4)
     assert one.counts["resolved"] == 3  # the duplicate was merged, not resolved
-    assert "解决率 25.0%（1/4）" in reports.markdown(one)
+    assert "解决率 50.0%（1/2）" in reports.markdown(one)
     (batch,) = report_batch.build_all([community], day)
     assert batch.rate_counts == one.rate_counts and batch.counts == one.counts
 
