@@ -29,6 +29,7 @@ FORMATS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+CATCH_UP_DAYS = 3
 RENDER = {"pdf": bulletin_pdf.render, "xlsx": bulletin_xlsx.render}
 
 
@@ -135,8 +136,10 @@ def send(street: Area, month: Month) -> int:
 
 
 def run_if_month_started(today: date) -> int:
-    """The scheduled job: on the 1st, last month's bulletin to every street's groups."""
-    if today.day != 1:
+    """The scheduled job: on the 1st, last month's bulletin to every street's groups. On the
+    2nd and 3rd too, for a scheduler that was down on the 1st: the run keys send each group's
+    once."""
+    if today.day > CATCH_UP_DAYS:
         return 0
     month = Month.of(today).previous()
     streets = Area.select().where((Area.kind == "street") & Area.active).order_by(Area.id)

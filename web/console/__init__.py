@@ -20,6 +20,7 @@ the API and the bot call (which audits it). Pages:
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
   every read audited);
+* `bulletins` — 月度通报 /console/bulletins (the street's monthly bulletin, PDF and xlsx);
 * `admin` — for street administrators: 部门 /console/departments, 账号 /console/accounts.
 """
 
@@ -32,6 +33,7 @@ from flask import Flask
 from web.console import (  # noqa: F401  (each registers its routes)
     admin,
     auth,
+    bulletins,
     dashboard,
     desk,
     households,

@@ -250,5 +250,7 @@ def globals_():
     return {
         "me": p,
         "is_admin": "admin" in p.roles,
+        # the 月度通报 menu item: a scope that covers a whole street (core.figures.bulletin)
+        "reads_bulletins": p.is_staff and any(r.kind == "street" for r in p.area_roots),
         "offline": current_app.config.get("OFFLINE"),
     }
