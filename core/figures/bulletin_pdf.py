@@ -47,7 +47,7 @@ class BulletinFontMissing(ApiError):
         )
 
 
-def _pick(text: str, weight: str) -> tuple[str, int]:
+def pick_font(text: str, weight: str) -> tuple[str, int]:
     candidates = [(str(fonts.FONT_FILES[weight]), 0), *system_cjk_fonts()[:3]]
     for path, index in candidates:
         try:
@@ -285,7 +285,7 @@ def _notable_table(pdf: _Doc, items: list[Notable], last: str, value, empty: str
 def render(b: Bulletin) -> bytes:
     """The bulletin's PDF bytes."""
     text = _every_text(b)
-    regular = _pick(text, "regular")
+    regular = pick_font(text, "regular")
     pdf = _Doc(format="A4")
     pdf.footer_text = b.title
     pdf.set_margins(15, 15, 15)
