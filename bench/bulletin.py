@@ -320,10 +320,15 @@ def run(pg_url: str | None = None, issues: int = ISSUES) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bulletin")
-    parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        help="同时在这个（空的）PostgreSQL 数据库上测试；默认取 TEST_DATABASE_URL"
+        "（scripts/with-postgres.sh 所设）",
+    )
     parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
     args = parser.parse_args(argv)
-    return run(pg_url=args.pg, issues=args.issues)
+    return run(pg_url=args.pg or os.environ.get("TEST_DATABASE_URL"), issues=args.issues)
 
 
 if __name__ == "__main__":
