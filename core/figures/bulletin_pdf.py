@@ -14,6 +14,7 @@ neither, a 503 that says what to install.
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
 from fpdf import FPDF
@@ -27,6 +28,10 @@ from core.figures import bulletin as figures
 from core.figures.bulletin import Bulletin, Line, Notable
 from core.service.certificate import system_cjk_fonts
 from core.timeutil import to_local
+
+# fpdf2 subsets the embedded font with fontTools, which logs every table it prunes at INFO:
+# dozens of lines per PDF in the server's log, saying nothing an operator needs.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 WIDTH = 180  # millimetres: A4 portrait less 15 mm margins
 HEAD_FILL = (196, 43, 28)  # the console's and the ledger's red
