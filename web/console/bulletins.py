@@ -17,22 +17,15 @@ from web.console.common import bp, login_required, principal, today
 
 
 def readable_streets() -> list[Area]:
-    """The streets whose bulletin the viewer may read (`bulletin.may_read`)."""
+    """The streets whose bulletin the viewer may read (`bulletin.may_read`): those inside one
+    of their scopes (a community's staff has none)."""
     p = principal()
-    roots = [r for r in p.area_roots]
-    if not roots:
-        return []
     found: dict[int, Area] = {}
-    for root in roots:
+    for root in p.area_roots:
         for street in Area.subtree(root).where((Area.kind == "street") & Area.active):
-            found.setdefault(street.id, street)
-    for root in roots:  # a root inside a street does not read the street's bulletin
-        for street_id in root.ancestor_ids():
-            if street_id not in found:
-                street = Area.get_or_none((Area.id == street_id) & (Area.kind == "street"))
-                if street is not None and bulletin.may_read(p, street):
-                    found[street.id] = street
-    return sorted((s for s in found.values() if bulletin.may_read(p, s)), key=lambda a: a.path)
+            if bulletin.may_read(p, street):
+                found.setdefault(street.id, street)
+    return sorted(found.values(), key=lambda a: a.path)
 
 
 @bp.route("/bulletins")
