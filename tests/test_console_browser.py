@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from werkzeug.serving import make_server
 
 from core.db import db
+from core.figures.bulletin import Month, today
 from core.timeutil import to_local, utcnow
 from models import Board, PrintJob, Steward, Wish
 from tests.conftest import make_app
@@ -114,11 +115,18 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
             )
         finally:
             context.close()
+    # this month's bulletin: the world was made today, so last month (the default) is refused
+    bulletin_page = f"/console/bulletins?month={Month.of(today())}"
     for screen in SCREENS:  # the street administrator's own pages
         context, page = _page(browser, screen)
         try:
             _login(page, base, "streetadmin")
-            for path in ("/console/departments", "/console/accounts", "/console/"):
+            for path in (
+                "/console/departments",
+                "/console/accounts",
+                "/console/",
+                bulletin_page,
+            ):
                 assert page.goto(f"{base}{path}").status == 200, path
                 _no_sideways_scroll(page, f"{path} (admin) at {screen['width']}")
             page.goto(f"{base}/console/accounts")
