@@ -104,7 +104,7 @@ def _issue_rows(first_id, count, alleys, units_of, now, rng, span_days=730):
 
 
 def load(rng: random.Random, issues: int) -> dict:
-    from core.db import db, is_sqlite
+    from infra.db import db, is_sqlite
 
     sqlite = is_sqlite()
     now = _now()
@@ -219,7 +219,7 @@ def _count_queries(fn) -> int:
 
 def _grow(data: dict, rng: random.Random) -> int:
     """40 more communities with a month of items each: the street doubles."""
-    from core.db import db, is_sqlite
+    from infra.db import db, is_sqlite
 
     sqlite = is_sqlite()
     now = _now()
@@ -242,7 +242,7 @@ def _grow(data: dict, rng: random.Random) -> int:
 
 def measure(label: str, data: dict, rng: random.Random) -> bool:
     from core.figures import bulletin, bulletin_pdf, bulletin_xlsx
-    from core.timeutil import local_midnight_utc, to_local, utcnow
+    from infra.timeutil import local_midnight_utc, to_local, utcnow
     from models import Area, Issue
 
     street = Area.get_by_id(1)
@@ -301,7 +301,7 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, issues: int) -
 
 
 def run(pg_url: str | None = None, issues: int = ISSUES) -> int:
-    from core import config
+    from infra import config
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)

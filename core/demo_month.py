@@ -5,7 +5,7 @@ item, a poor rating and one still overdue), items whistled to the 住建办 and 
 company with their 报到, some followed by neighbours.
 
 Written like `core.demo_history`: every step through the real workflows with the clock moved
-back (`core.timeutil.clock_at`), fixed, no randomness. It runs once, with the two weeks of
+back (`infra.timeutil.clock_at`), fixed, no randomness. It runs once, with the two weeks of
 `demo_history`, after the units and their members exist (`core.units.demo`).
 """
 
@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from core.demo_history import _Demo
 from core.items import issues
 from core.people.permissions import Principal
-from core.timeutil import clock_at, local_midnight_utc, utcnow
 from core.units import actions
 from core.units import handling as unit_handling
+from infra.timeutil import clock_at, local_midnight_utc, utcnow
 from models import Area, Department, StaffAccount
 from models.units import UnitMember
 

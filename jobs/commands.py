@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from core.errors import ApiError
 from core.figures import assessment, bulletin, bulletin_export, reports
-from core.timeutil import to_local, utcnow
+from infra.errors import ApiError
+from infra.timeutil import to_local, utcnow
 from jobs import daily_report
 from models import Area, ChatGroup
 

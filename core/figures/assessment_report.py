@@ -21,11 +21,11 @@ from fpdf.fonts import FontFace
 from openpyxl import Workbook
 
 from core import audit
-from core.errors import bad_request
 from core.figures import assessment, ledger
 from core.figures.bulletin_pdf import HEAD_FACE, pick_font
 from core.people.permissions import Principal
-from core.timeutil import to_local, utcnow
+from infra.errors import bad_request
+from infra.timeutil import to_local, utcnow
 from models import Area, Assessment, Steward, StewardAlley
 
 PART_LABELS = {

@@ -42,11 +42,11 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from peewee import fn
 
-from core.errors import ApiError, bad_request
 from core.figures import reports
 from core.items import handling, privacy
 from core.people.permissions import Principal
-from core.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
+from infra.errors import ApiError, bad_request
+from infra.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import Area, Department, Event, Issue, IssueFollower
 
 RATE_NAMES = ("response", "on_time", "resolution", "satisfaction")

@@ -10,7 +10,7 @@ from core.boards import fonts
 from core.figures import bulletin as figures
 from core.figures.bulletin import Bulletin, Line
 from core.figures.report_card import ACCENT, GOOD, GRID, INK, MUTED, WARN, stamp
-from core.text import shorten
+from infra.text import shorten
 
 
 def _board(img, d, top: int, pad: int, width: int, title: str, b: Bulletin, lines) -> int:

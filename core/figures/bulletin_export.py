@@ -17,12 +17,12 @@ from pathlib import Path
 from flask import current_app
 
 from core import audit, runs
-from core.db import write_transaction
 from core.delivery import robot
-from core.errors import bad_request
 from core.figures import bulletin, bulletin_card, bulletin_pdf, bulletin_xlsx
 from core.figures.bulletin import Bulletin, Month
 from core.people.permissions import Principal
+from infra.db import write_transaction
+from infra.errors import bad_request
 from models import Area, ChatGroup
 
 FORMATS = {

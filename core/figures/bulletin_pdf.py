@@ -23,11 +23,11 @@ from fpdf.fonts import FontFace
 from PIL import ImageFont
 
 from core.boards import fonts
-from core.errors import ApiError
 from core.figures import bulletin as figures
 from core.figures.bulletin import Bulletin, Line, Notable
-from core.service.certificate import system_cjk_fonts
-from core.timeutil import to_local
+from core.volunteering.certificate import system_cjk_fonts
+from infra.errors import ApiError
+from infra.timeutil import to_local
 
 # fpdf2 subsets the embedded font with fontTools, which logs every table it prunes at INFO:
 # dozens of lines per PDF in the server's log, saying nothing an operator needs.

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from core.figures import bulletin as figures
 from core.figures import ledger
 from core.figures.bulletin import Bulletin, Line, Notable
-from core.timeutil import to_local
+from infra.timeutil import to_local
 
 RATE_COLUMNS = [
     ("响应率", 9),

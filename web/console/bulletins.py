@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from flask import Response, redirect, render_template, request, url_for
 
-from core import text
-from core.errors import ApiError
 from core.figures import bulletin, bulletin_export
+from infra import text
+from infra.errors import ApiError
 from models import Area
 from web.console.common import bp, login_required, principal, today
 

@@ -11,9 +11,9 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from core.delivery import groups as group_service
 from core.delivery import outbox
-from core.errors import ApiError
 from core.figures import assessment, assessment_report
 from core.people import auth
+from infra.errors import ApiError
 from models import Area, OutboxMessage, Steward, StewardAlley
 from web.console.common import bp, chosen_area, login_required, managed_areas, principal
 
