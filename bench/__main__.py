@@ -6,8 +6,8 @@ the exit status is non-zero when any budget is missed (or a benchmark fails to r
 Without `--pg` a throw-away PostgreSQL is started with scripts/with-postgres.sh (as the test
 suite's PostgreSQL leg does), so every benchmark runs on SQLite and on PostgreSQL. `--quick`
 is the everyday size (under 3 minutes on an idle 2-core machine): 4 s HTTP loads (POST
-10 s), 20,000 issues instead of 1,000,000 for the reports and the street, 100 boards instead of 1,000,
-and no roster import.
+10 s), 20,000 issues instead of 1,000,000 for the reports, the street and the bulletin, 100
+boards instead of 1,000, and no roster import.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import board_render, http, reports, roster_import, street
+from bench import board_render, bulletin, http, reports, roster_import, street
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             ("http", lambda: http.run(pg_url=pg_url, quick=True)),
             ("reports", lambda: reports.run(pg_url=pg_url, issues=20_000)),
             ("street", lambda: street.run(pg_url=pg_url, issues=20_000)),
+            ("bulletin", lambda: bulletin.run(pg_url=pg_url, issues=20_000)),
             ("board_render", lambda: board_render.run(pg_url=pg_url, boards=100)),
         ]
     else:
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             ("http", lambda: http.run(pg_url=pg_url)),
             ("reports", lambda: reports.run(pg_url=pg_url)),
             ("street", lambda: street.run(pg_url=pg_url)),
+            ("bulletin", lambda: bulletin.run(pg_url=pg_url)),
             ("roster_import", lambda: roster_import.run(pg_url=pg_url)),
             ("board_render", lambda: board_render.run(pg_url=pg_url)),
         ]

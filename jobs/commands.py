@@ -1,13 +1,16 @@
-"""Operator commands of the scheduled work: `report` (the daily 通报) and `assess`."""
+"""Operator commands of the scheduled work: `report` (the daily 通报), `assess` and `bulletin`
+(the street's monthly 通报)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
 
-from core.figures import assessment, reports, street_report
+from core.figures import assessment, bulletin, bulletin_export, reports, street_report
+from infra.errors import ApiError
 from infra.timeutil import to_local, utcnow
 from jobs import daily_report
 from models import AREA_KIND_LABELS, Area, ChatGroup
@@ -114,4 +117,44 @@ def assess_command(period, area_id, send):
     click.echo(assessment.summary_text(quarter, rows))
 
 
-COMMANDS = (report_command, assess_command)
+@click.command("bulletin")
+@click.option("--street", "street_id", type=int, required=True, help="The street's area id.")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option(
+    "--out",
+    "out_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where to write bulletin-{street}-{YYYY-MM}.pdf and .xlsx.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the bulletin; write and send nothing.")
+def bulletin_command(street_id, month, out_dir, dry_run):
+    """Make a street's monthly 通报: write its PDF and xlsx, and send the card and link to the
+    street's groups (once per group and month); --dry-run prints it instead."""
+
+    try:
+        street = bulletin.get_street(street_id)
+        the_month = bulletin.parse_month(month)
+        bulletin.check_month(street, the_month)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    if dry_run:
+        b = bulletin.build(street, the_month)
+        click.echo(bulletin.plain_text(b))
+        click.echo()
+        names = "、".join(bulletin_export.file_name(b, f) for f in bulletin_export.FORMATS)
+        click.echo(f"（试运行：未写入 {names}，未发送）")
+        return
+    b, paths = bulletin_export.write_files(street, the_month, Path(out_dir), label="命令行")
+    for path in paths:
+        click.echo(f"已写入 {path}")
+    groups = bulletin_export.street_groups(street)
+    sent = bulletin_export.send(street, the_month)
+    if not groups:
+        click.echo(f"{street.name}还没有街道一级的工作群，未发送。")
+    else:
+        click.echo(f"已排队发送 {sent} 个群，{len(groups) - sent} 个群此前已发送。")
+
+
+COMMANDS = (report_command, assess_command, bulletin_command)

@@ -19,7 +19,7 @@ from flask import Flask
 
 from core import pools, ratelimit
 from core.delivery import outbox
-from core.figures import assessment
+from core.figures import assessment, bulletin_export
 from core.observability import jobruns, requestid
 from infra.db import db
 from infra.timeutil import to_local, utcnow
@@ -38,6 +38,7 @@ JOB_LABELS = {
     "autoclose": "自动完结",
     "housekeeping": "清理",
     "assessment": "季度考核",
+    "bulletin": "月度通报",
 }
 
 
@@ -137,6 +138,11 @@ class Worker:
         local = to_local(now or utcnow())
         return assessment.run_if_quarter_started(local.date())
 
+    def monthly_bulletin(self, now: datetime | None = None):
+        """On the 1st (after the daily report), last month's bulletin to each street's groups."""
+        local = to_local(now or utcnow())
+        return bulletin_export.run_if_month_started(local.date())
+
 
 def _clock(value: str) -> tuple[int, int]:
     hours, minutes = value.split(":")
@@ -151,6 +157,7 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
     worker = Worker(app, holder)
     scheduler.worker = worker  # tests and the CLI reach the jobs through it
     assess_h, assess_m = _clock(cfg["ASSESSMENT_TIME"])
+    bulletin_h, bulletin_m = _clock(cfg["BULLETIN_TIME"])
     jobs = [
         (
             "lease.heartbeat",
@@ -197,6 +204,12 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
             "季度考核",
             worker.leader_only(worker.quarterly_assessment, "assessment"),
             {"trigger": CronTrigger(hour=assess_h, minute=assess_m, timezone=tz)},
+        ),
+        (
+            "bulletin.monthly",
+            "月度通报",
+            worker.leader_only(worker.monthly_bulletin, "bulletin"),
+            {"trigger": CronTrigger(hour=bulletin_h, minute=bulletin_m, timezone=tz)},
         ),
     ]
     for job_id, name, func, trigger in jobs:

@@ -237,8 +237,16 @@ CLAIMED = ("steward", "claim", {})
 FULFILLED = ("steward", "fulfil", {"note": "送到了"})
 TEMPLATE = "tpl_dev_status"
 
+
 # (method, path) → (roles allowed, builder). A builder returns `client.open` keyword
 # arguments (with "path") for a request that is valid and in scope for the allowed roles.
+def _bulletin(w, fmt: str) -> dict:
+    """This month's (the district was made today: earlier months are refused)."""
+    from core.figures.bulletin import Month, today
+
+    return {"path": f"{API}/bulletins/{w['district'].street.id}/{Month.of(today())}.{fmt}"}
+
+
 MATRIX = {
     ("POST", "/api/v1/auth/login"): (PUBLIC, lambda w: {"json": {"code": "dev:新居民"}}),
     ("POST", "/api/v1/auth/password"): (
@@ -435,6 +443,15 @@ MATRIX = {
     ("GET", "/api/v1/stats"): (STAFF, lambda w: {}),
     ("POST", "/api/v1/stewards/{steward_id}/dismiss"): (STAFF, _fresh_steward_to_dismiss),
     ("GET", "/api/v1/ledger.xlsx"): (STAFF, lambda w: {}),
+    # the street's bulletin: its admin only, never a community's staff (core.figures.bulletin)
+    ("GET", "/api/v1/bulletins/{street_id}/{month}.pdf"): (
+        {"admin"},
+        lambda w: _bulletin(w, "pdf"),
+    ),
+    ("GET", "/api/v1/bulletins/{street_id}/{month}.xlsx"): (
+        {"admin"},
+        lambda w: _bulletin(w, "xlsx"),
+    ),
     ("GET", "/api/v1/assessments"): (STAFF, lambda w: {"query_string": {"period": "2026Q3"}}),
     ("POST", "/api/v1/assessments/run"): (
         STAFF,

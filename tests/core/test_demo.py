@@ -239,3 +239,20 @@ def test_seed_demo_has_units_with_members_and_items_in_each_state(runner, client
     assert {("whistled", False), ("whistled", True)} <= states
     returned = Event.select().where(Event.action == "issue.return").count()
     assert returned == 1
+
+
+def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):
+    from core.figures import bulletin
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    street = Area.get(Area.kind == "street")
+    month = bulletin.Month.of(to_local(utcnow()).date()).previous()
+    b = bulletin.build(street, month)
+    ranked = [x for x in b.communities if x.ranked]
+    assert [x.name for x in ranked] == ["槐树社区", "清河社区"]  # both over the minimum volume
+    assert all(x.volume >= b.min_volume for x in ranked) and ranked[0].score > ranked[1].score
+    assert b.honour(b.communities) == ranked[:1] and b.to_improve(b.communities) == ranked[1:]
+    assert b.levels["吹哨联合"] >= 2 and b.levels["现场解决"] >= 10
+    assert b.total.overdue >= 1 and b.longest_overdue and b.most_followed
+    units = {x.name: x for x in b.units}
+    assert units["住建办"].volume >= 2 and units["安居物业"].volume >= 1

@@ -321,6 +321,7 @@ def test_scheduler_registers_every_job(app):
         "reminders.scan",
         "issues.autoclose",
         "assessment.quarterly",
+        "bulletin.monthly",
         "housekeeping.prune",
     }
     for job in scheduler.get_jobs():

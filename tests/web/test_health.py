@@ -195,6 +195,7 @@ def test_every_job_knows_its_interval(scheduler):
         "autoclose": 3600,
         "housekeeping": 86400,
         "assessment": 86400,
+        "bulletin": 86400,
     }
 
 

@@ -31,6 +31,7 @@ the API and the bot call (which audits it). Pages:
   unit's items and its actions; every other page is 403 for them;
 * `admin` — for street administrators: 账号 /console/accounts, 系统状态 (/console/departments
   now leads to 承办单位).
+* `bulletins` — 月度通报 /console/bulletins (the street's monthly bulletin, PDF and xlsx);
 * `street` — 街道总览 /console/street, a street admin's landing page: communities and units
   side by side, and the switch of the street's public figures page.
 """
@@ -44,6 +45,7 @@ from flask import Flask
 from web.console import (  # noqa: F401  (each registers its routes)
     admin,
     auth,
+    bulletins,
     callbacks,
     closures,
     dashboard,

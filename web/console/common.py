@@ -281,5 +281,7 @@ def globals_():
         "me": p,
         "is_admin": "admin" in p.roles,
         "is_unit": is_unit_member(p),
+        # the 月度通报 menu item: a scope that covers a whole street (core.figures.bulletin)
+        "reads_bulletins": p.is_staff and any(r.kind == "street" for r in p.area_roots),
         "offline": current_app.config.get("OFFLINE"),
     }

@@ -5,17 +5,20 @@ is the `core` call the API makes (`core.people.auth`, `core.delivery.groups`,
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from core.delivery import groups as group_service
 from core.delivery import outbox
-from core.figures import assessment
+from core.figures import assessment, assessment_report
 from core.people import auth
 from infra.errors import ApiError
-from models import Area, Assessment, OutboxMessage, Steward, StewardAlley
+from models import Area, OutboxMessage, Steward, StewardAlley
 from web.console.common import bp, chosen_area, login_required, managed_areas, principal
 
 NOTE_MAX = 500
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _steward_in_scope(steward_id: int) -> Steward:
@@ -171,37 +174,64 @@ def outbox_retry(message_id: int):
 # --- 考核 -------------------------------------------------------------------------------------
 
 
-def _quarter() -> assessment.Quarter:
+def _period() -> assessment_report.Period:
+    """The `?period=` asked for (a quarter or a year), else the latest with results."""
     text = request.values.get("period", "").strip()
     if text:
         try:
-            return assessment.Quarter.parse(text)
+            return assessment_report.Period.parse(text)
         except ValueError as exc:
-            flash(str(exc), "error")
-    return assessment.Quarter.last_finished()
+            flash(f"期间：{exc}", "error")
+    return assessment_report.latest_with_data(principal())
 
 
 @bp.route("/assessments", methods=["GET", "POST"])
 @login_required
 def assessments():
     p = principal()
-    quarter = _quarter()
+    period = _period()
     if request.method == "POST":
+        if period.is_year:
+            flash("只能按季度考核；年度结果由各季度汇总", "error")
+            return redirect(url_for("console.assessments", period=period.text))
+        quarter = assessment.Quarter.parse(period.text)
         count = sum(
             len(assessment.run(quarter, area=root, send=False, actor=p.user))
             for root in p.area_roots
         )
         flash(f"已完成 {quarter} 考核，共 {count} 位管家", "ok")
         return redirect(url_for("console.assessments", period=str(quarter)))
-    in_scope = (
-        StewardAlley.select(StewardAlley.steward)
-        .join(Area, on=(StewardAlley.alley == Area.id))
-        .where(p.area_condition(Area))
+    return render_template(
+        "console/assessments.html",
+        rows=assessment_report.rows(p, period),
+        period=period,
+        periods=assessment_report.periods(p),
+        weights=assessment_report.weights(),
+        explanation=assessment_report.explanation(),
+        parts=assessment_report.PART_LABELS,
     )
-    rows = list(
-        Assessment.select(Assessment, Steward)
-        .join(Steward)
-        .where((Assessment.period == str(quarter)) & Assessment.steward.in_(in_scope))
-        .order_by(Assessment.total.desc(), Assessment.id)
+
+
+@bp.route("/assessments.<fmt>")
+@login_required
+def assessments_export(fmt: str):
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
+    text = request.values.get("period", "").strip()
+    period = (
+        assessment_report.parse_period(text)
+        if text
+        else assessment_report.latest_with_data(principal())
     )
-    return render_template("console/assessments.html", rows=rows, quarter=quarter)
+    data, name = assessment_report.export(principal(), period, fmt)
+    mimetype = "application/pdf" if fmt == "pdf" else XLSX
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=assessment-{period.text}.{fmt};"
+                f" filename*=UTF-8''{quote(name)}"
+            )
+        },
+    )

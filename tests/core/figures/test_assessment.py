@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -153,3 +155,115 @@ def test_quarter_arithmetic():
     assert str(assessment.Quarter.last_finished(date(2027, 1, 1))) == "2026Q4"
     assert str(assessment.Quarter.last_finished(date(2026, 5, 20))) == "2026Q1"
     assert timedelta(days=92) == q.end - q.start
+
+
+# --- the console's assessment page: periods, ranks, the year, exports ---------------------------
+
+
+@pytest.fixture
+def stored_results(app):
+    """Stored results (what `assessment.run` leaves) for four stewards, counted by hand:
+    2026Q3 — 管家12 88, 管家21 88 (a shared 1st), 管家11 70 (3rd); 管家11 also 90 in 2026Q2,
+    so the year 2026 gives 管家11 (90 + 70) / 2 = 80.0 (称职) over two quarters; 管家22 only
+    in 2025Q4."""
+    d = make_district()
+    make_staff(d.street, role="admin", username="assess-admin")
+    s = d.stewards
+
+    def stored(steward, period, total, satisfaction):
+        Assessment.create(
+            steward=steward,
+            period=period,
+            total=total,
+            tier=assessment._tier(total),
+            scores={
+                "parts": {"satisfaction": satisfaction, "resolution": 1.0, "timeliness": None},
+                "counts": {"reported": 4, "resolved": 3, "on_time": 2, "patrol_days": 10},
+            },
+        )
+
+    stored(s[0], "2026Q2", 90, 0.9)
+    stored(s[0], "2026Q3", 70, 0.7)
+    stored(s[1], "2026Q3", 88, 1.0)
+    stored(s[2], "2026Q3", 88, 0.8)
+    stored(s[3], "2025Q4", 50, 0.5)
+    return d
+
+
+def _table_rows(html: str) -> list[list[str]]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_page_opens_on_the_latest_period_ranked_with_weights_explained(app, stored_results):
+    from tests.console_world import console_login
+
+    with at(2026, 11, 20):
+        client = console_login(app.test_client(), "assess-admin")
+        html = client.get("/console/assessments").get_data(as_text=True)
+    assert "2026 年第 3 季度" in html
+    options = re.findall(r'<option value="([^"]+)"', html)
+    assert options == ["2026", "2026Q3", "2026Q2", "2025", "2025Q4"]
+    ranked = [(r[0], r[1], r[2], r[3]) for r in _table_rows(html)]
+    assert ranked == [("1", "管家12", "88.0", "优秀"), ("1", "管家21", "88.0", "优秀"),
+                      ("3", "管家11", "70.0", "称职")]  # fmt: skip
+    assert "满意度" in html and "35%" in html and "本季办结诉求的居民评价均分 ÷ 5" in html
+    assert "不奖不罚" in html
+
+
+def test_the_year_rolls_up_its_quarters(app, stored_results):
+    from tests.console_world import console_login
+
+    with at(2026, 11, 20):
+        client = console_login(app.test_client(), "assess-admin")
+        html = client.get("/console/assessments?period=2026").get_data(as_text=True)
+    rows = _table_rows(html)
+    assert [(r[0], r[1], r[2], r[3], r[-1]) for r in rows] == [
+        ("1", "管家12", "88.0", "优秀", "1"),
+        ("1", "管家21", "88.0", "优秀", "1"),
+        ("3", "管家11", "80.0", "称职", "2"),  # (90 + 70) / 2, two quarters
+    ]
+    assert rows[2][4] == "80.0%"  # satisfaction (0.9 + 0.7) / 2
+    assert "立即（重新）考核" not in html  # a year is not run, it is summed up
+
+
+def test_the_exports_read_back(app, stored_results):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from models import Event
+    from tests.console_world import console_login
+
+    with at(2026, 11, 20):
+        client = console_login(app.test_client(), "assess-admin")
+        res = client.get("/console/assessments.xlsx?period=2026")
+        pdf = client.get("/console/assessments.pdf?period=2026Q3")
+        bad = client.get("/console/assessments.xlsx?period=2026Q5")
+    assert res.status_code == 200 and "assessment-2026.xlsx" in res.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(res.data))
+    ws = wb["考核"]
+    assert [c.value for c in ws[2]][:4] == ["名次", "管家", "总分", "等次"]
+    assert [c.value for c in ws[5]][:5] == [3, "管家11", 80, "称职", 0.8]
+    weights = {r[0].value: r[1].value for r in wb["权重与说明"].iter_rows(2) if r[1].value}
+    assert weights["满意度"] == 0.35 and weights["巡查"] == 0.15
+    assert pdf.status_code == 200
+    text = "".join(
+        p.extract_text().replace("\x00", "") for p in PdfReader(io.BytesIO(pdf.data)).pages
+    )
+    for part in (
+        "2026 年第 3 季度",
+        "管家12",
+        "88.0",
+        "优秀",
+        "满意度",
+        "35%",
+        "第 1 页 / 共 1 页",
+        "制表",
+    ):
+        assert part in text, part
+    assert bad.status_code == 400 and "期间" in bad.get_data(as_text=True)
+    exports = [e.data["period"] for e in Event.select().where(Event.action == "assessment.export")]
+    assert exports == ["2026", "2026Q3"]

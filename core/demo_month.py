@@ -1,0 +1,170 @@
+"""Last calendar month's history for the demo district, so the street's monthly bulletin
+(`core.figures.bulletin`) opens on real numbers: both communities well over the ranking's
+minimum volume and unlike each other (槐树社区 quick and liked, 清河社区 slower, with a late
+item, a poor rating and one still overdue), items whistled to the 住建办 and to a property
+company with their 报到, some followed by neighbours.
+
+Written like `core.demo_history`: every step through the real workflows with the clock moved
+back (`infra.timeutil.clock_at`), fixed, no randomness. It runs once, with the two weeks of
+`demo_history`, after the units and their members exist (`core.units.demo`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.demo_history import _Demo
+from core.items import issues
+from core.people.permissions import Principal
+from core.units import actions
+from core.units import handling as unit_handling
+from infra.timeutil import clock_at, local_midnight_utc, utcnow
+from models import Area, Department, StaffAccount
+from models.units import UnitMember
+
+
+@dataclass(frozen=True)
+class MonthStory:
+    """An item of last month: filed on `day` at `hour` o'clock, then `ending`."""
+
+    day: int
+    hour: int
+    alley: str
+    category: str
+    content: str
+    reporter: str
+    ending: str  # rated | late | overdue | whistled | cancelled
+    note: str = ""
+    score: int = 5
+    unit: str = ""  # whistled: the unit's name
+    late: bool = False  # whistled: 报到 after the hours allowed
+    followers: tuple[str, ...] = ()
+
+
+STORIES = (
+    MonthStory(2, 9, "南门巷", "环境卫生", "南门巷公厕门口污水外溢。", "张阿姨", "rated",
+               "已联系环卫所疏通化粪池。", 5),
+    MonthStory(3, 10, "槐荫里", "车辆乱停", "槐荫里消防通道被两辆私家车堵了。", "老周", "rated",
+               "已联系车主挪车，并加装了禁停地桩。", 5),
+    MonthStory(5, 15, "打铁巷", "设施损坏", "打铁巷中段的下水井盖松动，踩上去会响。", "刘大爷",
+               "rated", "已现场加固井盖。", 4),
+    MonthStory(7, 8, "仓前街", "私拉电线/安全隐患", "仓前街 9 号一楼商户把电线拉到人行道上。",
+               "小陈", "rated", "已劝导商户收回电线，改走室内插座。", 5,
+               followers=("赵女士", "孙师傅")),
+    MonthStory(9, 14, "井头巷", "邻里纠纷", "楼下烧烤店油烟太大，窗户都不敢开。", "赵女士",
+               "rated", "社区协调店家加装油烟净化器。", 4),
+    MonthStory(11, 16, "豆腐坊巷", "助老帮残", "豆腐坊巷的独居刘爷爷想请人帮忙换个灯泡。",
+               "孙师傅", "rated", "管家当天上门换好了灯泡。", 5),
+    MonthStory(13, 9, "南门巷", "设施损坏", "南门巷 3 号楼单元门的门禁坏了。", "张阿姨",
+               "whistled", "请物业更换门禁主板。", 5, unit="安居物业"),
+    MonthStory(16, 10, "打铁巷", "设施损坏", "打铁巷老墙有一段外皮剥落，怕砸到人。", "刘大爷",
+               "whistled", "需住建办派人鉴定和修缮。", 4, unit="住建办",
+               followers=("老周", "小陈", "张阿姨")),
+    MonthStory(20, 11, "槐荫里", "环境卫生", "槐荫里的绿化带里有人堆放旧家具。", "老周", "rated",
+               "已联系收运，当天清走。", 5),
+    MonthStory(2, 11, "石板巷", "环境卫生", "石板巷有人把装修垃圾倒在巷口。", "小陈", "late",
+               "已清运，并在巷口贴了告示。", 3),
+    MonthStory(4, 9, "杨柳弄", "车辆乱停", "杨柳弄口的共享单车堆成一片。", "孙师傅", "rated",
+               "已通知运营公司清点挪走。", 4),
+    MonthStory(6, 16, "水井头", "设施损坏", "水井头的路灯一到晚上就闪。", "刘大爷", "late",
+               "已报修，供电所更换了镇流器。", 2),
+    MonthStory(10, 10, "米市巷", "设施损坏", "米市巷的老台阶塌了一块，需要重新砌。", "赵女士",
+               "whistled", "需住建办安排施工队。", 3, unit="住建办", late=True),
+    MonthStory(14, 15, "鼓楼巷", "其他", "鼓楼巷口的宣传栏玻璃碎了。", "老周", "rated",
+               "已拆除碎玻璃并更换。", 5),
+    MonthStory(18, 9, "竹竿巷", "私拉电线/安全隐患", "竹竿巷有人从三楼吊电线下来给电瓶车充电。",
+               "小陈", "overdue", followers=("孙师傅", "刘大爷", "赵女士", "张阿姨")),
+    MonthStory(22, 14, "杨柳弄", "环境卫生", "杨柳弄垃圾桶旁边满地垃圾。", "张阿姨",
+               "cancelled"),
+    MonthStory(25, 10, "石板巷", "邻里纠纷", "邻居家的狗天天半夜叫。", "孙师傅", "rated",
+               "已上门协调，狗主人晚上把狗关进屋内。", 4),
+)  # fmt: skip
+
+
+def _unit_member(unit: Department) -> Principal | None:
+    member = UnitMember.select().where(UnitMember.unit == unit.id).order_by(UnitMember.id).first()
+    if member is None:
+        return None
+    return Principal.for_user(StaffAccount.get_by_id(member.account_id).user)
+
+
+class _Month(_Demo):
+    """`_Demo` with the clock of last month."""
+
+    def __init__(self, street: Area):
+        super().__init__(street)
+        first = self.today.replace(day=1)
+        self.first = (first - timedelta(days=1)).replace(day=1)
+        self.units = {
+            d.name: d
+            for d in Department.select().where(
+                Department.area.in_([street.id, *(c.id for c in self.communities.values())])
+            )
+        }
+
+    def on(self, day: int, hour: float) -> datetime:
+        the_day = self.first + timedelta(days=day - 1)
+        return local_midnight_utc(the_day) + timedelta(hours=hour)
+
+
+def write(street: Area) -> list[str]:
+    """Play last month's stories (call once, with a fresh district's history)."""
+    demo = _Month(street)
+    for story in STORIES:
+        _play(demo, story)
+    month = demo.first
+    return [
+        f"上月（{month.year}年{month.month}月）两个社区的诉求 {len(STORIES)} 件：月度通报有数可看"
+    ]
+
+
+def _play(demo: _Month, s: MonthStory) -> None:
+    alley = demo.alleys[s.alley]
+    reporter = demo.resident(s.reporter)
+    steward = demo.steward_of(alley)
+    staff = demo.staff_for(alley)
+    step = demo.on(s.day, s.hour)
+    now = utcnow() - timedelta(minutes=1)
+
+    def later(hours: float) -> datetime:
+        nonlocal step
+        step = min(step + timedelta(hours=hours), now)
+        return step
+
+    with clock_at(step):
+        issue, _ = issues.create(
+            reporter, alley=alley, board=None, category=s.category, content=s.content,
+            contact_phone="17000001234",
+        )  # fmt: skip
+    for name in s.followers:
+        with clock_at(later(2)):
+            issues.follow(demo.resident(name), issue.id)
+    if s.ending == "cancelled":
+        with clock_at(later(1)):
+            issues.cancel(reporter, issue.id, "已经有人处理了")
+        return
+    with clock_at(later(30 if s.ending == "late" else 1.5)):
+        issues.accept(steward, issue.id)
+    if s.ending == "overdue":
+        return
+    if s.ending == "whistled":
+        unit = demo.units[s.unit]
+        with clock_at(later(2)):
+            issues.escalate(steward, issue.id, "管家处理不了，需要专业单位")
+        with clock_at(later(1)):
+            unit_handling.whistle(staff, issue.id, unit.id, s.note, "important")
+        member = _unit_member(unit)
+        if member is not None:
+            with clock_at(later(30 if s.late else 3)):
+                actions.check_in(member, issue.id)
+            with clock_at(later(40)):
+                actions.resolve(member, issue.id, "已派人到现场处理完毕")
+        else:
+            with clock_at(later(40)):
+                issues.resolve(staff, issue.id, "部门已处理完毕")
+    else:
+        with clock_at(later(40 if s.ending == "late" else 5)):
+            issues.resolve(steward, issue.id, s.note)
+    with clock_at(later(18)):
+        issues.rate(reporter, issue.id, s.score)
