@@ -133,10 +133,10 @@ def _play(demo: _Month, s: MonthStory) -> None:
         return step
 
     with clock_at(step):
-        issue, _ = issues.create(
+        issue = issues.create(
             reporter, alley=alley, board=None, category=s.category, content=s.content,
             contact_phone="17000001234",
-        )  # fmt: skip
+        ).issue  # fmt: skip
     for name in s.followers:
         with clock_at(later(2)):
             issues.follow(demo.resident(name), issue.id)

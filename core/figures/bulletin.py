@@ -318,6 +318,7 @@ _COLUMNS = (
     Issue.rated_at,
     Issue.rating,
     Issue.closed_at,
+    Issue.outcome,
     Issue.deadline,
     Issue.whistled_at,
     Issue.checked_in_at,
