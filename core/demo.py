@@ -190,12 +190,15 @@ def try_it() -> list[str]:
     lines.append(
         f"  {len(lines)}. 接口文档：{base}/api/v1/docs（OpenAPI：{base}/api/v1/openapi.json）"
     )
-    username, password, *_ = unit_demo.MEMBERS["住建办"]
-    lines.append(
-        f"  {len(lines)}. 承办单位成员（住建办）：{base}/console/login 登录即进入“本单位待办”"
-        f"（或 POST /api/v1/auth/password，GET /api/v1/issues?scope=unit），"
-        f"用户名 {username}  密码 {password}"
-    )
+    # a member of each demo unit, the department and the property company
+    for unit, kind in (("住建办", "街道部门"), (unit_demo.PROPERTY[0], "物业公司")):
+        username, password, *_ = unit_demo.MEMBERS[unit]
+        lines.append(
+            f"  {len(lines)}. 承办单位成员（{unit}，{kind}）：{base}/console/login "
+            f"登录即进入“本单位待办”（或 POST /api/v1/auth/password，"
+            f"GET /api/v1/issues?scope=unit；小程序登录码 dev:{username}），"
+            f"用户名 {username}  密码 {password}"
+        )
     if config.get("BRIDGE_SECRET"):
         lines += [
             f"  {len(lines)}. 模拟管家{TRY_STEWARD}（企业微信账号 {WECOM_IDS[TRY_STEWARD]}，"

@@ -1,5 +1,5 @@
 """What a handling unit's member does with an item whistled to their unit (报到, 进展,
-申请延期, 退回; 办结 is `POST /issues/{id}/resolve`), and staff's answers (延期审批, 催办).
+申请延期, 退回; 办结 is `POST /issues/{id}/resolve`), and staff's answers (延期审批, 催办, 督办).
 Every action calls `core.units.actions`."""
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ class DecisionIn(BaseModel):
 
 class UrgeIn(BaseModel):
     note: Note500
+
+
+class SuperviseIn(BaseModel):
+    note: optional_text(actions.REASON_MAX) = None
 
 
 def _out(issue_id: int) -> dict:
@@ -122,4 +126,17 @@ def return_item(issue_id: int, body: ReasonIn):
 )
 def urge(issue_id: int, body: UrgeIn):
     actions.urge(current_principal(), issue_id, body.note)
+    return _out(issue_id)
+
+
+@router.post(
+    "/issues/<int:issue_id>/supervise",
+    summary="督办：提请街道督办承办单位的诉求（告知街道领导；每次吹哨只能督办一次，重复 409）",
+    roles=("staff", "admin"),
+    body=SuperviseIn,
+    response=IssueOut,
+    errors=ERRORS,
+)
+def supervise(issue_id: int, body: SuperviseIn):
+    actions.supervise(current_principal(), issue_id, body.note or "")
     return _out(issue_id)

@@ -117,6 +117,8 @@ def issue_actions(p: Principal, issue: Issue, cache=None) -> list[str]:
             allowed.append("check-in")
     if issue.status == "whistled" and issue.department_id and manager:
         allowed.append("urge")  # 催办 the unit holding it (core.units.actions.urge)
+        if issue.supervised_at is None:
+            allowed.append("supervise")  # 督办, once per whistle (core.units.actions.supervise)
     return allowed
 
 

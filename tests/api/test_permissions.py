@@ -336,6 +336,10 @@ MATRIX = {
         STAFF,
         _whistled_action("urge", {"note": "请尽快办理"}),
     ),
+    ("POST", "/api/v1/issues/{issue_id}/supervise"): (
+        STAFF,
+        _whistled_action("supervise", {"note": "请街道协调"}),
+    ),
     ("POST", "/api/v1/issues/{issue_id}/merge"): (
         STAFF,
         lambda w: {"path": f"{API}/issues/{_issue(w)}/merge", "json": {"into": _issue(w)}},

@@ -41,7 +41,7 @@ def test_make_run_output_ends_with_try_it_and_the_demo_board_has_figures(tmp_pat
     for step in (["init-db"], ["seed-demo", "--if-empty", "--port", str(port)]):
         done = subprocess.run(FLASK + step, cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-    tail = done.stdout.rstrip().split("\n")[-8:]
+    tail = done.stdout.rstrip().split("\n")[-10:]
     assert "试一试：" in tail and "/bot/bridge" in tail[-1]  # seed-demo's last lines
     assert set(re.findall(r"https?://[^\s/）（]+", done.stdout)) == {f"http://127.0.0.1:{port}"}
 

@@ -161,7 +161,7 @@ def test_seed_demo_ends_with_a_try_it_list_whose_bridge_line_works(runner, clien
     assert result.exit_code == 0, result.output
     tail = result.output.rstrip().split("\n")
     start = tail.index("试一试：")
-    assert start >= len(tail) - 8  # the last thing printed
+    assert start >= len(tail) - 9  # the last thing printed (heading, 7 entries, the command)
     listed = "\n".join(tail[start:])
     assert "/console/login" in listed and "/dev/outbox" in listed and "/bot/bridge" in listed
     assert "xiaoxiang-demo" in listed and "lijianguo" in listed
@@ -220,7 +220,12 @@ def test_seed_demo_has_units_with_members_and_items_in_each_state(runner, client
     assert result.exit_code == 0, result.output
     assert "用户名 zhujian  密码 zhujian-demo" in result.output
     assert "用户名 anju  密码 anju-demo" in result.output
-    assert "承办单位成员（住建办）" in result.output  # the 试一试 list says how
+    # the 试一试 list says how to log in as a member of each unit
+    tail = result.output[result.output.index("试一试：") :]
+    for unit, username in (("住建办，街道部门", "zhujian"), ("安居物业，物业公司", "anju")):
+        line = next(x for x in tail.split("\n") if f"承办单位成员（{unit}）" in x)
+        assert f"用户名 {username}  密码 {username}-demo" in line, line
+        assert f"dev:{username}" in line and "/console/login" in line, line
     kinds = {d.kind for d in Department.select()}
     assert kinds == {"department", "property"}
 
@@ -234,11 +239,41 @@ def test_seed_demo_has_units_with_members_and_items_in_each_state(runner, client
         assert listed["total"] >= 1, username
         offline = client.post("/api/v1/auth/login", json={"code": f"dev:{username}"})
         assert offline.get_json()["roles"] == ["resident", "unit"]
-    whistled = Issue.select().where(Issue.department.is_null(False))
-    states = {(i.status, i.checked_in_at is not None) for i in whistled}
-    assert {("whistled", False), ("whistled", True)} <= states
-    returned = Event.select().where(Event.action == "issue.return").count()
-    assert returned == 1
+    # each unit holds an item in every state: waiting for 报到, checked in, progress, an
+    # extension waiting, returned, resolved, supervised
+    for name in ("住建办", "安居物业"):
+        unit = Department.get(Department.name == name)
+        seen = {
+            e.subject_id: e.data.get("unit_id")
+            for e in Event.select().where(Event.action == "issue.whistle")
+        }
+        states = set()
+        for issue_id in (i for i, u in seen.items() if u == unit.id):
+            issue = Issue.get_by_id(issue_id)
+            acts = {e.action.split(".")[1] for e in Event.for_subject("issue", issue_id)}
+            if issue.status == "resolved" and "resolve" in acts:
+                states.add("resolved")
+            elif "return" in acts and issue.department_id is None:
+                states.add("returned")
+            elif issue.supervised_at is not None:
+                states.add("supervised")
+            elif "extension" in acts and "extension_decide" not in acts:
+                states.add("extension")
+            elif "progress" in acts:
+                states.add("progress")
+            elif issue.checked_in_at is not None:
+                states.add("checked_in")
+            elif issue.status == "whistled":
+                states.add("whistled")
+        assert states >= {
+            "whistled",
+            "checked_in",
+            "progress",
+            "extension",
+            "returned",
+            "resolved",
+            "supervised",
+        }, (name, states)
 
 
 def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):

@@ -334,3 +334,60 @@ def test_urge_is_offered_to_staff_while_the_unit_holds_the_item(client, world):
     assert "urge" not in actions("li", issue_id)
     post(client, w["li"], f"/issues/{issue_id}/resolve", {"note": "已修好"})
     assert "urge" not in actions("staff", issue_id)
+
+
+def test_staff_supervise_through_the_api_the_street_leader_is_told_once(client, world):
+    """督办 (mini program staff page, `POST /issues/{id}/supervise`): the street leaders' group
+    hears it, naming the unit, whether it has checked in and who asked — never the resident's
+    phone; offered while the unit holds the item and not yet supervised; a second is 409 and
+    writes nothing; the unit's member may not."""
+    w = world
+    ChatGroup.create(
+        area=w["d"].street, name="街道工作群", webhook_key="key-street", audience="staff"
+    )
+    with time_machine.travel(T0, tick=False):
+        issue_id = _report_and_whistle(client, w)
+    detail = client.get(f"{API}/issues/{issue_id}", headers=w["staff"]).get_json()
+    assert "supervise" in detail["actions"]
+    assert (
+        "supervise"
+        not in client.get(f"{API}/issues/{issue_id}", headers=w["li"]).get_json()["actions"]
+    )
+    post(client, w["li"], f"/issues/{issue_id}/supervise", {"note": "x"}, status=403)
+
+    out = post(client, w["staff"], f"/issues/{issue_id}/supervise", {"note": "两天未报到"})
+    assert "supervise" not in out["actions"]
+    (told,) = robot_rows("key-street")
+    text = told.payload["text"]["content"]
+    assert text.startswith(f"【督办】#{issue_id} ")
+    assert "承办单位：住建办（未报到）" in text and "zhangsan 提请街道督办：两天未报到" in text
+    assert PHONE not in text
+    trail = [e for e in Event.for_subject("issue", issue_id) if e.action == "issue.supervise"]
+    assert [(e.actor_label, e.data["note"]) for e in trail] == [("zhangsan", "两天未报到")]
+
+    again = post(client, w["staff"], f"/issues/{issue_id}/supervise", {}, status=409)["error"]
+    assert again["code"] == "already_supervised" and "已于" in again["message"]
+    long = post(client, w["staff"], f"/issues/{issue_id}/supervise", {"note": "长" * 501}, 400)
+    assert "note" in long["error"]["fields"]
+    assert len(robot_rows("key-street")) == 1
+    assert (
+        len([e for e in Event.for_subject("issue", issue_id) if e.action == "issue.supervise"]) == 1
+    )
+
+
+def test_an_extension_beyond_the_maximum_is_refused_naming_days_and_writes_nothing(
+    client, world, app
+):
+    w = world
+    issue_id = _report_and_whistle(client, w)
+    most = app.config["UNIT_EXTENSION_MAX_DAYS"]
+    before = len(list(Event.for_subject("issue", issue_id)))
+    for days in (most + 1, 0):
+        err = post(
+            client, w["li"], f"/issues/{issue_id}/extension", {"days": days, "reason": "等"}, 400
+        )
+        assert err["error"]["fields"] == {"days": f"1 到 {most} 天"}
+        assert err["error"]["message"] == f"延期天数须为 1 到 {most} 天"
+    assert len(list(Event.for_subject("issue", issue_id))) == before
+    # the maximum itself is fine
+    post(client, w["li"], f"/issues/{issue_id}/extension", {"days": most, "reason": "等"})
