@@ -74,7 +74,7 @@ def contact_sheet(out: Path, shots: list[dict]) -> None:
             png = html.escape(s["png"])
             parts.append(
                 f'<figure><a href="{png}"><img src="{png}" width="{s["width"]}" alt=""></a>'
-                f"<figcaption>{s['width']}×{s['height']} · <a href=\"{html.escape(s['html'])}\">html</a>"
+                f'<figcaption>{s["width"]}×{s["height"]} · <a href="{html.escape(s["html"])}">html</a>'
                 "</figcaption></figure>"
             )
         parts.append("</section>")
