@@ -144,8 +144,8 @@ input,textarea{display:block;font:inherit;color:inherit;background:transparent;b
 input{height:1.4em;width:100%}
 textarea{width:300px;height:150px;resize:none}
 ::placeholder{color:#808080}
-img.wx-image,img.wx-cover-image{display:inline-block;width:320px;height:240px;object-fit:cover;background:#d5dae1}
-img[data-mode=widthFix]{height:auto}
+:where(img.wx-image,img.wx-cover-image){display:inline-block;width:320px;height:240px;object-fit:cover;background:#d5dae1}
+:where(img[data-mode=widthFix]){height:auto}
 .wx-switch{display:inline-block;width:52px;height:32px;border-radius:16px;background:#e5e5e5;position:relative;vertical-align:middle}
 .wx-switch::after{content:"";position:absolute;top:2px;left:2px;width:28px;height:28px;border-radius:50%;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.3)}
 .wx-switch[data-checked]{background:#07c160}.wx-switch[data-checked]::after{left:22px}
