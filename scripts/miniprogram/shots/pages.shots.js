@@ -213,6 +213,56 @@ shot('wish form and wishes list', async () => {
   snap('pages/wishes/wishes', 'empty', empty);
 });
 
+/** Open a page as `who` against the demo, call onLoad(options), wait, snap its normal state. */
+async function normal(rel, who, options = {}, state = 'normal') {
+  useReal(who);
+  const p = open(rel);
+  if (p.inst.onLoad) await p.inst.onLoad(options);
+  await h.idle();
+  snap(rel, state, p);
+  return p;
+}
+
+shot('a wish, binding, points and volunteering as a resident', async () => {
+  const wishes = await normal('pages/wishes/wishes', 'dev:居民赵一', {}, 'all');
+  const first = wishes.data().items && wishes.data().items[0];
+  if (first) await normal('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
+  await normal('pages/bind/bind', 'dev:居民赵一');
+  await normal('points/passbook/passbook', 'dev:居民赵一');
+  await normal('points/shop/shop', 'dev:居民赵一', { community: demo.board ? String(demo.board.community.id) : '1' });
+  await normal('volunteer/activities/activities', 'dev:居民赵一');
+  await normal('volunteer/register/register', 'dev:居民赵一');
+});
+
+shot('the steward: to-do, an item, quick report, patrol, households', async () => {
+  await normal('steward/todo/todo', 'dev:王秀英');
+  if (demo.issue) await normal('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
+  await normal('steward/quick/quick', 'dev:王秀英');
+  await normal('steward/patrol/patrol', 'dev:王秀英');
+  await normal('steward/households/households', 'dev:王秀英');
+  fake();
+  server.route('GET', '/issues', fx.page([]));
+  const empty = open('steward/todo/todo');
+  await empty.inst.onLoad();
+  await h.idle();
+  snap('steward/todo/todo', 'empty', empty);
+});
+
+shot('the community staff: review, overdue, callbacks, an item, figures, ledger, stewards', async () => {
+  await normal('staff/review/review', 'dev:huaishu');
+  await normal('staff/overdue/overdue', 'dev:huaishu');
+  await normal('staff/callbacks/callbacks', 'dev:huaishu');
+  if (demo.issue) await normal('staff/issue/issue', 'dev:huaishu', { id: String(demo.issue.id) });
+  await normal('staff/stats/stats', 'dev:huaishu');
+  await normal('staff/ledger/ledger', 'dev:huaishu');
+  await normal('staff/stewards/stewards', 'dev:huaishu');
+  await normal('staff/counter/counter', 'dev:huaishu');
+});
+
+shot('the handling unit: to-do', async () => {
+  await normal('unit/todo/todo', 'dev:物业小周');
+});
+
 afterAll(() => {
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, 'manifest.json');
