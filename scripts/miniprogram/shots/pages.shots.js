@@ -77,11 +77,13 @@ function snap(rel, state, p) {
   fs.mkdirSync(HTML, { recursive: true });
   for (const [width, height] of SIZES) {
     const file = `${name}-${state}-${width}`;
+    const shown = overlay();
     fs.writeFileSync(path.join(HTML, `${file}.html`), pageHtml({
-      tree, css: cssByRel[rel], title, width, height, caption: `${rel} · ${state}`, overlay: overlay(),
+      tree, css: cssByRel[rel], title, width, height, caption: `${rel} · ${state}`, overlay: shown,
       nav: { background: json.navigationBarBackgroundColor || win.navigationBarBackgroundColor, color: (json.navigationBarTextStyle || win.navigationBarTextStyle) === 'black' ? '#000' : '#fff', back: rel !== APP_JSON.pages[0] },
     }));
-    manifest.push({ page: rel, name, state, width, height, html: `html/${file}.html`, png: `${file}.png` });
+    // A toast or modal covers the screen, not the whole scrolled page: such a shot is the screen.
+    manifest.push({ page: rel, name, state, width, height, html: `html/${file}.html`, png: `${file}.png`, overlay: !!shown });
   }
 }
 
@@ -229,7 +231,21 @@ shot('a wish, binding, points and volunteering as a resident', async () => {
   if (first) await normal('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
   await normal('pages/bind/bind', 'dev:居民赵一');
   await normal('points/passbook/passbook', 'dev:居民赵一');
-  await normal('points/shop/shop', 'dev:居民赵一', { community: demo.board ? String(demo.board.community.id) : '1' });
+  if (!demo.board) demo.board = JSON.parse((await real.send('GET', `${real.state.base}/api/v1/boards/${code}`, {}, null)).body);
+  const shop = await normal('points/shop/shop', 'dev:居民赵一', { community: String(demo.board.community.id) });
+  // The confirmation before 兑换, left open (not answered) to be drawn.
+  const answer = wx.showModal;
+  wx.showModal = (o) => { h.calls.push({ name: 'showModal', arg: o }); };
+  try {
+    h.calls.length = 0;
+    const [item] = shop.data().items;
+    if (item) {
+      shop.inst.redeem({ currentTarget: { dataset: { id: item.id } } });
+      snap('points/shop/shop', 'confirm', shop);
+    }
+  } finally {
+    wx.showModal = answer;
+  }
   await normal('volunteer/activities/activities', 'dev:居民赵一');
   await normal('volunteer/register/register', 'dev:居民赵一');
 });

@@ -46,7 +46,8 @@ def shoot(out: Path) -> list[dict]:
                     if (s["width"], s["height"]) != size:
                         continue
                     page.goto((out / s["html"]).resolve().as_uri())
-                    page.screenshot(path=str(out / s["png"]), full_page=True)
+                    # The whole scrolled page, except under a toast or modal: the screen as shown.
+                    page.screenshot(path=str(out / s["png"]), full_page=not s.get("overlay"))
                 context.close()
         finally:
             browser.close()
