@@ -88,8 +88,9 @@ function snap(rel, state, p) {
 }
 
 const server = fakeServer();
-const fake = () => { server.reset(); h.transport = server.transport; };
-const useReal = (who) => { real.use(); real.control.down = false; real.as(who); };
+// Each shot starts with no toast or modal of the one before (h.calls feeds overlay()).
+const fake = () => { server.reset(); h.transport = server.transport; h.calls.length = 0; };
+const useReal = (who) => { real.use(); real.control.down = false; real.as(who); h.calls.length = 0; };
 const shot = (name, fn) => (ONLY && !ONLY.test(name) ? test.skip : test)(name, fn);
 
 const code = real.boards()['南门巷'];
