@@ -10,6 +10,9 @@
 #                  site config in front of gunicorn, on SQLite and PostgreSQL
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
 #   make check-wx  the mini program through wcc/wcsc and tsc only (no npm ci, no jest)
+#   make screenshots  PNGs of the mini program's pages in each state (normal, empty, error,
+#                  loading …) at 375×812 and 320×568 in instance/screenshots/mp/, with an
+#                  index.html contact sheet (not part of `make test`)
 #   make lint      ruff check + ruff format --check + the import contracts (lint-imports)
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, for
 #                  FUZZ_SECONDS (default 600) on SQLite, then as long on PostgreSQL
@@ -28,7 +31,7 @@ PYTEST_ARGS ?=
 # The port `make run` serves on. Unless PUBLIC_BASE_URL is set, every printed link uses it.
 PORT ?= 5000
 
-.PHONY: venv dev-venv chromium nginx run test test-sqlite test-pg test-deploy test-quick test-one test-miniprogram check-wx lint imports format bench bench-quick fuzz mutate clean
+.PHONY: venv dev-venv chromium nginx run test test-sqlite test-pg test-deploy test-quick test-one test-miniprogram check-wx screenshots lint imports format bench bench-quick fuzz mutate clean
 
 venv: $(REQ_STAMP)
 
@@ -132,6 +135,12 @@ check-wx:
 	node scripts/miniprogram/build-npm.js
 	node scripts/miniprogram/check-wx.js
 	npx tsc -p .
+
+# Pictures of the mini program's pages (docs/miniprogram.md "Screenshots"): each page loaded
+# with miniprogram-simulate against the real demo backend or the scripted test server, drawn
+# as HTML and photographed in Debian's Chromium. Not part of `make test`.
+screenshots: dev-venv chromium $(NPM_STAMP)
+	node scripts/miniprogram/screenshots.js
 
 lint: dev-venv imports
 	$(BIN)/ruff check .

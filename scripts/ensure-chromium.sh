@@ -20,6 +20,14 @@ if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; th
         </dev/null >&2 || log "warning: apt-get install fonts-noto-cjk failed (screenshots show boxes)"
 fi
 
+# The mini program's pages use emoji on buttons (📞, 📷, 📍); without a colour emoji font
+# the screenshots (make screenshots) show boxes where the phone shows pictures.
+if command -v fc-list >/dev/null && ! fc-list | grep -qi emoji; then
+    log "no emoji font; installing Debian package 'fonts-noto-color-emoji'"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji \
+        </dev/null >&2 || log "warning: apt-get install fonts-noto-color-emoji failed (emoji show as boxes)"
+fi
+
 if [ -x "$CHROMIUM" ]; then
     exit 0
 fi

@@ -1,0 +1,289 @@
+/**
+ * The pages and states `make screenshots` pictures (run by scripts/miniprogram/screenshots.js
+ * through jest, so the pages load exactly as in the tests: jsdom, miniprogram-simulate, real
+ * WXML through wcc, real tdesign). Normal states talk real HTTP to the demo backend that the
+ * e2e global setup starts (seed-demo); empty, error and loading states use the unit tests'
+ * scripted server. Each shot becomes one HTML page per screen width plus a manifest entry;
+ * the shooter (shoot.py) turns them into PNGs.
+ */
+const fs = require('fs');
+const path = require('path');
+const h = require('../../../tests/miniprogram/harness');
+const real = require('../../../tests/miniprogram/e2e/real');
+const { fakeServer, envelope } = require('../../../tests/miniprogram/fake-server');
+const fx = require('../../../tests/miniprogram/fixtures');
+const wxss = require('miniprogram-simulate/src/wxss');
+const { treeFromDom, pageHtml } = require('./serialise');
+
+jest.setTimeout(120000);
+
+const OUT = process.env.MP_SHOTS_DIR || path.join(h.ROOT, 'instance', 'screenshots', 'mp');
+const HTML = path.join(OUT, 'html');
+const SIZES = [[375, 812], [320, 568]];
+const ONLY = process.env.MP_SHOTS_ONLY ? new RegExp(process.env.MP_SHOTS_ONLY) : null;
+const manifest = [];
+
+// Keep each component's compiled (class-prefixed, still rpx) WXSS as miniprogram-simulate
+// makes it, to inline it in the HTML in the same order the page loaded it.
+const compile = wxss.compile;
+let captured = [];
+wxss.compile = (content, options) => {
+  const out = compile(content, options);
+  captured.push(out);
+  return out;
+};
+const appWxss = wxss.getContent(path.join(h.MP, 'app.wxss'));
+const APP_JSON = JSON.parse(fs.readFileSync(path.join(h.MP, 'app.json'), 'utf8'));
+const cssByRel = {};
+
+/** app.wxss applies to the page and to components that ask for global classes. */
+function globalCss(rel) {
+  const css = [compile(appWxss, { prefix: 'main' })];
+  const json = JSON.parse(fs.readFileSync(path.join(h.MP, `${rel}.json`), 'utf8'));
+  for (const [tag, p] of Object.entries(json.usingComponents || {})) {
+    const js = path.join(h.MP, `${p}.js`);
+    if (fs.existsSync(js) && /addGlobalClass:\s*true/.test(fs.readFileSync(js, 'utf8'))) css.push(compile(appWxss, { prefix: tag }));
+  }
+  return css;
+}
+
+function open(rel) {
+  const first = !cssByRel[rel];
+  if (first) captured = [];
+  const p = h.page(rel);
+  if (first) cssByRel[rel] = [...globalCss(rel), ...captured];
+  return p;
+}
+
+/** The toast, modal or loading last shown (a hideLoading after a loading clears it). */
+function overlay() {
+  let last = null;
+  for (const c of h.calls) {
+    if (c.name === 'showToast') last = { kind: 'toast', ...c.arg };
+    else if (c.name === 'showModal') last = { kind: 'modal', ...c.arg };
+    else if (c.name === 'showLoading') last = { kind: 'loading', ...c.arg };
+    else if (c.name === 'hideLoading' && last && last.kind === 'loading') last = null;
+  }
+  return last;
+}
+
+/** Write the page as it is now: one HTML file per width. */
+function snap(rel, state, p) {
+  const json = JSON.parse(fs.readFileSync(path.join(h.MP, `${rel}.json`), 'utf8'));
+  const win = APP_JSON.window;
+  const name = rel.replace(/^pages\//, '').replace(/\/[^/]+$/, '').replace(/\//g, '-');
+  const title = json.navigationBarTitleText || win.navigationBarTitleText;
+  const tree = treeFromDom(p.comp.dom);
+  fs.mkdirSync(HTML, { recursive: true });
+  for (const [width, height] of SIZES) {
+    const file = `${name}-${state}-${width}`;
+    const shown = overlay();
+    fs.writeFileSync(path.join(HTML, `${file}.html`), pageHtml({
+      tree, css: cssByRel[rel], title, width, height, caption: `${rel} · ${state}`, overlay: shown,
+      nav: { background: json.navigationBarBackgroundColor || win.navigationBarBackgroundColor, color: (json.navigationBarTextStyle || win.navigationBarTextStyle) === 'black' ? '#000' : '#fff', back: rel !== APP_JSON.pages[0] },
+    }));
+    // A toast or modal covers the screen, not the whole scrolled page: such a shot is the screen.
+    manifest.push({ page: rel, name, state, width, height, html: `html/${file}.html`, png: `${file}.png`, overlay: !!shown });
+  }
+}
+
+const server = fakeServer();
+// Each shot starts with no toast or modal of the one before (h.calls feeds overlay()).
+const fake = () => { server.reset(); h.transport = server.transport; h.calls.length = 0; };
+const useReal = (who) => { real.use(); real.control.down = false; real.as(who); h.calls.length = 0; };
+const shot = (name, fn) => (ONLY && !ONLY.test(name) ? test.skip : test)(name, fn);
+
+const code = real.boards()['南门巷'];
+const demo = {};
+
+shot('board normal, loading, error, empty', async () => {
+  useReal('dev:居民赵一');
+  const board = open('pages/board/board');
+  await board.inst.onLoad({ code });
+  await h.idle();
+  demo.board = board.data().board;
+  snap('pages/board/board', 'normal', board);
+
+  fake();
+  server.route('GET', `/boards/${code}`, 'hold');
+  const loading = open('pages/board/board');
+  loading.inst.onLoad({ code });
+  await new Promise((r) => setTimeout(r, 20)); // the request is held: the page stays loading
+  snap('pages/board/board', 'loading', loading);
+  server.held.splice(0).forEach((cb) => cb.fail({ errMsg: 'request:fail' }));
+  await h.idle();
+
+  useReal('dev:居民赵一');
+  real.control.down = true;
+  const down = open('pages/board/board');
+  await down.inst.onLoad({ code });
+  await h.idle();
+  snap('pages/board/board', 'error', down);
+  real.control.down = false;
+
+  fake();
+  server.route('GET', '/boards/GONE2345', envelope(410, 'board_inactive', '这块公示牌已停用，请扫描巷口新的公示牌'));
+  const gone = open('pages/board/board');
+  await gone.inst.onLoad({ code: 'GONE2345' });
+  await h.idle();
+  snap('pages/board/board', 'gone', gone);
+
+  fake();
+  server.route('GET', `/boards/${code}`, { status: 200, body: { ...demo.board, recent_issues: [], wishes: [], figures: { open_now: 0, resolved_30d: 0, resolution_rate: null, average_rating: null, rated: 0, median_accept_minutes: null } } });
+  const empty = open('pages/board/board');
+  await empty.inst.onLoad({ code });
+  await h.idle();
+  snap('pages/board/board', 'empty', empty);
+});
+
+shot('report form, wrong, filled, done; then mine and issue as that resident', async () => {
+  useReal('dev:居民赵一');
+  const report = open('pages/report/report');
+  report.inst.onLoad({ code });
+  await h.idle();
+  snap('pages/report/report', 'normal', report);
+
+  h.calls.length = 0;
+  await report.inst.submit();
+  await h.idle();
+  snap('pages/report/report', 'invalid', report);
+
+  h.calls.length = 0;
+  report.inst.onCategory({ currentTarget: { dataset: { value: '设施损坏' } } });
+  report.inst.onInput({ currentTarget: { dataset: { field: 'content' } }, detail: { value: '南门巷 3 号门口的路灯不亮了，晚上老人出门看不清路' } });
+  h.mediaQueue.push([real.pngFile('lamp.png')]);
+  report.comp.querySelector('#photos').instance.choose();
+  await h.idle();
+  snap('pages/report/report', 'filled', report);
+
+  h.calls.length = 0;
+  await report.inst.submit();
+  await h.idle();
+  demo.issue = report.data().created;
+  snap('pages/report/report', 'done', report);
+
+  const mine = open('pages/mine/mine');
+  await mine.inst.onLoad();
+  await h.idle();
+  snap('pages/mine/mine', 'normal', mine);
+
+  const issue = open('pages/issue/issue');
+  await issue.inst.onLoad({ id: String(demo.issue.id) });
+  await h.idle();
+  snap('pages/issue/issue', 'normal', issue);
+});
+
+shot('mine new user and error; issue error', async () => {
+  useReal('dev:新来的居民');
+  const mine = open('pages/mine/mine');
+  await mine.inst.onLoad();
+  await h.idle();
+  snap('pages/mine/mine', 'empty', mine);
+
+  fake();
+  server.route('GET', '/me', envelope(503, 'unavailable', '服务暂时不可用，请稍后再试'));
+  const broken = open('pages/mine/mine');
+  await broken.inst.onLoad();
+  await h.idle();
+  snap('pages/mine/mine', 'error', broken);
+
+  fake();
+  server.route('GET', '/issues/7', envelope(404, 'issue_not_found', '找不到该诉求'));
+  const missing = open('pages/issue/issue');
+  await missing.inst.onLoad({ id: '7' });
+  await h.idle();
+  snap('pages/issue/issue', 'error', missing);
+});
+
+shot('wish form and wishes list', async () => {
+  useReal('dev:居民赵一');
+  const wish = open('pages/wish/wish');
+  await wish.inst.onLoad({ code });
+  await h.idle();
+  snap('pages/wish/wish', 'normal', wish);
+
+  const alleyId = demo.board ? String(demo.board.alley.id) : '';
+  const wishes = open('pages/wishes/wishes');
+  await wishes.inst.onLoad({ alley_id: alleyId });
+  await h.idle();
+  snap('pages/wishes/wishes', 'normal', wishes);
+
+  fake();
+  server.route('GET', '/wishes', fx.page([]));
+  const empty = open('pages/wishes/wishes');
+  await empty.inst.onLoad({ alley_id: '9' });
+  await h.idle();
+  snap('pages/wishes/wishes', 'empty', empty);
+});
+
+/** Open a page as `who` against the demo, call onLoad(options), wait, snap its normal state. */
+async function normal(rel, who, options = {}, state = 'normal') {
+  useReal(who);
+  const p = open(rel);
+  if (p.inst.onLoad) await p.inst.onLoad(options);
+  await h.idle();
+  snap(rel, state, p);
+  return p;
+}
+
+shot('a wish, binding, points and volunteering as a resident', async () => {
+  const wishes = await normal('pages/wishes/wishes', 'dev:居民赵一', {}, 'all');
+  const first = wishes.data().items && wishes.data().items[0];
+  if (first) await normal('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
+  await normal('pages/bind/bind', 'dev:居民赵一');
+  await normal('points/passbook/passbook', 'dev:居民赵一');
+  if (!demo.board) demo.board = JSON.parse((await real.send('GET', `${real.state.base}/api/v1/boards/${code}`, {}, null)).body);
+  const shop = await normal('points/shop/shop', 'dev:居民赵一', { community: String(demo.board.community.id) });
+  // The confirmation before 兑换, left open (not answered) to be drawn.
+  const answer = wx.showModal;
+  wx.showModal = (o) => { h.calls.push({ name: 'showModal', arg: o }); };
+  try {
+    h.calls.length = 0;
+    const [item] = shop.data().items;
+    if (item) {
+      shop.inst.redeem({ currentTarget: { dataset: { id: item.id } } });
+      snap('points/shop/shop', 'confirm', shop);
+    }
+  } finally {
+    wx.showModal = answer;
+  }
+  await normal('volunteer/activities/activities', 'dev:居民赵一');
+  await normal('volunteer/register/register', 'dev:居民赵一');
+});
+
+shot('the steward: to-do, an item, quick report, patrol, households', async () => {
+  await normal('steward/todo/todo', 'dev:王秀英');
+  if (demo.issue) await normal('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
+  await normal('steward/quick/quick', 'dev:王秀英');
+  await normal('steward/patrol/patrol', 'dev:王秀英');
+  await normal('steward/households/households', 'dev:王秀英');
+  fake();
+  server.route('GET', '/issues', fx.page([]));
+  const empty = open('steward/todo/todo');
+  await empty.inst.onLoad();
+  await h.idle();
+  snap('steward/todo/todo', 'empty', empty);
+});
+
+shot('the community staff: review, overdue, callbacks, an item, figures, ledger, stewards', async () => {
+  await normal('staff/review/review', 'dev:huaishu');
+  await normal('staff/overdue/overdue', 'dev:huaishu');
+  await normal('staff/callbacks/callbacks', 'dev:huaishu');
+  if (demo.issue) await normal('staff/issue/issue', 'dev:huaishu', { id: String(demo.issue.id) });
+  await normal('staff/stats/stats', 'dev:huaishu');
+  await normal('staff/ledger/ledger', 'dev:huaishu');
+  await normal('staff/stewards/stewards', 'dev:huaishu');
+  await normal('staff/counter/counter', 'dev:huaishu');
+});
+
+shot('the handling unit: to-do', async () => {
+  await normal('unit/todo/todo', 'dev:物业小周');
+});
+
+afterAll(() => {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, 'manifest.json');
+  const before = ONLY && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+  const keep = before.filter((m) => !manifest.some((n) => n.png === m.png));
+  fs.writeFileSync(file, JSON.stringify([...keep, ...manifest], null, 1));
+});
