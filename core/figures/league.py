@@ -86,6 +86,7 @@ class Row:
     volume: int = 0
     overdue: int = 0
     tickets: int = 0  # 12345 上级转办件 registered in the period
+    closed: int = 0  # of the volume, closed by the handler since (办结, whatever the outcome)
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     rank: int | None = None  # among ranked rows, by the table's sort key
     ranked: bool = False  # volume at least the minimum and the sort key measurable
@@ -168,6 +169,7 @@ def _grouped(
             ).alias("responded"),
             count_if(closed | (Issue.deadline < as_of)).alias("decided"),
             count_if(closed & (Issue.resolved_at <= Issue.deadline)).alias("on_time"),
+            count_if(closed).alias("closed"),
         )
         .where(key.in_(ids) & (since >= start) & (since < end))
         .group_by(key, Issue.status, Issue.outcome)
@@ -183,7 +185,7 @@ def _grouped(
     return out
 
 
-PARTS = ("counted", "answerable", "responded", "decided", "on_time")
+PARTS = ("counted", "answerable", "responded", "decided", "on_time", "closed")
 
 
 def _by_community_and_unit(query) -> tuple[dict, dict]:
@@ -294,6 +296,7 @@ def _fill(
     p = parts or {}
     confirmed, satisfied, answered = said or (0, 0, 0)
     row.volume = p.get("counted", 0)
+    row.closed = p.get("closed", 0)
     row.overdue = overdue[0] if overdue else 0
     row.tickets = tickets[0] if tickets else 0
     row.counts = {

@@ -298,7 +298,8 @@ def test_the_league_reads_the_same_number_of_queries_for_more_communities(app, c
 #   → volume 7 (K5 left out); 按期 5/6 (K1–K4, T1 of those and T2; T3 undecided); the words of
 #     the period: K1 满意 (solved, satisfied), K4 4★ but 已答复 (satisfied, not solved):
 #     解决 1/2, 满意 2/2; 回访 1/4 (K1 of K1, K2, T1, T2: not K3, too recent; not K4, rated;
-#     not K5, never closed by a handler); 12345: 3 tickets, 按时 1/2 (T1 of T1, T2).
+#     not K5, never closed by a handler); 12345: 3 tickets, 按时 1/2 (T1 of T1, T2);
+#     办结 6 (K1–K4, T1, T2).
 #   住建办: volume 2 (J1, T2); 12345: 1 ticket, 按时 0/1.
 
 
@@ -403,6 +404,8 @@ def test_callbacks_tickets_duplicates_and_outcomes(app, client, world):
     }
     third = next(r for r in t.communities if r.name == "第3社区")
     assert third.rate("callbacks") == 0.25 and third.rate("ticket_on_time") == 0.5
+    # 办结 whatever the outcome (the public page's 已办结): K1–K4, T1, T2, not the duplicate
+    assert third.closed == 6
     # sortable by the new columns: the most tickets first; the best 回访完成率 first (第1 and
     # 第2社区 had nothing to call back: unranked); units have no 回访 to rank by
     with now():
