@@ -15,7 +15,7 @@ What is timed:
   1 s budget), and for the last 366 days (the longest period the console accepts; reported).
 * page — `GET /console/street` as the street's admin, figures and template (the 1 s budget).
 * queries — counted from peewee's log for the league with 40 communities and after 40 more
-  communities and 40 more units are added: they may not grow (six).
+  communities and 40 more units are added: they may not grow (nine).
 * street report — `core.figures.street_report.build` for yesterday (reported).
 
 `python -m bench.street [--pg URL] [--issues N]`.

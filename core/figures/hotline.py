@@ -17,16 +17,43 @@ from core.items.on_behalf import HOTLINE
 from models import Area, Issue, IssueIntake
 
 
-def tickets(area: Area, start: datetime, end: datetime) -> list[tuple[Issue, IssueIntake]]:
-    """The hotline tickets of `area` registered in [start, end), not cancelled."""
+def _tickets(scope, start: datetime, end: datetime, *columns) -> list[tuple[Issue, IssueIntake]]:
+    """The hotline tickets of the issues in `scope` registered in [start, end), not cancelled."""
     rows = (
-        Issue.select(Issue.id, Issue.status, Issue.resolved_at, IssueIntake.ticket_deadline)
+        Issue.select(
+            Issue.id, Issue.status, Issue.resolved_at, IssueIntake.ticket_deadline, *columns
+        )
         .join(IssueIntake, on=(IssueIntake.issue == Issue.id))
-        .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.source == HOTLINE))
+        .where(scope & (Issue.source == HOTLINE))
         .where((Issue.created_at >= start) & (Issue.created_at < end))
         .where(Issue.status != "cancelled")
     )
     return [(i, i.issueintake) for i in rows]
+
+
+def tickets(area: Area, start: datetime, end: datetime) -> list[tuple[Issue, IssueIntake]]:
+    """The hotline tickets of `area` registered in [start, end), not cancelled."""
+    return _tickets(Issue.alley.in_(Area.alley_ids_under(area)), start, end)
+
+
+def by_community_and_unit(
+    community_ids: list[int], start: datetime, end: datetime
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """The street's league (`core.figures.league`): per community and per unit (the
+    department an item is with), [tickets, closed on time, closed] of the tickets registered in
+    [start, end) in those communities — one query, whatever their number."""
+    communities: dict[int, list[int]] = {}
+    units: dict[int, list[int]] = {}
+    scope = Issue.community.in_(community_ids)
+    for issue, intake in _tickets(scope, start, end, Issue.community, Issue.department):
+        done = closed_on_time(issue, intake, end)
+        for totals, key in ((communities, issue.community_id), (units, issue.department_id)):
+            if key is not None:
+                found = totals.setdefault(key, [0, 0, 0])
+                found[0] += 1
+                found[1] += bool(done)
+                found[2] += done is not None
+    return communities, units
 
 
 def closed_on_time(issue: Issue, intake: IssueIntake, end: datetime) -> bool | None:

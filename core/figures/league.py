@@ -5,28 +5,43 @@ company) of a street side by side over a period, with the rates behind a ranking
 per-unit rates: the console's street dashboard uses it, and the monthly bulletin can.
 
 Definitions (a community's row counts the issues of its alleys; a unit's row the issues handed
-to it by a whistle):
+to it by a whistle). They are the daily 通报's (`core.figures.reports`, `core.figures.words`),
+reused rather than restated:
 
-- 件数 (`volume`): issues reported in the period (a unit: whistled to it in the period),
-  cancelled ones left out.
+- 件数 (`volume`): issues reported in the period (a unit: whistled to it in the period), those
+  the figures count at all (`words.counted`: cancelled ones and duplicates merged into another
+  left out).
 - 响应率: of those (a community: stewards' on-the-spot fixes left out, as the daily 通报), the
   share accepted within `RESPONSE_HOURS` of being reported; a unit: the share it checked in
   (报到) within `UNIT_CHECKIN_HOURS` of the whistle.
-- 按期办结率: of those whose term is decided — resolved, or past their deadline now — the share
-  resolved by their deadline. An item still open and not yet due counts neither way.
-- 解决率: of the volume, the share resolved since (the daily 通报's definition).
-- 满意率: of the ratings given in the period on the row's issues, the share of 4 or 5 stars.
+- 按期办结率: of those whose term is decided — closed by the handler (办结, whatever the
+  outcome, `words.closed_as_solved`), or past their deadline now — the share closed by their
+  deadline. An item still open and not yet due counts neither way.
+- 解决率 / 满意率: the residents' words given in the period on the row's items (ratings and
+  回访 verdicts, each item by its last word: `words.resident_word`), confirmed solved /
+  satisfied over answered. An item closed as answered, not ours or unsolvable is never
+  confirmed solved.
+- 回访完成率 (communities): of the items closed in the period that need a callback as of now
+  (`core.items.callbacks.needs_callback`, the 回访 list's rule: not rated, someone to ask,
+  `CALLBACK_AFTER_DAYS` passed), the share whose current round has a settled callback.
+- 12345 (`tickets`, 按时办结率): the hotline tickets registered in the period on the row's
+  items, and of those closed, the share closed by the hotline's deadline
+  (`core.figures.hotline`).
 - 超期 (`overdue`): open now and past the deadline, whenever reported.
 
 Each rate comes with its counts (`counts[name] = (part, whole)`), and a row whose volume is
 under `RANKING_MIN_VOLUME` is listed but not ranked: a league table must not be unfair to a
 small unit whose two items make 0 % or 100 %.
 
-Queries are constant in the number of communities and units — six, however large the street:
-the communities and the units, one grouped query over the communities' issues reported in the
-period (index community+created_at), one over the units' issues whistled in the period (index
-department+whistled_at), and one each over the period's ratings and over what is overdue now,
-grouped by community and unit together (a unit's items are all in its street's communities).
+Queries are constant in the number of communities and units — nine, however large the street:
+the communities and the units; one grouped query over the communities' issues reported in the
+period (index community+created_at) and one over the units' issues whistled in the period
+(index department+whistled_at), each grouped by status and outcome as well so `words.counted`
+decides which groups count; the period's ratings and the period's callbacks with their items
+(read as rows: `words.resident_word` is Python); what is overdue now; the period's 12345
+tickets; and the items closed in the period that needed a callback (index community+
+resolved_at). All but the first, the grouped and the last serve communities and units at once
+(a unit's items are all in its street's communities).
 """
 
 from __future__ import annotations
@@ -37,19 +52,26 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from peewee import SQL, fn
 
+from core.figures import hotline, words
+from core.items import callbacks
 from infra.db import count_if, is_sqlite
 from infra.timeutil import local_midnight_utc, utcnow
-from models import ISSUE_OPEN, Area, Department, Issue
+from models import ISSUE_OPEN, Area, Callback, Department, Issue
 
-RATES = ("response", "on_time", "resolution", "satisfaction")
+RATES = ("response", "on_time", "resolution", "satisfaction")  # the public page's too
 RATE_LABELS = {
     "response": "响应率",
     "on_time": "按期办结率",
     "resolution": "解决率",
     "satisfaction": "满意率",
+    "callbacks": "回访完成率",
+    "ticket_on_time": "按时办结率",
 }
-# What a table can be sorted by: the rates, the volume, what is overdue now, the name.
-SORT_KEYS = ("volume", *RATES, "overdue", "name")
+# The console's columns beyond the 三率: 回访 (communities only) and the 12345 tickets.
+CALLBACKS, TICKETS, TICKET_ON_TIME = "callbacks", "tickets", "ticket_on_time"
+COUNTS = ("volume", "overdue", TICKETS)  # sorted by a number, not a rate
+# What a table can be sorted by: the rates, the counts, the name.
+SORT_KEYS = ("volume", *RATES, CALLBACKS, "overdue", TICKETS, TICKET_ON_TIME, "name")
 DEFAULT_SORT = "resolution"
 UNIT_KIND_LABELS = {"department": "部门", "property": "物业"}
 
@@ -63,6 +85,8 @@ class Row:
     kind: str  # community | department | property
     volume: int = 0
     overdue: int = 0
+    tickets: int = 0  # 12345 上级转办件 registered in the period
+    closed: int = 0  # of the volume, closed by the handler since (办结, whatever the outcome)
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     rank: int | None = None  # among ranked rows, by the table's sort key
     ranked: bool = False  # volume at least the minimum and the sort key measurable
@@ -122,31 +146,46 @@ def units_of(street: Area) -> list[Department]:
 def _grouped(
     key, ids: list[int], start, end, as_of, *, since, within_hours, responded_at, fixes_answer
 ):
-    """Per `key` value (community or unit id): volume and the parts of response, on-time and
-    resolution over the issues whose `since` falls in [start, end). `fixes_answer`: whether a
-    steward's on-the-spot fix is asked to respond (not for a community, as the daily 通报)."""
-    counted = Issue.status != "cancelled"
-    answerable = counted if fixes_answer else counted & (Issue.source != "steward")
-    decided = counted & (Issue.resolved_at.is_null(False) | (Issue.deadline < as_of))
+    """Per `key` value (community or unit id): volume and the parts of response and on-time
+    over the issues whose `since` falls in [start, end). `fixes_answer`: whether a steward's
+    on-the-spot fix is asked to respond (not for a community, as the daily 通报).
+
+    Grouped by status and outcome too, so which items count at all is decided by the figures'
+    one rule (`words.counted`: cancelled ones and merged duplicates left out) on each group."""
+    answerable = Issue.id.is_null(False) if fixes_answer else (Issue.source != "steward")
+    # 办结 whatever the outcome (`words.closed_as_solved`): the handler's resolved_at
+    closed = Issue.resolved_at.is_null(False)
     query = (
         Issue.select(
             key.alias("key"),
-            count_if(counted).alias("counted"),
+            Issue.status,
+            Issue.outcome,
+            fn.COUNT(Issue.id).alias("counted"),
             count_if(answerable).alias("answerable"),
             count_if(
                 answerable
                 & responded_at.is_null(False)
                 & (responded_at <= plus_hours(since, within_hours))
             ).alias("responded"),
-            count_if(decided).alias("decided"),
-            count_if(counted & (Issue.resolved_at <= Issue.deadline)).alias("on_time"),
-            count_if(counted & Issue.resolved_at.is_null(False)).alias("solved"),
+            count_if(closed | (Issue.deadline < as_of)).alias("decided"),
+            count_if(closed & (Issue.resolved_at <= Issue.deadline)).alias("on_time"),
+            count_if(closed).alias("closed"),
         )
         .where(key.in_(ids) & (since >= start) & (since < end))
-        .group_by(key)
-        .dicts()
+        .group_by(key, Issue.status, Issue.outcome)
+        .namedtuples()
     )
-    return {r["key"]: {k: int(v or 0) for k, v in r.items() if k != "key"} for r in query}
+    out: dict[int, dict[str, int]] = {}
+    for r in query:
+        if not words.counted(r):
+            continue
+        found = out.setdefault(r.key, dict.fromkeys(PARTS, 0))
+        for name in PARTS:
+            found[name] += int(getattr(r, name) or 0)
+    return out
+
+
+PARTS = ("counted", "answerable", "responded", "decided", "on_time", "closed")
 
 
 def _by_community_and_unit(query) -> tuple[dict, dict]:
@@ -162,22 +201,79 @@ def _by_community_and_unit(query) -> tuple[dict, dict]:
     return communities, units
 
 
-def _ratings(c_ids: list[int], start, end) -> tuple[dict, dict]:
-    """Per community and per unit: [4–5 star ratings, ratings] given in [start, end). A rating
-    closes the item at that moment, so the range on `closed_at` (indexed with the community)
-    finds them; a unit's items are all in its street's communities, so one query serves both."""
+def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
+    """Per community and per unit: [confirmed solved, satisfied, answered] from the residents'
+    words given in [start, end) — ratings and 回访 verdicts, each item by its last word
+    (`words.resident_word`, the daily 通报's 解决率 and 满意率). Two queries: the items rated
+    in the period (a rating closes the item at that moment, so the range on `closed_at`,
+    indexed with the community, finds them) and the period's callbacks with their items."""
+    columns = (
+        Issue.id,
+        Issue.community,
+        Issue.department,
+        Issue.rating,
+        Issue.rated_at,
+        Issue.outcome,
+    )
     within = (Issue.closed_at >= start) & (Issue.closed_at < end)
     rated = (Issue.rated_at >= start) & (Issue.rated_at < end)
-    return _by_community_and_unit(
+    items = {
+        i.id: i
+        for i in Issue.select(*columns)
+        .where(Issue.community.in_(c_ids) & within & rated & Issue.rating.is_null(False))
+        .namedtuples()
+    }
+    called = []
+    for r in (
+        Callback.select(
+            Callback.issue, Callback.created_at, Callback.result, Callback.settles, *columns
+        )
+        .join(Issue, on=(Callback.issue == Issue.id))
+        .where(
+            (Callback.created_at >= start)
+            & (Callback.created_at < end)
+            & Issue.community.in_(c_ids)
+        )
+        .namedtuples()
+    ):
+        called.append((r.issue, r.created_at, r.result, r.settles))
+        items.setdefault(r.id, r)
+    calls = words.calls_from(called)
+    communities: dict[int, list[int]] = {}
+    units: dict[int, list[int]] = {}
+    for i in items.values():
+        word = words.resident_word(i, calls.get(i.id, ()), start, end)
+        if word is None:
+            continue
+        for totals, key in ((communities, i.community), (units, i.department)):
+            if key is not None:
+                found = totals.setdefault(key, [0, 0, 0])
+                found[0] += word[0]
+                found[1] += word[1]
+                found[2] += 1
+    return communities, units
+
+
+def _callbacks(c_ids: list[int], start, end, now: datetime) -> dict[int, list[int]]:
+    """Per community: [called back, needing a callback] over the items closed in [start, end)
+    that need one as of now (`callbacks.needs_callback`: the 回访 list's own rule), called back
+    meaning their current round has a settled callback."""
+    query = (
         Issue.select(
             Issue.community,
-            Issue.department,
-            count_if(Issue.rating >= 4),
+            count_if(callbacks.settled_this_round()),
             fn.COUNT(Issue.id),
         )
-        .where(Issue.community.in_(c_ids) & within & rated & Issue.rating.is_null(False))
-        .group_by(Issue.community, Issue.department)
+        .where(
+            Issue.community.in_(c_ids)
+            & (Issue.resolved_at >= start)
+            & (Issue.resolved_at < end)
+            & callbacks.needs_callback(now)
+        )
+        .group_by(Issue.community)
+        .tuples()
     )
+    return {c: [int(done or 0), int(whole or 0)] for c, done, whole in query}
 
 
 def _overdue(c_ids: list[int], now: datetime) -> tuple[dict, dict]:
@@ -189,16 +285,29 @@ def _overdue(c_ids: list[int], now: datetime) -> tuple[dict, dict]:
     )
 
 
-def _fill(row: Row, parts: dict | None, rating: list[int] | None, overdue: list[int] | None) -> Row:
+def _fill(
+    row: Row,
+    parts: dict | None,
+    said: list[int] | None,
+    overdue: list[int] | None,
+    called: list[int] | None = None,
+    tickets: list[int] | None = None,
+) -> Row:
     p = parts or {}
+    confirmed, satisfied, answered = said or (0, 0, 0)
     row.volume = p.get("counted", 0)
+    row.closed = p.get("closed", 0)
     row.overdue = overdue[0] if overdue else 0
+    row.tickets = tickets[0] if tickets else 0
     row.counts = {
         "response": (p.get("responded", 0), p.get("answerable", 0)),
         "on_time": (p.get("on_time", 0), p.get("decided", 0)),
-        "resolution": (p.get("solved", 0), p.get("counted", 0)),
-        "satisfaction": tuple(rating) if rating else (0, 0),
+        "resolution": (confirmed, answered),
+        "satisfaction": (satisfied, answered),
+        "ticket_on_time": (tickets[1], tickets[2]) if tickets else (0, 0),
     }
+    if row.kind == "community":  # a unit does not call residents back
+        row.counts["callbacks"] = tuple(called) if called else (0, 0)
     return row
 
 
@@ -210,7 +319,7 @@ def rank(rows: list[Row], sort: str, descending: bool, min_volume: int) -> list[
     def value(r: Row):
         if sort == "name":
             return r.name
-        if sort in ("volume", "overdue"):
+        if sort in COUNTS:
             return getattr(r, sort)
         return r.rate(sort)
 
@@ -266,8 +375,9 @@ def league(
     c_ids = [c.id for c in communities]
     found_units = units_of(street) if units else []
     u_ids = [u.id for u in found_units]
-    ratings, u_ratings = _ratings(c_ids, start, end) if c_ids else ({}, {})
+    said, u_said = _words(c_ids, start, end) if c_ids else ({}, {})
     late, u_late = _overdue(c_ids, now) if c_ids else ({}, {})
+    tickets, u_tickets = hotline.by_community_and_unit(c_ids, start, end) if c_ids else ({}, {})
     c_rows: list[Row] = []
     if c_ids:
         parts = _grouped(
@@ -281,9 +391,15 @@ def league(
             responded_at=Issue.accepted_at,
             fixes_answer=False,
         )
+        called = _callbacks(c_ids, start, end, now)
         c_rows = [
             _fill(
-                Row(c.id, c.name, "community"), parts.get(c.id), ratings.get(c.id), late.get(c.id)
+                Row(c.id, c.name, "community"),
+                parts.get(c.id),
+                said.get(c.id),
+                late.get(c.id),
+                called.get(c.id),
+                tickets.get(c.id),
             )
             for c in communities
         ]
@@ -302,9 +418,13 @@ def league(
         )
         for u in found_units:
             row = _fill(
-                Row(u.id, u.name, u.kind), parts.get(u.id), u_ratings.get(u.id), u_late.get(u.id)
+                Row(u.id, u.name, u.kind),
+                parts.get(u.id),
+                u_said.get(u.id),
+                u_late.get(u.id),
+                tickets=u_tickets.get(u.id),
             )
-            if u.active or row.volume or row.overdue:  # a unit stood down shows while it matters
+            if u.active or row.volume or row.overdue or row.tickets:  # stood down: while it matters
                 u_rows.append(row)
 
     return League(

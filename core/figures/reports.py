@@ -267,7 +267,7 @@ class Tally:
         did = credited is None or i.resolved_by_id == credited
         if within(i.created_at) and owner:
             self.new += 1
-            counted = i.status != "cancelled" and i.outcome != DUPLICATE
+            counted = words.counted(i)
             answerable = counted and i.source != "steward"
             self.counted += counted
             self.solved += counted and words.closed_as_solved(i) and did

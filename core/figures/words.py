@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.items.outcomes import DUPLICATE
 from models import CALLBACK_SOLVED, CALLBACK_VERDICTS, Area, Callback, Issue
 
 # (when, result, settled) of each callback, by issue id: what `reports.tally` reads the
@@ -43,6 +44,12 @@ def calls_from(rows) -> Calls:
     for issue_id, at, result, settles in rows:
         calls.setdefault(issue_id, []).append((at, result, settles is not None))
     return calls
+
+
+def counted(i) -> bool:
+    """Whether a reported item counts in the figures at all: not cancelled, and not a duplicate
+    merged into another (its original counts). `i` needs `status` and `outcome`."""
+    return i.status != "cancelled" and i.outcome != DUPLICATE
 
 
 def closed_as_solved(i) -> bool:

@@ -67,7 +67,7 @@ def _has_resident():
     return (Issue.source != "steward") & ~(Issue.anonymous & no_phone)
 
 
-def _settled_this_round():
+def settled_this_round():
     return fn.EXISTS(
         Callback.select(Callback.id).where(
             (Callback.issue == Issue.id) & (Callback.settles == Issue.reopen_count)
@@ -75,18 +75,28 @@ def _settled_this_round():
     )
 
 
+def needs_callback(now=None):
+    """The items that need a callback (as of `now`): closed by the handler at least
+    `CALLBACK_AFTER_DAYS` ago, not rated, with a resident to ask. Those whose current round has
+    no settled callback yet (`settled_this_round`) are the list; the street's 回访完成率
+    (`core.figures.league`) is the share that has one."""
+    limit = (now or utcnow()) - timedelta(days=after_days())
+    return (
+        Issue.status.in_(CLOSED)
+        & Issue.rating.is_null()
+        & (Issue.resolved_at <= limit)
+        & _has_resident()
+    )
+
+
 def due(area: Area, now=None):
     """The items of `area`'s subtree waiting for a callback, the longest waiting first."""
-    limit = (now or utcnow()) - timedelta(days=after_days())
     return (
         Issue.select()
         .where(
             Issue.alley.in_(Area.alley_ids_under(area))
-            & Issue.status.in_(CLOSED)
-            & Issue.rating.is_null()
-            & (Issue.resolved_at <= limit)
-            & _has_resident()
-            & ~_settled_this_round()
+            & needs_callback(now)
+            & ~settled_this_round()
         )
         .order_by(Issue.resolved_at, Issue.id)
     )

@@ -58,14 +58,14 @@ def _page(browser, viewport=None):  # noqa: F811
     return context, context.new_page()
 
 
-def _login(page, base, username="secretary1", password="password123"):
+def _login(page, base, username="secretary1", password="password123", lands="/console"):
     page.goto(f"{base}/console/")
     assert "/console/login" in page.url
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("button[type=submit]")
-    assert page.url.rstrip("/").endswith("/console"), page.url
+    assert page.url.rstrip("/").endswith(lands), page.url
 
 
 def _no_sideways_scroll(page, what):
@@ -121,8 +121,9 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
     for screen in SCREENS:  # the street administrator's own pages
         context, page = _page(browser, screen)
         try:
-            _login(page, base, "streetadmin")
+            _login(page, base, "streetadmin", lands="/console/street")  # 街道总览
             for path in (
+                "/console/street",
                 "/console/departments",
                 "/console/accounts",
                 "/console/callbacks",
@@ -374,7 +375,7 @@ def test_what_was_inline_script_still_works(browser, live):  # noqa: F811
     first, steward = w.d.boards[0], w.d.stewards[0]
     context, page = _page(browser)
     try:
-        _login(page, base, "streetadmin")
+        _login(page, base, "streetadmin", lands="/console/street")
         asked = []
 
         def dismiss(dialog):

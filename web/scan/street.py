@@ -22,7 +22,7 @@ def street_page_view(code: str):
     totals = {
         "volume": sum(r.volume for r in table.communities),
         "overdue": sum(r.overdue for r in table.communities),
-        "resolved": sum(r.counts["resolution"][0] for r in table.communities),
+        "resolved": sum(r.closed for r in table.communities),  # 办结, not the resident's word
     }
     return render_template(
         "scan/street.html",

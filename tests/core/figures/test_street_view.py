@@ -13,15 +13,16 @@ The story (December 2026, Shanghai time; "now" is 12-10 12:00):
   I4  12-09 09:00 reported, open, due 12-11: neither decided nor overdue
   I5  12-04 09:00 reported and cancelled: counts nowhere
   I6  12-06 the steward's on-the-spot fix: volume, on time, not answerable
-  → volume 5; 响应 1/4; 按期 2/4 (I1, I6 of I1, I2, I3, I6); 解决 3/5; 满意 2/3; 超期 1
+  → volume 5; 响应 1/4; 按期 2/4 (I1, I6 of I1, I2, I3, I6); 超期 1; the residents' words
+    in the period (I0 4★, I1 5★, I2 3★): 解决 3/3 (≥ 3★), 满意 2/3 (4–5★); 回访 0/0 (all rated)
 第2社区 (board 2)
   J1  12-02 09:00 reported, 10:00 whistled to 住建办 (due 12-04 10:00), checked in 12:00,
       resolved by the unit 12-03 09:00, 4★
   J2  12-05 09:00 reported, 10:00 whistled to 安居物业 (due 12-07 10:00), nothing since
-  → volume 2; 响应 2/2 (a whistle accepts); 按期 1/2; 解决 1/2; 满意 1/1; 超期 1
-第3社区: nothing.
+  → volume 2; 响应 2/2 (a whistle accepts); 按期 1/2; 解决 1/1; 满意 1/1; 超期 1
+第3社区: nothing (`test_callbacks_tickets_duplicates_and_outcomes` gives it its own story).
 住建办: 1; 报到 1/1; 按期 1/1; 解决 1/1; 满意 1/1; 超期 0.
-安居物业: 1; 报到 0/1; 按期 0/1; 解决 0/1; 满意 —; 超期 1.
+安居物业: 1; 报到 0/1; 按期 0/1; 解决 —; 满意 —; 超期 1.
 """
 
 from __future__ import annotations
@@ -187,19 +188,19 @@ def test_league_figures_match_the_hand_count(app, world):
         t = league.league(d.street, date(2026, 12, 1), date(2026, 12, 10), min_volume=1)
     #        volume, response, on_time, resolution, satisfaction, overdue
     assert _rows(t.communities) == {
-        "第1社区": (5, (1, 4), (2, 4), (3, 5), (2, 3), 1),
-        "第2社区": (2, (2, 2), (1, 2), (1, 2), (1, 1), 1),
+        "第1社区": (5, (1, 4), (2, 4), (3, 3), (2, 3), 1),
+        "第2社区": (2, (2, 2), (1, 2), (1, 1), (1, 1), 1),
         "第3社区": (0, (0, 0), (0, 0), (0, 0), (0, 0), 0),
     }
     assert _rows(t.units) == {
         "住建办": (1, (1, 1), (1, 1), (1, 1), (1, 1), 0),
-        "安居物业": (1, (0, 1), (0, 1), (0, 1), (0, 0), 1),
+        "安居物业": (1, (0, 1), (0, 1), (0, 0), (0, 0), 1),
     }
     first = next(r for r in t.communities if r.name == "第1社区")
     assert first.rates == {
         "response": 0.25,
         "on_time": 0.5,
-        "resolution": 0.6,
+        "resolution": 1.0,
         "satisfaction": round(2 / 3, 4),
     }
     # a period before anything happened: the same rows, all empty; overdue is as of now
@@ -220,10 +221,17 @@ def test_a_row_under_the_minimum_volume_is_listed_but_not_ranked(app, world):
         ("第3社区", None, False),
     ]
     with now():
+        t = league.league(*period, min_volume=2, sort="response")
+    assert [(r.name, r.rank) for r in t.communities] == [
+        ("第2社区", 1),  # 响应率 100 %
+        ("第1社区", 2),  # 25 %
+        ("第3社区", None),
+    ]
+    with now():
         t = league.league(*period, min_volume=2)
     assert [(r.name, r.rank) for r in t.communities] == [
-        ("第1社区", 1),  # 解决率 60 %
-        ("第2社区", 2),  # 50 %
+        ("第1社区", 1),  # 解决率 100 % (3/3)
+        ("第2社区", 1),  # 100 % (1/1): a tie shares the rank
         ("第3社区", None),
     ]
     # ties share a rank; the least overdue first
@@ -242,8 +250,10 @@ def test_a_row_under_the_minimum_volume_is_listed_but_not_ranked(app, world):
     assert all(r.rank is None for r in t.units + t.communities)
 
 
-def test_the_league_reads_the_same_number_of_queries_for_more_communities(app, world):
-    d = world[0]
+def test_the_league_reads_the_same_number_of_queries_for_more_communities(app, client, world):
+    d, _, zhujian, _ = world
+    third_story(client, d, zhujian)  # callbacks, 12345 tickets, a duplicate, an outcome
+    admin = login_staff(client, make_staff(d.street, role="admin", username="jiedao"))
 
     def count_queries():
         with now():
@@ -258,8 +268,164 @@ def test_the_league_reads_the_same_number_of_queries_for_more_communities(app, w
         steward = Steward.create(name=f"管家{n}", phone=next_phone())
         StewardAlley.create(steward=steward, alley=alley)
         boards.create_board(alley)
-        units.create(community, f"第{n}物业", kind="property")
+        unit = units.create(community, f"第{n}物业", kind="property")
+        with at(12, 9, 10):  # a 12345 ticket whistled to the new unit, and a callback
+            body = {
+                "alley_id": alley.id,
+                "source": "hotline",
+                "ticket_no": f"26120900{n:02d}",
+                "contact_phone": RESIDENT_PHONE,
+                "category": "环境卫生",
+                "content": f"第{n}社区的转办件",
+            }
+            issue_id = _post(client, "/issues", admin, body, status=201)["id"]
+            body = {"unit_id": unit.id, "tier": "ordinary", "note": "请物业处理"}
+            _post(client, f"/issues/{issue_id}/whistle", admin, body)
     assert count_queries() == before
+
+
+# 第3社区's own story (`third_story`), on top of the world, for what the first two leave out:
+#   K1  12-01 09:00 reported, resolved 12-02 09:00, not rated, 回访 满意 on 12-06
+#   K2  12-01 09:10 reported, resolved 12-03 09:00, not rated, nobody has called yet
+#   K3  12-08 09:00 reported, resolved 12-09 09:00: closed too recently to need a callback
+#   K4  12-01 09:20 reported, closed 12-02 10:00 as 已答复 (answered), rated 4★ at 11:00
+#   K5  12-01 09:30 reported, 10:00 merged into K1 as a duplicate: counts nowhere, though its
+#       deadline has passed and it has no resolved_at
+#   T1  12-02 09:00 12345 ticket (due 12-05 18:00), resolved 12-04 09:00: on time
+#   T2  12-03 09:00 12345 ticket (due 12-04 18:00), whistled to 住建办 10:00 (due 12-05 10:00),
+#       checked in 11:00, resolved by the unit 12-06 09:00: late, on both deadlines
+#   T3  12-09 09:00 12345 ticket, open (due 12-11)
+#   → volume 7 (K5 left out); 按期 5/6 (K1–K4, T1 of those and T2; T3 undecided); the words of
+#     the period: K1 满意 (solved, satisfied), K4 4★ but 已答复 (satisfied, not solved):
+#     解决 1/2, 满意 2/2; 回访 1/4 (K1 of K1, K2, T1, T2: not K3, too recent; not K4, rated;
+#     not K5, never closed by a handler); 12345: 3 tickets, 按时 1/2 (T1 of T1, T2);
+#     办结 6 (K1–K4, T1, T2).
+#   住建办: volume 2 (J1, T2); 12345: 1 ticket, 按时 0/1.
+
+
+def third_story(client, d, zhujian) -> dict:
+    staff3 = login_staff(client, make_staff(d.communities[2], username="secretary3"))
+    s3 = login_steward(client, d.stewards[4])
+    li = login_staff(client, members.create_member(zhujian, "zjb-wang", "password123").account)
+    board, alley = d.boards[4].code, d.alleys[4]
+
+    def report(who, content):
+        body = {
+            "board_code": board,
+            "category": "环境卫生",
+            "content": content,
+            "contact_phone": RESIDENT_PHONE,
+        }
+        return _post(client, "/issues", login(client, who), body, status=201)["id"]
+
+    def ticket(number, content, due):
+        body = {
+            "alley_id": alley.id,
+            "source": "hotline",
+            "ticket_no": number,
+            "ticket_deadline": due,
+            "contact_phone": RESIDENT_PHONE,
+            "category": "环境卫生",
+            "content": content,
+        }
+        return _post(client, "/issues", staff3, body, status=201)["id"]
+
+    ids = {}
+    with at(12, 1, 9):
+        ids["K1"] = report("子", "K1 花坛垃圾")
+    with at(12, 1, 9, 10):
+        ids["K2"] = report("丑", "K2 路面积水")
+    with at(12, 1, 9, 20):
+        ids["K4"] = report("寅", "K4 想问停车政策")
+    with at(12, 1, 9, 30):
+        ids["K5"] = report("卯", "K5 花坛垃圾（重复）")
+    with at(12, 1, 10):
+        _post(client, f"/issues/{ids['K5']}/merge", staff3, {"into": ids["K1"]})
+    with at(12, 2, 9):
+        _post(client, f"/issues/{ids['K1']}/resolve", s3, {"note": "已清理"})
+        ids["T1"] = ticket("2612020001", "T1 井盖破损", "2026-12-05T18:00:00+08:00")
+    with at(12, 2, 10):
+        body = {"note": "按规定可在夜间停放", "outcome": "answered"}
+        _post(client, f"/issues/{ids['K4']}/resolve", staff3, body)
+    with at(12, 2, 11):
+        _post(client, f"/issues/{ids['K4']}/rate", login(client, "寅"), {"score": 4})
+    with at(12, 3, 9):
+        _post(client, f"/issues/{ids['K2']}/resolve", s3, {"note": "已疏通"})
+        ids["T2"] = ticket("2612030001", "T2 外墙空鼓", "2026-12-04T18:00:00+08:00")
+    with at(12, 3, 10):
+        body = {"unit_id": zhujian.id, "tier": "ordinary", "note": "请住建办鉴定"}
+        _post(client, f"/issues/{ids['T2']}/whistle", staff3, body)
+    with at(12, 3, 11):
+        _post(client, f"/issues/{ids['T2']}/check-in", li)
+    with at(12, 4, 9):
+        _post(client, f"/issues/{ids['T1']}/resolve", s3, {"note": "已更换"})
+    with at(12, 6, 9):
+        _post(client, f"/issues/{ids['T2']}/resolve", li, {"note": "已修补"})
+    with at(12, 6, 10):
+        body = {"result": "satisfied", "note": "居民说清理干净了"}
+        _post(client, f"/issues/{ids['K1']}/callback", staff3, body, status=201)
+    with at(12, 8, 9):
+        ids["K3"] = report("辰", "K3 树枝挡路")
+    with at(12, 9, 9):
+        _post(client, f"/issues/{ids['K3']}/resolve", s3, {"note": "已修剪"})
+        ids["T3"] = ticket("2612090001", "T3 路灯不亮", "2026-12-11")
+    return ids
+
+
+def _more(rows):
+    return {
+        r.name: (
+            r.volume,
+            r.counts["on_time"],
+            r.counts["resolution"],
+            r.counts["satisfaction"],
+            r.counts.get("callbacks"),
+            r.tickets,
+            r.counts["ticket_on_time"],
+        )
+        for r in rows
+    }
+
+
+def test_callbacks_tickets_duplicates_and_outcomes(app, client, world):
+    d, _, zhujian, _ = world
+    third_story(client, d, zhujian)
+    with now():
+        t = league.league(d.street, date(2026, 12, 1), date(2026, 12, 10), min_volume=1)
+    #   volume, on_time, resolution, satisfaction, callbacks, tickets, ticket_on_time
+    assert _more(t.communities) == {
+        "第1社区": (5, (2, 4), (3, 3), (2, 3), (0, 0), 0, (0, 0)),
+        "第2社区": (2, (1, 2), (1, 1), (1, 1), (0, 0), 0, (0, 0)),
+        "第3社区": (7, (5, 6), (1, 2), (2, 2), (1, 4), 3, (1, 2)),
+    }
+    assert _more(t.units) == {
+        "住建办": (2, (1, 2), (1, 1), (1, 1), None, 1, (0, 1)),
+        "安居物业": (1, (0, 1), (0, 0), (0, 0), None, 0, (0, 0)),
+    }
+    third = next(r for r in t.communities if r.name == "第3社区")
+    assert third.rate("callbacks") == 0.25 and third.rate("ticket_on_time") == 0.5
+    # 办结 whatever the outcome (the public page's 已办结): K1–K4, T1, T2, not the duplicate
+    assert third.closed == 6
+    # sortable by the new columns: the most tickets first; the best 回访完成率 first (第1 and
+    # 第2社区 had nothing to call back: unranked); units have no 回访 to rank by
+    with now():
+        t = league.league(d.street, date(2026, 12, 1), date(2026, 12, 10), sort="tickets")
+    assert [r.name for r in t.communities][0] == "第3社区"
+    with now():
+        t = league.league(
+            d.street, date(2026, 12, 1), date(2026, 12, 10), sort="callbacks", min_volume=1
+        )
+    assert [(r.name, r.rank) for r in t.communities] == [
+        ("第3社区", 1),
+        ("第1社区", None),
+        ("第2社区", None),
+    ]
+    assert all(r.rank is None for r in t.units)
+    with now():
+        t = league.league(
+            d.street, date(2026, 12, 1), date(2026, 12, 10), sort="ticket_on_time", min_volume=1
+        )
+    assert [(r.name, r.rank) for r in t.units][0] == ("住建办", 1)
 
 
 # --- the street admin in the console ---------------------------------------------------------
@@ -297,7 +463,7 @@ def test_street_admin_lands_on_the_overview_and_sees_every_community(app, at_now
     assert "街道总览" in html
     for name in ("第1社区", "第2社区", "第3社区", "住建办", "安居物业"):
         assert name in html
-    assert "1/4" in html and "3/5" in html  # the counts behind 第1社区's rates
+    assert "1/4" in html and "2/3" in html  # the counts behind 第1社区's rates
     for community in d.communities:
         assert client.get(f"/console/?area={community.id}").status_code == 200
     # a sort key nobody knows is the default, never an error
@@ -359,8 +525,8 @@ def test_report_street_dry_run_prints_the_street_edition(app, runner, world):
         f"#{ids['J2']} 第2社区·2区1巷 环境卫生：J2 楼道堆物（安居物业，未报到，12月7日 10:00 到期）"
     )
     assert lines[i_lines + 1 :] == [
-        "第2社区：新增 0 · 办结 0 · 超期 1 · 吹哨 1 · 在办 1 · 本月解决率 50.0%（1/2）",
-        "第1社区：新增 1 · 办结 0 · 超期 1 · 吹哨 0 · 在办 2 · 本月解决率 60.0%（3/5）",
+        "第2社区：新增 0 · 办结 0 · 超期 1 · 吹哨 1 · 在办 1 · 本月解决率 100.0%（1/1）",
+        "第1社区：新增 1 · 办结 0 · 超期 1 · 吹哨 0 · 在办 2 · 本月解决率 100.0%（3/3）",
         "第3社区：新增 0 · 办结 0 · 超期 0 · 吹哨 0 · 在办 0 · 本月解决率 —（0/0）",
     ]
     # the private words and every resident's phone stay out
@@ -458,7 +624,7 @@ def test_public_page_is_off_by_default_and_follows_the_admins_switch(app, at_now
     res = client.get(f"/s/{page.code.lower()}")
     assert res.status_code == 200
     html = res.get_data(as_text=True)
-    for name in ("示范街道", "第1社区", "第2社区", "第3社区", "60.0%", "3/5", "25.0%"):
+    for name in ("示范街道", "第1社区", "第2社区", "第3社区", "66.7%", "2/3", "25.0%"):
         assert name in html, name
     # counts and rates only: no resident, no steward, no item
     for private in (RESIDENT_PHONE, "邻居吵架", "垃圾满了", "J2 楼道堆物", "住建办"):
