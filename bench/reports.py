@@ -275,7 +275,7 @@ def _stewards_in(community) -> int:
 
 
 def measure(label: str) -> bool:
-    from core.figures import report_batch, report_card, reports
+    from core.figures import report_batch, report_card, report_text, reports
     from infra.timeutil import to_local, utcnow
     from jobs import reminders
     from models import Area, ChatGroup, Issue, Steward, StewardAlley
@@ -295,8 +295,8 @@ def measure(label: str) -> bool:
     start = time.perf_counter()
     built = report_batch.build_all(group_areas, day)
     for report in built:
-        reports.markdown(report)
-        reports.overdue_reminder(report)
+        report_text.markdown(report)
+        report_text.overdue_reminder(report)
     build_time = time.perf_counter() - start
     cards = report_card.images(built)
     total = time.perf_counter() - start

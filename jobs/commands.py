@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from core.figures import assessment, bulletin, bulletin_export, reports, street_report
+from core.figures import assessment, bulletin, bulletin_export, report_text, reports, street_report
 from infra.errors import ApiError
 from infra.timeutil import to_local, utcnow
 from jobs import daily_report
@@ -47,7 +47,7 @@ def report_command(day, community_id, street_id, dry_run):
         areas = list(Area.select().where(Area.kind == "community").order_by(Area.path))
     if dry_run:
         for area in areas:
-            click.echo(reports.plain_text(reports.build(area, the_day)))
+            click.echo(report_text.plain_text(reports.build(area, the_day)))
             click.echo()
         return
     groups = daily_report.report_groups().where(ChatGroup.area.in_([a.id for a in areas]))

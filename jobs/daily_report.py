@@ -21,7 +21,7 @@ from flask import current_app
 
 from core import runs
 from core.delivery import groups, robot
-from core.figures import report_batch, report_card, reports, street_report
+from core.figures import report_batch, report_card, report_text, reports, street_report
 from infra.db import write_transaction
 from infra.timeutil import to_local, utcnow
 from models import Area, ChatGroup
@@ -92,7 +92,7 @@ def _queue(group: ChatGroup, day: date, report, card: bytes | None) -> bool:
     today = (day + timedelta(days=1)).isoformat()
     daily = {item.id: f"overdue:daily:{item.id}:{today}" for item in report.overdue_items}
     already = {i for i, k in daily.items() if runs.done(k)}
-    reminder = reports.overdue_reminder(report, skip=already)
+    reminder = report_text.overdue_reminder(report, skip=already)
     with write_transaction():
         if not runs.claim(key):
             return False
@@ -100,7 +100,7 @@ def _queue(group: ChatGroup, day: date, report, card: bytes | None) -> bool:
             for item_id, daily_key in daily.items():
                 if item_id not in already:
                     runs.claim(daily_key)  # this is today's reminder of it
-        robot.push_markdown(group, reports.markdown(report), key=f"{key}:markdown")
+        robot.push_markdown(group, report_text.markdown(report), key=f"{key}:markdown")
         if card is not None:
             robot.push_image(group, card, key=f"{key}:image")
         if reminder is not None:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from core import pools
 from core.boards import fonts
-from core.figures.reports import Report, pct, row_name
+from core.figures.report_text import row_name
+from core.figures.reports import Report, pct
 from infra.text import shorten
 
 INK = (34, 34, 34)

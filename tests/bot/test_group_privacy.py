@@ -27,7 +27,7 @@ from wechatpy.crypto import _get_signature
 from bot.commands import COMMANDS
 from core import media
 from core.delivery import groups, outbox
-from core.figures import assessment, reports
+from core.figures import assessment, report_text, reports
 from core.households import cards, plans
 from core.items import issues, privacy, wishes
 from core.people import auth
@@ -290,8 +290,8 @@ def test_no_command_and_no_push_puts_anything_private_in_a_group(private_app, fa
         day = to_local(T0).date() + timedelta(days=2)
         daily_report.send_all(day)  # every group's report, read in one batch
         one = reports.build(w.d.communities[0], day)  # one group's (send_for_group, --dry-run)
-        w.check(reports.markdown(one), "the report of one group")
-        reminder, _ = reports.overdue_reminder(one)
+        w.check(report_text.markdown(one), "the report of one group")
+        reminder, _ = report_text.overdue_reminder(one)
         w.check(reminder, "the overdue reminder of one group")
         assessment.run(assessment.Quarter.of(to_local(T0).date()), w.d.communities[0])
         w.check_rows()

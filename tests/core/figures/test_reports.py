@@ -13,7 +13,7 @@ import time_machine
 from PIL import Image
 
 from core.boards import boards
-from core.figures import report_batch, report_card, reports
+from core.figures import report_batch, report_card, report_text, reports
 from core.people import areas, auth
 from models import Board, Department, Issue, Steward, StewardAlley
 from tests.factories import (
@@ -134,13 +134,13 @@ def test_figures_match_the_hand_count(dataset):
 def test_markdown_and_image(dataset):
     with at(11, 22, 8, 30):
         rep = reports.build(dataset.communities[0], DAY)
-    md = reports.markdown(rep)
+    md = report_text.markdown(rep)
     assert md.startswith("## 第1社区 每日通报 11月21日（周六）")
     assert "新增 **5**" in md and "响应率 66.7%（2/3）" in md
     assert "满意率 50.0%（1/2）" in md and "整改率 50.0%（3/6）" in md  # one decimal, with counts
     assert "#1 1区1巷 环境卫生：X 一直没人管" in md
     assert len(md.encode()) <= 4096
-    text, phones = reports.overdue_reminder(rep)
+    text, phones = report_text.overdue_reminder(rep)
     assert phones == [dataset.stewards[0].phone] and "#1" in text
     png = report_card.image(rep)
     card = Image.open(io.BytesIO(png))
@@ -157,7 +157,7 @@ def test_a_quiet_day_is_one_line(client):
     with at(11, 22, 8, 30):
         rep = reports.build(d.communities[0], DAY)
     assert rep.quiet
-    md = reports.markdown(rep)
+    md = report_text.markdown(rep)
     assert "\n" not in md and "平稳无事" in md
 
 
@@ -216,7 +216,7 @@ def test_past_days_can_be_rebuilt(dataset):
 def _adds_up(rep) -> int:
     """The report as the group reads it: the headline's 超期 is the sum of the rows' 超期 and
     the number of overdue items listed (and the data behind the text agrees). Returns it."""
-    md = reports.markdown(rep)
+    md = report_text.markdown(rep)
     if rep.quiet:
         assert rep.counts["overdue"] == 0 and "无超期" in md
         return 0
@@ -297,8 +297,8 @@ def test_an_item_resolved_before_the_report_stays_in_its_row_and_the_list(client
     assert rep.counts["overdue"] == 1
     assert {s.name: s.overdue for s in rep.stewards}[d.stewards[0].name] == 1
     assert [(i.id, i.still_open) for i in rep.overdue_items] == [(x, False)]
-    assert "（管家11，11月12日 10:00 到期，现已办结）" in reports.markdown(rep)
-    assert reports.overdue_reminder(rep) is None  # nobody is urged to do what is done
+    assert "（管家11，11月12日 10:00 到期，现已办结）" in report_text.markdown(rep)
+    assert report_text.overdue_reminder(rep) is None  # nobody is urged to do what is done
     assert _adds_up(rep) == 1
 
 
@@ -319,11 +319,11 @@ def test_every_overdue_item_is_in_one_row_whoever_holds_it(client):
     }
     assert {i.id for i in rep.overdue_items} == set(ids.values())
     assert _adds_up(rep) == 9
-    md = reports.markdown(rep)
+    md = report_text.markdown(rep)
     assert "未派单：<font" in md and "后来的管家（已离任或非本区管家）：" in md
     october = f"#{ids['october']} 1区1巷 环境卫生：十月就超期（管家11，10月12日 10:00 到期）"
     assert october in md
-    text, phones = reports.overdue_reminder(rep)
+    text, phones = report_text.overdue_reminder(rep)
     assert f"#{ids['x']}（" not in text and f"#{ids['october']}（" in text
     card = Image.open(io.BytesIO(report_card.image(rep)))
     assert card.height == 660 + 64 * len(rep.stewards)  # one table row each, 未派单 included

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core import schema
-from core.figures import assessment, report_batch, reports
+from core.figures import assessment, report_batch, report_text, reports
 from core.items import issues as flow
 from core.people.permissions import Principal
 from core.units import members, units
@@ -259,7 +259,7 @@ def test_the_daily_report_and_its_batch_count_the_same(app, w, closed_six):
     assert one.rate_counts["handled"] == (3, 4)
     assert one.rate_counts["rectification"] == (1, 4)
     assert one.counts["resolved"] == 3  # the duplicate was merged, not resolved
-    assert "解决率 50.0%（1/2）" in reports.markdown(one)
+    assert "解决率 50.0%（1/2）" in report_text.markdown(one)
     (batch,) = report_batch.build_all([community], day)
     assert batch.rate_counts == one.rate_counts and batch.counts == one.counts
 
