@@ -634,16 +634,35 @@ _AREAS_BY_ID = Prepared(
 )
 
 # Feature areas in their own modules: they import the base tables above, so they come last.
-from models import timebank  # noqa: E402
-from models.timebank import PointAccount, PointAdjustment, PointEntry  # noqa: E402, F401
-
-ALL_MODELS += timebank.MODELS
-from models import shop  # noqa: E402
-from models.shop import Redemption, ShopItem  # noqa: E402, F401
-
-ALL_MODELS += shop.MODELS
-
-from models import service  # noqa: E402
+# The feature areas' models live in modules of their own (imported after the core schema
+# they refer to); each lists its tables in MODELS, and the names are re-exported here.
+from models import (
+    boards,
+    callbacks,
+    chat,
+    closures,
+    households,
+    intake,
+    operations,
+    service,
+    shop,
+    street,
+    timebank,
+    units,
+)  # noqa: E402, I001
+from models.boards import AlleyChange, PrintJob, ScanDaily  # noqa: E402, F401
+from models.callbacks import (  # noqa: E402, F401
+    CALLBACK_RESULTS,
+    CALLBACK_SOLVED,
+    CALLBACK_VERDICTS,
+    Callback,
+    CallbackRule,
+)
+from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
+from models.closures import ReplyTemplate  # noqa: E402, F401
+from models.households import CarePlan, Household, Visit  # noqa: E402, F401
+from models.intake import IssueIntake  # noqa: E402, F401
+from models.operations import JobRun, JobStatus, SchedulerLease  # noqa: E402, F401
 from models.service import (  # noqa: E402, F401
     Activity,
     ActivitySignup,
@@ -653,53 +672,23 @@ from models.service import (  # noqa: E402, F401
     Volunteer,
     VolunteerTeam,
 )
-
-ALL_MODELS += service.MODELS
-
-from models import households  # noqa: E402
-from models.households import CarePlan, Household, Visit  # noqa: E402, F401
-
-ALL_MODELS += households.MODELS
-
-from models import operations  # noqa: E402
-from models.operations import JobRun, JobStatus, SchedulerLease  # noqa: E402, F401
-
-ALL_MODELS += operations.MODELS
-
-from models import units  # noqa: E402
+from models.shop import Redemption, ShopItem  # noqa: E402, F401
+from models.street import StreetPage  # noqa: E402, F401
+from models.timebank import PointAccount, PointAdjustment, PointEntry  # noqa: E402, F401
 from models.units import UnitMember  # noqa: E402, F401
 
-ALL_MODELS += units.MODELS
-
-from models import boards  # noqa: E402
-from models.boards import AlleyChange, PrintJob, ScanDaily  # noqa: E402, F401
-
-ALL_MODELS += boards.MODELS
-
-from models import chat  # noqa: E402
-from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
-
-ALL_MODELS += chat.MODELS
-
-from models import intake  # noqa: E402
-from models.intake import IssueIntake  # noqa: E402, F401
-
-ALL_MODELS += intake.MODELS
-from models import closures  # noqa: E402
-from models.closures import ReplyTemplate  # noqa: E402, F401
-
-ALL_MODELS += closures.MODELS
-from models import callbacks  # noqa: E402
-from models.callbacks import (  # noqa: E402, F401
-    CALLBACK_RESULTS,
-    CALLBACK_SOLVED,
-    CALLBACK_VERDICTS,
-    Callback,
-    CallbackRule,
-)
-
-ALL_MODELS += callbacks.MODELS
-from models import street  # noqa: E402
-from models.street import StreetPage  # noqa: E402, F401
-
-ALL_MODELS += street.MODELS
+for _area in (
+    timebank,
+    shop,
+    service,
+    households,
+    operations,
+    units,
+    boards,
+    chat,
+    intake,
+    closures,
+    callbacks,
+    street,
+):
+    ALL_MODELS += _area.MODELS

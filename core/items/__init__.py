@@ -9,5 +9,7 @@ may read of an item; `handoffs` who an issue goes to on 派单 / 改派 and the 
 it; `similar` the open issues like a new one; `presenters` builds what each person may see
 of an item, for the API and the web pages alike; `queues` is what waits for staff and for a
 steward (every 待办, the dashboard, the reminders), `lists` the issue and wish lists with their
-filters (console and API); `list_cache` keeps copies of the first-screen lists.
+filters (console and API); `list_cache` keeps copies of the first-screen lists; `categories`
+the categories a report may choose; `on_behalf`, `outcomes`, `merge`, `reply_templates` and
+`callbacks`: hotline registrations, closure outcomes, duplicates, 常用回复 and 回访.
 """

@@ -33,6 +33,7 @@ from core.items import (
     outcomes,
     privacy,
 )
+from core.items.categories import categories, category_list, check_category  # noqa: F401
 from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
 from core.people import identity
 from core.people.areas import community_of
@@ -102,32 +103,6 @@ KIND = lifecycle.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACT
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def categories() -> dict[str, str]:
-    return dict(current_app.config["ISSUE_CATEGORIES"])
-
-
-def category_list() -> list[dict]:
-    """The categories in their configured order, each with its tier, its days and whether its
-    reports stay off public pages: what a client offers on its report form."""
-    days = current_app.config["DEADLINE_DAYS"]
-    return [
-        {
-            "name": name,
-            "priority": tier,
-            "deadline_days": int(days[tier]),
-            "private": is_private_category(name),
-        }
-        for name, tier in categories().items()
-    ]
-
-
-def check_category(category: str) -> None:
-    """400 naming the field unless `category` is one of the configured categories."""
-    tiers = categories()
-    if category not in tiers:
-        raise bad_request("请选择问题类别", {"category": "可选：" + "、".join(tiers)})
 
 
 is_private_category = privacy.is_private_category
