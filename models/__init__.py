@@ -636,7 +636,7 @@ _AREAS_BY_ID = Prepared(
 # Feature areas in their own modules: they import the base tables above, so they come last.
 # The feature areas' models live in modules of their own (imported after the core schema
 # they refer to); each lists its tables in MODELS, and the names are re-exported here.
-from models import (
+from models import (  # noqa: E402
     boards,
     callbacks,
     chat,
@@ -649,7 +649,7 @@ from models import (
     street,
     timebank,
     units,
-)  # noqa: E402, I001
+)
 from models.boards import AlleyChange, PrintJob, ScanDaily  # noqa: E402, F401
 from models.callbacks import (  # noqa: E402, F401
     CALLBACK_RESULTS,
