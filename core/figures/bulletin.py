@@ -24,8 +24,8 @@ of each, written in league.py and docs/street.md — and the minimum volume for 
 - How the items resolved in the month were solved, per line and in total; the notable items.
 
 Queries are a fixed handful whatever the number of communities: the league's (six), the
-street's units with their communities, one UNION of index range scans for every item that
-moved in the month or was open at its end (`reports.moved`'s branches, scoped by community)
+street's units with their communities, one UNION of index range scans for every item resolved or
+closed since the month began or open now (branches of `reports.moved`, scoped by community)
 for the levels and the longest overdue, the followers' counts and the notable items' words.
 
 Who may read it: `require_reader` — the one check every front end calls.
@@ -316,11 +316,12 @@ _COLUMNS = (
 
 
 def _rows(street: Area, start: datetime, end: datetime) -> list:
-    """Every item of the street that moved since `start` or is open, reported before `end`:
-    the branches of `reports.moved`, each an index range scan on (community, …)."""
+    """Every item of the street resolved or closed since `start` or open now, reported before
+    `end` — what the levels (resolved in the month) and the longest overdue (open at `end`)
+    need; the league counts the rest. Each branch of `reports.moved` kept here is an index
+    range scan on (community, …)."""
     scope = Issue.community.in_(_communities_query(street)) & (Issue.created_at < end)
     branches = (
-        Issue.created_at >= start,
         Issue.resolved_at >= start,
         Issue.closed_at >= start,
         Issue.status.in_(reports.OPEN),
@@ -403,24 +404,21 @@ def _total(street: Area, lines: list[Line]) -> Row:
 
 def _notables(rows: list, street: Area, as_of: datetime, start, end, units) -> tuple[list, list]:
     late = reports.overdue_rows(rows, as_of)[:NOTABLE_LISTED]
-    reported = [i.id for i in rows if _within(i.created_at, start, end)]
-    followed: list[tuple[int, int]] = []
-    if reported:
-        in_month = (
-            Issue.community.in_(_communities_query(street))
-            & (Issue.created_at >= start)
-            & (Issue.created_at < end)
-        )
-        count = fn.COUNT(IssueFollower.id)
-        followed = [
-            (r.issue_id, int(r.n))
-            for r in IssueFollower.select(IssueFollower.issue, count.alias("n"))
-            .join(Issue)
-            .where(in_month)
-            .group_by(IssueFollower.issue)
-            .order_by(count.desc(), IssueFollower.issue)
-            .limit(NOTABLE_LISTED)
-        ]
+    in_month = (
+        Issue.community.in_(_communities_query(street))
+        & (Issue.created_at >= start)
+        & (Issue.created_at < end)
+    )
+    count = fn.COUNT(IssueFollower.id)
+    followed = [
+        (r.issue_id, int(r.n))
+        for r in IssueFollower.select(IssueFollower.issue, count.alias("n"))
+        .join(Issue)
+        .where(in_month)
+        .group_by(IssueFollower.issue)
+        .order_by(count.desc(), IssueFollower.issue)
+        .limit(NOTABLE_LISTED)
+    ]
     ids = {i.id for i in late} | {i for i, _ in followed}
     if not ids:
         return [], []
