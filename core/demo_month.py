@@ -1,6 +1,6 @@
 """Last calendar month's history for the demo district, so the street's monthly bulletin
-(`core.figures.bulletin`) opens on real numbers: both communities well over the ranking's
-minimum volume and unlike each other (槐树社区 quick and liked, 清河社区 slower, with a late
+(`core.figures.bulletin`) opens on real numbers: both communities at the ranking's minimum
+volume (`RANKING_MIN_VOLUME`, 10 counted items) and unlike each other (槐树社区 quick and liked, 清河社区 slower, with a late
 item, a poor rating and one still overdue), items whistled to the 住建办 and to a property
 company with their 报到, some followed by neighbours.
 
@@ -63,6 +63,8 @@ STORIES = (
                followers=("老周", "小陈", "张阿姨")),
     MonthStory(20, 11, "槐荫里", "环境卫生", "槐荫里的绿化带里有人堆放旧家具。", "老周", "rated",
                "已联系收运，当天清走。", 5),
+    MonthStory(23, 10, "仓前街", "环境卫生", "仓前街菜场门口的排水沟堵了，一下雨就积水。", "刘大爷",
+               "rated", "已疏通排水沟。", 5),
     MonthStory(2, 11, "石板巷", "环境卫生", "石板巷有人把装修垃圾倒在巷口。", "小陈", "late",
                "已清运，并在巷口贴了告示。", 3),
     MonthStory(4, 9, "杨柳弄", "车辆乱停", "杨柳弄口的共享单车堆成一片。", "孙师傅", "rated",
@@ -77,6 +79,12 @@ STORIES = (
                "小陈", "overdue", followers=("孙师傅", "刘大爷", "赵女士", "张阿姨")),
     MonthStory(22, 14, "杨柳弄", "环境卫生", "杨柳弄垃圾桶旁边满地垃圾。", "张阿姨",
                "cancelled"),
+    MonthStory(8, 10, "鼓楼巷", "车辆乱停", "鼓楼巷口电动车乱停，堵住了轮椅坡道。", "赵女士",
+               "rated", "已劝离并划了停车线。", 4),
+    MonthStory(15, 9, "水井头", "环境卫生", "水井头公厕的洗手池没有水。", "老周", "rated",
+               "已修好水龙头。", 3),
+    MonthStory(24, 16, "米市巷", "其他", "米市巷的门牌号掉了两块，快递老送错。", "孙师傅", "rated",
+               "已补装门牌。", 5),
     MonthStory(25, 10, "石板巷", "邻里纠纷", "邻居家的狗天天半夜叫。", "孙师傅", "rated",
                "已上门协调，狗主人晚上把狗关进屋内。", 4),
 )  # fmt: skip

@@ -122,7 +122,6 @@ DEFAULTS: dict[str, object] = {
     # volume below which a community or unit is listed but not ranked, how many lines the
     # 红榜 and 待改进 show, and when on the 1st it is sent (after the daily report).
     "BULLETIN_WEIGHTS": {"response": 0.1, "on_time": 0.2, "resolution": 0.35, "satisfaction": 0.35},
-    "BULLETIN_MIN_VOLUME": 5,
     "BULLETIN_HONOUR_SIZE": 3,
     "BULLETIN_TIME": "09:30",
     # Offline content check (online mode asks WeChat's msgSecCheck v2).

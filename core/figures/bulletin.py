@@ -2,32 +2,31 @@
 
 For one street and one calendar month: every community and every handling unit (the street's
 departments and its communities' property companies, `core.units`) with the figures behind its
-place — volume, 响应率, 按期办结率, 解决率, 满意率, overdue at the month's end — a rank, the
-红榜 (top) and 待改进 (bottom), the month's notable items (the longest overdue, the most
-followed) and how the month's closed items were solved (现场解决 / 上报社区 / 吹哨联合).
-`core.figures.bulletin_pdf` and `bulletin_xlsx` print it; `jobs.bulletin` sends it on the 1st.
+place, a rank, the 红榜 (top) and 待改进 (bottom), the month's notable items (the longest
+overdue, the most followed) and how the month's resolved items were solved (现场解决 / 上报社区 /
+吹哨联合). `core.figures.bulletin_pdf` and `bulletin_xlsx` print it; `jobs.bulletin` sends it
+on the 1st.
 
-Definitions (also in docs/bulletin.md):
+The lines are the street dashboard's: `core.figures.league.league` over the month gives every
+community's and unit's volume, 响应率, 按期办结率, 解决率, 满意率 and overdue — one definition
+of each, written in league.py and docs/street.md — and the minimum volume for a rank
+(`RANKING_MIN_VOLUME`). What only the bulletin adds:
 
-- A community's figures are the daily 通报's (`core.figures.reports.Tally`) over the month:
-  volume = items reported in the month (cancelled left out); 响应率 = of those (stewards'
-  on-the-spot fixes left out), accepted within `RESPONSE_HOURS`; 解决率 = of those, resolved
-  since; 满意率 = of ratings given in the month, 4 or 5 stars. 按期办结率 = of items resolved
-  in the month, resolved by their deadline.
-- A unit's: volume = items whistled to it in the month; 响应率 = of those, 报到 within
-  `UNIT_CHECKIN_HOURS`; 解决率 = of those (cancelled left out), resolved since; 按期办结率 and
-  满意率 over the month's resolutions and ratings of items it holds.
-- Score = the weighted mean of the rates that have something to measure
+- Score = the weighted mean of the league's rates that have something to measure
   (`BULLETIN_WEIGHTS`), × 100; a rate with nothing to count is left out and the others carry
-  its weight. A line with a volume under `BULLETIN_MIN_VOLUME` is listed but not ranked — a
-  unit with two items is not first or last on a league table for one of them. Ties share a
-  rank (1, 1, 3). 红榜 and 待改进 are the first and last `BULLETIN_HONOUR_SIZE` ranked lines,
-  at most half the ranked lines each, so nobody is on both.
+  its weight. The bulletin ranks by this score, not by one column as the dashboard does: the
+  issue's reference practice (接诉即办) ranks streets and departments monthly on 响应率,
+  解决率 and 满意率 together. The ranking itself is `league.rank` with the score as its key:
+  the same minimum volume, ties sharing a place (1, 2, 2, 4), listed by name.
+- 红榜 and 待改进 are the first and last `BULLETIN_HONOUR_SIZE` ranked lines, at most half the
+  ranked lines each, so nobody is on both.
+- The street's total: the communities' counts added up (they partition the street's items).
+- How the items resolved in the month were solved, per line and in total; the notable items.
 
-Queries are a fixed handful whatever the number of communities: the street's communities and
-units, one UNION of index range scans for every item that moved in the month or was open at
-its end (`reports.moved`'s branches, scoped by community), the followers' counts and the
-notable items' words; the counting happens in Python.
+Queries are a fixed handful whatever the number of communities: the league's (six), the
+street's units with their communities, one UNION of index range scans for every item resolved or
+closed since the month began or open now (branches of `reports.moved`, scoped by community)
+for the levels and the longest overdue, the followers' counts and the notable items' words.
 
 Who may read it: `require_reader` — the one check every front end calls.
 """
@@ -43,19 +42,14 @@ from flask import current_app
 from peewee import fn
 
 from core.figures import reports
+from core.figures.league import RATE_LABELS, RATES, Row, league, rank
 from core.items import handling, privacy
 from core.people.permissions import Principal
 from infra.errors import ApiError, bad_request
 from infra.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import Area, Department, Event, Issue, IssueFollower
 
-RATE_NAMES = ("response", "on_time", "resolution", "satisfaction")
-RATE_LABELS = {
-    "response": "响应率",
-    "on_time": "按期办结率",
-    "resolution": "解决率",
-    "satisfaction": "满意率",
-}
+RATE_NAMES = RATES  # the league's rates, in its order
 # How items were solved, in the bulletin's words (the stored level 联合处置 is 吹哨联合 here,
 # the name the street uses for "难事联办").
 LEVEL_LABELS = {
@@ -63,7 +57,6 @@ LEVEL_LABELS = {
     handling.COMMUNITY: "上报社区",
     handling.JOINT: "吹哨联合",
 }
-UNIT_KIND_LABELS = {"department": "部门", "property": "物业"}
 NOTABLE_LISTED = 5
 CONTENT_WIDTH = 40
 
@@ -195,46 +188,45 @@ def for_reader(p: Principal, street_id: int, month_text: str | None) -> Bulletin
 
 @dataclass
 class Line:
-    """One community or unit of the bulletin (or the street's total: kind "street")."""
+    """One community or unit of the bulletin (or the street's total: kind "street"): the
+    league's row, and what only the bulletin adds to it."""
 
-    id: int
-    name: str
-    kind: str  # community | department | property | street
+    row: Row
     community: str = ""  # a property company's community
-    volume: int = 0
-    answerable: int = 0
-    responded: int = 0
-    counted: int = 0
-    solved: int = 0
-    resolved: int = 0
-    on_time: int = 0
-    rated: int = 0
-    satisfied: int = 0
-    overdue: int = 0  # open at the month's end and past its deadline
     levels: dict[str, int] = field(default_factory=dict)
     score: float | None = None
-    rank: int | None = None
 
     @property
-    def rate_counts(self) -> dict[str, tuple[int, int]]:
-        return {
-            "response": (self.responded, self.answerable),
-            "on_time": (self.on_time, self.resolved),
-            "resolution": (self.solved, self.counted),
-            "satisfaction": (self.satisfied, self.rated),
-        }
+    def id(self) -> int:
+        return self.row.id
 
     @property
-    def rates(self) -> dict[str, float | None]:
-        return {k: reports.rate(part, whole) for k, (part, whole) in self.rate_counts.items()}
+    def name(self) -> str:
+        return self.row.name
+
+    @property
+    def kind(self) -> str:
+        return self.row.kind
 
     @property
     def kind_label(self) -> str:
-        return UNIT_KIND_LABELS.get(self.kind, "社区")
+        return self.row.kind_label
+
+    @property
+    def volume(self) -> int:
+        return self.row.volume
+
+    @property
+    def overdue(self) -> int:
+        return self.row.overdue
+
+    @property
+    def rank(self) -> int | None:
+        return self.row.rank
 
     @property
     def ranked(self) -> bool:
-        return self.rank is not None
+        return self.row.ranked
 
 
 @dataclass
@@ -263,10 +255,15 @@ class Bulletin:
     total: Line
     communities: list[Line]
     units: list[Line]
-    levels: dict[str, int]
+    levels: dict[str, int]  # how the items resolved in the month were solved
     longest_overdue: list[Notable]
     most_followed: list[Notable]
     honour_size: int = 3
+
+    @property
+    def resolved(self) -> int:
+        """Items resolved in the month (whenever reported): what `levels` counts."""
+        return sum(self.levels.values())
 
     @property
     def partial(self) -> bool:
@@ -309,31 +306,23 @@ _COLUMNS = (
     Issue.id,
     Issue.community.alias("community_id"),
     Issue.department.alias("department_id"),
-    Issue.category,
     Issue.status,
-    Issue.source,
     Issue.created_at,
-    Issue.accepted_at,
     Issue.resolved_at,
-    Issue.rated_at,
-    Issue.rating,
     Issue.closed_at,
     Issue.outcome,
     Issue.deadline,
-    Issue.whistled_at,
-    Issue.checked_in_at,
     Issue.resolution_level,
-    Issue.accepted_by.alias("accepted_by_id"),
-    Issue.resolved_by.alias("resolved_by_id"),
 )
 
 
 def _rows(street: Area, start: datetime, end: datetime) -> list:
-    """Every item of the street that moved since `start` or is open, reported before `end`:
-    the branches of `reports.moved`, each an index range scan on (community, …)."""
+    """Every item of the street resolved or closed since `start` or open now, reported before
+    `end` — what the levels (resolved in the month) and the longest overdue (open at `end`)
+    need; the league counts the rest. Each branch of `reports.moved` kept here is an index
+    range scan on (community, …)."""
     scope = Issue.community.in_(_communities_query(street)) & (Issue.created_at < end)
     branches = (
-        Issue.created_at >= start,
         Issue.resolved_at >= start,
         Issue.closed_at >= start,
         Issue.status.in_(reports.OPEN),
@@ -370,59 +359,19 @@ def _levels(rows: list, start, end) -> dict[int, str]:
     return out
 
 
-def _count_levels(line: Line, rows, levels: dict[int, str]) -> None:
+def _count_levels(rows, levels: dict[int, str]) -> dict[str, int]:
+    out: dict[str, int] = {}
     for i in rows:
         level = levels.get(i.id)
         if level is not None:
             label = LEVEL_LABELS[level]
-            line.levels[label] = line.levels.get(label, 0) + 1
+            out[label] = out.get(label, 0) + 1
+    return out
 
 
-def _community_line(area: Area, rows: list, start, end, as_of, levels) -> Line:
-    t = reports.tally(rows, start, end)
-    line = Line(area.id, area.name, "community")
-    line.volume = t.counted
-    line.answerable, line.responded = t.answerable, t.responded
-    line.counted, line.solved = t.counted, t.solved
-    line.rated, line.satisfied = t.rated, t.satisfied
-    _resolutions(line, rows, start, end)
-    line.overdue = len(reports.overdue_rows(rows, as_of))
-    _count_levels(line, rows, levels)
-    return line
-
-
-def _resolutions(line: Line, rows, start, end) -> None:
-    for i in rows:
-        if _within(i.resolved_at, start, end):
-            line.resolved += 1
-            line.on_time += i.resolved_at <= i.deadline
-
-
-def _unit_line(unit: Department, community: str, rows: list, start, end, as_of, levels) -> Line:
-    line = Line(unit.id, unit.name, unit.kind, community=community)
-    check_in = timedelta(hours=int(current_app.config["UNIT_CHECKIN_HOURS"]))
-    for i in rows:
-        if _within(i.whistled_at, start, end):
-            line.volume += 1
-            line.answerable += 1
-            line.responded += (
-                i.checked_in_at is not None and i.checked_in_at <= i.whistled_at + check_in
-            )
-            if i.status != "cancelled":
-                line.counted += 1
-                line.solved += i.resolved_at is not None
-        if _within(i.rated_at, start, end):
-            line.rated += 1
-            line.satisfied += (i.rating or 0) >= 4
-    _resolutions(line, rows, start, end)
-    line.overdue = len(reports.overdue_rows(rows, as_of))
-    _count_levels(line, rows, levels)
-    return line
-
-
-def score(line: Line, weights: dict[str, float]) -> float | None:
-    """The weighted mean × 100 of the rates that have something to measure."""
-    rates = line.rates
+def score(row: Row, weights: dict[str, float]) -> float | None:
+    """The weighted mean × 100 of the league row's rates that have something to measure."""
+    rates = row.rates
     measured = {k: w for k, w in weights.items() if rates.get(k) is not None and w}
     if not measured:
         return None
@@ -430,43 +379,47 @@ def score(line: Line, weights: dict[str, float]) -> float | None:
     return round(100 * sum(w * rates[k] for k, w in measured.items()) / total, 1)
 
 
-def rank(lines: list[Line], weights: dict[str, float], min_volume: int) -> list[Line]:
-    """Score every line, rank those with enough volume (ties share a rank), and return them
-    ranked first (best first), then the unranked by volume."""
-    for line in lines:
-        line.score = score(line, weights)
-        line.rank = None
-    ranked = sorted(
-        (x for x in lines if x.volume >= min_volume and x.score is not None),
-        key=lambda x: (-x.score, -x.volume, x.name, x.id),
+def ranked_lines(lines: list[Line], weights: dict[str, float], min_volume: int) -> list[Line]:
+    """Score every line and rank them by it with the league's rule (`league.rank`): those with
+    at least `min_volume` items and a score first, best first, ties sharing a place and listed
+    by name; then the others."""
+    by_row = {id(x.row): x for x in lines}
+    for x in lines:
+        x.score = score(x.row, weights)
+    order = rank(
+        [x.row for x in lines], "score", True, min_volume, key=lambda r: by_row[id(r)].score
     )
-    for n, line in enumerate(ranked, start=1):
-        same = n > 1 and ranked[n - 2].score == line.score
-        line.rank = ranked[n - 2].rank if same else n
-    rest = sorted((x for x in lines if x.rank is None), key=lambda x: (-x.volume, x.name, x.id))
-    return ranked + rest
+    return [by_row[id(r)] for r in order]
+
+
+def _total(street: Area, lines: list[Line]) -> Row:
+    """The street's row: its communities' counts added up."""
+    total = Row(street.id, street.name, "street")
+    total.volume = sum(x.row.volume for x in lines)
+    total.overdue = sum(x.row.overdue for x in lines)
+    for name in RATE_NAMES:
+        pairs = [x.row.counts.get(name, (0, 0)) for x in lines]
+        total.counts[name] = (sum(p for p, _ in pairs), sum(w for _, w in pairs))
+    return total
 
 
 def _notables(rows: list, street: Area, as_of: datetime, start, end, units) -> tuple[list, list]:
     late = reports.overdue_rows(rows, as_of)[:NOTABLE_LISTED]
-    reported = [i.id for i in rows if _within(i.created_at, start, end)]
-    followed: list[tuple[int, int]] = []
-    if reported:
-        in_month = (
-            Issue.community.in_(_communities_query(street))
-            & (Issue.created_at >= start)
-            & (Issue.created_at < end)
-        )
-        count = fn.COUNT(IssueFollower.id)
-        followed = [
-            (r.issue_id, int(r.n))
-            for r in IssueFollower.select(IssueFollower.issue, count.alias("n"))
-            .join(Issue)
-            .where(in_month)
-            .group_by(IssueFollower.issue)
-            .order_by(count.desc(), IssueFollower.issue)
-            .limit(NOTABLE_LISTED)
-        ]
+    in_month = (
+        Issue.community.in_(_communities_query(street))
+        & (Issue.created_at >= start)
+        & (Issue.created_at < end)
+    )
+    count = fn.COUNT(IssueFollower.id)
+    followed = [
+        (r.issue_id, int(r.n))
+        for r in IssueFollower.select(IssueFollower.issue, count.alias("n"))
+        .join(Issue)
+        .where(in_month)
+        .group_by(IssueFollower.issue)
+        .order_by(count.desc(), IssueFollower.issue)
+        .limit(NOTABLE_LISTED)
+    ]
     ids = {i.id for i in late} | {i for i, _ in followed}
     if not ids:
         return [], []
@@ -515,22 +468,18 @@ def build(street: Area, month: Month) -> Bulletin:
     """The bulletin's figures (no check of who asks: see `for_reader`)."""
     config = current_app.config
     weights = {k: float(config["BULLETIN_WEIGHTS"].get(k, 0)) for k in RATE_NAMES}
-    min_volume = int(config["BULLETIN_MIN_VOLUME"])
     now = utcnow()
     start = local_midnight_utc(month.first)
     end = local_midnight_utc(month.end)
     as_of = min(end, now)
-    communities = list(
-        Area.select(Area.id, Area.name, Area.path)
-        .where(Area.path.startswith(street.path) & (Area.kind == "community") & Area.active)
-        .order_by(Area.path)
-    )
-    community_names = {c.id: c.name for c in communities}
+    table = league(street, month.first, month.last, sort=None)
+    Community = Area.alias()
     units = {
         u.id: u
-        for u in Department.select().where(
-            Department.area.in_([street.id, *community_names]) & Department.active
-        )
+        for u in Department.select(Department.id, Department.name, Community.name.alias("at"))
+        .join(Community, on=(Department.area == Community.id))
+        .where(Community.path.startswith(street.path))
+        .objects()
     }
     rows = _rows(street, start, end)
     levels = _levels(rows, start, end)
@@ -541,18 +490,18 @@ def build(street: Area, month: Month) -> Bulletin:
             by_unit[i.department_id].append(i)
 
     community_lines = [
-        _community_line(c, by_community.get(c.id, []), start, end, as_of, levels)
-        for c in communities
+        Line(r, levels=_count_levels(by_community.get(r.id, []), levels)) for r in table.communities
     ]
     unit_lines = [
-        _unit_line(
-            u, community_names.get(u.area_id, ""), by_unit.get(u.id, []), start, end, as_of, levels
+        Line(
+            r,
+            community=units[r.id].at if r.kind == "property" else "",
+            levels=_count_levels(by_unit.get(r.id, []), levels),
         )
-        for u in units.values()
+        for r in table.units
     ]
-    total = _community_line(street, rows, start, end, as_of, levels)
-    total.kind = "street"
-    total.score = score(total, weights)
+    total = Line(_total(street, community_lines), levels=_count_levels(rows, levels))
+    total.score = score(total.row, weights)
     late, followed = _notables(rows, street, as_of, start, end, units)
     return Bulletin(
         street=street,
@@ -560,10 +509,10 @@ def build(street: Area, month: Month) -> Bulletin:
         made_at=now,
         as_of=as_of,
         weights=weights,
-        min_volume=min_volume,
+        min_volume=table.min_volume,
         total=total,
-        communities=rank(community_lines, weights, min_volume),
-        units=rank(unit_lines, weights, min_volume),
+        communities=ranked_lines(community_lines, weights, table.min_volume),
+        units=ranked_lines(unit_lines, weights, table.min_volume),
         levels={label: total.levels.get(label, 0) for label in LEVEL_LABELS.values()},
         longest_overdue=late,
         most_followed=followed,
@@ -580,28 +529,33 @@ def pct(value: float | None) -> str:
 
 def rate_text(line: Line, name: str) -> str:
     """`95.0%（19/20）`, or `—（0/0）`."""
-    part, whole = line.rate_counts[name]
-    return f"{pct(line.rates[name])}（{part}/{whole}）"
+    part, whole = line.row.counts.get(name, (0, 0))
+    return f"{pct(line.row.rate(name))}（{part}/{whole}）"
 
 
 def weights_text(b: Bulletin) -> str:
     parts = "、".join(f"{RATE_LABELS[k]} {round(w * 100)}%" for k, w in b.weights.items() if w)
     return (
-        f"综合得分 = {parts} 的加权平均 × 100；某项没有可计的件时不计该项，其余按权重折算。"
-        f"当月件数少于 {b.min_volume} 件的只列出、不参与排名。"
+        f"排名按综合得分（不按单项）：综合得分 = {parts} 的加权平均 × 100；"
+        "某项没有可计的件时不计该项，其余按权重折算；得分相同的名次并列，按名称排列。"
+        f"当月件数少于 {b.min_volume} 件的只列出、不参与排名（与街道总览同一标准）。"
     )
 
 
 def definitions(b: Bulletin) -> list[str]:
+    """The 统计口径: the league's definitions (`core.figures.league`), then the score's."""
     hours = int(current_app.config["RESPONSE_HOURS"])
     unit_hours = int(current_app.config["UNIT_CHECKIN_HOURS"])
     return [
+        "各项指标与街道总览同一口径。",
         f"社区件数：当月反映的诉求（撤销的不计）。响应率：其中 {hours} 小时内接单的比例"
-        "（管家随手办结的不计）；解决率：其中已办结的比例。",
-        f"部门/物业件数：当月吹哨交办的诉求。响应率：其中 {unit_hours} 小时内报到的比例；"
-        "解决率：其中已办结的比例。",
-        "按期办结率：当月办结的诉求中，在办理期限内办结的比例。"
-        "满意率：当月收到的评价中 4–5 星的比例。超期：月末仍未办结且已过期限的件数。",
+        "（管家随手办结的不计）；解决率：其中至今已办结的比例。",
+        f"部门/物业件数：当月吹哨交办的诉求（撤销的不计）。响应率：其中 {unit_hours} 小时内"
+        "报到的比例；解决率：其中至今已办结的比例。",
+        "按期办结率：当月的件中期限已定的（已办结，或月末已过办理期限）在期限内办结的比例，"
+        "未到期限的未结件不计。满意率：当月收到的评价中 4–5 星的比例。",
+        "超期：生成通报时仍未办结且已过期限的件数（不论何时反映）；“超期最久”列出月末超期的件。"
+        "办结方式：当月办结的件（不论何时反映）按现场解决、上报社区、吹哨联合计数。",
         weights_text(b),
     ]
 
@@ -611,7 +565,7 @@ def card_markdown(b: Bulletin, link: str) -> str:
     t = b.total
     lines = [
         f"## {b.title}",
-        f"> 诉求 {t.volume} 件 · 办结 {t.resolved} 件 · 月末超期 {t.overdue} 件",
+        f"> 诉求 {t.volume} 件 · 办结 {b.resolved} 件 · 超期 {t.overdue} 件",
         f"> 响应率 {rate_text(t, 'response')} · 解决率 {rate_text(t, 'resolution')}"
         f" · 满意率 {rate_text(t, 'satisfaction')}",
     ]
@@ -631,7 +585,7 @@ def plain_text(b: Bulletin) -> str:
     out = [
         b.title,
         f"统计期间：{b.period_text}",
-        f"诉求 {t.volume} 件，办结 {t.resolved} 件，月末超期 {t.overdue} 件",
+        f"诉求 {t.volume} 件，办结 {b.resolved} 件，超期 {t.overdue} 件",
         "，".join(f"{RATE_LABELS[k]} {rate_text(t, k)}" for k in RATE_NAMES),
         "办结方式：" + "，".join(f"{k} {v} 件" for k, v in b.levels.items()),
     ]

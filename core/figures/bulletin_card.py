@@ -58,12 +58,12 @@ def image(b: Bulletin, width: int = 1080) -> bytes:
     tile_w = (width - 2 * pad) // 4
     for i, name in enumerate(figures.RATE_NAMES):
         x = pad + i * tile_w
-        part, whole = t.rate_counts[name]
-        stamp(img, (x, 160), figures.pct(t.rates[name]), fonts.font(46, bold=True), INK)
+        part, whole = t.row.counts.get(name, (0, 0))
+        stamp(img, (x, 160), figures.pct(t.row.rate(name)), fonts.font(46, bold=True), INK)
         stamp(
             img, (x, 222), f"{figures.RATE_LABELS[name]}（{part}/{whole}）", fonts.font(22), MUTED
         )
-    line = f"诉求 {t.volume} 件 · 办结 {t.resolved} 件 · 月末超期 {t.overdue} 件"
+    line = f"诉求 {t.volume} 件 · 办结 {b.resolved} 件 · 超期 {t.overdue} 件"
     stamp(img, (pad, 290), line, fonts.font(30), WARN if t.overdue else INK)
     levels = " · ".join(f"{k} {v}" for k, v in b.levels.items())
     stamp(img, (pad, 340), f"办结方式：{levels}", fonts.font(28), INK)

@@ -87,8 +87,8 @@ class _Doc(FPDF):
 
 
 def _rate_cell(line: Line, name: str) -> str:
-    part, whole = line.rate_counts[name]
-    return f"{figures.pct(line.rates[name])}\n{part}/{whole}"
+    part, whole = line.row.counts.get(name, (0, 0))
+    return f"{figures.pct(line.row.rate(name))}\n{part}/{whole}"
 
 
 def _rank_row(line: Line, with_community: bool) -> tuple[str, ...]:
@@ -321,8 +321,8 @@ def render(b: Bulletin) -> bytes:
         0,
         5.5,
         _keep(
-            f"本月全街道 {len(b.communities)} 个社区共反映诉求 {t.volume} 件，办结 {t.resolved} 件，"
-            f"月末超期未办结 {t.overdue} 件；吹哨交办部门、物业 {sum(u.volume for u in b.units)} 件。"
+            f"本月全街道 {len(b.communities)} 个社区共反映诉求 {t.volume} 件，办结 {b.resolved} 件，"
+            f"目前超期未办结 {t.overdue} 件；吹哨交办部门、物业 {sum(u.volume for u in b.units)} 件。"
         ),
         align="L",
         new_x="LMARGIN",
@@ -343,7 +343,7 @@ def render(b: Bulletin) -> bytes:
     pdf.multi_cell(
         0,
         5.5,
-        _keep(f"本月办结的 {t.resolved} 件中：{levels}（易事即办、实事快办、难事联办）。"),
+        _keep(f"本月办结的 {b.resolved} 件中：{levels}（易事即办、实事快办、难事联办）。"),
         align="L",
         new_x="LMARGIN",
         new_y="NEXT",

@@ -26,7 +26,7 @@ RATE_COLUMNS = [
     ("应响应", 8),
     ("按期办结率", 10),
     ("按期办结", 8),
-    ("当月办结", 8),
+    ("期限已定", 8),
     ("解决率", 9),
     ("已解决", 8),
     ("应解决", 8),
@@ -40,7 +40,7 @@ COMMUNITY_COLUMNS = [
     ("社区", 16),
     ("件数", 7),
     *RATE_COLUMNS,
-    ("月末超期", 8),
+    ("超期", 8),
     *LEVEL_COLUMNS,
     ("得分", 7),
     ("榜单", 12),
@@ -52,7 +52,7 @@ UNIT_COLUMNS = [
     ("所属社区", 12),
     ("件数", 7),
     *RATE_COLUMNS,
-    ("月末超期", 8),
+    ("超期", 8),
     *LEVEL_COLUMNS,
     ("得分", 7),
     ("榜单", 12),
@@ -79,8 +79,8 @@ def _heading(b: Bulletin, title: str) -> str:
 def _rate_values(line: Line) -> list:
     out = []
     for name in figures.RATE_NAMES:
-        part, whole = line.rate_counts[name]
-        value = line.rates[name]
+        part, whole = line.row.counts.get(name, (0, 0))
+        value = line.row.rate(name)
         out += ["—" if value is None else value, part, whole]
     return out
 
@@ -137,15 +137,15 @@ def _summary(wb: Workbook, b: Bulletin) -> None:
         ["统计期间", b.period_text],
         ["社区数", len(b.communities)],
         ["诉求件数", t.volume],
-        ["当月办结", t.resolved],
-        ["月末超期", t.overdue],
+        ["当月办结", b.resolved],
+        ["超期（生成时）", t.overdue],
         ["吹哨交办部门与物业", sum(u.volume for u in b.units)],
     ]
     for row in rows:
         ledger._append(ws, row)
     for name in figures.RATE_NAMES:
-        part, whole = t.rate_counts[name]
-        value = t.rates[name]
+        part, whole = t.row.counts.get(name, (0, 0))
+        value = t.row.rate(name)
         ledger._append(
             ws, [figures.RATE_LABELS[name], "—" if value is None else value, part, whole]
         )

@@ -311,12 +311,15 @@ def _fill(
     return row
 
 
-def rank(rows: list[Row], sort: str, descending: bool, min_volume: int) -> list[Row]:
+def rank(rows: list[Row], sort: str, descending: bool, min_volume: int, *, key=None) -> list[Row]:
     """`rows` in table order: the ranked ones (volume at least `min_volume`, and the sort key
     measurable) by `sort`, ties sharing a rank (1, 2, 2, 4); then the others, in the same order,
-    without a rank."""
+    without a rank. `key` (a row → number or None) ranks by a value of the caller's instead of
+    a column: the monthly bulletin's weighted score."""
 
     def value(r: Row):
+        if key is not None:
+            return key(r)
         if sort == "name":
             return r.name
         if sort in COUNTS:
