@@ -16,6 +16,7 @@ for _key in app_config.DEFAULTS:
 from app import create_app  # noqa: E402
 from core import schema  # noqa: E402
 from infra.db import db  # noqa: E402
+from tests.factories import make_world  # noqa: E402
 from tests.fake_wechat import FakeWeChat  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -90,6 +91,20 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def neighbours(client):
+    """Community X (alleys A, B) and Y (alleys C, D); a steward each; staff of X and of Y.
+
+    The people nearest to being allowed: a test of a refusal acts as the next alley's steward
+    or the next community's staff (`tests.factories.report_issue`, `open_wish` build on it)."""
+    return make_world(
+        client,
+        residents={"resident": "张大妈", "volunteer": "志愿者小李"},
+        stewards={"steward_a": 0, "steward_b": 1, "steward_c": 2},
+        staff={"staff_x": 0, "staff_y": 1},
+    )
 
 
 def pytest_collection_modifyitems(config, items):

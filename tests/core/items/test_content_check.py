@@ -10,7 +10,12 @@ import time_machine
 
 from core.items import content_check
 from core.items.content_check import SCENE_FORUM, SCENE_PROFILE, check_text, is_publishable
-from models import User
+from models import (
+    Event,
+    Issue,
+    User,
+)
+from tests.factories import api_post, my_user_id
 from tests.fake_wechat import openid_for
 
 CHECK_PATH = "/wxa/msg_sec_check"
@@ -120,3 +125,23 @@ def test_offline_extra_words_from_config_fold_width_and_case(app):
 
 def test_offline_needs_no_openid(app):
     assert check_text("路灯坏了", User.create(nickname="网页提交"), SCENE_FORUM) == "pass"
+
+
+def _report_text(client, w, content):
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": content}
+    return api_post(client, "/issues", w["resident"], body, status=201)["id"]
+
+
+def test_moderating_one_held_issue_leaves_the_others_held(client, neighbours, app):
+    w = neighbours
+    app.config["SENSITIVE_WORDS"] = ["敏感词"]
+    held = [_report_text(client, w, f"第{n}处敏感词") for n in range(3)]
+    assert {Issue.get_by_id(i).visibility for i in held} == {"held"}
+    api_post(client, f"/issues/{held[1]}/moderate", w["staff_x"], {"publish": True})
+    assert [Issue.get_by_id(i).visibility for i in held] == ["held", "public", "held"]
+    ev = Event.select().where(Event.action == "issue.publish").get()
+    assert (ev.subject_id, ev.area_id, ev.actor_id) == (
+        held[1],
+        w["d"].alleys[0].id,
+        my_user_id(client, w["staff_x"]),
+    )
