@@ -94,6 +94,25 @@ def runner(app):
 
 
 @pytest.fixture
+def district_world(client):
+    """One district and its everyday cast: two residents (张大妈, 李大爷), the first alley's
+    steward, the first community's staff, the street's admin, and a department of the street;
+    "board" is the first alley's board code."""
+    from models import Department
+
+    w = make_world(
+        client,
+        residents={"resident": "张大妈", "neighbour": "李大爷"},
+        stewards={"steward": 0},
+        staff={"staff": 0},
+        admins={"admin": None},
+    )
+    w["board"] = w["d"].boards[0].code
+    w["dept"] = Department.create(area=w["d"].street, name="城管执法中队", phone="12319")
+    return w
+
+
+@pytest.fixture
 def neighbours(client):
     """Community X (alleys A, B) and Y (alleys C, D); a steward each; staff of X and of Y.
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+
+from PIL import Image
 
 from core.boards import boards
 from core.people import areas, auth
@@ -148,3 +151,39 @@ def api_refusal(client, path, headers, body=None) -> tuple[int, str, str]:
 def my_user_id(client, headers) -> int:
     """The user id behind a login's headers, as /me reports it."""
     return client.get(f"{API}/me", headers=headers).get_json()["user"]["id"]
+
+
+def post_issue(client, w, headers=None, **extra):
+    """A report on `w["board"]` (by `w["resident"]` unless `headers`); returns the response."""
+    body = {"board_code": w["board"], "category": "环境卫生", "content": "南门巷口垃圾堆放"}
+    body.update(extra)
+    return client.post(f"{API}/issues", json=body, headers=headers or w["resident"])
+
+
+def error_envelope(res, status, code=None) -> dict:
+    """Check `res` is the API's error envelope with `status` (and `code`); returns the error."""
+    assert res.status_code == status, (res.status_code, res.get_data(as_text=True)[:300])
+    err = res.get_json()["error"]
+    assert set(err) >= {"code", "message", "fields"} and err["message"]
+    if code:
+        assert err["code"] == code, err
+    return err
+
+
+def jpeg_bytes(color) -> bytes:
+    """A small JPEG of one colour."""
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def upload_photo(client, headers, color="green") -> int:
+    """Upload a photo as `headers`; returns the media id."""
+    res = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(jpeg_bytes(color)), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()["id"]
