@@ -187,3 +187,11 @@ def upload_photo(client, headers, color="green") -> int:
     )
     assert res.status_code == 201, res.get_json()
     return res.get_json()["id"]
+
+
+def submit_issue(client, headers, board, content="南门巷口垃圾堆放三天了") -> dict:
+    """A 环境卫生 report on board code `board` as `headers`; returns the created issue's JSON."""
+    body = {"board_code": board, "category": "环境卫生", "content": content}
+    res = client.post(f"{API}/issues", json=body, headers=headers)
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()

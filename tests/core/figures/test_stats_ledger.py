@@ -14,7 +14,15 @@ from core.figures import ledger
 from infra.timeutil import to_local, utcnow
 from models import Event, Issue
 from tests.core.figures.test_reports import at, dataset  # noqa: F401  (the fixture)
-from tests.factories import login, login_staff, make_district, make_staff, post_issue
+from tests.factories import (
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    post_issue,
+    submit_issue,
+)
 
 API = "/api/v1"
 DAY = "2026-11-21"
@@ -194,3 +202,22 @@ def test_formulas_written_by_people_stay_text(client, district_world):
     assert (content.value, content.data_type) == (evil, "s")
     assert (note.value, note.data_type) == ("+1+cmd|' /C calc'!A0", "s")
     assert content.quotePrefix and note.quotePrefix  # Excel keeps them text when edited
+
+
+def test_stats_carry_the_counts_behind_each_rate(client):
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    steward = login_steward(client, d.stewards[0])
+    resident = login(client, "张大妈")
+    issue = submit_issue(client, resident, d.boards[0].code)
+    for action, body in (("accept", {}), ("resolve", {"note": "已清理"})):
+        res = client.post(f"{API}/issues/{issue['id']}/{action}", json=body, headers=steward)
+        assert res.status_code == 200, res.get_json()
+    res = client.post(f"{API}/issues/{issue['id']}/rate", json={"score": 2}, headers=resident)
+    assert res.status_code == 200, res.get_json()
+
+    today = to_local(utcnow()).date().isoformat()  # today's items, whatever the default period
+    c = client.get(f"{API}/stats?date_from={today}", headers=staff).get_json()["counts"]
+    assert (c["answerable"], c["responded"], c["counted"], c["solved"]) == (1, 1, 1, 1)
+    assert (c["rated"], c["satisfied"], c["satisfaction_rate"]) == (1, 0, 0.0)
+    assert c["response_rate"] == 1.0 and c["resolution_rate"] == 1.0

@@ -1,5 +1,6 @@
 """Content safety: msgSecCheck v2 through the fake WeChat (pass / review / risky, and every
-failure held as "failed"), and the offline word list with its anti-obfuscation folding."""
+failure held as "failed"), and the offline word list with its anti-obfuscation folding; held
+items are listed for moderation, and moderating one leaves the others held."""
 
 from __future__ import annotations
 
@@ -15,7 +16,17 @@ from models import (
     Issue,
     User,
 )
-from tests.factories import api_post, my_user_id
+from tests.factories import (
+    API,
+    api_post,
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    my_user_id,
+    submit_issue,
+)
 from tests.fake_wechat import openid_for
 
 CHECK_PATH = "/wxa/msg_sec_check"
@@ -145,3 +156,24 @@ def test_moderating_one_held_issue_leaves_the_others_held(client, neighbours, ap
         w["d"].alleys[0].id,
         my_user_id(client, w["staff_x"]),
     )
+
+
+def test_held_items_are_listed_for_moderation_and_stewards_phones_shown(client):
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    resident = login(client, "张大妈")
+    login_steward(client, d.stewards[0])
+    plain = submit_issue(client, resident, d.boards[0].code)
+    held = submit_issue(client, resident, d.boards[0].code, "有人在巷子里组织赌博")
+    assert held["visibility"] == "held" and plain["visibility"] == "public"
+
+    res = client.get(f"{API}/issues?scope=area&visibility=held", headers=staff)
+    assert res.status_code == 200, res.get_json()
+    assert [i["id"] for i in res.get_json()["items"]] == [held["id"]]
+    res = client.get(f"{API}/issues?scope=area&visibility=public", headers=staff)
+    assert [i["id"] for i in res.get_json()["items"]] == [plain["id"]]
+    assert client.get(f"{API}/issues?visibility=secret", headers=staff).status_code == 400
+
+    stewards = plain["stewards"]
+    assert stewards and all(s["phone"] for s in stewards)
+    assert d.stewards[0].phone in {s["phone"] for s in stewards}
