@@ -81,22 +81,24 @@ def make_world(
     *,
     residents: dict[str, str] | None = None,
     stewards: dict[str, int] | None = None,
-    staff: dict[str, int] | None = None,
+    staff: dict[str, int | tuple[int, str]] | None = None,
     admins: dict[str, str | None] | None = None,
     district: District | None = None,
 ) -> dict:
     """A district and the people a test acts as, logged in through the API.
 
     `residents` maps a key to a WeChat nickname, `stewards` a key to the index of a district
-    steward, `staff` a key to the index of a community (an account there is created), `admins`
+    steward, `staff` a key to the index of a community (an account there is created; a pair
+    (index, username) names it), `admins`
     a key to a username (None: generated) for an admin of the street. The result holds the
     district under "d", each login's headers under its key, and each staff or admin account
     under "<key>_account". Accounts are created first, then logins in the order given.
     """
     d = district or make_district()
     w: dict = {"d": d}
-    for key, community in (staff or {}).items():
-        w[f"{key}_account"] = make_staff(d.communities[community])
+    for key, where in (staff or {}).items():
+        community, username = where if isinstance(where, tuple) else (where, None)
+        w[f"{key}_account"] = make_staff(d.communities[community], username=username)
     for key, username in (admins or {}).items():
         w[f"{key}_account"] = make_staff(d.street, role="admin", username=username)
     for key, name in (residents or {}).items():

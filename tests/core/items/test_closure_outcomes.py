@@ -40,11 +40,9 @@ from tests.core.test_upgrades import rewind
 from tests.factories import (
     api_post,
     api_refusal,
-    login,
     login_staff,
-    login_steward,
     make_district,
-    make_staff,
+    make_world,
     report_issue,
 )
 
@@ -53,15 +51,15 @@ API = "/api/v1"
 
 @pytest.fixture
 def w(client):
-    d = make_district()
-    resident = login(client, "张大妈")
-    client.post(f"{API}/subscriptions", json={"template_id": "tpl_dev_status"}, headers=resident)
-    return {
-        "d": d,
-        "resident": resident,
-        "steward": login_steward(client, d.stewards[0]),
-        "staff": login_staff(client, make_staff(d.communities[0], username="zhangsan")),
-    }
+    w = make_world(
+        client,
+        residents={"resident": "张大妈"},
+        stewards={"steward": 0},
+        staff={"staff": (0, "zhangsan")},
+    )
+    body = {"template_id": "tpl_dev_status"}
+    client.post(f"{API}/subscriptions", json=body, headers=w["resident"])
+    return w
 
 
 def post(client, headers, path, body=None, status=200):

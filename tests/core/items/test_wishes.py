@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import threading
 
 import pytest
-from PIL import Image
 
 from core.audit import actor_label
 from core.items import lifecycle
@@ -21,11 +19,10 @@ from models import (
 from tests.factories import (
     api_post,
     login,
-    login_staff,
     login_steward,
-    make_district,
-    make_staff,
+    make_world,
     open_wish,
+    upload_photo,
 )
 
 API = "/api/v1"
@@ -33,17 +30,12 @@ API = "/api/v1"
 
 @pytest.fixture
 def world(client):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    return {
-        "d": d,
-        "author": login(client, "独居的王奶奶"),
-        "volunteer": login(client, "志愿者小陈"),
-        "other": login(client, "志愿者小李"),
-        "steward": login_steward(client, d.stewards[0]),
-        "staff": login_staff(client, staff),
-        "other_staff": login_staff(client, make_staff(d.communities[1])),
-    }
+    return make_world(
+        client,
+        residents={"author": "独居的王奶奶", "volunteer": "志愿者小陈", "other": "志愿者小李"},
+        stewards={"steward": 0},
+        staff={"staff": 0, "other_staff": 1},
+    )
 
 
 def post_wish(client, w, headers=None, **extra):
@@ -231,19 +223,6 @@ def test_wish_transition_table(client, world, state):
             assert res["error"]["code"] == (code or "invalid_transition"), res
 
 
-def _photo(client, headers) -> int:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 30), "orange").save(buf, "JPEG")
-    res = client.post(
-        f"{API}/media",
-        data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-    assert res.status_code == 201, res.get_json()
-    return res.get_json()["id"]
-
-
 def _claimed(client, w, claimer="volunteer", role=None) -> int:
     wid = post_wish(client, w)["id"]
     act(client, w["staff"], wid, "approve")
@@ -256,7 +235,7 @@ NOT_YOURS = "照片不存在或不是您上传的，请重新上传"
 
 def test_fulfil_refuses_a_photo_someone_else_uploaded_naming_the_field(client, world):
     wid = _claimed(client, world)
-    someone_elses = _photo(client, world["author"])
+    someone_elses = upload_photo(client, world["author"], "orange")
     res = act(
         client,
         world["volunteer"],
@@ -267,13 +246,13 @@ def test_fulfil_refuses_a_photo_someone_else_uploaded_naming_the_field(client, w
     )
     assert res["error"]["fields"] == {"photo_ids": NOT_YOURS}
     assert Wish.get_by_id(wid).status == "claimed"
-    own = _photo(client, world["volunteer"])
+    own = upload_photo(client, world["volunteer"], "orange")
     done = act(client, world["volunteer"], wid, "fulfil", {"note": "送到了", "photo_ids": [own]})
     assert done["status"] == "fulfilled" and Wish.get_by_id(wid).fulfil_photo_ids == [own]
 
 
 def test_create_refuses_a_photo_someone_else_uploaded_naming_the_field(client, world):
-    someone_elses = _photo(client, world["volunteer"])
+    someone_elses = upload_photo(client, world["volunteer"], "orange")
     body = {
         "board_code": world["d"].boards[0].code,
         "beneficiary_type": "elderly",
