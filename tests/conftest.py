@@ -1,5 +1,7 @@
 """Fixtures: an app on a fresh database per test (SQLite file, or PostgreSQL when
-`TEST_DATABASE_URL` is set), its client and CLI runner, and the fake WeChat server."""
+`TEST_DATABASE_URL` is set), its client and CLI runner, and the fake WeChat server; the shared
+worlds a test file starts from (`district_world`, `neighbours`, the console's `capp` and
+`every_page_world`; build others with `tests.factories.make_world`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ for _key in app_config.DEFAULTS:
 from app import create_app  # noqa: E402
 from core import schema  # noqa: E402
 from infra.db import db  # noqa: E402
+from models import Department  # noqa: E402
+from tests.console_world import build, every_page  # noqa: E402
+from tests.factories import make_world  # noqa: E402
 from tests.fake_wechat import FakeWeChat  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -90,6 +95,59 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="module")
+def every_page_world(tmp_path_factory):
+    """(app, the console's world, every page of the app in it), built once per test module."""
+    app = make_app(tmp_path_factory.mktemp("every-page"))
+    with app.app_context():
+        w = build(app)
+        yield app, w, every_page(app, w)
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def capp(tmp_path):
+    """The console's app over plain http (PUBLIC_BASE_URL http://xx.example.cn, so its session
+    cookie is not marked Secure), inside its app context."""
+    app = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
+    with app.app_context():
+        yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def district_world(client):
+    """One district and its everyday cast: two residents (张大妈, 李大爷), the first alley's
+    steward, the first community's staff, the street's admin, and a department of the street;
+    "board" is the first alley's board code."""
+    w = make_world(
+        client,
+        residents={"resident": "张大妈", "neighbour": "李大爷"},
+        stewards={"steward": 0},
+        staff={"staff": 0},
+        admins={"admin": None},
+    )
+    w["board"] = w["d"].boards[0].code
+    w["dept"] = Department.create(area=w["d"].street, name="城管执法中队", phone="12319")
+    return w
+
+
+@pytest.fixture
+def neighbours(client):
+    """Community X (alleys A, B) and Y (alleys C, D); a steward each; staff of X and of Y.
+
+    The people nearest to being allowed: a test of a refusal acts as the next alley's steward
+    or the next community's staff (`tests.factories.report_issue`, `open_wish` build on it)."""
+    return make_world(
+        client,
+        residents={"resident": "张大妈", "volunteer": "志愿者小李"},
+        stewards={"steward_a": 0, "steward_b": 1, "steward_c": 2},
+        staff={"staff_x": 0, "staff_y": 1},
+    )
 
 
 def pytest_collection_modifyitems(config, items):

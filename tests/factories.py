@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+
+from PIL import Image
 
 from core.boards import boards
 from core.people import areas, auth
@@ -71,3 +74,126 @@ def login_steward(client, steward: Steward, name: str | None = None) -> dict:
     res = client.post("/api/v1/auth/bind", json={"code": code}, headers=headers)
     assert res.status_code == 200, res.get_json()
     return headers
+
+
+def make_world(
+    client,
+    *,
+    residents: dict[str, str] | None = None,
+    stewards: dict[str, int] | None = None,
+    staff: dict[str, int | tuple[int, str]] | None = None,
+    admins: dict[str, str | None] | None = None,
+    district: District | None = None,
+) -> dict:
+    """A district and the people a test acts as, logged in through the API.
+
+    `residents` maps a key to a WeChat nickname, `stewards` a key to the index of a district
+    steward, `staff` a key to the index of a community (an account there is created; a pair
+    (index, username) names it), `admins`
+    a key to a username (None: generated) for an admin of the street. The result holds the
+    district under "d", each login's headers under its key, and each staff or admin account
+    under "<key>_account". Accounts are created first, then logins in the order given.
+    """
+    d = district or make_district()
+    w: dict = {"d": d}
+    for key, where in (staff or {}).items():
+        community, username = where if isinstance(where, tuple) else (where, None)
+        w[f"{key}_account"] = make_staff(d.communities[community], username=username)
+    for key, username in (admins or {}).items():
+        w[f"{key}_account"] = make_staff(d.street, role="admin", username=username)
+    for key, name in (residents or {}).items():
+        w[key] = login(client, name)
+    for key, index in (stewards or {}).items():
+        w[key] = login_steward(client, d.stewards[index])
+    for key in [*(staff or {}), *(admins or {})]:
+        w[key] = login_staff(client, w[f"{key}_account"])
+    return w
+
+
+API = "/api/v1"
+
+
+def api_post(client, path, headers, body=None, status=200):
+    """POST to the API and check the status; returns the JSON body."""
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    assert res.status_code == status, (path, res.status_code, res.get_json())
+    return res.get_json()
+
+
+def report_issue(client, w, alley=0, who="resident"):
+    """`w[who]` reports 巷口垃圾 on the board of `w["d"]`'s alley `alley`; returns its id."""
+    body = {"board_code": w["d"].boards[alley].code, "category": "环境卫生", "content": "巷口垃圾"}
+    return api_post(client, "/issues", w[who], body, status=201)["id"]
+
+
+def open_wish(client, w, alley=0, *, publish=True):
+    """`w["resident"]` posts a wish on alley `alley`; published by that community's staff
+    (`w["staff_x"]` for the first two alleys, `w["staff_y"]` after) unless `publish` is False."""
+    body = {
+        "board_code": w["d"].boards[alley].code,
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "一台收音机",
+        "content": "想听戏",
+    }
+    wish_id = api_post(client, "/wishes", w["resident"], body, status=201)["id"]
+    if publish:
+        staff = "staff_x" if alley < 2 else "staff_y"
+        api_post(client, f"/wishes/{wish_id}/approve", w[staff])
+    return wish_id
+
+
+def api_refusal(client, path, headers, body=None) -> tuple[int, str, str]:
+    """POST to the API expecting a refusal: (status, error code, message)."""
+    res = client.post(f"{API}{path}", json=body or {}, headers=headers)
+    err = res.get_json()["error"]
+    return res.status_code, err["code"], err["message"]
+
+
+def my_user_id(client, headers) -> int:
+    """The user id behind a login's headers, as /me reports it."""
+    return client.get(f"{API}/me", headers=headers).get_json()["user"]["id"]
+
+
+def post_issue(client, w, headers=None, **extra):
+    """A report on `w["board"]` (by `w["resident"]` unless `headers`); returns the response."""
+    body = {"board_code": w["board"], "category": "环境卫生", "content": "南门巷口垃圾堆放"}
+    body.update(extra)
+    return client.post(f"{API}/issues", json=body, headers=headers or w["resident"])
+
+
+def error_envelope(res, status, code=None) -> dict:
+    """Check `res` is the API's error envelope with `status` (and `code`); returns the error."""
+    assert res.status_code == status, (res.status_code, res.get_data(as_text=True)[:300])
+    err = res.get_json()["error"]
+    assert set(err) >= {"code", "message", "fields"} and err["message"]
+    if code:
+        assert err["code"] == code, err
+    return err
+
+
+def jpeg_bytes(color) -> bytes:
+    """A small JPEG of one colour."""
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def upload_photo(client, headers, color="green") -> int:
+    """Upload a photo as `headers`; returns the media id."""
+    res = client.post(
+        f"{API}/media",
+        data={"file": (io.BytesIO(jpeg_bytes(color)), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()["id"]
+
+
+def submit_issue(client, headers, board, content="南门巷口垃圾堆放三天了") -> dict:
+    """A 环境卫生 report on board code `board` as `headers`; returns the created issue's JSON."""
+    body = {"board_code": board, "category": "环境卫生", "content": content}
+    res = client.post(f"{API}/issues", json=body, headers=headers)
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()

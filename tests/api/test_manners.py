@@ -8,7 +8,12 @@ import re
 from openapi_spec_validator import validate
 
 from miniprogram_api.openapi import openapi_path
-from tests.factories import login
+from tests.factories import (
+    API,
+    login,
+    login_steward,
+    make_district,
+)
 
 
 def _assert_envelope(res, status, code):
@@ -113,7 +118,6 @@ def _issue_for_steward(client):
     from core.items import issues
     from core.people.permissions import Principal
     from models import User
-    from tests.factories import login_steward, make_district
 
     d = make_district()
     resident = Principal.for_user(User.create(openid="dev:居民甲"))
@@ -155,3 +159,12 @@ def test_an_action_without_a_body_or_content_type_is_an_empty_object(client):
         content_type="text/plain",
     )
     assert res.status_code == 415
+
+
+def test_openapi_documents_the_additions(client):
+    doc = client.get(f"{API}/openapi.json").get_json()
+    assert "/api/v1/departments" in doc["paths"]
+    names = {p["name"] for p in doc["paths"]["/api/v1/issues"]["get"]["parameters"]}
+    assert "visibility" in names
+    counts = doc["components"]["schemas"]["TotalCounts"]["properties"]
+    assert {"responded", "answerable", "solved", "counted", "satisfied"} <= set(counts)

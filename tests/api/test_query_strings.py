@@ -18,10 +18,8 @@ import re
 import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
-from infra.db import db
 from miniprogram_api import openapi
-from tests.conftest import make_app
-from tests.console_world import build, console_login, every_page
+from tests.console_world import console_login
 from tests.factories import login, login_staff
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -80,19 +78,8 @@ def _check_envelope(response, where: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """(app, world, every page): the console's world, and every page of the app in it."""
-    app = make_app(tmp_path_factory.mktemp("query-strings"))
-    with app.app_context():
-        w = build(app)
-        yield app, w, every_page(app, w)
-    if not db.is_closed():
-        db.close()
-
-
-@pytest.fixture(scope="module")
-def api_roles(world):
-    app, w, _ = world
+def api_roles(every_page_world):
+    app, w, _ = every_page_world
     client = app.test_client()
     return {
         "resident": login(client, "居民乙"),
@@ -108,8 +95,8 @@ def _get_operations():
             yield path, methods["get"].get("parameters", [])
 
 
-def _filled(path: str, params: list, world) -> str:
-    _, w, _ = world
+def _filled(path: str, params: list, every_page_world) -> str:
+    _, w, _ = every_page_world
     values = {"code": w.d.boards[0].code, "issue_id": w.open_issue.id, "wish_id": w.wish.id}
     for p in params:
         if p["in"] == "path":
@@ -120,10 +107,12 @@ def _filled(path: str, params: list, world) -> str:
 @pytest.mark.parametrize(
     "path,params", list(_get_operations()), ids=[p for p, _ in _get_operations()]
 )
-def test_api_ignores_unknown_names_and_refuses_bad_values(world, api_roles, path, params):
-    app = world[0]
+def test_api_ignores_unknown_names_and_refuses_bad_values(
+    every_page_world, api_roles, path, params
+):
+    app = every_page_world[0]
     client = app.test_client()
-    url = _filled(path, params, world)
+    url = _filled(path, params, every_page_world)
     known = [p["name"] for p in params if p["in"] == "query"]
     for role, headers in api_roles.items():
         plain = client.get(url, headers=headers)
@@ -168,19 +157,19 @@ class _ReadNames(ImmutableMultiDict):
         return super().__contains__(key)
 
 
-def test_every_page_is_checked(world):
-    urls = [url for _, url in world[2]]
-    assert "/console/issues" in urls and "/b/" + world[1].d.boards[0].code in urls
+def test_every_page_is_checked(every_page_world):
+    urls = [url for _, url in every_page_world[2]]
+    assert "/console/issues" in urls and "/b/" + every_page_world[1].d.boards[0].code in urls
     assert len([u for u in urls if u.startswith("/console")]) >= 35
 
 
 @pytest.mark.parametrize("username", ["secretary1", "streetadmin"])
-def test_pages_ignore_unknown_names_and_survive_bad_values(world, username):
-    app = world[0]
+def test_pages_ignore_unknown_names_and_survive_bad_values(every_page_world, username):
+    app = every_page_world[0]
     client = console_login(app.test_client(), username)
     plain_request = app.request_class
     recording = type("ReadNames", (plain_request,), {"parameter_storage_class": _ReadNames})
-    for endpoint, url in world[2]:
+    for endpoint, url in every_page_world[2]:
         app.request_class = recording
         _ReadNames.asked = set()
         try:

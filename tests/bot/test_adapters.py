@@ -1,11 +1,13 @@
 """The three callbacks' gates: each GET handshake works; a forged signature, a stale
-timestamp and a replayed message id are each refused before anything is written."""
+timestamp and a replayed message id are each refused before anything is written; bodies of
+odd shapes (nested too deep, non-finite timestamps, invisible text) are never a 500."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from core.items import issues
 from core.people.permissions import Principal
 from models import BotPhoto, Event, InboundMessage, Issue, Media, OutboxMessage, User
+from tests import chat_probes as probe
 from tests.bot import test_commands as chatkit
 from tests.bot.test_commands import (
     AIBOT_KEY,
@@ -182,3 +185,130 @@ def test_a_message_is_processed_once_even_when_accept_fails(chat, pending):
     reply = chat.say("wx_s0", f"接单 {other.id}", msg_id="m-cancelled")
     assert reply == "未能接单：该诉求当前为“已撤销”，不能接单"
     assert InboundMessage.select().where(InboundMessage.msg_id == "m-cancelled").count() == 1
+
+
+def test_nested_json_on_the_chat_callbacks(bot_app, world, fake_wechat):
+    client = bot_app.test_client()
+    before = Event.select().count()
+    deep = probe.nested(50_000)
+    # the smart bot: before its signature check (the outer body) and after (the plaintext)
+    res = probe.aibot_post(client, "{}", outer=deep.encode())
+    assert res.status_code == 400
+    res = probe.aibot_post(client, deep)
+    assert res.status_code == 400
+    res = probe.bridge_post(client, deep.encode())
+    assert res.status_code == 400 and res.get_json()["error"]["code"] == "invalid_json"
+    assert Event.select().count() == before
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e400"])
+def test_only_finite_timestamps_pass(bot_app, world, fake_wechat, value):
+    client = bot_app.test_client()
+    before = Event.select().count()
+    msg = {
+        "msgid": "nan-1",
+        "msgtype": "text",
+        "from": {"userid": "wx_s0"},
+        "text": {"content": "帮助"},
+    }
+    assert probe.aibot_post(client, json.dumps(msg), ts=value).status_code in (400, 403)
+    xml = probe.app_xml(
+        fake_wechat.corp_id, "wx_s0", "<MsgType>text</MsgType><Content>帮助</Content>"
+    )
+    assert probe.app_post(client, fake_wechat.corp_id, xml, ts=value).status_code in (400, 403)
+    raw = (
+        (
+            '{"msg_id": "nan-b", "ts": %s, "sender": "wx_s0", "text": "帮助"}'
+            % ("NaN" if value.lower() == "nan" else ("Infinity" if "inf" in value else value))
+        )
+        .replace("-inf", "-Infinity")
+        .encode()
+    )
+    assert probe.bridge_post(client, raw).status_code in (400, 403)
+    assert Event.select().count() == before
+
+
+AIBOT_SHAPES = [
+    {"msgid": "s1", "msgtype": "text", "from": "wx_s0", "text": {"content": "帮助"}},
+    {"msgid": "s2", "msgtype": "text", "from": {"userid": "wx_s0"}, "text": "帮助"},
+    {"msgid": "s3", "msgtype": "image", "from": {"userid": "wx_s0"}, "image": "http://x"},
+    {
+        "msgid": "s4",
+        "msgtype": "mixed",
+        "from": {"userid": "wx_s0"},
+        "mixed": {"msg_item": [1, "a"]},
+    },
+    {"msgid": "s5", "msgtype": "mixed", "from": {"userid": "wx_s0"}, "mixed": "x"},
+    {"msgid": ["s6"], "msgtype": "text", "from": {"userid": ["wx_s0"]}, "text": {"content": 5}},
+    {
+        "msgid": "s7",
+        "msgtype": "text",
+        "from": {"userid": "wx_s0"},
+        "text": {"content": "帮助"},
+        "chatid": {"a": 1},
+    },
+    {"msgid": "s8", "msgtype": ["text"], "from": None},
+]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    AIBOT_SHAPES,
+    ids=[s["msgid"] if isinstance(s["msgid"], str) else "list" for s in AIBOT_SHAPES],
+)
+def test_odd_smart_bot_bodies_are_never_a_500(bot_app, world, shape):
+    res = probe.aibot_post(bot_app.test_client(), json.dumps(shape))
+    assert res.status_code in (200, 400), res.data[:200]
+    assert not Event.select().where(Event.action.startswith("issue.")).exists()
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        "not xml at all",
+        "<xml><FromUserName>wx_s0</FromUserName><Content>帮助</Content></xml>",
+        "<xml><MsgType><a>1</a></MsgType><FromUserName>wx_s0</FromUserName></xml>",
+        "<xml><MsgType>text</MsgType><FromUserName><a>1</a></FromUserName><Content>帮助</Content><MsgId>1</MsgId></xml>",
+        "<xml><MsgType>text</MsgType><FromUserName>wx_s0</FromUserName><Content><b>1</b></Content><MsgId>2</MsgId></xml>",
+        "<xml><MsgType>image</MsgType><FromUserName>wx_s0</FromUserName><MsgId>3</MsgId></xml>",
+        "<x",
+    ],
+)
+def test_odd_app_bodies_are_never_a_500(bot_app, world, fake_wechat, plain):
+    res = probe.app_post(bot_app.test_client(), fake_wechat.corp_id, plain)
+    assert res.status_code in (200, 400), res.data[:200]
+    assert not Event.select().where(Event.action.startswith("issue.")).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"msg_id": {"a": 1}, "sender": "wx_s0", "text": "帮助"},
+        {"msg_id": "b2", "sender": ["wx_s0"], "text": "帮助"},
+        {"msg_id": "b3", "sender": "wx_s0", "text": {"a": [1]}},
+        {"msg_id": "b4", "sender": "wx_s0", "text": "帮助", "chat_id": [1]},
+        {"msg_id": "b5", "sender": "wx_s0", "text": "帮助", "images": [1, None]},
+        {"msg_id": "b6", "sender": "wx_s0", "text": "帮助", "ts": True},
+        {"msg_id": "b7", "sender": "wx_s0", "text": json.loads(probe.nested(300))},
+    ],
+)
+def test_odd_bridge_bodies_are_never_a_500(bot_app, world, body):
+    body = {"ts": int(time.time()), **body}
+    res = probe.bridge_post(bot_app.test_client(), json.dumps(body).encode())
+    assert res.status_code in (200, 400), res.data[:200]
+    assert not Event.select().where(Event.action.startswith("issue.")).exists()
+
+
+def test_invisible_bot_command_is_help_not_an_action(bot_app, world):
+    res = probe.bridge_post(
+        bot_app.test_client(),
+        json.dumps(
+            {
+                "msg_id": "inv-1",
+                "ts": int(time.time()),
+                "sender": "wx_s0",
+                "text": "\u200b接单\u200b 1",
+            }
+        ).encode(),
+    )
+    assert res.status_code == 200

@@ -1,5 +1,6 @@
 """Photo uploads through the HTTP API: cleaning (EXIF/GPS gone, orientation applied), resizing,
-storage by content hash, serving, and every refusal (bombs, oversize, not an image)."""
+storage by content hash, serving, and every refusal (bombs, oversize, not an image); a photo
+is attached only by the one who uploaded it (a report, a wish fulfilled, a bot patrol)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,18 @@ import pytest
 from PIL import ExifTags, Image, ImageCms
 
 from miniprogram_api import media_routes
-from models import Event, Media
-from tests.factories import login
+from models import Event, Issue, Media, Patrol, Wish
+from tests.bot import test_commands as chatkit
+from tests.factories import (
+    API,
+    error_envelope,
+    login,
+    post_issue,
+    upload_photo,
+)
+
+# The chat fixtures, for the bot patrol's photos.
+bot_app, world = chatkit.bot_app, chatkit.world
 
 GPS_XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
@@ -399,3 +410,138 @@ def test_losing_the_race_to_a_concurrent_upload_reuses_its_row(client, headers, 
     assert Media.select().count() == 1
     events = Event.select().where(Event.action == "media.upload").order_by(Event.id)
     assert [e.data["deduplicated"] for e in events] == [False, True]
+
+
+def test_a_photo_of_someone_else_is_refused_everywhere(client, district_world):
+    theirs = upload_photo(client, district_world["neighbour"], "blue")
+    mine = upload_photo(client, district_world["resident"], "red")
+    err = error_envelope(post_issue(client, district_world, photo_ids=[theirs]), 400)
+    assert "photo_ids" in err["fields"]
+    assert Issue.select().count() == 0
+    ok = post_issue(client, district_world, photo_ids=[mine])
+    assert ok.status_code == 201
+    issue_id = ok.get_json()["issue"]["id"] if "issue" in ok.get_json() else ok.get_json()["id"]
+    # the same bytes uploaded by a second person are theirs to attach too (one Media row)
+    again = upload_photo(client, district_world["neighbour"], "red")
+    assert again == mine
+    assert (
+        post_issue(
+            client, district_world, headers=district_world["neighbour"], photo_ids=[mine]
+        ).status_code
+        == 201
+    )
+
+    # wishes, comments, resolve, patrols, fulfil: a steward's or staff's upload is theirs only
+    wish = client.post(
+        f"{API}/wishes",
+        json={
+            "board_code": district_world["board"],
+            "beneficiary_type": "elderly",
+            "display_name": "王奶奶",
+            "title": "想要一副老花镜",
+            "content": "看报纸看不清",
+            "photo_ids": [theirs],
+        },
+        headers=district_world["resident"],
+    )
+    assert "photo_ids" in error_envelope(wish, 400)["fields"]
+    comment = client.post(
+        f"{API}/issues/{issue_id}/comment",
+        json={"text": "补充", "photo_ids": [theirs]},
+        headers=district_world["resident"],
+    )
+    assert "photo_ids" in error_envelope(comment, 400)["fields"]
+    assert (
+        client.post(
+            f"{API}/issues/{issue_id}/accept", json={}, headers=district_world["steward"]
+        ).status_code
+        == 200
+    )
+    resolve = client.post(
+        f"{API}/issues/{issue_id}/resolve",
+        json={"note": "已清理", "photo_ids": [theirs]},
+        headers=district_world["steward"],
+    )
+    assert "photo_ids" in error_envelope(resolve, 400)["fields"]
+    patrol = client.post(
+        f"{API}/patrols",
+        json={"note": "巡查", "photo_ids": [theirs]},
+        headers=district_world["steward"],
+    )
+    assert "photo_ids" in error_envelope(patrol, 400)["fields"]
+    own = upload_photo(client, district_world["steward"], "yellow")
+    assert (
+        client.post(
+            f"{API}/patrols",
+            json={"note": "巡查", "photo_ids": [own]},
+            headers=district_world["steward"],
+        ).status_code
+        == 201
+    )
+    assert Media.select().count() == 3
+    # nothing of the neighbour's blue photo is attached anywhere
+    assert all(theirs not in (i.photo_ids or []) for i in Issue.select())
+
+
+def test_the_bot_patrol_takes_the_senders_own_photos(bot_app, world):
+    """The bot's photos are the ones its sender just sent (saved as theirs), so the
+    ownership check lets them through; a resident's upload is never among them."""
+    client = bot_app.test_client()
+    stranger = chatkit.resident()
+    theirs = Media.create(
+        sha256="f" * 64,
+        mime="image/jpeg",
+        ext="jpg",
+        width=1,
+        height=1,
+        size=1,
+        thumb_width=1,
+        thumb_height=1,
+        uploaded_by=stranger.user,
+    )
+    bridge = chatkit.BridgeClient(client, None)
+    assert bridge.say("wx_s0", None, images=[chatkit.jpeg("purple")]) is not None
+    reply = bridge.say("wx_s0", "巡查 一切正常")
+    assert reply.startswith("已登记巡查") and "附照片 1 张" in reply
+    patrol = Patrol.get()
+    assert len(patrol.photo_ids) == 1 and theirs.id not in patrol.photo_ids
+    assert Media.get_by_id(patrol.photo_ids[0]).uploaded_by_id is not None
+
+
+def test_fulfilling_a_wish_takes_only_the_claimers_photos(client, district_world):
+    res = client.post(
+        f"{API}/wishes",
+        json={
+            "board_code": district_world["board"],
+            "beneficiary_type": "elderly",
+            "display_name": "王奶奶",
+            "title": "想要一副老花镜",
+            "content": "看报纸看不清",
+        },
+        headers=district_world["resident"],
+    )
+    assert res.status_code == 201, res.get_json()
+    wish_id = res.get_json()["id"]
+    assert (
+        client.post(f"{API}/wishes/{wish_id}/approve", headers=district_world["staff"]).status_code
+        == 200
+    )
+    claim = client.post(
+        f"{API}/wishes/{wish_id}/claim", json={}, headers=district_world["neighbour"]
+    )
+    assert claim.status_code == 200, claim.get_json()
+    theirs = upload_photo(client, district_world["resident"], "blue")
+    res = client.post(
+        f"{API}/wishes/{wish_id}/fulfil",
+        json={"note": "已送到", "photo_ids": [theirs]},
+        headers=district_world["neighbour"],
+    )
+    assert "photo_ids" in error_envelope(res, 400)["fields"]
+    own = upload_photo(client, district_world["neighbour"], "orange")
+    res = client.post(
+        f"{API}/wishes/{wish_id}/fulfil",
+        json={"note": "已送到", "photo_ids": [own]},
+        headers=district_world["neighbour"],
+    )
+    assert res.status_code == 200, res.get_json()
+    assert Wish.get_by_id(wish_id).fulfil_photo_ids == [own]

@@ -40,15 +40,6 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def capp(tmp_path):
-    app = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
-    with app.app_context():
-        yield app
-    if not db.is_closed():
-        db.close()
-
-
-@pytest.fixture
 def world(capp):
     return build(capp)
 

@@ -23,15 +23,6 @@ from tests.console_world import build, console_login, csrf
 
 
 @pytest.fixture
-def capp(tmp_path):
-    app = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
-    with app.app_context():
-        yield app
-    if not db.is_closed():
-        db.close()
-
-
-@pytest.fixture
 def world(capp):
     w = build(capp)
     user = User.create(openid="dev:李阿姨", nickname="李阿姨")

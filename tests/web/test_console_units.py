@@ -18,9 +18,7 @@ from PIL import Image
 
 from core.delivery import groups
 from core.units import members, units
-from infra.db import db
 from models import BindCode, ChatGroup, Department, Event, Issue, OutboxMessage
-from tests.conftest import make_app
 from tests.console_world import UNIT_MEMBER, build, console_login, csrf, every_page
 from tests.factories import login
 from tests.web.test_console import _item_urls, _state
@@ -28,15 +26,6 @@ from tests.web.test_security_headers import assert_html_headers, assert_no_inlin
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 PHONE = "13912345678"
-
-
-@pytest.fixture
-def capp(tmp_path):
-    app = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
-    with app.app_context():
-        yield app
-    if not db.is_closed():
-        db.close()
 
 
 @pytest.fixture

@@ -29,15 +29,6 @@ START = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 09:00 Beijing time
 
 
 @pytest.fixture
-def capp(tmp_path):
-    app = make_app(tmp_path)
-    with app.app_context():
-        yield app
-    if not db.is_closed():
-        db.close()
-
-
-@pytest.fixture
 def world(capp):
     return build(capp)
 

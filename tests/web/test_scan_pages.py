@@ -1,5 +1,5 @@
 """The scan page through Flask's test client: unknown and retired boards, scan counting per
-local day, rate limits, the private tracking link, find-my-items by phone, and privacy of the
+local day, rate limits (also behind proxies), NUL bytes in forms, the private tracking link, find-my-items by phone, and privacy of the
 public page. (The same page in a real browser: tests/browser/test_scan_browser.py.)"""
 
 from __future__ import annotations
@@ -18,9 +18,22 @@ from core.items import lifecycle
 from core.people.permissions import Principal
 from infra import config
 from infra.errors import ApiError
-from models import Area, Board, Issue, RateCounter, ScanDaily, Wish
+from models import (
+    Area,
+    Board,
+    Issue,
+    RateCounter,
+    ScanDaily,
+    Wish,
+)
 from tests.conftest import make_app
-from tests.factories import login, login_steward, make_district
+from tests.factories import (
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+)
 
 API = "/api/v1"
 
@@ -334,7 +347,6 @@ def test_a_web_wish_is_confirmed_through_its_link(client):
     wish = Wish.get()
     assert wish.author is None and wish.status == "pending_review"
     # staff approve, a volunteer claims and fulfils: the link then confirms
-    from tests.factories import login_staff, make_staff
 
     staff = login_staff(client, make_staff(d.communities[0]))
     volunteer = login(client, "志愿者")
@@ -450,3 +462,45 @@ def test_wechat_verification_file_is_served_only_when_configured(app, client):
         assert res.status_code == 200 and res.mimetype == "text/plain"
         assert res.get_data(as_text=True) == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
     assert client.get("/other.txt").status_code == 404
+
+
+def test_nul_bytes_in_scan_page_forms(client, district_world):
+    res = client.post(
+        f"/b/{district_world['board']}/issues",
+        data={"category": "其他", "content": "路灯%00坏了\x00", "contact_phone": "\x00"},
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 303
+    assert Issue.get().content == "路灯%00坏了"
+    res = client.post(
+        f"/b/{district_world['board']}/wishes",
+        data={"beneficiary_type": "elderly", "display_name": "\x00", "title": "x", "content": "y"},
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 400 and Wish.select().count() == 0
+
+
+def test_a_forged_forwarded_for_entry_does_not_escape_the_limit(app, client, district_world):
+    app.config.update(TRUST_PROXY_HEADERS=True, TRUSTED_PROXY_HOPS=1, SCAN_SUBMIT_LIMIT=2)
+    statuses = [
+        client.post(
+            f"/b/{district_world['board']}/issues",
+            data={"category": "其他", "content": f"第{i}次"},
+            content_type="multipart/form-data",
+            headers={"X-Forwarded-For": f"10.9.{i}.{i}, 203.0.113.7"},
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [303, 303, 429, 429]
+    # behind two proxies (a CDN in front of nginx) the client is the second from the right
+    app.config.update(TRUSTED_PROXY_HOPS=2)
+    statuses = [
+        client.post(
+            f"/b/{district_world['board']}/issues",
+            data={"category": "其他", "content": f"经过两层代理{i}"},
+            content_type="multipart/form-data",
+            headers={"X-Forwarded-For": f"10.9.{i}.{i}, 198.51.100.{i}, 192.0.2.1"},
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [303, 303, 303]

@@ -12,9 +12,7 @@ import re
 import pytest
 from PIL import Image
 
-from infra.db import db
-from tests.conftest import make_app
-from tests.console_world import UNIT_MEMBER, build, console_login, every_page
+from tests.console_world import UNIT_MEMBER, console_login
 from tests.factories import login
 
 FRAMING = "frame-ancestors 'none'"
@@ -50,19 +48,9 @@ def assert_no_inline(html: str, where: str) -> None:
         assert found is None, f"{where}: {what} {found.group(0)[:120] if found else ''}"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("headers"))
-    with app.app_context():
-        w = build(app)
-        yield app, w, every_page(app, w)
-    if not db.is_closed():
-        db.close()
-
-
 @pytest.mark.parametrize("username", ["secretary1", "streetadmin", UNIT_MEMBER, None])
-def test_every_page_has_the_headers_and_nothing_inline(world, username):
-    app, w, pages = world
+def test_every_page_has_the_headers_and_nothing_inline(every_page_world, username):
+    app, w, pages = every_page_world
     client = app.test_client()
     if username:
         console_login(client, username)
@@ -80,9 +68,9 @@ def test_every_page_has_the_headers_and_nothing_inline(world, username):
     assert html_pages >= (35 if username else 8)
 
 
-def test_the_console_pages_under_their_policy_are_the_ones_with_forms(world):
+def test_the_console_pages_under_their_policy_are_the_ones_with_forms(every_page_world):
     """What the policy must let through is there: the console's own script and style sheet."""
-    app, w, _ = world
+    app, w, _ = every_page_world
     client = console_login(app.test_client(), "secretary1")
     html = client.get("/console/boards").get_data(as_text=True)
     assert '<script src="/console/static/console.js" defer></script>' in html
@@ -90,8 +78,8 @@ def test_the_console_pages_under_their_policy_are_the_ones_with_forms(world):
     assert '<link rel="stylesheet" href="/console/static/console.css">' in html
 
 
-def test_error_pages_and_forms_with_errors_have_the_headers(world):
-    app, w, _ = world
+def test_error_pages_and_forms_with_errors_have_the_headers(every_page_world):
+    app, w, _ = every_page_world
     client = app.test_client()
     code = w.d.boards[0].code
     for res, where, scan in (
@@ -112,8 +100,8 @@ def test_error_pages_and_forms_with_errors_have_the_headers(world):
         assert_no_inline(res.get_data(as_text=True), where)
 
 
-def test_the_tracking_page_keeps_its_stricter_referrer_policy(world):
-    app, w, _ = world
+def test_the_tracking_page_keeps_its_stricter_referrer_policy(every_page_world):
+    app, w, _ = every_page_world
     client = app.test_client()
     res = client.post(
         f"/b/{w.d.boards[0].code}/issues", data={"category": "环境卫生", "content": "井盖松了"}
@@ -128,8 +116,8 @@ def test_the_tracking_page_keeps_its_stricter_referrer_policy(world):
     assert board.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_the_api_files_and_callbacks_are_never_sniffed(world):
-    app, w, _ = world
+def test_the_api_files_and_callbacks_are_never_sniffed(every_page_world):
+    app, w, _ = every_page_world
     client = app.test_client()
     headers = login(client, "居民丙")
     buf = io.BytesIO()

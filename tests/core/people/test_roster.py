@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
+import time_machine
 
-from core.people import areas, roster
+from core.delivery import groups
+from core.people import areas, auth, roster
 from models import (
     ALL_MODELS,
     Area,
     Board,
     Event,
+    Issue,
+    IssueAssignee,
+    Patrol,
     Steward,
     StewardAlley,
+)
+from tests.factories import (
+    API,
+    api_post,
+    login_steward,
+    next_phone,
+    report_issue,
 )
 
 HEADER = ["街道", "社区", "网格", "街巷", "管家姓名", "手机号", "职责", "企业微信账号", "包联户数"]
@@ -390,3 +403,80 @@ def test_dry_run_writes_nothing(app, tmp_path):
     assert (result.areas_created_total, result.stewards_created, result.links_created) == (10, 4, 5)
     assert result.boards_created == 4
     assert table_counts() == before
+
+
+def test_dismissed_steward_gets_no_new_reports(client, neighbours):
+    w = neighbours
+    d = w["d"]
+    alley_a = d.alleys[0]
+    partner = Steward.create(name="搭档管家", phone=next_phone())
+    StewardAlley.create(steward=partner, alley=alley_a)
+    partner_h = login_steward(client, partner)
+    first = d.stewards[0]
+    api_post(client, f"/stewards/{first.id}/dismiss", w["staff_x"], {"reason": "搬走了"})
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
+        issue_id = report_issue(client, w)
+        assignees = [
+            a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+        ]
+        assert assignees == [partner.id]
+        listed = client.get(f"{API}/issues", headers=partner_h).get_json()
+        assert [i["id"] for i in listed["items"]] == [issue_id]
+        # The dismissed steward's old session is gone.
+        assert client.get(f"{API}/issues", headers=w["steward_a"]).status_code == 401
+
+
+def test_an_alley_whose_only_steward_left_gets_reports_for_staff(client, neighbours):
+    w = neighbours
+    api_post(client, f"/stewards/{w['d'].stewards[0].id}/dismiss", w["staff_x"], {"reason": "离任"})
+    issue_id = report_issue(client, w)
+    assert IssueAssignee.select().where(IssueAssignee.issue == issue_id).count() == 0
+    listed = client.get(f"{API}/issues?status=open", headers=w["staff_x"]).get_json()
+    assert [i["id"] for i in listed["items"]] == [issue_id]
+
+
+def test_staff_of_the_next_community_cannot_dismiss_or_edit_groups(client, neighbours):
+    w = neighbours
+    group = groups.create(w["d"].communities[0], "robot-key-near1")
+    steward = w["d"].stewards[0]
+    res = client.post(
+        f"{API}/stewards/{steward.id}/dismiss", json={"reason": "x"}, headers=w["staff_y"]
+    )
+    assert res.status_code == 403
+    assert Steward.get_by_id(steward.id).active is True
+    res = client.patch(f"{API}/groups/{group.id}", json={"name": "改名"}, headers=w["staff_y"])
+    assert res.status_code == 404
+    assert client.get(f"{API}/groups/{group.id}", headers=w["staff_x"]).get_json()["name"] != "改名"
+
+
+def test_one_person_stewarding_two_records_is_credited_with_the_right_one(client, neighbours):
+    """A WeChat user bound to two steward records (two alleys): a fix on the spot in alley B is
+    logged for the record that answers for B, not for the first one bound."""
+    w = neighbours
+    d = w["d"]
+    code, _ = auth.issue_bind_code(steward=d.stewards[1], issued_by="test")
+    api_post(client, "/auth/bind", w["steward_a"], {"code": code})
+    body = {
+        "board_code": d.boards[1].code,
+        "category": "设施损坏",
+        "content": "井盖松动",
+        "fixed_on_spot": {"note": "已垫稳"},
+    }
+    issue_id = api_post(client, "/issues", w["steward_a"], body, status=201)["id"]
+    assert Patrol.get(Patrol.issue == issue_id).steward_id == d.stewards[1].id
+    assert [
+        a.steward_id for a in IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+    ] == [d.stewards[1].id]
+    body["board_code"] = d.boards[0].code
+    issue_id = api_post(client, "/issues", w["steward_a"], body, status=201)["id"]
+    assert Patrol.get(Patrol.issue == issue_id).steward_id == d.stewards[0].id
+    # Alley C is neither's: refused with the reason.
+    body["board_code"] = d.boards[2].code
+    res = client.post(f"{API}/issues", json=body, headers=w["steward_a"])
+    assert res.status_code == 403
+    assert res.get_json()["error"] == {
+        **res.get_json()["error"],
+        "code": "not_your_alley",
+        "message": "只能为自己负责的街巷记录随手做",
+    }
+    assert Issue.select().count() == 2

@@ -13,10 +13,8 @@ import requests
 
 from core.timebank import postings
 from core.timebank.postings import Holder
-from infra.db import db
 from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem
 from tests.api.test_timebank_routes import give, served, user_named
-from tests.conftest import make_app
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
 
@@ -40,16 +38,6 @@ def _world(client):
 @pytest.fixture
 def w(client):
     return _world(client)
-
-
-@pytest.fixture
-def capp(tmp_path):
-    """The console over plain http (its session cookie is not marked Secure then)."""
-    application = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
-    with application.app_context():
-        yield application
-    if not db.is_closed():
-        db.close()
 
 
 @pytest.fixture

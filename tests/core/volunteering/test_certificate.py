@@ -15,7 +15,7 @@ from core.people.permissions import Principal
 from core.volunteering import activities, certificate, records, volunteers
 from infra.errors import ApiError
 from models import User
-from tests.factories import login, login_staff, make_district, make_staff
+from tests.factories import make_world
 
 API = "/api/v1"
 DAY0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 Beijing time
@@ -30,18 +30,10 @@ def pdf_text(data: bytes) -> list[str]:
 
 @pytest.fixture
 def world(client):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    vol = login(client, "志愿者欧阳")
-    user = User.get(User.openid == "dev:志愿者欧阳")
-    return {
-        "d": d,
-        "staff": login_staff(client, staff),
-        "staff_p": Principal.for_user(staff.user),
-        "vol": vol,
-        "vol_p": Principal.for_user(user),
-        "other": login(client, "别人"),
-    }
+    w = make_world(client, residents={"vol": "志愿者欧阳", "other": "别人"}, staff={"staff": 0})
+    w["staff_p"] = Principal.for_user(w["staff_account"].user)
+    w["vol_p"] = Principal.for_user(User.get(User.openid == "dev:志愿者欧阳"))
+    return w
 
 
 def _attend(w, n: int, minutes: int = 90) -> list[int]:

@@ -10,9 +10,7 @@ import pytest
 
 from core.people import auth
 from core.timebank import postings
-from infra.db import db
 from models import PointAccount, PointEntry, ServiceRecord, User
-from tests.conftest import make_app
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
 
@@ -150,15 +148,6 @@ def test_the_street_queue_holds_what_no_community_staff_can_certify(client, w):
 
 
 # --- the console ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def capp(tmp_path):
-    application = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
-    with application.app_context():
-        yield application
-    if not db.is_closed():
-        db.close()
 
 
 def test_the_console_sends_a_sole_staff_members_record_to_the_admin(capp):

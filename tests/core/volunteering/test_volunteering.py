@@ -21,7 +21,7 @@ from models import (
     ServiceRecord,
     User,
 )
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.factories import login, login_staff, login_steward, make_staff, make_world
 
 API = "/api/v1"
 # 2026-12-05 09:00–11:00 in Beijing time
@@ -35,20 +35,15 @@ def at(moment: datetime):
 
 @pytest.fixture
 def world(client):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    return {
-        "d": d,
-        "c1": d.communities[0],
-        "c2": d.communities[1],
-        "staff": login_staff(client, staff),
-        "other_staff": login_staff(client, make_staff(d.communities[1])),
-        "admin": login_staff(client, make_staff(d.street, role="admin")),
-        "vol": login(client, "志愿者小陈"),
-        "vol2": login(client, "志愿者小李"),
-        "stranger": login(client, "路人"),
-        "steward": login_steward(client, d.stewards[0]),
-    }
+    w = make_world(
+        client,
+        residents={"vol": "志愿者小陈", "vol2": "志愿者小李", "stranger": "路人"},
+        stewards={"steward": 0},
+        staff={"staff": 0, "other_staff": 1},
+        admins={"admin": None},
+    )
+    w["c1"], w["c2"] = w["d"].communities
+    return w
 
 
 def register(client, headers, community, status=201, **extra):

@@ -20,7 +20,7 @@ from core.people.permissions import Principal
 from infra.errors import ApiError
 from infra.timeutil import iso
 from models import Department, Event, Issue, IssueAssignee, Patrol, RoleGrant, StaffAccount, Wish
-from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.factories import make_world
 
 API = "/api/v1"
 T0 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
@@ -33,16 +33,12 @@ def _at(**delta) -> datetime:
 
 @pytest.fixture
 def world(client):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    return {
-        "d": d,
-        "staff_account": staff,
-        "resident": login(client, "张大妈"),
-        "volunteer": login(client, "志愿者小李"),
-        "steward": login_steward(client, d.stewards[0]),
-        "staff": login_staff(client, staff),
-    }
+    return make_world(
+        client,
+        residents={"resident": "张大妈", "volunteer": "志愿者小李"},
+        stewards={"steward": 0},
+        staff={"staff": 0},
+    )
 
 
 def _user_of(headers, client):
