@@ -220,4 +220,6 @@ def test_stats_carry_the_counts_behind_each_rate(client):
     c = client.get(f"{API}/stats?date_from={today}", headers=staff).get_json()["counts"]
     assert (c["answerable"], c["responded"], c["counted"], c["solved"]) == (1, 1, 1, 1)
     assert (c["rated"], c["satisfied"], c["satisfaction_rate"]) == (1, 0, 0.0)
-    assert c["response_rate"] == 1.0 and c["resolution_rate"] == 1.0
+    # closed by the steward (办结 1/1), but the resident's 2 stars do not confirm it solved
+    assert c["response_rate"] == 1.0 and c["rate_counts"]["handled"] == [1, 1]
+    assert c["resolution_rate"] == 0.0 and c["rate_counts"]["resolution"] == [0, 1]

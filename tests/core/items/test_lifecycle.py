@@ -262,6 +262,7 @@ def test_issue_rows_and_trail_after_each_step(client, world, app):
         assert _last_event("issue", issue_id).data == {
             "note": "物业已清运",
             "photo_ids": [photo],
+            "outcome": "solved",
             "level": "上报社区",
         }
 
@@ -330,6 +331,7 @@ def test_whistle_and_cancel_leave_their_marks(client, world, app):
             "unit_kind": "department",
             "tier": "ordinary",
             "tier_chosen": False,
+            "deadline": issue.deadline.isoformat(),
             "note": "请城管",
             "summary": "已转交 城管执法中队 处理",
         }
@@ -648,9 +650,9 @@ def test_what_the_reporter_is_told_after_each_change(client, world, app):
         ("处理中", "处理中"),  # no note: the status itself
         ("已上报社区", "需要物业出车"),
         ("已吹哨", "已吹哨城管执法中队"),
-        ("已办结", "已清运完毕"),
+        ("已解决", "已清运完毕"),
         ("已撤销", "重复反映"),
-        ("已办结", "好了"),
+        ("已解决", "好了"),
         ("已完结", "未评价，已自动完结"),
     ]
 
