@@ -4,7 +4,7 @@
 #   make test      the import contracts, the test suite against SQLite AND a throw-away
 #                  PostgreSQL, the deployment test (test-deploy), then the mini program's suites
 #                  once (test-miniprogram)
-#   make test-quick         the everyday loop: SQLite only, no browser tests, no fuzzing
+#   make test-quick         the everyday loop: SQLite only, no browser, fuzz or slow tests
 #                  (the suites run on every core, pytest-xdist: TEST_JOBS=N to choose)
 #   make test-one T=tests/test_issues.py::test_x   one file or test, on SQLite (PG=1: PostgreSQL)
 #   make test-deploy   deploy/ for real: Debian's nginx (installed if missing) with the shipped
@@ -93,10 +93,11 @@ test-deploy: dev-venv nginx
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/test_deploy.py
 	scripts/with-postgres.sh $(BIN)/pytest -q tests/test_deploy.py
 
-# The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium)
-# or `fuzz` (schemathesis, hypothesis), which `make test` runs on both databases.
+# The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium),
+# `fuzz` (schemathesis, hypothesis) or `slow` (real processes, every page or command), which
+# `make test` runs on both databases.
 test-quick: dev-venv
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) -m "not browser and not fuzz" --ignore=tests/test_deploy.py $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) -m "not browser and not fuzz and not slow" --ignore=tests/test_deploy.py $(PYTEST_ARGS)
 
 # One file or one test: make test-one T=tests/test_issues.py::test_accept (more pytest options
 # in PYTEST_ARGS, e.g. PYTEST_ARGS='-k follow -x'). On SQLite; PG=1: on a throw-away PostgreSQL.
