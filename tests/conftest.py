@@ -257,7 +257,13 @@ def _keep_as_template(path: str) -> None:
     with what is still in the WAL, which the pool's open connection has not checkpointed)."""
     global _sqlite_template
     folder = tempfile.mkdtemp(prefix="xx-test-template-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:  # not a forked child that exits normally (tests fork)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
     target = os.path.join(folder, "template.db")
     source, copy = sqlite3.connect(path), sqlite3.connect(target)
     try:
