@@ -6,7 +6,7 @@
 #                  once (test-miniprogram)
 #   make test-quick         the everyday loop: SQLite only, no browser, fuzz or slow tests
 #                  (the suites run on every core, pytest-xdist: TEST_JOBS=N to choose)
-#   make test-one T=tests/test_issues.py::test_x   one file or test, on SQLite (PG=1: PostgreSQL)
+#   make test-one T=tests/core/items/test_issues.py::test_x   one file or test, on SQLite (PG=1: PostgreSQL)
 #   make test-deploy   deploy/ for real: Debian's nginx (installed if missing) with the shipped
 #                  site config in front of gunicorn, on SQLite and PostgreSQL
 #   make test-miniprogram   the WeChat mini program: npm ci, npm copy, wcc/wcsc, tsc, size, jest
@@ -77,33 +77,33 @@ test: dev-venv chromium
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED:$$failed" >&2; else echo "make test: import contracts, sqlite, postgresql, deploy and mini program legs passed"; fi; \
 	exit $$rc
 
-# tests/test_deploy.py runs in its own leg (test-deploy), which installs nginx first.
+# tests/deploy/test_deploy.py runs in its own leg (test-deploy), which installs nginx first.
 test-sqlite: dev-venv chromium
 	@echo "=== tests on SQLite ==="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) --ignore=tests/test_deploy.py $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
 test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/pytest -q $(XDIST) --ignore=tests/test_deploy.py $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(BIN)/pytest -q $(XDIST) --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
 # deploy/ as shipped: nginx (deploy/nginx/xiaoxiang.conf, a throw-away certificate) in front of
 # gunicorn (deploy/systemd/xiaoxiang-web.service's line), on SQLite, then on PostgreSQL.
 test-deploy: dev-venv nginx
 	@echo "=== deployment behind nginx, SQLite and PostgreSQL ==="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/test_deploy.py
-	scripts/with-postgres.sh $(BIN)/pytest -q tests/test_deploy.py
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/deploy/test_deploy.py
+	scripts/with-postgres.sh $(BIN)/pytest -q tests/deploy/test_deploy.py
 
 # The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium),
 # `fuzz` (schemathesis, hypothesis) or `slow` (real processes, every page or command), which
 # `make test` runs on both databases.
 test-quick: dev-venv
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) -m "not browser and not fuzz and not slow" --ignore=tests/test_deploy.py $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) -m "not browser and not fuzz and not slow" --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
-# One file or one test: make test-one T=tests/test_issues.py::test_accept (more pytest options
+# One file or one test: make test-one T=tests/core/items/test_issues.py::test_accept (more pytest options
 # in PYTEST_ARGS, e.g. PYTEST_ARGS='-k follow -x'). On SQLite; PG=1: on a throw-away PostgreSQL.
 T ?=
 test-one: dev-venv
-	@if [ -z "$(T)" ]; then echo "make test-one: say which, e.g. T=tests/test_issues.py" >&2; exit 2; fi
+	@if [ -z "$(T)" ]; then echo "make test-one: say which, e.g. T=tests/core/items/test_issues.py" >&2; exit 2; fi
 	$(if $(PG),scripts/with-postgres.sh,env -u TEST_DATABASE_URL) $(BIN)/pytest -q $(T) $(PYTEST_ARGS)
 
 # The mini program (miniprogram/): npm packages pinned by package-lock.json (re-installed when

@@ -15,8 +15,9 @@ import cli
 import miniprogram_api
 import web
 from bot import adapters as bot_adapters
-from core import config, db, faults, media, observability, timeutil
+from core import faults, media, observability
 from core.boards import scans
+from infra import config, db, timeutil
 
 
 class Int64Converter(IntegerConverter):

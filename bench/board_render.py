@@ -85,7 +85,7 @@ def roster(boards: int, seed: int = 20261122) -> list[list]:
 
 def run(pg_url: str | None = None, boards: int = BOARDS) -> int:
     """0 when the 1,000 boards are within budget. (`pg_url` is accepted and ignored.)"""
-    from core import config
+    from infra import config
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)
@@ -95,8 +95,8 @@ def run(pg_url: str | None = None, boards: int = BOARDS) -> int:
     from core import schema
     from core.boards import layout, print_data, render
     from core.boards.boards import boards_in
-    from core.db import db
     from core.people import roster as roster_service
+    from infra.db import db
     from models import Area
 
     cores = render.default_jobs()

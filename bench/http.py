@@ -163,7 +163,7 @@ def gunicorn(app_spec: str, env: dict, ready_path: str):
 
 
 def _server_env(db_url: str, workdir: Path) -> dict:
-    from core import config
+    from infra import config
 
     env = {k: v for k, v in os.environ.items() if k not in config.DEFAULTS}
     env.update(
@@ -269,7 +269,7 @@ def seed() -> Data:
 def _scans(board_code: str) -> int:
     from peewee import fn
 
-    from core.db import db
+    from infra.db import db
     from models import Board, ScanDaily
 
     db.close()  # a fresh snapshot, not an old read transaction
@@ -344,7 +344,7 @@ def _baseline_post_script(workdir: Path, data: Data) -> str:
 def bench_database(label: str, workdir: Path, pg_url: str | None, seconds: float, post_seconds):
     from bench import baseline_app
     from bench.roster_import import fresh_database
-    from core.db import db
+    from infra.db import db
 
     ok = True
     rows = []
@@ -451,7 +451,7 @@ def post_only(seconds: float) -> int:
     """Just the POST benchmark on SQLite (`--post-only`): for working on the write path."""
     from bench import baseline_app
     from bench.roster_import import fresh_database
-    from core.db import db
+    from infra.db import db
 
     ensure_wrk()
     with (
@@ -473,7 +473,7 @@ def run(
     seconds: float | None = None,
     only_post: bool = False,
 ) -> int:
-    from core import config
+    from infra import config
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)

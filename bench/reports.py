@@ -153,7 +153,7 @@ def _pg_text(value) -> str:
 
 def load(rng: random.Random) -> dict:
     """Fill the empty database; returns what the measurements need."""
-    from core.db import db, is_sqlite
+    from infra.db import db, is_sqlite
 
     sqlite = is_sqlite()
     now = _now()
@@ -276,7 +276,7 @@ def _stewards_in(community) -> int:
 
 def measure(label: str) -> bool:
     from core.figures import report_batch, report_card, reports
-    from core.timeutil import to_local, utcnow
+    from infra.timeutil import to_local, utcnow
     from jobs import reminders
     from models import Area, ChatGroup, Issue, Steward, StewardAlley
 
@@ -377,7 +377,7 @@ def bench_database(label: str, workdir: Path, pg_url: str | None) -> bool:
 
 def run(pg_url: str | None = None, issues: int | None = None) -> int:
     global ISSUES
-    from core import config
+    from infra import config
 
     ISSUES = issues or ISSUES
     for key in config.DEFAULTS:

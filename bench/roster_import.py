@@ -132,7 +132,7 @@ def fresh_database(workdir: Path, pg_url: str | None):
     """An app context on an empty, upgraded database (a new SQLite file, or the PG tables)."""
     from app import create_app
     from core import schema
-    from core.db import db
+    from infra.db import db
     from models import ALL_MODELS
 
     url = pg_url or f"sqlite:///{workdir / f'bench-{time.monotonic_ns()}.db'}"
@@ -164,9 +164,9 @@ def fresh_database(workdir: Path, pg_url: str | None):
 def naive_import(rows: list[list]) -> None:
     """The per-row loop an import would be without batching: several queries per row."""
     from core.boards import boards
-    from core.db import db
     from core.people import areas
     from core.people.roster_file import normalize_phone, posts_in
+    from infra.db import db
     from models import Steward, StewardAlley
 
     with db.atomic():
@@ -236,7 +236,7 @@ def bench_database(label: str, workdir: Path, files: dict[str, Path], rows, pg_u
 def run(pg_url: str | None = None) -> int:
     """Run on SQLite (and PostgreSQL when given); 0 when every import is within budget."""
     # A developer's shell must not switch the benchmark app to a real WeChat or database.
-    from core import config
+    from infra import config
 
     for key in config.DEFAULTS:
         os.environ.pop(key, None)

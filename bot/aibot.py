@@ -47,8 +47,8 @@ from bot.inbound import (
     http_session,
     read_json,
 )
-from core.db import write_transaction
 from core.delivery import groups, robot
+from infra.db import write_transaction
 
 log = logging.getLogger(__name__)
 

@@ -37,10 +37,11 @@ from dataclasses import dataclass, field
 from bot import commands, identity
 from bot.commands import Context
 from bot.commands.registry import Command
-from core import audit, media, text
-from core.errors import ApiError
+from core import audit, media
 from core.items import issues
-from core.timeutil import utcnow
+from infra import text
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import BotPhoto, ChatGroup, Event, User
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ def _worth_a_question(guess) -> bool:
 def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
     """Run one inbound message; returns the reply, or None when it was not for the bot."""
     now = utcnow()
-    # The one normalisation of typed text (core.text), as the API and the scan page use it:
+    # The one normalisation of typed text (infra.text), as the API and the scan page use it:
     # controls dropped, invisible characters trimmed, so "\u200b接单 1" is "接单 1"; the
     # punctuation people typed stays as typed.
     parsed = commands.split(text.normalise(msg.text or ""))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 
-from core import codes
-from core.db import write_transaction
-from core.errors import conflict
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra import codes
+from infra.db import write_transaction
+from infra.errors import conflict
+from infra.timeutil import utcnow
 from models import Area, BindCode, StaffAccount, Steward, User
 from models.units import UnitMember
 

@@ -16,10 +16,10 @@ from datetime import timedelta
 from flask import current_app
 from peewee import IntegrityError
 
-from core import jsonbody
-from core.db import db
 from core.delivery.wechat import WECHAT_DEFAULT, WECOM_DEFAULT, RewritingSession
-from core.timeutil import utcnow
+from infra import jsonbody
+from infra.db import db
+from infra.timeutil import utcnow
 from models import InboundMessage
 
 PRUNE_AFTER = timedelta(days=2)  # far longer than the timestamp window: replays stay refused
@@ -53,7 +53,7 @@ def check_timestamp(value) -> None:
 
 
 def read_json(raw: bytes | str) -> dict:
-    """A callback's JSON object (core.jsonbody: no recursion blow-up, no NaN, strings
+    """A callback's JSON object (infra.jsonbody: no recursion blow-up, no NaN, strings
     cleaned); Refused 400 `invalid_json` for anything else."""
     try:
         data, _ = jsonbody.tidy(jsonbody.loads(raw))

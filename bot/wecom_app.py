@@ -35,7 +35,7 @@ from bot.inbound import (
     configured,
 )
 from core.delivery.wechat import wecom_client
-from core.text import whole_number
+from infra.text import whole_number
 
 log = logging.getLogger(__name__)
 

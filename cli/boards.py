@@ -12,7 +12,7 @@ from cli.common import CLI_LABEL, fail
 from core import pools
 from core.boards import boards as board_service
 from core.boards import fonts, print_data, render
-from core.timeutil import local_midnight_utc, to_local, utcnow
+from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area
 
 

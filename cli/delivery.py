@@ -9,9 +9,9 @@ import click
 from flask import current_app
 
 from cli.common import CLI_LABEL, fail
-from core.db import db
 from core.delivery import groups, outbox
-from core.errors import ApiError
+from infra.db import db
+from infra.errors import ApiError
 from models import Area
 
 OUTBOX_INTERVAL_SECONDS = 5

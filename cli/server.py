@@ -7,7 +7,8 @@ import logging
 import click
 from flask import current_app
 
-from core import config, demo
+from core import demo
+from infra import config
 from jobs import lease
 from jobs.scheduler import configure
 

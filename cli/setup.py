@@ -10,11 +10,12 @@ import click
 from flask import current_app
 
 from cli.common import CLI_LABEL, fail, run_import, upgrade_schema
-from core import config, demo, schema
-from core.errors import ApiError
+from core import demo, schema
 from core.people import areas, auth, departments, roster
-from core.timeutil import to_local
 from core.units import members
+from infra import config
+from infra.errors import ApiError
+from infra.timeutil import to_local
 from models import Area, Department, StaffAccount, Steward
 
 

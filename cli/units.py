@@ -9,8 +9,8 @@ import json
 import click
 
 from cli.common import CLI_LABEL, fail
-from core.errors import ApiError
 from core.units import units
+from infra.errors import ApiError
 from models import Area, Department
 
 

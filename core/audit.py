@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.db import PreparedInsert
 from core.observability import metrics, requestid
+from infra.db import PreparedInsert
 from models import Area, Event, User
 
 # Every change writes one: compiled once (`Model.create` rebuilds its SQL each time).

@@ -42,8 +42,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from core import pgtools, schema, timeutil
-from core.db import db, is_sqlite
+from core import schema
+from infra import pgtools, timeutil
+from infra.db import db, is_sqlite
 from models import SchemaVersion
 
 FORMAT = 1

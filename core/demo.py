@@ -16,11 +16,11 @@ from flask import current_app
 from werkzeug.security import check_password_hash
 
 from core import demo_history
-from core.db import write_transaction
 from core.households import demo as household_demo
 from core.people import auth, roster
 from core.timebank import shop
 from core.units import demo as unit_demo
+from infra.db import write_transaction
 from models import Area, Board, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 
 DEMO_LABEL = "演示数据"

@@ -2,7 +2,7 @@
 
 Every item is filed, taken, resolved, rated, reopened, escalated or whistled by calling the same
 `core.items` functions the API and the bot call, with the clock moved back to the moment it
-happened (`core.timeutil.clock_at`). So numbers, deadlines, events, notifications and every
+happened (`infra.timeutil.clock_at`). So numbers, deadlines, events, notifications and every
 figure derived from them (the boards, the daily 通报, the ledger, the statistics, the
 assessment) are exactly what two weeks of real use would have left — and whatever a workflow
 refuses, the demo cannot fake.
@@ -22,8 +22,8 @@ from core.figures import assessment
 from core.items import issues, patrols, wishes
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import clock_at, local_midnight_utc, to_local, utcnow
 from core.units import handling as unit_handling
+from infra.timeutil import clock_at, local_midnight_utc, to_local, utcnow
 from models import Area, Department, Issue, StaffAccount, Steward, StewardAlley, User
 
 # Residents who report and post wishes (offline logins `dev:<name>`), and two volunteers.

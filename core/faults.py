@@ -24,8 +24,8 @@ from collections.abc import Iterator
 
 import psycopg2
 
-from core.errors import ApiError
 from core.observability import metrics
+from infra.errors import ApiError
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from peewee import IntegrityError
 from PIL import Image, ImageOps
 
 from core import audit, faults
-from core.db import Param, Prepared, db, write_transaction
-from core.errors import ApiError
+from infra.db import Param, Prepared, db, write_transaction
+from infra.errors import ApiError
 from models import Media, MediaUpload, User
 
 # What Pillow reports for the formats we accept. "MPO" is how Pillow names the JPEGs many

@@ -2,7 +2,7 @@
 safe to start from a process that already runs threads, and bounded in time.
 
 Why not `fork`: the scheduler process runs APScheduler's threads, the lease heartbeat and the
-SQLite checkpointer (`core.wal`); a web worker has its request threads. A child forked while
+SQLite checkpointer (`infra.wal`); a web worker has its request threads. A child forked while
 one of them holds a lock — a logging handler's, a SQLite connection's mutex, one of ours —
 starts with that lock held by a thread that does not exist in it, and waits on it forever: the
 morning report never goes out while the scheduler's lease stays held. So the workers come from

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import RateCounter
 
 # Rows older than this are of no use to any window a caller would reasonably configure.

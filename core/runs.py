@@ -13,8 +13,8 @@ from datetime import datetime
 
 from peewee import IntegrityError
 
-from core.db import Param, Prepared, db, is_sqlite
-from core.timeutil import utcnow
+from infra.db import Param, Prepared, db, is_sqlite
+from infra.timeutil import utcnow
 from models import JobRun
 
 # Keys per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters. Every

@@ -10,7 +10,7 @@ not know (a newer release ran on it) is refused: nothing is changed.
 
 A step is a function taking a `playhouse.migrate` migrator; steps must be safe to re-run. Its
 `undo` puts the schema back as it was before the step: the upgrade tests
-(tests/test_upgrades.py) build the database at every past version with them and the `tables`
+(tests/core/test_upgrades.py) build the database at every past version with them and the `tables`
 declarations, fill it and migrate it to the latest version.
 """
 
@@ -25,8 +25,8 @@ from peewee import CharField, DateTimeField, Field, ForeignKeyField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
-from core.db import db, is_sqlite, write_transaction
 from core.items import credit
+from infra.db import db, is_sqlite, write_transaction
 from models import households, service, shop
 
 
@@ -217,7 +217,7 @@ _FIRST_TABLES = (
 )
 
 # Append, never edit. A version that adds a table names its model in `tables`; one that changes
-# a table has a `step` and an `undo` (tests/test_upgrades.py checks every model is declared).
+# a table has a `step` and an `undo` (tests/core/test_upgrades.py checks every model is declared).
 MIGRATIONS: list[Migration] = [
     Migration(
         1,

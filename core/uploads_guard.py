@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import zipfile
 
-from core.errors import ApiError
+from infra.errors import ApiError
 
 MAX_ENTRIES = 1000  # an .xlsx has about ten; a workbook of many sheets a few hundred
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a 5,000-row roster unpacks to about 3 MB

@@ -3,7 +3,7 @@
 #
 # Prints TEMPLATE with each placeholder (a name in capitals between @ signs) replaced by the
 # environment variable of that name. Fails, printing nothing, if the template names a variable
-# that is unset or empty: a half-filled file never gets installed. tests/test_deploy.py renders
+# that is unset or empty: a half-filled file never gets installed. tests/deploy/test_deploy.py renders
 # the shipped nginx site with it.
 set -euo pipefail
 

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 
 from core.figures import assessment, reports
-from core.timeutil import to_local, utcnow
+from infra.timeutil import to_local, utcnow
 from jobs import daily_report
 from models import Area, ChatGroup
 

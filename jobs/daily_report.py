@@ -18,10 +18,10 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 
 from core import runs
-from core.db import write_transaction
 from core.delivery import robot
 from core.figures import report_batch, report_card, reports
-from core.timeutil import to_local, utcnow
+from infra.db import write_transaction
+from infra.timeutil import to_local, utcnow
 from models import Area, ChatGroup
 
 

@@ -16,8 +16,8 @@ from datetime import timedelta
 from flask import current_app
 from peewee import IntegrityError
 
-from core.db import db
-from core.timeutil import utcnow
+from infra.db import db
+from infra.timeutil import utcnow
 from models import SchedulerLease
 
 LEASE_NAME = "scheduler"

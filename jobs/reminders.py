@@ -29,14 +29,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from core import runs
-from core.db import write_transaction
 from core.delivery import robot, subscriptions
 from core.households import plans as household_plans
 from core.items import issues as issue_flow
 from core.items import privacy, queues
-from core.text import shorten
 from core.timebank import awards
-from core.timeutil import month_day_time, to_local, utcnow
+from infra.db import write_transaction
+from infra.text import shorten
+from infra.timeutil import month_day_time, to_local, utcnow
 from jobs import unit_reminders
 from models import (
     Area,

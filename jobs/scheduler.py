@@ -18,11 +18,11 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from core import pools, ratelimit
-from core.db import db
 from core.delivery import outbox
 from core.figures import assessment
 from core.observability import jobruns, requestid
-from core.timeutil import to_local, utcnow
+from infra.db import db
+from infra.timeutil import to_local, utcnow
 from jobs import daily_report, lease, reminders
 from models import BotPhoto
 

@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from core import runs
-from core.db import write_transaction
 from core.delivery import robot
 from core.items import queues
-from core.timeutil import month_day_time
 from core.units import notify as unit_notify
 from core.units import units
+from infra.db import write_transaction
+from infra.timeutil import month_day_time
 from models import Area, Department, Issue, StaffAccount
 
 

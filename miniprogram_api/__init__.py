@@ -7,7 +7,7 @@ import logging
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from core.errors import ApiError
+from infra.errors import ApiError
 from miniprogram_api import (
     activities,
     areas,

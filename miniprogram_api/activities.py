@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from core import timeutil
-from core.service import activities, records, scope
+from core.volunteering import activities, records, scope
+from infra import timeutil
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core.errors import bad_request
 from core.figures import assessment
-from core.timeutil import iso
+from infra.errors import bad_request
+from infra.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router

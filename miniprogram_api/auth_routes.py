@@ -6,10 +6,10 @@ from flask import current_app
 from pydantic import BaseModel, Field, model_validator
 
 from core import ratelimit
-from core.errors import ApiError, bad_request, forbidden, not_found
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import iso
+from infra.errors import ApiError, bad_request, forbidden, not_found
+from infra.timeutil import iso
 from miniprogram_api.context import bearer_token, current_principal
 from miniprogram_api.router import Router
 from miniprogram_api.schemas import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core.errors import bad_request, not_found
 from core.people import departments
+from infra.errors import bad_request, not_found
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router

@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from core.delivery import groups
-from core.errors import not_found
-from core.timeutil import iso
+from infra.errors import not_found
+from infra.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.households import access, cards, plans, visits
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import PhotoIds
 from miniprogram_api.pagination import PageQuery

@@ -9,16 +9,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from core.errors import ApiError, bad_request
 from core.items import issues as flow
 from core.items import lists
 from core.items.list_cache import mine_fingerprint, viewer_key
 from core.items.lists import IssueFilters
-from core.items.views import issue_out, prefetch_issues, public_shown
+from core.items.presenters import issue_out, prefetch_issues, public_shown
 from core.people import phones
-from core.timeutil import iso
 from core.units import actions as unit_actions
 from core.units import handling as unit_handling
+from infra.errors import ApiError, bad_request
+from infra.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, cached_page, paginate
 from miniprogram_api.router import Router

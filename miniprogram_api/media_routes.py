@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import media as media_service
-from core.errors import bad_request
+from infra.errors import bad_request
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Response
 from pydantic import BaseModel, Field
 
-from core.service import grading
+from core.volunteering import grading
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
 from miniprogram_api.validation import optional_text

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, Field
 
 from core.items import patrols
-from core.items.views import patrol_out
-from core.timeutil import local_midnight_utc
+from core.items.presenters import patrol_out
+from infra.timeutil import local_midnight_utc
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Location, PhotoIds
 from miniprogram_api.pagination import PageQuery, paginate

@@ -1,7 +1,7 @@
 """Time bank routes (时间银行): my passbooks, a person's passbook for staff, the rule
 catalogue, manual adjustments (and their second approval above the threshold) and reversals.
 Everything goes through `core.timebank.passbook` (reading, reversing),
-`core.timebank.adjustments` (maker-checker) and `core.timebank.ledger` (the only writer of
+`core.timebank.adjustments` (maker-checker) and `core.timebank.postings` (the only writer of
 points)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.errors import bad_request, not_found
 from core.people import identity
-from core.timebank import adjustments, ledger, passbook, rules, shop
-from core.timebank.ledger import Holder
+from core.timebank import adjustments, passbook, postings, rules, shop
+from core.timebank.postings import Holder
+from infra.errors import bad_request, not_found
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.router import Router
@@ -108,7 +108,7 @@ def _passbooks(accounts: list[PointAccount], query: PageQuery) -> dict:
 def my_points(query: PassbookQuery):
     """包括以用户身份和以管家身份持有的存折；记录按时间倒序，`page`/`per_page` 对每本存折分页。"""
     p = current_principal()
-    return _passbooks(ledger.accounts_of(p.user, p.stewards), query)
+    return _passbooks(postings.accounts_of(p.user, p.stewards), query)
 
 
 class OpenIn(BaseModel):
@@ -127,7 +127,7 @@ def open_passbook(body: OpenIn):
     """居民第一次来兑换点、还没有积分时，先开通存折才有会员码，工作人员才能给他记分。"""
     p = current_principal()
     community = shop.community_or_404(body.community_id)
-    account = ledger.account_for(community, Holder(user_id=p.user.id))
+    account = postings.account_for(community, Holder(user_id=p.user.id))
     out = passbook.account_dict(account)
     out["entries"] = paginate(passbook.entries_query(account), PageQuery(), passbook.entry_dicts)
     return out, 201
@@ -152,7 +152,7 @@ class MemberCodeOut(BaseModel):
 )
 def my_member_code(query: MemberCodeQuery):
     p = current_principal()
-    mine = {a.id: a for a in ledger.accounts_of(p.user, p.stewards)}
+    mine = {a.id: a for a in postings.accounts_of(p.user, p.stewards)}
     account = mine.get(query.account_id)
     if account is None:
         raise not_found("找不到您的这本存折", code="passbook_not_found")

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from core import jsonbody, text
-from core.errors import ApiError, bad_request, forbidden, unauthorized
+from infra import jsonbody, text
+from infra.errors import ApiError, bad_request, forbidden, unauthorized
 from miniprogram_api.context import current_principal
 from miniprogram_api.validation import field_errors, summary
 
@@ -121,7 +121,7 @@ class Router:
 
 
 def _json_body() -> dict:
-    """The body parsed by `core.jsonbody` (never Flask's `get_json`, which lets nesting
+    """The body parsed by `infra.jsonbody` (never Flask's `get_json`, which lets nesting
     exhaust the recursion limit): strings cleaned of control characters, depth limited,
     integers no database can hold refused with the field named."""
     if not request.is_json:
@@ -179,7 +179,7 @@ def _parse_body(model: type[BaseModel], data: dict) -> BaseModel:
     """A JSON body, validated as JSON in pydantic's strict mode: `true` is not the integer 1
     (nor 1 a boolean), `"3"` is not 3 and `1.5` is no whole number, so no amount, count or id
     is ever taken from something else (issue 33); dates and times are still read from their
-    ISO text. `data` is the body as `core.jsonbody` cleaned it."""
+    ISO text. `data` is the body as `infra.jsonbody` cleaned it."""
     try:
         return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:

@@ -1,5 +1,5 @@
 """The API's response shapes for issues, wishes and patrols (pydantic models for the OpenAPI
-document). The dicts they describe are built in `core.items.views`, shared with the web pages.
+document). The dicts they describe are built in `core.items.presenters`, shared with the web pages.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from flask import Response
 from pydantic import BaseModel, Field
 
 from core.people import identity
-from core.service import certificate, records
+from core.volunteering import certificate, records
 from miniprogram_api.context import current_principal
 from miniprogram_api.pagination import PageQuery
 from miniprogram_api.router import Router

@@ -8,9 +8,9 @@ from urllib.parse import quote
 from flask import Response
 from pydantic import BaseModel, Field, model_validator
 
-from core.errors import not_found
 from core.figures import ledger, stats
-from core.timeutil import to_local, utcnow
+from infra.errors import not_found
+from infra.timeutil import to_local, utcnow
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router
 from miniprogram_api.validation import Day

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core.errors import forbidden, not_found
 from core.people import auth
-from core.timeutil import iso
+from infra.errors import forbidden, not_found
+from infra.timeutil import iso
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Note500
 from miniprogram_api.router import Router

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core.items.views import issue_out
+from core.items.presenters import issue_out
 from core.units import actions
 from miniprogram_api.context import current_principal
 from miniprogram_api.router import Router

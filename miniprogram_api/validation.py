@@ -1,5 +1,5 @@
 """Turning pydantic's validation errors into Chinese messages per field, and the field
-types for what people type (normalised by `core.text`, the one place that decides what
+types for what people type (normalised by `infra.text`, the one place that decides what
 counts as text) and for dates (a range every date calculation can handle)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationError
 
-from core import text
-from core.timeutil import MAX_DATE, MIN_DATE
+from infra import text
+from infra.timeutil import MAX_DATE, MIN_DATE
 
 
 def _required(value: str) -> str:

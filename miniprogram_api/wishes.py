@@ -9,13 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from core.errors import unauthorized
 from core.items import issues as issue_flow
 from core.items import lists
 from core.items import wishes as flow
 from core.items.list_cache import viewer_key, wall_fingerprint
 from core.items.lists import WishFilters
-from core.items.views import wish_out
+from core.items.presenters import wish_out
+from infra.errors import unauthorized
 from miniprogram_api.context import current_principal
 from miniprogram_api.issues import Note500, PhotoIds, RateIn, Text1000, phone_field
 from miniprogram_api.pagination import PageQuery, cached_page, paginate

@@ -1,6 +1,6 @@
 """The data model: the area tree, people and their roles, boards, departments, media, events.
 
-Datetimes are naive UTC (see `core.timeutil`). Queries that several callers need live here
+Datetimes are naive UTC (see `infra.timeutil`). Queries that several callers need live here
 as classmethods; state changes with rules live in the `core` services that call them.
 
 This file holds the core schema, top to bottom in dependency order: areas, people and roles,
@@ -25,8 +25,8 @@ from peewee import (
     TextField,
 )
 
-from core.db import Param, Prepared, db
-from core.timeutil import utcnow
+from infra.db import Param, Prepared, db
+from infra.timeutil import utcnow
 
 AREA_KINDS = ("street", "community", "grid", "alley")
 AREA_KIND_LABELS = {"street": "街道/镇", "community": "社区/村", "grid": "网格", "alley": "街巷"}
@@ -139,7 +139,7 @@ class Media(BaseModel):
 
 class MediaUpload(BaseModel):
     """Who uploaded a `Media` row: everyone who did, since the same photo uploaded twice is
-    one row. Only a photo its attacher uploaded may be attached (`core.items.kind`)."""
+    one row. Only a photo its attacher uploaded may be attached (`core.items.lifecycle`)."""
 
     media = ForeignKeyField(Media, backref="upload_links", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="media_uploads", on_delete="CASCADE")
@@ -609,7 +609,7 @@ ALL_MODELS = [
 ]
 
 
-# Looked up on every report and every change of an issue: compiled once (core.db.Prepared).
+# Looked up on every report and every change of an issue: compiled once (infra.db.Prepared).
 _ASSIGNED_STEWARDS = Prepared(
     lambda: (
         Steward.select()

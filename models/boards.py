@@ -10,7 +10,7 @@ from peewee import (
     TextField,
 )
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, Board, User
 
 

@@ -8,7 +8,7 @@ from peewee import (
     ForeignKeyField,
 )
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, Department, JSONField, Media
 
 

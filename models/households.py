@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, JSONField, Patrol, Steward, User
 
 # The four groups of Zaozhuang's 一人一策 (fixed by the programme; tags are configuration).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import BaseModel, JSONField
 
 

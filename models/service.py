@@ -3,7 +3,7 @@ and sign-ups, service records (hours, certified by staff) and the year-end gradi
 party members.
 
 A service record is the unit of 民政部令第67号's "whoever organises the service records it,
-whoever records it certifies it": `core.service.records` creates it from a fulfilled wish, an
+whoever records it certifies it": `core.volunteering.records` creates it from a fulfilled wish, an
 activity attendance or a patrol day, staff certify it, and once certified it is never changed —
 a correction is a new record with negative hours that `reverses` it.
 """
@@ -21,7 +21,7 @@ from peewee import (
     TextField,
 )
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, JSONField, Steward, User
 from models.timebank import PointEntry
 

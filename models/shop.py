@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, Media, User
 from models.timebank import PointAccount, PointEntry
 

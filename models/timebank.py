@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, BaseModel, Steward, User
 
 
@@ -18,7 +18,7 @@ class PointAccount(BaseModel):
 
     `balance` is a cache of the sum of the account's entries, changed only in the transaction
     that appends an entry, so a redemption can refuse to go below zero with one conditional
-    UPDATE; `core.timebank.ledger.audit_balances` checks it against the sum."""
+    UPDATE; `core.timebank.postings.audit_balances` checks it against the sum."""
 
     community = ForeignKeyField(Area, backref="point_accounts", on_delete="RESTRICT")
     user = ForeignKeyField(User, null=True, backref="point_accounts", on_delete="RESTRICT")
@@ -43,7 +43,7 @@ class PointEntry(BaseModel):
     account = ForeignKeyField(PointAccount, backref="entries", on_delete="RESTRICT")
     points = IntegerField()  # signed
     rule = CharField(max_length=32)  # a code of `core.timebank.rules`
-    source_type = CharField(max_length=16)  # see core.timebank.ledger.SOURCE_TYPES
+    source_type = CharField(max_length=16)  # see core.timebank.postings.SOURCE_TYPES
     source_id = IntegerField(null=True)
     reason = CharField(max_length=200, default="")
     reverses = ForeignKeyField("self", null=True, unique=True, on_delete="RESTRICT")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, ForeignKeyField
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import BaseModel, Department, StaffAccount
 
 # The trail's words for what units do (core.units), beside the workflow's own labels.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/ensure-chromium.sh  (also installs a Chinese font for screenshots)
 #
-# The browser tests (tests/test_scan_browser.py) drive Debian's Chromium through Playwright's
+# The browser tests (tests/browser/test_scan_browser.py) drive Debian's Chromium through Playwright's
 # Python package; Playwright's own browser download is never used. If /usr/bin/chromium is
 # missing, install Debian's `chromium` package with apt-get. Exits non-zero if it still is
 # missing afterwards (the browser tests then fail; they are never skipped).

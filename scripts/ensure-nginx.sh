@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/ensure-nginx.sh
 #
-# The deployment test (tests/test_deploy.py, `make test-deploy`) runs Debian's nginx with the
+# The deployment test (tests/deploy/test_deploy.py, `make test-deploy`) runs Debian's nginx with the
 # shipped site config. If no nginx binary is found, install Debian's `nginx` package with
 # apt-get (its service is not started or needed: the test runs its own nginx on a free port).
 # Exits non-zero if nginx is still missing afterwards: the test then fails, never skips.

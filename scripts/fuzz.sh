@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Usage: scripts/fuzz.sh            (make fuzz)
 #
-# The long fuzzing run: tests/test_fuzz_api.py (every operation of /api/v1/openapi.json as
+# The long fuzzing run: tests/fuzz/test_fuzz_api.py (every operation of /api/v1/openapi.json as
 # anonymous, resident, steward, staff and admin, each case with extra query parameters of odd
 # names and values: no 5xx, the error envelope on every 4xx) and the chat-callback probes
-# (tests/test_callback_fuzz.py), again and again with a fresh random seed and a fresh test
+# (tests/fuzz/test_callback_fuzz.py), again and again with a fresh random seed and a fresh test
 # order each round and FUZZ_EXAMPLES cases per operation (default 50; `make test` runs 5):
 # for FUZZ_SECONDS (default 600) on SQLite, then for FUZZ_SECONDS on a throw-away PostgreSQL.
 # Only the randomised tests run here (`-k`); their fixed edge cases run in `make test`.
 # Stops at the first failure and prints the seed that reproduces it (the same number seeds
 # the order, which decides what earlier tests left in the round's database):
 #   FUZZ_RANDOM=1 FUZZ_EXAMPLES=N FUZZ_ORDER_SEED=SEED .venv/bin/pytest -p tests.fuzz_order \
-#     --hypothesis-seed=SEED -k "any_shape or no_server_errors" tests/test_callback_fuzz.py tests/test_fuzz_api.py
+#     --hypothesis-seed=SEED -k "any_shape or no_server_errors" tests/fuzz/test_callback_fuzz.py tests/fuzz/test_fuzz_api.py
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ SECONDS_BUDGET="${FUZZ_SECONDS:-600}"
 export FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-50}"
 export FUZZ_RANDOM=1
 PYTEST=".venv/bin/pytest"
-TESTS=(tests/test_callback_fuzz.py tests/test_fuzz_api.py)
+TESTS=(tests/fuzz/test_callback_fuzz.py tests/fuzz/test_fuzz_api.py)
 SELECT="any_shape or no_server_errors"
 LOG_DIR="${FUZZ_LOG_DIR:-instance/fuzz}"
 mkdir -p "$LOG_DIR"

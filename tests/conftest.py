@@ -25,7 +25,7 @@ from peewee import DatabaseError
 from playhouse.db_url import parse
 from werkzeug.routing import Rule
 
-from core import config as app_config
+from infra import config as app_config
 
 # The developer's shell must not leak into tests (e.g. a real WECHAT_APPID).
 for _key in app_config.DEFAULTS:
@@ -86,7 +86,7 @@ _template_code = _SharedTemplateCode()
 
 from app import create_app  # noqa: E402
 from core import schema  # noqa: E402
-from core.db import db  # noqa: E402
+from infra.db import db  # noqa: E402
 from tests.fake_wechat import FakeWeChat  # noqa: E402
 
 
@@ -357,7 +357,7 @@ def pytest_collection_modifyitems(config, items):
     """Under `make mutate` only: run tests with module-scoped fixtures last.
 
     mutmut runs a mutant's tests fastest-first by their measured call time, which leaves out
-    fixtures; a module-scoped world (tests/test_row_scoping.py builds two streets of rows) is
+    fixtures; a module-scoped world (tests/api/test_row_scoping.py builds two streets of rows) is
     charged to no test and so comes first, and every mutant would pay for it before reaching
     the tests that kill it. Moving such tests to the end (keeping their order) changes no
     result, only how soon a killed mutant stops. `make test` is not affected."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.db import db
 from core.households import cards
 from core.people.permissions import Principal
+from infra.db import db
 from models import Issue, PrintJob, StaffAccount, User, Wish
 from tests.factories import District, login, login_steward, make_district, make_staff
 

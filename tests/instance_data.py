@@ -29,7 +29,7 @@ from peewee import (
 from PIL import Image
 
 from core import demo, media
-from core.db import db
+from infra.db import db
 from models import ALL_MODELS, JSONField, User
 
 

@@ -1,4 +1,4 @@
-"""Odd query strings for the fuzzers (tests/test_fuzz_api.py, tests/test_callback_fuzz.py):
+"""Odd query strings for the fuzzers (tests/fuzz/test_fuzz_api.py, tests/fuzz/test_callback_fuzz.py):
 parameters whose names are empty, control characters, long, any Unicode, or a route's own
 names repeated with bad values.
 

@@ -15,13 +15,13 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from core.db import write_transaction
 from core.people import auth
 from core.people.permissions import Principal
-from core.service import activities, grading, records, volunteers
-from core.timebank import adjustments, ledger
-from core.timebank.ledger import Holder
-from core.timeutil import utcnow
+from core.timebank import adjustments, postings
+from core.timebank.postings import Holder
+from core.volunteering import activities, grading, records, volunteers
+from infra.db import write_transaction
+from infra.timeutil import utcnow
 from models import (
     PartyGrading,
     PointAccount,
@@ -49,10 +49,10 @@ def _p(account) -> Principal:
 
 def _book(user_id=None, steward_id=None, community=None, points=0, w=None) -> PointAccount:
     holder = Holder(user_id=user_id) if user_id else Holder(steward_id=steward_id)
-    account = ledger.account_for(community or _c1(w), holder)
+    account = postings.account_for(community or _c1(w), holder)
     if points:
         with write_transaction():
-            ledger.post(account, points, rule="adjustment", source_type="adjustment", reason="t")
+            postings.post(account, points, rule="adjustment", source_type="adjustment", reason="t")
     return account
 
 
@@ -233,7 +233,7 @@ def refuse_a_deduction_of_ones_own_passbook(w):
 def reverse_a_deduction_on_ones_own_passbook(w):
     account = _book(user_id=w["staff"].user_id, points=10, w=w)
     with write_transaction():
-        entry = ledger.post(
+        entry = postings.post(
             account, -5, rule="false_record", source_type="adjustment", reason="虚报"
         )
     return {

@@ -9,8 +9,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.people.permissions import Principal
-from core.service import records, volunteers
-from core.timeutil import utcnow
+from core.volunteering import records, volunteers
+from infra.timeutil import utcnow
 from models import ServiceRecord, User
 
 API = "/api/v1"

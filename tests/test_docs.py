@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from bot.commands import COMMANDS
-from core import config
+from infra import config
 from models import Area, ChatGroup, Department, StaffAccount, Steward
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ files beside it:
 `web/templates/base.html` is the page frame they all extend (with the offline banner), and
 `web.headers` sets the security headers (Content-Security-Policy …) of every response.
 What a page shows that the API shows too (the public board, an item's views) is built in
-`core` (`core.boards.public`, `core.items.views`) and only rendered here.
+`core` (`core.boards.public`, `core.items.presenters`) and only rendered here.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import re
 
 from bot.commands.parsing import Needs, cut
 from bot.commands.registry import STAFF, STEWARD, Context, command
-from core.service import activities
-from core.timeutil import month_day_time
+from core.volunteering import activities
+from infra.timeutil import month_day_time
 
 _ACTIVITY_REF = re.compile(r"^(?:第\s*)?(?:活动\s*)?#?\s*(?P<id>\d{1,9})(?:\s*号)?(?=\D|$)")
 

@@ -16,12 +16,12 @@ from bot.commands.replies import (
     sender_key,
     tell_privately,
 )
-from core.db import write_transaction
 from core.delivery import robot
-from core.errors import ApiError
 from core.items import handling, issues, notify, patrols, privacy
-from core.timeutil import month_day_time
 from core.units import actions as unit_actions
+from infra.db import write_transaction
+from infra.errors import ApiError
+from infra.timeutil import month_day_time
 from models import ISSUE_STATUS_LABELS, Area, OutboxMessage
 
 

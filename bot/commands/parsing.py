@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.commands.registry import COMMANDS, NAMES, Command
-from core.errors import ApiError, bad_request
+from infra.errors import ApiError, bad_request
 from models import Issue, Wish
 
 _MENTION = re.compile(r"^[@＠]\S*[\s\u2005\u3000]*")

@@ -10,9 +10,9 @@ from datetime import datetime
 from flask import current_app
 
 from core.delivery import robot
-from core.errors import ApiError
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import ChatGroup, User
 
 ANYONE, STEWARD, STAFF = "anyone", "steward", "staff"

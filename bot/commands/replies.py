@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from bot.commands.registry import Context
-from core.db import write_transaction
 from core.delivery import private
-from core.errors import ApiError, not_found
 from core.items import issues, privacy
-from core.text import shorten
+from infra.db import write_transaction
+from infra.errors import ApiError, not_found
+from infra.text import shorten
 from models import Area, BotPhoto, Issue, Wish
 
 

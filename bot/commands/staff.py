@@ -7,11 +7,11 @@ import re
 from bot.commands.parsing import issue_ref, typed
 from bot.commands.registry import STAFF, Context, command
 from bot.commands.replies import issue_title
-from core.errors import bad_request, forbidden
 from core.items import issues
 from core.people.areas import community_of
-from core.timeutil import month_day_time
 from core.units import handling as unit_handling
+from infra.errors import bad_request, forbidden
+from infra.timeutil import month_day_time
 from models import Area, Department, Issue, Steward
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.commands.registry import STAFF, STEWARD, Context, command
-from core.text import shorten
-from core.timebank import ledger, passbook, rules
-from core.timeutil import month_day_time
+from core.timebank import passbook, postings, rules
+from infra.text import shorten
+from infra.timeutil import month_day_time
 from models import Area
 
 PASSBOOK_LINES = 5  # entries 存折 shows; the mini program's 我的积分 shows them all
@@ -13,7 +13,7 @@ PASSBOOK_LINES = 5  # entries 存折 shows; the mini program's 我的积分 show
 
 def _passbooks(ctx: Context) -> list:
     p = ctx.p
-    return ledger.accounts_of(p.user, p.stewards)
+    return postings.accounts_of(p.user, p.stewards)
 
 
 @command("积分", usage="积分", roles=(STEWARD,))

@@ -8,9 +8,9 @@ from decimal import Decimal
 from bot.commands.registry import Context, command
 from bot.commands.replies import issue_title, more_than_shown, wish_title
 from core.items import issues, queues
-from core.service import records
 from core.timebank import adjustments
-from core.timeutil import month_day_time
+from core.volunteering import records
+from infra.timeutil import month_day_time
 from models import Area
 
 SHOWN = 5  # items named per queue; the count says how many there are in all

@@ -8,8 +8,8 @@ from __future__ import annotations
 from bot.commands.parsing import Needs, issue_ref, typed
 from bot.commands.registry import STAFF, UNIT, Context, command
 from bot.commands.replies import issue_title
-from core.timeutil import month_day_time
 from core.units import actions
+from infra.timeutil import month_day_time
 
 
 @command("报到", usage="报到 N", roles=(UNIT,))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
-from core import audit, codes
+from core import audit
 from core.boards import changes
-from core.db import Param, Prepared, db
-from core.timeutil import utcnow
+from infra import codes
+from infra.db import Param, Prepared, db
+from infra.timeutil import utcnow
 from models import Area, Board, StewardAlley
 
 BOARD_CODE_LENGTH = 8  # 31^8 ≈ 8.5e11 codes: not guessable from a neighbour's board

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from core.db import Param, Prepared
+from infra.db import Param, Prepared
 from models import AlleyChange
 
 log = logging.getLogger(__name__)

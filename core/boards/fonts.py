@@ -11,7 +11,7 @@ import subprocess
 
 from PIL import ImageFont
 
-from core.config import ASSETS_DIR
+from infra.config import ASSETS_DIR
 
 FONT_DIR = ASSETS_DIR / "fonts"
 FONT_FILES = {

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from core.media import media_path
-from core.timeutil import to_local, utcnow
+from infra.timeutil import to_local, utcnow
 from models import Area, Media, Steward, StewardAlley
 
 

@@ -23,9 +23,9 @@ from flask import Flask, current_app
 
 from core import audit, faults
 from core.boards import boards, fonts, print_data, render
-from core.db import db
-from core.errors import ApiError, bad_request
-from core.timeutil import to_local, utcnow
+from infra.db import db
+from infra.errors import ApiError, bad_request
+from infra.timeutil import to_local, utcnow
 from models import Area, PrintJob, User
 
 log = logging.getLogger(__name__)

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from core import codes
 from core.boards import boards, changes
-from core.db import db
-from core.errors import ApiError, not_found
 from core.figures.alley import alley_figures
-from core.items.views import issue_public, wish_public
+from core.items.presenters import issue_public, wish_public
 from core.media import media_url
 from core.people.areas import community_of
+from infra import codes
+from infra.db import db
+from infra.errors import ApiError, not_found
 from models import Issue, Media, Steward, StewardAlley, Wish
 
 RECENT_ITEMS = 10

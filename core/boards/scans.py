@@ -18,9 +18,9 @@ from collections import Counter
 
 from peewee import EXCLUDED, DatabaseError
 
-from core.db import db
 from core.observability import metrics
-from core.timeutil import to_local, utcnow
+from infra.db import db
+from infra.timeutil import to_local, utcnow
 from models import ScanDaily
 
 log = logging.getLogger(__name__)

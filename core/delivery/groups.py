@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, urlparse
 from peewee import fn
 
 from core import audit
-from core.db import write_transaction
-from core.errors import ApiError, bad_request, not_found
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra.db import write_transaction
+from infra.errors import ApiError, bad_request, not_found
+from infra.timeutil import utcnow
 from models import AREA_KIND_LABELS, Area, ChatGroup, Steward, StewardAlley, User
 
 GROUP_AREA_KINDS = ("community", "grid")

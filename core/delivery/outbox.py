@@ -49,7 +49,6 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 from core import audit
-from core.db import PreparedInsert
 from core.delivery import groups, images
 from core.delivery.wechat import (
     WECHAT_DEFAULT,
@@ -58,9 +57,10 @@ from core.delivery.wechat import (
     mini_program_client,
     wecom_client,
 )
-from core.errors import conflict, not_found
 from core.observability import metrics, requestid
-from core.timeutil import utcnow
+from infra.db import PreparedInsert
+from infra.errors import conflict, not_found
+from infra.timeutil import utcnow
 from models import Area, OutboxMessage
 
 log = logging.getLogger(__name__)

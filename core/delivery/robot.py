@@ -30,9 +30,9 @@ from collections.abc import Iterable
 
 from flask import current_app
 
-from core.db import Param, Prepared
 from core.delivery import images, outbox
 from core.media import media_path
+from infra.db import Param, Prepared
 from models import Area, ChatGroup, Media, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ TEXT_MAX_BYTES = 2048
 MARKDOWN_MAX_BYTES = 4096
 
 
-# Asked on every new issue, inside its transaction: compiled once (core.db.Prepared).
+# Asked on every new issue, inside its transaction: compiled once (infra.db.Prepared).
 _GROUPS_OVER = Prepared(
     lambda: (
         ChatGroup.select(ChatGroup, Area)

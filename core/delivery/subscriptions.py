@@ -15,9 +15,9 @@ from datetime import datetime
 from flask import current_app
 
 from core.delivery import outbox
-from core.errors import bad_request
-from core.text import shorten
-from core.timeutil import to_local, utcnow
+from infra.errors import bad_request
+from infra.text import shorten
+from infra.timeutil import to_local, utcnow
 from models import Area, OutboxMessage, SubscriptionConsent, User
 
 # The template offline mode uses when none is configured, so the flow can be tried in a browser.

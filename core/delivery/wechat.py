@@ -17,7 +17,7 @@ from wechatpy import WeChatClient
 from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.session import SessionStorage
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import KeyValue
 
 WECHAT_DEFAULT = "https://api.weixin.qq.com/"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from peewee import fn
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Issue
 
 WINDOW_DAYS = 30

@@ -35,10 +35,10 @@ from flask import current_app
 from peewee import SQL, Case, fn
 
 from core import audit, runs
-from core.db import count_if, is_sqlite, write_transaction
 from core.delivery import robot
 from core.timebank import passbook
-from core.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
+from infra.db import count_if, is_sqlite, write_transaction
+from infra.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
 from models import (
     Area,
     Assessment,

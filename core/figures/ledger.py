@@ -23,11 +23,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core import audit, text
+from core import audit
 from core.figures import stats
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
-from core.timeutil import local_midnight_utc, to_local, utcnow
+from infra import text
+from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, Department, Issue, IssueAssignee, Patrol, Steward, Wish
 
 HEADER_FILL = PatternFill("solid", fgColor="C42B1C")

@@ -16,11 +16,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from core.db import count_if
 from core.figures import reports
 from core.figures.reports import MOVED_COLUMNS, OPEN, Report, StewardLine
 from core.items import privacy
-from core.timeutil import local_midnight_utc
+from infra.db import count_if
+from infra.timeutil import local_midnight_utc
 from models import Area, Issue, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
 

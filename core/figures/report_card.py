@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from core import pools
 from core.boards import fonts
 from core.figures.reports import Report, pct, row_name
-from core.text import shorten
+from infra.text import shorten
 
 INK = (34, 34, 34)
 MUTED = (120, 120, 120)

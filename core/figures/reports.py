@@ -35,10 +35,10 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from core.db import Param, Prepared, count_if
 from core.items import privacy
-from core.text import shorten
-from core.timeutil import local_midnight_utc, month_day_time
+from infra.db import Param, Prepared, count_if
+from infra.text import shorten
+from infra.timeutil import local_midnight_utc, month_day_time
 from models import (
     Area,
     Issue,
@@ -133,7 +133,7 @@ class Report:
         return f"{self.area.name} 每日通报 {self.day.month}月{self.day.day}日（周{WEEKDAYS[self.day.weekday()]}）"
 
 
-# The report's queries are the same for every group: each is compiled once (core.db.Prepared)
+# The report's queries are the same for every group: each is compiled once (infra.db.Prepared)
 # with the area as a parameter — compiling them was most of a morning's database time.
 SCOPE_KINDS = ("community", "alley", "other")
 

@@ -13,7 +13,7 @@ from peewee import fn
 
 from core.figures import reports
 from core.figures.assessment import local_day
-from core.timeutil import local_midnight_utc, to_local, utcnow
+from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
 
 OPEN = reports.OPEN

@@ -14,8 +14,8 @@ from operator import or_
 from flask import current_app
 
 from core import audit
-from core.errors import forbidden, not_found
 from core.people.permissions import Principal
+from infra.errors import forbidden, not_found
 from models import Area, Household
 from models.households import PLAN_GROUPS
 

@@ -11,14 +11,15 @@ from datetime import datetime
 
 from peewee import IntegrityError, Value
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, conflict, forbidden
+from core import audit
 from core.households import access, due
 from core.media import media_url
 from core.people import phones
 from core.people.permissions import Principal
-from core.timeutil import iso, to_local, utcnow
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, conflict, forbidden
+from infra.timeutil import iso, to_local, utcnow
 from models import Area, CarePlan, Household, Media, Steward, StewardAlley, Visit
 
 MAX_MEMBERS = 30

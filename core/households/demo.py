@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.households import due, sheet
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import Area, CarePlan, Household, Visit
 
 HEADER = ["街道", "社区", "街巷", "管家手机号", "地址", "户主", "户主电话", "成员", "标签", "备注"]

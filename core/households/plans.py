@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, not_found
+from core import audit
 from core.households import access, due
 from core.people import phones
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, not_found
+from infra.timeutil import utcnow
 from models import Area, CarePlan, Household, Steward, User
 from models.households import PLAN_GROUPS
 

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import audit
-from core.db import write_transaction
-from core.errors import ApiError
 from core.households import cards, due
 from core.people import phones
 from core.people.roster_file import RosterError, clean_cell, find_header, read_table
-from core.timeutil import utcnow
+from infra.db import write_transaction
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import Area, Household, Steward, StewardAlley
 
 SheetError = RosterError  # the same shape: a list of "第N行 列名：原因"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, forbidden
+from core import audit
 from core.households import access, due
-from core.items import kind
+from core.items import lifecycle
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, forbidden
+from infra.timeutil import utcnow
 from models import Household, Patrol, Visit
 
 MAX_PATROL_HOUSEHOLDS = 30
@@ -72,7 +73,7 @@ def record(
     """A visit, now (or at `visited_at`, not in the future): its steward, or staff."""
     household = access.load(p, household_id)
     note = _note(note)
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     now = utcnow()
     at = visited_at or now
     if at > now:

@@ -23,8 +23,8 @@ import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
-from core.config import ASSETS_DIR
 from core.delivery.wechat import mini_program_client
+from infra.config import ASSETS_DIR
 from models import User
 
 log = logging.getLogger(__name__)

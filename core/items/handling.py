@@ -10,9 +10,9 @@ says: an item whistled to 城管 and then "现场清理" was still handled joint
 
 from __future__ import annotations
 
-from core.errors import ApiError, conflict
 from core.people.permissions import Principal
-from core.timeutil import month_day_time
+from infra.errors import ApiError, conflict
+from infra.timeutil import month_day_time
 from models import RESOLUTION_LEVELS, Event, Issue, Steward
 
 ON_THE_SPOT, COMMUNITY, JOINT = RESOLUTION_LEVELS  # lowest to highest

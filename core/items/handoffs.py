@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.errors import bad_request, forbidden
 from core.people.permissions import Principal
-from core.timeutil import month_day_time
+from infra.errors import bad_request, forbidden
+from infra.timeutil import month_day_time
 from models import Issue, IssueAssignee, Steward
 
 PRIORITY_WORDS = {"ordinary": "一般", "important": "重要", "major": "重大"}

@@ -22,15 +22,15 @@ from peewee import IntegrityError, fn
 
 from core import audit
 from core.boards import boards, changes
-from core.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
-from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, credit, handling, handoffs, kind, notify, privacy
+from core.items import content_check, credit, handling, handoffs, lifecycle, notify, privacy
 from core.items.similar import similar_open, similar_to  # noqa: F401  (callers use issues.*)
 from core.people import identity
 from core.people.areas import community_of
 from core.people.permissions import Principal
 from core.timebank import awards
-from core.timeutil import iso, month_day_time, utcnow
+from infra.db import Param, Prepared, PreparedInsert, db, locked, write_transaction
+from infra.errors import ApiError, bad_request, conflict, forbidden, not_found
+from infra.timeutil import iso, month_day_time, utcnow
 from models import (
     ISSUE_OPEN,
     ISSUE_STATUS_LABELS,
@@ -83,7 +83,7 @@ ALLOWED_FROM = {
 }
 
 
-KIND = kind.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
+KIND = lifecycle.Kind(Issue, "issue", "诉求", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def resolve_alley(alley_id: int | None, board_code: str | None) -> tuple[Area, B
     raise bad_request("请扫描公示牌或选择街巷", {"board_code": "请扫描公示牌或选择街巷"})
 
 
-# Run for every new report: compiled once (core.db.Prepared).
+# Run for every new report: compiled once (infra.db.Prepared).
 _ALLEY_STEWARDS = Prepared(
     lambda: (
         Steward.select()
@@ -290,7 +290,7 @@ def create(
     """A new 诉求, assigned to the alley's stewards. Returns it and similar open ones.
 
     `view_cache`, when given, receives what was read for the new issue in the form
-    `core.items.views` caches it (its stewards, its photos' rows), so the answer that shows
+    `core.items.presenters` caches it (its stewards, its photos' rows), so the answer that shows
     the issue does not read them again.
 
     `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
@@ -299,11 +299,13 @@ def create(
     """
     check_category(category)
     tiers = categories()
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if fixed_on_spot is not None:
         steward = _own_steward_for(p, alley)
-        fix_photos = kind.check_photos(p, fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids")
+        fix_photos = lifecycle.check_photos(
+            p, fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids"
+        )
         source = "steward"
     # The content check talks to WeChat: do it before taking the write lock.
     verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
@@ -317,7 +319,7 @@ def create(
     # no more than this either: a steward appointed a moment later is not assigned).
     stewards = [steward] if steward is not None else list(_ALLEY_STEWARDS.rows(alley=alley.id))
     with write_transaction():
-        issue = kind.insert_numbered(
+        issue = lifecycle.insert_numbered(
             "S",
             Issue,
             alley=alley,
@@ -331,7 +333,7 @@ def create(
             anonymous=anonymous,
             source=source,
             reporter=p.user,
-            tracking_token_hash=kind.tracking_hash(tracking_token) if tracking_token else None,
+            tracking_token_hash=lifecycle.tracking_hash(tracking_token) if tracking_token else None,
             priority=priority,
             deadline=deadline_for(priority, now),
             visibility=visibility,
@@ -430,7 +432,7 @@ def _finish(
 def _visible_or_404(p: Principal, issue_id: int, tracking_token: str | None = None) -> None:
     if tracking_token is not None:
         issue = Issue.get_or_none(Issue.id == issue_id)
-        if issue is None or not kind.holds_token(issue, tracking_token):
+        if issue is None or not lifecycle.holds_token(issue, tracking_token):
             raise not_found("找不到该诉求", code="issue_not_found")
         return
     get_visible(p, issue_id)
@@ -438,7 +440,9 @@ def _visible_or_404(p: Principal, issue_id: int, tracking_token: str | None = No
 
 def _by_token_label(p: Principal, issue: Issue, tracking_token: str | None) -> str | None:
     return (
-        WEB_REPORTER_LABEL if p.user is None and kind.holds_token(issue, tracking_token) else None
+        WEB_REPORTER_LABEL
+        if p.user is None and lifecycle.holds_token(issue, tracking_token)
+        else None
     )
 
 
@@ -464,7 +468,7 @@ def resolve(
     """`level` as the closer names it; None: inferred (core.items.handling). `label`: how
     the trail names the closer (a unit member: `住建办 李工`, core.units.actions)."""
     _visible_or_404(p, issue_id)
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     with write_transaction():
         issue = _load_for_change(issue_id, "resolve", p)
         unit = issue.status == "whistled" and issue.department_id in p.unit_ids
@@ -538,7 +542,7 @@ def assign(
 
 def comment(p: Principal, issue_id: int, text: str, photo_ids: list[int] | None = None) -> Issue:
     issue = get_visible(p, issue_id)
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     _require(
         is_reporter(p, issue) or _may_handle(p, issue) or p.can_see(issue.alley),
         "您不能在该诉求下留言",
@@ -570,7 +574,8 @@ def rate(
     with write_transaction():
         issue = _load_for_change(issue_id, "rate")
         _require(
-            is_reporter(p, issue) or kind.holds_token(issue, tracking_token), "只有反映人可以评价"
+            is_reporter(p, issue) or lifecycle.holds_token(issue, tracking_token),
+            "只有反映人可以评价",
         )
         if issue.resolved_by_id is not None and identity.person_of(p).holds(
             steward_id=issue.resolved_by_id
@@ -610,7 +615,7 @@ def reopen(p: Principal, issue_id: int, reason: str, tracking_token: str | None 
     with write_transaction():
         issue = _load_for_change(issue_id, "reopen")
         _require(
-            is_reporter(p, issue) or kind.holds_token(issue, tracking_token),
+            is_reporter(p, issue) or lifecycle.holds_token(issue, tracking_token),
             "只有反映人可以重新打开",
         )
         window = timedelta(days=int(current_app.config["REOPEN_WINDOW_DAYS"]))

@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from core.boards import changes
-from core.db import Param, Prepared, db
 from core.items import issues as issue_flow
 from core.items.wishes import PUBLIC_STATUSES
 from core.people.permissions import Principal
+from infra.db import Param, Prepared, db
 from models import AlleyChange, Issue, Wish
 
 MAX_BYTES = 32 * 1024 * 1024  # per worker, all copies together

@@ -27,7 +27,7 @@ from core.items import queues
 from core.items.issues import reported_or_followed
 from core.items.wishes import PUBLIC_STATUSES
 from core.people.permissions import Principal
-from core.timeutil import local_midnight_utc, utcnow
+from infra.timeutil import local_midnight_utc, utcnow
 from models import ISSUE_OPEN, Area, Issue, Wish
 
 TEXT_MAX = 50  # a search longer than any number or phrase worth matching is cut

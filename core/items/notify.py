@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from core import media
 from core.delivery import groups, private, robot, subscriptions
 from core.items import handoffs, privacy
-from core.text import shorten
-from core.timeutil import month_day_time
+from infra.text import shorten
+from infra.timeutil import month_day_time
 from models import (
     ISSUE_STATUS_LABELS,
     WISH_STATUS_LABELS,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from core import audit
-from core.db import write_transaction
-from core.errors import bad_request, forbidden
 from core.households import visits as household_visits
-from core.items import kind
+from core.items import lifecycle
 from core.people.permissions import Principal
-from core.service import records as service_records
+from core.volunteering import records as service_records
+from infra.db import write_transaction
+from infra.errors import bad_request, forbidden
 from models import Area, Patrol, Steward, StewardAlley
 
 
@@ -30,7 +30,7 @@ def check_in(
         alley_id = min(p.alley_ids)
     if alley_id not in p.alley_ids:
         raise forbidden("只能登记自己负责街巷的巡查", code="not_your_alley")
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     steward = (
         Steward.select()
         .join(StewardAlley)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from core.text import shorten
+from infra.text import shorten
 from models import Issue, Wish
 
 # The wish states a wish is in once staff published it (`core.items.wishes` uses this too).

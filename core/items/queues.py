@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
 
 STAFF_QUEUES = ("review", "held", "overdue", "escalated", "whistled")

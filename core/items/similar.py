@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from flask import current_app
 
-from core.db import Param, Prepared
-from core.timeutil import utcnow
+from infra.db import Param, Prepared
+from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Issue
 
 
@@ -29,7 +29,7 @@ def similar_to(alley_id: int, category: str, exclude: int | None = None) -> list
     return list(rows)
 
 
-# Asked before and after every new report: compiled once (core.db.Prepared), and only what
+# Asked before and after every new report: compiled once (infra.db.Prepared), and only what
 # the list shows is read (a report's row has some forty columns).
 _SIMILAR_OPEN = Prepared(
     lambda: (

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from core import audit
 from core.boards import changes
-from core.db import write_transaction
-from core.errors import ApiError, bad_request, conflict, forbidden, not_found
-from core.items import content_check, credit, kind, notify, privacy
+from core.items import content_check, credit, lifecycle, notify, privacy
 from core.people.areas import community_of
 from core.people.permissions import Principal
-from core.service import records as service_records
-from core.timeutil import utcnow
+from core.volunteering import records as service_records
+from infra.db import write_transaction
+from infra.errors import ApiError, bad_request, conflict, forbidden, not_found
+from infra.timeutil import utcnow
 from models import WISH_STATUS_LABELS, Area, StewardAlley, User, Wish
 
 STATUS_LABELS = WISH_STATUS_LABELS
@@ -48,7 +48,7 @@ ALLOWED_FROM = {
     "fulfil": {"claimed"},
     "confirm": {"fulfilled"},
 }
-KIND = kind.Kind(Wish, "wish", "心愿", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
+KIND = lifecycle.Kind(Wish, "wish", "心愿", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
 
 
 def _text_of(wish_or_title: str, content: str) -> str:
@@ -94,7 +94,7 @@ def create(
     link; only its hash is stored."""
     if beneficiary_type not in BENEFICIARY_TYPES:
         raise bad_request("请选择心愿对象类别", {"beneficiary_type": "类别有误"})
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     steward = None
     if on_behalf_of:
         steward = next(
@@ -105,7 +105,7 @@ def create(
             raise forbidden("只能为自己负责街巷的居民代为提交心愿", code="not_your_alley")
     verdict = content_check.check_text(_text_of(title, content), p.user, content_check.SCENE_FORUM)
     with write_transaction():
-        wish = kind.insert_numbered(
+        wish = lifecycle.insert_numbered(
             "W",
             Wish,
             alley=alley,
@@ -119,7 +119,7 @@ def create(
             content=content,
             photo_ids=photo_ids,
             contact_phone=contact_phone,
-            tracking_token_hash=kind.tracking_hash(tracking_token) if tracking_token else None,
+            tracking_token_hash=lifecycle.tracking_hash(tracking_token) if tracking_token else None,
             check_verdict=verdict,
         )
         changes.alley_changed([alley.id])
@@ -237,7 +237,7 @@ def release(p: Principal, wish_id: int, reason: str | None = None) -> Wish:
 
 def fulfil(p: Principal, wish_id: int, note: str, photo_ids: list[int] | None = None) -> Wish:
     wish = get_visible(p, wish_id)
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     if not (is_claimer(p, wish) or p.can_manage(wish.alley)):
         raise forbidden("只有认领人可以标记心愿已实现")
     with write_transaction():
@@ -261,12 +261,12 @@ def confirm(
     confirms with the `tracking_token` of their private link)."""
     if tracking_token is not None:
         wish = Wish.get_or_none(Wish.id == wish_id)
-        if wish is None or not kind.holds_token(wish, tracking_token):
+        if wish is None or not lifecycle.holds_token(wish, tracking_token):
             raise not_found("找不到该心愿", code="wish_not_found")
     else:
         wish = get_visible(p, wish_id)
     filed_by_me = wish.created_by_steward_id in {s.id for s in p.stewards}
-    by_token = kind.holds_token(wish, tracking_token)
+    by_token = lifecycle.holds_token(wish, tracking_token)
     if not (is_author(p, wish) or filed_by_me or by_token):
         raise forbidden("只有心愿提交人可以确认")
     with write_transaction():

@@ -6,7 +6,7 @@
 * every request gets a request id (`requestid`), echoed in `X-Request-Id`;
 * every response is counted by route template and status, its latency observed (`metrics`),
   and — with `LOG_FORMAT=json` — logged as one JSON line (`logs`);
-* the database pool reports its connections in use (`core.db.pool_observer`);
+* the database pool reports its connections in use (`infra.db.pool_observer`);
 * `SENTRY_DSN` turns error reports on (`errors`).
 
 `/metrics` and `/readyz` are served by `web.home` from `metrics.render`, `collector` and
@@ -19,8 +19,8 @@ import time
 
 from flask import Flask, g, request
 
-from core import db as database
 from core.observability import errors, logs, metrics, requestid
+from infra import db as database
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from core import schema
 from core.observability import health
 from core.observability.health import BACKLOG_STATUSES
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from peewee import PeeweeException, fn
 
 from core import schema
-from core.db import db
-from core.timeutil import utcnow
+from infra.db import db
+from infra.timeutil import utcnow
 from models import JobStatus, OutboxMessage, SchedulerLease
 
 GRACE_SECONDS = 60

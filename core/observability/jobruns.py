@@ -18,7 +18,7 @@ from collections.abc import Callable
 from peewee import PeeweeException
 
 from core.observability import logs
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import JobStatus
 
 log = logging.getLogger("jobs.scheduler")  # the scheduler's own lines, whatever records them

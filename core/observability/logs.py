@@ -20,8 +20,8 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from core import timeutil
 from core.observability import requestid
+from infra import timeutil
 
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -125,7 +125,7 @@ def fault(kind: str) -> None:
 
 
 def pool_changed(pool) -> None:
-    """`core.db`'s hook: a connection was checked out or given back in this process."""
+    """`infra.db`'s hook: a connection was checked out or given back in this process."""
     with _safely():
         DB_POOL.labels(state="in_use").set(len(pool._in_use))
         DB_POOL.labels(state="idle").set(len(pool._connections))

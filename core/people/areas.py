@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.timeutil import utcnow
+from infra.timeutil import utcnow
 from models import AREA_KIND_LABELS, AREA_KINDS, Area, Board, Steward, StewardAlley
 
 CHILD_KIND = dict(zip(AREA_KINDS, AREA_KINDS[1:], strict=False))

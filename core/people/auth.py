@@ -21,13 +21,14 @@ from peewee import DatabaseError, IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, codes, faults
+from core import audit, faults
 from core.boards import boards
-from core.db import Param, Prepared, db, write_transaction
 from core.delivery.wechat import mini_program_client
-from core.errors import ApiError, bad_request, unauthorized
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra import codes
+from infra.db import Param, Prepared, db, write_transaction
+from infra.errors import ApiError, bad_request, unauthorized
+from infra.timeutil import utcnow
 from models import (
     ISSUE_OPEN,
     AuthToken,
@@ -76,7 +77,7 @@ _TOKEN_TOUCH = Prepared(
 
 
 # Every signed-in request (mini program and console): the token, its user and whether the user
-# holds any live role grant, in one round trip, compiled once (see core.db.Prepared). Residents, most callers, hold none: their request needs no other
+# holds any live role grant, in one round trip, compiled once (see infra.db.Prepared). Residents, most callers, hold none: their request needs no other
 # query; staff and stewards read their grants with a second (`Principal.for_user`).
 _TOKEN_AND_ROLES = Prepared(
     lambda: (

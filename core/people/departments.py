@@ -8,9 +8,9 @@ or a community; a whistle from an alley may go to any department on the alley's 
 from __future__ import annotations
 
 from core import audit
-from core.db import write_transaction
 from core.people.permissions import Principal
 from core.units import units
+from infra.db import write_transaction
 from models import Area, Department, User
 
 DEPARTMENT_AREA_KINDS = units.AREA_KINDS

@@ -13,8 +13,8 @@ from operator import or_
 
 from peewee import JOIN
 
-from core.db import Param, Prepared
-from core.errors import forbidden
+from infra.db import Param, Prepared
+from infra.errors import forbidden
 from models import Area, Department, RoleGrant, StaffAccount, Steward, StewardAlley, User
 from models.units import UnitMember
 
@@ -31,7 +31,7 @@ _UNIT_MEMBERSHIPS = Prepared(
     many=("accounts",),
 )
 
-# Read on every signed-in request: compiled once (see core.db.Prepared).
+# Read on every signed-in request: compiled once (see infra.db.Prepared).
 _GRANTS = Prepared(
     lambda: (
         RoleGrant.active_for(Param("user"))

@@ -42,9 +42,8 @@ from pathlib import Path
 
 from peewee import Case
 
-from core import audit, codes
+from core import audit
 from core.boards.boards import BOARD_CODE_LENGTH, bump_versions
-from core.db import write_transaction
 from core.people.roster_file import (
     AREA_COLUMNS,
     RosterError,
@@ -53,7 +52,9 @@ from core.people.roster_file import (
     posts_in,
     read_table,
 )
-from core.timeutil import utcnow
+from infra import codes
+from infra.db import write_transaction
+from infra.timeutil import utcnow
 from models import AREA_KINDS, Area, Board, Steward, StewardAlley
 
 IN_CHUNK = 500

@@ -23,13 +23,14 @@ from operator import or_
 
 from flask import current_app
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, conflict, forbidden, not_found
+from core import audit
 from core.people import identity
 from core.people.permissions import Principal
-from core.timebank import ledger, passbook, rules
-from core.timeutil import iso, utcnow
+from core.timebank import passbook, postings, rules
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.timeutil import iso, utcnow
 from models import Area, PointAccount, PointAdjustment, PointEntry, User
 
 MAX_UNITS = passbook.MAX_UNITS
@@ -121,7 +122,7 @@ def adjust(
                 data={**data, "adjustment_id": pending.id, "threshold": threshold()},
             )
             return Adjusted(pending=pending)
-        entry = ledger.post(
+        entry = postings.post(
             account,
             amount,
             rule=chosen.code,
@@ -183,7 +184,7 @@ def approve(p: Principal, adjustment_id: int) -> PointAdjustment:
         if won != 1:
             raise _decided(adjustment)
         maker = User.get_or_none(User.id == adjustment.made_by_id)
-        entry = ledger.post(
+        entry = postings.post(
             account,
             adjustment.points,
             rule=adjustment.rule,

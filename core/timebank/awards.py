@@ -28,10 +28,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from core import runs
-from core.db import write_transaction
-from core.timebank import ledger, rules
-from core.timebank.ledger import Holder
-from core.timeutil import utcnow
+from core.timebank import postings, rules
+from core.timebank.postings import Holder
+from infra.db import write_transaction
+from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Issue, IssueAssignee, PointEntry
 
 # Ratings at or above this are 满意, at or below DISSATISFIED 不满意 (3 stars is neither).
@@ -50,8 +50,8 @@ def _award(
         return None  # switched off in TIMEBANK_RULES
     if not runs.claim(f"points:{key}"):
         return None  # already awarded (or already found nothing to deduct)
-    account = ledger.account_for(issue.community_id, Holder(steward_id=steward_id))
-    return ledger.post(
+    account = postings.account_for(issue.community_id, Holder(steward_id=steward_id))
+    return postings.post(
         account,
         rule.points * units,
         rule=rule_code,
@@ -109,7 +109,7 @@ def issue_reopened(issue: Issue) -> None:
     awarded = list(PointEntry.select().where(PointEntry.key.in_(keys)).order_by(PointEntry.id))
     for entry in awarded:
         if not PointEntry.select().where(PointEntry.reverses == entry.id).exists():
-            ledger.reverse(entry.id, reason=f"{issue.number} 被群众重新打开", label="系统")
+            postings.reverse(entry.id, reason=f"{issue.number} 被群众重新打开", label="系统")
     _award(issue, issue.resolved_by_id, "issue_reopened", f"issue:{issue.id}:reopened:{round_}")
 
 

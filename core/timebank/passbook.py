@@ -22,14 +22,14 @@ import qrcode
 from peewee import fn
 
 from core import audit
-from core.db import write_transaction
-from core.errors import bad_request, conflict, forbidden, not_found
 from core.people import identity
 from core.people.permissions import Principal
-from core.text import whole_number
-from core.timebank import ledger, rules
-from core.timebank.ledger import Holder
-from core.timeutil import iso, local_midnight_utc, to_local, utcnow
+from core.timebank import postings, rules
+from core.timebank.postings import Holder
+from infra.db import write_transaction
+from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.text import whole_number
+from infra.timeutil import iso, local_midnight_utc, to_local, utcnow
 from models import Area, PointAccount, PointEntry, Redemption, Steward, User
 
 MAX_UNITS = 100  # units of one manual rule in one entry
@@ -83,7 +83,7 @@ def entry_dicts(entries: list[PointEntry]) -> list[dict]:
             "rule": e.rule,
             "rule_label": rule.label if rule else e.rule,
             "source_type": e.source_type,
-            "source_label": ledger.SOURCE_LABELS.get(e.source_type, e.source_type),
+            "source_label": postings.SOURCE_LABELS.get(e.source_type, e.source_type),
             "source_id": e.source_id,
             "reason": e.reason,
             "reverses": e.reverses_id,
@@ -218,7 +218,7 @@ def find_person(p: Principal, person: str) -> list[PointAccount]:
         column = PointAccount.steward if kind == "steward" else PointAccount.user
         accounts = list(PointAccount.select().where(column == number).order_by(PointAccount.id))
     elif text:
-        accounts = [ledger.by_member_code(text)]
+        accounts = [postings.by_member_code(text)]
     else:
         raise bad_request("请填写会员码", {"person": "请填写会员码、steward:编号 或 user:编号"})
     visible = [a for a in accounts if p.can_manage(Area.get_by_id(a.community_id))]
@@ -255,7 +255,7 @@ def steward_account(p: Principal, steward_id: int, community_id: int | None) -> 
         communities = [c for c in communities if c.id == community_id]
     if not communities:
         raise forbidden("该管家不在您的管辖范围内", code="out_of_scope")
-    return ledger.account_for(communities[0], Holder(steward_id=steward.id))
+    return postings.account_for(communities[0], Holder(steward_id=steward.id))
 
 
 # --- staff: reversing (adjusting: core.timebank.adjustments) --------------------------------
@@ -282,7 +282,7 @@ def reverse(p: Principal, entry_id: int, reason: str) -> PointEntry:
     if original.rule == "redemption":
         raise conflict("invalid_transition", "兑换记录不能冲正，如需退还积分请用人工调整并写明原因")
     with write_transaction():
-        entry = ledger.reverse(entry_id, reason=reason, actor=p.user)
+        entry = postings.reverse(entry_id, reason=reason, actor=p.user)
         audit.record(
             "points.reverse",
             "point_account",

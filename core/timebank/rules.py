@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from flask import current_app
 
-from core.errors import bad_request
+from infra.errors import bad_request
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ scope and redeem at the counter from a person's member code; every staff action 
 from __future__ import annotations
 
 from core import audit
-from core.db import write_transaction
-from core.errors import ApiError, bad_request, conflict, not_found
 from core.media import media_url
 from core.people.permissions import Principal
-from core.timebank import ledger
-from core.timebank.ledger import Holder
-from core.timeutil import iso, utcnow
+from core.timebank import postings
+from core.timebank.postings import Holder
+from infra.db import write_transaction
+from infra.errors import ApiError, bad_request, conflict, not_found
+from infra.timeutil import iso, utcnow
 from models import Area, Media, MediaUpload, PointAccount, Redemption, ShopItem
 
 # Six classes, after Lanshan's shops (45 items in 6 classes).
@@ -223,11 +223,11 @@ def redeem(p: Principal, item_id: int, member_code: str | None = None) -> Redemp
     at_counter = member_code is not None
     if at_counter:
         p.require_manage(community)
-        account = ledger.by_member_code(member_code)
+        account = postings.by_member_code(member_code)
         if account.community_id != community.id:
             raise conflict("wrong_community", "该会员码不是本社区时间银行的存折，不能在这里兑换")
     else:
-        account = ledger.account_for(community, Holder(user_id=p.user.id))
+        account = postings.account_for(community, Holder(user_id=p.user.id))
     with write_transaction():
         taken = (
             ShopItem.update(stock=ShopItem.stock - 1, updated_at=utcnow())
@@ -246,7 +246,7 @@ def redeem(p: Principal, item_id: int, member_code: str | None = None) -> Redemp
             actor_label=audit.actor_label(p.user),
         )
         try:
-            entry = ledger.post(
+            entry = postings.post(
                 account,
                 -item.price,
                 rule="redemption",

@@ -14,14 +14,14 @@ from datetime import timedelta
 
 from flask import current_app
 
-from core.db import locked, write_transaction
-from core.errors import bad_request, conflict, forbidden, not_found
 from core.items import issues as flow
-from core.items import kind
+from core.items import lifecycle
 from core.people.permissions import Principal
-from core.timeutil import month_day_time, utcnow
 from core.units import handling, members
 from core.units import notify as unit_notify
+from infra.db import locked, write_transaction
+from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.timeutil import month_day_time, utcnow
 from models import Department, Event, Issue
 
 REASON_MAX = 500
@@ -61,7 +61,7 @@ def check_in(p: Principal, issue_id: int) -> Issue:
 
 def progress(p: Principal, issue_id: int, note: str, photo_ids: list[int] | None = None) -> Issue:
     """进展: a note (and the member's own photos) on the trail."""
-    photo_ids = kind.check_photos(p, photo_ids, "photo_ids")
+    photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     if not (note or "").strip():
         raise bad_request("请填写进展说明", {"note": "不能为空"})
     with write_transaction():

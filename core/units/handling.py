@@ -18,13 +18,13 @@ from datetime import datetime
 from flask import current_app
 
 from core import audit
-from core.db import write_transaction
-from core.errors import bad_request, conflict, forbidden
 from core.items import credit, notify
 from core.items import issues as flow
 from core.people.permissions import Principal
-from core.timeutil import month_day_time, utcnow
 from core.units import notify as unit_notify
+from infra.db import write_transaction
+from infra.errors import bad_request, conflict, forbidden
+from infra.timeutil import month_day_time, utcnow
 from models import Area, Department, Issue
 
 TIER_LABELS = flow.PRIORITY_LABELS
@@ -74,7 +74,7 @@ def whistle(p: Principal, issue_id: int, unit_id: int, note: str, tier: str | No
             "tier": issue.priority,
             "tier_chosen": tier is not None,
             "note": note,
-            # the resident's plain words (core.items.views shows `data` on the trail)
+            # the resident's plain words (core.items.presenters shows `data` on the trail)
             "summary": f"已转交 {unit.name} 处理",
         }
         event = flow.KIND.record(p.user, issue, "whistle", data)

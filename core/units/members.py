@@ -13,11 +13,12 @@ from flask import current_app
 from peewee import fn
 from werkzeug.security import generate_password_hash
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import ApiError, bad_request
+from core import audit
 from core.people import auth
 from core.people.permissions import UNIT_ROLE, Principal
+from infra import text
+from infra.db import write_transaction
+from infra.errors import ApiError, bad_request
 from models import Department, RoleGrant, StaffAccount, User
 from models.units import UnitMember
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from core.delivery import robot
 from core.items import privacy
-from core.timeutil import month_day_time
 from core.units import units
+from infra.timeutil import month_day_time
 from models import Area, Department, Event, Issue
 
 TIER_WORDS = {"ordinary": "一般", "important": "重要", "major": "重大"}

@@ -7,9 +7,10 @@ unit comes to exist (CLI `units add`, `POST /units`, `departments add`), and it 
 
 from __future__ import annotations
 
-from core import audit, text
-from core.db import write_transaction
-from core.errors import bad_request, conflict
+from core import audit
+from infra import text
+from infra.db import write_transaction
+from infra.errors import bad_request, conflict
 from models import Area, ChatGroup, Department, StaffAccount, User
 from models.units import UnitMember
 

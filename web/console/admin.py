@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.delivery import outbox
-from core.errors import ApiError
 from core.observability import health
 from core.people import auth, departments
-from core.timeutil import utcnow
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import Area, Department, StaffAccount
 from web.console.common import admin_required, bp, chosen_area, managed_areas, principal
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, session, url_for
 
 from core import ratelimit
-from core.errors import ApiError
 from core.people import auth
-from core.timeutil import utcnow
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from web.console.common import bp, principal, safe_next
 
 PASSWORD_WINDOW = 15 * 60  # the API's window: one budget of attempts per client

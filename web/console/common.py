@@ -29,11 +29,11 @@ from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.validators import ValidationError
 
-from core import text
-from core.errors import ApiError
 from core.people import auth
 from core.people.permissions import Principal
-from core.timeutil import to_local, utcnow
+from infra import text
+from infra.errors import ApiError
+from infra.timeutil import to_local, utcnow
 from models import Area
 
 bp = Blueprint(

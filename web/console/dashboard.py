@@ -12,8 +12,8 @@ from markupsafe import Markup, escape
 from core.delivery import groups, outbox
 from core.figures import stats
 from core.items import queues
-from core.service import records
 from core.timebank import adjustments
+from core.volunteering import records
 from models import Area, ChatGroup
 from web.console.common import (
     bp,

@@ -20,11 +20,11 @@ from flask import (
 
 from core.boards import boards as board_service
 from core.boards import fonts, layout, print_data, print_jobs, render
-from core.errors import ApiError
 from core.figures import ledger
 from core.people import roster as roster_service
 from core.people import roster_file
-from core.timeutil import local_midnight_utc
+from infra.errors import ApiError
+from infra.timeutil import local_midnight_utc
 from models import Area, Board, PrintJob
 from web.console import uploads
 from web.console.common import (

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core.errors import ApiError
 from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
-from core.timeutil import utcnow
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import Area, CarePlan, Household, Steward, StewardAlley
 from web.console import uploads
 from web.console.common import bp, login_required, number_arg, page_arg, principal

@@ -8,14 +8,14 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import lists, queues
 from core.items import wishes as wish_flow
 from core.items.lists import IssueFilters, WishFilters
-from core.items.views import issue_out, photos_out, wish_out
-from core.text import whole_number
+from core.items.presenters import issue_out, photos_out, wish_out
 from core.units import handling as unit_handling
+from infra.errors import ApiError
+from infra.text import whole_number
 from models import (
     ISSUE_STATUS_LABELS,
     PRIORITIES,

@@ -9,9 +9,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.delivery import groups as group_service
 from core.delivery import outbox
-from core.errors import ApiError
 from core.figures import assessment
 from core.people import auth
+from infra.errors import ApiError
 from models import Area, Assessment, OutboxMessage, Steward, StewardAlley
 from web.console.common import bp, chosen_area, login_required, managed_areas, principal
 

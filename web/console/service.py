@@ -3,7 +3,7 @@ units and volunteer teams), 活动 (publish, the sign-up list, checking people i
 服务记录 (certify one or many, change a pending record, correct a certified one) and 年度评定
 (the proposal from certified hours, confirming or changing it, the workbook per unit).
 
-Every change calls the same `core.service` function the API and the bot call (which scopes and
+Every change calls the same `core.volunteering` function the API and the bot call (which scopes and
 audits it); a certified record has no edit form — only 更正, which adds a reversing record.
 """
 
@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from core import text, timeutil
-from core.errors import ApiError
 from core.people import identity
-from core.service import activities, grading, records, volunteers
+from core.volunteering import activities, grading, records, volunteers
+from infra import text, timeutil
+from infra.errors import ApiError
 from models import Activity, Area, ServiceRecord, ServiceUnit, Volunteer, VolunteerTeam
 from web.console.common import (
     bp,

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from core import media, text
-from core.errors import ApiError
+from core import media
 from core.people import identity
 from core.timebank import adjustments, passbook, rules, shop
+from infra import text
+from infra.errors import ApiError
 from models import Redemption, ShopItem
 from web.console.common import bp, login_required, managed_areas, principal
 

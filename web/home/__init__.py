@@ -9,9 +9,10 @@ import json
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
 
-from core import config, demo
+from core import demo
 from core.observability import collector, health, metrics
-from core.timeutil import to_local
+from infra import config
+from infra.timeutil import to_local
 from models import ChatGroup, OutboxMessage
 from web.home import outbox_view
 

@@ -14,14 +14,15 @@ from flask import (
     url_for,
 )
 
-from core import codes, media, ratelimit
+from core import media, ratelimit
 from core.boards.public import board_view
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
-from core.items.kind import MAX_PHOTOS
-from core.items.views import photos_out
+from core.items.lifecycle import MAX_PHOTOS
+from core.items.presenters import photos_out
 from core.people.permissions import Principal
+from infra import codes
+from infra.errors import ApiError
 from models import Board, Media
 from web.scan.common import (
     CONTENT_MAX,

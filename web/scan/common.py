@@ -20,13 +20,13 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from core import text
 from core.boards import boards, public, scans
-from core.errors import ApiError
-from core.items.kind import MAX_PHOTOS
+from core.items.lifecycle import MAX_PHOTOS
 from core.people import phones
 from core.people.areas import community_of
-from core.timeutil import to_local
+from infra import text
+from infra.errors import ApiError
+from infra.timeutil import to_local
 from models import Board
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def private_headers(response: Response) -> Response:
 
 
 def form_value(name: str) -> str:
-    """A form field as typed, normalised by `core.text` like every API and chat text:
+    """A form field as typed, normalised by `infra.text` like every API and chat text:
     NUL and other controls dropped, invisible characters trimmed from the edges."""
     return text.normalise(request.form.get(name) or "")
 

@@ -14,13 +14,13 @@ from flask import (
 )
 
 from core.boards.public import alley_stewards
-from core.errors import ApiError
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
-from core.items.kind import tracking_hash
-from core.items.views import issue_out, timeline_out, wish_out
+from core.items.lifecycle import tracking_hash
+from core.items.presenters import issue_out, timeline_out, wish_out
 from core.people.permissions import Principal
-from core.timeutil import utcnow
+from infra.errors import ApiError
+from infra.timeutil import utcnow
 from models import Board, Issue, Wish
 from web.scan.common import (
     MAX_TOKEN_CHARS,

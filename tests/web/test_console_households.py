@@ -1,0 +1,283 @@
+"""包联户 in the console: scoped lists and cards (another community's staff get 404), every
+read audited, edits, plans and visits through CSRF-protected forms, the import (dry run, then
+confirm), and a look at the card in a real browser."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from core.households import cards, plans
+from core.people.permissions import Principal
+from infra.db import db
+from models import CarePlan, Event, Household, User, Visit
+from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.conftest import make_app
+from tests.console_world import build, console_login, csrf
+
+
+def _staff_principal(account):
+    return Principal.for_user(User.get_by_id(account.user_id))
+
+
+def seed(w):
+    p = _staff_principal(w.admin)
+    d = w.d
+    made = {}
+    for name, alley, steward, head, phone in (
+        ("h1", d.alleys[0], d.stewards[0], "王大爷", "13811112222"),
+        ("h2", d.alleys[1], d.stewards[1], "李奶奶", "13811113333"),
+        ("h4", d.alleys[2], d.stewards[2], "孙婆婆", "13811115555"),
+    ):
+        made[name] = cards.create(
+            p,
+            {
+                "alley_id": alley.id,
+                "steward_id": steward.id,
+                "address": f"{alley.name}{len(made) + 1}号",
+                "head_name": head,
+                "head_phone": phone,
+                "members": [{"name": "小明", "relation": "孙子", "birth_year": 2015}],
+                "tags": ["留守儿童", "低保"],
+                "notes": "父母在外务工",
+            },
+        )
+    plans.create(
+        p,
+        made["h1"].id,
+        {
+            "group": "留守儿童",
+            "plan": "每周辅导作业一次",
+            "interval_days": 7,
+            "member_name": "小明",
+            "volunteer_name": "刘老师",
+            "volunteer_phone": "13700001111",
+        },
+    )
+    return made
+
+
+@pytest.fixture
+def world(app):
+    w = build(app)
+    return w, seed(w)
+
+
+def test_lists_and_cards_are_scoped_and_audited(app, world):
+    w, h = world
+    client = console_login(app.test_client(), "secretary1")
+    page = client.get("/console/households").get_data(as_text=True)
+    assert "王大爷" in page and "李奶奶" in page and "孙婆婆" not in page
+    event = Event.select().where(Event.action == "household.list").order_by(Event.id.desc()).first()
+    assert sorted(event.data["ids"]) == sorted([h["h1"].id, h["h2"].id])
+    assert event.data["via"] == "console"
+    filtered = client.get(f"/console/households?steward={w.d.stewards[1].id}").get_data(
+        as_text=True
+    )
+    assert "李奶奶" in filtered and "王大爷" not in filtered
+    card = client.get(f"/console/households/{h['h1'].id}")
+    assert card.status_code == 200
+    text = card.get_data(as_text=True)
+    assert "每周辅导作业一次" in text and "刘老师" in text and "13811112222" in text
+    read = Event.select().where(Event.action == "household.read").order_by(Event.id.desc()).first()
+    assert read.subject_id == h["h1"].id and read.data["via"] == "console"
+    # another community's household does not exist for this secretary
+    before = Event.select().where(Event.action == "household.read").count()
+    res = client.get(f"/console/households/{h['h4'].id}")
+    assert res.status_code == 404 and "孙婆婆" not in res.get_data(as_text=True)
+    assert Event.select().where(Event.action == "household.read").count() == before
+    other = console_login(app.test_client(), "secretary2")
+    assert "王大爷" not in other.get("/console/households").get_data(as_text=True)
+    assert other.get(f"/console/households/{h['h1'].id}").status_code == 404
+    street = console_login(app.test_client(), "streetadmin")
+    page = street.get("/console/households").get_data(as_text=True)
+    assert all(n in page for n in ("王大爷", "李奶奶", "孙婆婆"))
+
+
+def test_edit_plan_visit_through_forms(app, world):
+    w, h = world
+    client = console_login(app.test_client(), "secretary1")
+    hid = h["h1"].id
+    token = csrf(client, f"/console/households/{hid}")
+    # without the CSRF token nothing changes
+    res = client.post(f"/console/households/{hid}/visits", data={"note": "看望"})
+    assert res.status_code == 400 and Visit.select().count() == 0
+    res = client.post(
+        f"/console/households/{hid}/edit",
+        data={
+            "csrf_token": token,
+            "address": h["h1"].address,
+            "head_name": "王大爷",
+            "head_phone": "13811119999",
+            "tags": ["独居老人"],
+            "members": "李秀兰/配偶/1950\n小明/孙子/2015",
+            "notes": "已装扶手",
+            "alley_id": str(w.d.alleys[0].id),
+            "steward_id": str(w.d.stewards[0].id),
+            "active": "1",
+        },
+    )
+    assert res.status_code == 302
+    row = Household.get_by_id(hid)
+    assert row.head_phone == "13811119999" and row.tags == ["独居老人"]
+    assert [m["name"] for m in row.members] == ["李秀兰", "小明"]
+    bad = client.post(
+        f"/console/households/{hid}/edit",
+        data={"csrf_token": token, "address": "", "head_name": "王大爷"},
+        follow_redirects=True,
+    )
+    assert "地址：不能为空" in bad.get_data(as_text=True)
+    assert Household.get_by_id(hid).address == h["h1"].address
+    client.post(
+        f"/console/households/{hid}/plans",
+        data={
+            "csrf_token": token,
+            "group": "鳏寡孤独",
+            "plan": "每月上门一次",
+            "interval_days": "30",
+        },
+    )
+    assert CarePlan.select().where(CarePlan.household == hid).count() == 2
+    client.post(f"/console/households/{hid}/visits", data={"csrf_token": token, "note": "身体不错"})
+    visit = Visit.get()
+    assert visit.note == "身体不错" and visit.household_id == hid and visit.user_id is not None
+    plan = CarePlan.select().where(CarePlan.group == "鳏寡孤独").get()
+    client.post(
+        f"/console/household-plans/{plan.id}/edit",
+        data={"csrf_token": token, "interval_days": "14", "active": "0"},
+    )
+    plan = CarePlan.get_by_id(plan.id)
+    assert plan.interval_days == 14 and plan.active is False
+    # another community's staff cannot post to it either
+    other = console_login(app.test_client(), "secretary2")
+    token2 = csrf(other, "/console/households")
+    res = other.post(f"/console/households/{hid}/visits", data={"csrf_token": token2, "note": "x"})
+    assert res.status_code == 404 and Visit.select().count() == 1
+
+
+def test_import_dry_run_then_confirm(app, world):
+    w, _ = world
+    client = console_login(app.test_client(), "secretary1")
+    buf = io.StringIO()
+    csv.writer(buf).writerows(
+        [
+            ["社区", "街巷", "管家手机号", "地址", "户主", "标签"],
+            ["第1社区", "1区1巷", w.d.stewards[0].phone, "1区1巷20号", "周大姐", "残疾"],
+        ]
+    )
+    data = buf.getvalue().encode("utf-8-sig")
+    token = csrf(client, "/console/households/import")
+    res = client.post(
+        "/console/households/import",
+        data={"csrf_token": token, "file": (io.BytesIO(data), "hh.csv")},
+        content_type="multipart/form-data",
+    )
+    page = res.get_data(as_text=True)
+    assert res.status_code == 200 and "新增 1 户" in page and "确认导入" in page
+    assert not Household.select().where(Household.head_name == "周大姐").exists()
+    confirm = page.split('name="confirm" value="')[1].split('"')[0]
+    res = client.post("/console/households/import", data={"csrf_token": token, "confirm": confirm})
+    assert res.status_code == 200 and "导入完成" in res.get_data(as_text=True)
+    assert Household.get(Household.head_name == "周大姐").steward_id == w.d.stewards[0].id
+    # a row in the other community is refused for this secretary
+    buf = io.StringIO()
+    csv.writer(buf).writerows(
+        [
+            ["社区", "街巷", "管家手机号", "地址", "户主"],
+            ["第2社区", "2区1巷", w.d.stewards[2].phone, "2区1巷9号", "吴"],
+        ]
+    )
+    res = client.post(
+        "/console/households/import",
+        data={"csrf_token": token, "file": (io.BytesIO(buf.getvalue().encode()), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 400 and "第2行 社区：不在您的管辖范围内" in res.get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_household_pages_in_a_browser(browser, tmp_path):  # noqa: F811
+    app = make_app(tmp_path)
+    with app.app_context():
+        w = build(app)
+        h = seed(w)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+            page = context.new_page()
+            page.goto(f"{base}/console/login")
+            page.fill("input[name=username]", "secretary1")
+            page.fill("input[name=password]", "password123")
+            with page.expect_navigation():
+                page.click("button[type=submit]")
+            page.click("nav >> text=包联户")
+            assert page.locator("table.grid tbody tr").count() == 2
+            page.screenshot(path="/tmp/console-households.png", full_page=True)
+            page.click(f"a[href='/console/households/{h['h1'].id}']")
+            page.fill("textarea[name=note]", "上门看望，孩子作业已完成")
+            with page.expect_navigation():
+                page.click("aside form:has(textarea[name=note]) button[type=submit]")
+            assert "走访已登记" in page.content()
+            assert page.locator("ol.timeline li").first.inner_text().find("上门看望") >= 0
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1]
+            page.screenshot(path="/tmp/console-household.png", full_page=True)
+            context.close()
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            if not db.is_closed():
+                db.close()
+
+
+def test_register_a_household_from_the_console(app, world):
+    w, _ = world
+    client = console_login(app.test_client(), "secretary1")
+    page = client.get("/console/households/new")
+    assert page.status_code == 200 and "登记一户" in page.get_data(as_text=True)
+    token = csrf(client, "/console/households/new")
+    res = client.post(
+        "/console/households/new",
+        data={
+            "csrf_token": token,
+            "alley_id": str(w.d.alleys[1].id),
+            "steward_id": str(w.d.stewards[1].id),
+            "address": "1区2巷30号",
+            "head_name": "郑阿姨",
+            "tags": ["空巢老人"],
+            "members": "",
+        },
+    )
+    assert res.status_code == 302
+    row = Household.get(Household.head_name == "郑阿姨")
+    assert (row.alley_id, row.steward_id, row.tags) == (
+        w.d.alleys[1].id,
+        w.d.stewards[1].id,
+        ["空巢老人"],
+    )
+    # an alley of another community is out of reach
+    res = client.post(
+        "/console/households/new",
+        data={
+            "csrf_token": token,
+            "alley_id": str(w.d.alleys[2].id),
+            "steward_id": str(w.d.stewards[2].id),
+            "address": "x",
+            "head_name": "y",
+        },
+        follow_redirects=True,
+    )
+    assert "该街巷不在您的管辖范围内" in res.get_data(as_text=True)
+    assert not Household.select().where(Household.head_name == "y").exists()
+    assert "必填列：社区、街巷、管家手机号、地址、户主" in client.get(
+        "/console/households/import"
+    ).get_data(as_text=True)

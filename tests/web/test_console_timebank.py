@@ -1,0 +1,235 @@
+"""The console's 时间银行 page: look a passbook up by member code, adjust with a reason, reverse,
+stock the shelf, redeem at the counter — scoped, CSRF-protected, audited — and the page in a
+real browser (a screenshot to look at)."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+
+import pytest
+from PIL import Image
+from werkzeug.serving import make_server
+
+from core import media
+from core.timebank import postings
+from core.timebank.postings import Holder
+from infra.db import db, write_transaction
+from models import Event, Media, PointAccount, PointEntry, Redemption, ShopItem, User
+from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.conftest import make_app
+from tests.console_world import build, console_login, csrf
+
+
+@pytest.fixture
+def capp(tmp_path):
+    app = make_app(tmp_path, PUBLIC_BASE_URL="http://xx.example.cn")
+    with app.app_context():
+        yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def world(capp):
+    w = build(capp)
+    user = User.create(openid="dev:李阿姨", nickname="李阿姨")
+    account = postings.account_for(w.d.communities[0], Holder(user_id=user.id))
+    with write_transaction():
+        postings.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
+    w.account = PointAccount.get_by_id(account.id)
+    return w
+
+
+def test_lookup_adjust_reverse_stock_and_redeem(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    c0 = world.d.communities[0].id
+    page = client.get(f"/console/timebank?person={world.account.member_code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "李阿姨" in html and "余额 <b>30</b> 分" in html
+    token = csrf(client, "/console/timebank")
+    base = {"csrf_token": token, "community": c0, "person": world.account.member_code}
+    # adjust: a rule with units, then without a reason (refused, nothing written)
+    res = client.post(
+        "/console/timebank/adjust",
+        data={
+            **base,
+            "account_id": world.account.id,
+            "rule": "meeting",
+            "units": 2,
+            "reason": "例会",
+        },
+        follow_redirects=True,
+    )
+    assert "已记入存折：+2 分" in res.get_data(as_text=True)
+    res = client.post(
+        "/console/timebank/adjust",
+        data={**base, "account_id": world.account.id, "rule": "meeting", "reason": " "},
+        follow_redirects=True,
+    )
+    assert "请写明加减分原因" in res.get_data(as_text=True)
+    assert PointAccount.get_by_id(world.account.id).balance == 32
+    entry = PointEntry.get(PointEntry.rule == "meeting")
+    res = client.post(
+        f"/console/timebank/entries/{entry.id}/reverse",
+        data={**base, "reason": "记错了"},
+        follow_redirects=True,
+    )
+    assert "已冲正：-2 分" in res.get_data(as_text=True)
+    # stock the shelf, restock, redeem at the counter
+    res = client.post(
+        "/console/timebank/items",
+        data={**base, "name": "洗衣液", "category": "日用百货", "price": 20, "stock": 1},
+        follow_redirects=True,
+    )
+    assert "已上架“洗衣液”" in res.get_data(as_text=True)
+    item = ShopItem.get(ShopItem.name == "洗衣液")
+    client.post(
+        f"/console/timebank/items/{item.id}",
+        data={**base, "price": 20, "add_stock": 2, "active": "1"},
+    )
+    assert ShopItem.get_by_id(item.id).stock == 3
+    res = client.post(
+        "/console/timebank/redeem",
+        data={**base, "item_id": item.id, "member_code": world.account.member_code},
+        follow_redirects=True,
+    )
+    assert "兑换成功：“洗衣液” 20 分，存折余额 10 分" in res.get_data(as_text=True)
+    res = client.post(
+        "/console/timebank/redeem",
+        data={**base, "item_id": item.id, "member_code": world.account.member_code},
+        follow_redirects=True,
+    )
+    assert "积分不足" in res.get_data(as_text=True)
+    r = Redemption.get()
+    assert r.at_counter and r.actor_label
+    actions = {e.action for e in Event.select()}
+    assert {"points.adjust", "points.reverse", "shop.item_create", "shop.redeem"} <= actions
+    assert postings.audit_balances() == []
+
+
+def test_other_communities_staff_cannot_see_or_change_the_passbook(capp, world):
+    client = console_login(capp.test_client(), "secretary2")
+    page = client.get(f"/console/timebank?person={world.account.member_code}")
+    assert "不在您的管辖范围内" in page.get_data(as_text=True)
+    assert "余额" not in page.get_data(as_text=True)
+    assert client.get(f"/console/timebank?community={world.d.communities[0].id}").status_code == 403
+    token = csrf(client, "/console/timebank")
+    res = client.post(
+        "/console/timebank/adjust",
+        data={
+            "csrf_token": token,
+            "account_id": world.account.id,
+            "rule": "meeting",
+            "reason": "x",
+        },
+        follow_redirects=True,
+    )
+    assert "不在您的管辖范围内" in res.get_data(as_text=True)
+    assert PointAccount.get_by_id(world.account.id).balance == 30
+
+
+def test_forms_without_csrf_are_refused(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    before = PointEntry.select().count()
+    res = client.post(
+        "/console/timebank/adjust",
+        data={"account_id": world.account.id, "rule": "meeting", "reason": "x"},
+    )
+    assert res.status_code == 400
+    assert PointEntry.select().count() == before
+
+
+def test_anonymous_is_sent_to_login(capp, world):
+    res = capp.test_client().get("/console/timebank")
+    assert res.status_code == 302 and "/console/login" in res.headers["Location"]
+
+
+@pytest.mark.browser
+def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
+    app = make_app(tmp_path)
+    with app.app_context():
+        w = build(app)
+        user = User.create(openid="dev:李阿姨", nickname="李阿姨")
+        account = postings.account_for(w.d.communities[0], Holder(user_id=user.id))
+        with write_transaction():
+            postings.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+            page = context.new_page()
+            page.goto(f"{base}/console/login")
+            page.fill("input[name=username]", "secretary1")
+            page.fill("input[name=password]", "password123")
+            page.click("button[type=submit]")
+            page.click("nav >> text=时间银行")
+            add = page.locator("form.add-item")
+            add.locator("input[name=name]").fill("食用油 5L")
+            add.locator("select[name=category]").select_option("粮油副食")
+            add.locator("input[name=price]").fill("25")
+            add.locator("input[name=stock]").fill("4")
+            add.locator("button[type=submit]").click()
+            assert "已上架“食用油 5L”" in page.content()
+            page.fill("input[name=person]", account.member_code)
+            page.click("text=查询")
+            assert re.search(r"余额\s*<b>30</b>", page.content())
+            page.locator("form >> input[name=member_code]").fill(account.member_code)
+            page.click("form >> text=兑换")
+            assert "兑换成功" in page.content()
+            wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not wide  # never scrolls sideways
+            page.goto(f"{base}/console/timebank?person={account.member_code}")
+            page.screenshot(path="/tmp/console-timebank.png", full_page=True)
+            context.close()
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            if not db.is_closed():
+                db.close()
+
+
+def test_bad_numbers_are_explained_not_500(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/timebank")
+    c0 = world.d.communities[0].id
+    for price in ("十块", "9" * 30):
+        res = client.post(
+            "/console/timebank/items",
+            data={"csrf_token": token, "community": c0, "name": "米", "category": "粮油副食"}
+            | {"price": price, "stock": 1},
+            follow_redirects=True,
+        )
+        assert res.status_code == 200 and ShopItem.select().count() == 0
+        assert "须为整数" in res.get_data(as_text=True) or "超出范围" in res.get_data(as_text=True)
+
+
+def test_an_item_with_a_photo_loses_its_exif(capp, world):
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    Image.new("RGB", (60, 40), "orange").save(buf, "JPEG", exif=exif)
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/timebank")
+    res = client.post(
+        "/console/timebank/items",
+        data={
+            "csrf_token": token,
+            "community": world.d.communities[0].id,
+            "name": "橙子",
+            "category": "粮油副食",
+            "price": 3,
+            "stock": 9,
+            "photo": (io.BytesIO(buf.getvalue()), "orange.jpg"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "已上架“橙子”" in res.get_data(as_text=True)
+    item = ShopItem.get(ShopItem.name == "橙子")
+    stored = media.media_path(Media.get_by_id(item.photo_id))
+    assert not Image.open(stored).getexif()  # EXIF stripped
+    assert 'class="thumb"' in client.get("/console/timebank").get_data(as_text=True)
