@@ -4,7 +4,8 @@
 #   make test      the import contracts, the test suite against SQLite AND a throw-away
 #                  PostgreSQL, the deployment test (test-deploy), then the mini program's suites
 #                  once (test-miniprogram)
-#   make test-quick         the everyday loop: SQLite only, no browser tests, no fuzzing
+#   make test-quick         the everyday loop: SQLite only, no browser, fuzz or slow tests
+#                  (the suites run on every core, pytest-xdist: TEST_JOBS=N to choose)
 #   make test-one T=tests/core/items/test_issues.py::test_x   one file or test, on SQLite (PG=1: PostgreSQL)
 #   make test-deploy   deploy/ for real: Debian's nginx (installed if missing) with the shipped
 #                  site config in front of gunicorn, on SQLite and PostgreSQL
@@ -28,6 +29,10 @@ BIN    := $(VENV)/bin
 REQ_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?=
+# pytest-xdist workers for the suites (test-sqlite, test-pg, test-quick): one per core by
+# default; TEST_JOBS=0 runs them in one process (docs/testing.md).
+TEST_JOBS ?= auto
+XDIST := -n $(TEST_JOBS)
 # The port `make run` serves on. Unless PUBLIC_BASE_URL is set, every printed link uses it.
 PORT ?= 5000
 
@@ -79,11 +84,11 @@ test: dev-venv chromium
 # tests/deploy/test_deploy.py runs in its own leg (test-deploy), which installs nginx first.
 test-sqlite: dev-venv chromium
 	@echo "=== tests on SQLite ==="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
 test-pg: dev-venv chromium
 	@echo "=== tests on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/pytest -q --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(BIN)/pytest -q $(XDIST) --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
 # deploy/ as shipped: nginx (deploy/nginx/xiaoxiang.conf, a throw-away certificate) in front of
 # gunicorn (deploy/systemd/xiaoxiang-web.service's line), on SQLite, then on PostgreSQL.
@@ -92,10 +97,11 @@ test-deploy: dev-venv nginx
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/deploy/test_deploy.py
 	scripts/with-postgres.sh $(BIN)/pytest -q tests/deploy/test_deploy.py
 
-# The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium)
-# or `fuzz` (schemathesis, hypothesis), which `make test` runs on both databases.
+# The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium),
+# `fuzz` (schemathesis, hypothesis) or `slow` (real processes, every page or command), which
+# `make test` runs on both databases.
 test-quick: dev-venv
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -m "not browser and not fuzz" --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) -m "not browser and not fuzz and not slow" --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
 # One file or one test: make test-one T=tests/core/items/test_issues.py::test_accept (more pytest options
 # in PYTEST_ARGS, e.g. PYTEST_ARGS='-k follow -x'). On SQLite; PG=1: on a throw-away PostgreSQL.

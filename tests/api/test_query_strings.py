@@ -163,6 +163,8 @@ def test_every_page_is_checked(every_page_world):
     assert len([u for u in urls if u.startswith("/console")]) >= 35
 
 
+# Every page with every bad value: 15 s of CPU each (docs/testing.md), left out of test-quick.
+@pytest.mark.slow
 @pytest.mark.parametrize("username", ["secretary1", "streetadmin"])
 def test_pages_ignore_unknown_names_and_survive_bad_values(every_page_world, username):
     app = every_page_world[0]

@@ -251,6 +251,7 @@ def deliver_all(clock) -> None:
     raise AssertionError("the outbox did not drain")
 
 
+@pytest.mark.slow  # every command and push, 12 s of CPU (docs/testing.md)
 def test_no_command_and_no_push_puts_anything_private_in_a_group(private_app, fake_wechat):
     fake = fake_wechat
     w = World(private_app, fake)

@@ -75,6 +75,7 @@ def test_every_table_is_declared_by_exactly_one_migration():
     assert not undeclared, f"name these models in their migration's tables=(…): {undeclared}"
 
 
+@pytest.mark.slow  # builds and fills the database at every past version
 def test_init_db_migrates_every_past_version_and_keeps_its_data(app, runner):
     populate(photos=1)
     head = structure()

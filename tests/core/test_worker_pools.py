@@ -139,6 +139,7 @@ def draw_while_threads_hold_locks(database_url: str, workdir: str, rounds: int) 
     os.write(1, b"drawn\n")
 
 
+@pytest.mark.slow  # a child process drawing rounds while its threads hold locks
 def test_pools_finish_in_a_process_whose_threads_hold_locks(app, tmp_path):
     script = textwrap.dedent(
         f"""

@@ -234,6 +234,7 @@ class _Worker:
         self.pid = pid
 
 
+@pytest.mark.slow  # real processes
 def test_two_processes_one_scrape(app, tmp_path, monkeypatch):
     directory = tmp_path / "prometheus"
     directory.mkdir()
