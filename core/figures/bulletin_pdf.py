@@ -336,7 +336,7 @@ def render(b: Bulletin) -> bytes:
         line_height=5.5,
         padding=1,
     ) as table:
-        table.row(tuple(figures.RATE_LABELS.values()))
+        table.row(tuple(figures.RATE_LABELS[k] for k in figures.RATE_NAMES))
         table.row(tuple(figures.rate_text(t, k) for k in figures.RATE_NAMES))
     pdf.ln(2)
     levels = "；".join(f"{k} {v} 件" for k, v in b.levels.items())

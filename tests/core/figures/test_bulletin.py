@@ -60,8 +60,9 @@ def world(app, client):
       one accepted after 30 hours and resolved after 60 (past its 2-day deadline); one never
       accepted, overdue at the month's end (and still when the bulletin is made), followed by
       two neighbours → 响应率 3/5, 按期办结率 3/5 (the open one is past its deadline: its term
-      is decided, and missed), 解决率 4/5, 满意率 2/3:
-      100 × (0.1·0.6 + 0.2·0.6 + 0.35·0.8 + 0.35·⅔) = 69.3.
+      is decided, and missed), 解决率 2/3 and 满意率 2/3 (the resident's word: of the three
+      ratings, 4 and 5 confirm it solved and satisfied, 2 neither):
+      100 × (0.1·0.6 + 0.2·0.6 + 0.35·⅔ + 0.35·⅔) = 64.7.
     - 第3社区: 2 items (under the minimum of 5: listed, not ranked): one resolved on the spot,
       one escalated, whistled to 住建办 and resolved by staff (吹哨联合); 住建办 never checked
       in → its 响应率 0/1.
@@ -130,31 +131,34 @@ def test_the_month_counted_by_hand(world):
         b = bulletin.build(d.street, Month(2026, 11))
     c1, c2, c3 = (next(x for x in b.communities if x.id == c.id) for c in d.communities)
     assert [x.id for x in b.communities] == [c1.id, c2.id, c3.id]
-    assert (c1.volume, c1.row.counts) == (
+    rates = ("response", "on_time", "resolution", "satisfaction")
+    assert (c1.volume, {k: c1.row.counts[k] for k in rates}) == (
         5,
         {"response": (5, 5), "on_time": (5, 5), "resolution": (5, 5), "satisfaction": (5, 5)},
     )
     assert (c1.score, c1.rank) == (100.0, 1)
     assert (c2.volume, c2.overdue) == (5, 1)
-    assert c2.row.counts == {
+    assert {k: c2.row.counts[k] for k in rates} == {
         "response": (3, 5),
         "on_time": (3, 5),
-        "resolution": (4, 5),
+        "resolution": (2, 3),
         "satisfaction": (2, 3),
     }
-    assert (c2.score, c2.rank) == (69.3, 2)
+    assert (c2.score, c2.rank) == (64.7, 2)
     assert (c3.volume, c3.rank) == (2, None)  # under RANKING_MIN_VOLUME: listed, not ranked
     assert [x.name for x in b.honour(b.communities)] == [c1.name]
     assert [x.name for x in b.to_improve(b.communities)] == [c2.name]
     assert b.levels == {"现场解决": 10, "上报社区": 0, "吹哨联合": 1}
     assert (b.total.volume, b.resolved, b.total.overdue) == (12, 11, 1)
-    assert b.total.row.counts["resolution"] == (11, 12)  # the communities' counts added up
+    # the communities' counts added up: the resident's word, 5/5 + 2/3 + none in 第3社区
+    assert b.total.row.counts["resolution"] == (7, 8)
 
     unit = next(x for x in b.units if x.id == world["unit"].id)
+    # 住建办 never checked in; its item was resolved by staff but not rated: no resident's word
     assert (unit.volume, unit.row.counts["response"], unit.row.counts["resolution"]) == (
         1,
         (0, 1),
-        (1, 1),
+        (0, 0),
     )
     assert unit.levels == {"吹哨联合": 1} and unit.rank is None
 
@@ -225,7 +229,7 @@ def test_the_pdf_reads_back_with_every_part(world, client):
         "统计口径",
     ):
         assert part in text, part
-    assert "100.0%5/5" in text and "69.3" in text and "60.0%3/5" in text
+    assert "100.0%5/5" in text and "64.7" in text and "60.0%3/5" in text
     assert "第3社区" in text and "只列出不参与排名的：第3社区" in text
     assert "现场解决10件；上报社区0件；吹哨联合1件" in text
     assert "路灯坏了没人修" in text and "住建办" in text
@@ -248,7 +252,7 @@ def test_the_spreadsheet_cells(world, client):
     rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in ws.iter_rows(3)]
     assert [(r["排名"], r["社区"], r["件数"], r["得分"], r["榜单"]) for r in rows] == [
         (1, "第1社区", 5, 100, "红榜"),
-        (2, "第2社区", 5, 69.3, "待改进"),
+        (2, "第2社区", 5, 64.7, "待改进"),
         ("—", "第3社区", 2, 100, "不参与排名（少于 5 件）"),
     ]
     second = rows[1]
