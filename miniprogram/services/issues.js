@@ -120,6 +120,8 @@ const whistle = (id, { unitId, tier, note }) => api.post(at(id, 'whistle'), { un
 
 /** 催办 (staff): a reminder to the unit holding the item. @param {number} id @param {string} note */
 const urge = (id, note) => api.post(at(id, 'urge'), { note });
+/** 督办: escalate a unit's item to the street leader (the note is optional). */
+const supervise = (id, note) => api.post(at(id, 'supervise'), note ? { note } : {});
 
 /** 报到 (a member of the unit): the unit has received the item. @param {number} id */
 const checkIn = (id) => api.post(at(id, 'check-in'), {});
@@ -164,6 +166,7 @@ module.exports = {
   assign,
   whistle,
   urge,
+  supervise,
   checkIn,
   progress,
   requestExtension,

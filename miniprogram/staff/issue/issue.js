@@ -154,6 +154,21 @@ Component({
       }
       return this.act(() => issues.urge(this.data.id, this.data.note.trim()), '已催办，单位会收到提醒。');
     },
+    supervise() {
+      // 督办 is public to the street's leaders: asked once more, as the console does
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '提请街道督办',
+          content: '单位迟迟不报到或超期未办结时，提请街道领导督办。确定吗？',
+          success: (res) => {
+            if (!res.confirm) return resolve();
+            const note = this.data.note.trim();
+            resolve(this.act(() => issues.supervise(this.data.id, note), '已提请街道督办，街道领导会收到消息。'));
+          },
+          fail: () => resolve(),
+        });
+      });
+    },
     escalate() {
       if (!this.data.note.trim()) {
         this.setData({ error: '请写明上报原因。' });

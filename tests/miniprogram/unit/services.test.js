@@ -51,6 +51,8 @@ const CASES = [
   ['issues.assign with a tier', () => issues.assign(7, { stewardIds: [1, 2], priority: 'major', note: '尽快' }), 'POST', '/issues/7/assign', '', { steward_ids: [1, 2], priority: 'major', note: '尽快' }],
   ['issues.whistle', () => issues.whistle(7, { unitId: 3, tier: 'important', note: '占道经营' }), 'POST', '/issues/7/whistle', '', { unit_id: 3, tier: 'important', note: '占道经营' }],
   ['issues.urge', () => issues.urge(7, '请尽快'), 'POST', '/issues/7/urge', '', { note: '请尽快' }],
+  ['issues.supervise', () => issues.supervise(7, ''), 'POST', '/issues/7/supervise', '', {}],
+  ['issues.supervise', () => issues.supervise(7, '超期'), 'POST', '/issues/7/supervise', '', { note: '超期' }],
   ['issues.ofMyUnit', () => issues.ofMyUnit(), 'GET', '/issues', 'scope=unit&status=open&per_page=100'],
   ['issues.checkIn', () => issues.checkIn(7), 'POST', '/issues/7/check-in', '', {}],
   ['issues.progress', () => issues.progress(7, '已到现场', [4]), 'POST', '/issues/7/progress', '', { note: '已到现场', photo_ids: [4] }],

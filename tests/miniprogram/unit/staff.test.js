@@ -170,6 +170,32 @@ describe('staff/issue/issue', () => {
     expect(p.data().actions.urge).toBeUndefined();
     expect(p.text()).not.toContain('催办（住建办）');
   });
+  test('督办 an item a unit holds: asked once more, the note optional; then the button goes', async () => {
+    let it = fx.issue({ status: 'whistled', status_label: '已吹哨', department: { id: 3, name: '住建办' }, actions: ['comment', 'urge', 'supervise'] });
+    server.route('GET', '/issues/7', () => ({ status: 200, body: it })).route('GET', '/areas', TREE).route('GET', '/units', UNITS);
+    server.route('POST', '/issues/7/supervise', () => {
+      it = { ...it, actions: ['comment', 'urge'] };
+      return { status: 200, body: it };
+    });
+    const p = h.page('staff/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    expect(p.text()).toContain('提请街道督办');
+    await p.inst.supervise();
+    await h.idle();
+    expect(h.callsOf('showModal').pop().title).toBe('提请街道督办');
+    expect(server.requests.find((r) => r.path === '/issues/7/supervise').data).toEqual({});
+    expect(p.text()).toContain('已提请街道督办');
+    expect(p.data().actions.supervise).toBeUndefined();
+    // a second 督办 is refused by the server: the reason is shown
+    it = { ...it, actions: ['comment', 'urge', 'supervise'] };
+    server.route('POST', '/issues/7/supervise', envelope(409, 'already_supervised', '该诉求已提请督办'));
+    await p.inst.onLoad({ id: '7' });
+    input(p, 'note', '超期五天');
+    await p.inst.supervise();
+    await h.idle();
+    expect(server.requests.filter((r) => r.path === '/issues/7/supervise').pop().data).toEqual({ note: '超期五天' });
+    expect(p.text()).toContain('该诉求已提请督办');
+  });
 });
 
 describe('staff/stats/stats', () => {
