@@ -30,6 +30,10 @@ Component({
     isSteward: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     /** @param {{id?: string}} options */
     onLoad(options) {
       this.setData({ id: Number(options.id), isSteward: api.roles().includes('steward') });

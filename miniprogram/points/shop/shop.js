@@ -22,6 +22,10 @@ Component({
     busy: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     /** @param {any} options */
     onLoad(options) {
       const community = Number((options && options.community) || 0);

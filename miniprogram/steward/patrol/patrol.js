@@ -29,6 +29,10 @@ Component({
     busy: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.onLoad();
+    },
     onLoad() {
       return auth
         .me()
