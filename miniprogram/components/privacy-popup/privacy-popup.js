@@ -20,6 +20,10 @@ const WHAT = /** @type {Record<string, string>} */ ({
 
 Component({
   options: { addGlobalClass: true },
+  properties: {
+    /** what still works without agreeing, said under the buttons (the page knows) */
+    note: { type: String, value: '' },
+  },
   data: {
     show: false,
     what: '',

@@ -21,6 +21,7 @@ const fmt = require('../../utils/format');
 const subscribe = require('../../utils/subscribe');
 const categories = require('../../utils/categories');
 const permission = require('../../utils/permission');
+const { showFieldErrors } = require('../../utils/form');
 
 /** The form's fields top to bottom: the first wrong one is scrolled to. */
 const FIELD_ORDER = ['category', 'content', 'contact_phone'];
@@ -178,15 +179,11 @@ Component({
       return errors;
     },
     /**
-     * Show the per-field problems and bring the first wrong field into view (a long form on
-     * a small phone hides it below the fold).
      * @param {Record<string, string>} errors
      * @param {string} message
      */
     showErrors(errors, message) {
-      this.setData({ state: 'form', errors, error: message });
-      const first = FIELD_ORDER.find((f) => errors[f]);
-      if (first) wx.pageScrollTo({ selector: `#field-${first}`, offsetTop: -12, duration: 300 });
+      showFieldErrors(this, errors, FIELD_ORDER, message, { state: 'form' });
     },
     /** The 提交 tap. */
     submit() {

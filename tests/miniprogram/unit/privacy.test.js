@@ -37,3 +37,19 @@ test('我的 links to the privacy page', async () => {
   p.inst.onGo({ currentTarget: { dataset: { url: '/pages/privacy/privacy' } } });
   expect(h.callsOf('navigateTo').pop().url).toBe('/pages/privacy/privacy');
 });
+
+test('every page that calls a private API (photos, location, scan, clipboard) carries the privacy popup', () => {
+  // WeChat keeps one privacy listener for the app: a page without its own popup would leave
+  // the call waiting on another page's hidden popup.
+  const app = JSON.parse(fs.readFileSync(path.join(h.MP, 'app.json'), 'utf8'));
+  const pages = [...app.pages, ...app.subpackages.flatMap((s) => s.pages.map((pg) => `${s.root}/${pg}`))];
+  const PRIVATE = /photo-picker|wx\.(chooseMedia|chooseLocation|getLocation|scanCode|setClipboardData)\(/;
+  const using = pages.filter((rel) => ['.js', '.wxml'].some((ext) => PRIVATE.test(fs.readFileSync(path.join(h.MP, rel + ext), 'utf8'))));
+  expect(using.length).toBeGreaterThanOrEqual(10);
+  const missing = using.filter((rel) => {
+    const json = JSON.parse(fs.readFileSync(path.join(h.MP, `${rel}.json`), 'utf8'));
+    const wxml = fs.readFileSync(path.join(h.MP, `${rel}.wxml`), 'utf8');
+    return !(json.usingComponents || {})['privacy-popup'] || !wxml.includes('<privacy-popup');
+  });
+  expect(missing).toEqual([]);
+});
