@@ -98,7 +98,7 @@ Component({
       const title = this.data.wish ? this.data.wish.title : '';
       return confirm({
         title: '确认认领这个心愿？',
-        content: `认领后“${title}”会从心愿墙上撤下，由您负责帮忙实现，请尽快联系。`,
+        content: `认领后“${title}”在心愿墙上显示为已认领，别人不能再认领；由您负责帮忙实现，请尽快联系。`,
         confirmText: '认领',
       }).then((yes) => (yes ? this.act(() => wishes.claim(this.data.id, role), '认领成功，请尽快帮忙实现这个心愿。', []) : undefined));
     },

@@ -57,7 +57,7 @@ test('认领 and 通过审核 are asked first: 再想想 sends nothing, the verb
   h.modalAnswers.push(false);
   await p.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } });
   expect(h.callsOf('showModal')[0]).toMatchObject({ title: '确认认领这个心愿？', confirmText: '认领' });
-  expect(h.callsOf('showModal')[0].content).toContain('“想要一副老花镜”会从心愿墙上撤下');
+  expect(h.callsOf('showModal')[0].content).toContain('“想要一副老花镜”在心愿墙上显示为已认领，别人不能再认领');
   expect(server.requests.filter((r) => r.path === '/wishes/5/claim')).toHaveLength(0);
   await p.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } });
   await h.idle();
