@@ -40,6 +40,6 @@ function offerSettings(what) {
 }
 
 /** What to say when the privacy notice was declined: the rest of the page still works. */
-const PRIVACY_DECLINED = '您没有同意隐私说明，这项功能用不了。不用它也可以提交；想用时再点一次，选“同意并继续”。';
+const PRIVACY_DECLINED = '您没有同意隐私说明，这项功能暂时用不了。想用时再点一次，选“同意并继续”。';
 
 module.exports = { refusal, offerSettings, PRIVACY_DECLINED };

@@ -233,6 +233,9 @@ shot('wish form and wishes list', async () => {
   await wish.inst.onLoad({ code });
   await h.idle();
   snap('pages/wish/wish', 'normal', wish);
+  h.calls.length = 0;
+  await wish.inst.submit();
+  snap('pages/wish/wish', 'invalid', wish);
 
   const alleyId = demo.board ? String(demo.board.alley.id) : '';
   const wishes = open('pages/wishes/wishes');

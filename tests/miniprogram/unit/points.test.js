@@ -143,6 +143,14 @@ describe('points/shop/shop', () => {
 
 describe('staff/counter/counter', () => {
   beforeEach(() => { server.roles = ['resident', 'staff']; });
+  test('a refused camera says how to allow it', async () => {
+    const p = h.page('staff/counter/counter');
+    h.refusals.scanCode = { errMsg: 'scanCode:fail auth deny' };
+    await p.inst.scan();
+    await h.idle();
+    expect(h.callsOf('showModal')[0]).toMatchObject({ title: '没有相机权限', confirmText: '去设置' });
+    expect(h.callsOf('openSetting')).toHaveLength(1);
+  });
   test('empty prompt, a code is required, error for an unknown code', async () => {
     server.route('GET', '/points', envelope(404, 'member_not_found', '找不到这个会员码，请让对方刷新后再出示'));
     const p = h.page('staff/counter/counter');
