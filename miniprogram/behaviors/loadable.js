@@ -15,6 +15,8 @@
  *   must not keep showing its stewards).
  * - The previous message is cleared when a load starts; `how.keepMessage` leaves it, for
  *   pages whose actions show a failure and then reload (the message must stay readable).
+ * - A failed first load is a full-page state (components/load-failed: the message, 重新加载
+ *   → onRetry → load(), 返回首页): `<load-failed wx:if="{{state === 'error'}}" … />`.
  * - onPullDownRefresh runs the page's load() and stops the pull-down animation however the
  *   load ended. The page's .json sets "enablePullDownRefresh": true.
  */
@@ -45,6 +47,10 @@ module.exports = Behavior({
           this.setData({ state: keep ? 'ready' : 'error', error: api.messageOf(err) });
         },
       );
+    },
+    /** 重新加载 on the failed-load state (components/load-failed): the page's own load(). */
+    onRetry() {
+      return /** @type {any} */ (this).load();
     },
     onPullDownRefresh() {
       const done = () => wx.stopPullDownRefresh();

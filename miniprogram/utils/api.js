@@ -37,8 +37,14 @@ class ApiError extends Error {
   }
 }
 
-const NETWORK_MESSAGE = '网络不通，连不上服务器。请检查网络后再试，填写的内容已保留。';
+// Said wherever a call fails to reach the server; a page with a form adds KEPT_MESSAGE
+// (formMessageOf), a page that only shows something must not promise it kept anything.
+const NETWORK_MESSAGE = '网络不通，连不上服务器。请检查网络后再试。';
+const KEPT_MESSAGE = '填写的内容已保留。';
 const SERVER_MESSAGE = '服务器出了点问题，请稍后再试。';
+// A photo refused for its size before it reached the app (the proxy's own 413 page is not
+// our JSON envelope): say what to do, as the app's own 413 would.
+const PHOTO_TOO_LARGE = '照片太大，传不上去。请换一张，或拍照时选小一点的尺寸（单张不超过 10 MB）。';
 
 /** @type {{offline: boolean, listeners: Array<(offline: boolean) => void>}} */
 const state = { offline: false, listeners: [] };
@@ -257,7 +263,16 @@ function upload(path, filePath, onProgress) {
         if (task && onProgress) task.onProgressUpdate((p) => onProgress(p.progress));
       })
     );
-  return withToken(once).then(({ status, body }) => settle(status, body));
+  return withToken(once).then(({ status, body }) => {
+    try {
+      return settle(status, body);
+    } catch (err) {
+      if (status === 413 && err instanceof ApiError && err.code === 'server_error') {
+        throw new ApiError(413, 'file_too_large', PHOTO_TOO_LARGE);
+      }
+      throw err;
+    }
+  });
 }
 
 /**
@@ -298,6 +313,17 @@ function messageOf(err) {
   return SERVER_MESSAGE;
 }
 
+/**
+ * messageOf for a page with a form: when the server could not be reached, also say that what
+ * was typed is still there (the page keeps it), so nobody types it all again.
+ * @param {any} err
+ * @returns {string}
+ */
+function formMessageOf(err) {
+  const message = messageOf(err);
+  return err instanceof ApiError && err.status === 0 && err.code === 'network' ? message + KEPT_MESSAGE : message;
+}
+
 module.exports = {
   ApiError,
   request,
@@ -314,8 +340,10 @@ module.exports = {
   isOffline,
   onOfflineChange,
   messageOf,
+  formMessageOf,
   url,
   DEV_CODE_KEY,
   TOKEN_KEY,
   NETWORK_MESSAGE,
+  KEPT_MESSAGE,
 };

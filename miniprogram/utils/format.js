@@ -73,6 +73,44 @@ function dateTime(iso) {
 }
 
 /**
+ * '2026-12-09T18:00:00+08:00' → '12月9日' (the day of a deadline, as promised to a resident).
+ * @param {string | null | undefined} iso
+ */
+function monthDay(iso) {
+  if (!iso) return '';
+  const m = String(iso).match(/^\d{4}-(\d{2})-(\d{2})/);
+  return m ? `${Number(m[1])}月${Number(m[2])}日` : '';
+}
+
+/**
+ * What an issue's status is called in the mini program. The server names a closed item 已完结 and a
+ * resolved one 已办结; to a resident both are done, and two words for one thing read as two
+ * different outcomes, so the app says 已办结 for both (whether it was rated shows apart).
+ * @param {string | null | undefined} status the machine status
+ * @param {string | null | undefined} label the server's label
+ */
+function issueStatusWord(status, label) {
+  if (status === 'closed' || status === 'resolved') return '已办结';
+  return label || '';
+}
+
+/**
+ * The content check's verdict in words (staff see it on a held item; the machine word —
+ * review, risky, failed — is never shown).
+ */
+const VERDICT_WORDS = /** @type {Record<string, string>} */ ({
+  review: '微信内容检查拿不准，请人工看一看',
+  risky: '微信内容检查认为可能有不宜公开的内容',
+  failed: '内容检查没有做成（微信接口出错），请人工看一看',
+});
+
+/** @param {string | null | undefined} verdict @returns {string} '' for a pass */
+function verdictWord(verdict) {
+  if (!verdict || verdict === 'pass') return '';
+  return VERDICT_WORDS[verdict] || '需要人工看一看';
+}
+
+/**
  * A rate with its counts, e.g. rate(0.5, 1, 2) → '50%（1/2）'; no denominator → '—（0/0）'.
  * @param {number | null | undefined} value
  * @param {number} part
@@ -117,6 +155,9 @@ module.exports = {
   PRIORITIES,
   groupPhone,
   dateTime,
+  monthDay,
+  issueStatusWord,
+  verdictWord,
   pad,
   rate,
   mediaUrl,

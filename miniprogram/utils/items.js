@@ -17,6 +17,8 @@ function steps(timeline) {
 function issueView(issue) {
   return {
     ...issue,
+    status_label: fmt.issueStatusWord(issue.status, issue.status_label),
+    deadlineDay: fmt.monthDay(issue.deadline),
     createdText: fmt.dateTime(issue.created_at),
     deadlineText: fmt.dateTime(issue.deadline),
     resolvedText: fmt.dateTime(issue.resolved_at),

@@ -28,6 +28,13 @@ const h = {
   /** @type {Array<any>} */ calls: [],
   /** @type {Array<string[]>} */ mediaQueue: [],
   subscribeAnswer: 'accept',
+  /** answers (true = the confirming button) for the next wx.showModal calls; then true */
+  modalAnswers: [],
+  /** e.g. {chooseMedia: {errMsg: 'chooseMedia:fail auth deny'}}: the next call fails so */
+  refusals: {},
+  privacyListener: null,
+  /** what the next wx.scanCode reads */
+  scanResult: '',
   location: { latitude: 30.1, longitude: 120.2, name: '南门巷口', address: '南门巷 1 号' },
   /** transport: {request(opts), uploadFile(opts), downloadFile(opts)}; set per suite */
   transport: null,
@@ -126,16 +133,38 @@ function installWx() {
   };
   for (const name of ['showToast', 'showLoading', 'hideLoading', 'makePhoneCall', 'navigateTo', 'redirectTo',
     'navigateBack', 'reLaunch', 'setClipboardData', 'openDocument', 'stopPullDownRefresh', 'previewImage',
-    'setNavigationBarTitle', 'scanCode', 'openLocation']) {
+    'setNavigationBarTitle', 'scanCode', 'openLocation', 'pageScrollTo', 'openSetting']) {
     wx[name] = (o) => {
       record(name, o);
-      if (o && o.success) setTimeout(() => o.success({ errMsg: `${name}:ok` }), 0);
+      const res = name === 'scanCode' ? { errMsg: `${name}:ok`, result: h.scanResult } : { errMsg: `${name}:ok` };
+      setTimeout(() => {
+        if (o && o.success) o.success(res);
+        if (o && o.complete) o.complete(res);
+      }, 0);
     };
   }
   wx.showModal = (o) => {
     record('showModal', o);
-    setTimeout(() => o.success && o.success({ confirm: true, cancel: false, content: h.modalInput || '' }), 0);
+    const confirm = h.modalAnswers.length ? h.modalAnswers.shift() : true;
+    setTimeout(() => o.success && o.success({ confirm, cancel: !confirm, content: h.modalInput || '' }), 0);
   };
+  // The privacy check: the page's listener is kept so a test can play WeChat asking it.
+  wx.onNeedPrivacyAuthorization = (fn) => {
+    record('onNeedPrivacyAuthorization', fn);
+    h.privacyListener = fn;
+  };
+  // A refusal, when queued, replaces the next chooseMedia / chooseLocation / scanCode answer.
+  for (const name of ['chooseMedia', 'chooseLocation', 'scanCode']) {
+    const answer = wx[name];
+    wx[name] = (o) => {
+      const refusal = h.refusals[name];
+      if (!refusal) return answer(o);
+      delete h.refusals[name];
+      record(name, o);
+      setTimeout(() => o.fail && o.fail(refusal), 0);
+      return undefined;
+    };
+  }
 }
 
 function resetWx() {
@@ -144,6 +173,10 @@ function resetWx() {
   h.mediaQueue.length = 0;
   h.subscribeAnswer = 'accept';
   h.modalInput = '';
+  h.modalAnswers.length = 0;
+  h.refusals = {};
+  h.privacyListener = null;
+  h.scanResult = '';
 }
 
 /*

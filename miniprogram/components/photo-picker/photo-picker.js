@@ -6,6 +6,7 @@
  */
 const api = require('../../utils/api');
 const media = require('../../services/media');
+const permission = require('../../utils/permission');
 
 Component({
   options: { addGlobalClass: true },
@@ -42,6 +43,15 @@ Component({
           this.setData({ photos: this.data.photos.concat(added) });
           this.emit();
           taken.forEach((_, i) => this.upload(start + i));
+        },
+        fail: (err) => {
+          // A cancel says nothing; a refusal says how to allow the camera and album again.
+          const why = permission.refusal(err);
+          if (why === 'privacy') this.setData({ message: permission.PRIVACY_DECLINED });
+          else if (why === 'denied') {
+            this.setData({ message: '没有相机和相册权限，暂时不能加照片。' });
+            permission.offerSettings('相机和相册');
+          }
         },
       });
     },

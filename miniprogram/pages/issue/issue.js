@@ -9,6 +9,7 @@ const issues = require('../../services/issues');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
+const { confirm } = require('../../utils/confirm');
 
 Component({
   behaviors: [loadable],
@@ -99,8 +100,15 @@ Component({
       }
       return this.act(() => issues.comment(this.data.id, this.data.note.trim()), '留言已发送。', ['note']);
     },
+    /** 撤销: asked first — a cancelled report cannot be taken back (report it again instead). */
     cancel() {
-      return this.act(() => issues.cancel(this.data.id, this.data.note.trim()), '已撤销这条反映。', ['note']);
+      return confirm({
+        title: '确认撤销这条反映？',
+        content: '撤销后管家不再处理，也不能恢复；问题还在的话需要重新反映。',
+        confirmText: '撤销',
+      }).then((yes) =>
+        yes ? this.act(() => issues.cancel(this.data.id, this.data.note.trim()), '已撤销这条反映。', ['note']) : undefined,
+      );
     },
     /** @param {any} e */
     onCall(e) {

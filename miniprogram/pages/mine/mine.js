@@ -51,7 +51,7 @@ Component({
               isUnit: roles.includes('unit'),
               roleText: roles.map((/** @type {string} */ r) => /** @type {any} */ (names)[r] || r).join('、'),
               firstAlley: (me.stewards[0] && me.stewards[0].alley_ids[0]) || 0,
-              issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
+              issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, status_label: fmt.issueStatusWord(i.status, i.status_label), when: fmt.dateTime(i.created_at) })),
               wishes: myWishes.items,
               claimed: claimed.items,
             };

@@ -8,6 +8,7 @@ const api = require('../../utils/api');
 const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
 const { wishView } = require('../../utils/items');
+const { confirm } = require('../../utils/confirm');
 
 Component({
   data: {
@@ -30,6 +31,10 @@ Component({
     isSteward: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     /** @param {{id?: string}} options */
     onLoad(options) {
       this.setData({ id: Number(options.id), isSteward: api.roles().includes('steward') });
@@ -83,9 +88,19 @@ Component({
           return undefined;
         });
     },
-    /** @param {any} e */
+    /**
+     * 认领: asked first — the wish leaves the wall for everyone else and the resident waits on
+     * the claimer.
+     * @param {any} e
+     */
     claim(e) {
-      return this.act(() => wishes.claim(this.data.id, e.currentTarget.dataset.role), '认领成功，请尽快帮忙实现这个心愿。', []);
+      const role = e.currentTarget.dataset.role;
+      const title = this.data.wish ? this.data.wish.title : '';
+      return confirm({
+        title: '确认认领这个心愿？',
+        content: `认领后“${title}”在心愿墙上显示为已认领，别人不能再认领；由您负责帮忙实现，请尽快联系。`,
+        confirmText: '认领',
+      }).then((yes) => (yes ? this.act(() => wishes.claim(this.data.id, role), '认领成功，请尽快帮忙实现这个心愿。', []) : undefined));
     },
     release() {
       return this.act(() => wishes.release(this.data.id, this.data.reason.trim()), '已放弃认领，心愿回到心愿墙。', ['reason']);
@@ -108,8 +123,13 @@ Component({
       }
       return this.act(() => wishes.confirm(this.data.id, this.data.score, this.data.rateText.trim()), '谢谢确认！', ['score', 'scoreWord', 'rateText']);
     },
+    /** 通过审核: asked first — the wish goes up on the public wall at once. */
     approve() {
-      return this.act(() => wishes.approve(this.data.id), '已通过审核，心愿已上心愿墙。', []);
+      return confirm({
+        title: '确认通过审核？',
+        content: '通过后心愿会马上公开在心愿墙上，所有人都能看到。',
+        confirmText: '通过',
+      }).then((yes) => (yes ? this.act(() => wishes.approve(this.data.id), '已通过审核，心愿已上心愿墙。', []) : undefined));
     },
     reject() {
       if (!this.data.reason.trim()) {

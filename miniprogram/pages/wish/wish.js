@@ -5,6 +5,10 @@
  * for one of their alleys (?alley_id=). Typed text survives every error.
  */
 const api = require('../../utils/api');
+const { showFieldErrors } = require('../../utils/form');
+
+/** The form's fields top to bottom: the first wrong one is scrolled to. */
+const FIELD_ORDER = ['on_behalf_of', 'beneficiary_type', 'display_name', 'title', 'content', 'contact_phone'];
 const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
 
@@ -62,7 +66,7 @@ Component({
       if (!this.data.content.trim()) errors.content = '请说说具体情况';
       if (this.data.behalf && !this.data.onBehalfOf.trim()) errors.on_behalf_of = '请填写代谁提交';
       if (Object.keys(errors).length) {
-        this.setData({ errors, error: '还有内容没填好，请看红字提示。' });
+        showFieldErrors(this, errors, FIELD_ORDER, '还有内容没填好，请看红字提示。');
         return Promise.resolve();
       }
       if (this.data.photosBusy || this.data.photosFailed) {
@@ -84,7 +88,7 @@ Component({
       return wishes
         .create(wish)
         .then((/** @type {any} */ wish) => this.setData({ state: 'done', created: wish }))
-        .catch((err) => this.setData({ state: 'form', error: api.messageOf(err), errors: (err && err.fields) || {} }));
+        .catch((err) => showFieldErrors(this, (err && err.fields) || {}, FIELD_ORDER, api.formMessageOf(err), { state: 'form' }));
     },
     onOpen() {
       wx.redirectTo({ url: `/pages/wish-item/wish-item?id=${this.data.created.id}` });

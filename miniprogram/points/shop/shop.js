@@ -2,10 +2,13 @@
  * 兑换超市 (points/shop/shop?community=ID): the community's goods and services for points
  * (GET /shop/items), by class; 兑换 asks for confirmation, then POST /shop/items/{id}/redeem
  * takes the stock and the points in one step (409 out_of_stock / insufficient_points say why).
+ * 兑换 is offered only for what the passbook can pay: an item it cannot shows 还差 N 分, and
+ * without a passbook in this community each item offers to open one.
  */
 const api = require('../../utils/api');
 const points = require('../../services/points');
 const shop = require('../../services/shop');
+const { confirm } = require('../../utils/confirm');
 
 Component({
   data: {
@@ -22,6 +25,10 @@ Component({
     busy: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     /** @param {any} options */
     onLoad(options) {
       const community = Number((options && options.community) || 0);
@@ -37,8 +44,14 @@ Component({
       return Promise.all([shop.items(community), points.balances()])
         .then(([/** @type {any} */ shelf, /** @type {any} */ mine]) => {
           const book = mine.items.find((/** @type {any} */ b) => b.community_id === community && b.holder.kind === 'user');
-          const items = shelf.items.map((/** @type {any} */ i) => ({ ...i, soldOut: i.stock <= 0 }));
-          this.setData({ state: 'ready', items, categories: shelf.categories, balance: book ? book.balance : 0, hasBook: !!book });
+          const balance = book ? book.balance : 0;
+          const items = shelf.items.map((/** @type {any} */ i) => ({
+            ...i,
+            soldOut: i.stock <= 0,
+            // Points still missing (0 when the passbook can pay; none without a passbook).
+            short: book ? Math.max(0, i.price - balance) : 0,
+          }));
+          this.setData({ state: 'ready', items, categories: shelf.categories, balance, hasBook: !!book });
           this.filter();
         })
         .catch((err) => this.setData({ state: 'error', error: api.messageOf(err) }));
@@ -52,6 +65,14 @@ Component({
       const c = e.currentTarget.dataset.category || '';
       this.setData({ category: c === this.data.category ? '' : c });
       this.filter();
+    },
+    /** An item's 开通存折后兑换: say what a passbook is, then open one. */
+    offerBook() {
+      return confirm({
+        title: '先开通存折',
+        content: '兑换要用时间银行存折里的积分。开通存折后，参加志愿服务、办好事就能攒积分。现在开通吗？',
+        confirmText: '开通',
+      }).then((yes) => (yes ? this.openBook() : undefined));
     },
     openBook() {
       this.setData({ busy: true, error: '' });
@@ -68,6 +89,11 @@ Component({
       const id = Number(e.currentTarget.dataset.id);
       const item = this.data.items.find((/** @type {any} */ i) => i.id === id);
       if (!item) return Promise.resolve();
+      if (!this.data.hasBook) return this.offerBook();
+      if (item.short > 0) {
+        this.setData({ error: `积分不够：兑换“${item.name}”还差 ${item.short} 分。` });
+        return Promise.resolve();
+      }
       return new Promise((resolve) => {
         wx.showModal({
           title: '确认兑换',

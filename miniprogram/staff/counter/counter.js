@@ -4,6 +4,7 @@
  * item for them after a confirmation (POST /shop/items/{id}/redeem with {member_code}).
  */
 const api = require('../../utils/api');
+const permission = require('../../utils/permission');
 const points = require('../../services/points');
 const shop = require('../../services/shop');
 
@@ -32,7 +33,12 @@ Component({
             this.setData({ code: res.result });
             return resolve(this.lookup());
           },
-          fail: () => resolve(null),
+          fail: (/** @type {any} */ err) => {
+            const why = permission.refusal(err);
+            if (why === 'privacy') this.setData({ error: permission.PRIVACY_DECLINED });
+            else if (why === 'denied') permission.offerSettings('相机');
+            resolve(null);
+          },
         });
       });
     },

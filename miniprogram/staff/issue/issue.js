@@ -50,6 +50,10 @@ Component({
     busy: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     /** @param {{id?: string}} options */
     onLoad(options) {
       this.setData({ id: Number(options.id) });

@@ -7,6 +7,7 @@ const issues = require('../../services/issues');
 const wishes = require('../../services/wishes');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const { confirm } = require('../../utils/confirm');
 
 Component({
   behaviors: [loadable],
@@ -25,7 +26,7 @@ Component({
     load() {
       const fetch = () =>
         Promise.all([wishes.pendingReview(), issues.heldInArea()]).then(([pending, held]) => ({
-          wishes: pending.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at) })),
+          wishes: pending.items.map((/** @type {any} */ w) => ({ ...w, when: fmt.dateTime(w.created_at), verdictText: fmt.verdictWord(w.check_verdict) })),
           held: held.items.map((/** @type {any} */ i) => ({ ...i, when: fmt.dateTime(i.created_at) })),
         }));
       return this.loadWith(fetch, { keepMessage: true });
@@ -53,9 +54,15 @@ Component({
           this.setData({ busy: false, error: api.messageOf(err) });
         });
     },
-    /** @param {any} e */
+    /** 通过: asked first — the wish goes up on the public wall at once. @param {any} e */
     approve(e) {
-      return this.act(() => wishes.approve(e.currentTarget.dataset.id), '已通过，心愿已上心愿墙。');
+      const id = e.currentTarget.dataset.id;
+      const wish = this.data.wishes.find((/** @type {any} */ w) => w.id === id);
+      return confirm({
+        title: '确认通过审核？',
+        content: `通过后“${wish ? wish.title : '这个心愿'}”会马上公开在心愿墙上，所有人都能看到。`,
+        confirmText: '通过',
+      }).then((yes) => (yes ? this.act(() => wishes.approve(id), '已通过，心愿已上心愿墙。') : undefined));
     },
     /** @param {any} e */
     reject(e) {

@@ -39,6 +39,10 @@ Component({
     error: '',
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     onLoad() {
       const r = period.range('month');
       this.setData({ dateFrom: r.date_from, dateTo: r.date_to });

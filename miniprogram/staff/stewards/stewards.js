@@ -36,6 +36,10 @@ Component({
     busy: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     onLoad() {
       return this.load();
     },

@@ -21,6 +21,10 @@ Component({
     notice: '',
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     /** @param {{id?: string}} options */
     onLoad(options) {
       this.setData({ id: Number((options && options.id) || 0) });

@@ -6,6 +6,7 @@
  * leaves the patrol as it was.
  */
 const api = require('../../utils/api');
+const permission = require('../../utils/permission');
 const auth = require('../../services/auth');
 const households = require('../../services/households');
 const patrols = require('../../services/patrols');
@@ -29,6 +30,10 @@ Component({
     busy: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.onLoad();
+    },
     onLoad() {
       return auth
         .me()
@@ -75,6 +80,12 @@ Component({
     onLocation() {
       wx.chooseLocation({
         success: (res) => this.setData({ location: { lat: res.latitude, lng: res.longitude, address: res.address || res.name || '' } }),
+        fail: (err) => {
+          // A refusal is not final: say how to allow the location again (a cancel says nothing).
+          const why = permission.refusal(err);
+          if (why === 'privacy') this.setData({ error: permission.PRIVACY_DECLINED });
+          else if (why === 'denied') permission.offerSettings('位置信息');
+        },
       });
     },
     submit() {

@@ -25,6 +25,10 @@ Component({
     created: /** @type {any} */ (null),
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.onLoad();
+    },
     onLoad() {
       categories.load(this);
       return auth

@@ -26,6 +26,10 @@ Component({
     downloading: false,
   },
   methods: {
+    /** 重新加载 on the failed-load state. */
+    onRetry() {
+      return this.load();
+    },
     onLoad() {
       const r = period.range('year');
       this.setData({ dateFrom: r.date_from, dateTo: r.date_to });

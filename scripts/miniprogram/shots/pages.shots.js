@@ -94,6 +94,18 @@ const useReal = (who) => { real.use(); real.control.down = false; real.as(who); 
 const shot = (name, fn) => (ONLY && !ONLY.test(name) ? test.skip : test)(name, fn);
 
 const code = real.boards()['南门巷'];
+
+/** Run `fn` with wx.showModal left open (not answered), so the confirmation is drawn. */
+async function withOpenModal(fn) {
+  const answer = wx.showModal;
+  wx.showModal = (o) => { h.calls.push({ name: 'showModal', arg: o }); };
+  try {
+    h.calls.length = 0;
+    await fn();
+  } finally {
+    wx.showModal = answer;
+  }
+}
 const demo = {};
 
 shot('board normal, loading, error, empty', async () => {
@@ -171,6 +183,26 @@ shot('report form, wrong, filled, done; then mine and issue as that resident', a
   await issue.inst.onLoad({ id: String(demo.issue.id) });
   await h.idle();
   snap('pages/issue/issue', 'normal', issue);
+  // 撤销 asks first: the question drawn over the item.
+  await withOpenModal(() => { issue.inst.cancel(); snap('pages/issue/issue', 'confirm', issue); });
+});
+
+shot('report without a board, privacy popup, privacy page', async () => {
+  useReal('dev:居民赵一');
+  h.storage.delete('lastBoard');
+  const scan = open('pages/report/report');
+  await scan.inst.onLoad({});
+  await h.idle();
+  snap('pages/report/report', 'scan', scan);
+
+  const report = open('pages/report/report');
+  await report.inst.onLoad({ code });
+  await h.idle();
+  h.privacyListener(() => {}, { referrer: 'chooseMedia' });
+  await h.idle();
+  snap('pages/report/report', 'privacy', report);
+
+  await normal('pages/privacy/privacy', 'dev:居民赵一');
 });
 
 shot('mine new user and error; issue error', async () => {
@@ -201,6 +233,9 @@ shot('wish form and wishes list', async () => {
   await wish.inst.onLoad({ code });
   await h.idle();
   snap('pages/wish/wish', 'normal', wish);
+  h.calls.length = 0;
+  await wish.inst.submit();
+  snap('pages/wish/wish', 'invalid', wish);
 
   const alleyId = demo.board ? String(demo.board.alley.id) : '';
   const wishes = open('pages/wishes/wishes');
@@ -229,7 +264,10 @@ async function normal(rel, who, options = {}, state = 'normal') {
 shot('a wish, binding, points and volunteering as a resident', async () => {
   const wishes = await normal('pages/wishes/wishes', 'dev:居民赵一', {}, 'all');
   const first = wishes.data().items && wishes.data().items[0];
-  if (first) await normal('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
+  if (first) {
+    const item = await normal('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
+    if (item.data().actions.claim) await withOpenModal(() => { item.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } }); snap('pages/wish-item/wish-item', 'confirm', item); });
+  }
   await normal('pages/bind/bind', 'dev:居民赵一');
   await normal('points/passbook/passbook', 'dev:居民赵一');
   if (!demo.board) demo.board = JSON.parse((await real.send('GET', `${real.state.base}/api/v1/boards/${code}`, {}, null)).body);
@@ -247,6 +285,21 @@ shot('a wish, binding, points and volunteering as a resident', async () => {
   } finally {
     wx.showModal = answer;
   }
+  // What the passbook cannot pay (还差 N 分), and a shop seen without a passbook.
+  fake();
+  const shelf = { items: [{ id: 3, community_id: 2, name: '毛巾', category: '日用百货', description: '纯棉', price: 10, stock: 4, active: true, photo_id: null, photo_url: null }, { id: 4, community_id: 2, name: '大米 5 斤', category: '粮油副食', description: '', price: 30, stock: 2, active: true, photo_id: null, photo_url: null }], categories: ['日用百货', '粮油副食'], total: 2, page: 1, per_page: 100 };
+  server.route('GET', '/shop/items', { status: 200, body: shelf });
+  server.route('GET', '/points/me', { status: 200, body: { items: [{ id: 5, community_id: 2, community_name: '槐树社区', member_code: 'K7M2Q9XW3D', holder: { kind: 'user', id: 1, name: '赵一' }, balance: 12, entries: { items: [], total: 0, page: 1, per_page: 1 } }], total: 1, page: 1, per_page: 1 } });
+  const short = open('points/shop/shop');
+  await short.inst.onLoad({ community: '2' });
+  await h.idle();
+  snap('points/shop/shop', 'short', short);
+  server.route('GET', '/points/me', { status: 200, body: { items: [], total: 0, page: 1, per_page: 1 } });
+  const nobook = open('points/shop/shop');
+  await nobook.inst.onLoad({ community: '2' });
+  await h.idle();
+  snap('points/shop/shop', 'nobook', nobook);
+
   await normal('volunteer/activities/activities', 'dev:居民赵一');
   await normal('volunteer/register/register', 'dev:居民赵一');
 });

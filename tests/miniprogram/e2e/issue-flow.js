@@ -26,7 +26,9 @@ test('scan → report with a photo → steward accepts and resolves with a photo
   expect(h.callsOf('navigateTo').pop().url).toBe(`/pages/report/report?code=${code}`);
 
   const report = h.page('pages/report/report');
-  report.inst.onLoad({ code });
+  await report.inst.onLoad({ code });
+  await h.idle();
+  expect(report.text()).toContain('反映给南门巷的管家');
   report.inst.onCategory({ currentTarget: { dataset: { value: '环境卫生' } } });
   type(report, 'content', '南门巷口垃圾堆了三天，味道很大');
   h.mediaQueue.push([real.pngFile('rubbish.png')]);
@@ -36,9 +38,16 @@ test('scan → report with a photo → steward accepts and resolves with a photo
   expect(photoId).toBeGreaterThan(0);
   report.inst.onLocation();
   await h.idle();
-  await report.inst.submit();
+  h.calls.length = 0;
+  const submitted = report.inst.submit();
+  // Consent is asked in the tap itself, before any request leaves the phone.
+  expect(h.calls.map((c) => c.name)).toEqual(['requestSubscribeMessage']);
+  await submitted;
   await h.idle();
+  const sentAt = h.calls.findIndex((c) => c.name === 'request' && c.arg.method === 'POST' && /\/api\/v1\/issues$/.test(c.arg.url));
+  expect(sentAt).toBeGreaterThan(0);
   expect(report.text()).toMatch(/已提交，编号 S\d{10}/);
+  expect(report.text()).toMatch(/南门巷的管家会在 \d{1,2}月\d{1,2}日 前办结/);
   const created = report.data().created;
   expect(created.photos.map((x) => x.id)).toEqual([photoId]);
   expect(created.location.address).toBe('南门巷 1 号');
@@ -135,6 +144,7 @@ test('bad input keeps what was typed: empty form, 10th photo, failed upload, ser
   picker(p).choose();
   await h.idle();
   expect(p.text()).toContain('上传失败，点此重试');
+  expect(p.text()).toMatch(/第 1 张没有传上去：[^服]/); // the server's reason, not a generic one
   await p.inst.submit();
   expect(p.text()).toContain('有 1 张照片没有传上去');
   picker(p).onRemove({ currentTarget: { dataset: { index: 0 } } });

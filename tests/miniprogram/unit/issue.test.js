@@ -62,3 +62,28 @@ test('reopen past the window shows the 409 message and keeps the note', async ()
   expect(p.text()).toContain('办结已超过 7 天');
   expect(p.data().note).toBe('还是很脏');
 });
+
+test('撤销 is asked first: 再想想 keeps the report, 撤销 cancels it once', async () => {
+  server.route('GET', '/issues/7', { status: 200, body: fx.issue() });
+  server.route('POST', '/issues/7/cancel', { status: 200, body: fx.issue({ status: 'cancelled', status_label: '已撤销', actions: [] }) });
+  const p = h.page('pages/issue/issue');
+  await p.inst.onLoad({ id: '7' });
+  h.modalAnswers.push(false);
+  await p.inst.cancel();
+  expect(h.callsOf('showModal')[0]).toMatchObject({ title: '确认撤销这条反映？', confirmText: '撤销' });
+  expect(server.requests.filter((r) => r.path === '/issues/7/cancel')).toHaveLength(0);
+  await p.inst.cancel();
+  await h.idle();
+  expect(server.requests.filter((r) => r.path === '/issues/7/cancel')).toHaveLength(1);
+  expect(p.text()).toContain('已撤销这条反映');
+});
+
+test('the reporter sees their own phone without a call button; closed reads 已办结 like resolved', async () => {
+  server.route('GET', '/issues/7', { status: 200, body: fx.issue({ contact_phone: '13800000000', status: 'closed', status_label: '已完结', stewards: [], actions: [] }) });
+  const p = h.page('pages/issue/issue');
+  await p.inst.onLoad({ id: '7' });
+  expect(p.text()).toContain('您留的联系电话：138 0000 0000');
+  expect(p.text()).not.toContain('📞');
+  expect(p.text()).toContain('已办结');
+  expect(p.text()).not.toContain('已完结');
+});

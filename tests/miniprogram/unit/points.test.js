@@ -104,6 +104,35 @@ describe('points/shop/shop', () => {
     await h.idle();
     expect(p.text()).toContain('“毛巾”已兑完，请选择其他商品');
   });
+  test('兑换 only for what the passbook can pay: 还差 N 分 otherwise, nothing sent', async () => {
+    server.route('GET', '/shop/items', shelf([item(), item({ id: 4, name: '大米', category: '粮油副食', price: 30, stock: 2 })]))
+      .route('GET', '/points/me', mine([book()]));
+    const p = h.page('points/shop/shop');
+    await p.inst.onLoad({ community: '2' });
+    expect(p.text()).toContain('剩 4 件兑换');
+    expect(p.text()).toContain('剩 2 件还差 18 分');
+    expect(p.text()).not.toContain('剩 2 件兑换');
+    await p.inst.redeem({ currentTarget: { dataset: { id: 4 } } });
+    expect(p.text()).toContain('积分不够：兑换“大米”还差 18 分');
+    expect(h.callsOf('showModal')).toHaveLength(0);
+    expect(server.requests.filter((r) => r.path === '/shop/items/4/redeem')).toHaveLength(0);
+  });
+  test('without a passbook each item offers to open one, asked first', async () => {
+    server.route('GET', '/shop/items', shelf([item()])).route('GET', '/points/me', mine([]));
+    server.route('POST', '/points/me/passbooks', { status: 201, body: book({ balance: 0 }) });
+    const p = h.page('points/shop/shop');
+    await p.inst.onLoad({ community: '2' });
+    expect(p.text()).toContain('开通存折后兑换');
+    expect(p.text()).not.toMatch(/(^|[^后])兑换$/);
+    h.modalAnswers.push(false);
+    await p.inst.offerBook();
+    expect(h.callsOf('showModal')[0]).toMatchObject({ title: '先开通存折', confirmText: '开通' });
+    expect(server.requests.filter((r) => r.path === '/points/me/passbooks')).toHaveLength(0);
+    await p.inst.redeem({ currentTarget: { dataset: { id: 3 } } });
+    await h.idle();
+    expect(server.requests.filter((r) => r.path === '/points/me/passbooks')).toHaveLength(1);
+    expect(server.requests.filter((r) => r.path === '/shop/items/3/redeem')).toHaveLength(0);
+  });
   test('error loading the shelf', async () => {
     server.route('GET', '/shop/items', envelope(404, 'community_not_found', '找不到该社区')).route('GET', '/points/me', mine([]));
     const p = h.page('points/shop/shop');
@@ -114,6 +143,14 @@ describe('points/shop/shop', () => {
 
 describe('staff/counter/counter', () => {
   beforeEach(() => { server.roles = ['resident', 'staff']; });
+  test('a refused camera says how to allow it', async () => {
+    const p = h.page('staff/counter/counter');
+    h.refusals.scanCode = { errMsg: 'scanCode:fail auth deny' };
+    await p.inst.scan();
+    await h.idle();
+    expect(h.callsOf('showModal')[0]).toMatchObject({ title: '没有相机权限', confirmText: '去设置' });
+    expect(h.callsOf('openSetting')).toHaveLength(1);
+  });
   test('empty prompt, a code is required, error for an unknown code', async () => {
     server.route('GET', '/points', envelope(404, 'member_not_found', '找不到这个会员码，请让对方刷新后再出示'));
     const p = h.page('staff/counter/counter');

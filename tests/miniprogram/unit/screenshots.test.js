@@ -48,11 +48,12 @@ test('a rendered page keeps its prefixed classes and the built-ins’ attributes
   const server = fakeServer();
   server.reset();
   h.transport = server.transport;
+  server.route('GET', '/boards/ABCD2345', { status: 200, body: { code: 'ABCD2345', alley: { id: 9, name: '南门巷' }, path_label: '' } });
   const p = h.page('pages/report/report');
   p.inst.onLoad({ code: 'ABCD2345' });
   await h.idle();
   const html = nodeHtml(treeFromDom(p.comp.dom), 375);
   expect(html).toMatch(/<textarea class="wx-textarea main--textarea" placeholder="[^"]+">/);
-  expect(html).toContain('<span class="wx-text main--chip">环境卫生</span>');
+  expect(html).toContain('<div class="wx-view main--cat-name">环境卫生</div>');
   expect(html).toContain('<photo-picker><div class="wx-view photo-picker--picker">');
 });

@@ -58,6 +58,19 @@ describe('staff/review/review', () => {
     await h.idle();
     expect(server.requests.find((r) => r.path === '/issues/7/moderate').data).toEqual({ publish: true });
   });
+  test('通过 is asked first, and a held wish says why in words, never the machine verdict', async () => {
+    server.route('GET', '/wishes', fx.page([fx.wish({ id: 5, status: 'pending_review', check_verdict: 'risky' })])).route('GET', '/issues', fx.page([]));
+    server.route('POST', '/wishes/5/approve', { status: 200, body: fx.wish() });
+    const p = h.page('staff/review/review');
+    await p.inst.onLoad();
+    expect(p.text()).toContain('内容检查：微信内容检查认为可能有不宜公开的内容');
+    expect(p.text()).not.toContain('risky');
+    h.modalAnswers.push(false);
+    await p.inst.approve({ currentTarget: { dataset: { id: 5 } } });
+    expect(h.callsOf('showModal')[0]).toMatchObject({ title: '确认通过审核？', confirmText: '通过' });
+    expect(h.callsOf('showModal')[0].content).toContain('“想要一副老花镜”会马上公开在心愿墙上');
+    expect(server.requests.filter((r) => r.path === '/wishes/5/approve')).toHaveLength(0);
+  });
 });
 
 describe('staff/overdue/overdue', () => {

@@ -167,4 +167,15 @@ describe('steward/patrol/patrol', () => {
     expect(p.text()).toContain('打卡成功');
     expect(p.text()).toContain('11月22日 09:00');
   });
+  test('a refused location says how to allow it and opens the settings on request', async () => {
+    server.route('GET', '/me', steward).route('GET', '/patrols', fx.page([]));
+    const p = h.page('steward/patrol/patrol');
+    await p.inst.onLoad();
+    await h.idle();
+    h.refusals.chooseLocation = { errMsg: 'chooseLocation:fail auth deny' };
+    p.inst.onLocation();
+    await h.idle();
+    expect(h.callsOf('showModal')[0]).toMatchObject({ title: '没有位置信息权限', confirmText: '去设置' });
+    expect(h.callsOf('openSetting')).toHaveLength(1);
+  });
 });

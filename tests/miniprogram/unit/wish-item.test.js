@@ -48,3 +48,39 @@ test('confirm with a rating; staff reject needs a reason', async () => {
   await q.inst.reject();
   expect(q.text()).toContain('驳回请写明原因');
 });
+
+test('认领 and 通过审核 are asked first: 再想想 sends nothing, the verb sends once', async () => {
+  server.route('GET', '/wishes/5', { status: 200, body: fx.wish() });
+  server.route('POST', '/wishes/5/claim', { status: 200, body: fx.wish({ status: 'claimed', status_label: '已认领', claimed: true, is_claimer: true, actions: ['release', 'fulfil'] }) });
+  const p = h.page('pages/wish-item/wish-item');
+  await p.inst.onLoad({ id: '5' });
+  h.modalAnswers.push(false);
+  await p.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } });
+  expect(h.callsOf('showModal')[0]).toMatchObject({ title: '确认认领这个心愿？', confirmText: '认领' });
+  expect(h.callsOf('showModal')[0].content).toContain('“想要一副老花镜”在心愿墙上显示为已认领，别人不能再认领');
+  expect(server.requests.filter((r) => r.path === '/wishes/5/claim')).toHaveLength(0);
+  await p.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } });
+  await h.idle();
+  expect(server.requests.filter((r) => r.path === '/wishes/5/claim')).toHaveLength(1);
+  expect(p.text()).toContain('认领成功');
+
+  server.route('GET', '/wishes/5', { status: 200, body: fx.wish({ status: 'pending_review', actions: ['approve', 'reject'] }) });
+  server.route('POST', '/wishes/5/approve', { status: 200, body: fx.wish({ actions: [] }) });
+  const q = h.page('pages/wish-item/wish-item');
+  await q.inst.onLoad({ id: '5' });
+  h.modalAnswers.push(false);
+  await q.inst.approve();
+  expect(h.callsOf('showModal').pop()).toMatchObject({ title: '确认通过审核？', confirmText: '通过' });
+  expect(server.requests.filter((r) => r.path === '/wishes/5/approve')).toHaveLength(0);
+  await q.inst.approve();
+  await h.idle();
+  expect(server.requests.filter((r) => r.path === '/wishes/5/approve')).toHaveLength(1);
+});
+
+test('the resident sees the number they left, with no button to call it', async () => {
+  server.route('GET', '/wishes/5', { status: 200, body: fx.wish({ is_mine: true, contact_phone: '13800000000' }) });
+  const p = h.page('pages/wish-item/wish-item');
+  await p.inst.onLoad({ id: '5' });
+  expect(p.text()).toContain('您留的联系电话：138 0000 0000');
+  expect(p.text()).not.toContain('📞');
+});

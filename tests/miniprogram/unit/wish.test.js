@@ -14,6 +14,10 @@ test('an empty form lists what is missing; a steward on behalf must say for whom
   const t = p.text();
   for (const m of ['请选择为谁许愿', '请填写心愿墙上显示的称呼', '请用一句话写心愿', '请说说具体情况', '请填写代谁提交']) expect(t).toContain(m);
   expect(server.requests).toHaveLength(0);
+  // The first wrong field (for whom, at the top) is scrolled to; each wrong one is marked.
+  expect(h.callsOf('pageScrollTo')).toEqual([expect.objectContaining({ selector: '#field-on_behalf_of' })]);
+  for (const f of ['on_behalf_of', 'beneficiary_type', 'display_name', 'title', 'content']) expect(p.comp.querySelector(`#field-${f}`).dom.className).toContain('wrong');
+  expect(p.comp.querySelector('#field-contact_phone').dom.className).not.toContain('wrong');
 });
 
 test('a filled wish is posted and its number shown', async () => {
@@ -42,5 +46,10 @@ test('a refused wish keeps what was typed and shows the field message', async ()
   await p.inst.submit();
   await h.idle();
   expect(p.text()).toContain('电话号码不正确');
+  expect(h.callsOf('pageScrollTo').pop().selector).toBe('#field-contact_phone');
+  server.down = true;
+  await p.inst.submit();
+  await h.idle();
+  expect(p.text()).toContain('网络不通，连不上服务器。请检查网络后再试。填写的内容已保留。');
   expect(p.data()).toMatchObject({ displayName: '小明', title: '想要书包', content: '旧书包坏了', phone: '123', state: 'form' });
 });
