@@ -117,9 +117,19 @@ test-one: dev-venv
 NPM_STAMP := node_modules/.install.stamp
 MP_RESULTS := node_modules/.miniprogram-results.json
 
+# A checkout's files are newer than the stamp (a fresh clone, a git worktree), so the stamp
+# alone would re-install: what decides is whether the lock file differs from the one installed.
+# A node_modules that is a symlink (worktrees sharing one copy) is never re-installed through
+# the link: `npm ci` empties the directory it points to.
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "make: npm (Node.js 20+) is needed for the mini program tests" >&2; exit 1; }
-	npm ci --no-audit --no-fund
+	@if cmp -s package-lock.json node_modules/.install.lock; then \
+		echo "node_modules matches package-lock.json"; \
+	elif [ -L node_modules ]; then \
+		echo "make: node_modules is a link to another checkout's and package-lock.json differs from what it holds; run npm ci there" >&2; exit 1; \
+	else \
+		npm ci --no-audit --no-fund && cp package-lock.json node_modules/.install.lock; \
+	fi
 	touch $@
 
 test-miniprogram: dev-venv $(NPM_STAMP)
