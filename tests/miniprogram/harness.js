@@ -126,7 +126,7 @@ function installWx() {
   };
   for (const name of ['showToast', 'showLoading', 'hideLoading', 'makePhoneCall', 'navigateTo', 'redirectTo',
     'navigateBack', 'reLaunch', 'setClipboardData', 'openDocument', 'stopPullDownRefresh', 'previewImage',
-    'setNavigationBarTitle', 'scanCode', 'openLocation']) {
+    'setNavigationBarTitle', 'scanCode', 'openLocation', 'showShareMenu', 'hideShareMenu', 'switchTab']) {
     wx[name] = (o) => {
       record(name, o);
       if (o && o.success) setTimeout(() => o.success({ errMsg: `${name}:ok` }), 0);

@@ -103,6 +103,16 @@ Component({
     onMine() {
       wx.navigateTo({ url: '/pages/mine/mine' });
     },
+    /**
+     * 转发: the board itself, titled by its alley, so a neighbour opens the same board.
+     * Before a board is shown there is nothing of an alley to forward: the bare page (it
+     * opens the board that neighbour scanned last, or asks for a code).
+     */
+    onShareAppMessage() {
+      const b = this.data.board;
+      if (!b || this.data.state !== 'ready') return { title: '小巷管家：身边的问题，扫码就能反映', path: '/pages/board/board' };
+      return { title: `${b.alley.name}的小巷管家公示牌：有事找管家`, path: `/pages/board/board?code=${b.code}` };
+    },
     onShop() {
       const community = this.data.board && this.data.board.community;
       if (community) wx.navigateTo({ url: `/points/shop/shop?community=${community.id}` });

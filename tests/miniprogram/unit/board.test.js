@@ -83,3 +83,11 @@ test('server unreachable shows a Chinese network message', async () => {
   await h.idle();
   expect(p.text()).toContain('网络不通');
 });
+
+test('转发 forwards the board shown, titled by its alley; before one is shown, the bare page', async () => {
+  server.route('GET', '/boards/ABCD2345', { status: 200, body: BOARD });
+  const p = h.page('pages/board/board');
+  expect(p.inst.onShareAppMessage()).toEqual({ title: '小巷管家：身边的问题，扫码就能反映', path: '/pages/board/board' });
+  await p.inst.onLoad({ code: 'ABCD2345' });
+  expect(p.inst.onShareAppMessage()).toEqual({ title: '南门巷的小巷管家公示牌：有事找管家', path: '/pages/board/board?code=ABCD2345' });
+});
