@@ -9,9 +9,10 @@ const issues = require('../../services/issues');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     id: 0,
     issue: /** @type {any} */ (null),

@@ -10,8 +10,10 @@ const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const { askForUpdates } = require('../../utils/subscribe');
 const categories = require('../../utils/categories');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'form', // form | sending | done | followed
     code: '',

@@ -9,11 +9,13 @@ const api = require('../../utils/api');
 const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
 const { wishView } = require('../../utils/items');
+const textsize = require('../../behaviors/textsize');
 
 // The statuses a wish is public in (core/items/privacy.py WISH_PUBLIC_STATUSES).
 const PUBLIC = ['published', 'claimed', 'fulfilled', 'closed'];
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     id: 0,

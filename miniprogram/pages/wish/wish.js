@@ -7,8 +7,10 @@
 const api = require('../../utils/api');
 const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'form', // form | sending | done
     code: '',

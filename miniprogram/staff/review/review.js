@@ -7,9 +7,10 @@ const issues = require('../../services/issues');
 const wishes = require('../../services/wishes');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     tab: 'wishes', // wishes | held
     wishes: /** @type {any[]} */ ([]),

@@ -64,7 +64,13 @@ test('whistled by staff → a bound unit member checks in, posts progress with a
   const mine = h.page('pages/mine/mine');
   await mine.inst.onLoad();
   await h.idle();
-  expect(mine.text()).toContain('单位工作台');
+  expect(mine.text()).toContain('去工作台'); // bound now: no 绑定 offered again
+  expect(mine.text()).not.toContain('绑定（');
+  const work = h.page('pages/work/work'); // the 工作台 tab, its badge from the real server
+  await work.inst.onLoad();
+  await h.idle();
+  expect(work.text()).toContain('单位工作台');
+  expect(work.text()).toMatch(/本单位待办（[1-9]\d* 件）/);
 
   const todo = h.page('unit/todo/todo');
   await todo.inst.onLoad();
