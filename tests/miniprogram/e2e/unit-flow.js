@@ -135,7 +135,7 @@ test('whistled by staff → a bound unit member checks in, posts progress with a
   const staffActors = closed.data().issue.timeline.map((t) => t.actor);
   expect(staffActors).not.toContain('huaishu');
   expect(staffActors).toContain('槐树社区工作人员');
-  expect(staffActors.some((a) => a.startsWith('安居物业 '))).toBe(true);
+  expect(staffActors).toContain('安居物业周经理'); // the member's display name says the unit
   const residentActors = own.data().issue.timeline.map((t) => t.actor);
   expect(new Set(residentActors)).toEqual(new Set(['反映人', '社区工作人员', '安居物业']));
   expect(own.text()).not.toContain('huaishu');
