@@ -109,3 +109,11 @@ def actor_name(
     if not insider:
         return public
     return person or stored or public
+
+
+def person_name(actor_id: int | None, stored: str) -> str:
+    """How staff and stewards are told who acted (a group message, a private note): the
+    person's name now, as the insider's trail reads it; the stored label when none is known."""
+    if actor_id is None:
+        return stored
+    return actor_name(actor_id, stored, names_for({actor_id}), True)

@@ -1,7 +1,8 @@
 """Who the trail names (core/items/trail_names.py): a resident reads roles and units (社区工作人员,
 住建办, 小巷管家), never a staff login such as "qinghe"; staff read the person's display name
 (张主任, 住建办 李工, the steward's roster name). Through the API as the reporter and as staff,
-the resident's tracking page, the console's issue page, and a wish's trail as its author."""
+the resident's tracking page, the console's issue page, a wish's trail as its author, and the
+stewards' group told of a 派单 by the staff member's name, not her login."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import re
 
 import pytest
 
+from core.delivery import groups
 from core.items import issues as issue_flow
 from core.people import auth
 from core.units import members, units
-from models import RoleGrant
+from models import OutboxMessage, RoleGrant
 from tests.console_world import console_login
 from tests.factories import login, login_staff, login_steward, make_district
 
@@ -153,3 +155,16 @@ def test_a_wish_author_reads_roles_staff_read_names(client, w):
     ]
     assert actors(volunteer)[1] == ("approve", "社区工作人员")
     assert actors(w["staff"])[1:] == [("approve", "张主任"), ("claim", "志愿者小赵")]
+
+
+def test_the_stewards_group_is_told_who_dispatched_by_name_not_login(client, w):
+    groups.create(w["d"].communities[0], "robot-key-names")
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    issue_id = post(client, w["resident"], "/issues", body, status=201)["id"]
+    other = w["d"].stewards[1]
+    post(client, w["staff"], f"/issues/{issue_id}/assign", {"steward_ids": [other.id]})
+    rows = OutboxMessage.select().where(
+        (OutboxMessage.kind == "robot") & (OutboxMessage.target == "robot-key-names")
+    )
+    [text] = [r.payload["text"]["content"] for r in rows if ":assign:" in r.idempotency_key]
+    assert "（张主任）" in text and "qinghe" not in text
