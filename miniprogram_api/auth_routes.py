@@ -6,6 +6,7 @@ from flask import current_app
 from pydantic import BaseModel, Field, model_validator
 
 from core import ratelimit
+from core.items import queues
 from core.people import auth
 from core.people.permissions import Principal
 from infra.errors import ApiError, bad_request, forbidden, not_found
@@ -155,6 +156,21 @@ def me():
         ],
         "offline": current_app.config["OFFLINE"],
     }
+
+
+class WorkbenchOut(BaseModel):
+    todo: int | None
+    review: int | None
+    overdue: int | None
+
+
+@router.get(
+    "/me/workbench",
+    summary="工作台角标：待办、待审核、超期的件数（无此角色为 null）",
+    response=WorkbenchOut,
+)
+def workbench():
+    return queues.workbench(current_principal())
 
 
 @router.post(

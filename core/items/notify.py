@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from core import media
 from core.delivery import groups, private, robot, subscriptions
-from core.items import handoffs, outcomes, privacy
+from core.items import handoffs, outcomes, privacy, trail_names
 from infra.text import shorten
 from infra.timeutil import month_day_time
 from models import (
@@ -189,7 +189,7 @@ def issue_assigned(
     The group @-mentions the stewards it goes to (by WeCom id, else phone) and names those
     taken off; the new stewards get a subscribe message where they left a consent; a steward
     taken off is also told privately. Without a group the new stewards are told privately."""
-    by = event.actor_label
+    by = trail_names.person_name(event.actor_id, event.actor_label)  # 张主任, not a login
     due = month_day_time(issue.deadline)
     accept = robot.bot_call(f"接单 {issue.id}")
     tier = f"紧急程度改为“{handoffs.PRIORITY_WORDS[issue.priority]}”" if priority_changed else ""

@@ -8,7 +8,7 @@ phone numbers, household details) can leak into them by adding a column.
 
 from __future__ import annotations
 
-from core.items import handoffs, on_behalf, outcomes, privacy
+from core.items import handoffs, on_behalf, outcomes, privacy, trail_names
 from core.items import issues as issue_flow
 from core.items import wishes as wish_flow
 from core.media import media_by_id, media_url
@@ -272,16 +272,25 @@ def timeline_out(
     hide_reporter: bool,
     cache=None,
     insider: bool = True,
+    roles: dict[int, str] | None = None,
 ):
     """The trail. `insider` (staff, the item's stewards) reads a 派单 as "王秀英 → 刘志强";
     anyone else (the reporter) in plain words, without the staff's note."""
     labels = ISSUE_TRAIL_LABELS if subject == "issue" else wish_flow.ACTION_LABELS
+    rows = list(_TRAIL.rows(subject_type=subject, subject_id=subject_id))
+    # Residents read roles and units, never account names (core.items.trail_names).
+    known = trail_names.names_for({e.actor_id for e in rows if e.actor_id} - {reporter_id})
+    for user_id, word in (roles or {}).items():
+        # a resident who claimed a wish is named as what they came as (志愿者, 在职党员)
+        if known.get(user_id, (trail_names.RESIDENT_WORD,))[0] == trail_names.RESIDENT_WORD:
+            known[user_id] = (word, known.get(user_id, (word, None))[1])
     entries = []
-    for e in _TRAIL.rows(subject_type=subject, subject_id=subject_id):
+    for e in rows:
         action = e.action.split(".", 1)[1]
-        actor = e.actor_label
         if e.actor_id and e.actor_id == reporter_id:
             actor = "反映人" if hide_reporter or subject == "issue" else "提交人"
+        else:
+            actor = trail_names.actor_name(e.actor_id, e.actor_label, known, insider)
         data = dict(e.data or {})
         note = data.pop("note", None)
         photo_ids = data.pop("photo_ids", [])
@@ -378,7 +387,10 @@ def wish_out(p: Principal, wish: Wish, timeline: bool = False, cache=None) -> di
         }
     )
     if timeline and private:
-        out["timeline"] = timeline_out("wish", wish.id, wish.author_id, True, cache)
+        # the author and the claimer read the trail as residents; staff and stewards by name
+        insider = p.can_see(wish.alley)
+        roles = {wish.claimer_id: claimer} if claimer and wish.claimer_id else None
+        out["timeline"] = timeline_out("wish", wish.id, wish.author_id, True, cache, insider, roles)
     return out
 
 

@@ -19,7 +19,9 @@ The staff's queues, over the areas the staff member manages (or one area within 
 - `whistled` 已吹哨: reports handed to a department (吹哨报到), soonest deadline first.
 
 The steward's queue, `assigned` 待办: open reports assigned to any of the person's steward
-records, soonest deadline first (overdue ones come first by that order).
+records, soonest deadline first (overdue ones come first by that order). A unit member's:
+what is whistled to their unit and not yet closed. `workbench` counts them all for the mini
+program's 工作台 tab badges.
 
 Each queue is a condition and an order. `staff_query` / `steward_query` return the query (a
 caller counts it, pages it or takes the first few); `staff_todo` / `steward_todo` return each
@@ -160,6 +162,32 @@ def staff_todo(
 def steward_todo(p: Principal, limit: int | None = 5) -> Section:
     """The steward's queue of `p`: count and the first `limit` rows."""
     return _section("assigned", steward_query(p), limit)
+
+
+def unit_query(p: Principal):
+    """What waits for `p`'s handling units (core.units): whistled to one of them and not yet
+    closed, soonest deadline first (the mini program's 本单位待办)."""
+    return (
+        Issue.select(Issue)
+        .where((Issue.status == "whistled") & Issue.department.in_(sorted(p.unit_ids) or [0]))
+        .order_by(Issue.deadline, Issue.id)
+    )
+
+
+def workbench(p: Principal, now: datetime | None = None) -> dict[str, int | None]:
+    """The counts on the mini program's 工作台 tab: 待办 (the steward's queue and the unit's),
+    待审核 (wishes to review and held reports) and 超期 (open reports past their deadline in
+    the staff member's areas). A count the person has no role for is None, not 0: a tab
+    shows no badge for work that is not theirs."""
+    now = now or utcnow()
+    steward = steward_query(p).count() if p.stewards else 0
+    unit = unit_query(p).count() if p.unit_ids else 0
+    todo = steward + unit if (p.stewards or p.unit_ids) else None
+    review = overdue = None
+    if p.is_staff:
+        review = sum(staff_query(name, p, now).count() for name in ("review", "held"))
+        overdue = staff_query("overdue", p, now).count()
+    return {"todo": todo, "review": review, "overdue": overdue}
 
 
 def due_by(when: datetime):

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app
 
 from core.items import issues as flow
-from core.items import lifecycle
+from core.items import lifecycle, trail_names
 from core.people.permissions import Principal
 from core.units import handling, members
 from core.units import notify as unit_notify
@@ -193,6 +193,6 @@ def supervise(p: Principal, issue_id: int, note: str = "") -> tuple[Issue, bool]
         issue.supervised_at = utcnow()
         data = {"unit_id": unit.id, "unit": unit.name, "note": note or None}
         event = flow.KIND.record(p.user, issue, "supervise", data)
-        who = event.actor_label
+        who = trail_names.person_name(event.actor_id, event.actor_label)  # a name, not a login
         told = unit_notify.supervised(issue, unit, event, who, note)
     return issue, told

@@ -8,6 +8,9 @@ const api = require('../utils/api');
 /** @returns {Promise<any>} MeOut: user, roles, areas, stewards */
 const me = () => api.get('/me');
 
+/** @returns {Promise<any>} the 工作台 badges: todo, review, overdue (null without the role) */
+const workbench = () => api.get('/me/workbench');
+
 /** @param {string} code the bind code, normalised (no spaces, upper case) */
 const bind = (code) => api.post('/auth/bind', { code });
 
@@ -25,4 +28,4 @@ function useDevCode(code) {
   api.logout();
 }
 
-module.exports = { me, bind, devCode, useDevCode };
+module.exports = { me, workbench, bind, devCode, useDevCode };

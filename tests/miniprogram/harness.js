@@ -133,7 +133,7 @@ function installWx() {
   };
   for (const name of ['showToast', 'showLoading', 'hideLoading', 'makePhoneCall', 'navigateTo', 'redirectTo',
     'navigateBack', 'reLaunch', 'setClipboardData', 'openDocument', 'stopPullDownRefresh', 'previewImage',
-    'setNavigationBarTitle', 'scanCode', 'openLocation', 'pageScrollTo', 'openSetting']) {
+    'setNavigationBarTitle', 'scanCode', 'openLocation', 'pageScrollTo', 'openSetting', 'showShareMenu', 'hideShareMenu', 'switchTab']) {
     wx[name] = (o) => {
       record(name, o);
       const res = name === 'scanCode' ? { errMsg: `${name}:ok`, result: h.scanResult } : { errMsg: `${name}:ok` };

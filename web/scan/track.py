@@ -85,7 +85,8 @@ def _render_track(token: str, kind: str, item, errors=None, values=None, status=
         }
     else:
         data = wish_out(anon, item)
-        data["timeline"] = timeline_out("wish", item.id, item.author_id, True)
+        # the submitter's page: roles and units, never staff's account names
+        data["timeline"] = timeline_out("wish", item.id, item.author_id, True, insider=False)
         actions = {"confirm": item.status in wish_flow.ALLOWED_FROM["confirm"]}
     board = Board.get_or_none((Board.alley == item.alley_id) & Board.active)
     html = render_template(

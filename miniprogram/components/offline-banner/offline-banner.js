@@ -3,8 +3,11 @@
  * without WeChat credentials), so nobody mistakes the demo for the real service.
  */
 const api = require('../../utils/api');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
+  options: { addGlobalClass: true }, // the large-text class of app.wxss
   data: { offline: false },
   lifetimes: {
     attached() {

@@ -6,8 +6,10 @@
 const api = require('../../utils/api');
 const auth = require('../../services/auth');
 const units = require('../../services/units');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: { code: '', state: 'form', error: '', result: /** @type {any} */ (null), roleText: '', isUnit: false },
   methods: {
     onLoad() {},

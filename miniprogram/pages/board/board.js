@@ -3,14 +3,17 @@
  * scanned URL, decoded exactly once (docs/miniprogram.md, scan rule); `options.code` is accepted when
  * navigated to. Shows the alley's stewards with call buttons, the community's supervision
  * phone, live figures, recent public items and the wish wall; a 404/410 answer shows its
- * message and a box to type a board code.
+ * message and a box to type a board code. It is the 首页 tab: opened from the tab bar it shows
+ * the board scanned last, or, before any, offers 扫一扫 and the code box.
  */
 const boards = require('../../services/boards');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const tabbar = require('../../utils/tabbar');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     code: '',
     typed: '',
@@ -32,7 +35,10 @@ Component({
         code = last && last.code ? String(last.code) : '';
       }
       if (!code) {
-        this.setData({ state: 'error', error: '没有认出公示牌编码，请重新扫描公示牌上的二维码，或在下面输入公示牌编码。' });
+        const error = options && options.q
+          ? '没有认出公示牌编码，请重新扫描公示牌上的二维码，或在下面输入公示牌编码。'
+          : '还没有扫过公示牌：请扫一扫巷口公示牌上的二维码，或在下面输入公示牌编码。';
+        this.setData({ state: 'error', error });
         return Promise.resolve();
       }
       return this.load(code);
@@ -100,8 +106,35 @@ Component({
       const alley = this.data.board ? this.data.board.alley.id : '';
       wx.navigateTo({ url: `/pages/wishes/wishes?alley_id=${alley}` });
     },
+    onShow() {
+      tabbar.showTab(this, '/pages/board/board');
+    },
     onMine() {
-      wx.navigateTo({ url: '/pages/mine/mine' });
+      tabbar.go('/pages/mine/mine');
+    },
+    /**
+     * 扫一扫 a board's QR code (首页 opened with no board scanned yet): its URL carries the
+     * code (…/b/<code>); anything else is not one of ours and is said so.
+     */
+    onScan() {
+      wx.scanCode({
+        scanType: ['qrCode'],
+        success: (res) => {
+          const code = fmt.boardCodeFrom({ q: encodeURIComponent(res.result || '') });
+          if (code) this.load(code);
+          else this.setData({ state: 'error', error: '这不是小巷管家公示牌的二维码，请扫巷口公示牌上的二维码。' });
+        },
+      });
+    },
+    /**
+     * 转发: the board itself, titled by its alley, so a neighbour opens the same board.
+     * Before a board is shown there is nothing of an alley to forward: the bare page (it
+     * opens the board that neighbour scanned last, or asks for a code).
+     */
+    onShareAppMessage() {
+      const b = this.data.board;
+      if (!b || this.data.state !== 'ready') return { title: '小巷管家：身边的问题，扫码就能反映', path: '/pages/board/board' };
+      return { title: `${b.alley.name}的小巷管家公示牌：有事找管家`, path: `/pages/board/board?code=${b.code}` };
     },
     onShop() {
       const community = this.data.board && this.data.board.community;

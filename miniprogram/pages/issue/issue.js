@@ -10,9 +10,10 @@ const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
 const { confirm } = require('../../utils/confirm');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     id: 0,
     issue: /** @type {any} */ (null),

@@ -1,7 +1,9 @@
 /**
- * 我的 (pages/mine/mine): my issues, my wishes and the wishes I claimed; the 工作台 entries
- * of my roles (steward, staff, a handling unit's member: 本单位待办); 绑定 (bind code). In the server's offline demo mode a login
- * code (dev:姓名) can be typed here to act as a demo steward or staff member.
+ * 我的 (pages/mine/mine): first my own items and their status (my issues, my wishes, the
+ * wishes I claimed); for a steward, staff or a unit's member the way to 工作台 (its own tab,
+ * pages/work/work); then who I am, the 大字模式 switch (utils/textsize.js, remembered) and
+ * 绑定 (bind code) — not offered to someone already bound. In the server's offline demo mode a
+ * login code (dev:姓名) can be typed here to act as a demo steward or staff member.
  */
 const api = require('../../utils/api');
 const auth = require('../../services/auth');
@@ -9,30 +11,32 @@ const issues = require('../../services/issues');
 const wishes = require('../../services/wishes');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsizeMode = require('../../utils/textsize');
+const tabbar = require('../../utils/tabbar');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     tab: 'issues', // issues | wishes | claimed
     me: /** @type {any} */ (null),
     roles: /** @type {string[]} */ ([]),
-    isSteward: false,
-    isStaff: false,
-    isUnit: false,
+    bound: false, // a steward, staff or unit identity is bound: 绑定 is not offered again
+    largeText: false,
     roleText: '',
     issues: /** @type {any[]} */ ([]),
     wishes: /** @type {any[]} */ ([]),
     claimed: /** @type {any[]} */ ([]),
     offline: false,
     devCode: '',
-    firstAlley: 0,
   },
   methods: {
     onLoad() {
-      this.setData({ devCode: auth.devCode() });
+      this.setData({ devCode: auth.devCode(), largeText: textsizeMode.isLarge() });
       return this.load();
     },
     onShow() {
+      tabbar.showTab(this, '/pages/mine/mine');
       if (this.data.state === 'ready') return this.load();
       return Promise.resolve();
     },
@@ -46,11 +50,8 @@ Component({
             return {
               me,
               roles,
-              isSteward: roles.includes('steward'),
-              isStaff: roles.includes('staff') || roles.includes('admin'),
-              isUnit: roles.includes('unit'),
+              bound: roles.some((/** @type {string} */ r) => r !== 'resident'),
               roleText: roles.map((/** @type {string} */ r) => /** @type {any} */ (names)[r] || r).join('、'),
-              firstAlley: (me.stewards[0] && me.stewards[0].alley_ids[0]) || 0,
               issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, status_label: fmt.issueStatusWord(i.status, i.status_label), when: fmt.dateTime(i.created_at) })),
               wishes: myWishes.items,
               claimed: claimed.items,
@@ -59,6 +60,13 @@ Component({
         );
       // Whatever happened, the answers said whether the server runs in offline mode.
       return this.loadWith(fetch, { replaceOnError: true }).then(() => this.setData({ offline: api.isOffline() }));
+    },
+    /** 大字模式 switched: remembered, and this page follows at once (the others when shown). @param {any} e */
+    onLargeText(e) {
+      const on = !!e.detail.value;
+      textsizeMode.setLarge(on);
+      this.setData({ largeText: on });
+      /** @type {any} */ (this).applyTextSize();
     },
     /** @param {any} e */
     onTab(e) {
@@ -76,8 +84,8 @@ Component({
     onGo(e) {
       wx.navigateTo({ url: e.currentTarget.dataset.url });
     },
-    onBehalfWish() {
-      wx.navigateTo({ url: `/pages/wish/wish?behalf=1&alley_id=${this.data.firstAlley}` });
+    onWork() {
+      tabbar.go('/pages/work/work');
     },
     /** @param {any} e */
     onDevCode(e) {

@@ -4,7 +4,10 @@
  * popup). The facts follow the server: docs/security.md "What is never shown" for who sees
  * what; nothing is deleted on a timer, so the page says so and names who deletes on request.
  */
+const textsize = require('../../behaviors/textsize');
+
 Component({
+  behaviors: [textsize],
   data: {
     // The login token's lifetime (TOKEN_TTL_DAYS' default): after it, WeChat logs in afresh.
     tokenDays: 30,

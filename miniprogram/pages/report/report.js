@@ -26,8 +26,10 @@ const { showFieldErrors } = require('../../utils/form');
 /** The form's fields top to bottom: the first wrong one is scrolled to. */
 const FIELD_ORDER = ['category', 'content', 'contact_phone'];
 const NO_BOARD = '请先扫描街巷公示牌上的二维码，再反映问题。';
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'form', // scan | form | sending | done | followed
     code: '',

@@ -2,15 +2,21 @@
  * 心愿详情 (pages/wish-item/wish-item?id=): one wish with the actions the API offers the
  * caller (`actions`): claim / release (volunteer, party member, steward), fulfil with a note
  * and photos (the claimer), confirm with a rating (the beneficiary's side), approve / reject
- * with a reason (staff). Typed text is kept whenever an action fails.
+ * with a reason (staff). Typed text is kept whenever an action fails. A wish on the wall can
+ * be forwarded (转发), titled by whose wish it is and what.
  */
 const api = require('../../utils/api');
 const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
 const { wishView } = require('../../utils/items');
 const { confirm } = require('../../utils/confirm');
+const textsize = require('../../behaviors/textsize');
+
+// The statuses a wish is public in (core/items/privacy.py WISH_PUBLIC_STATUSES).
+const PUBLIC = ['published', 'claimed', 'fulfilled', 'closed'];
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     id: 0,
@@ -53,6 +59,16 @@ Component({
       const actions = {};
       (wish.actions || []).forEach((/** @type {string} */ a) => (actions[a] = true));
       this.setData({ state: 'ready', wish: wishView(wish), actions });
+      // Only a wish on the wall may be forwarded: one under review or rejected is private.
+      if (PUBLIC.includes(wish.status)) wx.showShareMenu({ menus: ['shareAppMessage'] });
+      else wx.hideShareMenu({});
+    },
+    /** 转发 a wish on the wall: whose wish and what, so a neighbour can claim it. */
+    onShareAppMessage() {
+      const w = this.data.wish;
+      if (!w || !PUBLIC.includes(w.status)) return { title: '小巷管家 · 心愿墙', path: '/pages/wishes/wishes' };
+      const ask = w.status === 'published' ? '，等您来认领' : '';
+      return { title: `${w.display_name}的微心愿：${w.title}${ask}`, path: `/pages/wish-item/wish-item?id=${w.id}` };
     },
     /** @param {any} e */
     onInput(e) {

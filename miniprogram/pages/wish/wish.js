@@ -11,8 +11,10 @@ const { showFieldErrors } = require('../../utils/form');
 const FIELD_ORDER = ['on_behalf_of', 'beneficiary_type', 'display_name', 'title', 'content', 'contact_phone'];
 const wishes = require('../../services/wishes');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'form', // form | sending | done
     code: '',

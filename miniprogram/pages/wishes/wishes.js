@@ -6,9 +6,10 @@
 const api = require('../../utils/api');
 const wishes = require('../../services/wishes');
 const loadable = require('../../behaviors/loadable');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     alleyId: '',
     items: /** @type {any[]} */ ([]),

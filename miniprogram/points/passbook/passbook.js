@@ -8,6 +8,7 @@ const api = require('../../utils/api');
 const points = require('../../services/points');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 /** @param {any} e */
 function entryLine(e) {
@@ -22,7 +23,7 @@ function entryLine(e) {
 }
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     books: /** @type {any[]} */ ([]),
     total: 0,

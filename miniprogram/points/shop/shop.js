@@ -9,8 +9,10 @@ const api = require('../../utils/api');
 const points = require('../../services/points');
 const shop = require('../../services/shop');
 const { confirm } = require('../../utils/confirm');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     community: 0,

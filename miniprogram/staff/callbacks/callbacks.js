@@ -8,6 +8,7 @@ const api = require('../../utils/api');
 const callbacks = require('../../services/callbacks');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 /** The results staff pick from, in the order the API documents them. */
 const RESULTS = [
@@ -19,7 +20,7 @@ const RESULTS = [
 ];
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     items: /** @type {any[]} */ ([]),
     progress: /** @type {any[]} */ ([]),

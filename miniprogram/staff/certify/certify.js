@@ -9,9 +9,10 @@
 const api = require('../../utils/api');
 const records = require('../../services/service-records');
 const loadable = require('../../behaviors/loadable');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: { items: /** @type {any[]} */ ([]), picked: /** @type {Record<string, boolean>} */ ({}), count: 0, notice: '', busy: false },
   methods: {
     onLoad() {

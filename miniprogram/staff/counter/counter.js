@@ -7,8 +7,10 @@ const api = require('../../utils/api');
 const permission = require('../../utils/permission');
 const points = require('../../services/points');
 const shop = require('../../services/shop');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'empty',
     code: '',

@@ -11,6 +11,7 @@ const issues = require('../../services/issues');
 const units = require('../../services/units');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
+const textsize = require('../../behaviors/textsize');
 
 /** The 2310 tiers a whistle must choose from (DEADLINE_DAYS: 2 / 3 / 10 days by default). */
 const TIERS = [
@@ -30,6 +31,7 @@ function findArea(nodes, id) {
 }
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     id: 0,

@@ -7,8 +7,10 @@ const api = require('../../utils/api');
 const ledger = require('../../services/ledger');
 const period = require('../../utils/period');
 const { loadChoices } = require('../../utils/areas');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: { state: 'ready', periods: period.PERIODS, key: 'month', dateFrom: '', dateTo: '', areas: /** @type {Array<{id: number, name: string}>} */ ([]), areaId: 0, error: '', notice: '' },
   methods: {
     onLoad() {

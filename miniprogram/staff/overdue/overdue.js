@@ -5,9 +5,10 @@
 const issues = require('../../services/issues');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: { items: /** @type {any[]} */ ([]) },
   methods: {
     onLoad() {

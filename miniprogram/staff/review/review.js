@@ -8,9 +8,10 @@ const wishes = require('../../services/wishes');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
 const { confirm } = require('../../utils/confirm');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: {
     tab: 'wishes', // wishes | held
     wishes: /** @type {any[]} */ ([]),

@@ -8,6 +8,7 @@ const stats = require('../../services/stats');
 const fmt = require('../../utils/format');
 const period = require('../../utils/period');
 const { loadChoices } = require('../../utils/areas');
+const textsize = require('../../behaviors/textsize');
 
 /**
  * 办结率 counts the handler's closures; 解决率 and 满意率 the resident's word (ratings and 回访).
@@ -23,6 +24,7 @@ function rates(c) {
 }
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     periods: period.PERIODS,

@@ -8,6 +8,7 @@ const api = require('../../utils/api');
 const areas = require('../../services/areas');
 const stewards = require('../../services/stewards');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 /** @param {any[]} nodes @param {any[]} out @param {string} path */
 function collect(nodes, out, path) {
@@ -24,6 +25,7 @@ function collect(nodes, out, path) {
 }
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     stewards: /** @type {any[]} */ ([]),

@@ -6,8 +6,10 @@
 const api = require('../../utils/api');
 const households = require('../../services/households');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading', // loading | error | ready
     id: 0,

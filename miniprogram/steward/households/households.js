@@ -6,9 +6,10 @@
 const households = require('../../services/households');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: { items: /** @type {any[]} */ ([]), overdue: 0 },
   methods: {
     onLoad() {

@@ -1,7 +1,8 @@
 /**
  * 管家办理 (steward/issue/issue?id=): the item with the resident's photos, location and
  * contact phone (as the API shows them to its steward), and the steward's actions from
- * `actions`: accept (接单), resolve with a note, photos, the resolution level and the outcome
+ * `actions`, only those possible now: before acceptance only 接单 (the server would take a
+ * resolve too, but a steward who has not said "mine" should not close it); then resolve with a note, photos, the resolution level and the outcome
  * chosen explicitly (办结: 已解决 / 已答复 / 不属于职责 / 无法解决; a 常用回复 of the community fills
  * the note), escalate to the community (上报社区), leave a message. Typed text survives errors.
  */
@@ -9,8 +10,10 @@ const api = require('../../utils/api');
 const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const { issueView } = require('../../utils/items');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     id: 0,

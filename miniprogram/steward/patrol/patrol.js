@@ -11,8 +11,10 @@ const auth = require('../../services/auth');
 const households = require('../../services/households');
 const patrols = require('../../services/patrols');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading', // loading | error | ready
     alleys: /** @type {any[]} */ ([]),

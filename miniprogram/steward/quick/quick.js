@@ -7,8 +7,10 @@ const auth = require('../../services/auth');
 const issues = require('../../services/issues');
 const fmt = require('../../utils/format');
 const categories = require('../../utils/categories');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading', // loading | error | form | sending | done
     alleys: /** @type {any[]} */ ([]),

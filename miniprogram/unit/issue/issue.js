@@ -9,8 +9,10 @@
 const api = require('../../utils/api');
 const issues = require('../../services/issues');
 const { issueView } = require('../../utils/items');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     id: 0,

@@ -8,6 +8,7 @@ const issues = require('../../services/issues');
 const units = require('../../services/units');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 /** @param {any} a @param {any} b overdue first, then the nearest deadline */
 function byUrgency(a, b) {
@@ -16,7 +17,7 @@ function byUrgency(a, b) {
 }
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: { items: /** @type {any[]} */ ([]), unitNames: '', overdue: 0, waiting: 0 },
   methods: {
     onLoad() {

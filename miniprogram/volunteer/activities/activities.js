@@ -8,6 +8,7 @@ const api = require('../../utils/api');
 const activities = require('../../services/activities');
 const loadable = require('../../behaviors/loadable');
 const fmt = require('../../utils/format');
+const textsize = require('../../behaviors/textsize');
 
 /** @param {any} a */
 function decorate(a) {
@@ -23,7 +24,7 @@ function decorate(a) {
 }
 
 Component({
-  behaviors: [loadable],
+  behaviors: [loadable, textsize],
   data: { items: /** @type {any[]} */ ([]), notice: '', busy: false },
   methods: {
     onLoad() {

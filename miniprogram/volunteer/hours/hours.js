@@ -7,6 +7,7 @@
 const api = require('../../utils/api');
 const records = require('../../services/service-records');
 const period = require('../../utils/period');
+const textsize = require('../../behaviors/textsize');
 
 /** @param {any} r */
 function decorate(r) {
@@ -14,6 +15,7 @@ function decorate(r) {
 }
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     items: /** @type {any[]} */ ([]),

@@ -6,8 +6,10 @@
  */
 const api = require('../../utils/api');
 const volunteers = require('../../services/volunteers');
+const textsize = require('../../behaviors/textsize');
 
 Component({
+  behaviors: [textsize],
   data: {
     state: 'loading',
     error: '',

@@ -333,6 +333,44 @@ shot('the handling unit: to-do', async () => {
   await normal('unit/todo/todo', 'dev:物业小周');
 });
 
+shot('工作台 for a steward, staff and a unit member; a steward\'s item after 接单', async () => {
+  await normal('pages/work/work', 'dev:王秀英', {}, 'steward');
+  await normal('pages/work/work', 'dev:huaishu', {}, 'staff');
+  await normal('pages/work/work', 'dev:物业小周', {}, 'unit');
+  await normal('pages/work/work', 'dev:居民赵一', {}, 'resident');
+  if (demo.issue) {
+    const item = await normal('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) }, 'before-accept');
+    if (item.data().actions.accept) {
+      await item.inst.accept();
+      await h.idle();
+      snap('steward/issue/issue', 'accepted', item);
+    }
+  }
+});
+
+/** 大字模式 (utils/textsize.js): the same pages with the switch on. */
+async function large(rel, who, options = {}) {
+  useReal(who);
+  h.storage.set('largeText', true);
+  const p = open(rel);
+  if (p.inst.onLoad) await p.inst.onLoad(options);
+  await h.idle();
+  snap(rel, 'large', p);
+  return p;
+}
+
+shot('大字模式: board, report, mine, an item, a wish, 工作台, a steward\'s item', async () => {
+  await large('pages/board/board', 'dev:居民赵一', { code });
+  await large('pages/report/report', 'dev:居民赵一', { code });
+  await large('pages/mine/mine', 'dev:居民赵一');
+  if (demo.issue) await large('pages/issue/issue', 'dev:居民赵一', { id: String(demo.issue.id) });
+  const wishes = await large('pages/wishes/wishes', 'dev:居民赵一');
+  const first = wishes.data().items && wishes.data().items[0];
+  if (first) await large('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
+  await large('pages/work/work', 'dev:huaishu');
+  if (demo.issue) await large('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
+});
+
 afterAll(() => {
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, 'manifest.json');

@@ -2,9 +2,10 @@
  * e2e, against the real Flask app: a resident reports; staff whistle it to the demo's property
  * company 安居物业 with a tier they must pick (the form refuses without one), and urge it;
  * staff issue a bind code for the company's account and a new phone redeems it; that member
- * finds the item in 本单位待办 (via 我的), checks in (a second 报到 gets the server's 409),
+ * finds the item in 本单位待办 (via the 工作台 tab), checks in (a second 报到 gets the server's 409),
  * posts progress with a photo, is refused too long an extension, and resolves it. Staff and
- * the resident then read the item closed, with the unit named on its trail.
+ * the resident then read the item closed, with the unit named on its trail: by its people for
+ * staff, by roles and the unit's name for the resident.
  */
 const h = require('../harness');
 const real = require('./real');
@@ -64,7 +65,13 @@ test('whistled by staff → a bound unit member checks in, posts progress with a
   const mine = h.page('pages/mine/mine');
   await mine.inst.onLoad();
   await h.idle();
-  expect(mine.text()).toContain('单位工作台');
+  expect(mine.text()).toContain('去工作台'); // bound now: no 绑定 offered again
+  expect(mine.text()).not.toContain('绑定（');
+  const bench = h.page('pages/work/work'); // the 工作台 tab, its badge from the real server
+  await bench.inst.onLoad();
+  await h.idle();
+  expect(bench.text()).toContain('单位工作台');
+  expect(bench.text()).toMatch(/本单位待办（[1-9]\d* 件）/);
 
   const todo = h.page('unit/todo/todo');
   await todo.inst.onLoad();
@@ -122,4 +129,14 @@ test('whistled by staff → a bound unit member checks in, posts progress with a
   await h.idle();
   expect(own.data().issue.status).toBe('resolved');
   expect(own.text()).toContain('门禁主板已更换');
+
+  // Who the trail names: staff read their colleague's display name, never the login
+  // "huaishu"; the resident reads roles and the unit, never a person's account.
+  const staffActors = closed.data().issue.timeline.map((t) => t.actor);
+  expect(staffActors).not.toContain('huaishu');
+  expect(staffActors).toContain('槐树社区工作人员');
+  expect(staffActors).toContain('安居物业周经理'); // the member's display name says the unit
+  const residentActors = own.data().issue.timeline.map((t) => t.actor);
+  expect(new Set(residentActors)).toEqual(new Set(['反映人', '社区工作人员', '安居物业']));
+  expect(own.text()).not.toContain('huaishu');
 });

@@ -88,11 +88,11 @@ test('wish: posted → approved → claimed (409 for the late one) → fulfilled
 
 test('a steward posts a wish on a resident\'s behalf; another steward claims and fulfils it; the filer confirms', async () => {
   real.as('dev:陈淑芬');
-  const mine = h.page('pages/mine/mine');
-  await mine.inst.onLoad();
+  const work = h.page('pages/work/work');
+  await work.inst.onLoad();
   await h.idle();
-  expect(mine.text()).toContain('管家工作台');
-  mine.inst.onBehalfWish();
+  expect(work.text()).toContain('管家工作台');
+  work.inst.onBehalfWish();
   const url = h.callsOf('navigateTo').pop().url;
   const alleyId = url.match(/alley_id=(\d+)/)[1];
   const form = h.page('pages/wish/wish');

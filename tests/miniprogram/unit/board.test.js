@@ -83,3 +83,29 @@ test('server unreachable shows a Chinese network message', async () => {
   await h.idle();
   expect(p.text()).toContain('网络不通');
 });
+
+test('转发 forwards the board shown, titled by its alley; before one is shown, the bare page', async () => {
+  server.route('GET', '/boards/ABCD2345', { status: 200, body: BOARD });
+  const p = h.page('pages/board/board');
+  expect(p.inst.onShareAppMessage()).toEqual({ title: '小巷管家：身边的问题，扫码就能反映', path: '/pages/board/board' });
+  await p.inst.onLoad({ code: 'ABCD2345' });
+  expect(p.inst.onShareAppMessage()).toEqual({ title: '南门巷的小巷管家公示牌：有事找管家', path: '/pages/board/board?code=ABCD2345' });
+});
+
+test('首页 before any board: 扫一扫 opens the scanned board; a code not ours is said so', async () => {
+  server.route('GET', '/boards/ABCD2345', { status: 200, body: BOARD });
+  const p = h.page('pages/board/board');
+  await p.inst.onLoad({});
+  expect(p.text()).toContain('还没有扫过公示牌');
+  expect(p.text()).toContain('扫一扫公示牌二维码');
+  const answers = ['https://weixin.qq.com/x/other', 'https://xx.example.gov.cn/b/ABCD2345'];
+  wx.scanCode = (o) => o.success({ result: answers.shift(), errMsg: 'scanCode:ok' });
+  p.inst.onScan();
+  expect(p.text()).toContain('这不是小巷管家公示牌的二维码');
+  p.inst.onScan();
+  await h.idle();
+  expect(p.text()).toContain('王秀英');
+  expect(h.storage.get('lastBoard')).toEqual({ code: 'ABCD2345', alley: '南门巷' });
+  p.inst.onMine();
+  expect(h.callsOf('switchTab').pop().url).toBe('/pages/mine/mine');
+});

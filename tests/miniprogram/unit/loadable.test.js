@@ -175,6 +175,6 @@ test('every page with pull-down refresh gets it from the Behavior, none has its 
   expect(pages.length).toBeGreaterThan(0);
   for (const p of pages) {
     const src = fs.readFileSync(path.join(h.MP, `${p}.js`), 'utf8');
-    expect([p, /behaviors: \[loadable\]/.test(src), /onPullDownRefresh/.test(src)]).toEqual([p, true, false]);
+    expect([p, /behaviors: \[loadable[\],]/.test(src), /onPullDownRefresh/.test(src)]).toEqual([p, true, false]);
   }
 });

@@ -187,7 +187,7 @@ describe('staff/counter/counter', () => {
   });
 });
 
-describe('pages/mine links the time bank', () => {
+describe('pages/mine and 工作台 link the time bank', () => {
   test('我的积分 for everyone, 柜台兑换 for staff', async () => {
     server.route('GET', '/me', fx.me({ roles: ['resident', 'staff'], areas: [{ id: 2, kind: 'community', name: '槐树社区', path_label: '城关街道 / 槐树社区' }] }))
       .route('GET', '/issues', fx.page([])).route('GET', '/wishes', fx.page([]));
@@ -195,7 +195,10 @@ describe('pages/mine links the time bank', () => {
     await p.inst.onLoad();
     await h.idle();
     expect(p.text()).toContain('我的积分（时间银行存折、兑换超市）');
-    expect(p.text()).toContain('柜台兑换（扫会员码）');
+    server.route('GET', '/me/workbench', { status: 200, body: { todo: null, review: 0, overdue: 0 } });
+    const work = h.page('pages/work/work'); // staff's 柜台兑换 is on their 工作台
+    await work.inst.onLoad();
+    expect(work.text()).toContain('柜台兑换（扫会员码）');
   });
 });
 

@@ -81,6 +81,7 @@ const CASES = [
 
   ['boards.get encodes the code', () => S('boards').get('AB/12'), 'GET', '/boards/AB%2F12', ''],
   ['auth.me', () => S('auth').me(), 'GET', '/me', ''],
+  ['auth.workbench', () => S('auth').workbench(), 'GET', '/me/workbench', ''],
   ['auth.bind', () => S('auth').bind('ABCD2345'), 'POST', '/auth/bind', '', { code: 'ABCD2345' }],
   ['categories.list', () => S('categories').list(), 'GET', '/categories', ''],
   ['subscriptions.templates', () => S('subscriptions').templates(), 'GET', '/subscriptions', ''],

@@ -80,6 +80,19 @@ describe('steward/issue/issue', () => {
     expect(server.requests.filter((r) => r.path === '/issues/7/resolve').pop().data).toEqual({ note: '已清理', photo_ids: [], level: '上报社区', outcome: 'solved' });
     expect(p.text()).toContain('办理结果（上报社区）');
   });
+  test('only the actions possible now: 接单 before acceptance, then 办结, 上报社区 and 留言', async () => {
+    const fresh = fx.issue({ actions: ['accept', 'resolve', 'escalate', 'comment'] });
+    server.route('GET', '/issues/7', { status: 200, body: fresh });
+    server.route('POST', '/issues/7/accept', { status: 200, body: { ...fresh, status_label: '已接单', actions: ['resolve', 'escalate', 'comment'] } });
+    const p = h.page('steward/issue/issue');
+    await p.inst.onLoad({ id: '7' });
+    const later = ['办结结果', '解决不了，上报社区', '只留言', '处理说明'];
+    expect(p.text()).toContain('接单后可以办结、上报社区或留言');
+    for (const label of later) expect(p.text()).not.toContain(label);
+    await p.inst.accept();
+    for (const label of later) expect(p.text()).toContain(label);
+    expect(p.text()).not.toContain('接单后可以');
+  });
   test('resolve with an outcome and a reply template; a reason is asked for; the resident reads the outcome', async () => {
     const fresh = fx.issue({ actions: ['resolve', 'escalate', 'comment'] });
     server.route('GET', '/issues/7', { status: 200, body: fresh });

@@ -237,12 +237,11 @@ describe('unit/issue/issue', () => {
 });
 
 describe('how a unit member gets there', () => {
-  test('我的 shows 单位工作台 to a unit member, which opens 本单位待办', async () => {
-    server.route('GET', '/me', fx.me({ roles: ['resident', 'unit'] })).route('GET', '/issues', fx.page([])).route('GET', '/wishes', fx.page([]));
-    const p = h.page('pages/mine/mine');
+  test('工作台 shows 单位工作台 to a unit member, which opens 本单位待办', async () => {
+    server.route('GET', '/me', fx.me({ roles: ['resident', 'unit'] })).route('GET', '/me/workbench', { status: 200, body: { todo: 1, review: null, overdue: null } });
+    const p = h.page('pages/work/work');
     await p.inst.onLoad();
     await h.idle();
-    expect(p.text()).toContain('我的身份：居民、承办单位成员');
     expect(p.text()).toContain('单位工作台');
     expect(p.text()).not.toContain('社区工作台');
     p.inst.onGo({ currentTarget: { dataset: { url: '/unit/todo/todo' } } });

@@ -84,3 +84,16 @@ test('the resident sees the number they left, with no button to call it', async 
   expect(p.text()).toContain('您留的联系电话：138 0000 0000');
   expect(p.text()).not.toContain('📞');
 });
+
+test('转发: a wish on the wall is forwarded by whose and what; one under review is not', async () => {
+  server.route('GET', '/wishes/5', { status: 200, body: fx.wish() });
+  const p = h.page('pages/wish-item/wish-item');
+  await p.inst.onLoad({ id: '5' });
+  expect(h.callsOf('showShareMenu')).toHaveLength(1);
+  expect(p.inst.onShareAppMessage()).toEqual({ title: '张奶奶的微心愿：想要一副老花镜，等您来认领', path: '/pages/wish-item/wish-item?id=5' });
+  server.route('GET', '/wishes/6', { status: 200, body: fx.wish({ id: 6, status: 'pending_review', status_label: '待审核', actions: ['approve', 'reject'] }) });
+  const pending = h.page('pages/wish-item/wish-item');
+  await pending.inst.onLoad({ id: '6' });
+  expect(h.callsOf('hideShareMenu')).toHaveLength(1);
+  expect(pending.inst.onShareAppMessage()).toEqual({ title: '小巷管家 · 心愿墙', path: '/pages/wishes/wishes' });
+});
