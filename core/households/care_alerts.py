@@ -326,6 +326,12 @@ def answer(
     return target
 
 
+def steward_ids(alert: CareAlert) -> list[int]:
+    """The stewards an alert's lists went to."""
+    rows = CareTarget.select(CareTarget.steward).where(CareTarget.alert == alert.id).distinct()
+    return sorted(r.steward_id for r in rows)
+
+
 def answered_count(alert_id: int, steward_id: int) -> tuple[int, int]:
     rows = CareTarget.select(CareTarget.status).where(
         (CareTarget.alert == alert_id) & (CareTarget.steward == steward_id)
