@@ -4,6 +4,8 @@ steward reads their own list and answers per household from the mini program. Ba
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from core.households import cards
@@ -138,3 +140,30 @@ def test_staff_send_and_follow_an_alert_stewards_answer_from_the_mini_program(cl
     other = login_staff(client, make_staff(w["d"].communities[1]))
     assert client.get(f"{API}/care-alerts/{alert['id']}", headers=other).status_code == 404
     assert client.get(f"{API}/care-alerts", headers=other).get_json()["items"] == []
+
+
+def test_two_needs_help_at_once_make_one_item(app, client, w):
+    """The steward's phone and the mini program on a tablet, both 需帮助 for one household."""
+    alert = send(client, w)
+    barrier = threading.Barrier(2)
+    codes = []
+
+    def call(note):
+        with app.app_context():
+            c = app.test_client()
+            barrier.wait()
+            res = c.post(
+                f"{API}/care-alerts/{alert['id']}/answers",
+                json={"seq": 1, "result": "needs_help", "note": note},
+                headers=w["s0"],
+            )
+            codes.append(res.status_code)
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in ("没有暖气", "需要送药")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(codes) == [200, 409]
+    assert Issue.select().where(Issue.category == "助老帮残").count() == 1
+    assert Event.select().where(Event.action == "care_alert.answer").count() == 1
