@@ -139,6 +139,7 @@ def seed() -> list[str]:
         if history:  # after the units: last month's items are whistled to them too
             history += demo_month.write(street)
         household_demo.write(street, DEMO_LABEL)
+        household_demo.write_care_alert(street)  # 关怀提醒, half answered
         lines = [
             f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
             result.summary(),

@@ -387,6 +387,12 @@ MIGRATIONS: list[Migration] = [
         tables=(models.StreetPage,),
         undo=_undo_unit_whistle_index,
     ),
+    # New tables only.
+    Migration(
+        22,
+        "care alerts (关怀提醒): the alert and each household on its steward's private list",
+        tables=(models.CareAlert, models.CareTarget),
+    ),
 ]
 
 

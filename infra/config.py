@@ -67,6 +67,9 @@ DEFAULTS: dict[str, object] = {
     # extension a unit may ask for at once
     "UNIT_CHECKIN_HOURS": 24,
     "UNIT_EXTENSION_MAX_DAYS": 10,
+    # 关怀提醒 (core.households.care_alerts): a steward with households still unanswered this
+    # many hours after the alert is reminded, once (0: never)
+    "CARE_REMINDER_HOURS": 6,
     "SIMILAR_WINDOW_DAYS": 3,
     "REOPEN_WINDOW_DAYS": 7,
     # 回访 (core.items.callbacks): a closed item its resident has not rated this many days after

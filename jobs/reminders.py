@@ -37,7 +37,7 @@ from core.timebank import awards
 from infra.db import write_transaction
 from infra.text import shorten
 from infra.timeutil import month_day_time, to_local, utcnow
-from jobs import unit_reminders
+from jobs import care_reminders, unit_reminders
 from models import (
     Area,
     ChatGroup,
@@ -367,6 +367,7 @@ def scan(now: datetime | None = None) -> dict[str, int]:
     counts.update(remind_visits(now, ctx, digest))
     counts["messages"] = digest.send(counts)
     counts.update(unit_reminders.remind_units(now))  # handling units: their own groups
+    counts.update(care_reminders.remind_care(now))  # 关怀提醒: stewards who have not answered
     return counts
 
 

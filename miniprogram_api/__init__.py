@@ -16,6 +16,7 @@ from miniprogram_api import (
     boards,
     bulletins,
     callbacks,
+    care_alerts,
     categories,
     departments,
     docs_viewer,
@@ -69,6 +70,7 @@ RESOURCES = (
     service_records,
     party_gradings,
     households,
+    care_alerts,
     reply_templates,
     openapi,
 )

@@ -188,6 +188,10 @@ FIELD_LABELS = {
     "interval_days": "走访周期（天）",
     "household_ids": "走访户",
     "q": "查找",
+    "kind": "类型",
+    "message": "内容",
+    "seq": "序号",
+    "result": "结果",
 }
 
 

@@ -639,6 +639,7 @@ _AREAS_BY_ID = Prepared(
 from models import (  # noqa: E402
     boards,
     callbacks,
+    care,
     chat,
     closures,
     households,
@@ -658,6 +659,7 @@ from models.callbacks import (  # noqa: E402, F401
     Callback,
     CallbackRule,
 )
+from models.care import CareAlert, CareTarget  # noqa: E402, F401
 from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 from models.closures import ReplyTemplate  # noqa: E402, F401
 from models.households import CarePlan, Household, Visit  # noqa: E402, F401
@@ -682,6 +684,7 @@ for _area in (
     shop,
     service,
     households,
+    care,
     operations,
     units,
     boards,

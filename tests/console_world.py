@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.households import cards
+from core.households import cards, care_alerts
 from core.people.permissions import Principal
 from core.units import members, units
 from infra.db import db
@@ -122,6 +122,7 @@ def every_page(app, w: World) -> list[tuple[str, str]]:
             "notes": "",
         },
     )
+    alert = care_alerts.create(admin, w.d.communities[0].id, "寒潮", ["低保"], "请看望")
     job = PrintJob.create(area=w.d.communities[0], total=1, status="done", file_name="x.pdf")
     unit = units.create(w.d.street, "住建办", "0731-1", kind="department", label="测试")
     member = members.create_member(unit, UNIT_MEMBER, "password123", "住建办罗工", label="测试")
@@ -131,6 +132,7 @@ def every_page(app, w: World) -> list[tuple[str, str]]:
         "board_id": w.d.boards[0].id,
         "job_id": job.id,
         "household_id": household.id,
+        "alert_id": alert.id,
         "code": w.d.boards[0].code,
         "weight": "regular",
         "fname": "MP_verify_x",

@@ -1,15 +1,18 @@
 """Demo households (包联户) for `seed-demo`: a few cards on 南门巷 and 槐荫里, loaded through
 the same spreadsheet import a community uses (once), with 一人一策 plans — one of them overdue, so
-the lists, the console and the reminder digest have something to show. Re-running changes
+the lists, the console and the reminder digest have something to show; and one 寒潮 care alert
+(关怀提醒) of 槐树社区, half answered through the same calls the chat makes. Re-running changes
 nothing."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from core.households import due, sheet
+from core.households import care_alerts, due, sheet
+from core.people.permissions import Principal
 from infra.timeutil import utcnow
-from models import Area, CarePlan, Household, Visit
+from models import Area, CarePlan, Household, StaffAccount, Steward, Visit
+from models.care import CareAlert
 
 HEADER = ["街道", "社区", "街巷", "管家手机号", "地址", "户主", "户主电话", "成员", "标签", "备注"]
 ROWS = (
@@ -86,3 +89,36 @@ def write(street: Area, label: str) -> None:
             )
             household.last_visit_at = at
         due.refresh(household)
+
+
+# The demo's care alert: (steward's phone, number on their list, answer, note) for the answered
+# half; 钱建华 (王秀英's 3) and 周桂英 (槐荫里's 1) are left waiting.
+CARE_TAGS = ["独居老人", "空巢老人", "残疾", "留守儿童"]
+CARE_ANSWERS = (
+    ("17000000101", 1, "visited", "暖气正常，已提醒夜间关好门窗"),
+    ("17000000101", 2, "contacted", "电话联系孩子奶奶，家里有取暖器"),
+)
+
+
+def write_care_alert(street: Area) -> None:
+    community = Area.get((Area.parent == street) & (Area.name == "槐树社区"))
+    if CareAlert.select().where(CareAlert.area == community).exists():
+        return
+    staff = (
+        StaffAccount.select()
+        .where((StaffAccount.area == community) & StaffAccount.active)
+        .order_by(StaffAccount.id)
+        .first()
+    )
+    if staff is None or staff.user_id is None:
+        return
+    care_alerts.create(
+        Principal.for_user(staff.user),
+        community.id,
+        "寒潮",
+        CARE_TAGS,
+        "今晚最低气温零下5度，请电话或上门确认取暖、门窗和用电用气安全",
+    )
+    for phone, seq, result, note in CARE_ANSWERS:
+        steward = Steward.get(Steward.phone == phone)
+        care_alerts.answer(Principal.for_user(steward.user), seq, result, note)

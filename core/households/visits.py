@@ -63,6 +63,12 @@ def _write(p: Principal, household: Household, note, photo_ids, at, patrol=None)
     return visit
 
 
+def write(p: Principal, household: Household, note: str, photo_ids: list[int], at) -> Visit:
+    """A visit inside the caller's write transaction, `household` read in it (a care alert's
+    answer, `core.households.care_alerts`, records its visit with the answer)."""
+    return _write(p, household, note, photo_ids, at)
+
+
 def record(
     p: Principal,
     household_id: int,

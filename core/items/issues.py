@@ -288,6 +288,7 @@ def create(
     fixed_on_spot: dict | None = None,
     tracking_token: str | None = None,
     on_behalf=None,
+    hidden: bool = False,
 ) -> Created:
     """A new 诉求, assigned to the alley's stewards: the issue, the similar open ones, and what
     was read on the way (`Created`).
@@ -295,7 +296,8 @@ def create(
     `fixed_on_spot` ({note, photo_ids}) is the steward's 随手做: found on patrol and fixed at
     once, recorded already closed and logged as a patrol. `tracking_token` (web submissions,
     no login) is the secret of the submitter's private link; only its hash is stored.
-    `on_behalf(issue)` (core.items.on_behalf: staff registering for a resident) runs in the
+    `hidden` files an item kept back from the public from the start (its words only for
+    the people involved). `on_behalf(issue)` (core.items.on_behalf: staff registering for a resident) runs in the
     same transaction before anyone is told, so what it refuses leaves nothing behind; such an
     issue has no reporter (the resident has no login; the staff member is on the trail).
     """
@@ -309,9 +311,14 @@ def create(
             p, fixed_on_spot.get("photo_ids"), "fixed_on_spot.photo_ids"
         )
         source = "steward"
-    # The content check talks to WeChat: do it before taking the write lock.
-    verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
-    visibility = "public" if content_check.is_publishable(verdict) else "held"
+    if hidden:
+        # Kept back from the start (a care alert's 需帮助, core.households.care_alerts): never
+        # public, so the words need no check, and nothing is asked of WeChat.
+        verdict, visibility = "skipped", "hidden"
+    else:
+        # The content check talks to WeChat: do it before taking the write lock.
+        verdict = content_check.check_text(content, p.user, content_check.SCENE_FORUM)
+        visibility = "public" if content_check.is_publishable(verdict) else "held"
     now = utcnow()
     priority = tiers[category]
     # Read before the write lock, which is then held only for the writes.
@@ -339,7 +346,7 @@ def create(
             priority=priority,
             deadline=deadline_for(priority, now),
             visibility=visibility,
-            hold_reason=None if visibility == "public" else f"内容检查：{verdict}",
+            hold_reason=None if visibility != "held" else f"内容检查：{verdict}",
             created_at=now,
             updated_at=now,
         )

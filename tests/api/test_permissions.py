@@ -231,6 +231,38 @@ def _plan(w) -> int:
     return plans.create(staff, _household(w), body).id
 
 
+def _care_alert(w) -> int:
+    """A care alert (关怀提醒) of the first community, listing a new household of the first
+    alley's steward as their number 1."""
+    from core.households import cards, care_alerts
+    from core.people.permissions import Principal
+    from models import User
+
+    staff = Principal.for_user(User.get_by_id(w["staff"].user_id))
+    body = {
+        "alley_id": w["district"].alleys[0].id,
+        "steward_id": w["district"].stewards[0].id,
+        "address": f"1区1巷{next(_addresses)}号",
+        "head_name": "王大爷",
+        "tags": ["独居老人"],
+    }
+    cards.create(staff, body)
+    community = w["district"].communities[0].id
+    return care_alerts.create(staff, community, "寒潮", ["独居老人"], "请看望").id
+
+
+def _care_alert_body(w) -> dict:
+    _care_alert(w)  # a household with the tag, so the alert has someone to reach
+    return {
+        "json": {
+            "area_id": w["district"].communities[0].id,
+            "kind": "寒潮",
+            "tags": ["独居老人"],
+            "message": "请看望",
+        }
+    }
+
+
 RESOLVED = ("steward", "resolve", {"note": "好了"})
 APPROVED = ("staff", "approve", {})
 CLAIMED = ("steward", "claim", {})
@@ -603,6 +635,21 @@ MATRIX = {
     ("GET", "/api/v1/households/{household_id}/visits"): (
         HANDLERS,
         lambda w: {"path": f"{API}/households/{_household(w)}/visits"},
+    ),
+    # 关怀提醒: staff send and follow; the listed steward reads and answers their own list
+    ("POST", "/api/v1/care-alerts"): (STAFF, _care_alert_body),
+    ("GET", "/api/v1/care-alerts"): (STAFF, lambda w: {}),
+    ("GET", "/api/v1/care-alerts/{alert_id}"): (
+        STAFF,
+        lambda w: {"path": f"{API}/care-alerts/{_care_alert(w)}"},
+    ),
+    ("GET", "/api/v1/care-alerts/mine"): ({"steward"}, lambda w: {}),
+    ("POST", "/api/v1/care-alerts/{alert_id}/answers"): (
+        {"steward"},
+        lambda w: {
+            "path": f"{API}/care-alerts/{_care_alert(w)}/answers",
+            "json": {"seq": 1, "result": "contacted"},
+        },
     ),
 }
 

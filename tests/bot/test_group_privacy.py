@@ -28,7 +28,7 @@ from bot.commands import COMMANDS
 from core import media
 from core.delivery import groups, outbox
 from core.figures import assessment, report_text, reports
-from core.households import cards, plans
+from core.households import cards, care_alerts, plans
 from core.items import issues, privacy, wishes
 from core.people import auth
 from core.people.permissions import Principal
@@ -63,6 +63,8 @@ HOUSEHOLD = {
     "head_phone": "13900004321",
     "members": [{"name": "赵小明", "relation": "孙子", "phone": "13900005678"}],
 }
+# A second household on the care alert's list, left unanswered so the reminder names it.
+CARE_HOUSEHOLD = {"address": "槐花里9号101室", "head_name": "钱玉珍", "head_phone": "13900004444"}
 WISH = {"display_name": "孙大爷", "title": "给独居老人买助听器", "content": "耳朵背听不见敲门"}
 WISH_PHONE = "13700007777"
 
@@ -76,6 +78,7 @@ ALWAYS = [
     HOUSEHOLD["head_phone"],
     "赵小明",
     "13900005678",
+    *CARE_HOUSEHOLD.values(),
 ]
 # Secret while the item's words may not be shown (core.items.privacy).
 HELD_PARTS = ["三号楼张阿姨", "电线私拉乱接"]
@@ -226,7 +229,12 @@ def build(w: World) -> None:
     )
     wishes.approve(w.p_staff, w.published.id)
     household = cards.create(
-        w.p_staff, {"alley_id": d.alleys[0].id, "steward_id": w.s0.id, **HOUSEHOLD}
+        w.p_staff,
+        {"alley_id": d.alleys[0].id, "steward_id": w.s0.id, **HOUSEHOLD, "tags": ["独居老人"]},
+    )
+    cards.create(
+        w.p_staff,
+        {"alley_id": d.alleys[0].id, "steward_id": w.s0.id, **CARE_HOUSEHOLD, "tags": ["空巢老人"]},
     )
     plans.create(
         w.p_staff,
@@ -281,6 +289,13 @@ def test_no_command_and_no_push_puts_anything_private_in_a_group(private_app, fa
         w.check_rows()
         w.say("wx_s0", f"认领 心愿{w.published.id}")
         w.say("wx_s0", f"实现 心愿{w.published.id} 收音机已送到")
+
+        # 关怀提醒: the list to the steward alone, the group the count; 需帮助 said in the
+        # group files an item kept back from the public; the scans below remind of the other
+        care_alerts.create(w.p_staff, w.d.communities[0].id, "寒潮", ["独居老人", "空巢老人"], "")
+        w.check_rows()
+        w.say("wx_s0", "需帮助 1 家里暖气坏了")
+        assert w.replies[-1].startswith("已记录：关怀名单第 1 户 需帮助")
 
         # the reminder digests, the daily report, the assessment, over the following days
         for hours in (26, 38, 50, 75):  # wish review; due soon; overdue; overdue a day later
@@ -362,6 +377,9 @@ def test_no_command_and_no_push_puts_anything_private_in_a_group(private_app, fa
     assert any(REOPEN in t for t in private_texts(fake, "wx_s1"))
     assert not any(REOPEN in t for t in private_texts(fake, "wx_s0"))
     assert any("您无需再办理" in t for t in private_texts(fake, "wx_s0"))
+    # the care list and its reminder went to the steward alone, households named
+    assert any("2. 钱玉珍" in t and "请逐户回复" in t for t in private_texts(fake, "wx_s0"))
+    assert any("还有 1 户未回复：\n2. 钱玉珍" in t for t in private_texts(fake, "wx_s0"))
 
 
 def test_with_no_app_configured_the_group_is_told_where_to_look(tmp_path, fake_wechat):

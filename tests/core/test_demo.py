@@ -291,3 +291,23 @@ def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):
     assert b.total.overdue >= 1 and b.longest_overdue and b.most_followed
     units = {x.name: x for x in b.units}
     assert units["住建办"].volume >= 2 and units["安居物业"].volume >= 1
+
+
+def test_seed_demo_has_one_care_alert_half_answered(runner):
+    from models import OutboxMessage
+    from models.care import CareAlert, CareTarget
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    (alert,) = CareAlert.select()
+    assert (alert.kind, alert.area.name) == ("寒潮", "槐树社区")
+    rows = CareTarget.select().where(CareTarget.alert == alert).order_by(CareTarget.id)
+    answered = sorted((t.household.head_name, t.status) for t in rows if t.status != "pending")
+    waiting = sorted(t.household.head_name for t in rows if t.status == "pending")
+    assert answered == [("孙秀珍", "contacted"), ("王大爷", "visited")]
+    assert waiting == ["周桂英", "钱建华"]
+    lists = OutboxMessage.select().where(
+        (OutboxMessage.kind == "private")
+        & OutboxMessage.idempotency_key.startswith("private:care:")
+    )
+    assert lists.count() == 2  # 王秀英's and 槐荫里's steward's own lists
+    assert all("请逐户回复" in m.payload["text"]["content"] for m in lists)

@@ -23,6 +23,8 @@ the API and the bot call (which audits it). Pages:
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
 * `households` — 包联户 /console/households (民情联系卡, 一人一策, visits, import; private:
   every read audited);
+* `care_alerts` — 关怀提醒 /console/care-alerts: send a care alert, its progress per steward
+  (private: the households shown are recorded);
 * `callbacks` — 回访 /console/callbacks (the callback list with residents' phones: private;
   recording, reopening after 不满意, each community's progress, the street's sample rule);
 * `unit_admin` — 承办单位 /console/units: departments and property companies, their members;
@@ -47,6 +49,7 @@ from web.console import (  # noqa: F401  (each registers its routes)
     auth,
     bulletins,
     callbacks,
+    care_alerts,
     closures,
     dashboard,
     desk,

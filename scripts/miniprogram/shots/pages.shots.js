@@ -310,6 +310,7 @@ shot('the steward: to-do, an item, quick report, patrol, households', async () =
   await normal('steward/quick/quick', 'dev:王秀英');
   await normal('steward/patrol/patrol', 'dev:王秀英');
   await normal('steward/households/households', 'dev:王秀英');
+  await normal('steward/care/care', 'dev:王秀英');
   fake();
   server.route('GET', '/issues', fx.page([]));
   const empty = open('steward/todo/todo');

@@ -119,6 +119,8 @@ const CASES = [
   ['households.list', () => S('households').list(), 'GET', '/households', 'per_page=100'],
   ['households.get', () => S('households').get(5), 'GET', '/households/5', ''],
   ['households.visit', () => S('households').visit(5, '身体好', [1]), 'POST', '/households/5/visits', '', { note: '身体好', photo_ids: [1] }],
+  ['care.mine', () => S('care').mine(), 'GET', '/care-alerts/mine', ''],
+  ['care.answer', () => S('care').answer(7, 3, 'needs_help', '暖气坏了'), 'POST', '/care-alerts/7/answers', '', { seq: 3, result: 'needs_help', note: '暖气坏了' }],
   ['patrols.recent', () => S('patrols').recent(), 'GET', '/patrols', 'per_page=20'],
   ['patrols.create', () => S('patrols').create({ alleyId: 9, note: '', photoIds: [], location: null, householdIds: [] }), 'POST', '/patrols', '', { alley_id: 9, note: '', photo_ids: [] }],
   ['patrols.create with place and visits', () => S('patrols').create({ alleyId: 9, note: '无异常', photoIds: [2], location: { lat: 1, lng: 2, address: 'x' }, householdIds: [5] }),
