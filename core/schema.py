@@ -387,6 +387,12 @@ MIGRATIONS: list[Migration] = [
         tables=(models.StreetPage,),
         undo=_undo_unit_whistle_index,
     ),
+    # A new table only: proposals the group bot makes from a steward's words (issue 32).
+    Migration(
+        24,
+        "ledger proposals: records the group bot proposes, waiting for the steward's 是",
+        tables=(models.LedgerProposal,),
+    ),
 ]
 
 

@@ -643,6 +643,7 @@ from models import (  # noqa: E402
     closures,
     households,
     intake,
+    ledger,
     operations,
     service,
     shop,
@@ -662,6 +663,7 @@ from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 from models.closures import ReplyTemplate  # noqa: E402, F401
 from models.households import CarePlan, Household, Visit  # noqa: E402, F401
 from models.intake import IssueIntake  # noqa: E402, F401
+from models.ledger import LedgerProposal  # noqa: E402, F401
 from models.operations import JobRun, JobStatus, SchedulerLease  # noqa: E402, F401
 from models.service import (  # noqa: E402, F401
     Activity,
@@ -690,5 +692,6 @@ for _area in (
     closures,
     callbacks,
     street,
+    ledger,
 ):
     ALL_MODELS += _area.MODELS
