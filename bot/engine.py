@@ -225,7 +225,7 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         if addressed and not (guess is not None and _numbered_guess(guess)):
             # words with no command (and photos): a record to propose (bot.commands.ledger);
             # a typo followed by an item's number stays a question about the command
-            proposed = ledger.propose(ctx, parsed.text, photos)
+            proposed = ledger.propose(ctx, parsed.text, typo=guess is not None)
             if proposed is not None:
                 return proposed + note
         if guess is not None:

@@ -165,14 +165,15 @@ def change(ctx: Context, args: str) -> str | None:
 # --- what the engine hands over ---------------------------------------------------------------
 
 
-def propose(ctx: Context, text: str, photos: list[BotPhoto]) -> str | None:
-    """Words with no command from a steward: a proposal, when they come with photos (this
-    message's or the last two minutes') or name something the rule table knows; None
+def propose(ctx: Context, text: str, typo: bool = False) -> str | None:
+    """Words with no command from a steward: a proposal, when they name something the rule
+    table knows, or come with photos (this message's or the last two minutes') and do not
+    start with a command's typo (`巡察 一切正常` + a photo is still asked about as 巡查); None
     otherwise (the engine answers as before)."""
     if ctx.principal is None or not ctx.p.stewards:
         return None
     recent = recent_photos(ctx)
-    if not recent and not proposals.recognised(text):
+    if not proposals.recognised(text) and (typo or not recent):
         return None
     try:
         proposal = proposals.propose(
