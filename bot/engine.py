@@ -187,6 +187,8 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         in_group=bool(msg.chat_id) or group is not None,
         addressed=addressed,
     )
+    if principal is None and command is not None and not command.listed and not addressed:
+        return None  # `是` said in the relayed group by someone the bot does not know
     if principal is None and not (command is not None and command.anyone):
         return _NOT_BOUND.format(ctx.call("绑定 绑定码"))
     photos, refused = [], 0

@@ -437,3 +437,19 @@ def test_two_matching_households_are_asked_about_privately(ledger_app, fake_wech
     ]
     assert OutboxMessage.select().where(OutboxMessage.status != "sent").count() == 0
     assert Visit.get().household_id == other.id
+
+
+def test_the_relay_hears_yes_only_from_the_steward_asked(ledger_app, fake_wechat, town):
+    """The relay hears the whole group: `是` or `改 巡查` from someone the bot does not know,
+    or from a steward with nothing to confirm, gets no answer at all; the steward the bot
+    asked may answer without the @."""
+    bridge = BridgeClient(ledger_app.test_client(), fake_wechat)
+    with time_machine.travel(T0, tick=False):
+        for sender in ("stranger", "wx_s1", "wx_s0"):
+            for said in ("是", "是的！", "改 巡查"):
+                assert bridge.say(sender, said, chat=CHAT) is None, (sender, said)
+        asked = bridge.say("wx_s0", AT + "清扫了南边的落叶", chat=CHAT)
+        assert asked.startswith("记一笔随手做：1区1巷 · 环境卫生")
+        assert bridge.say("wx_s1", "是", chat=CHAT) is None  # not the one asked
+        assert bridge.say("wx_s0", "是", chat=CHAT).startswith("已记随手做 ")
+    assert records() == (1, 0, 0)
