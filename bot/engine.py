@@ -27,6 +27,9 @@ timestamp window and message id first, then hands an `Inbound` to `handle`:
    nearest command back as a question (`您是要“办结 16 已处理”吗？`) and never runs — a
    workflow action must not run on a guess, and a read-only one (`带办`) is not run either: one
    rule, so people learn the word; an addressed unknown word gets the sender's help.
+6. Addressed words with no command from a steward that name a record (or come with photos) are
+   proposed as a 随手做, patrol or visit, recorded only on `是` (`bot.commands.ledger`); photos
+   alone just after such words join that proposal, and a bare number answers its question.
 """
 
 from __future__ import annotations

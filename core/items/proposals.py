@@ -220,9 +220,9 @@ def change(p: Principal, proposal: LedgerProposal, kind: str) -> LedgerProposal:
         if kind == FIX
         else None
     )
+    _place(p, proposal)  # from a visit: the household's alley
     if kind != VISIT:
         proposal.household = None
-    _place(p, proposal)
     if kind == VISIT and proposal.household_id is None and not proposal.asking:
         raise _no_household()
     proposal.steward = _steward_for(p, proposal.alley_id)

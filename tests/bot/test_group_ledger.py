@@ -396,6 +396,9 @@ def test_a_steward_of_two_alleys_chooses_by_number(chat, town):
         assert say(chat, "2").startswith("记一笔随手做：1区2巷 · 环境卫生 · 清扫了南边的落叶？")
         assert say(chat, "是").startswith("已记随手做 ")
         assert say(chat, "1区2巷的路灯修好了").startswith("记一笔随手做：1区2巷 · 设施损坏")
+        # a visit switched to a 随手做 stays in the household's alley
+        assert say(chat, "看望了王淑珍").startswith("记一笔走访：1区1巷 · ")
+        assert say(chat, "改 随手做").startswith("记一笔随手做：1区1巷 · 其他 · 看望了王淑珍？")
     assert Issue.get().alley_id == d.alleys[1].id
 
 
