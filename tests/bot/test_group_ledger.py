@@ -7,10 +7,19 @@ callbacks (the smart bot's encrypted JSON, the app's encrypted XML, the signed r
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+import requests
 import time_machine
+from werkzeug.serving import make_server
 
 from core.delivery import outbox
 from core.items import proposals
@@ -30,6 +39,7 @@ from models import (
     Visit,
 )
 from tests.bot.test_commands import (  # noqa: F401  (fixtures)
+    BRIDGE_SECRET,
     CLIENTS,
     T0,
     AibotClient,
@@ -351,12 +361,13 @@ def test_two_stewards_proposing_at_once(ledger_app, fake_wechat, town):
         b = aibot.say("wx_s1", AT + "下水道堵了，疏通好了", images=[jpeg()], chat=CHAT)
         assert a.startswith("记一笔随手做：1区1巷 · 环境卫生")
         assert b.startswith("记一笔随手做：1区2巷 · 设施损坏")
-        assert aibot.say("wx_s1", AT + "是", chat=CHAT).startswith("已记随手做 ")
+        # the first to propose answers first: their own, not the latest proposal
+        assert aibot.say("wx_s0", AT + "是", chat=CHAT).startswith("已记随手做 ")
         fixes = list(Issue.select().where(Issue.close_reason == "on_the_spot"))
         assert [(i.alley_id, i.resolved_by_id) for i in fixes] == [
-            (town["d"].alleys[1].id, town["s1"].id)
+            (town["d"].alleys[0].id, town["s0"].id)
         ]
-        assert aibot.say("wx_s0", AT + "是", chat=CHAT).startswith("已记随手做 ")
+        assert aibot.say("wx_s1", AT + "是", chat=CHAT).startswith("已记随手做 ")
     assert {(i.alley_id, i.content) for i in Issue.select()} == {
         (town["d"].alleys[0].id, "清扫了南边的落叶"),
         (town["d"].alleys[1].id, "下水道堵了，疏通好了"),
@@ -456,3 +467,91 @@ def test_the_relay_hears_yes_only_from_the_steward_asked(ledger_app, fake_wechat
         assert bridge.say("wx_s1", "是", chat=CHAT) is None  # not the one asked
         assert bridge.say("wx_s0", "是", chat=CHAT).startswith("已记随手做 ")
     assert records() == (1, 0, 0)
+
+
+_race_ids = itertools.count(1)
+
+
+@contextmanager
+def served(app):
+    """The app on 127.0.0.1:<free port> in a threaded server (as tests/api/test_timebank_routes
+    races): each request on its own server thread and pooled connection."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def _race(app, posts: list[tuple[str, str]]) -> list[str | None]:
+    """Each (sender, text) POSTed to the relay at the same moment over real HTTP, each on its
+    own server thread and database connection; the replies in the order given."""
+    barrier = threading.Barrier(len(posts))
+    replies: list[str | None] = [None] * len(posts)
+    with served(app) as base:
+
+        def send(k: int, sender: str, text: str) -> None:
+            body = json.dumps(
+                {
+                    "msg_id": f"race-{next(_race_ids)}",
+                    "ts": int(time.time()),
+                    "sender": sender,
+                    "text": text,
+                    "chat_id": CHAT,
+                },
+                ensure_ascii=False,
+            ).encode()
+            signature = hmac.new(BRIDGE_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            barrier.wait()
+            res = requests.post(
+                f"{base}/bot/bridge",
+                data=body,
+                headers={"X-Signature": signature, "Content-Type": "application/json"},
+                timeout=60,
+            )
+            assert res.status_code == 200, res.text
+            replies[k] = res.json()["reply"]
+
+        threads = [
+            threading.Thread(target=send, args=(k, sender, text))
+            for k, (sender, text) in enumerate(posts)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    return replies
+
+
+def test_two_stewards_propose_and_confirm_at_the_same_moment(ledger_app, town):
+    """Over real HTTP, on concurrent connections: two stewards propose at the same moment,
+    then each sends 是 twice at the same moment. Every request is answered (no lock error),
+    each proposal is recorded exactly once in its own steward's alley, and the other 是 of
+    each finds nothing left to confirm. (Which 是 wins is decided by the conditional update
+    `test_one_yes_wins` pins down deterministically.)"""
+    proposed = _race(
+        ledger_app,
+        [("wx_s0", AT + "清扫了南边的落叶"), ("wx_s1", AT + "下水道堵了，疏通好了")],
+    )
+    assert proposed[0].startswith("记一笔随手做：1区1巷 · 环境卫生 · 清扫了南边的落叶")
+    assert proposed[1].startswith("记一笔随手做：1区2巷 · 设施损坏 · 下水道堵了，疏通好了")
+    confirmed = _race(
+        ledger_app,
+        [("wx_s0", AT + "是"), ("wx_s1", AT + "是"), ("wx_s0", AT + "是"), ("wx_s1", AT + "是")],
+    )
+    done = [r for r in confirmed if r.startswith("已记随手做 ")]
+    assert len(done) == 2, confirmed
+    assert all(
+        r.startswith(("没有等您确认的记录", "未能记下：这条记录已确认或已作废"))
+        for r in confirmed
+        if r not in done
+    ), confirmed
+    d = town["d"]
+    assert sorted((i.alley_id, i.resolved_by_id, i.content) for i in Issue.select()) == [
+        (d.alleys[0].id, town["s0"].id, "清扫了南边的落叶"),
+        (d.alleys[1].id, town["s1"].id, "下水道堵了，疏通好了"),
+    ]
+    assert records() == (2, 0, 0)
