@@ -21,9 +21,9 @@ import requests
 import time_machine
 from werkzeug.serving import make_server
 
+from bot import identity
 from core.delivery import outbox
 from core.items import proposals
-from core.people.permissions import Principal
 from infra.errors import ApiError
 from infra.timeutil import month_day_time as when
 from models import (
@@ -377,11 +377,7 @@ def test_two_stewards_proposing_at_once(ledger_app, fake_wechat, town):
 def test_one_yes_wins(ledger_app, town):
     """Two 是 for one proposal at the same moment (each holding it as open): the first
     records it, the second is refused and records nothing."""
-    p = Principal.for_user(Steward.get_by_id(town["s0"].id).user) if town["s0"].user_id else None
-    if p is None:  # the steward's WeCom account is linked on first contact
-        from bot import identity
-
-        p, _ = identity.identify("wx_s0")
+    p, _ = identity.identify("wx_s0")  # the steward, as the bot knows them
     said = proposals.Said("wx_s0", "bridge", None)
     with time_machine.travel(T0, tick=False):
         proposal = proposals.propose(p, said, "清扫了南边的落叶", [])
