@@ -27,6 +27,9 @@ timestamp window and message id first, then hands an `Inbound` to `handle`:
    nearest command back as a question (`您是要“办结 16 已处理”吗？`) and never runs — a
    workflow action must not run on a guess, and a read-only one (`带办`) is not run either: one
    rule, so people learn the word; an addressed unknown word gets the sender's help.
+6. Addressed words with no command from a steward that name a record (or come with photos) are
+   proposed as a 随手做, patrol or visit, recorded only on `是` (`bot.commands.ledger`); photos
+   alone just after such words join that proposal, and a bare number answers its question.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot import commands, identity
-from bot.commands import Context
+from bot.commands import Context, ledger
 from bot.commands.registry import Command
 from core import audit, media
 from core.items import issues
@@ -152,6 +155,11 @@ def _worth_a_question(guess) -> bool:
     return not rest or rest[0].isdigit() or rest[0] == "#" or rest.startswith("心愿")
 
 
+def _numbered_guess(guess) -> bool:
+    rest = commands.normalize(guess.rest)
+    return bool(rest) and (rest[0].isdigit() or rest[0] == "#")
+
+
 def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
     """Run one inbound message; returns the reply, or None when it was not for the bot."""
     now = utcnow()
@@ -183,7 +191,10 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         group=group,
         now=now,
         in_group=bool(msg.chat_id) or group is not None,
+        addressed=addressed,
     )
+    if principal is None and command is not None and not command.listed and not addressed:
+        return None  # `是` said in the relayed group by someone the bot does not know
     if principal is None and not (command is not None and command.anyone):
         return _NOT_BOUND.format(ctx.call("绑定 绑定码"))
     photos, refused = [], 0
@@ -206,15 +217,25 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
     note = "（有照片未能保存，请在小程序补充）" if missing else ""
     if not parsed.text:
         if photos:
-            return _photo_only(ctx, photos) + note
+            joined = ledger.photos_came(ctx, photos)  # the photo of words just proposed
+            return (joined if joined is not None else _photo_only(ctx, photos)) + note
         if missing:
             return "照片未能保存，请稍后重发或在小程序上传"
         return commands.short_help(ctx)
     if opening is not None:
         return commands.greet(ctx, opening) + note
     if command is None:
+        chosen = ledger.numbered(ctx, parsed.text)  # `2`: answering the bot's question
+        if chosen is not None:
+            return chosen + note
         # the nearest among the commands this sender may use
         guess = commands.closest(parsed.text, commands.allowed(ctx)) if guess else None
+        if addressed and not (guess is not None and _numbered_guess(guess)):
+            # words with no command (and photos): a record to propose (bot.commands.ledger);
+            # a typo followed by an item's number stays a question about the command
+            proposed = ledger.propose(ctx, parsed.text, typo=guess is not None)
+            if proposed is not None:
+                return proposed + note
         if guess is not None:
             wanted = f"{guess.command.name} {guess.rest}".strip()
             return f"您是要“{ctx.call(wanted)}”吗？" + note
@@ -224,4 +245,6 @@ def handle(msg: Inbound, group: ChatGroup | None = None) -> str | None:
         reply = command.handler(ctx, args)
     except ApiError as err:
         reply = refusal(command, err, ctx)
+    if reply is None:
+        return None  # an answer word said to nobody in particular, with nothing to answer
     return reply + note

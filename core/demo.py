@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import current_app
 from werkzeug.security import check_password_hash
 
-from core import demo_history, demo_month
+from core import demo_history, demo_ledger, demo_month
 from core.households import demo as household_demo
 from core.items import reply_templates
 from core.people import auth, roster
@@ -140,6 +140,8 @@ def seed() -> list[str]:
             history += demo_month.write(street)
         household_demo.write(street, DEMO_LABEL)
         household_demo.write_care_alert(street)  # 关怀提醒, half answered
+        if history:  # after the households: one of yesterday's records is a visit
+            history += demo_ledger.write(street)
         lines = [
             f"演示数据已就绪：{STREET}（{'、'.join(COMMUNITIES)}）",
             result.summary(),

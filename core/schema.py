@@ -393,6 +393,12 @@ MIGRATIONS: list[Migration] = [
         "care alerts (关怀提醒): the alert and each household on its steward's private list",
         tables=(models.CareAlert, models.CareTarget),
     ),
+    # A new table only: proposals the group bot makes from a steward's words (issue 32).
+    Migration(
+        24,
+        "ledger proposals: records the group bot proposes, waiting for the steward's 是",
+        tables=(models.LedgerProposal,),
+    ),
 ]
 
 

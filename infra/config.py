@@ -138,6 +138,8 @@ DEFAULTS: dict[str, object] = {
     "BOT_NAME": "小巷管家",  # the smart bot's name in groups: "@小巷管家 接单 12"
     "BOT_PHOTO_WINDOW_SECONDS": 120,  # a photo this close to `办结 N` is its proof
     "AIBOT_REPLY_BUDGET_SECONDS": 4,  # slower smart-bot replies go out through the outbox
+    # A record the group bot proposes from a steward's words (issue 32) waits this long for 是.
+    "LEDGER_PROPOSAL_MINUTES": 30,
     # The time bank's rules (core/timebank/rules.py): {code: {"points": N, "label": "…",
     # "unit": "…", "manual": bool}} overrides or extends the defaults written from the seeds.
     "TIMEBANK_RULES": {},

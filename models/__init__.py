@@ -644,6 +644,7 @@ from models import (  # noqa: E402
     closures,
     households,
     intake,
+    ledger,
     operations,
     service,
     shop,
@@ -664,6 +665,7 @@ from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 from models.closures import ReplyTemplate  # noqa: E402, F401
 from models.households import CarePlan, Household, Visit  # noqa: E402, F401
 from models.intake import IssueIntake  # noqa: E402, F401
+from models.ledger import LedgerProposal  # noqa: E402, F401
 from models.operations import JobRun, JobStatus, SchedulerLease  # noqa: E402, F401
 from models.service import (  # noqa: E402, F401
     Activity,
@@ -693,5 +695,6 @@ for _area in (
     closures,
     callbacks,
     street,
+    ledger,
 ):
     ALL_MODELS += _area.MODELS

@@ -64,7 +64,10 @@ def split(text: str | None) -> Parsed:
     for word in sorted(NAMES, key=len, reverse=True):
         if lowered.startswith(word):
             rest = text[index[len(word)] :].lstrip(SEPARATORS).rstrip()
-            return Parsed(COMMANDS[NAMES[word]], rest, mentioned, text, word)
+            found = COMMANDS[NAMES[word]]
+            if found.takes is not None and not found.takes(rest):
+                continue  # an answer word starting a sentence ("是啊…"): not the command
+            return Parsed(found, rest, mentioned, text, word)
     return Parsed(None, text, mentioned, text)
 
 

@@ -27,6 +27,11 @@ class Command:
     help: str
     aliases: tuple[str, ...] = ()
     roles: tuple[str, ...] = (STEWARD, STAFF)
+    # An answer to a question the bot asked (`是`, `改 巡查`): not offered in the short help,
+    # and a command only when what follows the word is what `takes` accepts ("是啊今天好冷"
+    # is chatter, not 是).
+    listed: bool = True
+    takes: Callable[[str], bool] | None = None
 
     @property
     def anyone(self) -> bool:  # may be used by a sender who is not bound yet
@@ -38,7 +43,12 @@ NAMES: dict[str, str] = {}  # every name and alias (lower case) → command name
 
 
 def command(
-    name: str, usage: str | None = None, aliases: tuple[str, ...] = (), roles=(STEWARD, STAFF)
+    name: str,
+    usage: str | None = None,
+    aliases: tuple[str, ...] = (),
+    roles=(STEWARD, STAFF),
+    listed: bool = True,
+    takes: Callable[[str], bool] | None = None,
 ):
     """Register a handler under `name`; its docstring is the help text. Nothing else."""
 
@@ -50,6 +60,8 @@ def command(
             help=" ".join((fn.__doc__ or "").split()),
             aliases=aliases,
             roles=tuple(roles),
+            listed=listed,
+            takes=takes,
         )
         for word in (name, *aliases):
             NAMES[word.lower()] = name
@@ -69,6 +81,7 @@ class Context:
     group: ChatGroup | None = None  # the group the message came from, when known
     now: datetime = field(default_factory=utcnow)
     in_group: bool = False  # said in a group chat (where the smart bot needs an @)
+    addressed: bool = True  # said to the bot (an @, or a channel that hears only that)
 
     @property
     def p(self) -> Principal:
@@ -102,7 +115,9 @@ def allowed(ctx: Context) -> list[Command]:
 
 
 def short_help(ctx: Context) -> str:
-    usable = [c.usage for c in allowed(ctx) if not (c.anyone and ctx.principal is not None)]
+    usable = [
+        c.usage for c in allowed(ctx) if c.listed and not (c.anyone and ctx.principal is not None)
+    ]
     if ctx.principal is None:
         usable = [c.usage for c in allowed(ctx)]
     how = (

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from core.figures import reports, words
+from core.figures import reports, steward_day, words
 from core.figures.reports import MOVED_COLUMNS, OPEN, Report, StewardLine
 from core.items import privacy
 from infra.db import count_if
@@ -72,6 +72,9 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
     totals = _totals(scopes, end)
     stewards = _stewards(scopes)
     patrols = _patrols(start, end)
+    days = steward_day.counts(
+        {sid for people in stewards.values() for sid, *_ in people}, start, end
+    )
     wishes = _wishes(scopes, start, end)
     calls = _calls(month_start)
 
@@ -85,7 +88,7 @@ def build_all(areas: Sequence[Area], day: date) -> list[Report]:
             month_start,
             totals=totals[area_id],
             stewards=_lines(
-                stewards[area_id], mine, patrols, scopes.alleys_under[area_id], start, end
+                stewards[area_id], mine, patrols, scopes.alleys_under[area_id], start, end, days
             ),
             assignees=links,
             details=details,
@@ -234,7 +237,7 @@ def _patrols(start, end) -> set[tuple[int, int]]:
     return set(query)
 
 
-def _lines(people, rows, patrols, alleys, start, end) -> list[StewardLine]:
+def _lines(people, rows, patrols, alleys, start, end, days) -> list[StewardLine]:
     """The stewards' table of one area with their work and patrols, as
     `reports._steward_lines` reads it (`reports.assemble` counts the overdue items in)."""
     lines = {sid: StewardLine(sid, name, phone) for sid, name, phone in people}
@@ -244,6 +247,7 @@ def _lines(people, rows, patrols, alleys, start, end) -> list[StewardLine]:
     for steward_id, alley_id in patrols:
         if steward_id in lines and alley_id in alleys:
             lines[steward_id].patrolled = True
+    steward_day.fill(lines.values(), days)
     return list(lines.values())
 
 

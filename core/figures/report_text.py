@@ -4,13 +4,21 @@ image card `core.figures.report_card`."""
 
 from __future__ import annotations
 
+from core.figures import steward_day
 from core.figures.reports import CLOSED_SINCE, ELSEWHERE, Report, StewardLine
 from infra.text import shorten
 from infra.timeutil import month_day_time
 
 
 def quiet_line(report: Report) -> str:
-    return f"**{report.title}**：昨日无新增、无办结、无超期，平稳无事；在办 {report.counts['open']} 件。"
+    line = f"**{report.title}**：昨日无新增、无办结、无超期，平稳无事；在办 {report.counts['open']} 件。"
+    days = day_lines(report)
+    return "\n".join([line, "**管家记录**", *days]) if days else line
+
+
+def day_lines(report: Report) -> list[str]:
+    """Each steward's day: `王秀英：随手做 2，巡查 1，走访 1` (those who recorded anything)."""
+    return [t for s in report.stewards if s.is_steward and (t := steward_day.line_text(s))]
 
 
 def row_name(line: StewardLine) -> str:
@@ -47,6 +55,10 @@ def markdown(report: Report) -> str:
                 continue
             patrol = "已巡查" if s.patrolled else '<font color="comment">未巡查</font>'
             lines.append(f"{s.name}：接单 {s.taken} · 办结 {s.resolved} · {late} · {patrol}")
+    days = day_lines(report)
+    if days:
+        lines.append("**管家记录**")
+        lines.extend(days)
     if report.overdue_items:
         lines.append("**超期诉求**")
         for item in report.overdue_items:

@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from core.figures import words
+from core.figures import steward_day, words
 from core.figures.words import Calls
 from core.items import outcomes, privacy
 from infra.db import Param, Prepared, count_if
@@ -84,6 +84,10 @@ class StewardLine:
     overdue: int = 0
     patrolled: bool = False
     kind: str = "steward"
+    # the day's records (core.figures.steward_day): 随手做, patrols, visits
+    fixes: int = 0
+    patrols: int = 0
+    visits: int = 0
 
     @property
     def is_steward(self) -> bool:
@@ -490,6 +494,7 @@ def _steward_lines(
     for row in patrolled:
         if row.steward_id in lines:
             lines[row.steward_id].patrolled = True
+    steward_day.fill(lines.values(), steward_day.counts(lines, start, end))
     return list(lines.values())
 
 

@@ -25,6 +25,7 @@ from models import (
     Department,
     Event,
     Issue,
+    LedgerProposal,
     Patrol,
     Steward,
     StewardAlley,
@@ -106,7 +107,9 @@ def test_seed_demo_writes_two_weeks_of_history_through_the_workflows(runner, cli
     assert "cancelled" in statuses
     assert Issue.select().where(Issue.visibility == "held").count() == 1  # waits for moderation
     assert Issue.select().where(Issue.reopen_count > 0).count() == 1
-    assert Issue.select().where(Issue.source == "steward").count() == 1  # a 随手做
+    # a 随手做 on patrol, and yesterday's two recorded from the group (core/demo_ledger.py)
+    assert Issue.select().where(Issue.source == "steward").count() == 3
+    assert {p.status for p in LedgerProposal.select()} == {"recorded", "expired"}
     overdue = [i for i in Issue.select() if i.status in ISSUE_OPEN and i.deadline < utcnow()]
     assert len(overdue) >= 3
     # Dated as it happened: two weeks, each number carrying its own (local) day.
@@ -144,6 +147,7 @@ def test_seed_demo_writes_two_weeks_of_history_through_the_workflows(runner, cli
     report = runner.invoke(args=["report", "--dry-run"])
     assert report.exit_code == 0 and "每日通报" in report.output
     assert "平稳无事" not in report.output and "超期诉求" in report.output
+    assert "王秀英：随手做 2，巡查 2，走访 1" in report.output  # her day, from the group
     token = client.post("/api/v1/auth/login", json={"code": "dev:chengguan"}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     since = (to_local(utcnow()).date() - timedelta(days=14)).isoformat()

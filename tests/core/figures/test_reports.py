@@ -14,8 +14,11 @@ from PIL import Image
 
 from core.boards import boards
 from core.figures import report_batch, report_card, report_text, reports
+from core.households import visits
+from core.items import issues, patrols
 from core.people import areas, auth
-from models import Board, Department, Issue, Steward, StewardAlley
+from core.people.permissions import Principal
+from models import Board, Department, Household, Issue, Steward, StewardAlley, User
 from tests.factories import (
     login,
     login_staff,
@@ -344,3 +347,63 @@ def test_the_headline_is_the_sum_of_the_rows_in_every_area(client, world):
     totals = [_adds_up(rep) for rep in together]
     expected = {"empty": [0, 0, 0, 0, 0, 0], "story": [1, 0, 1, 1, 1, 0], "late": [9, 0, 9, 9]}
     assert totals[: len(expected[world])] == expected[world]
+
+
+def test_the_report_carries_each_stewards_day(client):
+    """The morning's 通报 of a day lists each steward's records of that day (issue 32):
+    随手做 (not also counted as patrols), patrols and visits; a steward who recorded nothing
+    has no line; the next day's records are the next report's. The morning's batch says
+    the same."""
+
+    d = make_district()
+    login_steward(client, d.stewards[0])
+    s0 = Steward.get_by_id(d.stewards[0].id)
+    p = Principal.for_user(User.get_by_id(s0.user_id))
+    home = Household.create(
+        community=d.communities[0],
+        alley=d.alleys[0],
+        steward=s0,
+        address="1区1巷3号楼201",
+        head_name="张桂兰",
+    )
+
+    def fix(words):
+        issues.create(
+            p,
+            alley=d.alleys[0],
+            board=None,
+            category="设施损坏",
+            content=words,
+            fixed_on_spot={"note": words, "photo_ids": []},
+        )
+
+    with at(11, 21, 9):
+        fix("水龙头换了")
+        fix("路灯修好了")
+        patrols.check_in(p, d.alleys[0].id, note="走了一圈")
+        visits.record(p, home.id, note="看望张奶奶")
+    with at(11, 22, 7):  # the next day: not in the 21st's report
+        fix("井盖垫好了")
+    with at(11, 22, 8, 30):
+        rep = reports.build(d.communities[0], DAY)
+        batch = report_batch.build_all([d.communities[0]], DAY)[0]
+    md = report_text.markdown(rep)
+    assert "**管家记录**\n管家11：随手做 2，巡查 1，走访 1\n" in md
+    assert "管家12：随手做" not in md
+    assert report_text.markdown(batch) == md
+    assert "张桂兰" not in md and "3号楼" not in md  # a group reads it
+
+
+def test_a_quiet_day_still_carries_the_stewards_patrols(client):
+    """No new, resolved or overdue item, but a patrol: the one quiet line, then the day."""
+
+    d = make_district()
+    login_steward(client, d.stewards[1])
+    s1 = Steward.get_by_id(d.stewards[1].id)
+    with at(11, 21, 18):
+        patrols.check_in(Principal.for_user(User.get_by_id(s1.user_id)), note="一切正常")
+    with at(11, 22, 8, 30):
+        rep = reports.build(d.communities[0], DAY)
+    assert rep.quiet
+    md = report_text.markdown(rep)
+    assert md.endswith("平稳无事；在办 0 件。\n**管家记录**\n管家12：随手做 0，巡查 1，走访 0")
