@@ -293,6 +293,7 @@ MATRIX = {
         },
     ),
     ("GET", "/api/v1/me"): (LOGGED_IN, lambda w: {}),
+    ("GET", "/api/v1/me/workbench"): (LOGGED_IN, lambda w: {}),
     ("GET", "/api/v1/areas"): (STAFF, lambda w: {}),
     ("POST", "/api/v1/bind-codes"): (
         STAFF,
