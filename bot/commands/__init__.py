@@ -23,13 +23,14 @@ after the number — notes, reasons — is kept exactly as typed, punctuation in
 Modules: `registry` (the decorator, `Context`, help lines), `parsing` (reading a message),
 `understanding` (everyday phrasings, greetings, the nearest command to a typo), `replies`
 (shared reply pieces), then the commands by theme: `help`, `todo`, `issues`,
-`wishes`, `staff`, `units` (handling units' 报到, 进展, 退回 and staff's 催办), `activities`, `binding`, `timebank`. Importing this package registers them
+`wishes`, `staff`, `units` (handling units' 报到, 进展, 退回 and staff's 催办), `activities`,
+`boards` (the answer to a board check), `binding`, `timebank`. Importing this package registers them
 all, in the order `帮助` lists them.
 """
 
 # The theme modules register their commands when imported, in this order: the order `帮助`
 # lists them in. Keep it by hand (isort would make it alphabetical).
-from bot.commands import help, todo, issues, wishes, staff, units, activities, binding, timebank  # noqa: F401, I001
+from bot.commands import help, todo, issues, wishes, staff, units, activities, boards, binding, timebank  # noqa: F401, I001
 from bot.commands.parsing import Needs, normalize, parse, split
 from bot.commands.registry import COMMANDS, Context, allowed, command, short_help
 from bot.commands.replies import issue_title, mark_used, photo_window
