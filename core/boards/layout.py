@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Sequence
 
 import qrcode
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from core.boards.fonts import get_font
 from core.boards.print_data import BoardData, StewardData, collect
@@ -169,7 +170,35 @@ def compose(data: BoardData, size: str = "A4") -> tuple[Image.Image, Layout]:
     )
     _stewards(c, data.stewards)
     _footer(c, data)
+    if data.watermark:
+        _watermark(image, data.watermark)
     return image, c.layout
+
+
+WATERMARK_INK = (200, 30, 30, 110)  # red, see-through: the board stays readable under it
+
+
+@functools.lru_cache(maxsize=4)
+def _watermark_layer(text: str, page: tuple[int, int]) -> Image.Image:
+    """The watermark of a page size: `text` large, along the page's diagonal, on a
+    transparent layer (drawn once per process)."""
+    w, h = page
+    diagonal = int(math.hypot(w, h))
+    font = get_font("bold", int(w * 0.085))
+    strip = Image.new("RGBA", (diagonal, int(w * 0.16)), (0, 0, 0, 0))
+    ImageDraw.Draw(strip).text(
+        (diagonal // 2, strip.height // 2), text, font=font, fill=WATERMARK_INK, anchor="mm"
+    )
+    rotated = strip.rotate(math.degrees(math.atan2(h, w)), expand=True, resample=Image.BICUBIC)
+    layer = Image.new("RGBA", page, (0, 0, 0, 0))
+    layer.paste(rotated, ((w - rotated.width) // 2, (h - rotated.height) // 2))
+    return layer
+
+
+def _watermark(image: Image.Image, text: str) -> None:
+    """Print `text` across the board (not a layout box: it is meant to cover everything)."""
+    layer = _watermark_layer(text, image.size)
+    image.paste(layer.convert("RGB"), (0, 0), layer)
 
 
 def _stewards(c: Canvas, stewards: Sequence[StewardData]) -> None:
@@ -292,9 +321,12 @@ def _phone_text(phone: str) -> str:
 
 
 def _meta_text(s: StewardData) -> str:
+    """岗位 and 包联户数 in one line. A post the duties already name (the roster's 职责
+    "信息员：收集社情民意…" for the post 信息员) is not said twice on the board."""
     parts = []
-    if s.posts:
-        parts.append("岗位：" + "、".join(s.posts))
+    posts = [p for p in s.posts if p and p not in s.duties]
+    if posts:
+        parts.append("岗位：" + "、".join(posts))
     if s.households:
         parts.append(f"包联 {s.households} 户")
     return "　".join(parts)
