@@ -461,3 +461,32 @@ def test_a_single_steward_is_printed_large():
     assert ink_h(one, "steward[0].phone") >= 10 * 11.8
     assert ink_h(one, "steward[0].phone") > 1.8 * ink_h(four, "steward[0].phone")
     assert one.box("steward[0].duties").font_px > four.box("steward[0].duties").font_px
+
+
+def test_posts_the_duties_already_name_are_not_repeated():
+    """The roster's 职责 usually starts with the post (信息员：收集社情民意…): the meta line then
+    says only what the duties do not (households), never 岗位：信息员 over 职责：信息员…."""
+    named = steward(1, posts=("信息员", "调解员"))  # the default duties name both posts
+    _, layout = compose(board([named, steward(2, posts=("信息员", "守护员"))]))
+    assert layout.box("steward[0].meta").text == "包联 46 户"
+    assert layout.box("steward[1].meta").text == "岗位：守护员　包联 46 户"
+    assert "信息员" in layout.box("steward[1].duties").text
+
+
+def test_a_sample_is_watermarked_across_the_page_and_still_fits(app):
+    plain, layout = compose(board([steward(0)]))
+    sample, sample_layout = compose(board([steward(0)], watermark=print_data.SAMPLE_WATERMARK))
+    assert sample_layout.problems() == [] and len(sample_layout.boxes) == len(layout.boxes)
+    w, h = plain.size
+    # along the diagonal (bottom left to top right) the red ink of the watermark, off it none
+    on = [(int(w * f), int(h * (1 - f))) for f in (0.3, 0.4, 0.5, 0.6)]
+    changed = [p for p in on if plain.getpixel(p) != sample.getpixel(p)]
+    assert changed, "no watermark along the diagonal"
+    assert plain.getpixel((int(w * 0.1), int(h * 0.1))) == sample.getpixel(
+        (int(w * 0.1), int(h * 0.1))
+    )
+    # boards printed with a local base URL are samples; with the real one they are not
+    district = make_district(communities=1, alleys_per_community=1)
+    assert print_data.collect(district.boards)[0].watermark == ""
+    local = print_data.collect(district.boards, base_url="http://127.0.0.1:5000")
+    assert local[0].watermark == "样张 · 二维码不可用"
