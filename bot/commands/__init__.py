@@ -30,7 +30,7 @@ all, in the order `帮助` lists them.
 
 # The theme modules register their commands when imported, in this order: the order `帮助`
 # lists them in. Keep it by hand (isort would make it alphabetical).
-from bot.commands import help, todo, issues, wishes, staff, units, activities, boards, binding, timebank  # noqa: F401, I001
+from bot.commands import help, todo, issues, wishes, staff, units, activities, boards, binding, timebank  # noqa: F401, I001, E501  # fmt: skip
 from bot.commands.parsing import Needs, normalize, parse, split
 from bot.commands.registry import COMMANDS, Context, allowed, command, short_help
 from bot.commands.replies import issue_title, mark_used, photo_window
