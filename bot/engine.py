@@ -41,6 +41,7 @@ from bot import commands, identity
 from bot.commands import Context, ledger
 from bot.commands.registry import Command
 from core import audit, media
+from core.boards import health as board_health
 from core.items import issues
 from infra import text
 from infra.errors import ApiError
@@ -73,6 +74,7 @@ REFUSED = {
     "已联系": "未能登记已联系",
     "已上门": "未能登记已上门",
     "需帮助": "未能登记需帮助",
+    "牌子": "未能记下公示牌情况",
 }
 
 
@@ -123,6 +125,11 @@ def _photo_only(ctx: Context, photos: list[BotPhoto]) -> str:
     )
     if last is None:
         how = ctx.call("办结 编号 说明")
+        if board_health.open_checks(ctx.p.alley_ids):  # asked to look at a board
+            return (
+                f"已收到照片 {len(photos)} 张，公示牌坏了请在 2 分钟内发送“{ctx.call('牌子坏了')}”，"
+                f"照片将随牌子列入待重印；办结诉求请发送“{how}”"
+            )
         return f"已收到照片 {len(photos)} 张，请在 2 分钟内发送“{how}”，照片将作为办结凭证"
     try:
         issue = issues.comment(ctx.p, last.subject_id, "办结照片", [p.media_id for p in photos])

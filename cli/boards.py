@@ -11,7 +11,7 @@ from flask import current_app
 from cli.common import CLI_LABEL, fail
 from core import pools
 from core.boards import boards as board_service
-from core.boards import fonts, print_data, render
+from core.boards import fonts, print_data, render, vector
 from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area
 
@@ -21,7 +21,12 @@ from models import Area
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
 )
-@click.option("--pdf", "with_pdf", is_flag=True, help="Also write one multi-page PDF.")
+@click.option(
+    "--pdf", "with_pdf", is_flag=True, help="Also write one multi-page vector PDF for printing."
+)
+@click.option(
+    "--bleed", is_flag=True, help="With --pdf: 3 mm bleed and crop marks, for a print shop."
+)
 @click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
 @click.option(
     "--changed-since",
@@ -29,8 +34,10 @@ from models import Area
     help="Only boards whose content changed on or after this local date (reprints).",
 )
 @click.option("--jobs", type=int, default=0, help="Worker processes (default: one per core).")
-def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
-    """Render the signboards of an area: one PNG per board (300 dpi) and, with --pdf, one PDF."""
+def boards_command(area_id, out_dir, with_pdf, bleed, size, changed_since, jobs):
+    """Render the signboards of an area: one PNG per board (300 dpi, for previews) and, with
+    --pdf, one vector PDF (text in the embedded font, the QR as squares; --bleed for a print
+    shop's 3 mm bleed and crop marks)."""
     from pathlib import Path
 
     area = Area.get_or_none(Area.id == area_id)
@@ -56,7 +63,9 @@ def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
     pdf_path = out / render.pdf_name(area.id, to_local(utcnow()).date())
     started = time.perf_counter()
     warnings = []
-    pdf = render.PdfWriter(pdf_path) if with_pdf else None
+    if bleed and not with_pdf:
+        fail("--bleed 只用于 PDF，请同时加上 --pdf")
+    pdf = vector.VectorPdf(pdf_path, size, bleed) if with_pdf else None
     try:
         with click.progressbar(
             length=len(data),
@@ -64,9 +73,12 @@ def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
             file=sys.stderr,
         ) as bar:
             timeout = current_app.config["POOL_TIMEOUT_SECONDS"]
-            for result in render.render_many(data, out, size, jobs, timeout=timeout):
+            results = render.render_many(
+                data, out, size, jobs, timeout=timeout, record=pdf is not None
+            )
+            for result in results:
                 if pdf is not None:
-                    pdf.add_png(result.path.read_bytes())
+                    pdf.add(result.ops)
                 warnings += [f"  {result.code}：{p}" for p in result.problems]
                 bar.update(1)
     except BaseException as exc:
@@ -83,7 +95,8 @@ def boards_command(area_id, out_dir, with_pdf, size, changed_since, jobs):
         "{编号}-v{版本}.png"
     )
     if pdf is not None:
-        click.echo(f"打印文件（PDF，{pdf.page_count} 页，每块一页）：{pdf_path}")
+        extra = "，含 3 毫米出血和裁切线" if bleed else ""
+        click.echo(f"打印文件（矢量 PDF，{pdf.page_count} 页，每块一页{extra}）：{pdf_path}")
     if warnings:
         click.echo(f"请检查以下 {len(warnings)} 处：", err=True)
         for line in warnings:

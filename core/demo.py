@@ -16,6 +16,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash
 
 from core import demo_history, demo_ledger, demo_month
+from core.boards import demo as board_demo
 from core.households import demo as household_demo
 from core.items import reply_templates
 from core.people import auth, roster
@@ -138,6 +139,7 @@ def seed() -> list[str]:
         )
         if history:  # after the units: last month's items are whistled to them too
             history += demo_month.write(street)
+            history += board_demo.write(street)  # after the groups: the check asks in one
         household_demo.write(street, DEMO_LABEL)
         household_demo.write_care_alert(street)  # 关怀提醒, half answered
         if history:  # after the households: one of yesterday's records is a visit

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from peewee import CharField, DateTimeField, Field, ForeignKeyField
+from peewee import CharField, DateTimeField, Field, ForeignKeyField, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 import models
@@ -240,6 +240,17 @@ def _undo_unit_whistle_index(_migrator) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "issue_department_id" ON "issue" ("department_id")')
 
 
+def _board_health(_migrator) -> None:
+    """print_job.board_ids: the boards ticked on the console (None: every board of the area).
+    The board checks' table is new: `upgrade` creates it after the steps."""
+    add_column_if_missing("print_job", "board_ids", TextField(null=True))
+
+
+def _undo_board_health(_migrator) -> None:
+    if "board_ids" in {c.name for c in db.get_columns("print_job")}:
+        migrate(migrator().drop_column("print_job", "board_ids"))
+
+
 # The tables of the first release.
 _FIRST_TABLES = (
     models.SchemaVersion,
@@ -392,6 +403,13 @@ MIGRATIONS: list[Migration] = [
         22,
         "care alerts (关怀提醒): the alert and each household on its steward's private list",
         tables=(models.CareAlert, models.CareTarget),
+    ),
+    Migration(
+        23,
+        "boards: health checks of boards nobody scans; print_job.board_ids (boards ticked)",
+        _board_health,
+        tables=(models.BoardCheck,),
+        undo=_undo_board_health,
     ),
     # A new table only: proposals the group bot makes from a steward's words (issue 32).
     Migration(

@@ -127,6 +127,16 @@ DEFAULTS: dict[str, object] = {
     "BULLETIN_WEIGHTS": {"response": 0.1, "on_time": 0.2, "resolution": 0.35, "satisfaction": 0.35},
     "BULLETIN_HONOUR_SIZE": 3,
     "BULLETIN_TIME": "09:30",
+    # Boards that report their own health (core/boards/health.py): a board is flagged when
+    # its scans stop (at least BOARD_ACTIVE_WEEKLY_SCANS a week for BOARD_ACTIVE_WEEKS weeks,
+    # then none for BOARD_QUIET_DAYS days) or never start (BOARD_START_DAYS after it was put
+    # up); 牌子好的 clears the flag for BOARD_OK_DAYS days. Checked daily at BOARD_HEALTH_TIME.
+    "BOARD_QUIET_DAYS": 14,
+    "BOARD_ACTIVE_WEEKS": 4,
+    "BOARD_ACTIVE_WEEKLY_SCANS": 3,
+    "BOARD_START_DAYS": 30,
+    "BOARD_OK_DAYS": 30,
+    "BOARD_HEALTH_TIME": "10:00",
     # Offline content check (online mode asks WeChat's msgSecCheck v2).
     "SENSITIVE_WORDS": [],
     # The group bot: callbacks, photos (bot/).

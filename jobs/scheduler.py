@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from core import pools, ratelimit
+from core.boards import health as board_health
 from core.delivery import outbox
 from core.figures import assessment, bulletin_export
 from core.observability import jobruns, requestid
@@ -39,6 +40,7 @@ JOB_LABELS = {
     "housekeeping": "清理",
     "assessment": "季度考核",
     "bulletin": "月度通报",
+    "boards": "公示牌巡检",
 }
 
 
@@ -143,6 +145,10 @@ class Worker:
         local = to_local(now or utcnow())
         return bulletin_export.run_if_month_started(local.date())
 
+    def board_health(self, now: datetime | None = None):
+        """Boards nobody scans any more: flagged, their stewards asked once (core.boards.health)."""
+        return board_health.scan(now)
+
 
 def _clock(value: str) -> tuple[int, int]:
     hours, minutes = value.split(":")
@@ -158,6 +164,7 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
     scheduler.worker = worker  # tests and the CLI reach the jobs through it
     assess_h, assess_m = _clock(cfg["ASSESSMENT_TIME"])
     bulletin_h, bulletin_m = _clock(cfg["BULLETIN_TIME"])
+    boards_h, boards_m = _clock(cfg["BOARD_HEALTH_TIME"])
     jobs = [
         (
             "lease.heartbeat",
@@ -210,6 +217,12 @@ def configure(app: Flask, scheduler: BaseScheduler, holder: str | None = None) -
             "月度通报",
             worker.leader_only(worker.monthly_bulletin, "bulletin"),
             {"trigger": CronTrigger(hour=bulletin_h, minute=bulletin_m, timezone=tz)},
+        ),
+        (
+            "boards.health",
+            "公示牌巡检",
+            worker.leader_only(worker.board_health, "boards"),
+            {"trigger": CronTrigger(hour=boards_h, minute=boards_m, timezone=tz)},
         ),
     ]
     for job_id, name, func, trigger in jobs:

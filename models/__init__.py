@@ -652,7 +652,7 @@ from models import (  # noqa: E402
     timebank,
     units,
 )
-from models.boards import AlleyChange, PrintJob, ScanDaily  # noqa: E402, F401
+from models.boards import AlleyChange, BoardCheck, PrintJob, ScanDaily  # noqa: E402, F401
 from models.callbacks import (  # noqa: E402, F401
     CALLBACK_RESULTS,
     CALLBACK_SOLVED,

@@ -24,15 +24,16 @@ Modules: `registry` (the decorator, `Context`, help lines), `parsing` (reading a
 `understanding` (everyday phrasings, greetings, the nearest command to a typo), `replies`
 (shared reply pieces), then the commands by theme: `help`, `todo`, `issues`,
 `wishes`, `staff`, `units` (handling units' 报到, 进展, 退回 and staff's 催办), `care` (answers
-to a care alert's private list: 已联系, 已上门, 需帮助), `activities`, `binding`, `timebank`,
-`ledger` (records proposed from a steward's words: `是`, `改 巡查`). Importing this package registers them
+to a care alert's private list: 已联系, 已上门, 需帮助), `activities`, `boards` (the answer to a
+board check), `binding`, `timebank`, `ledger` (records proposed from a steward's words: `是`,
+`改 巡查`). Importing this package registers them
 all, in the order `帮助` lists them.
 """
 
 # The theme modules register their commands when imported, in this order: the order `帮助`
 # lists them in. Keep it by hand (isort would make it alphabetical).
 from bot.commands import help, todo, issues, wishes, staff, units, care  # noqa: F401, I001
-from bot.commands import activities, binding, timebank, ledger  # noqa: F401, I001
+from bot.commands import activities, boards, binding, timebank, ledger  # noqa: F401, I001
 from bot.commands.parsing import Needs, normalize, parse, split
 from bot.commands.registry import COMMANDS, Context, allowed, command, short_help
 from bot.commands.replies import issue_title, mark_used, photo_window

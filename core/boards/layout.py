@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Sequence
 
 import qrcode
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from core.boards.fonts import get_font
 from core.boards.print_data import BoardData, StewardData, collect
@@ -50,15 +51,20 @@ COMPOUND_SURNAMES = (
 QR_BORDER = 4  # modules of quiet zone, as ISO/IEC 18004 asks
 
 
-def qr_image(url: str, box_px: int) -> Image.Image:
+def qr_matrix(url: str) -> list[list[bool]]:
     """The QR code for `url`, level H (30 % of it may be lost to weather or a sticker), with a
-    4-module quiet zone, at a whole number of pixels per module and at most `box_px` square."""
+    4-module quiet zone: rows of modules, True for dark."""
     qr = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_H, border=QR_BORDER, box_size=1
     )
     qr.add_data(url)
     qr.make(fit=True)
-    matrix = qr.get_matrix()
+    return qr.get_matrix()
+
+
+def qr_image(url: str, box_px: int, matrix: list[list[bool]] | None = None) -> Image.Image:
+    """The QR code for `url` at a whole number of pixels per module, at most `box_px` square."""
+    matrix = matrix or qr_matrix(url)
     n = len(matrix)
     raw = bytes(0 if dark else 255 for row in matrix for dark in row)
     module = max(1, box_px // n)
@@ -93,11 +99,11 @@ CARD_GAP = 2.5
 
 
 @functools.lru_cache(maxsize=4)
-def _background(size: str) -> tuple[Image.Image, tuple[Box, ...]]:
-    """The static artwork of a page size and its text boxes, drawn once per process and
-    copied for every board."""
+def _background(size: str) -> tuple[Image.Image, tuple[Box, ...], tuple[tuple, ...]]:
+    """The static artwork of a page size, its text boxes and its drawing (`Layout.ops`),
+    drawn once per process and copied for every board."""
     image = Image.new("RGB", PAGE_SIZES[size], WHITE)
-    c = Canvas(image, size)
+    c = Canvas(image, size, record=True)
     d = c.draw
     d.rectangle(c.rect(3, 3, 207, 294), outline=RED, width=c.px(1.2))
     d.rectangle(c.rect(5, 5, 205, 292), outline=GOLD, width=max(1, c.px(0.4)))
@@ -128,7 +134,7 @@ def _background(size: str) -> tuple[Image.Image, tuple[Box, ...]]:
     d.line(c.rect(48, 84.7, 210 - MARGIN, 84.7), fill=LINE, width=max(1, c.px(0.35)))
     d.rounded_rectangle(c.rect(*PANEL), radius=c.px(3), fill=TINT)
     d.line(c.rect(MARGIN, FOOTER_TOP - 2.5, 210 - MARGIN, FOOTER_TOP - 2.5), fill=LINE, width=2)
-    return image, tuple(c.layout.boxes)
+    return image, tuple(c.layout.boxes), tuple(c.layout.ops)
 
 
 def _corner(c: Canvas, x: float, y: float, sx: int, sy: int) -> None:
@@ -147,14 +153,21 @@ def _corner(c: Canvas, x: float, y: float, sx: int, sy: int) -> None:
         )
 
 
-def compose(data: BoardData, size: str = "A4") -> tuple[Image.Image, Layout]:
-    """Draw one board; the image (300 dpi) and the layout report of what went where."""
+def compose(
+    data: BoardData, size: str = "A4", record: bool = False, pixels: bool = True
+) -> tuple[Image.Image, Layout]:
+    """Draw one board; the image (300 dpi) and the layout report of what went where. With
+    `record`, also every drawing operation in `layout.ops`, for the vector PDF; without
+    `pixels` only that record is made (the image is a 1×1 stand-in: several times faster)."""
     if size not in PAGE_SIZES:
         raise ValueError(f"unknown page size {size!r}")
-    background, static_boxes = _background(size)
-    image = background.copy()
+    background, static_boxes, static_ops = _background(size)
+    page = PAGE_SIZES[size]
+    image = background.copy() if pixels else Image.new("RGB", (1, 1), WHITE)
     image.info["dpi"] = (DPI, DPI)
-    c = Canvas(image, size)
+    record = record or not pixels
+    layout = Layout(size, page, ops=list(static_ops) if record else None)
+    c = Canvas(image, size, layout, record, page)
     # The static texts are drawn on the cached background; their boxes still count.
     c.layout.boxes.extend(dataclasses.replace(b) for b in static_boxes)
 
@@ -169,7 +182,37 @@ def compose(data: BoardData, size: str = "A4") -> tuple[Image.Image, Layout]:
     )
     _stewards(c, data.stewards)
     _footer(c, data)
+    if data.watermark:
+        if c.pixels:
+            _watermark(image, data.watermark)
+        c.note(("watermark", data.watermark))
     return image, c.layout
+
+
+WATERMARK_INK = (200, 30, 30, 110)  # red, see-through: the board stays readable under it
+
+
+@functools.lru_cache(maxsize=4)
+def _watermark_layer(text: str, page: tuple[int, int]) -> Image.Image:
+    """The watermark of a page size: `text` large, along the page's diagonal, on a
+    transparent layer (drawn once per process)."""
+    w, h = page
+    diagonal = int(math.hypot(w, h))
+    font = get_font("bold", int(w * 0.085))
+    strip = Image.new("RGBA", (diagonal, int(w * 0.16)), (0, 0, 0, 0))
+    ImageDraw.Draw(strip).text(
+        (diagonal // 2, strip.height // 2), text, font=font, fill=WATERMARK_INK, anchor="mm"
+    )
+    rotated = strip.rotate(math.degrees(math.atan2(h, w)), expand=True, resample=Image.BICUBIC)
+    layer = Image.new("RGBA", page, (0, 0, 0, 0))
+    layer.paste(rotated, ((w - rotated.width) // 2, (h - rotated.height) // 2))
+    return layer
+
+
+def _watermark(image: Image.Image, text: str) -> None:
+    """Print `text` across the board (not a layout box: it is meant to cover everything)."""
+    layer = _watermark_layer(text, image.size)
+    image.paste(layer.convert("RGB"), (0, 0), layer)
 
 
 def _stewards(c: Canvas, stewards: Sequence[StewardData]) -> None:
@@ -292,9 +335,12 @@ def _phone_text(phone: str) -> str:
 
 
 def _meta_text(s: StewardData) -> str:
+    """岗位 and 包联户数 in one line. A post the duties already name (the roster's 职责
+    "信息员：收集社情民意…" for the post 信息员) is not said twice on the board."""
     parts = []
-    if s.posts:
-        parts.append("岗位：" + "、".join(s.posts))
+    posts = [p for p in s.posts if p and p not in s.duties]
+    if posts:
+        parts.append("岗位：" + "、".join(posts))
     if s.households:
         parts.append(f"包联 {s.households} 户")
     return "　".join(parts)
@@ -311,9 +357,14 @@ def _photo(c: Canvas, name: str, s: StewardData, rect: Rect) -> None:
     c.place(name, "photo", rect)
     x0, y0, x1, y1 = rect
     w, h = x1 - x0, y1 - y0
-    photo = _load_photo(s.photo_path, (w, h)) if s.photo_path else None
+    if s.photo_path and not c.pixels:  # the vector page loads it: a missing file is skipped
+        photo = _load_photo(s.photo_path, (1, 1))
+    else:
+        photo = _load_photo(s.photo_path, (w, h)) if s.photo_path else None
     if photo is not None:
-        c.image.paste(photo, (x0, y0))
+        if c.pixels:
+            c.image.paste(photo, (x0, y0))
+        c.note(("photo", s.photo_path, (x0, y0, x1, y1)))
         c.draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=LINE, width=max(1, c.px(0.3)))
         return
     # A placeholder: the surname in a circle, so the board does not look unfinished.
@@ -387,10 +438,15 @@ def _footer(c: Canvas, data: BoardData) -> None:
         TextStyle("regular", 3.6, 2.4, LIGHT_GREY, max_lines=1),
     )
     qx0, qy0, qx1, qy1 = c.rect(*QR_BOX)
-    qr = qr_image(data.url, qx1 - qx0)
+    matrix = qr_matrix(data.url)
+    qr = qr_image(data.url, qx1 - qx0, matrix)
     ox = qx0 + (qx1 - qx0 - qr.width) // 2
     oy = qy0 + (qy1 - qy0 - qr.height) // 2
-    c.image.paste(qr, (ox, oy))
+    if c.pixels:
+        c.image.paste(qr, (ox, oy))
+    # the modules, not the pixels: the vector page draws each dark module as a filled square
+    rows = tuple("".join("1" if dark else "0" for dark in row) for row in matrix)
+    c.note(("qr", ox, oy, qr.width // len(matrix), rows))
     c.place("qr", "qr", (ox, oy, ox + qr.width, oy + qr.height))
     c.text("qr.cue", QR_CUE, c.rect(*CUE), TextStyle("bold", 6.0, 3, RED, "center", max_lines=1))
     c.text(

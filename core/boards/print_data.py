@@ -40,6 +40,8 @@ class BoardData:
     supervision_phone: str
     stewards: tuple[StewardData, ...] = ()
     printed_on: str = ""  # YYYY-MM-DD, shown in small print for whoever replaces boards
+    # Across the page when its QR cannot work (a local PUBLIC_BASE_URL): a sample, not a board.
+    watermark: str = ""
 
     @property
     def file_stem(self) -> str:
@@ -69,13 +71,19 @@ def base_url_problem(base: str) -> str | None:
     return f"PUBLIC_BASE_URL 是 IP 地址（{host}），居民扫码可能打不开且更换服务器后失效，请改为正式域名后再打印"
 
 
+SAMPLE_WATERMARK = "样张 · 二维码不可用"
+
+
 def collect(boards: Iterable, *, base_url: str | None = None) -> list[BoardData]:
-    """Read boards (model rows) into `BoardData`, with a fixed number of queries in all."""
+    """Read boards (model rows) into `BoardData`, with a fixed number of queries in all.
+    With a base URL residents cannot open (`base_url_problem`) each board is a sample: it
+    carries `SAMPLE_WATERMARK`, so a demo can print without anyone hanging a dead QR code."""
 
     boards = list(boards)
     if not boards:
         return []
     base = base_url or current_app.config["PUBLIC_BASE_URL"]
+    watermark = SAMPLE_WATERMARK if base_url_problem(base) else ""
     alleys = {a.id: a for a in Area.select().where(Area.id.in_({b.alley_id for b in boards}))}
     wanted = {i for a in alleys.values() for i in a.ancestor_ids()}
     areas = {a.id: a for a in Area.select().where(Area.id.in_(wanted))}
@@ -129,6 +137,7 @@ def collect(boards: Iterable, *, base_url: str | None = None) -> list[BoardData]
                 supervision_phone=phone,
                 stewards=tuple(stewards),
                 printed_on=today,
+                watermark=watermark,
             )
         )
     return out

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import tempfile
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -22,11 +21,11 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from core import audit, faults
-from core.boards import boards, fonts, print_data, render
+from core.boards import boards, fonts, health, layout, print_data, render, vector
 from infra.db import db
 from infra.errors import ApiError, bad_request
 from infra.timeutil import to_local, utcnow
-from models import Area, PrintJob, User
+from models import Area, Board, PrintJob, User
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +36,14 @@ SIZES = ("A4", "A3")
 # A thousand boards make a PDF of several hundred MB: keep each a week (long enough to print
 # and reprint), then free the disk.
 KEEP_FILES = timedelta(days=7)
+
+
+def download_name(job: PrintJob) -> str:
+    """The name a staff member's browser saves the PDF as: `槐树社区-公示牌-A4-2026-12-07.pdf`
+    (`…-样张.pdf` for a sample printed with a local base URL)."""
+    sample = "-样张" if (job.file_name or "").endswith("-sample.pdf") else ""
+    day = to_local(job.created_at).date().isoformat()
+    return f"{job.area.name}-公示牌-{job.size}-{day}{sample}.pdf"
 
 
 def jobs_dir() -> Path:
@@ -54,12 +61,39 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def start(area: Area, *, actor: User | None, size: str = "A4", changed_since=None) -> PrintJob:
-    """Queue a print job for `area` (all active boards, or those changed since a naive-UTC
-    time) and start rendering it in this process. Refuses a local or bare-IP base URL."""
-    problem = print_data.base_url_problem(current_app.config["PUBLIC_BASE_URL"])
-    if problem:
-        raise ApiError(409, "public_base_url_local", problem)
+def job_boards(area: Area, changed_since=None, board_ids=None):
+    """The boards a job prints: the area's active boards, those changed since a naive-UTC
+    time, and of them only the ticked ones when `board_ids` is given."""
+    query = boards.boards_in(area, changed_since)
+    if board_ids is not None:
+        query = query.where(Board.id.in_(sorted(board_ids)))
+    return query
+
+
+def last_print(area: Area, actor: User | None) -> PrintJob | None:
+    """This person's last print job of the area (for "all new since my last print")."""
+    if actor is None:
+        return None
+    return (
+        PrintJob.select()
+        .where((PrintJob.area == area) & (PrintJob.requested_by == actor))
+        .order_by(PrintJob.created_at.desc(), PrintJob.id.desc())
+        .first()
+    )
+
+
+def start(
+    area: Area,
+    *,
+    actor: User | None,
+    size: str = "A4",
+    changed_since=None,
+    board_ids=None,
+) -> PrintJob:
+    """Queue a print job for `area` (all active boards, those changed since a naive-UTC time,
+    or only the ticked `board_ids`) and start rendering it in this process. With a local or
+    bare-IP base URL the boards are printed as samples, watermarked (`print_data.collect`).
+    The boards it takes leave the 待重印 list (`core.boards.health`)."""
     if size not in SIZES:
         raise bad_request("纸张只能是 A4 或 A3", {"size": "请选择 A4 或 A3"})
     try:
@@ -67,20 +101,35 @@ def start(area: Area, *, actor: User | None, size: str = "A4", changed_since=Non
     except fonts.FontMissing as exc:
         raise ApiError(503, "fonts_missing", str(exc)) from exc
     prune()
-    total = boards.boards_in(area, changed_since).count()
-    if not total:
+    ids = None if board_ids is None else sorted({int(i) for i in board_ids})
+    if ids is not None and not ids:
+        raise bad_request("请勾选要打印的公示牌", {"boards": "请至少勾选一块公示牌"})
+    chosen = [b.id for b in job_boards(area, changed_since, ids).select(Board.id)]
+    if ids is not None and len(chosen) != len(ids):
+        raise bad_request(
+            "勾选的公示牌不在所选区域内或已停用，请刷新页面后重新勾选",
+            {"boards": "有公示牌不在所选区域内或已停用"},
+        )
+    if not chosen:
         raise ApiError(409, "nothing_to_print", "所选范围内没有需要打印的公示牌")
+    total = len(chosen)
     with db.atomic():
         job = PrintJob.create(
-            area=area, requested_by=actor, size=size, changed_since=changed_since, total=total
+            area=area,
+            requested_by=actor,
+            size=size,
+            changed_since=changed_since,
+            board_ids=ids,
+            total=total,
         )
+        reprinted = health.mark_reprinted(chosen)
         audit.record(
             "board.print",
             "area",
             area.id,
             actor=actor,
             area=area,
-            data={"job": job.id, "boards": total, "size": size},
+            data={"job": job.id, "boards": total, "size": size, "reprints": reprinted},
         )
     launch(job.id)
     return job
@@ -153,27 +202,28 @@ def _still_mine(job_id: int, me: str, **fields) -> bool:
 
 
 def run(job_id: int, me: str) -> None:
-    """Render the job's boards one by one into a PDF (a thread of a web worker must not fork,
-    so this uses one core; the CLI `boards` command uses all of them)."""
+    """Draw the job's boards one by one into a vector PDF (`core.boards.vector`; a thread of
+    a web worker must not fork, so this uses one core — enough without pixels to draw)."""
     job = PrintJob.get_by_id(job_id)
     out = jobs_dir()
-    name = f"{render.pdf_name(job.area_id, to_local(utcnow()).date())[:-4]}-job{job.id}.pdf"
     try:
-        rows = list(boards.boards_in(job.area, job.changed_since))
+        rows = list(job_boards(job.area, job.changed_since, job.board_ids))
         data = print_data.collect(rows)
-        with tempfile.TemporaryDirectory(dir=out) as pngs:
-            pdf = render.PdfWriter(out / name)
-            try:
-                for n, result in enumerate(render.render_many(data, pngs, job.size, 1), 1):
-                    pdf.add_png(result.path.read_bytes())
-                    result.path.unlink()
-                    if not _still_mine(job_id, me, done=n, total=len(data)):
-                        pdf.abort()
-                        return
-            except BaseException:
-                pdf.abort()
-                raise
+        sample = "-sample" if data and data[0].watermark else ""
+        day = to_local(utcnow()).date()
+        name = f"{render.pdf_name(job.area_id, day)[:-4]}-job{job.id}{sample}.pdf"
+        pdf = vector.VectorPdf(out / name, job.size)
+        try:
+            for n, record in enumerate(data, 1):
+                # the drawing only: a vector page needs no pixels (several times faster)
+                pdf.add(layout.compose(record, job.size, pixels=False)[1].ops)
+                if not _still_mine(job_id, me, done=n, total=len(data)):
+                    pdf.abort()
+                    return
             pdf.close()
+        except BaseException:
+            pdf.abort()
+            raise
         _still_mine(job_id, me, status="done", file_name=name, finished_at=utcnow())
     except Exception as exc:  # the staff member must see that it failed, not wait forever
         log.exception("print job %s failed", job_id)

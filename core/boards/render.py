@@ -204,16 +204,17 @@ class Rendered:
     code: str
     path: Path
     problems: list[str]
+    ops: list[tuple] | None = None  # the drawing, for the vector PDF (`record=True`)
 
 
-def _render_one(job: tuple[BoardData, str, str]) -> Rendered:
-    data, size, out_dir = job
-    image, layout = compose(data, size)
+def _render_one(job: tuple[BoardData, str, str, bool]) -> Rendered:
+    data, size, out_dir, record = job
+    image, layout = compose(data, size, record=record)
     path = Path(out_dir) / f"{data.file_stem}.png"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     tmp.write_bytes(encode_png(image))
     os.replace(tmp, path)
-    return Rendered(data.code, path, layout.problems())
+    return Rendered(data.code, path, layout.problems(), layout.ops)
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt() parameters
@@ -251,8 +252,10 @@ def render_many(
     size: str = "A4",
     jobs: int = 0,
     timeout: float | None = None,
+    record: bool = False,
 ) -> Iterator[Rendered]:
-    """Render boards to `out_dir/{code}-v{version}.png`, yielding results in input order.
+    """Render boards to `out_dir/{code}-v{version}.png`, yielding results in input order
+    (with `record`, each with its drawing for the vector PDF, `core.boards.vector`).
 
     With more than one job the rendering runs in a process pool (Pillow's drawing holds the
     GIL) whose workers come from a fork server, never forked from this process (`core.pools`);
@@ -263,7 +266,7 @@ def render_many(
     if size not in PAGE_SIZES:
         raise ValueError(f"unknown page size {size!r}")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    work = [(data, size, str(out_dir)) for data in boards]
+    work = [(data, size, str(out_dir), record) for data in boards]
     jobs = min(jobs or default_jobs(), len(work))
     font_source("regular"), font_source("bold")  # fail before starting workers, clearly
     if jobs <= 1:

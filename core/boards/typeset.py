@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
-from core.boards.fonts import get_font, missing_glyphs, text_width, v_extent
+from core.boards.fonts import font_source, get_font, missing_glyphs, text_width, v_extent
 
 DESIGN_WIDTH_MM = 210.0  # boxes are in millimetres of an A4 sheet, scaled to the page
 INK = (34, 34, 34)  # the default text colour
@@ -47,6 +47,9 @@ class Layout:
     page: tuple[int, int]
     boxes: list[Box] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. more stewards than fit
+    # What was drawn, in page pixels, when recorded (`Canvas(record=True)`): the vector PDF
+    # (core/boards/vector.py) draws the same page from it. Plain tuples: it crosses processes.
+    ops: list[tuple] | None = None
 
     def box(self, name: str) -> Box:
         return next(b for b in self.boxes if b.name == name)
@@ -147,15 +150,81 @@ class TextStyle:
 SHRINK_STEP = 0.93
 
 
-class Canvas:
-    """A page being drawn, with its scale and the layout report being built."""
+RECORDED = ("rectangle", "rounded_rectangle", "line", "ellipse", "text")
 
-    def __init__(self, image: Image.Image, size: str, layout: Layout | None = None):
+
+class _RecordingDraw:
+    """ImageDraw that also writes down each shape and text it draws (`Layout.ops`), so a
+    vector page can be drawn from exactly the same geometry as the pixels."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw, ops: list, pixels: bool = True):
+        self._draw, self._ops, self._pixels = draw, ops, pixels
+
+    def __getattr__(self, name):
+        fn = getattr(self._draw, name)
+        if name not in RECORDED:
+            return fn
+
+        def drawn(*args, **kwargs):
+            if name == "text":
+                font = kwargs["font"]
+                xy, text = args[0], args[1]
+                self._ops.append(
+                    (
+                        "text",
+                        float(xy[0]),
+                        float(xy[1]),
+                        text,
+                        weight_of(font),
+                        font.size,
+                        kwargs.get("fill"),
+                        kwargs.get("anchor", "la"),
+                    )
+                )
+            else:
+                self._ops.append((name, args[0], {k: v for k, v in kwargs.items()}))
+            # the vector PDF needs only the record: drawing the pixels too would be wasted
+            return fn(*args, **kwargs) if self._pixels else None
+
+        return drawn
+
+
+def weight_of(font) -> str:
+    """ "bold" or "regular": which of the two faces a font object was loaded from."""
+    return "bold" if str(font.path) == str(font_source("bold")[0]) else "regular"
+
+
+class Canvas:
+    """A page being drawn, with its scale and the layout report being built. With `record`
+    every shape, text and pasted element is also written down in `layout.ops`."""
+
+    def __init__(
+        self,
+        image: Image.Image,
+        size: str,
+        layout: Layout | None = None,
+        record: bool = False,
+        page: tuple[int, int] | None = None,
+    ):
+        """`page`: the page's pixel size when `image` is only a stand-in (a record without
+        pixels: nothing is drawn, every measurement is still made at the page's scale)."""
         self.image = image
-        self.draw = ImageDraw.Draw(image)
         self.size = size
-        self.scale = image.width / DESIGN_WIDTH_MM  # px per design millimetre
-        self.layout = layout or Layout(size, image.size)
+        page = page or image.size
+        self.pixels = page == image.size
+        self.scale = page[0] / DESIGN_WIDTH_MM  # px per design millimetre
+        self.layout = layout or Layout(size, page)
+        draw = ImageDraw.Draw(image)
+        if record or not self.pixels:
+            if self.layout.ops is None:
+                self.layout.ops = []
+            draw = _RecordingDraw(draw, self.layout.ops, self.pixels)
+        self.draw = draw
+
+    def note(self, op: tuple) -> None:
+        """Write down an element drawn other than through `draw` (a photo, the QR code)."""
+        if self.layout.ops is not None:
+            self.layout.ops.append(op)
 
     def px(self, mm: float) -> int:
         return int(round(mm * self.scale))

@@ -270,6 +270,7 @@ def test_boards_pdf_through_the_progress_page_and_retire(browser, live):  # noqa
         _login(page, base)
         page.goto(f"{base}/console/boards")
         assert page.locator("table.grid tbody tr").count() == 2
+        page.check("input[data-check-all=board]")  # the header's box ticks every board
         with page.expect_navigation():
             page.click("button:has-text('生成 PDF')")
         assert re.search(r"/console/boards/jobs/\d+$", page.url)
@@ -281,6 +282,8 @@ def test_boards_pdf_through_the_progress_page_and_retire(browser, live):  # noqa
             page.click("#download")
         pdf = Path(dl.value.path()).read_bytes()
         assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 2
+        day = to_local(utcnow()).date().isoformat()
+        assert dl.value.suggested_filename == f"第1社区-公示牌-A4-{day}.pdf"
         page.screenshot(path=str(SCREENSHOTS / "console-print-done.png"))
         with app.app_context():
             job = PrintJob.get()
@@ -295,6 +298,56 @@ def test_boards_pdf_through_the_progress_page_and_retire(browser, live):  # noqa
         assert "已停用" in page.locator(".flash.ok").inner_text()
         with app.app_context():
             assert not Board.get_by_id(first.id).active
+    finally:
+        context.close()
+
+
+def test_boards_flagged_and_reprinted_through_the_page(browser, live):  # noqa: F811
+    """A board its steward reported broken (with a photo) heads the page with its photo; the
+    weekly scan lines are drawn; one button prints just it, under a readable name."""
+    from datetime import timedelta
+
+    from core import media
+    from core.boards import health
+    from core.people.permissions import Principal
+    from models import BoardCheck, RoleGrant, ScanDaily, User
+    from tests.bot.test_commands import jpeg
+
+    app, base, w = live
+    with app.app_context():
+        today = to_local(utcnow()).date()
+        for board in w.d.boards:
+            for n in range(1, 85):
+                quiet = board.id == w.d.boards[0].id and n <= 16
+                ScanDaily.create(
+                    board=board, day=today - timedelta(days=n), count=0 if quiet else 3 + n % 4
+                )
+        user = User.create(openid="dev:管家甲", nickname="管家甲")
+        RoleGrant.create(user=user, role="steward", steward=w.d.stewards[0])
+        photo = media.save_image(jpeg("grey", (300, 400)), user)
+        BoardCheck.create(board=w.d.boards[0], reason="stopped", steward=w.d.stewards[0])
+        health.answer(Principal.for_user(user), health.BROKEN, photo_ids=[photo.id])
+    context, page = _page(browser)
+    try:
+        _login(page, base)
+        page.goto(f"{base}/console/boards")
+        assert page.locator("#reprints tbody tr").count() == 1
+        assert page.locator("#reprints img.thumb").count() == 1
+        assert page.locator("svg.spark polyline").count() == 2
+        assert "牌子坏了" in page.locator("#boards").inner_text()
+        _no_sideways_scroll(page, "公示牌")
+        page.screenshot(path=str(SCREENSHOTS / "console-boards-1366.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("button:has-text('打印待重印的 1 块')")
+        page.wait_for_selector("#download", timeout=120_000)
+        with page.expect_download() as dl:
+            page.click("#download")
+        pdf = Path(dl.value.path()).read_bytes()
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+        assert dl.value.suggested_filename == f"第1社区-公示牌-A4-{today.isoformat()}.pdf"
+        page.goto(f"{base}/console/boards")
+        assert page.locator("#reprints").count() == 0
+        assert "已重印" in page.locator("#boards").inner_text()
     finally:
         context.close()
 

@@ -315,3 +315,24 @@ def test_seed_demo_has_one_care_alert_half_answered(runner):
     )
     assert lists.count() == 2  # 王秀英's and 槐荫里's steward's own lists
     assert all("请逐户回复" in m.payload["text"]["content"] for m in lists)
+
+
+def test_seed_demo_has_one_flagged_board_among_weeks_of_scans(runner):
+    from core.boards import health
+    from models import BoardCheck, OutboxMessage, ScanDaily
+
+    result = runner.invoke(args=["seed-demo"])
+    assert "公示牌巡检：打铁巷的公示牌近两周没人扫码" in result.output
+    (check,) = BoardCheck.select()
+    assert check.board.alley.name == "打铁巷" and check.answer is None
+    asked = [
+        m.payload["text"]["content"] for m in OutboxMessage.select() if "没人扫码" in str(m.payload)
+    ]
+    assert asked == [
+        "打铁巷的公示牌近两周没人扫码，路过时请看一眼：回复 牌子好的 / 牌子坏了 并拍照"
+    ]
+    weekly = health.weekly_scans([b.id for b in Board.select()])
+    assert sum(1 for w in weekly.values() if all(n >= 3 for n in w)) == Board.select().count() - 1
+    before = ScanDaily.select().count()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert ScanDaily.select().count() == before and BoardCheck.select().count() == 1

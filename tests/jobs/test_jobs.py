@@ -322,6 +322,7 @@ def test_scheduler_registers_every_job(app):
         "issues.autoclose",
         "assessment.quarterly",
         "bulletin.monthly",
+        "boards.health",
         "housekeeping.prune",
     }
     for job in scheduler.get_jobs():

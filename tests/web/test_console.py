@@ -490,31 +490,6 @@ def test_abandoned_print_job_is_taken_over(capp, world):
     assert PrintJob.get_by_id(fresh.id).worker == "alive:1:1"  # a live worker keeps its job
 
 
-@pytest.mark.parametrize(
-    "base", ["http://127.0.0.1:5000", "http://localhost:5000", "http://10.0.0.8"]
-)
-def test_print_refused_with_a_local_base_url(tmp_path, base):
-    app = make_app(tmp_path, PUBLIC_BASE_URL=base)
-    with app.app_context():
-        w = build(app)
-        client = console_login(app.test_client(), "secretary1")
-        page = client.get("/console/boards").get_data(as_text=True)
-        assert "不能打印" in page
-        token = csrf(client, "/console/boards")
-        res = client.post(
-            "/console/boards/print",
-            data={"csrf_token": token, "area": str(w.d.communities[0].id)},
-            follow_redirects=True,
-        )
-        assert "请改为正式域名" in res.get_data(as_text=True)
-        assert PrintJob.select().count() == 0
-        result = app.test_cli_runner().invoke(
-            args=["boards", "--area", str(w.d.communities[0].id), "--out", str(tmp_path / "out")]
-        )
-        assert "警告" in result.output and "正式域名" in result.output
-        db.close()
-
-
 def test_retire_and_replace_a_board(capp, world):
     client = console_login(capp.test_client(), "secretary1")
     board = world.d.boards[0]

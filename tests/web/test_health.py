@@ -196,6 +196,7 @@ def test_every_job_knows_its_interval(scheduler):
         "housekeeping": 86400,
         "assessment": 86400,
         "bulletin": 86400,
+        "boards": 86400,
     }
 
 

@@ -19,10 +19,12 @@ from flask import (
 )
 
 from core.boards import boards as board_service
-from core.boards import fonts, layout, print_data, print_jobs, render
+from core.boards import fonts, health, layout, print_data, print_jobs, render
 from core.figures import ledger
+from core.media import media_url
 from core.people import roster as roster_service
 from core.people import roster_file
+from infra import text
 from infra.errors import ApiError
 from infra.timeutil import local_midnight_utc
 from models import Area, Board, PrintJob
@@ -39,6 +41,7 @@ from web.console.common import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPARK_WEEKS = 12  # the 公示牌 page's scans-per-week line
 
 
 def _attachment(data: bytes, mimetype: str, ascii_name: str, name: str) -> Response:
@@ -120,6 +123,11 @@ def boards():
     area = chosen_area()
     rows = list(board_service.boards_in(area))
     alleys = {a.id: a for a in Area.select().where(Area.id.in_([b.alley_id for b in rows] or [0]))}
+    ids = [b.id for b in rows]
+    weekly = health.weekly_scans(ids, SPARK_WEEKS, today())
+    me = principal().user
+    last = print_jobs.last_print(area, me)
+    reprints = health.reprint_queue(area)
     jobs = list(
         PrintJob.select()
         .join(Area, on=(PrintJob.area == Area.id))
@@ -134,6 +142,20 @@ def boards():
         rows=rows,
         alleys=alleys,
         jobs=jobs,
+        weekly=weekly,
+        sparks={i: health.sparkline(w) for i, w in weekly.items()},
+        spark_weeks=SPARK_WEEKS,
+        checks=health.latest_checks(ids),
+        reasons=health.REASONS,
+        answers=health.ANSWERS,
+        reprints=reprints,
+        reprint_photos={
+            c.id: (media_url(c.photo), media_url(c.photo, thumb=True)) for c in reprints if c.photo
+        },
+        last_print=last,
+        new_since_last=(
+            print_jobs.job_boards(area, last.created_at).count() if last else len(rows)
+        ),
         base_problem=print_data.base_url_problem(current_app.config["PUBLIC_BASE_URL"]),
         base_url=current_app.config["PUBLIC_BASE_URL"],
     )
@@ -168,17 +190,32 @@ def board_retire(board_id: int):
 @bp.route("/boards/print", methods=["POST"])
 @login_required
 def board_print():
+    """Print the area's boards: all of them, those changed since a date, all new since the
+    person's last print (`scope=new`), or only the ticked ones (`scope=ticked`, `board`)."""
     area = chosen_area()
-    since = None
-    if request.form.get("since"):
+    since, board_ids = None, None
+    scope = request.form.get("scope", "all")
+    if scope == "ticked":
+        board_ids = [text.whole_number(v) for v in request.form.getlist("board")]
+        if None in board_ids:
+            flash("勾选的公示牌编号有误，请刷新页面后重新勾选", "error")
+            return redirect(url_for("console.boards", area=area.id))
+    elif scope == "new":
+        last = print_jobs.last_print(area, principal().user)
+        since = last.created_at if last else None
+    elif scope == "since":
         try:
             since = local_midnight_utc(date.fromisoformat(request.form["since"]))
         except ValueError:
-            flash("日期格式应为 年-月-日", "error")
+            flash("请填写日期（年-月-日），只打印此日期以来有变化的公示牌", "error")
             return redirect(url_for("console.boards", area=area.id))
     try:
         job = print_jobs.start(
-            area, actor=principal().user, size=request.form.get("size", "A4"), changed_since=since
+            area,
+            actor=principal().user,
+            size=request.form.get("size", "A4"),
+            changed_since=since,
+            board_ids=board_ids,
         )
     except ApiError as exc:
         flash(exc.message, "error")
@@ -215,9 +252,14 @@ def print_job_pdf(job_id: int):
     path = print_jobs.pdf_path(job)
     if job.status != "done" or path is None or not path.exists():
         abort(404)
-    return send_file(
-        path, mimetype="application/pdf", as_attachment=True, download_name=job.file_name
+    # The readable name (`槐树社区-公示牌-A4-2026-12-07.pdf`) as RFC 5987's filename*, with an
+    # ASCII name for the rare client that reads only `filename`.
+    res = send_file(path, mimetype="application/pdf", as_attachment=True)
+    res.headers["Content-Disposition"] = (
+        f"attachment; filename={job.file_name}; "
+        f"filename*=UTF-8''{quote(print_jobs.download_name(job))}"
     )
+    return res
 
 
 # --- the Chinese webfont ----------------------------------------------------------------------
