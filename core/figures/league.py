@@ -116,12 +116,31 @@ class League:
     units: list[Row]
 
 
+# Within this many days of the limit, SQLite's julianday() (whole milliseconds, a double) is
+# not trusted and the exact comparison decides (`at_most_hours_after`): about 86 ms.
+_NEAR_DAYS = 1e-6
+
+
 def plus_hours(column, hours: int):
     """`column` + `hours` in SQL, to the microsecond on both databases. SQLite's datetime()
     drops the fraction, so the stored one is put back: the text then compares exactly."""
     if is_sqlite():
         return fn.datetime(column, f"+{int(hours)} hours").concat(fn.substr(column, 20))
     return column + SQL(f"interval '{int(hours)} hours'")
+
+
+def at_most_hours_after(later, earlier, hours: int):
+    """`later` <= `earlier` + `hours`, to the microsecond (`plus_hours`). On SQLite the exact
+    form formats a date per row, which over a year's half a million items cost more than the
+    rest of the query: the difference of two julianday() numbers decides every row not within
+    `_NEAR_DAYS` of the limit, and only those few are compared exactly."""
+    if not is_sqlite():
+        return later <= plus_hours(earlier, hours)
+    limit = int(hours) / 24
+    gap = fn.julianday(later) - fn.julianday(earlier)
+    return (gap < limit - _NEAR_DAYS) | (
+        (gap <= limit + _NEAR_DAYS) & (later <= plus_hours(earlier, hours))
+    )
 
 
 def communities_of(street: Area) -> list[Area]:
@@ -147,42 +166,32 @@ def _grouped(
     key, ids: list[int], start, end, as_of, *, since, within_hours, responded_at, fixes_answer
 ):
     """Per `key` value (community or unit id): volume and the parts of response and on-time
-    over the issues whose `since` falls in [start, end). `fixes_answer`: whether a steward's
-    on-the-spot fix is asked to respond (not for a community, as the daily 通报).
-
-    Grouped by status and outcome too, so which items count at all is decided by the figures'
-    one rule (`words.counted`: cancelled ones and merged duplicates left out) on each group."""
+    over the issues whose `since` falls in [start, end) and that count at all (`words.counted`:
+    cancelled ones and merged duplicates left out). `fixes_answer`: whether a steward's
+    on-the-spot fix is asked to respond (not for a community, as the daily 通报). Every column
+    read is in a covering index (`models.street`): no row of the table is looked up."""
     answerable = Issue.id.is_null(False) if fixes_answer else (Issue.source != "steward")
     # 办结 whatever the outcome (`words.closed_as_solved`): the handler's resolved_at
     closed = Issue.resolved_at.is_null(False)
     query = (
         Issue.select(
             key.alias("key"),
-            Issue.status,
-            Issue.outcome,
             fn.COUNT(Issue.id).alias("counted"),
             count_if(answerable).alias("answerable"),
             count_if(
                 answerable
                 & responded_at.is_null(False)
-                & (responded_at <= plus_hours(since, within_hours))
+                & at_most_hours_after(responded_at, since, within_hours)
             ).alias("responded"),
             count_if(closed | (Issue.deadline < as_of)).alias("decided"),
             count_if(closed & (Issue.resolved_at <= Issue.deadline)).alias("on_time"),
             count_if(closed).alias("closed"),
         )
-        .where(key.in_(ids) & (since >= start) & (since < end))
-        .group_by(key, Issue.status, Issue.outcome)
+        .where(key.in_(ids) & (since >= start) & (since < end) & words.counted_sql())
+        .group_by(key)
         .namedtuples()
     )
-    out: dict[int, dict[str, int]] = {}
-    for r in query:
-        if not words.counted(r):
-            continue
-        found = out.setdefault(r.key, dict.fromkeys(PARTS, 0))
-        for name in PARTS:
-            found[name] += int(getattr(r, name) or 0)
-    return out
+    return {r.key: {name: int(getattr(r, name) or 0) for name in PARTS} for r in query}
 
 
 PARTS = ("counted", "answerable", "responded", "decided", "on_time", "closed")
@@ -204,9 +213,11 @@ def _by_community_and_unit(query) -> tuple[dict, dict]:
 def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
     """Per community and per unit: [confirmed solved, satisfied, answered] from the residents'
     words given in [start, end) — ratings and 回访 verdicts, each item by its last word
-    (`words.resident_word`, the daily 通报's 解决率 and 满意率). Two queries: the items rated
-    in the period (a rating closes the item at that moment, so the range on `closed_at`,
-    indexed with the community, finds them) and the period's callbacks with their items."""
+    (`words.resident_word`, the daily 通报's 解决率 and 满意率). Two queries: the period's
+    callbacks with their items, whose words are weighed one by one in Python; and the items
+    rated in the period without a callback in it, whose word is their rating, added up in SQL
+    (a year's are some four hundred thousand: a rating closes the item at that moment, so the
+    range on `closed_at`, in a covering index with the rating, finds them)."""
     columns = (
         Issue.id,
         Issue.community,
@@ -215,14 +226,7 @@ def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
         Issue.rated_at,
         Issue.outcome,
     )
-    within = (Issue.closed_at >= start) & (Issue.closed_at < end)
-    rated = (Issue.rated_at >= start) & (Issue.rated_at < end)
-    items = {
-        i.id: i
-        for i in Issue.select(*columns)
-        .where(Issue.community.in_(c_ids) & within & rated & Issue.rating.is_null(False))
-        .namedtuples()
-    }
+    items = {}
     called = []
     for r in (
         Callback.select(
@@ -239,8 +243,30 @@ def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
         called.append((r.issue, r.created_at, r.result, r.settles))
         items.setdefault(r.id, r)
     calls = words.calls_from(called)
-    communities: dict[int, list[int]] = {}
-    units: dict[int, list[int]] = {}
+    # Rated within the period, with no callback in it: the rating is the word (`resident_word`
+    # with no calls): solved at 3 stars or more on an item that may be solved, satisfied at 4.
+    heard = Callback.select(Callback.issue).where(
+        (Callback.created_at >= start) & (Callback.created_at < end)
+    )
+    communities, units = _by_community_and_unit(
+        Issue.select(
+            Issue.community,
+            Issue.department,
+            count_if((Issue.rating >= 3) & words.may_be_solved_sql()),
+            count_if(Issue.rating >= 4),
+            fn.COUNT(Issue.id),
+        )
+        .where(
+            Issue.community.in_(c_ids)
+            & (Issue.closed_at >= start)
+            & (Issue.closed_at < end)
+            & (Issue.rated_at >= start)
+            & (Issue.rated_at < end)
+            & Issue.rating.is_null(False)
+            & Issue.id.not_in(heard)
+        )
+        .group_by(Issue.community, Issue.department)
+    )
     for i in items.values():
         word = words.resident_word(i, calls.get(i.id, ()), start, end)
         if word is None:

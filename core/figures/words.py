@@ -52,6 +52,16 @@ def counted(i) -> bool:
     return i.status != "cancelled" and i.outcome != DUPLICATE
 
 
+def counted_sql():
+    """`counted` as a condition on `Issue`, for figures that add up in SQL (the same rule)."""
+    return (Issue.status != "cancelled") & (Issue.outcome.is_null() | (Issue.outcome != DUPLICATE))
+
+
+def may_be_solved_sql():
+    """`may_be_solved` as a condition on `Issue` (the same rule)."""
+    return Issue.outcome.is_null() | (Issue.outcome == "solved")
+
+
 def closed_as_solved(i) -> bool:
     """The handler closed the item (办结), whatever the outcome: what 办结率 counts. A duplicate
     merged into another is not closed by a handler (it has no `resolved_at`)."""
