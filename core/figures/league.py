@@ -86,6 +86,7 @@ class Row:
     volume: int = 0
     overdue: int = 0
     tickets: int = 0  # 12345 上级转办件 registered in the period
+    tickets_overdue: int = 0  # of those, not closed and past the hotline's deadline (as of)
     closed: int = 0  # of the volume, closed by the handler since (办结, whatever the outcome)
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     rank: int | None = None  # among ranked rows, by the table's sort key
@@ -325,6 +326,7 @@ def _fill(
     row.closed = p.get("closed", 0)
     row.overdue = overdue[0] if overdue else 0
     row.tickets = tickets[0] if tickets else 0
+    row.tickets_overdue = tickets[3] if tickets else 0
     row.counts = {
         "response": (p.get("responded", 0), p.get("answerable", 0)),
         "on_time": (p.get("on_time", 0), p.get("decided", 0)),
@@ -406,7 +408,9 @@ def league(
     u_ids = [u.id for u in found_units]
     said, u_said = _words(c_ids, start, end) if c_ids else ({}, {})
     late, u_late = _overdue(c_ids, now) if c_ids else ({}, {})
-    tickets, u_tickets = hotline.by_community_and_unit(c_ids, start, end) if c_ids else ({}, {})
+    tickets, u_tickets = (
+        hotline.by_community_and_unit(c_ids, start, end, as_of) if c_ids else ({}, {})
+    )
     c_rows: list[Row] = []
     if c_ids:
         parts = _grouped(
