@@ -18,14 +18,14 @@ a few items each, are listed without a rank.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from core.demo_history import _Demo
-from core.items import issues
+from core.items import issues, on_behalf
 from core.people.permissions import Principal
 from core.units import actions, members
 from core.units import handling as unit_handling
-from infra.timeutil import clock_at, local_midnight_utc, utcnow
+from infra.timeutil import clock_at, local_midnight_utc, to_local, utcnow
 from models import Area, Department, StaffAccount
 from models.units import UnitMember
 
@@ -114,6 +114,43 @@ UNIT_VOLUME = (
 THIS_MONTH_ALLEYS = ("石板巷", "杨柳弄", "水井头", "米市巷", "鼓楼巷", "竹竿巷")  # 清河社区
 
 
+# 12345 tickets handed down (上级转办件), registered by the community's staff: (alley, category,
+# content, hours to the hotline's deadline, hours to the close or None: still open). Played last
+# month from the 4th and this month from the 1st; nobody rates them, so the closed ones wait for a
+# 回访 — the 街道总览's 12345 and 回访 columns and the street edition have numbers to show.
+TICKETS = (
+    ("井头巷", "环境卫生", "12345 转办：井头巷垃圾房周边蚊蝇多，市民来电反映。", 72, 30),
+    ("石板巷", "设施损坏", "12345 转办：石板巷路面塌陷一处，市民来电反映。", 72, 90),
+    ("鼓楼巷", "车辆乱停", "12345 转办：鼓楼巷夜间货车占道卸货，市民来电反映。", 48, None),
+)
+
+
+def _play_tickets(demo: _Month, *, this_month: bool) -> None:
+    now = utcnow() - timedelta(minutes=1)
+    first = local_midnight_utc(demo.today.replace(day=1))
+    for n, (alley_name, category, content, due_hours, close_hours) in enumerate(TICKETS):
+        if this_month:
+            at = first + (now - first) * (n + 1) / (len(TICKETS) + 1)
+        else:
+            at = demo.on(4 + 7 * n, 10)
+        alley = demo.alleys[alley_name]
+        with clock_at(at):
+            issue = on_behalf.register(
+                demo.staff_for(alley), alley=alley, source=on_behalf.HOTLINE,
+                category=category, content=content,
+                ticket_no=f"{to_local(at):%Y%m%d}{'B' if this_month else 'A'}{n + 1:03d}",
+                ticket_deadline=(at + timedelta(hours=due_hours)).replace(tzinfo=UTC),  # naive: UTC
+                contact_phone="17000001234",
+            ).issue  # fmt: skip
+        if close_hours is None:
+            continue
+        steward = demo.steward_of(alley)
+        with clock_at(min(at + timedelta(hours=2), now)):
+            issues.accept(steward, issue.id)
+        with clock_at(min(at + timedelta(hours=close_hours), now)):
+            issues.resolve(steward, issue.id, "已处理，已向市民反馈")
+
+
 def _unit_member(unit: Department) -> Principal | None:
     member = UnitMember.select().where(UnitMember.unit == unit.id).order_by(UnitMember.id).first()
     if member is None:
@@ -148,10 +185,14 @@ def write(street: Area) -> list[str]:
     unit = _volume_unit(demo)
     _play_unit_volume(demo, unit, this_month=False)
     _play_unit_volume(demo, unit, this_month=True)
+    _play_tickets(demo, this_month=False)
+    _play_tickets(demo, this_month=True)
     month = demo.first
     return [
-        f"上月（{month.year}年{month.month}月）两个社区的诉求 {len(STORIES) + len(UNIT_VOLUME)} 件"
-        f"（其中吹哨{unit.name} {len(UNIT_VOLUME)} 件，本月至今又 {len(UNIT_VOLUME)} 件）："
+        f"上月（{month.year}年{month.month}月）两个社区的诉求"
+        f" {len(STORIES) + len(UNIT_VOLUME) + len(TICKETS)} 件，其中 12345 转办件 {len(TICKETS)} 件、"
+        f"吹哨{unit.name} {len(UNIT_VOLUME)} 件；本月至今又吹哨 {len(UNIT_VOLUME)} 件、"
+        f"转办 {len(TICKETS)} 件："
         "月度通报和街道总览有数可排"
     ]
 

@@ -298,6 +298,11 @@ def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):
     today = to_local(utcnow()).date()
     t = league.league(street, today.replace(day=1), today)
     assert {r.name for r in t.communities if r.ranked} == {"槐树社区", "清河社区"}
+    # three 12345 tickets each month, the 街道总览's 12345 columns and the street edition's
+    assert sum(r.tickets for r in t.communities) == 3
+    last = league.league(street, month.first, month.end - timedelta(days=1), sort=None)
+    assert sum(r.tickets for r in last.communities) == 3
+    assert sum(r.counts["ticket_on_time"][1] for r in last.communities) == 2  # one still open
     ranked_units = {r.name for r in t.units if r.ranked}
     listed = {r.name: r for r in t.units}
     assert ranked_units == {"城管执法中队"}
