@@ -213,8 +213,9 @@ def _play_unit_volume(demo: _Month, unit: Department, *, this_month: bool) -> No
     first = local_midnight_utc(demo.today.replace(day=1)) if this_month else None
     now = utcnow() - timedelta(minutes=1)
     for n, (alley_name, category, content, reporter) in enumerate(UNIT_VOLUME):
-        if this_month:
-            alley_name = THIS_MONTH_ALLEYS[n % len(THIS_MONTH_ALLEYS)]
+        if this_month:  # the same kinds of trouble, in 清河社区's alleys
+            here = THIS_MONTH_ALLEYS[n % len(THIS_MONTH_ALLEYS)]
+            alley_name, content = here, content.replace(alley_name, here)
             step = first + (now - first) * (n + 1) / (len(UNIT_VOLUME) + 2)
         else:
             step = demo.on(2 + 2 * n, 9 + n % 5)
