@@ -218,6 +218,33 @@ def test_league_figures_match_the_hand_count(app, world):
     assert [r.overdue for r in t.communities] == [1, 1, 0]
 
 
+def test_the_response_limit_is_exact_to_the_microsecond(app, world):
+    """响应率's "within 24 hours" on both databases: exactly 24 h is in time, a microsecond
+    more is late (SQLite compares through julianday(), whole milliseconds, except near the
+    limit, where the exact comparison decides)."""
+    from datetime import timedelta
+
+    from models import Issue
+
+    issue = Issue.get_by_id(world[1]["I1"])
+    created = datetime(2026, 12, 1, 1, 0, 0, 250_000)
+    limit = league.at_most_hours_after(Issue.accepted_at, Issue.created_at, 24)
+    cases = {
+        timedelta(hours=24): True,
+        timedelta(hours=24, microseconds=1): False,
+        timedelta(hours=24, microseconds=-1): True,
+        timedelta(hours=24, milliseconds=90): False,  # just outside the near band
+        timedelta(hours=23, minutes=59, seconds=59): True,
+        timedelta(hours=25): False,
+    }
+    for after, within in cases.items():
+        Issue.update(created_at=created, accepted_at=created + after).where(
+            Issue.id == issue.id
+        ).execute()
+        (value,) = Issue.select(limit).where(Issue.id == issue.id).tuples().get()
+        assert bool(value) is within, after
+
+
 def test_a_row_under_the_minimum_volume_is_listed_but_not_ranked(app, world):
     d = world[0]
     period = (d.street, date(2026, 12, 1), date(2026, 12, 10))
