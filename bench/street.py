@@ -11,8 +11,10 @@ What is timed:
 
 * baseline — one grouped `COUNT(*)` of the month's issues per community: the least any table
   of this month's communities can cost. "league / baseline" says what the real figures add.
-* league — `core.figures.league.league` for this month (the dashboard's default period; the
-  1 s budget), and for the last 366 days (the longest period the console accepts; reported).
+* league — `core.figures.league.league` for this month (the dashboard's default period), the
+  last 31 days (a whole month, as the last day of a month shows): each under 1 s; and the last
+  366 days (the longest period the console accepts; against a grouped `COUNT` of those days):
+  1 s is its target, reported but not yet held (docs/benchmarks.md).
 * page — `GET /console/street` as the street's admin, figures and template (the 1 s budget).
 * queries — counted from peewee's log for the league with 40 communities and after 40 more
   communities and 40 more units are added: they may not grow (nine).
@@ -227,9 +229,23 @@ def measure(label: str, loaded: dict) -> bool:
             .tuples()
         )
 
+    year_first = today - timedelta(days=365)
+    year_start = local_midnight_utc(year_first)
+
+    def year_baseline_query():
+        return list(
+            Issue.select(Issue.community, fn.COUNT(Issue.id))
+            .where(Issue.community.in_(ids) & (Issue.created_at >= year_start))
+            .group_by(Issue.community)
+            .tuples()
+        )
+
     baseline = _timed(baseline_query)
+    year_baseline = _timed(year_baseline_query)
     month = _timed(lambda: league.league(street, first, today))
-    year = _timed(lambda: league.league(street, today - timedelta(days=365), today), repeat=1)
+    # a whole month's worth, as on the last day of a month (the 1st's view is the shortest)
+    full_month = _timed(lambda: league.league(street, today - timedelta(days=30), today))
+    year = _timed(lambda: league.league(street, year_first, today), repeat=1)
     report = _timed(lambda: street_report.build(street, today - timedelta(days=1)), repeat=1)
 
     from flask import current_app
@@ -263,15 +279,23 @@ def measure(label: str, loaded: dict) -> bool:
         f" {month:6.3f} s  预算 {BUDGET:.0f} s（{month / BUDGET:.0%}）  是基线的 {month / baseline:.1f} 倍"
     )
     print(
+        f"  近 31 天排名表（整月）            {full_month:6.3f} s  预算 {BUDGET:.0f} s"
+        f"（{full_month / BUDGET:.0%}）  是基线的 {full_month / baseline:.1f} 倍"
+    )
+    print(
         f"  街道总览页面（含模板）          {page_time:6.3f} s  预算 {BUDGET:.0f} s（{page_time / BUDGET:.0%}）"
     )
-    print(f"  近 366 天排名表（最长期间）       {year:6.3f} s")
+    print(f"  基线（一次分组 COUNT 近 366 天）  {year_baseline:6.3f} s")
+    print(
+        f"  近 366 天排名表（最长期间）       {year:6.3f} s  目标 {BUDGET:.0f} s"
+        f"（{year / BUDGET:.0%}，SQLite 尚未达到，不计入退出码）  是其基线的 {year / year_baseline:.1f} 倍"
+    )
     print(f"  街道版每日通报                    {report:6.3f} s")
     print(
         f"  排名表 SQL 条数：{COMMUNITIES} 个社区 {q_before} 条，{COMMUNITIES * 2} 个社区 {q_after} 条"
         f"（{'不随社区数增长' if q_before == q_after else '随社区数增长！'}）"
     )
-    return month < BUDGET and page_time < BUDGET and q_before == q_after
+    return month < BUDGET and full_month < BUDGET and page_time < BUDGET and q_before == q_after
 
 
 def bench_database(label: str, workdir: Path, pg_url: str | None, count: int) -> bool:

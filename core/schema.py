@@ -176,6 +176,7 @@ def _undo_handling_units(_migrator) -> None:
     # chat_group.unit_id stays: SQLite cannot drop a column a foreign key names without a
     # rebuild, and the step adds it only when missing
     drop_index_if_present("issue", "issue_department_id_whistled_at")  # version 20's index
+    drop_index_if_present("issue", "issue_league_whistled")  # version 27's
     for table, column in (
         ("issue", "whistled_at"),
         ("issue", "checked_in_at"),
@@ -249,6 +250,37 @@ def _board_health(_migrator) -> None:
 def _undo_board_health(_migrator) -> None:
     if "board_ids" in {c.name for c in db.get_columns("print_job")}:
         migrate(migrator().drop_column("print_job", "board_ids"))
+
+
+# The narrower indexes version 27 replaced, each the first columns of its successor.
+_LEAGUE_REPLACED = {
+    "issue_community_id_created_at": ("community_id", "created_at"),
+    "issue_community_id_resolved_at": ("community_id", "resolved_at"),
+    "issue_community_id_closed_at": ("community_id", "closed_at"),
+    "issue_department_id_whistled_at": ("department_id", "whistled_at"),
+}
+_LEAGUE_INDEXES = (
+    "issue_league_reported",
+    "issue_league_rated",
+    "issue_league_resolved",
+    "issue_league_whistled",
+)
+
+
+def _league_covering_indexes(_migrator) -> None:
+    """The street's league reads a year's items from covering indexes (models.Issue's
+    issue_league_*), which lead with the columns of the four they replace: those are dropped
+    here, `upgrade` creates the new ones after the steps."""
+    for name in _LEAGUE_REPLACED:
+        drop_index_if_present("issue", name)
+
+
+def _undo_league_covering_indexes(_migrator) -> None:
+    for name in _LEAGUE_INDEXES:
+        drop_index_if_present("issue", name)
+    for name, columns in _LEAGUE_REPLACED.items():
+        listed = ", ".join(f'"{c}"' for c in columns)
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "issue" ({listed})')
 
 
 # The tables of the first release.
@@ -416,6 +448,13 @@ MIGRATIONS: list[Migration] = [
         24,
         "ledger proposals: records the group bot proposes, waiting for the steward's 是",
         tables=(models.LedgerProposal,),
+    ),
+    # Indexes only: `upgrade` creates the new ones after the step.
+    Migration(
+        27,
+        "issue: the street league's covering indexes in place of four narrower ones",
+        _league_covering_indexes,
+        undo=_undo_league_covering_indexes,
     ),
 ]
 

@@ -412,14 +412,10 @@ class Issue(BaseModel):
     class Meta:
         indexes = (
             (("status", "deadline"), False),
-            # reports: recent activity by community, and a covering index for the totals
-            (("community", "created_at"), False),
-            (("community", "resolved_at"), False),
-            (("community", "closed_at"), False),
+            # reports: a covering index for the totals; (community, created_at) and the others of
+            # a period's range are models.street's covering indexes for the league (schema 27)
             (("community", "status", "outcome", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
-            # a unit's items, and the street's league of units by the period of the whistle
-            (("department", "whistled_at"), False),
             (("reporter", "created_at"), False),
             (("created_at",), False),
             # the morning's reports read what moved since the 1st across the district

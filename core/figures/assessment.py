@@ -2,12 +2,15 @@
 
 Per steward and quarter, each part a share between 0 and 1:
 
-- satisfaction (weighted most): mean rating / 5 of the issues they resolved, rated in the
-  quarter;
-- resolution: of issues reported in the quarter (cancelled left out) that are theirs — they
-  resolved it, or accepted it and it is still open, or nobody took it and it is overdue while
-  assigned to them — the share solved (`Issue.outcome` solved: answered, not ours and
-  unsolvable ones are theirs but not solved; a duplicate merged away is nobody's);
+- satisfaction (weighted most): 满意率 on the resident's word — of the issues they resolved
+  whose resident gave a word in the quarter (a rating, or a 回访 verdict: each item by its last
+  word, `core.figures.words`), the share satisfied (4–5 stars or 满意);
+- resolution: 解决率 on the resident's word — of those same issues, the share the resident
+  confirmed solved (3 stars or more, 满意 or 基本满意; never one closed as answered, not ours
+  or unsolvable), the issues they left undone counted as not solved: reported in the quarter,
+  accepted by them and still open, or taken by nobody and overdue while assigned to them.
+  So a callback moves both parts: 满意 after a silent closure adds a satisfied, solved word;
+  不满意 one that is neither;
 - timeliness: of the issues they resolved in the quarter, the share resolved by the deadline;
 - patrol: days with a patrol check-in over the days of the quarter (up to today for the
   running quarter);
@@ -33,11 +36,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from peewee import SQL, Case, fn
+from peewee import SQL, fn
 
 from core import audit, runs
 from core.delivery import robot
-from core.items import outcomes
+from core.figures import words
 from core.timebank import passbook
 from infra.db import count_if, is_sqlite, write_transaction
 from infra.timeutil import MAX_DATE, MIN_DATE, local_midnight_utc, to_local, utcnow
@@ -113,7 +116,7 @@ def _share(part, whole) -> float | None:
 
 
 def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
-    """Each steward's parts, total and tier — a fixed number of grouped queries."""
+    """Each steward's parts, total and tier — a fixed number of queries."""
     start, end = local_midnight_utc(quarter.start), local_midnight_utc(quarter.end)
     today_end = local_midnight_utc(to_local(utcnow()).date() + timedelta(days=1))
     days = max((min(end, today_end) - start).days, 1)
@@ -123,15 +126,8 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
         Issue.select(
             Issue.resolved_by.alias("steward"),
             count_if(in_q(Issue.created_at) & (Issue.status != "cancelled")).alias("done"),
-            # only 已解决 is solved: answered, not ours, unsolvable count as theirs, not solved
-            count_if(
-                in_q(Issue.created_at)
-                & (Issue.status != "cancelled")
-                & (Issue.outcome == outcomes.SOLVED)
-            ).alias("solved"),
             count_if(in_q(Issue.resolved_at)).alias("resolved"),
             count_if(in_q(Issue.resolved_at) & on_time).alias("on_time"),
-            fn.AVG(Case(None, [(in_q(Issue.rated_at), Issue.rating)], None)).alias("rating"),
         )
         .where(Issue.resolved_by.in_(steward_ids) & Issue.resolved_at.is_null(False))
         .group_by(Issue.resolved_by)
@@ -170,6 +166,8 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
         st["pending"] = int(st.get("pending") or 0) + int(r["n"])
     for st in issue_stats.values():
         st["reported"] = int(st.get("done") or 0) + int(st.get("pending") or 0)
+    # the residents' words in the quarter (ratings and 回访) on the items they resolved
+    said = words.tally_by(Issue.resolved_by, Issue.resolved_by.in_(steward_ids), start, end)
     day_expr = local_day(Patrol.created_at)
     patrol_days = {
         r["steward"]: int(r["days"])
@@ -191,10 +189,11 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
     out = {}
     for sid in steward_ids:
         st = issue_stats.get(sid, {})
-        rating = st.get("rating")
+        confirmed, satisfied, answered = said.get(sid, (0, 0, 0))
+        pending = int(st.get("pending") or 0)
         parts = {
-            "satisfaction": float(rating) / 5 if rating is not None else None,
-            "resolution": _share(int(st.get("solved") or 0), int(st.get("reported") or 0)),
+            "satisfaction": _share(satisfied, answered),
+            "resolution": _share(confirmed, answered + pending),
             "timeliness": _share(int(st.get("on_time") or 0), int(st.get("resolved") or 0)),
             "patrol": min(patrol_days.get(sid, 0) / days, 1.0),
             "wishes": min(wishes.get(sid, 0) / full_marks, 1.0) if full_marks else 1.0,
@@ -205,6 +204,11 @@ def score(steward_ids: list[int], quarter: Quarter) -> dict[int, dict]:
             "parts": {k: (None if v is None else round(v, 4)) for k, v in parts.items()},
             "counts": {
                 "reported": int(st.get("reported") or 0),
+                # the residents' words behind satisfaction and resolution, and what is undone
+                "answered": answered,
+                "confirmed": confirmed,
+                "satisfied": satisfied,
+                "pending": pending,
                 "resolved": int(st.get("resolved") or 0),
                 "on_time": int(st.get("on_time") or 0),
                 "patrol_days": patrol_days.get(sid, 0),

@@ -37,8 +37,9 @@ PART_LABELS = {
 }
 # What each part measures, shown beside its weight (the module docstring of assessment.py).
 PART_MEANINGS = {
-    "satisfaction": "本季办结诉求的居民评价均分 ÷ 5",
-    "resolution": "本季反映、归其负责的诉求中已办结的比例",
+    "satisfaction": "满意率：其办结的诉求中，居民本季评价或回访为满意（4–5 星或“满意”）的比例",
+    "resolution": "解决率：居民本季确认解决（3 星及以上、回访满意或基本满意）的件数 ÷"
+    "（有居民评价或回访的件数 + 本季反映、归其负责仍未办的件数）",
     "timeliness": "本季办结的诉求中按期办结的比例",
     "patrol": "有巡查打卡的天数 ÷ 本季天数",
     "wishes": "实现的微心愿数，{full} 个及以上为满分",

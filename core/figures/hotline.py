@@ -37,11 +37,12 @@ def tickets(area: Area, start: datetime, end: datetime) -> list[tuple[Issue, Iss
 
 
 def by_community_and_unit(
-    community_ids: list[int], start: datetime, end: datetime
+    community_ids: list[int], start: datetime, end: datetime, as_of: datetime
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """The street's league (`core.figures.league`): per community and per unit (the
-    department an item is with), [tickets, closed on time, closed] of the tickets registered in
-    [start, end) in those communities — one query, whatever their number."""
+    department an item is with), [tickets, closed on time, closed, overdue] of the tickets
+    registered in [start, end) in those communities, overdue as `figures` counts it (not
+    closed, the hotline's deadline before `as_of`) — one query, whatever their number."""
     communities: dict[int, list[int]] = {}
     units: dict[int, list[int]] = {}
     scope = Issue.community.in_(community_ids)
@@ -49,10 +50,11 @@ def by_community_and_unit(
         done = closed_on_time(issue, intake, end)
         for totals, key in ((communities, issue.community_id), (units, issue.department_id)):
             if key is not None:
-                found = totals.setdefault(key, [0, 0, 0])
+                found = totals.setdefault(key, [0, 0, 0, 0])
                 found[0] += 1
                 found[1] += bool(done)
                 found[2] += done is not None
+                found[3] += done is None and intake.ticket_deadline < as_of
     return communities, units
 
 

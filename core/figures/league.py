@@ -26,7 +26,8 @@ reused rather than restated:
   `CALLBACK_AFTER_DAYS` passed), the share whose current round has a settled callback.
 - 12345 (`tickets`, 按时办结率): the hotline tickets registered in the period on the row's
   items, and of those closed, the share closed by the hotline's deadline
-  (`core.figures.hotline`).
+  (`core.figures.hotline`); `tickets_overdue`: of them, those not closed and past the
+  hotline's deadline (as of the period's end, or now).
 - 超期 (`overdue`): open now and past the deadline, whenever reported.
 
 Each rate comes with its counts (`counts[name] = (part, whole)`), and a row whose volume is
@@ -35,13 +36,18 @@ small unit whose two items make 0 % or 100 %.
 
 Queries are constant in the number of communities and units — nine, however large the street:
 the communities and the units; one grouped query over the communities' issues reported in the
-period (index community+created_at) and one over the units' issues whistled in the period
-(index department+whistled_at), each grouped by status and outcome as well so `words.counted`
-decides which groups count; the period's ratings and the period's callbacks with their items
-(read as rows: `words.resident_word` is Python); what is overdue now; the period's 12345
-tickets; and the items closed in the period that needed a callback (index community+
-resolved_at). All but the first, the grouped and the last serve communities and units at once
-(a unit's items are all in its street's communities).
+period and one over the units' issues whistled in the period, which count only what
+`words.counted` counts (its SQL form, `words.counted_sql`); the period's callbacks with their
+items (read as rows: `words.resident_word` is Python) and the items rated in the period without
+a callback in it (added up in SQL: their word is their rating); what is overdue now; the
+period's 12345 tickets; and the items closed in the period that needed a callback. All but the
+first, the grouped and the last serve communities and units at once (a unit's items are all in
+its street's communities).
+
+Speed: a year's league reads half a million items at the benchmark's scale. Every range scan
+over the issues is covered by an index of its own (`models.street`: issue_league_reported,
+_rated, _resolved, _whistled, schema 27), so SQLite looks up no row of the table (a lookup
+costs it more than the whole covered scan); docs/benchmarks.md has the figures.
 """
 
 from __future__ import annotations
@@ -86,6 +92,7 @@ class Row:
     volume: int = 0
     overdue: int = 0
     tickets: int = 0  # 12345 上级转办件 registered in the period
+    tickets_overdue: int = 0  # of those, not closed and past the hotline's deadline (as of)
     closed: int = 0  # of the volume, closed by the handler since (办结, whatever the outcome)
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     rank: int | None = None  # among ranked rows, by the table's sort key
@@ -116,12 +123,31 @@ class League:
     units: list[Row]
 
 
+# Within this many days of the limit, SQLite's julianday() (whole milliseconds, a double) is
+# not trusted and the exact comparison decides (`at_most_hours_after`): about 86 ms.
+_NEAR_DAYS = 1e-6
+
+
 def plus_hours(column, hours: int):
     """`column` + `hours` in SQL, to the microsecond on both databases. SQLite's datetime()
     drops the fraction, so the stored one is put back: the text then compares exactly."""
     if is_sqlite():
         return fn.datetime(column, f"+{int(hours)} hours").concat(fn.substr(column, 20))
     return column + SQL(f"interval '{int(hours)} hours'")
+
+
+def at_most_hours_after(later, earlier, hours: int):
+    """`later` <= `earlier` + `hours`, to the microsecond (`plus_hours`). On SQLite the exact
+    form formats a date per row, which over a year's half a million items cost more than the
+    rest of the query: the difference of two julianday() numbers decides every row not within
+    `_NEAR_DAYS` of the limit, and only those few are compared exactly."""
+    if not is_sqlite():
+        return later <= plus_hours(earlier, hours)
+    limit = int(hours) / 24
+    gap = fn.julianday(later) - fn.julianday(earlier)
+    return (gap < limit - _NEAR_DAYS) | (
+        (gap <= limit + _NEAR_DAYS) & (later <= plus_hours(earlier, hours))
+    )
 
 
 def communities_of(street: Area) -> list[Area]:
@@ -147,42 +173,32 @@ def _grouped(
     key, ids: list[int], start, end, as_of, *, since, within_hours, responded_at, fixes_answer
 ):
     """Per `key` value (community or unit id): volume and the parts of response and on-time
-    over the issues whose `since` falls in [start, end). `fixes_answer`: whether a steward's
-    on-the-spot fix is asked to respond (not for a community, as the daily 通报).
-
-    Grouped by status and outcome too, so which items count at all is decided by the figures'
-    one rule (`words.counted`: cancelled ones and merged duplicates left out) on each group."""
+    over the issues whose `since` falls in [start, end) and that count at all (`words.counted`:
+    cancelled ones and merged duplicates left out). `fixes_answer`: whether a steward's
+    on-the-spot fix is asked to respond (not for a community, as the daily 通报). Every column
+    read is in a covering index (`models.street`): no row of the table is looked up."""
     answerable = Issue.id.is_null(False) if fixes_answer else (Issue.source != "steward")
     # 办结 whatever the outcome (`words.closed_as_solved`): the handler's resolved_at
     closed = Issue.resolved_at.is_null(False)
     query = (
         Issue.select(
             key.alias("key"),
-            Issue.status,
-            Issue.outcome,
             fn.COUNT(Issue.id).alias("counted"),
             count_if(answerable).alias("answerable"),
             count_if(
                 answerable
                 & responded_at.is_null(False)
-                & (responded_at <= plus_hours(since, within_hours))
+                & at_most_hours_after(responded_at, since, within_hours)
             ).alias("responded"),
             count_if(closed | (Issue.deadline < as_of)).alias("decided"),
             count_if(closed & (Issue.resolved_at <= Issue.deadline)).alias("on_time"),
             count_if(closed).alias("closed"),
         )
-        .where(key.in_(ids) & (since >= start) & (since < end))
-        .group_by(key, Issue.status, Issue.outcome)
+        .where(key.in_(ids) & (since >= start) & (since < end) & words.counted_sql())
+        .group_by(key)
         .namedtuples()
     )
-    out: dict[int, dict[str, int]] = {}
-    for r in query:
-        if not words.counted(r):
-            continue
-        found = out.setdefault(r.key, dict.fromkeys(PARTS, 0))
-        for name in PARTS:
-            found[name] += int(getattr(r, name) or 0)
-    return out
+    return {r.key: {name: int(getattr(r, name) or 0) for name in PARTS} for r in query}
 
 
 PARTS = ("counted", "answerable", "responded", "decided", "on_time", "closed")
@@ -204,9 +220,11 @@ def _by_community_and_unit(query) -> tuple[dict, dict]:
 def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
     """Per community and per unit: [confirmed solved, satisfied, answered] from the residents'
     words given in [start, end) — ratings and 回访 verdicts, each item by its last word
-    (`words.resident_word`, the daily 通报's 解决率 and 满意率). Two queries: the items rated
-    in the period (a rating closes the item at that moment, so the range on `closed_at`,
-    indexed with the community, finds them) and the period's callbacks with their items."""
+    (`words.resident_word`, the daily 通报's 解决率 and 满意率). Two queries: the period's
+    callbacks with their items, whose words are weighed one by one in Python; and the items
+    rated in the period without a callback in it, whose word is their rating, added up in SQL
+    (a year's are some four hundred thousand: a rating closes the item at that moment, so the
+    range on `closed_at`, in a covering index with the rating, finds them)."""
     columns = (
         Issue.id,
         Issue.community,
@@ -215,14 +233,7 @@ def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
         Issue.rated_at,
         Issue.outcome,
     )
-    within = (Issue.closed_at >= start) & (Issue.closed_at < end)
-    rated = (Issue.rated_at >= start) & (Issue.rated_at < end)
-    items = {
-        i.id: i
-        for i in Issue.select(*columns)
-        .where(Issue.community.in_(c_ids) & within & rated & Issue.rating.is_null(False))
-        .namedtuples()
-    }
+    items = {}
     called = []
     for r in (
         Callback.select(
@@ -239,8 +250,30 @@ def _words(c_ids: list[int], start, end) -> tuple[dict, dict]:
         called.append((r.issue, r.created_at, r.result, r.settles))
         items.setdefault(r.id, r)
     calls = words.calls_from(called)
-    communities: dict[int, list[int]] = {}
-    units: dict[int, list[int]] = {}
+    # Rated within the period, with no callback in it: the rating is the word (`resident_word`
+    # with no calls): solved at 3 stars or more on an item that may be solved, satisfied at 4.
+    heard = Callback.select(Callback.issue).where(
+        (Callback.created_at >= start) & (Callback.created_at < end)
+    )
+    communities, units = _by_community_and_unit(
+        Issue.select(
+            Issue.community,
+            Issue.department,
+            count_if((Issue.rating >= 3) & words.may_be_solved_sql()),
+            count_if(Issue.rating >= 4),
+            fn.COUNT(Issue.id),
+        )
+        .where(
+            Issue.community.in_(c_ids)
+            & (Issue.closed_at >= start)
+            & (Issue.closed_at < end)
+            & (Issue.rated_at >= start)
+            & (Issue.rated_at < end)
+            & Issue.rating.is_null(False)
+            & Issue.id.not_in(heard)
+        )
+        .group_by(Issue.community, Issue.department)
+    )
     for i in items.values():
         word = words.resident_word(i, calls.get(i.id, ()), start, end)
         if word is None:
@@ -299,6 +332,7 @@ def _fill(
     row.closed = p.get("closed", 0)
     row.overdue = overdue[0] if overdue else 0
     row.tickets = tickets[0] if tickets else 0
+    row.tickets_overdue = tickets[3] if tickets else 0
     row.counts = {
         "response": (p.get("responded", 0), p.get("answerable", 0)),
         "on_time": (p.get("on_time", 0), p.get("decided", 0)),
@@ -380,7 +414,9 @@ def league(
     u_ids = [u.id for u in found_units]
     said, u_said = _words(c_ids, start, end) if c_ids else ({}, {})
     late, u_late = _overdue(c_ids, now) if c_ids else ({}, {})
-    tickets, u_tickets = hotline.by_community_and_unit(c_ids, start, end) if c_ids else ({}, {})
+    tickets, u_tickets = (
+        hotline.by_community_and_unit(c_ids, start, end, as_of) if c_ids else ({}, {})
+    )
     c_rows: list[Row] = []
     if c_ids:
         parts = _grouped(

@@ -5,8 +5,10 @@ community's line. `jobs/daily_report.py` sends it with the community reports;
 
 The figures are the communities' own reports (`report_batch.build_all`, the same numbers each
 community's group reads), added up; the whistled items are those with a unit now (status
-`whistled`) and handed to it before the end of the day. Queries are a fixed handful whatever
-the number of communities. What the group reads of an item is what any group may
+`whistled`) and handed to it before the end of the day. The month's 回访 (done / due) and 12345
+tickets (received, closed on time / closed, overdue) are the street's league's
+(`core.figures.league`, one definition: the 街道总览 and the bulletin show the same) over the
+month up to the report's day. Queries are a fixed handful whatever the number of communities. What the group reads of an item is what any group may
 (`core.items.privacy`): no resident's phone or name, and held or private words replaced.
 """
 
@@ -44,6 +46,19 @@ class CommunityLine:
     name: str
     report: Report
     whistled: int = 0
+    month: league.Row | None = None  # the league's row of the month so far: 回访, 12345
+
+    def part(self, name: str) -> tuple[int, int]:
+        """(part, whole) of the league's rate `name` (callbacks, ticket_on_time)."""
+        return self.month.counts.get(name, (0, 0)) if self.month else (0, 0)
+
+    @property
+    def tickets(self) -> int:
+        return self.month.tickets if self.month else 0
+
+    @property
+    def tickets_overdue(self) -> int:
+        return self.month.tickets_overdue if self.month else 0
 
     @property
     def overdue(self) -> int:
@@ -71,6 +86,12 @@ class StreetReport:
     def month_total(self, key: str) -> int:
         return sum(line.report.month[key] for line in self.lines)
 
+    def league_text(self, name: str) -> str:
+        """The month's 回访 or 12345 按时办结 over every community: "25.0%（1/4）"."""
+        part = sum(line.part(name)[0] for line in self.lines)
+        whole = sum(line.part(name)[1] for line in self.lines)
+        return f"{pct(rate(part, whole))}（{part}/{whole}）"
+
     def month_rate_text(self, name: str) -> str:
         part = sum(line.report.month_rate_counts.get(name, (0, 0))[0] for line in self.lines)
         whole = sum(line.report.month_rate_counts.get(name, (0, 0))[1] for line in self.lines)
@@ -86,8 +107,10 @@ def build(street: Area, day: date) -> StreetReport:
     per_community: dict[int, int] = {}
     for community_id, _ in whistled:
         per_community[community_id] = per_community.get(community_id, 0) + 1
+    month = league.league(street, day.replace(day=1), day, sort=None, units=False)
+    rows = {r.id: r for r in month.communities}
     lines = [
-        CommunityLine(c.id, c.name, r, per_community.get(c.id, 0))
+        CommunityLine(c.id, c.name, r, per_community.get(c.id, 0), rows.get(c.id))
         for c, r in zip(communities, built, strict=True)
     ]
     overdue = sorted(
@@ -167,6 +190,10 @@ def markdown(report: StreetReport) -> str:
         f" · 响应率 {report.month_rate_text('response')}"
         f" · 解决率 {report.month_rate_text('resolution')}"
         f" · 满意率 {report.month_rate_text('satisfaction')}",
+        f"本月回访 {report.league_text('callbacks')}"
+        f" · 12345 工单 {sum(line.tickets for line in report.lines)} 件"
+        f"，按时办结率 {report.league_text('ticket_on_time')}"
+        f"，超期 {sum(line.tickets_overdue for line in report.lines)} 件",
     ]
     if report.overdue_items:
         lines.append(f"**超期诉求**（共 {report.overdue_total} 件）")
@@ -194,10 +221,19 @@ def markdown(report: StreetReport) -> str:
     for line in ordered:
         c = line.report.counts
         late = f'<font color="warning">超期 {c["overdue"]}</font>' if c["overdue"] else "超期 0"
+        done, due = line.part("callbacks")
+        tickets = ""
+        if line.tickets:
+            on_time, closed = line.part("ticket_on_time")
+            tickets = (
+                f" · 12345 {line.tickets} 件（按时 {on_time}/{closed}"
+                f"，超期 {line.tickets_overdue}）"
+            )
         lines.append(
             f"{line.name}：新增 {c['new']} · 办结 {c['resolved']} · {late}"
             f" · 吹哨 {line.whistled} · 在办 {c['open']}"
             f" · 本月解决率 {line.report.rate_text('resolution', True)}"
+            f" · 回访 {done}/{due}{tickets}"
         )
     if not report.lines:
         lines.append("本街道还没有社区。")

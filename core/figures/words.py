@@ -52,6 +52,16 @@ def counted(i) -> bool:
     return i.status != "cancelled" and i.outcome != DUPLICATE
 
 
+def counted_sql():
+    """`counted` as a condition on `Issue`, for figures that add up in SQL (the same rule)."""
+    return (Issue.status != "cancelled") & (Issue.outcome.is_null() | (Issue.outcome != DUPLICATE))
+
+
+def may_be_solved_sql():
+    """`may_be_solved` as a condition on `Issue` (the same rule)."""
+    return Issue.outcome.is_null() | (Issue.outcome == "solved")
+
+
 def closed_as_solved(i) -> bool:
     """The handler closed the item (办结), whatever the outcome: what 办结率 counts. A duplicate
     merged into another is not closed by a handler (it has no `resolved_at`)."""
@@ -77,3 +87,34 @@ def resident_word(i, calls, start: datetime, end: datetime) -> tuple[bool, bool]
     if last is None:
         return None
     return last[1] and may_be_solved(i), last[2]
+
+
+def tally_by(key, scope, start: datetime, end: datetime) -> dict[int, list[int]]:
+    """Per value of `key` (an `Issue` column, e.g. the steward who resolved it): [confirmed
+    solved, satisfied, answered] over the items in `scope` (a condition on `Issue`) whose
+    resident gave a word in [start, end) — each item by its last word (`resident_word`). Two
+    queries: the items rated in the period, and the period's callbacks with their items."""
+    columns = (Issue.id, key.alias("key"), Issue.rating, Issue.rated_at, Issue.outcome)
+    rated = (Issue.rated_at >= start) & (Issue.rated_at < end) & Issue.rating.is_null(False)
+    items = {i.id: i for i in Issue.select(*columns).where(scope & rated).namedtuples()}
+    called = []
+    for r in (
+        Callback.select(
+            Callback.issue, Callback.created_at, Callback.result, Callback.settles, *columns
+        )
+        .join(Issue, on=(Callback.issue == Issue.id))
+        .where(scope & (Callback.created_at >= start) & (Callback.created_at < end))
+        .namedtuples()
+    ):
+        called.append((r.issue, r.created_at, r.result, r.settles))
+        items.setdefault(r.id, r)
+    calls = calls_from(called)
+    out: dict[int, list[int]] = {}
+    for i in items.values():
+        word = resident_word(i, calls.get(i.id, ()), start, end)
+        if word is not None and i.key is not None:
+            found = out.setdefault(i.key, [0, 0, 0])
+            found[0] += word[0]
+            found[1] += word[1]
+            found[2] += 1
+    return out

@@ -281,7 +281,7 @@ def test_seed_demo_has_units_with_members_and_items_in_each_state(runner, client
 
 
 def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):
-    from core.figures import bulletin
+    from core.figures import bulletin, league
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     street = Area.get(Area.kind == "street")
@@ -295,6 +295,22 @@ def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):
     assert b.total.overdue >= 1 and b.longest_overdue and b.most_followed
     units = {x.name: x for x in b.units}
     assert units["住建办"].volume >= 2 and units["安居物业"].volume >= 1
+    # a unit ranked too, and a couple listed below the minimum without a rank
+    assert units["城管执法中队"].ranked and units["城管执法中队"].volume >= b.min_volume
+    assert not units["住建办"].ranked and not units["安居物业"].ranked
+    # the 街道总览 opens on this month: the same, whatever day of the month it is
+    today = to_local(utcnow()).date()
+    t = league.league(street, today.replace(day=1), today)
+    assert {r.name for r in t.communities if r.ranked} == {"槐树社区", "清河社区"}
+    # three 12345 tickets each month, the 街道总览's 12345 columns and the street edition's
+    assert sum(r.tickets for r in t.communities) == 3
+    last = league.league(street, month.first, month.end - timedelta(days=1), sort=None)
+    assert sum(r.tickets for r in last.communities) == 3
+    assert sum(r.counts["ticket_on_time"][1] for r in last.communities) == 2  # one still open
+    ranked_units = {r.name for r in t.units if r.ranked}
+    listed = {r.name: r for r in t.units}
+    assert ranked_units == {"城管执法中队"}
+    assert 0 < listed["住建办"].volume < t.min_volume and listed["安居物业"].rank is None
 
 
 def test_seed_demo_has_one_care_alert_half_answered(runner):

@@ -262,6 +262,7 @@ def test_migration_16_brings_handling_units_to_an_older_database(app):
     Department.create(area=d.street, name="住建办")
     db.drop_tables([UnitMember])
     schema.drop_index_if_present("issue", "issue_department_id_whistled_at")  # version 20's
+    schema.drop_index_if_present("issue", "issue_league_whistled")  # version 27's
     m = schema.migrator()
     migrate(
         m.drop_column("issue", "whistled_at"),

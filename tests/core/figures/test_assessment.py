@@ -83,14 +83,17 @@ def test_scores_match_the_hand_count(quarter_data):
     s1 = by_steward[d.stewards[0].id]
     parts = s1.scores["parts"]
     assert parts == {
-        "satisfaction": 0.8,  # (5 + 3) / 2 / 5
-        "resolution": round(2 / 3, 4),  # A, B of A, B, C
+        "satisfaction": 0.5,  # A's 5★ of A's 5★ and B's 3★ (3★ is solved, not satisfied)
+        "resolution": round(2 / 3, 4),  # A, B confirmed (≥ 3★) of A, B and C (still undone)
         "timeliness": 0.5,  # A on time, B late
         "patrol": round(10 / 92, 4),  # ten days of 92
         "wishes": round(1 / 3, 4),  # one of three for full marks
     }
-    expected = round(100 * (0.35 * 0.8 + 0.2 * 2 / 3 + 0.2 * 0.5 + 0.15 * 10 / 92 + 0.1 / 3))
-    assert s1.total == expected == 56 and s1.tier == "不称职"
+    expected = round(100 * (0.35 * 0.5 + 0.2 * 2 / 3 + 0.2 * 0.5 + 0.15 * 10 / 92 + 0.1 / 3))
+    assert s1.total == expected == 46 and s1.tier == "不称职"
+    counts = s1.scores["counts"]
+    assert (counts["answered"], counts["confirmed"], counts["satisfied"]) == (2, 2, 1)
+    assert counts["pending"] == 1
     # nothing to measure counts as neutral (0.8), no patrols and no wishes count as 0
     s2 = by_steward[d.stewards[1].id]
     assert s2.total == 60 and s2.tier == "称职"
@@ -99,6 +102,43 @@ def test_scores_match_the_hand_count(quarter_data):
     assert s1.scores["counts"]["points"] == 5 and s2.scores["counts"]["points"] == 0
     # it informs; it never dismisses
     assert Steward.get_by_id(d.stewards[0].id).active
+
+
+def test_a_callback_moves_the_stewards_satisfaction_and_resolution(client, quarter_data):
+    """D: reported 11-02, resolved by 管家11 on 11-03, never rated — no word, so it moves
+    nothing until staff call back. 满意 on 11-10 makes it a satisfied, solved word: 满意率
+    (A, D of A, B, D) 2/3, 解决率 (A, B, D of A, B, D and C undone) 3/4. Called back after the
+    quarter, the word belongs to the next one."""
+    d, staff_h = quarter_data
+    s1 = login_steward(client, d.stewards[0])
+    resident = login(client, "居民")
+    body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "D 落叶"}
+    with at(2026, 11, 2):
+        item = _post(client, "/issues", resident, body, status=201)["id"]
+    with at(2026, 11, 3):
+        _post(client, f"/issues/{item}/resolve", s1, {"note": "扫了"})
+
+    def parts():
+        with at(2027, 1, 1, 6):
+            rows = assessment.run(assessment.Quarter.parse("2026Q4"), send=False)
+        row = next(r for r in rows if r.steward_id == d.stewards[0].id)
+        return row.scores["parts"]["satisfaction"], row.scores["parts"]["resolution"], row.total
+
+    # as without D, but for timeliness (D on time: 2/3), which needs no word
+    assert parts() == (0.5, round(2 / 3, 4), 49)
+    with at(2026, 11, 10):
+        body = {"result": "satisfied", "note": "居民说扫干净了"}
+        _post(client, f"/issues/{item}/callback", staff_h, body, status=201)
+    satisfaction, resolution, total = parts()
+    assert (satisfaction, resolution) == (round(2 / 3, 4), 0.75)
+    assert total == round(
+        100 * (0.35 * 2 / 3 + 0.2 * 0.75 + 0.2 * 2 / 3 + 0.15 * 10 / 92 + 0.1 / 3)
+    )
+    # 2027Q1's word: the quarter's figures stay as the residents left them then
+    with at(2027, 1, 1, 6):
+        rows = assessment.run(assessment.Quarter.parse("2027Q1"), send=False)
+    q1 = next(r for r in rows if r.steward_id == d.stewards[0].id)
+    assert q1.scores["counts"]["answered"] == 0
 
 
 def test_quarterly_job_runs_once_on_the_first_day_and_tells_staff(app, quarter_data):
@@ -210,7 +250,7 @@ def test_the_page_opens_on_the_latest_period_ranked_with_weights_explained(app, 
     ranked = [(r[0], r[1], r[2], r[3]) for r in _table_rows(html)]
     assert ranked == [("1", "管家12", "88.0", "优秀"), ("1", "管家21", "88.0", "优秀"),
                       ("3", "管家11", "70.0", "称职")]  # fmt: skip
-    assert "满意度" in html and "35%" in html and "本季办结诉求的居民评价均分 ÷ 5" in html
+    assert "满意度" in html and "35%" in html and "居民本季评价或回访为满意" in html
     assert "不奖不罚" in html
 
 

@@ -219,6 +219,9 @@ def test_the_pdf_reads_back_with_every_part(world, client):
         assert f"第 {n} 页 / 共 {len(pages)} 页" in page
     assert "制表" in text and "审核" in text
     assert "排名按综合得分（不按单项）" in text and "与街道总览同一口径" in text
+    # 解决率 and 满意率 are explained as the league counts them: the resident's word
+    assert "解决率、满意率以居民的话为准" in text and "回访满意、基本满意" in text
+    assert "至今已办结的比例" not in text
     for part in (
         "红榜",
         "待改进",

@@ -41,7 +41,15 @@ from core.figures import league, street_page, street_report
 from core.people import areas
 from core.units import members, units
 from jobs import daily_report
-from models import ChatGroup, Event, OutboxMessage, StaffAccount, Steward, StewardAlley
+from models import (
+    ChatGroup,
+    Event,
+    Issue,
+    OutboxMessage,
+    StaffAccount,
+    Steward,
+    StewardAlley,
+)
 from tests.console_world import console_login, csrf
 from tests.factories import (
     login,
@@ -208,6 +216,33 @@ def test_league_figures_match_the_hand_count(app, world):
         t = league.league(d.street, date(2026, 11, 1), date(2026, 11, 27), min_volume=1)
     assert [r.volume for r in t.communities] == [0, 0, 0]
     assert [r.overdue for r in t.communities] == [1, 1, 0]
+
+
+def test_the_response_limit_is_exact_to_the_microsecond(app, world):
+    """响应率's "within 24 hours" on both databases: exactly 24 h is in time, a microsecond
+    more is late (SQLite compares through julianday(), whole milliseconds, except near the
+    limit, where the exact comparison decides)."""
+    from datetime import timedelta
+
+    from models import Issue
+
+    issue = Issue.get_by_id(world[1]["I1"])
+    created = datetime(2026, 12, 1, 1, 0, 0, 250_000)
+    limit = league.at_most_hours_after(Issue.accepted_at, Issue.created_at, 24)
+    cases = {
+        timedelta(hours=24): True,
+        timedelta(hours=24, microseconds=1): False,
+        timedelta(hours=24, microseconds=-1): True,
+        timedelta(hours=24, milliseconds=90): False,  # just outside the near band
+        timedelta(hours=23, minutes=59, seconds=59): True,
+        timedelta(hours=25): False,
+    }
+    for after, within in cases.items():
+        Issue.update(created_at=created, accepted_at=created + after).where(
+            Issue.id == issue.id
+        ).execute()
+        (value,) = Issue.select(limit).where(Issue.id == issue.id).tuples().get()
+        assert bool(value) is within, after
 
 
 def test_a_row_under_the_minimum_volume_is_listed_but_not_ranked(app, world):
@@ -524,13 +559,48 @@ def test_report_street_dry_run_prints_the_street_edition(app, runner, world):
     assert lines[i_whistled + 1] == (
         f"#{ids['J2']} 第2社区·2区1巷 环境卫生：J2 楼道堆物（安居物业，未报到，12月7日 10:00 到期）"
     )
+    # every item closed this month was rated or a steward's own fix: nobody to call back
+    assert lines[3] == "本月回访 —（0/0） · 12345 工单 0 件，按时办结率 —（0/0），超期 0 件"
     assert lines[i_lines + 1 :] == [
-        "第2社区：新增 0 · 办结 0 · 超期 1 · 吹哨 1 · 在办 1 · 本月解决率 100.0%（1/1）",
-        "第1社区：新增 1 · 办结 0 · 超期 1 · 吹哨 0 · 在办 2 · 本月解决率 100.0%（3/3）",
-        "第3社区：新增 0 · 办结 0 · 超期 0 · 吹哨 0 · 在办 0 · 本月解决率 —（0/0）",
+        "第2社区：新增 0 · 办结 0 · 超期 1 · 吹哨 1 · 在办 1 · 本月解决率 100.0%（1/1） · 回访 0/0",
+        "第1社区：新增 1 · 办结 0 · 超期 1 · 吹哨 0 · 在办 2 · 本月解决率 100.0%（3/3） · 回访 0/0",
+        "第3社区：新增 0 · 办结 0 · 超期 0 · 吹哨 0 · 在办 0 · 本月解决率 —（0/0） · 回访 0/0",
     ]
     # the private words and every resident's phone stay out
     assert "邻居吵架" not in text and RESIDENT_PHONE not in text
+
+
+def test_the_street_edition_carries_the_months_callbacks_and_12345_tickets(
+    app, client, runner, world
+):
+    """第3社区's story, the report of 12-11 pushed on the morning of 12-12 (08:30): 回访 1/4 —
+    K1 called back, K2, T1, T2 waiting; K3 closed on 12-09 09:00 is not yet 3 days old, K4 was
+    rated; 12345: T1, T2, T3, T1 on time of T1 and T2 closed, T3 (due 12-11) overdue."""
+    d, _, zhujian, _ = world
+    third_story(client, d, zhujian)
+    with at(12, 12, 8, 30):
+        res = runner.invoke(
+            args=["report", "--street", str(d.street.id), "--date", "2026-12-11", "--dry-run"]
+        )
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[3] == (
+        "本月回访 25.0%（1/4） · 12345 工单 3 件，按时办结率 50.0%（1/2），超期 1 件"
+    )
+    third = next(line for line in lines if line.startswith("第3社区："))
+    assert third.endswith(" · 回访 1/4 · 12345 3 件（按时 1/2，超期 1）")
+    first = next(line for line in lines if line.startswith("第1社区："))
+    assert first.endswith(" · 回访 0/0")  # no tickets: no 12345 part
+    # K2 called back as 基本满意 the same morning: one more done, nothing else moves
+    staff3 = login_staff(client, StaffAccount.get(StaffAccount.username == "secretary3"))
+    k2 = Issue.get(Issue.content == "K2 路面积水").id
+    with at(12, 12, 8, 40):
+        body = {"result": "basically_satisfied", "note": "居民说基本解决"}
+        _post(client, f"/issues/{k2}/callback", staff3, body, status=201)
+        res = runner.invoke(
+            args=["report", "--street", str(d.street.id), "--date", "2026-12-11", "--dry-run"]
+        )
+    assert res.output.splitlines()[3].startswith("本月回访 50.0%（2/4） · 12345 工单 3 件")
 
 
 def test_report_for_a_community_that_is_not_one_says_what_to_use(app, runner, world):

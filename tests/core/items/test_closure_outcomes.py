@@ -288,9 +288,12 @@ def test_the_assessment_counts_only_solved_as_solved(app, w, closed_six):
     steward = w["d"].stewards[0]
     scored = assessment.score([steward.id], assessment.Quarter.of(to_local(utcnow()).date()))
     mine = scored[steward.id]
-    # theirs: A, C, D resolved and E accepted still open = 4; solved: A
+    # theirs: A, C, D resolved and E accepted still open = 4
     assert mine["counts"]["reported"] == 4
-    assert mine["parts"]["resolution"] == 0.25
+    # on the resident's word: A (4★) confirmed solved; C's 5★ is satisfied but C was answered,
+    # not solved; D has no word; E is still undone: 1 of A, C and E
+    assert mine["parts"]["resolution"] == round(1 / 3, 4)
+    assert mine["parts"]["satisfaction"] == 1.0
 
 
 # --- the migration ---------------------------------------------------------------------------
