@@ -181,7 +181,8 @@ def test_import_dry_run_then_confirm(app, world):
     assert not Household.select().where(Household.head_name == "周大姐").exists()
     confirm = page.split('name="confirm" value="')[1].split('"')[0]
     res = client.post("/console/households/import", data={"csrf_token": token, "confirm": confirm})
-    assert res.status_code == 200 and "导入完成" in res.get_data(as_text=True)
+    assert res.status_code == 302 and res.headers["Location"].endswith("import?done=1")
+    assert "导入完成" in client.get(res.headers["Location"]).get_data(as_text=True)
     assert Household.get(Household.head_name == "周大姐").steward_id == w.d.stewards[0].id
     # a row in the other community is refused for this secretary
     buf = io.StringIO()

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
+from core.people import areas
 from infra.errors import ApiError
 from infra.timeutil import utcnow
 from models import Area, CarePlan, Household, Steward, StewardAlley
@@ -21,8 +22,8 @@ PER_PAGE = 30
 
 def _alleys() -> list[Area]:
     p = principal()
-    return list(
-        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    return areas.in_natural_order(
+        list(Area.select().where(p.area_condition(Area) & (Area.kind == "alley")))
     )
 
 

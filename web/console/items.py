@@ -13,6 +13,7 @@ from core.items import lists, queues
 from core.items import wishes as wish_flow
 from core.items.lists import IssueFilters, WishFilters
 from core.items.presenters import issue_out, photos_out, wish_out
+from core.people import areas
 from core.units import actions as unit_actions
 from core.units import handling as unit_handling
 from core.units import units as unit_core
@@ -141,8 +142,8 @@ def moderate_issue(issue_id: int):
 
 def _alleys_in_scope() -> list[Area]:
     p = principal()
-    return list(
-        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    return areas.in_natural_order(
+        list(Area.select().where(p.area_condition(Area) & (Area.kind == "alley")))
     )
 
 
