@@ -20,7 +20,7 @@ from flask import (
 
 from core.boards import boards as board_service
 from core.boards import fonts, layout, print_data, print_jobs, render
-from core.figures import ledger
+from core.figures import ledger, ledger_print
 from core.people import roster as roster_service
 from core.people import roster_file, roster_preview
 from infra.errors import ApiError
@@ -72,8 +72,20 @@ def ledger_download():
     if error:
         flash(error, "error")
         return redirect(url_for("console.ledger", area=area.id))
-    data, name = ledger.export(area, first, last, principal().user)
+    user = principal().user
+    if request.args.get("version") == "print":
+        preparer = principal_name()
+        data, name = ledger_print.export(area, first, last, user, preparer)
+        return _attachment(data, XLSX, "ledger-print.xlsx", name)
+    data, name = ledger.export(area, first, last, user)
     return _attachment(data, XLSX, "ledger.xlsx", name)
+
+
+def principal_name() -> str:
+    """The name a printed sheet's 制表人 line gives: the staff member's own display name."""
+    p = principal()
+    named = [a.display_name for a in p.staff_accounts if a.display_name]
+    return (named[0] if named else p.user.nickname or "").strip()
 
 
 # --- 花名册 -----------------------------------------------------------------------------------
