@@ -20,11 +20,13 @@ sticks; who reported what stays in the system.
 from __future__ import annotations
 
 import io
+from copy import copy
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -114,12 +116,32 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 class _Sheet:
     """A write-only sheet (openpyxl streams its rows to disk, so a month of 50,000 issues costs
-    little memory) and the number of rows written, which write-only sheets do not keep."""
+    little memory), the number of rows written (write-only sheets do not keep it) and the
+    cell styles used so far, each made once and copied after."""
 
     def __init__(self, ws, columns: list[tuple[str, int]]):
         self.ws = ws
         self.columns = columns
         self.rows = 0
+        self.styles: dict[tuple, StyleArray] = {}
+
+    def style(self, wrap: bool, number_format: str | None, quote: bool) -> StyleArray:
+        """Assigning a font or an alignment hashes it into the workbook's style table: a
+        million times over for a busy month. The few combinations a ledger uses are looked
+        up once and their style array copied into each cell instead."""
+        key = (wrap, number_format, quote)
+        found = self.styles.get(key)
+        if found is None:
+            probe = WriteOnlyCell(self.ws)
+            probe.alignment = WRAP if wrap else TOP
+            if number_format:
+                probe.number_format = number_format
+            probe.quotePrefix = quote
+            found = self.styles[key] = probe._style
+        return found
+
+
+_TYPES = ((str, "s"), (bool, "b"), (datetime, "d"), (int, "n"), (float, "n"))
 
 
 def _row(
@@ -132,16 +154,23 @@ def _row(
     date format; columns in `wrapped` (1-based) wrap, numbers in `percent` show as rates."""
     cells = []
     for column, value in enumerate(values, start=1):
-        cell = WriteOnlyCell(sheet.ws, value=text.clean(value) if isinstance(value, str) else value)
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-            if cell.value.startswith(FORMULA_STARTS):
-                cell.quotePrefix = True
-        elif isinstance(cell.value, datetime):
-            cell.number_format = DATE_FORMAT
-        elif column in percent and isinstance(cell.value, float):
-            cell.number_format = PERCENT_FORMAT
-        cell.alignment = WRAP if column in wrapped else TOP
+        cell = WriteOnlyCell(sheet.ws)
+        number_format, quote = None, False
+        if isinstance(value, str):
+            value = text.clean(value)
+            quote = value.startswith(FORMULA_STARTS)
+        elif isinstance(value, datetime):
+            number_format = DATE_FORMAT
+        elif column in percent and isinstance(value, float):
+            number_format = PERCENT_FORMAT
+        kind = next((t for cls, t in _TYPES if isinstance(value, cls)), None)
+        if kind is not None:
+            # Set as openpyxl's own `value` setter would for these types, minus its guessing
+            # (a string is never read as a formula or a number here: it is text).
+            cell._value, cell.data_type = value, kind
+        elif value is not None:
+            cell.value = value
+        cell._style = copy(sheet.style(column in wrapped, number_format, quote))
         cells.append(cell)
     sheet.ws.append(cells)
     sheet.rows += 1
