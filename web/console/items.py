@@ -127,6 +127,21 @@ def reject_wish(wish_id: int):
     )
 
 
+@bp.route("/wishes/<int:wish_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_wish(wish_id: int):
+    """撤下心愿墙 with a reason (the author is told it)."""
+    wish = _wish_in_scope(wish_id)
+    back = url_for("console.wish_page", wish_id=wish_id)
+    try:
+        reason = _note("reason")
+    except ApiError as exc:
+        flash(f"撤下心愿 {wish.number}：{exc.message}", "error")
+        return redirect(back)
+    done = f"心愿 {wish.number} 已撤下心愿墙，原因会告知提交人"
+    return _act(back, done, wish_flow.withdraw, wish_id, reason)
+
+
 @bp.route("/issues/<int:issue_id>/moderate", methods=["POST"])
 @login_required
 def moderate_issue(issue_id: int):
@@ -311,6 +326,12 @@ def wishes():
 @login_required
 def wish_page(wish_id: int):
     wish = _wish_in_scope(wish_id)
+    p = principal()
+    can_withdraw = wish.status in wish_flow.ALLOWED_FROM["withdraw"] and p.can_manage(wish.alley)
     return render_template(
-        "console/wish.html", wish=wish, w=wish_out(principal(), wish, timeline=True)
+        "console/wish.html",
+        wish=wish,
+        w=wish_out(p, wish, timeline=True),
+        can_withdraw=can_withdraw,
+        note_max=NOTE_MAX,
     )
