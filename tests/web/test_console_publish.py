@@ -41,8 +41,8 @@ def test_publish_goes_through_a_confirmation_showing_what_becomes_public(capp):
     client.post(url, data={"csrf_token": token, "publish": "0", "note": "涉及邻居隐私"})
     assert Issue.get_by_id(held.id).visibility == "hidden"
     page = client.get(f"/console/issues/{held.id}").get_data(as_text=True)
-    trail = page.split('class="timeline"')[1] if 'class="timeline"' in page else page
-    assert "不公开" in trail and "涉及邻居隐私" in trail
+    trail = page.split('class="timeline"')[1]
+    assert "<b>公开</b> secretary1" in trail and "<b>不公开</b> secretary1" in trail
     actions = [
         e.action
         for e in Event.select()
@@ -51,6 +51,8 @@ def test_publish_goes_through_a_confirmation_showing_what_becomes_public(capp):
         .order_by(Event.id)
     ]
     assert actions[-2:] == ["issue.publish", "issue.hide"]
+    hide = Event.select().where(Event.action == "issue.hide").order_by(Event.id.desc()).get()
+    assert hide.data["note"] == "涉及邻居隐私"
 
 
 def test_the_confirmation_is_for_this_communitys_staff_only(capp):
