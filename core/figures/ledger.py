@@ -154,6 +154,9 @@ def _row(
     date format; columns in `wrapped` (1-based) wrap, numbers in `percent` show as rates."""
     cells = []
     for column, value in enumerate(values, start=1):
+        if value == "" or value is None:
+            cells.append(None)  # nothing to show: no cell at all (a third of a busy month's)
+            continue
         cell = WriteOnlyCell(sheet.ws)
         number_format, quote = None, False
         if isinstance(value, str):
