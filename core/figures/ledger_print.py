@@ -16,6 +16,7 @@ busy month costs little memory. Residents' names and phones are not in it (nor i
 from __future__ import annotations
 
 import io
+from copy import copy
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
@@ -59,6 +60,7 @@ BODY_FONT = Font(size=FONT_SIZE)
 HEADER_FONT = Font(size=FONT_SIZE, bold=True)
 TITLE_FONT = Font(size=14, bold=True)
 SUBTITLE_FONT = Font(size=10)
+SIGN_FONT = Font(size=10)
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 WRAP = Alignment(vertical="top", wrap_text=True)
 TOP = Alignment(vertical="top")
@@ -81,6 +83,7 @@ class _Page:
     def __init__(self, ws):
         self.ws = ws
         self.rows = 0
+        self.styles: dict[tuple, object] = {}
 
     def append(self, cells: list) -> None:
         self.ws.append(cells)
@@ -90,15 +93,24 @@ class _Page:
         if isinstance(value, str):
             value = text.clean(value)
         cell = WriteOnlyCell(self.ws, value=value)
+        quote = False
         if isinstance(value, str):
             cell.data_type = "s"  # never a formula, whatever a resident typed
-            if value.startswith(ledger.FORMULA_STARTS):
-                cell.quotePrefix = True
-        cell.font, cell.alignment = font, alignment
-        if border is not None:
-            cell.border = border
-        if number_format:
-            cell.number_format = number_format
+            quote = value.startswith(ledger.FORMULA_STARTS)
+        # Each combination styled once and its style array copied after (as in `ledger`):
+        # assigning the style objects to every cell hashes them a million times. Keyed by
+        # identity: the styles are this module's constants, alive as long as it is.
+        key = (id(font), id(alignment), id(border), number_format, quote)
+        style = self.styles.get(key)
+        if style is None:
+            cell.font, cell.alignment, cell.quotePrefix = font, alignment, quote
+            if border is not None:
+                cell.border = border
+            if number_format:
+                cell.number_format = number_format
+            style = self.styles[key] = copy(cell._style)
+        else:
+            cell._style = copy(style)
         return cell
 
     def merged_row(self, value, font, alignment=CENTRE) -> None:
@@ -169,7 +181,7 @@ def _signatures(page: _Page, preparer: str, made: date) -> None:
     words = [f"制表人：{preparer}", "审核人：____________", f"日期：{made:%Y年%m月%d日}"]
     row = []
     for (start, stop), word in zip(thirds, words, strict=True):
-        row.append(page.cell(word, Font(size=10)))
+        row.append(page.cell(word, SIGN_FONT))
         row.extend([None] * (stop - start))
     page.append(row)
     for start, stop in thirds:
