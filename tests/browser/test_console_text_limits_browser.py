@@ -30,6 +30,7 @@ def test_counter_and_refusal_then_withdraw(browser, live):  # noqa: F811
         assert field.input_value() == "长" * 501  # nothing cut
         assert "超出 1 字" in counter.inner_text()
         assert "over" in (counter.get_attribute("class") or "")
+        page.screenshot(path="/tmp/console-wish-withdraw.png", full_page=True)
         with page.expect_navigation():
             page.click("button:has-text('撤下心愿墙')")
         assert "不能超过 500 字" in page.locator(".flash.error").inner_text()
