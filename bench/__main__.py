@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import board_render, bulletin, http, reports, roster_import, street
+from bench import board_render, bulletin, http, ledger, reports, roster_import, street
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             ("street", lambda: street.run(pg_url=pg_url, issues=20_000)),
             ("bulletin", lambda: bulletin.run(pg_url=pg_url, issues=20_000)),
             ("board_render", lambda: board_render.run(pg_url=pg_url, boards=100)),
+            ("ledger", lambda: ledger.run(pg_url=pg_url, issues=5_000)),
         ]
     else:
         plan = [
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             ("bulletin", lambda: bulletin.run(pg_url=pg_url)),
             ("roster_import", lambda: roster_import.run(pg_url=pg_url)),
             ("board_render", lambda: board_render.run(pg_url=pg_url)),
+            ("ledger", lambda: ledger.run(pg_url=pg_url)),
         ]
     failed = []
     for name, bench in plan:

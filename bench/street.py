@@ -75,8 +75,10 @@ def _areas():
     return rows, communities, alleys
 
 
-def _issues(alleys, units: list[int], now: datetime, rng: random.Random, count: int):
-    span = timedelta(days=730).total_seconds()
+def _issues(
+    alleys, units: list[int], now: datetime, rng: random.Random, count: int, days: int = 730
+):
+    span = timedelta(days=days).total_seconds()
     for i in range(1, count + 1):
         alley, community = alleys[rng.randrange(len(alleys))]
         # in the order they were reported, as a serial id and the clock give them in production
@@ -131,7 +133,8 @@ def _issues(alleys, units: list[int], now: datetime, rng: random.Random, count: 
         )
 
 
-def load(rng: random.Random, count: int) -> dict:
+def load(rng: random.Random, count: int, days: int = 730) -> dict:
+    """Fill the empty database: the street, and `count` issues over the last `days` days."""
     from infra.db import db, is_sqlite
 
     sqlite = is_sqlite()
@@ -177,7 +180,7 @@ def load(rng: random.Random, count: int) -> dict:
         )
     unit_ids = [u[0] for u in units]
     batch = []
-    for row in _issues(alleys, unit_ids, now, rng, count):
+    for row in _issues(alleys, unit_ids, now, rng, count, days):
         batch.append(row)
         if len(batch) >= CHUNK:
             with db.atomic():

@@ -34,7 +34,10 @@ COMMUNITIES = {
     "槐树社区": ("17000009001", "huaishu", "huaishu-demo"),
     "清河社区": ("17000009002", "qinghe", "qinghe-demo"),
 }
-ADMIN = ("chengguan", "chengguan-demo", "城关街道管理员")
+# Each demo login is one person's own account, named as trails and visit records name them
+# (never "槐树社区工作人员": a record must say who acted).
+STAFF_NAMES = {"槐树社区": "赵丽", "清河社区": "孙伟"}
+ADMIN = ("chengguan", "chengguan-demo", "钱明")  # the street's administrator, a person
 
 DEPARTMENTS = (
     ("城管执法中队", "何队长", "17000008001"),
@@ -296,7 +299,7 @@ def _grant(user: User, role: str, *, steward=None, staff=None, area=None) -> Non
 
 def _staff_accounts(street: Area, communities: dict[str, Area]) -> list[str]:
     wanted = [
-        (username, password, communities[name], "staff", f"{name}工作人员")
+        (username, password, communities[name], "staff", STAFF_NAMES[name])
         for name, (_, username, password) in COMMUNITIES.items()
     ]
     wanted.append((ADMIN[0], ADMIN[1], street, "admin", ADMIN[2]))
@@ -314,7 +317,9 @@ def _staff_accounts(street: Area, communities: dict[str, Area]) -> list[str]:
             shown = "密码已被修改"
         _grant(_dev_user(username), role, staff=account, area=account.area_id)
         kind = "管理员" if role == "admin" else "工作人员"
-        lines.append(f"  {area.name}{kind}：用户名 {username}  {shown}  登录码 dev:{username}")
+        lines.append(
+            f"  {area.name}{kind} {display_name}：用户名 {username}  {shown}  登录码 dev:{username}"
+        )
     return lines
 
 

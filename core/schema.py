@@ -109,6 +109,18 @@ def _outbox_request_id(_migrator) -> None:
     )
 
 
+def _visit_kind(_migrator) -> None:
+    """visit.kind: how a household was visited (入户 / 电话 / 微信). Past visits were recorded
+    as calls at the door, so they are 入户 (`home`)."""
+    add_not_null_column_if_missing("visit", "kind", "VARCHAR(8)", "'home'")
+
+
+def _undo_visit_kind(_migrator) -> None:
+    if "kind" in {c.name for c in db.get_columns("visit")}:
+        options = {"legacy": True} if is_sqlite() else {}
+        migrate(migrator().drop_column("visit", "kind", **options))
+
+
 def _undo_adjustment_approvals(_migrator) -> None:
     # the pending adjustments refer to point_entry: gone first, so rebuilding point_entry
     # without its approver leaves nothing pointing at the old table
@@ -448,6 +460,12 @@ MIGRATIONS: list[Migration] = [
         24,
         "ledger proposals: records the group bot proposes, waiting for the steward's 是",
         tables=(models.LedgerProposal,),
+    ),
+    Migration(
+        26,
+        "visit.kind: a household visited at home, by phone or on WeChat (入户 / 电话 / 微信)",
+        _visit_kind,
+        undo=_undo_visit_kind,
     ),
     # Indexes only: `upgrade` creates the new ones after the step.
     Migration(

@@ -659,7 +659,7 @@ from models.callbacks import (  # noqa: E402, F401
 from models.care import CareAlert, CareTarget  # noqa: E402, F401
 from models.chat import BotPhoto, ChatGroup, InboundMessage  # noqa: E402, F401
 from models.closures import ReplyTemplate  # noqa: E402, F401
-from models.households import CarePlan, Household, Visit  # noqa: E402, F401
+from models.households import VISIT_KINDS, CarePlan, Household, Visit  # noqa: E402, F401
 from models.intake import IssueIntake  # noqa: E402, F401
 from models.ledger import LedgerProposal  # noqa: E402, F401
 from models.operations import JobRun, JobStatus, SchedulerLease  # noqa: E402, F401

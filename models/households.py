@@ -69,6 +69,9 @@ class CarePlan(BaseModel):
         indexes = ((("household", "active"), False), (("active", "due_at"), False))
 
 
+VISIT_KINDS = {"home": "入户", "phone": "电话", "wechat": "微信"}
+
+
 class Visit(BaseModel):
     """A visit (走访) to a household: by its steward (directly or named on a patrol) or staff."""
 
@@ -77,6 +80,7 @@ class Visit(BaseModel):
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     visitor_label = CharField(max_length=100, default="")
     visited_at = DateTimeField(default=utcnow)
+    kind = CharField(max_length=8, default="home")  # VISIT_KINDS: 入户 / 电话 / 微信
     note = TextField(default="")
     photo_ids = JSONField(default=list)
     patrol = ForeignKeyField(Patrol, null=True, on_delete="SET NULL")

@@ -20,11 +20,15 @@ sticks; who reported what stays in the system.
 from __future__ import annotations
 
 import io
+from copy import copy
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core import audit
 from core.figures import hotline, stats
@@ -110,6 +114,118 @@ def default_period(today: date) -> tuple[date, date]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+class _Sheet:
+    """A write-only sheet (openpyxl streams its rows to disk, so a month of 50,000 issues costs
+    little memory), the number of rows written (write-only sheets do not keep it) and the
+    cell styles used so far, each made once and copied after."""
+
+    def __init__(self, ws, columns: list[tuple[str, int]]):
+        self.ws = ws
+        self.columns = columns
+        self.rows = 0
+        self.styles: dict[tuple, StyleArray] = {}
+
+    def style(self, wrap: bool, number_format: str | None, quote: bool) -> StyleArray:
+        """Assigning a font or an alignment hashes it into the workbook's style table: a
+        million times over for a busy month. The few combinations a ledger uses are looked
+        up once and their style array copied into each cell instead."""
+        key = (wrap, number_format, quote)
+        found = self.styles.get(key)
+        if found is None:
+            probe = WriteOnlyCell(self.ws)
+            probe.alignment = WRAP if wrap else TOP
+            if number_format:
+                probe.number_format = number_format
+            probe.quotePrefix = quote
+            found = self.styles[key] = probe._style
+        return found
+
+
+_TYPES = ((str, "s"), (bool, "b"), (datetime, "d"), (int, "n"), (float, "n"))
+
+
+def _row(
+    sheet: _Sheet, values: list, wrapped: set[int] = frozenset(), percent: set[int] = frozenset()
+) -> None:
+    """One row, every string written as text: control characters dropped (openpyxl refuses
+    them, and rows stored before the API cleaned them still exist) and never a formula —
+    a resident's `=HYPERLINK(...)` stays the words they typed. Text that looks like a
+    formula also gets Excel's quote prefix, so editing the cell keeps it text. Dates get a
+    date format; columns in `wrapped` (1-based) wrap, numbers in `percent` show as rates."""
+    cells = []
+    for column, value in enumerate(values, start=1):
+        if value == "" or value is None:
+            cells.append(None)  # nothing to show: no cell at all (a third of a busy month's)
+            continue
+        cell = WriteOnlyCell(sheet.ws)
+        number_format, quote = None, False
+        if isinstance(value, str):
+            value = text.clean(value)
+            quote = value.startswith(FORMULA_STARTS)
+        elif isinstance(value, datetime):
+            number_format = DATE_FORMAT
+        elif column in percent and isinstance(value, float):
+            number_format = PERCENT_FORMAT
+        kind = next((t for cls, t in _TYPES if isinstance(value, cls)), None)
+        if kind is not None:
+            # Set as openpyxl's own `value` setter would for these types, minus its guessing
+            # (a string is never read as a formula or a number here: it is text).
+            cell._value, cell.data_type = value, kind
+        elif value is not None:
+            cell.value = value
+        cell._style = copy(sheet.style(column in wrapped, number_format, quote))
+        cells.append(cell)
+    sheet.ws.append(cells)
+    sheet.rows += 1
+
+
+def _steward_names(ids: set) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {
+        s.id: s.name for s in Steward.select(Steward.id, Steward.name).where(Steward.id.in_(ids))
+    }
+
+
+def _stream_sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], heading: str) -> _Sheet:
+    """A sheet with its title row, its header (frozen, repeated on every printed page) and
+    print settings; the caller appends the rows and then calls `_finish`. Widths and the
+    frozen pane go before the first row: a write-only sheet writes them at its top."""
+    ws = wb.create_sheet(title)
+    for index, (_, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    title_cell = WriteOnlyCell(ws, value=heading)
+    title_cell.font = TITLE_FONT
+    ws.append([title_cell])
+    header = []
+    for name, _ in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(cell)
+    ws.append(header)
+    sheet = _Sheet(ws, columns)
+    sheet.rows = HEADER_ROW
+    return sheet
+
+
+def _stream_finish(sheet: _Sheet) -> None:
+    """Autofilter over the header and every row written."""
+    last = get_column_letter(len(sheet.columns))
+    sheet.ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(sheet.rows, HEADER_ROW)}"
+
+
+# --- the helpers the other spreadsheets (bulletin, assessment) build ordinary sheets with -----
+
+
 def _append(ws, values: list, wrapped: set[int] = frozenset()) -> None:
     """One row, every string written as text: control characters dropped (openpyxl refuses
     them, and rows stored before the API cleaned them still exist) and never a formula —
@@ -125,15 +241,6 @@ def _append(ws, values: list, wrapped: set[int] = frozenset()) -> None:
         elif isinstance(cell.value, datetime):
             cell.number_format = DATE_FORMAT
         cell.alignment = WRAP if cell.column in wrapped else TOP
-
-
-def _steward_names(ids: set) -> dict[int, str]:
-    ids = [i for i in ids if i is not None]
-    if not ids:
-        return {}
-    return {
-        s.id: s.name for s in Steward.select(Steward.id, Steward.name).where(Steward.id.in_(ids))
-    }
 
 
 def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], heading: str, first=False):
@@ -165,6 +272,9 @@ def _finish(ws, columns: list[tuple[str, int]]) -> None:
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(ws.max_row, HEADER_ROW)}"
 
 
+# --- the ledger's own sheets, streamed -------------------------------------------------------
+
+
 def _wrapped(columns: list[tuple[str, int]]) -> set[int]:
     return {i for i, (name, _) in enumerate(columns, start=1) if name in WRAPPED}
 
@@ -180,7 +290,7 @@ def _heading(area: Area, first: date, last: date, title: str) -> str:
 def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
     figures = stats.period_stats(area, first, last)
     columns = [("项目", 22), ("数值", 16), ("", 10), ("", 10), ("", 10)]
-    ws = _sheet(wb, "汇总", columns, _heading(area, first, last, "台账汇总"), first=True)
+    ws = _stream_sheet(wb, "汇总", columns, _heading(area, first, last, "台账汇总"))
     c = figures["counts"]
 
     def pct(value):
@@ -208,31 +318,64 @@ def _summary(wb: Workbook, area: Area, first: date, last: date) -> None:
         ("微心愿 实现", figures["wishes"]["fulfilled"]),
     ]
     for row in rows:
-        _append(ws, list(row))
-        if isinstance(row[1], float):
-            ws.cell(row=ws.max_row, column=2).number_format = PERCENT_FORMAT
-    ws.append([])
-    _append(ws, ["类别", "新增", "办结", "解决率"])
+        _row(ws, list(row), percent={2})
+    _row(ws, [])
+    _row(ws, ["类别", "新增", "办结", "解决率"])
     for cat in figures["by_category"]:
-        _append(ws, [cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])])
-        if isinstance(cat["resolution_rate"], float):
-            ws.cell(row=ws.max_row, column=4).number_format = PERCENT_FORMAT
-    ws.append([])
-    _append(ws, ["管家", "接单", "办结", "超期", "巡查天数"])
+        values = [cat["category"], cat["new"], cat["resolved"], pct(cat["resolution_rate"])]
+        _row(ws, values, percent={4})
+    _row(ws, [])
+    _row(ws, ["管家", "接单", "办结", "超期", "巡查天数"])
     for s in figures["by_steward"]:
-        _append(ws, [s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
+        _row(ws, [s["name"], s["accepted"], s["resolved"], s["overdue"], s["patrol_days"]])
 
 
 def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: str) -> int:
-    ws = _sheet(wb, "诉求台账", ISSUE_COLUMNS, heading)
+    ws = _stream_sheet(wb, "诉求台账", ISSUE_COLUMNS, heading)
     wrapped = _wrapped(ISSUE_COLUMNS)
-    rows = list(
+    departments = {d.id: d.name for d in Department.select(Department.id, Department.name)}
+    written = 0
+    for rows in issue_pages(area, start, end):
+        written += len(rows)
+        _issue_rows(ws, wrapped, rows, departments, end)
+    _stream_finish(ws)
+    return written
+
+
+PAGE = 2_000  # issues read at a time: memory stays flat however long the month
+
+
+def issue_pages(area: Area, start: datetime, end: datetime):
+    """The issues reported in [start, end) under `area`, in the order reported, a page at a
+    time (keyset on (created_at, id): each page one indexed query, never an OFFSET scan)."""
+    base = (
         Issue.select(Issue, Area)
         .join(Area, on=(Issue.alley == Area.id))
-        .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.created_at >= start))
-        .where(Issue.created_at < end)
+        .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.created_at < end))
         .order_by(Issue.created_at, Issue.id)
+        .limit(PAGE)
     )
+    after: tuple[datetime, int] | None = None
+    while True:
+        if after is None:
+            query = base.where(Issue.created_at >= start)
+        else:
+            query = base.where(
+                (Issue.created_at > after[0])
+                | ((Issue.created_at == after[0]) & (Issue.id > after[1]))
+            )
+        rows = list(query)
+        if not rows:
+            return
+        yield rows
+        if len(rows) < PAGE:
+            return
+        after = (rows[-1].created_at, rows[-1].id)
+
+
+def issue_details(rows: list[Issue]) -> tuple[dict, dict, dict]:
+    """For a page of issues: assigned stewards' names by issue, the names of the stewards
+    credited (接单 / 办结) by id, and the 12345 intake rows by issue."""
     ids = [i.id for i in rows]
     names: dict[int, list[str]] = {}
     for start_at in range(0, len(ids), 500):
@@ -244,17 +387,21 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
             .order_by(IssueAssignee.id)
         ):
             names.setdefault(link.issue_id, []).append(link.steward.name)
-    departments = {d.id: d.name for d in Department.select(Department.id, Department.name)}
     credited = _steward_names(
         {i.accepted_by_id for i in rows} | {i.resolved_by_id for i in rows} - {None}
     )
     intakes = _intakes([i.id for i in rows if i.source == on_behalf.HOTLINE])
+    return names, credited, intakes
+
+
+def _issue_rows(ws: _Sheet, wrapped, rows: list[Issue], departments: dict, end: datetime) -> None:
+    names, credited, intakes = issue_details(rows)
     for i in rows:
         intake = intakes.get(i.id)
         on_time = hotline.closed_on_time(i, intake, end) if intake else None
         closed = i.resolved_at or (i.closed_at if i.close_reason == "merged" else None)
         late = (closed or end) > i.deadline and i.status != "cancelled"
-        _append(
+        _row(
             ws,
             [
                 i.number,
@@ -289,8 +436,6 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
             ],
             wrapped,
         )
-    _finish(ws, ISSUE_COLUMNS)
-    return len(rows)
 
 
 def _intakes(ids: list[int]) -> dict[int, IssueIntake]:
@@ -320,7 +465,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
         ("实现说明", 30),
         ("评价", 6),
     ]
-    ws = _sheet(wb, "微心愿台账", columns, heading)
+    ws = _stream_sheet(wb, "微心愿台账", columns, heading)
     wrapped = _wrapped(columns)
     rows = list(
         Wish.select(Wish, Area)
@@ -331,7 +476,7 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
     )
     credited = _steward_names({w.fulfilled_by_id for w in rows} - {None})
     for w in rows:
-        _append(
+        _row(
             ws,
             [
                 w.number,
@@ -351,13 +496,13 @@ def _wishes(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
             ],
             wrapped,
         )
-    _finish(ws, columns)
+    _stream_finish(ws)
     return len(rows)
 
 
 def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime, heading: str) -> int:
     columns = [("时间", 17), ("管家", 12), ("街巷", 12), ("记录", 50)]
-    ws = _sheet(wb, "巡查记录", columns, heading)
+    ws = _stream_sheet(wb, "巡查记录", columns, heading)
     rows = list(
         Patrol.select(Patrol, Steward, Area)
         .join_from(Patrol, Steward)
@@ -367,8 +512,8 @@ def _patrols(wb: Workbook, area: Area, start: datetime, end: datetime, heading: 
         .order_by(Patrol.created_at, Patrol.id)
     )
     for p in rows:
-        _append(ws, [_when(p.created_at), p.steward.name, p.alley.name, p.note], {4})
-    _finish(ws, columns)
+        _row(ws, [_when(p.created_at), p.steward.name, p.alley.name, p.note], {4})
+    _stream_finish(ws)
     return len(rows)
 
 
@@ -376,7 +521,7 @@ def workbook(area: Area, first: date, last: date) -> tuple[bytes, dict]:
     """The .xlsx bytes and how many rows each sheet holds."""
     start = local_midnight_utc(first)
     end = local_midnight_utc(last + timedelta(days=1))
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     _summary(wb, area, first, last)
     counts = {
         "issues": _issues(wb, area, start, end, _heading(area, first, last, "诉求台账")),

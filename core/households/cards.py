@@ -20,7 +20,7 @@ from infra import text
 from infra.db import write_transaction
 from infra.errors import bad_request, conflict, forbidden
 from infra.timeutil import iso, to_local, utcnow
-from models import Area, CarePlan, Household, Media, Steward, StewardAlley, Visit
+from models import VISIT_KINDS, Area, CarePlan, Household, Media, Steward, StewardAlley, Visit
 
 MAX_MEMBERS = 30
 LIMITS = {"address": 200, "head_name": 50, "notes": 1000}
@@ -385,6 +385,8 @@ def visit_out(visit: Visit, cache: dict | None = None) -> dict:
         "visitor": visit.visitor_label,
         "steward_id": visit.steward_id,
         "visited_at": iso(visit.visited_at),
+        "kind": visit.kind,
+        "kind_label": VISIT_KINDS.get(visit.kind, visit.kind),
         "note": visit.note,
         "photos": _photos(list(visit.photo_ids or []), cache if cache is not None else {}),
         "patrol_id": visit.patrol_id,

@@ -4,7 +4,7 @@ visitor's own photos; and the visits a patrol names (`core.items.patrols.check_i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from core import audit
 from core.households import access, due
@@ -13,8 +13,8 @@ from core.people.permissions import Principal
 from infra import text
 from infra.db import write_transaction
 from infra.errors import bad_request, forbidden
-from infra.timeutil import utcnow
-from models import Household, Patrol, Visit
+from infra.timeutil import local_midnight_utc, to_local, utcnow
+from models import VISIT_KINDS, Household, Patrol, Visit
 
 MAX_PATROL_HOUSEHOLDS = 30
 NOTE_MAX = 500
@@ -27,6 +27,19 @@ def _note(note: str | None) -> str:
     return note
 
 
+def time_of_day_visited(day: date | None) -> datetime | None:
+    """The time a visit recorded by its date is kept at: now for today (None: now too), noon
+    of an earlier day (the form asks for the day only). A later day is refused."""
+    if day is None:
+        return None
+    today = to_local(utcnow()).date()
+    if day > today:
+        raise bad_request("走访日期：不能晚于今天", {"visited_on": "不能晚于今天"})
+    if day == today:
+        return None
+    return local_midnight_utc(day) + timedelta(hours=12)
+
+
 def _visitor_label(p: Principal, household: Household) -> str:
     mine = [s for s in p.stewards if s.id == household.steward_id]
     if mine:
@@ -36,7 +49,9 @@ def _visitor_label(p: Principal, household: Household) -> str:
     return audit.actor_label(p.user)
 
 
-def _write(p: Principal, household: Household, note, photo_ids, at, patrol=None) -> Visit:
+def _write(
+    p: Principal, household: Household, note, photo_ids, at, patrol=None, kind: str = "home"
+) -> Visit:
     steward_id = household.steward_id if household.steward_id in access.steward_ids(p) else None
     visit = Visit.create(
         household=household,
@@ -44,6 +59,7 @@ def _write(p: Principal, household: Household, note, photo_ids, at, patrol=None)
         user=p.user,
         visitor_label=_visitor_label(p, household),
         visited_at=at,
+        kind=kind,
         note=note,
         photo_ids=photo_ids,
         patrol=patrol,
@@ -58,7 +74,7 @@ def _write(p: Principal, household: Household, note, photo_ids, at, patrol=None)
         household.id,
         actor=p.user,
         area=household.alley_id,
-        data={"visit_id": visit.id, "patrol_id": patrol.id if patrol else None},
+        data={"visit_id": visit.id, "patrol_id": patrol.id if patrol else None, "kind": kind},
     )
     return visit
 
@@ -75,9 +91,13 @@ def record(
     note: str | None = "",
     photo_ids: list[int] | None = None,
     visited_at: datetime | None = None,
+    kind: str = "home",
 ) -> Visit:
-    """A visit, now (or at `visited_at`, not in the future): its steward, or staff."""
+    """A visit, now (or at `visited_at`, not in the future): its steward, or staff; `kind`
+    one of `VISIT_KINDS` (入户 / 电话 / 微信)."""
     household = access.load(p, household_id)
+    if kind not in VISIT_KINDS:
+        raise bad_request("走访方式：请选择入户、电话或微信", {"kind": "请选择入户、电话或微信"})
     note = _note(note)
     photo_ids = lifecycle.check_photos(p, photo_ids, "photo_ids")
     now = utcnow()
@@ -86,7 +106,7 @@ def record(
         raise bad_request("走访时间：不能晚于现在", {"visited_at": "不能晚于现在"})
     with write_transaction():
         household = Household.get_by_id(household.id)
-        return _write(p, household, note, photo_ids, at)
+        return _write(p, household, note, photo_ids, at, kind=kind)
 
 
 def check_patrol_households(p: Principal, household_ids: list[int] | None) -> list[int]:

@@ -52,7 +52,7 @@ WISH_GROUP_PUSHES = {"approve", "fulfil"}
 
 # Changes of an issue the reporter is told about (their own actions excepted).
 ISSUE_STATUS_NOTICES = {"accept", "resolve", "escalate", "whistle", "cancel", "close"}
-WISH_STATUS_NOTICES = {"approve", "reject", "claim", "fulfil"}
+WISH_STATUS_NOTICES = {"approve", "reject", "claim", "fulfil", "withdraw"}
 
 
 @dataclass

@@ -84,6 +84,13 @@ def issue_public(issue: Issue, alley: Area | None = None, cache=None) -> dict:
     }
 
 
+def public_preview(issue: Issue) -> dict:
+    """What the board and the scan page would show of `issue` once it is made public: the
+    confirmation staff read before pressing 公开 (a private category still shows nothing)."""
+    would_be = Issue(**{**issue.__data__, "visibility": "public"})
+    return issue_public(would_be, issue.alley)
+
+
 def _outcome_label(issue: Issue, shown: bool) -> str | None:
     note = issue.resolution_note if shown else None
     return outcomes.plain_words(issue.outcome, note, issue.duplicate_of_id)

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "release": "放弃认领",
     "fulfil": "标记实现",
     "confirm": "确认",
+    "withdraw": "撤下心愿墙",
 }
 BENEFICIARY_TYPES = {
     "elderly": "独居/高龄老人",
@@ -47,6 +48,7 @@ ALLOWED_FROM = {
     "release": {"claimed"},
     "fulfil": {"claimed"},
     "confirm": {"fulfilled"},
+    "withdraw": {"published"},  # a slip in review undone: on the wall, nobody has claimed it
 }
 KIND = lifecycle.Kind(Wish, "wish", "心愿", ALLOWED_FROM, STATUS_LABELS, ACTION_LABELS)
 
@@ -194,6 +196,21 @@ def reject(p: Principal, wish_id: int, reason: str) -> Wish:
         wish.reject_reason = reason
         wish.reviewed_by = p.user
         return _finish(p, wish, "reject", {"note": reason}, reason)
+
+
+def withdraw(p: Principal, wish_id: int, reason: str) -> Wish:
+    """撤下心愿墙: staff take an approved wish off the wall before anyone claims it (approved by
+    mistake, no longer wanted). It becomes 未通过 with the reason, which the author is told;
+    the trail and the audit log name who did it."""
+    wish = get_visible(p, wish_id)
+    if not p.can_manage(wish.alley):
+        raise forbidden("只有社区工作人员可以撤下心愿")
+    with write_transaction():
+        wish = _load_for_change(wish_id, "withdraw")
+        wish.status = "rejected"
+        wish.reject_reason = reason
+        wish.reviewed_by = p.user
+        return _finish(p, wish, "withdraw", {"note": reason}, reason)
 
 
 def claim(p: Principal, wish_id: int, role: str | None = None) -> Wish:

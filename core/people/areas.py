@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from infra.timeutil import utcnow
 from models import AREA_KIND_LABELS, AREA_KINDS, Area, Board, Steward, StewardAlley
 
@@ -91,3 +93,59 @@ def format_tree(nodes: list[dict], indent: int = 0) -> list[str]:
         lines.append(line)
         lines.extend(format_tree(node["children"], indent + 1))
     return lines
+
+
+# --- natural order: 第一网格, 第二网格 … 第九网格, 第十网格, as people count them ---------------
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMERALS = set(_DIGITS) | set(_UNITS)
+
+
+def _chinese_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 一百零五 → 105 (the numbers in area names)."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        else:
+            total += (digit or 1) * _UNITS[ch]
+            digit = 0
+    return total + digit
+
+
+@functools.lru_cache(maxsize=16384)  # names repeat across a district's pickers
+def natural_key(name: str) -> tuple:
+    """A sort key that reads the numbers inside a name, Arabic or Chinese, as numbers."""
+    parts: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(name):
+        j = i
+        if name[i].isascii() and name[i].isdigit():
+            while j < len(name) and name[j].isascii() and name[j].isdigit():
+                j += 1
+            parts.append((0, int(name[i:j]), ""))
+        elif name[i] in _NUMERALS:
+            while j < len(name) and name[j] in _NUMERALS:
+                j += 1
+            parts.append((0, _chinese_number(name[i:j]), ""))
+        else:
+            while j < len(name) and not (
+                (name[j].isascii() and name[j].isdigit()) or name[j] in _NUMERALS
+            ):
+                j += 1
+            parts.append((1, 0, name[i:j]))
+        i = j
+    return (*parts, (2, 0, name))  # equal readings fall back to the name itself
+
+
+def in_natural_order(areas: list[Area]) -> list[Area]:
+    """Areas in tree order (each under its parent), siblings in natural order."""
+    names = {a.id: a.name for a in areas}
+    above = {i for a in areas for i in a.ancestor_ids() if i not in names}
+    if above:
+        names.update(
+            (a.id, a.name) for a in Area.select(Area.id, Area.name).where(Area.id.in_(above))
+        )
+    return sorted(areas, key=lambda a: [natural_key(names.get(i, "")) for i in a.ancestor_ids()])

@@ -48,6 +48,8 @@ from core.people.roster_file import (
     AREA_COLUMNS,
     RosterError,
     RosterRow,
+    _Parsed,
+    clean_value,
     parse_table,
     posts_in,
     read_table,
@@ -161,7 +163,10 @@ class _Snapshot:
                 Area.path.startswith(root.path) & (Area.id != root.id)
             )
             for area in subtree:
-                self.areas[(area.parent_id, area.name)] = _AreaRef(area.id, area.kind, area.path)
+                # Keyed as a sheet's cell is cleaned, so "第１网格" stored before cells were
+                # normalised is still the sheet's "第1网格", not a second grid beside it.
+                key = (area.parent_id, clean_value(area.name))
+                self.areas.setdefault(key, _AreaRef(area.id, area.kind, area.path))
 
         phones = sorted(plans)
         self.stewards: dict[str, Steward] = {}
@@ -475,17 +480,9 @@ def import_table(
     # Validate against the database inside the write transaction, so nothing can change
     # between the checks and the writes.
     with write_transaction():
-        snapshot = _Snapshot(parsed.rows, plans)
-        problems = list(parsed.problems)
-        if within is not None:
-            _check_within(parsed.rows, within, problems)
-        existing, missing = _resolve_areas(parsed.rows, snapshot, problems)
-        _check_wecom_holders(plans, snapshot, problems)
+        snapshot, existing, missing, problems = check_against_database(parsed, plans, within)
         if problems:
             raise RosterError(_sorted_problems(problems))
-
-        known_alleys = sorted({ref.id for chain, ref in existing.items() if len(chain) == 4})
-        snapshot.load_alley_state(known_alleys)
         if dry_run:
             _plan_counts(parsed.rows, plans, snapshot, existing, missing, result)
             return result
@@ -547,6 +544,21 @@ def import_table(
             data={"source": source, **result.counts()},
         )
     return result
+
+
+def check_against_database(parsed: _Parsed, plans: dict[str, _StewardPlan], within):
+    """The checks that need the database, on a parsed sheet: (snapshot with the alleys' links
+    and boards loaded, existing areas by name chain, areas to create per level, every problem
+    of the file, the sheet's own first). Shared by the import and its row-by-row preview."""
+    snapshot = _Snapshot(parsed.rows, plans)
+    problems = list(parsed.problems)
+    if within is not None:
+        _check_within(parsed.rows, within, problems)
+    existing, missing = _resolve_areas(parsed.rows, snapshot, problems)
+    _check_wecom_holders(plans, snapshot, problems)
+    known_alleys = sorted({ref.id for chain, ref in existing.items() if len(chain) == 4})
+    snapshot.load_alley_state(known_alleys)
+    return snapshot, existing, missing, problems
 
 
 def _plan_counts(rows, plans, snapshot, existing, missing, result: ImportResult) -> None:

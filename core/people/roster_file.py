@@ -14,7 +14,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import uploads_guard
@@ -31,13 +31,25 @@ HEADER_ALIASES = {
     "镇街": "街道",
     "社区/村": "社区",
     "村社区": "社区",
+    "街道名称": "街道",
+    "所属街道": "街道",
+    "社区名称": "社区",
+    "所属社区": "社区",
     "网格名称": "网格",
+    "所属网格": "网格",
     "街巷名称": "街巷",
+    "街巷名": "街巷",
     "巷道": "街巷",
+    "小巷": "街巷",
+    "小巷名称": "街巷",
     "姓名": "管家姓名",
     "管家": "管家姓名",
+    "小巷管家": "管家姓名",
+    "管家名字": "管家姓名",
     "手机": "手机号",
     "手机号码": "手机号",
+    "电话": "手机号",
+    "电话号码": "手机号",
     "联系电话": "手机号",
     "联系方式": "手机号",
     "岗位职责": "职责",
@@ -188,6 +200,20 @@ def clean_cell(value) -> str:
     return text.strip()
 
 
+# Whitespace between two CJK characters is padding ("周  强", "南门 巷"), never meaning.
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def clean_value(value) -> str:
+    """A data cell as a person means it: `clean_cell`, then NFKC (full-width digits, letters
+    and brackets to half-width: "第１网格" is "第1网格"), spaces between Chinese characters
+    removed ("周  强" → "周强") and other runs of spaces made one ("Li  Ming" → "Li Ming")."""
+    text = unicodedata.normalize("NFKC", clean_cell(value))
+    text = _CJK_GAP_RE.sub("", text)
+    return " ".join(text.split()) if "  " in text or "\t" in text or "\n" in text else text
+
+
 def normalize_phone(text: str) -> str | None:
     """A mainland mobile number as 11 ASCII digits, or None when it is not one."""
     return phones.mobile(text)
@@ -224,6 +250,9 @@ class _Parsed:
     row_count: int
     problems: list[str]
     first_line: dict[str, int]  # phone → first row number, for messages
+    # Every data row's cleaned cells (bad rows too), by row number: the preview shows them.
+    cells: dict[int, dict[str, str]] = field(default_factory=dict)
+    header_line: int = 1
 
 
 def find_header(
@@ -271,16 +300,20 @@ def parse_table(table: list[tuple[int, list]]) -> _Parsed:
     steward_wecom: dict[str, tuple[str, int]] = {}  # phone → (wecom id, first row)
     wecom_owner: dict[str, tuple[str, int]] = {}  # wecom id → (phone, first row)
     first_line: dict[str, int] = {}
+    shown: dict[int, dict[str, str]] = {}
 
     for line, raw in table:
         if line <= header_line:
             continue
         cells = {
-            name: clean_cell(raw[pos]) if pos < len(raw) else "" for name, pos in index.items()
+            name: clean_value(raw[pos]) if pos < len(raw) else ""
+            for name, pos in index.items()
+            if name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS
         }
         if not any(cells.values()):
             continue  # blank rows between blocks are common in hand-kept sheets
         row_count += 1
+        shown[line] = cells
         bad = False
 
         def problem(column: str, reason: str, line=line) -> None:
@@ -299,6 +332,8 @@ def parse_table(table: list[tuple[int, list]]) -> _Parsed:
         raw_phone = cells["手机号"]
         if raw_phone:
             phone = normalize_phone(raw_phone)
+            if phone is not None:
+                cells["手机号"] = phone  # the preview shows the number as it will be stored
             if phone is None:
                 if SCIENTIFIC_RE.fullmatch(raw_phone):
                     problem(
@@ -362,7 +397,14 @@ def parse_table(table: list[tuple[int, list]]) -> _Parsed:
         )
     if row_count == 0 and not problems:
         problems.append(f"第{header_line + 1}行 文件内容：表头下面没有任何数据行")
-    return _Parsed(rows=rows, row_count=row_count, problems=problems, first_line=first_line)
+    return _Parsed(
+        rows=rows,
+        row_count=row_count,
+        problems=problems,
+        first_line=first_line,
+        cells=shown,
+        header_line=header_line,
+    )
 
 
 # --- the blank template the console hands out ---------------------------------------------

@@ -373,6 +373,13 @@ def test_ledger_downloaded_and_read_back(browser, live):  # noqa: F811
         assert wb.sheetnames[:2] == ["汇总", "诉求台账"]
         numbers = [r[0].value for r in wb["诉求台账"].iter_rows(min_row=2)]
         assert w.resolved.number in numbers and w.open_issue.number in numbers
+        page.screenshot(path=str(SCREENSHOTS / "console-ledger.png"))
+        with page.expect_download() as dl:
+            page.click("button:has-text('下载打印版')")
+        printed = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).worksheets[0]
+        assert printed.page_setup.orientation == "landscape" and printed.page_setup.scale == 100
+        numbers = [r[1].value for r in printed.iter_rows(min_row=4)]
+        assert w.resolved.number in numbers and w.open_issue.number in numbers
     finally:
         context.close()
 

@@ -27,6 +27,7 @@ from models import (
     Issue,
     LedgerProposal,
     Patrol,
+    StaffAccount,
     Steward,
     StewardAlley,
     Wish,
@@ -49,6 +50,11 @@ def test_seed_demo_prints_boards_and_logins(runner, client):
     assert set(codes) == {b.code for b in Board.select()}
     assert "dev:王秀英" in out
     assert "用户名 huaishu" in out and "密码 huaishu-demo" in out and "dev:chengguan" in out
+    # each login is one person's, and what they do is recorded under their name
+    staff = {a.username: a for a in StaffAccount.select()}
+    assert staff["huaishu"].display_name == "赵丽" and staff["qinghe"].display_name == "孙伟"
+    assert staff["huaishu"].user.nickname == "赵丽" and "槐树社区工作人员 赵丽" in out
+    assert not any(a.display_name.endswith(("工作人员", "管理员")) for a in staff.values())
 
     assert Area.select().where(Area.kind == "community").count() == 2
     assert Area.select().where(Area.kind == "alley").count() >= 12

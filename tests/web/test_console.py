@@ -417,10 +417,11 @@ def test_roster_dry_run_then_confirm(capp, world):
     assert Steward.select().count() == before  # a dry run writes nothing
     digest = html.split('name="confirm" value="')[1].split('"')[0]
     token = csrf(client, "/console/roster")
-    html = client.post("/console/roster", data={"csrf_token": token, "confirm": digest}).get_data(
-        as_text=True
-    )
-    assert "导入完成" in html and 'href="/console/boards">去打印公示牌' in html
+    res = client.post("/console/roster", data={"csrf_token": token, "confirm": digest})
+    assert res.status_code == 302 and res.headers["Location"].endswith("/console/roster?done=1")
+    for _ in range(2):  # post/redirect/get: the result page survives Back and reload
+        html = client.get("/console/roster?done=1").get_data(as_text=True)
+        assert "导入完成" in html and 'href="/console/boards">去打印公示牌' in html
     assert Steward.select().count() == before + 1
     assert Steward.get(Steward.phone == "13900002222").name == "李四"
     # the stored upload is used once

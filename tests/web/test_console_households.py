@@ -7,17 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
 from core.households import cards, plans
 from core.people.permissions import Principal
 from infra.db import db
-from models import CarePlan, Event, Household, User, Visit
+from models import CarePlan, Event, Household, StaffAccount, User, Visit
 from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
+
+SH = ZoneInfo("Asia/Shanghai")
 
 
 def _staff_principal(account):
@@ -181,7 +186,8 @@ def test_import_dry_run_then_confirm(app, world):
     assert not Household.select().where(Household.head_name == "周大姐").exists()
     confirm = page.split('name="confirm" value="')[1].split('"')[0]
     res = client.post("/console/households/import", data={"csrf_token": token, "confirm": confirm})
-    assert res.status_code == 200 and "导入完成" in res.get_data(as_text=True)
+    assert res.status_code == 302 and res.headers["Location"].endswith("import?done=1")
+    assert "导入完成" in client.get(res.headers["Location"]).get_data(as_text=True)
     assert Household.get(Household.head_name == "周大姐").steward_id == w.d.stewards[0].id
     # a row in the other community is refused for this secretary
     buf = io.StringIO()
@@ -281,3 +287,38 @@ def test_register_a_household_from_the_console(app, world):
     assert "必填列：社区、街巷、管家手机号、地址、户主" in client.get(
         "/console/households/import"
     ).get_data(as_text=True)
+
+
+def test_a_visit_has_a_date_a_kind_and_names_the_person(app, world):
+    w, h = world
+    StaffAccount.update(display_name="周强").where(StaffAccount.id == w.staff.id).execute()
+    hid = h["h1"].id
+    url = f"/console/households/{hid}"
+    with time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=SH), tick=False):
+        client = console_login(app.test_client(), "secretary1")
+        token = csrf(client, url)
+        page = client.get(url).get_data(as_text=True)
+        assert 'name="visited_on" value="2026-12-07" max="2026-12-07"' in page
+        assert '<option value="phone">电话</option>' in page
+        post = client.post
+        data = {
+            "csrf_token": token,
+            "note": "电话问候",
+            "kind": "phone",
+            "visited_on": "2026-12-05",
+        }
+        post(f"{url}/visits", data=data)
+        # tomorrow, an unknown kind, a date that is no date: each refused, nothing written
+        for bad in ({"visited_on": "2026-12-08"}, {"kind": "letter"}, {"visited_on": "12/5"}):
+            res = post(f"{url}/visits", data={**data, **bad}, follow_redirects=True)
+            assert 'class="flash error"' in res.get_data(as_text=True), bad
+        post(
+            f"{url}/visits", data={"csrf_token": token, "note": "上门", "visited_on": "2026-12-07"}
+        )
+    first, second = Visit.select().order_by(Visit.visited_at)
+    assert first.kind == "phone" and first.note == "电话问候"
+    assert first.visited_at == datetime(2026, 12, 5, 4, 0)  # noon in Shanghai, kept in UTC
+    assert second.kind == "home" and second.visited_at == datetime(2026, 12, 7, 2, 0)
+    assert first.visitor_label == "社区 周强"  # the person, not the community
+    page = client.get(url).get_data(as_text=True)
+    assert '社区 周强</b> <span class="tag">电话</span>' in page

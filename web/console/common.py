@@ -29,7 +29,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.validators import ValidationError
 
-from core.people import auth
+from core.people import areas, auth
 from core.people.permissions import Principal
 from infra import text
 from infra.errors import ApiError
@@ -195,7 +195,7 @@ def managed_areas() -> list[Area]:
             .order_by(Area.path)
         ):
             out.setdefault(a.id, a)
-    return sorted(out.values(), key=lambda a: a.path)
+    return areas.in_natural_order(list(out.values()))
 
 
 def chosen_area(arg: str = "area") -> Area:

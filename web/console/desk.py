@@ -20,10 +20,10 @@ from flask import (
 
 from core.boards import boards as board_service
 from core.boards import fonts, health, layout, print_data, print_jobs, render
-from core.figures import ledger
+from core.figures import ledger, ledger_print
 from core.media import media_url
 from core.people import roster as roster_service
-from core.people import roster_file
+from core.people import roster_file, roster_preview
 from infra import text
 from infra.errors import ApiError
 from infra.timeutil import local_midnight_utc
@@ -75,8 +75,20 @@ def ledger_download():
     if error:
         flash(error, "error")
         return redirect(url_for("console.ledger", area=area.id))
-    data, name = ledger.export(area, first, last, principal().user)
+    user = principal().user
+    if request.args.get("version") == "print":
+        preparer = principal_name()
+        data, name = ledger_print.export(area, first, last, user, preparer)
+        return _attachment(data, XLSX, "ledger-print.xlsx", name)
+    data, name = ledger.export(area, first, last, user)
     return _attachment(data, XLSX, "ledger.xlsx", name)
+
+
+def principal_name() -> str:
+    """The name a printed sheet's 制表人 line gives: the staff member's own display name."""
+    p = principal()
+    named = [a.display_name for a in p.staff_accounts if a.display_name]
+    return (named[0] if named else p.user.nickname or "").strip()
 
 
 # --- 花名册 -----------------------------------------------------------------------------------
@@ -93,11 +105,28 @@ def roster():
         folder="roster-uploads",
         noun="花名册",
         endpoint="console.roster",
-        run=lambda path, dry_run: roster_service.import_file(
-            path, label=uploads.label(), dry_run=dry_run, within=within
+        run=lambda path, dry_run: (
+            roster_preview.preview_file(path, within=within)
+            if dry_run
+            else roster_service.import_file(path, label=uploads.label(), within=within)
         ),
         error=roster_file.RosterError,
     )
+
+
+@bp.route("/roster/marked/<digest>.xlsx")
+@login_required
+def roster_marked(digest: str):
+    """The viewer's bad sheet back, every row where it was and the errors in an extra column."""
+    path = uploads.stored_upload("roster-uploads", digest)
+    table = roster_file.read_table(path)
+    try:
+        preview = roster_preview.preview_table(table, within=principal().area_roots)
+    except roster_file.RosterError:
+        abort(404)  # the sheet is wrong as a whole: the page lists why; nothing to mark
+    name = f"花名册-错误标注-{today().isoformat()}.xlsx"
+    data = roster_preview.marked_xlsx(table, preview)
+    return _attachment(data, XLSX, "roster-marked.xlsx", name)
 
 
 @bp.route("/roster/template.xlsx")

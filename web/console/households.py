@@ -5,15 +5,18 @@ the spreadsheet import (dry run, then confirm). PRIVATE: every read is audited a
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
+from core.people import areas
 from infra.errors import ApiError
 from infra.timeutil import utcnow
-from models import Area, CarePlan, Household, Steward, StewardAlley
+from models import VISIT_KINDS, Area, CarePlan, Household, Steward, StewardAlley
 from web.console import uploads
-from web.console.common import bp, login_required, number_arg, page_arg, principal
+from web.console.common import bp, login_required, number_arg, page_arg, principal, today
 from web.console.desk import XLSX, _attachment
 
 PER_PAGE = 30
@@ -21,8 +24,8 @@ PER_PAGE = 30
 
 def _alleys() -> list[Area]:
     p = principal()
-    return list(
-        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    return areas.in_natural_order(
+        list(Area.select().where(p.area_condition(Area) & (Area.kind == "alley")))
     )
 
 
@@ -100,6 +103,8 @@ def household_page(household_id: int):
         alleys=alleys,
         stewards=_stewards([a.id for a in alleys]),
         members_text=members_text,
+        visit_kinds=VISIT_KINDS,
+        today=today().isoformat(),
     )
 
 
@@ -208,7 +213,18 @@ def household_plan_edit(plan_id: int):
 def household_visit(household_id: int):
     household = _load(household_id)
     try:
-        visits.record(principal(), household.id, request.form.get("note", ""))
+        day = request.form.get("visited_on", "").strip()
+        try:
+            visited_on = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise ApiError(400, "bad_request", "走访日期：格式应为 年-月-日") from None
+        visits.record(
+            principal(),
+            household.id,
+            request.form.get("note", ""),
+            visited_at=visits.time_of_day_visited(visited_on),
+            kind=request.form.get("kind", "home"),
+        )
     except ApiError as exc:
         flash(exc.message, "error")
     else:

@@ -16,6 +16,7 @@ from core import media
 from core.items import issues as issue_flow
 from core.items import on_behalf
 from core.items.lifecycle import MAX_PHOTOS
+from core.people import areas
 from infra.errors import ApiError
 from models import Area, Issue
 from web.console.common import bp, login_required, number_arg, principal
@@ -38,8 +39,8 @@ FIELD_LABELS = {
 
 def _alleys() -> list[Area]:
     p = principal()
-    return list(
-        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    return areas.in_natural_order(
+        list(Area.select().where(p.area_condition(Area) & (Area.kind == "alley")))
     )
 
 

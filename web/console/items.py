@@ -12,7 +12,8 @@ from core.items import issues as issue_flow
 from core.items import lists, queues
 from core.items import wishes as wish_flow
 from core.items.lists import IssueFilters, WishFilters
-from core.items.presenters import issue_out, photos_out, wish_out
+from core.items.presenters import issue_out, photos_out, public_preview, wish_out
+from core.people import areas
 from core.units import actions as unit_actions
 from core.units import handling as unit_handling
 from core.units import units as unit_core
@@ -126,11 +127,50 @@ def reject_wish(wish_id: int):
     )
 
 
+@bp.route("/wishes/<int:wish_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_wish(wish_id: int):
+    """撤下心愿墙 with a reason (the author is told it)."""
+    wish = _wish_in_scope(wish_id)
+    back = url_for("console.wish_page", wish_id=wish_id)
+    try:
+        reason = _note("reason")
+    except ApiError as exc:
+        flash(f"撤下心愿 {wish.number}：{exc.message}", "error")
+        return redirect(back)
+    done = f"心愿 {wish.number} 已撤下心愿墙，原因会告知提交人"
+    return _act(back, done, wish_flow.withdraw, wish_id, reason)
+
+
+@bp.route("/issues/<int:issue_id>/publish")
+@login_required
+def publish_confirm(issue_id: int):
+    """Before 公开: exactly what the board and the scan page will show (text and photos), and
+    what they never show; the confirm button posts to `moderate_issue`."""
+    issue = _issue_in_scope(issue_id)
+    return render_template(
+        "console/publish_confirm.html",
+        issue=issue,
+        shown=public_preview(issue),
+        back=_safe_back(request.args.get("back", ""), issue_id),
+    )
+
+
+def _safe_back(target: str, issue_id: int) -> str:
+    """Where the confirmation returns to: a console page, never another site."""
+    if target.startswith("/console/") and not target.startswith("/console//"):
+        return target
+    return url_for("console.issue_page", issue_id=issue_id)
+
+
 @bp.route("/issues/<int:issue_id>/moderate", methods=["POST"])
 @login_required
 def moderate_issue(issue_id: int):
     issue = _issue_in_scope(issue_id)
     publish = request.form.get("publish") == "1"
+    if publish and request.form.get("confirmed") != "1":
+        # 公开 only from the confirmation page, which shows what becomes public
+        return redirect(url_for("console.publish_confirm", issue_id=issue_id))
     done = f"诉求 {issue.number} " + ("已公开" if publish else "不公开，仅工作人员和相关人员可见")
     back = _back(url_for("console.review"))
     return _act(back, done, issue_flow.moderate, issue_id, publish, _note("note", False))
@@ -141,8 +181,8 @@ def moderate_issue(issue_id: int):
 
 def _alleys_in_scope() -> list[Area]:
     p = principal()
-    return list(
-        Area.select().where(p.area_condition(Area) & (Area.kind == "alley")).order_by(Area.path)
+    return areas.in_natural_order(
+        list(Area.select().where(p.area_condition(Area) & (Area.kind == "alley")))
     )
 
 
@@ -310,6 +350,12 @@ def wishes():
 @login_required
 def wish_page(wish_id: int):
     wish = _wish_in_scope(wish_id)
+    p = principal()
+    can_withdraw = wish.status in wish_flow.ALLOWED_FROM["withdraw"] and p.can_manage(wish.alley)
     return render_template(
-        "console/wish.html", wish=wish, w=wish_out(principal(), wish, timeline=True)
+        "console/wish.html",
+        wish=wish,
+        w=wish_out(p, wish, timeline=True),
+        can_withdraw=can_withdraw,
+        note_max=NOTE_MAX,
     )

@@ -2,8 +2,11 @@
 
 A POST with a file stores it under the instance folder (named by a digest of its bytes and the
 uploader), runs the import as a dry run and shows the plan with a confirm button carrying the
-digest; a POST with `confirm` imports that stored file for real and deletes it. Every problem
-the import finds is listed and nothing is written.
+digest; a POST with `confirm` imports that stored file for real, deletes it and redirects to
+the page's GET with `?done=1` (post/redirect/get: the result page survives Back and reload;
+the summary waits in the session). Every problem the import finds is listed and nothing is
+written. A dry run may return a row-by-row preview (`.ok` false when any row is bad): then a
+bad sheet is kept until re-uploaded, so its marked copy can be downloaded (`stored_upload`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from core import faults
 from web.console.common import principal
@@ -47,8 +50,10 @@ def dry_run_then_confirm(
 ):
     """The view body of an import page. `run(path, dry_run)` checks or imports a stored upload
     and raises `error` (with `.problems`) when anything is wrong; `context` goes to `page`."""
+    done_key = f"upload-done:{endpoint}"
     if request.method == "GET":
-        return render_template(page, **context)
+        done = session.get(done_key) if request.args.get("done") else None
+        return render_template(page, done=done, **context)
     if request.form.get("confirm"):
         digest = request.form["confirm"]
         if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
@@ -64,7 +69,8 @@ def dry_run_then_confirm(
             return render_template(page, problems=exc.problems, **context), 400  # type: ignore[attr-defined]
         finally:
             path.unlink(missing_ok=True)
-        return render_template(page, done=result, **context)
+        session[done_key] = result.summary()  # type: ignore[attr-defined]
+        return redirect(url_for(endpoint, done=1))
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template(page, problems=[f"请选择{noun}文件"], **context), 400
@@ -94,4 +100,37 @@ def dry_run_then_confirm(
         status = getattr(exc, "status", 400)  # 413: refused unopened (a zip bomb)
         html = render_template(page, problems=problems, filename=upload.filename, **context)
         return html, status
-    return render_template(page, plan=result, confirm=digest, filename=upload.filename, **context)
+    preview = result if hasattr(result, "ok") else None  # a row-by-row preview
+    if preview is not None and not preview.ok:
+        html = render_template(
+            page,
+            preview=result,
+            problems=result.problems,  # type: ignore[attr-defined]
+            marked=digest,
+            filename=upload.filename,
+            **context,
+        )
+        return html, 400
+    return render_template(
+        page,
+        plan=preview.result if preview else result,  # type: ignore[attr-defined]
+        preview=preview,
+        confirm=digest,
+        filename=upload.filename,
+        **context,
+    )
+
+
+def stored_upload(folder: str, digest: str) -> Path:
+    """This viewer's stored upload by its digest (404 when gone, or when the digest is not of
+    this file uploaded by this viewer: a digest is no key to another person's sheet)."""
+    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        abort(404)
+    matches = sorted(_folder(folder).glob(f"{digest}.*"))
+    if not matches:
+        abort(404)
+    with faults.storage(folder):
+        data = matches[0].read_bytes()
+    if hashlib.sha256(data + str(principal().user.id).encode()).hexdigest() != digest:
+        abort(404)
+    return matches[0]

@@ -6,6 +6,10 @@
 //   input[data-check-all="NAME"]  ticks or clears every checkbox named NAME
 //   select[data-fill="ID"]        puts the chosen option's data-text into the textarea #ID
 //                                 (and picks its data-outcome in the form's outcome select)
+//   [maxlength] text fields       show "已输入 12 / 500 字" under them; the browser's own cut at
+//                                 the limit (a long paste silently shortened) is lifted, so text
+//                                 over it stays as typed, is counted in red, and the server
+//                                 refuses it with a message saying so
 // and a print job's progress bar keeps moving (without this file, the page refreshes itself
 // every few seconds).
 (function () {
@@ -42,6 +46,29 @@
       var choose = select.form && select.form.querySelector("select[name=outcome]");
       if (outcome && choose && !choose.value) { choose.value = outcome; }
     });
+  });
+
+  document.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(function (field) {
+    var type = (field.getAttribute("type") || "text").toLowerCase();
+    if (field.tagName === "INPUT" && ["text", "search", ""].indexOf(type) < 0) return;
+    var limit = parseInt(field.getAttribute("maxlength"), 10);
+    if (!(limit > 0)) return;
+    field.removeAttribute("maxlength");
+    field.setAttribute("data-limit", String(limit));
+    var counter = document.createElement("small");
+    counter.className = "counter";
+    counter.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", counter);
+    function update() {
+      var used = Array.from(field.value).length; // characters as the server counts them
+      var over = used - limit;
+      counter.textContent = over > 0
+        ? "已输入 " + used + " / " + limit + " 字，超出 " + over + " 字，请删减"
+        : "已输入 " + used + " / " + limit + " 字";
+      counter.classList.toggle("over", over > 0);
+    }
+    field.addEventListener("input", update);
+    update();
   });
 
   var job = document.getElementById("job");

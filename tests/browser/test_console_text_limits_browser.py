@@ -1,0 +1,53 @@
+"""Text limits in a real browser: a field shows its limit and a counter; text over the limit
+is kept as typed (never cut by the browser), counted in red, and refused by the server with a
+message — here on 撤下心愿墙, whose reason then withdraws the wish once it fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.db import db
+from models import Wish
+from tests.browser.test_console_browser import _login, _page, live  # noqa: F401  (fixtures)
+from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def test_counter_and_refusal_then_withdraw(browser, live):  # noqa: F811
+    app, base, w = live
+    context, page = _page(browser)
+    try:
+        _login(page, base)
+        page.goto(f"{base}/console/review")
+        with page.expect_navigation():
+            page.locator(f"#wish-{w.wish.id}").locator("button.primary").click()
+        page.goto(f"{base}/console/wishes/{w.wish.id}")
+        field = page.locator("input[name=reason]")
+        counter = page.locator("input[name=reason] + small.counter")
+        assert counter.inner_text() == "已输入 0 / 500 字"
+        field.fill("长" * 501)
+        assert field.input_value() == "长" * 501  # nothing cut
+        assert "超出 1 字" in counter.inner_text()
+        assert "over" in (counter.get_attribute("class") or "")
+        page.screenshot(path="/tmp/console-wish-withdraw.png", full_page=True)
+        with page.expect_navigation():
+            page.click("button:has-text('撤下心愿墙')")
+        assert "不能超过 500 字" in page.locator(".flash.error").inner_text()
+        with app.app_context():
+            assert Wish.get_by_id(w.wish.id).status == "published"
+            db.close()
+
+        page.fill("input[name=reason]", "审核时看错了")
+        assert (
+            page.locator("input[name=reason] + small.counter").inner_text() == "已输入 6 / 500 字"
+        )
+        with page.expect_navigation():
+            page.click("button:has-text('撤下心愿墙')")
+        assert "已撤下心愿墙" in page.locator(".flash.ok").inner_text()
+        assert "撤下心愿墙" in page.locator("ol.timeline").inner_text()
+        with app.app_context():
+            assert Wish.get_by_id(w.wish.id).status == "rejected"
+            db.close()
+    finally:
+        context.close()
