@@ -17,7 +17,7 @@ import xmltodict
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
-from tests.bot.test_commands import AIBOT_KEY, AIBOT_TOKEN, APP_KEY, APP_TOKEN, BRIDGE_SECRET
+from tests.bot.clients import AIBOT_KEY, AIBOT_TOKEN, APP_KEY, APP_TOKEN, BRIDGE_SECRET
 
 _AIBOT_KEY = base64.b64decode(AIBOT_KEY + "=")
 

@@ -1,4 +1,5 @@
-"""Signboards (公示牌): creating them with unguessable codes, finding them by code."""
+"""Signboards (公示牌): creating them with unguessable codes, finding them by code, and the
+alley a report is for from a scanned board or a chosen alley."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from core import audit
 from core.boards import changes
 from infra import codes
 from infra.db import Param, Prepared, db
+from infra.errors import ApiError, bad_request, not_found
 from infra.timeutil import utcnow
 from models import Area, Board, StewardAlley
 
@@ -41,6 +43,24 @@ def by_code(code: str) -> Board | None:
     """The board of a code as printed or typed (any case, look-alike letters mapped), with
     its alley loaded."""
     return _BY_CODE.first(code=codes.normalize(code))
+
+
+def resolve_alley(alley_id: int | None, board_code: str | None) -> tuple[Area, Board | None]:
+    """The alley a report or wish is for: the scanned board's (its code wins), else the alley
+    chosen by id; a retired board is 410, an unknown code or alley 404, neither 400."""
+    if board_code:
+        board = by_code(board_code)
+        if board is None:
+            raise not_found("找不到该公示牌，请核对二维码", code="board_not_found")
+        if not board.active:
+            raise ApiError(410, "board_retired", "该公示牌已停用，请联系社区")
+        return board.alley, board
+    if alley_id is not None:
+        alley = Area.get_or_none((Area.id == alley_id) & (Area.kind == "alley"))
+        if alley is None:
+            raise not_found("找不到该街巷", code="alley_not_found")
+        return alley, None
+    raise bad_request("请扫描公示牌或选择街巷", {"board_code": "请扫描公示牌或选择街巷"})
 
 
 def bump_versions(alley_ids) -> None:

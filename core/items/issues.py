@@ -22,7 +22,8 @@ from flask import current_app
 from peewee import IntegrityError, fn
 
 from core import audit
-from core.boards import boards, changes
+from core.boards import changes
+from core.boards.boards import resolve_alley  # noqa: F401  (callers use issues.resolve_alley)
 from core.items import (
     content_check,
     credit,
@@ -230,23 +231,6 @@ def follow(p: Principal, issue_id: int) -> Issue:
 
 
 # --- creating ----------------------------------------------------------------------------------
-
-
-def resolve_alley(alley_id: int | None, board_code: str | None) -> tuple[Area, Board | None]:
-
-    if board_code:
-        board = boards.by_code(board_code)
-        if board is None:
-            raise not_found("找不到该公示牌，请核对二维码", code="board_not_found")
-        if not board.active:
-            raise ApiError(410, "board_retired", "该公示牌已停用，请联系社区")
-        return board.alley, board
-    if alley_id is not None:
-        alley = Area.get_or_none((Area.id == alley_id) & (Area.kind == "alley"))
-        if alley is None:
-            raise not_found("找不到该街巷", code="alley_not_found")
-        return alley, None
-    raise bad_request("请扫描公示牌或选择街巷", {"board_code": "请扫描公示牌或选择街巷"})
 
 
 # Run for every new report: compiled once (infra.db.Prepared).

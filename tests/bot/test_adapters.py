@@ -21,18 +21,7 @@ from core.items import issues
 from core.people.permissions import Principal
 from models import BotPhoto, Event, InboundMessage, Issue, Media, OutboxMessage, User
 from tests import chat_probes as probe
-from tests.bot import test_commands as chatkit
-from tests.bot.test_commands import (
-    AIBOT_KEY,
-    AIBOT_TOKEN,
-    APP_KEY,
-    APP_TOKEN,
-    BRIDGE_SECRET,
-    report,
-)
-
-# The chat clients' fixtures, shared with the dialogue tests.
-bot_app, chat, world = chatkit.bot_app, chatkit.chat, chatkit.world
+from tests.bot.clients import AIBOT_KEY, AIBOT_TOKEN, APP_KEY, APP_TOKEN, BRIDGE_SECRET, report
 
 
 def snapshot():

@@ -11,14 +11,7 @@ import time_machine
 from core.boards import health
 from infra.timeutil import to_local
 from models import Board, BoardCheck, ChatGroup, OutboxMessage, ScanDaily
-from tests.bot.test_commands import (  # noqa: F401  (fixtures)
-    T0,
-    bot_app,
-    chat,
-    jpeg,
-    run,
-    world,
-)
+from tests.bot.clients import T0, jpeg, run
 
 
 def quiet_board(board) -> None:

@@ -19,7 +19,7 @@ from core.people.permissions import Principal
 from jobs import reminders
 from models import Event, Household, Issue, OutboxMessage, Steward, Visit
 from models.care import CareTarget
-from tests.bot.test_commands import AppClient, bot_config
+from tests.bot.clients import AppClient, bot_config
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
 

@@ -21,15 +21,7 @@ from core.timebank import postings as timebank_ledger
 from infra.timeutil import month_day_time as when
 from infra.timeutil import to_local
 from models import Issue, Media, OutboxMessage, StewardAlley, Wish
-from tests.bot.test_commands import (  # noqa: F401  (fixtures)
-    T0,
-    AibotClient,
-    bot_app,
-    jpeg,
-    report,
-    resident,
-    world,
-)
+from tests.bot.clients import T0, AibotClient, jpeg, report, resident
 from tests.factories import login_staff
 
 
@@ -309,7 +301,7 @@ def test_only_the_co_steward_who_acted_gets_the_credit(bot_app, fake_wechat, wor
 def test_group_chatter_gets_no_answer_and_commands_do(bot_app, fake_wechat, world):
     """A relay hands over every group message: only those addressed to the bot are answered,
     for bound and unbound senders alike; photos alone in a group are told to use the @."""
-    from tests.bot.test_commands import BridgeClient
+    from tests.bot.clients import BridgeClient
 
     bridge = BridgeClient(bot_app.test_client(), fake_wechat)
     d = world["district"]

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (the fixtures imported from test_commands are parameters here)
+# ruff: noqa: F811  (fixtures from tests/bot/fixtures.py are parameters here)
 """The group writes the ledger (issue 32): a steward's words and photos to the bot, with no
 command, become a proposal in one line; only 是 records it (the same 随手做, patrol or visit
 the mini program writes), 改 巡查 / 改 走访 switches it, a number answers the bot's question,
@@ -38,12 +38,11 @@ from models import (
     StewardAlley,
     Visit,
 )
-from tests.bot.test_commands import (  # noqa: F401  (fixtures)
+from tests.bot.clients import (
     BRIDGE_SECRET,
     CLIENTS,
     T0,
     AibotClient,
-    AppClient,
     BridgeClient,
     bot_config,
     jpeg,

@@ -35,14 +35,7 @@ from core.people.permissions import Principal
 from infra.timeutil import to_local
 from jobs import daily_report, reminders
 from models import Issue, Media, OutboxMessage, Steward, User, Wish
-from tests.bot.test_commands import (
-    AIBOT_TOKEN,
-    AibotClient,
-    AppClient,
-    BridgeClient,
-    bot_config,
-    jpeg,
-)
+from tests.bot.clients import AIBOT_TOKEN, AibotClient, AppClient, BridgeClient, bot_config, jpeg
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
 from tests.fake_wechat import openid_for

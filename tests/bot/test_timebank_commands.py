@@ -14,14 +14,7 @@ from core.timebank.postings import Holder
 from infra.db import write_transaction
 from infra.timeutil import month_day_time as when
 from models import Issue, PointAdjustment
-from tests.bot.test_commands import (  # noqa: F401  (fixtures)
-    T0,
-    bot_app,
-    chat,
-    report,
-    run,
-    world,
-)
+from tests.bot.clients import T0, report, run
 
 
 def test_points_and_passbook_dialogue(chat, world):  # noqa: F811

@@ -27,16 +27,7 @@ from core.people.permissions import Principal
 from core.units import handling as unit_handling
 from infra.timeutil import month_day_time as when
 from models import Department, Event, Issue, OutboxMessage, Steward, Wish
-from tests.bot.test_commands import (  # noqa: F401  (fixtures)
-    T0,
-    AibotClient,
-    BridgeClient,
-    bot_app,
-    bot_config,
-    report,
-    resident,
-    world,
-)
+from tests.bot.clients import T0, AibotClient, BridgeClient, bot_config, report, resident
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
 

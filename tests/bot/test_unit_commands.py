@@ -9,7 +9,7 @@ import pytest
 from core.people import auth
 from core.units import members, units
 from models import ChatGroup, Event, Issue, OutboxMessage
-from tests.bot.test_commands import bot_app, chat, report  # noqa: F401 (fixtures)
+from tests.bot.clients import report
 from tests.factories import make_district, make_staff
 
 

@@ -13,7 +13,7 @@ from core.people.permissions import Principal
 from core.volunteering import activities, volunteers
 from infra.timeutil import month_day_time
 from models import ActivitySignup, ServiceRecord, User
-from tests.bot.test_commands import T0, bot_app, chat, run, world  # noqa: F401 - fixtures
+from tests.bot.clients import T0, run
 
 
 def test_dialogue_sign_up_for_an_activity(chat, world):  # noqa: F811

@@ -311,7 +311,7 @@ def test_boards_flagged_and_reprinted_through_the_page(browser, live):  # noqa: 
     from core.boards import health
     from core.people.permissions import Principal
     from models import BoardCheck, RoleGrant, ScanDaily, User
-    from tests.bot.test_commands import jpeg
+    from tests.bot.clients import jpeg
 
     app, base, w = live
     with app.app_context():

@@ -17,7 +17,8 @@ from PIL import ExifTags, Image, ImageCms
 
 from miniprogram_api import media_routes
 from models import Event, Issue, Media, Patrol, Wish
-from tests.bot import test_commands as chatkit
+from tests.bot import clients as chatkit
+from tests.bot import fixtures as botfix
 from tests.factories import (
     API,
     error_envelope,
@@ -26,8 +27,8 @@ from tests.factories import (
     upload_photo,
 )
 
-# The chat fixtures, for the bot patrol's photos.
-bot_app, world = chatkit.bot_app, chatkit.world
+# The bot's fixtures (tests/bot/fixtures.py), for the bot's own callbacks.
+bot_app, world = botfix.bot_app, botfix.world
 
 GPS_XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '

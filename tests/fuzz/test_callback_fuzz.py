@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 
 from models import Issue
 from tests import chat_probes as probe
-from tests.bot import test_commands as chatkit
+from tests.bot import fixtures as botfix
 from tests.odd_queries import odd_query
 
-pytestmark = pytest.mark.fuzz  # make test-quick leaves these out
+# The bot's fixtures (tests/bot/fixtures.py), for the bot's own callbacks.
+bot_app, world = botfix.bot_app, botfix.world
 
-bot_app, world = chatkit.bot_app, chatkit.world
+pytestmark = pytest.mark.fuzz  # make test-quick leaves these out
 
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"  # make fuzz: a fresh seed every run
 SETTINGS = settings(

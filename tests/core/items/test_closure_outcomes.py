@@ -33,8 +33,8 @@ from models import (
     User,
     Wish,
 )
-from tests.bot.test_commands import bot_app, chat  # noqa: F401 (fixtures)
-from tests.bot.test_commands import report as bot_report
+from tests.bot.clients import report as bot_report
+from tests.bot.fixtures import bot_app, chat  # noqa: F401 (fixtures)
 from tests.console_world import console_login, csrf
 from tests.core.test_upgrades import rewind
 from tests.factories import (

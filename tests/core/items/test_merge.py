@@ -11,8 +11,8 @@ import pytest
 
 from core.people import auth
 from models import Event, Issue, IssueFollower, OutboxMessage
-from tests.bot.test_commands import bot_app, chat  # noqa: F401 (fixtures)
-from tests.bot.test_commands import report as bot_report
+from tests.bot.clients import report as bot_report
+from tests.bot.fixtures import bot_app, chat  # noqa: F401 (fixtures)
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 

@@ -21,7 +21,7 @@ from core.people import auth
 from core.people.permissions import Principal
 from jobs import reminders
 from models import ISSUE_OPEN, Department, Issue, OutboxMessage, StaffAccount, Steward, Wish
-from tests.bot.test_commands import BridgeClient, bot_config
+from tests.bot.clients import BridgeClient, bot_config
 from tests.conftest import make_app
 from tests.console_world import console_login
 from tests.factories import (
