@@ -23,7 +23,7 @@ from core.people import areas
 from core.units import units
 from models import ChatGroup, Event, OutboxMessage, Steward, StewardAlley
 from tests.console_world import console_login
-from tests.core.figures.test_street_view import queries_of
+from tests.core.figures.street_story import queries_of
 from tests.factories import (
     login,
     login_staff,
