@@ -149,6 +149,11 @@ def _undo_report_indexes(_migrator) -> None:
         drop_index_if_present(table, name)
 
 
+def _undo_search_indexes(_migrator) -> None:
+    drop_index_if_present("issue", "issue_contact_phone")
+    drop_index_if_present("wish", "wish_contact_phone")
+
+
 def _undo_drop_redundant_issue_indexes(_migrator) -> None:
     for column in ("alley_id", "community_id", "reporter_id"):
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "issue_{column}" ON "issue" ("{column}")')
@@ -386,6 +391,12 @@ MIGRATIONS: list[Migration] = [
         _unit_whistle_index,
         tables=(models.StreetPage,),
         undo=_undo_unit_whistle_index,
+    ),
+    # Indexes only (`upgrade` creates them): 22-24 are taken by other branches.
+    Migration(
+        25,
+        "indexes for the console's search: issue.contact_phone, wish.contact_phone",
+        undo=_undo_search_indexes,
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""管家 (stewards: bind codes, dismissal), 工作群 (WeCom groups and their robots), 发送记录
+"""管家 (stewards: bind codes, dismissal; the list and a steward's page: `web.console.stewards`), 工作群 (WeCom groups and their robots), 发送记录
 (failed and uncertain outbound messages, retry) and 考核 (quarterly assessments). Each change
 is the `core` call the API makes (`core.people.auth`, `core.delivery.groups`,
 `core.delivery.outbox`, `core.figures.assessment`), with the API's scope checks."""
@@ -13,12 +13,20 @@ from core.delivery import groups as group_service
 from core.delivery import outbox
 from core.figures import assessment, assessment_report
 from core.people import auth
+from core.people import stewards as steward_service
 from infra.errors import ApiError
-from models import Area, OutboxMessage, Steward, StewardAlley
+from models import OutboxMessage, Steward
 from web.console.common import bp, chosen_area, login_required, managed_areas, principal
 
 NOTE_MAX = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _back_to(steward: Steward) -> str:
+    """The steward's page when the form was sent from it, else the list."""
+    if request.form.get("from") == "page":
+        return url_for("console.steward_page", steward_id=steward.id)
+    return url_for("console.stewards")
 
 
 def _steward_in_scope(steward_id: int) -> Steward:
@@ -28,44 +36,24 @@ def _steward_in_scope(steward_id: int) -> Steward:
     return steward
 
 
-@bp.route("/stewards")
-@login_required
-def stewards():
-    p = principal()
-    links = list(
-        StewardAlley.select(StewardAlley, Area, Steward)
-        .join(Area, on=(StewardAlley.alley == Area.id))
-        .switch(StewardAlley)
-        .join(Steward)
-        .where(p.area_condition(Area))
-        .order_by(Steward.active.desc(), Area.path, Steward.name)
-    )
-    rows: dict[int, dict] = {}
-    for link in links:
-        row = rows.setdefault(link.steward.id, {"s": link.steward, "alleys": []})
-        row["alleys"].append(link.alley.name)
-    return render_template("console/stewards.html", rows=list(rows.values()))
-
-
 @bp.route("/stewards/<int:steward_id>/bind-code", methods=["POST"])
 @login_required
 def steward_bind_code(steward_id: int):
     steward = _steward_in_scope(steward_id)
     if not steward.active:
         flash(f"{steward.name} 已离任，不能发放绑定码", "error")
-        return redirect(url_for("console.stewards"))
-    p = principal()
-    code, expires_at = auth.issue_bind_code(
-        steward=steward, issued_by=f"{p.user.nickname or '工作人员'}(用户{p.user.id})", actor=p.user
-    )
+        return redirect(_back_to(steward))
+    # A new code replaces any earlier unused one (core.people.stewards.new_bind_code).
+    code, expires_at = steward_service.new_bind_code(principal(), steward)
+    back = _back_to(steward)
     return render_template(
         "console/bind_code.html",
         who=steward.name,
         code=code,
         expires_at=expires_at,
         hint=f"请管家在企业微信工作群里发送：绑定 {code}　或在小程序中输入绑定码。",
-        back_url=url_for("console.stewards"),
-        back_label="返回管家列表",
+        back_url=back,
+        back_label="返回" if back != url_for("console.stewards") else "返回管家列表",
     )
 
 
@@ -76,7 +64,7 @@ def steward_dismiss(steward_id: int):
     reason = (request.form.get("reason") or "").strip()[:NOTE_MAX]
     if not reason:
         flash("请填写离任原因", "error")
-        return redirect(url_for("console.stewards"))
+        return redirect(_back_to(steward))
     try:
         still_open = auth.dismiss_steward(steward, actor=principal().user, reason=reason)
     except ApiError as exc:
@@ -86,7 +74,7 @@ def steward_dismiss(steward_id: int):
         if still_open:
             msg += f" 还有 {still_open} 件未办结的诉求派给了他/她，请到“诉求”改派。"
         flash(msg, "ok")
-    return redirect(url_for("console.stewards"))
+    return redirect(_back_to(steward))
 
 
 # --- 工作群 -----------------------------------------------------------------------------------
