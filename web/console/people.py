@@ -1,5 +1,5 @@
 """管家 (stewards: bind codes, dismissal; the list and a steward's page: `web.console.stewards`), 工作群 (WeCom groups and their robots), 发送记录
-(failed and uncertain outbound messages, retry) and 考核 (quarterly assessments). Each change
+(what was sent to whom — group or person, the text or the card — attempts, errors, retry) and 考核 (quarterly assessments). Each change
 is the `core` call the API makes (`core.people.auth`, `core.delivery.groups`,
 `core.delivery.outbox`, `core.figures.assessment`), with the API's scope checks."""
 
@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from core.delivery import groups as group_service
-from core.delivery import outbox
+from core.delivery import outbox, outbox_view
 from core.figures import assessment, assessment_report
 from core.people import auth
 from core.people import stewards as steward_service
@@ -134,15 +134,31 @@ def group_repaired(group_id: int):
 def outbox_page():
     status = request.args.get("status", "")
     query = outbox.query_for(principal(), status=status if status in outbox.STATUS_LABELS else None)
-    if not status:
+    if status not in outbox.STATUS_LABELS and status != "all":
+        status = ""
         query = query.where(OutboxMessage.status.in_(outbox.RETRYABLE_STATUSES))
     return render_template(
         "console/outbox.html",
-        rows=list(query.limit(200)),
+        rows=outbox_view.describe(list(query.limit(200))),
         labels=outbox.STATUS_LABELS,
         kinds=outbox.KIND_LABELS,
         status=status,
     )
+
+
+@bp.route("/outbox/<int:message_id>/image")
+@login_required
+def outbox_image(message_id: int):
+    """The card or photo an image message sent (scoped as the list)."""
+    try:
+        msg = outbox.get_for(message_id, principal())
+    except ApiError:
+        abort(404)
+    found = outbox_view.image_of(msg.payload if isinstance(msg.payload, dict) else {})
+    if found is None:
+        abort(404)
+    data, mime = found
+    return Response(data, mimetype=mime, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
