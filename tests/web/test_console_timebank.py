@@ -175,7 +175,8 @@ def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
             page.locator("form >> input[name=member_code]").fill(account.member_code)
             page.click("form >> text=兑换")
             assert "李阿姨，余额 30 分，确认兑换" in page.locator("#counter-question").inner_text()
-            page.click("text=确认兑换")
+            with page.expect_navigation():
+                page.click("button:text-is('确认兑换')")
             assert "兑换成功" in page.content()
             wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
             assert not wide  # never scrolls sideways
