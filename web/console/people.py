@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from core.delivery import group_desk, outbox, outbox_view
 from core.delivery import groups as group_service
-from core.delivery import outbox, outbox_view
 from core.figures import assessment, assessment_report
 from core.people import auth
 from core.people import stewards as steward_service
@@ -101,9 +101,63 @@ def groups():
             flash("已登记该群，机器人会把每日通报和提醒发到群里", "ok")
         return redirect(url_for("console.groups"))
     areas = [a for a in managed_areas() if a.kind in ("community", "grid")]
+    rows = list(group_service.visible_query(p))
     return render_template(
-        "console/groups.html", rows=list(group_service.visible_query(p)), areas=areas
+        "console/groups.html", rows=rows, areas=areas, last_sent=group_desk.last_sent(rows)
     )
+
+
+def _group_or_404(group_id: int):
+    try:
+        return group_service.get_for(group_id, principal())
+    except ApiError:
+        abort(404)
+
+
+@bp.route("/groups/<int:group_id>")
+@login_required
+def group_page(group_id: int):
+    group = _group_or_404(group_id)
+    return render_template(
+        "console/group.html",
+        g=group,
+        last_sent=group_desk.last_sent([group]).get(group.id),
+        members=group_desk.known_members(group),
+        audiences=group_service.AUDIENCES,
+    )
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["POST"])
+@login_required
+def group_edit(group_id: int):
+    """Rename, and 停用 / 启用 (`active`); audited in `groups.update`."""
+    group = _group_or_404(group_id)
+    changes = {"name": (request.form.get("name") or "").strip()[:100] or None}
+    if request.form.get("active") in ("0", "1"):
+        changes["active"] = request.form["active"] == "1"
+    try:
+        group_service.update(group, changes, actor=principal().user)
+    except ApiError as exc:
+        flash(exc.message, "error")
+    else:
+        if changes.get("active") is False:
+            flash("已停用该群：不再向它推送消息", "ok")
+        else:
+            flash("已保存", "ok")
+    return redirect(url_for("console.group_page", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/test", methods=["POST"])
+@login_required
+def group_test(group_id: int):
+    group = _group_or_404(group_id)
+    try:
+        group_desk.send_test(principal(), group)
+    except ApiError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("测试消息已排队发送，稍后请在群里查看；发送结果见“发送记录”", "ok")
+    return redirect(url_for("console.group_page", group_id=group.id))
 
 
 @bp.route("/groups/<int:group_id>/repaired", methods=["POST"])
