@@ -291,3 +291,18 @@ def test_seed_demo_leaves_last_month_for_the_streets_bulletin(runner):
     assert b.total.overdue >= 1 and b.longest_overdue and b.most_followed
     units = {x.name: x for x in b.units}
     assert units["住建办"].volume >= 2 and units["安居物业"].volume >= 1
+
+
+def test_seed_demo_fills_the_volunteer_directory_with_passbooks(runner, client):
+    from core.timebank import passbook
+    from models import PointAccount, Volunteer
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    communities = {v.community_id for v in Volunteer.select()}
+    assert len(communities) >= 2  # every community of the demo has its directory
+    wang = Volunteer.select().where(Volunteer.name == "王秀英").first()
+    account = PointAccount.get(
+        (PointAccount.user == wang.user_id) & (PointAccount.community == wang.community_id)
+    )
+    assert account.balance == 9 and passbook.holder_name(account) == "王秀英"
