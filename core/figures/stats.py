@@ -116,10 +116,19 @@ def _by_steward(area: Area, rows: list, start, end, as_of, calls) -> list[dict]:
         .group_by(Patrol.steward)
         .dicts()
     }
+    # A row counts in a steward's tally only when it is theirs (`reports.owners`), they
+    # accepted it or they resolved it: every other row adds nothing to their figures. Sorting
+    # the rows to those stewards once keeps the table linear in rows + stewards (a street of
+    # 5,000 stewards once tallied every row for every steward).
+    related: dict[int, list] = defaultdict(list)
+    for i in rows:
+        for steward_id in reports.owners(i) | {i.accepted_by_id, i.resolved_by_id}:
+            if steward_id is not None:
+                related[steward_id].append(i)
     out = []
     for s in stewards:
         # credit goes to who acted; overdue counts for every assignee
-        t = reports.tally(rows, start, end, credited=s.id, calls=calls)
+        t = reports.tally(related.get(s.id, []), start, end, credited=s.id, calls=calls)
         _, late = reports.open_and_overdue(assigned.get(s.id, []), as_of)
         out.append(
             {

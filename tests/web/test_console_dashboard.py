@@ -61,3 +61,22 @@ def test_waiting_lists_the_items_behind_each_chip(capp):
     html = client.get("/console/").get_data(as_text=True)
     part = html.split("待接单的诉求</a>")[1].split("</div>")[0]
     assert "，前 5 件" in part and part.count("<li>") == 5
+
+
+def test_a_street_of_many_stewards_lists_the_most_overdue_hundred(capp):
+    from models import Steward, StewardAlley
+    from tests.factories import next_phone
+
+    w = build(capp)
+    for n in range(120):
+        s = Steward.create(name=f"巡{n:03d}", phone=next_phone())
+        StewardAlley.create(steward=s, alley=w.d.alleys[n % 4])
+    client = console_login(capp.test_client(), "streetadmin")
+    html = client.get("/console/").get_data(as_text=True)
+    assert "共 124 位，列出超期最多、新派最多的 100 位" in html
+    table = html.split("管家情况")[1].split("</table>")[0]
+    assert table.count("<tr><td>") == 100
+    assert "管家11" in table  # the one with reports this month comes before the idle ones
+    # a community's handful: all of them, no note
+    html = console_login(capp.test_client(), "secretary2").get("/console/").get_data(True)
+    assert "列出超期最多" not in html

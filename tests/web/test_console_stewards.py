@@ -122,3 +122,29 @@ def test_unbind_twice_at_once_one_winner(capp):
         (RoleGrant.steward == steward.id) & RoleGrant.revoked_at.is_null()
     )
     assert live.count() == 0
+
+
+def test_pickers_of_a_street_with_thousands(capp):
+    """Past 300 stewards the issue list's filter is a typed number with suggestions, not a
+    menu of everyone; an issue is dispatched within its own community."""
+    w = build(capp)
+    for n in range(301):
+        s = Steward.create(name=f"巡{n:03d}", phone=next_phone())
+        StewardAlley.create(steward=s, alley=w.d.alleys[2 + n % 2])  # 第2社区
+    admin = console_login(capp.test_client(), "streetadmin")
+    html = admin.get("/console/issues").get_data(as_text=True)
+    assert 'data-suggest="steward-id"' in html and '<select name="steward">' not in html
+    mine = w.d.stewards[0]
+    html = admin.get(f"/console/issues?steward={mine.id}").get_data(as_text=True)
+    assert w.resolved.number in html
+    html = admin.get(f"/console/issues?steward={w.d.stewards[1].id}").get_data(as_text=True)
+    assert w.resolved.number not in html
+    rows = admin.get("/console/search/people.json?q=管家11&for=id").get_json()
+    assert rows[0]["value"] == str(mine.id)
+    # a community's secretary keeps the menu
+    html = console_login(capp.test_client(), "secretary1").get("/console/issues").get_data(True)
+    assert '<select name="steward">' in html
+    # dispatch on the first community's item offers its stewards only
+    page = admin.get(f"/console/issues/{w.open_issue.id}").get_data(as_text=True)
+    menu = page.split('name="steward_ids"')[1].split("</select>")[0]
+    assert "管家11" in menu and "巡000" not in menu and "管家21" not in menu

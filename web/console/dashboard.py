@@ -30,6 +30,7 @@ from web.console.common import (
 
 TREND_DAYS = 30
 TOP = 5  # the items listed under each of 等您处理's chips
+STEWARDS_SHOWN = 100  # rows of the steward table (a street has thousands of stewards)
 
 # One line each, shown under the figure: the same definitions as the API's /stats.
 DEFINITIONS = {
@@ -231,4 +232,13 @@ def dashboard():
             "from": min(last, day) - timedelta(days=TREND_DAYS - 1),
         },
         waiting=waiting_for(area),
+        stewards_shown=_stewards_shown(figures["by_steward"]),
     )
+
+
+def _stewards_shown(rows: list[dict]) -> list[dict]:
+    """The steward table's rows: all of a community's; for a street of thousands the
+    STEWARDS_SHOWN most overdue, then the busiest (the 管家 page lists everyone)."""
+    if len(rows) <= STEWARDS_SHOWN:
+        return rows
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["new"], r["name"]))[:STEWARDS_SHOWN]

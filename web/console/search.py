@@ -54,11 +54,12 @@ def search_page():
 @login_required
 def search_people():
     """[{"id", "kind", "name", "detail", "value"}]: `value` is what a picked suggestion puts in
-    the field — the person's name, or for a passbook look-up (`?for=passbook`) the
-    `steward:ID` / `volunteer:ID` form `core.timebank.passbook.find_person` reads."""
+    the field — the person's name; for a passbook look-up (`?for=passbook`) the
+    `steward:ID` / `volunteer:ID` form `core.timebank.passbook.find_person` reads; for a
+    filter by steward (`?for=id`) their number."""
     kinds = ("steward",) if request.args.get("kind") == "steward" else ("steward", "volunteer")
     hits = search.people(principal(), request.args.get("q"), kinds=kinds)
-    passbook = request.args.get("for") == "passbook"
+    purpose = request.args.get("for")
     return jsonify(
         [
             {
@@ -66,7 +67,11 @@ def search_people():
                 "kind": h.kind,
                 "name": h.title,
                 "detail": h.detail,
-                "value": f"{h.kind}:{h.id}" if passbook else h.title,
+                "value": f"{h.kind}:{h.id}"
+                if purpose == "passbook"
+                else str(h.id)
+                if purpose == "id"
+                else h.title,
             }
             for h in hits
         ]

@@ -8,8 +8,9 @@
 //                                 (and picks its data-outcome in the form's outcome select)
 //   input[data-suggest="KIND"]    suggests people as one types a name or phone (a datalist
 //                                 filled from /console/search/people.json): "steward" for
-//                                 stewards only, "passbook" for the passbook look-up (the
-//                                 picked value is steward:ID or volunteer:ID), "person" for all
+//                                 stewards only, "steward-id" for a steward's number (a
+//                                 filter), "passbook" for the passbook look-up (the picked
+//                                 value is steward:ID or volunteer:ID), "person" for all
 //   button.menu-toggle            opens and closes the side menu on a narrow screen
 // and a print job's progress bar keeps moving (without this file, the page refreshes itself
 // every few seconds).
@@ -69,9 +70,11 @@
         var q = input.value.trim();
         // one Chinese character names someone; one Latin letter or digit does not
         if (!q || q === asked || (q.length < 2 && /^[\x00-\x7f]$/.test(q)) || q.indexOf(":") > 0) return;
+        if (kind === "steward-id" && /^\d+$/.test(q)) return;  // a number picked already
         asked = q;
         var url = suggestUrl + "?q=" + encodeURIComponent(q) +
-          (kind === "steward" ? "&kind=steward" : "") + (kind === "passbook" ? "&for=passbook" : "");
+          (kind === "steward" || kind === "steward-id" ? "&kind=steward" : "") +
+          (kind === "passbook" ? "&for=passbook" : "") + (kind === "steward-id" ? "&for=id" : "");
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (rows) {
