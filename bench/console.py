@@ -17,6 +17,7 @@ the page adds to the least any request costs on this machine at this moment.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -142,7 +143,7 @@ def run(pg_url: str | None = None, issues: int | None = None, seconds: float = S
 
     count = issues or ISSUES
     for key in config.DEFAULTS:
-        http.os.environ.pop(key, None)
+        os.environ.pop(key, None)
     print(f"工作台基准：40 个社区，5,000 位管家，{count:,} 条历史诉求，{STAFF} 位工作人员同时操作")
     ok = True
     with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
     parser.add_argument("--seconds", type=float, default=SECONDS, help="每个页面压测秒数")
     args = parser.parse_args(argv)
-    return run(args.pg, args.issues, args.seconds)
+    return run(args.pg or os.environ.get("TEST_DATABASE_URL"), args.issues, args.seconds)
 
 
 if __name__ == "__main__":
