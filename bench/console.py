@@ -70,10 +70,13 @@ def _settle(base: str, limit: float = 180.0) -> float:
     start = time.monotonic()
     while time.monotonic() - start < limit:
         t = time.monotonic()
-        conn = HTTPConnection(host, timeout=30)
-        conn.request("GET", "/healthz")
-        conn.getresponse().read()
-        conn.close()
+        try:
+            conn = HTTPConnection(host, timeout=30)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+        except OSError:  # still busy with the last page's requests: wait on
+            continue
         if time.monotonic() - t < 0.2:
             break
         time.sleep(1)
