@@ -310,25 +310,21 @@ def _residents(p: Principal, query: str) -> list[Hit]:
         return []
     if phone is None:
         return []
-    # No ORDER BY … LIMIT in SQL: with one, a planner walks the created_at index backwards
-    # through every issue looking for the phone (a million rows for a phone that reported
-    # nothing). The phone's own rows are few: read them by the phone's index, newest first here.
-    issues = sorted(
-        Issue.select(Issue.id, Issue.number, Issue.created_at)
-        .join(Area, on=(Issue.alley == Area.id))
-        .where((Issue.contact_phone == phone) & _under_scope(p))
+    # Read by the phone's index alone, then kept to the viewer's alleys: joined to the area in
+    # SQL, a planner may walk the community's alleys (thousands of rows) instead, judging the
+    # phone index poor because most items have no phone (NULL). A phone's own rows are few.
+    issues = _in_scope(
+        p,
+        Issue.select(Issue.id, Issue.number, Issue.created_at, Issue.alley)
+        .where(Issue.contact_phone == phone)
         .limit(RESIDENT_ROWS),
-        key=lambda i: (i.created_at, i.id),
-        reverse=True,
-    )[:PER_KIND]
-    wishes = sorted(
-        Wish.select(Wish.id, Wish.number, Wish.created_at)
-        .join(Area, on=(Wish.alley == Area.id))
-        .where((Wish.contact_phone == phone) & _under_scope(p))
+    )
+    wishes = _in_scope(
+        p,
+        Wish.select(Wish.id, Wish.number, Wish.created_at, Wish.alley)
+        .where(Wish.contact_phone == phone)
         .limit(RESIDENT_ROWS),
-        key=lambda w: (w.created_at, w.id),
-        reverse=True,
-    )[:PER_KIND]
+    )
     if not issues and not wishes:
         return []
     name = None
@@ -353,6 +349,18 @@ def _residents(p: Principal, query: str) -> list[Hit]:
             + [("wish", w.id, w.number) for w in wishes],
         )
     ]
+
+
+def _in_scope(p: Principal, rows) -> list:
+    """Those of `rows` (with `alley_id` and `created_at`) in alleys the viewer manages, newest
+    first, at most PER_KIND."""
+    rows = list(rows)
+    alley_ids = sorted({r.alley_id for r in rows})
+    if not alley_ids:
+        return []
+    seen = {a.id for a in Area.select(Area.id).where(Area.id.in_(alley_ids) & _under_scope(p))}
+    kept = [r for r in rows if r.alley_id in seen]
+    return sorted(kept, key=lambda r: (r.created_at, r.id), reverse=True)[:PER_KIND]
 
 
 def _alleys(p: Principal, query: str) -> list[Hit]:
