@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import board_render, bulletin, http, ledger, reports, roster_import, street
+from bench import board_render, bulletin, console, http, ledger, reports, roster_import, street
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             ("reports", lambda: reports.run(pg_url=pg_url, issues=20_000)),
             ("street", lambda: street.run(pg_url=pg_url, issues=20_000)),
             ("bulletin", lambda: bulletin.run(pg_url=pg_url, issues=20_000)),
+            ("console", lambda: console.run(pg_url=pg_url, issues=20_000, seconds=2)),
             ("board_render", lambda: board_render.run(pg_url=pg_url, boards=100)),
             ("ledger", lambda: ledger.run(pg_url=pg_url, issues=5_000)),
         ]
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             ("reports", lambda: reports.run(pg_url=pg_url)),
             ("street", lambda: street.run(pg_url=pg_url)),
             ("bulletin", lambda: bulletin.run(pg_url=pg_url)),
+            ("console", lambda: console.run(pg_url=pg_url)),
             ("roster_import", lambda: roster_import.run(pg_url=pg_url)),
             ("board_render", lambda: board_render.run(pg_url=pg_url)),
             ("ledger", lambda: ledger.run(pg_url=pg_url)),

@@ -93,11 +93,15 @@ class Load:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
-def wrk(url: str, seconds: float, headers=(), script: str | None = None) -> Load:
+def wrk(
+    url: str, seconds: float, headers=(), script: str | None = None, connections: int = 0
+) -> Load:
+    """`connections`: 0 for CONNECTIONS (the console's benchmark loads with 10 staff)."""
+    connections = connections or CONNECTIONS
     cmd = [
         ensure_wrk(),
-        f"-t{WRK_THREADS}",
-        f"-c{CONNECTIONS}",
+        f"-t{min(WRK_THREADS, connections)}",
+        f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
         "--timeout",

@@ -22,13 +22,26 @@ from core.figures import assessment
 from core.items import callbacks, issues, patrols, wishes
 from core.people import auth
 from core.people.permissions import Principal
+from core.timebank import postings
+from core.timebank.postings import Holder
 from core.units import handling as unit_handling
+from core.volunteering import volunteers
+from infra.db import write_transaction
 from infra.timeutil import clock_at, local_midnight_utc, to_local, utcnow
 from models import Area, Department, Issue, StaffAccount, Steward, StewardAlley, User
 
 # Residents who report and post wishes (offline logins `dev:<name>`), and two volunteers.
 RESIDENTS = ("张阿姨", "老周", "小陈", "刘大爷", "赵女士", "孙师傅")
 VOLUNTEERS = (("志愿者小林", "volunteer"), ("党员老郑", "party_member"))
+# The volunteer directory of each community (志愿服务 → 志愿者, and the time bank's look-up by
+# name): the two above and a few neighbours, each with a passbook holding some points so the
+# counter has someone to serve ("王秀英，余额 9 分，确认兑换 毛巾（5 分）？").
+DIRECTORY = (
+    ("志愿者小林", "17000002001", ["陪伴", "代购"], 12),
+    ("党员老郑", "17000002002", ["维修"], 20),
+    ("王秀英", "17000002003", ["理发"], 9),
+    ("周强", "17000002004", ["法律咨询"], 3),
+)
 
 # The groups: robot keys are placeholders that work offline (messages are kept, not sent).
 GROUPS = (
@@ -406,6 +419,7 @@ def write(street: Area) -> list[str]:
         return []
     demo = _Demo(street)
     _groups(demo)
+    _volunteers(demo)
     for day in range(14, -1, -1):
         _patrols(demo, day)
     for story in STORIES:
@@ -450,6 +464,28 @@ def _groups(demo: _Demo) -> None:
                 audience=audience,
                 label="演示数据",
             )
+
+
+def _volunteers(demo: _Demo) -> None:
+    """Each community's volunteer directory, with opening points in their passbooks."""
+    for n, community in enumerate(demo.communities.values()):
+        for name, phone, skills, points in DIRECTORY:
+            person = demo.resident(name)
+            with clock_at(demo.at(15, 10)):
+                volunteers.register(
+                    person, community.id, name, f"{phone[:-2]}{n}{phone[-1]}", skills
+                )
+                account = postings.account_for(community, Holder(user_id=person.user.id))
+                with write_transaction():
+                    postings.post(
+                        account,
+                        points,
+                        rule="adjustment",
+                        source_type="adjustment",
+                        reason="演示数据：开户积分",
+                        key=f"demo:volunteer:{community.id}:{person.user.id}",
+                        label="演示数据",
+                    )
 
 
 def _patrols(demo: _Demo, day: int) -> None:

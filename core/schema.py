@@ -161,6 +161,11 @@ def _undo_report_indexes(_migrator) -> None:
         drop_index_if_present(table, name)
 
 
+def _undo_search_indexes(_migrator) -> None:
+    drop_index_if_present("issue", "issue_contact_phone")
+    drop_index_if_present("wish", "wish_contact_phone")
+
+
 def _undo_drop_redundant_issue_indexes(_migrator) -> None:
     for column in ("alley_id", "community_id", "reporter_id"):
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "issue_{column}" ON "issue" ("{column}")')
@@ -460,6 +465,12 @@ MIGRATIONS: list[Migration] = [
         24,
         "ledger proposals: records the group bot proposes, waiting for the steward's 是",
         tables=(models.LedgerProposal,),
+    ),
+    # Indexes only (`upgrade` creates them).
+    Migration(
+        25,
+        "indexes for the console's search: issue.contact_phone, wish.contact_phone",
+        undo=_undo_search_indexes,
     ),
     Migration(
         26,

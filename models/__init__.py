@@ -421,6 +421,8 @@ class Issue(BaseModel):
             # the morning's reports read what moved since the 1st across the district
             (("resolved_at",), False),
             (("closed_at",), False),
+            # the console's search finds a resident by the phone they reported with
+            (("contact_phone",), False),
         )
 
 
@@ -487,6 +489,7 @@ class Wish(BaseModel):
             (("status", "created_at"), False),
             (("alley", "status"), False),
             (("community", "created_at"), False),
+            (("contact_phone",), False),  # the console's search (core.search)
         )
 
 

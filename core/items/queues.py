@@ -18,6 +18,10 @@ The staff's queues, over the areas the staff member manages (or one area within 
 - `escalated` 已上报: reports a steward escalated to the community, soonest deadline first.
 - `whistled` 已吹哨: reports handed to a department (吹哨报到), soonest deadline first.
 
+One more view, on the console's dashboard only (not in `STAFF_QUEUES`, so the bot's 待办 and
+the digest keep their five): `unaccepted` 待接单, reports no steward has taken yet
+(`submitted`), soonest deadline first (`staff_query("unaccepted", …)`).
+
 The steward's queue, `assigned` 待办: open reports assigned to any of the person's steward
 records, soonest deadline first (overdue ones come first by that order). A unit member's:
 what is whistled to their unit and not yet closed. `workbench` counts them all for the mini
@@ -47,6 +51,7 @@ LABELS = {
     "escalated": "已上报",
     "whistled": "已吹哨",
     "assigned": "待办",
+    "unaccepted": "待接单",
 }
 
 
@@ -62,13 +67,15 @@ def held_condition():
 
 def issue_condition(name: str, now: datetime | None = None):
     """The condition of one staff queue of issues (`held`, `overdue`, `escalated`,
-    `whistled`)."""
+    `whistled`; and the dashboard's `unaccepted`)."""
     if name == "held":
         return held_condition()
     if name == "overdue":
         return overdue_condition(now or utcnow())
     if name in ("escalated", "whistled"):
         return Issue.status == name
+    if name == "unaccepted":
+        return Issue.status == "submitted"
     raise ValueError(f"not an issue queue: {name}")
 
 

@@ -9,7 +9,10 @@ their own (`is_own`), every action audited in the transaction that writes the en
 A *person* (`find_person`, `GET /points?person=`) is named by one of:
 * a member code (会员码, the QR in the mini program), e.g. ``K7M2Q9XW3D``;
 * ``steward:ID`` — a steward record (stewards from the roster may never have logged in);
-* ``user:ID`` — a mini program user.
+* ``user:ID`` — a mini program user;
+* ``volunteer:ID`` — a volunteer of the directory (their passbook in that community);
+* a name or a phone (or a part of one) of a steward or volunteer in the viewer's scope
+  (`core.search.people`, the console's autocomplete), when it is no member code.
 """
 
 from __future__ import annotations
@@ -21,16 +24,16 @@ from datetime import date, datetime
 import qrcode
 from peewee import fn
 
-from core import audit
+from core import audit, search
 from core.people import identity
 from core.people.permissions import Principal
 from core.timebank import postings, rules
 from core.timebank.postings import Holder
 from infra.db import write_transaction
-from infra.errors import bad_request, conflict, forbidden, not_found
+from infra.errors import ApiError, bad_request, conflict, forbidden, not_found
 from infra.text import whole_number
 from infra.timeutil import iso, local_midnight_utc, to_local, utcnow
-from models import Area, PointAccount, PointEntry, Redemption, Steward, User
+from models import Area, PointAccount, PointEntry, Redemption, Steward, User, Volunteer
 
 MAX_UNITS = 100  # units of one manual rule in one entry
 MAX_FREE_POINTS = 1000  # a free adjustment's size either way
@@ -44,6 +47,12 @@ def holder_name(account: PointAccount) -> str:
     if account.steward_id is not None:
         steward = Steward.get_or_none(Steward.id == account.steward_id)
         return f"{steward.name}（管家）" if steward else "管家"
+    # A volunteer's real name (the counter reads it aloud) before a WeChat nickname.
+    volunteer = Volunteer.get_or_none(
+        (Volunteer.user == account.user_id) & (Volunteer.community == account.community_id)
+    )
+    if volunteer is not None:
+        return volunteer.name
     user = User.get_or_none(User.id == account.user_id)
     return (user.nickname if user else None) or f"用户{account.user_id}"
 
@@ -211,22 +220,61 @@ def find_person(p: Principal, person: str) -> list[PointAccount]:
     module's docstring for the forms). 404 when none is in scope."""
     text = (person or "").strip()
     kind, _, ident = text.partition(":")
-    if ident and kind in ("steward", "user"):
+    if ident and kind in ("steward", "user", "volunteer"):
         number = whole_number(ident)
         if number is None:
             raise bad_request("编号须为数字", {"person": "格式为 steward:编号 或 user:编号"})
-        column = PointAccount.steward if kind == "steward" else PointAccount.user
-        accounts = list(PointAccount.select().where(column == number).order_by(PointAccount.id))
+        if kind == "volunteer":
+            accounts = _volunteer_accounts([number])
+        else:
+            column = PointAccount.steward if kind == "steward" else PointAccount.user
+            accounts = list(PointAccount.select().where(column == number).order_by(PointAccount.id))
     elif text:
-        accounts = [postings.by_member_code(text)]
+        try:
+            accounts = [postings.by_member_code(text)]
+        except ApiError:
+            accounts = _accounts_named(p, text)
+            if not accounts:
+                raise not_found(
+                    "没有找到这个会员码或这个人的存折", code="member_not_found"
+                ) from None
     else:
-        raise bad_request("请填写会员码", {"person": "请填写会员码、steward:编号 或 user:编号"})
+        raise bad_request("请填写会员码", {"person": "请填写会员码、姓名或电话"})
     visible = [a for a in accounts if p.can_manage(Area.get_by_id(a.community_id))]
     if not visible:
         if accounts:
             raise forbidden("该存折不在您的管辖范围内", code="out_of_scope")
         raise not_found("没有找到这个人的存折", code="passbook_not_found")
     return visible
+
+
+def _volunteer_accounts(volunteer_ids: list[int]) -> list[PointAccount]:
+    accounts = []
+    for v in Volunteer.select().where(Volunteer.id.in_(volunteer_ids)):
+        found = PointAccount.get_or_none(
+            (PointAccount.user == v.user_id) & (PointAccount.community == v.community_id)
+        )
+        if found is not None:
+            accounts.append(found)
+    return accounts
+
+
+def _accounts_named(p: Principal, text: str) -> list[PointAccount]:
+    """The passbooks of the stewards and volunteers in `p`'s scope whose name or phone holds
+    `text` (a person without a passbook yet is not listed: they have no points)."""
+    hits = search.people(p, text)
+    steward_ids = [h.id for h in hits if h.kind == "steward"]
+    accounts = (
+        list(
+            PointAccount.select()
+            .where(PointAccount.steward.in_(steward_ids))
+            .order_by(PointAccount.id)
+        )
+        if steward_ids
+        else []
+    )
+    accounts += _volunteer_accounts([h.id for h in hits if h.kind == "volunteer"])
+    return accounts
 
 
 def account_in_scope(p: Principal, account_id: int) -> PointAccount:
@@ -280,7 +328,7 @@ def reverse(p: Principal, entry_id: int, reason: str) -> PointEntry:
         # Reversing a deduction on one's own passbook would credit oneself.
         raise forbidden("不能冲正自己存折的记录，请由其他工作人员办理", code="own_passbook")
     if original.rule == "redemption":
-        raise conflict("invalid_transition", "兑换记录不能冲正，如需退还积分请用人工调整并写明原因")
+        raise conflict("invalid_transition", "兑换记录不能冲正：兑错了请在“最近兑换”中作废这笔兑换")
     with write_transaction():
         entry = postings.reverse(entry_id, reason=reason, actor=p.user)
         audit.record(

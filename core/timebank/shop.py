@@ -7,7 +7,10 @@ and one person tapping 兑换 twice with points for one gets one success and one
 `insufficient_points`; a refused redemption writes nothing.
 
 Anyone logged in reads a community's shelf; staff stock the shelves of communities in their
-scope and redeem at the counter from a person's member code; every staff action is audited.
+scope and redeem at the counter from a person's member code — after `counter_preview` has shown
+whose code it is and their balance — and `void` a redemption made by mistake (the item back on
+the shelf, the points back in the passbook, with a reason; voided once: the reversal entry's
+unique `reverses` makes the second of two voids at once a 409). Every staff action is audited.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from __future__ import annotations
 from core import audit
 from core.media import media_url
 from core.people.permissions import Principal
-from core.timebank import postings
+from core.timebank import passbook, postings
 from core.timebank.postings import Holder
 from infra.db import write_transaction
-from infra.errors import ApiError, bad_request, conflict, not_found
+from infra.errors import ApiError, bad_request, conflict, forbidden, not_found
 from infra.timeutil import iso, utcnow
-from models import Area, Media, MediaUpload, PointAccount, Redemption, ShopItem
+from models import Area, Media, MediaUpload, PointAccount, PointEntry, Redemption, ShopItem
 
 # Six classes, after Lanshan's shops (45 items in 6 classes).
 CATEGORIES = ("日用百货", "粮油副食", "健康生活", "家政便民", "文化教育", "金融服务")
@@ -28,6 +31,7 @@ NAME_MAX = 40
 DESCRIPTION_MAX = 200
 MAX_PRICE = 100_000
 MAX_STOCK = 100_000
+VOID_REASON_MAX = 150  # the reversal's reason holds "作废兑换“…”：" before it (200 in all)
 
 
 # The demo shelf (`seed-demo`): two things of each class, prices like the seeds' shops.
@@ -280,6 +284,96 @@ def redeem(p: Principal, item_id: int, member_code: str | None = None) -> Redemp
             },
         )
     return redemption
+
+
+def counter_preview(p: Principal, item_id: int, member_code: str) -> dict:
+    """What the counter shows before it deducts: whose code it is, their balance and whether
+    it covers the item ("王秀英，余额 9 分，确认兑换 毛巾（5 分）？"). Nothing is written; the
+    same checks as `redeem`, so what the preview allows the redemption allows (stock and
+    balance permitting at that moment)."""
+    code = (member_code or "").strip()
+    if not code:
+        raise bad_request("请填写会员码", {"member_code": "必填"})
+    item = ShopItem.get_or_none(ShopItem.id == item_id)
+    if item is None or not item.active:
+        raise not_found("找不到该商品", code="item_not_found")
+    community = Area.get_by_id(item.community_id)
+    p.require_manage(community)
+    account = postings.by_member_code(code)
+    if account.community_id != community.id:
+        raise conflict("wrong_community", "该会员码不是本社区时间银行的存折，不能在这里兑换")
+    name = passbook.holder_name(account)
+    return {
+        "item": item,
+        "account": account,
+        "holder": name,
+        "balance": account.balance,
+        "enough": account.balance >= item.price,
+        "in_stock": item.stock > 0,
+        "question": f"{name}，余额 {account.balance} 分，确认兑换 {item.name}（{item.price} 分）？",
+    }
+
+
+def voided_ids(redemptions: list[Redemption]) -> set[int]:
+    """The ids of those redemptions that were voided (their entry has a reversal)."""
+    entries = {r.entry_id: r.id for r in redemptions if r.entry_id is not None}
+    if not entries:
+        return set()
+    reversed_entries = PointEntry.select(PointEntry.reverses).where(
+        PointEntry.reverses.in_(list(entries))
+    )
+    return {entries[e.reverses_id] for e in reversed_entries}
+
+
+def void(p: Principal, redemption_id: int, reason: str) -> PointEntry:
+    """作废 a redemption made by mistake: one back in stock and the price back in the passbook
+    (a reversal entry, so the passbook shows both lines), with the staff member's reason,
+    audited. Staff of the item's community only, and never on their own passbook (it would
+    credit themselves). 409 `already_voided` the second time, also for two at once."""
+    r = Redemption.get_or_none(Redemption.id == redemption_id)
+    item = ShopItem.get_by_id(r.item_id) if r is not None else None
+    if item is None or not p.can_manage(Area.get_by_id(item.community_id)):
+        # another community's redemption is not theirs to know of
+        raise not_found("找不到这笔兑换", code="redemption_not_found")
+    account = PointAccount.get_by_id(r.account_id)
+    if passbook.is_own(p, account):
+        raise forbidden("不能作废自己存折的兑换，请由其他工作人员办理", code="own_passbook")
+    reason = (reason or "").strip()
+    if not reason:
+        raise bad_request("请写明作废原因", {"reason": "请写明作废原因"})
+    if len(reason) > VOID_REASON_MAX:
+        raise bad_request(
+            f"作废原因最多 {VOID_REASON_MAX} 个字", {"reason": f"最多 {VOID_REASON_MAX} 个字"}
+        )
+    if r.entry_id is None:  # never happens: written in the redemption's own transaction
+        raise conflict("invalid_transition", "这笔兑换没有积分记录，不能作废")
+    with write_transaction():
+        try:
+            entry = postings.reverse(
+                r.entry_id, reason=f"作废兑换“{r.item_name}”：{reason}", actor=p.user
+            )
+        except ApiError as err:
+            if err.code == "already_reversed":
+                raise conflict("already_voided", "这笔兑换已经作废过了") from None
+            raise
+        ShopItem.update(stock=ShopItem.stock + 1, updated_at=utcnow()).where(
+            ShopItem.id == item.id
+        ).execute()
+        audit.record(
+            "shop.void",
+            "redemption",
+            r.id,
+            actor=p.user,
+            area=item.community_id,
+            data={
+                "reason": reason,
+                "item_id": item.id,
+                "price": r.price,
+                "account_id": account.id,
+                "reversal_id": entry.id,
+            },
+        )
+    return entry
 
 
 def redemption_dict(r: Redemption) -> dict:

@@ -358,3 +358,18 @@ def test_seed_demo_has_one_flagged_board_among_weeks_of_scans(runner):
     before = ScanDaily.select().count()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert ScanDaily.select().count() == before and BoardCheck.select().count() == 1
+
+
+def test_seed_demo_fills_the_volunteer_directory_with_passbooks(runner, client):
+    from core.timebank import passbook
+    from models import PointAccount, Volunteer
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    communities = {v.community_id for v in Volunteer.select()}
+    assert len(communities) >= 2  # every community of the demo has its directory
+    wang = Volunteer.select().where(Volunteer.name == "王秀英").first()
+    account = PointAccount.get(
+        (PointAccount.user == wang.user_id) & (PointAccount.community == wang.community_id)
+    )
+    assert account.balance == 9 and passbook.holder_name(account) == "王秀英"

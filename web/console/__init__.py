@@ -16,8 +16,11 @@ the API and the bot call (which audits it). Pages:
 * `uploads` — the spreadsheet upload shared by 花名册 and 包联户 (a dry run, then confirm);
 * `desk` — 台账 /console/ledger, 花名册 /console/roster, 公示牌 /console/boards (background
   print jobs in `core.boards.print_jobs`);
-* `people` — 管家 /console/stewards, 工作群 /console/groups, 发送记录 /console/outbox,
+* `stewards` — 管家 /console/stewards (search, filters, paging) and a steward's page;
+* `people` — 管家's bind codes and 离任, 工作群 /console/groups, 发送记录 /console/outbox,
   考核 /console/assessments;
+* `search` — 查找 /console/search (the search box on every page: items, 12345 tickets, people,
+  alleys, households; `core.search`) and the person autocomplete /console/search/people.json;
 * `timebank` — 时间银行 /console/timebank: passbooks by member code, adjustments, reversals,
   the exchange shop's shelf and counter redemptions;
 * `service` — 志愿服务 /console/service/…: 志愿者, 活动, 服务记录, 年度评定;
@@ -57,7 +60,9 @@ from web.console import (  # noqa: F401  (each registers its routes)
     intake,
     items,
     people,
+    search,
     service,
+    stewards,
     street,
     timebank,
     unit_admin,

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template
+from flask import render_template, url_for
 from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
 from core.figures import stats
+from core.households import plans as household_plans
 from core.items import callbacks, queues
 from core.timebank import adjustments
 from core.volunteering import records
-from models import Area, ChatGroup
+from infra import text
+from infra.timeutil import utcnow
+from models import Area, ChatGroup, Wish
 from web.console.common import (
     bp,
     chosen_area,
@@ -26,6 +29,8 @@ from web.console.common import (
 )
 
 TREND_DAYS = 30
+TOP = 5  # the items listed under each of 等您处理's chips
+STEWARDS_SHOWN = 100  # rows of the steward table (a street has thousands of stewards)
 
 # One line each, shown under the figure: the same definitions as the API's /stats.
 DEFINITIONS = {
@@ -44,6 +49,7 @@ DEFINITIONS = {
 QUEUE_LINKS = {
     "review": ("待审核的微心愿", "console.review", {}),
     "held": ("待决定是否公开的诉求", "console.review", {}),
+    "unaccepted": ("待接单的诉求", "console.issues", {"status": "submitted"}),
     "overdue": ("超期未办结的诉求", "console.issues", {"overdue": "1"}),
     "escalated": ("管家上报社区的诉求", "console.issues", {"status": "escalated"}),
     "whistled": ("已吹哨、待部门办结的诉求", "console.issues", {"status": "whistled"}),
@@ -56,12 +62,48 @@ def waiting_for(area: Area) -> list[dict]:
     messages that failed."""
     p = principal()
     in_area = Area.path.startswith(area.path)
-    todo = queues.staff_todo(p, within=area, limit=0)
+    now = utcnow()
+    todo = queues.staff_todo(p, now=now, within=area, limit=TOP)
+    todo["unaccepted"] = queues.Section(
+        "unaccepted",
+        queues.staff_query("unaccepted", p, now, area).count(),
+        list(queues.staff_query("unaccepted", p, now, area).limit(TOP)),
+    )
     out = []
     for name, (label, endpoint, args) in QUEUE_LINKS.items():
         if endpoint == "console.issues":
             args = {**args, "area": area.id}
-        out.append({"label": label, "count": todo[name].count, "endpoint": endpoint, "args": args})
+        section = todo[name]
+        out.append(
+            {
+                "label": label,
+                "count": section.count,
+                "endpoint": endpoint,
+                "args": args,
+                "top": [_item_link(row) for row in section.rows],
+            }
+        )
+    # 走访超期: households whose visit is overdue. Private: the dashboard names the alley, the
+    # steward and how late, never the address or the family (the card is opened, audited,
+    # on its own page).
+    late = household_plans.overdue_households(p, now).where(in_area)
+    late_top = [
+        {
+            "url": url_for("console.household_page", household_id=h.id),
+            "text": f"{h.alley.name} · {h.steward.name}",
+            "note": f"超期 {max((now - h.visit_due_at).days, 0)} 天",
+        }
+        for h in late.limit(TOP)
+    ]
+    out.append(
+        {
+            "label": "走访超期的包联户",
+            "count": late.count(),
+            "endpoint": "console.households",
+            "args": {"overdue": "1"},
+            "top": late_top,
+        }
+    )
     broken = groups.visible_query(p).where(in_area & (ChatGroup.robot_status == "broken"))
     dead = outbox.query_for(p, status="dead").where(in_area)
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
@@ -109,6 +151,21 @@ def waiting_for(area: Area) -> list[dict]:
             "args": {},
         },
     ]
+
+
+def _item_link(row) -> dict:
+    """One row of a queue as the dashboard lists it: its number, where, and a few words."""
+    if isinstance(row, Wish):
+        return {
+            "url": url_for("console.wish_page", wish_id=row.id),
+            "text": row.number,
+            "note": text.shorten(row.title, 16),
+        }
+    return {
+        "url": url_for("console.issue_page", issue_id=row.id),
+        "text": row.number,
+        "note": f"{row.category} · {text.shorten(row.content, 16)}",
+    }
 
 
 def trend_svg(days: list[dict]) -> Markup:
@@ -175,4 +232,13 @@ def dashboard():
             "from": min(last, day) - timedelta(days=TREND_DAYS - 1),
         },
         waiting=waiting_for(area),
+        stewards_shown=_stewards_shown(figures["by_steward"]),
     )
+
+
+def _stewards_shown(rows: list[dict]) -> list[dict]:
+    """The steward table's rows: all of a community's; for a street of thousands the
+    STEWARDS_SHOWN most overdue, then the busiest (the 管家 page lists everyone)."""
+    if len(rows) <= STEWARDS_SHOWN:
+        return rows
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["new"], r["name"]))[:STEWARDS_SHOWN]

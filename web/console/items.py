@@ -42,6 +42,7 @@ from web.console.common import (
 
 PER_PAGE = 30
 NOTE_MAX = 500
+PICKER_MAX = 300  # stewards listed in a filter menu; past it the filter is typed
 
 
 def _note(name: str, required: bool = True) -> str | None:
@@ -186,15 +187,26 @@ def _alleys_in_scope() -> list[Area]:
     )
 
 
-def _stewards_in_scope() -> list[Steward]:
-    alleys = [a.id for a in _alleys_in_scope()] or [0]
-    return list(
+def _stewards_in_scope(within: Area | None = None, limit: int | None = None) -> list[Steward]:
+    """Serving stewards of the viewer's alleys (under `within` when given), by name; at most
+    `limit` (a street has thousands: its pickers take a typed name instead)."""
+    p = principal()
+    cond = p.area_condition(Area) & (Area.kind == "alley")
+    if within is not None:
+        cond &= Area.path.startswith(within.path)
+    query = (
         Steward.select()
         .join(StewardAlley)
-        .where(StewardAlley.alley.in_(alleys) & Steward.active)
+        .join(Area, on=(StewardAlley.alley == Area.id))
+        .where(cond & Steward.active)
         .distinct()
         .order_by(Steward.name)
     )
+    return list(query.limit(limit) if limit else query)
+
+
+def _community_of(alley: Area) -> Area:
+    return next((a for a in alley.ancestors() if a.kind == "community"), alley)
 
 
 def _period() -> tuple[date | None, date | None]:
@@ -238,6 +250,9 @@ def issues():
         text=args.get("q"),
     )
     rows, total, page = _page(lists.issue_list(principal(), filters))
+    # A street's thousands of stewards make no menu: past PICKER_MAX the filter is a typed
+    # name with suggestions (console.js) that fills in the steward's number.
+    stewards = _stewards_in_scope(limit=PICKER_MAX + 1)
     return render_template(
         "console/issues.html",
         rows=rows,
@@ -248,7 +263,7 @@ def issues():
         statuses=ISSUE_STATUS_LABELS,
         categories=issue_flow.categories(),
         alleys=_alleys_in_scope(),
-        stewards=_stewards_in_scope(),
+        stewards=stewards if len(stewards) <= PICKER_MAX else None,
         is_overdue=issue_flow.is_overdue,
     )
 
@@ -263,7 +278,8 @@ def issue_html(issue: Issue, *, status: int = 200, error: str | None = None, for
         issue=issue,
         i=out,
         alley=issue.alley,
-        stewards=_stewards_in_scope(),
+        # dispatch within the item's community: its stewards, not the whole street's
+        stewards=_stewards_in_scope(within=_community_of(issue.alley)),
         units=unit_core.whistle_targets(issue),
         kinds=unit_core.KIND_LABELS,
         unit=Department.get_or_none(Department.id == issue.department_id),

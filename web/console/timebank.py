@@ -1,10 +1,10 @@
-"""时间银行 /console/timebank: look a passbook up by member code (or steward), adjust with a
+"""时间银行 /console/timebank: look a passbook up by member code, name or phone (or steward), adjust with a
 reason, approve or refuse the adjustments above the approval threshold that wait for a second
 staff member, reverse an entry, stock the community's exchange shop, redeem at the counter.
 
 Every change is a call of the same `core.timebank` function the API calls
 (`adjustments.adjust`, `adjustments.approve`, `adjustments.refuse`, `passbook.reverse`,
-`shop.create_item`, `shop.update_item`, `shop.redeem`), which checks the viewer's scope and
+`shop.create_item`, `shop.update_item`, `shop.redeem` after `shop.counter_preview`, `shop.void`), which checks the viewer's scope and
 that the passbook is not their own, and audits it; the forms carry the CSRF token like every
 console form.
 """
@@ -84,6 +84,8 @@ def timebank():
         except ApiError as exc:
             error = _message(exc)
     items, redemptions, pending = [], [], []
+    voided: set[int] = set()
+    holders: dict[int, str] = {}
     if community is not None:
         pending = [
             adjustments.as_dict(a, viewer)
@@ -99,6 +101,8 @@ def timebank():
             .order_by(Redemption.created_at.desc(), Redemption.id.desc())
             .limit(20)
         )
+        voided = shop.voided_ids(redemptions)
+        holders = {r.account_id: passbook.holder_name(r.account) for r in redemptions}
     return render_template(
         "console/timebank.html",
         community=community,
@@ -110,6 +114,8 @@ def timebank():
         items=items,
         categories=shop.CATEGORIES,
         redemptions=redemptions,
+        voided=voided,
+        holders=holders,
         pending=pending,
         threshold=adjustments.threshold(),
     )
@@ -229,14 +235,37 @@ def timebank_item_update(item_id: int):
 @bp.route("/timebank/redeem", methods=["POST"])
 @login_required
 def timebank_redeem():
+    """The counter, in two steps: first the question — whose code it is, their balance, the
+    item and its price (`shop.counter_preview`, nothing written) — then, with `confirm=1`
+    from that page, the redemption."""
     code = request.form.get("member_code", "").strip()
+    community = request.form.get("community")
     try:
         if not code:
             raise ApiError(400, "bad_request", "请填写会员码", {"member_code": "必填"})
+        if request.form.get("confirm") != "1":
+            preview = shop.counter_preview(principal(), _int("item_id", 0), code)
+            return render_template(
+                "console/timebank_confirm.html", v=preview, community=community, code=code
+            )
         r = shop.redeem(principal(), _int("item_id", 0), member_code=code)
     except ApiError as exc:
         flash(_message(exc), "error")
     else:
         balance = shop.redemption_dict(r)["balance"]
         flash(f"兑换成功：“{r.item_name}” {r.price} 分，存折余额 {balance} 分", "ok")
-    return _back(request.form.get("community"), code or None)
+    return _back(community, code or None)
+
+
+@bp.route("/timebank/redemptions/<int:redemption_id>/void", methods=["POST"])
+@login_required
+def timebank_void(redemption_id: int):
+    try:
+        entry = shop.void(principal(), redemption_id, request.form.get("reason", ""))
+    except ApiError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(_message(exc), "error")
+    else:
+        flash(f"已作废：商品已退回库存，{entry.points:+d} 分已退回存折", "ok")
+    return _back(request.form.get("community"), request.form.get("person") or None)

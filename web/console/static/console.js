@@ -10,10 +10,19 @@
 //                                 the limit (a long paste silently shortened) is lifted, so text
 //                                 over it stays as typed, is counted in red, and the server
 //                                 refuses it with a message saying so
+//   input[data-suggest="KIND"]    suggests people as one types a name or phone (a datalist
+//                                 filled from /console/search/people.json): "steward" for
+//                                 stewards only, "steward-id" for a steward's number (a
+//                                 filter), "passbook" for the passbook look-up (the picked
+//                                 value is steward:ID or volunteer:ID), "person" for all
+//   button.menu-toggle            opens and closes the side menu on a narrow screen
 // and a print job's progress bar keeps moving (without this file, the page refreshes itself
 // every few seconds).
 (function () {
   "use strict";
+  // Narrow screens fold the side menu behind a button only when this file runs (without it
+  // the menu stays open above the page).
+  document.documentElement.classList.add("js");
 
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -70,6 +79,54 @@
     field.addEventListener("input", update);
     update();
   });
+
+  var suggestUrl = document.documentElement.getAttribute("data-suggest-url");
+  document.querySelectorAll("input[data-suggest]").forEach(function (input, n) {
+    if (!suggestUrl) return;
+    var kind = input.getAttribute("data-suggest");
+    var list = document.createElement("datalist");
+    list.id = "suggest-" + n;
+    input.parentNode.appendChild(list);
+    input.setAttribute("list", list.id);
+    input.setAttribute("autocomplete", "off");
+    var timer = null;
+    var asked = "";
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        // one Chinese character names someone; one Latin letter or digit does not
+        if (!q || q === asked || (q.length < 2 && /^[\x00-\x7f]$/.test(q)) || q.indexOf(":") > 0) return;
+        if (kind === "steward-id" && /^\d+$/.test(q)) return;  // a number picked already
+        asked = q;
+        var url = suggestUrl + "?q=" + encodeURIComponent(q) +
+          (kind === "steward" || kind === "steward-id" ? "&kind=steward" : "") +
+          (kind === "passbook" ? "&for=passbook" : "") + (kind === "steward-id" ? "&for=id" : "");
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (rows) {
+            if (input.value.trim() !== q) return;
+            list.textContent = "";
+            rows.forEach(function (row) {
+              var option = document.createElement("option");
+              option.value = row.value;
+              option.label = row.name + (row.detail ? " · " + row.detail : "");
+              option.textContent = option.label;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* the field works without suggestions */ });
+      }, 200);
+    });
+  });
+
+  var toggle = document.querySelector("button.menu-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var open = document.body.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
 
   var job = document.getElementById("job");
   if (!job) return;
