@@ -1,8 +1,11 @@
 """The bot tests' fixtures: the app with WeCom callbacks configured and WeCom pointed at the fake
 (`bot_app`), a chat over each channel in turn (`chat`), and a district with two bound stewards,
-staff and a department (`world`)."""
+staff and a department (`world`); and `online_bot_app`, for a fixture of an app that is online
+everywhere (the mini program, the callbacks and the self-built app's private messages)."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 
@@ -34,3 +37,19 @@ def world(bot_app):
     staff = make_staff(d.communities[0])
     Department.create(area=d.street, name="城管")
     return {"district": d, "s0": s0, "s1": s1, "staff": staff}
+
+
+@contextmanager
+def online_bot_app(tmp_path, fake, **extra):
+    """An app online against the fake: the mini program, the WeCom callbacks and the
+    self-built app (private messages), with `extra` settings on top."""
+    settings = bot_config(
+        fake,
+        WECHAT_APPID=fake.appid,
+        WECHAT_SECRET=fake.secret,
+        WECOM_AGENT_ID=str(fake.agent_id),
+        **extra,
+    )
+    application = make_app(tmp_path, **settings)
+    with application.app_context():
+        yield application

@@ -19,8 +19,8 @@ from core.people.permissions import Principal
 from jobs import reminders
 from models import Event, Household, Issue, OutboxMessage, Steward, Visit
 from models.care import CareTarget
-from tests.bot.clients import AppClient, bot_config
-from tests.conftest import make_app
+from tests.bot.clients import AppClient
+from tests.bot.fixtures import online_bot_app
 from tests.factories import make_district, make_staff
 
 T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
@@ -43,16 +43,7 @@ HELP = "暖气片漏水需要维修"
 @pytest.fixture
 def care_app(tmp_path, fake_wechat):
     """Online: the WeCom app callback and the self-built app configured against the fake."""
-    application = make_app(
-        tmp_path,
-        **bot_config(
-            fake_wechat,
-            WECHAT_APPID=fake_wechat.appid,
-            WECHAT_SECRET=fake_wechat.secret,
-            WECOM_AGENT_ID=str(fake_wechat.agent_id),
-        ),
-    )
-    with application.app_context():
+    with online_bot_app(tmp_path, fake_wechat) as application:
         yield application
 
 

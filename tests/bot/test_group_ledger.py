@@ -44,10 +44,9 @@ from tests.bot.clients import (
     T0,
     AibotClient,
     BridgeClient,
-    bot_config,
     jpeg,
 )
-from tests.conftest import make_app
+from tests.bot.fixtures import online_bot_app
 from tests.factories import make_district
 
 CHAT = "CHAT-LEDGER"
@@ -59,16 +58,7 @@ def ledger_app(tmp_path, fake_wechat):
     """Online: the callbacks, the mini program and the self-built app (private messages)
     all configured against the fake."""
     fake_wechat.enforce_recent_visit = False
-    application = make_app(
-        tmp_path,
-        **bot_config(
-            fake_wechat,
-            WECHAT_APPID=fake_wechat.appid,
-            WECHAT_SECRET=fake_wechat.secret,
-            WECOM_AGENT_ID=str(fake_wechat.agent_id),
-        ),
-    )
-    with application.app_context():
+    with online_bot_app(tmp_path, fake_wechat) as application:
         yield application
 
 

@@ -36,6 +36,7 @@ from infra.timeutil import to_local
 from jobs import daily_report, reminders
 from models import Issue, Media, OutboxMessage, Steward, User, Wish
 from tests.bot.clients import AIBOT_TOKEN, AibotClient, AppClient, BridgeClient, bot_config, jpeg
+from tests.bot.fixtures import online_bot_app
 from tests.conftest import make_app
 from tests.factories import make_district, make_staff
 from tests.fake_wechat import openid_for
@@ -86,17 +87,7 @@ def private_app(tmp_path, fake_wechat):
     than the budget does), so those are group bodies too."""
     fake_wechat.enforce_recent_visit = False
     fake_wechat.review_words = {"张阿姨": 21000}
-    application = make_app(
-        tmp_path,
-        **bot_config(
-            fake_wechat,
-            WECHAT_APPID=fake_wechat.appid,
-            WECHAT_SECRET=fake_wechat.secret,
-            WECOM_AGENT_ID=str(fake_wechat.agent_id),
-            AIBOT_REPLY_BUDGET_SECONDS=-1,
-        ),
-    )
-    with application.app_context():
+    with online_bot_app(tmp_path, fake_wechat, AIBOT_REPLY_BUDGET_SECONDS=-1) as application:
         yield application
 
 
