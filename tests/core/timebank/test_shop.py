@@ -13,9 +13,11 @@ import pytest
 import time_machine
 
 from core.people.permissions import Principal
-from core.timebank import shop
+from core.timebank import postings, shop
+from core.timebank.postings import Holder
+from infra.db import write_transaction
 from infra.errors import ApiError
-from models import Event, ShopItem, User
+from models import Event, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.factories import login_staff, make_district, make_staff, upload_photo
 
 
@@ -63,6 +65,120 @@ def unchanged(item: ShopItem) -> bool:
 
 def update_events() -> list[Event]:
     return list(Event.select().where(Event.action == "shop.item_update").order_by(Event.id))
+
+
+# --- the shelf ----------------------------------------------------------------------------
+
+
+def test_a_new_item_is_trimmed_recorded_and_audited_with_its_author(w):
+    community = w["d"].communities[0]
+    item = shop.create_item(
+        w["staff"],
+        community,
+        name="  " + "肥皂" * 25,
+        category="日用百货",
+        price=3,
+        stock=0,
+        description="  香皂一块 ",
+    )
+    assert (item.name, item.description) == ("肥皂" * 20, "香皂一块")
+    assert (item.community_id, item.category, item.price, item.stock) == (
+        community.id,
+        "日用百货",
+        3,
+        0,
+    )
+    assert item.created_by_id == w["staff"].user.id and item.photo_id is None and item.active
+    event = Event.get(Event.action == "shop.item_create", Event.subject_id == item.id)
+    assert (event.subject_type, event.actor_id, event.area_id) == (
+        "shop_item",
+        w["staff"].user.id,
+        community.id,
+    )
+    assert event.data == {"name": "肥皂" * 20, "price": 3, "stock": 0, "category": "日用百货"}
+
+
+def test_staff_of_another_community_cannot_stock_this_shelf(w):
+    err = refused(
+        shop.create_item,
+        w["other_staff"],
+        w["d"].communities[0],
+        name="米",
+        category="粮油副食",
+        price=5,
+        stock=1,
+    )
+    assert (err.status, err.code) == (403, "out_of_scope")
+    assert ShopItem.select().count() == 2
+
+
+def test_a_refused_new_item_names_every_wrong_field_and_writes_nothing(w):
+    err = refused(
+        shop.create_item,
+        w["staff"],
+        w["d"].communities[0],
+        name=" ",
+        category="奢侈品",
+        price=shop.MAX_PRICE + 1,
+        stock=-1,
+        description="字" * (shop.DESCRIPTION_MAX + 1),
+    )
+    assert (err.status, err.code, err.message) == (400, "validation_error", "商品信息有误")
+    assert set(err.fields) == {"name", "category", "price", "stock", "description"}
+    assert (
+        err.fields["category"]
+        == "须为 日用百货、粮油副食、健康生活、家政便民、文化教育、金融服务 之一"
+    )
+    assert (
+        ShopItem.select().count() == 2
+        and Event.select().where(Event.action == "shop.item_create").count() == 2
+    )
+
+
+def test_only_a_community_has_a_shelf(w):
+    assert shop.community_or_404(w["d"].communities[1].id) == w["d"].communities[1]
+    for not_a_community in (w["d"].grids[0].id, w["d"].street.id, 999_999):
+        err = refused(shop.community_or_404, not_a_community)
+        assert (err.status, err.code, err.message) == (404, "community_not_found", "找不到该社区")
+
+
+def test_a_shelf_lists_its_own_items_by_class_then_price_and_hides_those_taken_off(w):
+    community = w["d"].communities[0]
+    soap = shop.create_item(
+        w["staff"], community, name="肥皂", category="日用百货", price=3, stock=1
+    )
+    shop.create_item(
+        w["admin"], w["d"].communities[1], name="油", category="粮油副食", price=9, stock=1
+    )
+    shop.update_item(w["staff"], w["rice"].id, active=False)
+    # Chinese class names sort by their code points: 日 (U+65E5) before 粮 (U+7CAE)
+    assert [i.id for i in shop.items_query(community)] == [soap.id, w["towel"].id]
+    everything = shop.items_query(community, include_inactive=True)
+    assert [i.id for i in everything] == [soap.id, w["towel"].id, w["rice"].id]
+
+
+def test_an_item_is_shown_with_its_photo_and_every_field(app, w):
+    client = app.test_client()
+    photo = upload_photo(client, login_staff(client, w["staff_account"]))
+    item = shop.update_item(w["staff"], w["towel"].id, photo_id=photo, description="纯棉")
+    shown = shop.item_dict(item)
+    assert shown["photo_url"].startswith("/media/") and shown["photo_url"].endswith(".jpg")
+    assert "_t" in shown["photo_url"]
+    assert shown == {
+        "id": item.id,
+        "community_id": w["d"].communities[0].id,
+        "name": "毛巾",
+        "category": "日用百货",
+        "description": "纯棉",
+        "price": 10,
+        "stock": 5,
+        "active": True,
+        "photo_id": photo,
+        "photo_url": shown["photo_url"],
+        "updated_at": shown["updated_at"],
+    }
+    assert shown["updated_at"].startswith("20")
+    assert shop.item_dict(w["rice"])["photo_url"] is None
 
 
 # --- scope --------------------------------------------------------------------------------
@@ -199,3 +315,146 @@ def test_a_change_stamps_the_time_and_is_audited_with_its_author(w):
     assert (event.subject_type, event.subject_id) == ("shop_item", w["towel"].id)
     assert event.actor_id == w["staff"].user.id and event.area_id == w["d"].communities[0].id
     assert event.data == {"price": 8, "name": "毛巾", "add_stock": 2}
+
+
+# --- the demo shelf -------------------------------------------------------------------------
+
+
+def test_the_demo_shelf_stocks_an_empty_shelf_once_with_stock_and_descriptions(app):
+    community = make_district(communities=1).communities[0]
+    assert shop.stock_demo_shelf(community) == len(shop.DEMO_ITEMS) == 12
+    towel = ShopItem.get((ShopItem.community == community.id) & (ShopItem.name == "毛巾"))
+    assert (towel.category, towel.price, towel.stock, towel.description) == (
+        "日用百货",
+        5,
+        30,
+        "纯棉，一条",
+    )
+    # a shelf with anything on it is left alone, and says it added nothing
+    assert shop.stock_demo_shelf(community) == 0
+    assert ShopItem.select().where(ShopItem.community == community.id).count() == 12
+
+
+# --- redeeming ------------------------------------------------------------------------------
+
+
+def _passbook(w, name: str, points: int, community: int = 0) -> tuple[Principal, PointAccount]:
+    user = User.create(openid=f"dev:{name}", nickname=name)
+    account = postings.account_for(w["d"].communities[community], Holder(user_id=user.id))
+    with write_transaction():
+        postings.post(account, points, rule="adjustment", source_type="adjustment", reason="开户")
+    return Principal.for_user(user), PointAccount.get_by_id(account.id)
+
+
+def test_redeeming_takes_one_off_the_shelf_and_the_price_off_the_passbook(w):
+    resident, account = _passbook(w, "张大妈", 25)
+    r = shop.redeem(resident, w["towel"].id)
+    assert (r.item_id, r.account_id, r.item_name, r.price, r.at_counter) == (
+        w["towel"].id,
+        account.id,
+        "毛巾",
+        10,
+        False,
+    )
+    assert r.actor_id == resident.user.id and r.actor_label
+    assert ShopItem.get_by_id(w["towel"].id).stock == 4 and unchanged(w["rice"])
+    entry = PointEntry.get_by_id(r.entry_id)
+    assert (entry.account_id, entry.points, entry.rule, entry.reason) == (
+        account.id,
+        -10,
+        "redemption",
+        "兑换“毛巾”",
+    )
+    assert (entry.source_type, entry.source_id, entry.actor_id) == (
+        "redemption",
+        r.id,
+        resident.user.id,
+    )
+    assert PointAccount.get_by_id(account.id).balance == 15
+    event = Event.get(Event.action == "shop.redeem")
+    assert (event.subject_type, event.subject_id, event.actor_id) == (
+        "redemption",
+        r.id,
+        resident.user.id,
+    )
+    assert event.area_id == w["d"].communities[0].id
+    assert event.data == {
+        "item_id": w["towel"].id,
+        "price": 10,
+        "account_id": account.id,
+        "at_counter": False,
+    }
+    shown = shop.redemption_dict(Redemption.get_by_id(r.id))
+    assert shown == {
+        "id": r.id,
+        "item_id": w["towel"].id,
+        "item_name": "毛巾",
+        "price": 10,
+        "at_counter": False,
+        "by": r.actor_label,
+        "account_id": account.id,
+        "member_code": account.member_code,
+        "balance": 15,
+        "entry_id": r.entry_id,
+        "created_at": shown["created_at"],
+    }
+    assert shown["created_at"].startswith("20")
+
+
+def test_at_the_counter_staff_redeem_from_the_member_code_shown(w):
+    _, account = _passbook(w, "张大妈", 10)
+    r = shop.redeem(w["staff"], w["towel"].id, member_code=account.member_code)
+    assert r.at_counter is True and r.account_id == account.id
+    assert r.actor_id == w["staff"].user.id
+    assert Event.get(Event.action == "shop.redeem").data["at_counter"] is True
+
+
+def test_staff_of_another_community_cannot_redeem_at_this_shop(w):
+    _, account = _passbook(w, "张大妈", 10)
+    err = refused(shop.redeem, w["other_staff"], w["towel"].id, member_code=account.member_code)
+    assert (err.status, err.code) == (403, "out_of_scope")
+    assert Redemption.select().count() == 0
+
+
+def test_a_passbook_of_another_community_is_refused_at_the_counter_in_chinese(w):
+    _, stranger = _passbook(w, "李大爷", 50, community=1)
+    err = refused(shop.redeem, w["staff"], w["towel"].id, member_code=stranger.member_code)
+    assert (err.status, err.code) == (409, "wrong_community")
+    assert err.message == "该会员码不是本社区时间银行的存折，不能在这里兑换"
+    assert Redemption.select().count() == 0
+
+
+def test_nobody_logged_in_redeems_nothing(w):
+    err = refused(shop.redeem, Principal.anonymous(), w["towel"].id)
+    assert (err.status, err.code, err.message) == (400, "unauthorized", "请先登录")
+
+
+def test_an_item_off_the_shelf_or_unknown_cannot_be_redeemed(w):
+    resident, _ = _passbook(w, "张大妈", 50)
+    shop.update_item(w["staff"], w["towel"].id, active=False)
+    for item_id in (w["towel"].id, 999_999):
+        err = refused(shop.redeem, resident, item_id)
+        assert (err.status, err.code, err.message) == (404, "item_not_found", "找不到该商品")
+    assert ShopItem.get_by_id(w["towel"].id).stock == 5
+
+
+def test_refusals_say_what_ran_out_in_chinese_and_take_nothing(w):
+    resident, account = _passbook(w, "张大妈", 20)
+    shop.update_item(w["staff"], w["towel"].id, stock=0)
+    err = refused(shop.redeem, resident, w["towel"].id)
+    assert (err.status, err.code) == (409, "out_of_stock")
+    assert err.message == "“毛巾”已兑完，请选择其他商品"
+    err = refused(shop.redeem, resident, w["rice"].id)
+    assert (err.status, err.code) == (409, "insufficient_points")
+    assert err.message == "积分不足：“大米 5kg”需要 25 分，存折余额 20 分"
+    assert ShopItem.get_by_id(w["rice"].id).stock == 3
+    assert PointAccount.get_by_id(account.id).balance == 20
+    assert Redemption.select().count() == 0
+
+
+def test_the_last_points_buy_the_item_exactly(w):
+    resident, account = _passbook(w, "张大妈", 10)
+    shop.update_item(w["staff"], w["towel"].id, stock=1)
+    shop.redeem(resident, w["towel"].id)
+    assert PointAccount.get_by_id(account.id).balance == 0
+    assert ShopItem.get_by_id(w["towel"].id).stock == 0
