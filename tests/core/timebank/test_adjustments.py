@@ -532,6 +532,9 @@ def test_a_decision_is_recorded_with_its_author_and_a_late_one_names_the_first(w
     }
     err = _refusal(adjustments.approve, checker, second.pending.id)
     assert err.message == f"该积分调整已驳回（{w['admin_account'].user.nickname}）"
+    third = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=77)
+    long = "因" * (adjustments.REASON_MAX + 10)
+    assert adjustments.refuse(checker, third.pending.id, long).refuse_reason == long[:200]
     err = _refusal(adjustments.refuse, checker, second.pending.id, "   ")
     assert (err.status, err.message, err.fields) == (
         400,
