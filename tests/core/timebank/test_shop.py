@@ -147,14 +147,23 @@ def test_a_shelf_lists_its_own_items_by_class_then_price_and_hides_those_taken_o
     soap = shop.create_item(
         w["staff"], community, name="肥皂", category="日用百货", price=3, stock=1
     )
+    salt = shop.create_item(w["staff"], community, name="盐", category="粮油副食", price=2, stock=1)
     shop.create_item(
         w["admin"], w["d"].communities[1], name="油", category="粮油副食", price=9, stock=1
     )
     shop.update_item(w["staff"], w["rice"].id, active=False)
-    # Chinese class names sort by their code points: 日 (U+65E5) before 粮 (U+7CAE)
-    assert [i.id for i in shop.items_query(community)] == [soap.id, w["towel"].id]
+    # by class first (日 U+65E5 before 粮 U+7CAE: code points, as on SQLite and the test
+    # PostgreSQL's C.UTF-8), then by price: the cheapest thing is not first
+    assert [i.id for i in shop.items_query(community)] == [soap.id, w["towel"].id, salt.id]
     everything = shop.items_query(community, include_inactive=True)
-    assert [i.id for i in everything] == [soap.id, w["towel"].id, w["rice"].id]
+    assert [i.id for i in everything] == [soap.id, w["towel"].id, salt.id, w["rice"].id]
+    # a tie keeps the order things were put on the shelf, even after the first is changed
+    # (PostgreSQL's scan returns an updated row last)
+    soap2 = shop.create_item(
+        w["staff"], community, name="香皂", category="日用百货", price=3, stock=1
+    )
+    shop.update_item(w["staff"], soap.id, add_stock=1)
+    assert [i.id for i in shop.items_query(community)][:2] == [soap.id, soap2.id]
 
 
 def test_an_item_is_shown_with_its_photo_and_every_field(app, w):
