@@ -168,9 +168,13 @@ def test_a_shelf_lists_its_own_items_by_class_then_price_and_hides_those_taken_o
 
 def test_an_item_is_shown_with_its_photo_and_every_field(app, w):
     client = app.test_client()
-    photo = upload_photo(client, login_staff(client, w["staff_account"]))
+    headers = login_staff(client, w["staff_account"])
+    first = upload_photo(client, headers, color="red")
+    photo = upload_photo(client, headers)
+    shop.update_item(w["staff"], w["rice"].id, photo_id=first)
     item = shop.update_item(w["staff"], w["towel"].id, photo_id=photo, description="纯棉")
     shown = shop.item_dict(item)
+    assert shown["photo_url"] != shop.item_dict(ShopItem.get_by_id(w["rice"].id))["photo_url"]
     assert shown["photo_url"].startswith("/media/") and shown["photo_url"].endswith(".jpg")
     assert "_t" in shown["photo_url"]
     assert shown == {
@@ -187,7 +191,10 @@ def test_an_item_is_shown_with_its_photo_and_every_field(app, w):
         "updated_at": shown["updated_at"],
     }
     assert shown["updated_at"].startswith("20")
-    assert shop.item_dict(w["rice"])["photo_url"] is None
+    bare = shop.create_item(
+        w["staff"], w["d"].communities[0], name="盐", category="粮油副食", price=2, stock=1
+    )
+    assert shop.item_dict(bare)["photo_url"] is None
 
 
 # --- scope --------------------------------------------------------------------------------
@@ -310,7 +317,8 @@ def test_only_a_photo_one_uploaded_goes_on_the_shelf(app, w):
         client, login_staff(client, make_staff(w["d"].communities[0])), color="red"
     )
     err = refused(shop.update_item, w["staff"], w["towel"].id, photo_id=theirs)
-    assert err.status == 400 and err.fields == {"photo_id": "照片不存在或不是您上传的"}
+    assert (err.status, err.message) == (400, "照片不存在或不是您上传的")
+    assert err.fields == {"photo_id": "照片不存在或不是您上传的"}
     assert ShopItem.get_by_id(w["towel"].id).photo_id is None
     assert shop.update_item(w["staff"], w["towel"].id, photo_id=mine).photo_id == mine
 
@@ -365,7 +373,7 @@ def test_redeeming_takes_one_off_the_shelf_and_the_price_off_the_passbook(w):
         10,
         False,
     )
-    assert r.actor_id == resident.user.id and r.actor_label
+    assert r.actor_id == resident.user.id and r.actor_label == "张大妈"
     assert ShopItem.get_by_id(w["towel"].id).stock == 4 and unchanged(w["rice"])
     entry = PointEntry.get_by_id(r.entry_id)
     assert (entry.account_id, entry.points, entry.rule, entry.reason) == (
@@ -408,6 +416,14 @@ def test_redeeming_takes_one_off_the_shelf_and_the_price_off_the_passbook(w):
         "created_at": shown["created_at"],
     }
     assert shown["created_at"].startswith("20")
+
+
+def test_redeeming_stamps_the_items_change_time(w):
+    resident, _ = _passbook(w, "张大妈", 25)
+    when = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    with time_machine.travel(when, tick=False):
+        shop.redeem(resident, w["towel"].id)
+    assert ShopItem.get_by_id(w["towel"].id).updated_at.replace(tzinfo=UTC) == when
 
 
 def test_at_the_counter_staff_redeem_from_the_member_code_shown(w):
