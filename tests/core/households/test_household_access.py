@@ -9,6 +9,7 @@ import pytest
 
 from core.households import access, cards, plans
 from core.people.permissions import Principal
+from infra.errors import ApiError
 from models import Event, Household, User
 from tests.factories import make_district, make_staff
 
@@ -95,3 +96,16 @@ def test_a_list_is_audited_at_the_staff_members_area_and_a_stewards_at_none(w):
     assert first.area_id == w["d"].communities[0].id
     assert first.data == {"via": "console", "ids": [1, 2], "filters": {"tag": "低保"}}
     assert second.area_id is None and second.data == {"via": "api", "ids": [1], "filters": {}}
+
+
+def test_a_household_outside_ones_scope_does_not_exist_in_chinese(w):
+    other_staff = _staff(w["d"].communities[1])
+    for household_id in (w["h"]["a"], 999_999):
+        with pytest.raises(ApiError) as err:
+            access.load(other_staff, household_id)
+        assert (err.value.status, err.value.code, err.value.message) == (
+            404,
+            "household_not_found",
+            "找不到该户",
+        )
+    assert access.load(other_staff, w["h"]["c"]).id == w["h"]["c"]
