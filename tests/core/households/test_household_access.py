@@ -109,3 +109,17 @@ def test_a_household_outside_ones_scope_does_not_exist_in_chinese(w):
             "找不到该户",
         )
     assert access.load(other_staff, w["h"]["c"]).id == w["h"]["c"]
+
+
+def test_only_stewards_and_staff_work_with_households_and_others_are_told_so(w):
+    resident = Principal.for_user(User.create(openid="dev:李大爷"))
+    with pytest.raises(ApiError) as err:
+        access.load(resident, w["h"]["a"])
+    assert (err.value.status, err.value.code, err.value.message) == (
+        403,
+        "households_forbidden",
+        "只有小巷管家和社区工作人员可以查看包联户",
+    )
+    steward = Principal(user=resident.user, roles={"steward"}, stewards=[w["d"].stewards[0]])
+    access.require_use(steward)
+    access.require_use(_staff(w["d"].communities[1]))
