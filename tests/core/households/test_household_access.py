@@ -123,3 +123,9 @@ def test_only_stewards_and_staff_work_with_households_and_others_are_told_so(w):
     steward = Principal(user=resident.user, roles={"steward"}, stewards=[w["d"].stewards[0]])
     access.require_use(steward)
     access.require_use(_staff(w["d"].communities[1]))
+
+
+def test_the_tag_list_is_the_configured_one_in_its_order(app):
+    assert access.tags() == list(access.DEFAULT_TAGS)
+    app.config["HOUSEHOLD_TAGS"] = ["失独家庭", "独居老人"]
+    assert access.tags() == ["失独家庭", "独居老人"]
