@@ -158,7 +158,7 @@ def _decided(adjustment: PointAdjustment):
     current = PointAdjustment.get_by_id(adjustment.id)
     who = f"（{current.decided_by_label}）" if current.decided_by_label else ""
     return conflict(
-        "already_decided", f"该积分调整已{STATUS_LABELS.get(current.status, '处理')}{who}"
+        "already_decided", f"该积分调整{STATUS_LABELS.get(current.status, '已处理')}{who}"
     )
 
 

@@ -11,9 +11,11 @@ import threading
 import pytest
 import requests
 
-from core.timebank import postings
+from core.people.permissions import Principal
+from core.timebank import adjustments, postings
 from core.timebank.postings import Holder
-from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem
+from infra.errors import ApiError
+from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem, User
 from tests.api.test_timebank_routes import give, served, user_named
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
@@ -24,15 +26,23 @@ API = "/api/v1"
 def _world(client):
     d = make_district()
     maker, checker = make_staff(d.communities[0]), make_staff(d.communities[0])
+    admin = make_staff(d.street, role="admin")
     headers = {
         "resident": login(client, "张大妈"),
         "maker": login_staff(client, maker),
         "checker": login_staff(client, checker),
-        "admin": login_staff(client, make_staff(d.street, role="admin")),
+        "admin": login_staff(client, admin),
         "other_staff": login_staff(client, make_staff(d.communities[1])),
     }
     account = postings.account_for(d.communities[0], Holder(user_id=user_named("张大妈").id))
-    return {"d": d, "maker": maker, "checker": checker, "h": headers, "account": account}
+    return {
+        "d": d,
+        "maker": maker,
+        "checker": checker,
+        "admin_account": admin,
+        "h": headers,
+        "account": account,
+    }
 
 
 @pytest.fixture
@@ -305,3 +315,229 @@ def test_the_console_offers_no_adjusting_of_ones_own_passbook(capp, cw):
     )
     assert "不能给自己的存折加减分" in forged.get_data(as_text=True)
     assert PointAccount.get_by_id(own.id).balance == 5
+
+
+# --- refusals and bounds, called as the console's forms call them -----------------------------
+
+
+def _p(account) -> Principal:
+    return Principal.for_user(User.get_by_id(account.user_id))
+
+
+def _refusal(call, *args, **kwargs) -> ApiError:
+    with pytest.raises(ApiError) as err:
+        call(*args, **kwargs)
+    return err.value
+
+
+def test_a_free_adjustment_may_be_as_large_as_the_maximum_either_way_and_no_larger(w):
+    maker = _p(w["maker"])
+    for points in (adjustments.MAX_FREE_POINTS, -adjustments.MAX_FREE_POINTS):
+        done = adjustments.adjust(
+            maker, w["account"], rule="adjustment", reason="核实", points=points
+        )
+        assert done.pending.points == points
+    for points in (adjustments.MAX_FREE_POINTS + 1, -adjustments.MAX_FREE_POINTS - 1, 0, None):
+        err = _refusal(
+            adjustments.adjust, maker, w["account"], rule="adjustment", reason="核实", points=points
+        )
+        assert (err.status, err.message) == (400, "请填写调整分值（非零，绝对值不超过 1000）")
+        assert err.fields == {"points": "须为非零整数，绝对值不超过 1000"}
+    assert PointAdjustment.select().count() == 2
+
+
+def test_a_catalogue_rule_takes_its_own_points_per_unit_up_to_the_maximum_units(w):
+    maker = _p(w["maker"])
+    one = adjustments.adjust(maker, w["account"], rule="meeting", reason="例会", points=1)
+    assert (one.entry.points, one.entry.rule) == (1, "meeting")
+    most = adjustments.adjust(maker, w["account"], rule="meeting", reason="例会", units=100)
+    assert (most.pending.points, most.pending.units) == (100, 100)
+    for units in (0, adjustments.MAX_UNITS + 1):
+        err = _refusal(
+            adjustments.adjust, maker, w["account"], rule="meeting", reason="例会", units=units
+        )
+        assert (err.status, err.message) == (400, "数量有误")
+        assert err.fields == {"units": "须在 1 至 100 之间"}
+    err = _refusal(adjustments.adjust, maker, w["account"], rule="meeting", reason="例会", points=5)
+    assert (err.status, err.message) == (400, "该规则的分值是固定的，请只填写数量")
+    assert err.fields == {"points": "“参加社区例会、议事会”每次 +1 分，不能改"}
+    assert PointEntry.select().count() == 1
+
+
+def test_a_rule_switched_off_or_automatic_cannot_be_chosen(app, w):
+    maker = _p(w["maker"])
+    app.config["TIMEBANK_RULES"] = {"meeting": {"points": 0}}
+    err = _refusal(adjustments.adjust, maker, w["account"], rule="meeting", reason="例会")
+    assert (err.status, err.message, err.fields) == (400, "该规则已停用", {"rule": "该规则已停用"})
+    err = _refusal(adjustments.adjust, maker, w["account"], rule="issue_resolved", reason="x")
+    assert (err.status, err.message) == (400, "该规则由系统自动记分，不能手工选择")
+    assert err.fields == {"rule": "请选择可手工记分的规则"}
+    assert PointEntry.select().count() == 0
+
+
+def test_an_adjustment_needs_a_reason_and_keeps_it_trimmed_and_cut(w):
+    maker = _p(w["maker"])
+    for blank in ("", "   ", None):
+        err = _refusal(adjustments.adjust, maker, w["account"], rule="meeting", reason=blank)
+        assert (err.status, err.message, err.fields) == (
+            400,
+            "请写明加减分原因",
+            {"reason": "请写明加减分原因"},
+        )
+    long = "因" * (adjustments.REASON_MAX + 10)
+    entry = adjustments.adjust(maker, w["account"], rule="meeting", reason=f"  {long} ").entry
+    assert entry.reason == "因" * adjustments.REASON_MAX
+    pending = adjustments.adjust(maker, w["account"], rule="adjustment", reason=long, points=99)
+    assert pending.pending.reason == "因" * adjustments.REASON_MAX
+
+
+def test_exactly_the_threshold_counts_at_once_and_one_more_waits_with_both_audited(w):
+    maker = _p(w["maker"])
+    at = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=-50)
+    assert at.pending is None and at.entry.points == -50 and at.entry.actor_id == maker.user.id
+    event = Event.get(Event.action == "points.adjust")
+    assert (event.subject_type, event.subject_id, event.actor_id, event.area_id) == (
+        "point_account",
+        w["account"].id,
+        maker.user.id,
+        w["d"].communities[0].id,
+    )
+    assert event.data == {
+        "rule": "adjustment",
+        "units": 1,
+        "points": -50,
+        "reason": "核实",
+        "entry_id": at.entry.id,
+    }
+    above = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=51)
+    assert above.entry is None
+    assert (above.pending.made_by_id, above.pending.made_by_label) == (
+        maker.user.id,
+        w["maker"].user.nickname,
+    )
+    assert (above.pending.rule, above.pending.units, above.pending.status) == (
+        "adjustment",
+        1,
+        "pending",
+    )
+    request = Event.get(Event.action == "points.adjust_request")
+    assert (request.subject_id, request.actor_id, request.area_id) == (
+        w["account"].id,
+        maker.user.id,
+        w["d"].communities[0].id,
+    )
+    assert request.data == {
+        "rule": "adjustment",
+        "units": 1,
+        "points": 51,
+        "reason": "核实",
+        "adjustment_id": above.pending.id,
+        "threshold": 50,
+    }
+    assert PointAccount.get_by_id(w["account"].id).balance == -50
+
+
+def test_staff_of_another_community_cannot_adjust_approve_or_refuse_here(w, client):
+    outsider = _p(make_staff(w["d"].communities[1]))
+    err = _refusal(adjustments.adjust, outsider, w["account"], rule="meeting", reason="例会")
+    assert (err.status, err.code) == (403, "out_of_scope")
+    pending = adjustments.adjust(
+        _p(w["maker"]), w["account"], rule="adjustment", reason="核实", points=80
+    ).pending
+    for decide_as in (
+        lambda: adjustments.approve(outsider, pending.id),
+        lambda: adjustments.refuse(outsider, pending.id, "不同意"),
+    ):
+        err = _refusal(decide_as)
+        assert (err.status, err.code) == (403, "out_of_scope")
+    assert PointAdjustment.get_by_id(pending.id).status == "pending"
+    err = _refusal(adjustments.approve, _p(w["checker"]), 999_999)
+    assert (err.status, err.code, err.message) == (404, "adjustment_not_found", "找不到该积分调整")
+
+
+def test_nobody_adjusts_or_decides_on_their_own_passbook(w):
+    checker = _p(w["checker"])
+    own = postings.account_for(w["d"].communities[0], Holder(user_id=checker.user.id))
+    err = _refusal(adjustments.adjust, checker, own, rule="meeting", reason="例会")
+    assert (err.status, err.code) == (403, "own_passbook")
+    assert err.message == "不能给自己的存折加减分，请由其他工作人员办理"
+    pending = adjustments.adjust(
+        _p(w["maker"]), own, rule="adjustment", reason="核实", points=70
+    ).pending
+    for decide_as in (
+        lambda: adjustments.approve(checker, pending.id),
+        lambda: adjustments.refuse(checker, pending.id, "不要"),
+    ):
+        err = _refusal(decide_as)
+        assert (err.status, err.code) == (403, "own_passbook")
+        assert err.message == "不能审核自己存折的积分调整，须由其他工作人员审核"
+    assert PointAdjustment.get_by_id(pending.id).status == "pending"
+
+
+def test_a_decision_is_recorded_with_its_author_and_a_late_one_names_the_first(w):
+    maker, checker, admin = _p(w["maker"]), _p(w["checker"]), _p(w["admin_account"])
+    pending = adjustments.adjust(
+        maker, w["account"], rule="good_deed", reason="救人", units=6
+    ).pending
+    done = adjustments.approve(checker, pending.id)
+    assert (done.status, done.decided_by_id, done.decided_by_label) == (
+        "approved",
+        checker.user.id,
+        w["checker"].user.nickname,
+    )
+    assert done.decided_at is not None
+    entry = PointEntry.get_by_id(done.entry_id)
+    assert (entry.points, entry.rule, entry.reason, entry.actor_label) == (
+        60,
+        "good_deed",
+        "救人",
+        w["maker"].user.nickname,
+    )
+    event = Event.get(Event.action == "points.adjust_approve")
+    assert (event.subject_id, event.actor_id, event.area_id) == (
+        w["account"].id,
+        checker.user.id,
+        w["d"].communities[0].id,
+    )
+    assert event.data == {
+        "adjustment_id": pending.id,
+        "entry_id": entry.id,
+        "points": 60,
+        "rule": "good_deed",
+        "made_by": w["maker"].user.nickname,
+    }
+    err = _refusal(adjustments.refuse, admin, pending.id, "晚了")
+    assert (err.status, err.code) == (409, "already_decided")
+    assert err.message == f"该积分调整已通过（{w['checker'].user.nickname}）"
+
+    second = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=-90)
+    refused = adjustments.refuse(admin, second.pending.id, "  证明不全 ")
+    assert (refused.status, refused.refuse_reason, refused.decided_by_id) == (
+        "refused",
+        "证明不全",
+        admin.user.id,
+    )
+    assert refused.decided_by_label == w["admin_account"].user.nickname
+    event = Event.get(Event.action == "points.adjust_refuse")
+    assert (event.subject_id, event.actor_id, event.area_id) == (
+        w["account"].id,
+        admin.user.id,
+        w["d"].communities[0].id,
+    )
+    assert event.data == {
+        "adjustment_id": second.pending.id,
+        "points": -90,
+        "reason": "证明不全",
+        "made_by": w["maker"].user.nickname,
+    }
+    err = _refusal(adjustments.approve, checker, second.pending.id)
+    assert err.message == f"该积分调整已驳回（{w['admin_account'].user.nickname}）"
+    third = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=77)
+    long = "因" * (adjustments.REASON_MAX + 10)
+    assert adjustments.refuse(checker, third.pending.id, long).refuse_reason == long[:200]
+    err = _refusal(adjustments.refuse, checker, second.pending.id, "   ")
+    assert (err.status, err.message, err.fields) == (
+        400,
+        "原因：请写明驳回原因",
+        {"reason": "请写明驳回原因"},
+    )
