@@ -103,6 +103,8 @@ def _check(name, category, price, stock, description) -> None:
     fields = {}
     if name is not None and not name.strip():
         fields["name"] = "不能为空"
+    elif name is not None and len(name.strip()) > NAME_MAX:
+        fields["name"] = f"最多 {NAME_MAX} 个字"  # refused, never cut without a word
     if category is not None and category not in CATEGORIES:
         fields["category"] = "须为 " + "、".join(CATEGORIES) + " 之一"
     if price is not None and not 1 <= price <= MAX_PRICE:
@@ -146,7 +148,7 @@ def create_item(
     with write_transaction():
         item = ShopItem.create(
             community=community.id,
-            name=name.strip()[:NAME_MAX],
+            name=name.strip(),
             category=category,
             description=(description or "").strip(),
             price=price,
@@ -190,10 +192,13 @@ def update_item(p: Principal, item_id: int, **changes) -> ShopItem:
     add = changes.pop("add_stock", None)
     if add is not None and not -MAX_STOCK <= add <= MAX_STOCK:
         raise bad_request("补货数量有误", {"add_stock": f"绝对值不超过 {MAX_STOCK}"})
+    if add is not None and "stock" in changes:
+        # one of them would be dropped without a word: which did the person mean?
+        raise bad_request("补货数量有误", {"add_stock": "不能同时设定库存和补货数量，请只填一项"})
     if "photo_id" in changes:
         changes["photo"] = _own_photo(p, changes.pop("photo_id"))
     if "name" in changes:
-        changes["name"] = changes["name"].strip()[:NAME_MAX]
+        changes["name"] = changes["name"].strip()
     with write_transaction():
         fields = {getattr(ShopItem, k): v for k, v in changes.items()}
         fields[ShopItem.updated_at] = utcnow()
@@ -202,7 +207,11 @@ def update_item(p: Principal, item_id: int, **changes) -> ShopItem:
         query = ShopItem.update(fields).where(ShopItem.id == item.id)
         if add is not None and add < 0:
             query = query.where(ShopItem.stock >= -add)
+        if add is not None and add > 0:
+            query = query.where(ShopItem.stock <= MAX_STOCK - add)
         if query.execute() != 1:
+            if add is not None and add > 0:
+                raise conflict("stock_limit", f"补货后库存将超过 {MAX_STOCK}，不能补这么多")
             raise conflict("out_of_stock", "库存不足，不能减少这么多")
         audit.record(
             "shop.item_update",

@@ -174,7 +174,7 @@ def test_finding_a_person_names_what_is_wrong_in_chinese(w):
     for blank in ("", "   ", None):
         err = _refusal(passbook.find_person, w["staff"], blank)
         assert (err.status, err.message) == (400, "请填写会员码")
-        assert err.fields == {"person": "请填写会员码、steward:编号 或 user:编号"}
+        assert err.fields == {"person": "请填写会员码、姓名或电话"}
     err = _refusal(passbook.find_person, w["staff"], f"steward:{w['d'].stewards[0].id}")
     assert (err.status, err.code, err.message) == (
         404,
@@ -223,7 +223,7 @@ def test_a_reversal_is_refused_for_a_redemption_one_own_passbook_or_another_comm
     redemption = _entry(w["account"], -3, rule="redemption")
     err = _refusal(passbook.reverse, w["staff"], redemption.id, "退")
     assert (err.status, err.code) == (409, "invalid_transition")
-    assert err.message == "兑换记录不能冲正，如需退还积分请用人工调整并写明原因"
+    assert err.message == "兑换记录不能冲正：兑错了请在“最近兑换”中作废这笔兑换"
     wrong = _entry(w["account"], 2)
     err = _refusal(passbook.reverse, w["other_staff"], wrong.id, "错了")
     assert (err.status, err.code) == (403, "out_of_scope")

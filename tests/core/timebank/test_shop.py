@@ -75,7 +75,7 @@ def test_a_new_item_is_trimmed_recorded_and_audited_with_its_author(w):
     item = shop.create_item(
         w["staff"],
         community,
-        name="  " + "肥皂" * 25,
+        name="  " + "肥皂" * 20,
         category="日用百货",
         price=3,
         stock=0,
@@ -304,10 +304,29 @@ def test_taking_off_more_than_is_on_the_shelf_is_refused_and_changes_nothing(w):
 # --- name, photo, time, audit ---------------------------------------------------------------
 
 
-def test_a_new_name_is_trimmed_and_cut_to_the_maximum(w):
+def test_a_new_name_is_trimmed_and_a_name_too_long_is_refused_not_cut(w):
     assert shop.update_item(w["staff"], w["towel"].id, name="  纯棉毛巾 ").name == "纯棉毛巾"
-    long = "长" * (shop.NAME_MAX + 5)
-    assert shop.update_item(w["staff"], w["towel"].id, name=long).name == "长" * shop.NAME_MAX
+    exact = "长" * shop.NAME_MAX
+    assert shop.update_item(w["staff"], w["towel"].id, name=f" {exact} ").name == exact
+    err = refused(shop.update_item, w["staff"], w["towel"].id, name=exact + "长")
+    assert (err.status, err.fields) == (400, {"name": f"最多 {shop.NAME_MAX} 个字"})
+    assert ShopItem.get_by_id(w["towel"].id).name == exact
+
+
+def test_setting_the_stock_and_adding_to_it_at_once_is_refused(w):
+    err = refused(shop.update_item, w["staff"], w["towel"].id, stock=9, add_stock=2)
+    assert (err.status, err.message) == (400, "补货数量有误")
+    assert err.fields == {"add_stock": "不能同时设定库存和补货数量，请只填一项"}
+    assert unchanged(w["towel"]) and update_events() == []
+
+
+def test_restocking_never_goes_past_the_maximum(w):
+    shop.update_item(w["staff"], w["towel"].id, stock=shop.MAX_STOCK - 5)
+    assert shop.update_item(w["staff"], w["towel"].id, add_stock=5).stock == shop.MAX_STOCK
+    err = refused(shop.update_item, w["staff"], w["towel"].id, add_stock=1)
+    assert (err.status, err.code) == (409, "stock_limit")
+    assert err.message == f"补货后库存将超过 {shop.MAX_STOCK}，不能补这么多"
+    assert ShopItem.get_by_id(w["towel"].id).stock == shop.MAX_STOCK
 
 
 def test_only_a_photo_one_uploaded_goes_on_the_shelf(app, w):
