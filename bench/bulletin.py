@@ -19,16 +19,15 @@ What is timed, for last month:
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import scaffold
 from bench.reports import _bulk
 
 COMMUNITIES = 40
@@ -301,33 +300,18 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, issues: int) -
 
 
 def run(pg_url: str | None = None, issues: int = ISSUES) -> int:
-    from infra import config
-
-    for key in config.DEFAULTS:
-        os.environ.pop(key, None)
+    scaffold.clean_environment()
     stewards = COMMUNITIES * ALLEYS_PER_COMMUNITY * STEWARDS_PER_ALLEY
     print(
         f"月度通报基准：1 个街道，{COMMUNITIES} 个社区，{stewards:,} 位管家，"
         f"{DEPARTMENTS + COMMUNITIES} 个部门与物业，{issues:,} 条历史诉求"
     )
-    ok = True
-    with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
-        ok &= bench_database("SQLite", Path(tmp), None, issues)
-        if pg_url:
-            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, issues)
-    return 0 if ok else 1
+    return scaffold.on_each_database(bench_database, pg_url, issues)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bulletin")
-    parser.add_argument(
-        "--pg",
-        metavar="URL",
-        help="同时在这个（空的）PostgreSQL 数据库上测试；默认取 TEST_DATABASE_URL"
-        "（scripts/with-postgres.sh 所设）",
-    )
-    parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
-    args = parser.parse_args(argv)
+    # the PostgreSQL to use defaults to TEST_DATABASE_URL (set by scripts/with-postgres.sh)
+    args = scaffold.issues_command("python -m bench.bulletin", ISSUES).parse_args(argv)
     return run(pg_url=args.pg or os.environ.get("TEST_DATABASE_URL"), issues=args.issues)
 
 

@@ -17,16 +17,16 @@ What is measured, each export in a child process of its own (so its peak memory 
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import os
 import random
 import resource
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+
+from bench import scaffold
 
 ISSUES = 50_000
 DAYS = 28
@@ -131,26 +131,15 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, count: int) ->
 
 
 def run(pg_url: str | None = None, issues: int | None = None) -> int:
-    from infra import config
-
     count = issues or ISSUES
-    for key in config.DEFAULTS:
-        os.environ.pop(key, None)
+    scaffold.clean_environment()
     load = os.getloadavg()[0]
     print(f"台账导出基准：一个街道 {DAYS} 天内 {count:,} 条诉求（机器负载 {load:.1f}）")
-    ok = True
-    with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
-        ok &= bench_database("SQLite", Path(tmp), None, count)
-        if pg_url:
-            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, count)
-    return 0 if ok else 1
+    return scaffold.on_each_database(bench_database, pg_url, count)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ledger")
-    parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
-    parser.add_argument("--issues", type=int, default=ISSUES, help="诉求条数")
-    args = parser.parse_args(argv)
+    args = scaffold.issues_command("python -m bench.ledger", ISSUES, "诉求条数").parse_args(argv)
     return run(args.pg, args.issues)
 
 

@@ -24,16 +24,15 @@ What is timed:
 
 from __future__ import annotations
 
-import argparse
 import io
 import logging
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench import scaffold
 
 GROUPS = 500
 ALLEYS_PER_COMMUNITY = 5
@@ -377,28 +376,18 @@ def bench_database(label: str, workdir: Path, pg_url: str | None) -> bool:
 
 def run(pg_url: str | None = None, issues: int | None = None) -> int:
     global ISSUES
-    from infra import config
 
     ISSUES = issues or ISSUES
-    for key in config.DEFAULTS:
-        os.environ.pop(key, None)
+    scaffold.clean_environment()
     print(
         f"通报与提醒基准：{GROUPS} 个群（社区），{GROUPS * ALLEYS_PER_COMMUNITY} 条街巷，"
         f"{GROUPS * ALLEYS_PER_COMMUNITY * STEWARDS_PER_ALLEY} 位管家，{ISSUES:,} 条历史诉求"
     )
-    ok = True
-    with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
-        ok &= bench_database("SQLite", Path(tmp), None)
-        if pg_url:
-            ok &= bench_database("PostgreSQL", Path(tmp), pg_url)
-    return 0 if ok else 1
+    return scaffold.on_each_database(bench_database, pg_url)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.reports")
-    parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
-    parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
-    args = parser.parse_args(argv)
+    args = scaffold.issues_command("python -m bench.reports", ISSUES).parse_args(argv)
     return run(pg_url=args.pg, issues=args.issues)
 
 

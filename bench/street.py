@@ -25,15 +25,13 @@ What is timed:
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import scaffold
 from bench.reports import _bulk, _count_queries
 
 COMMUNITIES = 40
@@ -312,28 +310,17 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, count: int) ->
 
 
 def run(pg_url: str | None = None, issues: int | None = None) -> int:
-    from infra import config
-
     count = issues or ISSUES
-    for key in config.DEFAULTS:
-        os.environ.pop(key, None)
+    scaffold.clean_environment()
     print(
         f"街道总览基准：{COMMUNITIES} 个社区，{COMMUNITIES * ALLEYS_PER_COMMUNITY * STEWARDS_PER_ALLEY}"
         f" 位管家，{DEPARTMENTS + PROPERTIES} 个单位，{count:,} 条历史诉求"
     )
-    ok = True
-    with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
-        ok &= bench_database("SQLite", Path(tmp), None, count)
-        if pg_url:
-            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, count)
-    return 0 if ok else 1
+    return scaffold.on_each_database(bench_database, pg_url, count)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.street")
-    parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
-    parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
-    args = parser.parse_args(argv)
+    args = scaffold.issues_command("python -m bench.street", ISSUES).parse_args(argv)
     return run(args.pg, args.issues)
 
 
