@@ -161,7 +161,7 @@ i.wx-icon{font-style:normal;display:inline-block}
 .mp-capsule{position:absolute;right:7px;width:87px;height:32px;border-radius:16px;border:1px solid rgba(255,255,255,.35);background:rgba(0,0,0,.15);font-size:16px;display:flex;align-items:center;justify-content:space-around;font-weight:700}
 body.mp-has-tab{display:flex;flex-direction:column;min-height:100vh}
 .mp-tabbar{margin-top:auto}
-.mp-tabbar .tab-bar{position:static!important}
+.mp-tabbar [class*="tab-bar"]{position:static!important}
 .mp-mask{position:fixed;inset:0;z-index:90;background:rgba(0,0,0,.6)}
 .mp-toast{position:fixed;z-index:100;left:50%;top:45%;transform:translate(-50%,-50%);min-width:120px;max-width:70%;padding:14px 16px;border-radius:8px;background:rgba(17,17,17,.78);color:#fff;text-align:center;font-size:16px;line-height:1.4}
 .mp-modal{position:fixed;z-index:100;left:50%;top:50%;transform:translate(-50%,-50%);width:80%;max-width:320px;background:#fff;border-radius:12px;text-align:center;overflow:hidden}
