@@ -402,14 +402,14 @@ shot('the community staff: review, overdue, callbacks, an item, figures, ledger,
 });
 
 shot('the handling unit: to-do', async () => {
-  await states('unit/todo/todo', 'dev:物业小周', {}, { empty: true });
+  await states('unit/todo/todo', 'dev:anju', {}, { empty: true });
 });
 
 shot('工作台 for a steward, staff and a unit member; a steward\'s item after 接单', async () => {
   await normal('pages/work/work', 'dev:王秀英', {}, 'steward');
   await states('pages/work/work', 'dev:王秀英');
   await normal('pages/work/work', 'dev:huaishu', {}, 'staff');
-  await normal('pages/work/work', 'dev:物业小周', {}, 'unit');
+  await normal('pages/work/work', 'dev:anju', {}, 'unit');
   await normal('pages/work/work', 'dev:居民赵一', {}, 'resident');
   if (demo.issue) {
     const item = await normal('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) }, 'before-accept');
@@ -457,7 +457,7 @@ shot('大字模式: board, report, mine, an item, a wish, 工作台, a steward\'
   await large('steward/care/care', 'dev:王秀英');
   await large('steward/todo/todo', 'dev:王秀英');
   await large('staff/review/review', 'dev:huaishu');
-  await large('unit/todo/todo', 'dev:物业小周');
+  await large('unit/todo/todo', 'dev:anju');
   if (demo.issue) await large('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
 });
 
