@@ -111,6 +111,10 @@ describe('staff/issue/issue', () => {
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
     expect(p.text()).toContain('李建国');
+    // 吹哨报到 is folded to its heading until opened
+    expect(p.text()).toContain('吹哨报到（交承办单位办理）');
+    expect(p.text()).not.toContain('住建办（部门）');
+    p.inst.onFold({ currentTarget: { dataset: { key: 'whistle' } } });
     expect(p.text()).toContain('住建办（部门）');
     expect(p.text()).toContain('安居物业（物业）');
     expect(p.text()).not.toContain('催办（');
@@ -157,6 +161,7 @@ describe('staff/issue/issue', () => {
     server.route('GET', '/issues/7', { status: 200, body: fx.issue({ actions: ['whistle'] }) }).route('GET', '/areas', TREE).route('GET', '/units', fx.page([]));
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
+    p.inst.onFold({ currentTarget: { dataset: { key: 'whistle' } } });
     expect(p.text()).toContain('还没有登记承办单位');
   });
   test('urge the unit holding the item: needs a text; success; a 409 reloads the item', async () => {
@@ -192,6 +197,8 @@ describe('staff/issue/issue', () => {
     });
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
+    expect(p.text()).not.toContain('提请街道领导督办');
+    p.inst.onFold({ currentTarget: { dataset: { key: 'supervise' } } });
     expect(p.text()).toContain('提请街道督办');
     await p.inst.supervise();
     await h.idle();
