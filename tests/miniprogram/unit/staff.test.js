@@ -296,6 +296,11 @@ describe('staff/stewards/stewards', () => {
     expect(p.text()).toContain('K7MDW26W');
     p.inst.copy({ currentTarget: { dataset: { code: 'K7MDW26W' } } });
     expect(h.callsOf('setClipboardData')[0].data).toBe('K7MDW26W');
+    // 离任 waits behind 办理离任… (no reason box or red button on every card)
+    expect(p.text()).toContain('办理离任…');
+    expect(p.text()).not.toContain('离任后权限立即停止');
+    p.inst.onLeaving({ currentTarget: { dataset: { id: 2 } } });
+    expect(p.text()).toContain('离任后权限立即停止');
     await p.inst.dismiss({ currentTarget: { dataset: { id: 2 } } });
     expect(p.text()).toContain('离任请写明原因');
     p.inst.onReason({ currentTarget: { dataset: { id: 2 } }, detail: { value: '搬家' } });
