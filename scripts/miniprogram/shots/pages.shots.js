@@ -287,7 +287,7 @@ const fail = (o, cb) => setTimeout(() => cb.fail({ errMsg: 'request:fail' }), 0)
 const failing = { request: fail, uploadFile: fail, downloadFile: fail };
 /** A transport where every list is empty and every change succeeds (a new community). */
 const nothing = {
-  request: (o, cb) => setTimeout(() => cb.success({ statusCode: 200, data: (o.method || 'GET') === 'GET' ? fx.page([]) : {}, header: {} }), 0),
+  request: (o, cb) => setTimeout(() => cb.success({ statusCode: 200, data: (o.method || 'GET') === 'GET' ? fx.page([]).body : {}, header: {} }), 0),
   uploadFile: (o, cb) => cb.fail({ errMsg: 'uploadFile:fail' }),
   downloadFile: (o, cb) => setTimeout(() => cb.fail({ errMsg: 'downloadFile:fail' }), 0),
 };
