@@ -451,7 +451,6 @@ shot('大字模式: board, report, mine, an item, a wish, 工作台, a steward\'
   const first = wishes.data().items && wishes.data().items[0];
   if (first) await large('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
   await large('pages/work/work', 'dev:huaishu');
-  await large('pages/work/work', 'dev:王秀英');
   await large('points/passbook/passbook', 'dev:居民赵一');
   if (demo.board) await large('points/shop/shop', 'dev:居民赵一', { community: String(demo.board.community.id) });
   await large('steward/care/care', 'dev:王秀英');
