@@ -95,6 +95,25 @@ function issueStatusWord(status, label) {
 }
 
 /**
+ * The status as a resident reads it. 已吹哨 is the office's word for 吹哨报到 (the community called
+ * a department in); to the person who reported it what matters is who is working on it now.
+ * Staff, stewards and units keep the office words (issueStatusWord).
+ */
+const RESIDENT_STATUS_WORDS = /** @type {Record<string, string>} */ ({
+  whistled: '相关部门处理中',
+  escalated: '社区处理中',
+});
+
+/**
+ * @param {string | null | undefined} status the machine status
+ * @param {string | null | undefined} label the server's label
+ * @returns {string}
+ */
+function residentStatusWord(status, label) {
+  return (status && RESIDENT_STATUS_WORDS[status]) || issueStatusWord(status, label);
+}
+
+/**
  * The content check's verdict in words (staff see it on a held item; the machine word —
  * review, risky, failed — is never shown).
  */
@@ -157,6 +176,7 @@ module.exports = {
   dateTime,
   monthDay,
   issueStatusWord,
+  residentStatusWord,
   verdictWord,
   pad,
   rate,

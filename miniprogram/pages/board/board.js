@@ -74,7 +74,7 @@ Component({
               rated: f.rated,
               accept: f.median_accept_minutes === null ? '—' : `${f.median_accept_minutes} 分钟`,
             },
-            issues: b.recent_issues.map((/** @type {any} */ i) => ({ ...i, status_label: fmt.issueStatusWord(i.status, i.status_label), when: fmt.dateTime(i.created_at) })),
+            issues: b.recent_issues.map((/** @type {any} */ i) => ({ ...i, status_label: fmt.residentStatusWord(i.status, i.status_label), when: fmt.dateTime(i.created_at) })),
             wishes: b.wishes,
           };
         });

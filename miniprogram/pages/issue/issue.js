@@ -44,7 +44,7 @@ Component({
       (issue.actions || []).forEach((/** @type {string} */ a) => (actions[a] = true));
       this.setData({
         state: 'ready',
-        issue: issueView(issue),
+        issue: { ...issueView(issue), status_label: fmt.residentStatusWord(issue.status, issue.status_label) },
         actions,
         stewardPhones: (issue.stewards || [])
           .filter((/** @type {any} */ s) => s.phone)

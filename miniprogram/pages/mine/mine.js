@@ -52,7 +52,7 @@ Component({
               roles,
               bound: roles.some((/** @type {string} */ r) => r !== 'resident'),
               roleText: roles.map((/** @type {string} */ r) => /** @type {any} */ (names)[r] || r).join('、'),
-              issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, status_label: fmt.issueStatusWord(i.status, i.status_label), when: fmt.dateTime(i.created_at) })),
+              issues: myIssues.items.map((/** @type {any} */ i) => ({ ...i, status_label: fmt.residentStatusWord(i.status, i.status_label), when: fmt.dateTime(i.created_at) })),
               wishes: myWishes.items,
               claimed: claimed.items,
             };

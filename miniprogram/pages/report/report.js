@@ -249,7 +249,7 @@ Component({
       return issues
         .follow(other.id)
         .then((/** @type {any} */ issue) =>
-          this.setData({ state: 'followed', followed: { ...issue, status_label: fmt.issueStatusWord(issue.status, issue.status_label) }, error: '' }),
+          this.setData({ state: 'followed', followed: { ...issue, status_label: fmt.residentStatusWord(issue.status, issue.status_label) }, error: '' }),
         )
         .catch((err) => this.setData({ error: api.formMessageOf(err) }));
     },

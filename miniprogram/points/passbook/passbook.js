@@ -64,6 +64,10 @@ Component({
     hideCode() {
       this.setData({ qr: null });
     },
+    /** No passbook yet: 首页 (the board scanned last, or 扫一扫) leads to the community's shop. */
+    openBoard() {
+      wx.switchTab({ url: '/pages/board/board' });
+    },
     /** @param {any} e */
     openShop(e) {
       wx.navigateTo({ url: `/points/shop/shop?community=${e.currentTarget.dataset.community}` });

@@ -50,6 +50,8 @@ Component({
     error: '',
     notice: '',
     busy: false,
+    /** the folded sections opened (吹哨报到, 督办) */
+    open: /** @type {Record<string, boolean>} */ ({}),
   },
   methods: {
     /** 重新加载 on the failed-load state. */
@@ -83,6 +85,11 @@ Component({
       const picked = {};
       (issue.stewards || []).forEach((/** @type {any} */ s) => (picked[s.id] = true));
       this.setData({ state: 'ready', issue: issueView(issue), actions, picked, priority: issue.priority, held: issue.visibility === 'held' });
+    },
+    /** Open or fold a secondary section. @param {any} e */
+    onFold(e) {
+      const key = e.currentTarget.dataset.key;
+      this.setData({ [`open.${key}`]: !this.data.open[key] });
     },
     /** @param {any} e */
     onInput(e) {

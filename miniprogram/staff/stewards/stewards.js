@@ -31,6 +31,8 @@ Component({
     stewards: /** @type {any[]} */ ([]),
     codes: /** @type {Record<string, any>} */ ({}),
     reasons: /** @type {Record<string, string>} */ ({}),
+    /** the stewards whose 离任 reason and button are shown */
+    leaving: /** @type {Record<string, boolean>} */ ({}),
     username: '',
     staffCode: /** @type {any} */ (null),
     error: '',
@@ -67,6 +69,10 @@ Component({
     /** @param {any} e */
     copy(e) {
       wx.setClipboardData({ data: String(e.currentTarget.dataset.code) });
+    },
+    /** 办理离任…: show that steward's reason box and 离任 button. @param {any} e */
+    onLeaving(e) {
+      this.setData({ [`leaving.${e.currentTarget.dataset.id}`]: true });
     },
     /** @param {any} e */
     onReason(e) {

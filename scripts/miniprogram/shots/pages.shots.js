@@ -67,20 +67,35 @@ function overlay() {
   return last;
 }
 
-/** Write the page as it is now: one HTML file per width. */
-function snap(rel, state, p) {
+const TAB_PAGES = new Set(((APP_JSON.tabBar && APP_JSON.tabBar.list) || []).map((t) => t.pagePath));
+
+/**
+ * The custom tab bar as the person sees it under a tab page (their tabs, this page's marked,
+ * the 工作台 badge): its tree and CSS, drawn by pageHtml at the bottom of the screen. Its badge
+ * request is waited for, but never longer than a moment (a held request must not stop a shot).
+ */
+async function tabBarOf(rel) {
+  if (!TAB_PAGES.has(rel)) return null;
+  const bar = open('custom-tab-bar/index');
+  await Promise.race([bar.inst.refresh(`/${rel}`), new Promise((r) => setTimeout(r, 1500))]);
+  return { tree: treeFromDom(bar.comp.dom), css: cssByRel['custom-tab-bar/index'] };
+}
+
+/** Write the page as it is now: one HTML file per width (tab pages with their tab bar). */
+async function snap(rel, state, p) {
   const json = JSON.parse(fs.readFileSync(path.join(h.MP, `${rel}.json`), 'utf8'));
   const win = APP_JSON.window;
   const name = rel.replace(/^pages\//, '').replace(/\/[^/]+$/, '').replace(/\//g, '-');
   const title = json.navigationBarTitleText || win.navigationBarTitleText;
   const tree = treeFromDom(p.comp.dom);
+  const shown = overlay();
+  const tabBar = await tabBarOf(rel);
   fs.mkdirSync(HTML, { recursive: true });
   for (const [width, height] of SIZES) {
     const file = `${name}-${state}-${width}`;
-    const shown = overlay();
     fs.writeFileSync(path.join(HTML, `${file}.html`), pageHtml({
-      tree, css: cssByRel[rel], title, width, height, caption: `${rel} · ${state}`, overlay: shown,
-      nav: { background: json.navigationBarBackgroundColor || win.navigationBarBackgroundColor, color: (json.navigationBarTextStyle || win.navigationBarTextStyle) === 'black' ? '#000' : '#fff', back: rel !== APP_JSON.pages[0] },
+      tree, css: cssByRel[rel], title, width, height, caption: `${rel} · ${state}`, overlay: shown, tabBar,
+      nav: { background: json.navigationBarBackgroundColor || win.navigationBarBackgroundColor, color: (json.navigationBarTextStyle || win.navigationBarTextStyle) === 'black' ? '#000' : '#fff', back: rel !== APP_JSON.pages[0] && !TAB_PAGES.has(rel) },
     }));
     // A toast or modal covers the screen, not the whole scrolled page: such a shot is the screen.
     manifest.push({ page: rel, name, state, width, height, html: `html/${file}.html`, png: `${file}.png`, overlay: !!shown });
@@ -114,14 +129,14 @@ shot('board normal, loading, error, empty', async () => {
   await board.inst.onLoad({ code });
   await h.idle();
   demo.board = board.data().board;
-  snap('pages/board/board', 'normal', board);
+  await snap('pages/board/board', 'normal', board);
 
   fake();
   server.route('GET', `/boards/${code}`, 'hold');
   const loading = open('pages/board/board');
   loading.inst.onLoad({ code });
   await new Promise((r) => setTimeout(r, 20)); // the request is held: the page stays loading
-  snap('pages/board/board', 'loading', loading);
+  await snap('pages/board/board', 'loading', loading);
   server.held.splice(0).forEach((cb) => cb.fail({ errMsg: 'request:fail' }));
   await h.idle();
 
@@ -130,7 +145,7 @@ shot('board normal, loading, error, empty', async () => {
   const down = open('pages/board/board');
   await down.inst.onLoad({ code });
   await h.idle();
-  snap('pages/board/board', 'error', down);
+  await snap('pages/board/board', 'error', down);
   real.control.down = false;
 
   fake();
@@ -138,14 +153,14 @@ shot('board normal, loading, error, empty', async () => {
   const gone = open('pages/board/board');
   await gone.inst.onLoad({ code: 'GONE2345' });
   await h.idle();
-  snap('pages/board/board', 'gone', gone);
+  await snap('pages/board/board', 'gone', gone);
 
   fake();
   server.route('GET', `/boards/${code}`, { status: 200, body: { ...demo.board, recent_issues: [], wishes: [], figures: { open_now: 0, resolved_30d: 0, resolution_rate: null, average_rating: null, rated: 0, median_accept_minutes: null } } });
   const empty = open('pages/board/board');
   await empty.inst.onLoad({ code });
   await h.idle();
-  snap('pages/board/board', 'empty', empty);
+  await snap('pages/board/board', 'empty', empty);
 });
 
 shot('report form, wrong, filled, done; then mine and issue as that resident', async () => {
@@ -153,12 +168,12 @@ shot('report form, wrong, filled, done; then mine and issue as that resident', a
   const report = open('pages/report/report');
   report.inst.onLoad({ code });
   await h.idle();
-  snap('pages/report/report', 'normal', report);
+  await snap('pages/report/report', 'normal', report);
 
   h.calls.length = 0;
   await report.inst.submit();
   await h.idle();
-  snap('pages/report/report', 'invalid', report);
+  await snap('pages/report/report', 'invalid', report);
 
   h.calls.length = 0;
   report.inst.onCategory({ currentTarget: { dataset: { value: '设施损坏' } } });
@@ -166,25 +181,25 @@ shot('report form, wrong, filled, done; then mine and issue as that resident', a
   h.mediaQueue.push([real.pngFile('lamp.png')]);
   report.comp.querySelector('#photos').instance.choose();
   await h.idle();
-  snap('pages/report/report', 'filled', report);
+  await snap('pages/report/report', 'filled', report);
 
   h.calls.length = 0;
   await report.inst.submit();
   await h.idle();
   demo.issue = report.data().created;
-  snap('pages/report/report', 'done', report);
+  await snap('pages/report/report', 'done', report);
 
   const mine = open('pages/mine/mine');
   await mine.inst.onLoad();
   await h.idle();
-  snap('pages/mine/mine', 'normal', mine);
+  await snap('pages/mine/mine', 'normal', mine);
 
   const issue = open('pages/issue/issue');
   await issue.inst.onLoad({ id: String(demo.issue.id) });
   await h.idle();
-  snap('pages/issue/issue', 'normal', issue);
+  await snap('pages/issue/issue', 'normal', issue);
   // 撤销 asks first: the question drawn over the item.
-  await withOpenModal(() => { issue.inst.cancel(); snap('pages/issue/issue', 'confirm', issue); });
+  await withOpenModal(async () => { issue.inst.cancel(); await snap('pages/issue/issue', 'confirm', issue); });
 });
 
 shot('report without a board, privacy popup, privacy page', async () => {
@@ -193,14 +208,14 @@ shot('report without a board, privacy popup, privacy page', async () => {
   const scan = open('pages/report/report');
   await scan.inst.onLoad({});
   await h.idle();
-  snap('pages/report/report', 'scan', scan);
+  await snap('pages/report/report', 'scan', scan);
 
   const report = open('pages/report/report');
   await report.inst.onLoad({ code });
   await h.idle();
   h.privacyListener(() => {}, { referrer: 'chooseMedia' });
   await h.idle();
-  snap('pages/report/report', 'privacy', report);
+  await snap('pages/report/report', 'privacy', report);
 
   await normal('pages/privacy/privacy', 'dev:居民赵一');
 });
@@ -210,21 +225,21 @@ shot('mine new user and error; issue error', async () => {
   const mine = open('pages/mine/mine');
   await mine.inst.onLoad();
   await h.idle();
-  snap('pages/mine/mine', 'empty', mine);
+  await snap('pages/mine/mine', 'empty', mine);
 
   fake();
   server.route('GET', '/me', envelope(503, 'unavailable', '服务暂时不可用，请稍后再试'));
   const broken = open('pages/mine/mine');
   await broken.inst.onLoad();
   await h.idle();
-  snap('pages/mine/mine', 'error', broken);
+  await snap('pages/mine/mine', 'error', broken);
 
   fake();
   server.route('GET', '/issues/7', envelope(404, 'issue_not_found', '找不到该诉求'));
   const missing = open('pages/issue/issue');
   await missing.inst.onLoad({ id: '7' });
   await h.idle();
-  snap('pages/issue/issue', 'error', missing);
+  await snap('pages/issue/issue', 'error', missing);
 });
 
 shot('wish form and wishes list', async () => {
@@ -232,23 +247,23 @@ shot('wish form and wishes list', async () => {
   const wish = open('pages/wish/wish');
   await wish.inst.onLoad({ code });
   await h.idle();
-  snap('pages/wish/wish', 'normal', wish);
+  await snap('pages/wish/wish', 'normal', wish);
   h.calls.length = 0;
   await wish.inst.submit();
-  snap('pages/wish/wish', 'invalid', wish);
+  await snap('pages/wish/wish', 'invalid', wish);
 
   const alleyId = demo.board ? String(demo.board.alley.id) : '';
   const wishes = open('pages/wishes/wishes');
   await wishes.inst.onLoad({ alley_id: alleyId });
   await h.idle();
-  snap('pages/wishes/wishes', 'normal', wishes);
+  await snap('pages/wishes/wishes', 'normal', wishes);
 
   fake();
   server.route('GET', '/wishes', fx.page([]));
   const empty = open('pages/wishes/wishes');
   await empty.inst.onLoad({ alley_id: '9' });
   await h.idle();
-  snap('pages/wishes/wishes', 'empty', empty);
+  await snap('pages/wishes/wishes', 'empty', empty);
 });
 
 /** Open a page as `who` against the demo, call onLoad(options), wait, snap its normal state. */
@@ -257,8 +272,64 @@ async function normal(rel, who, options = {}, state = 'normal') {
   const p = open(rel);
   if (p.inst.onLoad) await p.inst.onLoad(options);
   await h.idle();
-  snap(rel, state, p);
+  await snap(rel, state, p);
   return p;
+}
+
+/** A transport that never answers (the page as it is while its data is on the way). */
+const heldCalls = [];
+const holding = {
+  request: (o, cb) => heldCalls.push(cb),
+  uploadFile: (o, cb) => heldCalls.push(cb),
+  downloadFile: (o, cb) => heldCalls.push(cb),
+};
+const fail = (o, cb) => setTimeout(() => cb.fail({ errMsg: 'request:fail' }), 0);
+const failing = { request: fail, uploadFile: fail, downloadFile: fail };
+/** A transport where every list is empty and every change succeeds (a new community). */
+const nothing = {
+  request: (o, cb) => setTimeout(() => cb.success({ statusCode: 200, data: (o.method || 'GET') === 'GET' ? fx.page([]).body : {}, header: {} }), 0),
+  uploadFile: (o, cb) => cb.fail({ errMsg: 'uploadFile:fail' }),
+  downloadFile: (o, cb) => setTimeout(() => cb.fail({ errMsg: 'downloadFile:fail' }), 0),
+};
+
+/**
+ * The other states of a page, as the person of its normal shot (still signed in): loading
+ * (the answer held), error (the server unreachable: the full-page failure) and, for lists,
+ * empty (every list answered with nothing).
+ */
+async function states(rel, who, options = {}, { empty = false } = {}) {
+  const first = await normal(rel, who, options);
+  h.calls.length = 0;
+  h.transport = holding;
+  const loading = open(rel);
+  const pending = Promise.resolve(loading.inst.onLoad && loading.inst.onLoad(options)).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 20));
+  await snap(rel, 'loading', loading);
+  // Let go of the held requests and of any the page sends after (a chained load): all fail.
+  h.transport = failing;
+  heldCalls.splice(0).forEach((cb) => cb.fail({ errMsg: 'request:fail' }));
+  await pending;
+  await h.idle();
+
+  real.use();
+  real.control.down = true;
+  h.calls.length = 0;
+  const down = open(rel);
+  if (down.inst.onLoad) await down.inst.onLoad(options);
+  await h.idle();
+  await snap(rel, 'error', down);
+  real.control.down = false;
+
+  if (empty) {
+    h.transport = nothing;
+    h.calls.length = 0;
+    const none = open(rel);
+    if (none.inst.onLoad) await none.inst.onLoad(options);
+    await h.idle();
+    await snap(rel, 'empty', none);
+    real.use();
+  }
+  return first;
 }
 
 shot('a wish, binding, points and volunteering as a resident', async () => {
@@ -266,10 +337,10 @@ shot('a wish, binding, points and volunteering as a resident', async () => {
   const first = wishes.data().items && wishes.data().items[0];
   if (first) {
     const item = await normal('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
-    if (item.data().actions.claim) await withOpenModal(() => { item.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } }); snap('pages/wish-item/wish-item', 'confirm', item); });
+    if (item.data().actions.claim) await withOpenModal(async () => { item.inst.claim({ currentTarget: { dataset: { role: 'volunteer' } } }); await snap('pages/wish-item/wish-item', 'confirm', item); });
   }
   await normal('pages/bind/bind', 'dev:居民赵一');
-  await normal('points/passbook/passbook', 'dev:居民赵一');
+  await states('points/passbook/passbook', 'dev:居民赵一', {}, { empty: true });
   if (!demo.board) demo.board = JSON.parse((await real.send('GET', `${real.state.base}/api/v1/boards/${code}`, {}, null)).body);
   const shop = await normal('points/shop/shop', 'dev:居民赵一', { community: String(demo.board.community.id) });
   // The confirmation before 兑换, left open (not answered) to be drawn.
@@ -280,7 +351,7 @@ shot('a wish, binding, points and volunteering as a resident', async () => {
     const [item] = shop.data().items;
     if (item) {
       shop.inst.redeem({ currentTarget: { dataset: { id: item.id } } });
-      snap('points/shop/shop', 'confirm', shop);
+      await snap('points/shop/shop', 'confirm', shop);
     }
   } finally {
     wx.showModal = answer;
@@ -293,58 +364,59 @@ shot('a wish, binding, points and volunteering as a resident', async () => {
   const short = open('points/shop/shop');
   await short.inst.onLoad({ community: '2' });
   await h.idle();
-  snap('points/shop/shop', 'short', short);
+  await snap('points/shop/shop', 'short', short);
   server.route('GET', '/points/me', { status: 200, body: { items: [], total: 0, page: 1, per_page: 1 } });
   const nobook = open('points/shop/shop');
   await nobook.inst.onLoad({ community: '2' });
   await h.idle();
-  snap('points/shop/shop', 'nobook', nobook);
+  await snap('points/shop/shop', 'nobook', nobook);
 
   await normal('volunteer/activities/activities', 'dev:居民赵一');
   await normal('volunteer/register/register', 'dev:居民赵一');
 });
 
 shot('the steward: to-do, an item, quick report, patrol, households', async () => {
-  await normal('steward/todo/todo', 'dev:王秀英');
-  if (demo.issue) await normal('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
+  await states('steward/todo/todo', 'dev:王秀英');
+  if (demo.issue) await states('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
   await normal('steward/quick/quick', 'dev:王秀英');
-  await normal('steward/patrol/patrol', 'dev:王秀英');
-  await normal('steward/households/households', 'dev:王秀英');
-  await normal('steward/care/care', 'dev:王秀英');
+  await states('steward/patrol/patrol', 'dev:王秀英');
+  await states('steward/households/households', 'dev:王秀英', {}, { empty: true });
+  await states('steward/care/care', 'dev:王秀英', {}, { empty: true });
   fake();
   server.route('GET', '/issues', fx.page([]));
   const empty = open('steward/todo/todo');
   await empty.inst.onLoad();
   await h.idle();
-  snap('steward/todo/todo', 'empty', empty);
+  await snap('steward/todo/todo', 'empty', empty);
 });
 
 shot('the community staff: review, overdue, callbacks, an item, figures, ledger, stewards', async () => {
-  await normal('staff/review/review', 'dev:huaishu');
-  await normal('staff/overdue/overdue', 'dev:huaishu');
-  await normal('staff/callbacks/callbacks', 'dev:huaishu');
-  if (demo.issue) await normal('staff/issue/issue', 'dev:huaishu', { id: String(demo.issue.id) });
-  await normal('staff/stats/stats', 'dev:huaishu');
-  await normal('staff/ledger/ledger', 'dev:huaishu');
-  await normal('staff/stewards/stewards', 'dev:huaishu');
+  await states('staff/review/review', 'dev:huaishu', {}, { empty: true });
+  await states('staff/overdue/overdue', 'dev:huaishu', {}, { empty: true });
+  await states('staff/callbacks/callbacks', 'dev:huaishu', {}, { empty: true });
+  if (demo.issue) await states('staff/issue/issue', 'dev:huaishu', { id: String(demo.issue.id) });
+  await states('staff/stats/stats', 'dev:huaishu');
+  await states('staff/ledger/ledger', 'dev:huaishu', {}, { empty: true });
+  await states('staff/stewards/stewards', 'dev:huaishu', {}, { empty: true });
   await normal('staff/counter/counter', 'dev:huaishu');
 });
 
 shot('the handling unit: to-do', async () => {
-  await normal('unit/todo/todo', 'dev:物业小周');
+  await states('unit/todo/todo', 'dev:anju', {}, { empty: true });
 });
 
 shot('工作台 for a steward, staff and a unit member; a steward\'s item after 接单', async () => {
   await normal('pages/work/work', 'dev:王秀英', {}, 'steward');
+  await states('pages/work/work', 'dev:王秀英');
   await normal('pages/work/work', 'dev:huaishu', {}, 'staff');
-  await normal('pages/work/work', 'dev:物业小周', {}, 'unit');
+  await normal('pages/work/work', 'dev:anju', {}, 'unit');
   await normal('pages/work/work', 'dev:居民赵一', {}, 'resident');
   if (demo.issue) {
     const item = await normal('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) }, 'before-accept');
     if (item.data().actions.accept) {
       await item.inst.accept();
       await h.idle();
-      snap('steward/issue/issue', 'accepted', item);
+      await snap('steward/issue/issue', 'accepted', item);
     }
   }
 });
@@ -356,9 +428,19 @@ async function large(rel, who, options = {}) {
   const p = open(rel);
   if (p.inst.onLoad) await p.inst.onLoad(options);
   await h.idle();
-  snap(rel, 'large', p);
+  await snap(rel, 'large', p);
   return p;
 }
+
+shot('loading and error: report, mine, an item, wishes, a wish, the shop', async () => {
+  await states('pages/report/report', 'dev:居民赵一', { code }, { empty: false });
+  await states('pages/mine/mine', 'dev:居民赵一');
+  if (demo.issue) await states('pages/issue/issue', 'dev:居民赵一', { id: String(demo.issue.id) });
+  const wishes = await states('pages/wishes/wishes', 'dev:居民赵一');
+  const first = wishes.data().items && wishes.data().items[0];
+  if (first) await states('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
+  if (demo.board) await states('points/shop/shop', 'dev:居民赵一', { community: String(demo.board.community.id) }, { empty: true });
+});
 
 shot('大字模式: board, report, mine, an item, a wish, 工作台, a steward\'s item', async () => {
   await large('pages/board/board', 'dev:居民赵一', { code });
@@ -369,6 +451,12 @@ shot('大字模式: board, report, mine, an item, a wish, 工作台, a steward\'
   const first = wishes.data().items && wishes.data().items[0];
   if (first) await large('pages/wish-item/wish-item', 'dev:居民赵一', { id: String(first.id) });
   await large('pages/work/work', 'dev:huaishu');
+  await large('points/passbook/passbook', 'dev:居民赵一');
+  if (demo.board) await large('points/shop/shop', 'dev:居民赵一', { community: String(demo.board.community.id) });
+  await large('steward/care/care', 'dev:王秀英');
+  await large('steward/todo/todo', 'dev:王秀英');
+  await large('staff/review/review', 'dev:huaishu');
+  await large('unit/todo/todo', 'dev:anju');
   if (demo.issue) await large('steward/issue/issue', 'dev:王秀英', { id: String(demo.issue.id) });
 });
 

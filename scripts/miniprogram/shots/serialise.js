@@ -159,6 +159,9 @@ i.wx-icon{font-style:normal;display:inline-block}
 .mp-bar{height:44px;display:flex;align-items:center;justify-content:center;position:relative;font-size:17px;font-weight:600}
 .mp-back{position:absolute;left:8px;font-size:26px;font-weight:400}
 .mp-capsule{position:absolute;right:7px;width:87px;height:32px;border-radius:16px;border:1px solid rgba(255,255,255,.35);background:rgba(0,0,0,.15);font-size:16px;display:flex;align-items:center;justify-content:space-around;font-weight:700}
+body.mp-has-tab{display:flex;flex-direction:column;min-height:100vh}
+.mp-tabbar{margin-top:auto}
+.mp-tabbar [class*="tab-bar"]{position:static!important}
 .mp-mask{position:fixed;inset:0;z-index:90;background:rgba(0,0,0,.6)}
 .mp-toast{position:fixed;z-index:100;left:50%;top:45%;transform:translate(-50%,-50%);min-width:120px;max-width:70%;padding:14px 16px;border-radius:8px;background:rgba(17,17,17,.78);color:#fff;text-align:center;font-size:16px;line-height:1.4}
 .mp-modal{position:fixed;z-index:100;left:50%;top:50%;transform:translate(-50%,-50%);width:80%;max-width:320px;background:#fff;border-radius:12px;text-align:center;overflow:hidden}
@@ -196,14 +199,18 @@ function overlayHtml(overlay) {
 function pageHtml(o) {
   const nav = o.nav || {};
   const statusH = (o.height || 812) >= 812 ? 44 : 20;
-  const css = [BASE_CSS, ...o.css.map((c) => wxssToCss(c, o.width))].join('\n');
+  const css = [BASE_CSS, ...[...o.css, ...(o.tabBar ? o.tabBar.css : [])].map((c) => wxssToCss(c, o.width))].join('\n');
+  // The custom tab bar (tab pages): WeChat puts it below the page, never over it, so it is drawn
+  // after the page's content and kept at the bottom of the screen (the whole-page picture shows
+  // it once, at the end; a short page is stretched to the screen so the bar sits at its foot).
+  const tabBar = o.tabBar ? `<div class="mp-tabbar">${nodeHtml(o.tabBar.tree, o.width)}</div>` : '';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">`
     + `<meta name="viewport" content="width=${o.width},initial-scale=1">`
-    + `<title>${esc(o.caption || o.title)}</title><style>:root{--status-h:${statusH}px}\n${css}</style></head><body>`
+    + `<title>${esc(o.caption || o.title)}</title><style>:root{--status-h:${statusH}px}\n${css}</style></head><body${tabBar ? ' class="mp-has-tab"' : ''}>`
     + `<div class="mp-nav" style="background:${esc(nav.background || '#0052d9')};color:${esc(nav.color || '#fff')}">`
     + `<div class="mp-status"></div><div class="mp-bar">${nav.back ? '<span class="mp-back">‹</span>' : ''}`
     + `<span>${esc(o.title)}</span><span class="mp-capsule"><span>···</span><span>◎</span></span></div></div>`
-    + `${nodeHtml(o.tree, o.width)}${overlayHtml(o.overlay)}</body></html>`;
+    + `${nodeHtml(o.tree, o.width)}${tabBar}${overlayHtml(o.overlay)}</body></html>`;
 }
 
 module.exports = { TAGS, treeFromDom, nodeHtml, pageHtml, rpxToPx, wxssToCss, BASE_CSS };

@@ -12,3 +12,4 @@ require('./timebank-flow');
 require('./volunteer-flow');
 require('./households-flow');
 require('./unit-flow');
+require('./care-flow');

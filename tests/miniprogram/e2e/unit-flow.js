@@ -30,6 +30,7 @@ test('whistled by staff → a bound unit member checks in, posts progress with a
   const staff = h.page('staff/issue/issue');
   await staff.inst.onLoad({ id: String(item.id) });
   await h.idle();
+  staff.inst.onFold({ currentTarget: { dataset: { key: 'whistle' } } });
   expect(staff.text()).toContain('安居物业（物业）');
   const anju = staff.data().units.find((u) => u.name === '安居物业');
   staff.inst.onUnit({ currentTarget: { dataset: { id: anju.id } } });
@@ -134,7 +135,7 @@ test('whistled by staff → a bound unit member checks in, posts progress with a
   // "huaishu"; the resident reads roles and the unit, never a person's account.
   const staffActors = closed.data().issue.timeline.map((t) => t.actor);
   expect(staffActors).not.toContain('huaishu');
-  expect(staffActors).toContain('槐树社区工作人员');
+  expect(staffActors).toContain('赵丽'); // the demo's huaishu login is 赵丽
   expect(staffActors).toContain('安居物业周经理'); // the member's display name says the unit
   const residentActors = own.data().issue.timeline.map((t) => t.actor);
   expect(new Set(residentActors)).toEqual(new Set(['反映人', '社区工作人员', '安居物业']));

@@ -109,3 +109,13 @@ test('首页 before any board: 扫一扫 opens the scanned board; a code not our
   p.inst.onMine();
   expect(h.callsOf('switchTab').pop().url).toBe('/pages/mine/mine');
 });
+
+test('an item handed to a department reads as who works on it now, not the office word 已吹哨', async () => {
+  const whistled = { ...BOARD.recent_issues[0], status: 'whistled', status_label: '已吹哨' };
+  server.route('GET', '/boards/ABCD2345', { status: 200, body: { ...BOARD, recent_issues: [whistled] } });
+  const p = h.page('pages/board/board');
+  await p.inst.onLoad({ code: 'ABCD2345' });
+  await h.idle();
+  expect(p.text()).toContain('相关部门处理中');
+  expect(p.text()).not.toContain('吹哨');
+});

@@ -1,10 +1,11 @@
 /**
  * 适老化, measured: pages rendered with miniprogram-simulate (real WXML, app.wxss, page and
  * component WXSS, tdesign's empty state and steps) are written as HTML by the screenshot
- * serialiser and measured in Debian's Chromium at 375 px (scripts/miniprogram/shots/measure.py):
- * the computed size of every piece of text and its contrast with what is behind it.
+ * serialiser and measured in Debian's Chromium at 375 px and at 320 px, where rpx are smaller
+ * (scripts/miniprogram/shots/measure.py): the computed size of every piece of text and its
+ * contrast with what is behind it.
  *
- * - normal mode: no text below 14 px (28 rpx), trail and empty-state text included;
+ * - normal mode: no text below 14 px, trail and empty-state text included;
  * - 大字模式: no text below 20 px;
  * - body text (below 24 px; bigger is "large text" to WCAG) has contrast ≥ 4.5:1, except a
  *   disabled button, which is meant to look faded.
@@ -33,7 +34,7 @@ wxss.compile = (content, options) => {
 const appWxss = wxss.getContent(path.join(h.MP, 'app.wxss'));
 const cssByRel = {};
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-legibility-'));
-const WIDTH = 375;
+const WIDTHS = [375, 320];
 const server = fakeServer();
 const written = [];
 
@@ -54,9 +55,11 @@ function open(rel) {
 }
 
 function write(rel, state, p) {
-  const file = path.join(OUT, `${rel.replace(/\//g, '-')}-${state}.html`);
-  fs.writeFileSync(file, pageHtml({ tree: treeFromDom(p.comp.dom), css: cssByRel[rel], title: rel, width: WIDTH, height: 812 }));
-  written.push({ file, rel, state });
+  for (const width of WIDTHS) {
+    const file = path.join(OUT, `${rel.replace(/\//g, '-')}-${state}-${width}.html`);
+    fs.writeFileSync(file, pageHtml({ tree: treeFromDom(p.comp.dom), css: cssByRel[rel], title: rel, width, height: 812 }));
+    written.push({ file, rel, state, width });
+  }
 }
 
 const TRAIL = [
@@ -107,12 +110,15 @@ beforeAll(async () => {
   await renderAll('large');
   const py = path.join(h.ROOT, '.venv', 'bin', 'python');
   const script = path.join(h.ROOT, 'scripts', 'miniprogram', 'shots', 'measure.py');
-  measured = JSON.parse(execFileSync(py, [script, String(WIDTH), ...written.map((w) => w.file)], { maxBuffer: 64 * 1024 * 1024 }).toString());
+  for (const width of WIDTHS) {
+    const files = written.filter((w) => w.width === width).map((w) => w.file);
+    Object.assign(measured, JSON.parse(execFileSync(py, [script, String(width), ...files], { maxBuffer: 64 * 1024 * 1024 }).toString()));
+  }
 });
 afterAll(() => fs.rmSync(OUT, { recursive: true, force: true }));
 
-const texts = (state) => written.filter((w) => w.state === state).flatMap((w) => measured[w.file].map((t) => ({ ...t, page: w.rel })));
-const show = (t) => `${t.page} «${t.text}» ${t.px}px ${t.color} on ${t.background} (${t.contrast}:1) .${t.cls}`;
+const texts = (state) => written.filter((w) => w.state === state).flatMap((w) => measured[w.file].map((t) => ({ ...t, page: w.rel, width: w.width })));
+const show = (t) => `${t.page}@${t.width} «${t.text}» ${t.px}px ${t.color} on ${t.background} (${t.contrast}:1) .${t.cls}`;
 
 test('the pages were rendered with their trail, empty state and buttons', () => {
   const all = texts('normal').map((t) => t.text).join(' ');

@@ -32,6 +32,10 @@ describe('points/passbook/passbook', () => {
     expect(p.text()).toContain('正在加载');
     await done;
     expect(p.text()).toContain('您还没有时间银行存折');
+    // not a dead end: the way to a shop (and so to a passbook) is offered
+    expect(p.text()).toContain('去首页，找社区的积分兑换超市');
+    p.inst.openBoard();
+    expect(h.callsOf('switchTab').pop().url).toBe('/pages/board/board');
   });
   test('error', async () => {
     server.route('GET', '/points/me', envelope(503, 'unavailable', '服务暂时不可用，请稍后再试'));

@@ -111,6 +111,10 @@ describe('staff/issue/issue', () => {
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
     expect(p.text()).toContain('李建国');
+    // 吹哨报到 is folded to its heading until opened
+    expect(p.text()).toContain('吹哨报到（交承办单位办理）');
+    expect(p.text()).not.toContain('住建办（部门）');
+    p.inst.onFold({ currentTarget: { dataset: { key: 'whistle' } } });
     expect(p.text()).toContain('住建办（部门）');
     expect(p.text()).toContain('安居物业（物业）');
     expect(p.text()).not.toContain('催办（');
@@ -157,6 +161,7 @@ describe('staff/issue/issue', () => {
     server.route('GET', '/issues/7', { status: 200, body: fx.issue({ actions: ['whistle'] }) }).route('GET', '/areas', TREE).route('GET', '/units', fx.page([]));
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
+    p.inst.onFold({ currentTarget: { dataset: { key: 'whistle' } } });
     expect(p.text()).toContain('还没有登记承办单位');
   });
   test('urge the unit holding the item: needs a text; success; a 409 reloads the item', async () => {
@@ -192,6 +197,8 @@ describe('staff/issue/issue', () => {
     });
     const p = h.page('staff/issue/issue');
     await p.inst.onLoad({ id: '7' });
+    expect(p.text()).not.toContain('提请街道领导督办');
+    p.inst.onFold({ currentTarget: { dataset: { key: 'supervise' } } });
     expect(p.text()).toContain('提请街道督办');
     await p.inst.supervise();
     await h.idle();
@@ -289,6 +296,11 @@ describe('staff/stewards/stewards', () => {
     expect(p.text()).toContain('K7MDW26W');
     p.inst.copy({ currentTarget: { dataset: { code: 'K7MDW26W' } } });
     expect(h.callsOf('setClipboardData')[0].data).toBe('K7MDW26W');
+    // 离任 waits behind 办理离任… (no reason box or red button on every card)
+    expect(p.text()).toContain('办理离任…');
+    expect(p.text()).not.toContain('离任后权限立即停止');
+    p.inst.onLeaving({ currentTarget: { dataset: { id: 2 } } });
+    expect(p.text()).toContain('离任后权限立即停止');
     await p.inst.dismiss({ currentTarget: { dataset: { id: 2 } } });
     expect(p.text()).toContain('离任请写明原因');
     p.inst.onReason({ currentTarget: { dataset: { id: 2 } }, detail: { value: '搬家' } });
