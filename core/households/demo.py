@@ -92,10 +92,11 @@ def write(street: Area, label: str) -> None:
 
 
 # The demo's care alert: (steward's phone, number on their list, answer, note) for the answered
-# half; 钱建华 (王秀英's 3) and 周桂英 (槐荫里's 1) are left waiting.
+# half; 王大爷 (王秀英's 1, whose 一人一策 visit the demo leaves overdue) and 周桂英 (槐荫里's 1)
+# are left waiting.
 CARE_TAGS = ["独居老人", "空巢老人", "残疾", "留守儿童"]
 CARE_ANSWERS = (
-    ("17000000101", 1, "visited", "暖气正常，已提醒夜间关好门窗"),
+    ("17000000101", 3, "visited", "暖气正常，已提醒夜间关好门窗"),
     ("17000000101", 2, "contacted", "电话联系孩子奶奶，家里有取暖器"),
 )
 
