@@ -300,6 +300,11 @@ def _undo_league_covering_indexes(_migrator) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "issue" ({listed})')
 
 
+def _undo_queue_indexes(_migrator) -> None:
+    drop_index_if_present("issue", "issue_alley_id_status_deadline")
+    drop_index_if_present("issue", "issue_visibility_created_at")
+
+
 # The tables of the first release.
 _FIRST_TABLES = (
     models.SchemaVersion,
@@ -484,6 +489,12 @@ MIGRATIONS: list[Migration] = [
         "issue: the street league's covering indexes in place of four narrower ones",
         _league_covering_indexes,
         undo=_undo_league_covering_indexes,
+    ),
+    # Indexes only (`upgrade` creates them).
+    Migration(
+        28,
+        "issue: (alley, status, deadline) and (visibility, created_at) for the staff queues",
+        undo=_undo_queue_indexes,
     ),
 ]
 

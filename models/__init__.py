@@ -416,13 +416,14 @@ class Issue(BaseModel):
             # a period's range are models.street's covering indexes for the league (schema 27)
             (("community", "status", "outcome", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
+            (("alley", "status", "deadline"), False),  # the staff queues' counts (schema 28)
+            (("visibility", "created_at"), False),  # 待审核公开, oldest first (schema 28)
             (("reporter", "created_at"), False),
             (("created_at",), False),
             # the morning's reports read what moved since the 1st across the district
             (("resolved_at",), False),
             (("closed_at",), False),
-            # the console's search finds a resident by the phone they reported with
-            (("contact_phone",), False),
+            (("contact_phone",), False),  # the console's search: a resident by their phone
         )
 
 
