@@ -43,6 +43,7 @@ from infra.errors import ApiError, bad_request, forbidden, not_found
 from infra.timeutil import local_midnight_utc, month_day_time, to_local, utcnow
 from models import Area, Issue, StaffAccount, Steward
 from models.callbacks import CALLBACK_RESULTS, Callback, CallbackRule
+from models.street import issues_in
 
 CLOSED = ("resolved", "closed")
 NOTE_MAX = 500
@@ -89,33 +90,23 @@ def needs_callback(now=None):
     )
 
 
-def _in_area(area: Area):
-    """The items of `area`'s subtree. A community's are read by `Issue.community` (its alleys'
-    community, set when the item is made; areas are not moved): the covering index
-    `issue_league_resolved` (community, resolved_at, and every column `needs_callback` tests)
-    then answers the list in its order and the count without reading an item's row, where the
-    alleys' list walked each closed item of the community with a row look-up."""
-    if area.kind == "community":
-        return Issue.community == area.id
-    return Issue.alley.in_(Area.alley_ids_under(area))
-
-
 def due(area: Area, now=None):
     """The items of `area`'s subtree waiting for a callback, the longest waiting first."""
     return (
         Issue.select()
-        .where(_in_area(area) & needs_callback(now) & ~settled_this_round())
+        .where(issues_in(area) & needs_callback(now) & ~settled_this_round())
         .order_by(Issue.resolved_at, Issue.id)
     )
 
 
 def due_count(area: Area, now=None) -> int:
     """How many items `due` lists, as one aggregate (the dashboard's 待回访 count): a bare
-    `COUNT` over the covering index with a `NOT EXISTS` probe of `callback (issue, settles)`,
-    not a count wrapped around the ordered list."""
+    `COUNT` over a community's range of `issue_league_resolved` (every column `needs_callback`
+    tests is in it) with a `NOT EXISTS` probe of `callback (issue, settles)`, not a count
+    wrapped around the ordered list."""
     return (
         Issue.select(fn.COUNT(Issue.id))
-        .where(_in_area(area) & needs_callback(now) & ~settled_this_round())
+        .where(issues_in(area) & needs_callback(now) & ~settled_this_round())
         .scalar()
     )
 
