@@ -1,4 +1,5 @@
-"""The street's tables: its public figures page, and the issue indexes its league reads.
+"""The street's tables: its public figures page, and the issue indexes its league reads (with
+`issues_in`, the filter that lets a community's figures read them too).
 
 The public figures page (`/s/{code}`) is off until the street's admin switches it on. One row
 per street that ever had it switched on: its code (what the address carries) stays the same
@@ -37,3 +38,13 @@ for _name, _columns in (
     Issue.add_index(*(getattr(Issue, c) for c in _columns.split()), name=f"issue_league_{_name}")
 
 MODELS = [StreetPage]
+
+
+def issues_in(area: Area):
+    """The items of `area`'s subtree, as a filter. A community's are read by `Issue.community`
+    (its alleys' community, set when the item is made; areas are not moved), so a range of the
+    covering indexes above answers the query without reading an item's row; through the
+    alleys' list (any other area) SQLite walks the community's items with a row look-up each."""
+    if area.kind == "community":
+        return Issue.community == area.id
+    return Issue.alley.in_(Area.alley_ids_under(area))

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from peewee import Case, fn
+
 from core.figures.reports import rate
 from core.items.on_behalf import HOTLINE
 from models import Area, Issue, IssueIntake
+from models.street import issues_in
 
 
 def _tickets(scope, start: datetime, end: datetime, *columns) -> list[tuple[Issue, IssueIntake]]:
@@ -33,7 +36,7 @@ def _tickets(scope, start: datetime, end: datetime, *columns) -> list[tuple[Issu
 
 def tickets(area: Area, start: datetime, end: datetime) -> list[tuple[Issue, IssueIntake]]:
     """The hotline tickets of `area` registered in [start, end), not cancelled."""
-    return _tickets(Issue.alley.in_(Area.alley_ids_under(area)), start, end)
+    return _tickets(issues_in(area), start, end)
 
 
 def by_community_and_unit(
@@ -66,16 +69,31 @@ def closed_on_time(issue: Issue, intake: IssueIntake, end: datetime) -> bool | N
 
 
 def figures(area: Area, start: datetime, end: datetime, as_of: datetime) -> dict:
-    """Counts and 按时办结率 of the period's hotline tickets; open and overdue as of `as_of`."""
-    total = closed = on_time = overdue = 0
-    for issue, intake in tickets(area, start, end):
-        total += 1
-        done = closed_on_time(issue, intake, end)
-        if done is None:
-            overdue += intake.ticket_deadline < as_of
-            continue
-        closed += 1
-        on_time += done
+    """Counts and 按时办结率 of the period's hotline tickets; open and overdue as of `as_of`.
+    One aggregate (the 首页 reads it on every request), `closed_on_time` in SQL: a community's
+    range of `issue_league_reported` (community, created_at, status, source, resolved_at), each
+    ticket's deadline by its intake's unique issue index."""
+    done = Issue.resolved_at.is_null(False) & (Issue.resolved_at < end)
+
+    def count(condition):
+        return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+    deadline = IssueIntake.ticket_deadline
+    row = (
+        Issue.select(
+            fn.COUNT(Issue.id),
+            count(done),
+            count(done & (Issue.resolved_at <= deadline)),
+            count(~done & (deadline < as_of)),
+        )
+        .join(IssueIntake, on=(IssueIntake.issue == Issue.id))
+        .where(issues_in(area) & (Issue.source == HOTLINE))
+        .where((Issue.created_at >= start) & (Issue.created_at < end))
+        .where(Issue.status != "cancelled")
+        .tuples()
+        .get()
+    )
+    total, closed, on_time, overdue = (int(n) for n in row)
     return {
         "tickets": total,
         "closed": closed,

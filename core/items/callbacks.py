@@ -43,6 +43,7 @@ from infra.errors import ApiError, bad_request, forbidden, not_found
 from infra.timeutil import local_midnight_utc, month_day_time, to_local, utcnow
 from models import Area, Issue, StaffAccount, Steward
 from models.callbacks import CALLBACK_RESULTS, Callback, CallbackRule
+from models.street import issues_in
 
 CLOSED = ("resolved", "closed")
 NOTE_MAX = 500
@@ -93,12 +94,20 @@ def due(area: Area, now=None):
     """The items of `area`'s subtree waiting for a callback, the longest waiting first."""
     return (
         Issue.select()
-        .where(
-            Issue.alley.in_(Area.alley_ids_under(area))
-            & needs_callback(now)
-            & ~settled_this_round()
-        )
+        .where(issues_in(area) & needs_callback(now) & ~settled_this_round())
         .order_by(Issue.resolved_at, Issue.id)
+    )
+
+
+def due_count(area: Area, now=None) -> int:
+    """How many items `due` lists, as one aggregate (the dashboard's 待回访 count): a bare
+    `COUNT` over a community's range of `issue_league_resolved` (every column `needs_callback`
+    tests is in it) with a `NOT EXISTS` probe of `callback (issue, settles)`, not a count
+    wrapped around the ordered list."""
+    return (
+        Issue.select(fn.COUNT(Issue.id))
+        .where(issues_in(area) & needs_callback(now) & ~settled_this_round())
+        .scalar()
     )
 
 
@@ -554,7 +563,7 @@ def progress(area: Area, now=None) -> list[dict]:
                 "met": heard >= target and not short,
                 "rule": rule,
                 "stewards_short": short,
-                "waiting": due(community, now).count(),
+                "waiting": due_count(community, now),
             }
         )
     return out

@@ -115,7 +115,7 @@ def waiting_for(area: Area) -> list[dict]:
         *out,
         {
             "label": "待回访的诉求",
-            "count": callbacks.due(area).count(),
+            "count": callbacks.due_count(area),
             "endpoint": "console.callbacks_page",
             "args": {"area": area.id},
         },

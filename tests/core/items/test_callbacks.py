@@ -126,6 +126,38 @@ def test_the_days_are_a_setting(tmp_path):
             assert [i["id"] for i in t.waiting()["items"]] == [a]
 
 
+def test_the_count_is_the_lists_length_at_the_boundary_and_in_each_area(client, town):
+    """`due_count` (the dashboard's 待回访) is its own aggregate: it must count what `due`
+    lists — the minute of the boundary, anonymous items with an empty phone, settled rounds,
+    another community's items — for a community, one of its alleys and the street."""
+    from core.items.callbacks import due, due_count
+
+    t = town
+    with at(12, 1, 9):
+        early = t.report("甲", contact_phone="13900000001")
+        late = t.report("乙")
+        blank = t.report("丙", anonymous=True)
+        heard = t.report("丁")
+        away = t.report("戊", board=2)  # community 2
+    with at(12, 1, 10):
+        for i in (early, blank, heard):
+            t.resolve(i)
+        t.resolve(away, login_steward(client, t.d.stewards[2]))
+    with at(12, 1, 10, 1):
+        t.resolve(late)  # a minute later: not yet due at 12-4 10:00
+    Issue.update(contact_phone="").where(Issue.id == blank).execute()  # anonymous, empty phone
+    with at(12, 4, 10):
+        t.call(heard, "satisfied")
+    street, (c1, c2) = t.d.street, t.d.communities
+    with at(12, 4, 10):
+        for area, expected in ((c1, [early]), (t.d.alleys[0], [early]), (c2, [away])):
+            assert [i.id for i in due(area)] == expected
+            assert due_count(area) == 1
+        assert due_count(street) == len(due(street)) == 2
+    with at(12, 4, 10, 1):
+        assert [i.id for i in due(c1)] == [early, late] and due_count(c1) == 2
+
+
 def test_recording_is_audited_and_a_second_one_is_refused(client, town):
     t = town
     with at(12, 1, 9):

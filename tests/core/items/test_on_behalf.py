@@ -355,6 +355,40 @@ def test_stats_count_hotline_tickets_apart_with_their_on_time_rate(client, world
     assert day["on_time_rate"] == 1.0
 
 
+def test_the_hotline_figures_at_the_exact_boundaries(client, world):
+    """The figures are one SQL aggregate: a ticket resolved at its deadline's very second is on
+    time, one resolved at the period's end is not yet closed, a deadline equal to `as_of` is not
+    yet overdue — for the community (its covering index) and the street (its alleys) alike."""
+    from datetime import timedelta
+
+    from core.figures import hotline
+    from models import Area
+
+    with _at(23, 9):
+        a = register(client, world, ticket_no="2001", ticket_deadline="2026-11-24T12:00:00+08:00")
+        b = register(client, world, ticket_no="2002", ticket_deadline="2026-11-25T12:00:00+08:00")
+    with _at(24, 12):  # A resolved exactly at its deadline
+        res = client.post(
+            f"{API}/issues/{a['id']}/resolve", json={"note": "已处理"}, headers=world["staff"]
+        )
+        assert res.status_code == 200, res.get_json()
+    issue = Issue.get_by_id(a["id"])
+    community = Area.get_by_id(issue.community_id)
+    street = Area.get_by_id(community.parent_id)
+    start, done = datetime(2026, 11, 1), issue.resolved_at
+    b_deadline = IssueIntake.get(IssueIntake.issue == b["id"]).ticket_deadline
+    second = timedelta(seconds=1)
+
+    def counts(area, end, as_of):
+        f = hotline.figures(area, start, end, as_of)
+        return f["tickets"], f["closed"], f["on_time"], f["open"], f["overdue"]
+
+    for area in (community, street):
+        assert counts(area, done, b_deadline) == (2, 0, 0, 2, 1)  # A overdue, B due this second
+        assert counts(area, done + second, b_deadline) == (2, 1, 1, 1, 0)
+        assert counts(area, done + second, b_deadline + second) == (2, 1, 1, 1, 1)
+
+
 def test_the_ledger_marks_hotline_tickets_as_superior_and_counts_them(client, world, tickets):
     with _at(26, 10):
         res = client.get(
