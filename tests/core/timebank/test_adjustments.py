@@ -7,10 +7,13 @@ the bot's 待办, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 import requests
+import time_machine
 
+from core.people import identity
 from core.people.permissions import Principal
 from core.timebank import adjustments, postings
 from core.timebank.postings import Holder
@@ -575,3 +578,71 @@ def test_an_approved_deduction_may_go_below_zero_and_names_its_maker_as_they_wer
     entry = PointEntry.get_by_id(adjustments.approve(checker, pending.id).entry_id)
     assert (entry.points, entry.actor_label) == (-90, made_as)
     assert PointAccount.get_by_id(w["account"].id).balance == -90
+
+
+def test_staff_read_an_adjustment_with_its_passbook_rule_decision_and_what_they_may_do(w):
+    maker, checker = _p(w["maker"]), _p(w["checker"])
+    made_at, decided_at = (
+        datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+        datetime(2026, 12, 2, 2, 30, tzinfo=UTC),
+    )
+    with time_machine.travel(made_at, tick=False):
+        pending = adjustments.adjust(
+            maker, w["account"], rule="good_deed", reason="救人", units=6
+        ).pending
+    account = PointAccount.get_by_id(w["account"].id)
+    expected = {
+        "id": pending.id,
+        "account_id": account.id,
+        "member_code": account.member_code,
+        "community_id": w["d"].communities[0].id,
+        "community_name": w["d"].communities[0].name,
+        "holder": {"kind": "user", "id": account.user_id, "name": "张大妈"},
+        "balance": 0,
+        "rule": "good_deed",
+        "rule_label": "好人好事、见义勇为（经核实）",
+        "units": 6,
+        "points": 60,
+        "reason": "救人",
+        "status": "pending",
+        "status_label": "待审核",
+        "made_by": w["maker"].user.nickname,
+        "made_at": "2026-12-01T09:00:00+08:00",
+        "decided_by": None,
+        "decided_at": None,
+        "refuse_reason": None,
+        "entry_id": None,
+        "can_approve": True,
+        "can_refuse": True,
+    }
+
+    def read(viewer):
+        row = adjustments.list_query(checker).where(PointAdjustment.id == pending.id).get()
+        return adjustments.as_dict(row, identity.person_of(viewer) if viewer else None)
+
+    assert read(checker) == expected
+    assert read(maker) == {**expected, "can_approve": False}
+    with time_machine.travel(decided_at, tick=False):
+        adjustments.approve(checker, pending.id)
+    entry_id = PointAdjustment.get_by_id(pending.id).entry_id
+    assert read(checker) == {
+        **expected,
+        "balance": 60,
+        "status": "approved",
+        "status_label": "已通过",
+        "decided_by": w["checker"].user.nickname,
+        "decided_at": "2026-12-02T10:30:00+08:00",
+        "entry_id": entry_id,
+        "can_approve": False,
+        "can_refuse": False,
+    }
+    assert read(None)["can_refuse"] is False
+    second = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=-70)
+    adjustments.refuse(checker, second.pending.id, "证明不全")
+    row = adjustments.list_query(checker).where(PointAdjustment.id == second.pending.id).get()
+    refused = adjustments.as_dict(row, identity.person_of(maker))
+    assert (refused["status_label"], refused["refuse_reason"], refused["rule_label"]) == (
+        "已驳回",
+        "证明不全",
+        "人工调整",
+    )
