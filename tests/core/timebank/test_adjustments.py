@@ -353,6 +353,11 @@ def test_a_catalogue_rule_takes_its_own_points_per_unit_up_to_the_maximum_units(
     maker = _p(w["maker"])
     one = adjustments.adjust(maker, w["account"], rule="meeting", reason="例会", points=1)
     assert (one.entry.points, one.entry.rule) == (1, "meeting")
+    # The form may send the points it shows: accepted when they are the rule's × units.
+    three = adjustments.adjust(
+        maker, w["account"], rule="meeting", reason="例会", units=3, points=3
+    )
+    assert three.entry.points == 3
     most = adjustments.adjust(maker, w["account"], rule="meeting", reason="例会", units=100)
     assert (most.pending.points, most.pending.units) == (100, 100)
     for units in (0, adjustments.MAX_UNITS + 1):
@@ -364,7 +369,7 @@ def test_a_catalogue_rule_takes_its_own_points_per_unit_up_to_the_maximum_units(
     err = _refusal(adjustments.adjust, maker, w["account"], rule="meeting", reason="例会", points=5)
     assert (err.status, err.message) == (400, "该规则的分值是固定的，请只填写数量")
     assert err.fields == {"points": "“参加社区例会、议事会”每次 +1 分，不能改"}
-    assert PointEntry.select().count() == 1
+    assert PointEntry.select().count() == 2
 
 
 def test_a_rule_switched_off_or_automatic_cannot_be_chosen(app, w):
@@ -646,3 +651,22 @@ def test_staff_read_an_adjustment_with_its_passbook_rule_decision_and_what_they_
         "证明不全",
         "人工调整",
     )
+
+
+def test_nobody_is_offered_a_decision_on_an_adjustment_to_their_own_passbook(w):
+    maker, checker = _p(w["maker"]), _p(w["checker"])
+    steward = w["d"].stewards[0]
+    books = {
+        "user": postings.account_for(w["d"].communities[0], Holder(user_id=checker.user.id)),
+        "steward": postings.account_for(w["d"].communities[0], Holder(steward_id=steward.id)),
+    }
+    # The checker's identities: their login, and the steward record they also serve as.
+    holder = identity.Person(frozenset({checker.user.id}), frozenset({steward.id}))
+    stranger = identity.Person(frozenset({w["admin_account"].user.id}), frozenset())
+    for kind, book in books.items():
+        pending = adjustments.adjust(maker, book, rule="adjustment", reason="核实", points=70)
+        row = adjustments.list_query(maker).where(PointAdjustment.id == pending.pending.id).get()
+        mine = adjustments.as_dict(row, holder)
+        assert (kind, mine["can_approve"], mine["can_refuse"]) == (kind, False, False)
+        theirs = adjustments.as_dict(row, stranger)
+        assert (kind, theirs["can_approve"], theirs["can_refuse"]) == (kind, True, True)
