@@ -670,3 +670,15 @@ def test_nobody_is_offered_a_decision_on_an_adjustment_to_their_own_passbook(w):
         assert (kind, mine["can_approve"], mine["can_refuse"]) == (kind, False, False)
         theirs = adjustments.as_dict(row, stranger)
         assert (kind, theirs["can_approve"], theirs["can_refuse"]) == (kind, True, True)
+
+
+def test_an_adjustment_under_a_rule_since_dropped_from_the_configuration_still_reads(app, w):
+    app.config["TIMEBANK_RULES"] = {
+        "river_patrol": {"label": "护河巡查", "points": 3, "manual": True},
+    }
+    maker = _p(w["maker"])
+    made = adjustments.adjust(maker, w["account"], rule="river_patrol", reason="巡河", units=20)
+    assert made.pending.points == 60
+    app.config["TIMEBANK_RULES"] = {}
+    row = adjustments.list_query(maker).where(PointAdjustment.id == made.pending.id).get()
+    assert adjustments.as_dict(row)["rule_label"] == "river_patrol"
