@@ -429,7 +429,8 @@ def test_exactly_the_threshold_counts_at_once_and_one_more_waits_with_both_audit
         "pending",
     )
     request = Event.get(Event.action == "points.adjust_request")
-    assert (request.subject_id, request.actor_id, request.area_id) == (
+    assert (request.subject_type, request.subject_id, request.actor_id, request.area_id) == (
+        "point_account",
         w["account"].id,
         maker.user.id,
         w["d"].communities[0].id,
