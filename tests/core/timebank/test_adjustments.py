@@ -683,3 +683,26 @@ def test_an_adjustment_under_a_rule_since_dropped_from_the_configuration_still_r
     app.config["TIMEBANK_RULES"] = {}
     row = adjustments.list_query(maker).where(PointAdjustment.id == made.pending.id).get()
     assert adjustments.as_dict(row)["rule_label"] == "river_patrol"
+
+
+def test_what_waits_for_a_staff_member_is_the_pending_only_within_the_chosen_area(w):
+    d, maker, checker = w["d"], _p(w["maker"]), _p(w["checker"])
+    there = _p(make_staff(d.communities[1]))
+    their_book = postings.account_for(d.communities[1], Holder(user_id=user_named("张大妈").id))
+
+    def request(p, book):
+        return adjustments.adjust(p, book, rule="adjustment", reason="核实", points=60).pending.id
+
+    here, approved, refused = (request(maker, w["account"]) for _ in range(3))
+    adjustments.approve(checker, approved)
+    adjustments.refuse(checker, refused, "不同意")
+    elsewhere = request(there, their_book)
+    admin = _p(w["admin_account"])
+
+    def waiting(**kwargs):
+        return sorted(a.id for a in adjustments.awaiting(admin, **kwargs))
+
+    assert waiting() == [here, elsewhere]
+    assert waiting(community_id=d.communities[1].id) == [elsewhere]
+    assert waiting(area=d.communities[0]) == [here]
+    assert waiting(status="none") == []
