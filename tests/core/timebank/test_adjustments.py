@@ -18,7 +18,7 @@ from core.people.permissions import Principal
 from core.timebank import adjustments, postings
 from core.timebank.postings import Holder
 from infra.errors import ApiError
-from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem, User
+from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem, Steward, User
 from tests.api.test_timebank_routes import give, served, user_named
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
@@ -706,3 +706,17 @@ def test_what_waits_for_a_staff_member_is_the_pending_only_within_the_chosen_are
     assert waiting(community_id=d.communities[1].id) == [elsewhere]
     assert waiting(area=d.communities[0]) == [here]
     assert waiting(status="none") == []
+
+
+def test_a_staff_member_who_also_serves_as_a_steward_is_not_asked_to_approve_that_passbook(w):
+    d, maker, checker = w["d"], _p(w["maker"]), _p(w["checker"])
+    steward = d.stewards[0]
+    Steward.update(user=checker.user.id).where(Steward.id == steward.id).execute()
+    as_steward = postings.account_for(d.communities[0], Holder(steward_id=steward.id))
+    theirs = adjustments.adjust(maker, as_steward, rule="adjustment", reason="核实", points=60)
+    other = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=60)
+    assert [a.id for a in adjustments.awaiting(checker)] == [other.pending.id]
+    assert [a.id for a in adjustments.awaiting(_p(w["admin_account"]))] == [
+        other.pending.id,
+        theirs.pending.id,
+    ]
