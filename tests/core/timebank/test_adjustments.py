@@ -720,3 +720,18 @@ def test_a_staff_member_who_also_serves_as_a_steward_is_not_asked_to_approve_tha
         other.pending.id,
         theirs.pending.id,
     ]
+
+
+def test_the_list_covers_every_area_a_staff_member_serves_and_nothing_for_one_with_none(w):
+    d, maker = w["d"], _p(w["maker"])
+    there = _p(make_staff(d.communities[1]))
+    their_book = postings.account_for(d.communities[1], Holder(user_id=user_named("张大妈").id))
+    here = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=60)
+    elsewhere = adjustments.adjust(there, their_book, rule="adjustment", reason="核实", points=60)
+    both = Principal(user=maker.user, roles={"staff"}, area_roots=list(d.communities[:2]))
+    assert sorted(a.id for a in adjustments.list_query(both)) == [
+        here.pending.id,
+        elsewhere.pending.id,
+    ]
+    resident = Principal.for_user(user_named("张大妈"))
+    assert list(adjustments.list_query(resident)) == []
