@@ -157,8 +157,14 @@ def test_a_staff_member_who_also_serves_as_a_steward_is_not_asked_to_approve_tha
     as_steward = postings.account_for(d.communities[0], Holder(steward_id=steward.id))
     theirs = adjustments.adjust(maker, as_steward, rule="adjustment", reason="核实", points=60)
     other = adjustments.adjust(maker, w["account"], rule="adjustment", reason="核实", points=60)
-    assert [a.id for a in adjustments.awaiting(checker)] == [other.pending.id]
+    someone_else = postings.account_for(d.communities[0], Holder(steward_id=d.stewards[1].id))
+    colleague = adjustments.adjust(maker, someone_else, rule="adjustment", reason="核实", points=60)
+    assert [a.id for a in adjustments.awaiting(checker)] == [
+        colleague.pending.id,
+        other.pending.id,
+    ]
     assert [a.id for a in adjustments.awaiting(_p(w["admin_account"]))] == [
+        colleague.pending.id,
         other.pending.id,
         theirs.pending.id,
     ]
@@ -177,3 +183,22 @@ def test_the_list_covers_every_area_a_staff_member_serves_and_nothing_for_one_wi
     ]
     resident = Principal.for_user(user_named("张大妈"))
     assert list(adjustments.list_query(resident)) == []
+
+
+def test_the_list_is_newest_first_and_of_two_made_at_once_the_later_first(w):
+    maker = _p(w["maker"])
+    earlier, later = (
+        datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 1, 0, tzinfo=UTC),
+    )
+
+    def request(at):
+        with time_machine.travel(at, tick=False):
+            made = adjustments.adjust(
+                maker, w["account"], rule="adjustment", reason="核实", points=60
+            )
+        return made.pending.id
+
+    first, second, back_dated = request(later), request(later), request(earlier)
+    listed = [a.id for a in adjustments.list_query(maker)]
+    assert listed == [second, first, back_dated]
