@@ -350,6 +350,11 @@ def test_a_catalogue_rule_takes_its_own_points_per_unit_up_to_the_maximum_units(
     maker = _p(w["maker"])
     one = adjustments.adjust(maker, w["account"], rule="meeting", reason="例会", points=1)
     assert (one.entry.points, one.entry.rule) == (1, "meeting")
+    # The form may send the points it shows: accepted when they are the rule's × units.
+    three = adjustments.adjust(
+        maker, w["account"], rule="meeting", reason="例会", units=3, points=3
+    )
+    assert three.entry.points == 3
     most = adjustments.adjust(maker, w["account"], rule="meeting", reason="例会", units=100)
     assert (most.pending.points, most.pending.units) == (100, 100)
     for units in (0, adjustments.MAX_UNITS + 1):
@@ -361,7 +366,7 @@ def test_a_catalogue_rule_takes_its_own_points_per_unit_up_to_the_maximum_units(
     err = _refusal(adjustments.adjust, maker, w["account"], rule="meeting", reason="例会", points=5)
     assert (err.status, err.message) == (400, "该规则的分值是固定的，请只填写数量")
     assert err.fields == {"points": "“参加社区例会、议事会”每次 +1 分，不能改"}
-    assert PointEntry.select().count() == 1
+    assert PointEntry.select().count() == 2
 
 
 def test_a_rule_switched_off_or_automatic_cannot_be_chosen(app, w):
@@ -421,7 +426,8 @@ def test_exactly_the_threshold_counts_at_once_and_one_more_waits_with_both_audit
         "pending",
     )
     request = Event.get(Event.action == "points.adjust_request")
-    assert (request.subject_id, request.actor_id, request.area_id) == (
+    assert (request.subject_type, request.subject_id, request.actor_id, request.area_id) == (
+        "point_account",
         w["account"].id,
         maker.user.id,
         w["d"].communities[0].id,
@@ -493,8 +499,10 @@ def test_a_decision_is_recorded_with_its_author_and_a_late_one_names_the_first(w
         "救人",
         w["maker"].user.nickname,
     )
+    assert (entry.actor_id, entry.approved_by_id) == (maker.user.id, checker.user.id)
     event = Event.get(Event.action == "points.adjust_approve")
-    assert (event.subject_id, event.actor_id, event.area_id) == (
+    assert (event.subject_type, event.subject_id, event.actor_id, event.area_id) == (
+        "point_account",
         w["account"].id,
         checker.user.id,
         w["d"].communities[0].id,
@@ -518,8 +526,10 @@ def test_a_decision_is_recorded_with_its_author_and_a_late_one_names_the_first(w
         admin.user.id,
     )
     assert refused.decided_by_label == w["admin_account"].user.nickname
+    assert refused.decided_at is not None and refused.decided_at >= second.pending.created_at
     event = Event.get(Event.action == "points.adjust_refuse")
-    assert (event.subject_id, event.actor_id, event.area_id) == (
+    assert (event.subject_type, event.subject_id, event.actor_id, event.area_id) == (
+        "point_account",
         w["account"].id,
         admin.user.id,
         w["d"].communities[0].id,
@@ -541,3 +551,33 @@ def test_a_decision_is_recorded_with_its_author_and_a_late_one_names_the_first(w
         "原因：请写明驳回原因",
         {"reason": "请写明驳回原因"},
     )
+
+
+def test_the_maker_cannot_approve_their_own_adjustment_but_may_withdraw_it(w):
+    maker, checker = _p(w["maker"]), _p(w["checker"])
+    pending = adjustments.adjust(
+        maker, w["account"], rule="adjustment", reason="核实", points=60
+    ).pending
+    err = _refusal(adjustments.approve, maker, pending.id)
+    assert (err.status, err.code) == (403, "own_adjustment")
+    assert err.message == "不能审核自己提交的积分调整，须由另一位工作人员审核"
+    assert PointAdjustment.get_by_id(pending.id).status == "pending"
+    withdrawn = adjustments.refuse(maker, pending.id, "填错了")
+    assert (withdrawn.status, withdrawn.decided_by_id) == ("refused", maker.user.id)
+    assert PointEntry.select().count() == 0
+    # Roles the other way round: the approved entry names its own maker (not the first staff).
+    theirs = adjustments.adjust(checker, w["account"], rule="adjustment", reason="核实", points=60)
+    entry = PointEntry.get_by_id(adjustments.approve(maker, theirs.pending.id).entry_id)
+    assert (entry.actor_id, entry.approved_by_id) == (checker.user.id, maker.user.id)
+
+
+def test_an_approved_deduction_may_go_below_zero_and_names_its_maker_as_they_were(w):
+    maker, checker = _p(w["maker"]), _p(w["checker"])
+    made_as = w["maker"].user.nickname
+    pending = adjustments.adjust(
+        maker, w["account"], rule="adjustment", reason="重复记分更正", points=-90
+    ).pending
+    User.update(nickname="改了昵称").where(User.id == maker.user.id).execute()
+    entry = PointEntry.get_by_id(adjustments.approve(checker, pending.id).entry_id)
+    assert (entry.points, entry.actor_label) == (-90, made_as)
+    assert PointAccount.get_by_id(w["account"].id).balance == -90
