@@ -26,6 +26,9 @@ def test_counter_and_refusal_then_withdraw(browser, live):  # noqa: F811
         field = page.locator("input[name=reason]")
         counter = page.locator("input[name=reason] + small.counter")
         assert counter.inner_text() == "已输入 0 / 500 字"
+        # the top bar's search box is not text one writes: no counter, and its limit stays
+        assert page.locator(".topbar input[name=q]").get_attribute("maxlength") == "50"
+        assert page.locator(".topbar small.counter").count() == 0
         field.fill("长" * 501)
         assert field.input_value() == "长" * 501  # nothing cut
         assert "超出 1 字" in counter.inner_text()

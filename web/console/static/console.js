@@ -6,7 +6,7 @@
 //   input[data-check-all="NAME"]  ticks or clears every checkbox named NAME
 //   select[data-fill="ID"]        puts the chosen option's data-text into the textarea #ID
 //                                 (and picks its data-outcome in the form's outcome select)
-//   [maxlength] text fields       show "已输入 12 / 500 字" under them; the browser's own cut at
+//   [maxlength] text fields       (not search boxes) show "已输入 12 / 500 字" under them; the browser's own cut at
 //                                 the limit (a long paste silently shortened) is lifted, so text
 //                                 over it stays as typed, is counted in red, and the server
 //                                 refuses it with a message saying so
@@ -59,7 +59,8 @@
 
   document.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(function (field) {
     var type = (field.getAttribute("type") || "text").toLowerCase();
-    if (field.tagName === "INPUT" && ["text", "search", ""].indexOf(type) < 0) return;
+    // a search box is not text one writes: a counter there is noise, its limit a cut-off
+    if (field.tagName === "INPUT" && ["text", ""].indexOf(type) < 0) return;
     var limit = parseInt(field.getAttribute("maxlength"), 10);
     if (!(limit > 0)) return;
     field.removeAttribute("maxlength");
