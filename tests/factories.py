@@ -197,3 +197,36 @@ def submit_issue(client, headers, board, content="南门巷口垃圾堆放三天
     res = client.post(f"{API}/issues", json=body, headers=headers)
     assert res.status_code == 201, res.get_json()
     return res.get_json()
+
+
+def at_once(app, action, n: int = 2) -> list[str]:
+    """Run `action()` in `n` threads released together, each with its own connection; returns
+    each one's outcome ("ok" or the refusal's code), for "two at once, one winner" tests.
+    Bounded: a thread that never reaches the start or never ends fails the test, never hangs it."""
+    import threading
+
+    from infra.db import db
+    from infra.errors import ApiError
+
+    outcomes: list[str] = []
+    start = threading.Barrier(n, timeout=10)
+
+    def press():
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                start.wait()
+                action()
+                outcomes.append("ok")
+            except ApiError as exc:
+                outcomes.append(exc.code)
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=press, daemon=True) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a racing thread did not finish in 30 s"
+    return outcomes

@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import re
-import threading
 
 from core.people import stewards
 from core.people.permissions import Principal
-from infra.db import db
-from infra.errors import ApiError
 from models import Event, RoleGrant, Steward, StewardAlley, User
 from tests.console_world import build, console_login, csrf
-from tests.factories import login, login_steward, next_phone
+from tests.factories import at_once, login, login_steward, next_phone
 
 
 def _ids(html: str) -> set[int]:
@@ -96,26 +93,7 @@ def test_unbind_twice_at_once_one_winner(capp):
     steward = w.d.stewards[0]
     login_steward(capp.test_client(), steward)
     p = Principal.for_user(User.get_by_id(w.staff.user_id))
-    outcomes = []
-    barrier = threading.Barrier(2)
-
-    def press():
-        with capp.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                barrier.wait()
-                stewards.unbind(p, Steward.get_by_id(steward.id), "丢了手机")
-                outcomes.append("ok")
-            except ApiError as exc:
-                outcomes.append(exc.code)
-            finally:
-                db.close()
-
-    threads = [threading.Thread(target=press) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(capp, lambda: stewards.unbind(p, Steward.get_by_id(steward.id), "丢了手机"))
     assert sorted(outcomes) == ["not_bound", "ok"]
     assert Event.select().where(Event.action == "steward.unbind").count() == 1
     live = RoleGrant.select().where(

@@ -4,17 +4,16 @@ the same moment, never on one's own passbook."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from core.people.permissions import Principal
 from core.timebank import postings, shop
 from core.timebank.postings import Holder
-from infra.db import db, write_transaction
+from infra.db import write_transaction
 from infra.errors import ApiError
 from models import Event, PointAccount, PointEntry, ShopItem, User
 from tests.console_world import build
+from tests.factories import at_once
 
 
 @pytest.fixture
@@ -46,26 +45,7 @@ def test_preview_names_the_holder_and_writes_nothing(counter):
 def test_two_voids_at_once_one_winner(capp, counter):
     w, staff, account, item = counter
     r = shop.redeem(staff, item.id, member_code=account.member_code)
-    outcomes = []
-    barrier = threading.Barrier(2)
-
-    def press():
-        with capp.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                barrier.wait()
-                shop.void(staff, r.id, "扫错了码")
-                outcomes.append("ok")
-            except ApiError as exc:
-                outcomes.append(exc.code)
-            finally:
-                db.close()
-
-    threads = [threading.Thread(target=press) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(capp, lambda: shop.void(staff, r.id, "扫错了码"))
     assert sorted(outcomes) == ["already_voided", "ok"]
     assert ShopItem.get_by_id(item.id).stock == 3
     assert PointAccount.get_by_id(account.id).balance == 9
