@@ -11,12 +11,15 @@ Budget: every page's p99 < 300 ms, no errors. Baseline: bare Flask's hello world
 same gunicorn settings at 10 connections (`bench/baseline_app.py`): "p99 / baseline" is what
 the page adds to the least any request costs on this machine at this moment.
 
-`python -m bench.console [--pg URL] [--issues N] [--seconds S]`.
+`python -m bench.console [--pg URL] [--issues N] [--seconds S] [--only 街道首页] [--keep DIR]`:
+`--only` measures the pages whose who+name contain the text; `--keep DIR` keeps the SQLite
+district there and reuses it on the next run (loading 1,000,000 issues takes minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -112,23 +115,73 @@ def pages(first_steward: int) -> list[tuple[str, str, str]]:
     ]
 
 
-def bench_database(label: str, workdir: Path, pg_url: str | None, count: int, seconds: float):
-    from bench.roster_import import fresh_database
+def _district(label: str, count: int) -> None:
+    """Load the district and the two staff logins into the empty database."""
     from core.people import auth
-    from infra.db import db
     from models import Area
 
+    street.STEWARDS_PER_ALLEY = STEWARDS_PER_ALLEY  # the district of this benchmark
+    start = time.perf_counter()
+    loaded = street.load(random.Random(20261207), count)
+    print(
+        f"\n[{label}] 装载 {count:,} 条诉求、5,000 位管家用时 {time.perf_counter() - start:.1f} s"
+    )
+    community = Area.get_by_id(loaded["communities"][0])
+    auth.create_staff("bench-shequ", "bench-password", community, "staff")
+    auth.create_staff("bench-jiedao", "bench-password", Area.get_by_id(1), "street")
+
+
+@contextlib.contextmanager
+def _kept_sqlite(keep: Path, count: int):
+    """A SQLite district kept in `keep` between runs (building 1,000,000 issues takes minutes):
+    loaded on the first run, upgraded to the current schema on the next ones."""
+    from app import create_app
+    from core import schema
+    from infra.db import db
+
+    keep.mkdir(parents=True, exist_ok=True)
+    path = keep / f"console-{count}.db"
+    fresh = not path.exists()
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{path}",
+            "INSTANCE_PATH": str(keep / "instance"),
+            "MEDIA_DIR": str(keep / "media"),
+            "SECRET_KEY": "bench",
+        }
+    )
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        schema.upgrade()
+        if fresh:
+            _district("SQLite", count)
+        else:
+            db.execute_sql("ANALYZE")
+            print(f"\n[SQLite] 沿用 {path}（{count:,} 条诉求）")
+        try:
+            yield
+        finally:
+            db.close()
+
+
+def bench_database(
+    label: str,
+    workdir: Path,
+    pg_url: str | None,
+    count: int,
+    seconds: float,
+    only: str = "",
+    keep: Path | None = None,
+):
+    from bench.roster_import import fresh_database
+    from infra.db import db
+
     ok = True
-    with fresh_database(workdir, pg_url):
-        street.STEWARDS_PER_ALLEY = STEWARDS_PER_ALLEY  # the district of this benchmark
-        start = time.perf_counter()
-        loaded = street.load(random.Random(20261207), count)
-        print(
-            f"\n[{label}] 装载 {count:,} 条诉求、5,000 位管家用时 {time.perf_counter() - start:.1f} s"
-        )
-        community = Area.get_by_id(loaded["communities"][0])
-        auth.create_staff("bench-shequ", "bench-password", community, "staff")
-        auth.create_staff("bench-jiedao", "bench-password", Area.get_by_id(1), "street")
+    kept = keep is not None and not pg_url
+    with _kept_sqlite(keep, count) if kept else fresh_database(workdir, pg_url):
+        if not kept:
+            _district(label, count)
         first_steward = 0
         db_url = pg_url or f"sqlite:///{db.obj.database}"
         db.close()
@@ -147,6 +200,8 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, count: int, se
                 "街道": _login(base, "bench-jiedao", "bench-password"),
             }
             for who, name, path in pages(first_steward):
+                if only and only not in f"{who}{name}":
+                    continue
                 _settle(base)
                 headers = [cookies[who]]
                 http.wrk(base + path, warm, headers, connections=STAFF)
@@ -160,7 +215,13 @@ def bench_database(label: str, workdir: Path, pg_url: str | None, count: int, se
     return ok
 
 
-def run(pg_url: str | None = None, issues: int | None = None, seconds: float = SECONDS) -> int:
+def run(
+    pg_url: str | None = None,
+    issues: int | None = None,
+    seconds: float = SECONDS,
+    only: str = "",
+    keep: Path | None = None,
+) -> int:
     from infra import config
 
     count = issues or ISSUES
@@ -169,9 +230,9 @@ def run(pg_url: str | None = None, issues: int | None = None, seconds: float = S
     print(f"工作台基准：40 个社区，5,000 位管家，{count:,} 条历史诉求，{STAFF} 位工作人员同时操作")
     ok = True
     with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
-        ok &= bench_database("SQLite", Path(tmp), None, count, seconds)
+        ok &= bench_database("SQLite", Path(tmp), None, count, seconds, only, keep)
         if pg_url:
-            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, count, seconds)
+            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, count, seconds, only)
     return 0 if ok else 1
 
 
@@ -180,8 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
     parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
     parser.add_argument("--seconds", type=float, default=SECONDS, help="每个页面压测秒数")
+    parser.add_argument("--only", default="", help="只测名称含此文字的页面，如 街道首页、社区诉求")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="SQLite 库保存在此目录，下次沿用（省去装载）"
+    )
     args = parser.parse_args(argv)
-    return run(args.pg or os.environ.get("TEST_DATABASE_URL"), args.issues, args.seconds)
+    pg = args.pg or os.environ.get("TEST_DATABASE_URL")
+    return run(pg, args.issues, args.seconds, args.only, args.keep)
 
 
 if __name__ == "__main__":
