@@ -1,8 +1,8 @@
 """包联户 in the console, in a real browser: a visit recorded with a photo through the card's
 form (the thumbnail shows on the visit; a photo over the limit is refused before sending, the
 note still typed), and the older tables with a 60-character address and a 30-character alley
-name — the households list, the card, care alerts, the steward pages, the 诉求 list, search —
-at 1366×768 and 390×844: no cell spills out of its cell or its table, no table is wider than
+name — the households list, the card, care alerts, the steward pages, the 诉求 and 微心愿
+lists, search — at 1366×768 and 390×844: no cell spills out of its cell or its table, no table is wider than
 the page. Screenshots go to the instance folder (instance/shots/) to look at."""
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ def test_long_addresses_and_alley_names_stay_inside_their_tables(browser, live):
         "stewards": "/console/stewards",
         "steward": f"/console/stewards/{steward.id}",
         "issues": "/console/issues",
+        "wishes": "/console/wishes",
         "search": "/console/search?q=幸福里",
     }
     for screen, cap in ((DESK, None), (PHONE, 240)):
