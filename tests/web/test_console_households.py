@@ -412,6 +412,14 @@ def test_a_visit_form_refuses_an_oversized_photo(app, world):
     assert res.status_code == 302 and res.headers["Location"].endswith(f"/console/households/{hid}")
     page = client.get(res.headers["Location"]).get_data(as_text=True)
     assert "照片/文件：一次提交合计不能超过 10 MB" in page
+    # sent from elsewhere (no page of ours to go back to): a page saying why
+    res = client.post(
+        f"/console/households/{hid}/visits",
+        data={"csrf_token": token, "photos": [(io.BytesIO(huge), "巨图.jpg")]},
+        content_type="multipart/form-data",
+        headers={"Referer": "https://elsewhere.example.com/"},
+    )
+    assert res.status_code == 413 and "一次提交合计不能超过 10 MB" in res.get_data(as_text=True)
     assert Visit.select().count() == 0 and Media.select().count() == 0
 
 
