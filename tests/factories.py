@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from PIL import Image
+from PIL import ExifTags, Image
 
 from core.boards import boards
 from core.people import areas, auth
@@ -177,6 +177,23 @@ def jpeg_bytes(color) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), color).save(buf, "JPEG")
     return buf.getvalue()
+
+
+def gps_jpeg(size=(400, 300)) -> bytes:
+    """A JPEG as a phone writes it: camera make and model and the GPS position in its EXIF
+    (checked to be there, so a test that finds them gone proves they were removed)."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Canon"
+    exif[ExifTags.Base.Model] = "Canon EOS 5D"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (30.0, 15.0, 10.5)
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, "JPEG", exif=exif)
+    data = buf.getvalue()
+    assert b"Exif" in data and b"Canon" in data
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    return data
 
 
 def upload_photo(client, headers, color="green") -> int:

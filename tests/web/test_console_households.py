@@ -12,15 +12,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from PIL import Image
 from werkzeug.serving import make_server
 
 from core.households import cards, plans
+from core.media import media_path, media_url
 from core.people.permissions import Principal
 from infra.db import db
-from models import CarePlan, Event, Household, StaffAccount, User, Visit
+from models import CarePlan, Event, Household, Media, StaffAccount, User, Visit
 from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
+from tests.factories import gps_jpeg, jpeg_bytes
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -325,3 +328,113 @@ def test_a_visit_has_a_date_a_kind_and_names_the_person(app, world):
     with time_machine.travel(datetime(2026, 12, 7, 10, 5, tzinfo=SH), tick=False):
         page = client.get(url).get_data(as_text=True)
     assert '社区 周强</b> <span class="tag">电话</span>' in page
+
+
+def png_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 40), "orange").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _post_visit(client, token, hid, photos, **fields):
+    data = {"csrf_token": token, "note": "上门看望", "visited_on": "", "kind": "home", **fields}
+    data["photos"] = [(io.BytesIO(body), name) for name, body in photos]
+    return client.post(
+        f"/console/households/{hid}/visits", data=data, content_type="multipart/form-data"
+    )
+
+
+def test_a_visits_photos_lose_their_exif_and_show_on_the_card(app, world):
+    w, h = world
+    hid = h["h1"].id
+    client = console_login(app.test_client(), "secretary1")
+    token = csrf(client, f"/console/households/{hid}")
+    res = _post_visit(client, token, hid, [("门口.jpg", gps_jpeg()), ("厨房.png", png_bytes())])
+    assert res.status_code == 302, res.get_data(as_text=True)[:500]
+    visit = Visit.get()
+    assert len(visit.photo_ids) == 2
+    for media in Media.select().where(Media.id.in_(visit.photo_ids)):
+        assert media.uploaded_by_id == w.staff.user_id
+        for thumb in (False, True):
+            stored = media_path(media, thumb).read_bytes()
+            assert b"Exif" not in stored and b"Canon" not in stored
+            assert not Image.open(io.BytesIO(stored)).getexif()
+    page = client.get(f"/console/households/{hid}").get_data(as_text=True)
+    timeline = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    for media in Media.select():
+        assert f'<img src="{media_url(media, thumb=True)}"' in timeline
+        assert f'href="{media_url(media)}"' in timeline
+    # audited as a visit by this person, each photo an upload of theirs
+    event = Event.get(Event.action == "household.visit")
+    assert event.actor_id == w.staff.user_id and event.data["visit_id"] == visit.id
+    assert Event.select().where(Event.action == "media.upload").count() == 2
+
+
+def test_a_visit_form_refuses_a_file_that_is_no_photo_and_keeps_what_was_typed(app, world):
+    _, h = world
+    hid = h["h1"].id
+    url = f"/console/households/{hid}"
+    with time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=SH), tick=False):
+        client = console_login(app.test_client(), "secretary1")
+        token = csrf(client, url)
+        fields = {"note": "老人说暖气不热", "visited_on": "2026-12-05", "kind": "phone"}
+        res = _post_visit(client, token, hid, [("记录.txt", b"not a photo at all")], **fields)
+    page = res.get_data(as_text=True)
+    assert res.status_code == 415
+    assert '<div class="flash error"' in page and "照片：记录.txt 只支持 JPG、PNG、WebP" in page
+    assert ">老人说暖气不热</textarea>" in page
+    assert 'name="visited_on" value="2026-12-05"' in page
+    assert '<option value="phone" selected>电话</option>' in page
+    assert Visit.select().count() == 0 and Media.select().count() == 0
+
+
+def test_a_visit_form_refuses_an_oversized_photo(app, world):
+    _, h = world
+    hid = h["h1"].id
+    client = console_login(app.test_client(), "secretary1")
+    token = csrf(client, f"/console/households/{hid}")
+    limit = app.config["MAX_UPLOAD_BYTES"]
+    # one byte over the photo limit, inside the request limit: read, refused, the note kept
+    big = gps_jpeg() + b"\x00" * limit
+    big = big[: limit + 1]
+    res = _post_visit(client, token, hid, [("大图.jpg", big)], note="楼道灯坏了")
+    page = res.get_data(as_text=True)
+    assert res.status_code == 413
+    assert "照片：大图.jpg 图片不能超过 10 MB" in page and ">楼道灯坏了</textarea>" in page
+    # over the request limit: refused unread, back to the page with the reason
+    huge = b"\xff\xd8" + b"\x00" * app.config["MAX_CONTENT_LENGTH"]
+    res = client.post(
+        f"/console/households/{hid}/visits",
+        data={"csrf_token": token, "note": "x", "photos": [(io.BytesIO(huge), "巨图.jpg")]},
+        content_type="multipart/form-data",
+        headers={"Referer": f"http://localhost/console/households/{hid}"},
+    )
+    assert res.status_code == 302 and res.headers["Location"].endswith(f"/console/households/{hid}")
+    page = client.get(res.headers["Location"]).get_data(as_text=True)
+    assert "照片/文件：一次提交合计不能超过 10 MB" in page
+    # sent from elsewhere (no page of ours to go back to): a page saying why
+    res = client.post(
+        f"/console/households/{hid}/visits",
+        data={"csrf_token": token, "photos": [(io.BytesIO(huge), "巨图.jpg")]},
+        content_type="multipart/form-data",
+        headers={"Referer": "https://elsewhere.example.com/"},
+    )
+    assert res.status_code == 413 and "一次提交合计不能超过 10 MB" in res.get_data(as_text=True)
+    assert Visit.select().count() == 0 and Media.select().count() == 0
+
+
+def test_another_communitys_staff_cannot_add_photos_or_see_them(app, world):
+    _, h = world
+    hid = h["h1"].id
+    mine = console_login(app.test_client(), "secretary1")
+    _post_visit(mine, csrf(mine, f"/console/households/{hid}"), hid, [("a.jpg", gps_jpeg())])
+    photo = Media.get()
+    other = console_login(app.test_client(), "secretary2")
+    token = csrf(other, "/console/households")
+    res = _post_visit(other, token, hid, [("b.jpg", jpeg_bytes("blue"))], note="不是我的")
+    assert res.status_code == 404
+    assert Visit.select().count() == 1 and Media.select().count() == 1
+    assert other.get(f"/console/households/{hid}").status_code == 404
+    assert media_url(photo, thumb=True) not in other.get("/console/households").get_data(
+        as_text=True
+    )

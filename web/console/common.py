@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -27,6 +28,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError
 
 from core.people import areas, auth
@@ -262,6 +264,19 @@ def api_error(exc: ApiError):
 @bp.errorhandler(CSRFError)
 def csrf_error(exc):
     return error_page(400, "页面已过期", "表单已过期或来源不明，请返回上一页刷新后再提交。")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """A form over the request limit (MAX_CONTENT_LENGTH, photos and all) is refused before it
+    is read: back to the page it came from, saying why (console.js says so before sending)."""
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024)
+    message = f"照片/文件：一次提交合计不能超过 {limit} MB，请少选几张或缩小后再上传"
+    back = request.referrer or ""
+    if back.startswith(request.host_url):
+        flash(message, "error")
+        return redirect(back)
+    return error_page(413, "提交的内容太大", message)
 
 
 @bp.errorhandler(403)

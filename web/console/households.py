@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from core import media
 from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
+from core.items.lifecycle import MAX_PHOTOS
 from core.people import areas
 from infra.errors import ApiError
 from infra.timeutil import utcnow
@@ -84,8 +86,12 @@ def _load(household_id: int) -> Household:
 @bp.route("/households/<int:household_id>")
 @login_required
 def household_page(household_id: int):
+    return _household_html(_load(household_id))
+
+
+def _household_html(household: Household, visit_form=None, status: int = 200):
+    """The card page; `visit_form` is a refused visit's form, shown filled in again."""
     p = principal()
-    household = _load(household_id)
     h = cards.card(p, household.id, via="console")
     alleys = [a for a in _alleys() if a.path.startswith(household.community.path)]
     members_text = "\n".join(
@@ -104,8 +110,14 @@ def household_page(household_id: int):
         stewards=_stewards([a.id for a in alleys]),
         members_text=members_text,
         visit_kinds=VISIT_KINDS,
+        visit_form=visit_form or {},
         today=today().isoformat(),
-    )
+        max_photos=MAX_PHOTOS,
+        max_photo_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]),
+        # what all the photos of one form may add up to: the request's own limit less room for
+        # the other fields (over it, the server refuses the whole request unread)
+        max_photos_total=int(current_app.config["MAX_CONTENT_LENGTH"] or 0) - 16 * 1024,
+    ), status
 
 
 def _card_form() -> dict:
@@ -208,27 +220,53 @@ def household_plan_edit(plan_id: int):
     return redirect(url_for("console.household_page", household_id=household.id))
 
 
+def _visit_photos() -> list[int]:
+    """The visit form's photos stored as the staff member's own uploads through
+    `core.media.save_image` (type checked by decoding, EXIF and GPS stripped, re-encoded), so
+    `visits.record` lets them attach. A refusal names the field: "照片：…"."""
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if len(files) > MAX_PHOTOS:
+        raise ApiError(400, "bad_request", f"照片：最多 {MAX_PHOTOS} 张", {"photos": "太多了"})
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    ids = []
+    for upload in files:
+        data = upload.stream.read(limit + 1)  # one byte past the limit says it is too big
+        try:
+            ids.append(media.save_image(data, principal().user).id)
+        except ApiError as exc:
+            name = upload.filename[:40]  # the file as the person picked it, to find it again
+            message = f"照片：{name} {exc.message}"
+            raise ApiError(exc.status, exc.code, message, {"photos": exc.message}) from exc
+    return ids
+
+
 @bp.route("/households/<int:household_id>/visits", methods=["POST"])
 @login_required
 def household_visit(household_id: int):
     household = _load(household_id)
+    form = {k: request.form.get(k, "") for k in ("visited_on", "kind", "note")}
     try:
-        day = request.form.get("visited_on", "").strip()
+        day = form["visited_on"].strip()
         try:
             visited_on = date.fromisoformat(day) if day else None
         except ValueError:
             raise ApiError(400, "bad_request", "走访日期：格式应为 年-月-日") from None
+        visited_at = visits.time_of_day_visited(visited_on)
         visits.record(
             principal(),
             household.id,
-            request.form.get("note", ""),
-            visited_at=visits.time_of_day_visited(visited_on),
-            kind=request.form.get("kind", "home"),
+            form["note"],
+            photo_ids=_visit_photos(),
+            visited_at=visited_at,
+            kind=form["kind"] or "home",
         )
     except ApiError as exc:
+        if exc.status >= 500:
+            raise  # our fault (disk, database): the console's 503 page says to try later
+        # the page again, not a redirect: what was typed comes back filled in
         flash(exc.message, "error")
-    else:
-        flash("走访已登记", "ok")
+        return _household_html(Household.get_by_id(household.id), form, exc.status)
+    flash("走访已登记", "ok")
     return redirect(url_for("console.household_page", household_id=household.id))
 
 

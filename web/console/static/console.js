@@ -15,6 +15,10 @@
 //                                 stewards only, "steward-id" for a steward's number (a
 //                                 filter), "passbook" for the passbook look-up (the picked
 //                                 value is steward:ID or volunteer:ID), "person" for all
+//   input[type=file][data-max-bytes]  refuses, before the form is sent, too many files
+//                                 (data-max-files), one file over data-max-bytes or all of them
+//                                 over data-max-total (the request limit: over it the server
+//                                 drops the form unread, and what was typed with it)
 //   button.menu-toggle            opens and closes the side menu on a narrow screen
 // and a print job's progress bar keeps moving (without this file, the page refreshes itself
 // every few seconds).
@@ -119,6 +123,29 @@
           .catch(function () { /* the field works without suggestions */ });
       }, 200);
     });
+  });
+
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    var mb = function (n) { return Math.floor(n / 1048576) + " MB"; };
+    function check() {
+      var files = Array.from(input.files || []);
+      var maxFiles = parseInt(input.getAttribute("data-max-files"), 10) || 0;
+      var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10) || 0;
+      var maxTotal = parseInt(input.getAttribute("data-max-total"), 10) || 0;
+      var big = files.filter(function (f) { return maxBytes && f.size > maxBytes; });
+      var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+      var message = "";
+      if (maxFiles && files.length > maxFiles) {
+        message = "照片：最多 " + maxFiles + " 张，请少选几张";
+      } else if (big.length) {
+        message = "照片：" + big[0].name + " 超过 " + mb(maxBytes) + "，请缩小后再上传";
+      } else if (maxTotal && total > maxTotal) {
+        message = "照片：合计超过 " + mb(maxTotal) + "，请少选几张或缩小后再上传";
+      }
+      input.setCustomValidity(message);
+      if (message) input.reportValidity();
+    }
+    input.addEventListener("change", check);
   });
 
   var toggle = document.querySelector("button.menu-toggle");
