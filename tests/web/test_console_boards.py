@@ -101,8 +101,8 @@ def test_the_pdf_has_a_readable_name(capp, world):
         client = console_login(capp.test_client(), "secretary1")
         print_boards(client, c1, scope="all")
         join_print_threads()
-    job = PrintJob.get()
-    res = client.get(f"/console/boards/jobs/{job.id}.pdf")
+        job = PrintJob.get()
+        res = client.get(f"/console/boards/jobs/{job.id}.pdf")
     disposition = res.headers["Content-Disposition"]
     assert disposition == (
         f"attachment; filename={job.file_name}; "
@@ -123,15 +123,15 @@ def test_a_local_base_url_prints_a_watermarked_sample(tmp_path, base):
             assert "仅能打印样张" in page and "样张 · 二维码不可用" in page
             print_boards(client, c1, scope="all")
             join_print_threads()
-        job = PrintJob.get()
-        assert job.status == "done" and job.file_name.endswith("-sample.pdf")
-        res = client.get(f"/console/boards/jobs/{job.id}.pdf")
+            job = PrintJob.get()
+            assert job.status == "done" and job.file_name.endswith("-sample.pdf")
+            res = client.get(f"/console/boards/jobs/{job.id}.pdf")
+            # the preview shows it too: red ink across the middle of an otherwise white band
+            preview = Image.open(
+                io.BytesIO(client.get(f"/console/boards/{w.d.boards[0].id}/preview.png").data)
+            )
         assert quote("第1社区-公示牌-A4-2026-12-07-样张.pdf") in res.headers["Content-Disposition"]
         assert pages(res.data) == 2
-        # the preview shows it too: red ink across the middle of an otherwise white band
-        preview = Image.open(
-            io.BytesIO(client.get(f"/console/boards/{w.d.boards[0].id}/preview.png").data)
-        )
         assert preview.convert("RGB").getpixel((preview.width // 2, preview.height // 2))[0] > 200
         result = app.test_cli_runner().invoke(
             args=["boards", "--area", str(c1.id), "--out", str(tmp_path / "out")]
@@ -161,11 +161,14 @@ def test_the_page_shows_scans_per_week_flags_answers_and_the_reprint_list(capp, 
     assert "上周 21" in page and "<polyline points=" in page
     assert "待重印 <small" in page and "牌子坏了" in page and "打印待重印的 1 块" in page
     assert 'alt="1区1巷公示牌的照片"' in page
-    # printing the reprint list takes the board off it
-    print_boards(client, c1, scope="ticked", board=str(d.boards[0].id))
-    join_print_threads()
-    assert health.reprint_queue(c1) == []
-    assert "打印待重印" not in client.get(f"/console/boards?area={c1.id}").get_data(as_text=True)
+    # printing the reprint list takes the board off it (still inside the console session's
+    # lifetime: a real clock far from NOW would find the session lapsed)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        print_boards(client, c1, scope="ticked", board=str(d.boards[0].id))
+        join_print_threads()
+        assert health.reprint_queue(c1) == []
+        page = client.get(f"/console/boards?area={c1.id}").get_data(as_text=True)
+    assert "打印待重印" not in page
     assert StaffAccount.get_by_id(world.staff.id).active
 
 
