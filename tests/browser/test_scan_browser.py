@@ -24,9 +24,9 @@ from PIL import Image
 
 from infra.db import db
 from models import Area, Board, Event, Issue, Wish
-from tests.browser.helpers import serving
 from tests.conftest import make_app
 from tests.factories import login_steward, make_district
+from tests.live import serving
 
 pytestmark = pytest.mark.browser  # make test-quick leaves these out
 
@@ -110,7 +110,7 @@ def live(tmp_path):
         steward = district.stewards[0]
         steward.duties = "环境卫生巡查、邻里调解"
         steward.save()
-        with serving(app) as base:
+        with serving(app, close_db=True) as base:
             yield app, base, district
 
 
