@@ -15,23 +15,14 @@ from flask import current_app
 
 from core import audit
 from core.people.permissions import Principal
+from infra.config import DEFAULTS
 from infra.errors import forbidden, not_found
 from models import Area, Household
 from models.households import PLAN_GROUPS
 
-# The tags people pick from when the configuration does not name its own list.
-DEFAULT_TAGS = (
-    "独居老人",
-    "空巢老人",
-    "高龄老人",
-    "残疾",
-    "重病",
-    "留守儿童",
-    "困境儿童",
-    "低保",
-    "特困",
-    "优抚对象",
-)
+# The tags people pick from when the configuration does not name its own list: the shipped
+# default (one list, in infra/config.py), for a configuration that empties the setting.
+DEFAULT_TAGS = tuple(DEFAULTS["HOUSEHOLD_TAGS"])
 
 
 def tags() -> list[str]:

@@ -5,7 +5,6 @@ another host and no inline script, so it works offline and under `script-src 'se
 from __future__ import annotations
 
 import re
-import threading
 from html.parser import HTMLParser
 from importlib.metadata import version
 from importlib.resources import files
@@ -13,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from infra.db import db
 from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 from tests.conftest import make_app
+from tests.live import serving
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,16 +112,8 @@ def strict_live(tmp_path):
         return response
 
     with app.app_context():
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            if not db.is_closed():
-                db.close()
+        with serving(app, close_db=True) as base:
+            yield base
 
 
 @pytest.mark.browser

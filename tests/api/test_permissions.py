@@ -204,6 +204,34 @@ def test_loading_a_principal_reads_grants_with_their_rows_in_one_query(app, monk
     assert len(queries) == 2, statements
 
 
+def test_grants_the_caller_already_read_are_not_read_again(app, monkeypatch):
+    """The token lookup (`auth.principal_for_token`) already says whether a user has grants;
+    for one without, it passes none and the principal is built without reading them again (a
+    resident's request: one query for who is asking, not two). The grants passed are the ones
+    that count."""
+    from core.people.permissions import Principal
+    from infra.db import db
+    from models import RoleGrant, User
+
+    d = make_district()
+    user = User.create(openid="dev:居民", nickname="居民")
+    real = db.obj.execute_sql
+    statements = []
+
+    def counting(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    p = Principal.for_user(user, [])
+    monkeypatch.undo()
+    assert statements == [] and p.roles == {"resident"} and p.stewards == []
+    # Read afresh (no grants passed) a steward grant counts; passed as none, it does not.
+    RoleGrant.create(user=user, role="steward", steward=d.stewards[0])
+    assert Principal.for_user(user).roles == {"resident", "steward"}
+    assert Principal.for_user(user, []).roles == {"resident"}
+
+
 def test_a_dismissed_steward_record_does_not_cost_the_user_a_later_one(app):
     """A steward dismissed from alley A who later answers for alley C under a new steward
     record: the old grant is skipped, the later one still counts."""

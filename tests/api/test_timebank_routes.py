@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import base64
 import threading
-from contextlib import contextmanager
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from core.timebank import postings, rules
 from core.timebank.postings import Holder
 from infra.db import write_transaction
 from models import Event, PointAccount, PointEntry, Redemption, ShopItem, User
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
+from tests.live import serving
 
 API = "/api/v1"
 
@@ -327,24 +326,10 @@ def test_refused_redemptions_take_nothing(client, w):
     assert PointEntry.select().where(PointEntry.rule == "redemption").count() == 0
 
 
-@contextmanager
-def served(app):
-    """The app on 127.0.0.1:<free port> in a threaded server: the races go over real HTTP,
-    each request on its own server thread and pooled connection."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 def _race(app, item_id: int, headers: list[dict]) -> list[tuple[int, dict]]:
     barrier = threading.Barrier(len(headers))
     results = []
-    with served(app) as base:
+    with serving(app) as base:
 
         def tap(h):
             barrier.wait()

@@ -13,13 +13,11 @@ import itertools
 import json
 import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import requests
 import time_machine
-from werkzeug.serving import make_server
 
 from bot import identity
 from core.delivery import outbox
@@ -48,6 +46,7 @@ from tests.bot.clients import (
 )
 from tests.bot.fixtures import online_bot_app
 from tests.factories import make_district
+from tests.live import serving
 
 CHAT = "CHAT-LEDGER"
 AT = "@小巷管家 "
@@ -457,26 +456,12 @@ def test_the_relay_hears_yes_only_from_the_steward_asked(ledger_app, fake_wechat
 _race_ids = itertools.count(1)
 
 
-@contextmanager
-def served(app):
-    """The app on 127.0.0.1:<free port> in a threaded server (as tests/api/test_timebank_routes
-    races): each request on its own server thread and pooled connection."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 def _race(app, posts: list[tuple[str, str]]) -> list[str | None]:
     """Each (sender, text) POSTed to the relay at the same moment over real HTTP, each on its
     own server thread and database connection; the replies in the order given."""
     barrier = threading.Barrier(len(posts))
     replies: list[str | None] = [None] * len(posts)
-    with served(app) as base:
+    with serving(app) as base:
 
         def send(k: int, sender: str, text: str) -> None:
             body = json.dumps(

@@ -8,74 +8,27 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from werkzeug.serving import make_server
 
 from core.figures.bulletin import Month, today
-from infra.db import db
 from infra.timeutil import to_local, utcnow
 from models import Board, PrintJob, Steward, Wish
-from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
-from tests.conftest import make_app
-from tests.console_world import build
+from tests.browser.helpers import (
+    SCREENS,
+    SCREENSHOTS,
+    new_page,
+    no_sideways_scroll,
+    signed_in,
+)
 from tests.factories import login_steward
 
 pytestmark = pytest.mark.browser  # make test-quick leaves these out
 
-SCREENSHOTS = Path("/tmp")
-SCREENS = [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}]
 
-
-@pytest.fixture
-def live(tmp_path):
-    """(app, base_url, world): the app served on 127.0.0.1:<free port> in a thread."""
-    app = make_app(tmp_path)
-    with app.app_context():
-        world = build(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield app, f"http://127.0.0.1:{server.server_port}", world
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            for t in threading.enumerate():
-                if t.name.startswith("print-job-"):
-                    t.join(timeout=120)
-            if not db.is_closed():
-                db.close()
-
-
-def _page(browser, viewport=None):  # noqa: F811
-    context = browser.new_context(
-        viewport=viewport or SCREENS[0], locale="zh-CN", accept_downloads=True
-    )
-    return context, context.new_page()
-
-
-def _login(page, base, username="secretary1", password="password123", lands="/console"):
-    page.goto(f"{base}/console/")
-    assert "/console/login" in page.url
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert page.url.rstrip("/").endswith(lands), page.url
-
-
-def _no_sideways_scroll(page, what):
-    widths = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert widths[0] <= widths[1], f"{what}: page is {widths[0]}px wide in {widths[1]}px"
-
-
-def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
+def test_screens_fit_without_sideways_scrolling(browser, live):
     app, base, w = live
     pages = [
         "/console/",
@@ -101,27 +54,23 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
         "/console/service/gradings",
     ]
     for screen in SCREENS:
-        context, page = _page(browser, screen)
-        try:
-            _login(page, base)
+        with signed_in(browser, base, viewport=screen) as page:
             for path in pages:
                 res = page.goto(f"{base}{path}")
                 assert res.status == 200, path
-                _no_sideways_scroll(page, f"{path} at {screen['width']}")
+                no_sideways_scroll(page, f"{path} at {screen['width']}")
                 name = path.strip("/").replace("/", "-") or "console"
                 page.screenshot(path=str(SCREENSHOTS / f"shot-{name}-{screen['width']}.png"))
             page.goto(f"{base}/console/")
             page.screenshot(
                 path=str(SCREENSHOTS / f"console-dashboard-{screen['width']}.png"), full_page=True
             )
-        finally:
-            context.close()
     # this month's bulletin: the world was made today, so last month (the default) is refused
     bulletin_page = f"/console/bulletins?month={Month.of(today())}"
     for screen in SCREENS:  # the street administrator's own pages
-        context, page = _page(browser, screen)
-        try:
-            _login(page, base, "streetadmin", lands="/console/street")  # 街道总览
+        with signed_in(
+            browser, base, username="streetadmin", lands="/console/street", viewport=screen
+        ) as page:  # 街道总览
             for path in (
                 "/console/street",
                 "/console/departments",
@@ -131,25 +80,21 @@ def test_screens_fit_without_sideways_scrolling(browser, live):  # noqa: F811
                 bulletin_page,
             ):
                 assert page.goto(f"{base}{path}").status == 200, path
-                _no_sideways_scroll(page, f"{path} (admin) at {screen['width']}")
+                no_sideways_scroll(page, f"{path} (admin) at {screen['width']}")
             page.goto(f"{base}/console/accounts")
             page.screenshot(path=str(SCREENSHOTS / f"console-accounts-{screen['width']}.png"))
-        finally:
-            context.close()
-    context, page = _page(browser)
+    context, page = new_page(browser)
     try:
         page.goto(f"{base}/console/login")
-        _no_sideways_scroll(page, "login")
+        no_sideways_scroll(page, "login")
         page.screenshot(path=str(SCREENSHOTS / "console-login.png"))
     finally:
         context.close()
 
 
-def test_dashboard_shows_figures_and_waiting_links(browser, live):  # noqa: F811
+def test_dashboard_shows_figures_and_waiting_links(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         assert page.locator("h1").inner_text() == "第1社区 · 首页"
         tiles = page.locator(".tile").all_inner_texts()
         assert any(t.startswith("新反映\n3") for t in tiles), tiles
@@ -163,15 +108,11 @@ def test_dashboard_shows_figures_and_waiting_links(browser, live):  # noqa: F811
         page.goto(f"{base}/console/")
         res = page.goto(f"{base}/console/?area={w.d.communities[1].id}")
         assert res.status == 403 and "无权访问" in page.content()
-    finally:
-        context.close()
 
 
-def test_review_approve_and_reject_wishes(browser, live):  # noqa: F811
+def test_review_approve_and_reject_wishes(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/review")
         card = page.locator(f"#wish-{w.wish.id}")
         # the resident's HTML shows as text, never as markup
@@ -193,8 +134,6 @@ def test_review_approve_and_reject_wishes(browser, live):  # noqa: F811
         with app.app_context():
             assert Wish.get_by_id(w.wish.id).status == "published"
             assert Wish.get_by_id(w.wish2.id).reject_reason == "已由社区直接上门帮助"
-    finally:
-        context.close()
 
 
 def _roster(tmp_path, name, rows) -> Path:
@@ -209,7 +148,7 @@ def _roster(tmp_path, name, rows) -> Path:
 HEADER = ["街道", "社区", "网格", "街巷", "管家姓名", "手机号"]
 
 
-def test_roster_bad_rows_then_dry_run_and_confirm(browser, live, tmp_path):  # noqa: F811
+def test_roster_bad_rows_then_dry_run_and_confirm(browser, live, tmp_path):
     app, base, w = live
     with app.app_context():
         before = Steward.select().count()
@@ -227,9 +166,7 @@ def test_roster_bad_rows_then_dry_run_and_confirm(browser, live, tmp_path):  # n
             ["示范街道", "第1社区", "第1网格", "新巷", "赵六", "13900004444"],
         ],
     )
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/roster")
         with page.expect_download() as dl:
             page.click("text=下载模板")
@@ -259,15 +196,11 @@ def test_roster_bad_rows_then_dry_run_and_confirm(browser, live, tmp_path):  # n
             assert Steward.select().count() == before + 2
             alley_boards = Board.select().join(Steward, on=False).count()
             assert alley_boards >= 0
-    finally:
-        context.close()
 
 
-def test_boards_pdf_through_the_progress_page_and_retire(browser, live):  # noqa: F811
+def test_boards_pdf_through_the_progress_page_and_retire(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/boards")
         assert page.locator("table.grid tbody tr").count() == 2
         page.check("input[data-check-all=board]")  # the header's box ticks every board
@@ -298,11 +231,9 @@ def test_boards_pdf_through_the_progress_page_and_retire(browser, live):  # noqa
         assert "已停用" in page.locator(".flash.ok").inner_text()
         with app.app_context():
             assert not Board.get_by_id(first.id).active
-    finally:
-        context.close()
 
 
-def test_boards_flagged_and_reprinted_through_the_page(browser, live):  # noqa: F811
+def test_boards_flagged_and_reprinted_through_the_page(browser, live):
     """A board its steward reported broken (with a photo) heads the page with its photo; the
     weekly scan lines are drawn; one button prints just it, under a readable name."""
     from datetime import timedelta
@@ -327,15 +258,13 @@ def test_boards_flagged_and_reprinted_through_the_page(browser, live):  # noqa: 
         photo = media.save_image(jpeg("grey", (300, 400)), user)
         BoardCheck.create(board=w.d.boards[0], reason="stopped", steward=w.d.stewards[0])
         health.answer(Principal.for_user(user), health.BROKEN, photo_ids=[photo.id])
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/boards")
         assert page.locator("#reprints tbody tr").count() == 1
         assert page.locator("#reprints img.thumb").count() == 1
         assert page.locator("svg.spark polyline").count() == 2
         assert "牌子坏了" in page.locator("#boards").inner_text()
-        _no_sideways_scroll(page, "公示牌")
+        no_sideways_scroll(page, "公示牌")
         page.screenshot(path=str(SCREENSHOTS / "console-boards-1366.png"), full_page=True)
         with page.expect_navigation():
             page.click("button:has-text('打印待重印的 1 块')")
@@ -348,15 +277,11 @@ def test_boards_flagged_and_reprinted_through_the_page(browser, live):  # noqa: 
         page.goto(f"{base}/console/boards")
         assert page.locator("#reprints").count() == 0
         assert "已重印" in page.locator("#boards").inner_text()
-    finally:
-        context.close()
 
 
-def test_ledger_downloaded_and_read_back(browser, live):  # noqa: F811
+def test_ledger_downloaded_and_read_back(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/ledger")
         from_value = page.locator("input[name=from]").input_value()
         assert re.fullmatch(r"\d{4}-\d{2}-01", from_value)
@@ -380,15 +305,11 @@ def test_ledger_downloaded_and_read_back(browser, live):  # noqa: F811
         assert printed.page_setup.orientation == "landscape" and printed.page_setup.scale == 100
         numbers = [r[1].value for r in printed.iter_rows(min_row=4)]
         assert w.resolved.number in numbers and w.open_issue.number in numbers
-    finally:
-        context.close()
 
 
-def test_another_communitys_staff_cannot_open_items(browser, live):  # noqa: F811
+def test_another_communitys_staff_cannot_open_items(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base, "secretary2")
+    with signed_in(browser, base, username="secretary2") as page:
         for path in (
             f"/console/issues/{w.open_issue.id}",
             f"/console/wishes/{w.wish.id}",
@@ -398,15 +319,11 @@ def test_another_communitys_staff_cannot_open_items(browser, live):  # noqa: F81
             assert res.status in (403, 404), path
         page.goto(f"{base}/console/review")
         assert w.wish.number not in page.content()
-    finally:
-        context.close()
 
 
-def test_bind_code_shown_large(browser, live):  # noqa: F811
+def test_bind_code_shown_large(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/stewards")
         row = page.locator(f"#steward-{w.d.stewards[1].id}")
         assert "未绑定" in row.inner_text()
@@ -416,13 +333,11 @@ def test_bind_code_shown_large(browser, live):  # noqa: F811
         assert re.fullmatch(r"[0-9A-Z]{8}", code.inner_text())
         height = code.bounding_box()["height"]
         assert height >= 48, height  # readable across a desk
-        _no_sideways_scroll(page, "bind code")
+        no_sideways_scroll(page, "bind code")
         page.screenshot(path=str(SCREENSHOTS / "console-bind-code.png"))
-    finally:
-        context.close()
 
 
-def test_what_was_inline_script_still_works(browser, live):  # noqa: F811
+def test_what_was_inline_script_still_works(browser, live):
     """The confirmations, the community picker and the select-all box were inline handlers,
     which the Content-Security-Policy now blocks; console.js binds them instead (and the
     `browser` fixture fails the test on any CSP violation)."""
@@ -433,9 +348,7 @@ def test_what_was_inline_script_still_works(browser, live):  # noqa: F811
             headers = login_steward(api, steward)
             assert api.post("/api/v1/patrols", json={"note": "巡查"}, headers=headers).status_code
     first, steward = w.d.boards[0], w.d.stewards[0]
-    context, page = _page(browser)
-    try:
-        _login(page, base, "streetadmin", lands="/console/street")
+    with signed_in(browser, base, username="streetadmin", lands="/console/street") as page:
         asked = []
 
         def dismiss(dialog):
@@ -470,5 +383,3 @@ def test_what_was_inline_script_still_works(browser, live):  # noqa: F811
         page.click("input[data-check-all=ids]")
         assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
         page.screenshot(path=str(SCREENSHOTS / "console-service-records-admin.png"))
-    finally:
-        context.close()

@@ -15,8 +15,7 @@ from core.timebank import postings
 from core.timebank.postings import Holder
 from infra.db import write_transaction
 from models import Event, PointAccount, ShopItem, Steward, User
-from tests.browser.test_console_browser import _login, _no_sideways_scroll, _page, live  # noqa: F401
-from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser.helpers import no_sideways_scroll, signed_in
 from tests.factories import login_steward
 
 pytestmark = pytest.mark.browser
@@ -26,14 +25,12 @@ DESK = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
-def test_search_box_to_a_stewards_page_and_unbind(browser, live):  # noqa: F811
+def test_search_box_to_a_stewards_page_and_unbind(browser, live):
     app, base, w = live
     steward = w.d.stewards[0]
     with app.app_context():
         login_steward(app.test_client(), steward)
-    context, page = _page(browser, DESK)
-    try:
-        _login(page, base)
+    with signed_in(browser, base, viewport=DESK) as page:
         page.goto(f"{base}/console/issues")
         box = page.locator("header.topbar input[name=q]")
         box.fill(steward.phone)
@@ -59,7 +56,7 @@ def test_search_box_to_a_stewards_page_and_unbind(browser, live):  # noqa: F811
         assert asked == [f"确定解绑 {steward.name}？其微信和企业微信立即失效，需要重新绑定。"]
         assert "已解绑" in page.locator(".flash.ok").inner_text()
         assert "解绑" in page.locator("#steward-history").inner_text()
-        _no_sideways_scroll(page, "steward page")
+        no_sideways_scroll(page, "steward page")
         page.screenshot(path=str(SHOTS / "steward-page-1366.png"), full_page=True)
         with app.app_context():
             assert Steward.get_by_id(steward.id).user_id is None
@@ -68,11 +65,9 @@ def test_search_box_to_a_stewards_page_and_unbind(browser, live):  # noqa: F811
         page.goto(f"{base}/console/stewards?bound=unbound")
         assert page.locator(f"#steward-{steward.id}").count() == 1
         page.screenshot(path=str(SHOTS / "stewards-1366.png"), full_page=True)
-    finally:
-        context.close()
 
 
-def test_counter_asks_then_void_gives_back(browser, live):  # noqa: F811
+def test_counter_asks_then_void_gives_back(browser, live):
     app, base, w = live
     c0 = w.d.communities[0]
     with app.app_context():
@@ -85,9 +80,7 @@ def test_counter_asks_then_void_gives_back(browser, live):  # noqa: F811
         with write_transaction():
             postings.post(account, 9, rule="adjustment", source_type="adjustment", reason="开户")
         item = ShopItem.create(community=c0.id, name="毛巾", category="日用百货", price=5, stock=3)
-    context, page = _page(browser, DESK)
-    try:
-        _login(page, base)
+    with signed_in(browser, base, viewport=DESK) as page:
         page.goto(f"{base}/console/timebank")
         person = page.locator("input[name=person]")
         person.press_sequentially("王秀")
@@ -103,7 +96,7 @@ def test_counter_asks_then_void_gives_back(browser, live):  # noqa: F811
             page.click("form >> button:text-is('兑换')")
         question = page.locator("#counter-question").inner_text()
         assert question == "王秀英，余额 9 分，确认兑换 毛巾（5 分）？"
-        _no_sideways_scroll(page, "counter question")
+        no_sideways_scroll(page, "counter question")
         page.screenshot(path=str(SHOTS / "counter-confirm-1366.png"))
         with page.expect_navigation():
             page.click("button:text-is('确认兑换')")
@@ -118,16 +111,12 @@ def test_counter_asks_then_void_gives_back(browser, live):  # noqa: F811
         with app.app_context():
             assert ShopItem.get_by_id(item.id).stock == 3
             assert PointAccount.get_by_id(account.id).balance == 9
-    finally:
-        context.close()
 
 
-def test_on_a_phone(browser, live):  # noqa: F811
+def test_on_a_phone(browser, live):
     app, base, w = live
     steward = w.d.stewards[0]
-    context, page = _page(browser, PHONE)
-    try:
-        _login(page, base)
+    with signed_in(browser, base, viewport=PHONE) as page:
         nav = page.locator("nav.side")
         assert not nav.is_visible()
         page.click("button.menu-toggle")
@@ -148,7 +137,7 @@ def test_on_a_phone(browser, live):  # noqa: F811
         }
         for name, path in pages.items():
             assert page.goto(f"{base}{path}").status == 200, path
-            _no_sideways_scroll(page, f"{path} at 390")
+            no_sideways_scroll(page, f"{path} at 390")
             page.screenshot(path=str(SHOTS / f"phone-{name}-390.png"), full_page=True)
         # the issue page: the action cards come under the content, not beside it
         page.goto(f"{base}/console/issues/{w.open_issue.id}")
@@ -168,11 +157,7 @@ def test_on_a_phone(browser, live):  # noqa: F811
         with page.expect_navigation():
             page.click("text=退出登录")
         assert "/console/login" in page.url
-    finally:
-        context.close()
-    context, page = _page(browser, DESK)
-    try:
-        _login(page, base)
+    with signed_in(browser, base, viewport=DESK) as page:
         for name, path in (
             ("dashboard", "/console/"),
             ("steward", f"/console/stewards/{steward.id}"),
@@ -180,5 +165,3 @@ def test_on_a_phone(browser, live):  # noqa: F811
             page.goto(f"{base}{path}")
             assert page.locator("button.menu-toggle").is_hidden()
             page.screenshot(path=str(SHOTS / f"desk-{name}-1366.png"))
-    finally:
-        context.close()

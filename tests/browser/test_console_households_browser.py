@@ -14,8 +14,7 @@ import pytest
 from core.households import cards, care_alerts
 from core.people.permissions import Principal
 from models import Area, Household, Media, User, Visit
-from tests.browser.test_console_browser import _login, _no_sideways_scroll, _page, live  # noqa: F401
-from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser.helpers import login, new_page, no_sideways_scroll
 from tests.factories import gps_jpeg
 
 pytestmark = pytest.mark.browser
@@ -53,15 +52,15 @@ def _household(app, w, address="1区1巷8号") -> Household:
         )
 
 
-def test_a_visit_with_a_photo_through_the_form(browser, live, tmp_path):  # noqa: F811
+def test_a_visit_with_a_photo_through_the_form(browser, live, tmp_path):
     app, base, w = live
     household = _household(app, w)
     photo = tmp_path / "门口.jpg"
     photo.write_bytes(gps_jpeg((1200, 900)))
     for screen, name in ((DESK, "1366"), (PHONE, "390")):
-        context, page = _page(browser, screen)
+        context, page = new_page(browser, screen)
         try:
-            _login(page, base)
+            login(page, base)
             page.goto(f"{base}/console/households/{household.id}")
             form = page.locator("#visit-form")
             form.locator("textarea[name=note]").fill(f"上门看望，屋里暖和（{name}）")
@@ -74,7 +73,7 @@ def test_a_visit_with_a_photo_through_the_form(browser, live, tmp_path):  # noqa
             thumb = visit.locator(".photos img")
             thumb.wait_for()
             assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
-            _no_sideways_scroll(page, f"card with a visit photo at {name}")
+            no_sideways_scroll(page, f"card with a visit photo at {name}")
             _shot(page, f"household-visit-photo-{name}.png")
         finally:
             context.close()
@@ -84,13 +83,13 @@ def test_a_visit_with_a_photo_through_the_form(browser, live, tmp_path):  # noqa
         assert Media.select().count() == 1  # the same photo twice is one stored file
 
 
-def test_a_photo_over_the_limit_is_refused_before_sending(browser, live):  # noqa: F811
+def test_a_photo_over_the_limit_is_refused_before_sending(browser, live):
     app, base, w = live
     household = _household(app, w)
     limit = app.config["MAX_UPLOAD_BYTES"]
-    context, page = _page(browser, DESK)
+    context, page = new_page(browser, DESK)
     try:
-        _login(page, base)
+        login(page, base)
         page.goto(f"{base}/console/households/{household.id}")
         form = page.locator("#visit-form")
         form.locator("textarea[name=note]").fill("楼道灯坏了")
@@ -147,7 +146,7 @@ _OVERFLOWS = """([cap, marker]) => {
 }"""
 
 
-def test_long_addresses_and_alley_names_stay_inside_their_tables(browser, live):  # noqa: F811
+def test_long_addresses_and_alley_names_stay_inside_their_tables(browser, live):
     app, base, w = live
     with app.app_context():
         Area.update(name=LONG_ALLEY).where(Area.id == w.d.alleys[0].id).execute()
@@ -169,14 +168,14 @@ def test_long_addresses_and_alley_names_stay_inside_their_tables(browser, live):
         "search": "/console/search?q=幸福里",
     }
     for screen, cap in ((DESK, None), (PHONE, 240)):
-        context, page = _page(browser, screen)
+        context, page = new_page(browser, screen)
         try:
-            _login(page, base)
+            login(page, base)
             for name, path in pages.items():
                 assert page.goto(f"{base}{path}").status == 200, path
                 assert LONG_ALLEY[:6] in page.content() or LONG_ADDRESS[:6] in page.content()
                 where = f"{path} at {screen['width']}"
-                _no_sideways_scroll(page, where)
+                no_sideways_scroll(page, where)
                 found = page.evaluate(_OVERFLOWS, [cap, LONG_ALLEY[:4]])
                 found += page.evaluate(_OVERFLOWS, [cap, LONG_ADDRESS[:4]])
                 assert not found, (where, found)

@@ -12,14 +12,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from models import Area, Steward
-from tests.browser.test_console_browser import (  # noqa: F401  (fixtures)
-    SCREENSHOTS,
-    _login,
-    _no_sideways_scroll,
-    _page,
-    live,
-)
-from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser.helpers import SCREENSHOTS, no_sideways_scroll, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,13 +40,11 @@ def _messy(path: Path, bad_phone: str) -> Path:
     return path
 
 
-def test_messy_sheet_previewed_marked_fixed_and_imported(browser, live, tmp_path):  # noqa: F811
+def test_messy_sheet_previewed_marked_fixed_and_imported(browser, live, tmp_path):
     app, base, w = live
     with app.app_context():
         before = Steward.select().count()
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/roster")
         page.set_input_files("input[type=file]", str(_messy(tmp_path / "名单.xlsx", "1390000")))
         with page.expect_navigation():
@@ -66,7 +57,7 @@ def test_messy_sheet_previewed_marked_fixed_and_imported(browser, live, tmp_path
         assert "周强" in second and "第1网格" in second and "13900007001" in second
         assert "王秀英" in third and "13900007002" in third and "新管家" in third
         assert page.locator("button:has-text('确认导入')").count() == 0
-        _no_sideways_scroll(page, "roster preview")
+        no_sideways_scroll(page, "roster preview")
         page.screenshot(path=str(SCREENSHOTS / "console-roster-preview-bad.png"), full_page=True)
         with app.app_context():
             assert Steward.select().count() == before
@@ -93,5 +84,3 @@ def test_messy_sheet_previewed_marked_fixed_and_imported(browser, live, tmp_path
             assert Steward.select().count() == before + 3
             assert Steward.get(Steward.phone == "13900007001").name == "周强"
             assert Area.get(Area.name == "第1网格").kind == "grid"
-    finally:
-        context.close()

@@ -8,34 +8,25 @@ import pytest
 
 from infra.db import db
 from models import Issue
-from tests.browser.test_console_browser import (  # noqa: F401  (fixtures)
-    SCREENSHOTS,
-    _login,
-    _no_sideways_scroll,
-    _page,
-    live,
-)
-from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser.helpers import SCREENSHOTS, no_sideways_scroll, signed_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_publish_after_seeing_what_becomes_public(browser, live):  # noqa: F811
+def test_publish_after_seeing_what_becomes_public(browser, live):
     app, base, w = live
     with app.app_context():
         held = Issue.get_by_id(w.held.id)
         content, board = held.content, w.d.boards[0].code
         db.close()
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/review")
         with page.expect_navigation():
             page.locator(f"#issue-{held.id}").locator("a", has_text="公开").click()
         assert f"/console/issues/{held.id}/publish" in page.url
         shown = page.locator("section.public-preview")
         assert content in shown.inner_text() and "从不公开" in shown.inner_text()
-        _no_sideways_scroll(page, "publish confirmation")
+        no_sideways_scroll(page, "publish confirmation")
         page.screenshot(path=str(SCREENSHOTS / "console-publish-confirm.png"), full_page=True)
         with app.app_context():
             assert Issue.get_by_id(held.id).visibility == "held"
@@ -47,7 +38,7 @@ def test_publish_after_seeing_what_becomes_public(browser, live):  # noqa: F811
         with app.app_context():
             assert Issue.get_by_id(held.id).visibility == "public"
             db.close()
-        scan = context.new_page()
+        scan = page.context.new_page()
         scan.goto(f"{base}/b/{board}")
         assert content[:8] in scan.content() or held.number in scan.content()
         scan.close()
@@ -61,5 +52,3 @@ def test_publish_after_seeing_what_becomes_public(browser, live):  # noqa: F811
             db.close()
         trail = page.locator("ol.timeline").inner_text()
         assert "公开 secretary1" in trail and "不公开 secretary1" in trail  # the person named
-    finally:
-        context.close()

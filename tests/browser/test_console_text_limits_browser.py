@@ -8,17 +8,14 @@ import pytest
 
 from infra.db import db
 from models import Wish
-from tests.browser.test_console_browser import _login, _page, live  # noqa: F401  (fixtures)
-from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser.helpers import signed_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_counter_and_refusal_then_withdraw(browser, live):  # noqa: F811
+def test_counter_and_refusal_then_withdraw(browser, live):
     app, base, w = live
-    context, page = _page(browser)
-    try:
-        _login(page, base)
+    with signed_in(browser, base) as page:
         page.goto(f"{base}/console/review")
         with page.expect_navigation():
             page.locator(f"#wish-{w.wish.id}").locator("button.primary").click()
@@ -52,5 +49,3 @@ def test_counter_and_refusal_then_withdraw(browser, live):  # noqa: F811
         with app.app_context():
             assert Wish.get_by_id(w.wish.id).status == "rejected"
             db.close()
-    finally:
-        context.close()

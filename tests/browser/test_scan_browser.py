@@ -17,17 +17,16 @@ pages had a script, a handler or a style the policy (web/headers.py) blocked fai
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from infra.db import db
 from models import Area, Board, Event, Issue, Wish
 from tests.conftest import make_app
 from tests.factories import login_steward, make_district
+from tests.live import serving
 
 pytestmark = pytest.mark.browser  # make test-quick leaves these out
 
@@ -111,16 +110,8 @@ def live(tmp_path):
         steward = district.stewards[0]
         steward.duties = "环境卫生巡查、邻里调解"
         steward.save()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield app, f"http://127.0.0.1:{server.server_port}", district
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            if not db.is_closed():
-                db.close()
+        with serving(app, close_db=True) as base:
+            yield app, base, district
 
 
 def _page(browser, javascript=True):

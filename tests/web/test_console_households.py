@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from PIL import Image
-from werkzeug.serving import make_server
 
 from core.households import cards, plans
 from core.media import media_path, media_url
 from core.people.permissions import Principal
-from infra.db import db
 from models import CarePlan, Event, Household, Media, StaffAccount, User, Visit
+from tests.browser.helpers import signed_in
 from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 from tests.factories import gps_jpeg, jpeg_bytes
+from tests.live import serving
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -214,18 +213,7 @@ def test_household_pages_in_a_browser(browser, tmp_path):  # noqa: F811
     with app.app_context():
         w = build(app)
         h = seed(w)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        try:
-            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-            page = context.new_page()
-            page.goto(f"{base}/console/login")
-            page.fill("input[name=username]", "secretary1")
-            page.fill("input[name=password]", "password123")
-            with page.expect_navigation():
-                page.click("button[type=submit]")
+        with serving(app, close_db=True) as base, signed_in(browser, base) as page:
             page.click("nav >> text=包联户")
             assert page.locator("table.grid tbody tr").count() == 2
             page.screenshot(path="/tmp/console-households.png", full_page=True)
@@ -240,12 +228,6 @@ def test_household_pages_in_a_browser(browser, tmp_path):  # noqa: F811
             )
             assert widths[0] <= widths[1]
             page.screenshot(path="/tmp/console-household.png", full_page=True)
-            context.close()
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            if not db.is_closed():
-                db.close()
 
 
 def test_register_a_household_from_the_console(app, world):

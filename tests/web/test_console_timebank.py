@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from core import media
 from core.timebank import postings
 from core.timebank.postings import Holder
-from infra.db import db, write_transaction
+from infra.db import write_transaction
 from models import Event, Media, PointAccount, PointEntry, Redemption, ShopItem, User, Volunteer
+from tests.browser.helpers import signed_in
 from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
 from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
+from tests.live import serving
 
 
 @pytest.fixture
@@ -150,17 +150,7 @@ def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
         account = postings.account_for(w.d.communities[0], Holder(user_id=user.id))
         with write_transaction():
             postings.post(account, 30, rule="adjustment", source_type="adjustment", reason="开户")
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        try:
-            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-            page = context.new_page()
-            page.goto(f"{base}/console/login")
-            page.fill("input[name=username]", "secretary1")
-            page.fill("input[name=password]", "password123")
-            page.click("button[type=submit]")
+        with serving(app, close_db=True) as base, signed_in(browser, base) as page:
             page.click("nav >> text=时间银行")
             add = page.locator("form.add-item")
             add.locator("input[name=name]").fill("食用油 5L")
@@ -182,12 +172,6 @@ def test_the_page_in_a_browser(tmp_path, browser):  # noqa: F811
             assert not wide  # never scrolls sideways
             page.goto(f"{base}/console/timebank?person={account.member_code}")
             page.screenshot(path="/tmp/console-timebank.png", full_page=True)
-            context.close()
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            if not db.is_closed():
-                db.close()
 
 
 def test_bad_numbers_are_explained_not_500(capp, world):

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from openpyxl import load_workbook
-from werkzeug.serving import make_server
 
-from infra.db import db
 from models import Activity, Event, PointEntry, ServiceRecord, ServiceUnit, Volunteer
 from tests.browser.test_scan_browser import browser, chromium  # noqa: F401  (fixtures)
-from tests.conftest import make_app
 from tests.console_world import build, console_login, csrf
 from tests.factories import login, login_steward
+from tests.live import console_live  # noqa: F401  (fixture)
 
 API = "/api/v1"
 START = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 09:00 Beijing time
@@ -271,26 +268,9 @@ def test_grading_in_the_console(capp, world):
 # --- in a real browser -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def live(tmp_path):
-    app = make_app(tmp_path)
-    with app.app_context():
-        world = build(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield app, f"http://127.0.0.1:{server.server_port}", world
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            if not db.is_closed():
-                db.close()
-
-
 @pytest.mark.browser
-def test_service_pages_in_a_browser(browser, live):  # noqa: F811
-    app, base, w = live
+def test_service_pages_in_a_browser(browser, console_live):  # noqa: F811
+    app, base, w = console_live
     headers, vol = _volunteer(app, w, "王五", party=True)
     api = app.test_client()
     later = datetime.now(UTC) + timedelta(days=3)

@@ -60,6 +60,24 @@ def test_inactive_steward_keeps_no_role_even_with_a_grant_left_over(client, neig
     assert client.get(f"{API}/patrols", headers=w["steward_a"]).status_code == 403
 
 
+def test_a_disabled_unit_member_acts_for_the_unit_no_more(client, neighbours):
+    """停用 a unit member: their grant stays (a WeChat bind's user keeps its token), but the
+    principal counts only grants of live accounts, so the unit role and the unit go at once;
+    恢复 gives them back."""
+    from core.units import members, units
+
+    unit = units.create(neighbours["d"].street, "住建办")
+    member = members.create_member(unit, "zjb-li", "password123", "李工")
+    user = StaffAccount.get_by_id(member.account_id).user
+    assert Principal.for_user(user).roles == {"unit"}
+    assert Principal.for_user(user).unit_ids == {unit.id}
+    members.set_active(member, False)
+    gone = Principal.for_user(user)
+    assert gone.roles == set() and gone.unit_ids == set()
+    members.set_active(member, True)
+    assert Principal.for_user(user).unit_ids == {unit.id}
+
+
 def test_principal_roles_scopes_and_staff_flag(client, neighbours):
     w = neighbours
     d = w["d"]
