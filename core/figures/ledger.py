@@ -317,12 +317,43 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
 
 PAGE = 2_000  # issues read at a time: memory stays flat however long the month
 
+# The columns the ledger and its 打印版 show, read as plain rows (no model instances, and none
+# of the issue's other columns: its photos' JSON, location, phone …), named as on `Issue`.
+LEDGER_COLUMNS = (
+    Issue.id,
+    Issue.number,
+    Area.name.alias("alley_name"),
+    Issue.category,
+    Issue.content,
+    Issue.visibility,
+    Issue.created_at,
+    Issue.source,
+    Issue.priority,
+    Issue.deadline,
+    Issue.status,
+    Issue.accepted_by.alias("accepted_by_id"),
+    Issue.resolved_by.alias("resolved_by_id"),
+    Issue.accepted_at,
+    Issue.resolved_at,
+    Issue.resolution_level,
+    Issue.outcome,
+    Issue.duplicate_of.alias("duplicate_of_id"),
+    Issue.resolution_note,
+    Issue.department.alias("department_id"),
+    Issue.reopen_count,
+    Issue.rating,
+    Issue.rating_text,
+    Issue.close_reason,
+    Issue.closed_at,
+)
+
 
 def issue_pages(area: Area, start: datetime, end: datetime):
     """The issues reported in [start, end) under `area`, in the order reported, a page at a
-    time (keyset on (created_at, id): each page one indexed query, never an OFFSET scan)."""
+    time (keyset on (created_at, id): each page one indexed query, never an OFFSET scan), as
+    named tuples of `LEDGER_COLUMNS` (`alley_name` their alley's)."""
     base = (
-        Issue.select(Issue, Area)
+        Issue.select(*LEDGER_COLUMNS)
         .join(Area, on=(Issue.alley == Area.id))
         .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.created_at < end))
         .order_by(Issue.created_at, Issue.id)
@@ -337,7 +368,7 @@ def issue_pages(area: Area, start: datetime, end: datetime):
                 (Issue.created_at > after[0])
                 | ((Issue.created_at == after[0]) & (Issue.id > after[1]))
             )
-        rows = list(query)
+        rows = list(query.namedtuples())
         if not rows:
             return
         yield rows
@@ -346,7 +377,7 @@ def issue_pages(area: Area, start: datetime, end: datetime):
         after = (rows[-1].created_at, rows[-1].id)
 
 
-def issue_details(rows: list[Issue]) -> tuple[dict, dict, dict]:
+def issue_details(rows: list) -> tuple[dict, dict, dict]:
     """For a page of issues: assigned stewards' names by issue, the names of the stewards
     credited (接单 / 办结) by id, and the 12345 intake rows by issue."""
     ids = [i.id for i in rows]
@@ -367,7 +398,7 @@ def issue_details(rows: list[Issue]) -> tuple[dict, dict, dict]:
     return names, credited, intakes
 
 
-def _issue_rows(ws: _Sheet, wrapped, rows: list[Issue], departments: dict, end: datetime) -> None:
+def _issue_rows(ws: _Sheet, wrapped, rows: list, departments: dict, end: datetime) -> None:
     names, credited, intakes = issue_details(rows)
     for i in rows:
         intake = intakes.get(i.id)
@@ -378,7 +409,7 @@ def _issue_rows(ws: _Sheet, wrapped, rows: list[Issue], departments: dict, end: 
             ws,
             [
                 i.number,
-                i.alley.name,
+                i.alley_name,
                 i.category,
                 i.content if i.visibility != "hidden" else "（内容不公开）",
                 _when(i.created_at),

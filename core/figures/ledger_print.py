@@ -30,7 +30,7 @@ from core.figures.xlsx_stream import StreamedSheet
 from core.items import issues as issue_flow
 from infra import text
 from infra.timeutil import local_midnight_utc, to_local, utcnow
-from models import Area, Issue
+from models import Area
 
 COLUMNS = [
     ("序号", 5),
@@ -140,13 +140,14 @@ def _new_page(wb: Workbook, area: Area, first: date, last: date) -> _Page:
     return page
 
 
-def _issue_row(page: _Page, n: int, i: Issue, names: dict, end: datetime) -> None:
+def _issue_row(page: _Page, n: int, i, names: dict, end: datetime) -> None:
+    """One issue (a row of `ledger.issue_pages`) as a row of the sheet."""
     closed = i.resolved_at or (i.closed_at if i.close_reason == "merged" else None)
     late = (closed or end) > i.deadline and i.status != "cancelled"
     values = [
         n,
         i.number,
-        i.alley.name,
+        i.alley_name,
         i.category,
         i.content if i.visibility != "hidden" else "（内容不公开）",
         to_local(i.created_at).date(),
