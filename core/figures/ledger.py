@@ -20,18 +20,16 @@ sticks; who reported what stays in the system.
 from __future__ import annotations
 
 import io
-from copy import copy
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import audit
 from core.figures import hotline, stats
+from core.figures.xlsx_stream import StreamedSheet
 from core.items import issues as issue_flow
 from core.items import on_behalf, outcomes
 from core.items import wishes as wish_flow
@@ -46,6 +44,7 @@ HEADER_ROW = 2  # row 1 is the title
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.0%"
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TOP = Alignment(vertical="top")
 # Columns of free text: wrapped, so a long report reads on screen and on paper.
 WRAPPED = {"内容", "办结说明", "评价内容", "心愿", "实现说明", "记录", "管家"}
@@ -114,34 +113,24 @@ def default_period(today: date) -> tuple[date, date]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-class _Sheet:
-    """A write-only sheet (openpyxl streams its rows to disk, so a month of 50,000 issues costs
-    little memory), the number of rows written (write-only sheets do not keep it) and the
-    cell styles used so far, each made once and copied after."""
+class _Sheet(StreamedSheet):
+    """A write-only sheet (its rows streamed to disk as they are made, so a month of 50,000
+    issues costs little memory) and the cell styles used so far, each looked up once."""
 
     def __init__(self, ws, columns: list[tuple[str, int]]):
-        self.ws = ws
+        super().__init__(ws)
         self.columns = columns
-        self.rows = 0
-        self.styles: dict[tuple, StyleArray] = {}
+        self.styles: dict[tuple, str] = {}
 
-    def style(self, wrap: bool, number_format: str | None, quote: bool) -> StyleArray:
-        """Assigning a font or an alignment hashes it into the workbook's style table: a
-        million times over for a busy month. The few combinations a ledger uses are looked
-        up once and their style array copied into each cell instead."""
+    def body_style(self, wrap: bool, number_format: str | None, quote: bool) -> str:
+        """A data cell's style: the few combinations a ledger uses, each registered once."""
         key = (wrap, number_format, quote)
         found = self.styles.get(key)
         if found is None:
-            probe = WriteOnlyCell(self.ws)
-            probe.alignment = WRAP if wrap else TOP
-            if number_format:
-                probe.number_format = number_format
-            probe.quotePrefix = quote
-            found = self.styles[key] = probe._style
+            found = self.styles[key] = self.style(
+                alignment=WRAP if wrap else TOP, number_format=number_format, quote=quote
+            )
         return found
-
-
-_TYPES = ((str, "s"), (bool, "b"), (datetime, "d"), (int, "n"), (float, "n"))
 
 
 def _row(
@@ -153,11 +142,11 @@ def _row(
     formula also gets Excel's quote prefix, so editing the cell keeps it text. Dates get a
     date format; columns in `wrapped` (1-based) wrap, numbers in `percent` show as rates."""
     cells = []
+    style = sheet.styles.get
     for column, value in enumerate(values, start=1):
         if value == "" or value is None:
             cells.append(None)  # nothing to show: no cell at all (a third of a busy month's)
             continue
-        cell = WriteOnlyCell(sheet.ws)
         number_format, quote = None, False
         if isinstance(value, str):
             value = text.clean(value)
@@ -166,17 +155,9 @@ def _row(
             number_format = DATE_FORMAT
         elif column in percent and isinstance(value, float):
             number_format = PERCENT_FORMAT
-        kind = next((t for cls, t in _TYPES if isinstance(value, cls)), None)
-        if kind is not None:
-            # Set as openpyxl's own `value` setter would for these types, minus its guessing
-            # (a string is never read as a formula or a number here: it is text).
-            cell._value, cell.data_type = value, kind
-        elif value is not None:
-            cell.value = value
-        cell._style = copy(sheet.style(column in wrapped, number_format, quote))
-        cells.append(cell)
-    sheet.ws.append(cells)
-    sheet.rows += 1
+        key = (column in wrapped, number_format, quote)
+        cells.append((value, style(key) or sheet.body_style(*key)))
+    sheet.append(cells)
 
 
 def _steward_names(ids: set) -> dict[int, str]:
@@ -202,18 +183,10 @@ def _stream_sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], head
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as it takes
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    title_cell = WriteOnlyCell(ws, value=heading)
-    title_cell.font = TITLE_FONT
-    ws.append([title_cell])
-    header = []
-    for name, _ in columns:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    ws.append(header)
     sheet = _Sheet(ws, columns)
-    sheet.rows = HEADER_ROW
+    sheet.append([(text.clean(heading), sheet.style(font=TITLE_FONT))])
+    header = sheet.style(font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT)
+    sheet.append([(name, header) for name, _ in columns])
     return sheet
 
 
@@ -254,7 +227,7 @@ def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int]], heading: st
     for index, (_, width) in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=index)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.alignment = HEADER_ALIGNMENT
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -344,12 +317,43 @@ def _issues(wb: Workbook, area: Area, start: datetime, end: datetime, heading: s
 
 PAGE = 2_000  # issues read at a time: memory stays flat however long the month
 
+# The columns the ledger and its 打印版 show, read as plain rows (no model instances, and none
+# of the issue's other columns: its photos' JSON, location, phone …), named as on `Issue`.
+LEDGER_COLUMNS = (
+    Issue.id,
+    Issue.number,
+    Area.name.alias("alley_name"),
+    Issue.category,
+    Issue.content,
+    Issue.visibility,
+    Issue.created_at,
+    Issue.source,
+    Issue.priority,
+    Issue.deadline,
+    Issue.status,
+    Issue.accepted_by.alias("accepted_by_id"),
+    Issue.resolved_by.alias("resolved_by_id"),
+    Issue.accepted_at,
+    Issue.resolved_at,
+    Issue.resolution_level,
+    Issue.outcome,
+    Issue.duplicate_of.alias("duplicate_of_id"),
+    Issue.resolution_note,
+    Issue.department.alias("department_id"),
+    Issue.reopen_count,
+    Issue.rating,
+    Issue.rating_text,
+    Issue.close_reason,
+    Issue.closed_at,
+)
+
 
 def issue_pages(area: Area, start: datetime, end: datetime):
     """The issues reported in [start, end) under `area`, in the order reported, a page at a
-    time (keyset on (created_at, id): each page one indexed query, never an OFFSET scan)."""
+    time (keyset on (created_at, id): each page one indexed query, never an OFFSET scan), as
+    named tuples of `LEDGER_COLUMNS` (`alley_name` their alley's)."""
     base = (
-        Issue.select(Issue, Area)
+        Issue.select(*LEDGER_COLUMNS)
         .join(Area, on=(Issue.alley == Area.id))
         .where(Issue.alley.in_(Area.alley_ids_under(area)) & (Issue.created_at < end))
         .order_by(Issue.created_at, Issue.id)
@@ -364,7 +368,7 @@ def issue_pages(area: Area, start: datetime, end: datetime):
                 (Issue.created_at > after[0])
                 | ((Issue.created_at == after[0]) & (Issue.id > after[1]))
             )
-        rows = list(query)
+        rows = list(query.namedtuples())
         if not rows:
             return
         yield rows
@@ -373,7 +377,7 @@ def issue_pages(area: Area, start: datetime, end: datetime):
         after = (rows[-1].created_at, rows[-1].id)
 
 
-def issue_details(rows: list[Issue]) -> tuple[dict, dict, dict]:
+def issue_details(rows: list) -> tuple[dict, dict, dict]:
     """For a page of issues: assigned stewards' names by issue, the names of the stewards
     credited (接单 / 办结) by id, and the 12345 intake rows by issue."""
     ids = [i.id for i in rows]
@@ -394,7 +398,7 @@ def issue_details(rows: list[Issue]) -> tuple[dict, dict, dict]:
     return names, credited, intakes
 
 
-def _issue_rows(ws: _Sheet, wrapped, rows: list[Issue], departments: dict, end: datetime) -> None:
+def _issue_rows(ws: _Sheet, wrapped, rows: list, departments: dict, end: datetime) -> None:
     names, credited, intakes = issue_details(rows)
     for i in rows:
         intake = intakes.get(i.id)
@@ -405,7 +409,7 @@ def _issue_rows(ws: _Sheet, wrapped, rows: list[Issue], departments: dict, end: 
             ws,
             [
                 i.number,
-                i.alley.name,
+                i.alley_name,
                 i.category,
                 i.content if i.visibility != "hidden" else "（内容不公开）",
                 _when(i.created_at),

@@ -16,11 +16,9 @@ busy month costs little memory. Residents' names and phones are not in it (nor i
 from __future__ import annotations
 
 import io
-from copy import copy
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -28,10 +26,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core import audit
 from core.figures import ledger
+from core.figures.xlsx_stream import StreamedSheet
 from core.items import issues as issue_flow
 from infra import text
 from infra.timeutil import local_midnight_utc, to_local, utcnow
-from models import Area, Issue
+from models import Area
 
 COLUMNS = [
     ("序号", 5),
@@ -77,41 +76,33 @@ def months(first: date, last: date) -> list[tuple[date, date]]:
     return out
 
 
-class _Page:
-    """One month's sheet and how many rows it has so far (write-only sheets do not count)."""
+class _Page(StreamedSheet):
+    """One month's sheet, its rows streamed to disk as they are made, and the styles of its
+    cells, each combination registered once."""
 
     def __init__(self, ws):
-        self.ws = ws
-        self.rows = 0
-        self.styles: dict[tuple, object] = {}
-
-    def append(self, cells: list) -> None:
-        self.ws.append(cells)
-        self.rows += 1
+        super().__init__(ws)
+        self.styles: dict[tuple, str] = {}
 
     def cell(self, value, font=BODY_FONT, alignment=TOP, border=None, number_format=None):
-        if isinstance(value, str):
-            value = text.clean(value)
-        cell = WriteOnlyCell(self.ws, value=value)
+        """A cell as `(value, style)` for `append`: a string is always text (never a formula,
+        whatever a resident typed), with Excel's quote prefix when it looks like one."""
         quote = False
         if isinstance(value, str):
-            cell.data_type = "s"  # never a formula, whatever a resident typed
+            value = text.clean(value)
             quote = value.startswith(ledger.FORMULA_STARTS)
-        # Each combination styled once and its style array copied after (as in `ledger`):
-        # assigning the style objects to every cell hashes them a million times. Keyed by
-        # identity: the styles are this module's constants, alive as long as it is.
+        # Keyed by identity: the styles are this module's constants, alive as long as it is.
         key = (id(font), id(alignment), id(border), number_format, quote)
         style = self.styles.get(key)
         if style is None:
-            cell.font, cell.alignment, cell.quotePrefix = font, alignment, quote
-            if border is not None:
-                cell.border = border
-            if number_format:
-                cell.number_format = number_format
-            style = self.styles[key] = copy(cell._style)
-        else:
-            cell._style = copy(style)
-        return cell
+            style = self.styles[key] = self.style(
+                font=font,
+                alignment=alignment,
+                border=border,
+                number_format=number_format,
+                quote=quote,
+            )
+        return (value, style)
 
     def merged_row(self, value, font, alignment=CENTRE) -> None:
         """A row whose first cell spans the table's width."""
@@ -149,13 +140,14 @@ def _new_page(wb: Workbook, area: Area, first: date, last: date) -> _Page:
     return page
 
 
-def _issue_row(page: _Page, n: int, i: Issue, names: dict, end: datetime) -> None:
+def _issue_row(page: _Page, n: int, i, names: dict, end: datetime) -> None:
+    """One issue (a row of `ledger.issue_pages`) as a row of the sheet."""
     closed = i.resolved_at or (i.closed_at if i.close_reason == "merged" else None)
     late = (closed or end) > i.deadline and i.status != "cancelled"
     values = [
         n,
         i.number,
-        i.alley.name,
+        i.alley_name,
         i.category,
         i.content if i.visibility != "hidden" else "（内容不公开）",
         to_local(i.created_at).date(),
