@@ -305,6 +305,17 @@ def _undo_queue_indexes(_migrator) -> None:
     drop_index_if_present("issue", "issue_visibility_created_at")
 
 
+def _phone_index_partial(_migrator) -> None:
+    """issue (contact_phone) becomes partial, the NULLs left out (models.Issue): the full one is
+    dropped here, `upgrade` creates issue_contact_phone_given after the steps."""
+    drop_index_if_present("issue", "issue_contact_phone")
+
+
+def _undo_phone_index_partial(_migrator) -> None:
+    drop_index_if_present("issue", "issue_contact_phone_given")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "issue_contact_phone" ON "issue" ("contact_phone")')
+
+
 # The tables of the first release.
 _FIRST_TABLES = (
     models.SchemaVersion,
@@ -495,6 +506,12 @@ MIGRATIONS: list[Migration] = [
         28,
         "issue: (alley, status, deadline) and (visibility, created_at) for the staff queues",
         undo=_undo_queue_indexes,
+    ),
+    Migration(
+        30,
+        "issue: the contact phone's index without the items that have none (partial)",
+        _phone_index_partial,
+        undo=_undo_phone_index_partial,
     ),
 ]
 

@@ -8,6 +8,7 @@ from flask import current_app
 from pydantic import BaseModel, Field
 
 from core.items.list_cache import lists
+from core.paging import page_of
 
 
 class PageQuery(BaseModel):
@@ -16,8 +17,10 @@ class PageQuery(BaseModel):
 
 
 def paginate(query, q: PageQuery, serialize: Callable) -> dict:
+    """The page's rows (LIMIT and OFFSET as numbers, `core.paging.page_of`: SQLite plans a
+    short queue such as 超期 from its index then) and the exact total the contract promises."""
     total = query.count()
-    rows = list(query.paginate(q.page, q.per_page))
+    rows = page_of(query, q.page, q.per_page)
     return {"items": serialize(rows), "total": total, "page": q.page, "per_page": q.per_page}
 
 

@@ -10,6 +10,7 @@ from core.people.permissions import Principal
 from models import Event, RoleGrant, Steward, StewardAlley, User
 from tests.console_world import build, console_login, csrf
 from tests.factories import at_once, login, login_steward, next_phone
+from web.console.items import PICKER_MAX
 
 
 def _ids(html: str) -> set[int]:
@@ -126,3 +127,25 @@ def test_pickers_of_a_street_with_thousands(capp):
     page = admin.get(f"/console/issues/{w.open_issue.id}").get_data(as_text=True)
     menu = page.split('name="steward_ids"')[1].split("</select>")[0]
     assert "管家11" in menu and "巡000" not in menu and "管家21" not in menu
+
+
+def test_the_issue_filter_is_a_menu_up_to_exactly_the_picker_s_limit(capp):
+    """Up to PICKER_MAX serving stewards the filter is a menu of them all (dismissed ones are
+    neither listed nor counted); one more and it is a typed number."""
+    w = build(capp)
+    serving = {s.id for s in w.d.stewards if s.active}
+    for n in range(5):  # dismissed: not counted towards the limit
+        s = Steward.create(name=f"离{n}", phone=next_phone(), active=False)
+        StewardAlley.create(steward=s, alley=w.d.alleys[2])
+    for n in range(PICKER_MAX - len(serving)):
+        s = Steward.create(name=f"巡{n:03d}", phone=next_phone())
+        StewardAlley.create(steward=s, alley=w.d.alleys[2 + n % 2])
+    admin = console_login(capp.test_client(), "streetadmin")
+    html = admin.get("/console/issues").get_data(as_text=True)
+    menu = html.split('<select name="steward">')[1].split("</select>")[0]
+    assert len(re.findall(r'<option value="\d+"', menu)) == PICKER_MAX
+    assert "离0" not in menu and "巡000" in menu
+    s = Steward.create(name="巡满", phone=next_phone())
+    StewardAlley.create(steward=s, alley=w.d.alleys[3])
+    html = admin.get("/console/issues").get_data(as_text=True)
+    assert 'data-suggest="steward-id"' in html and '<select name="steward">' not in html
