@@ -22,9 +22,11 @@ district once per figure). Each query is compiled once (`infra.db.Prepared`).
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime
 
+from cachetools import LRUCache
 from flask import current_app
 from peewee import SQL, Case, NodeList, fn
 
@@ -379,6 +381,7 @@ _TOTALS = _Cache(_totals)
 _LAST_EVENT = Prepared(lambda: Event.select(fn.MAX(Event.id)).tuples())
 TOTALS_KEPT = 256  # areas × periods kept per process
 TOTALS_SECONDS = 60.0  # at most this old even with no event (a database restored under us)
+_TOTALS_LOCK = threading.Lock()
 
 
 def totals(area: Area, end: datetime) -> tuple[int, int]:
@@ -390,11 +393,12 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
     is never older than the last change — the viewer's own included. The 整改率 counts every
     item since the start (a street's million: a second on SQLite), read again only after a
     change."""
-    kept = current_app.extensions.setdefault("figures.totals", {})
     last = next(iter(_LAST_EVENT.rows()), (None,))[0]  # before the count: never newer than it
     key = (area.id, area.path, end, last)
-    found = kept.get(key)
     now = time.monotonic()
+    with _TOTALS_LOCK:
+        kept = current_app.extensions.setdefault("figures.totals", LRUCache(TOTALS_KEPT))
+        found = kept.get(key)
     if found is not None and now - found[0] < TOTALS_SECONDS:
         return found[1]
     counted = solved = 0
@@ -402,9 +406,8 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
         if status != "cancelled" and outcome != item_outcomes.DUPLICATE:
             counted += int(n or 0)
             solved += int(done or 0) if outcome == item_outcomes.SOLVED else 0
-    if len(kept) >= TOTALS_KEPT:
-        kept.clear()
-    kept[key] = (now, (counted, solved))
+    with _TOTALS_LOCK:  # cachetools' caches are not thread-safe
+        kept[key] = (now, (counted, solved))
     return counted, solved
 
 
