@@ -316,6 +316,10 @@ def _undo_phone_index_partial(_migrator) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "issue_contact_phone" ON "issue" ("contact_phone")')
 
 
+def _undo_accepted_index(_migrator) -> None:
+    drop_index_if_present("issue", "issue_league_accepted")
+
+
 # The tables of the first release.
 _FIRST_TABLES = (
     models.SchemaVersion,
@@ -506,6 +510,12 @@ MIGRATIONS: list[Migration] = [
         28,
         "issue: (alley, status, deadline) and (visibility, created_at) for the staff queues",
         undo=_undo_queue_indexes,
+    ),
+    # Indexes only (`upgrade` creates it).
+    Migration(
+        29,
+        "issue: (community, accepted_at, accepted_by, category) for the 首页's acceptances",
+        undo=_undo_accepted_index,
     ),
     Migration(
         30,

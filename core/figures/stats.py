@@ -8,15 +8,16 @@ has acted on yet counts for none of its assignees, except as overdue."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import fields
 from datetime import date, timedelta
 
+from flask import current_app
 from peewee import fn
 
-from core.figures import hotline, reports, words
+from core.figures import hotline, period_sql, reports
 from core.figures.assessment import local_day
-from core.items import outcomes
 from infra.timeutil import local_midnight_utc, to_local, utcnow
-from models import Area, IssueAssignee, Patrol, Steward, StewardAlley, Wish
+from models import Area, Patrol, Steward, StewardAlley, Wish
 
 OPEN = reports.OPEN
 
@@ -46,50 +47,45 @@ def _counts(t: reports.Tally) -> dict:
 def period_stats(area: Area, first: date, last: date) -> dict:
     """Figures for the local days `first`..`last` (both included). Open and overdue are as
     of the period's end, or of now for a period that has not ended: an item due at six
-    tonight is not overdue at ten this morning (the dashboard's 超期 beside its 等您处理)."""
+    tonight is not overdue at ten this morning (the dashboard's 超期 beside its 等您处理).
+
+    Every figure is a SQL aggregate (`core.figures.period_sql`): a fixed number of queries
+    whatever the number of items or stewards; of the period's items only those called back in
+    it are read as rows (their last word is weighed in Python)."""
     start = local_midnight_utc(first)
     end = local_midnight_utc(last + timedelta(days=1))
-    as_of = min(end, utcnow())
-    rows = [i for i in reports.moved(area, start) if i.created_at < end]
-    calls = words.callbacks_since(area, start)
-    overall = reports.tally(rows, start, end, calls=calls)
-    open_now, overdue = reports.open_and_overdue(rows, as_of)
-    counted, solved = reports.totals(area, end)
-    rectification_counts = [solved, counted]
-
-    by_category = defaultdict(list)
-    for i in rows:
-        by_category[i.category].append(i)
+    now = utcnow()
+    as_of = min(end, now)
+    current = as_of == now  # the period has not ended: open and overdue as of now
+    response = int(current_app.config["RESPONSE_HOURS"])
+    by_category = period_sql.tallies(area, start, end, period_sql.CATEGORY, response)
+    overall = reports.Tally()
+    for t in by_category.values():
+        for name in TALLY_FIELDS:
+            setattr(overall, name, getattr(overall, name) + getattr(t, name))
+    open_now, overdue = period_sql.open_and_overdue(area, as_of, current)
+    counted, solved = period_sql.totals(area, end)
     categories = [
-        {"category": name, **_counts(reports.tally(items, start, end, calls=calls))}
-        for name, items in sorted(by_category.items())
+        {"category": name, **_counts(t)}
+        for name, t in sorted(by_category.items())
+        if t.new or t.accepted or t.resolved
     ]
-    categories = [c for c in categories if c["new"] or c["accepted"] or c["resolved"]]
-
     return {
         "counts": {**_counts(overall), "open": open_now, "overdue": overdue},
         "rectification_rate": reports.rate(solved, counted),
-        "rectification_counts": rectification_counts,
+        "rectification_counts": [solved, counted],
         "by_category": categories,
-        "by_steward": _by_steward(area, rows, start, end, as_of, calls),
+        "by_steward": _by_steward(area, start, end, as_of, current, response),
         "wishes": _wishes(area, start, end),
         "hotline": hotline.figures(area, start, end, as_of),  # 上级转办件
-        "outcomes": _outcomes(rows, start, end),
+        "outcomes": period_sql.outcomes(area, start, end),
     }
 
 
-def _outcomes(rows, start, end) -> dict[str, int]:
-    """Items closed in the period by outcome (a duplicate when it was merged: it has no
-    `resolved_at`); each outcome present, 0 for none."""
-    counts = dict.fromkeys(outcomes.OUTCOMES, 0)
-    for i in rows:
-        when = i.resolved_at or (i.closed_at if i.outcome == outcomes.DUPLICATE else None)
-        if i.outcome in counts and when is not None and start <= when < end:
-            counts[i.outcome] += 1
-    return counts
+TALLY_FIELDS = [f.name for f in fields(reports.Tally)]
 
 
-def _by_steward(area: Area, rows: list, start, end, as_of, calls) -> list[dict]:
+def _by_steward(area: Area, start, end, as_of, current: bool, response: int) -> list[dict]:
     stewards = list(
         Steward.select(Steward.id, Steward.name)
         .join(StewardAlley)
@@ -99,14 +95,10 @@ def _by_steward(area: Area, rows: list, start, end, as_of, calls) -> list[dict]:
     )
     if not stewards:
         return []
-    by_id = {i.id: i for i in rows}
-    assigned = defaultdict(list)  # steward → the rows assigned to them (for overdue)
-    ids = list(by_id)
-    for chunk in range(0, len(ids), 500):
-        for link in IssueAssignee.select(IssueAssignee.issue, IssueAssignee.steward).where(
-            IssueAssignee.issue.in_(ids[chunk : chunk + 500])
-        ):
-            assigned[link.steward_id].append(by_id[link.issue_id])
+    # Credit goes to who acted (`reports.Tally.add` with `credited`); overdue counts for every
+    # assignee. Each figure is grouped by the steward it is credited to, in SQL.
+    tallies = period_sql.tallies(area, start, end, period_sql.STEWARD, response)
+    late = period_sql.overdue_by_assignee(area, as_of, current)
     day = local_day(Patrol.created_at)
     patrol_days = {
         r["steward"]: int(r["days"])
@@ -116,30 +108,16 @@ def _by_steward(area: Area, rows: list, start, end, as_of, calls) -> list[dict]:
         .group_by(Patrol.steward)
         .dicts()
     }
-    # A row counts in a steward's tally only when it is theirs (`reports.owners`), they
-    # accepted it or they resolved it: every other row adds nothing to their figures. Sorting
-    # the rows to those stewards once keeps the table linear in rows + stewards (a street of
-    # 5,000 stewards once tallied every row for every steward).
-    related: dict[int, list] = defaultdict(list)
-    for i in rows:
-        for steward_id in reports.owners(i) | {i.accepted_by_id, i.resolved_by_id}:
-            if steward_id is not None:
-                related[steward_id].append(i)
-    out = []
-    for s in stewards:
-        # credit goes to who acted; overdue counts for every assignee
-        t = reports.tally(related.get(s.id, []), start, end, credited=s.id, calls=calls)
-        _, late = reports.open_and_overdue(assigned.get(s.id, []), as_of)
-        out.append(
-            {
-                "steward_id": s.id,
-                "name": s.name,
-                **_counts(t),
-                "overdue": late,
-                "patrol_days": patrol_days.get(s.id, 0),
-            }
-        )
-    return out
+    return [
+        {
+            "steward_id": s.id,
+            "name": s.name,
+            **_counts(tallies.get(s.id) or reports.Tally()),
+            "overdue": late.get(s.id, 0),
+            "patrol_days": patrol_days.get(s.id, 0),
+        }
+        for s in stewards
+    ]
 
 
 def _wishes(area: Area, start, end) -> dict:
@@ -161,13 +139,16 @@ def daily_trend(area: Area, last: date, days: int = 30) -> list[dict]:
     first = last - timedelta(days=days - 1)
     start = local_midnight_utc(first)
     end = local_midnight_utc(last + timedelta(days=1))
-    new = defaultdict(int)
-    resolved = defaultdict(int)
-    for i in reports.moved(area, start):
-        if start <= i.created_at < end:
-            new[to_local(i.created_at).date()] += 1
-        if i.resolved_at is not None and start <= i.resolved_at < end:
-            resolved[to_local(i.resolved_at).date()] += 1
+    counted = period_sql.per_day(area, start, end)
+    if counted is not None:
+        new, resolved = defaultdict(int, counted[0]), defaultdict(int, counted[1])
+    else:  # a zone whose offset changes within the period: by the rows
+        new, resolved = defaultdict(int), defaultdict(int)
+        for i in reports.moved(area, start):
+            if start <= i.created_at < end:
+                new[to_local(i.created_at).date()] += 1
+            if i.resolved_at is not None and start <= i.resolved_at < end:
+                resolved[to_local(i.resolved_at).date()] += 1
     out = []
     for n in range(days):
         day = first + timedelta(days=n)
