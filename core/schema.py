@@ -316,6 +316,19 @@ def _undo_phone_index_partial(_migrator) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "issue_contact_phone" ON "issue" ("contact_phone")')
 
 
+def _held_index_partial(_migrator) -> None:
+    """issue (visibility, created_at) gives way to the partial issue_held_created_at (created
+    by `upgrade` after the steps; models.issue_indexes says why)."""
+    drop_index_if_present("issue", "issue_visibility_created_at")
+
+
+def _undo_held_index_partial(_migrator) -> None:
+    drop_index_if_present("issue", "issue_held_created_at")
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "issue_visibility_created_at" ON "issue" ("visibility", "created_at")'
+    )
+
+
 def _undo_accepted_index(_migrator) -> None:
     drop_index_if_present("issue", "issue_league_accepted")
 
@@ -522,6 +535,12 @@ MIGRATIONS: list[Migration] = [
         "issue: the contact phone's index without the items that have none (partial)",
         _phone_index_partial,
         undo=_undo_phone_index_partial,
+    ),
+    Migration(
+        31,
+        "issue: the held reports' index without the public ones (partial)",
+        _held_index_partial,
+        undo=_undo_held_index_partial,
     ),
 ]
 

@@ -417,25 +417,12 @@ class Issue(BaseModel):
             (("community", "status", "outcome", "created_at", "resolved_at"), False),
             (("alley", "category", "created_at"), False),
             (("alley", "status", "deadline"), False),  # the staff queues' counts (schema 28)
-            (("visibility", "created_at"), False),  # 待审核公开, oldest first (schema 28)
             (("reporter", "created_at"), False),
             (("created_at",), False),
             # the morning's reports read what moved since the 1st across the district
             (("resolved_at",), False),
             (("closed_at",), False),
         )
-
-
-# The console's search finds a resident by their phone (core.search). Partial: most items have
-# no phone, and a full index of them all has one huge NULL key, which SQLite's statistics
-# average into "every value matches the whole table" and so never use it (a million-row scan:
-# 0.6-0.8 s at district scale). Without the NULLs its statistics are the phones' own, and it
-# is smaller and cheaper to write (schema 30).
-Issue.add_index(
-    Issue.index(Issue.contact_phone, name="issue_contact_phone_given").where(
-        Issue.contact_phone.is_null(False)
-    )
-)
 
 
 class IssueAssignee(BaseModel):
@@ -655,6 +642,7 @@ from models import (  # noqa: E402
     closures,
     households,
     intake,
+    issue_indexes,
     ledger,
     operations,
     service,
