@@ -18,7 +18,7 @@
 #   make fuzz      schema fuzzing of the API and the chat callbacks, fresh seeds, for
 #                  FUZZ_SECONDS (default 600) on SQLite, then as long on PostgreSQL
 #   make bench     every benchmark (make bench-quick: the everyday size)
-#   make mutate    mutation testing of the workflow, permission, outbox, household-access and shop modules (mutmut)
+#   make mutate    mutation testing of the workflow, permission, outbox, household-access, shop and console-check modules (mutmut)
 SHELL := /bin/bash
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)

@@ -205,11 +205,6 @@ def may_reopen(callback: Callback, issue: Issue) -> bool:
     )
 
 
-def history(issue: Issue) -> list[Callback]:
-    """Every callback of the item, oldest first (all rounds)."""
-    return list(Callback.select().where(Callback.issue == issue.id).order_by(Callback.id))
-
-
 def settled(issue: Issue) -> Callback | None:
     """The callback that settled the item's current round, if any."""
     return (

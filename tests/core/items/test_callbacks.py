@@ -498,3 +498,88 @@ def test_the_reporter_reads_the_result_of_a_call_not_staffs_note(client, town):
     assert staff_view["note"] == "基本满意：甲说对门王家又堆了"
     assert own["label"] == "回访" and own["note"] == "基本满意"
     assert "王家" not in str(own["data"])
+
+
+def _principal(username):
+    from core.people.permissions import Principal
+    from models import StaffAccount
+
+    return Principal.for_user(StaffAccount.get(StaffAccount.username == username).user)
+
+
+def test_how_many_unanswered_calls_settle_a_round_is_a_setting(tmp_path):
+    from core.items import callbacks
+    from tests.conftest import make_app
+
+    for setting, calls in ((0, 1), (2, 2)):
+        app = make_app(tmp_path / str(setting), CALLBACK_MAX_ATTEMPTS=setting)
+        with app.app_context():
+            t = Town(app.test_client())
+            with at(12, 1, 9):
+                a = t.report("甲", contact_phone="13900000001")
+                t.resolve(a)
+            with at(12, 4, 10):
+                made = [callbacks.record(_principal("liu"), a, "unreached") for _ in range(calls)]
+            assert [c.settles for c in made] == [None] * (calls - 1) + [0], setting
+            event = Event.select().where(Event.action == "issue.callback").order_by(Event.id)[-1]
+            assert (event.data["attempt"], event.data["settled"]) == (calls, True)
+
+
+def test_a_call_is_named_by_the_staff_members_console_name_and_its_note_is_trimmed(client, town):
+    from core.items import callbacks
+
+    t = town
+    t.staff_account.display_name = "刘主任"
+    t.staff_account.save()
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        b = t.report("乙", contact_phone="13900000002")
+        t.resolve(a)
+        t.resolve(b)
+    p = _principal("liu")
+    with at(12, 4, 10):
+        with pytest.raises(Exception) as too_long:
+            callbacks.record(p, a, "satisfied", "字" * 501)
+        assert too_long.value.status == 400 and "note" in too_long.value.fields
+        with pytest.raises(Exception) as unknown:
+            callbacks.record(p, a, "happy")
+        assert unknown.value.fields["result"].startswith("可选：satisfied（满意）、")
+        c = callbacks.record(p, a, "satisfied", "  " + "字" * 500 + "  ")
+        plain = callbacks.record(p, b, "refused")
+    assert (c.actor_label, c.note, c.staff_id) == ("刘主任", "字" * 500, t.staff_account.id)
+    events = list(Event.select().where(Event.action == "issue.callback").order_by(Event.id))
+    assert [e.actor_label for e in events] == ["刘主任", "刘主任"]
+    assert events[0].data["note"] == "满意：" + "字" * 500 and events[0].area_id == t.d.alleys[0].id
+    assert events[1].data["note"] == "拒绝回访" and events[1].data["result_label"] == "拒绝回访"
+    assert (events[1].data["round"], events[1].data["attempt"], plain.settles) == (0, 1, 0)
+    with at(12, 4, 11):
+        again = t.call(a, "unsatisfied", status=409)["error"]
+    assert again["message"] == "该诉求本轮已回访：满意（刘主任，12月4日 10:00），不能重复记录"
+
+
+def test_reopening_gives_the_callbacks_words_as_the_reason_when_staff_add_none(client, town):
+    from core.items import callbacks
+
+    t = town
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        b = t.report("乙", contact_phone="13900000002")
+        t.resolve(a)
+        t.resolve(b)
+    p = _principal("liu")
+    with at(12, 4, 10):
+        t.call(a, "unsatisfied", "门口还是脏")
+        t.call(b, "unsatisfied")
+        with pytest.raises(Exception) as too_long:
+            callbacks.reopen(p, a, "字" * 501)
+        assert too_long.value.status == 400 and "note" in too_long.value.fields
+        callbacks.reopen(p, a)
+        callbacks.reopen(p, b, "  ")
+    reasons = {
+        e.subject_id: e.data
+        for e in Event.select().where(Event.action == "issue.reopen", Event.subject_id.in_([a, b]))
+    }
+    assert reasons[a]["note"] == "回访不满意：门口还是脏"
+    assert reasons[b]["note"] == "回访不满意：居民表示问题未解决"
+    assert reasons[a]["callback_id"] == Callback.get(Callback.issue == a).id
+    assert Issue.get_by_id(a).status == Issue.get_by_id(b).status == "submitted"

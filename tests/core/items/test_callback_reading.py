@@ -1,0 +1,88 @@
+"""How the 回访 list and the month's callbacks read (`core.items.callbacks.describe` and
+`recent`): every field of a waiting item as staff see it, and the console's list of recorded
+callbacks — its area, its start, newest first and its length."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.items import callbacks
+from models import Callback, Issue
+from tests.core.figures.test_reports import at
+from tests.core.items.test_callbacks import Town
+
+
+def test_a_waiting_item_reads_with_its_place_words_and_last_attempt(client):
+    t = Town(client)
+    with at(12, 1, 9):
+        a = t.report("甲", board=1, anonymous=True, contact_phone="13900000001")
+        t.resolve(a, t.s2)
+    with at(12, 4, 15):
+        t.call(a, "unreached")
+        first = t.waiting()["items"][0]
+    d = t.d
+    assert first["community"] == {"id": d.communities[0].id, "name": "第1社区"}
+    assert first["alley"] == {"id": d.alleys[1].id, "name": "1区2巷"}
+    assert (first["category"], first["content"]) == ("环境卫生", "甲")
+    assert (first["status"], first["status_label"]) == ("resolved", "已办结")
+    assert first["resolved_by"] == d.stewards[1].name and first["resolution_note"] == "已处理"
+    assert first["anonymous"] is True and first["contact_phone"] == "13900000001"
+    assert first["waiting_days"] == 3 and first["attempts"] == 1
+    assert first["last_attempt_by"] == "liu"
+    assert first["last_attempt_at"] == "2026-12-04T15:00:00+08:00"
+    # with no attempt yet, nobody and no time
+    with at(12, 1, 9):
+        b = t.report("乙", contact_phone="13900000002")
+        t.resolve(b)
+    with at(12, 4, 16):
+        second = next(i for i in t.waiting()["items"] if i["id"] == b)
+    assert (second["attempts"], second["last_attempt_at"], second["last_attempt_by"]) == (
+        0,
+        None,
+        None,
+    )
+
+
+def _callback(issue_id: int, community_id: int, when: datetime) -> Callback:
+    # 未接通 rows settle nothing, so one item may hold many: the list's length is then cheap
+    return Callback.create(
+        issue=issue_id,
+        community=community_id,
+        result="unreached",
+        actor_label="liu",
+        created_at=when,
+    )
+
+
+def test_the_months_callbacks_are_the_areas_newest_first_from_its_start(client):
+    t = Town(client)
+    with at(12, 1, 9):
+        mine = t.report("甲", contact_phone="13900000001")
+        away = t.report("乙", board=2, contact_phone="13900000002")  # community 2
+    c1, c2 = t.d.communities
+    before = _callback(mine, c1.id, datetime(2026, 11, 30, 15, 59, 59))
+    early = _callback(mine, c1.id, datetime(2026, 11, 30, 16, 0))  # 1 Dec 00:00 in Shanghai
+    late = _callback(mine, c1.id, datetime(2026, 12, 2, 1, 0))
+    _callback(away, c2.id, datetime(2026, 12, 2, 2, 0))
+    since = datetime(2026, 11, 30, 16, 0)
+    rows = callbacks.recent(c1, since)
+    assert [(c.id, i.id) for c, i in rows] == [(late.id, mine), (early.id, mine)]
+    assert isinstance(rows[0][1], Issue) and before.id not in [c.id for c, _ in rows]
+    assert [c.id for c, _ in callbacks.recent(c1, since, limit=1)] == [late.id]
+    # fifty at most unless asked otherwise: the newest fifty
+    made = [_callback(mine, c1.id, datetime(2026, 12, 3, 1, n)) for n in range(49)]
+    rows = callbacks.recent(c1, since)
+    assert len(rows) == 50 and rows[0][0].id == made[-1].id and rows[-1][0].id == late.id
+
+
+def test_reopen_is_offered_only_for_an_unsatisfied_callback_of_the_current_round_still_closed():
+    def offered(result, settles, status, reopen_count=1):
+        callback = Callback(result=result, settles=settles)
+        return callbacks.may_reopen(callback, Issue(status=status, reopen_count=reopen_count))
+
+    assert offered("unsatisfied", 1, "resolved") and offered("unsatisfied", 1, "closed")
+    assert not offered("unsatisfied", 1, "submitted")  # reopened since
+    assert not offered("unsatisfied", 0, "resolved")  # an earlier round's answer
+    assert not offered("unsatisfied", None, "resolved")
+    assert not offered("satisfied", 1, "closed")
+    assert not offered("refused", 1, "resolved")
