@@ -187,6 +187,8 @@ def test_a_patrol_records_one_visit_per_household_named_with_its_note_photos_and
     steward = w["steward"]
     patrol = _patrol(w, photo_ids=[7, 8])
     a, a2 = w["h"]["a"], w["h"]["a2"]
+    # a changed row: on PostgreSQL it now lies after a2, so only the ORDER BY keeps id order
+    Household.update(notes="已装扶手").where(Household.id == a).execute()
     made = visits.for_patrol(steward, patrol, [a2, a, a2])
     assert [(v.household_id, v.patrol_id, v.note, v.photo_ids, v.visited_at) for v in made] == [
         (a, patrol.id, "巡查并走访", [7, 8], NIGHT_UTC),
