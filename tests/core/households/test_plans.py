@@ -281,3 +281,50 @@ def test_the_consoles_overdue_list_is_in_scope_and_the_longest_waiting_first(w):
     assert [x.id for x in plans.overdue_households(w["staff"], START_UTC - timedelta(days=1))] == [
         h["a2"]
     ]
+
+
+def test_a_new_plan_needs_its_group_measure_and_interval(w):
+    for missing, field in (
+        ("group", "group"),
+        ("plan", "plan"),
+        ("interval_days", "interval_days"),
+    ):
+        body = {k: v for k, v in WEEKLY.items() if k != missing}
+        with pytest.raises(ApiError) as err:
+            plans.create(w["staff"], w["h"]["a"], body)
+        assert list(err.value.fields) == [field]
+    assert CarePlan.select().count() == 0
+
+
+def test_a_partial_change_changes_the_fields_named_and_leaves_the_rest(w):
+    vol = User.create(nickname="刘志愿")
+    plan = plans.create(
+        w["staff"],
+        w["h"]["a"],
+        {**WEEKLY, "volunteer_user_id": vol.id, "volunteer_phone": "13700001111"},
+    )
+    steps = (
+        ({"group": "重症残疾人"}, "group", "重症残疾人"),
+        ({"member_name": "a的孙子"}, "member_name", "a的孙子"),
+        ({"volunteer_name": "小刘"}, "volunteer_name", "小刘"),
+        ({"volunteer_phone": "0731-88886666"}, "volunteer_phone", "0731-88886666"),
+        ({"volunteer_phone": ""}, "volunteer_phone", None),
+        ({"active": False}, "active", False),
+    )
+    expected = {
+        "group": "鳏寡孤独",
+        "plan": "每周上门",
+        "member_name": "",
+        "interval_days": 7,
+        "volunteer_user_id": vol.id,
+        "volunteer_name": "刘志愿",
+        "volunteer_phone": "13700001111",
+        "active": True,
+    }
+    for body, field, value in steps:
+        changed = plans.update(w["staff"], plan.id, body)
+        expected[field] = value
+        assert {k: getattr(changed, k) for k in expected} == expected, body
+    with pytest.raises(ApiError) as err:
+        plans.update(w["staff"], plan.id, {"member_name": "路人"})
+    assert list(err.value.fields) == ["member_name"]
