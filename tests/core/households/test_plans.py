@@ -241,23 +241,30 @@ def _overdue_at(w, name, days):
 def test_the_group_digest_counts_each_stewards_overdue_households_and_the_longest_wait(w):
     _overdue_at(w, "a", 1)
     _overdue_at(w, "a2", 4)
-    _overdue_at(w, "c", 0)  # due a moment before START: 1 day at least
-    with time_machine.travel(START - timedelta(days=30), tick=False):
-        plans.create(w["admin"], w["h"]["b"], {**WEEKLY, "interval_days": 365})  # not yet due
+    _overdue_at(w, "b", 0)  # due a moment before: 1 day at least
+    _overdue_at(w, "c", 5)  # the longest wait, but listed by steward, not by wait
     now = START_UTC + timedelta(minutes=1)
     got = plans.overdue_by_steward(now)
     d = w["d"]
     assert [(o.steward.id, o.alley_id, o.community_id, o.households, o.most_days) for o in got] == [
         (d.stewards[0].id, d.alleys[0].id, d.communities[0].id, 2, 4),
-        (d.stewards[2].id, d.alleys[2].id, d.communities[1].id, 1, 1),
+        (d.stewards[1].id, d.alleys[1].id, d.communities[0].id, 1, 1),
+        (d.stewards[2].id, d.alleys[2].id, d.communities[1].id, 1, 5),
     ]
-    # exactly at its due time a household is not yet overdue
-    assert [o.households for o in plans.overdue_by_steward(START_UTC - timedelta(days=1))] == [1]
+    # exactly at its due time a household is not yet overdue ("a" here)
+    earlier = plans.overdue_by_steward(START_UTC - timedelta(days=1))
+    assert [(o.steward.id, o.households, o.most_days) for o in earlier] == [
+        (d.stewards[0].id, 1, 3),
+        (d.stewards[2].id, 1, 4),
+    ]
     # off the register, or its steward gone: not in the digest
     Household.update(active=False).where(Household.id == w["h"]["a2"]).execute()
     Steward.update(active=False).where(Steward.id == d.stewards[2].id).execute()
     got = plans.overdue_by_steward(now)
-    assert [(o.steward.id, o.households, o.most_days) for o in got] == [(d.stewards[0].id, 1, 1)]
+    assert [(o.steward.id, o.households, o.most_days) for o in got] == [
+        (d.stewards[0].id, 1, 1),
+        (d.stewards[1].id, 1, 1),
+    ]
 
 
 def test_the_consoles_overdue_list_is_in_scope_and_the_longest_waiting_first(w):
