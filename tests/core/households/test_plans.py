@@ -333,3 +333,10 @@ def test_a_partial_change_changes_the_fields_named_and_leaves_the_rest(w):
     with pytest.raises(ApiError) as err:
         plans.update(w["staff"], plan.id, {"member_name": "路人"})
     assert list(err.value.fields) == ["member_name"]
+
+
+def test_a_new_plan_is_made_and_last_changed_at_the_same_moment(w):
+    # on the running clock: the two times come from one reading of it
+    plan = plans.create(w["staff"], w["h"]["a"], WEEKLY)
+    assert plan.updated_at == plan.created_at
+    assert plan.due_at == plan.created_at + timedelta(days=7)
