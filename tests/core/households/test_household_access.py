@@ -11,33 +11,21 @@ from core.households import access, cards, plans
 from core.people.permissions import Principal
 from infra.errors import ApiError
 from models import Event, Household, User
-from tests.factories import make_district, make_staff
-
-
-def _staff(area, role="staff") -> Principal:
-    return Principal.for_user(User.get_by_id(make_staff(area, role=role).user_id))
+from tests.core.households.world import households
+from tests.core.households.world import staff as _staff
+from tests.factories import make_district
 
 
 @pytest.fixture
 def w(app):
     d = make_district()
     admin = _staff(d.street, role="admin")
-    made = {}
-    for name, alley, steward in (
+    places = (
         ("a", d.alleys[0], d.stewards[0]),  # community 1, steward 1
         ("b", d.alleys[1], d.stewards[1]),  # community 1, steward 2
         ("c", d.alleys[2], d.stewards[2]),  # community 2
-    ):
-        made[name] = cards.create(
-            admin,
-            {
-                "alley_id": alley.id,
-                "steward_id": steward.id,
-                "address": f"{alley.name}{len(made) + 1}号",
-                "head_name": f"户主{name}",
-                "head_phone": f"1381111000{len(made)}",
-            },
-        ).id
+    )
+    made = households(admin, d, places)
     # every household is overdue for a visit
     Household.update(visit_due_at=Household.created_at).execute()
     return {"d": d, "h": made}

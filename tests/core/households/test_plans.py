@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from core.households import cards, plans, visits
+from core.households import plans, visits
 from core.people import phones
 from core.people.permissions import Principal
 from infra.errors import ApiError
 from models import CarePlan, Event, Household, Steward, User
-from tests.factories import make_district, make_staff
+from tests.core.households.world import households
+from tests.core.households.world import staff as _staff
+from tests.factories import make_district
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 12, 1, 9, 0, tzinfo=SH)
@@ -24,32 +26,17 @@ START_UTC = datetime(2026, 12, 1, 1, 0)
 WEEKLY = {"group": "鳏寡孤独", "plan": "每周上门", "interval_days": 7}
 
 
-def _staff(area, role="staff") -> Principal:
-    return Principal.for_user(User.get_by_id(make_staff(area, role=role).user_id))
-
-
 @pytest.fixture
 def w(app):
     d = make_district()
     admin = _staff(d.street, role="admin")
-    made = {}
-    for name, alley, steward in (
+    places = (
         ("a", d.alleys[0], d.stewards[0]),
         ("a2", d.alleys[0], d.stewards[0]),
         ("b", d.alleys[1], d.stewards[1]),
         ("c", d.alleys[2], d.stewards[2]),
-    ):
-        made[name] = cards.create(
-            admin,
-            {
-                "alley_id": alley.id,
-                "steward_id": steward.id,
-                "address": f"{alley.name}{len(made) + 1}号",
-                "head_name": f"户主{name}",
-                "head_phone": f"1381111000{len(made)}",
-                "members": [{"name": f"{name}的孙子", "relation": "孙"}],
-            },
-        ).id
+    )
+    made = households(admin, d, places, members=True)
     return {"d": d, "h": made, "staff": _staff(d.communities[0]), "admin": admin}
 
 

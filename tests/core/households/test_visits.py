@@ -11,20 +11,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from core.households import cards, plans, visits
+from core.households import plans, visits
 from core.people.permissions import Principal
 from infra.errors import ApiError
 from models import Event, Household, Patrol, User, Visit
-from tests.factories import make_district, make_staff
+from tests.core.households.world import households
+from tests.core.households.world import staff as _staff
+from tests.factories import make_district
 
 SH = ZoneInfo("Asia/Shanghai")
 # 7 December, 01:00 in Shanghai: still 6 December in UTC
 NIGHT = datetime(2026, 12, 7, 1, 0, tzinfo=SH)
 NIGHT_UTC = datetime(2026, 12, 6, 17, 0)
-
-
-def _staff(area, role="staff") -> Principal:
-    return Principal.for_user(User.get_by_id(make_staff(area, role=role).user_id))
 
 
 def _steward(steward, nickname="") -> Principal:
@@ -40,22 +38,12 @@ def _steward(steward, nickname="") -> Principal:
 def w(app):
     d = make_district()
     admin = _staff(d.street, role="admin")
-    made = {}
-    for name, alley, steward in (
+    places = (
         ("a", d.alleys[0], d.stewards[0]),
         ("a2", d.alleys[0], d.stewards[0]),
         ("b", d.alleys[1], d.stewards[1]),
-    ):
-        made[name] = cards.create(
-            admin,
-            {
-                "alley_id": alley.id,
-                "steward_id": steward.id,
-                "address": f"{alley.name}{len(made) + 1}号",
-                "head_name": f"户主{name}",
-                "head_phone": f"1381111000{len(made)}",
-            },
-        ).id
+    )
+    made = households(admin, d, places)
     return {"d": d, "h": made, "steward": _steward(d.stewards[0])}
 
 
