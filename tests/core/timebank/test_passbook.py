@@ -13,6 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from core.people import areas
 from core.people.permissions import Principal
 from core.timebank import passbook, postings
 from core.timebank.postings import Holder
@@ -312,6 +313,16 @@ def test_a_steward_of_two_communities_gets_the_first_or_the_asked_ones_passbook(
     assert (second.steward_id, second.community_id) == (both.id, d.communities[1].id)
     # the first community's staff reach only their own community's passbook of the steward
     assert passbook.steward_account(w["staff"], both.id, None) == first
+
+
+def test_a_stewards_alley_outside_any_community_is_passed_over_for_one_inside(w):
+    d = w["d"]
+    loose, _ = areas.child(d.street, "alley", "街道直管巷")  # no community above it
+    steward = d.stewards[0]
+    StewardAlley.create(steward=steward, alley=loose)
+    admin = _p(make_staff(d.street, role="admin"))
+    book = passbook.steward_account(admin, steward.id, None)
+    assert (book.steward_id, book.community_id) == (steward.id, d.communities[0].id)
 
 
 # --- reversing --------------------------------------------------------------------------------
