@@ -150,6 +150,8 @@ def test_a_passbook_names_its_holder(w):
     book = postings.account_for(w["d"].communities[0], Holder(steward_id=steward.id))
     shown = passbook.account_dict(book)
     assert shown["holder"] == {"kind": "steward", "id": steward.id, "name": "管家11（管家）"}
+    second = postings.account_for(w["d"].communities[0], Holder(steward_id=w["d"].stewards[1].id))
+    assert passbook.holder_name(second) == "管家12（管家）"
     assert (shown["community_id"], shown["community_name"]) == (w["d"].communities[0].id, "第1社区")
     assert passbook.account_dict(w["account"])["holder"] == {
         "kind": "user",
@@ -207,6 +209,8 @@ def test_staff_find_a_person_only_in_communities_they_manage(w):
     code = w["account"].member_code
     assert passbook.find_person(w["staff"], f"  {code} ") == [w["account"]]
     assert passbook.find_person(w["staff"], f"user:{w['resident'].id}") == [w["account"]]
+    # a code pasted with its label, as some scanner apps give it, is still the code
+    assert passbook.find_person(w["staff"], f"会员码:{code}") == [w["account"]]
     err = _refusal(passbook.find_person, w["other_staff"], code)
     assert (err.status, err.code, err.message) == (403, "out_of_scope", "该存折不在您的管辖范围内")
     # the person's passbook in the other community is theirs to see, this one is not
@@ -214,10 +218,19 @@ def test_staff_find_a_person_only_in_communities_they_manage(w):
     assert passbook.find_person(w["other_staff"], f"user:{w['resident'].id}") == [there]
 
 
+def test_a_person_with_passbooks_in_two_communities_is_listed_in_the_order_they_were_opened(w):
+    d, resident = w["d"], w["resident"]
+    there = postings.account_for(d.communities[1], Holder(user_id=resident.id))
+    _entry(w["account"], 2)  # the first passbook changes after the second was opened
+    admin = _p(make_staff(d.street, role="admin"))
+    assert passbook.find_person(admin, f"user:{resident.id}") == [w["account"], there]
+
+
 def test_finding_a_person_names_what_is_wrong_in_chinese(w):
-    err = _refusal(passbook.find_person, w["staff"], "steward:十二")
-    assert (err.status, err.message) == (400, "编号须为数字")
-    assert err.fields == {"person": "格式为 steward:编号 或 user:编号"}
+    for bad in ("steward:十二", "steward:1:2"):
+        err = _refusal(passbook.find_person, w["staff"], bad)
+        assert (err.status, err.message) == (400, "编号须为数字"), bad
+        assert err.fields == {"person": "格式为 steward:编号 或 user:编号"}
     for blank in ("", "   ", None):
         err = _refusal(passbook.find_person, w["staff"], blank)
         assert (err.status, err.message) == (400, "请填写会员码")
