@@ -6,17 +6,21 @@ one's own passbook; every refusal names its reason in Chinese."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import pytest
+import zxingcpp
+from PIL import Image
 
+from core.people import areas
 from core.people.permissions import Principal
 from core.timebank import passbook, postings
 from core.timebank.postings import Holder
 from infra.db import write_transaction
 from infra.errors import ApiError
-from models import Event, PointAccount, PointEntry, User
-from tests.factories import make_district, make_staff
+from models import Event, PointAccount, PointEntry, Steward, StewardAlley, User, Volunteer
+from tests.factories import make_district, make_staff, next_phone
 
 
 def _p(account) -> Principal:
@@ -27,6 +31,10 @@ def _refusal(call, *args, **kwargs) -> ApiError:
     with pytest.raises(ApiError) as err:
         call(*args, **kwargs)
     return err.value
+
+
+def _volunteer(user, community, name, phone=None) -> Volunteer:
+    return Volunteer.create(user=user, community=community, name=name, phone=phone or next_phone())
 
 
 def _entry(account, points, rule="meeting", at=None) -> PointEntry:
@@ -142,6 +150,8 @@ def test_a_passbook_names_its_holder(w):
     book = postings.account_for(w["d"].communities[0], Holder(steward_id=steward.id))
     shown = passbook.account_dict(book)
     assert shown["holder"] == {"kind": "steward", "id": steward.id, "name": "管家11（管家）"}
+    second = postings.account_for(w["d"].communities[0], Holder(steward_id=w["d"].stewards[1].id))
+    assert passbook.holder_name(second) == "管家12（管家）"
     assert (shown["community_id"], shown["community_name"]) == (w["d"].communities[0].id, "第1社区")
     assert passbook.account_dict(w["account"])["holder"] == {
         "kind": "user",
@@ -153,6 +163,45 @@ def test_a_passbook_names_its_holder(w):
     assert passbook.holder_name(book) == f"用户{nameless.id}"
 
 
+def test_a_volunteers_passbook_is_named_by_their_registered_name_in_that_community_only(w):
+    d, resident = w["d"], w["resident"]
+    _volunteer(resident, d.communities[0], "张秀英")
+    neighbour = User.create(openid="dev:邻居", nickname="老李")
+    _volunteer(neighbour, d.communities[0], "李建国")
+    here = w["account"]
+    there = postings.account_for(d.communities[1], Holder(user_id=resident.id))
+    stranger = User.create(openid="dev:路人", nickname="路人甲")
+    strangers = postings.account_for(d.communities[0], Holder(user_id=stranger.id))
+    # the counter reads the real name aloud where the person volunteers ...
+    assert passbook.holder_name(here) == "张秀英"
+    # ... and the nickname where they do not, nor someone else's name in either case
+    assert passbook.holder_name(there) == "张大妈"
+    assert passbook.holder_name(strangers) == "路人甲"
+
+
+def test_a_member_code_is_a_qr_code_the_counter_scanner_reads_back(app):
+    code = "K7M2Q9XW3D"
+    image = Image.open(io.BytesIO(passbook.member_code_png(code)))
+    assert image.format == "PNG"
+    found = [r for r in zxingcpp.read_barcodes(image.convert("L")) if r.valid]
+    assert [(r.format, r.text, r.ec_level) for r in found] == [
+        (zxingcpp.BarcodeFormat.QRCode, code, "M")
+    ]
+    # 21 modules (version 1) and a quiet zone of 2 on each side, 10 pixels a module: dark
+    # modules on a light ground (the finder's corner is dark, the quiet zone light)
+    assert image.size == (250, 250)
+    grey = image.convert("L")
+    assert (grey.getpixel((0, 0)), grey.getpixel((20, 20)), grey.getpixel((249, 249))) == (
+        255,
+        0,
+        255,
+    )
+    # a smaller module for a small screen keeps the same quiet zone in modules
+    small = Image.open(io.BytesIO(passbook.member_code_png(code, box=4)))
+    assert small.size == (100, 100)
+    assert [r.text for r in zxingcpp.read_barcodes(small.convert("L")) if r.valid] == [code]
+
+
 # --- finding a person -------------------------------------------------------------------------
 
 
@@ -160,6 +209,8 @@ def test_staff_find_a_person_only_in_communities_they_manage(w):
     code = w["account"].member_code
     assert passbook.find_person(w["staff"], f"  {code} ") == [w["account"]]
     assert passbook.find_person(w["staff"], f"user:{w['resident'].id}") == [w["account"]]
+    # a code pasted with its label, as some scanner apps give it, is still the code
+    assert passbook.find_person(w["staff"], f"会员码:{code}") == [w["account"]]
     err = _refusal(passbook.find_person, w["other_staff"], code)
     assert (err.status, err.code, err.message) == (403, "out_of_scope", "该存折不在您的管辖范围内")
     # the person's passbook in the other community is theirs to see, this one is not
@@ -167,10 +218,19 @@ def test_staff_find_a_person_only_in_communities_they_manage(w):
     assert passbook.find_person(w["other_staff"], f"user:{w['resident'].id}") == [there]
 
 
+def test_a_person_with_passbooks_in_two_communities_is_listed_in_the_order_they_were_opened(w):
+    d, resident = w["d"], w["resident"]
+    there = postings.account_for(d.communities[1], Holder(user_id=resident.id))
+    _entry(w["account"], 2)  # the first passbook changes after the second was opened
+    admin = _p(make_staff(d.street, role="admin"))
+    assert passbook.find_person(admin, f"user:{resident.id}") == [w["account"], there]
+
+
 def test_finding_a_person_names_what_is_wrong_in_chinese(w):
-    err = _refusal(passbook.find_person, w["staff"], "steward:十二")
-    assert (err.status, err.message) == (400, "编号须为数字")
-    assert err.fields == {"person": "格式为 steward:编号 或 user:编号"}
+    for bad in ("steward:十二", "steward:1:2"):
+        err = _refusal(passbook.find_person, w["staff"], bad)
+        assert (err.status, err.message) == (400, "编号须为数字"), bad
+        assert err.fields == {"person": "格式为 steward:编号 或 user:编号"}
     for blank in ("", "   ", None):
         err = _refusal(passbook.find_person, w["staff"], blank)
         assert (err.status, err.message) == (400, "请填写会员码")
@@ -181,6 +241,35 @@ def test_finding_a_person_names_what_is_wrong_in_chinese(w):
         "passbook_not_found",
         "没有找到这个人的存折",
     )
+
+
+def test_staff_find_stewards_and_volunteers_by_name_or_phone_only_with_a_passbook_in_scope(w):
+    d, staff = w["d"], w["staff"]
+    s11, s12, s21 = d.stewards[0], d.stewards[1], d.stewards[2]
+    # 管家12's passbook was opened before 管家11's: passbooks are listed as they were opened
+    b12 = postings.account_for(d.communities[0], Holder(steward_id=s12.id))
+    b11 = postings.account_for(d.communities[0], Holder(steward_id=s11.id))
+    b21 = postings.account_for(d.communities[1], Holder(steward_id=s21.id))
+    helper = User.create(openid="dev:李阿姨", nickname="李阿姨")
+    postings.account_for(d.communities[1], Holder(user_id=helper.id))  # where she does not help
+    v = _volunteer(helper, d.communities[0], "李管家", phone="13912345678")
+    vb = postings.account_for(d.communities[0], Holder(user_id=helper.id))
+    newcomer = User.create(openid="dev:王阿姨", nickname="王阿姨")
+    _volunteer(newcomer, d.communities[0], "王阿姨")  # no passbook yet: no points to show
+    # a part of a name finds the stewards' passbooks first, then the volunteers'
+    assert passbook.find_person(staff, "管家") == [b12, b11, vb]
+    assert passbook.find_person(staff, "李管家") == [vb]
+    assert passbook.find_person(staff, "5678") == [vb]  # the last digits of a phone
+    assert passbook.find_person(staff, f"volunteer:{v.id}") == [vb]
+    # each community's staff find their own community's stewards by name
+    assert passbook.find_person(w["other_staff"], "管家2") == [b21]
+    for nobody in ("王阿姨", "管家21"):
+        err = _refusal(passbook.find_person, staff, nobody)
+        assert (err.status, err.code, err.message) == (
+            404,
+            "member_not_found",
+            "没有找到这个会员码或这个人的存折",
+        )
 
 
 def test_a_passbook_by_id_only_within_scope(w):
@@ -210,6 +299,45 @@ def test_a_stewards_passbook_opens_only_where_their_alleys_lie(w):
     assert PointAccount.select().count() == before
 
 
+def test_a_staff_member_who_is_also_a_steward_cannot_open_their_steward_passbook_to_adjust(w):
+    mine = w["d"].stewards[0]
+    Steward.update(user=w["staff"].user.id).where(Steward.id == mine.id).execute()
+    before = PointAccount.select().count()
+    err = _refusal(passbook.steward_account, w["staff"], mine.id, None)
+    assert (err.status, err.code, err.message) == (
+        403,
+        "own_passbook",
+        "不能给自己的存折加减分，请由其他工作人员办理",
+    )
+    assert PointAccount.select().count() == before
+    # another steward of the same community is theirs to adjust
+    book = passbook.steward_account(w["staff"], w["d"].stewards[1].id, None)
+    assert book.steward_id == w["d"].stewards[1].id
+
+
+def test_a_steward_of_two_communities_gets_the_first_or_the_asked_ones_passbook(w):
+    d = w["d"]
+    both = d.stewards[0]
+    StewardAlley.create(steward=both, alley=d.alleys[2])  # an alley of the second community too
+    admin = _p(make_staff(d.street, role="admin"))
+    first = passbook.steward_account(admin, both.id, None)
+    assert first.community_id == d.communities[0].id
+    second = passbook.steward_account(admin, both.id, d.communities[1].id)
+    assert (second.steward_id, second.community_id) == (both.id, d.communities[1].id)
+    # the first community's staff reach only their own community's passbook of the steward
+    assert passbook.steward_account(w["staff"], both.id, None) == first
+
+
+def test_a_stewards_alley_outside_any_community_is_passed_over_for_one_inside(w):
+    d = w["d"]
+    loose, _ = areas.child(d.street, "alley", "街道直管巷")  # no community above it
+    steward = d.stewards[0]
+    StewardAlley.create(steward=steward, alley=loose)
+    admin = _p(make_staff(d.street, role="admin"))
+    book = passbook.steward_account(admin, steward.id, None)
+    assert (book.steward_id, book.community_id) == (steward.id, d.communities[0].id)
+
+
 # --- reversing --------------------------------------------------------------------------------
 
 
@@ -230,6 +358,17 @@ def test_a_reversal_is_refused_for_a_redemption_one_own_passbook_or_another_comm
     err = _refusal(passbook.reverse, w["staff"], 999_999, "错了")
     assert (err.status, err.code, err.message) == (404, "entry_not_found", "找不到这条积分记录")
     assert PointEntry.select().where(PointEntry.reverses.is_null(False)).count() == 0
+
+
+def test_a_staff_member_cannot_reverse_an_entry_of_their_own_steward_passbook(w):
+    mine = w["d"].stewards[0]
+    Steward.update(user=w["staff"].user.id).where(Steward.id == mine.id).execute()
+    book = postings.account_for(w["d"].communities[0], Holder(steward_id=mine.id))
+    _entry(book, 3)
+    deduction = _entry(book, -1, rule="absent")
+    err = _refusal(passbook.reverse, w["staff"], deduction.id, "不该扣")
+    assert (err.status, err.code) == (403, "own_passbook")
+    assert PointAccount.get_by_id(book.id).balance == 2
 
 
 def test_a_reversal_is_the_exact_opposite_and_audited_with_its_author(w):
