@@ -695,5 +695,6 @@ for _area in (
     callbacks,
     street,
     ledger,
+    issue_indexes,
 ):
     ALL_MODELS += _area.MODELS

@@ -16,9 +16,10 @@ from core.timebank import adjustments, postings
 from core.timebank.postings import Holder
 from infra.errors import ApiError
 from models import Event, PointAccount, PointAdjustment, PointEntry, ShopItem, User
-from tests.api.test_timebank_routes import give, served, user_named
+from tests.api.test_timebank_routes import give, user_named
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
+from tests.live import serving
 
 API = "/api/v1"
 
@@ -196,7 +197,7 @@ def test_approve_and_refuse_at_once_one_wins(app, client, w):
     pending = adjust(client, w, 500).get_json()["adjustment"]
     barrier = threading.Barrier(3)
     results = []
-    with served(app) as base:
+    with serving(app) as base:
 
         def tap(action, who, body):
             barrier.wait()
