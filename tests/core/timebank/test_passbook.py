@@ -37,9 +37,12 @@ def _volunteer(user, community, name, phone=None) -> Volunteer:
     return Volunteer.create(user=user, community=community, name=name, phone=phone or next_phone())
 
 
-def _entry(account, points, rule="meeting", at=None) -> PointEntry:
+def _entry(account, points, rule="meeting", at=None, **extra) -> PointEntry:
+    """A line of `points` on `account` (an adjustment), dated `at` when given."""
     with write_transaction():
-        entry = postings.post(account, points, rule=rule, source_type="adjustment", reason="x")
+        entry = postings.post(
+            account, points, rule=rule, source_type="adjustment", reason="x", **extra
+        )
     if at is not None:
         PointEntry.update(created_at=at).where(PointEntry.id == entry.id).execute()
     return entry

@@ -7,44 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from core import audit
-from core.people.permissions import Principal
 from core.timebank import passbook, postings, shop
 from core.timebank.postings import Holder
-from infra.db import write_transaction
 from infra.timeutil import iso
 from models import PointAccount, PointEntry, User
-from tests.factories import make_district, make_staff
+from tests.core.timebank import test_passbook
+from tests.core.timebank.test_passbook import _entry
+from tests.factories import make_staff
 
-
-def _p(account) -> Principal:
-    return Principal.for_user(User.get_by_id(account.user_id))
-
-
-def _entry(account, points, rule="meeting", at=None, **extra) -> PointEntry:
-    with write_transaction():
-        entry = postings.post(
-            account, points, rule=rule, source_type="adjustment", reason="x", **extra
-        )
-    if at is not None:
-        PointEntry.update(created_at=at).where(PointEntry.id == entry.id).execute()
-    return entry
-
-
-@pytest.fixture
-def w(app):
-    d = make_district()
-    staff = make_staff(d.communities[0])
-    resident = User.create(openid="dev:张大妈", nickname="张大妈")
-    return {
-        "d": d,
-        "staff_account": staff,
-        "staff": _p(staff),
-        "resident": resident,
-        "account": postings.account_for(d.communities[0], Holder(user_id=resident.id)),
-    }
+# test_passbook's fixture: a district, a staff member, a resident's passbook in community 1
+w = test_passbook.w
 
 
 def test_a_passbooks_lines_are_its_own_newest_first_the_later_of_two_at_once_first(w):
