@@ -15,7 +15,7 @@ import time_machine
 
 from core.figures import reports, stats, words
 from core.items import outcomes
-from infra.timeutil import local_midnight_utc, to_local, utcnow
+from infra.timeutil import local_midnight_utc, utcnow
 from models import Callback, Issue, IssueAssignee
 from tests.factories import login_staff, make_district, make_staff
 
@@ -227,12 +227,7 @@ def _trend_by_rows(area, last: date, days: int) -> list[tuple]:
     first = last - timedelta(days=days - 1)
     start = local_midnight_utc(first)
     end = local_midnight_utc(last + timedelta(days=1))
-    new, resolved = defaultdict(int), defaultdict(int)
-    for i in reports.moved(area, start):
-        if start <= i.created_at < end:
-            new[to_local(i.created_at).date()] += 1
-        if i.resolved_at is not None and start <= i.resolved_at < end:
-            resolved[to_local(i.resolved_at).date()] += 1
+    new, resolved = stats.per_day_by_rows(area, start, end)
     return [
         (day, new[day], resolved[day]) for day in (first + timedelta(days=n) for n in range(days))
     ]
