@@ -81,7 +81,8 @@ def request_extension(p: Principal, issue_id: int, days: int, reason: str) -> Is
         issue, unit = _own_item(p, issue_id)
         if pending_extension(issue) is not None:
             raise conflict("extension_pending", "已有延期申请等待社区审批")
-        _record(p, issue, unit, "extension", {"days": days, "note": reason})
+        event = _record(p, issue, unit, "extension", {"days": days, "note": reason})
+        unit_notify.extension_requested(issue, unit, event, days, reason)
     return issue
 
 
@@ -102,7 +103,7 @@ def pending_extension(issue: Issue) -> Event | None:
 
 def decide_extension(p: Principal, issue_id: int, approve: bool, note: str = "") -> Issue:
     """Staff answer a pending extension: approved moves the deadline (a trail line from
-    what to what), refused leaves it."""
+    what to what), refused leaves it. The unit's group is told either way."""
     flow.get_visible(p, issue_id)
     with write_transaction():
         issue = locked(Issue.select().where(Issue.id == issue_id)).first()
@@ -116,9 +117,12 @@ def decide_extension(p: Principal, issue_id: int, approve: bool, note: str = "")
         if approve:
             issue.deadline = issue.deadline + timedelta(days=days)
         data = {"approved": approve, "days": days, "note": note or None}
-        flow.KIND.record(p.user, issue, "extension_decide", data)
+        event = flow.KIND.record(p.user, issue, "extension_decide", data)
         if approve:
             handling.record_tier_change(issue, before, actor=p, reason=f"同意延期 {days} 天")
+        unit = Department.get_by_id(issue.department_id)
+        who = trail_names.person_name(event.actor_id, event.actor_label)
+        unit_notify.extension_decided(issue, unit, event, approve, days, who, note)
     return issue
 
 

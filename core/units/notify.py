@@ -4,7 +4,10 @@ change's transaction, as `core.items.notify` does for the rest of the workflow.
 - 吹哨 (whistle) and 催办 (urge): the unit's own WeCom group robot, @-mentioning its members'
   WeCom ids. The group line names the item by number, category, alley and deadline — never
   the resident's phone, and never the content of a held or private-category item.
-- 退回 (return): the community's staff group (`audience="staff"`).
+- 退回 (return) and 申请延期 (an extension asked for): the community's staff group
+  (`audience="staff"`), who answer it.
+- The community's answer to an extension (approved or not, the deadline it leaves): the unit's
+  group, @-mentioning its members.
 - 督办 (supervise): the street leader — a staff group on the street itself when there is one,
   else the item's community's staff group @-mentioning the street's admins (`street_text`).
 - 报到 overdue / past deadline reminders (`jobs`): the unit's group, then the street leader.
@@ -68,6 +71,34 @@ def returned(issue: Issue, unit: Department, event: Event, reason: str) -> bool:
     text = f"【单位退回】{unit.name} 退回 {title(issue)}\n原因：{reason}\n请社区重新安排办理。"
     robot.push_text(targets[0], text, f"robot:unit:{issue.id}:return:{event.id}", fetch=False)
     return True
+
+
+def extension_requested(
+    issue: Issue, unit: Department, event: Event, days: int, reason: str
+) -> bool:
+    """申请延期: the community's staff group hears there is a request waiting for its answer."""
+    targets = robot.groups_for_area(Area.get_by_id(issue.alley_id), audience="staff")[:1]
+    if not targets:
+        return False
+    text = (
+        f"【延期申请】{unit.name} 申请 {title(issue)} 延期 {days} 天\n原因：{reason}\n"
+        f"现办理期限 {month_day_time(issue.deadline)}，请社区在工作台审批。"
+    )
+    robot.push_text(targets[0], text, f"robot:unit:{issue.id}:extension:{event.id}", fetch=False)
+    return True
+
+
+def extension_decided(
+    issue: Issue, unit: Department, event: Event, approved: bool, days: int, who: str, note: str
+) -> bool:
+    """The community's answer reaches the unit that asked, with the deadline it now has."""
+    due = month_day_time(issue.deadline)
+    if approved:
+        answer = f"{who} 同意延期 {days} 天，办理期限改为 {due}。"
+    else:
+        answer = f"{who} 未同意延期，办理期限仍为 {due}。"
+    text = f"【延期审批】{title(issue)}\n{answer}" + (f"\n说明：{note}" if note else "")
+    return unit_text(unit, text, f"robot:unit:{issue.id}:extension_decide:{event.id}")
 
 
 def street_group(issue: Issue) -> tuple[ChatGroup | None, Area | None]:

@@ -15,7 +15,7 @@ import time_machine
 
 from core.delivery import groups
 from core.units import members, units
-from models import ChatGroup, Event, Issue, OutboxMessage
+from models import ChatGroup, Event, Issue, OutboxMessage, StaffAccount
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -391,3 +391,37 @@ def test_an_extension_beyond_the_maximum_is_refused_naming_days_and_writes_nothi
     assert len(list(Event.for_subject("issue", issue_id))) == before
     # the maximum itself is fine
     post(client, w["li"], f"/issues/{issue_id}/extension", {"days": most, "reason": "等"})
+
+
+def test_an_extension_request_reaches_the_community_and_its_answer_reaches_the_unit(client, world):
+    w = world
+    StaffAccount.update(display_name="张敏").where(StaffAccount.username == "zhangsan").execute()
+    with time_machine.travel(T0, tick=False):
+        issue_id = _report_and_whistle(client, w)  # major: due 12月3日 09:00
+        asked = {"days": 5, "reason": "需招标采购材料"}
+        post(client, w["li"], f"/issues/{issue_id}/extension", asked)
+        (request,) = robot_rows("key-staff")
+        content = request.payload["text"]["content"]
+        assert content.startswith(f"【延期申请】住建办 申请 #{issue_id} ")
+        assert "延期 5 天" in content and "原因：需招标采购材料" in content
+        assert "现办理期限 12月3日 09:00" in content and PHONE not in content
+        assert (
+            len(robot_rows("key-unit")) == 1
+        )  # the whistle only: the unit is not told its own ask
+
+        decide = {"approve": True, "note": "请按时完成招标"}
+        post(client, w["staff"], f"/issues/{issue_id}/extension/decide", decide)
+        answer = robot_rows("key-unit")[-1].payload["text"]
+        assert answer["mentioned_list"] == ["wecom-li", "wecom-wang"]
+        assert answer["content"].startswith(f"【延期审批】#{issue_id} ")
+        assert "张敏 同意延期 5 天，办理期限改为 12月8日 09:00" in answer["content"]  # a name
+        assert "说明：请按时完成招标" in answer["content"] and "zhangsan" not in answer["content"]
+        assert len(robot_rows("key-staff")) == 1  # the community is not told its own answer
+
+        post(client, w["wang"], f"/issues/{issue_id}/extension", {"days": 2, "reason": "雨天"})
+        assert len(robot_rows("key-staff")) == 2
+        post(client, w["staff"], f"/issues/{issue_id}/extension/decide", {"approve": False})
+        refused = robot_rows("key-unit")[-1].payload["text"]["content"]
+        assert "未同意延期，办理期限仍为 12月8日 09:00" in refused and "说明" not in refused
+    keys = [m.idempotency_key for m in robot_rows("key-unit") + robot_rows("key-staff")]
+    assert len(keys) == len(set(keys))

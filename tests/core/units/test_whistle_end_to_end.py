@@ -119,7 +119,7 @@ def test_a_whistled_item_from_report_to_resolution_with_every_message_read_back(
         ] == ["wecom-li"]
 
         # the unit member sees it in 本单位待办 with the resident's phone, checks in, reports
-        # progress and asks for five more days: the trail only, no message
+        # progress (the trail only) and asks for five more days: the community's staff group
         queue = client.get(f"{API}/issues?scope=unit", headers=member).get_json()
         assert [x["id"] for x in queue["items"]] == [i]
         assert client.get(f"{API}/issues/{i}", headers=member).get_json()["contact_phone"] == PHONE
@@ -127,9 +127,16 @@ def test_a_whistled_item_from_report_to_resolution_with_every_message_read_back(
         _post(client, member, f"/issues/{i}/check-in")
         _post(client, member, f"/issues/{i}/progress", {"note": "已到现场勘察"})
         _post(client, member, f"/issues/{i}/extension", {"days": 5, "reason": "需招标"})
-        assert outbox.new() == []
+        assert outbox.new() == [
+            (
+                "robot",
+                "key-staff",
+                f"【延期申请】住建办 申请 {unit_head.format(id=i)} 延期 5 天\n原因：需招标\n"
+                "现办理期限 12月3日 09:00，请社区在工作台审批。",
+            )
+        ]
 
-        # staff urge (the unit's group) and approve the extension (the trail)
+        # staff urge and approve the extension: the unit's group hears both
         _post(client, staff, f"/issues/{i}/urge", {"note": "居民反映多次，请尽快"})
         assert outbox.new() == [
             (
@@ -139,7 +146,14 @@ def test_a_whistled_item_from_report_to_resolution_with_every_message_read_back(
             )
         ]
         _post(client, staff, f"/issues/{i}/extension/decide", {"approve": True})
-        assert outbox.new() == []
+        assert outbox.new() == [
+            (
+                "robot",
+                "key-unit",
+                f"【延期审批】{unit_head.format(id=i)}\n"
+                "zhangsan 同意延期 5 天，办理期限改为 12月8日 09:00。",
+            )
+        ]
 
         # the member closes it: the resident hears it was solved
         clock.shift(timedelta(days=1))
