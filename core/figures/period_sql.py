@@ -28,11 +28,11 @@ from datetime import date, datetime
 
 from cachetools import LRUCache
 from flask import current_app
-from peewee import SQL, Case, NodeList, fn
+from peewee import SQL, Case, fn
 
 from core.figures import league, reports, words
 from core.items import outcomes as item_outcomes
-from infra.db import Param, Prepared, count_if, is_sqlite
+from infra.db import Param, Prepared, count_if, is_sqlite, unindexed
 from infra.timeutil import to_local
 from models import ISSUE_OPEN, Area, Callback, Event, Issue, IssueAssignee
 
@@ -258,11 +258,9 @@ class _Rated:
         self.rating, self.rated_at, self.outcome = rating, rated_at, outcome
 
 
-def _unindexed(column):
-    """`column`, kept from choosing SQLite's index (unary +): `created_at < now` holds for
-    every item, yet the planner took it for a narrow range of `issue_league_reported` and walked
-    the whole district through it instead of the open items' range by status."""
-    return NodeList((SQL("+"), column), glue="") if is_sqlite() else column
+# `created_at < now` holds for every item, yet SQLite's planner took it for a narrow range of
+# `issue_league_reported` and walked the whole district through it instead of the open items'
+# range by status: kept off the index (`unindexed`).
 
 
 def _open_at(current: bool):
@@ -276,7 +274,7 @@ def _open_at(current: bool):
         candidates |= (Issue.resolved_at >= as_of) | (Issue.closed_at >= as_of)
     return (
         candidates
-        & (_unindexed(Issue.created_at) < as_of)
+        & (unindexed(Issue.created_at) < as_of)
         & (Issue.resolved_at.is_null() | (Issue.resolved_at >= as_of))
         & ~(
             Issue.status.in_(("cancelled", "closed"))
