@@ -16,7 +16,7 @@ from core.items import callbacks, queues
 from core.timebank import adjustments
 from core.volunteering import records
 from infra import text
-from infra.timeutil import utcnow
+from infra.timeutil import to_local, utcnow
 from models import Area, ChatGroup, Wish
 from web.console.common import (
     bp,
@@ -214,8 +214,12 @@ def dashboard():
     area = chosen_area()
     day = today()
     first, last, error = parse_period((day.replace(day=1), day))
-    figures = stats.period_stats(area, first, last)
-    trend = stats.daily_trend(area, min(last, day), TREND_DAYS)
+    # Kept per worker between changes (`core.figures.kept`): the page says when they were
+    # counted, since they may be up to a minute old where nothing changed.
+    kept_figures = stats.kept_period_stats(area, first, last)
+    kept_trend = stats.kept_daily_trend(area, min(last, day), TREND_DAYS)
+    figures, trend = kept_figures.value, kept_trend.value
+    counted_at = min(kept_figures.counted_at, kept_trend.counted_at)
     return render_template(
         "console/dashboard.html",
         area=area,
@@ -224,6 +228,7 @@ def dashboard():
         last=last,
         error=error,
         f=figures,
+        counted_at=to_local(counted_at),
         definitions=DEFINITIONS,
         trend=trend_svg(trend),
         trend_totals={
