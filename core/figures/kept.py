@@ -16,9 +16,8 @@ open while `TAIL_IDS` later ones committed. The ceiling is measured on the wall 
 
 The copies live in the app's `extensions` (per app, so per configuration), an `LRUCache` of
 `KEPT` entries under a lock (cachetools' caches are not thread-safe). A kept value is shared
-by every request that reads it: callers must not change it. Two requests that miss at once
-both count (no stampede guard: a miss costs one request's figures, and the next change drops
-the copy anyway).
+by every request that reads it: callers must not change it. Of the threads of a worker that
+miss the same figures at once one counts and the others wait for its result (`_counting`).
 """
 
 from __future__ import annotations
@@ -61,6 +60,32 @@ def tail() -> tuple:
     return last, count
 
 
+def _fresh(where: tuple, at_tail: tuple, now) -> Kept | None:
+    with _LOCK:
+        copies = current_app.extensions.setdefault(_EXTENSION, LRUCache(KEPT))
+        found = copies.get(where)
+    if found is None:
+        return None
+    copy_tail, copy = found
+    if copy_tail == at_tail and 0 <= (now - copy.counted_at).total_seconds() < SECONDS:
+        return copy
+    return None
+
+
+def _counting(where: tuple) -> threading.Lock:
+    """The lock one thread holds while it counts `where`: the others wait for its result
+    instead of counting the same figures beside it (ten staff opening a street's 首页 at once
+    after a change would otherwise each count it, on a worker's threads sharing its CPU). Per
+    key, so a count that reads another kept figure (the totals inside `period_stats`) never
+    waits for a lock held by a thread waiting for its own. Forgotten in bulk past
+    `KEPT` × 4 keys: at worst two threads then count the same figures once."""
+    with _LOCK:
+        locks = current_app.extensions.setdefault(_EXTENSION + ".locks", {})
+        if where not in locks and len(locks) >= KEPT * 4:
+            locks.clear()
+        return locks.setdefault(where, threading.Lock())
+
+
 def kept(name: str, key: tuple, count: Callable[[], Any]) -> Kept:
     """`count()`'s value for (`name`, `key`), reused while the audit trail's tail is the one it
     was counted at and for at most `SECONDS`. `key` must name everything the value depends
@@ -68,16 +93,16 @@ def kept(name: str, key: tuple, count: Callable[[], Any]) -> Kept:
     copy per (`name`, `key`): a recount replaces it, so the copies are bounded by the areas
     and periods viewed, not by the changes."""
     where = (name, *key)
-    now_tail = tail()  # read before counting: a copy is never older than its tail
-    now = utcnow()
-    with _LOCK:
-        copies = current_app.extensions.setdefault(_EXTENSION, LRUCache(KEPT))
-        found = copies.get(where)
+    found = _fresh(where, tail(), utcnow())  # the tail before counting: never newer than it
     if found is not None:
-        at_tail, copy = found
-        if at_tail == now_tail and 0 <= (now - copy.counted_at).total_seconds() < SECONDS:
-            return copy
-    fresh = Kept(count(), now)
-    with _LOCK:
-        copies[where] = (now_tail, fresh)
+        return found
+    with _counting(where):
+        at_tail, now = tail(), utcnow()  # again: another thread may have counted meanwhile
+        found = _fresh(where, at_tail, now)
+        if found is not None:
+            return found
+        fresh = Kept(count(), now)
+        with _LOCK:
+            copies = current_app.extensions.setdefault(_EXTENSION, LRUCache(KEPT))
+            copies[where] = (at_tail, fresh)
     return fresh
