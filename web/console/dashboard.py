@@ -10,7 +10,7 @@ from flask import render_template, url_for
 from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
-from core.figures import stats
+from core.figures import kept, stats
 from core.households import plans as household_plans
 from core.items import callbacks, queues
 from core.timebank import adjustments
@@ -115,7 +115,12 @@ def waiting_for(area: Area) -> list[dict]:
         *out,
         {
             "label": "待回访的诉求",
-            "count": callbacks.due_count(area),
+            # Kept between changes as the figures are (`core.figures.kept`): a callback, a
+            # rating or a closure writes an event; an item entering or leaving the window as
+            # the days pass waits out the minute.
+            "count": kept.kept(
+                "callbacks.due_count", (area.id, area.path), lambda: callbacks.due_count(area)
+            ).value,
             "endpoint": "console.callbacks_page",
             "args": {"area": area.id},
         },

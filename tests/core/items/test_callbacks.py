@@ -195,6 +195,12 @@ def test_an_item_leaves_the_list_within_days_after_its_closure(app, client, town
     app.config["CALLBACK_WITHIN_DAYS"] = 31
     with at(12, 31, 10):
         assert [i["id"] for i in t.waiting()["items"]] == [gone, kept] and due_count(c1) == 2
+        # the 首页 keeps its count between changes (the clock stands still here), not past one
+        assert "待回访的诉求 <b>1</b>" in staff.get("/console/").get_data(as_text=True)
+        t.call(kept, "satisfied")
+        assert "待回访的诉求 <b>1</b>" in staff.get("/console/").get_data(as_text=True)
+        t.call(gone, "satisfied")
+        assert "待回访的诉求 <b>0</b>" in staff.get("/console/").get_data(as_text=True)
 
 
 def test_the_count_reads_only_the_window_of_the_closure_index(town):
