@@ -91,7 +91,8 @@ def kept(name: str, key: tuple, count: Callable[[], Any]) -> Kept:
     was counted at and for at most `SECONDS`. `key` must name everything the value depends
     on besides the database's rows and the clock (the area's id and path, the period). One
     copy per (`name`, `key`): a recount replaces it, so the copies are bounded by the areas
-    and periods viewed, not by the changes."""
+    and periods viewed, not by the changes. `count` may return a `Kept` (a value made from
+    other kept figures, with their time): it is kept as that old, not as new."""
     where = (name, *key)
     found = _fresh(where, tail(), utcnow())  # the tail before counting: never newer than it
     if found is not None:
@@ -101,7 +102,9 @@ def kept(name: str, key: tuple, count: Callable[[], Any]) -> Kept:
         found = _fresh(where, at_tail, now)
         if found is not None:
             return found
-        fresh = Kept(count(), now)
+        counted = count()
+        # A value made from other kept figures (a page's HTML) is as old as they are.
+        fresh = counted if isinstance(counted, Kept) else Kept(counted, now)
         with _LOCK:
             copies = current_app.extensions.setdefault(_EXTENSION, LRUCache(KEPT))
             copies[where] = (at_tail, fresh)

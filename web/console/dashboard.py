@@ -219,12 +219,7 @@ def dashboard():
     area = chosen_area()
     day = today()
     first, last, error = parse_period((day.replace(day=1), day))
-    # Kept per worker between changes (`core.figures.kept`): the page says when they were
-    # counted, since they may be up to a minute old where nothing changed.
-    kept_figures = stats.kept_period_stats(area, first, last)
-    kept_trend = stats.kept_daily_trend(area, min(last, day), TREND_DAYS)
-    figures, trend = kept_figures.value, kept_trend.value
-    counted_at = min(kept_figures.counted_at, kept_trend.counted_at)
+    figures = _figures_html(area, first, last, min(last, day))
     return render_template(
         "console/dashboard.html",
         area=area,
@@ -232,18 +227,40 @@ def dashboard():
         first=first,
         last=last,
         error=error,
-        f=figures,
-        counted_at=to_local(counted_at),
-        definitions=DEFINITIONS,
-        trend=trend_svg(trend),
-        trend_totals={
-            "new": sum(d["new"] for d in trend),
-            "resolved": sum(d["resolved"] for d in trend),
-            "from": min(last, day) - timedelta(days=TREND_DAYS - 1),
-        },
+        figures_html=figures.value,
+        counted_at=to_local(figures.counted_at),
         waiting=waiting_for(area),
-        stewards_shown=_stewards_shown(figures["by_steward"]),
     )
+
+
+def _figures_html(area: Area, first, last, trend_last) -> kept.Kept:
+    """The figures' sections of the page (counts, rates, the trend, the stewards, the wishes)
+    as HTML, with when they were counted. Kept per worker between changes (`core.figures.kept`) as the
+    figures are, and rendered once per copy: the same for every viewer of the area and period
+    (a street's hundred-row steward table was a fifth of a warm page). The page says when they
+    were counted, since they may be up to a minute old where nothing changed."""
+
+    def render() -> kept.Kept:
+        kept_figures = stats.kept_period_stats(area, first, last)
+        kept_trend = stats.kept_daily_trend(area, trend_last, TREND_DAYS)
+        figures, trend = kept_figures.value, kept_trend.value
+        html = render_template(
+            "console/_dashboard_figures.html",
+            area=area,
+            f=figures,
+            definitions=DEFINITIONS,
+            trend=trend_svg(trend),
+            trend_totals={
+                "new": sum(d["new"] for d in trend),
+                "resolved": sum(d["resolved"] for d in trend),
+                "from": trend_last - timedelta(days=TREND_DAYS - 1),
+            },
+            stewards_shown=_stewards_shown(figures["by_steward"]),
+        )
+        return kept.Kept(Markup(html), min(kept_figures.counted_at, kept_trend.counted_at))
+
+    key = (area.id, area.path, first, last, trend_last)
+    return kept.kept("dashboard.figures_html", key, render)
 
 
 def _stewards_shown(rows: list[dict]) -> list[dict]:

@@ -53,3 +53,15 @@ def test_a_copy_lives_at_most_the_ceiling_and_not_across_a_clock_set_back(app):
         assert kept.kept("n", (), count).value == 2
         clock.move_to(NOON)  # set back: counted "in the future", not trusted
         assert kept.kept("n", (), count).value == 3
+
+
+def test_a_value_made_of_kept_figures_is_as_old_as_they_are(app):
+    """The 首页's HTML is rendered from kept figures: kept again later (its own copy dropped),
+    it must still expire when the figures it shows would, not a minute after rendering."""
+    count = Counter()
+    with time_machine.travel(NOON, tick=False) as clock:
+        clock.move_to(NOON + timedelta(seconds=30))
+        made = kept.kept("page", (), lambda: kept.Kept(count(), datetime(2026, 12, 10, 4, 0)))
+        assert made.value == 1 and made.counted_at == datetime(2026, 12, 10, 4, 0)
+        clock.move_to(NOON + timedelta(seconds=kept.SECONDS))
+        assert kept.kept("page", (), lambda: kept.Kept(count(), utcnow())).value == 2
