@@ -235,10 +235,10 @@ def dashboard():
 
 def _figures_html(area: Area, first, last, trend_last) -> kept.Kept:
     """The figures' sections of the page (counts, rates, the trend, the stewards, the wishes)
-    as HTML, with when they were counted. Kept per worker between changes (`core.figures.kept`) as the
-    figures are, and rendered once per copy: the same for every viewer of the area and period
-    (a street's hundred-row steward table was a fifth of a warm page). The page says when they
-    were counted, since they may be up to a minute old where nothing changed."""
+    as HTML, with when they were counted. Kept per worker between changes as the figures are
+    (`core.figures.kept`), and rendered once per copy: the same for every viewer of the area
+    and period (a street's hundred-row steward table was a fifth of a warm page). The page
+    says when they were counted, since they may be up to a minute old where nothing changed."""
 
     def render() -> kept.Kept:
         kept_figures = stats.kept_period_stats(area, first, last)
