@@ -73,9 +73,11 @@ DEFAULTS: dict[str, object] = {
     "SIMILAR_WINDOW_DAYS": 3,
     "REOPEN_WINDOW_DAYS": 7,
     # 回访 (core.items.callbacks): a closed item its resident has not rated this many days after
-    # it was closed joins the callback list; 未接通 may be tried this many times in all; the
-    # sample rule a street has not set (percent of the month's closed items, per steward).
+    # it was closed joins the callback list, and leaves it (not called) this many days after it
+    # was closed; 未接通 may be tried this many times in all; the sample rule a street has not
+    # set (percent of the month's closed items, per steward).
     "CALLBACK_AFTER_DAYS": 3,
+    "CALLBACK_WITHIN_DAYS": 30,
     "CALLBACK_MAX_ATTEMPTS": 3,
     "CALLBACK_SAMPLE_PERCENT": 100,
     "CALLBACK_SAMPLE_PER_STEWARD": 0,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg2.extensions
 from peewee import (
+    SQL,
     Case,
     DatabaseError,
     DatabaseProxy,
@@ -27,6 +28,7 @@ from peewee import (
     ModelObjectCursorWrapper,
     ModelTupleCursorWrapper,
     Node,
+    NodeList,
     SqliteDatabase,
     fn,
 )
@@ -189,6 +191,13 @@ def dispose(database) -> None:
 
 def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
+
+
+def unindexed(column):
+    """`column`, kept from choosing SQLite's index (unary +) where the planner would take a
+    condition on it for a narrow range when it holds for much of the table (PostgreSQL's
+    planner weighs its statistics: the column as it is)."""
+    return NodeList((SQL("+"), column), glue="") if is_sqlite() else column
 
 
 class _SqliteWriter:

@@ -95,6 +95,9 @@ class WaitingPage(BaseModel):
     page: int
     per_page: int
     after_days: int = Field(description="办结后多少天未评价即进入回访清单（CALLBACK_AFTER_DAYS）")
+    within_days: int = Field(
+        description="办结超过多少天即移出回访清单、不再回访（CALLBACK_WITHIN_DAYS）"
+    )
     progress: list[Progress]
 
 
@@ -146,8 +149,9 @@ def progress_out(rows: list[dict]) -> list[dict]:
     errors=(403, 404),
 )
 def list_callbacks(query: CallbackQuery):
-    """办结满 CALLBACK_AFTER_DAYS 天（默认 3 天）居民仍未评价、且有人可问（不是管家随手做，
-    不是匿名且未留电话）、本轮尚未完成回访的诉求，办结最早的在前。未接通的仍在清单中，
+    """办结满 CALLBACK_AFTER_DAYS 天（默认 3 天）、未超过 CALLBACK_WITHIN_DAYS 天（默认 30 天）
+    居民仍未评价、且有人可问（不是管家随手做，不是匿名且未留电话）、本轮尚未完成回访的诉求，
+    办结最早的在前；办结超过 CALLBACK_WITHIN_DAYS 天的不再列出。未接通的仍在清单中，
     显示已拨次数；第 CALLBACK_MAX_ATTEMPTS 次未接通后本轮回访结束。progress 为本月各社区
     的进度：本月办结件中已听取居民意见（评价或回访）的件数、抽样要求与还差的件数。"""
     p = current_principal()
@@ -161,6 +165,7 @@ def list_callbacks(query: CallbackQuery):
         "page": query.page,
         "per_page": query.per_page,
         "after_days": callbacks.after_days(),
+        "within_days": callbacks.within_days(),
         "progress": progress_out(callbacks.progress(area)),
     }
 

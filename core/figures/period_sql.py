@@ -22,19 +22,15 @@ district once per figure). Each query is compiled once (`infra.db.Prepared`).
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date, datetime
 
-from cachetools import LRUCache
-from flask import current_app
-from peewee import SQL, Case, NodeList, fn
+from peewee import SQL, Case, fn
 
-from core.figures import league, reports, words
+from core.figures import kept, league, reports, words
 from core.items import outcomes as item_outcomes
-from infra.db import Param, Prepared, count_if, is_sqlite
+from infra.db import Param, Prepared, count_if, is_sqlite, unindexed
 from infra.timeutil import to_local
-from models import ISSUE_OPEN, Area, Callback, Event, Issue, IssueAssignee
+from models import ISSUE_OPEN, Area, Callback, Issue, IssueAssignee
 
 CATEGORY, STEWARD = "category", "steward"  # what `tallies` groups by
 SCOPES = ("community", "alley", "alleys", "communities")
@@ -258,11 +254,9 @@ class _Rated:
         self.rating, self.rated_at, self.outcome = rating, rated_at, outcome
 
 
-def _unindexed(column):
-    """`column`, kept from choosing SQLite's index (unary +): `created_at < now` holds for
-    every item, yet the planner took it for a narrow range of `issue_league_reported` and walked
-    the whole district through it instead of the open items' range by status."""
-    return NodeList((SQL("+"), column), glue="") if is_sqlite() else column
+# `created_at < now` holds for every item, yet SQLite's planner took it for a narrow range of
+# `issue_league_reported` and walked the whole district through it instead of the open items'
+# range by status: kept off the index (`unindexed`).
 
 
 def _open_at(current: bool):
@@ -276,7 +270,7 @@ def _open_at(current: bool):
         candidates |= (Issue.resolved_at >= as_of) | (Issue.closed_at >= as_of)
     return (
         candidates
-        & (_unindexed(Issue.created_at) < as_of)
+        & (unindexed(Issue.created_at) < as_of)
         & (Issue.resolved_at.is_null() | (Issue.resolved_at >= as_of))
         & ~(
             Issue.status.in_(("cancelled", "closed"))
@@ -378,37 +372,24 @@ def _totals(kind: str):
 _TOTALS = _Cache(_totals)
 
 
-_LAST_EVENT = Prepared(lambda: Event.select(fn.MAX(Event.id)).tuples())
-TOTALS_KEPT = 256  # areas × periods kept per process
-TOTALS_SECONDS = 60.0  # at most this old even with no event (a database restored under us)
-_TOTALS_LOCK = threading.Lock()
-
-
 def totals(area: Area, end: datetime) -> tuple[int, int]:
     """Since the start: issues (cancelled and duplicates left out) and those solved — as
     `reports.totals`, grouped by status and outcome so that a covering index answers it.
 
-    Kept per process (in the app's `extensions`), keyed on the audit trail's last event:
-    every change to an item writes one (`models.Event`, in the same transaction), so a figure
-    is never older than the last change — the viewer's own included. The 整改率 counts every
-    item since the start (a street's million: a second on SQLite), read again only after a
-    change."""
-    last = next(iter(_LAST_EVENT.rows()), (None,))[0]  # before the count: never newer than it
-    key = (area.id, area.path, end, last)
-    now = time.monotonic()
-    with _TOTALS_LOCK:
-        kept = current_app.extensions.setdefault("figures.totals", LRUCache(TOTALS_KEPT))
-        found = kept.get(key)
-    if found is not None and now - found[0] < TOTALS_SECONDS:
-        return found[1]
-    counted = solved = 0
-    for status, outcome, n, done in _TOTALS[(_scope_kind(area),)].rows(**_values(area, end=end)):
-        if status != "cancelled" and outcome != item_outcomes.DUPLICATE:
-            counted += int(n or 0)
-            solved += int(done or 0) if outcome == item_outcomes.SOLVED else 0
-    with _TOTALS_LOCK:  # cachetools' caches are not thread-safe
-        kept[key] = (now, (counted, solved))
-    return counted, solved
+    Kept per process between changes (`core.figures.kept`): the 整改率 counts every item since
+    the start (a street's million: a second on SQLite), read again only after a change or
+    at the latest after a minute."""
+
+    def count() -> tuple[int, int]:
+        counted = solved = 0
+        rows = _TOTALS[(_scope_kind(area),)].rows(**_values(area, end=end))
+        for status, outcome, n, done in rows:
+            if status != "cancelled" and outcome != item_outcomes.DUPLICATE:
+                counted += int(n or 0)
+                solved += int(done or 0) if outcome == item_outcomes.SOLVED else 0
+        return counted, solved
+
+    return kept.kept("totals", (area.id, area.path, end), count).value
 
 
 def _per_day(column_name: str):

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from flask import current_app
 from peewee import fn
 
-from core.figures import hotline, period_sql, reports
+from core.figures import hotline, kept, period_sql, reports
 from core.figures.assessment import local_day
 from infra.timeutil import local_midnight_utc, to_local, utcnow
 from models import Area, Patrol, Steward, StewardAlley, Wish
@@ -80,6 +80,14 @@ def period_stats(area: Area, first: date, last: date) -> dict:
         "hotline": hotline.figures(area, start, end, as_of),  # 上级转办件
         "outcomes": period_sql.outcomes(area, start, end),
     }
+
+
+def kept_period_stats(area: Area, first: date, last: date) -> kept.Kept:
+    """`period_stats`, kept per process between changes (`core.figures.kept`: counted again
+    after any event, at the latest after a minute) — the 首页's figures, which every staff
+    member's every visit asks for. The value is shared: read it, never change it."""
+    key = (area.id, area.path, first, last)
+    return kept.kept("period_stats", key, lambda: period_stats(area, first, last))
 
 
 TALLY_FIELDS = [f.name for f in fields(reports.Tally)]
@@ -149,6 +157,12 @@ def daily_trend(area: Area, last: date, days: int = 30) -> list[dict]:
         day = first + timedelta(days=n)
         out.append({"day": day, "new": new[day], "resolved": resolved[day]})
     return out
+
+
+def kept_daily_trend(area: Area, last: date, days: int = 30) -> kept.Kept:
+    """`daily_trend`, kept as `kept_period_stats` is (the 首页's chart)."""
+    key = (area.id, area.path, last, days)
+    return kept.kept("daily_trend", key, lambda: daily_trend(area, last, days))
 
 
 def per_day_by_rows(area: Area, start, end) -> tuple[defaultdict, defaultdict]:

@@ -2,9 +2,12 @@
 what they heard. The one place that reads the callback list and writes a callback.
 
 The list of an area (`waiting`): items of its alleys that the handler closed (办结: status
-resolved or closed) at least `CALLBACK_AFTER_DAYS` ago, that the resident has not rated, that
-have a resident to ask (not a steward's 随手做, not anonymous without a phone), and whose current
-round (`Issue.reopen_count`) has no settled callback yet.
+resolved or closed) at least `CALLBACK_AFTER_DAYS` ago and at most `CALLBACK_WITHIN_DAYS` ago,
+that the resident has not rated, that have a resident to ask (not a steward's 随手做, not
+anonymous without a phone), and whose current round (`Issue.reopen_count`) has no settled
+callback yet. An item closed longer ago than the window simply leaves the list (its round is not
+settled: nobody rings a resident about a fix from last year); the street's 回访完成率
+(`needs_callback`, `core.figures.league`) still counts it.
 
 Recording (`record`): staff of the item's area, one result of `CALLBACK_RESULTS` and a note;
 audited, the trail line naming the staff member. 未接通 leaves the item on the list to be tried
@@ -38,7 +41,7 @@ from peewee import IntegrityError, fn
 from core import audit
 from core.items import issues
 from core.people.permissions import Principal
-from infra.db import db, locked, write_transaction
+from infra.db import db, locked, unindexed, write_transaction
 from infra.errors import ApiError, bad_request, forbidden, not_found
 from infra.timeutil import local_midnight_utc, month_day_time, to_local, utcnow
 from models import Area, Issue, StaffAccount, Steward
@@ -53,6 +56,11 @@ PER_STEWARD_MAX = 1000
 
 def after_days() -> int:
     return int(current_app.config["CALLBACK_AFTER_DAYS"])
+
+
+def within_days() -> int:
+    """How long after its closure an item is offered for a callback (`CALLBACK_WITHIN_DAYS`)."""
+    return int(current_app.config["CALLBACK_WITHIN_DAYS"])
 
 
 def max_attempts() -> int:
@@ -83,32 +91,38 @@ def needs_callback(now=None):
     (`core.figures.league`) is the share that has one."""
     limit = (now or utcnow()) - timedelta(days=after_days())
     return (
-        Issue.status.in_(CLOSED)
+        # Off SQLite's index: without statistics it took `issue_status_deadline (status)` — four
+        # in ten items of all history — over the closures' range by community and date.
+        unindexed(Issue.status).in_(CLOSED)
         & Issue.rating.is_null()
         & (Issue.resolved_at <= limit)
         & _has_resident()
     )
 
 
+def _offered(area: Area, now=None):
+    """The list's condition: `needs_callback`, closed within the last `CALLBACK_WITHIN_DAYS`
+    (an item closed exactly that long ago is still offered), the round not settled. The window
+    bounds `resolved_at` on both sides, so a community's list is one short range of
+    `issue_league_resolved (community, resolved_at, …)` whatever the length of its history."""
+    now = now or utcnow()
+    since = now - timedelta(days=within_days())
+    return (
+        issues_in(area) & needs_callback(now) & (Issue.resolved_at >= since) & ~settled_this_round()
+    )
+
+
 def due(area: Area, now=None):
     """The items of `area`'s subtree waiting for a callback, the longest waiting first."""
-    return (
-        Issue.select()
-        .where(issues_in(area) & needs_callback(now) & ~settled_this_round())
-        .order_by(Issue.resolved_at, Issue.id)
-    )
+    return Issue.select().where(_offered(area, now)).order_by(Issue.resolved_at, Issue.id)
 
 
 def due_count(area: Area, now=None) -> int:
     """How many items `due` lists, as one aggregate (the dashboard's 待回访 count): a bare
     `COUNT` over a community's range of `issue_league_resolved` (every column `needs_callback`
-    tests is in it) with a `NOT EXISTS` probe of `callback (issue, settles)`, not a count
-    wrapped around the ordered list."""
-    return (
-        Issue.select(fn.COUNT(Issue.id))
-        .where(issues_in(area) & needs_callback(now) & ~settled_this_round())
-        .scalar()
-    )
+    tests is in it; the window bounds the range's both ends) with a `NOT EXISTS` probe of
+    `callback (issue, settles)`, not a count wrapped around the ordered list."""
+    return Issue.select(fn.COUNT(Issue.id)).where(_offered(area, now)).scalar()
 
 
 def waiting(p: Principal, area: Area, now=None):

@@ -51,6 +51,7 @@ def callbacks_page():
         args={"area": area.id},
         results=CALLBACK_RESULTS,
         after_days=callbacks.after_days(),
+        within_days=callbacks.within_days(),
         max_attempts=callbacks.max_attempts(),
         progress=callbacks.progress(area),
         sources=callbacks.RULE_SOURCES,

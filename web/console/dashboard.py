@@ -10,13 +10,13 @@ from flask import render_template, url_for
 from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
-from core.figures import stats
+from core.figures import kept, stats
 from core.households import plans as household_plans
 from core.items import callbacks, queues
 from core.timebank import adjustments
 from core.volunteering import records
 from infra import text
-from infra.timeutil import utcnow
+from infra.timeutil import to_local, utcnow
 from models import Area, ChatGroup, Wish
 from web.console.common import (
     bp,
@@ -115,7 +115,12 @@ def waiting_for(area: Area) -> list[dict]:
         *out,
         {
             "label": "待回访的诉求",
-            "count": callbacks.due_count(area),
+            # Kept between changes as the figures are (`core.figures.kept`): a callback, a
+            # rating or a closure writes an event; an item entering or leaving the window as
+            # the days pass waits out the minute.
+            "count": kept.kept(
+                "callbacks.due_count", (area.id, area.path), lambda: callbacks.due_count(area)
+            ).value,
             "endpoint": "console.callbacks_page",
             "args": {"area": area.id},
         },
@@ -214,8 +219,7 @@ def dashboard():
     area = chosen_area()
     day = today()
     first, last, error = parse_period((day.replace(day=1), day))
-    figures = stats.period_stats(area, first, last)
-    trend = stats.daily_trend(area, min(last, day), TREND_DAYS)
+    figures = _figures_html(area, first, last, min(last, day))
     return render_template(
         "console/dashboard.html",
         area=area,
@@ -223,17 +227,40 @@ def dashboard():
         first=first,
         last=last,
         error=error,
-        f=figures,
-        definitions=DEFINITIONS,
-        trend=trend_svg(trend),
-        trend_totals={
-            "new": sum(d["new"] for d in trend),
-            "resolved": sum(d["resolved"] for d in trend),
-            "from": min(last, day) - timedelta(days=TREND_DAYS - 1),
-        },
+        figures_html=figures.value,
+        counted_at=to_local(figures.counted_at),
         waiting=waiting_for(area),
-        stewards_shown=_stewards_shown(figures["by_steward"]),
     )
+
+
+def _figures_html(area: Area, first, last, trend_last) -> kept.Kept:
+    """The figures' sections of the page (counts, rates, the trend, the stewards, the wishes)
+    as HTML, with when they were counted. Kept per worker between changes as the figures are
+    (`core.figures.kept`), and rendered once per copy: the same for every viewer of the area
+    and period (a street's hundred-row steward table was a fifth of a warm page). The page
+    says when they were counted, since they may be up to a minute old where nothing changed."""
+
+    def render() -> kept.Kept:
+        kept_figures = stats.kept_period_stats(area, first, last)
+        kept_trend = stats.kept_daily_trend(area, trend_last, TREND_DAYS)
+        figures, trend = kept_figures.value, kept_trend.value
+        html = render_template(
+            "console/_dashboard_figures.html",
+            area=area,
+            f=figures,
+            definitions=DEFINITIONS,
+            trend=trend_svg(trend),
+            trend_totals={
+                "new": sum(d["new"] for d in trend),
+                "resolved": sum(d["resolved"] for d in trend),
+                "from": trend_last - timedelta(days=TREND_DAYS - 1),
+            },
+            stewards_shown=_stewards_shown(figures["by_steward"]),
+        )
+        return kept.Kept(Markup(html), min(kept_figures.counted_at, kept_trend.counted_at))
+
+    key = (area.id, area.path, first, last, trend_last)
+    return kept.kept("dashboard.figures_html", key, render)
 
 
 def _stewards_shown(rows: list[dict]) -> list[dict]:
