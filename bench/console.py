@@ -13,7 +13,9 @@ the page adds to the least any request costs on this machine at this moment.
 
 `python -m bench.console [--pg URL] [--issues N] [--seconds S] [--only 街道首页] [--keep DIR]`:
 `--only` measures the pages whose who+name contain the text (or one of several, comma-separated); `--keep DIR` keeps the SQLite
-district there and reuses it on the next run (loading 1,000,000 issues takes minutes).
+district there and reuses it on the next run (loading 1,000,000 issues takes minutes); with
+`--pg URL` too, the PostgreSQL district stays in that database and is reused the same way (it
+must be empty on the first run).
 """
 
 from __future__ import annotations
@@ -131,21 +133,45 @@ def _district(label: str, count: int) -> None:
     auth.create_staff("bench-jiedao", "bench-password", Area.get_by_id(1), "street")
 
 
+def _holds_district(count: int) -> bool:
+    """Whether the database holds this benchmark's district of `count` issues (False: no tables,
+    or the tables without a single area). Anything else stops the run: a kept database is never
+    loaded into on top of other rows, nor measured as if it were the district. Plain SQL, read
+    before the upgrade."""
+    from infra.db import db
+
+    tables = db.get_tables()
+    areas = db.execute_sql("SELECT COUNT(*) FROM area").fetchone()[0] if "area" in tables else None
+    if not tables or areas == 0:
+        return False
+    if areas and "issue" in tables:
+        street_row = db.execute_sql("SELECT name FROM area WHERE id = 1").fetchone()
+        issues = db.execute_sql("SELECT COUNT(*) FROM issue").fetchone()[0]
+        if street_row == (street.STREET,) and issues == count:
+            return True
+    db.close()
+    raise SystemExit(
+        f"保留的数据库里已有别的数据，不是本基准 {count:,} 条诉求的街区；"
+        "为免误删数据，已停止：请换一个空库或目录"
+    )
+
+
 @contextlib.contextmanager
-def _kept_sqlite(keep: Path, count: int):
-    """A SQLite district kept in `keep` between runs (building 1,000,000 issues takes minutes):
-    loaded on the first run, upgraded to the current schema on the next ones."""
+def _kept(keep: Path, count: int, pg_url: str | None = None):
+    """A district kept between runs (building 1,000,000 issues takes minutes; on PostgreSQL
+    longer): in `keep`'s SQLite file, or in the PostgreSQL database `pg_url` (left in place
+    afterwards). Loaded on the first run, upgraded to the current schema on the next ones."""
     from app import create_app
     from core import schema
     from infra.db import db
 
     keep.mkdir(parents=True, exist_ok=True)
-    path = keep / f"console-{count}.db"
-    fresh = not path.exists()
+    label = "PostgreSQL" if pg_url else "SQLite"
+    url = pg_url or f"sqlite:///{keep / f'console-{count}.db'}"
     app = create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{path}",
+            "DATABASE_URL": url,
             "INSTANCE_PATH": str(keep / "instance"),
             "MEDIA_DIR": str(keep / "media"),
             "SECRET_KEY": "bench",
@@ -153,12 +179,15 @@ def _kept_sqlite(keep: Path, count: int):
     )
     with app.app_context():
         db.connect(reuse_if_open=True)
+        held = _holds_district(count)
         schema.upgrade()
-        if fresh:
-            _district("SQLite", count)
-        else:
+        if held:
             db.execute_sql("ANALYZE")
-            print(f"\n[SQLite] 沿用 {path}（{count:,} 条诉求）")
+            print(
+                f"\n[{label}] 沿用 {pg_url or url.removeprefix('sqlite:///')}（{count:,} 条诉求）"
+            )
+        else:
+            _district(label, count)
         try:
             yield
         finally:
@@ -178,8 +207,8 @@ def bench_database(
     from infra.db import db
 
     ok = True
-    kept = keep is not None and not pg_url
-    with _kept_sqlite(keep, count) if kept else fresh_database(workdir, pg_url):
+    kept = keep is not None
+    with _kept(keep, count, pg_url) if kept else fresh_database(workdir, pg_url):
         if not kept:
             _district(label, count)
         first_steward = 0
@@ -232,13 +261,17 @@ def run(
     with tempfile.TemporaryDirectory(prefix="xx-bench-") as tmp:
         ok &= bench_database("SQLite", Path(tmp), None, count, seconds, only, keep)
         if pg_url:
-            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, count, seconds, only)
+            ok &= bench_database("PostgreSQL", Path(tmp), pg_url, count, seconds, only, keep)
     return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.console")
-    parser.add_argument("--pg", metavar="URL", help="同时在这个（空的）PostgreSQL 数据库上测试")
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        help="同时在这个（空的；--keep 时也可是上次留下的街区）PostgreSQL 数据库上测试",
+    )
     parser.add_argument("--issues", type=int, default=ISSUES, help="历史诉求条数")
     parser.add_argument("--seconds", type=float, default=SECONDS, help="每个页面压测秒数")
     parser.add_argument(
@@ -247,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         help="只测名称含此文字的页面，如 街道首页、社区诉求；多个用英文逗号分隔",
     )
     parser.add_argument(
-        "--keep", type=Path, metavar="DIR", help="SQLite 库保存在此目录，下次沿用（省去装载）"
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="SQLite 库保存在此目录、PostgreSQL 库（--pg）留在原处，下次沿用（省去装载）",
     )
     args = parser.parse_args(argv)
     pg = args.pg or os.environ.get("TEST_DATABASE_URL")

@@ -43,6 +43,7 @@ ISSUES = 1_000_000
 WHISTLED_SHARE = 0.05
 BUDGET = 1.0
 CHUNK = 20_000
+STREET = "基准街道"  # area 1: also how bench.console knows a kept district
 CATEGORIES = ("环境卫生", "车辆乱停", "私拉电线/安全隐患", "设施损坏", "邻里纠纷", "其他")
 COLUMNS = (
     "id, number, alley_id, community_id, category, content, photo_ids, resolution_photo_ids,"
@@ -57,7 +58,7 @@ def _now() -> datetime:
 
 
 def _areas():
-    rows = [(1, None, "street", "基准街道", "/1/")]
+    rows = [(1, None, "street", STREET, "/1/")]
     next_id = 2
     communities, alleys = [], []
     for c in range(COMMUNITIES):
