@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg2.extensions
 from peewee import (
+    SQL,
     Case,
     DatabaseError,
     DatabaseProxy,
@@ -27,6 +28,7 @@ from peewee import (
     ModelObjectCursorWrapper,
     ModelTupleCursorWrapper,
     Node,
+    Select,
     SqliteDatabase,
     fn,
 )
@@ -271,6 +273,16 @@ def locked(query):
 def count_if(cond):
     """SUM(CASE WHEN cond THEN 1 ELSE 0 END), 0 when no rows: a count inside an aggregate."""
     return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
+
+
+def count_query(query):
+    """The statement peewee's `query.count()` runs, as a query of its own: compiled once with
+    `Prepared(lambda: count_query(build()))` and read with `.scalar(…)`, it counts what
+    `build().count()` would."""
+    wrapped = query.order_by().alias("_wrapped")
+    if wrapped._count_can_project_one():
+        wrapped = wrapped.select(SQL("1"))
+    return Select([wrapped], [fn.COUNT(SQL("1"))])
 
 
 class Param(Node):

@@ -39,7 +39,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.people.permissions import Principal
+from core.people.permissions import (
+    SCOPE_ALLEYS,
+    Principal,
+    compiled_scope_condition,
+    subtree_pattern,
+)
+from infra.db import Param, Prepared, count_query
 from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
 
@@ -71,7 +77,7 @@ def issue_condition(name: str, now: datetime | None = None):
     if name == "held":
         return held_condition()
     if name == "overdue":
-        return overdue_condition(now or utcnow())
+        return overdue_condition(utcnow() if now is None else now)
     if name in ("escalated", "whistled"):
         return Issue.status == name
     if name == "unaccepted":
@@ -106,7 +112,12 @@ def staff_query(name: str, p: Principal, now: datetime | None = None, within: Ar
     queue's order, each with its alley (the pages name it: no query per row). Counted from
     the indexes alone: issue (alley, status, deadline) for the open queues, issue (visibility,
     created_at) for the held one (schema 28)."""
-    scope = _scope(p, within)
+    return _staff_select(name, _scope(p, within), now)
+
+
+def _staff_select(name: str, scope, now):
+    """Each staff queue's query, written once: over `scope` (a condition on the joined
+    `Area`) at `now` (a time, None for the present, or a parameter standing for one)."""
     if name == "review":
         return (
             Wish.select(Wish, Area)
@@ -166,6 +177,57 @@ def _section(name: str, query, limit: int | None) -> Section:
     return Section(name, query.count(), list(query.limit(limit)) if limit else [])
 
 
+# The staff queues' counts and first rows as the to-dos read them (the console's 首页 on every
+# request: a dozen queries whose SQL peewee took longer to build than SQLite to answer),
+# compiled once (`infra.db.Prepared`) per queue, shape of the viewer's scope
+# (`Principal.scope_key`), whether within an area, and what is read ("count", "all" rows, or
+# the first so many). The viewer's areas, the area and the time are parameters; the query is
+# `_staff_select`'s.
+_COMPILED: dict[tuple, Prepared] = {}
+
+
+def _compiled(name: str, key: tuple[int, bool], within: bool, take: str | int) -> Prepared:
+    cache_key = (name, key, within, take)
+    prepared = _COMPILED.get(cache_key)
+    if prepared is None:
+
+        def build():
+            scope = compiled_scope_condition(Area, key)
+            if within:
+                scope &= Area.path ** Param("within")
+            query = _staff_select(name, scope, Param("now"))
+            if take == "count":
+                return count_query(query)
+            return query if take == "all" else query.limit(take)
+
+        many = (SCOPE_ALLEYS,) if key[1] else ()
+        prepared = _COMPILED.setdefault(cache_key, Prepared(build, many))
+    return prepared
+
+
+def staff_section(
+    name: str,
+    p: Principal,
+    now: datetime | None = None,
+    within: Area | None = None,
+    limit: int | None = 5,
+) -> Section:
+    """One staff queue of `p` at `now` (within `within`): its count and first `limit` rows
+    (0: the count only; None: every row), as `staff_query` would give them."""
+    key = p.scope_key()
+    values = p.scope_values()
+    values["now"] = now or utcnow()
+    if within is not None:
+        values["within"] = subtree_pattern(within)
+    inside = within is not None
+    if limit is None:
+        found = list(_compiled(name, key, inside, "all").rows(**values))
+        return Section(name, len(found), found)
+    count = _compiled(name, key, inside, "count").scalar(**values)
+    found = list(_compiled(name, key, inside, limit).rows(**values)) if limit else []
+    return Section(name, count, found)
+
+
 def staff_todo(
     p: Principal,
     now: datetime | None = None,
@@ -175,7 +237,7 @@ def staff_todo(
     """Every staff queue of `p` at `now`: count and the first `limit` rows (0: counts only;
     None: every row)."""
     now = now or utcnow()
-    return {name: _section(name, staff_query(name, p, now, within), limit) for name in STAFF_QUEUES}
+    return {name: staff_section(name, p, now, within, limit) for name in STAFF_QUEUES}
 
 
 def steward_todo(p: Principal, limit: int | None = 5) -> Section:
@@ -204,8 +266,8 @@ def workbench(p: Principal, now: datetime | None = None) -> dict[str, int | None
     todo = steward + unit if (p.stewards or p.unit_ids) else None
     review = overdue = None
     if p.is_staff:
-        review = sum(staff_query(name, p, now).count() for name in ("review", "held"))
-        overdue = staff_query("overdue", p, now).count()
+        review = sum(staff_section(name, p, now, limit=0).count for name in ("review", "held"))
+        overdue = staff_section("overdue", p, now, limit=0).count
     return {"todo": todo, "review": review, "overdue": overdue}
 
 

@@ -64,11 +64,7 @@ def waiting_for(area: Area) -> list[dict]:
     in_area = Area.path.startswith(area.path)
     now = utcnow()
     todo = queues.staff_todo(p, now=now, within=area, limit=TOP)
-    todo["unaccepted"] = queues.Section(
-        "unaccepted",
-        queues.staff_query("unaccepted", p, now, area).count(),
-        list(queues.staff_query("unaccepted", p, now, area).limit(TOP)),
-    )
+    todo["unaccepted"] = queues.staff_section("unaccepted", p, now, area, TOP)
     out = []
     for name, (label, endpoint, args) in QUEUE_LINKS.items():
         if endpoint == "console.issues":
