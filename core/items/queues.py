@@ -45,7 +45,7 @@ from core.people.permissions import (
     compiled_scope_condition,
     subtree_pattern,
 )
-from infra.db import Param, Prepared, count_query
+from infra.db import Param, PreparedFamily, count_or_rows
 from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
 
@@ -183,26 +183,16 @@ def _section(name: str, query, limit: int | None) -> Section:
 # (`Principal.scope_key`), whether within an area, and what is read ("count", "all" rows, or
 # the first so many). The viewer's areas, the area and the time are parameters; the query is
 # `_staff_select`'s.
-_COMPILED: dict[tuple, Prepared] = {}
+def _compiled_select(name: str, key: tuple[int, bool], within: bool, take: str | int):
+    scope = compiled_scope_condition(Area, key)
+    if within:
+        scope &= Area.path ** Param("within")
+    return count_or_rows(_staff_select(name, scope, Param("now")), take)
 
 
-def _compiled(name: str, key: tuple[int, bool], within: bool, take: str | int) -> Prepared:
-    cache_key = (name, key, within, take)
-    prepared = _COMPILED.get(cache_key)
-    if prepared is None:
-
-        def build():
-            scope = compiled_scope_condition(Area, key)
-            if within:
-                scope &= Area.path ** Param("within")
-            query = _staff_select(name, scope, Param("now"))
-            if take == "count":
-                return count_query(query)
-            return query if take == "all" else query.limit(take)
-
-        many = (SCOPE_ALLEYS,) if key[1] else ()
-        prepared = _COMPILED.setdefault(cache_key, Prepared(build, many))
-    return prepared
+_COMPILED = PreparedFamily(
+    _compiled_select, many=lambda name, key, within, take: (SCOPE_ALLEYS,) if key[1] else ()
+)
 
 
 def staff_section(
@@ -221,10 +211,10 @@ def staff_section(
         values["within"] = subtree_pattern(within)
     inside = within is not None
     if limit is None:
-        found = list(_compiled(name, key, inside, "all").rows(**values))
+        found = list(_COMPILED.get(name, key, inside, "all").rows(**values))
         return Section(name, len(found), found)
-    count = _compiled(name, key, inside, "count").scalar(**values)
-    found = list(_compiled(name, key, inside, limit).rows(**values)) if limit else []
+    count = _COMPILED.get(name, key, inside, "count").scalar(**values)
+    found = list(_COMPILED.get(name, key, inside, limit).rows(**values)) if limit else []
     return Section(name, count, found)
 
 

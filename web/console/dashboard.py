@@ -82,19 +82,19 @@ def waiting_for(area: Area) -> list[dict]:
     # 走访超期: households whose visit is overdue. Private: the dashboard names the alley, the
     # steward and how late, never the address or the family (the card is opened, audited,
     # on its own page).
-    late = household_plans.overdue_households(p, now).where(in_area)
+    late_count, late_rows = household_plans.overdue_section(p, now, area, TOP)
     late_top = [
         {
             "url": url_for("console.household_page", household_id=h.id),
             "text": f"{h.alley.name} · {h.steward.name}",
             "note": f"超期 {max((now - h.visit_due_at).days, 0)} 天",
         }
-        for h in late.limit(TOP)
+        for h in late_rows
     ]
     out.append(
         {
             "label": "走访超期的包联户",
-            "count": late.count(),
+            "count": late_count,
             "endpoint": "console.households",
             "args": {"overdue": "1"},
             "top": late_top,
