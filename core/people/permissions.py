@@ -139,6 +139,16 @@ class Principal:
             sorted(self.alley_ids) or None,
         )
 
+    def roots_condition(self, area_field):
+        """Under one of the staff member's area roots, steward alleys aside (what only staff
+        see: groups, messages); nothing without a root. Its shape is `roots_key()`."""
+        return scope_condition(area_field, [subtree_pattern(r) for r in self.area_roots], None)
+
+    def roots_key(self) -> tuple[int, bool]:
+        """The shape of `roots_condition`, as `compiled_scope_condition` takes it (the values
+        are `scope_values()`'s)."""
+        return len(self.area_roots), False
+
     def scope_key(self) -> tuple[int, bool]:
         """The shape of `area_condition` (how many area roots; any steward alleys): all its
         SQL depends on. Queries compiled once (`infra.db.Prepared`) are kept per shape, with
@@ -185,12 +195,17 @@ def scope_condition(area_field, root_patterns: list, alley_ids):
 SCOPE_ALLEYS = "scope_alleys"
 
 
+def root_params(count: int) -> list[Param]:
+    """Parameters standing for a principal's first `count` root patterns (`scope_values`)."""
+    return [Param(f"scope_root{i}") for i in range(count)]
+
+
 def compiled_scope_condition(area_field, key: tuple[int, bool]):
     """`area_condition` of any principal whose `scope_key()` is `key`, with parameters in
     place of the values (`Principal.scope_values`)."""
     roots, alleys = key
     return scope_condition(
         area_field,
-        [Param(f"scope_root{i}") for i in range(roots)],
+        root_params(roots),
         Param(SCOPE_ALLEYS, many=True) if alleys else None,
     )

@@ -17,7 +17,7 @@ from core.timebank import adjustments
 from core.volunteering import records
 from infra import text
 from infra.timeutil import utcnow
-from models import Area, ChatGroup, Wish
+from models import Area, Wish
 from web.console.common import (
     bp,
     chosen_area,
@@ -100,8 +100,6 @@ def waiting_for(area: Area) -> list[dict]:
             "top": late_top,
         }
     )
-    broken = groups.visible_query(p).where(in_area & (ChatGroup.robot_status == "broken"))
-    dead = outbox.query_for(p, status="dead").where(in_area)
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
     to_approve = adjustments.awaiting(p, area=area)
     first_adjustment = to_approve.first()
@@ -136,13 +134,13 @@ def waiting_for(area: Area) -> list[dict]:
         },
         {
             "label": "失效的群机器人",
-            "count": broken.count(),
+            "count": groups.broken_count(p, area),
             "endpoint": "console.groups",
             "args": {},
         },
         {
             "label": "发送失败的消息",
-            "count": dead.count(),
+            "count": outbox.count_within(p, area, "dead"),
             "endpoint": "console.outbox_page",
             "args": {},
         },
