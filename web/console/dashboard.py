@@ -101,8 +101,7 @@ def waiting_for(area: Area) -> list[dict]:
         }
     )
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
-    to_approve = adjustments.awaiting(p, area=area)
-    first_adjustment = to_approve.first()
+    to_approve, first_adjustment = adjustments.awaiting_within(p, area)
     to_certify = records.visible(p, awaiting=True).where(in_area)
     first_record = to_certify.first()
     return [
@@ -115,7 +114,7 @@ def waiting_for(area: Area) -> list[dict]:
         },
         {
             "label": "待您审核的积分调整",
-            "count": to_approve.count(),
+            "count": to_approve,
             "endpoint": "console.timebank",
             "args": {
                 "community": first_adjustment.account.community_id,
