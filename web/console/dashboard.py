@@ -61,7 +61,6 @@ def waiting_for(area: Area) -> list[dict]:
     the staff queues (`core.items.queues`, as the bot's 待办 counts them), then the robots and
     messages that failed."""
     p = principal()
-    in_area = Area.path.startswith(area.path)
     now = utcnow()
     todo = queues.staff_todo(p, now=now, within=area, limit=TOP)
     todo["unaccepted"] = queues.staff_section("unaccepted", p, now, area, TOP)
@@ -102,8 +101,7 @@ def waiting_for(area: Area) -> list[dict]:
     )
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
     to_approve, first_adjustment = adjustments.awaiting_within(p, area)
-    to_certify = records.visible(p, awaiting=True).where(in_area)
-    first_record = to_certify.first()
+    to_certify, first_record = records.awaiting_within(p, area)
     return [
         *out,
         {
@@ -125,7 +123,7 @@ def waiting_for(area: Area) -> list[dict]:
         },
         {
             "label": "待您认证的服务记录",
-            "count": to_certify.count(),
+            "count": to_certify,
             "endpoint": "console.service_records",
             "args": {"community": first_record.community_id, "status": "pending", "awaiting": "1"}
             if first_record
