@@ -333,10 +333,13 @@ _AWAITING = PreparedFamily(
 )
 
 
-def awaiting_within(p: Principal, area: Area) -> tuple[int, PointAdjustment | None]:
+def awaiting_within(
+    p: Principal, area: Area, person: identity.Person | None = None
+) -> tuple[int, PointAdjustment | None]:
     """How many pending adjustments within `area` wait for `p` (as `awaiting(p, area)`), and
-    the newest of them (with its passbook) or None."""
-    person = identity.person_of(p)
+    the newest of them (with its passbook) or None. `person`: `identity.person_of(p)`, when
+    the caller has it already."""
+    person = person or identity.person_of(p)
     values = {**p.scope_values(), "within": subtree_pattern(area)}
     values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
     key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))

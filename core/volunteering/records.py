@@ -390,16 +390,19 @@ _AWAITING = PreparedFamily(
 )
 
 
-def awaiting_within(p: Principal, area: Area) -> tuple[int, ServiceRecord | None]:
+def awaiting_within(
+    p: Principal, area: Area, person: identity.Person | None = None
+) -> tuple[int, ServiceRecord | None]:
     """How many records within `area` wait for `p` to certify them (as `visible(p,
     awaiting=True)` there), and the newest of them or None. A street's admin's share (what
     each community's own staff cannot certify) depends on who staffs each community: read
-    by the plain query, not compiled."""
+    by the plain query, not compiled. `person`: `identity.person_of(p)`, when the caller has
+    it already."""
     if any(root.kind == "street" for root in p.area_roots):
         query = visible(p, awaiting=True).where(Area.path.startswith(area.path))
         count = query.count()
         return count, query.first() if count else None
-    person = identity.person_of(p)
+    person = person or identity.person_of(p)
     values = {**p.scope_values(), "within": subtree_pattern(area)}
     values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
     key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))

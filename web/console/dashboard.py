@@ -4,6 +4,7 @@ waits for the viewer."""
 
 from __future__ import annotations
 
+import heapq
 from datetime import timedelta
 
 from flask import render_template, url_for
@@ -13,6 +14,7 @@ from core.delivery import groups, outbox
 from core.figures import stats
 from core.households import plans as household_plans
 from core.items import callbacks, queues
+from core.people import identity
 from core.timebank import adjustments
 from core.volunteering import records
 from infra import text
@@ -100,8 +102,9 @@ def waiting_for(area: Area) -> list[dict]:
         }
     )
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
-    to_approve, first_adjustment = adjustments.awaiting_within(p, area)
-    to_certify, first_record = records.awaiting_within(p, area)
+    person = identity.person_of(p)  # who they are, under every login: read once for both
+    to_approve, first_adjustment = adjustments.awaiting_within(p, area, person)
+    to_certify, first_record = records.awaiting_within(p, area, person)
     return [
         *out,
         {
@@ -229,7 +232,10 @@ def dashboard():
 
 def _stewards_shown(rows: list[dict]) -> list[dict]:
     """The steward table's rows: all of a community's; for a street of thousands the
-    STEWARDS_SHOWN most overdue, then the busiest (the 管家 page lists everyone)."""
+    STEWARDS_SHOWN most overdue, then the busiest (the 管家 page lists everyone). Picked
+    without sorting all five thousand: `nsmallest` keeps only the hundred best so far."""
     if len(rows) <= STEWARDS_SHOWN:
         return rows
-    return sorted(rows, key=lambda r: (-r["overdue"], -r["new"], r["name"]))[:STEWARDS_SHOWN]
+    return heapq.nsmallest(
+        STEWARDS_SHOWN, rows, key=lambda r: (-r["overdue"], -r["new"], r["name"])
+    )
