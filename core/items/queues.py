@@ -39,6 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from peewee import SQL
+
 from core.people.permissions import (
     SCOPE_ALLEYS,
     Principal,
@@ -67,8 +69,13 @@ def overdue_condition(now: datetime):
 
 
 def held_condition():
-    """Held back by the content check, not yet decided, not cancelled."""
-    return (Issue.visibility == "held") & (Issue.status != "cancelled")
+    """Held back by the content check, not yet decided, not cancelled.
+
+    'held' is written into the SQL, not sent as a parameter: it is the predicate of the
+    partial index `issue_held_created_at` (models.issue_indexes), and PostgreSQL plans a
+    prepared statement (`infra.db.Prepared`, planned once for any values) with that index
+    only when the statement says `visibility = 'held'` itself."""
+    return (Issue.visibility == SQL("'held'")) & (Issue.status != "cancelled")
 
 
 def issue_condition(name: str, now: datetime | None = None):

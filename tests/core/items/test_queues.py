@@ -381,6 +381,37 @@ def test_the_held_count_starts_from_the_held_reports_not_the_viewers_items(app):
     assert "issue_held_created_at" in plan, plan
 
 
+def test_the_compiled_held_count_starts_from_the_held_reports_too(app, monkeypatch):
+    """What the 首页 runs is the compiled statement, its areas and time parameters (on
+    PostgreSQL a prepared statement, planned once for any values): it too is driven from the
+    partial index of held reports, not from the viewer's areas."""
+    from infra.db import db, is_sqlite
+
+    d = make_district()
+    p = Principal.for_user(make_staff(d.street, role="admin", username="streetadmin").user)
+    sent = []
+    execute_sql = db.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        sent.append((sql, params))
+        return execute_sql(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", spy)
+    queues.staff_section("held", p, T0, d.communities[0], limit=0)
+    monkeypatch.undo()
+    ((sql, params),) = [(q, a) for q, a in sent if not q.startswith("PREPARE")]
+    if is_sqlite():
+        db.execute_sql("ANALYZE")
+        plan = [row[3] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+        assert any("issue_held_created_at" in step for step in plan), plan
+        return
+    assert sql.startswith("EXECUTE "), sql  # the prepared statement itself
+    db.execute_sql("SET plan_cache_mode = force_generic_plan")  # planned for any values
+    db.execute_sql("SET enable_seqscan = off")
+    plan = "\n".join(row[0] for row in db.execute_sql(f"EXPLAIN {sql}", params))
+    assert "issue_held_created_at" in plan, plan
+
+
 # --- the queues compiled once (`queues.staff_section`): one SQL text per shape of scope -----
 
 QUEUES_AND_UNACCEPTED = (*queues.STAFF_QUEUES, "unaccepted")
