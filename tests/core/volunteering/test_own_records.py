@@ -253,3 +253,26 @@ def test_the_dashboards_compiled_count_is_each_viewers_within_each_area(client, 
             (admin, d.communities[1], 0, None),
         )
     )
+
+
+def test_the_dashboard_counts_every_record_waiting_not_only_the_first(capp):
+    """The 首页 reads the newest record waiting for the viewer (for its link) and their
+    number: two waiting are two (a count taken from the query the newest was read with
+    said 1)."""
+    api = capp.test_client()
+    w = _world(api)
+    d = w["d"]
+    for n in range(2):
+        ServiceRecord.create(
+            community=d.communities[0],
+            steward=d.stewards[n],
+            person_name="管家",
+            source_type="patrol",
+            source_key=f"two-waiting:{n}",
+            title="街巷巡查",
+            served_on=d.communities[0].created_at.date(),
+            hours=1,
+            organiser=d.communities[0].name,
+        )
+    staff = console_login(capp.test_client(), w["staff_account"].username)
+    assert "待您认证的服务记录 <b>2</b>" in staff.get("/console/").get_data(as_text=True)
