@@ -29,7 +29,8 @@ program's 工作台 tab badges.
 
 Each queue is a condition and an order. `staff_query` / `steward_query` return the query (a
 caller counts it, pages it or takes the first few); `staff_todo` / `steward_todo` return each
-queue's count with its first rows. The lists' filters that name a queue (`core.items.lists`:
+queue's count with its first rows — the staff's (`staff_section`) from the same queries
+compiled once per shape of the viewer's scope, their areas and the time as parameters. The lists' filters that name a queue (`core.items.lists`:
 `overdue`, `visibility=held`, `scope=assigned`) use the conditions below, and `due_by` /
 `review_waiting_since` are the reminder scan's selections.
 """
