@@ -29,6 +29,7 @@ from peewee import (
     ModelTupleCursorWrapper,
     Node,
     NodeList,
+    Select,
     SqliteDatabase,
     fn,
 )
@@ -282,6 +283,24 @@ def count_if(cond):
     return fn.COALESCE(fn.SUM(Case(None, [(cond, 1)], 0)), 0)
 
 
+def count_query(query):
+    """The statement peewee's `query.count()` runs, as a query of its own: compiled once with
+    `Prepared(lambda: count_query(build()))` and read with `.scalar(…)`, it counts what
+    `build().count()` would."""
+    wrapped = query.order_by().alias("_wrapped")
+    if wrapped._count_can_project_one():
+        wrapped = wrapped.select(SQL("1"))
+    return Select([wrapped], [fn.COUNT(SQL("1"))])
+
+
+def count_or_rows(query, take):
+    """`query` as one member of a `PreparedFamily` reads it: "count" (`count_query`), "all"
+    its rows, or the first `take` (an int)."""
+    if take == "count":
+        return count_query(query)
+    return query if take == "all" else query.limit(take)
+
+
 class Param(Node):
     """A named placeholder in a `Prepared` query: `AuthToken.token_hash == Param("hash")`.
 
@@ -413,6 +432,26 @@ class Prepared:
         """Run a write (UPDATE, DELETE, INSERT without RETURNING); the rows it touched."""
         _, cursor = self.cursor(**values)
         return cursor.rowcount
+
+
+class PreparedFamily:
+    """One query's definition compiled per shape: `family.get(*key)` is the `Prepared` of
+    `build(*key)`, made on first use and kept. The key is what the SQL text depends on (how
+    many scope roots a viewer has, whether an area is asked for, how many rows are read);
+    the values go in as `Param`s. `many(*key)`: the names of that shape's list parameters."""
+
+    def __init__(self, build, many=None):
+        self._build = build
+        self._many = many
+        self._members: dict[tuple, Prepared] = {}
+
+    def get(self, *key) -> Prepared:
+        prepared = self._members.get(key)
+        if prepared is None:
+            many = self._many(*key) if self._many is not None else ()
+            prepared = Prepared(lambda: self._build(*key), many)
+            prepared = self._members.setdefault(key, prepared)
+        return prepared
 
 
 class PreparedInsert:

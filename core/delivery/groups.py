@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlparse
 from peewee import fn
 
 from core import audit
-from core.people.permissions import Principal
-from infra.db import write_transaction
+from core.people.permissions import Principal, compiled_scope_condition, subtree_pattern
+from infra.db import Param, PreparedFamily, count_query, write_transaction
 from infra.errors import ApiError, bad_request, not_found
 from infra.timeutil import utcnow
 from models import AREA_KIND_LABELS, Area, ChatGroup, Steward, StewardAlley, User
@@ -202,14 +202,28 @@ def update(group: ChatGroup, changes: dict, *, actor: User | None = None, label=
 
 def visible_query(p: Principal):
     """Groups whose area lies in the staff member's (or admin's) scope."""
-    query = ChatGroup.select(ChatGroup, Area).join(Area, on=(ChatGroup.area == Area.id))
-    if not p.area_roots:
-        return query.where(ChatGroup.id < 0)
-    condition = None
-    for root in p.area_roots:
-        part = Area.path.startswith(root.path)
-        condition = part if condition is None else (condition | part)
-    return query.where(condition).order_by(Area.path, ChatGroup.id)
+    query = _visible_select(p.roots_condition(Area))
+    return query.order_by(Area.path, ChatGroup.id) if p.area_roots else query
+
+
+def _visible_select(scope):
+    return ChatGroup.select(ChatGroup, Area).join(Area, on=(ChatGroup.area == Area.id)).where(scope)
+
+
+# The 首页's 失效的群机器人 on every request: compiled once per number of the viewer's roots.
+_BROKEN = PreparedFamily(
+    lambda key: count_query(
+        _visible_select(compiled_scope_condition(Area, key) & (Area.path ** Param("within"))).where(
+            ChatGroup.robot_status == "broken"
+        )
+    )
+)
+
+
+def broken_count(p: Principal, within: Area) -> int:
+    """How many of the groups `p` sees within `within` have a broken robot."""
+    values = {**p.scope_values(), "within": subtree_pattern(within)}
+    return _BROKEN.get(p.roots_key()).scalar(**values)
 
 
 def get_for(group_id: int, p: Principal) -> ChatGroup:

@@ -41,6 +41,8 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 import requests
 from flask import current_app
@@ -58,7 +60,8 @@ from core.delivery.wechat import (
     wecom_client,
 )
 from core.observability import metrics, requestid
-from infra.db import PreparedInsert
+from core.people.permissions import root_params, subtree_pattern
+from infra.db import Param, PreparedFamily, PreparedInsert, count_query
 from infra.errors import conflict, not_found
 from infra.timeutil import utcnow
 from models import Area, OutboxMessage
@@ -562,23 +565,50 @@ def _rate_limited_until(msg: OutboxMessage) -> datetime | None:
 
 def visible_to(principal):
     """Rows whose area the principal manages; rows without an area only for admins."""
-    parts = [Area.path.startswith(root.path) for root in principal.area_roots]
-    if "admin" in principal.roles:
+    roots = [subtree_pattern(root) for root in principal.area_roots]
+    return _visible(roots, "admin" in principal.roles)
+
+
+def _visible(root_patterns: list, admin: bool):
+    """`visible_to`, written once for both of its forms: under one of the root patterns (or
+    parameters standing for them), or (admins) without an area."""
+    parts = [Area.path**pattern for pattern in root_patterns]
+    if admin:
         parts.append(OutboxMessage.area.is_null())
     if not parts:
         return OutboxMessage.id < 0
-    condition = parts[0]
-    for part in parts[1:]:
-        condition = condition | part
-    return condition
+    return reduce(or_, parts)
+
+
+def _visible_select(condition):
+    return (
+        OutboxMessage.select(OutboxMessage)
+        .join(Area, JOIN.LEFT_OUTER, on=(OutboxMessage.area == Area.id))
+        .where(condition)
+    )
+
+
+def _compiled_count(roots: int, admin: bool, status: str):
+    condition = _visible(root_params(roots), admin)
+    query = _visible_select(condition & (Area.path ** Param("within")))
+    return count_query(query.where(OutboxMessage.status == status))
+
+
+# The 首页's 发送失败的消息 on every request: compiled once per number of the viewer's roots
+# and whether an admin (the values are `Principal.scope_values`'s).
+_COUNTS = PreparedFamily(_compiled_count)
+
+
+def count_within(principal, within: Area, status: str) -> int:
+    """How many of the messages `principal` sees within `within` have `status` (as
+    `query_for(principal, status).where(in within).count()`)."""
+    values = {**principal.scope_values(), "within": subtree_pattern(within)}
+    roots = len(principal.area_roots)
+    return _COUNTS.get(roots, "admin" in principal.roles, status).scalar(**values)
 
 
 def query_for(principal, status: str | None = None, kind: str | None = None):
-    query = (
-        OutboxMessage.select(OutboxMessage)
-        .join(Area, JOIN.LEFT_OUTER, on=(OutboxMessage.area == Area.id))
-        .where(visible_to(principal))
-    )
+    query = _visible_select(visible_to(principal))
     if status:
         query = query.where(OutboxMessage.status == status)
     if kind:

@@ -14,8 +14,9 @@ from operator import or_
 from flask import current_app
 
 from core import audit
-from core.people.permissions import Principal
+from core.people.permissions import Principal, subtree_pattern
 from infra.config import DEFAULTS
+from infra.db import Param
 from infra.errors import forbidden, not_found
 from models import Area, Household
 from models.households import PLAN_GROUPS
@@ -59,14 +60,51 @@ def can_read(p: Principal, household: Household, alley: Area | None = None) -> b
 def scoped(p: Principal, query=None):
     """Households `p` may read (a query joined to the household's alley as `Area`)."""
     query = query or Household.select(Household, Area).join(Area, on=(Household.alley == Area.id))
-    parts = []
-    if p.is_staff and p.area_roots:
-        parts.extend(Area.path.startswith(root.path) for root in p.area_roots)
-    if p.stewards:
-        parts.append(Household.steward.in_(steward_ids(p)))
+    roots = [subtree_pattern(root) for root in _roots(p)]
+    return query.where(scope_condition(roots, steward_ids(p) or None))
+
+
+def _roots(p: Principal) -> list[Area]:
+    return p.area_roots if p.is_staff else []
+
+
+def scope_condition(root_patterns: list, stewards):
+    """`scoped`'s condition, written once for both of its forms: in the subtree of one of the
+    root patterns (`subtree_pattern`s, or parameters standing for them), or kept by one of
+    `stewards` (a list of ids, a parameter standing for one, or None); else nothing."""
+    parts = [Area.path**pattern for pattern in root_patterns]
+    if stewards is not None:
+        parts.append(Household.steward.in_(stewards))
     if not parts:
-        return query.where(Household.id < 0)
-    return query.where(reduce(or_, parts))
+        return Household.id < 0
+    return reduce(or_, parts)
+
+
+# The name of the steward ids' list parameter of `compiled_scope_condition`.
+SCOPE_STEWARDS = "household_stewards"
+
+
+def scope_key(p: Principal) -> tuple[int, bool]:
+    """The shape of `scoped`'s condition for `p` (how many area roots; whether any steward
+    records): what a compiled query's SQL depends on (`compiled_scope_condition`)."""
+    return len(_roots(p)), bool(p.stewards)
+
+
+def scope_values(p: Principal) -> dict:
+    """The values of `compiled_scope_condition(scope_key(p))`'s parameters."""
+    values: dict = {f"household_root{i}": subtree_pattern(r) for i, r in enumerate(_roots(p))}
+    if p.stewards:
+        values[SCOPE_STEWARDS] = steward_ids(p)
+    return values
+
+
+def compiled_scope_condition(key: tuple[int, bool]):
+    """`scoped`'s condition for any `p` whose `scope_key` is `key`, with parameters."""
+    roots, stewards = key
+    return scope_condition(
+        [Param(f"household_root{i}") for i in range(roots)],
+        Param(SCOPE_STEWARDS, many=True) if stewards else None,
+    )
 
 
 def load(p: Principal, household_id: int) -> Household:

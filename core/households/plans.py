@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from core import audit
 from core.households import access, due
 from core.people import phones
-from core.people.permissions import Principal
+from core.people.permissions import Principal, subtree_pattern
 from infra import text
-from infra.db import write_transaction
+from infra.db import Param, PreparedFamily, count_or_rows, write_transaction
 from infra.errors import bad_request, not_found
 from infra.timeutil import utcnow
 from models import Area, CarePlan, Household, Steward, User
@@ -181,13 +181,47 @@ def overdue_by_steward(now: datetime | None = None) -> list[StewardOverdue]:
 
 
 def overdue_households(p: Principal, now: datetime | None = None):
-    """The overdue households `p` may read (the console's 走访超期 list)."""
-    now = now or utcnow()
+    """The overdue households `p` may read (the console's 走访超期 list), the longest overdue
+    first, each with its alley and steward."""
+    return _overdue_select(access.scoped(p), now or utcnow())
+
+
+def _overdue_select(scoped, now):
+    """The overdue households of `scoped` (`access.scoped`'s query) at `now` (a time, or a
+    parameter standing for one): written once for the query and its compiled form."""
     return (
-        access.scoped(p)
-        .switch(Household)
+        scoped.switch(Household)
         .join(Steward, on=(Household.steward == Steward.id))
         .select(Household, Area, Steward)
         .where(Household.active & (Household.visit_due_at < now))
         .order_by(Household.visit_due_at)
     )
+
+
+def _compiled_overdue(key: tuple[int, bool], within: bool, take):
+    query = Household.select(Household, Area).join(Area, on=(Household.alley == Area.id))
+    condition = access.compiled_scope_condition(key)
+    if within:
+        condition &= Area.path ** Param("within")
+    return count_or_rows(_overdue_select(query.where(condition), Param("now")), take)
+
+
+# The 首页's 走访超期 (count and first rows) on every request: compiled once per shape of the
+# viewer's scope (`access.scope_key`), whether within an area, and what is read.
+_OVERDUE = PreparedFamily(
+    _compiled_overdue, many=lambda key, within, take: (access.SCOPE_STEWARDS,) if key[1] else ()
+)
+
+
+def overdue_section(
+    p: Principal, now: datetime, within: Area | None = None, limit: int = 5
+) -> tuple[int, list[Household]]:
+    """How many households `p` may read are overdue at `now` (within `within`), and the first
+    `limit` of `overdue_households`' order — the same rows, from compiled statements."""
+    key = access.scope_key(p)
+    values = {**access.scope_values(p), "now": now}
+    if within is not None:
+        values["within"] = subtree_pattern(within)
+    count = _OVERDUE.get(key, within is not None, "count").scalar(**values)
+    rows = list(_OVERDUE.get(key, within is not None, limit).rows(**values)) if limit else []
+    return count, rows

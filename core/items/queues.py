@@ -29,7 +29,8 @@ program's 工作台 tab badges.
 
 Each queue is a condition and an order. `staff_query` / `steward_query` return the query (a
 caller counts it, pages it or takes the first few); `staff_todo` / `steward_todo` return each
-queue's count with its first rows. The lists' filters that name a queue (`core.items.lists`:
+queue's count with its first rows — the staff's (`staff_section`) from the same queries
+compiled once per shape of the viewer's scope, their areas and the time as parameters. The lists' filters that name a queue (`core.items.lists`:
 `overdue`, `visibility=held`, `scope=assigned`) use the conditions below, and `due_by` /
 `review_waiting_since` are the reminder scan's selections.
 """
@@ -39,7 +40,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.people.permissions import Principal
+from peewee import SQL
+
+from core.people.permissions import (
+    SCOPE_ALLEYS,
+    Principal,
+    compiled_scope_condition,
+    subtree_pattern,
+)
+from infra.db import Param, PreparedFamily, count_or_rows
 from infra.timeutil import utcnow
 from models import ISSUE_OPEN, Area, Issue, IssueAssignee, Wish
 
@@ -61,8 +70,13 @@ def overdue_condition(now: datetime):
 
 
 def held_condition():
-    """Held back by the content check, not yet decided, not cancelled."""
-    return (Issue.visibility == "held") & (Issue.status != "cancelled")
+    """Held back by the content check, not yet decided, not cancelled.
+
+    'held' is written into the SQL, not sent as a parameter: it is the predicate of the
+    partial index `issue_held_created_at` (models.issue_indexes), and PostgreSQL plans a
+    prepared statement (`infra.db.Prepared`, planned once for any values) with that index
+    only when the statement says `visibility = 'held'` itself."""
+    return (Issue.visibility == SQL("'held'")) & (Issue.status != "cancelled")
 
 
 def issue_condition(name: str, now: datetime | None = None):
@@ -71,7 +85,7 @@ def issue_condition(name: str, now: datetime | None = None):
     if name == "held":
         return held_condition()
     if name == "overdue":
-        return overdue_condition(now or utcnow())
+        return overdue_condition(utcnow() if now is None else now)
     if name in ("escalated", "whistled"):
         return Issue.status == name
     if name == "unaccepted":
@@ -106,7 +120,12 @@ def staff_query(name: str, p: Principal, now: datetime | None = None, within: Ar
     queue's order, each with its alley (the pages name it: no query per row). Counted from
     the indexes alone: issue (alley, status, deadline) for the open queues, issue (visibility,
     created_at) for the held one (schema 28)."""
-    scope = _scope(p, within)
+    return _staff_select(name, _scope(p, within), now)
+
+
+def _staff_select(name: str, scope, now):
+    """Each staff queue's query, written once: over `scope` (a condition on the joined
+    `Area`) at `now` (a time, None for the present, or a parameter standing for one)."""
     if name == "review":
         return (
             Wish.select(Wish, Area)
@@ -166,6 +185,47 @@ def _section(name: str, query, limit: int | None) -> Section:
     return Section(name, query.count(), list(query.limit(limit)) if limit else [])
 
 
+# The staff queues' counts and first rows as the to-dos read them (the console's 首页 on every
+# request: a dozen queries whose SQL peewee took longer to build than SQLite to answer),
+# compiled once (`infra.db.Prepared`) per queue, shape of the viewer's scope
+# (`Principal.scope_key`), whether within an area, and what is read ("count", "all" rows, or
+# the first so many). The viewer's areas, the area and the time are parameters; the query is
+# `_staff_select`'s.
+def _compiled_select(name: str, key: tuple[int, bool], within: bool, take: str | int):
+    scope = compiled_scope_condition(Area, key)
+    if within:
+        scope &= Area.path ** Param("within")
+    return count_or_rows(_staff_select(name, scope, Param("now")), take)
+
+
+_COMPILED = PreparedFamily(
+    _compiled_select, many=lambda name, key, within, take: (SCOPE_ALLEYS,) if key[1] else ()
+)
+
+
+def staff_section(
+    name: str,
+    p: Principal,
+    now: datetime | None = None,
+    within: Area | None = None,
+    limit: int | None = 5,
+) -> Section:
+    """One staff queue of `p` at `now` (within `within`): its count and first `limit` rows
+    (0: the count only; None: every row), as `staff_query` would give them."""
+    key = p.scope_key()
+    values = p.scope_values()
+    values["now"] = now or utcnow()
+    if within is not None:
+        values["within"] = subtree_pattern(within)
+    inside = within is not None
+    if limit is None:
+        found = list(_COMPILED.get(name, key, inside, "all").rows(**values))
+        return Section(name, len(found), found)
+    count = _COMPILED.get(name, key, inside, "count").scalar(**values)
+    found = list(_COMPILED.get(name, key, inside, limit).rows(**values)) if limit else []
+    return Section(name, count, found)
+
+
 def staff_todo(
     p: Principal,
     now: datetime | None = None,
@@ -175,7 +235,7 @@ def staff_todo(
     """Every staff queue of `p` at `now`: count and the first `limit` rows (0: counts only;
     None: every row)."""
     now = now or utcnow()
-    return {name: _section(name, staff_query(name, p, now, within), limit) for name in STAFF_QUEUES}
+    return {name: staff_section(name, p, now, within, limit) for name in STAFF_QUEUES}
 
 
 def steward_todo(p: Principal, limit: int | None = 5) -> Section:
@@ -204,8 +264,8 @@ def workbench(p: Principal, now: datetime | None = None) -> dict[str, int | None
     todo = steward + unit if (p.stewards or p.unit_ids) else None
     review = overdue = None
     if p.is_staff:
-        review = sum(staff_query(name, p, now).count() for name in ("review", "held"))
-        overdue = staff_query("overdue", p, now).count()
+        review = sum(staff_section(name, p, now, limit=0).count for name in ("review", "held"))
+        overdue = staff_section("overdue", p, now, limit=0).count
     return {"todo": todo, "review": review, "overdue": overdue}
 
 

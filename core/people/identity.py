@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.people.permissions import Principal
+from infra.db import Param, Prepared
 from models import RoleGrant, StaffAccount, Steward
 
 MAX_ROUNDS = 4  # console user ↔ staff account ↔ bound WeChat users: two rounds reach them all
@@ -42,19 +43,18 @@ def person_of(p: Principal) -> Person:
     accounts = {a.id for a in p.staff_accounts}
     for _ in range(MAX_ROUNDS):
         if users:
-            accounts |= _column(StaffAccount.id, StaffAccount.user.in_(sorted(users)))
+            accounts |= _column(StaffAccount.id, StaffAccount.user, users)
         found = set(users)
         if accounts:
-            in_accounts = sorted(accounts)
-            found |= _column(StaffAccount.user, StaffAccount.id.in_(in_accounts))
-            found |= _column(RoleGrant.user, RoleGrant.staff.in_(in_accounts))
+            found |= _column(StaffAccount.user, StaffAccount.id, accounts)
+            found |= _column(RoleGrant.user, RoleGrant.staff, accounts)
         if found == users:
             break
         users = found
     stewards = {s.id for s in p.stewards}
     if users:
-        stewards |= _column(Steward.id, Steward.user.in_(sorted(users)))
-        stewards |= _column(RoleGrant.steward, RoleGrant.user.in_(sorted(users)))
+        stewards |= _column(Steward.id, Steward.user, users)
+        stewards |= _column(RoleGrant.steward, RoleGrant.user, users)
     return Person(frozenset(users), frozenset(stewards))
 
 
@@ -92,7 +92,24 @@ def staff_persons(account_ids: list[int]) -> dict[int, Person]:
     }
 
 
-def _column(column, condition) -> set[int]:
-    """The non-null values of one column where `condition` holds."""
-    query = column.model.select(column).where(condition & column.is_null(False))
-    return {value for (value,) in query.tuples()}
+# `person_of` is asked on every 首页 (twice: the time bank's and the service records' waiting
+# counts) and before every separation-of-duties check: its lookups are compiled once
+# (`infra.db.Prepared`) per pair of columns and length of the id list.
+_COLUMNS: dict[tuple[str, str], Prepared] = {}
+
+
+def _column(column, where, ids) -> set[int]:
+    """The non-null values of `column` in the rows whose `where` is one of `ids` (not empty)."""
+    key = (column.model.__name__, column.name, where.name)
+    prepared = _COLUMNS.get(key)
+    if prepared is None:
+
+        def build():
+            return (
+                column.model.select(column)
+                .where(where.in_(Param("ids", many=True)) & column.is_null(False))
+                .tuples()
+            )
+
+        prepared = _COLUMNS.setdefault(key, Prepared(build, many=("ids",)))
+    return {value for (value,) in prepared.rows(ids=sorted(ids))}

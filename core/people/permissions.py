@@ -133,12 +133,34 @@ class Principal:
         `area_field` is an `Area` column in the query (usually `Area.path` of the joined area
         and `Area.id`); pass the model alias whose `path` and `id` should be matched.
         """
-        parts = [area_field.path.startswith(root.path) for root in self.area_roots]
+        return scope_condition(
+            area_field,
+            [subtree_pattern(root) for root in self.area_roots],
+            sorted(self.alley_ids) or None,
+        )
+
+    def roots_condition(self, area_field):
+        """Under one of the staff member's area roots, steward alleys aside (what only staff
+        see: groups, messages); nothing without a root. Its shape is `roots_key()`."""
+        return scope_condition(area_field, [subtree_pattern(r) for r in self.area_roots], None)
+
+    def roots_key(self) -> tuple[int, bool]:
+        """The shape of `roots_condition`, as `compiled_scope_condition` takes it (the values
+        are `scope_values()`'s)."""
+        return len(self.area_roots), False
+
+    def scope_key(self) -> tuple[int, bool]:
+        """The shape of `area_condition` (how many area roots; any steward alleys): all its
+        SQL depends on. Queries compiled once (`infra.db.Prepared`) are kept per shape, with
+        `compiled_scope_condition` in place of the condition and `scope_values` as its values."""
+        return len(self.area_roots), bool(self.alley_ids)
+
+    def scope_values(self) -> dict:
+        """The values of `compiled_scope_condition(…, self.scope_key())`'s parameters."""
+        values: dict = {f"scope_root{i}": subtree_pattern(r) for i, r in enumerate(self.area_roots)}
         if self.alley_ids:
-            parts.append(area_field.id.in_(sorted(self.alley_ids)))
-        if not parts:
-            return area_field.id < 0  # no scope: matches nothing
-        return reduce(or_, parts)
+            values[SCOPE_ALLEYS] = sorted(self.alley_ids)
+        return values
 
     def describe(self) -> dict:
         return {
@@ -148,3 +170,42 @@ class Principal:
             "steward_ids": [s.id for s in self.stewards],
             "unit_ids": sorted(self.unit_ids),
         }
+
+
+def subtree_pattern(area: Area) -> str:
+    """The LIKE pattern of `area`'s subtree: `Area.path ** subtree_pattern(a)` is
+    `Area.path.startswith(a.path)` (a path is digits and slashes: nothing to escape)."""
+    return f"{area.path}%"
+
+
+def scope_condition(area_field, root_patterns: list, alley_ids):
+    """`Principal.area_condition`, written once for both of its forms: under one of the root
+    patterns (`subtree_pattern`s, or parameters standing for them), or one of `alley_ids` (a
+    list, a parameter standing for one, or None for none); nothing at all without either."""
+    parts = [area_field.path**pattern for pattern in root_patterns]
+    if alley_ids is not None:
+        parts.append(area_field.id.in_(alley_ids))
+    if not parts:
+        return area_field.id < 0  # no scope: matches nothing
+    return reduce(or_, parts)
+
+
+# The name of the steward alleys' list parameter of `compiled_scope_condition`: a `Prepared`
+# query using it names it among its `many`.
+SCOPE_ALLEYS = "scope_alleys"
+
+
+def root_params(count: int) -> list[Param]:
+    """Parameters standing for a principal's first `count` root patterns (`scope_values`)."""
+    return [Param(f"scope_root{i}") for i in range(count)]
+
+
+def compiled_scope_condition(area_field, key: tuple[int, bool]):
+    """`area_condition` of any principal whose `scope_key()` is `key`, with parameters in
+    place of the values (`Principal.scope_values`)."""
+    roots, alleys = key
+    return scope_condition(
+        area_field,
+        root_params(roots),
+        Param(SCOPE_ALLEYS, many=True) if alleys else None,
+    )

@@ -18,17 +18,15 @@ the bot's 待办, so the approver is told; the API lists adjustments with `list_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from flask import current_app
 
 from core import audit
 from core.people import identity
-from core.people.permissions import Principal
+from core.people.permissions import Principal, compiled_scope_condition, subtree_pattern
 from core.timebank import passbook, postings, rules
 from infra import text
-from infra.db import write_transaction
+from infra.db import Param, PreparedFamily, count_or_rows, write_transaction
 from infra.errors import bad_request, conflict, forbidden, not_found
 from infra.timeutil import iso, utcnow
 from models import Area, PointAccount, PointAdjustment, PointEntry, User
@@ -264,8 +262,13 @@ def list_query(
 ):
     """Adjustments of passbooks in the viewer's scope (optionally one community's, or an
     area's), newest first."""
-    parts = [Area.path.startswith(root.path) for root in p.area_roots]
-    scope = reduce(or_, parts) if parts else (Area.id < 0)
+    within = subtree_pattern(area) if area is not None else None
+    return _list_select(p.roots_condition(Area), status, community_id, within)
+
+
+def _list_select(scope, status, community_id, within):
+    """`list_query` written once for the query and its compiled form: each filter a value, a
+    parameter standing for one, or None (`within`: the area's `subtree_pattern`)."""
     query = (
         PointAdjustment.select(PointAdjustment, PointAccount)
         .join(PointAccount)
@@ -276,8 +279,8 @@ def list_query(
         query = query.where(PointAdjustment.status == status)
     if community_id is not None:
         query = query.where(PointAccount.community == community_id)
-    if area is not None:
-        query = query.where(Area.path.startswith(area.path))
+    if within is not None:
+        query = query.where(Area.path**within)
     return query.order_by(PointAdjustment.created_at.desc(), PointAdjustment.id.desc())
 
 
@@ -291,16 +294,57 @@ def awaiting(
     passbook (the staff to-do). Any other `status` matches nothing (nothing else waits)."""
     person = identity.person_of(p)
     query = list_query(p, status=status, area=area, community_id=community_id)
-    if person.user_ids:
-        users = sorted(person.user_ids)
+    return _not_theirs(query, sorted(person.user_ids) or None, sorted(person.steward_ids) or None)
+
+
+def _not_theirs(query, users, stewards):
+    """Neither made by nor on the passbook of one of `users`, nor on one of `stewards`'
+    passbooks (lists of ids, parameters standing for them, or None for none)."""
+    if users is not None:
         query = query.where(
             (PointAdjustment.made_by.is_null() | PointAdjustment.made_by.not_in(users))
             & (PointAccount.user.is_null() | PointAccount.user.not_in(users))
         )
-    if person.steward_ids:
-        stewards = sorted(person.steward_ids)
+    if stewards is not None:
         query = query.where(PointAccount.steward.is_null() | PointAccount.steward.not_in(stewards))
     return query
+
+
+def _compiled_awaiting(roots: int, users: bool, stewards: bool, take):
+    query = _list_select(
+        compiled_scope_condition(Area, (roots, False)), "pending", None, Param("within")
+    )
+    query = _not_theirs(
+        query,
+        Param("users", many=True) if users else None,
+        Param("stewards", many=True) if stewards else None,
+    )
+    return count_or_rows(query, take)
+
+
+# The 首页's 待您审核的积分调整 on every request: compiled once per number of the viewer's
+# roots, whether the person has user ids and steward records, and what is read.
+_AWAITING = PreparedFamily(
+    _compiled_awaiting,
+    many=lambda roots, users, stewards, take: (
+        *(("users",) if users else ()),
+        *(("stewards",) if stewards else ()),
+    ),
+)
+
+
+def awaiting_within(
+    p: Principal, area: Area, person: identity.Person | None = None
+) -> tuple[int, PointAdjustment | None]:
+    """How many pending adjustments within `area` wait for `p` (as `awaiting(p, area)`), and
+    the newest of them (with its passbook) or None. `person`: `identity.person_of(p)`, when
+    the caller has it already."""
+    person = person or identity.person_of(p)
+    values = {**p.scope_values(), "within": subtree_pattern(area)}
+    values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
+    key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))
+    count = _AWAITING.get(*key, "count").scalar(**values)
+    return count, _AWAITING.get(*key, 1).first(**values) if count else None
 
 
 def as_dict(adjustment: PointAdjustment, person: identity.Person | None = None) -> dict:

@@ -32,12 +32,12 @@ from peewee import IntegrityError, fn
 from core import audit
 from core.people import identity
 from core.people.areas import community_of
-from core.people.permissions import Principal
+from core.people.permissions import Principal, root_params, subtree_pattern
 from core.timebank import postings, rules
 from core.timebank.postings import Holder
 from core.volunteering import scope
 from infra import text
-from infra.db import db, locked, write_transaction
+from infra.db import Param, PreparedFamily, count_or_rows, db, locked, write_transaction
 from infra.errors import bad_request, conflict, forbidden, not_found
 from infra.timeutil import iso, to_local, utcnow
 from models import (
@@ -249,7 +249,7 @@ def visible(
         condition |= scope.staff_condition(p)
     if awaiting:
         condition = awaiting_condition(p)
-    query = ServiceRecord.select(ServiceRecord, Area).join(Area).where(condition)
+    query = _select(condition)
     if community_id is not None:
         query = query.where(ServiceRecord.community == community_id)
     if status is not None:
@@ -264,6 +264,15 @@ def visible(
         query = query.where(ServiceRecord.served_on >= date_from)
     if date_to is not None:
         query = query.where(ServiceRecord.served_on <= date_to)
+    return _newest_first(query)
+
+
+def _select(condition):
+    """Records with their community (as `Area`) where `condition` holds."""
+    return ServiceRecord.select(ServiceRecord, Area).join(Area).where(condition)
+
+
+def _newest_first(query):
     return query.order_by(ServiceRecord.served_on.desc(), ServiceRecord.id.desc())
 
 
@@ -301,17 +310,14 @@ def is_own(person: identity.Person, record: ServiceRecord) -> bool:
     return person.holds(user_id=record.user_id, steward_id=record.steward_id)
 
 
-def _not_own(person: identity.Person):
-    """A condition: the record is not `person`'s service."""
+def _not_theirs(users, stewards):
+    """A condition: the record is not the service of one of `users` nor of `stewards` (lists
+    of ids, parameters standing for them, or None for none)."""
     condition = ServiceRecord.id > 0
-    if person.user_ids:
-        condition &= ServiceRecord.user.is_null() | ServiceRecord.user.not_in(
-            sorted(person.user_ids)
-        )
-    if person.steward_ids:
-        condition &= ServiceRecord.steward.is_null() | ServiceRecord.steward.not_in(
-            sorted(person.steward_ids)
-        )
+    if users is not None:
+        condition &= ServiceRecord.user.is_null() | ServiceRecord.user.not_in(users)
+    if stewards is not None:
+        condition &= ServiceRecord.steward.is_null() | ServiceRecord.steward.not_in(stewards)
     return condition
 
 
@@ -333,21 +339,75 @@ def awaiting_condition(p: Principal):
       community's own staff can certify it: it has no active staff member, or only one
       person — the one who served."""
     person = identity.person_of(p)
-    pending = (ServiceRecord.status == "pending") & ServiceRecord.reverses.is_null()
     own_roots = [r for r in p.area_roots if r.kind != "street"]
     street_roots = [r for r in p.area_roots if r.kind == "street"]
-    parts = [Area.path.startswith(root.path) for root in own_roots]
     communities = [
         c
         for root in street_roots
         for c in Area.subtree(root).where(Area.kind == "community")
         if not any(r.covers(c) for r in own_roots)
     ]
-    if communities:
-        parts.append(_referred_to_street(communities))
+    return _awaiting(
+        [subtree_pattern(root) for root in own_roots],
+        _referred_to_street(communities) if communities else None,
+        sorted(person.user_ids) or None,
+        sorted(person.steward_ids) or None,
+    )
+
+
+def _awaiting(root_patterns: list, referred, users, stewards):
+    """`awaiting_condition`, written once for it and its compiled form: under one of the root
+    patterns (or parameters standing for them) or `referred` (None: nothing referred), and
+    not the service of `users` / `stewards` (see `_not_theirs`)."""
+    pending = (ServiceRecord.status == "pending") & ServiceRecord.reverses.is_null()
+    parts = [Area.path**pattern for pattern in root_patterns]
+    if referred is not None:
+        parts.append(referred)
     if not parts:
         return ServiceRecord.id < 0
-    return pending & _not_own(person) & reduce(or_, parts)
+    return pending & _not_theirs(users, stewards) & reduce(or_, parts)
+
+
+def _compiled_awaiting(roots: int, users: bool, stewards: bool, take):
+    condition = _awaiting(
+        root_params(roots),
+        None,
+        Param("users", many=True) if users else None,
+        Param("stewards", many=True) if stewards else None,
+    )
+    query = _newest_first(_select(condition & (Area.path ** Param("within"))))
+    return count_or_rows(query, take)
+
+
+# The 首页's 待您认证的服务记录 on every request: compiled once per number of the viewer's
+# roots, whether the person has user ids and steward records, and what is read.
+_AWAITING = PreparedFamily(
+    _compiled_awaiting,
+    many=lambda roots, users, stewards, take: (
+        *(("users",) if users else ()),
+        *(("stewards",) if stewards else ()),
+    ),
+)
+
+
+def awaiting_within(
+    p: Principal, area: Area, person: identity.Person | None = None
+) -> tuple[int, ServiceRecord | None]:
+    """How many records within `area` wait for `p` to certify them (as `visible(p,
+    awaiting=True)` there), and the newest of them or None. A street's admin's share (what
+    each community's own staff cannot certify) depends on who staffs each community: read
+    by the plain query, not compiled. `person`: `identity.person_of(p)`, when the caller has
+    it already."""
+    if any(root.kind == "street" for root in p.area_roots):
+        query = visible(p, awaiting=True).where(Area.path.startswith(area.path))
+        count = query.count()
+        return count, query.first() if count else None
+    person = person or identity.person_of(p)
+    values = {**p.scope_values(), "within": subtree_pattern(area)}
+    values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
+    key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))
+    count = _AWAITING.get(*key, "count").scalar(**values)
+    return count, _AWAITING.get(*key, 1).first(**values) if count else None
 
 
 def _referred_to_street(communities: list[Area]):

@@ -4,6 +4,7 @@ waits for the viewer."""
 
 from __future__ import annotations
 
+import heapq
 from datetime import timedelta
 
 from flask import render_template, url_for
@@ -13,11 +14,12 @@ from core.delivery import groups, outbox
 from core.figures import kept, stats
 from core.households import plans as household_plans
 from core.items import callbacks, queues
+from core.people import identity
 from core.timebank import adjustments
 from core.volunteering import records
 from infra import text
 from infra.timeutil import to_local, utcnow
-from models import Area, ChatGroup, Wish
+from models import Area, Wish
 from web.console.common import (
     bp,
     chosen_area,
@@ -61,14 +63,9 @@ def waiting_for(area: Area) -> list[dict]:
     the staff queues (`core.items.queues`, as the bot's 待办 counts them), then the robots and
     messages that failed."""
     p = principal()
-    in_area = Area.path.startswith(area.path)
     now = utcnow()
     todo = queues.staff_todo(p, now=now, within=area, limit=TOP)
-    todo["unaccepted"] = queues.Section(
-        "unaccepted",
-        queues.staff_query("unaccepted", p, now, area).count(),
-        list(queues.staff_query("unaccepted", p, now, area).limit(TOP)),
-    )
+    todo["unaccepted"] = queues.staff_section("unaccepted", p, now, area, TOP)
     out = []
     for name, (label, endpoint, args) in QUEUE_LINKS.items():
         if endpoint == "console.issues":
@@ -86,31 +83,28 @@ def waiting_for(area: Area) -> list[dict]:
     # 走访超期: households whose visit is overdue. Private: the dashboard names the alley, the
     # steward and how late, never the address or the family (the card is opened, audited,
     # on its own page).
-    late = household_plans.overdue_households(p, now).where(in_area)
+    late_count, late_rows = household_plans.overdue_section(p, now, area, TOP)
     late_top = [
         {
             "url": url_for("console.household_page", household_id=h.id),
             "text": f"{h.alley.name} · {h.steward.name}",
             "note": f"超期 {max((now - h.visit_due_at).days, 0)} 天",
         }
-        for h in late.limit(TOP)
+        for h in late_rows
     ]
     out.append(
         {
             "label": "走访超期的包联户",
-            "count": late.count(),
+            "count": late_count,
             "endpoint": "console.households",
             "args": {"overdue": "1"},
             "top": late_top,
         }
     )
-    broken = groups.visible_query(p).where(in_area & (ChatGroup.robot_status == "broken"))
-    dead = outbox.query_for(p, status="dead").where(in_area)
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
-    to_approve = adjustments.awaiting(p, area=area)
-    first_adjustment = to_approve.first()
-    to_certify = records.visible(p, awaiting=True).where(in_area)
-    first_record = to_certify.first()
+    person = identity.person_of(p)  # who they are, under every login: read once for both
+    to_approve, first_adjustment = adjustments.awaiting_within(p, area, person)
+    to_certify, first_record = records.awaiting_within(p, area, person)
     return [
         *out,
         {
@@ -126,7 +120,7 @@ def waiting_for(area: Area) -> list[dict]:
         },
         {
             "label": "待您审核的积分调整",
-            "count": to_approve.count(),
+            "count": to_approve,
             "endpoint": "console.timebank",
             "args": {
                 "community": first_adjustment.account.community_id,
@@ -137,7 +131,7 @@ def waiting_for(area: Area) -> list[dict]:
         },
         {
             "label": "待您认证的服务记录",
-            "count": to_certify.count(),
+            "count": to_certify,
             "endpoint": "console.service_records",
             "args": {"community": first_record.community_id, "status": "pending", "awaiting": "1"}
             if first_record
@@ -145,13 +139,13 @@ def waiting_for(area: Area) -> list[dict]:
         },
         {
             "label": "失效的群机器人",
-            "count": broken.count(),
+            "count": groups.broken_count(p, area),
             "endpoint": "console.groups",
             "args": {},
         },
         {
             "label": "发送失败的消息",
-            "count": dead.count(),
+            "count": outbox.count_within(p, area, "dead"),
             "endpoint": "console.outbox_page",
             "args": {},
         },
@@ -265,7 +259,10 @@ def _figures_html(area: Area, first, last, trend_last) -> kept.Kept:
 
 def _stewards_shown(rows: list[dict]) -> list[dict]:
     """The steward table's rows: all of a community's; for a street of thousands the
-    STEWARDS_SHOWN most overdue, then the busiest (the 管家 page lists everyone)."""
+    STEWARDS_SHOWN most overdue, then the busiest (the 管家 page lists everyone). Picked
+    without sorting all five thousand: `nsmallest` keeps only the hundred best so far."""
     if len(rows) <= STEWARDS_SHOWN:
         return rows
-    return sorted(rows, key=lambda r: (-r["overdue"], -r["new"], r["name"]))[:STEWARDS_SHOWN]
+    return heapq.nsmallest(
+        STEWARDS_SHOWN, rows, key=lambda r: (-r["overdue"], -r["new"], r["name"])
+    )

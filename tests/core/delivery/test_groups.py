@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from models import ChatGroup, Event
+from core.delivery import groups
+from core.people.permissions import Principal
+from models import Area, ChatGroup, Event, RoleGrant
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 
@@ -162,3 +164,36 @@ def test_staff_only_groups_get_no_steward_pushes(app, runner, client):
     from models import OutboxMessage
 
     assert {m.target for m in OutboxMessage.select()} == {"steward-key"}
+
+
+def test_the_dashboards_broken_robot_count_is_each_viewers_and_each_areas(app):
+    """The 首页's 失效的群机器人 (`groups.broken_count`) runs a statement compiled once per
+    number of the viewer's roots: each viewer and area in turn gets its own count, the same as
+    `visible_query` filtered there."""
+    d = make_district()
+    made = [
+        groups.create(area, f"robot-key-{n:04d}", chat_id=f"CHAT{n}")
+        for n, area in enumerate((d.communities[0], d.grids[0], d.grids[1], d.communities[1]))
+    ]
+    for group in made[1:]:
+        groups.mark_broken(group.webhook_key, "机器人被移出群")
+    first, second = (Principal.for_user(make_staff(c).user) for c in d.communities)
+    admin = Principal.for_user(make_staff(d.street, role="admin").user)
+    both = Principal.for_user(make_staff(d.communities[0], username="both").user)
+    RoleGrant.create(user=both.user, role="staff", area=d.communities[1])
+    both = Principal.for_user(both.user)
+    cases = (
+        (first, d.communities[0], 1),
+        (second, d.communities[1], 2),
+        (first, d.communities[0], 1),
+        (first, d.communities[1], 0),  # not theirs
+        (admin, d.communities[1], 2),
+        (admin, d.street, 3),
+        (both, d.street, 3),
+        (Principal.anonymous(), d.street, 0),
+    )
+    for p, area, expected in cases:
+        broken = groups.visible_query(p).where(
+            Area.path.startswith(area.path) & (ChatGroup.robot_status == "broken")
+        )
+        assert groups.broken_count(p, area) == broken.count() == expected

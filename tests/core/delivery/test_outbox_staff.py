@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 import time_machine
 
 from core.delivery import outbox
+from core.people.permissions import Principal
 from infra.timeutil import utcnow
-from models import Event, OutboxMessage
+from models import Area, Event, OutboxMessage
 from tests.core.delivery.outbox_world import (
     NOTHING,
     SEND_PATH,
@@ -22,6 +23,37 @@ from tests.core.delivery.outbox_world import (
 from tests.factories import login, login_staff, make_district, make_staff
 
 # --- staff: dead letters and retry ---------------------------------------------------------------
+
+
+def test_the_dashboards_dead_letter_count_is_each_viewers_and_each_areas(online_app, fake_wechat):
+    """The 首页's 发送失败的消息 (`outbox.count_within`) runs a statement compiled once per
+    shape of the viewer's scope: each viewer and area in turn gets its own count, the same as
+    `query_for` filtered there (a message without an area is in no area's count)."""
+    d = make_district()
+    rows = [
+        *queue(1, "a", area=d.alleys[0]),
+        *queue(2, "b", area=d.alleys[2]),
+        *queue(1, "n"),  # no area
+    ]
+    for row in rows:
+        fake_wechat.subscribe_quota[(row.target, TEMPLATE)] = 0
+    assert outbox.deliver_due()["dead"] == 4
+    queue(1, "pending", area=d.alleys[0])  # waiting, not dead
+    first, second = (Principal.for_user(make_staff(c).user) for c in d.communities)
+    admin = Principal.for_user(make_staff(d.street, role="admin").user)
+    cases = (
+        (first, d.communities[0], 1),
+        (second, d.communities[1], 2),
+        (first, d.communities[0], 1),
+        (first, d.communities[1], 0),  # not theirs
+        (admin, d.communities[1], 2),
+        (admin, d.street, 3),
+        (Principal.anonymous(), d.street, 0),
+    )
+    for p, area, expected in cases:
+        dead = outbox.query_for(p, status="dead").where(Area.path.startswith(area.path))
+        assert outbox.count_within(p, area, "dead") == dead.count() == expected
+    assert outbox.count_within(first, d.communities[0], "pending") == 1
 
 
 def test_staff_list_dead_letters_in_scope_and_retry_them(online_app, fake_wechat):

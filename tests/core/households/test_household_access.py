@@ -10,7 +10,8 @@ import pytest
 from core.households import access, cards, plans
 from core.people.permissions import Principal
 from infra.errors import ApiError
-from models import Event, Household, User
+from infra.timeutil import utcnow
+from models import Area, Event, Household, User
 from tests.core.households.world import households
 from tests.core.households.world import staff as _staff
 from tests.factories import make_district
@@ -54,6 +55,49 @@ def test_nobody_without_a_household_role_has_any_household_in_scope(w):
     assert _ids(access.scoped(resident)) == set()
     # the console's overdue list asks no `require_use` first: the scope alone must hold
     assert _ids(plans.overdue_households(resident)) == set()
+
+
+def test_the_dashboards_compiled_overdue_count_answers_for_each_viewer_area_and_moment(w):
+    """The 首页's 走访超期 (`plans.overdue_section`) runs statements compiled once per shape of
+    scope: each viewer, area and moment in turn gets its own answer, the same as
+    `overdue_households` — viewers of the same shape one after the other, the street's admin
+    within either community, a steward who is also staff, a steward, nobody."""
+    d, h = w["d"], w["h"]
+    staff_there = _staff(d.communities[1])
+    both = Principal(
+        user=staff_there.user,
+        roles={"staff", "steward"},
+        area_roots=staff_there.area_roots,
+        stewards=[d.stewards[0]],
+    )
+    admin = _staff(d.street, role="admin")
+    cases = (
+        (_staff(d.communities[0]), None, {"a", "b"}),
+        (staff_there, None, {"c"}),
+        (admin, d.communities[1], {"c"}),
+        (admin, d.communities[0], {"a", "b"}),
+        (both, None, {"a", "c"}),
+        (
+            Principal(user=staff_there.user, roles={"steward"}, stewards=[d.stewards[1]]),
+            None,
+            {"b"},
+        ),
+        (Principal.for_user(User.create(openid="dev:王阿姨")), None, set()),
+        (admin, None, {"a", "b", "c"}),
+    )
+    now = utcnow()
+    for p, within, names in cases:
+        count, rows = plans.overdue_section(p, now, within, limit=5)
+        expected = plans.overdue_households(p, now)
+        if within is not None:
+            expected = expected.where(Area.path.startswith(within.path))
+        assert [r.id for r in rows] == [r.id for r in expected]
+        assert count == len(rows) and {r.id for r in rows} == {h[n] for n in names}
+        assert all(r.alley.id == r.alley_id and r.steward.id == r.steward_id for r in rows)
+    first_due = min(x.visit_due_at for x in Household.select())
+    assert plans.overdue_section(admin, first_due, limit=5) == (0, [])
+    assert plans.overdue_section(admin, now, limit=2)[0] == 3
+    assert len(plans.overdue_section(admin, now, limit=2)[1]) == 2
 
 
 def test_a_read_is_audited_at_the_households_alley(w):

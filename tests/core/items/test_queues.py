@@ -20,7 +20,16 @@ from core.items import queues
 from core.people import auth
 from core.people.permissions import Principal
 from jobs import reminders
-from models import ISSUE_OPEN, Department, Issue, OutboxMessage, StaffAccount, Steward, Wish
+from models import (
+    ISSUE_OPEN,
+    Department,
+    Issue,
+    OutboxMessage,
+    RoleGrant,
+    StaffAccount,
+    Steward,
+    Wish,
+)
 from tests.bot.clients import BridgeClient, bot_config
 from tests.conftest import make_app
 from tests.console_world import console_login
@@ -370,3 +379,143 @@ def test_the_held_count_starts_from_the_held_reports_not_the_viewers_items(app):
     db.execute_sql("SET enable_seqscan = off")  # the plan it would take on a big table
     plan = "\n".join(row[0] for row in db.execute_sql(f"EXPLAIN {sql}", params))
     assert "issue_held_created_at" in plan, plan
+
+
+def test_the_compiled_held_count_starts_from_the_held_reports_too(app, monkeypatch):
+    """What the 首页 runs is the compiled statement, its areas and time parameters (on
+    PostgreSQL a prepared statement, planned once for any values): it too is driven from the
+    partial index of held reports, not from the viewer's areas."""
+    from infra.db import db, is_sqlite
+
+    d = make_district()
+    p = Principal.for_user(make_staff(d.street, role="admin", username="streetadmin").user)
+    sent = []
+    execute_sql = db.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        sent.append((sql, params))
+        return execute_sql(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", spy)
+    queues.staff_section("held", p, T0, d.communities[0], limit=0)
+    monkeypatch.undo()
+    ((sql, params),) = [(q, a) for q, a in sent if not q.startswith("PREPARE")]
+    if is_sqlite():
+        db.execute_sql("ANALYZE")
+        plan = [row[3] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+        assert any("issue_held_created_at" in step for step in plan), plan
+        return
+    assert sql.startswith("EXECUTE "), sql  # the prepared statement itself
+    db.execute_sql("SET plan_cache_mode = force_generic_plan")  # planned for any values
+    db.execute_sql("SET enable_seqscan = off")
+    plan = "\n".join(row[0] for row in db.execute_sql(f"EXPLAIN {sql}", params))
+    assert "issue_held_created_at" in plan, plan
+
+
+# --- the queues compiled once (`queues.staff_section`): one SQL text per shape of scope -----
+
+QUEUES_AND_UNACCEPTED = (*queues.STAFF_QUEUES, "unaccepted")
+
+
+def _compiled(p: Principal, now: datetime, within=None, limit=None) -> dict[str, tuple]:
+    """Each queue's count and ids (in order) through the compiled statements."""
+    out = {}
+    for name in QUEUES_AND_UNACCEPTED:
+        section = queues.staff_section(name, p, now, within, limit)
+        out[name] = (section.count, section.ids)
+    return out
+
+
+def _plain(p: Principal, now: datetime, within=None, limit=None) -> dict[str, tuple]:
+    """The same from the queue's own peewee query (`staff_query`), built afresh."""
+    out = {}
+    for name in QUEUES_AND_UNACCEPTED:
+        query = queues.staff_query(name, p, now, within)
+        rows = [] if limit == 0 else list(query if limit is None else query.limit(limit))
+        out[name] = (query.count(), [r.id for r in rows])
+    return out
+
+
+def _ids(todo: dict[str, tuple]) -> dict[str, set[int]]:
+    return {name: set(todo[name][1]) for name in queues.STAFF_QUEUES}
+
+
+def test_a_compiled_queue_keeps_no_viewers_scope(qapp):
+    """The statements are compiled once and kept: two secretaries with the same shape of
+    scope (one community each), asked in turn, each get their own community's queues; a
+    viewer of both communities (two roots: a statement of its own) gets both."""
+    d, communities, _ = build_world(qapp)
+    both = make_staff(d.communities[0], username="both-communities")
+    RoleGrant.create(user=both.user, role="staff", area=d.communities[1])
+    first, second = (Principal.for_user(c.staff.user) for c in communities)
+    union = Principal.for_user(both.user)
+    assert first.scope_key() == second.scope_key() == (1, False)
+    assert union.scope_key() == (2, False)
+    for p, c in ((first, communities[0]), (second, communities[1]), (first, communities[0])):
+        todo = _compiled(p, T0)
+        assert _ids(todo) == c.expected
+        assert todo == _plain(p, T0)
+    todo = _compiled(union, T0)
+    assert _ids(todo) == {
+        name: communities[0].expected[name] | communities[1].expected[name]
+        for name in queues.STAFF_QUEUES
+    }
+    assert todo == _plain(union, T0)
+
+
+def test_a_compiled_queue_answers_for_the_area_and_the_moment_asked(qapp):
+    """The street's admin, within one community and then the other (the 首页's area), gets
+    each one's queues, the first five in order; the overdue queue at two moments gives each
+    moment's answer."""
+    d, communities, _ = build_world(qapp)
+    admin = Principal.for_user(make_staff(d.street, role="admin", username="streetadmin").user)
+    for community, c in ((d.communities[1], communities[1]), (d.communities[0], communities[0])):
+        todo = _compiled(admin, T0, community, limit=5)
+        assert _ids(todo) == c.expected
+        assert todo == _plain(admin, T0, community, limit=5)
+    reported = T0 - timedelta(days=4) + timedelta(minutes=1)  # nothing due yet
+    late = sum(len(c.expected["overdue"]) for c in communities)
+    for now, expected in ((T0, late), (reported, 0), (T0, late)):
+        section = queues.staff_section("overdue", admin, now, limit=None)
+        assert section.count == len(section.ids) == expected
+        assert section.ids == [i.id for i in queues.staff_query("overdue", admin, now)]
+
+
+def test_a_compiled_queue_with_no_scope_finds_nothing(qapp):
+    """Nobody's scope (no roots, no alleys) matches nothing, and does not stand in for the
+    next viewer's (nor theirs for it)."""
+    d, communities, _ = build_world(qapp)
+    staff = Principal.for_user(communities[0].staff.user)
+    for p in (Principal.anonymous(), staff, Principal.anonymous()):
+        todo = _compiled(p, T0, limit=5)
+        assert todo == _plain(p, T0, limit=5)
+        if p is staff:
+            assert _ids(todo) == communities[0].expected
+        else:
+            assert all(todo[name] == (0, []) for name in QUEUES_AND_UNACCEPTED)
+
+
+def test_a_compiled_queue_of_a_staff_member_who_is_also_a_steward(qapp):
+    """A secretary who also serves as a steward in the other community sees their community
+    and that alley (the alleys are a list parameter: one statement per length); two such
+    people with different alleys each get their own."""
+    d, communities, _ = build_world(qapp)
+    # d.alleys[2] is the other community's first alley: its wishes, held and whistled reports
+    RoleGrant.create(user=communities[0].staff.user, role="steward", steward=d.stewards[2])
+    RoleGrant.create(user=communities[1].staff.user, role="steward", steward=d.stewards[0])
+    first, second = (Principal.for_user(c.staff.user) for c in communities)
+    assert first.scope_key() == second.scope_key() == (1, True)
+    for p, own, other, alley in (
+        (first, communities[0], communities[1], d.alleys[2]),
+        (second, communities[1], communities[0], d.alleys[0]),
+    ):
+        todo = _compiled(p, T0)
+        assert todo == _plain(p, T0)
+        in_alley = {
+            name: ids - own.expected[name]
+            for name, ids in _ids(todo).items()
+            if ids - own.expected[name]
+        }
+        assert in_alley and all(ids <= other.expected[name] for name, ids in in_alley.items())
+        issues = {i for name, ids in in_alley.items() if name != "review" for i in ids}
+        assert {Issue.get_by_id(i).alley_id for i in issues} == {alley.id}

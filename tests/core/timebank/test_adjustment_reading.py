@@ -202,3 +202,42 @@ def test_the_list_is_newest_first_and_of_two_made_at_once_the_later_first(w):
     first, second, back_dated = request(later), request(later), request(earlier)
     listed = [a.id for a in adjustments.list_query(maker)]
     assert listed == [second, first, back_dated]
+
+
+def test_the_dashboards_compiled_count_is_each_viewers_within_each_area(w):
+    """The 首页's 待您审核的积分调整 (`awaiting_within`) runs statements compiled once per shape
+    (roots; whether the person has users, steward records): each viewer and area in turn gets
+    `awaiting`'s count and newest row — not their own, not another's scope, none for nobody."""
+    d, maker, checker = w["d"], _p(w["maker"]), _p(w["checker"])
+    Steward.update(user=checker.user.id).where(Steward.id == d.stewards[0].id).execute()
+    checker = _p(w["checker"])  # now also serves as that steward
+    as_steward = postings.account_for(d.communities[0], Holder(steward_id=d.stewards[0].id))
+    there = _p(make_staff(d.communities[1]))
+    their_book = postings.account_for(d.communities[1], Holder(user_id=user_named("张大妈").id))
+
+    def request(p, book):
+        return adjustments.adjust(p, book, rule="adjustment", reason="核实", points=60).pending.id
+
+    other, theirs, elsewhere = (
+        request(maker, w["account"]),
+        request(maker, as_steward),
+        request(there, their_book),
+    )
+    admin = _p(w["admin_account"])
+    cases = (
+        (checker, d.communities[0], 1, other),
+        (maker, d.communities[0], 0, None),
+        (admin, d.communities[0], 2, theirs),
+        (admin, d.communities[1], 1, elsewhere),
+        (there, d.communities[1], 0, None),
+        (maker, d.communities[1], 0, None),  # not theirs to see
+        (checker, d.communities[0], 1, other),
+        (Principal.anonymous(), d.street, 0, None),
+    )
+    for p, area, count, newest in cases:
+        found, first = adjustments.awaiting_within(p, area)
+        plain = adjustments.awaiting(p, area=area)
+        assert found == plain.count() == count
+        assert (first and first.id) == (plain.first() and plain.first().id) == newest
+        if first is not None:
+            assert first.account.community_id == area.id  # the passbook comes with it

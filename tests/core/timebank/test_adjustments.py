@@ -243,6 +243,24 @@ def test_openapi_documents_the_approval_routes(client):
 # --- the console and the to-do ---------------------------------------------------------------
 
 
+def test_the_dashboard_counts_every_adjustment_waiting_not_only_the_first(capp, cw):
+    """The 首页 reads the newest waiting adjustment (for its link) and their number: three
+    waiting are three (a count taken from the query the newest was read with said 1)."""
+    w = cw
+    for points in (120, -70, 90):
+        PointAdjustment.create(
+            account=w["account"].id,
+            rule="adjustment",
+            points=points,
+            reason="核实",
+            made_by=w["maker"].user,
+        )
+    checker = console_login(capp.test_client(), w["checker"].username)
+    html = checker.get("/console/").get_data(as_text=True)
+    assert "待您审核的积分调整 <b>3</b>" in html
+    assert f"/console/timebank?community={w['d'].communities[0].id}#pending-adjustments" in html
+
+
 def test_console_lists_pending_with_approve_and_refuse_and_the_dashboard_counts_them(capp, cw):
     w = cw
     maker = console_login(capp.test_client(), w["maker"].username)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 
 from core.people import auth
+from core.people.permissions import Principal
 from core.timebank import postings
-from models import PointAccount, PointEntry, ServiceRecord, User
+from core.volunteering import records
+from models import Area, PointAccount, PointEntry, ServiceRecord, Steward, User
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
 
@@ -190,3 +192,87 @@ def test_the_console_sends_a_sole_staff_members_record_to_the_admin(capp):
     )
     assert "已认证 1 条服务记录" in done.get_data(as_text=True)
     assert ServiceRecord.get_by_id(record.id).certified_by_id == w["admin_account"].user_id
+
+
+def test_the_dashboards_compiled_count_is_each_viewers_within_each_area(client, w):
+    """The 首页's 待您认证的服务记录 (`records.awaiting_within`) runs statements compiled once per
+    shape (roots; whether the person has users, steward records): each viewer and area in turn
+    gets the awaiting list's count and newest record there — never their own (a staff member
+    who also serves as a steward included), nothing out of scope, nothing for nobody."""
+    d = w["d"]
+    wechat_user = User.get(User.openid == "dev:社区书记微信")  # the secretary's own WeChat
+    there = make_staff(d.communities[1])
+    Steward.update(user=there.user_id).where(Steward.id == d.stewards[2].id).execute()
+
+    def record(n, community, **holder):
+        return ServiceRecord.create(
+            community=community,
+            person_name="管家",
+            source_type="patrol",
+            source_key=f"dashboard:{n}",
+            title="街巷巡查",
+            served_on=d.communities[0].created_at.date(),
+            hours=1,
+            organiser=community.name,
+            **holder,
+        ).id
+
+    patrol = record(0, d.communities[0], steward=d.stewards[0])
+    own = record(1, d.communities[0], user=wechat_user.id)
+    theirs = record(2, d.communities[1], steward=d.stewards[2])
+    colleague = make_staff(d.communities[0])
+
+    def principal(account):
+        return Principal.for_user(User.get_by_id(account.user_id))
+
+    def check(cases):
+        for p, area, count, newest in cases:
+            found, first = records.awaiting_within(p, area)
+            plain = records.visible(p, awaiting=True).where(Area.path.startswith(area.path))
+            assert found == plain.count() == count
+            assert (first and first.id) == (plain.first() and plain.first().id) == newest
+
+    staff, admin = principal(w["staff_account"]), principal(w["admin_account"])
+    check(
+        (
+            (staff, d.communities[0], 1, patrol),
+            (principal(colleague), d.communities[0], 2, own),
+            (principal(there), d.communities[1], 0, None),  # their own patrol
+            (staff, d.communities[1], 0, None),  # not theirs to see
+            (staff, d.communities[0], 1, patrol),
+            (admin, d.communities[1], 1, theirs),  # nobody else there can: the street's
+            (Principal.anonymous(), d.street, 0, None),
+        )
+    )
+    # A second staff member in 第2社区 can certify the steward's patrol: no longer the street's.
+    other_there = principal(make_staff(d.communities[1]))
+    check(
+        (
+            (other_there, d.communities[1], 1, theirs),
+            (staff, d.communities[0], 1, patrol),
+            (admin, d.communities[1], 0, None),
+        )
+    )
+
+
+def test_the_dashboard_counts_every_record_waiting_not_only_the_first(capp):
+    """The 首页 reads the newest record waiting for the viewer (for its link) and their
+    number: two waiting are two (a count taken from the query the newest was read with
+    said 1)."""
+    api = capp.test_client()
+    w = _world(api)
+    d = w["d"]
+    for n in range(2):
+        ServiceRecord.create(
+            community=d.communities[0],
+            steward=d.stewards[n],
+            person_name="管家",
+            source_type="patrol",
+            source_key=f"two-waiting:{n}",
+            title="街巷巡查",
+            served_on=d.communities[0].created_at.date(),
+            hours=1,
+            organiser=d.communities[0].name,
+        )
+    staff = console_login(capp.test_client(), w["staff_account"].username)
+    assert "待您认证的服务记录 <b>2</b>" in staff.get("/console/").get_data(as_text=True)
