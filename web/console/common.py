@@ -31,6 +31,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError
 
+from core.figures import kept
 from core.people import areas, auth
 from core.people.permissions import Principal
 from infra import text
@@ -187,10 +188,19 @@ def safe_next(target: str | None) -> str:
 
 
 def managed_areas() -> list[Area]:
-    """The viewer's roots and the areas under them down to grids (the area picker)."""
-    p = principal()
+    """The viewer's roots and the areas under them down to grids (the area picker), in
+    natural order. Kept per worker between changes (`core.figures.kept`: read again after any
+    event, a roster import's included, and at the latest after a minute): a street's picker
+    is some two hundred areas on every page. Shared by every request: read it, never change
+    it."""
+    roots = principal().area_roots
+    key = tuple((root.id, root.path) for root in roots)
+    return kept.kept("console.managed_areas", key, lambda: _areas_under(roots)).value
+
+
+def _areas_under(roots: list[Area]) -> list[Area]:
     out: dict[int, Area] = {}
-    for root in p.area_roots:
+    for root in roots:
         for a in (
             Area.subtree(root)
             .where(Area.kind.in_(("street", "community", "grid")) & Area.active)
