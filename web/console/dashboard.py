@@ -104,7 +104,7 @@ def waiting_for(area: Area) -> list[dict]:
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
     person = identity.person_of(p)  # who they are, under every login: read once for both
     to_approve, first_adjustment = adjustments.awaiting_within(p, area, person)
-    to_certify, first_record = records.awaiting_within(p, area, person)
+    to_certify, first_record = _records_awaiting(p, area, person)
     return [
         *out,
         {
@@ -150,6 +150,21 @@ def waiting_for(area: Area) -> list[dict]:
             "args": {},
         },
     ]
+
+
+def _records_awaiting(p, area: Area, person) -> tuple[int, object]:
+    """`records.awaiting_within`. A street's administrator's share (the records no one on a
+    community's own staff can certify) is a plain query built from who staffs each of its
+    forty communities — a quarter of their 首页 — so it is kept per worker between changes
+    (`core.figures.kept`: a record, a certification or a change of staff writes an event; at
+    most a minute otherwise). Everyone else's is compiled once and read every time."""
+    if not any(root.kind == "street" for root in p.area_roots):
+        return records.awaiting_within(p, area, person)
+    roots = tuple((root.id, root.path) for root in p.area_roots)
+    key = (p.user.id, roots, area.id, area.path)
+    return kept.kept(
+        "records.awaiting_within", key, lambda: records.awaiting_within(p, area, person)
+    ).value
 
 
 def _item_link(row) -> dict:

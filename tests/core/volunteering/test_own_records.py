@@ -6,12 +6,16 @@ admin's queue (`GET /service-records?awaiting=true`, the console's dashboard and
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
+import time_machine
 
 from core.people import auth
 from core.people.permissions import Principal
 from core.timebank import postings
 from core.volunteering import records
+from infra.timeutil import utcnow
 from models import Area, PointAccount, PointEntry, ServiceRecord, Steward, User
 from tests.console_world import console_login, csrf
 from tests.factories import login, login_staff, make_district, make_staff
@@ -276,3 +280,35 @@ def test_the_dashboard_counts_every_record_waiting_not_only_the_first(capp):
         )
     staff = console_login(capp.test_client(), w["staff_account"].username)
     assert "待您认证的服务记录 <b>2</b>" in staff.get("/console/").get_data(as_text=True)
+
+
+def test_the_street_admins_dashboard_count_moves_at_once_after_a_certification(capp):
+    """A community with no staff of its own refers its records to the street's admin; their
+    首页's count (kept between changes) drops as soon as one is certified, and a record
+    created without any event still shows within the minute."""
+    api = capp.test_client()
+    w = _world(api)
+    d = w["d"]
+
+    def record(n: int) -> ServiceRecord:
+        return ServiceRecord.create(
+            community=d.communities[1],  # no staff of its own: the street's admin certifies
+            steward=d.stewards[-1],
+            person_name="管家",
+            source_type="patrol",
+            source_key=f"street-admin:{n}",
+            title="街巷巡查",
+            served_on=d.communities[1].created_at.date(),
+            hours=1,
+            organiser=d.communities[1].name,
+        )
+
+    first, _ = record(1), record(2)
+    admin = console_login(capp.test_client(), w["admin_account"].username)
+    assert "待您认证的服务记录 <b>2</b>" in admin.get("/console/").get_data(as_text=True)
+    post(api, f"/service-records/{first.id}/certify", w["admin"])
+    assert "待您认证的服务记录 <b>1</b>" in admin.get("/console/").get_data(as_text=True)
+    record(3)  # written straight to the table: no event
+    later = utcnow().replace(tzinfo=UTC) + timedelta(seconds=61)
+    with time_machine.travel(later):
+        assert "待您认证的服务记录 <b>2</b>" in admin.get("/console/").get_data(as_text=True)
