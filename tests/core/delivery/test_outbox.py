@@ -319,6 +319,7 @@ def test_rate_limited_kind_is_deferred_without_counting_an_attempt(online_app, f
                 (OutboxMessage.status == "pending") & (OutboxMessage.kind == "ratetest")
             )
             assert deferred.attempts == 0 and deferred.target == "robot-key"
+            assert deferred.lease_until is None  # back in the queue as if never claimed
             assert deferred.next_attempt_at == T0.replace(tzinfo=None) + timedelta(seconds=60)
             assert fresh(other).status == "sent"  # another target has its own window
             clock.shift(timedelta(seconds=30))
