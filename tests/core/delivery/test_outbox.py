@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 import time_machine
+from prometheus_client import REGISTRY
 
 from core.delivery import outbox
 from core.delivery.wechat import DatabaseStorage
@@ -44,6 +45,25 @@ def test_subscribe_message_is_delivered(online_app, fake_wechat):
     assert sent["body"] == row.payload
     assert sent["msgid"] == row.result["msgid"]
     assert outbox.deliver_due() == NOTHING  # nothing is sent twice
+
+
+def test_each_delivery_is_counted_for_the_dashboard_by_kind_and_outcome(online_app, fake_wechat):
+    """`xiaoxiang_outbox_deliveries_total{kind, outcome}` (the Grafana panel of failed pushes)
+    goes up by one for each row a pass delivers or gives up on."""
+
+    def count(outcome: str) -> float:
+        labels = {"kind": "subscribe", "outcome": outcome}
+        return REGISTRY.get_sample_value("xiaoxiang_outbox_deliveries_total", labels) or 0.0
+
+    before = {outcome: count(outcome) for outcome in ("sent", "dead")}
+    with time_machine.travel(T0, tick=False):
+        delivered, refused = queue(2)
+        fake_wechat.subscribe_quota[(refused.target, TEMPLATE)] = 0  # 43101: dead at once
+        assert outbox.deliver_due() == {**NOTHING, "sent": 1, "dead": 1}
+    assert {outcome: count(outcome) - before[outcome] for outcome in before} == {
+        "sent": 1,
+        "dead": 1,
+    }
 
 
 def test_wechat_down_for_a_while_queues_then_delivers_each_once(online_app, fake_wechat):
@@ -319,6 +339,7 @@ def test_rate_limited_kind_is_deferred_without_counting_an_attempt(online_app, f
                 (OutboxMessage.status == "pending") & (OutboxMessage.kind == "ratetest")
             )
             assert deferred.attempts == 0 and deferred.target == "robot-key"
+            assert deferred.lease_until is None  # back in the queue as if never claimed
             assert deferred.next_attempt_at == T0.replace(tzinfo=None) + timedelta(seconds=60)
             assert fresh(other).status == "sent"  # another target has its own window
             clock.shift(timedelta(seconds=30))

@@ -101,6 +101,20 @@ def test_staff_list_dead_letters_in_scope_and_retry_them(online_app, fake_wechat
     assert res.get_json()["error"]["code"] == "invalid_transition"
 
 
+def test_a_street_admin_sees_its_street_and_unplaced_rows_not_another_streets(app, client):
+    """An admin's scope is two conditions (their street, and rows with no area): joined with
+    OR, neither may widen into every street's rows."""
+    d = make_district()
+    other = make_district(street_name="别的街道")
+    admin = login_staff(client, make_staff(d.street, role="admin"))
+    ours = queue(1, "ours", area=d.alleys[3])[0]
+    nobody = queue(1, "nobody")[0]
+    queue(1, "theirs", area=other.alleys[0])
+    listed = client.get("/api/v1/outbox?per_page=100", headers=admin).get_json()
+    assert sorted(i["id"] for i in listed["items"]) == [ours.id, nobody.id]
+    assert listed["total"] == 2
+
+
 def test_uncertain_rows_can_be_retried_by_staff(online_app, fake_wechat):
     client = online_app.test_client()
     d = make_district()

@@ -12,6 +12,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 from wechatpy.exceptions import WeChatClientException
 
 from core.delivery import outbox
+from core.observability import requestid
 from infra.db import db
 from infra.timeutil import utcnow
 from models import OutboxMessage
@@ -285,3 +286,20 @@ def test_several_messages_queued_in_one_statement_keep_each_key_once(app):
     assert rows[0].payload["text"]["content"] == "早"
     assert rows[2].payload == {"msgtype": "image", "image": {"media": 7}}
     assert {r.status for r in rows} == {"pending"} and {r.target for r in rows} == {"hook-1"}
+
+
+def test_messages_queued_together_name_the_request_that_queued_them(app):
+    """A failed push leads back to what queued it: every row `enqueue_all` writes carries the
+    id of the request (or job run) it was queued for, as a single `enqueue` does."""
+    with requestid.bound("job-digest-7f3a"), db.atomic():
+        outbox.enqueue_all(
+            "robot", "hook-1", [({"msgtype": "text"}, "rid:1"), ({"msgtype": "text"}, "rid:2")]
+        )
+    with db.atomic():
+        outbox.enqueue_all("robot", "hook-1", [({"msgtype": "text"}, "rid:3")])
+    rows = OutboxMessage.select().order_by(OutboxMessage.id)
+    assert [(r.idempotency_key, r.request_id) for r in rows] == [
+        ("rid:1", "job-digest-7f3a"),
+        ("rid:2", "job-digest-7f3a"),
+        ("rid:3", None),
+    ]

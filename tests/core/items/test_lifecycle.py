@@ -85,8 +85,12 @@ def test_wish_rows_and_trail_after_each_step(client, world):
             "display_name": "王奶奶",
             "title": "一台收音机",
             "content": "想听戏",
+            "photo_ids": [_photo(client, w["resident"])],
         }
         wish_id = _post(client, "/wishes", w["resident"], body, status=201)["id"]
+        wish = Wish.get_by_id(wish_id)
+        assert (wish.alley_id, wish.community_id) == (d.alleys[0].id, d.communities[0].id)
+        assert wish.photo_ids == body["photo_ids"]
         ev = _last_event("wish", wish_id)
         assert ev.action == "wish.create" and ev.area_id == d.alleys[0].id
         assert ev.data == {"content_check": "pass", "on_behalf_of": None}

@@ -324,6 +324,24 @@ def test_a_logged_in_holder_of_the_link_is_named_in_the_trail(client, world):
     assert first.actor_id is None and first.actor_label == "提交人"
 
 
+def test_a_wish_filed_while_logged_in_names_its_author_even_with_a_link(client, world):
+    """提交人 stands only for an anonymous web submitter: a logged-in author who also holds a
+    tracking link is named as themselves, and so is one who files from the mini program."""
+    author = User.get(User.nickname == "独居的王奶奶")
+    base = {
+        "alley": world["d"].alleys[0],
+        "beneficiary_type": "elderly",
+        "display_name": "王奶奶",
+        "title": "收音机",
+        "content": "想听戏",
+    }
+    with_link = wish_flow.create(Principal.for_user(author), **base, tracking_token="t" * 32)
+    without = wish_flow.create(Principal.for_user(author), **base)
+    for wish in (with_link, without):
+        event = Event.get((Event.action == "wish.create") & (Event.subject_id == wish.id))
+        assert (event.actor_id, event.actor_label) == (author.id, "独居的王奶奶")
+
+
 def test_create_refusals_say_why(client, world):
 
     d = world["d"]
