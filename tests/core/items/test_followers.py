@@ -108,6 +108,8 @@ def test_similar_unknown_board_is_404_and_login_is_required(client, w):
 
 def test_following_puts_it_among_mine_and_the_handlers_see_the_count(client, w):
     issue = _report(client, w, content="路灯坏了一个礼拜")
+    alone = client.get(f"{API}/issues/{issue['id']}", headers=w["steward"]).get_json()
+    assert alone["followers"] == 0  # nobody has joined yet
     followed = act(client, w["neighbour"], issue["id"], "follow")
     assert followed["is_following"] is True and followed["followers"] == 1
     assert followed["is_mine"] is False
