@@ -519,6 +519,20 @@ def test_only_the_reporter_may_rate_and_reads_so(client, neighbours):
     assert Issue.get_by_id(issue_id).rating is None
 
 
+def test_a_steward_may_not_rate_the_issue_they_reported_and_resolved_and_reads_why(
+    client, neighbours
+):
+    w = neighbours
+    issue_id = report_issue(client, w, who="steward_a")
+    api_post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+    assert api_refusal(client, f"/issues/{issue_id}/rate", w["steward_a"], {"score": 5}) == (
+        403,
+        "own_work",
+        "不能评价自己办结的诉求",
+    )
+    assert Issue.get_by_id(issue_id).status == "resolved"
+
+
 def test_web_submitter_confirms_only_with_their_own_link(client, neighbours):
 
     w = neighbours
