@@ -24,6 +24,7 @@ from models import (
     StaffAccount,
     Steward,
     StewardAlley,
+    User,
 )
 from tests.factories import (
     login_steward,
@@ -477,6 +478,17 @@ def test_finding_the_alley_refuses_clearly(app):
     # A board wins over an alley id; an alley id alone finds its alley.
     assert flow.resolve_alley(d.alleys[3].id, d.boards[0].code) == (d.alleys[0], d.boards[0])
     assert flow.resolve_alley(d.alleys[3].id, None) == (d.alleys[3], None)
+
+
+def test_an_item_is_anonymous_only_when_asked_and_comes_from_a_resident_unless_told(app):
+    """What `create` assumes when its caller says nothing (the web page, a registration on
+    behalf): the reporter's name is not hidden, and the item came in from a resident."""
+    d = make_district()
+    resident = Principal.for_user(User.create(openid="o-plain", nickname="张大妈"))
+    said = {"alley": d.alleys[0], "board": None, "category": "环境卫生", "content": "路灯不亮"}
+    plain = flow.create(resident, **said).issue
+    asked = flow.create(resident, **said, anonymous=True).issue
+    assert (plain.anonymous, plain.source, asked.anonymous) == (False, "resident", True)
 
 
 def test_staff_refusals_say_what_to_choose(client, world):
