@@ -480,15 +480,20 @@ def test_finding_the_alley_refuses_clearly(app):
     assert flow.resolve_alley(d.alleys[3].id, None) == (d.alleys[3], None)
 
 
-def test_an_item_is_anonymous_only_when_asked_and_comes_from_a_resident_unless_told(app):
+def test_a_new_item_keeps_what_it_was_given_and_one_reading_of_the_clock(app):
     """What `create` assumes when its caller says nothing (the web page, a registration on
-    behalf): the reporter's name is not hidden, and the item came in from a resident."""
+    behalf): the name is not hidden, the item came from a resident. The place is kept; the
+    item is made, last changed and due from the same moment."""
     d = make_district()
     resident = Principal.for_user(User.create(openid="o-plain", nickname="张大妈"))
     said = {"alley": d.alleys[0], "board": None, "category": "环境卫生", "content": "路灯不亮"}
     plain = flow.create(resident, **said).issue
-    asked = flow.create(resident, **said, anonymous=True).issue
+    place = {"lat": 39.9, "lng": 116.4, "address": "南门巷口"}
+    asked = Issue.get_by_id(flow.create(resident, **said, anonymous=True, location=place).issue.id)
     assert (plain.anonymous, plain.source, asked.anonymous) == (False, "resident", True)
+    assert asked.location == place
+    days = timedelta(days=int(app.config["DEADLINE_DAYS"][asked.priority]))
+    assert asked.updated_at == asked.created_at == asked.deadline - days
 
 
 def test_staff_refusals_say_what_to_choose(client, world):
