@@ -495,7 +495,11 @@ def test_a_new_item_keeps_what_it_was_given_and_one_reading_of_the_clock(app):
     days = timedelta(days=int(app.config["DEADLINE_DAYS"][asked.priority]))
     assert asked.updated_at == asked.created_at == asked.deadline - days
     made = Event.get((Event.action == "issue.create") & (Event.subject_id == asked.id))
-    assert (made.actor_id, made.area_id) == (resident.user.id, d.alleys[0].id)
+    assert (made.actor_id, made.actor_label, made.area_id) == (
+        resident.user.id,
+        "张大妈",  # named as themselves, not as a web page's 反映人
+        d.alleys[0].id,
+    )
 
 
 def test_staff_refusals_say_what_to_choose(client, world):
