@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from models import Area, Board, IssueAssignee, Steward, StewardAlley
+from models import Area, Board, Event, IssueAssignee, Steward, StewardAlley
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -127,4 +127,6 @@ def test_a_fix_on_the_spot_is_with_the_steward_who_made_it_not_the_alleys_others
         return sorted(a.steward_id for a in rows)
 
     assert assignees(fixed) == [d.stewards[0].id]
+    done = Event.get((Event.action == "issue.on_the_spot") & (Event.subject_id == fixed))
+    assert done.area_id == d.alleys[0].id  # on the alley's trail
     assert assignees(reported) == sorted([d.stewards[0].id, partner.id])
