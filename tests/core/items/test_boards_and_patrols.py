@@ -130,3 +130,6 @@ def test_a_fix_on_the_spot_is_with_the_steward_who_made_it_not_the_alleys_others
     done = Event.get((Event.action == "issue.on_the_spot") & (Event.subject_id == fixed))
     assert done.area_id == d.alleys[0].id  # on the alley's trail
     assert assignees(reported) == sorted([d.stewards[0].id, partner.id])
+    # A fix is offered no similar open reports (the resident's one above is of the same kind).
+    again = _post(client, "/issues", steward, {**body, "fixed_on_spot": {}}, status=201)
+    assert again["similar"] == []
