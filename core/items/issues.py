@@ -412,7 +412,8 @@ def _may_handle(p: Principal, issue: Issue) -> bool:
     return is_handler(p, issue) or p.can_manage(issue.alley)
 
 
-def _require(allowed: bool, message="您不能处理该诉求") -> None:
+def _require(allowed: bool, message: str) -> None:
+    """403 with the caller's own reason (each transition names who may do it)."""
     if not allowed:
         raise forbidden(message)
 

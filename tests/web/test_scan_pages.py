@@ -314,7 +314,8 @@ def test_a_tracking_token_opens_only_its_own_item(client):
         try:
             attempt()
         except ApiError as err:
-            assert err.status == 404
+            # Told nothing more than for a number that does not exist.
+            assert (err.status, err.code, err.message) == (404, "issue_not_found", "找不到该诉求")
         else:
             raise AssertionError("a foreign or missing token was accepted")
     # another resident logged in through WeChat is not the reporter either

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from models import Area, Board
+from models import Area, Board, Event, IssueAssignee, Steward, StewardAlley
 from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 API = "/api/v1"
@@ -109,3 +109,27 @@ def test_patrol_log(client):
     assert [p["note"] for p in day.get_json()["items"]] == ["巷内干净"]
     bad = client.get(f"{API}/patrols?date_from=11/01", headers=staff)
     assert bad.status_code == 400 and "date_from" in bad.get_json()["error"]["fields"]
+
+
+def test_a_fix_on_the_spot_is_with_the_steward_who_made_it_not_the_alleys_others(client):
+    """An alley with two stewards: a 随手做 is closed by the one who fixed it and assigned to
+    them alone (a new report goes to both)."""
+    d = make_district()
+    partner = Steward.create(name="搭档管家", phone="17000009999")
+    StewardAlley.create(steward=partner, alley=d.alleys[0])
+    steward = login_steward(client, d.stewards[0])
+    body = {"board_code": d.boards[0].code, "category": "环境卫生", "content": "垃圾"}
+    fixed = _post(client, "/issues", steward, {**body, "fixed_on_spot": {}}, status=201)["id"]
+    reported = _post(client, "/issues", login(client, "居民"), body, status=201)["id"]
+
+    def assignees(issue_id):
+        rows = IssueAssignee.select().where(IssueAssignee.issue == issue_id)
+        return sorted(a.steward_id for a in rows)
+
+    assert assignees(fixed) == [d.stewards[0].id]
+    done = Event.get((Event.action == "issue.on_the_spot") & (Event.subject_id == fixed))
+    assert done.area_id == d.alleys[0].id  # on the alley's trail
+    assert assignees(reported) == sorted([d.stewards[0].id, partner.id])
+    # A fix is offered no similar open reports (the resident's one above is of the same kind).
+    again = _post(client, "/issues", steward, {**body, "fixed_on_spot": {}}, status=201)
+    assert again["similar"] == []

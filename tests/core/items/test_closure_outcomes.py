@@ -481,6 +481,31 @@ def test_reopen_on_the_last_moment_of_the_window_counts_each_reopening(client, n
             api_post(client, f"/issues/{issue_id}/accept", w["steward_a"])
 
 
+def test_a_reopening_reason_reaches_the_stewards_privately_in_the_residents_words(
+    client, neighbours
+):
+    """The group reads only where to find the reason; the alley's steward with a WeCom id is
+    sent the resident's own words."""
+    w = neighbours
+    steward = w["d"].stewards[0]
+    steward.wecom_userid = "wang-xiuying"
+    steward.save()
+    group = groups.create(w["d"].communities[0], "robot-key-reopen-private")
+    issue_id = report_issue(client, w)
+    api_post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+    api_post(client, f"/issues/{issue_id}/reopen", w["resident"], {"note": "楼道里又堆满了"})
+    told = OutboxMessage.get(OutboxMessage.target == "wang-xiuying")
+    assert told.payload["text"]["content"].endswith("\n反映人认为尚未解决：楼道里又堆满了")
+    push = (
+        OutboxMessage.select()
+        .where(OutboxMessage.target == group.webhook_key)
+        .order_by(OutboxMessage.id.desc())
+        .first()
+    )
+    assert "楼道里又堆满了" not in push.payload["text"]["content"]
+    assert f"原因已私信发给{steward.name}" in push.payload["text"]["content"]
+
+
 def test_only_the_reporter_may_rate_and_reads_so(client, neighbours):
     w = neighbours
     issue_id = report_issue(client, w)
@@ -492,6 +517,20 @@ def test_only_the_reporter_may_rate_and_reads_so(client, neighbours):
         "只有反映人可以评价",
     )
     assert Issue.get_by_id(issue_id).rating is None
+
+
+def test_a_steward_may_not_rate_the_issue_they_reported_and_resolved_and_reads_why(
+    client, neighbours
+):
+    w = neighbours
+    issue_id = report_issue(client, w, who="steward_a")
+    api_post(client, f"/issues/{issue_id}/resolve", w["steward_a"], {"note": "已清理"})
+    assert api_refusal(client, f"/issues/{issue_id}/rate", w["steward_a"], {"score": 5}) == (
+        403,
+        "own_work",
+        "不能评价自己办结的诉求",
+    )
+    assert Issue.get_by_id(issue_id).status == "resolved"
 
 
 def test_web_submitter_confirms_only_with_their_own_link(client, neighbours):

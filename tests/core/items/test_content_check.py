@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from core.items import content_check
+from core.items import content_check, issues
 from core.items.content_check import SCENE_FORUM, SCENE_PROFILE, check_text, is_publishable
+from core.people.permissions import Principal
 from models import (
     Event,
     Issue,
@@ -177,3 +178,28 @@ def test_held_items_are_listed_for_moderation_and_stewards_phones_shown(client):
     stewards = plain["stewards"]
     assert stewards and all(s["phone"] for s in stewards)
     assert d.stewards[0].phone in {s["phone"] for s in stewards}
+
+
+def test_an_item_filed_hidden_is_not_checked_and_stays_hidden(app):
+    """A care alert's 需帮助 is filed kept back from the start: its words are never public, so
+    they are not checked (the trail says so), and it waits for nobody's moderation."""
+    app.config["SENSITIVE_WORDS"] = ["敏感词"]
+    d = make_district()
+    staff = Principal.for_user(make_staff(d.communities[0]).user)
+    created = issues.create(
+        staff,
+        alley=d.alleys[0],
+        board=None,
+        category="环境卫生",
+        content="一户有敏感词",
+        hidden=True,
+    )
+    issue = Issue.get_by_id(created.issue.id)
+    assert (issue.visibility, issue.hold_reason) == ("hidden", None)
+    event = Event.get((Event.action == "issue.create") & (Event.subject_id == issue.id))
+    assert event.data["content_check"] == "skipped"
+    # The same words filed the ordinary way are checked and held, with the verdict as reason.
+    held = issues.create(
+        staff, alley=d.alleys[0], board=None, category="环境卫生", content="一户有敏感词"
+    )
+    assert (held.issue.visibility, held.issue.hold_reason) == ("held", "内容检查：risky")

@@ -108,6 +108,8 @@ def test_similar_unknown_board_is_404_and_login_is_required(client, w):
 
 def test_following_puts_it_among_mine_and_the_handlers_see_the_count(client, w):
     issue = _report(client, w, content="路灯坏了一个礼拜")
+    alone = client.get(f"{API}/issues/{issue['id']}", headers=w["steward"]).get_json()
+    assert alone["followers"] == 0  # nobody has joined yet
     followed = act(client, w["neighbour"], issue["id"], "follow")
     assert followed["is_following"] is True and followed["followers"] == 1
     assert followed["is_mine"] is False
@@ -119,6 +121,9 @@ def test_following_puts_it_among_mine_and_the_handlers_see_the_count(client, w):
 
     mine = client.get(f"{API}/issues?scope=mine", headers=w["neighbour"]).get_json()
     assert [i["id"] for i in mine["items"]] == [issue["id"]]
+    # Among the follower's own only: another resident's 我的 does not list what others follow.
+    others = client.get(f"{API}/issues?scope=mine", headers=w["stranger"]).get_json()
+    assert others["items"] == []
     assert client.get(f"{API}/issues/{issue['id']}", headers=w["neighbour"]).status_code == 200
 
     seen = client.get(f"{API}/issues/{issue['id']}", headers=w["steward"]).get_json()
@@ -176,9 +181,16 @@ def test_a_held_report_cannot_be_followed_by_its_own_steward_or_staff_either(cli
     assert held["visibility"] == "held"
     for who in ("steward", "staff"):
         refused = act(client, w[who], held["id"], "follow", status=409)
-        assert refused["error"]["code"] == "not_followable"
-        assert "不能跟进" in refused["error"]["message"]
-    assert act(client, w["neighbour"], held["id"], "follow", status=404)
+        assert (refused["error"]["code"], refused["error"]["message"]) == (
+            "not_followable",
+            "该诉求尚未公开或内容不公开，不能跟进",
+        )
+    # Others are not told it exists: the same answer as for a number that does not exist.
+    unseen = act(client, w["neighbour"], held["id"], "follow", status=404)
+    assert (unseen["error"]["code"], unseen["error"]["message"]) == (
+        "issue_not_found",
+        "找不到该诉求",
+    )
     # A private category's report, public or not, is not followed by its steward either.
     private = _report(client, w, category="邻里纠纷", content="楼上漏水")
     assert act(client, w["steward"], private["id"], "follow", status=409)

@@ -24,6 +24,7 @@ from models import (
     StaffAccount,
     Steward,
     StewardAlley,
+    User,
 )
 from tests.factories import (
     login_steward,
@@ -477,6 +478,28 @@ def test_finding_the_alley_refuses_clearly(app):
     # A board wins over an alley id; an alley id alone finds its alley.
     assert flow.resolve_alley(d.alleys[3].id, d.boards[0].code) == (d.alleys[0], d.boards[0])
     assert flow.resolve_alley(d.alleys[3].id, None) == (d.alleys[3], None)
+
+
+def test_a_new_item_keeps_what_it_was_given_and_one_reading_of_the_clock(app):
+    """What `create` assumes when its caller says nothing (the web page, a registration on
+    behalf): the name is not hidden, the item came from a resident. The place is kept; the
+    item is made, last changed and due from the same moment."""
+    d = make_district()
+    resident = Principal.for_user(User.create(openid="o-plain", nickname="张大妈"))
+    said = {"alley": d.alleys[0], "board": None, "category": "环境卫生", "content": "路灯不亮"}
+    plain = flow.create(resident, **said).issue
+    place = {"lat": 39.9, "lng": 116.4, "address": "南门巷口"}
+    asked = Issue.get_by_id(flow.create(resident, **said, anonymous=True, location=place).issue.id)
+    assert (plain.anonymous, plain.source, asked.anonymous) == (False, "resident", True)
+    assert asked.location == place
+    days = timedelta(days=int(app.config["DEADLINE_DAYS"][asked.priority]))
+    assert asked.updated_at == asked.created_at == asked.deadline - days
+    made = Event.get((Event.action == "issue.create") & (Event.subject_id == asked.id))
+    assert (made.actor_id, made.actor_label, made.area_id) == (
+        resident.user.id,
+        "张大妈",  # named as themselves, not as a web page's 反映人
+        d.alleys[0].id,
+    )
 
 
 def test_staff_refusals_say_what_to_choose(client, world):

@@ -593,6 +593,12 @@ def test_resolve_with_a_level_that_does_not_exist(client, world):
     assert Issue.get_by_id(issue_id).status == "submitted"
     done = issue_flow.resolve(p, issue_id, "好了", level="联合处置")
     assert done.resolution_level == "联合处置"
+    # The other names a steward types in the group (core.items.handling.LEVEL_NAMES) are
+    # stored as the level they mean.
+    for typed, stored in (("吹哨联合", "联合处置"), ("当场解决", "现场解决")):
+        issue_id = _post(client, "/issues", w["resident"], body, status=201)["id"]
+        issue_flow.resolve(p, issue_id, "好了", level=typed)
+        assert Issue.get_by_id(issue_id).resolution_level == stored
 
 
 def test_resolve_through_the_api_infers_or_takes_the_level(client, world):
