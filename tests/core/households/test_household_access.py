@@ -100,6 +100,24 @@ def test_the_dashboards_compiled_overdue_count_answers_for_each_viewer_area_and_
     assert len(plans.overdue_section(admin, now, limit=2)[1]) == 2
 
 
+def test_the_dashboards_overdue_count_within_an_area_keeps_the_viewers_own_scope(w):
+    """Asking the 首页's 走访超期 within an area narrows the viewer's scope, never replaces
+    it: another community's staff count none of this community's households, and a steward
+    who is also staff elsewhere counts only their own alley's here, not their alley-mate's."""
+    d, h = w["d"], w["h"]
+    staff_there = _staff(d.communities[1])
+    both = Principal(
+        user=staff_there.user,
+        roles={"staff", "steward"},
+        area_roots=staff_there.area_roots,
+        stewards=[d.stewards[0]],
+    )
+    now = utcnow()
+    assert plans.overdue_section(staff_there, now, d.communities[0], limit=5) == (0, [])
+    count, rows = plans.overdue_section(both, now, d.communities[0], limit=5)
+    assert (count, [r.id for r in rows]) == (1, [h["a"]])
+
+
 def test_a_read_is_audited_at_the_households_alley(w):
     staff = _staff(w["d"].communities[0])
     household = access.load(staff, w["h"]["b"])

@@ -150,6 +150,24 @@ def test_what_waits_for_a_staff_member_is_the_pending_only_within_the_chosen_are
     assert waiting(status="none") == []
 
 
+def test_the_dashboards_count_of_adjustments_to_review_leaves_out_those_decided(w):
+    """The 首页's 待您审核的积分调整 (`awaiting_within`, compiled) counts the pending only: an
+    approved and a refused adjustment, newer than the one waiting, are neither counted nor
+    shown as the newest."""
+    maker, checker = _p(w["maker"]), _p(w["checker"])
+
+    def request():
+        return adjustments.adjust(
+            maker, w["account"], rule="adjustment", reason="核实", points=60
+        ).pending.id
+
+    waiting, approved, refused = request(), request(), request()
+    adjustments.approve(checker, approved)
+    adjustments.refuse(checker, refused, "不同意")
+    count, newest = adjustments.awaiting_within(_p(w["admin_account"]), w["d"].communities[0])
+    assert (count, newest.id) == (1, waiting)
+
+
 def test_a_staff_member_who_also_serves_as_a_steward_is_not_asked_to_approve_that_passbook(w):
     d, maker, checker = w["d"], _p(w["maker"]), _p(w["checker"])
     steward = d.stewards[0]
