@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.people.permissions import Principal
-from infra.db import Param, Prepared
+from core.people.permissions import Principal, subtree_pattern
+from infra.db import Param, Prepared, PreparedFamily
 from models import RoleGrant, StaffAccount, Steward
 
 MAX_ROUNDS = 4  # console user ↔ staff account ↔ bound WeChat users: two rounds reach them all
@@ -113,3 +113,30 @@ def _column(column, where, ids) -> set[int]:
 
         prepared = _COLUMNS.setdefault(key, Prepared(build, many=("ids",)))
     return {value for (value,) in prepared.rows(ids=sorted(ids))}
+
+
+# --- what waits for a second person (the 首页's counts) ---------------------------------------
+
+
+def awaiting_family(build) -> PreparedFamily:
+    """The compiled forms of a count of what waits for a second person (the 首页's adjustments
+    to approve, service records to certify): one per number of the viewer's roots, whether the
+    person has user ids and steward records, and what is read. `build(roots, users, stewards,
+    take)` returns the query with `Param`s `scope_root…`, `within`, `users`, `stewards`."""
+    return PreparedFamily(
+        build,
+        many=lambda roots, users, stewards, take: (
+            *(("users",) if users else ()),
+            *(("stewards",) if stewards else ()),
+        ),
+    )
+
+
+def awaiting_within(family: PreparedFamily, p: Principal, area, person: Person) -> tuple:
+    """How many rows of `family` (`awaiting_family`) within `area` wait for `p`, not being
+    `person`'s own, and the first of them or None."""
+    values = {**p.scope_values(), "within": subtree_pattern(area)}
+    values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
+    key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))
+    count = family.get(*key, "count").scalar(**values)
+    return count, family.get(*key, 1).first(**values) if count else None

@@ -26,7 +26,7 @@ from core.people import identity
 from core.people.permissions import Principal, compiled_scope_condition, subtree_pattern
 from core.timebank import passbook, postings, rules
 from infra import text
-from infra.db import Param, PreparedFamily, count_or_rows, write_transaction
+from infra.db import Param, count_or_rows, write_transaction
 from infra.errors import bad_request, conflict, forbidden, not_found
 from infra.timeutil import iso, utcnow
 from models import Area, PointAccount, PointAdjustment, PointEntry, User
@@ -324,13 +324,7 @@ def _compiled_awaiting(roots: int, users: bool, stewards: bool, take):
 
 # The 首页's 待您审核的积分调整 on every request: compiled once per number of the viewer's
 # roots, whether the person has user ids and steward records, and what is read.
-_AWAITING = PreparedFamily(
-    _compiled_awaiting,
-    many=lambda roots, users, stewards, take: (
-        *(("users",) if users else ()),
-        *(("stewards",) if stewards else ()),
-    ),
-)
+_AWAITING = identity.awaiting_family(_compiled_awaiting)
 
 
 def awaiting_within(
@@ -340,11 +334,7 @@ def awaiting_within(
     the newest of them (with its passbook) or None. `person`: `identity.person_of(p)`, when
     the caller has it already."""
     person = person or identity.person_of(p)
-    values = {**p.scope_values(), "within": subtree_pattern(area)}
-    values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
-    key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))
-    count = _AWAITING.get(*key, "count").scalar(**values)
-    return count, _AWAITING.get(*key, 1).first(**values) if count else None
+    return identity.awaiting_within(_AWAITING, p, area, person)
 
 
 def as_dict(adjustment: PointAdjustment, person: identity.Person | None = None) -> dict:

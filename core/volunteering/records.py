@@ -37,7 +37,7 @@ from core.timebank import postings, rules
 from core.timebank.postings import Holder
 from core.volunteering import scope
 from infra import text
-from infra.db import Param, PreparedFamily, count_or_rows, db, locked, write_transaction
+from infra.db import Param, count_or_rows, db, locked, write_transaction
 from infra.errors import bad_request, conflict, forbidden, not_found
 from infra.timeutil import iso, to_local, utcnow
 from models import (
@@ -381,13 +381,7 @@ def _compiled_awaiting(roots: int, users: bool, stewards: bool, take):
 
 # The 首页's 待您认证的服务记录 on every request: compiled once per number of the viewer's
 # roots, whether the person has user ids and steward records, and what is read.
-_AWAITING = PreparedFamily(
-    _compiled_awaiting,
-    many=lambda roots, users, stewards, take: (
-        *(("users",) if users else ()),
-        *(("stewards",) if stewards else ()),
-    ),
-)
+_AWAITING = identity.awaiting_family(_compiled_awaiting)
 
 
 def awaiting_within(
@@ -403,11 +397,7 @@ def awaiting_within(
         count = query.count()
         return count, query.first() if count else None
     person = person or identity.person_of(p)
-    values = {**p.scope_values(), "within": subtree_pattern(area)}
-    values["users"], values["stewards"] = sorted(person.user_ids), sorted(person.steward_ids)
-    key = (len(p.area_roots), bool(person.user_ids), bool(person.steward_ids))
-    count = _AWAITING.get(*key, "count").scalar(**values)
-    return count, _AWAITING.get(*key, 1).first(**values) if count else None
+    return identity.awaiting_within(_AWAITING, p, area, person)
 
 
 def _referred_to_street(communities: list[Area]):

@@ -188,24 +188,24 @@ def safe_next(target: str | None) -> str:
 
 
 def managed_areas() -> list[Area]:
-    """The viewer's roots and the areas under them down to grids (the area picker), in
-    natural order. Kept per worker between changes (`core.figures.kept`: read again after any
-    event, a roster import's included, and at the latest after a minute): a street's picker
-    is some two hundred areas on every page. Shared by every request: read it, never change
-    it."""
+    """The viewer's roots and the areas under them down to grids (the area picker)."""
+    return areas_in_scope(("street", "community", "grid"))
+
+
+def areas_in_scope(kinds: tuple[str, ...]) -> list[Area]:
+    """The live areas of `kinds` in the viewer's scope, in natural order (第二网格 before 第十
+    网格). Kept per worker between changes (`core.figures.kept`: read again after any event, a
+    roster import's included, and at the latest after a minute): a street's pickers are some
+    two hundred areas on every page. Shared by every request: read it, never change it."""
     roots = principal().area_roots
-    key = tuple((root.id, root.path) for root in roots)
-    return kept.kept("console.managed_areas", key, lambda: _areas_under(roots)).value
+    key = (kinds, *((root.id, root.path) for root in roots))
+    return kept.kept("console.areas_in_scope", key, lambda: _areas_under(roots, kinds)).value
 
 
-def _areas_under(roots: list[Area]) -> list[Area]:
+def _areas_under(roots: list[Area], kinds: tuple[str, ...]) -> list[Area]:
     out: dict[int, Area] = {}
     for root in roots:
-        for a in (
-            Area.subtree(root)
-            .where(Area.kind.in_(("street", "community", "grid")) & Area.active)
-            .order_by(Area.path)
-        ):
+        for a in Area.subtree(root).where(Area.kind.in_(kinds) & Area.active).order_by(Area.path):
             out.setdefault(a.id, a)
     return areas.in_natural_order(list(out.values()))
 

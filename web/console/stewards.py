@@ -9,8 +9,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.people import stewards as steward_service
 from infra.errors import ApiError
-from models import STEWARD_POSTS, Area
+from models import STEWARD_POSTS
 from web.console.common import (
+    areas_in_scope,
     bp,
     login_required,
     managed_areas,
@@ -18,19 +19,6 @@ from web.console.common import (
     page_arg,
     principal,
 )
-
-
-def _alleys_in_scope():
-    """The alley picker: every live alley in the viewer's scope."""
-    p = principal()
-    query = Area.select().where((Area.kind == "alley") & Area.active)
-    cond = None
-    for root in p.area_roots:
-        part = Area.path.startswith(root.path)
-        cond = part if cond is None else cond | part
-    if cond is None:
-        return []
-    return list(query.where(cond).order_by(Area.path))
 
 
 @bp.route("/stewards")
@@ -62,7 +50,7 @@ def stewards():
         per_page=per_page,
         args={k: v for k, v in args.items() if k != "page"},
         grids=[a for a in managed_areas() if a.kind == "grid"],
-        alleys=_alleys_in_scope(),
+        alleys=areas_in_scope(("alley",)),
         posts=STEWARD_POSTS,
         status=status,
     )

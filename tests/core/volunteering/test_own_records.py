@@ -259,6 +259,21 @@ def test_the_dashboards_compiled_count_is_each_viewers_within_each_area(client, 
     )
 
 
+def _patrol_record(community: Area, steward: Steward, key: str) -> ServiceRecord:
+    """A pending patrol record of `steward` in `community`, as the patrol job writes one."""
+    return ServiceRecord.create(
+        community=community,
+        steward=steward,
+        person_name="管家",
+        source_type="patrol",
+        source_key=key,
+        title="街巷巡查",
+        served_on=community.created_at.date(),
+        hours=1,
+        organiser=community.name,
+    )
+
+
 def test_the_dashboard_counts_every_record_waiting_not_only_the_first(capp):
     """The 首页 reads the newest record waiting for the viewer (for its link) and their
     number: two waiting are two (a count taken from the query the newest was read with
@@ -267,17 +282,7 @@ def test_the_dashboard_counts_every_record_waiting_not_only_the_first(capp):
     w = _world(api)
     d = w["d"]
     for n in range(2):
-        ServiceRecord.create(
-            community=d.communities[0],
-            steward=d.stewards[n],
-            person_name="管家",
-            source_type="patrol",
-            source_key=f"two-waiting:{n}",
-            title="街巷巡查",
-            served_on=d.communities[0].created_at.date(),
-            hours=1,
-            organiser=d.communities[0].name,
-        )
+        _patrol_record(d.communities[0], d.stewards[n], f"two-waiting:{n}")
     staff = console_login(capp.test_client(), w["staff_account"].username)
     assert "待您认证的服务记录 <b>2</b>" in staff.get("/console/").get_data(as_text=True)
 
@@ -291,17 +296,8 @@ def test_the_street_admins_dashboard_count_moves_at_once_after_a_certification(c
     d = w["d"]
 
     def record(n: int) -> ServiceRecord:
-        return ServiceRecord.create(
-            community=d.communities[1],  # no staff of its own: the street's admin certifies
-            steward=d.stewards[-1],
-            person_name="管家",
-            source_type="patrol",
-            source_key=f"street-admin:{n}",
-            title="街巷巡查",
-            served_on=d.communities[1].created_at.date(),
-            hours=1,
-            organiser=d.communities[1].name,
-        )
+        # communities[1] has no staff of its own: the street's admin certifies
+        return _patrol_record(d.communities[1], d.stewards[-1], f"street-admin:{n}")
 
     first, _ = record(1), record(2)
     admin = console_login(capp.test_client(), w["admin_account"].username)
