@@ -358,6 +358,19 @@ _REUSABLE_WRAPPERS = (
 _PER_CURSOR = frozenset(("cursor", "count", "index", "initialized", "populated", "row_cache"))
 
 
+_EVERY_PREPARED: weakref.WeakSet = weakref.WeakSet()
+
+
+def forget_compiled() -> None:
+    """Drop every `Prepared`'s compiled SQL: the next use builds it again. For mutation
+    testing only (`tests/conftest.py`): mutmut forks each mutant's test run from a process
+    that already ran the tests, so a statement compiled there from the original code would be
+    reused, and a mutant of the function that builds it never run."""
+    for prepared in list(_EVERY_PREPARED):
+        prepared._compiled.clear()
+        prepared._wrapper_state.clear()
+
+
 class Prepared:
     """A query run many times a second, its SQL compiled once per kind of database.
 
@@ -379,6 +392,7 @@ class Prepared:
         # field each is, its converter, how joined rows nest). The same SQL always returns the
         # same columns, and working it out again cost more than a lookup's own row.
         self._wrapper_state: dict[tuple, dict] = {}
+        _EVERY_PREPARED.add(self)
 
     def _for(self, database, values: dict):
         sizes = tuple(len(values[name]) for name in self._many)

@@ -88,7 +88,7 @@ _template_code = _SharedTemplateCode()
 
 from app import create_app  # noqa: E402
 from core import schema  # noqa: E402
-from infra.db import db  # noqa: E402
+from infra.db import db, forget_compiled  # noqa: E402
 from models import Department  # noqa: E402
 from tests.console_world import build, every_page  # noqa: E402
 from tests.factories import make_world  # noqa: E402
@@ -409,6 +409,16 @@ def neighbours(client):
         stewards={"steward_a": 0, "steward_b": 1, "steward_c": 2},
         staff={"staff_x": 0, "staff_y": 1},
     )
+
+
+@pytest.fixture(autouse=True)
+def _compiled_afresh_under_mutmut():
+    """Under `make mutate` only: every test compiles its statements afresh, so that a mutant
+    of a function building one (`infra.db.Prepared`'s build) is run, not skipped for the copy
+    compiled from the original code before mutmut forked the test run (`forget_compiled`)."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        forget_compiled()
+    yield
 
 
 def pytest_collection_modifyitems(config, items):
