@@ -14,7 +14,7 @@ from bench import console
 from core import schema
 from infra.db import db
 from models import Area, Issue, SchemaVersion, StaffAccount, Steward
-from tests.conftest import PG_URL, make_app
+from tests.conftest import PG_URL, _reset_postgres, make_app
 from tests.factories import make_district
 
 ISSUES = 300
@@ -26,6 +26,8 @@ def _numbers() -> list[str]:
 
 def test_a_kept_district_is_loaded_once_then_upgraded_and_reused(app, tmp_path, capsys):
     keep = tmp_path / "keep"
+    if PG_URL:  # the district goes into an empty database: no tables at all, as on a new server
+        _reset_postgres()
     latest = schema.MIGRATIONS[-1]
     with console._kept(keep, ISSUES, PG_URL):
         numbers = _numbers()
