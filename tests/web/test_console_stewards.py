@@ -175,6 +175,33 @@ def test_the_list_says_how_many_match_on_every_page_and_past_the_end(capp):
     assert "57 人" in html and _ids(html) == set()
 
 
+def test_a_page_of_the_list_is_the_directory_for_every_area_and_status(capp):
+    """`stewards.directory_page` for a community's secretary, the street's admin, a secretary
+    who is also a steward elsewhere (their own alley does not widen what they manage),
+    narrowed to a grid or an alley, or to another community's alley (nobody), serving,
+    dismissed or both: it pages exactly as `directory` reads, the count on every page."""
+    w = build(capp)
+    for n in range(7):
+        s = Steward.create(name=f"巡查员{n:02d}", phone=next_phone(), active=n % 3 != 0)
+        StewardAlley.create(steward=s, alley=w.d.alleys[n % 4])
+    RoleGrant.create(user=w.staff.user_id, role="steward", steward=w.d.stewards[2])
+    viewers = [Principal.for_user(User.get_by_id(a.user_id)) for a in (w.staff, w.admin)]
+    assert len(viewers[0].alley_ids) == 1  # a steward of the other community's first alley
+    areas = [{}, {"grid_id": w.d.grids[0].id}, {"alley_id": w.d.alleys[1].id}]
+    areas.append({"alley_id": w.d.alleys[2].id})
+    for p in viewers:
+        for area in areas:
+            for active in (True, False, None):
+                f = stewards.Filters(active=active, **area)
+                expected = [s.id for s in stewards.directory(p, f)]
+                got = []
+                for page in (1, 2, 3):
+                    total, rows = stewards.directory_page(p, f, page, per_page=2)
+                    assert total == len(expected), (p.describe(), area, active)
+                    got += [s.id for s in rows]
+                assert got == expected[:6], (p.describe(), area, active)
+
+
 def test_the_alley_picker_marks_the_chosen_alley_and_escapes_names(capp):
     """The picker's options are built in one piece (`common.area_options`): the alley asked
     for is the one selected, a name with markup in it is shown as text, and each row's links
