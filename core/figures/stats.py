@@ -94,12 +94,14 @@ TALLY_FIELDS = [f.name for f in fields(reports.Tally)]
 
 
 def _by_steward(area: Area, start, end, as_of, current: bool, response: int) -> list[dict]:
+    # (id, name) tuples, not model objects: a street has 5,000 stewards.
     stewards = list(
         Steward.select(Steward.id, Steward.name)
         .join(StewardAlley)
         .where(StewardAlley.alley.in_(Area.alley_ids_under(area)) & Steward.active)
         .distinct()
         .order_by(Steward.id)
+        .tuples()
     )
     if not stewards:
         return []
@@ -112,19 +114,26 @@ def _by_steward(area: Area, start, end, as_of, current: bool, response: int) -> 
         r["steward"]: int(r["days"])
         for r in Patrol.select(Patrol.steward, fn.COUNT(fn.DISTINCT(day)).alias("days"))
         .where((Patrol.created_at >= start) & (Patrol.created_at < end))
-        .where(Patrol.steward.in_([s.id for s in stewards]))
+        # the area's stewards as a subquery, not their 5,000 ids as parameters
+        .where(
+            Patrol.steward.in_(
+                StewardAlley.select(StewardAlley.steward).where(
+                    StewardAlley.alley.in_(Area.alley_ids_under(area))
+                )
+            )
+        )
         .group_by(Patrol.steward)
         .dicts()
     }
     return [
         {
-            "steward_id": s.id,
-            "name": s.name,
-            **_counts(tallies.get(s.id) or reports.Tally()),
-            "overdue": late.get(s.id, 0),
-            "patrol_days": patrol_days.get(s.id, 0),
+            "steward_id": steward_id,
+            "name": name,
+            **_counts(tallies.get(steward_id) or reports.Tally()),
+            "overdue": late.get(steward_id, 0),
+            "patrol_days": patrol_days.get(steward_id, 0),
         }
-        for s in stewards
+        for steward_id, name in stewards
     ]
 
 

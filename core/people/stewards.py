@@ -116,6 +116,38 @@ def directory(p: Principal, f: Filters):
     return query.order_by(Steward.active.desc(), Steward.name, Steward.id)
 
 
+def directory_page(p: Principal, f: Filters, page: int, per_page: int = PER_PAGE):
+    """Page `page` (from 1) of `directory(p, f)` and how many match in all, in one statement:
+    the count rides on each row as a window over the whole match (the page's sort reads every
+    match anyway), so a street's 5,000 stewards are gathered once, not once more to count.
+    Only a page past the end, which has no row to carry it, counts on its own."""
+    query = directory(p, f)
+    rows = list(
+        query.select_extend(fn.COUNT(Steward.id).over().alias("matching")).paginate(page, per_page)
+    )
+    if rows:
+        return rows[0].matching, rows
+    return (query.count() if page > 1 else 0), rows
+
+
+def alley_names_of(steward_ids: list[int]) -> dict[int, list[str]]:
+    """Each steward's alleys by name, in the areas' order: what a list of stewards shows.
+    Read as tuples — no model object per link and alley for a page of fifty stewards."""
+    out: dict[int, list[str]] = {}
+    if not steward_ids:
+        return out
+    links = (
+        StewardAlley.select(StewardAlley.steward, Area.name)
+        .join(Area, on=(StewardAlley.alley == Area.id))
+        .where(StewardAlley.steward.in_(steward_ids))
+        .order_by(Area.path)
+        .tuples()
+    )
+    for steward_id, name in links:
+        out.setdefault(steward_id, []).append(name)
+    return out
+
+
 def alleys_of(steward_ids: list[int]) -> dict[int, list[Area]]:
     out: dict[int, list[Area]] = {}
     if not steward_ids:

@@ -176,3 +176,42 @@ def test_each_area_and_period_is_served_its_own_figures(capp):
             assert shown == fresh, (area.name, first, last)
             seen.add(tuple(sorted(shown.items())))
     assert len(seen) == 4  # the views differ: a figure served to the wrong one would show
+
+
+CHIP = re.compile(r"(待接单的诉求|超期未办结的诉求|待审核的微心愿) <b>(\d+)</b>")
+
+
+def _chips(client) -> dict[str, int]:
+    html = client.get("/console/").get_data(as_text=True)
+    return {name: int(n) for name, n in CHIP.findall(html)}
+
+
+def test_the_waiting_chips_follow_each_change_and_each_viewers_scope(capp):
+    """The 等您处理 queues are kept between changes, one copy per scope: the clock stands
+    still, yet a steward's 接单 and a wish's review show on the next 首页; the secretary of
+    the other community, asking in between, gets their own community's queues, and the
+    street's administrator the street's."""
+    with time_machine.travel(NOON, tick=False):
+        w = build(capp)
+        first = console_login(capp.test_client(), "secretary1")
+        other = console_login(capp.test_client(), "secretary2")
+        street = console_login(capp.test_client(), "streetadmin")
+        before = _chips(first)
+        assert before["待接单的诉求"] >= 1 and before["待审核的微心愿"] == 2
+        assert _chips(other) == {"待接单的诉求": 0, "超期未办结的诉求": 0, "待审核的微心愿": 0}
+        assert _chips(street) == before  # every item of the world is in 第1社区
+        steward = login_steward(capp.test_client(), w.d.stewards[0])
+        res = capp.test_client().post(
+            f"/api/v1/issues/{w.open_issue.id}/accept", json={}, headers=steward
+        )
+        assert res.status_code == 200, res.get_json()
+        accepted = _chips(first)
+        assert accepted["待接单的诉求"] == before["待接单的诉求"] - 1
+        res = first.post(
+            f"/console/wishes/{w.wish.id}/approve",
+            data={"csrf_token": csrf(first, "/console/")},
+        )
+        assert res.status_code == 302
+        assert _chips(first)["待审核的微心愿"] == 1
+        assert _chips(street)["待审核的微心愿"] == 1
+        assert _chips(other)["待审核的微心愿"] == 0

@@ -149,3 +149,75 @@ def test_the_issue_filter_is_a_menu_up_to_exactly_the_picker_s_limit(capp):
     StewardAlley.create(steward=s, alley=w.d.alleys[3])
     html = admin.get("/console/issues").get_data(as_text=True)
     assert 'data-suggest="steward-id"' in html and '<select name="steward">' not in html
+
+
+def test_the_list_says_how_many_match_on_every_page_and_past_the_end(capp):
+    """The count rides on the page's rows (`stewards.directory_page`): the same on the last,
+    partly filled page; a page past the end still says how many there are; a filter that
+    matches nobody says 0."""
+    w = build(capp)
+    for n in range(55):
+        s = Steward.create(name=f"巡查员{n:02d}", phone=next_phone())
+        StewardAlley.create(steward=s, alley=w.d.alleys[0])
+    p = Principal.for_user(User.get_by_id(w.staff.user_id))
+    everyone = stewards.Filters(active=True)
+    total, first = stewards.directory_page(p, everyone, 1)
+    assert total == 57 and len(first) == stewards.PER_PAGE
+    total, last = stewards.directory_page(p, everyone, 2)
+    assert total == 57 and len(last) == 7
+    assert [s.id for s in first + last] == [s.id for s in stewards.directory(p, everyone)]
+    assert stewards.directory_page(p, everyone, 3) == (57, [])
+    nobody = stewards.Filters(text="不存在的人", active=True)
+    assert stewards.directory_page(p, nobody, 1) == (0, [])
+    assert stewards.directory_page(p, nobody, 2) == (0, [])
+    client = console_login(capp.test_client(), "secretary1")
+    html = client.get("/console/stewards?page=3").get_data(as_text=True)
+    assert "57 人" in html and _ids(html) == set()
+
+
+def test_a_page_of_the_list_is_the_directory_for_every_area_and_status(capp):
+    """`stewards.directory_page` for a community's secretary, the street's admin, a secretary
+    who is also a steward elsewhere (their own alley does not widen what they manage),
+    narrowed to a grid or an alley, or to another community's alley (nobody), serving,
+    dismissed or both: it pages exactly as `directory` reads, the count on every page."""
+    w = build(capp)
+    for n in range(7):
+        s = Steward.create(name=f"巡查员{n:02d}", phone=next_phone(), active=n % 3 != 0)
+        StewardAlley.create(steward=s, alley=w.d.alleys[n % 4])
+    RoleGrant.create(user=w.staff.user_id, role="steward", steward=w.d.stewards[2])
+    viewers = [Principal.for_user(User.get_by_id(a.user_id)) for a in (w.staff, w.admin)]
+    assert len(viewers[0].alley_ids) == 1  # a steward of the other community's first alley
+    areas = [{}, {"grid_id": w.d.grids[0].id}, {"alley_id": w.d.alleys[1].id}]
+    areas.append({"alley_id": w.d.alleys[2].id})
+    for p in viewers:
+        for area in areas:
+            for active in (True, False, None):
+                f = stewards.Filters(active=active, **area)
+                expected = [s.id for s in stewards.directory(p, f)]
+                got = []
+                for page in (1, 2, 3):
+                    total, rows = stewards.directory_page(p, f, page, per_page=2)
+                    assert total == len(expected), (p.describe(), area, active)
+                    got += [s.id for s in rows]
+                assert got == expected[:6], (p.describe(), area, active)
+
+
+def test_the_alley_picker_marks_the_chosen_alley_and_escapes_names(capp):
+    """The picker's options are built in one piece (`common.area_options`): the alley asked
+    for is the one selected, a name with markup in it is shown as text, and each row's links
+    (`common.id_url`) lead to that row's steward."""
+    w = build(capp)
+    alley = w.d.alleys[1]
+    alley.name = "<b>槐树</b>巷"
+    alley.save()
+    client = console_login(capp.test_client(), "secretary1")
+    html = client.get(f"/console/stewards?alley={alley.id}").get_data(as_text=True)
+    picker = html.split('<select name="alley">')[1].split("</select>")[0]
+    assert f'<option value="{alley.id}" selected>&lt;b&gt;槐树&lt;/b&gt;巷</option>' in picker
+    assert picker.count(" selected") == 1 and "<b>" not in picker
+    steward = w.d.stewards[1]
+    assert f'href="/console/stewards/{steward.id}">{steward.name}</a>' in html
+    assert f'action="/console/stewards/{steward.id}/dismiss"' in html
+    html = client.get("/console/stewards").get_data(as_text=True)
+    picker = html.split('<select name="alley">')[1].split("</select>")[0]
+    assert " selected" not in picker and f'<option value="{w.d.alleys[0].id}">' in picker

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError
@@ -155,6 +155,37 @@ def check_csrf():
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
             raise CSRFError(str(exc)) from exc
+
+
+@bp.app_template_global()
+def area_options(areas, selected) -> Markup:
+    """The `<option>`s of an area picker, `selected` (an id, or the query's text of one)
+    marked: built in one join, not by the template's loop — a street's picker has a few
+    hundred alleys, on every list page it filters."""
+    chosen = str(selected) if selected not in (None, "") else None
+    return Markup(
+        "".join(
+            f'<option value="{a.id}"{" selected" if str(a.id) == chosen else ""}>'
+            f"{escape(a.name)}</option>"
+            for a in areas
+        )
+    )
+
+
+_ID_MARK = 987654321  # stands for the id while an id route's address is built once
+
+
+@bp.app_template_global()
+def id_url(endpoint: str, name: str, value: int) -> str:
+    """`url_for(endpoint, **{name: value})` for a route whose only argument is an integer id,
+    built once per request and route and filled in per row: a list of fifty rows with three
+    links each otherwise spends a tenth of its time in the router."""
+    patterns = g.setdefault("_id_urls", {})
+    key = (endpoint, name)
+    if key not in patterns:
+        patterns[key] = url_for(endpoint, **{name: _ID_MARK}).split(str(_ID_MARK))
+    head, tail = patterns[key]
+    return f"{head}{int(value)}{tail}"
 
 
 @bp.app_template_global()

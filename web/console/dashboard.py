@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from core.delivery import groups, outbox
 from core.figures import kept, stats
+from core.households import access as household_access
 from core.households import plans as household_plans
 from core.items import callbacks, queues
 from core.people import identity
@@ -63,44 +64,13 @@ def waiting_for(area: Area) -> list[dict]:
     the staff queues (`core.items.queues`, as the bot's 待办 counts them), then the robots and
     messages that failed."""
     p = principal()
-    now = utcnow()
-    todo = queues.staff_todo(p, now=now, within=area, limit=TOP)
-    todo["unaccepted"] = queues.staff_section("unaccepted", p, now, area, TOP)
-    out = []
-    for name, (label, endpoint, args) in QUEUE_LINKS.items():
-        if endpoint == "console.issues":
-            args = {**args, "area": area.id}
-        section = todo[name]
-        out.append(
-            {
-                "label": label,
-                "count": section.count,
-                "endpoint": endpoint,
-                "args": args,
-                "top": [_item_link(row) for row in section.rows],
-            }
-        )
-    # 走访超期: households whose visit is overdue. Private: the dashboard names the alley, the
-    # steward and how late, never the address or the family (the card is opened, audited,
-    # on its own page).
-    late_count, late_rows = household_plans.overdue_section(p, now, area, TOP)
-    late_top = [
-        {
-            "url": url_for("console.household_page", household_id=h.id),
-            "text": f"{h.alley.name} · {h.steward.name}",
-            "note": f"超期 {max((now - h.visit_due_at).days, 0)} 天",
-        }
-        for h in late_rows
-    ]
-    out.append(
-        {
-            "label": "走访超期的包联户",
-            "count": late_count,
-            "endpoint": "console.households",
-            "args": {"overdue": "1"},
-            "top": late_top,
-        }
-    )
+    # The item queues and the overdue visits depend on the viewer only through their scopes:
+    # kept between changes as the figures are (`core.figures.kept`; any action on an item, a
+    # wish or a visit writes an event), so every viewer of one scope shares one copy. What the
+    # clock alone changes (an item turning overdue) waits out the minute.
+    scopes = (_frozen(p.scope_values()), _frozen(household_access.scope_values(p)))
+    key = (p.scope_key(), household_access.scope_key(p), scopes, area.id, area.path)
+    out = kept.kept("dashboard.queues", key, lambda: _queues(p, area, utcnow())).value
     # Separation of duties: what a second staff member (this viewer) must approve or certify.
     person = identity.person_of(p)  # who they are, under every login: read once for both
     to_approve, first_adjustment = adjustments.awaiting_within(p, area, person)
@@ -150,6 +120,52 @@ def waiting_for(area: Area) -> list[dict]:
             "args": {},
         },
     ]
+
+
+def _frozen(values: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+
+
+def _queues(p, area: Area, now) -> list[dict]:
+    """The item queues' and the overdue visits' entries of `waiting_for` (see there)."""
+    todo = queues.staff_todo(p, now=now, within=area, limit=TOP)
+    todo["unaccepted"] = queues.staff_section("unaccepted", p, now, area, TOP)
+    out = []
+    for name, (label, endpoint, args) in QUEUE_LINKS.items():
+        if endpoint == "console.issues":
+            args = {**args, "area": area.id}
+        section = todo[name]
+        out.append(
+            {
+                "label": label,
+                "count": section.count,
+                "endpoint": endpoint,
+                "args": args,
+                "top": [_item_link(row) for row in section.rows],
+            }
+        )
+    # 走访超期: households whose visit is overdue. Private: the dashboard names the alley, the
+    # steward and how late, never the address or the family (the card is opened, audited,
+    # on its own page).
+    late_count, late_rows = household_plans.overdue_section(p, now, area, TOP)
+    late_top = [
+        {
+            "url": url_for("console.household_page", household_id=h.id),
+            "text": f"{h.alley.name} · {h.steward.name}",
+            "note": f"超期 {max((now - h.visit_due_at).days, 0)} 天",
+        }
+        for h in late_rows
+    ]
+    out.append(
+        {
+            "label": "走访超期的包联户",
+            "count": late_count,
+            "endpoint": "console.households",
+            "args": {"overdue": "1"},
+            "top": late_top,
+        }
+    )
+    return out
 
 
 def _records_awaiting(p, area: Area, person) -> tuple[int, object]:

@@ -35,13 +35,11 @@ def stewards():
         post=args.get("post") if args.get("post") in STEWARD_POSTS else None,
         active={"active": True, "dismissed": False}.get(status),
     )
-    query = steward_service.directory(p, filters)
-    total = query.count()
     page = page_arg()
     per_page = steward_service.PER_PAGE
-    found = list(query.paginate(page, per_page))
-    alleys = steward_service.alleys_of([s.id for s in found])
-    rows = [{"s": s, "alleys": [a.name for a in alleys.get(s.id, [])]} for s in found]
+    total, found = steward_service.directory_page(p, filters, page, per_page)
+    alleys = steward_service.alley_names_of([s.id for s in found])
+    rows = [{"s": s, "alleys": alleys.get(s.id, [])} for s in found]
     return render_template(
         "console/stewards.html",
         rows=rows,

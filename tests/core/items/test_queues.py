@@ -519,3 +519,76 @@ def test_a_compiled_queue_of_a_staff_member_who_is_also_a_steward(qapp):
         assert in_alley and all(ids <= other.expected[name] for name, ids in in_alley.items())
         issues = {i for name, ids in in_alley.items() if name != "review" for i in ids}
         assert {Issue.get_by_id(i).alley_id for i in issues} == {alley.id}
+
+
+def test_the_overdue_queues_first_rows_are_the_same_read_from_either_side(qapp, monkeypatch):
+    """Over a broad scope the 超期 queue's first rows are read from the items' side, status by
+    status, and merged (`queues.BROAD_OVERDUE`): the same rows in the same order as the queue
+    itself — across statuses, with equal deadlines ordered by number, within an area, for a
+    viewer who is also a steward elsewhere, and cut at the number asked for."""
+    d, communities, _ = build_world(qapp)
+    admin = Principal.for_user(make_staff(d.street, role="admin", username="streetadmin").user)
+    RoleGrant.create(user=communities[0].staff.user, role="steward", steward=d.stewards[2])
+    mixed = Principal.for_user(communities[0].staff.user)
+    late = [i for c in communities for i in c.expected["overdue"]]
+    # equal deadlines across statuses: only the id can order them
+    tie = (T0 - timedelta(days=1)).replace(tzinfo=None)  # stored as naive UTC, as utcnow()
+    Issue.update(deadline=tie).where(Issue.id.in_(late[::2])).execute()
+    for broad in (10_000, 1):
+        monkeypatch.setattr(queues, "BROAD_OVERDUE", broad)
+        for p, within, limit in (
+            (admin, None, 5),
+            (admin, None, 2),
+            (admin, d.communities[1], 2),
+            (mixed, None, 4),
+            (mixed, None, 3),
+        ):
+            section = queues.staff_section("overdue", p, T0, within, limit)
+            expected = queues.staff_query("overdue", p, T0, within)
+            assert section.count == expected.count() and section.count > limit
+            assert section.ids == [i.id for i in expected.limit(limit)]
+            assert all(row.alley.id == row.alley_id for row in section.rows)
+
+
+def test_a_broad_overdue_queue_starts_from_the_items_by_status_and_deadline(app, monkeypatch):
+    """The statements that read a broad scope's first overdue items are driven by issue
+    (status, deadline), not by the viewer's areas (on PostgreSQL under the generic plan of a
+    prepared statement, planned once for any values)."""
+    from infra.db import db, is_sqlite
+
+    d = make_district()
+    p = Principal.for_user(make_staff(d.street, role="admin", username="streetadmin").user)
+    for n in range(3):
+        Issue.create(
+            number=f"S9{n:05d}",
+            alley=d.alleys[n % 2],
+            community=d.communities[0],
+            category="其他",
+            content="超期",
+            deadline=(T0 - timedelta(days=n + 1)).replace(tzinfo=None),
+        )
+    monkeypatch.setattr(queues, "BROAD_OVERDUE", 1)
+    sent = []
+    execute_sql = db.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        sent.append((sql, params))
+        return execute_sql(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", spy)
+    section = queues.staff_section("overdue", p, T0, None, 5)
+    monkeypatch.undo()
+    assert section.count == 3 and len(section.rows) == 3
+    run = [(q, a) for q, a in sent if not q.startswith("PREPARE")]
+    by_status = run[1:]  # after the count: one statement per open status
+    assert len(by_status) == len(queues.ISSUE_OPEN)
+    for sql, params in by_status:
+        if is_sqlite():
+            db.execute_sql("ANALYZE")
+            plan = [row[3] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+            assert "issue_status_deadline" in plan[0], plan
+            assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort
+            continue
+        db.execute_sql("SET plan_cache_mode = force_generic_plan")
+        plan = "\n".join(row[0] for row in db.execute_sql(f"EXPLAIN {sql}", params))
+        assert "issue_status_deadline" in plan, plan
