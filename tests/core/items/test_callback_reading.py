@@ -86,3 +86,20 @@ def test_reopen_is_offered_only_for_an_unsatisfied_callback_of_the_current_round
     assert not offered("unsatisfied", None, "resolved")
     assert not offered("satisfied", 1, "closed")
     assert not offered("refused", 1, "resolved")
+
+
+def test_a_staff_members_list_as_of_a_moment_holds_what_was_due_then(client):
+    from datetime import timedelta
+
+    from tests.core.items.test_callbacks import _principal
+
+    t = Town(client)
+    with at(12, 1, 10):
+        a = t.report("甲", contact_phone="13900000001")
+        t.resolve(a)
+    closed = Issue.get_by_id(a).resolved_at
+    p, c1 = _principal("liu"), t.d.communities[0]
+    with at(12, 20, 9):  # asked later, about two earlier moments
+        assert list(callbacks.waiting(p, c1, closed + timedelta(days=3, seconds=-1))) == []
+        assert [i.id for i in callbacks.waiting(p, c1, closed + timedelta(days=3))] == [a]
+        assert [i.id for i in callbacks.waiting(p, c1)] == [a]
