@@ -117,3 +117,31 @@ def test_who_may_read_the_item_but_not_call_back_is_refused_as_out_of_scope(clie
                 {},
             )
     assert _nothing_written()
+
+
+def test_an_unknown_result_and_a_note_over_500_characters_are_refused_before_anything(client):
+    t = Town(client)
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        t.resolve(a)
+    p = _principal("liu")
+    with at(12, 4, 10):
+        assert _refusal(p, a, "happy") == (
+            400,
+            "validation_error",
+            "请选择回访结果",
+            {
+                "result": "可选：satisfied（满意）、basically_satisfied（基本满意）、"
+                "unsatisfied（不满意）、unreached（未接通）、refused（拒绝回访）"
+            },
+        )
+        with pytest.raises(ApiError) as too_long:
+            callbacks.record(p, a, "satisfied", "字" * 501)
+        e = too_long.value
+        assert (e.status, e.message, e.fields) == (
+            400,
+            "回访说明最多 500 字",
+            {"note": "最多 500 字"},
+        )
+        assert _nothing_written()
+        assert callbacks.record(p, a, "satisfied", "字" * 500).note == "字" * 500

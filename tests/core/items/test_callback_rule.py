@@ -111,3 +111,17 @@ def test_a_communitys_own_rule_is_set_beside_its_streets_and_comes_first(street)
         40,
         2,
     )
+
+
+def test_without_a_rule_of_its_own_or_its_streets_a_community_follows_the_settings(app, street):
+    d, _ = street
+    assert callbacks.rule_for(d.communities[0]) == {
+        "min_percent": 100,
+        "min_per_steward": 0,
+        "source": "default",
+        "updated_by": "",
+        "updated_at": None,
+    }
+    app.config.update(CALLBACK_SAMPLE_PERCENT=60, CALLBACK_SAMPLE_PER_STEWARD=2)
+    rule = callbacks.rule_for(d.communities[1])
+    assert (rule["min_percent"], rule["min_per_steward"], rule["source"]) == (60, 2, "default")
