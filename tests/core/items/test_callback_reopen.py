@@ -87,3 +87,14 @@ def test_staff_reopen_only_after_unsatisfied_and_the_refusal_names_the_rounds_an
     assert fields == {"result": "本轮回访：基本满意"}
     assert Issue.get_by_id(a).status == Issue.get_by_id(b).status == "resolved"
     assert _reopens() == 0 and Callback.select().count() == 1
+
+
+def test_the_reopening_is_named_by_the_staff_members_console_name(closed_pair):
+    t, a, _, _ = closed_pair
+    t.staff_account.display_name = "刘主任"
+    t.staff_account.save()
+    with at(12, 4, 10):
+        t.call(a, "unsatisfied")
+        callbacks.reopen(_principal("liu"), a)
+    event = Event.get(Event.action == "issue.reopen")
+    assert (event.actor_id, event.actor_label) == (t.staff_account.user_id, "刘主任")
