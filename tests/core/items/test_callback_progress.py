@@ -93,3 +93,15 @@ def test_the_months_progress_counted_by_hand(client):
     assert theirs["stewards_short"] == [
         {"steward_id": d.stewards[2].id, "name": "管家21", "closed": 1, "heard": 0, "needed": 1}
     ]
+
+
+def test_a_month_whose_only_closed_item_was_called_back_has_heard_it(client):
+    t = Town(client)
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        t.resolve(a)
+    with at(12, 4, 10):
+        t.call(a, "refused")
+        (row,) = callbacks.progress(t.d.communities[0])
+    assert (row["closed"], row["heard"], row["callbacks_done"], row["needed"]) == (1, 1, 1, 0)
+    assert row["met"]
