@@ -92,3 +92,36 @@ def test_setting_the_rule_again_changes_it_and_each_change_is_audited_and_dated(
     assert (last.subject_type, last.subject_id, last.area_id) == ("area", d.street.id, d.street.id)
     assert (last.actor_id, last.actor_label) == (admin.user_id, "街道王科长")
     assert last.data == {"min_percent": 40, "min_per_steward": 2}
+
+
+def test_a_communitys_own_rule_is_set_beside_its_streets_and_comes_first(street):
+    d, admin = street
+    c1, c2 = d.communities
+    with at(12, 3, 9):
+        callbacks.set_rule(_p(admin), d.street, 40, 2)
+        mine = callbacks.set_rule(_p(admin), c1, 30, 1)
+    assert (mine.area_id, mine.min_percent, mine.min_per_steward) == (c1.id, 30, 1)
+    assert CallbackRule.select().count() == 2
+    own = callbacks.rule_for(c1)
+    assert (own["source"], own["min_percent"], own["min_per_steward"]) == ("community", 30, 1)
+    assert own["updated_by"] == "jd" and own["updated_at"] == datetime(2026, 12, 3, 1, 0)
+    follows = callbacks.rule_for(c2)
+    assert (follows["source"], follows["min_percent"], follows["min_per_steward"]) == (
+        "street",
+        40,
+        2,
+    )
+
+
+def test_without_a_rule_of_its_own_or_its_streets_a_community_follows_the_settings(app, street):
+    d, _ = street
+    assert callbacks.rule_for(d.communities[0]) == {
+        "min_percent": 100,
+        "min_per_steward": 0,
+        "source": "default",
+        "updated_by": "",
+        "updated_at": None,
+    }
+    app.config.update(CALLBACK_SAMPLE_PERCENT=60, CALLBACK_SAMPLE_PER_STEWARD=2)
+    rule = callbacks.rule_for(d.communities[1])
+    assert (rule["min_percent"], rule["min_per_steward"], rule["source"]) == (60, 2, "default")

@@ -626,6 +626,7 @@ def test_a_call_is_named_by_the_staff_members_console_name_and_its_note_is_trimm
     with at(12, 4, 11):
         again = t.call(a, "unsatisfied", status=409)["error"]
     assert again["message"] == "该诉求本轮已回访：满意（刘主任，12月4日 10:00），不能重复记录"
+    assert again["fields"] == {"result": "已记录“满意”"}
 
 
 def test_reopening_gives_the_callbacks_words_as_the_reason_when_staff_add_none(client, town):
