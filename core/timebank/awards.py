@@ -45,6 +45,11 @@ def _award(
     """Post `units` of a rule to the steward's passbook in the issue's community, once."""
     if steward_id is None:
         return None
+    if issue.community_id is None:
+        # An alley the street runs itself, under no community: the time bank is a community's
+        # (its passbooks, its shop), so there is no passbook to post to. The item's work is on
+        # its trail and in the steward's figures all the same.
+        return None
     rule = rules.get(rule_code)
     if rule.points == 0:
         return None  # switched off in TIMEBANK_RULES
