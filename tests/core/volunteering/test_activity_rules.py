@@ -216,7 +216,7 @@ def test_a_volunteer_reads_an_activity_of_their_community_only(client, w):
     assert activities.visible(w["vol_p"], act.id).id == act.id
     assert activities.visible(w["staff_p"], act.id).id == act.id
     err = refused(activities.visible, w["far_p"], act.id)
-    assert (err.status, err.code) == (404, "activity_not_found")
+    assert (err.status, err.code, err.message) == (404, "activity_not_found", "找不到该活动")
     err = refused(activities.visible, w["other_p"], act.id)
     assert err.status == 404
     err = refused(activities.visible, Principal.anonymous(), act.id)
@@ -233,8 +233,8 @@ def test_the_upcoming_list_keeps_an_activity_until_the_moment_it_ends(client, w)
 
 
 def test_the_list_runs_latest_start_first_then_newest(client, w):
-    early = _publish(w, start=START - timedelta(days=1), end=END - timedelta(days=1))
     late_a = _publish(w)
+    early = _publish(w, start=START - timedelta(days=1), end=END - timedelta(days=1))
     late_b = _publish(w)
     got = [a.id for a in activities.listing(w["staff_p"])]
     assert got == [late_b.id, late_a.id, early.id]
@@ -345,6 +345,25 @@ def test_a_place_cannot_be_given_back_once_checked_in(client, w):
     )
     assert ActivitySignup.get().status == "signed_up"
     assert Activity.get_by_id(act.id).signed_up == 1
+
+
+def test_giving_back_a_place_touches_only_that_activity_and_that_sign_up(client, w):
+    kept, given = _publish(w, capacity=3), _publish(w, capacity=3)
+    with at(BEFORE):
+        activities.signup(w["vol2_p"], kept.id)
+        activities.signup(w["vol_p"], kept.id)
+        activities.signup(w["vol_p"], given.id)
+        activities.signup(w["vol2_p"], given.id)
+        activities.cancel_signup(w["vol2_p"], given.id)
+    assert Activity.get_by_id(kept.id).signed_up == 2
+    assert Activity.get_by_id(given.id).signed_up == 1
+    status = {(s.activity_id, s.volunteer_id): s.status for s in ActivitySignup.select()}
+    assert status == {
+        (kept.id, w["v1"].id): "signed_up",
+        (kept.id, w["v2"].id): "signed_up",
+        (given.id, w["v1"].id): "signed_up",
+        (given.id, w["v2"].id): "cancelled",
+    }
 
 
 def test_giving_back_twice_frees_one_place_only(client, w):
