@@ -588,6 +588,19 @@ def test_check_in_and_out_are_audited_with_the_volunteer_the_time_and_the_record
             {"volunteer_id": w["v1"].id, "at": "2026-12-05T11:00:00+08:00", "record_id": record.id},
         ),
     }
+    # the record made at check-out is recorded as made by whoever checked the volunteer out
+    made = Event.get((Event.action == "service_record.create") & (Event.subject_id == record.id))
+    assert made.actor_id == staff and made.actor_label != "系统"
+
+
+def test_a_volunteer_checking_out_is_named_as_making_their_record(client, w):
+    act = _signed_up(w, "vol_p")
+    with at(START):
+        activities.check_in(w["vol_p"], act.id)
+    with at(END):
+        _, record = activities.check_out(w["vol_p"], act.id)
+    made = Event.get((Event.action == "service_record.create") & (Event.subject_id == record.id))
+    assert made.actor_id == w["vol_p"].user.id
 
 
 # --- reading ------------------------------------------------------------------------------------
