@@ -638,6 +638,20 @@ def test_an_activity_and_a_sign_up_as_read(client, w):
     assert activities.as_dict(act)["my_signup"] is None
 
 
+def test_a_sign_up_reads_its_check_in_and_check_out_times(client, w):
+    act = _signed_up(w, "vol_p")
+    with at(START + timedelta(minutes=5)):
+        row = activities.check_in(w["vol_p"], act.id)
+    assert activities.signup_dict(row)["checked_in_at"] == "2026-12-05T09:05:00+08:00"
+    with at(END):
+        row, _ = activities.check_out(w["vol_p"], act.id)
+    got = activities.signup_dict(ActivitySignup.get_by_id(row.id))
+    assert (got["checked_in_at"], got["checked_out_at"]) == (
+        "2026-12-05T09:05:00+08:00",
+        "2026-12-05T11:00:00+08:00",
+    )
+
+
 def test_places_left_never_reads_below_zero(client, w):
     act = _signed_up(w, "vol_p", "vol2_p", capacity=2)
     Activity.update(capacity=1).where(Activity.id == act.id).execute()
