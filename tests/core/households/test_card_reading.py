@@ -192,6 +192,7 @@ def _media(n: int) -> Media:
 def test_a_visit_shows_its_visitor_kind_note_and_the_photos_still_there(w):
     d, h = w["d"], w["h"]
     one, two = _media(1), _media(2)
+    _media(9)  # never asked for: not loaded
     hh = Household.get_by_id(h["a"])
     with time_machine.travel(START, tick=False), write_transaction():
         visit = visits.write(w["staff"], hh, "送了米面", [two.id, 999, one.id], START_UTC)
@@ -222,6 +223,8 @@ def test_a_visit_shows_its_visitor_kind_note_and_the_photos_still_there(w):
         "patrol_id": None,
     }
     assert sorted(cache) == [one.id, two.id]
+    # without a cache of the caller's
+    assert [p["id"] for p in cards.visit_out(visit)["photos"]] == [two.id, one.id]
     visit.kind = "phone"
     visit.photo_ids = None
     assert (cards.visit_out(visit)["kind_label"], cards.visit_out(visit)["photos"]) == ("电话", [])
@@ -236,7 +239,8 @@ def test_a_card_shows_everything_with_the_newest_twenty_visits_and_counts_them_a
         first = plans.create(w["admin"], h["a"], WEEKLY)
         second = plans.create(w["admin"], h["a"], {**WEEKLY, "interval_days": 3})
         with write_transaction():
-            for day in range(22):
+            # written newest first: the card orders them by date, not as written
+            for day in reversed(range(22)):
                 at = START_UTC - timedelta(days=30 - day)
                 visits.write(w["staff"], hh, f"第{day}次", [photo.id], at)
     hh = Household.get_by_id(h["a"])
@@ -291,3 +295,35 @@ def test_a_shown_list_is_audited_with_the_ids_shown_and_the_filters_used(w):
     event = Event.get(Event.action == "household.list")
     assert event.data == {"via": "api", "ids": [r.id for r in rows], "filters": {"tag": "低保"}}
     assert sorted(event.data["ids"]) == sorted([w["h"]["a"], w["h"]["a2"], w["h"]["b"]])
+
+
+def test_a_card_read_as_of_a_moment_shows_its_plans_and_next_visit_as_of_then(w):
+    hh_id = w["h"]["a"]
+    with time_machine.travel(START, tick=False):
+        plans.create(w["admin"], hh_id, WEEKLY)
+    hh = Household.get_by_id(hh_id)
+    with time_machine.travel(START + timedelta(days=30), tick=False):
+        then = cards.card_out(hh, now=START_UTC)
+        now = cards.card_out(hh)
+    assert (then["overdue"], [p["overdue"] for p in then["plans"]]) == (False, [False])
+    assert (now["overdue"], [p["overdue"] for p in now["plans"]]) == (True, [True])
+
+
+def test_one_address_in_two_communities_is_listed_as_registered(w):
+    d = w["d"]
+    Household.update(address="同名1号").where(
+        Household.id.in_([w["h"]["a"], w["h"]["c"]])
+    ).execute()
+    listed = [h.id for h in cards.listing(w["admin"]) if h.address == "同名1号"]
+    assert listed == [w["h"]["a"], w["h"]["c"]]
+    # registered the other way round: the second community's first
+    Household.delete().where(Household.id.in_([w["h"]["a"], w["h"]["c"]])).execute()
+    body = {"head_name": "户主", "address": "同名1号"}
+    later = cards.create(
+        w["admin"], {**body, "alley_id": d.alleys[2].id, "steward_id": d.stewards[2].id}
+    )
+    last = cards.create(
+        w["admin"], {**body, "alley_id": d.alleys[0].id, "steward_id": d.stewards[0].id}
+    )
+    listed = [h.id for h in cards.listing(w["admin"]) if h.address == "同名1号"]
+    assert listed == [later.id, last.id]

@@ -490,3 +490,20 @@ def test_a_change_to_an_address_already_registered_is_a_conflict_in_chinese(w):
         "该社区已登记过这个地址的住户",
     )
     assert Household.get_by_id(other.id).address == "1区1巷5号"
+
+
+def test_a_new_card_is_made_and_last_changed_at_the_same_moment(w):
+    # on the running clock: the two times come from one reading of it
+    h = Household.get_by_id(cards.create(w["staff"], _body(w)).id)
+    assert h.updated_at == h.created_at
+
+
+def test_a_person_keeping_two_stewards_of_one_alley_files_under_the_one_named(w):
+    d = w["d"]
+    second = Steward.create(name="管家11乙", phone=next_phone())
+    StewardAlley.create(steward=second, alley=d.alleys[0])
+    me = w["steward"]
+    me.stewards.append(second)
+    named = cards.create(me, _body(w, steward_id=second.id))
+    first = cards.create(me, _body(w, steward_id=d.stewards[0].id, address="2号"))
+    assert (named.steward_id, first.steward_id) == (second.id, d.stewards[0].id)

@@ -398,6 +398,9 @@ def test_the_unanswered_are_reminded_once_exactly_at_the_hour_privately_or_in_th
     assert care_alerts.remind_due(due) == 2
     assert care_alerts.remind_due(due + timedelta(hours=7)) == 0
     private = OutboxMessage.get(OutboxMessage.kind == "private")
+    s0, s1 = d.stewards[0], d.stewards[1]
+    assert (private.target, private.area_id) == ("wx_s0", d.communities[0].id)
+    assert private.idempotency_key == f"private:care:{alert.id}:{s0.id}:remind"
     assert private.payload["text"]["content"].splitlines() == [
         "【关怀提醒·寒潮·提醒】12月7日 09:00 发出的关怀名单还有 2 户未回复：",
         "1. 赵桂兰 1区1巷1号",
@@ -405,19 +408,30 @@ def test_the_unanswered_are_reminded_once_exactly_at_the_hour_privately_or_in_th
         "请回复：已联系 序号；已上门 序号 情况；需帮助 序号 说明",
     ]
     robot = [
-        (m.payload["text"]["content"], m.payload["text"]["mentioned_mobile_list"])
+        (m.target, m.idempotency_key, m.payload["text"]["content"])
         for m in OutboxMessage.select()
         .where(OutboxMessage.kind == "robot")
         .order_by(OutboxMessage.id)
     ]
-    s0, s1 = d.stewards[0], d.stewards[1]
     assert robot == [
-        (f"【关怀提醒·寒潮】{s0.name}：关怀名单还有 2 户未回复，请查看私信", [s0.phone]),
         (
+            "care-key",
+            f"robot:care:{alert.id}:{s0.id}:remind",
+            f"【关怀提醒·寒潮】{s0.name}：关怀名单还有 2 户未回复，请查看私信",
+        ),
+        (
+            "care-key",
+            f"robot:care:{alert.id}:{s1.id}:remind",
             f"【关怀提醒·寒潮】{s1.name}：关怀名单还有 1 户未回复，请在小程序“关怀提醒”中查看",
-            [s1.phone],
         ),
     ]
+    mentioned = [
+        m.payload["text"]["mentioned_mobile_list"]
+        for m in OutboxMessage.select()
+        .where(OutboxMessage.kind == "robot")
+        .order_by(OutboxMessage.id)
+    ]
+    assert mentioned == [[s0.phone], [s1.phone]]
     reminded = {t.household_id: t.reminded_at for t in CareTarget.select()}
     assert reminded == {h[0]: due, h[1]: None, h[2]: due, h[3]: due}
     events = list(Event.select().where(Event.action == "care_alert.remind").order_by(Event.id))
@@ -428,7 +442,7 @@ def test_the_unanswered_are_reminded_once_exactly_at_the_hour_privately_or_in_th
         {"steward_id": s0.id, "household_ids": [h[0], h[2]], "via": "private"},
         {"steward_id": s1.id, "household_ids": [h[3]], "via": "miniprogram"},
     ]
-    assert group.id
+    assert group.area_id == d.communities[0].id
 
 
 def test_no_reminder_for_a_steward_gone_or_when_the_hours_are_zero(w, app):
