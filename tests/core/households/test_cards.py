@@ -507,3 +507,12 @@ def test_a_person_keeping_two_stewards_of_one_alley_files_under_the_one_named(w)
     named = cards.create(me, _body(w, steward_id=second.id))
     first = cards.create(me, _body(w, steward_id=d.stewards[0].id, address="2号"))
     assert (named.steward_id, first.steward_id) == (second.id, d.stewards[0].id)
+
+
+def test_a_household_moved_to_another_alley_alone_keeps_a_steward_who_serves_both(w):
+    d = w["d"]
+    h = _made(w)
+    StewardAlley.create(steward=d.stewards[0], alley=d.alleys[1])
+    cards.update(w["staff"], h, {"alley_id": d.alleys[1].id})
+    stored = Household.get_by_id(h.id)
+    assert (stored.alley_id, stored.steward_id) == (d.alleys[1].id, d.stewards[0].id)
