@@ -108,10 +108,11 @@ def test_the_list_is_soonest_due_first_then_by_address(w):
     # addresses: 1区1巷1号 (a), 1区1巷2号 (a2), 1区2巷3号 (b), 2区1巷4号 (c)
     Household.update(address="9号").where(Household.id == h["a"]).execute()
     with time_machine.travel(START, tick=False):
-        plans.create(admin, h["c"], WEEKLY)
-        plans.create(admin, h["b"], {**WEEKLY, "interval_days": 3})
-    # none due: by address ("9号" after "1区1巷2号"), not as registered
-    assert _names(w, cards.listing(admin)) == ["b", "c", "a2", "a"]
+        plans.create(admin, h["b"], WEEKLY)
+        plans.create(admin, h["c"], {**WEEKLY, "interval_days": 3})
+    # the sooner due first whatever the address; then those with none due, by address
+    # ("9号" after "1区1巷2号"), not as registered
+    assert _names(w, cards.listing(admin)) == ["c", "b", "a2", "a"]
 
 
 def test_a_summary_shows_the_households_head_alley_steward_and_next_visit(w):
