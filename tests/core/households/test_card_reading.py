@@ -239,6 +239,7 @@ def test_a_card_shows_everything_with_the_newest_twenty_visits_and_counts_them_a
     with time_machine.travel(START, tick=False):
         first = plans.create(w["admin"], h["a"], WEEKLY)
         second = plans.create(w["admin"], h["a"], {**WEEKLY, "interval_days": 3})
+        plans.create(w["admin"], h["b"], WEEKLY)  # another household's: not on this card
         with write_transaction():
             # written newest first: the card orders them by date, not as written
             for day in reversed(range(22)):
