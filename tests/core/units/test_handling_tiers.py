@@ -196,3 +196,28 @@ def test_an_unknown_tier_is_refused_naming_the_choices(client, world):
         "紧急程度有误",
         {"tier": "可选：ordinary（一般）、important（重要）、major（重大）"},
     )
+
+
+def test_the_reporter_is_told_the_item_went_to_the_unit(client, world):
+    import json
+
+    from models import OutboxMessage
+
+    res = client.post(
+        f"{API}/subscriptions", json={"template_id": "tpl_dev_status"}, headers=world["resident"]
+    )
+    assert res.status_code == 201, res.get_json()
+    issue = _report(client, world)
+    handling.whistle(world["staff"], issue.id, world["unit"].id, "请处理", "major")
+    (told,) = OutboxMessage.select().where(OutboxMessage.kind == "subscribe")
+    assert "已吹哨住建办" in json.dumps(told.payload, ensure_ascii=False)
+
+
+def test_staff_of_another_community_are_told_the_item_does_not_exist(client, world):
+    issue = _report(client, world)
+    outsider = Principal.for_user(make_staff(world["d"].communities[1]).user)
+    refused = _refusal(
+        lambda: handling.whistle(outsider, issue.id, world["unit"].id, "请处理", "major")
+    )
+    assert refused[0] == 404
+    assert Issue.get_by_id(issue.id).status == "submitted"
