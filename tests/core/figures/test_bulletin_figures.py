@@ -12,13 +12,15 @@ import pytest
 import time_machine
 
 from core.figures import bulletin
-from core.figures.bulletin import Bulletin, Line, Month
+from core.figures.bulletin import Bulletin, Line, Month, Notable
 from core.figures.league import Row
+from core.items import handling
 from core.people.permissions import Principal
+from core.units import units
 from infra.errors import ApiError
 from models import Area, Issue, User
 from tests.core.figures import test_bulletin
-from tests.factories import login, make_district, make_staff
+from tests.factories import login, login_staff, login_steward, make_district, make_staff
 
 SH = ZoneInfo("Asia/Shanghai")
 # The month of three communities counted by hand (tests/core/figures/test_bulletin.py).
@@ -350,3 +352,186 @@ def test_the_definitions_give_the_configured_hours_and_the_configured_weights(wo
     # 第2社区: 100 × (0.5·0.6 + 0.5·⅔) = 63.3; 第1社区 100
     c2 = next(x for x in b.communities if x.name == "第2社区")
     assert c2.score == 63.3
+
+
+# --- the period: a finished month, the running one --------------------------------------------
+
+
+def test_a_finished_month_is_counted_to_its_end_and_the_running_one_to_the_moment(app):
+    with _at(2026, 9, 1):
+        d = make_district(communities=1, alleys_per_community=1)
+    # exactly at the month's end in Shanghai: November is finished
+    with _at(2026, 12, 1, 0, 0):
+        nov = bulletin.build(d.street, Month(2026, 11))
+        running = bulletin.build(d.street, Month(2026, 12))
+    assert (nov.as_of, nov.made_at) == (datetime(2026, 11, 30, 16), datetime(2026, 11, 30, 16))
+    assert not nov.partial
+    assert nov.period_text == "2026年11月01日 至 2026年11月30日"
+    assert running.partial and running.as_of == datetime(2026, 11, 30, 16)
+    with _at(2026, 12, 3, 0, 0):  # made at midnight: the 3rd has not begun to count
+        b = bulletin.build(d.street, Month(2026, 12))
+    suffix = "（本月尚未结束，为截至目前的数据）"
+    assert b.period_text == f"2026年12月01日 至 2026年12月02日{suffix}"
+    with _at(2026, 12, 3, 0, 0, 1):  # a second later it has
+        b = bulletin.build(d.street, Month(2026, 12))
+    assert b.period_text == f"2026年12月01日 至 2026年12月03日{suffix}"
+    assert (b.title, b.file_stem) == (
+        "示范街道小巷管家工作2026年12月通报",
+        f"bulletin-{d.street.id}-2026-12",
+    )
+
+
+# --- how the month's resolved items were solved -----------------------------------------------
+
+
+@pytest.fixture
+def small_street(app, client):
+    """A street of one community (one alley, its steward), its admin, a department of the
+    street and a property company of the community, on 1 October 2026."""
+    with _at(2026, 10, 1):
+        d = make_district(communities=1, alleys_per_community=1)
+        admin = make_staff(d.street, role="admin", username="street-admin")
+        dept = units.create(d.street, "住建办", label="测试")
+        prop = units.create(d.communities[0], "安居物业", kind="property", label="测试")
+    return {
+        "d": d,
+        "admin": login_staff(client, admin),
+        "steward": login_steward(client, d.stewards[0]),
+        "dept": dept,
+        "prop": prop,
+        "people": {n: login(client, n) for n in "甲乙丙丁戊己庚辛"},
+    }
+
+
+def _act(client, path, headers, body=None):
+    res = client.post(f"/api/v1{path}", json=body or {}, headers=headers)
+    assert res.status_code in (200, 201), res.get_json()
+    return res.get_json()
+
+
+def _report(client, w, who="甲", content="巷口有垃圾") -> int:
+    body = {"board_code": w["d"].boards[0].code, "category": "环境卫生", "content": content}
+    return _act(client, "/issues", w["people"][who], body)["id"]
+
+
+def _resolve(client, w, issue_id, who="steward"):
+    _act(client, f"/issues/{issue_id}/resolve", w[who], {"note": "已处理"})
+
+
+def test_items_resolved_in_the_month_are_counted_by_how_they_were_solved_to_the_second(
+    small_street, client
+):
+    w = small_street
+    with _at(2026, 10, 31, 10):
+        first = _report(client, w)
+    with _at(2026, 11, 1, 0, 0):  # resolved as November begins: November's
+        _resolve(client, w, first)
+    with _at(2026, 11, 5):
+        escalated = _report(client, w)
+        _act(client, f"/issues/{escalated}/escalate", w["steward"], {"note": "需社区处理"})
+    with _at(2026, 11, 6):
+        _resolve(client, w, escalated, "admin")
+    with _at(2026, 11, 7):
+        whistled = _report(client, w)
+        _act(client, f"/issues/{whistled}/escalate", w["steward"], {"note": "需物业处理"})
+        body = {"unit_id": w["prop"].id, "tier": "ordinary", "note": "请物业处理"}
+        _act(client, f"/issues/{whistled}/whistle", w["admin"], body)
+    with _at(2026, 11, 8):
+        _resolve(client, w, whistled, "admin")
+    with _at(2026, 11, 30, 10):
+        last = _report(client, w)
+    with _at(2026, 12, 1, 0, 0):  # resolved as December begins: not November's
+        _resolve(client, w, last)
+
+    def levels():
+        with _at(2026, 12, 2):
+            b = bulletin.build(w["d"].street, Month(2026, 11))
+        lines = {x.name: x for x in b.communities + b.units}
+        return b, lines
+
+    b, lines = levels()
+    assert b.levels == {"现场解决": 1, "上报社区": 1, "吹哨联合": 1} and b.resolved == 3
+    assert lines["第1社区"].levels == {"现场解决": 1, "上报社区": 1, "吹哨联合": 1}
+    assert lines["安居物业"].levels == {"吹哨联合": 1}
+    assert (lines["安居物业"].community, lines["住建办"].community) == ("第1社区", "")
+    assert lines["住建办"].levels == {}
+
+    # items closed before levels were stored: the trail decides, and a stored level wins
+    Issue.update(resolution_level=None).execute()
+    b, lines = levels()
+    assert b.levels == {"现场解决": 1, "上报社区": 1, "吹哨联合": 1}
+    Issue.update(resolution_level=handling.JOINT).where(Issue.id == first).execute()
+    b, lines = levels()
+    assert b.levels == {"现场解决": 0, "上报社区": 1, "吹哨联合": 2}
+    assert lines["第1社区"].levels == {"上报社区": 1, "吹哨联合": 2}
+
+
+# --- the notable items ------------------------------------------------------------------------
+
+LONG = "南门巷口的垃圾桶已经满了三天没有人清运，气味很大，夏天蚊蝇很多，老人孩子经过都捂着鼻子走，希望尽快处理"
+
+
+def test_the_months_notable_items_the_longest_overdue_at_its_end_and_the_most_followed(
+    small_street, client
+):
+    """Nine items left open: X reported on 31 October (followed by three), Y as November
+    began (whistled to 住建办 at once), n0–n6 on 2–8 November at 09:00 (each due 48 hours
+    later); X is withdrawn after the month's end, and the bulletin is made on 5 December."""
+    w = small_street
+    people = list(w["people"].values())
+
+    def follow(issue_id, n):
+        for h in people[1 : n + 1]:
+            _act(client, f"/issues/{issue_id}/follow", h)
+
+    with _at(2026, 10, 31, 23, 59):
+        x = _report(client, w, content="十月底的一件")
+        follow(x, 3)
+    with _at(2026, 11, 1, 0, 0):
+        y = _report(client, w, content=LONG)
+        follow(y, 1)
+        _act(client, f"/issues/{y}/escalate", w["steward"], {"note": "需部门处理"})
+        body = {"unit_id": w["dept"].id, "tier": "ordinary", "note": "请住建办处理"}
+        _act(client, f"/issues/{y}/whistle", w["admin"], body)
+    n = []
+    for day, followers in zip(range(2, 9), (1, 3, 2, 2, 1, 1, 0), strict=True):
+        with _at(2026, 11, day):
+            n.append(_report(client, w, content=f"第{day}天的事"))
+            follow(n[-1], followers)
+    with _at(2026, 11, 3, 10):
+        private = _report(client, w, content="楼上邻居吵架")
+    Issue.update(category="邻里纠纷").where(Issue.id == private).execute()
+    with _at(2026, 12, 1, 10):
+        _act(client, f"/issues/{x}/cancel", w["people"]["甲"], {"reason": "已自行解决"})
+    with _at(2026, 12, 5):
+        b = bulletin.build(w["d"].street, Month(2026, 11))
+
+    # the open at the month's end and past their deadline, the longest first, five of them:
+    # X (withdrawn only afterwards), Y, n0, n1, then the private one (due an hour after n1)
+    assert [i.id for i in b.longest_overdue] == [x, y, n[0], n[1], private]
+    x_line, y_line, n0_line = b.longest_overdue[:3]
+    assert (x_line.status, x_line.overdue_days, x_line.followers) == ("cancelled", 28, 0)
+    assert y_line == Notable(
+        id=y,
+        number=Issue.get_by_id(y).number,
+        community="第1社区",
+        alley="1区1巷",
+        category="环境卫生",
+        content=LONG[:39] + "…",
+        status="whistled",
+        deadline=datetime(2026, 11, 2, 16),
+        overdue_days=28,  # to the month's end (1 December), not to 5 December
+        followers=0,
+        unit="住建办",
+    )
+    assert (n0_line.overdue_days, n0_line.unit, n0_line.content) == (26, "", "第2天的事")
+    assert b.longest_overdue[4].content == "（内容不公开，请在小程序查看）"
+    # reported in the month, the most followed first, ties by number; X (October's) is not
+    assert [(i.id, i.followers) for i in b.most_followed] == [
+        (n[1], 3),
+        (n[2], 2),
+        (n[3], 2),
+        (y, 1),
+        (n[0], 1),
+    ]
+    assert b.most_followed[3].unit == "住建办"
