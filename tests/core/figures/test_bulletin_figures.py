@@ -535,3 +535,17 @@ def test_the_months_notable_items_the_longest_overdue_at_its_end_and_the_most_fo
         (n[0], 1),
     ]
     assert b.most_followed[3].unit == "住建办"
+
+
+def test_a_board_of_several_reads_their_names_in_order_with_the_enumeration_comma():
+    b = _bulletin(honour_size=2)
+    b.street = Area(id=1, name="示范街道", kind="street")
+    b.communities = _ranked(90, 80, 70, 60, 50)
+    b.units = _ranked(95, 85, 75, 65)
+    names = [x.name for x in b.communities]
+    card = bulletin.card_markdown(b, "L").splitlines()
+    assert card[3:5] == [f"红榜：{names[0]}、{names[1]}", f"待改进：{names[4]}、{names[3]}"]
+    text = bulletin.plain_text(b).splitlines()
+    assert f"  红榜：{names[0]}、{names[1]}" in text and f"  待改进：{names[4]}、{names[3]}" in text
+    units = [x.name for x in b.units]
+    assert f"  红榜：{units[0]}、{units[1]}" in text and f"  待改进：{units[3]}、{units[2]}" in text
