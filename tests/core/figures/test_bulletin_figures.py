@@ -549,3 +549,13 @@ def test_a_board_of_several_reads_their_names_in_order_with_the_enumeration_comm
     assert f"  红榜：{names[0]}、{names[1]}" in text and f"  待改进：{names[4]}、{names[3]}" in text
     units = [x.name for x in b.units]
     assert f"  红榜：{units[0]}、{units[1]}" in text and f"  待改进：{units[3]}、{units[2]}" in text
+
+
+def test_a_ranking_with_nobody_in_it_says_so_in_the_terminal():
+    b = _bulletin(honour_size=3)
+    b.street = Area(id=1, name="示范街道", kind="street")
+    b.communities = _ranked(90)
+    text = bulletin.plain_text(b).splitlines()
+    at = text.index("部门与物业排名")
+    assert text[at + 1] == "  （无）" and text[at + 2] == ""
+    assert "  （无）" not in text[: text.index("社区排名") + 2]
