@@ -551,11 +551,16 @@ def test_a_board_of_several_reads_their_names_in_order_with_the_enumeration_comm
     assert f"  红榜：{units[0]}、{units[1]}" in text and f"  待改进：{units[3]}、{units[2]}" in text
 
 
-def test_a_ranking_with_nobody_in_it_says_so_in_the_terminal():
+def test_a_ranking_with_nobody_in_it_says_so_and_a_line_without_a_score_shows_a_dash():
     b = _bulletin(honour_size=3)
     b.street = Area(id=1, name="示范街道", kind="street")
-    b.communities = _ranked(90)
+    b.communities = _ranked(90, None)
     text = bulletin.plain_text(b).splitlines()
+    first, second = (x.name for x in b.communities)
+    ranked = next(t for t in text if f" {first} " in t)
+    unscored = next(t for t in text if f" {second} " in t)
+    assert ranked.startswith(f"  1 {first}  件数 9  ") and ranked.endswith("  超期 0  得分 90.0")
+    assert unscored.startswith(f"  — {second}  件数 9  ") and unscored.endswith("  超期 0  得分 —")
     at = text.index("部门与物业排名")
     assert text[at + 1] == "  （无）" and text[at + 2] == ""
     assert "  （无）" not in text[: text.index("社区排名") + 2]
