@@ -38,15 +38,18 @@ def _board(img, d, top: int, pad: int, width: int, title: str, b: Bulletin, line
     return bottom + 20
 
 
-def _rows(lines: list[Line]) -> int:
+def _rows(b: Bulletin, lines: list[Line]) -> int:
+    """The rows of a board's longer column: as many as `Bulletin.honour` lists (the configured
+    `BULLETIN_HONOUR_SIZE`, at most half the ranked lines), or one for its "none" line."""
     ranked = sum(1 for x in lines if x.ranked)
-    return max(1, min(3, ranked // 2))
+    return max(1, min(b.honour_size, ranked // 2))
 
 
 def image(b: Bulletin, width: int = 1080) -> bytes:
     from PIL import Image, ImageDraw
 
-    height = 560 + 2 * (150 + 44 * max(_rows(b.communities), _rows(b.units)))
+    # tall enough for both boards; cropped below the footer once drawn
+    height = 560 + 2 * (150 + 44 * max(_rows(b, b.communities), _rows(b, b.units)))
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
     pad = 48
