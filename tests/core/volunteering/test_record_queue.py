@@ -70,3 +70,23 @@ def test_a_street_admin_who_also_staffs_a_community_gets_its_records_and_the_str
     in_c1 = record(c1, "c1", steward=d.stewards[0])
     in_c2 = record(c2, "c2", steward=d.stewards[2])  # 第2社区 has no staff: the street's
     assert waiting(both) == [in_c2.id, in_c1.id]
+
+
+def test_a_community_whose_only_staff_member_left_refers_its_records_to_the_street(d):
+    c1 = d.communities[0]
+    gone = make_staff(c1)
+    auth.set_staff_active(gone, False)
+    admin = principal(make_staff(d.street, role="admin").user_id)
+    patrol = record(c1, "patrol", steward=d.stewards[0])
+    assert waiting(admin) == [patrol.id]
+    make_staff(c1)  # a new staff member arrives: theirs to certify now
+    assert waiting(admin) == []
+
+
+def test_where_every_community_has_two_staff_nothing_waits_for_the_street(d):
+    for community in d.communities:
+        make_staff(community)
+        make_staff(community)
+    admin = principal(make_staff(d.street, role="admin").user_id)
+    record(d.communities[0], "patrol", steward=d.stewards[0])
+    assert waiting(admin) == []
