@@ -265,6 +265,12 @@ def test_hours_worth_no_point_are_certified_without_an_entry(w):
     assert events("service_record.certify", record.id)[0].data == {"hours": "0.4", "points": 0}
 
 
+def test_the_points_follow_the_configured_service_hour_rule(w, app):
+    app.config["TIMEBANK_RULES"] = {"service_hour": {"points": 2}}
+    done = records.certify(w["staff"], pending(w, hours="1.5").id)
+    assert PointEntry.get_by_id(done.entry_id).points == 3
+
+
 def test_a_record_is_certified_once(w):
     record = pending(w)
     records.certify(w["staff"], record.id)
@@ -280,7 +286,7 @@ def test_a_record_is_certified_once(w):
 def test_several_certified_at_once_each_once_those_done_before_reported(w):
     first, second, done = pending(w, "a"), pending(w, "b"), pending(w, "c")
     records.certify(w["staff"], done.id)
-    out = records.certify_many(w["staff"], [second.id, first.id, second.id, done.id])
+    out = records.certify_many(w["staff"], [second.id, done.id, first.id, second.id])
     assert [r.id for r in out["certified"]] == [second.id, first.id]
     assert all(r.status == "certified" for r in out["certified"])
     assert out["skipped"] == [done.id]
