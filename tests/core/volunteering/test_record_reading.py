@@ -172,8 +172,9 @@ def test_everyone_sees_their_own_records_and_staff_their_communities(w):
     user = w["stranger"].user
     for steward in w["d"].stewards[:2]:
         auth.bind_steward(user, steward)
+    as_user = record(w, "as-user", user=user.id)  # and a wish fulfilled as a WeChat user
     both = principal_of(user)
-    assert ids(records.visible(both)) == [second.id, patrol.id]
+    assert ids(records.visible(both)) == [as_user.id, second.id, patrol.id]
 
 
 def test_staff_asking_for_their_own_records_get_only_theirs(w):

@@ -11,7 +11,17 @@ import pytest
 import time_machine
 
 from core.volunteering import records
-from models import Activity, ActivitySignup, Event, Patrol, ServiceRecord, User, Volunteer, Wish
+from models import (
+    Activity,
+    ActivitySignup,
+    Area,
+    Event,
+    Patrol,
+    ServiceRecord,
+    User,
+    Volunteer,
+    Wish,
+)
 from tests.factories import login, make_district, make_staff
 
 # 2026-12-05 09:00–11:00 in Beijing time
@@ -165,6 +175,15 @@ def test_a_patrol_is_the_stewards_service_on_its_local_day(w, app):
     assert made_event(record).actor_id == w["staff_user"].id
     again = Patrol.create(steward=steward, alley=alley, created_at=datetime(2026, 12, 6, 9, 0))
     assert records.for_patrol(again) is None  # the same local day
+
+
+def test_a_patrol_in_an_alley_with_a_long_name_keeps_the_title_to_its_column(w):
+    alley = w["d"].alleys[0]
+    Area.update(name="长" * 100).where(Area.id == alley.id).execute()
+    patrol = Patrol.create(steward=w["d"].stewards[0], alley=Area.get_by_id(alley.id))
+    record = records.for_patrol(patrol)
+    assert record.title == "街巷巡查（" + "长" * 95
+    assert ServiceRecord.get_by_id(record.id).title == record.title
 
 
 def test_a_patrol_outside_any_community_makes_no_record(w):
