@@ -193,6 +193,7 @@ def test_the_list_filters_by_community_status_source_person_and_days_newest_firs
     same_day = record(w, "same", served_on=date(2026, 12, 2), source_type="wish")
     last_day = record(w, "last", served_on=date(2026, 12, 4))
     late = record(w, "late", served_on=date(2026, 12, 5), community=w["c2"])
+    backdated = record(w, "backdated", served_on=date(2026, 11, 30))  # entered last
     records.certify(w["staff"], same_day.id)
     admin = w["admin"]
     assert ids(records.visible(admin)) == [
@@ -201,6 +202,7 @@ def test_the_list_filters_by_community_status_source_person_and_days_newest_firs
         same_day.id,
         first_day.id,
         early.id,
+        backdated.id,
     ]
     assert ids(records.visible(admin, community_id=w["c2"].id)) == [late.id]
     assert ids(records.visible(admin, status="certified")) == [same_day.id]
@@ -210,6 +212,7 @@ def test_the_list_filters_by_community_status_source_person_and_days_newest_firs
         last_day.id,
         same_day.id,
         early.id,
+        backdated.id,
     ]
     assert ids(records.visible(admin, steward_id=d.stewards[0].id)) == [first_day.id]
     days = records.visible(admin, date_from=date(2026, 12, 2), date_to=date(2026, 12, 4))

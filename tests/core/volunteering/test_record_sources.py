@@ -61,11 +61,13 @@ def test_minutes_of_service_count_to_the_nearest_half_hour(minutes, hours):
 
 
 def test_attendance_counts_from_check_in_to_check_out_capped_by_the_activitys_length(w):
-    activity = Activity(starts_at=START, ends_at=END)
-    assert records.attendance_hours(START, START + timedelta(minutes=100), activity) == Decimal(
-        "1.5"
-    )
-    assert str(records.attendance_hours(START, END + timedelta(hours=3), activity)) == "2.0"
+    activity = Activity(starts_at=START, ends_at=START + timedelta(minutes=75))
+    an_hour = records.attendance_hours(START, START + timedelta(minutes=60), activity)
+    assert str(an_hour) == "1.0"
+    all_of_it = records.attendance_hours(START, START + timedelta(minutes=75), activity)
+    assert str(all_of_it) == "1.5"  # 75 minutes: the quarter rounds up
+    capped = records.attendance_hours(START, START + timedelta(hours=5), activity)
+    assert str(capped) == "1.5"
 
 
 def test_a_wish_and_a_patrol_count_the_configured_hours_to_the_tenth(app):
@@ -227,6 +229,11 @@ def test_an_attendance_is_the_volunteers_service_with_its_measured_hours(w):
     assert (record.served_on.isoformat(), record.hours) == ("2026-12-06", Decimal("1.5"))
     assert record.person_name == "陈晓"
     assert made_event(record).actor_id == w["staff_user"].id
+
+
+def test_half_an_hour_of_attendance_is_a_record(w):
+    signup, activity, volunteer = attended(w, 30)
+    assert records.for_attendance(signup, activity, volunteer).hours == Decimal("0.5")
 
 
 def test_an_attendance_too_short_to_count_makes_no_record(w):
