@@ -56,6 +56,7 @@ from models import (
 SOURCE_LABELS = {"wish": "微心愿", "activity": "志愿活动", "patrol": "巡查"}
 STATUS_LABELS = {"pending": "待认证", "certified": "已认证"}
 HALF_HOUR = Decimal("0.5")
+MIN_HOURS = Decimal("0.1")
 MAX_HOURS = Decimal("24")
 REASON_MAX = 200
 
@@ -431,15 +432,19 @@ def total_hours(query) -> Decimal:
 # --- changing --------------------------------------------------------------------------------
 
 
-def _check_hours(hours, field: str = "hours", allow_zero: bool = False) -> Decimal:
+def _check_hours(hours) -> Decimal:
+    """Hours as staff type them (an API number or a console form's text): from a tenth of an
+    hour to a whole day, kept to the tenth, half up; else 400 naming `hours`."""
     try:
         value = Decimal(str(hours)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     except ArithmeticError:
-        raise bad_request("时长：须为数字", {field: "须为数字"}) from None
-    low = Decimal("0") if allow_zero else Decimal("0.1")
-    if not (low <= value <= MAX_HOURS):
-        message = f"须在 {low} 至 {MAX_HOURS} 小时之间"
-        raise bad_request(f"时长：{message}", {field: message})
+        value = None
+    # "nan" passes `quantize` and then cannot be compared: not a number either.
+    if value is None or value.is_nan():
+        raise bad_request("时长：须为数字", {"hours": "须为数字"})
+    if not (MIN_HOURS <= value <= MAX_HOURS):
+        message = f"须在 {MIN_HOURS} 至 {MAX_HOURS} 小时之间"
+        raise bad_request(f"时长：{message}", {"hours": message})
     return value
 
 

@@ -225,6 +225,35 @@ def test_activity_attendance_certify_and_a_certified_record_is_frozen(capp, worl
     assert "冲销" in listing and "已更正" in listing and "签退时间记错" in listing
 
 
+def test_hours_typed_as_not_a_number_are_refused_in_chinese_not_a_server_error(capp, world):
+    """The console's forms hand the typed text to the records as it is: "nan" (which Python's
+    Decimal reads as a number that cannot be compared) once made a 500."""
+    w = world
+    record = ServiceRecord.create(
+        community=w.d.communities[0],
+        steward=w.d.stewards[0],
+        person_name="管家11",
+        source_type="patrol",
+        source_key="console:nan",
+        title="街巷巡查",
+        served_on=START.date(),
+        hours=1,
+        organiser=w.d.communities[0].name,
+    )
+    c = console_login(capp.test_client(), "secretary1")
+    rurl = f"/console/service/records/{record.id}"
+    token = csrf(c, rurl)
+    for typed in ("nan", "NaN"):
+        res = c.post(
+            rurl,
+            data={"action": "edit", "hours": typed, "csrf_token": token},
+            follow_redirects=True,
+        )
+        assert res.status_code == 200
+        assert _flash(res.get_data(as_text=True)) == ["时长：须为数字"]
+    assert ServiceRecord.get_by_id(record.id).hours == Decimal("1.0")
+
+
 def test_grading_in_the_console(capp, world):
     w = world
     _, vol = _volunteer(capp, w, "李四", party=True)
