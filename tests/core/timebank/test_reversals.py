@@ -7,9 +7,10 @@ import pytest
 
 from core.timebank import postings
 from core.timebank.postings import Holder
+from infra.db import write_transaction
 from infra.errors import ApiError
 from models import PointAccount, PointEntry, User
-from tests.factories import make_district
+from tests.factories import at_once, make_district
 
 
 @pytest.fixture
@@ -131,3 +132,18 @@ def test_a_reversal_is_not_itself_reversed_nor_an_entry_reversed_twice(world):
     )
     assert PointEntry.select().count() == 2
     assert PointAccount.get_by_id(mine.id).balance == 0
+
+
+def test_two_staff_reversing_the_same_line_at_once_make_one_reversal(app, world):
+    _, staff, mine, _ = world
+    award = postings.post(mine, 3, rule="service_hour", source_type="activity", source_id=1)
+
+    def reverse():
+        with write_transaction():
+            postings.reverse(award.id, reason="重复签到", actor=staff)
+
+    # On PostgreSQL both may pass the "already reversed?" check; the unique index on
+    # `reverses` then refuses the second with the same answer.
+    assert sorted(at_once(app, reverse)) == ["already_reversed", "ok"]
+    assert PointEntry.select().where(PointEntry.reverses == award.id).count() == 1
+    assert PointAccount.get_by_id(mine.id).balance == 0 == postings.balance_of(mine)
