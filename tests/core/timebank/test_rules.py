@@ -11,7 +11,8 @@ from infra.errors import ApiError
 
 def test_a_rule_added_without_a_label_reads_as_its_code_and_without_points_is_off(app):
     app.config["TIMEBANK_RULES"] = {
-        "river_patrol": {"points": 2, "manual": True},  # no label given
+        # no label given; a "code" in the override never renames the rule
+        "river_patrol": {"points": 2, "manual": True, "code": "renamed"},
         "tree_care": {"label": "认养树木", "manual": True},  # no points given
     }
     catalogue = rules.catalogue()
