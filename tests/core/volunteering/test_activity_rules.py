@@ -661,3 +661,8 @@ def test_places_left_never_reads_below_zero(client, w):
 def test_sign_ups_are_listed_in_the_order_taken(client, w):
     act = _signed_up(w, "vol2_p", "vol_p")
     assert [s.volunteer.name for s in activities.signups_of(act)] == ["李明", "陈晓"]
+
+
+def test_an_activity_names_the_staff_member_who_published_it(client, w):
+    activity = _publish(w)
+    assert Activity.get_by_id(activity.id).created_by_id == w["staff_p"].user.id
