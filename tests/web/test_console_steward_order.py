@@ -107,3 +107,32 @@ def test_a_search_reads_afresh_and_a_silent_change_shows_within_the_minute(capp)
         assert _listed(client) == before != _directory(w.staff)
     with time_machine.travel(start + timedelta(seconds=61), tick=False):
         assert _listed(client) == _directory(w.staff) == [last, *before[:-1]]
+
+
+def _menu(client) -> list[int]:
+    html = client.get("/console/issues").get_data(as_text=True)
+    menu = html.split('<select name="steward">')[1].split("</select>")[0]
+    return [int(x) for x in re.findall(r'<option value="(\d+)"', menu)]
+
+
+def test_the_issue_lists_steward_menu_follows_dismissals_and_imports_at_once(capp):
+    """The 诉求 list's 管家 menu is kept per scope between changes too: a steward dismissed
+    leaves it on the next page, one imported joins it; another community's secretary has
+    their own."""
+    w = build(capp)
+    d = w.d
+    client = console_login(capp.test_client(), "secretary1")
+    other = console_login(capp.test_client(), "secretary2")
+    ours, theirs = _menu(client), _menu(other)
+    assert ours == _directory(w.staff) and theirs == _directory(w.other_staff)
+    assert not set(ours) & set(theirs)
+    token = csrf(client, "/console/stewards")
+    client.post(
+        f"/console/stewards/{ours[0]}/dismiss", data={"csrf_token": token, "reason": "搬家"}
+    )
+    assert _menu(client) == ours[1:] and _menu(other) == theirs
+    row = [d.street.name, d.communities[0].name, d.grids[0].name, d.alleys[0].name, "阿宝"]
+    roster.import_table([HEADER, [*row, next_phone()]], label="测试")
+    new = Steward.get(Steward.name == "阿宝").id
+    assert sorted(_menu(client)) == sorted([new, *ours[1:]])
+    assert _menu(client) == _directory(w.staff)
