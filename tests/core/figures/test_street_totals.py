@@ -159,3 +159,53 @@ def test_the_street_figures_on_the_first_page_use_them(client, street):
     c = s.d.communities[0]
     assert period_sql.totals(c, END) == reports.totals(c, END) == (1, 1)
     assert period_sql.totals(s.d.communities[1], END) == (0, 0)
+
+
+def test_each_street_and_period_end_is_kept_apart(client, street):
+    s = street
+    s.report(0)
+    other = make_district(street_name="另一街道", communities=2, alleys_per_community=1)
+    body = {"board_code": other.boards[0].code, "category": "环境卫生", "content": "井盖松了"}
+    for _ in range(2):
+        _post(client, "/issues", s.resident, body, status=201)
+    earlier = datetime(2020, 1, 1)  # before every item
+    for _ in range(2):  # each read after the others' copies were made
+        assert period_sql.totals(s.d.street, END) == (1, 0)
+        assert period_sql.totals(other.street, END) == (2, 0)
+        assert period_sql.totals(s.d.street, earlier) == (0, 0)
+
+
+def test_a_change_at_the_same_instant_is_brought_up_to_date_not_counted_whole(client, street):
+    s = street
+    with time_machine.travel(utcnow(), tick=False):
+        first = s.report(0)
+        assert s.totals() == (1, 0)
+        s.resolve(first, 0)
+        assert s.totals() == (1, 1)
+    assert s.whole_counts == 1 and s.recounted == [s.d.communities[0].id]
+
+
+def test_past_a_number_of_changed_items_the_street_is_counted_whole(client, street, monkeypatch):
+    monkeypatch.setattr(street_totals, "ITEMS_MAX", 2)
+    s = street
+    s.report(0)
+    assert s.totals() == (1, 0)
+    s.report(0)
+    s.report(0)  # two items changed (new): recounted where they are
+    assert s.totals() == (3, 0) and s.whole_counts == 1
+    for _ in range(3):  # three: the street counted whole
+        s.report(0)
+    assert s.totals() == (6, 0) and s.whole_counts == 2
+
+
+def test_after_a_whole_count_forced_by_the_trail_later_changes_are_brought_up_to_date(
+    client, street
+):
+    s = street
+    item = s.report(0)
+    assert s.totals() == (1, 0)
+    audit.record("issue.import", "issue", None)
+    assert s.totals() == (1, 0) and s.whole_counts == 2
+    s.resolve(item, 0)
+    assert s.totals() == (1, 1) and s.whole_counts == 2
+    assert s.recounted == [s.d.communities[0].id]
