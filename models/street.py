@@ -47,13 +47,34 @@ def issues_in(area: Area):
     """The items of `area`'s subtree, as a filter. A community's are read by `Issue.community`
     (its alleys' community, set when the item is made; areas are not moved), so a range of the
     covering indexes above answers the query without reading an item's row; a street's by its
-    communities' (through its 200 alleys' list SQLite walked the whole district); a grid's or an
-    alley's by the alleys' list (SQLite walks the alleys' items with a row look-up each)."""
+    communities' (through its 200 alleys' list SQLite walked the whole district), plus the
+    alleys it runs itself by id (`street_run_alley_ids`); a grid's or an alley's by the alleys'
+    list (SQLite walks the alleys' items with a row look-up each)."""
     if area.kind == "community":
         return Issue.community == area.id
     if area.kind == "street":
         communities = Area.select(Area.id).where(
             Area.path.startswith(area.path) & (Area.kind == "community")
         )
-        return Issue.community.in_(communities)
+        own = street_run_alley_ids(area)
+        if not own:  # the usual street: the plain range, as the indexes above expect
+            return Issue.community.in_(communities)
+        return Issue.community.in_(communities) | Issue.alley.in_(own)
     return Issue.alley.in_(Area.alley_ids_under(area))
+
+
+def street_run_alley_ids(street: Area) -> list[int]:
+    """The alleys the street runs itself: under it, with no community above them. Their items
+    carry no community (`Issue.community` is the alley's community), so a filter by the
+    street's communities alone would leave them out. Read from the street's few hundred areas."""
+    rows = list(
+        Area.select(Area.id, Area.kind, Area.path).where(
+            Area.path.startswith(street.path) & Area.kind.in_(("community", "alley"))
+        )
+    )
+    communities = [a.path for a in rows if a.kind == "community"]
+    return [
+        a.id
+        for a in rows
+        if a.kind == "alley" and not any(a.path.startswith(c) for c in communities)
+    ]

@@ -26,7 +26,7 @@ from datetime import date, datetime
 
 from peewee import SQL, Case, fn
 
-from core.figures import kept, league, reports, words
+from core.figures import kept, league, reports, street_totals, words
 from core.items import outcomes as item_outcomes
 from infra.db import Param, Prepared, count_if, is_sqlite, unindexed
 from infra.timeutil import to_local
@@ -358,8 +358,7 @@ def _totals(kind: str):
         groups = (Issue.community, *groups)
     return (
         Issue.select(
-            Issue.status,
-            Issue.outcome,
+            *groups,  # a street's rows lead with the community (`totals` keeps them apart)
             count_if(Issue.created_at < Param("end")),
             count_if((Issue.created_at < Param("end")) & (Issue.resolved_at < Param("end"))),
         )
@@ -378,18 +377,38 @@ def totals(area: Area, end: datetime) -> tuple[int, int]:
 
     Kept per process between changes (`core.figures.kept`): the 整改率 counts every item since
     the start (a street's million: a second on SQLite), read again only after a change or
-    at the latest after a minute."""
+    at the latest after a minute. A street's is kept per community and recounted where items
+    changed (`core.figures.street_totals`)."""
+    kind = _scope_kind(area)
+    if area.kind == "street":
+
+        def whole() -> dict[int, tuple[int, int]]:
+            by_community: dict[int, list[tuple]] = {}
+            for community_id, *row in _TOTALS[(kind,)].rows(**_values(area, end=end)):
+                by_community.setdefault(community_id, []).append(row)
+            return {c: _counted_and_solved(rows) for c, rows in by_community.items()}
+
+        def one(community_id: int) -> tuple[int, int]:
+            values = {"area": community_id, "path_like": "", "end": end}
+            return _counted_and_solved(_TOTALS[("community",)].rows(**values))
+
+        return street_totals.totals(area, end, whole, one)
 
     def count() -> tuple[int, int]:
-        counted = solved = 0
-        rows = _TOTALS[(_scope_kind(area),)].rows(**_values(area, end=end))
-        for status, outcome, n, done in rows:
-            if status != "cancelled" and outcome != item_outcomes.DUPLICATE:
-                counted += int(n or 0)
-                solved += int(done or 0) if outcome == item_outcomes.SOLVED else 0
-        return counted, solved
+        rows = _TOTALS[(kind,)].rows(**_values(area, end=end))
+        return _counted_and_solved(row[-4:] for row in rows)
 
     return kept.kept("totals", (area.id, area.path, end), count).value
+
+
+def _counted_and_solved(rows) -> tuple[int, int]:
+    """(status, outcome, items, resolved before the end) rows → (counted, solved)."""
+    counted = solved = 0
+    for status, outcome, n, done in rows:
+        if status != "cancelled" and outcome != item_outcomes.DUPLICATE:
+            counted += int(n or 0)
+            solved += int(done or 0) if outcome == item_outcomes.SOLVED else 0
+    return counted, solved
 
 
 def _per_day(column_name: str):

@@ -219,17 +219,25 @@ def _stewards_in_scope(within: Area | None = None) -> list[Steward]:
     return list(_stewards_query(within))
 
 
-def _steward_menu() -> list[Steward] | None:
-    """The 诉求 list's 管家 filter: the serving stewards in scope, id and name, by name; None
+def _steward_menu() -> list[tuple[int, str]] | None:
+    """The 诉求 list's 管家 filter: the serving stewards in scope, (id, name), by name; None
     past PICKER_MAX (a street has thousands: the filter is then a typed name with suggestions,
     console.js). Whether the menu overflows is learnt from the first PICKER_MAX + 1 ids, unsorted,
     before any name is read: sorting a street's 5,000 names only to drop them cost ~20 ms a
-    request, and building whole rows (JSON columns and all) for a menu ~30 ms."""
-    query = _stewards_query()
-    first = query.order_by().select(Steward.id).limit(PICKER_MAX + 1).tuples()
-    if len(list(first)) > PICKER_MAX:
-        return None
-    return list(query.select(Steward.id, Steward.name))
+    request, and building whole rows (JSON columns and all) for a menu ~30 ms. Kept per scope
+    between changes as the alley filter is (an import, a dismissal or a binding writes an
+    event); shared by every request with that scope: read it, never change it."""
+    p = principal()
+    key = (tuple((root.id, root.path) for root in p.area_roots), tuple(sorted(p.alley_ids)))
+
+    def read() -> list[tuple[int, str]] | None:
+        query = _stewards_query()
+        first = query.order_by().select(Steward.id).limit(PICKER_MAX + 1).tuples()
+        if len(list(first)) > PICKER_MAX:
+            return None
+        return list(query.select(Steward.id, Steward.name).tuples())
+
+    return kept.kept("console.item_list_stewards", key, read).value
 
 
 def _community_of(alley: Area) -> Area:
