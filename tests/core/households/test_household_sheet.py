@@ -176,6 +176,8 @@ def test_members_are_split_by_semicolons_or_lines_and_fields_by_slashes(app):
         {"name": "张三", "relation": "", "birth_year": None, "phone": None, "notes": ""},
     ]
     assert sheet.parse_members(" ；\n") == []
+    # a blank member between two (a stray space between separators) is skipped, not the end
+    assert [m["name"] for m in sheet.parse_members(" ；甲/父； ；乙/母")] == ["甲", "乙"]
 
 
 def test_tags_are_split_by_any_common_separator(d):
@@ -323,6 +325,34 @@ def test_an_import_creates_with_the_rows_cells_and_defaults_and_is_audited(d):
     assert result.changes == ["第2行 新增：1区1巷3号", "第3行 新增：5号"]
 
 
+def test_a_file_imported_by_staff_keeps_to_their_scope_and_is_audited_with_its_name_and_them(
+    d, tmp_path
+):
+    actor = User.create(nickname="导入人")
+    path = tmp_path / "包联户.csv"
+    rows = [HEADER, _row(d), _row(d, address="2区1巷1号", alley=2, 社区="第2社区")]
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(sheet.SheetError) as err:
+        sheet.import_file(path, label="工作台", within=[d.communities[1]], actor=actor)
+    assert err.value.problems == ["第2行 社区：不在您的管辖范围内"]
+    path.write_text("\n".join(",".join(r) for r in rows[:2]), encoding="utf-8")
+    result = sheet.import_file(path, label="工作台", within=[d.communities[0]], actor=actor)
+    assert result.created == 1
+    event = Event.get(Event.action == "households.import")
+    assert (event.actor_id, event.actor_label, event.area_id) == (
+        actor.id,
+        "工作台",
+        d.communities[0].id,
+    )
+    assert event.data == {
+        "source": "包联户.csv",
+        "rows": 1,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+    }
+
+
 def test_a_reimport_updates_what_changed_brings_it_back_on_the_register_and_keeps_blank_cells(d):
     admin = _staff(d.street, role="admin")
     with time_machine.travel(START, tick=False):
@@ -400,7 +430,19 @@ def test_the_template_is_the_header_and_one_example_row_as_text(app):
     assert ws.title == "包联户"
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == list(sheet.REQUIRED + sheet.OPTIONAL)
-    assert rows[1][:5] == ["幸福社区", "光明巷", "13800000000", "光明巷3号", "王大爷"]
-    assert rows[1][7] == "李秀兰/配偶/1950；王小明/孙子/2015"
+    assert rows[1] == [
+        "幸福社区",
+        "光明巷",
+        "13800000000",
+        "光明巷3号",
+        "王大爷",
+        "示范街道",
+        "13900000000",
+        "李秀兰/配偶/1950；王小明/孙子/2015",
+        "独居老人、低保",
+        "腿脚不便",
+    ]
     assert all(c.number_format == "@" for c in ws[2])
-    assert [ws.column_dimensions[x].width for x in "ADH"] == [12, 20, 36]
+    # each column as wide as its example: the members' cell the widest
+    widths = [ws.column_dimensions[x].width for x in "ABCDEFGHIJ"]
+    assert widths == [12, 12, 14, 20, 10, 12, 14, 36, 18, 20]
