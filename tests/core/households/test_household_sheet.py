@@ -176,6 +176,16 @@ def test_members_are_split_by_semicolons_or_lines_and_fields_by_slashes(app):
         {"name": "张三", "relation": "", "birth_year": None, "phone": None, "notes": ""},
     ]
     assert sheet.parse_members(" ；\n") == []
+    # a note may hold a slash: everything after the fourth is the note, kept whole
+    assert sheet.parse_members("张奶奶/母亲/1940//腿脚不便/需轮椅") == [
+        {
+            "name": "张奶奶",
+            "relation": "母亲",
+            "birth_year": "1940",
+            "phone": None,
+            "notes": "腿脚不便/需轮椅",
+        }
+    ]
     # a blank member between two (a stray space between separators) is skipped, not the end
     assert [m["name"] for m in sheet.parse_members(" ；甲/父； ；乙/母")] == ["甲", "乙"]
 
