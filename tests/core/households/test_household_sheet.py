@@ -211,6 +211,7 @@ def test_a_community_alley_and_steward_are_found_by_name_and_phone_or_named_as_p
         _row(d, address="5号", 街巷=d.alleys[2].name, 管家手机号=d.stewards[2].phone),
         _row(d, address="6号"),
         _row(d, address="6号"),
+        _row(d, address="7号", 社区="第8社区"),  # still checked after a repeated address
     ]
     assert _problems(table) == [
         "第2行 社区：找不到“第9社区”，请先导入花名册",
@@ -219,14 +220,18 @@ def test_a_community_alley_and_steward_are_found_by_name_and_phone_or_named_as_p
         f"第5行 管家手机号：{d.stewards[1].phone} 不是“1区1巷”在任的管家",
         "第6行 街巷：“2区1巷”找不到该街巷",  # the other community's alley
         "第8行 地址：与第7行是同一社区的同一地址，请合并",
+        "第9行 社区：找不到“第8社区”，请先导入花名册",
     ]
 
 
 def test_two_communities_of_one_name_are_told_apart_by_the_street(d):
     other = make_district(street_name="第二街道", communities=1, alleys_per_community=1)
     assert other.communities[0].name == "第1社区"
-    table = [HEADER, _row(d)]
-    assert _problems(table) == ["第2行 社区：有多个名为“第1社区”的社区，请填写“街道”列"]
+    table = [HEADER, _row(d), _row(d, address="2号", 社区="第9社区")]
+    assert _problems(table) == [
+        "第2行 社区：有多个名为“第1社区”的社区，请填写“街道”列",
+        "第3行 社区：找不到“第9社区”，请先导入花名册",  # the next row still checked
+    ]
     with_street = [
         ["街道", *HEADER],
         ["第二街道", *_row(d, 街巷=other.alleys[0].name, 管家手机号=other.stewards[0].phone)],
@@ -250,6 +255,11 @@ def test_an_alley_named_twice_in_a_community_must_be_told_apart_first(d):
 def test_rows_outside_the_importers_scope_are_refused_and_their_community_is_the_scope(d):
     table = [HEADER, _row(d), _row(d, address="2区1巷1号", alley=2, 社区="第2社区")]
     assert _problems(table, within=[d.communities[1]]) == ["第2行 社区：不在您的管辖范围内"]
+    # every row outside is named, not only the first
+    assert _problems([*table, _row(d, address="9号")], within=[d.communities[1]]) == [
+        "第2行 社区：不在您的管辖范围内",
+        "第4行 社区：不在您的管辖范围内",
+    ]
     assert (
         sheet.import_table(table, label="测试", within=[d.communities[0], d.communities[1]]).created
         == 2
