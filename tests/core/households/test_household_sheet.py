@@ -98,11 +98,22 @@ def test_a_note_above_the_header_naming_two_columns_is_not_the_header(d):
     assert (result.rows, result.created) == (1, 1)
 
 
+def test_a_blank_row_between_households_does_not_end_the_sheet(d):
+    table = [HEADER, _row(d), [""] * len(HEADER), _row(d, address="2号")]
+    result = sheet.import_table(table, label="测试")
+    assert (result.rows, result.created) == (2, 2)
+
+
 def test_an_empty_sheet_or_one_missing_columns_says_so(d):
     assert _problems([]) == ["文件内容：文件是空的，没有表头和数据"]
     assert _problems([["", None]]) == ["文件内容：文件是空的，没有表头和数据"]
     assert _problems([["社区", "地址", "户主", "备注"], ["第1社区", "1号", "王", ""]]) == [
         "第1行 表头：缺少必填列“街巷”、“管家手机号”（表头须包含：社区、街巷、管家手机号、地址、户主）"
+    ]
+    # under a title row, a header naming three of the columns is the header (named by its row)
+    titled = [["2026年包联户名单"], ["社区", "地址", "户主"], ["第1社区", "1号", "王"]]
+    assert _problems(titled) == [
+        "第2行 表头：缺少必填列“街巷”、“管家手机号”（表头须包含：社区、街巷、管家手机号、地址、户主）"
     ]
 
 
