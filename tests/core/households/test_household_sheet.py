@@ -428,6 +428,12 @@ def test_a_reimport_updates_what_changed_brings_it_back_on_the_register_and_keep
     )
     assert again.counts() == {"rows": 1, "created": 0, "updated": 0, "unchanged": 1}
     assert again.changes == []
+    # each import (not the dry run) audited; a table that came from no file names no source
+    events = Event.select().where(Event.action == "households.import").order_by(Event.id)
+    assert [e.data for e in events] == [
+        {"source": "", "rows": 1, "created": 0, "updated": 1, "unchanged": 0},
+        {"source": "", "rows": 1, "created": 0, "updated": 0, "unchanged": 1},
+    ]
 
 
 def test_a_reimport_that_changes_the_alley_or_head_counts_as_an_update(d):
