@@ -384,6 +384,17 @@ def test_a_file_imported_by_staff_keeps_to_their_scope_and_is_audited_with_its_n
     }
 
 
+def test_one_imports_households_are_all_made_and_changed_at_one_moment(d):
+    # the clock running (not frozen): every household of the import gets the import's moment
+    table = [HEADER, _row(d), _row(d, address="5号", alley=1)]
+    with time_machine.travel(START, tick=True):
+        sheet.import_table(table, label="测试")
+    stamps = {(h.created_at, h.updated_at) for h in Household.select()}
+    assert len(stamps) == 1
+    made, changed = stamps.pop()
+    assert made == changed and START_UTC <= made < START_UTC + timedelta(minutes=1)
+
+
 def test_a_reimport_updates_what_changed_brings_it_back_on_the_register_and_keeps_blank_cells(d):
     admin = _staff(d.street, role="admin")
     with time_machine.travel(START, tick=False):
