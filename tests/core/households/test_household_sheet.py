@@ -395,6 +395,18 @@ def test_one_imports_households_are_all_made_and_changed_at_one_moment(d):
     assert made == changed and START_UTC <= made < START_UTC + timedelta(minutes=1)
 
 
+def test_rows_after_an_unchanged_household_are_still_written(d):
+    sheet.import_table([HEADER, _row(d), _row(d, address="6号")], label="测试")
+    table = [HEADER, _row(d), _row(d, address="5号"), _row(d, address="6号", head="王大妈")]
+    result = sheet.import_table(table, label="测试")
+    assert result.counts() == {"rows": 3, "created": 1, "updated": 1, "unchanged": 1}
+    assert sorted((h.address, h.head_name) for h in Household.select()) == [
+        ("1区1巷3号", "王大爷"),
+        ("5号", "王大爷"),
+        ("6号", "王大妈"),
+    ]
+
+
 def test_a_reimport_updates_what_changed_brings_it_back_on_the_register_and_keeps_blank_cells(d):
     admin = _staff(d.street, role="admin")
     with time_machine.travel(START, tick=False):
