@@ -395,15 +395,24 @@ def test_one_imports_households_are_all_made_and_changed_at_one_moment(d):
     assert made == changed and START_UTC <= made < START_UTC + timedelta(minutes=1)
 
 
-def test_rows_after_an_unchanged_household_are_still_written(d):
-    sheet.import_table([HEADER, _row(d), _row(d, address="6号")], label="测试")
-    table = [HEADER, _row(d), _row(d, address="5号"), _row(d, address="6号", head="王大妈")]
+def test_rows_after_an_unchanged_household_are_still_written_and_every_update_counted(d):
+    sheet.import_table(
+        [HEADER, _row(d), _row(d, address="6号"), _row(d, address="7号")], label="测试"
+    )
+    table = [
+        HEADER,
+        _row(d),
+        _row(d, address="5号"),
+        _row(d, address="6号", head="王大妈"),
+        _row(d, address="7号", head="王小妹"),
+    ]
     result = sheet.import_table(table, label="测试")
-    assert result.counts() == {"rows": 3, "created": 1, "updated": 1, "unchanged": 1}
+    assert result.counts() == {"rows": 4, "created": 1, "updated": 2, "unchanged": 1}
     assert sorted((h.address, h.head_name) for h in Household.select()) == [
         ("1区1巷3号", "王大爷"),
         ("5号", "王大爷"),
         ("6号", "王大妈"),
+        ("7号", "王小妹"),
     ]
 
 
