@@ -111,12 +111,14 @@ class _Row:
 
 def parse_members(text: str) -> list[dict]:
     """`姓名/关系/出生年份/电话/备注` per member, members separated by "；" or lines (the
-    sheet's 成员 cell and the console's members box)."""
+    sheet's 成员 cell and the console's members box); everything after the fourth slash is
+    the note."""
     out = []
     for part in MEMBER_SPLIT.split(text):
         if not part.strip():
             continue
-        bits = [b.strip() for b in FIELD_SPLIT.split(part)]
+        # the note is the last field and may hold a slash itself ("腿脚不便/需轮椅")
+        bits = [b.strip() for b in FIELD_SPLIT.split(part, maxsplit=4)]
         bits += [""] * (5 - len(bits))
         name, relation, year, phone, notes = bits[:5]
         out.append(

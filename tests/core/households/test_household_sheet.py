@@ -98,11 +98,22 @@ def test_a_note_above_the_header_naming_two_columns_is_not_the_header(d):
     assert (result.rows, result.created) == (1, 1)
 
 
+def test_a_blank_row_between_households_does_not_end_the_sheet(d):
+    table = [HEADER, _row(d), [""] * len(HEADER), _row(d, address="2号")]
+    result = sheet.import_table(table, label="测试")
+    assert (result.rows, result.created) == (2, 2)
+
+
 def test_an_empty_sheet_or_one_missing_columns_says_so(d):
     assert _problems([]) == ["文件内容：文件是空的，没有表头和数据"]
     assert _problems([["", None]]) == ["文件内容：文件是空的，没有表头和数据"]
     assert _problems([["社区", "地址", "户主", "备注"], ["第1社区", "1号", "王", ""]]) == [
         "第1行 表头：缺少必填列“街巷”、“管家手机号”（表头须包含：社区、街巷、管家手机号、地址、户主）"
+    ]
+    # under a title row, a header naming three of the columns is the header (named by its row)
+    titled = [["2026年包联户名单"], ["社区", "地址", "户主"], ["第1社区", "1号", "王"]]
+    assert _problems(titled) == [
+        "第2行 表头：缺少必填列“街巷”、“管家手机号”（表头须包含：社区、街巷、管家手机号、地址、户主）"
     ]
 
 
@@ -176,6 +187,18 @@ def test_members_are_split_by_semicolons_or_lines_and_fields_by_slashes(app):
         {"name": "张三", "relation": "", "birth_year": None, "phone": None, "notes": ""},
     ]
     assert sheet.parse_members(" ；\n") == []
+    # a note may hold a slash: everything after the fourth is the note, kept whole
+    assert sheet.parse_members("张奶奶/母亲/1940//腿脚不便/需轮椅") == [
+        {
+            "name": "张奶奶",
+            "relation": "母亲",
+            "birth_year": "1940",
+            "phone": None,
+            "notes": "腿脚不便/需轮椅",
+        }
+    ]
+    # a blank member between two (a stray space between separators) is skipped, not the end
+    assert [m["name"] for m in sheet.parse_members(" ；甲/父； ；乙/母")] == ["甲", "乙"]
 
 
 def test_tags_are_split_by_any_common_separator(d):
@@ -199,6 +222,7 @@ def test_a_community_alley_and_steward_are_found_by_name_and_phone_or_named_as_p
         _row(d, address="5号", 街巷=d.alleys[2].name, 管家手机号=d.stewards[2].phone),
         _row(d, address="6号"),
         _row(d, address="6号"),
+        _row(d, address="7号", 社区="第8社区"),  # still checked after a repeated address
     ]
     assert _problems(table) == [
         "第2行 社区：找不到“第9社区”，请先导入花名册",
@@ -207,14 +231,18 @@ def test_a_community_alley_and_steward_are_found_by_name_and_phone_or_named_as_p
         f"第5行 管家手机号：{d.stewards[1].phone} 不是“1区1巷”在任的管家",
         "第6行 街巷：“2区1巷”找不到该街巷",  # the other community's alley
         "第8行 地址：与第7行是同一社区的同一地址，请合并",
+        "第9行 社区：找不到“第8社区”，请先导入花名册",
     ]
 
 
 def test_two_communities_of_one_name_are_told_apart_by_the_street(d):
     other = make_district(street_name="第二街道", communities=1, alleys_per_community=1)
     assert other.communities[0].name == "第1社区"
-    table = [HEADER, _row(d)]
-    assert _problems(table) == ["第2行 社区：有多个名为“第1社区”的社区，请填写“街道”列"]
+    table = [HEADER, _row(d), _row(d, address="2号", 社区="第9社区")]
+    assert _problems(table) == [
+        "第2行 社区：有多个名为“第1社区”的社区，请填写“街道”列",
+        "第3行 社区：找不到“第9社区”，请先导入花名册",  # the next row still checked
+    ]
     with_street = [
         ["街道", *HEADER],
         ["第二街道", *_row(d, 街巷=other.alleys[0].name, 管家手机号=other.stewards[0].phone)],
@@ -238,6 +266,11 @@ def test_an_alley_named_twice_in_a_community_must_be_told_apart_first(d):
 def test_rows_outside_the_importers_scope_are_refused_and_their_community_is_the_scope(d):
     table = [HEADER, _row(d), _row(d, address="2区1巷1号", alley=2, 社区="第2社区")]
     assert _problems(table, within=[d.communities[1]]) == ["第2行 社区：不在您的管辖范围内"]
+    # every row outside is named, not only the first
+    assert _problems([*table, _row(d, address="9号")], within=[d.communities[1]]) == [
+        "第2行 社区：不在您的管辖范围内",
+        "第4行 社区：不在您的管辖范围内",
+    ]
     assert (
         sheet.import_table(table, label="测试", within=[d.communities[0], d.communities[1]]).created
         == 2
@@ -323,6 +356,66 @@ def test_an_import_creates_with_the_rows_cells_and_defaults_and_is_audited(d):
     assert result.changes == ["第2行 新增：1区1巷3号", "第3行 新增：5号"]
 
 
+def test_a_file_imported_by_staff_keeps_to_their_scope_and_is_audited_with_its_name_and_them(
+    d, tmp_path
+):
+    actor = User.create(nickname="导入人")
+    path = tmp_path / "包联户.csv"
+    rows = [HEADER, _row(d), _row(d, address="2区1巷1号", alley=2, 社区="第2社区")]
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(sheet.SheetError) as err:
+        sheet.import_file(path, label="工作台", within=[d.communities[1]], actor=actor)
+    assert err.value.problems == ["第2行 社区：不在您的管辖范围内"]
+    path.write_text("\n".join(",".join(r) for r in rows[:2]), encoding="utf-8")
+    result = sheet.import_file(path, label="工作台", within=[d.communities[0]], actor=actor)
+    assert result.created == 1
+    event = Event.get(Event.action == "households.import")
+    assert (event.actor_id, event.actor_label, event.area_id) == (
+        actor.id,
+        "工作台",
+        d.communities[0].id,
+    )
+    assert event.data == {
+        "source": "包联户.csv",
+        "rows": 1,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+    }
+
+
+def test_one_imports_households_are_all_made_and_changed_at_one_moment(d):
+    # the clock running (not frozen): every household of the import gets the import's moment
+    table = [HEADER, _row(d), _row(d, address="5号", alley=1)]
+    with time_machine.travel(START, tick=True):
+        sheet.import_table(table, label="测试")
+    stamps = {(h.created_at, h.updated_at) for h in Household.select()}
+    assert len(stamps) == 1
+    made, changed = stamps.pop()
+    assert made == changed and START_UTC <= made < START_UTC + timedelta(minutes=1)
+
+
+def test_rows_after_an_unchanged_household_are_still_written_and_every_update_counted(d):
+    sheet.import_table(
+        [HEADER, _row(d), _row(d, address="6号"), _row(d, address="7号")], label="测试"
+    )
+    table = [
+        HEADER,
+        _row(d),
+        _row(d, address="5号"),
+        _row(d, address="6号", head="王大妈"),
+        _row(d, address="7号", head="王小妹"),
+    ]
+    result = sheet.import_table(table, label="测试")
+    assert result.counts() == {"rows": 4, "created": 1, "updated": 2, "unchanged": 1}
+    assert sorted((h.address, h.head_name) for h in Household.select()) == [
+        ("1区1巷3号", "王大爷"),
+        ("5号", "王大爷"),
+        ("6号", "王大妈"),
+        ("7号", "王小妹"),
+    ]
+
+
 def test_a_reimport_updates_what_changed_brings_it_back_on_the_register_and_keeps_blank_cells(d):
     admin = _staff(d.street, role="admin")
     with time_machine.travel(START, tick=False):
@@ -367,6 +460,12 @@ def test_a_reimport_updates_what_changed_brings_it_back_on_the_register_and_keep
     )
     assert again.counts() == {"rows": 1, "created": 0, "updated": 0, "unchanged": 1}
     assert again.changes == []
+    # each import (not the dry run) audited; a table that came from no file names no source
+    events = Event.select().where(Event.action == "households.import").order_by(Event.id)
+    assert [e.data for e in events] == [
+        {"source": "", "rows": 1, "created": 0, "updated": 1, "unchanged": 0},
+        {"source": "", "rows": 1, "created": 0, "updated": 0, "unchanged": 1},
+    ]
 
 
 def test_a_reimport_that_changes_the_alley_or_head_counts_as_an_update(d):
@@ -400,7 +499,19 @@ def test_the_template_is_the_header_and_one_example_row_as_text(app):
     assert ws.title == "包联户"
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == list(sheet.REQUIRED + sheet.OPTIONAL)
-    assert rows[1][:5] == ["幸福社区", "光明巷", "13800000000", "光明巷3号", "王大爷"]
-    assert rows[1][7] == "李秀兰/配偶/1950；王小明/孙子/2015"
+    assert rows[1] == [
+        "幸福社区",
+        "光明巷",
+        "13800000000",
+        "光明巷3号",
+        "王大爷",
+        "示范街道",
+        "13900000000",
+        "李秀兰/配偶/1950；王小明/孙子/2015",
+        "独居老人、低保",
+        "腿脚不便",
+    ]
     assert all(c.number_format == "@" for c in ws[2])
-    assert [ws.column_dimensions[x].width for x in "ADH"] == [12, 20, 36]
+    # each column as wide as its example: the members' cell the widest
+    widths = [ws.column_dimensions[x].width for x in "ABCDEFGHIJ"]
+    assert widths == [12, 12, 14, 20, 10, 12, 14, 36, 18, 20]
