@@ -459,3 +459,38 @@ def test_no_reminder_for_a_steward_gone_or_when_the_hours_are_zero(w, app):
         t.steward_id for t in CareTarget.select().where(CareTarget.reminded_at.is_null(False))
     ] == [d.stewards[0].id] * 3
     assert not OutboxMessage.select().where(OutboxMessage.kind == "robot").exists()  # no group
+
+
+def test_a_reminder_hour_of_one_reminds_an_hour_after_the_alert(w, app):
+    app.config["CARE_REMINDER_HOURS"] = 1
+    with time_machine.travel(START, tick=False):
+        _send(w)
+    hour = START_UTC + timedelta(hours=1)
+    assert care_alerts.remind_due(hour - timedelta(seconds=1)) == 0
+    assert care_alerts.remind_due(hour) == 2
+
+
+def test_reminders_go_out_alert_by_alert_each_in_the_stewards_order(w, app):
+    d = w["d"]
+    app.config["CARE_REMINDER_HOURS"] = 6
+    groups.create(d.communities[0], "care-key")
+    with time_machine.travel(START, tick=False):
+        first = _send(w)  # stewards 0 (numbers 1-3) and 1 (number 1)
+        second = _send(w, area=d.alleys[0])  # steward 0 alone
+    # steward 0's first household answered: their earliest waiting number is 2, after
+    # steward 1's 1, yet steward 0 is still reminded first
+    care_alerts.answer(w["s0"], 1, "contacted", alert_id=first.id)
+    OutboxMessage.delete().execute()
+    assert care_alerts.remind_due(START_UTC + timedelta(hours=6)) == 3
+    keys = [
+        m.idempotency_key
+        for m in OutboxMessage.select()
+        .where(OutboxMessage.kind == "robot")
+        .order_by(OutboxMessage.id)
+    ]
+    s0, s1 = d.stewards[0].id, d.stewards[1].id
+    assert keys == [
+        f"robot:care:{first.id}:{s0}:remind",
+        f"robot:care:{first.id}:{s1}:remind",
+        f"robot:care:{second.id}:{s0}:remind",
+    ]
