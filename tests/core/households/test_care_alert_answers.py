@@ -435,9 +435,9 @@ def test_the_unanswered_are_reminded_once_exactly_at_the_hour_privately_or_in_th
     reminded = {t.household_id: t.reminded_at for t in CareTarget.select()}
     assert reminded == {h[0]: due, h[1]: None, h[2]: due, h[3]: due}
     events = list(Event.select().where(Event.action == "care_alert.remind").order_by(Event.id))
-    assert [(e.subject_id, e.actor_id, e.actor_label, e.area_id) for e in events] == [
-        (alert.id, None, "系统", d.communities[0].id)
-    ] * 2
+    assert [
+        (e.subject_type, e.subject_id, e.actor_id, e.actor_label, e.area_id) for e in events
+    ] == [("care_alert", alert.id, None, "系统", d.communities[0].id)] * 2
     assert [e.data for e in events] == [
         {"steward_id": s0.id, "household_ids": [h[0], h[2]], "via": "private"},
         {"steward_id": s1.id, "household_ids": [h[3]], "via": "miniprogram"},
