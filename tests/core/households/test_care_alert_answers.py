@@ -17,7 +17,7 @@ from core.households import cards, care_alerts
 from core.people.permissions import Principal
 from infra.errors import ApiError
 from models import Event, Issue, OutboxMessage, Steward, StewardAlley, User, Visit
-from models.care import CareTarget
+from models.care import CareAlert, CareTarget
 from tests.core.households.world import staff as _staff
 from tests.factories import make_district
 
@@ -494,3 +494,21 @@ def test_reminders_go_out_alert_by_alert_each_in_the_stewards_order(w, app):
         f"robot:care:{first.id}:{s1}:remind",
         f"robot:care:{second.id}:{s0}:remind",
     ]
+
+
+def test_staff_see_the_newest_fifty_alerts(w):
+    area = w["d"].communities[0]
+    made = [
+        CareAlert.create(
+            area=area,
+            kind="寒潮",
+            title="寒潮",
+            tags=["独居老人"],
+            message="",
+            created_label="社区",
+            created_at=START_UTC,
+        ).id
+        for _ in range(51)
+    ]
+    got = [a["id"] for a in care_alerts.listing(w["staff"])]
+    assert got == made[:0:-1]  # the newest fifty, newest first; the first one left out
