@@ -512,3 +512,17 @@ def test_staff_see_the_newest_fifty_alerts(w):
     ]
     got = [a["id"] for a in care_alerts.listing(w["staff"])]
     assert got == made[:0:-1]  # the newest fifty, newest first; the first one left out
+
+
+def test_an_alerts_progress_counts_and_shows_only_its_own_households(w):
+    first = _send(w)
+    _send(w, area=w["d"].alleys[0])  # a second alert to steward 0's alley
+    got = care_alerts.progress(w["staff"], first.id, via="console")
+    assert (got["id"], got["total"]) == (first.id, 4)
+    assert sorted(len(s["households"]) for s in got["stewards"]) == [1, 3]
+
+
+def test_a_new_alerts_summary_counts_its_own_lists(w):
+    alert = _send(w)
+    got = care_alerts.summary_out(alert)  # as the mini program's 201 gives it
+    assert (got["total"], got["answered"], got["pending"]) == (4, 0, 4)
