@@ -5,6 +5,7 @@ audited."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -266,6 +267,36 @@ def test_a_card_shows_everything_with_the_newest_twenty_visits_and_counts_them_a
     assert got["last_visit_at"] == "2026-11-22T09:00:00+08:00"
 
 
+def _media_reads(run) -> int:
+    """How many statements `run()` sends that read the media table (peewee logs each)."""
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logger = logging.getLogger("peewee")
+    old = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        run()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+    table = Media._meta.table_name
+    return sum(1 for sql in seen if f'FROM "{table}"' in sql and "PREPARE " not in sql)
+
+
+def test_a_card_loads_a_photo_shown_on_many_visits_once(w):
+    hh = Household.get_by_id(w["h"]["a"])
+    photo = _media(4)
+    with time_machine.travel(START, tick=False), write_transaction():
+        for day in range(3):
+            visits.write(w["staff"], hh, f"第{day}次", [photo.id], START_UTC - timedelta(days=day))
+    hh = Household.get_by_id(hh.id)
+    got: dict = {}
+    assert _media_reads(lambda: got.update(cards.card_out(hh))) == 1
+    assert [[p["id"] for p in v["photos"]] for v in got["visits"]] == [[photo.id]] * 3
+
+
 def test_two_visits_at_the_same_moment_show_the_later_written_first(w):
     hh = Household.get_by_id(w["h"]["a"])
     with time_machine.travel(START, tick=False), write_transaction():
@@ -273,6 +304,18 @@ def test_two_visits_at_the_same_moment_show_the_later_written_first(w):
         newer = visits.write(w["staff"], hh, "后记", [], START_UTC)
     got = cards.card_out(Household.get_by_id(hh.id))
     assert [v["id"] for v in got["visits"]] == [newer.id, older.id]
+
+
+def test_a_card_shows_only_its_own_households_visits(w):
+    h = w["h"]
+    mine = Household.get_by_id(h["a"])
+    with time_machine.travel(START, tick=False), write_transaction():
+        visits.write(w["staff"], mine, "本户", [], START_UTC - timedelta(days=2))
+        # a neighbour's, newer: neither shown nor counted on this card
+        visits.write(w["staff"], Household.get_by_id(h["a2"]), "邻户", [], START_UTC)
+    got = cards.card_out(Household.get_by_id(mine.id))
+    assert ([v["note"] for v in got["visits"]], got["visit_count"]) == (["本户"], 1)
+    assert {v["household_id"] for v in got["visits"]} == {mine.id}
 
 
 def test_reading_a_card_is_audited_with_the_way_it_was_read(w):

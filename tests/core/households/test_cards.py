@@ -355,6 +355,13 @@ def test_a_steward_files_a_card_they_keep_themselves_in_their_own_alley(w):
     assert Household.select().count() == 2
 
 
+def test_a_steward_leaving_the_steward_blank_files_the_card_as_their_own(w):
+    # a form's empty field reads as not named, as for staff ("必填")
+    made = cards.create(w["steward"], _body(w, steward_id=""))
+    assert made.steward_id == w["d"].stewards[0].id
+    assert Household.select().count() == 1
+
+
 def test_the_same_address_twice_in_a_community_is_a_conflict_in_chinese(w):
     cards.create(w["staff"], _body(w))
     twin = _body(w, alley_id=w["d"].alleys[1].id, steward_id=w["d"].stewards[1].id)

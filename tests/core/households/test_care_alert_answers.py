@@ -17,7 +17,7 @@ from core.households import cards, care_alerts
 from core.people.permissions import Principal
 from infra.errors import ApiError
 from models import Event, Issue, OutboxMessage, Steward, StewardAlley, User, Visit
-from models.care import CareTarget
+from models.care import CareAlert, CareTarget
 from tests.core.households.world import staff as _staff
 from tests.factories import make_district
 
@@ -435,9 +435,9 @@ def test_the_unanswered_are_reminded_once_exactly_at_the_hour_privately_or_in_th
     reminded = {t.household_id: t.reminded_at for t in CareTarget.select()}
     assert reminded == {h[0]: due, h[1]: None, h[2]: due, h[3]: due}
     events = list(Event.select().where(Event.action == "care_alert.remind").order_by(Event.id))
-    assert [(e.subject_id, e.actor_id, e.actor_label, e.area_id) for e in events] == [
-        (alert.id, None, "系统", d.communities[0].id)
-    ] * 2
+    assert [
+        (e.subject_type, e.subject_id, e.actor_id, e.actor_label, e.area_id) for e in events
+    ] == [("care_alert", alert.id, None, "系统", d.communities[0].id)] * 2
     assert [e.data for e in events] == [
         {"steward_id": s0.id, "household_ids": [h[0], h[2]], "via": "private"},
         {"steward_id": s1.id, "household_ids": [h[3]], "via": "miniprogram"},
@@ -459,3 +459,70 @@ def test_no_reminder_for_a_steward_gone_or_when_the_hours_are_zero(w, app):
         t.steward_id for t in CareTarget.select().where(CareTarget.reminded_at.is_null(False))
     ] == [d.stewards[0].id] * 3
     assert not OutboxMessage.select().where(OutboxMessage.kind == "robot").exists()  # no group
+
+
+def test_a_reminder_hour_of_one_reminds_an_hour_after_the_alert(w, app):
+    app.config["CARE_REMINDER_HOURS"] = 1
+    with time_machine.travel(START, tick=False):
+        _send(w)
+    hour = START_UTC + timedelta(hours=1)
+    assert care_alerts.remind_due(hour - timedelta(seconds=1)) == 0
+    assert care_alerts.remind_due(hour) == 2
+
+
+def test_reminders_go_out_alert_by_alert_each_in_the_stewards_order(w, app):
+    d = w["d"]
+    app.config["CARE_REMINDER_HOURS"] = 6
+    groups.create(d.communities[0], "care-key")
+    with time_machine.travel(START, tick=False):
+        first = _send(w)  # stewards 0 (numbers 1-3) and 1 (number 1)
+        second = _send(w, area=d.alleys[0])  # steward 0 alone
+    # steward 0's first household answered: their earliest waiting number is 2, after
+    # steward 1's 1, yet steward 0 is still reminded first
+    care_alerts.answer(w["s0"], 1, "contacted", alert_id=first.id)
+    OutboxMessage.delete().execute()
+    assert care_alerts.remind_due(START_UTC + timedelta(hours=6)) == 3
+    keys = [
+        m.idempotency_key
+        for m in OutboxMessage.select()
+        .where(OutboxMessage.kind == "robot")
+        .order_by(OutboxMessage.id)
+    ]
+    s0, s1 = d.stewards[0].id, d.stewards[1].id
+    assert keys == [
+        f"robot:care:{first.id}:{s0}:remind",
+        f"robot:care:{first.id}:{s1}:remind",
+        f"robot:care:{second.id}:{s0}:remind",
+    ]
+
+
+def test_staff_see_the_newest_fifty_alerts(w):
+    area = w["d"].communities[0]
+    made = [
+        CareAlert.create(
+            area=area,
+            kind="寒潮",
+            title="寒潮",
+            tags=["独居老人"],
+            message="",
+            created_label="社区",
+            created_at=START_UTC,
+        ).id
+        for _ in range(51)
+    ]
+    got = [a["id"] for a in care_alerts.listing(w["staff"])]
+    assert got == made[:0:-1]  # the newest fifty, newest first; the first one left out
+
+
+def test_an_alerts_progress_counts_and_shows_only_its_own_households(w):
+    first = _send(w)
+    _send(w, area=w["d"].alleys[0])  # a second alert to steward 0's alley
+    got = care_alerts.progress(w["staff"], first.id, via="console")
+    assert (got["id"], got["total"]) == (first.id, 4)
+    assert sorted(len(s["households"]) for s in got["stewards"]) == [1, 3]
+
+
+def test_a_new_alerts_summary_counts_its_own_lists(w):
+    alert = _send(w)
+    got = care_alerts.summary_out(alert)  # as the mini program's 201 gives it
+    assert (got["total"], got["answered"], got["pending"]) == (4, 0, 4)

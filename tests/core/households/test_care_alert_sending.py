@@ -303,3 +303,11 @@ def test_an_alert_is_kept_with_who_sent_it_when_and_audited(w):
     }
     assert care_alerts.steward_ids(alert) == [d.stewards[0].id, d.stewards[1].id]
     assert care_alerts.alert_title(alert) == "关怀提醒·寒潮"
+
+
+def test_an_alerts_stewards_are_those_its_own_lists_went_to(w):
+    d = w["d"]
+    first = _send(w)
+    other = care_alerts.create(w["admin"], d.communities[1].id, "寒潮", ["独居老人"], "")
+    assert care_alerts.steward_ids(first) == [d.stewards[0].id, d.stewards[1].id]
+    assert care_alerts.steward_ids(other) == [d.stewards[2].id]
