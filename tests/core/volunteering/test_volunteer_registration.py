@@ -490,3 +490,11 @@ def test_a_units_wrong_phone_is_refused_saying_what_a_phone_must_be(client, w):
     )
     landline = volunteers.add_unit(w["sp"], w["c1"].id, "某单位", "", "0571-8888 6666")
     assert ServiceUnit.get_by_id(landline.id).phone == phones.contact("0571-8888 6666")
+
+
+def test_a_unit_or_team_added_with_its_name_only_has_no_contact_phone_or_leader(client, w):
+    unit = volunteers.add_unit(w["sp"], w["c1"].id, "某单位")
+    stored = ServiceUnit.get_by_id(unit.id)
+    assert (stored.contact_name, stored.phone) == ("", "")
+    team = volunteers.add_team(w["sp"], w["c1"].id, "某队")
+    assert VolunteerTeam.get_by_id(team.id).leader_name == ""
