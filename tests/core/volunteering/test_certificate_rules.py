@@ -206,8 +206,12 @@ def test_issuing_a_certificate_is_audited_for_the_person(client, w):
 
 def test_a_missing_font_is_a_503_naming_the_package(tmp_path):
     err = refused(certificate.pick_font, "志愿", [(str(tmp_path / "none.otf"), 0)])
-    assert (err.status, err.code) == (503, "font_missing")
-    assert err.message.startswith("无法生成证明：找不到中文字体")
+    assert (err.status, err.code, err.message) == (
+        503,
+        "font_missing",
+        "无法生成证明：找不到中文字体（assets/fonts 中的字体子集缺字，系统也未安装 "
+        "fonts-noto-cjk；请运行 scripts/ensure-chromium.sh 或 apt-get install fonts-noto-cjk）",
+    )
 
 
 def test_the_first_font_that_draws_every_character_is_chosen(tmp_path):
@@ -216,6 +220,8 @@ def test_the_first_font_that_draws_every_character_is_chosen(tmp_path):
     assert certificate.pick_font("志愿", [(str(tmp_path / "none.otf"), 0), subset]) == subset
     assert certificate.pick_font("志愿", [subset, system]) == subset
     assert certificate.pick_font("龘", [subset, system]) == system
+    # by default the shipped subset first, when it has every character
+    assert certificate.pick_font("志愿服务记录证明") == subset
 
 
 def test_system_fonts_come_simplified_chinese_sans_regular_first(monkeypatch):
@@ -244,3 +250,23 @@ def test_system_fonts_come_simplified_chinese_sans_regular_first(monkeypatch):
     # without fontconfig there is nothing to list
     monkeypatch.setenv("PATH", "")
     assert certificate.system_cjk_fonts() == []
+
+
+def test_a_staff_members_own_certificate_lists_their_own_records_only(client, w):
+    """Staff read their community's records; their certificate is still only their own."""
+    zhao_as_staff = make_staff(w["c1"])
+    staff_p = Principal.for_user(zhao_as_staff.user)
+    mine = _record(w, person_name="工作人员")
+    ServiceRecord.update(user=zhao_as_staff.user).where(ServiceRecord.id == mine.id).execute()
+    _record(w)  # a volunteer's record of the community the staff member serves
+    got = certificate.certified_rows(staff_p, date(2026, 1, 1), date(2026, 12, 31), w["c1"].id)
+    assert ids(got) == [mine.id]
+
+
+def test_records_of_the_same_day_run_in_the_order_made(client, w):
+    first = _record(w, certify=False)
+    second = _record(w, certify=False)
+    # certified in the other order: the rows move on disk (PostgreSQL), the list must not
+    records.certify(w["sp"], second.id)
+    records.certify(w["sp"], first.id)
+    assert ids(certificate.certified_rows(w["zp"], DAY, DAY, None)) == [first.id, second.id]

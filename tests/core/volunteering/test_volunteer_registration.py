@@ -498,3 +498,16 @@ def test_a_unit_or_team_added_with_its_name_only_has_no_contact_phone_or_leader(
     assert (stored.contact_name, stored.phone) == ("", "")
     team = volunteers.add_team(w["sp"], w["c1"].id, "某队")
     assert VolunteerTeam.get_by_id(team.id).leader_name == ""
+
+
+def test_confirming_without_a_note_leaves_the_note_empty(client, w):
+    v = _party(w)
+    assert volunteers.review_party_member(w["sp"], v.id, True).party_note == ""
+    (event,) = events("volunteer.party_confirm")
+    assert event.data["note"] == ""
+
+
+def test_a_communitys_teams_leave_out_another_communitys(client, w):
+    volunteers.add_team(w["op"], w["c2"].id, "外社区队")
+    assert [t.name for t in volunteers.teams_of(w["c1"].id, True)] == ["党员先锋队"]
+    assert [t.name for t in volunteers.teams_of(w["c2"].id)] == ["外社区队"]
