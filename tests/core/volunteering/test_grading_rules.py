@@ -362,3 +362,31 @@ def test_a_workbook_of_one_unit_must_name_a_unit_of_this_community(client, w):
     assert load_workbook(io.BytesIO(data)).sheetnames == ["区税务局"]
     event = Event.select().where(Event.action == "party_grading.export").get()
     assert event.data == {"year": YEAR, "unit_id": w["tax"].id, "rows": 1}
+
+
+def test_a_units_sheet_keeps_every_letter_of_its_name_but_those_excel_forbids(client, w):
+    used: set[str] = set()
+    assert grading._sheet_title("XX科技有限公司", used) == "XX科技有限公司"
+    assert grading._sheet_title("X/X", used) == "XX"
+
+
+def test_the_street_admin_exports_the_workbook_of_a_community_they_name(client, w):
+    sp = w["sp"]
+    _member(client, sp, w["c1"], "赵", w["tax"])
+    grading.propose(sp, None, YEAR)
+    street = Principal.for_user(make_staff(w["d"].street, role="admin").user)
+    data, filename = grading.export(street, w["c1"].id, YEAR)
+    assert filename == f"在职党员年度评定-第1社区-{YEAR}.xlsx"
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["区税务局"]
+    assert book["区税务局"]["A3"].value == "赵"
+
+
+def test_the_workbook_names_each_members_team(client, w):
+    sp = w["sp"]
+    team = volunteers.add_team(sp, w["c1"].id, "党员先锋队")
+    v = _member(client, sp, w["c1"], "赵", w["tax"])
+    Volunteer.update(team=team).where(Volunteer.id == v.id).execute()
+    grading.propose(sp, None, YEAR)
+    book = load_workbook(io.BytesIO(grading.export(sp, None, YEAR)[0]))
+    assert [c.value for c in book["区税务局"][3]][:3] == ["赵", "区税务局", "党员先锋队"]

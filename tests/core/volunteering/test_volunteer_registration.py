@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from core.people import phones
 from core.people.permissions import Principal
 from core.volunteering import volunteers
 from infra.errors import ApiError
@@ -470,3 +471,43 @@ def test_a_unit_and_a_team_as_read(client, w):
         "leader_name": "王队长",
         "active": True,
     }
+
+
+def test_my_registrations_keep_the_order_made_when_an_earlier_one_is_updated(client, w):
+    first = volunteers.register(w["vol"], w["c2"].id, "陈", "13800001111")
+    second = volunteers.register(w["vol"], w["c1"].id, "陈", "13800001111")
+    # updating a row moves it to the end of a PostgreSQL table: the order must not follow that
+    volunteers.register(w["vol"], w["c2"].id, "陈晓", "13800001111", skills=["理发"])
+    assert [v.id for v in volunteers.mine(w["vol"])] == [first.id, second.id]
+
+
+def test_a_units_wrong_phone_is_refused_saying_what_a_phone_must_be(client, w):
+    err = refused(volunteers.add_unit, w["sp"], w["c1"].id, "某单位", "", "123")
+    assert (err.status, err.message, err.fields) == (
+        400,
+        f"电话：{phones.CONTACT_ERROR}",
+        {"phone": phones.CONTACT_ERROR},
+    )
+    landline = volunteers.add_unit(w["sp"], w["c1"].id, "某单位", "", "0571-8888 6666")
+    assert ServiceUnit.get_by_id(landline.id).phone == phones.contact("0571-8888 6666")
+
+
+def test_a_unit_or_team_added_with_its_name_only_has_no_contact_phone_or_leader(client, w):
+    unit = volunteers.add_unit(w["sp"], w["c1"].id, "某单位")
+    stored = ServiceUnit.get_by_id(unit.id)
+    assert (stored.contact_name, stored.phone) == ("", "")
+    team = volunteers.add_team(w["sp"], w["c1"].id, "某队")
+    assert VolunteerTeam.get_by_id(team.id).leader_name == ""
+
+
+def test_confirming_without_a_note_leaves_the_note_empty(client, w):
+    v = _party(w)
+    assert volunteers.review_party_member(w["sp"], v.id, True).party_note == ""
+    (event,) = events("volunteer.party_confirm")
+    assert event.data["note"] == ""
+
+
+def test_a_communitys_teams_leave_out_another_communitys(client, w):
+    volunteers.add_team(w["op"], w["c2"].id, "外社区队")
+    assert [t.name for t in volunteers.teams_of(w["c1"].id, True)] == ["党员先锋队"]
+    assert [t.name for t in volunteers.teams_of(w["c2"].id)] == ["外社区队"]
