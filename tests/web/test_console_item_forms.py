@@ -6,10 +6,15 @@ console page; a refusal of core becomes a message on that page, not an error pag
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import time_machine
+
+from infra.timeutil import to_local, utcnow
 from models import Event, Issue, Wish
 from tests.console_world import build, console_login, csrf
 
+NOON = utcnow().replace(hour=4, minute=0, second=0, microsecond=0)  # 12:00 in Shanghai
 FLASH_RE = re.compile(r'<div class="flash (\w+)" role="status">(.*?)</div>', re.S)
 
 
@@ -114,3 +119,76 @@ def test_a_back_address_outside_the_console_is_not_followed(capp):
         )
         assert res.status_code == 302, back
         assert res.headers["Location"].endswith("/console/review"), back
+
+
+def test_an_item_that_does_not_exist_answers_404_on_its_page_and_its_forms(capp):
+    w = build(capp)
+    client = console_login(capp.test_client(), "secretary1")
+    token = csrf(client, "/console/review")
+    missing = max(Issue.select().count(), Wish.select().count()) + 1000
+    for url in (f"/console/issues/{missing}", f"/console/issues/{missing}/publish"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/console/wishes/{missing}").status_code == 404
+    for url, form in (
+        (f"/console/issues/{missing}/comment", {"text": "你好"}),
+        (f"/console/issues/{missing}/moderate", {"publish": "0"}),
+        (f"/console/wishes/{missing}/approve", {}),
+        (f"/console/wishes/{missing}/reject", {"reason": "不符合"}),
+    ):
+        res = client.post(url, data={"csrf_token": token, **form})
+        assert res.status_code == 404, url
+    assert Issue.get_by_id(w.open_issue.id).status == "submitted"
+
+
+def test_the_publish_confirmation_returns_only_to_a_console_page(capp):
+    w = build(capp)
+    client = console_login(capp.test_client(), "secretary1")
+    page = f"/console/issues/{w.held.id}/publish"
+
+    def back_of(back: str) -> str:
+        html = client.get(page, query_string={"back": back}).get_data(as_text=True)
+        return re.search(r'name="back" value="([^"]*)"', html).group(1)
+
+    assert back_of("/console/review") == "/console/review"
+    assert back_of("/console/issues?status=held") == "/console/issues?status=held"
+    own = f"/console/issues/{w.held.id}"
+    for back in ("//evil.example/", "/console//evil.example/", "https://evil.example/console/"):
+        assert back_of(back) == own, back
+    assert back_of("") == own
+
+
+def test_a_date_that_cannot_be_read_on_an_item_list_is_said_and_left_out(capp):
+    w = build(capp)
+    client = console_login(capp.test_client(), "secretary1")
+    for url in ("/console/issues?from=2026-13-01", "/console/wishes?to=昨天"):
+        res = client.get(url)
+        assert res.status_code == 200, url
+        html = res.get_data(as_text=True)
+        assert FLASH_RE.findall(html) == [("error", "日期格式应为 年-月-日")], url
+    html = client.get("/console/issues?from=2026-13-01").get_data(as_text=True)
+    assert w.open_issue.number in html  # the bad date filters nothing out
+
+
+def test_an_item_list_shows_the_items_made_within_the_days_asked_for(capp):
+    """Pinned at noon, Shanghai: the day of the items and of the filter are the same day."""
+    with time_machine.travel(NOON, tick=False):
+        w = build(capp)
+        client = console_login(capp.test_client(), "secretary1")
+        today = to_local(utcnow()).date()
+        day = timedelta(days=1)
+        for path, number in (
+            ("/console/issues", w.open_issue.number),
+            ("/console/wishes", w.wish.number),
+        ):
+            for query, shown in (
+                ({"from": today.isoformat()}, True),
+                ({"from": (today + day).isoformat()}, False),
+                ({"to": today.isoformat()}, True),
+                ({"to": (today - day).isoformat()}, False),
+                ({"from": today.isoformat(), "to": today.isoformat()}, True),
+            ):
+                res = client.get(path, query_string=query)
+                assert res.status_code == 200, (path, query)
+                html = res.get_data(as_text=True)
+                assert (number in html) is shown, (path, query)
+                assert not FLASH_RE.findall(html), (path, query)
