@@ -229,3 +229,10 @@ def test_the_total_counts_each_records_hours_net_of_reversals_to_the_tenth(w):
     assert str(records.total_hours(ServiceRecord.select())) == "2.2"
     mine = records.visible(Principal.for_user(w["volunteer_user"]))
     assert records.total_hours(mine.order_by()) == Decimal("2.2")
+
+
+def test_a_record_of_a_source_not_listed_reads_as_its_own_code(w):
+    # written outside the three sources (an older import): shown as stored, never blank
+    imported = record(w, "import:1", source_type="import")
+    assert records.as_dict(imported)["source_label"] == "import"
+    assert records.as_dict(record(w, "a"))["source_label"] == "志愿活动"
