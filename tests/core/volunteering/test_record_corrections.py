@@ -46,7 +46,8 @@ def certified(w, key: str, hours: str = "2.0") -> ServiceRecord:
 
 
 def stewards_hours(w) -> Decimal:
-    return records.total_hours(records.visible(w["staff"], steward_id=w["steward"].id))
+    # without the list's order, as every caller sums (PostgreSQL refuses ORDER BY with SUM)
+    return records.total_hours(records.visible(w["staff"], steward_id=w["steward"].id).order_by())
 
 
 def test_a_stewards_corrected_record_is_reversed_and_replaced_in_the_stewards_name(w):
