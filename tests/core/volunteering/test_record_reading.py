@@ -236,3 +236,10 @@ def test_a_record_of_a_source_not_listed_reads_as_its_own_code(w):
     imported = record(w, "import:1", source_type="import")
     assert records.as_dict(imported)["source_label"] == "import"
     assert records.as_dict(record(w, "a"))["source_label"] == "志愿活动"
+
+
+def test_staff_see_their_own_service_in_another_community_beside_their_communitys_records(w):
+    # 第1社区's staff volunteered in 第2社区: their record there is theirs to see
+    own = record(w, "own", community=w["c2"], user=w["staff"].user.id)
+    theirs = record(w, "c1")
+    assert set(ids(records.visible(w["staff"]))) == {own.id, theirs.id}
