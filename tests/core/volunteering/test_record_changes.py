@@ -426,3 +426,11 @@ def test_only_a_certified_record_is_corrected_and_only_once(w):
         "更正记录本身不能再更正",
     )
     assert ServiceRecord.select().count() == 2
+
+
+def test_certifying_a_record_leaves_every_other_records_ledger_entry_alone(w):
+    first = records.certify(w["staff"], pending(w, "a").id)
+    second = records.certify(w["staff"], pending(w, "b", hours="3.0").id)
+    assert first.entry_id != second.entry_id
+    assert ServiceRecord.get_by_id(first.id).entry_id == first.entry_id
+    assert PointEntry.get_by_id(first.entry_id).points == 2

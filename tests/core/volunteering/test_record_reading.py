@@ -229,3 +229,17 @@ def test_the_total_counts_each_records_hours_net_of_reversals_to_the_tenth(w):
     assert str(records.total_hours(ServiceRecord.select())) == "2.2"
     mine = records.visible(Principal.for_user(w["volunteer_user"]))
     assert records.total_hours(mine.order_by()) == Decimal("2.2")
+
+
+def test_a_record_of_a_source_not_listed_reads_as_its_own_code(w):
+    # written outside the three sources (an older import): shown as stored, never blank
+    imported = record(w, "import:1", source_type="import")
+    assert records.as_dict(imported)["source_label"] == "import"
+    assert records.as_dict(record(w, "a"))["source_label"] == "志愿活动"
+
+
+def test_staff_see_their_own_service_in_another_community_beside_their_communitys_records(w):
+    # 第1社区's staff volunteered in 第2社区: their record there is theirs to see
+    own = record(w, "own", community=w["c2"], user=w["staff"].user.id)
+    theirs = record(w, "c1")
+    assert set(ids(records.visible(w["staff"]))) == {own.id, theirs.id}
