@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import time_machine
 
 from core.items import callbacks
-from models import Issue
+from models import Callback, Issue
 from tests.core.figures.test_reports import SH, at
 from tests.core.items.test_callbacks import Town, _post, _principal
 from tests.factories import login_steward
@@ -105,3 +105,40 @@ def test_a_month_whose_only_closed_item_was_called_back_has_heard_it(client):
         (row,) = callbacks.progress(t.d.communities[0])
     assert (row["closed"], row["heard"], row["callbacks_done"], row["needed"]) == (1, 1, 1, 0)
     assert row["met"]
+
+
+def test_a_month_of_over_a_thousand_closed_items_counts_every_call_back(client):
+    """The callbacks are read 500 items at a time: a community that closed 1,001 items in the
+    month, called back the first, the 501st (the second chunk's first) and the 1,001st (the
+    third's), has heard exactly those three — none missed at a chunk's edge."""
+    t = Town(client)
+    d = t.d
+    asked = _utc(_sh(12, 15, 12))
+    closed = _utc(_sh(12, 2, 10))
+    Issue.insert_many(
+        [
+            {
+                "number": f"S{n:07d}",
+                "alley": d.alleys[0].id,
+                "community": d.communities[0].id,
+                "category": "环境卫生",
+                "content": f"第{n}件",
+                "contact_phone": "13900000001",
+                "status": "resolved",
+                "deadline": closed,
+                "resolved_at": closed,
+                "resolved_by": d.stewards[0].id,
+            }
+            for n in range(1001)
+        ]
+    ).execute()
+    ids = [i.id for i in Issue.select(Issue.id).order_by(Issue.id)]
+    heard = [ids[0], ids[500], ids[1000]]
+    Callback.insert_many(
+        [
+            {"issue": i, "community": d.communities[0].id, "result": "satisfied", "settles": 0}
+            for i in heard
+        ]
+    ).execute()
+    (row,) = callbacks.progress(d.communities[0], asked)
+    assert (row["closed"], row["heard"], row["callbacks_done"]) == (1001, 3, 3)

@@ -145,3 +145,25 @@ def test_an_unknown_result_and_a_note_over_500_characters_are_refused_before_any
         )
         assert _nothing_written()
         assert callbacks.record(p, a, "satisfied", "字" * 500).note == "字" * 500
+
+
+def test_a_call_the_unique_index_refuses_names_the_call_that_settled_the_round(client):
+    """The round's settling call is read before writing; should one be there that the read
+    did not see (a writer the row lock did not hold back), the unique (item, round settled)
+    index refuses the second, and the 409 names the call that is there, writing nothing."""
+    t = Town(client)
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        t.resolve(a)
+    with at(12, 3, 15, 30):
+        # settles round 0, filed under another round: `record`'s read of round 0 misses it
+        Callback.create(issue=a, round=7, result="refused", settles=0, actor_label="王敏")
+    with at(12, 4, 10):
+        assert _refusal(_principal("liu"), a) == (
+            409,
+            "already_called_back",
+            "该诉求本轮已回访：拒绝回访（王敏，12月3日 15:30），不能重复记录",
+            {"result": "已记录“拒绝回访”"},
+        )
+    assert Callback.select().count() == 1
+    assert Event.select().where(Event.action == "issue.callback").count() == 0
