@@ -308,3 +308,12 @@ def test_supervising_takes_up_to_the_limit_of_words_and_only_while_the_unit_hold
         "只能督办已吹哨、仍在单位办理中的诉求",
         {},
     )
+
+
+def test_supervising_without_words_records_none_for_the_note(client, world):
+    # the console and the mini program send "" or nothing; 督办 needs no words
+    for note in ((), (None,)):
+        issue_id = _whistled(client, world)
+        actions.supervise(world["staff"], issue_id, *note)
+        (line,) = _trail(issue_id, "supervise")
+        assert line.data == {"unit_id": world["unit"].id, "unit": "住建办", "note": None}
