@@ -317,3 +317,15 @@ def test_supervising_without_words_records_none_for_the_note(client, world):
         actions.supervise(world["staff"], issue_id, *note)
         (line,) = _trail(issue_id, "supervise")
         assert line.data == {"unit_id": world["unit"].id, "unit": "住建办", "note": None}
+
+
+def test_a_unit_member_cannot_ask_the_street_to_supervise_their_own_units_item(client, world):
+    issue_id = _whistled(client, world)
+    assert _refusal(lambda: actions.supervise(world["li"], issue_id, "请街道协调")) == (
+        403,
+        "forbidden",
+        "只有社区工作人员可以提请督办",
+        {},
+    )
+    assert Issue.get_by_id(issue_id).supervised_at is None
+    assert _trail(issue_id, "supervise") == []
