@@ -329,3 +329,24 @@ def test_a_unit_member_cannot_ask_the_street_to_supervise_their_own_units_item(c
     )
     assert Issue.get_by_id(issue_id).supervised_at is None
     assert _trail(issue_id, "supervise") == []
+
+
+def test_an_item_the_unit_has_closed_can_no_longer_be_urged_or_supervised(client, world):
+    # the unit stays named on a closed item: its status alone ends 催办 and 督办
+    issue_id = _whistled(client, world)
+    actions.resolve(world["li"], issue_id, "已修复")
+    assert Issue.get_by_id(issue_id).department_id == world["unit"].id
+    assert _refusal(lambda: actions.urge(world["staff"], issue_id, "快点")) == (
+        409,
+        "invalid_transition",
+        "只能催办已吹哨、仍在单位办理中的诉求",
+        {},
+    )
+    assert _refusal(lambda: actions.supervise(world["staff"], issue_id, "请协调")) == (
+        409,
+        "invalid_transition",
+        "只能督办已吹哨、仍在单位办理中的诉求",
+        {},
+    )
+    assert Issue.get_by_id(issue_id).supervised_at is None
+    assert _trail(issue_id, "urge") == [] and _trail(issue_id, "supervise") == []
