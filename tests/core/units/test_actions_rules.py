@@ -12,7 +12,7 @@ import time_machine
 from core.people.permissions import Principal
 from core.units import actions, handling, members, units
 from infra.errors import ApiError
-from models import Event, Issue
+from models import ChatGroup, Event, Issue, OutboxMessage, StaffAccount
 from tests.factories import login, make_district, make_staff
 
 API = "/api/v1"
@@ -350,3 +350,25 @@ def test_an_item_the_unit_has_closed_can_no_longer_be_urged_or_supervised(client
     )
     assert Issue.get_by_id(issue_id).supervised_at is None
     assert _trail(issue_id, "urge") == [] and _trail(issue_id, "supervise") == []
+
+
+def test_the_street_hears_who_asked_for_supervision_by_their_name(client, world):
+    # 张敏 by the name staff gave themselves; an account without one by its login
+    ChatGroup.create(
+        area=world["d"].street, name="街道工作群", webhook_key="key-street", audience="staff"
+    )
+    unnamed = make_staff(world["d"].communities[0], username="lisi")
+    StaffAccount.update(display_name="张敏").where(StaffAccount.username == "zhangsan").execute()
+    StaffAccount.update(display_name="").where(StaffAccount.id == unnamed.id).execute()
+    for who, staff in (("张敏", world["staff"]), ("lisi", Principal.for_user(unnamed.user))):
+        issue_id = _whistled(client, world)
+        issue, told = actions.supervise(staff, issue_id, "两天未报到")
+        assert told is True
+        text = (
+            OutboxMessage.select()
+            .where(OutboxMessage.target == "key-street")
+            .order_by(OutboxMessage.id.desc())
+            .first()
+            .payload["text"]["content"]
+        )
+        assert f"\n{who} 提请街道督办：两天未报到" in text
