@@ -372,3 +372,23 @@ def test_the_street_hears_who_asked_for_supervision_by_their_name(client, world)
             .payload["text"]["content"]
         )
         assert f"\n{who} 提请街道督办：两天未报到" in text
+
+
+def test_the_unit_hears_who_answered_its_extension_by_their_login_when_they_have_no_name(
+    client, world
+):
+    ChatGroup.create(
+        area=world["d"].street, name="住建办群", webhook_key="key-unit", unit=world["unit"]
+    )
+    StaffAccount.update(display_name="").where(StaffAccount.username == "zhangsan").execute()
+    issue_id = _whistled(client, world)
+    actions.request_extension(world["li"], issue_id, 2, "雨天")
+    actions.decide_extension(world["staff"], issue_id, False)
+    answer = (
+        OutboxMessage.select()
+        .where(OutboxMessage.target == "key-unit")
+        .order_by(OutboxMessage.id.desc())
+        .first()
+        .payload["text"]["content"]
+    )
+    assert "\nzhangsan 未同意延期，办理期限仍为 " in answer
