@@ -13,7 +13,7 @@ from core.people.permissions import Principal
 from core.units import actions, handling, members, units
 from infra.errors import ApiError
 from models import ChatGroup, Event, Issue, OutboxMessage, StaffAccount
-from tests.factories import login, make_district, make_staff
+from tests.factories import login, login_staff, make_district, make_staff, upload_photo
 
 API = "/api/v1"
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -392,3 +392,14 @@ def test_the_unit_hears_who_answered_its_extension_by_their_login_when_they_have
         .payload["text"]["content"]
     )
     assert "\nzhangsan 未同意延期，办理期限仍为 " in answer
+
+
+def test_a_members_own_photos_stay_with_their_progress_and_their_closing(client, world):
+    li = login_staff(client, StaffAccount.get(StaffAccount.username == "zjb-li"))
+    seen, fixed = upload_photo(client, li, "red"), upload_photo(client, li, "blue")
+    issue_id = _whistled(client, world)
+    actions.progress(world["li"], issue_id, "已到现场", [seen])
+    actions.resolve(world["li"], issue_id, "已修复", [fixed])
+    assert _trail(issue_id, "progress")[0].data["photo_ids"] == [seen]
+    assert _trail(issue_id, "resolve")[0].data["photo_ids"] == [fixed]
+    assert Issue.get_by_id(issue_id).resolution_photo_ids == [fixed]
