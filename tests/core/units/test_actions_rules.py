@@ -403,3 +403,15 @@ def test_a_members_own_photos_stay_with_their_progress_and_their_closing(client,
     assert _trail(issue_id, "progress")[0].data["photo_ids"] == [seen]
     assert _trail(issue_id, "resolve")[0].data["photo_ids"] == [fixed]
     assert Issue.get_by_id(issue_id).resolution_photo_ids == [fixed]
+
+
+def test_a_second_extension_request_waits_for_the_first_to_be_answered(client, world):
+    issue_id = _whistled(client, world)
+    actions.request_extension(world["li"], issue_id, 3, "需招标")
+    assert _refusal(lambda: actions.request_extension(world["wang"], issue_id, 2, "雨天")) == (
+        409,
+        "extension_pending",
+        "已有延期申请等待社区审批",
+        {},
+    )
+    assert [e.data["days"] for e in _trail(issue_id, "extension")] == [3]
