@@ -12,8 +12,8 @@ import time_machine
 from core.people.permissions import Principal
 from core.units import actions, handling, members, units
 from infra.errors import ApiError
-from models import Event, Issue
-from tests.factories import login, make_district, make_staff
+from models import ChatGroup, Event, Issue, OutboxMessage, StaffAccount
+from tests.factories import login, login_staff, make_district, make_staff, upload_photo
 
 API = "/api/v1"
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -308,3 +308,110 @@ def test_supervising_takes_up_to_the_limit_of_words_and_only_while_the_unit_hold
         "只能督办已吹哨、仍在单位办理中的诉求",
         {},
     )
+
+
+def test_supervising_without_words_records_none_for_the_note(client, world):
+    # the console and the mini program send "" or nothing; 督办 needs no words
+    for note in ((), (None,)):
+        issue_id = _whistled(client, world)
+        actions.supervise(world["staff"], issue_id, *note)
+        (line,) = _trail(issue_id, "supervise")
+        assert line.data == {"unit_id": world["unit"].id, "unit": "住建办", "note": None}
+
+
+def test_a_unit_member_cannot_ask_the_street_to_supervise_their_own_units_item(client, world):
+    issue_id = _whistled(client, world)
+    assert _refusal(lambda: actions.supervise(world["li"], issue_id, "请街道协调")) == (
+        403,
+        "forbidden",
+        "只有社区工作人员可以提请督办",
+        {},
+    )
+    assert Issue.get_by_id(issue_id).supervised_at is None
+    assert _trail(issue_id, "supervise") == []
+
+
+def test_an_item_the_unit_has_closed_can_no_longer_be_urged_or_supervised(client, world):
+    # the unit stays named on a closed item: its status alone ends 催办 and 督办
+    issue_id = _whistled(client, world)
+    actions.resolve(world["li"], issue_id, "已修复")
+    assert Issue.get_by_id(issue_id).department_id == world["unit"].id
+    assert _refusal(lambda: actions.urge(world["staff"], issue_id, "快点")) == (
+        409,
+        "invalid_transition",
+        "只能催办已吹哨、仍在单位办理中的诉求",
+        {},
+    )
+    assert _refusal(lambda: actions.supervise(world["staff"], issue_id, "请协调")) == (
+        409,
+        "invalid_transition",
+        "只能督办已吹哨、仍在单位办理中的诉求",
+        {},
+    )
+    assert Issue.get_by_id(issue_id).supervised_at is None
+    assert _trail(issue_id, "urge") == [] and _trail(issue_id, "supervise") == []
+
+
+def test_the_street_hears_who_asked_for_supervision_by_their_name(client, world):
+    # 张敏 by the name staff gave themselves; an account without one by its login
+    ChatGroup.create(
+        area=world["d"].street, name="街道工作群", webhook_key="key-street", audience="staff"
+    )
+    unnamed = make_staff(world["d"].communities[0], username="lisi")
+    StaffAccount.update(display_name="张敏").where(StaffAccount.username == "zhangsan").execute()
+    StaffAccount.update(display_name="").where(StaffAccount.id == unnamed.id).execute()
+    for who, staff in (("张敏", world["staff"]), ("lisi", Principal.for_user(unnamed.user))):
+        issue_id = _whistled(client, world)
+        issue, told = actions.supervise(staff, issue_id, "两天未报到")
+        assert told is True
+        text = (
+            OutboxMessage.select()
+            .where(OutboxMessage.target == "key-street")
+            .order_by(OutboxMessage.id.desc())
+            .first()
+            .payload["text"]["content"]
+        )
+        assert f"\n{who} 提请街道督办：两天未报到" in text
+
+
+def test_the_unit_hears_who_answered_its_extension_by_their_login_when_they_have_no_name(
+    client, world
+):
+    ChatGroup.create(
+        area=world["d"].street, name="住建办群", webhook_key="key-unit", unit=world["unit"]
+    )
+    StaffAccount.update(display_name="").where(StaffAccount.username == "zhangsan").execute()
+    issue_id = _whistled(client, world)
+    actions.request_extension(world["li"], issue_id, 2, "雨天")
+    actions.decide_extension(world["staff"], issue_id, False)
+    answer = (
+        OutboxMessage.select()
+        .where(OutboxMessage.target == "key-unit")
+        .order_by(OutboxMessage.id.desc())
+        .first()
+        .payload["text"]["content"]
+    )
+    assert "\nzhangsan 未同意延期，办理期限仍为 " in answer
+
+
+def test_a_members_own_photos_stay_with_their_progress_and_their_closing(client, world):
+    li = login_staff(client, StaffAccount.get(StaffAccount.username == "zjb-li"))
+    seen, fixed = upload_photo(client, li, "red"), upload_photo(client, li, "blue")
+    issue_id = _whistled(client, world)
+    actions.progress(world["li"], issue_id, "已到现场", [seen])
+    actions.resolve(world["li"], issue_id, "已修复", [fixed])
+    assert _trail(issue_id, "progress")[0].data["photo_ids"] == [seen]
+    assert _trail(issue_id, "resolve")[0].data["photo_ids"] == [fixed]
+    assert Issue.get_by_id(issue_id).resolution_photo_ids == [fixed]
+
+
+def test_a_second_extension_request_waits_for_the_first_to_be_answered(client, world):
+    issue_id = _whistled(client, world)
+    actions.request_extension(world["li"], issue_id, 3, "需招标")
+    assert _refusal(lambda: actions.request_extension(world["wang"], issue_id, 2, "雨天")) == (
+        409,
+        "extension_pending",
+        "已有延期申请等待社区审批",
+        {},
+    )
+    assert [e.data["days"] for e in _trail(issue_id, "extension")] == [3]

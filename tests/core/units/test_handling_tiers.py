@@ -221,3 +221,12 @@ def test_staff_of_another_community_are_told_the_item_does_not_exist(client, wor
     )
     assert refused[0] == 404
     assert Issue.get_by_id(issue.id).status == "submitted"
+
+
+def test_a_held_item_is_refused_telling_staff_to_review_its_content_first(client, world):
+    issue = _report(client, world)
+    Issue.update(visibility="held").where(Issue.id == issue.id).execute()
+    assert _refusal(
+        lambda: handling.whistle(world["staff"], issue.id, world["unit"].id, "请处理", "major")
+    ) == (409, "held", "该诉求内容尚待审核，请先审核（公开或不公开）后再吹哨", {})
+    assert _tier_lines(issue.id) == [] and Issue.get_by_id(issue.id).status == "submitted"
