@@ -25,12 +25,14 @@ def serve_command(host: str, port: int):
     app = current_app._get_current_object()
     config.listening_at(app, host, port)
     scheduler = configure(app, BackgroundScheduler())
-    scheduler.start()
     # werkzeug's banner and per-request lines would scroll the 试一试 list away.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     click.echo(f"小巷管家已启动：{config.local_base_url(host, port)}/（按 Ctrl+C 停止）", err=True)
     for line in demo.try_it():
         click.echo(line, err=True)
+    # Started after the list: a job due at once (the demo's items to close as 未评价, at some
+    # hours of the day) logs a line that would otherwise land inside it.
+    scheduler.start()
     try:
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
         run_simple(host, port, app, use_reloader=False, threaded=True)
