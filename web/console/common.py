@@ -56,6 +56,13 @@ MAX_PAGE = 1_000_000  # the API's limit: past it OFFSET overflows, and nobody pa
 _CONSOLE_PATH = re.compile(r"/console(?:[/?#][!-\[\]-~]*)?")
 
 
+def scope_key(p: Principal) -> tuple:
+    """What a viewer's scope is, as the key of a copy kept per scope (`core.figures.kept`):
+    their area roots (id and path) and, for a steward, their own alleys. Two viewers with the
+    same key see the same rows of any staff list."""
+    return tuple((root.id, root.path) for root in p.area_roots), tuple(sorted(p.alley_ids))
+
+
 def principal() -> Principal:
     """The logged-in staff member (resolved once per request), or an anonymous principal."""
     if "console_principal" not in g:

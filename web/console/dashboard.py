@@ -28,6 +28,7 @@ from web.console.common import (
     managed_areas,
     parse_period,
     principal,
+    scope_key,
     today,
 )
 
@@ -176,8 +177,7 @@ def _records_awaiting(p, area: Area, person) -> tuple[int, object]:
     most a minute otherwise). Everyone else's is compiled once and read every time."""
     if not any(root.kind == "street" for root in p.area_roots):
         return records.awaiting_within(p, area, person)
-    roots = tuple((root.id, root.path) for root in p.area_roots)
-    key = (p.user.id, roots, area.id, area.path)
+    key = (p.user.id, *scope_key(p), area.id, area.path)
     return kept.kept(
         "records.awaiting_within", key, lambda: records.awaiting_within(p, area, person)
     ).value

@@ -40,6 +40,7 @@ from web.console.common import (
     number_arg,
     page_arg,
     principal,
+    scope_key,
 )
 
 PER_PAGE = 30
@@ -190,7 +191,7 @@ def _alleys_in_scope() -> list[Area]:
     two hundred alleys were read and sorted on every request of its busiest list. Shared by
     every request with that scope: read it, never change it."""
     p = principal()
-    key = (tuple((root.id, root.path) for root in p.area_roots), tuple(sorted(p.alley_ids)))
+    key = scope_key(p)
 
     def read() -> list[Area]:
         query = Area.select().where(p.area_condition(Area) & (Area.kind == "alley"))
@@ -228,7 +229,7 @@ def _steward_menu() -> list[tuple[int, str]] | None:
     between changes as the alley filter is (an import, a dismissal or a binding writes an
     event); shared by every request with that scope: read it, never change it."""
     p = principal()
-    key = (tuple((root.id, root.path) for root in p.area_roots), tuple(sorted(p.alley_ids)))
+    key = scope_key(p)
 
     def read() -> list[tuple[int, str]] | None:
         query = _stewards_query()

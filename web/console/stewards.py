@@ -21,6 +21,7 @@ from web.console.common import (
     number_arg,
     page_arg,
     principal,
+    scope_key,
 )
 
 
@@ -65,7 +66,7 @@ def _page(p, filters: steward_service.Filters, page: int, per_page: int):
     every request. A search is narrow and read afresh."""
     if filters.text:
         return steward_service.directory_page(p, filters, page, per_page)
-    key = (tuple((root.id, root.path) for root in p.area_roots), dataclasses.astuple(filters))
+    key = (*scope_key(p), dataclasses.astuple(filters))
     order = kept.kept(
         "console.steward_order", key, lambda: steward_service.directory_ids(p, filters)
     ).value
