@@ -311,3 +311,25 @@ def test_an_alerts_stewards_are_those_its_own_lists_went_to(w):
     other = care_alerts.create(w["admin"], d.communities[1].id, "寒潮", ["独居老人"], "")
     assert care_alerts.steward_ids(first) == [d.stewards[0].id, d.stewards[1].id]
     assert care_alerts.steward_ids(other) == [d.stewards[2].id]
+
+
+def test_a_stewards_households_in_two_alleys_are_listed_as_registered_not_alley_by_alley(w):
+    d, h = w["d"], w["h"]
+    # the first steward serves a second alley too, and households are registered alternately
+    StewardAlley.create(steward=d.stewards[0], alley=d.alleys[1])
+    made = []
+    for n, alley in enumerate((1, 0, 1)):
+        made.append(
+            cards.create(
+                w["admin"],
+                {
+                    "alley_id": d.alleys[alley].id,
+                    "steward_id": d.stewards[0].id,
+                    "address": f"{d.alleys[alley].name}{n + 10}号",
+                    "head_name": f"吴老伯{n}",
+                    "tags": ["独居老人"],
+                },
+            ).id
+        )
+    got = care_alerts.matching_households(d.communities[0], ["独居老人", "空巢老人"])
+    assert [x.id for x in got] == [h[0], h[1], *made, h[2]]
