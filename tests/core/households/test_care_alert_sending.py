@@ -204,6 +204,8 @@ def test_each_steward_gets_their_own_numbered_list_privately_and_the_group_one_l
         alert = _send(w, tags=["独居老人", "空巢老人", "低保"])
     private = OutboxMessage.get(OutboxMessage.kind == "private")
     assert private.payload["touser"] == "wx_s0"
+    # filed under the alert's area: the console's outbox shows it to that community's staff
+    assert private.area_id == d.communities[0].id
     assert private.payload["text"]["content"].splitlines() == [
         "【关怀提醒·寒潮】今晚降温，请确认取暖",
         "您包联的以下 2 户请及时电话或上门看望：",
