@@ -235,6 +235,10 @@ def test_each_steward_gets_their_own_numbered_list_privately_and_the_group_one_l
         e.data["steward_id"]: (e.subject_id, e.actor_id, e.area_id, e.data)
         for e in Event.select().where(Event.action == "care_alert.list_sent")
     }
+    # each list's event has the care alert as its subject
+    assert {
+        e.subject_type for e in Event.select().where(Event.action == "care_alert.list_sent")
+    } == {"care_alert"}
     staff_user = w["staff"].user.id
     area = d.communities[0].id
     assert sent == {
