@@ -6,6 +6,8 @@ exactly at its hour, once, privately or by the group's count."""
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -381,6 +383,27 @@ def test_a_steward_reads_their_own_lists_of_the_newest_alerts_recorded(w):
     )
 
 
+def test_one_person_keeping_two_stewards_lists_reads_them_steward_by_steward_in_name_order(w):
+    d, h = w["d"], w["h"]
+    # the first-made steward's name sorts after the second's: the names order, not the ids
+    Steward.update(name="王建国").where(Steward.id == d.stewards[0].id).execute()
+    Steward.update(name="李秀英").where(Steward.id == d.stewards[1].id).execute()
+    both = Principal(
+        user=w["s0"].user,
+        roles={"steward"},
+        stewards=[Steward.get_by_id(d.stewards[0].id), Steward.get_by_id(d.stewards[1].id)],
+        alley_ids=w["s0"].alley_ids | w["s1"].alley_ids,
+    )
+    _send(w)
+    (got,) = care_alerts.mine(both, via="api")
+    assert [(t["household_id"], t["seq"]) for t in got["households"]] == [
+        (h[3], 1),
+        (h[0], 1),
+        (h[1], 2),
+        (h[2], 3),
+    ]
+
+
 # --- the reminder ----------------------------------------------------------------------------
 
 
@@ -494,6 +517,57 @@ def test_reminders_go_out_alert_by_alert_each_in_the_stewards_order(w, app):
         f"robot:care:{first.id}:{s1}:remind",
         f"robot:care:{second.id}:{s0}:remind",
     ]
+
+
+@contextmanager
+def _just_before_the_first(prefix: str, competing):
+    """Run `competing()` on the same connection at the moment the first statement starting
+    with `prefix` is sent (peewee logs each statement just before it runs): another scan's
+    write landing between this scan's read and its own write."""
+    done: list[bool] = []
+
+    def emit(record):
+        if not done and str(record.msg[0]).startswith(prefix):
+            done.append(True)
+            competing()
+
+    handler = logging.Handler()
+    handler.emit = emit
+    logger = logging.getLogger("peewee")
+    old = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+    assert done, f"no statement began with {prefix!r}"
+
+
+def test_a_steward_another_scan_reminded_meanwhile_is_skipped_and_the_next_still_reminded(w, app):
+    d = w["d"]
+    app.config["CARE_REMINDER_HOURS"] = 6
+    with time_machine.travel(START, tick=False):
+        alert = _send(w)  # steward 0 (three households), then steward 1 (one)
+    OutboxMessage.delete().execute()
+    s0, s1 = d.stewards[0].id, d.stewards[1].id
+    Steward.update(wecom_userid="wx_s1").where(Steward.id == s1).execute()
+    due = START_UTC + timedelta(hours=6)
+    other_scan = due - timedelta(seconds=5)
+    # another scan claims steward 0's households after this scan read them, before its claim
+    with _just_before_the_first(
+        f'UPDATE "{CareTarget._meta.table_name}"',
+        lambda: CareTarget.update(reminded_at=other_scan).where(CareTarget.steward == s0).execute(),
+    ):
+        assert care_alerts.remind_due(due) == 1
+    assert [m.idempotency_key for m in OutboxMessage.select().order_by(OutboxMessage.id)] == [
+        f"private:care:{alert.id}:{s1}:remind"
+    ]
+    reminded = {t.steward_id: t.reminded_at for t in CareTarget.select()}
+    assert reminded == {s0: other_scan, s1: due}
+    events = Event.select().where(Event.action == "care_alert.remind")
+    assert [e.data["steward_id"] for e in events] == [s1]
 
 
 def test_staff_see_the_newest_fifty_alerts(w):

@@ -204,6 +204,8 @@ def test_each_steward_gets_their_own_numbered_list_privately_and_the_group_one_l
         alert = _send(w, tags=["独居老人", "空巢老人", "低保"])
     private = OutboxMessage.get(OutboxMessage.kind == "private")
     assert private.payload["touser"] == "wx_s0"
+    # filed under the alert's area: the console's outbox shows it to that community's staff
+    assert private.area_id == d.communities[0].id
     assert private.payload["text"]["content"].splitlines() == [
         "【关怀提醒·寒潮】今晚降温，请确认取暖",
         "您包联的以下 2 户请及时电话或上门看望：",
@@ -233,6 +235,10 @@ def test_each_steward_gets_their_own_numbered_list_privately_and_the_group_one_l
         e.data["steward_id"]: (e.subject_id, e.actor_id, e.area_id, e.data)
         for e in Event.select().where(Event.action == "care_alert.list_sent")
     }
+    # each list's event has the care alert as its subject
+    assert {
+        e.subject_type for e in Event.select().where(Event.action == "care_alert.list_sent")
+    } == {"care_alert"}
     staff_user = w["staff"].user.id
     area = d.communities[0].id
     assert sent == {
@@ -311,3 +317,25 @@ def test_an_alerts_stewards_are_those_its_own_lists_went_to(w):
     other = care_alerts.create(w["admin"], d.communities[1].id, "寒潮", ["独居老人"], "")
     assert care_alerts.steward_ids(first) == [d.stewards[0].id, d.stewards[1].id]
     assert care_alerts.steward_ids(other) == [d.stewards[2].id]
+
+
+def test_a_stewards_households_in_two_alleys_are_listed_as_registered_not_alley_by_alley(w):
+    d, h = w["d"], w["h"]
+    # the first steward serves a second alley too, and households are registered alternately
+    StewardAlley.create(steward=d.stewards[0], alley=d.alleys[1])
+    made = []
+    for n, alley in enumerate((1, 0, 1)):
+        made.append(
+            cards.create(
+                w["admin"],
+                {
+                    "alley_id": d.alleys[alley].id,
+                    "steward_id": d.stewards[0].id,
+                    "address": f"{d.alleys[alley].name}{n + 10}号",
+                    "head_name": f"吴老伯{n}",
+                    "tags": ["独居老人"],
+                },
+            ).id
+        )
+    got = care_alerts.matching_households(d.communities[0], ["独居老人", "空巢老人"])
+    assert [x.id for x in got] == [h[0], h[1], *made, h[2]]
