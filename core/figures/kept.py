@@ -7,7 +7,9 @@ period) and on the audit trail's tail (`tail`): every state change and staff act
 change — the viewer's own included, on any worker — the key is new and the figure is counted
 afresh. The tail is the last event's id and how many events lie in the last `TAIL_IDS` ids:
 on PostgreSQL ids are handed out before commit, so a change whose id is below the last one can
-commit after it was read; the count moves when it does.
+commit after it was read; the count moves when it does. A request reads the tail once, for
+all the figures it shows (a list page keeps three), and again only after it writes an event
+itself (`core.audit.record` drops its reading); outside a request every call reads it.
 
 What changes with no event waits out `SECONDS` (60): an item turning overdue as the clock
 passes its deadline, a renamed area, a database restored under us, a transaction that stayed
@@ -29,8 +31,9 @@ from datetime import datetime
 from typing import Any
 
 from cachetools import LRUCache
-from flask import current_app
+from flask import current_app, has_request_context, request
 
+from core import audit
 from infra.db import db
 from infra.timeutil import utcnow
 from models import Event
@@ -50,13 +53,19 @@ class Kept:
 
 def tail() -> tuple:
     """The audit trail's last event id and the number of events among the last `TAIL_IDS`
-    ids: one probe of the primary key (a fraction of a millisecond at any size)."""
+    ids: one probe of the primary key (a fraction of a millisecond at any size), once per
+    request until the request writes an event."""
+    in_request = has_request_context()
+    if in_request and audit.TAIL_READ in request.environ:
+        return request.environ[audit.TAIL_READ]
     table = Event._meta.table_name
     sql = (
         f'SELECT MAX(id), COUNT(id) FROM "{table}" '
         f'WHERE id > (SELECT COALESCE(MAX(id), 0) FROM "{table}") - {TAIL_IDS}'
     )
     last, count = db.execute_sql(sql).fetchone()
+    if in_request:
+        request.environ[audit.TAIL_READ] = (last, count)
     return last, count
 
 
@@ -98,7 +107,7 @@ def kept(name: str, key: tuple, count: Callable[[], Any]) -> Kept:
     if found is not None:
         return found
     with _counting(where):
-        at_tail, now = tail(), utcnow()  # again: another thread may have counted meanwhile
+        at_tail, now = tail(), utcnow()  # another thread may have counted meanwhile
         found = _fresh(where, at_tail, now)
         if found is not None:
             return found

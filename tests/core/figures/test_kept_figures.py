@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 
 import time_machine
 
+from core import audit
 from core.figures import kept
+from infra.db import db
 from infra.timeutil import utcnow
 from models import Event
 from tests.core.figures.test_reports import SH
@@ -65,3 +67,36 @@ def test_a_value_made_of_kept_figures_is_as_old_as_they_are(app):
         assert made.value == 1 and made.counted_at == datetime(2026, 12, 10, 4, 0)
         clock.move_to(NOON + timedelta(seconds=kept.SECONDS))
         assert kept.kept("page", (), lambda: kept.Kept(count(), utcnow())).value == 2
+
+
+def test_a_request_reads_the_trail_once_and_again_after_its_own_change(app, monkeypatch):
+    """A list page shows three kept figures: the trail's tail is probed once for all of them
+    (they agree with each other even if another worker's change commits meanwhile), and
+    again after the request writes an event itself, so what it shows next includes its change."""
+    probes = []
+    real = db.obj.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        if 'FROM "event" WHERE id >' in sql:
+            probes.append(sql)
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    count = Counter()
+    with time_machine.travel(NOON, tick=False):
+        with app.test_request_context("/console/stewards"):
+            assert [kept.kept(name, (), count).value for name in "abc"] == [1, 2, 3]
+            assert len(probes) == 1
+            _event()  # another worker's change commits while this request runs
+            assert kept.kept("a", (), count).value == 1
+            assert len(probes) == 1
+            audit.record("test.own", "issue", 1)  # the request's own change
+            assert kept.kept("a", (), count).value == 4
+            assert len(probes) == 2
+        with app.test_request_context("/console/stewards"):  # the next request: both changes
+            assert kept.kept("a", (), count).value == 4
+            assert kept.kept("b", (), count).value == 5
+            assert len(probes) == 3
+        assert kept.kept("a", (), count).value == 4  # outside a request: read every time
+        assert kept.kept("a", (), count).value == 4
+        assert len(probes) == 5
