@@ -13,6 +13,7 @@ from core.figures import kept
 from infra.db import db
 from infra.timeutil import utcnow
 from models import Event
+from models.partial_indexes import READ_ACTIONS
 from tests.core.figures.test_reports import SH
 
 NOON = datetime(2026, 12, 10, 12, 0, tzinfo=SH)
@@ -77,7 +78,7 @@ def test_a_request_reads_the_trail_once_and_again_after_its_own_change(app, monk
     real = db.obj.execute_sql
 
     def counting(sql, *args, **kwargs):
-        if 'FROM "event" WHERE id >' in sql:
+        if 'SELECT MAX(id), COUNT(id) FROM "event"' in sql:
             probes.append(sql)
         return real(sql, *args, **kwargs)
 
@@ -88,6 +89,8 @@ def test_a_request_reads_the_trail_once_and_again_after_its_own_change(app, monk
             assert [kept.kept(name, (), count).value for name in "abc"] == [1, 2, 3]
             assert len(probes) == 1
             _event()  # another worker's change commits while this request runs
+            assert kept.kept("a", (), count).value == 1
+            audit.record("household.list", "household", None)  # a read of its own: no change
             assert kept.kept("a", (), count).value == 1
             assert len(probes) == 1
             audit.record("test.own", "issue", 1)  # the request's own change
@@ -100,3 +103,21 @@ def test_a_request_reads_the_trail_once_and_again_after_its_own_change(app, monk
         assert kept.kept("a", (), count).value == 4  # outside a request: read every time
         assert kept.kept("a", (), count).value == 4
         assert len(probes) == 5
+
+
+def test_a_record_of_a_read_moves_no_figure_and_a_change_does(app):
+    """Opening a household's card or listing them leaves an event (who read what) but changes
+    nothing counted: the kept figures stay; any other event makes them count afresh."""
+    count = Counter()
+    with time_machine.travel(NOON, tick=False):
+        _event(id=100)
+        assert kept.kept("n", (), count).value == 1
+        for action in READ_ACTIONS:
+            audit.record(action, "household", 7)
+            assert kept.kept("n", (), count).value == 1
+        audit.record("household.update", "household", 7)
+        assert kept.kept("n", (), count).value == 2
+        audit.record("household.read", "household", 7)
+        assert kept.kept("n", (), count).value == 2
+        _event(id=60)  # a change whose id was handed out early and committed late
+        assert kept.kept("n", (), count).value == 3
