@@ -131,7 +131,7 @@ def _stock(client, world, **form):
 def test_a_number_that_is_not_whole_is_refused_naming_the_need(capp, world):
     client = console_login(capp.test_client(), "secretary1")
     for price in ("十块", "1.5", "1e3", "0x10"):
-        assert _stock(client, world, price=price) == ["请填写整数（须为整数）"], price
+        assert _stock(client, world, price=price) == ["积分：请填写整数（须为整数）"], price
     assert ShopItem.select().count() == 0
 
 
@@ -140,7 +140,7 @@ def test_numbers_past_a_billion_either_way_are_out_of_range_before_the_shops_own
 ):
     client = console_login(capp.test_client(), "secretary1")
     for price in ("1000000001", "-1000000001", "9" * 30):
-        assert _stock(client, world, price=price) == ["数值超出范围"], price
+        assert _stock(client, world, price=price) == ["积分：数值超出范围"], price
     # up to a billion the form passes it on, and the shop's bounds speak
     for price in ("1000000000", "-1000000000"):
         assert _stock(client, world, price=price) == ["商品信息有误（须在 1 至 100000 之间）"]
@@ -176,10 +176,23 @@ def test_a_restock_with_a_number_that_cannot_be_read_is_a_400_page_and_changes_n
     item = ShopItem.get()
     token = csrf(client, "/console/timebank")
     for form, words in (
-        ({"price": "十二"}, "请填写整数"),
-        ({"add_stock": "1000000001"}, "数值超出范围"),
+        ({"price": "十二"}, "积分：请填写整数"),
+        ({"add_stock": "1000000001"}, "补货：数值超出范围"),
     ):
         res = client.post(f"/console/timebank/items/{item.id}", data={"csrf_token": token, **form})
         assert res.status_code == 400 and words in res.get_data(as_text=True)
     item = ShopItem.get_by_id(item.id)
     assert (item.price, item.stock) == (10, 1)
+
+
+def test_a_refused_number_names_its_field_as_the_page_does(capp, world):
+    client = console_login(capp.test_client(), "secretary1")
+    for form, words in (
+        ({"units": "两"}, "数量：请填写整数（须为整数）"),
+        ({"rule": "custom", "points": "五"}, "分值：请填写整数（须为整数）"),
+        ({"account_id": "x"}, "存折：请填写整数（须为整数）"),
+    ):
+        res = _adjust(client, world, **form)
+        assert _flashes(client.get(res.headers["Location"])) == [words]
+    assert _stock(client, world, stock="1e3") == ["库存：请填写整数（须为整数）"]
+    assert PointAccount.get_by_id(world.account.id).balance == 30

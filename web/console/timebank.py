@@ -22,6 +22,18 @@ from models import Redemption, ShopItem
 from web.console.common import bp, login_required, managed_areas, principal
 
 PENDING_SHOWN = 100  # pending adjustments listed on the page (the API pages through all)
+# The forms' number fields by the words the page puts beside them (the hidden ones by what they
+# stand for), so a refusal says which field it means.
+NUMBER_LABELS = {
+    "units": "数量",
+    "points": "分值",
+    "price": "积分",
+    "stock": "库存",
+    "add_stock": "补货",
+    "account_id": "存折",
+    "item_id": "商品",
+    "community": "社区",
+}
 
 
 def _communities():
@@ -59,9 +71,11 @@ def _int(name: str, default: int | None = None) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, "bad_request", "请填写整数", {name: "须为整数"}) from None
+        label = NUMBER_LABELS.get(name, name)
+        raise ApiError(400, "bad_request", f"{label}：请填写整数", {name: "须为整数"}) from None
     if abs(value) > 1_000_000_000:
-        raise ApiError(400, "bad_request", "数值超出范围", {name: "数值超出范围"})
+        label = NUMBER_LABELS.get(name, name)
+        raise ApiError(400, "bad_request", f"{label}：数值超出范围", {name: "数值超出范围"})
     return value
 
 
