@@ -140,7 +140,9 @@ def test_numbers_past_a_billion_either_way_are_out_of_range_before_the_shops_own
 ):
     client = console_login(capp.test_client(), "secretary1")
     for price in ("1000000001", "-1000000001", "9" * 30):
-        assert _stock(client, world, price=price) == ["积分：数值超出范围"], price
+        assert _stock(client, world, price=price) == [
+            "积分：数值超出范围（绝对值不超过 1000000000）"
+        ], price
     # up to a billion the form passes it on, and the shop's bounds speak
     for price in ("1000000000", "-1000000000"):
         assert _stock(client, world, price=price) == ["商品信息有误（须在 1 至 100000 之间）"]
