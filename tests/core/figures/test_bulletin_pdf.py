@@ -229,3 +229,11 @@ def test_a_name_cut_to_its_cell_keeps_every_character_that_fits(app):
     text = [x for page in _pages(_quiet(communities=lines)) for x in page]
     assert next(x for x in text if x.startswith("1幸福里")).startswith("1幸福里第一居民委员会…8")
     assert next(x for x in text if x.startswith("2和平里")).startswith("2和平里第二居民委员会…10")
+
+
+def test_without_the_shipped_font_file_the_bulletin_is_drawn_with_the_systems_font(
+    app, tmp_path, monkeypatch
+):
+    # a deployment whose assets/fonts lost the subset: the system's font, not a 503
+    monkeypatch.setitem(fonts.FONT_FILES, "regular", tmp_path / "missing.otf")
+    assert bulletin_pdf.pick_font("第1社区", "regular") == system_cjk_fonts()[0]
