@@ -237,3 +237,12 @@ def test_without_the_shipped_font_file_the_bulletin_is_drawn_with_the_systems_fo
     # a deployment whose assets/fonts lost the subset: the system's font, not a 503
     monkeypatch.setitem(fonts.FONT_FILES, "regular", tmp_path / "missing.otf")
     assert bulletin_pdf.pick_font("第1社区", "regular") == system_cjk_fonts()[0]
+
+
+def test_a_rare_character_is_drawn_in_a_month_with_notable_items_too(app):
+    # the font is chosen for every text of the bulletin, the notable items' and the rest
+    lines = bulletin_month.communities()
+    lines[0].row.name = "龘社区"
+    text = [x for page in _pages(bulletin_month.month(communities=lines)) for x in page]
+    assert "第1名龘社区100.0分" in text
+    assert "W20261105001第2社区2巷设施损坏路灯坏了没人修23天住建办" in text
