@@ -96,11 +96,17 @@ def test_a_member_without_a_name_is_called_by_username_and_a_long_name_is_cut(un
     plain = members.create_member(unit, "zjb-wang", "password123", "  ", "wecom-wang")
     assert StaffAccount.get_by_id(plain.account_id).display_name == "zjb-wang"
     assert plain.wecom_userid == "wecom-wang"
+    unnamed = members.create_member(unit, "zjb-sun", "password123")
+    assert StaffAccount.get_by_id(unnamed.account_id).display_name == "zjb-sun"
     long = members.create_member(unit, "zjb-zhao", "password123", "赵" * 60, label="命令行")
     assert StaffAccount.get_by_id(long.account_id).display_name == "赵" * 50
     made = list(Event.select().where(Event.action == "unit.member_create").order_by(Event.id))
-    assert [e.data["name"] for e in made] == ["zjb-wang", "赵" * 60]
-    assert [(e.actor_id, e.actor_label) for e in made] == [(None, "系统"), (None, "命令行")]
+    assert [e.data["name"] for e in made] == ["zjb-wang", "zjb-sun", "赵" * 60]
+    assert [(e.actor_id, e.actor_label) for e in made] == [
+        (None, "系统"),
+        (None, "系统"),
+        (None, "命令行"),
+    ]
 
 
 def test_a_member_of_a_stopped_unit_no_longer_acts_for_it(unit):
