@@ -224,3 +224,17 @@ def test_a_refused_photo_is_named_by_the_first_40_characters_of_its_file_name(ap
     res = _post_visit(client, token, hid, [(name, b"not a photo")], note="上门")
     assert res.status_code == 415
     assert f"照片：{'记' * 40} 只支持 JPG、PNG、WebP" in res.get_data(as_text=True)
+
+
+def test_an_edit_form_without_an_address_or_head_is_refused_naming_the_field(app, world):  # noqa: F811
+    _, h = world
+    hid = h["h1"].id
+    client = console_login(app.test_client(), "secretary1")
+    token = csrf(client, f"/console/households/{hid}")
+    for left_out, message in (("address", "地址：不能为空"), ("head_name", "户主：不能为空")):
+        data = {"csrf_token": token, "address": "1区1巷9号", "head_name": "王建国"}
+        del data[left_out]
+        res = client.post(f"/console/households/{hid}/edit", data=data, follow_redirects=True)
+        assert message in res.get_data(as_text=True), left_out
+    row = Household.get_by_id(hid)
+    assert (row.address, row.head_name) == (h["h1"].address, "王大爷")
