@@ -160,6 +160,7 @@ def test_a_card_page_fills_its_edit_form_with_the_members_tags_and_photo_limits(
             "members": [
                 {"name": "小明", "relation": "孙子", "birth_year": 2015},
                 {"name": "李秀兰", "phone": "13600001111", "notes": "腿脚不便"},
+                {"name": "王X"},  # only the empty fields' slashes are trimmed, never the name's X
             ]
         },
     )
@@ -167,7 +168,7 @@ def test_a_card_page_fills_its_edit_form_with_the_members_tags_and_photo_limits(
     html = client.get(f"/console/households/{hid}").get_data(as_text=True)
     # one line a member, empty fields kept in place and none trailing
     assert (
-        '<textarea name="members" rows="4">小明/孙子/2015\n李秀兰///13600001111/腿脚不便</textarea>'
+        '<textarea name="members" rows="4">小明/孙子/2015\n李秀兰///13600001111/腿脚不便\n王X</textarea>'
         in html
     )
     for tag in access.tags():
