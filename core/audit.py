@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
+
 from core.observability import metrics, requestid
 from infra.db import PreparedInsert
 from models import Area, Event, User
+from models.partial_indexes import READ_ACTIONS
 
 # Every change writes one: compiled once (`Model.create` rebuilds its SQL each time).
 _INSERT = PreparedInsert(Event)
+# Where a request keeps its one reading of the trail's tail (`core.figures.kept.tail`): writing
+# a change's event drops it, so what the request reads after its own change is counted afresh
+# (a record of a read, `READ_ACTIONS`, moves no tail).
+TAIL_READ = "xiaoxiang.trail_tail"
 
 
 def actor_label(user: User | None) -> str:
@@ -29,6 +36,8 @@ def record(
     """Append an event. `label` names an actor who is not a user (a CLI operator, a job)."""
     # Counted when written: a change rolled back after its event (rare) is still counted.
     metrics.inc(metrics.ACTIONS, action=action)
+    if has_request_context() and action not in READ_ACTIONS:
+        request.environ.pop(TAIL_READ, None)
     return _INSERT.create(
         actor=actor,
         actor_label=label or actor_label(actor),

@@ -318,7 +318,7 @@ def _undo_phone_index_partial(_migrator) -> None:
 
 def _held_index_partial(_migrator) -> None:
     """issue (visibility, created_at) gives way to the partial issue_held_created_at (created
-    by `upgrade` after the steps; models.issue_indexes says why)."""
+    by `upgrade` after the steps; models.partial_indexes says why)."""
     drop_index_if_present("issue", "issue_visibility_created_at")
 
 
@@ -327,6 +327,10 @@ def _undo_held_index_partial(_migrator) -> None:
     db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "issue_visibility_created_at" ON "issue" ("visibility", "created_at")'
     )
+
+
+def _undo_event_changes_index(_migrator) -> None:
+    drop_index_if_present("event", "event_changes")
 
 
 def _undo_accepted_index(_migrator) -> None:
@@ -541,6 +545,12 @@ MIGRATIONS: list[Migration] = [
         "issue: the held reports' index without the public ones (partial)",
         _held_index_partial,
         undo=_undo_held_index_partial,
+    ),
+    # Indexes only (`upgrade` creates it).
+    Migration(
+        32,
+        "event: the changes' ids, without the records of reads (partial), for the kept figures",
+        undo=_undo_event_changes_index,
     ),
 ]
 

@@ -642,9 +642,9 @@ from models import (  # noqa: E402
     closures,
     households,
     intake,
-    issue_indexes,
     ledger,
     operations,
+    partial_indexes,
     service,
     shop,
     street,
@@ -695,6 +695,6 @@ for _area in (
     callbacks,
     street,
     ledger,
-    issue_indexes,
+    partial_indexes,
 ):
     ALL_MODELS += _area.MODELS

@@ -5,9 +5,13 @@ A copy is keyed on what it was counted for (the figure's name, the area's id and
 period) and on the audit trail's tail (`tail`): every state change and staff action writes an
 `Event` in its own transaction (`core.audit.record`; a patrol's check-in too), so after any
 change — the viewer's own included, on any worker — the key is new and the figure is counted
-afresh. The tail is the last event's id and how many events lie in the last `TAIL_IDS` ids:
+afresh. Events that only record a read (`models.partial_indexes.READ_ACTIONS`: a household's
+card opened, a list of them shown) change nothing counted and do not move it. The tail is the
+last change's event id and how many change events lie in the last `TAIL_IDS` ids:
 on PostgreSQL ids are handed out before commit, so a change whose id is below the last one can
-commit after it was read; the count moves when it does.
+commit after it was read; the count moves when it does. A request reads the tail once, for
+all the figures it shows (a list page keeps three), and again only after it writes an event
+itself (`core.audit.record` drops its reading); outside a request every call reads it.
 
 What changes with no event waits out `SECONDS` (60): an item turning overdue as the clock
 passes its deadline, a renamed area, a database restored under us, a transaction that stayed
@@ -29,15 +33,20 @@ from datetime import datetime
 from typing import Any
 
 from cachetools import LRUCache
-from flask import current_app
+from flask import current_app, has_request_context, request
 
+from core import audit
 from infra.db import db
 from infra.timeutil import utcnow
 from models import Event
+from models.partial_indexes import READ_ACTIONS
 
 KEPT = 256  # figures × areas × periods kept per process
 SECONDS = 60.0  # the oldest a copy is served, even with no event since
 TAIL_IDS = 1024  # the ids whose events are counted besides the last one's (see above)
+# The partial index's own condition, word for word: SQLite uses `event_changes` only for a
+# query whose WHERE repeats it.
+_CHANGES = '("action" NOT IN ({}))'.format(", ".join(f"'{a}'" for a in READ_ACTIONS))
 _LOCK = threading.Lock()
 _EXTENSION = "figures.kept"
 
@@ -49,14 +58,20 @@ class Kept:
 
 
 def tail() -> tuple:
-    """The audit trail's last event id and the number of events among the last `TAIL_IDS`
-    ids: one probe of the primary key (a fraction of a millisecond at any size)."""
+    """The audit trail's last change's event id and the number of change events among the last
+    `TAIL_IDS` ids: one probe of the index of changes, `event_changes` (a fraction of a
+    millisecond at any size), once per request until the request writes a change's event."""
+    in_request = has_request_context()
+    if in_request and audit.TAIL_READ in request.environ:
+        return request.environ[audit.TAIL_READ]
     table = Event._meta.table_name
     sql = (
-        f'SELECT MAX(id), COUNT(id) FROM "{table}" '
-        f'WHERE id > (SELECT COALESCE(MAX(id), 0) FROM "{table}") - {TAIL_IDS}'
+        f'SELECT MAX(id), COUNT(id) FROM "{table}" WHERE {_CHANGES} AND '
+        f'id > (SELECT COALESCE(MAX(id), 0) FROM "{table}" WHERE {_CHANGES}) - {TAIL_IDS}'
     )
     last, count = db.execute_sql(sql).fetchone()
+    if in_request:
+        request.environ[audit.TAIL_READ] = (last, count)
     return last, count
 
 
@@ -98,7 +113,7 @@ def kept(name: str, key: tuple, count: Callable[[], Any]) -> Kept:
     if found is not None:
         return found
     with _counting(where):
-        at_tail, now = tail(), utcnow()  # again: another thread may have counted meanwhile
+        at_tail, now = tail(), utcnow()  # another thread may have counted meanwhile
         found = _fresh(where, at_tail, now)
         if found is not None:
             return found

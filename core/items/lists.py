@@ -64,6 +64,29 @@ class WishFilters:
     text: str | None = None  # in the number, the title or the content
 
 
+# What a row of the console's 诉求 and 微心愿 lists shows (besides its alley's name): a page's
+# rows built whole — JSON columns, phones, locations — cost a street's 诉求 list more than
+# twice the Python of these (2.4 → 1.0 ms for thirty rows on PostgreSQL, issue 28).
+ISSUE_ROW = (
+    Issue.id,
+    Issue.number,
+    Issue.category,
+    Issue.source,
+    Issue.content,
+    Issue.status,
+    Issue.visibility,
+    Issue.deadline,
+    Issue.created_at,
+)
+WISH_ROW = (Wish.id, Wish.number, Wish.title, Wish.content, Wish.status, Wish.created_at)
+
+
+def list_rows(query, fields: tuple):
+    """`query` (an `issue_list` or `wish_list`) reading only `fields` of each row and its
+    alley's id and name: for a page that shows a list, never for one that presents an item."""
+    return query.select(*fields, Area.id, Area.name)
+
+
 def _period(query, column, first: date | None, last: date | None):
     if first is not None:
         query = query.where(column >= local_midnight_utc(first))

@@ -73,7 +73,7 @@ def held_condition():
     """Held back by the content check, not yet decided, not cancelled.
 
     'held' is written into the SQL, not sent as a parameter: it is the predicate of the
-    partial index `issue_held_created_at` (models.issue_indexes), and PostgreSQL plans a
+    partial index `issue_held_created_at` (models.partial_indexes), and PostgreSQL plans a
     prepared statement (`infra.db.Prepared`, planned once for any values) with that index
     only when the statement says `visibility = 'held'` itself."""
     return (Issue.visibility == SQL("'held'")) & (Issue.status != "cancelled")
@@ -137,7 +137,7 @@ def _staff_select(name: str, scope, now):
         # From the held reports to their alleys, never the other way: `alley_id + 0` is no
         # indexed column, so SQLite cannot drive the count from the viewer's areas through
         # every item they ever had (30 s for a street of a million) and starts from the handful
-        # held (models.issue_indexes). PostgreSQL plans it the same way either way.
+        # held (models.partial_indexes). PostgreSQL plans it the same way either way.
         return (
             Issue.select(Issue, Area)
             .join(Area, on=((Issue.alley + 0) == Area.id), attr="alley")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import requests
 from cachetools import LRUCache
 from flask import current_app
-from peewee import DatabaseError, IntegrityError, fn
+from peewee import JOIN, DatabaseError, IntegrityError, fn
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,7 @@ from infra.errors import ApiError, bad_request, unauthorized
 from infra.timeutil import utcnow
 from models import (
     ISSUE_OPEN,
+    Area,
     AuthToken,
     BindCode,
     Issue,
@@ -76,23 +77,28 @@ _TOKEN_TOUCH = Prepared(
 )
 
 
-# Every signed-in request (mini program and console): the token, its user and whether the user
-# holds any live role grant, in one round trip, compiled once (see infra.db.Prepared). Residents, most callers, hold none: their request needs no other
-# query; staff and stewards read their grants with a second (`Principal.for_user`).
-_TOKEN_AND_ROLES = Prepared(
+# Every signed-in request (mini program and console): the token, its user and the user's live
+# role grants with their area, steward and staff account, in one round trip (a row per grant;
+# a resident, most callers, holds none: one row with no grant), compiled once (see
+# infra.db.Prepared). Staff and stewards read them with the token, not in a second query: a
+# console page makes five or so statements, and under load every round trip waits its turn
+# for a core beside the database server (issue 28).
+_TOKEN_AND_GRANTS = Prepared(
     lambda: (
-        AuthToken.select(
-            AuthToken,
-            User,
-            fn.EXISTS(
-                RoleGrant.select(RoleGrant.id).where(
-                    (RoleGrant.user == User.id) & RoleGrant.revoked_at.is_null()
-                )
-            ).alias("has_grants"),
-        )
+        AuthToken.select(AuthToken, User, RoleGrant, Area, Steward, StaffAccount)
         .join(User)
+        .join_from(
+            User,
+            RoleGrant,
+            JOIN.LEFT_OUTER,
+            on=(RoleGrant.user == User.id) & RoleGrant.revoked_at.is_null(),
+            attr="live_grant",
+        )
+        .join_from(RoleGrant, Area, JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, Steward, JOIN.LEFT_OUTER)
+        .join_from(RoleGrant, StaffAccount, JOIN.LEFT_OUTER)
         .where(AuthToken.token_hash == Param("token_hash"))
-        .limit(1)
+        .order_by(RoleGrant.id)
     )
 )
 
@@ -136,16 +142,19 @@ def principal_for_token(token: str, reuse: bool = False) -> Principal | None:
             and known.expires_at > utcnow()
         ):
             return known.principal
-    row = _TOKEN_AND_ROLES.first(token_hash=token_hash)
-    user = _live_user(row)
+    rows = list(_TOKEN_AND_GRANTS.rows(token_hash=token_hash))
+    user = _live_user(rows[0] if rows else None)
     if user is None:
         return None
-    if row.has_grants:
-        return Principal.for_user(user, None)
+    grants = [row.user.live_grant for row in rows if row.user.live_grant is not None]
+    if grants:
+        return Principal.for_user(user, grants)
     principal = Principal.for_user(user, [])
     if seconds > 0:
         with _residents_lock:
-            _residents[token_hash] = _KnownResident(principal, row.expires_at, db.obj, time.time())
+            _residents[token_hash] = _KnownResident(
+                principal, rows[0].expires_at, db.obj, time.time()
+            )
     return principal
 
 

@@ -3,6 +3,8 @@ tests/api/permission_matrix.py); nobody credits themselves; and scopes."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from core.people import auth
@@ -230,6 +232,45 @@ def test_grants_the_caller_already_read_are_not_read_again(app, monkeypatch):
     RoleGrant.create(user=user, role="steward", steward=d.stewards[0])
     assert Principal.for_user(user).roles == {"resident", "steward"}
     assert Principal.for_user(user, []).roles == {"resident"}
+
+
+def test_a_signed_in_request_reads_the_token_and_the_live_grants_in_one_statement(app, monkeypatch):
+    """Who is asking is one round trip: the token, its user and the user's live grants with
+    their area, steward and staff account together (plus one for a steward's alleys); a
+    revoked grant among them gives nothing, and a resident with no grant is one statement."""
+    from infra.db import db
+    from models import RoleGrant, User
+
+    d = make_district()
+    account = _staff_who_is_also_a_steward(d)
+    RoleGrant.create(
+        user=account.user, role="admin", area=d.street, revoked_at=datetime(2026, 1, 1)
+    )
+    staff_token = auth.issue_token(account.user, "password")
+    resident_token = auth.issue_token(
+        User.create(openid="dev:居民乙", nickname="居民乙"), "offline"
+    )
+    for token in (staff_token, resident_token):  # the first use writes the token's last use
+        auth.principal_for_token(token)
+    real = db.obj.execute_sql
+    statements = []
+
+    def counting(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    staff = auth.principal_for_token(staff_token)
+    staff_statements = [sql for sql in statements if not sql.startswith("PREPARE ")]
+    statements.clear()
+    resident = auth.principal_for_token(resident_token)
+    monkeypatch.undo()
+    assert staff.roles == {"staff", "steward"}  # not admin: that grant is revoked
+    assert staff.area_roots == [d.communities[0]] and staff.staff_accounts == [account]
+    assert staff.stewards == [d.stewards[0]] and staff.alley_ids == {d.alleys[0].id}
+    assert len(staff_statements) == 2, staff_statements
+    assert resident.roles == {"resident"} and resident.area_roots == []
+    assert len([sql for sql in statements if not sql.startswith("PREPARE ")]) == 1, statements
 
 
 def test_a_dismissed_steward_record_does_not_cost_the_user_a_later_one(app):

@@ -10,6 +10,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from core import media
+from core.figures import kept
 from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
 from core.items.lifecycle import MAX_PHOTOS
@@ -18,29 +19,49 @@ from infra.errors import ApiError
 from infra.timeutil import utcnow
 from models import VISIT_KINDS, Area, CarePlan, Household, Steward, StewardAlley
 from web.console import uploads
-from web.console.common import bp, login_required, number_arg, page_arg, principal, today
+from web.console.common import (
+    bp,
+    login_required,
+    number_arg,
+    page_arg,
+    principal,
+    scope_key,
+    today,
+)
 from web.console.desk import XLSX, _attachment
 
 PER_PAGE = 30
 
 
 def _alleys() -> list[Area]:
+    """The 街巷 menus: the alleys the viewer may read households of, in natural order. Kept per
+    scope between changes as the 诉求 list's are (`core.figures.kept`: an alley added by an
+    import, closed or moved writes an event; a household card opened writes only a read, which
+    moves nothing). Shared by every request with that scope: read it, never change it."""
     p = principal()
-    return areas.in_natural_order(
-        list(Area.select().where(p.area_condition(Area) & (Area.kind == "alley")))
-    )
+
+    def read() -> list[Area]:
+        query = Area.select().where(p.area_condition(Area) & (Area.kind == "alley"))
+        return areas.in_natural_order(list(query))
+
+    return kept.kept("console.household_alleys", scope_key(p), read).value
 
 
 def _stewards(alley_ids: list[int]) -> list[Steward]:
     """The 管家 filter: id and name only (a menu; whole rows, JSON columns and all, cost a
-    community's 125 stewards a third of the page)."""
-    return list(
-        Steward.select(Steward.id, Steward.name)
-        .join(StewardAlley)
-        .where(StewardAlley.alley.in_(alley_ids or [0]) & Steward.active)
-        .distinct()
-        .order_by(Steward.name)
-    )
+    community's 125 stewards a third of the page), kept per set of alleys between changes as
+    the alleys are (a dismissal, an import or a binding writes an event)."""
+
+    def read() -> list[Steward]:
+        return list(
+            Steward.select(Steward.id, Steward.name)
+            .join(StewardAlley)
+            .where(StewardAlley.alley.in_(alley_ids or [0]) & Steward.active)
+            .distinct()
+            .order_by(Steward.name)
+        )
+
+    return kept.kept("console.household_stewards", tuple(alley_ids), read).value
 
 
 @bp.route("/households")

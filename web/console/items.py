@@ -286,7 +286,9 @@ def issues():
         created_to=last,
         text=args.get("q"),
     )
-    rows, count, page = _page(lists.issue_list(principal(), filters))
+    rows, count, page = _page(
+        lists.list_rows(lists.issue_list(principal(), filters), lists.ISSUE_ROW)
+    )
     return render_template(
         "console/issues.html",
         rows=rows,
@@ -383,8 +385,9 @@ def wishes():
         created_to=last,
         text=args.get("q"),
     )
-    rows, count, page = _page(lists.wish_list(principal(), filters))
-
+    rows, count, page = _page(
+        lists.list_rows(lists.wish_list(principal(), filters), lists.WISH_ROW)
+    )
     return render_template(
         "console/wishes.html",
         rows=rows,

@@ -17,11 +17,24 @@ from core import media
 from core.people import identity
 from core.timebank import adjustments, passbook, rules, shop
 from infra import text
-from infra.errors import ApiError
+from infra.errors import ApiError, bad_request
 from models import Redemption, ShopItem
 from web.console.common import bp, login_required, managed_areas, principal
 
 PENDING_SHOWN = 100  # pending adjustments listed on the page (the API pages through all)
+MAX_NUMBER = 1_000_000_000  # past any price, stock or points; refused before core's own bounds
+# The forms' number fields by the words the page puts beside them (the hidden ones by what they
+# stand for), so a refusal says which field it means.
+NUMBER_LABELS = {
+    "units": "数量",
+    "points": "分值",
+    "price": "积分",
+    "stock": "库存",
+    "add_stock": "补货",
+    "account_id": "存折",
+    "item_id": "商品",
+    "community": "社区",
+}
 
 
 def _communities():
@@ -56,12 +69,13 @@ def _int(name: str, default: int | None = None) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return default
+    label = NUMBER_LABELS[name]  # every number these forms carry has its words
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, "bad_request", "请填写整数", {name: "须为整数"}) from None
-    if abs(value) > 1_000_000_000:
-        raise ApiError(400, "bad_request", "数值超出范围", {name: "数值超出范围"})
+        raise bad_request(f"{label}：请填写整数", {name: "须为整数"}) from None
+    if abs(value) > MAX_NUMBER:
+        raise bad_request(f"{label}：数值超出范围", {name: f"绝对值不超过 {MAX_NUMBER}"})
     return value
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 
+from core.boards import fonts
 from core.figures import bulletin, bulletin_pdf
 from core.figures.bulletin import Line
 from core.figures.league import Row
+from core.volunteering.certificate import system_cjk_fonts
 from tests.core.figures import bulletin_month
 
 
@@ -186,3 +189,60 @@ def test_a_ranking_running_onto_a_new_page_repeats_its_header_there(app):
     assert names == [x.name for x in lines]
     for n, page in enumerate(pages, start=1):
         assert page[-1] == f"{TITLE}第{n}页/共{len(pages)}页"
+
+
+def test_a_community_with_nothing_this_month_is_listed_with_no_rate_and_no_counts(app):
+    # a community's row with no counts at all: every rate a dash over 0/0, no score
+    quiet = bulletin_month.line(105, "第5社区", "community", 0, ())
+    lines = [*bulletin_month.communities(), quiet]
+    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    assert "—第5社区0—0/0—0/0—0/0—0/00—" in text
+
+
+def test_a_name_no_font_can_draw_is_a_503_that_says_what_to_install(app):
+    lines = bulletin_month.communities()
+    lines[0].row.name = "第\ue000社区"  # a private-use character: in no font
+    with pytest.raises(bulletin_pdf.BulletinFontMissing) as refused:
+        bulletin_pdf.render(_quiet(communities=lines))
+    assert refused.value.status == 503 and refused.value.code == "font_missing"
+    assert refused.value.message == (
+        "无法生成通报：找不到中文字体（assets/fonts 中的字体子集缺字，系统也未安装 "
+        "fonts-noto-cjk；请安装后重试：apt-get install fonts-noto-cjk）"
+    )
+
+
+def test_a_rare_character_the_shipped_font_lacks_is_drawn_with_the_systems_font(app):
+    # 龘 is not in assets/fonts' subset; the system's Noto Sans CJK has it (fonts-noto-cjk)
+    assert bulletin_pdf.pick_font("第1社区", "regular") == (str(fonts.FONT_FILES["regular"]), 0)
+    assert bulletin_pdf.pick_font("龘", "regular") == system_cjk_fonts()[0]
+    lines = bulletin_month.communities()
+    lines[0].row.name = "龘社区"
+    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    assert "第1名龘社区100.0分" in text
+
+
+def test_a_name_cut_to_its_cell_keeps_every_character_that_fits(app):
+    # ten characters and the ellipsis fill the name's cell, whatever the name's length
+    lines = bulletin_month.communities()
+    lines[0].row.name = "幸福里第一居民委员会暨老旧小区综合整治示范点位"  # 23 characters
+    lines[1].row.name = "和平里第二居民委员会暨老旧小区综合整治示范点"  # 22
+    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    assert next(x for x in text if x.startswith("1幸福里")).startswith("1幸福里第一居民委员会…8")
+    assert next(x for x in text if x.startswith("2和平里")).startswith("2和平里第二居民委员会…10")
+
+
+def test_without_the_shipped_font_file_the_bulletin_is_drawn_with_the_systems_font(
+    app, tmp_path, monkeypatch
+):
+    # a deployment whose assets/fonts lost the subset: the system's font, not a 503
+    monkeypatch.setitem(fonts.FONT_FILES, "regular", tmp_path / "missing.otf")
+    assert bulletin_pdf.pick_font("第1社区", "regular") == system_cjk_fonts()[0]
+
+
+def test_a_rare_character_is_drawn_in_a_month_with_notable_items_too(app):
+    # the font is chosen for every text of the bulletin, the notable items' and the rest
+    lines = bulletin_month.communities()
+    lines[0].row.name = "龘社区"
+    text = [x for page in _pages(bulletin_month.month(communities=lines)) for x in page]
+    assert "第1名龘社区100.0分" in text
+    assert "W20261105001第2社区2巷设施损坏路灯坏了没人修23天住建办" in text

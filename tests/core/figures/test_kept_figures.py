@@ -8,9 +8,12 @@ from datetime import datetime, timedelta
 
 import time_machine
 
+from core import audit
 from core.figures import kept
+from infra.db import db
 from infra.timeutil import utcnow
 from models import Event
+from models.partial_indexes import READ_ACTIONS
 from tests.core.figures.test_reports import SH
 
 NOON = datetime(2026, 12, 10, 12, 0, tzinfo=SH)
@@ -65,3 +68,56 @@ def test_a_value_made_of_kept_figures_is_as_old_as_they_are(app):
         assert made.value == 1 and made.counted_at == datetime(2026, 12, 10, 4, 0)
         clock.move_to(NOON + timedelta(seconds=kept.SECONDS))
         assert kept.kept("page", (), lambda: kept.Kept(count(), utcnow())).value == 2
+
+
+def test_a_request_reads_the_trail_once_and_again_after_its_own_change(app, monkeypatch):
+    """A list page shows three kept figures: the trail's tail is probed once for all of them
+    (they agree with each other even if another worker's change commits meanwhile), and
+    again after the request writes an event itself, so what it shows next includes its change."""
+    probes = []
+    real = db.obj.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        if 'SELECT MAX(id), COUNT(id) FROM "event"' in sql:
+            probes.append(sql)
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    count = Counter()
+    with time_machine.travel(NOON, tick=False):
+        with app.test_request_context("/console/stewards"):
+            assert [kept.kept(name, (), count).value for name in "abc"] == [1, 2, 3]
+            assert len(probes) == 1
+            _event()  # another worker's change commits while this request runs
+            assert kept.kept("a", (), count).value == 1
+            audit.record("household.list", "household", None)  # a read of its own: no change
+            assert kept.kept("a", (), count).value == 1
+            assert len(probes) == 1
+            audit.record("test.own", "issue", 1)  # the request's own change
+            assert kept.kept("a", (), count).value == 4
+            assert len(probes) == 2
+        with app.test_request_context("/console/stewards"):  # the next request: both changes
+            assert kept.kept("a", (), count).value == 4
+            assert kept.kept("b", (), count).value == 5
+            assert len(probes) == 3
+        assert kept.kept("a", (), count).value == 4  # outside a request: read every time
+        assert kept.kept("a", (), count).value == 4
+        assert len(probes) == 5
+
+
+def test_a_record_of_a_read_moves_no_figure_and_a_change_does(app):
+    """Opening a household's card or listing them leaves an event (who read what) but changes
+    nothing counted: the kept figures stay; any other event makes them count afresh."""
+    count = Counter()
+    with time_machine.travel(NOON, tick=False):
+        _event(id=100)
+        assert kept.kept("n", (), count).value == 1
+        for action in READ_ACTIONS:
+            audit.record(action, "household", 7)
+            assert kept.kept("n", (), count).value == 1
+        audit.record("household.update", "household", 7)
+        assert kept.kept("n", (), count).value == 2
+        audit.record("household.read", "household", 7)
+        assert kept.kept("n", (), count).value == 2
+        _event(id=60)  # a change whose id was handed out early and committed late
+        assert kept.kept("n", (), count).value == 3

@@ -142,3 +142,18 @@ def test_a_month_of_over_a_thousand_closed_items_counts_every_call_back(client):
     ).execute()
     (row,) = callbacks.progress(d.communities[0], asked)
     assert (row["closed"], row["heard"], row["callbacks_done"]) == (1001, 3, 3)
+
+
+def test_the_target_is_the_rules_share_rounded_up_to_a_whole_item(client):
+    """67 % of 3 closed items is 2.01 items: the target is all 3, not 2."""
+    t = Town(client)
+    with at(12, 1, 9):
+        ids = [t.report(n, contact_phone="13900000001") for n in "甲乙丙"]
+        for i in ids:
+            t.resolve(i)
+    callbacks.set_rule(_principal("jd"), t.d.communities[0], 67, 0)
+    with at(12, 4, 10):
+        t.call(ids[0], "satisfied")
+        (row,) = callbacks.progress(t.d.communities[0])
+    assert (row["closed"], row["heard"], row["target"], row["needed"]) == (3, 1, 3, 2)
+    assert not row["met"] and row["rule"]["source"] == "community"

@@ -167,3 +167,26 @@ def test_a_call_the_unique_index_refuses_names_the_call_that_settled_the_round(c
         )
     assert Callback.select().count() == 1
     assert Event.select().where(Event.action == "issue.callback").count() == 0
+
+
+def test_once_the_round_is_settled_even_an_unanswered_call_is_refused_and_nothing_written(
+    client,
+):
+    """A 未接通 call writes no settling row, so the unique (item, round settled) index would
+    let it through: the round's settling call is what refuses it, naming that call."""
+    t = Town(client)
+    with at(12, 1, 9):
+        a = t.report("甲", contact_phone="13900000001")
+        t.resolve(a)
+    p = _principal("liu")
+    with at(12, 4, 10):
+        callbacks.record(p, a, "satisfied")
+    with at(12, 5, 9):
+        assert _refusal(p, a, "unreached") == (
+            409,
+            "already_called_back",
+            "该诉求本轮已回访：满意（liu，12月4日 10:00），不能重复记录",
+            {"result": "已记录“满意”"},
+        )
+    assert Callback.select().count() == 1
+    assert Event.select().where(Event.action == "issue.callback").count() == 1
