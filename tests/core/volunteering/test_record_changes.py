@@ -222,6 +222,25 @@ def test_the_volunteer_sees_their_own_record_but_only_staff_certify_it(w):
     )
 
 
+def test_staff_are_told_who_acts_on_their_own_record_instead(w):
+    """Certifying, changing or correcting one's own hours is refused with the whole way out:
+    another staff member of the community, or the street's admin when there is none."""
+    record = pending(w, user=w["staff"].user.id)
+    for act, extra in (
+        (records.certify, {}),
+        (records.update_pending, {"title": "x"}),
+        (records.correct, {"reason": "原因"}),
+    ):
+        error = refused(act, w["staff"], record.id, **extra)
+        assert (error.status, error.code, error.message) == (
+            403,
+            "own_record",
+            "不能认证、修改或更正自己的服务记录，须由社区其他工作人员办理"
+            "（社区只有您一位工作人员时，由街道管理员认证）",
+        )
+    assert ServiceRecord.get_by_id(record.id).status == "pending"
+
+
 # --- certifying ----------------------------------------------------------------------------------
 
 
