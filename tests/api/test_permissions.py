@@ -180,22 +180,29 @@ def test_a_disabled_staff_account_does_not_cost_the_user_a_later_steward_role(ap
     assert not p.can_manage(d.alleys[0]) and p.can_see(d.alleys[0])
 
 
-def test_loading_a_principal_reads_grants_with_their_rows_in_one_query(app, monkeypatch):
-    """Every request loads the principal: its grants come with their area, steward and staff
-    account in one query (plus one for the steward's alleys), never one query per grant."""
-    from core.people.permissions import Principal
+def _statements_sent(monkeypatch) -> list[str]:
+    """The SQL of every statement sent to the database from now on (until `monkeypatch.undo`)."""
     from infra.db import db
 
-    d = make_district()
-    account = _staff_who_is_also_a_steward(d)
     real = db.obj.execute_sql
-    statements = []
+    statements: list[str] = []
 
     def counting(sql, params=None, *args, **kwargs):
         statements.append(sql)
         return real(sql, params, *args, **kwargs)
 
     monkeypatch.setattr(db.obj, "execute_sql", counting)
+    return statements
+
+
+def test_loading_a_principal_reads_grants_with_their_rows_in_one_query(app, monkeypatch):
+    """Every request loads the principal: its grants come with their area, steward and staff
+    account in one query (plus one for the steward's alleys), never one query per grant."""
+    from core.people.permissions import Principal
+
+    d = make_district()
+    account = _staff_who_is_also_a_steward(d)
+    statements = _statements_sent(monkeypatch)
     p = Principal.for_user(account.user)
     monkeypatch.undo()
     assert p.roles == {"staff", "steward"}
@@ -212,19 +219,11 @@ def test_grants_the_caller_already_read_are_not_read_again(app, monkeypatch):
     resident's request: one query for who is asking, not two). The grants passed are the ones
     that count."""
     from core.people.permissions import Principal
-    from infra.db import db
     from models import RoleGrant, User
 
     d = make_district()
     user = User.create(openid="dev:居民", nickname="居民")
-    real = db.obj.execute_sql
-    statements = []
-
-    def counting(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    statements = _statements_sent(monkeypatch)
     p = Principal.for_user(user, [])
     monkeypatch.undo()
     assert statements == [] and p.roles == {"resident"} and p.stewards == []
@@ -238,7 +237,6 @@ def test_a_signed_in_request_reads_the_token_and_the_live_grants_in_one_statemen
     """Who is asking is one round trip: the token, its user and the user's live grants with
     their area, steward and staff account together (plus one for a steward's alleys); a
     revoked grant among them gives nothing, and a resident with no grant is one statement."""
-    from infra.db import db
     from models import RoleGrant, User
 
     d = make_district()
@@ -252,14 +250,7 @@ def test_a_signed_in_request_reads_the_token_and_the_live_grants_in_one_statemen
     )
     for token in (staff_token, resident_token):  # the first use writes the token's last use
         auth.principal_for_token(token)
-    real = db.obj.execute_sql
-    statements = []
-
-    def counting(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    statements = _statements_sent(monkeypatch)
     staff = auth.principal_for_token(staff_token)
     staff_statements = [sql for sql in statements if not sql.startswith("PREPARE ")]
     statements.clear()
