@@ -56,15 +56,6 @@ def test_the_list_offers_only_the_alleys_and_active_stewards_a_secretary_manages
     assert _options(html, "steward") == [("", "全部")] + [(str(s.id), s.name) for s in wanted]
 
 
-def test_a_card_offers_the_alleys_and_stewards_of_its_own_community_only(app, world):  # noqa: F811
-    w, h = world
-    d = w.d
-    street = console_login(app.test_client(), "streetadmin")
-    html = street.get(f"/console/households/{h['h4'].id}").get_data(as_text=True)
-    assert _options(html, "alley_id") == [(str(a.id), a.name) for a in d.alleys[2:4]]
-    assert _options(html, "steward_id") == [(str(s.id), s.name) for s in d.stewards[2:4]]
-
-
 def test_an_edit_form_saves_each_field_it_carries_and_moves_the_card(app, world):  # noqa: F811
     w, h = world
     d = w.d
