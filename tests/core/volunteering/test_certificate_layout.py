@@ -16,9 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from core.volunteering import certificate
-
-PT = 25.4 / 72  # millimetres per point
-A4 = (210, 297)
+from tests.pdf_layout import A4, PT, at, runs
 
 
 def _rows(n: int) -> list[SimpleNamespace]:
@@ -47,27 +45,6 @@ def reader() -> PdfReader:
     """45 rows: two pages. Made for each test (not once per module) so that mutmut, which maps
     each test to the functions it calls, sees every one of them call `render`."""
     return _pdf()
-
-
-def runs(page) -> list[tuple[float, float, float, str]]:
-    """Each piece of text: (x, baseline from the top, size in points, text)."""
-    found = []
-
-    def visit(text, cm, tm, font, size):
-        text = text.replace("\x00", "").strip()
-        if text:
-            found.append((round(tm[4] * PT, 1), round(A4[1] - tm[5] * PT, 1), size, text))
-
-    page.extract_text(visitor_text=visit)
-    return found
-
-
-def at(page_runs, text: str) -> tuple[float, float, float]:
-    """(x, baseline, size) of the first piece of text that starts with `text`."""
-    for x, y, size, found in page_runs:
-        if found.startswith(text):
-            return x, y, size
-    raise AssertionError(f"{text!r} not on the page: {[r[3] for r in page_runs]}")
 
 
 def test_the_certificate_is_a4_its_title_centred_in_18_point_and_its_text_in_11(reader):
