@@ -136,7 +136,7 @@ def render(
     font: tuple[str, int] | None = None,
 ) -> bytes:
     """The certificate's PDF bytes."""
-    total = sum((Decimal(str(r.hours)) for r in rows), Decimal("0"))
+    total = sum(Decimal(str(r.hours)) for r in rows)
     lines = [
         TITLE,
         f"兹证明{name}于{_day(date_from)}至{_day(date_to)}期间参加志愿服务，"
@@ -145,7 +145,7 @@ def render(
     cells = [
         (
             str(i),
-            r.served_on.isoformat() if isinstance(r.served_on, date) else str(r.served_on),
+            r.served_on.isoformat(),
             r.title,
             _hours(r.hours),
             r.organiser,
@@ -159,7 +159,7 @@ def render(
         f"出具单位（盖章）：{issuer}",
         f"出具日期：{_day(issued_on)}",
     ]
-    every_char = "".join(lines + footer + list(HEADERS) + ["".join(c) for c in cells])
+    every_char = "".join([*lines, *footer, *HEADERS, *(text for row in cells for text in row)])
     path, index = font or pick_font(every_char)
 
     # fpdf2's defaults are relied on, not written out: an A4 page, the right margin equal to
