@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import ImageFont
 
@@ -135,7 +136,7 @@ def render(
     font: tuple[str, int] | None = None,
 ) -> bytes:
     """The certificate's PDF bytes."""
-    total = sum((Decimal(str(r.hours)) for r in rows), Decimal("0"))
+    total = sum(Decimal(str(r.hours)) for r in rows)
     lines = [
         TITLE,
         f"兹证明{name}于{_day(date_from)}至{_day(date_to)}期间参加志愿服务，"
@@ -144,7 +145,7 @@ def render(
     cells = [
         (
             str(i),
-            r.served_on.isoformat() if isinstance(r.served_on, date) else str(r.served_on),
+            r.served_on.isoformat(),
             r.title,
             _hours(r.hours),
             r.organiser,
@@ -158,35 +159,36 @@ def render(
         f"出具单位（盖章）：{issuer}",
         f"出具日期：{_day(issued_on)}",
     ]
-    every_char = "".join(lines + footer + list(HEADERS) + ["".join(c) for c in cells])
+    every_char = "".join([*lines, *footer, *HEADERS, *(text for row in cells for text in row)])
     path, index = font or pick_font(every_char)
 
-    pdf = FPDF(format="A4")
-    pdf.set_margins(15, 15, 15)
+    # fpdf2's defaults are relied on, not written out: an A4 page, the right margin equal to
+    # the left, the {nb} alias of the page count, multi_cell's move to the next line, the
+    # table's heading repeated on each page, and the current family for each size set.
+    pdf = FPDF()
+    pdf.set_margins(15, 15)
     pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font("cjk", "", path, collection_font_number=index)
+    pdf.add_font("cjk", fname=path, collection_font_number=index)
     pdf.set_title(f"{TITLE} - {name}")
     pdf.set_creator("小巷管家")
-    pdf.alias_nb_pages()
 
     def page_footer():
         pdf.set_y(-12)
-        pdf.set_font("cjk", size=8)
-        pdf.cell(0, 6, f"{TITLE} · {name} · 第 {pdf.page_no()} 页 / 共 {{nb}} 页", align="C")
+        pdf.set_font_size(8)
+        pdf.cell(0, 6, f"{TITLE} · {name} · 第 {pdf.page_no()} 页 / 共 {{nb}} 页", align=Align.C)
 
     pdf.footer = page_footer
     pdf.add_page()
     pdf.set_font("cjk", size=18)
-    pdf.cell(0, 12, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, TITLE, align=Align.C, new_y=YPos.NEXT)
     pdf.ln(4)
-    pdf.set_font("cjk", size=11)
-    pdf.multi_cell(0, 7, lines[1], align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font_size(11)
+    pdf.multi_cell(0, 7, lines[1], align=Align.L)
     pdf.ln(3)
-    pdf.set_font("cjk", size=9)
+    pdf.set_font_size(9)
     with pdf.table(
         col_widths=COL_WIDTHS,
-        text_align=("CENTER", "CENTER", "LEFT", "RIGHT", "LEFT", "LEFT"),
-        repeat_headings=1,
+        text_align=(Align.C, Align.C, Align.L, Align.R, Align.L, Align.L),
         headings_style=FontFace(fill_color=(235, 235, 235)),
         line_height=6,
     ) as table:
@@ -194,9 +196,9 @@ def render(
         for row in cells:
             table.row(row)
     pdf.ln(4)
-    pdf.set_font("cjk", size=11)
+    pdf.set_font_size(11)
     for line in footer:
-        pdf.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, line, align=Align.L, new_x=XPos.LMARGIN)
     return bytes(pdf.output())
 
 

@@ -126,3 +126,39 @@ def test_the_chosen_face_of_a_font_collection_is_the_one_embedded():
     page = _pdf(1, font=(path, index)).pages[0]
     faces = [str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()]
     assert len(faces) == 1 and faces[0].endswith("+NotoSansCJKSC")
+
+
+def test_a_full_page_of_rows_reaches_down_to_the_bottom_margin():
+    """On a page under its repeated heading (15 mm margin, 6 mm heading) 43 rows of 6 mm fit:
+    the last ends exactly on the 18 mm bottom margin (279 mm), and only the 81st row, which
+    would cross it, goes over to the next page."""
+    second, third = (runs(p) for p in _pdf(81).pages[1:])
+    rows = [text for _, _, _, text in second if text.startswith("环境整治")]
+    assert len(rows) == 43 and rows[-1] == "环境整治第80期"
+    assert at(second, "环境整治第80期")[1] == 277.0
+    assert at(third, "环境整治第81期")[1] == 25.0
+
+
+def _stretched(reader: PdfReader) -> list[str]:
+    """The PDF's TJ operators: fpdf2 draws a justified line's words with spacing adjustments in
+    a TJ array, and a line set flush left as one string (Tj)."""
+    return [
+        op
+        for page in reader.pages
+        for op in re.findall(rb"\[[^\]]*\] TJ", page.get_contents().get_data())
+    ]
+
+
+def test_the_text_is_set_flush_left_its_spaces_never_stretched_to_the_margin():
+    """The opening text wraps after "共 45" with a space in its first line, and a long issuer
+    with spaces in its community's name wraps too: each line keeps its natural spacing, ragged
+    on the right, rather than being stretched to the right margin."""
+    issuer = "、".join(f"Green Lane 第{i}社区" for i in range(1, 9))
+    data = certificate.render(
+        "欧阳娜娜", _rows(1), date(2026, 1, 1), date(2026, 5, 31), issuer, date(2026, 6, 1)
+    )
+    pdf = PdfReader(io.BytesIO(data))
+    page = runs(pdf.pages[0])
+    assert page[1][3].endswith("经组织单位认证的服务记录共 1")  # the opening text wraps
+    assert len([text for _, _, _, text in page if "Green Lane" in text]) == 2  # the issuer too
+    assert _stretched(pdf) == []

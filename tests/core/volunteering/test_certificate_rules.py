@@ -252,6 +252,19 @@ def test_system_fonts_come_simplified_chinese_sans_regular_first(monkeypatch):
     assert certificate.system_cjk_fonts() == []
 
 
+def test_a_font_listing_from_an_fc_list_that_failed_is_not_used(tmp_path, monkeypatch):
+    """fc-list prints a line for each font it finds; one that then fails may have printed a
+    partial or broken listing, so none of it is used (an fc-list of its own on the PATH, which
+    prints one font and exits with the status given)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    fc_list = tmp_path / "fc-list"
+    line = "/usr/share/fonts/cjk.ttc|2|Noto Sans CJK SC|Regular"
+    for status, found in ((0, [("/usr/share/fonts/cjk.ttc", 2)]), (1, [])):
+        fc_list.write_text(f"#!/bin/sh\necho '{line}'\nexit {status}\n")
+        fc_list.chmod(0o755)
+        assert certificate.system_cjk_fonts() == found
+
+
 def test_a_staff_members_own_certificate_lists_their_own_records_only(client, w):
     """Staff read their community's records; their certificate is still only their own."""
     zhao_as_staff = make_staff(w["c1"])
