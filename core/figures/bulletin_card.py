@@ -82,9 +82,9 @@ def _board(marks: list, top: int, pad: int, width: int, title: str, b: Bulletin,
     return bottom + 20
 
 
-def layout(b: Bulletin, width: int = 1080) -> Layout:
+def layout(b: Bulletin) -> Layout:
     """The card of a bulletin: as tall as its two boards need, the footer's line below them."""
-    pad = 48
+    width, pad = 1080, 48  # a picture of the group's width; its margins
     marks: list[Text | Bar | Rule] = [
         Bar((0, 0, width, 12), ACCENT),
         Text(pad, 40, shorten(b.title, 22), 42, ACCENT, bold=True),
@@ -123,7 +123,7 @@ def paint(card: Layout):
     return img
 
 
-def image(b: Bulletin, width: int = 1080) -> bytes:
+def image(b: Bulletin) -> bytes:
     buf = io.BytesIO()
-    paint(layout(b, width)).save(buf, "JPEG", quality=90, subsampling=0)
+    paint(layout(b)).save(buf, "JPEG", quality=90, subsampling=0)
     return buf.getvalue()
