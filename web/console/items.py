@@ -57,11 +57,11 @@ def _note(name: str, required: bool = True) -> str | None:
     return text or None
 
 
-def _act(back: str, done: str, fn, *args, **kwargs):
+def _act(back: str, done: str, fn, *args):
     """Run one core action; its refusal (409, 400, 403) becomes a message on the page it came
     from, never an error page, so the staff member sees why and stays where they were."""
     try:
-        fn(principal(), *args, **kwargs)
+        fn(principal(), *args)
     except ApiError as exc:
         if exc.status == 404:
             abort(404)
