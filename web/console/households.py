@@ -246,7 +246,7 @@ def _visit_photos() -> list[int]:
     """The visit form's photos stored as the staff member's own uploads through
     `core.media.save_image` (type checked by decoding, EXIF and GPS stripped, re-encoded), so
     `visits.record` lets them attach. A refusal names the field: "照片：…"."""
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    files = [f for f in request.files.getlist("photos") if f.filename]  # a field left empty: none
     if len(files) > MAX_PHOTOS:
         raise bad_request(f"照片：最多 {MAX_PHOTOS} 张")
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
