@@ -467,3 +467,43 @@ def test_the_unit_pages_carry_no_inline_script_or_style(capp, w):
     member = units.members_of(w.prop)[0]
     bind = f"/console/units/{w.prop.id}/members/{member.id}/bind-code"
     assert_no_inline(post(staff, bind, status=200), bind)
+
+
+# --- an issue's page for staff: where it is, which unit has it, the tiers' days ------------------
+
+
+def test_the_issue_page_names_its_alley_and_the_unit_it_is_with_and_no_unit_before(capp, w):
+    staff = console_login(capp.test_client(), "secretary1")
+    issue = reported(capp, w)
+    html = page(staff, f"/console/issues/{issue.id}")
+    assert f"{issue.alley.label_path} · 设施损坏 · 一般 · 期限" in html
+    assert "承办单位</dt>" not in html and "催办</h2>" not in html
+    # with the property company (created after 住建办): that one is named, and no other
+    issue = whistled(capp, w, staff, unit=w.prop)
+    html = page(staff, f"/console/issues/{issue.id}")
+    assert "<dt>承办单位</dt><dd>安居物业（物业）" in html and "住建办" not in html
+    assert "提醒 安居物业 尽快办理" in html
+
+
+def test_the_whistle_form_states_each_tiers_days_as_configured(capp, w):
+    capp.config["DEADLINE_DAYS"] = {"ordinary": 1, "important": 4, "major": 15}
+    staff = console_login(capp.test_client(), "secretary1")
+    issue = reported(capp, w)
+    html = page(staff, f"/console/issues/{issue.id}")
+    for words in ("一般（1 天内办结）", "重要（4 天内办结）", "重大（15 天内办结）"):
+        assert f'">{words}</option>' in html
+
+
+def test_an_extension_asked_for_is_no_longer_offered_for_decision_once_the_unit_closed_it(capp, w):
+    staff = console_login(capp.test_client(), "secretary1")
+    issue = whistled(capp, w, staff)
+    luo = console_login(capp.test_client(), "zj-luo")
+    url = f"/console/unit/issues/{issue.id}"
+    post(luo, f"{url}/extension", {"days": "3", "reason": "等材料"})
+    assert "同意延期</button>" in page(staff, f"/console/issues/{issue.id}")
+    post(luo, f"{url}/resolve", {"note": "外墙已修复"})
+    html = page(staff, f"/console/issues/{issue.id}")
+    assert "申请延期</b> 住建办 罗工：3 天，原因：等材料" in html  # the trail keeps it
+    assert (
+        "延期申请</dt>" not in html and "延期审批" not in html and "同意延期</button>" not in html
+    )

@@ -15,7 +15,7 @@ from core.households import access, cards, plans, sheet, visits
 from core.households.sheet import parse_members
 from core.items.lifecycle import MAX_PHOTOS
 from core.people import areas
-from infra.errors import ApiError
+from infra.errors import ApiError, bad_request
 from infra.timeutil import utcnow
 from models import VISIT_KINDS, Area, CarePlan, Household, Steward, StewardAlley
 from web.console import uploads
@@ -126,7 +126,6 @@ def _household_html(household: Household, visit_form=None, status: int = 200):
     return render_template(
         "console/household.html",
         h=h,
-        household=household,
         tags=access.tags(),
         groups=access.plan_groups(),
         alleys=alleys,
@@ -247,9 +246,9 @@ def _visit_photos() -> list[int]:
     """The visit form's photos stored as the staff member's own uploads through
     `core.media.save_image` (type checked by decoding, EXIF and GPS stripped, re-encoded), so
     `visits.record` lets them attach. A refusal names the field: "照片：…"."""
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    files = [f for f in request.files.getlist("photos") if f.filename]  # a field left empty: none
     if len(files) > MAX_PHOTOS:
-        raise ApiError(400, "bad_request", f"照片：最多 {MAX_PHOTOS} 张", {"photos": "太多了"})
+        raise bad_request(f"照片：最多 {MAX_PHOTOS} 张")
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     ids = []
     for upload in files:
@@ -257,9 +256,10 @@ def _visit_photos() -> list[int]:
         try:
             ids.append(media.save_image(data, principal().user).id)
         except ApiError as exc:
-            name = upload.filename[:40]  # the file as the person picked it, to find it again
-            message = f"照片：{name} {exc.message}"
-            raise ApiError(exc.status, exc.code, message, {"photos": exc.message}) from exc
+            # media's own refusal (its status kept), named by the file as the person picked it,
+            # to find it again; the console reads only a refusal's status and message
+            exc.message = f"照片：{upload.filename[:40]} {exc.message}"
+            raise
     return ids
 
 
@@ -273,7 +273,7 @@ def household_visit(household_id: int):
         try:
             visited_on = date.fromisoformat(day) if day else None
         except ValueError:
-            raise ApiError(400, "bad_request", "走访日期：格式应为 年-月-日") from None
+            raise bad_request("走访日期：格式应为 年-月-日") from None
         visited_at = visits.time_of_day_visited(visited_on)
         visits.record(
             principal(),

@@ -19,7 +19,7 @@ from core.people import areas
 from core.units import actions as unit_actions
 from core.units import handling as unit_handling
 from core.units import units as unit_core
-from infra.errors import ApiError
+from infra.errors import ApiError, bad_request
 from infra.text import whole_number
 from models import (
     ISSUE_STATUS_LABELS,
@@ -51,17 +51,17 @@ PICKER_MAX = 300  # stewards listed in a filter menu; past it the filter is type
 def _note(name: str, required: bool = True) -> str | None:
     text = (request.form.get(name) or "").strip()
     if required and not text:
-        raise ApiError(400, "bad_request", "请填写原因或说明")
+        raise bad_request("请填写原因或说明")
     if len(text) > NOTE_MAX:
-        raise ApiError(400, "bad_request", f"说明不能超过 {NOTE_MAX} 字")
+        raise bad_request(f"说明不能超过 {NOTE_MAX} 字")
     return text or None
 
 
-def _act(back: str, done: str, fn, *args, **kwargs):
+def _act(back: str, done: str, fn, *args):
     """Run one core action; its refusal (409, 400, 403) becomes a message on the page it came
     from, never an error page, so the staff member sees why and stays where they were."""
     try:
-        fn(principal(), *args, **kwargs)
+        fn(principal(), *args)
     except ApiError as exc:
         if exc.status == 404:
             abort(404)
