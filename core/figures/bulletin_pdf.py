@@ -292,18 +292,17 @@ def render(b: Bulletin) -> bytes:
     regular = pick_font(text, "regular")
     pdf = _Doc()
     pdf.footer_text = b.title
-    pdf.set_margins(15, 15, 15)
+    pdf.set_margins(15, 15)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font("cjk", fname=regular[0], collection_font_number=regular[1])
     pdf.set_title(b.title)
     pdf.set_creator("小巷管家")
-    pdf.alias_nb_pages()
     pdf.add_page()
 
     made = to_local(b.made_at)
     pdf.set_font("cjk", size=10)
     with _strong(pdf, 18):
-        pdf.multi_cell(0, 10, b.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 10, b.title, align=Align.C, new_x=XPos.LMARGIN)
     pdf.cell(
         0,
         6,
@@ -318,14 +317,13 @@ def render(b: Bulletin) -> bytes:
         6,
         f"生成日期：{made:%Y年%m月%d日 %H:%M}",
         align=Align.C,
-        new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
     pdf.set_draw_color(*HEAD_FILL)
     pdf.set_line_width(0.6)
     pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.l_margin + WIDTH, pdf.get_y() + 2)
     pdf.set_line_width(0.2)
-    pdf.set_draw_color(0, 0, 0)
+    pdf.set_draw_color(0)
     pdf.ln(4)
 
     t = b.total
@@ -338,12 +336,9 @@ def render(b: Bulletin) -> bytes:
             f"目前超期未办结 {t.overdue} 件；吹哨交办部门、物业 {sum(u.volume for u in b.units)} 件。"
         ),
         align=Align.L,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
     )
     pdf.ln(1)
     with pdf.table(
-        col_widths=(45, 45, 45, 45),
         text_align=Align.C,
         headings_style=HEAD_FACE,
         line_height=5.5,
@@ -358,8 +353,6 @@ def render(b: Bulletin) -> bytes:
         5.5,
         _keep(f"本月办结的 {b.resolved} 件中：{levels}（易事即办、实事快办、难事联办）。"),
         align=Align.L,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
     )
 
     _heading(pdf, "二、红榜与待改进")
@@ -403,5 +396,5 @@ def render(b: Bulletin) -> bytes:
     third = WIDTH / 3
     pdf.cell(third, 8, "制表：__________")
     pdf.cell(third, 8, "审核：__________")
-    pdf.cell(third, 8, "日期：____年__月__日", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(third, 8, "日期：____年__月__日")
     return bytes(pdf.output())
