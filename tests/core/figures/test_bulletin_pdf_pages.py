@@ -1,0 +1,55 @@
+"""The bulletin's PDF as a document (`core.figures.bulletin_pdf.render`): the properties a
+viewer shows and files it under, and where the lines to sign fall when the definitions end near
+a page's foot. The month is `tests/core/figures/bulletin_month.py`'s, made by hand, with the
+crowded rankings of `test_bulletin_pdf_layout.py`: no database, only the app's default
+settings."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from pypdf import PdfReader
+
+from core.figures import bulletin_pdf
+from tests.core.figures import bulletin_month
+from tests.core.figures.test_bulletin_pdf_layout import _crowded, settings  # noqa: F401
+from tests.pdf_layout import at, runs
+
+
+def _pdf(b) -> PdfReader:
+    return PdfReader(io.BytesIO(bulletin_pdf.render(b)))
+
+
+def _followed(n: int) -> list:
+    return [
+        bulletin_month.notable(
+            20 + i, f"W2026111200{i}", "井盖松动", datetime(2026, 11, 14, 3), followers=4
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_pdf_is_titled_after_the_bulletin_and_made_by_the_app():
+    b = bulletin_month.month()
+    meta = _pdf(b).metadata
+    assert meta.title == b.title == "示范街道小巷管家工作2026年11月通报"
+    assert meta.creator == "小巷管家"
+
+
+def test_lines_to_sign_that_would_fall_near_a_pages_foot_start_the_next_page():
+    # eight communities and two most-followed items: the last definition's line ends 259.4 mm
+    # down the second page, 37.6 mm above the paper's edge; 制表 / 审核 / 日期 would still fit
+    # above the 18 mm margin, but they open the third page instead, 10 mm under its top margin
+    b = bulletin_month.month(communities=_crowded(8), most_followed=_followed(2))
+    pages = _pdf(b).pages
+    assert len(pages) == 3
+    second, third = runs(pages[1]), runs(pages[2])
+    assert max(y for _, y, size, _ in second if size == 8.5) == 257.8
+    assert at(third, "制表：") == (16.0, 30.2, 11)
+    assert at(third, "日期：") == (136.0, 30.2, 11)
+    assert [t for _, _, size, t in third if size != 8] == [
+        "制表：__________",
+        "审核：__________",
+        "日期：____年__月__日",
+    ]
