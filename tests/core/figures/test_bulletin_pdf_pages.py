@@ -53,3 +53,27 @@ def test_lines_to_sign_that_would_fall_near_a_pages_foot_start_the_next_page():
         "审核：__________",
         "日期：____年__月__日",
     ]
+
+
+def test_definitions_running_past_a_pages_foot_continue_on_the_next_page():
+    # nine communities and three most-followed items: the definitions start low on the second
+    # page; their lines stop above the 18 mm bottom margin (279 mm) and go on at the third's top
+    b = bulletin_month.month(communities=_crowded(9), most_followed=_followed(3))
+    pages = _pdf(b).pages
+    assert len(pages) == 3
+    second, third = runs(pages[1]), runs(pages[2])
+    body = [r for r in second if r[2] != 8]  # all but the footer
+    assert max(y for _, y, _, _ in body) == 274.4
+    assert third[0][:3] == (16.0, 18.4, 8.5)
+    assert at(third, "制表：") == (16.0, 35.2, 11)
+
+
+def test_a_rare_character_is_drawn_with_the_systems_simplified_chinese_face():
+    # 龘 is not in the shipped subset: the PDF embeds the face fontconfig names for zh-CN, the
+    # Simplified Chinese one of the Noto Sans CJK collection, not the collection's first
+    lines = bulletin_month.communities()
+    lines[0].row.name = "龘社区"
+    page = _pdf(bulletin_month.month(communities=lines)).pages[0]
+    names = {str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    assert len(names) == 1
+    assert names.pop().endswith("+NotoSansCJKSC")
