@@ -77,3 +77,14 @@ def test_a_rare_character_is_drawn_with_the_systems_simplified_chinese_face():
     names = {str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
     assert len(names) == 1
     assert names.pop().endswith("+NotoSansCJKSC")
+
+
+def test_lines_to_sign_that_fit_stay_under_the_definitions():
+    # ten communities and no most-followed item: the last definition's line ends 256.2 mm down
+    # the second page, above the 257 mm past which the lines to sign would go to a new page
+    b = bulletin_month.month(communities=_crowded(10), most_followed=[])
+    pages = _pdf(b).pages
+    assert len(pages) == 2
+    second = runs(pages[1])
+    assert max(y for _, y, size, _ in second if size == 8.5) == 254.6
+    assert at(second, "制表：") == (16.0, 271.4, 11)
