@@ -88,3 +88,13 @@ def test_lines_to_sign_that_fit_stay_under_the_definitions():
     second = runs(pages[1])
     assert max(y for _, y, size, _ in second if size == 8.5) == 254.6
     assert at(second, "制表：") == (16.0, 271.4, 11)
+
+
+def test_a_line_of_the_definitions_that_ends_just_above_the_bottom_margin_stays_on_its_page():
+    # nine communities and five most-followed items: a definition's last line ends at 278.4 mm,
+    # inside the page's 18 mm bottom margin's limit (279 mm), so it stays on the second page
+    b = bulletin_month.month(communities=_crowded(9), most_followed=_followed(5))
+    pages = _pdf(b).pages
+    assert at(runs(pages[1]), "星或回访满意）") == (16.0, 276.8, 8.5)
+    assert runs(pages[2])[0][:3] == (16.0, 18.4, 8.5)
+    assert runs(pages[2])[0][3].startswith("超期：")
