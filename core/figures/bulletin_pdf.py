@@ -18,7 +18,7 @@ import logging
 from contextlib import contextmanager
 
 from fpdf import FPDF
-from fpdf.enums import TextMode
+from fpdf.enums import Align, RenderStyle, TextMode, XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import ImageFont
 
@@ -82,7 +82,7 @@ class _Doc(FPDF):
         self.set_y(-12)
         self.set_font("cjk", size=8)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 6, f"{self.footer_text}　第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+        self.cell(0, 6, f"{self.footer_text}　第 {self.page_no()} 页 / 共 {{nb}} 页", align=Align.C)
         self.set_text_color(0, 0, 0)
 
 
@@ -131,7 +131,7 @@ def _subheading(pdf: _Doc, text: str) -> None:
     if pdf.get_y() > pdf.h - 40:  # with at least its table's first rows
         pdf.add_page()
     with _strong(pdf, 10):
-        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _heading(pdf: _Doc, text: str) -> None:
@@ -139,13 +139,13 @@ def _heading(pdf: _Doc, text: str) -> None:
         pdf.add_page()
     pdf.ln(3)
     with _strong(pdf, 12):
-        pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _note(pdf: _Doc, text: str, size: float = 8.5) -> None:
     pdf.set_font("cjk", size=size)
     pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(0, 5, _keep(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, _keep(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("cjk", size=9)
 
@@ -164,7 +164,7 @@ def _grid(pdf: _Doc, headers: list[str], rows: list[tuple[tuple[str, ...], tuple
     the header repeated on every page. fpdf2's `table()` wraps every cell's text, several
     times slower for a street of 40 communities and 50 units than these fixed lines."""
     line_h, pad = 4.2, 1.0
-    aligns = ("C", "L", *("R",) * 7)
+    aligns = (Align.C, Align.L, *(Align.R,) * 7)
 
     def header():
         pdf.set_font("cjk", size=8.5)
@@ -172,14 +172,13 @@ def _grid(pdf: _Doc, headers: list[str], rows: list[tuple[tuple[str, ...], tuple
         pdf.set_text_color(255, 255, 255)
         x, y = pdf.l_margin, pdf.get_y()
         for text, w in zip(headers, RANK_WIDTHS, strict=True):
-            pdf.rect(x, y, w, line_h + 2 * pad, style="DF")
+            pdf.rect(x, y, w, line_h + 2 * pad, style=RenderStyle.DF)
             pdf.set_xy(x, y + pad)
-            pdf.cell(w, line_h, text, align="C")
+            pdf.cell(w, line_h, text, align=Align.C)
             x += w
         pdf.set_text_color(0, 0, 0)
         pdf.set_fill_color(255, 255, 255)
         pdf.set_xy(pdf.l_margin, y + line_h + 2 * pad)
-        pdf.set_font("cjk", size=8.5)
 
     pdf.set_draw_color(160, 160, 160)
     pdf.set_line_width(0.15)
@@ -193,7 +192,7 @@ def _grid(pdf: _Doc, headers: list[str], rows: list[tuple[tuple[str, ...], tuple
         if fill:
             pdf.set_fill_color(*fill)
         for text, w, align in zip(cells, RANK_WIDTHS, aligns, strict=True):
-            pdf.rect(x, y, w, height, style="DF" if fill else "D")
+            pdf.rect(x, y, w, height, style=RenderStyle.DF if fill else RenderStyle.D)
             parts = text.split("\n")
             top = y + (height - len(parts) * line_h) / 2
             for k, part in enumerate(parts):
@@ -247,14 +246,14 @@ def _honour(pdf: _Doc, lines: list[Line], b: Bulletin, noun: str) -> None:
 
     for label, group, colour in (("红榜", top, (20, 110, 50)), ("待改进", low, (176, 40, 30))):
         with _strong(pdf, 10, colour):
-            pdf.cell(0, 6, f"{label}（{noun}）", new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, f"{label}（{noun}）", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         for line in group:
             pdf.cell(
                 0,
                 5,
                 f"第 {line.rank} 名　{line.name}　{line.score:.1f} 分",
-                new_x="LMARGIN",
-                new_y="NEXT",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
             )
             # the figures behind the place; wrapped only between figures, never inside one
             figures_text = "　".join(
@@ -265,7 +264,7 @@ def _honour(pdf: _Doc, lines: list[Line], b: Bulletin, noun: str) -> None:
             with pdf.local_context(text_color=(90, 90, 90), font_size_pt=8.5):
                 pdf.multi_cell(
                     0, 4.6, f"件数\u00a0{line.volume}　{figures_text}".replace("　", " 　 "),
-                    align="L", new_x="LMARGIN", new_y="NEXT",
+                    align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
                 )  # fmt: skip
 
 
@@ -276,7 +275,7 @@ def _notable_table(pdf: _Doc, items: list[Notable], last: str, value, empty: str
     pdf.set_font("cjk", size=8.5)
     with pdf.table(
         col_widths=NOTABLE_WIDTHS,
-        text_align=("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT"),
+        text_align=(Align.L, Align.L, Align.L, Align.L, Align.R),
         repeat_headings=1,
         headings_style=HEAD_FACE,
         line_height=4.6,
@@ -291,28 +290,40 @@ def render(b: Bulletin) -> bytes:
     """The bulletin's PDF bytes."""
     text = _every_text(b)
     regular = pick_font(text, "regular")
-    pdf = _Doc(format="A4")
+    pdf = _Doc()
     pdf.footer_text = b.title
-    pdf.set_margins(15, 15, 15)
+    pdf.set_margins(15, 15)
     pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font("cjk", "", regular[0], collection_font_number=regular[1])
+    pdf.add_font("cjk", fname=regular[0], collection_font_number=regular[1])
     pdf.set_title(b.title)
     pdf.set_creator("小巷管家")
-    pdf.alias_nb_pages()
     pdf.add_page()
 
     made = to_local(b.made_at)
     pdf.set_font("cjk", size=10)
     with _strong(pdf, 18):
-        pdf.multi_cell(0, 10, b.title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"{b.street.name}　{b.month.label}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"统计期间：{b.period_text}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"生成日期：{made:%Y年%m月%d日 %H:%M}", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 10, b.title, align=Align.C, new_x=XPos.LMARGIN)
+    pdf.cell(
+        0,
+        6,
+        f"{b.street.name}　{b.month.label}",
+        align=Align.C,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.cell(0, 6, f"统计期间：{b.period_text}", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        0,
+        6,
+        f"生成日期：{made:%Y年%m月%d日 %H:%M}",
+        align=Align.C,
+        new_y=YPos.NEXT,
+    )
     pdf.set_draw_color(*HEAD_FILL)
     pdf.set_line_width(0.6)
-    pdf.line(15, pdf.get_y() + 2, 15 + WIDTH, pdf.get_y() + 2)
+    pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.l_margin + WIDTH, pdf.get_y() + 2)
     pdf.set_line_width(0.2)
-    pdf.set_draw_color(0, 0, 0)
+    pdf.set_draw_color(0)
     pdf.ln(4)
 
     t = b.total
@@ -324,14 +335,11 @@ def render(b: Bulletin) -> bytes:
             f"本月全街道 {len(b.communities)} 个社区共反映诉求 {t.volume} 件，办结 {b.resolved} 件，"
             f"目前超期未办结 {t.overdue} 件；吹哨交办部门、物业 {sum(u.volume for u in b.units)} 件。"
         ),
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
+        align=Align.L,
     )
     pdf.ln(1)
     with pdf.table(
-        col_widths=(45, 45, 45, 45),
-        text_align="CENTER",
+        text_align=Align.C,
         headings_style=HEAD_FACE,
         line_height=5.5,
         padding=1,
@@ -344,9 +352,7 @@ def render(b: Bulletin) -> bytes:
         0,
         5.5,
         _keep(f"本月办结的 {b.resolved} 件中：{levels}（易事即办、实事快办、难事联办）。"),
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
+        align=Align.L,
     )
 
     _heading(pdf, "二、红榜与待改进")
@@ -390,5 +396,5 @@ def render(b: Bulletin) -> bytes:
     third = WIDTH / 3
     pdf.cell(third, 8, "制表：__________")
     pdf.cell(third, 8, "审核：__________")
-    pdf.cell(third, 8, "日期：____年__月__日", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(third, 8, "日期：____年__月__日")
     return bytes(pdf.output())
