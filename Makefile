@@ -53,8 +53,9 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $(REQ_STAMP) $@
 
-# The browser tests drive Debian's chromium (installed here if missing). If it cannot be
-# installed the tests still run and the browser tests fail: they are never skipped.
+# The browser tests drive Debian's chromium (installed here if missing, with a Chinese font and
+# poppler's pdftoppm for the boards' PDF tests). If it cannot be installed the tests still run
+# and the browser tests fail: they are never skipped.
 chromium:
 	@scripts/ensure-chromium.sh || echo "make: chromium unavailable; the browser tests will fail" >&2
 
@@ -100,7 +101,7 @@ test-deploy: dev-venv nginx
 # The everyday loop (docs/testing.md): SQLite, without the tests marked `browser` (Chromium),
 # `fuzz` (schemathesis, hypothesis) or `slow` (real processes, every page or command), which
 # `make test` runs on both databases.
-test-quick: dev-venv
+test-quick: dev-venv chromium
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(XDIST) -m "not browser and not fuzz and not slow" --ignore=tests/deploy/test_deploy.py $(PYTEST_ARGS)
 
 # One file or one test: make test-one T=tests/core/items/test_issues.py::test_accept (more pytest options

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Usage: scripts/ensure-chromium.sh  (also installs a Chinese font for screenshots)
+# Usage: scripts/ensure-chromium.sh  (also installs a Chinese font for screenshots and
+# poppler's pdftoppm, which the boards' PDF tests draw pages with)
 #
 # The browser tests (tests/browser/test_scan_browser.py) drive Debian's Chromium through Playwright's
 # Python package; Playwright's own browser download is never used. If /usr/bin/chromium is
@@ -26,6 +27,15 @@ if command -v fc-list >/dev/null && ! fc-list | grep -qi emoji; then
     log "no emoji font; installing Debian package 'fonts-noto-color-emoji'"
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji \
         </dev/null >&2 || log "warning: apt-get install fonts-noto-color-emoji failed (emoji show as boxes)"
+fi
+
+# The boards' PDF tests (tests/core/boards/test_board_pdf.py) draw each page with poppler's
+# pdftoppm and compare its ink with the PNG's: without it they fail (never skip).
+if ! command -v pdftoppm >/dev/null; then
+    log "no pdftoppm; installing Debian package 'poppler-utils'"
+    "${SUDO[@]}" apt-get update -qq || log "warning: apt-get update failed; trying install anyway"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils \
+        </dev/null >&2 || log "warning: apt-get install poppler-utils failed (the board PDF tests will fail)"
 fi
 
 if [ -x "$CHROMIUM" ]; then
