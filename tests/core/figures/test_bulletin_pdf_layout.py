@@ -390,3 +390,64 @@ def test_a_ranking_running_onto_new_pages_repeats_its_header_at_the_top_of_each(
     assert tops == [round(21.2 + 10.4 * k, 1) for k in range(24)]
     # the grey outline and the row's shade carry over the page break
     assert "0.6275 0.6275 0.6275 RG" in _stream(second)
+
+
+def _quiet(**changes):
+    """A street with nothing to rank: no community, no unit, no notable item."""
+    fields = {
+        "total": Line(Row(id=1, name="示范街道", kind="street")),
+        "communities": [],
+        "units": [],
+        "levels": {"现场解决": 0, "上报社区": 0, "吹哨联合": 0},
+        "longest_overdue": [],
+        "most_followed": [],
+    }
+    return bulletin_month.month(**{**fields, **changes})
+
+
+def test_each_part_with_nothing_to_show_says_so_in_a_grey_9_point_line():
+    page = _pdf(_quiet()).pages[0]
+    text = runs(page)
+    for words in (
+        "参与排名的社区不足两个",
+        "参与排名的部门与物业不足两个",
+        "本街道还没有社区。",
+        "本街道还没有登记部门或物业。",
+        "月末没有超期未办结的诉求。",
+        "本月反映的诉求没有人关注。",
+    ):
+        x, _, size = at(text, words)
+        assert (x, size) == (16.0, 9)
+        assert _look(page, words) == (GREY, None)
+    # the headings between them stay black
+    assert _look(page, "四、部门与物业排名") == (BLACK, 0.2)
+    idle = [x for x in bulletin_month.units() if not x.volume]
+    page = _pdf(_quiet(units=idle)).pages[0]
+    assert at(runs(page), "本月没有交办给部门或物业的诉求。")[::2] == (16.0, 9)
+    assert _look(page, "本月没有交办给部门或物业的诉求。") == (GREY, None)
+
+
+def test_the_units_board_keeps_its_sizes_under_a_line_saying_the_communities_have_none():
+    # one community ranked: no board for communities, one line saying so; the units' board
+    # under it reads as it does under a communities' board, its places in black 10 pt
+    ranked = [x for x in bulletin_month.communities() if x.ranked][:1]
+    page = _pdf(bulletin_month.month(communities=ranked)).pages[0]
+    text = runs(page)
+    assert at(text, "参与排名的社区不足两个")[::2] == (16.0, 9)
+    assert at(text, "红榜（部门与物业）")[::2] == (16.0, 10)
+    assert at(text, "第 1 名\u3000幸福物业")[::2] == (16.0, 10)
+    assert _look(page, "第 1 名\u3000幸福物业") == (BLACK, None)
+    assert at(text, "件数 5 \u3000 响应率 100.0%")[::2] == (20.0, 8.5)
+    assert at(text, "第 2 名\u3000住建办")[::2] == (16.0, 10)
+
+
+def test_a_subheading_that_would_fall_in_the_last_40_mm_of_a_page_starts_the_next_with_its_table():
+    # 18 communities push 关注最多 to 257.4 mm, into the 40 mm above the foot of the page
+    reader = _pdf(bulletin_month.month(communities=_crowded(18)))
+    second, third = (runs(p) for p in reader.pages[1:3])
+    assert at(second, "超期最久（月末仍未办结）")[1] == 224.5
+    assert at(second, "W20261120002")[1] == 250.7
+    assert not any(t.startswith("关注最多") for _, _, _, t in second)
+    # on the next page at the 15 mm margin, in bold 10 pt, its table's heading right under it
+    assert at(third, "关注最多（本月反映）") == (16.0, 19.1, 10)
+    assert at(third, "关注人数")[1] == 25.2
