@@ -451,3 +451,21 @@ def test_a_subheading_that_would_fall_in_the_last_40_mm_of_a_page_starts_the_nex
     # on the next page at the 15 mm margin, in bold 10 pt, its table's heading right under it
     assert at(third, "关注最多（本月反映）") == (16.0, 19.1, 10)
     assert at(third, "关注人数")[1] == 25.2
+
+
+def test_the_notes_under_a_ranking_name_every_unranked_community_and_idle_unit_in_a_list():
+    communities = [
+        *bulletin_month.communities(),
+        bulletin_month.line(105, "第5社区", "community", 1, ((1, 1), (1, 1), (1, 1), (1, 1))),
+    ]
+    units = [*bulletin_month.units(), bulletin_month.line(204, "综治办", "department", 0, ())]
+    b = bulletin_month.month(
+        communities=bulletin.ranked_lines(communities, bulletin_month.WEIGHTS, min_volume=5),
+        units=bulletin.ranked_lines(units, bulletin_month.WEIGHTS, min_volume=5),
+    )
+    text = [t for page in _pdf(b).pages for _, _, _, t in runs(page)]
+    assert (
+        "“—”为当月件数少于 5 件、只列出不参与排名的：第4社区、第5社区。绿色为红榜，红色为待改进。"
+        in [t.replace("\u00a0", " ") for t in text]
+    )
+    assert "本月没有交办事项的：城管办、综治办。" in text
