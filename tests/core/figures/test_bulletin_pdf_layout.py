@@ -210,6 +210,9 @@ def test_a_boards_figures_too_long_for_a_line_wrap_between_figures_on_4_6_mm_lin
     figures = [r for r in runs(page) if r[2] == 8.5 and 110 < r[1] < 125]
     assert [(x, y) for x, y, _, _ in figures] == [(20.0, 112.2), (20.0, 116.8)]
     assert figures[1][3].startswith("满意率")
+    # set as written, not stretched to the line's end (justified text is a TJ array of words
+    # with the gaps between them widened)
+    assert "TJ" not in _stream(page)
 
 
 def test_a_ranking_is_a_grid_under_a_white_on_red_header_in_its_columns_widths():
