@@ -472,3 +472,12 @@ def test_the_notes_under_a_ranking_name_every_unranked_community_and_idle_unit_i
         in [t.replace("\u00a0", " ") for t in text]
     )
     assert "本月没有交办事项的：城管办、综治办。" in text
+
+
+def test_a_name_that_fits_its_cell_is_printed_whole_on_one_line_spaces_and_all():
+    lines = bulletin_month.communities()
+    lines[0].row.name = "幸福里第一居民委员会暨1"  # 34.6 mm at 8.5 pt: the cell's 35 mm less 0.4
+    lines[1].row.name = "和平里 二社区"
+    page = _pdf(bulletin_month.month(communities=lines)).pages[0]
+    names = [(y, t) for x, y, _, t in runs(page) if x == 28.0]
+    assert names[:2] == [(184.7, "幸福里第一居民委员会暨1"), (195.1, "和平里 二社区")]
