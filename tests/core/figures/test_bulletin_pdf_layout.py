@@ -481,3 +481,32 @@ def test_a_name_that_fits_its_cell_is_printed_whole_on_one_line_spaces_and_all()
     page = _pdf(bulletin_month.month(communities=lines)).pages[0]
     names = [(y, t) for x, y, _, t in runs(page) if x == 28.0]
     assert names[:2] == [(184.7, "幸福里第一居民委员会暨1"), (195.1, "和平里 二社区")]
+
+
+def _pages_of(reader, text: str) -> list[int]:
+    return [n for n, p in enumerate(reader.pages) if any(r[3].startswith(text) for r in runs(p))]
+
+
+def test_a_heading_with_45_mm_left_under_it_stays_at_the_foot_of_the_page():
+    # two communities, the first with figures long enough to wrap on the board, and no idle
+    # unit: the units' ranking ends 45 mm above the foot of the first page (252 mm)
+    communities = _crowded(2)
+    communities[0].row.counts = {k: (88888, 88888) for k in bulletin_month.RATES}
+    communities = bulletin.ranked_lines(
+        [Line(x.row) for x in communities], bulletin_month.WEIGHTS, min_volume=5
+    )
+    units = [x for x in bulletin_month.units() if x.volume]
+    reader = _pdf(bulletin_month.month(communities=communities, units=units))
+    assert _pages_of(reader, "四、部门与物业排名") == _pages_of(reader, "五、本月重点事项") == [0]
+    assert at(runs(reader.pages[0]), "五、本月重点事项") == (16.0, 260.3, 12)
+
+
+def test_a_subheading_with_40_mm_left_under_it_stays_at_the_foot_of_the_page():
+    # 20 communities, a long list of how items were solved and no idle unit: the first
+    # notable table's subheading comes 40 mm above the foot of a page (257 mm)
+    levels = {f"很长的办结方式名称第{i}种": i for i in range(12)}
+    units = [x for x in bulletin_month.units() if x.volume]
+    reader = _pdf(bulletin_month.month(communities=_crowded(20), units=units, levels=levels))
+    (page,) = _pages_of(reader, "超期最久（月末仍未办结）")
+    assert _pages_of(reader, "五、本月重点事项") == [page]
+    assert at(runs(reader.pages[page]), "超期最久（月末仍未办结）") == (16.0, 261.1, 10)
