@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 
 import pytest
 from flask import Flask
@@ -510,3 +511,27 @@ def test_a_subheading_with_40_mm_left_under_it_stays_at_the_foot_of_the_page():
     (page,) = _pages_of(reader, "超期最久（月末仍未办结）")
     assert _pages_of(reader, "五、本月重点事项") == [page]
     assert at(runs(reader.pages[page]), "超期最久（月末仍未办结）") == (16.0, 261.1, 10)
+
+
+def test_a_notable_table_running_onto_a_new_page_repeats_its_heading_there():
+    items = [
+        bulletin_month.notable(
+            100 + i,
+            f"W202611050{i:02d}",
+            f"第{i}件诉求",
+            datetime(2026, 11, 7, 1, 0),
+            overdue_days=30 - i % 20,
+            unit="住建办",
+        )
+        for i in range(40)
+    ]
+    reader = _pdf(bulletin_month.month(longest_overdue=items))
+    second, third = (runs(p) for p in reader.pages[1:3])
+    # 21 rows of 11.2 mm on the page the table starts on, the last above the bottom margin
+    numbers = [(y, t) for x, y, _, t in second if t.startswith("W2026")]
+    assert numbers[0] == (45.1, "W20261105000") and numbers[-1] == (269.1, "W20261105020")
+    assert max(y for _, y, _, _ in second if y < 285) < 279
+    # the rest on the next page under the table's heading again, at the 15 mm margin
+    assert at(third, "编号") == (16.0, 19.2, 8.5)
+    assert at(third, "超期天数") == (182.0, 19.2, 8.5)
+    assert at(third, "W20261105021") == (16.0, 28.1, 8.5)
