@@ -535,3 +535,10 @@ def test_a_notable_table_running_onto_a_new_page_repeats_its_heading_there():
     assert at(third, "编号") == (16.0, 19.2, 8.5)
     assert at(third, "超期天数") == (182.0, 19.2, 8.5)
     assert at(third, "W20261105021") == (16.0, 28.1, 8.5)
+
+
+def test_the_file_is_titled_with_the_bulletins_title_and_made_by_xiaoxiang_guanjia():
+    # what a PDF viewer shows in its title bar and document properties
+    metadata = _pdf().metadata
+    assert metadata.title == "示范街道小巷管家工作2026年11月通报"
+    assert metadata.creator == "小巷管家"
