@@ -80,7 +80,7 @@ class _Doc(FPDF):
 
     def footer(self):
         self.set_y(-12)
-        self.set_font("cjk", size=8)
+        self.set_font_size(8)
         self.set_text_color(110, 110, 110)
         self.cell(0, 6, f"{self.footer_text}　第 {self.page_no()} 页 / 共 {{nb}} 页", align=Align.C)
         self.set_text_color(0, 0, 0)
@@ -131,7 +131,7 @@ def _subheading(pdf: _Doc, text: str) -> None:
     if pdf.get_y() > pdf.h - 40:  # with at least its table's first rows
         pdf.add_page()
     with _strong(pdf, 10):
-        pdf.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(h=6, text=text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _heading(pdf: _Doc, text: str) -> None:
@@ -139,15 +139,13 @@ def _heading(pdf: _Doc, text: str) -> None:
         pdf.add_page()
     pdf.ln(3)
     with _strong(pdf, 12):
-        pdf.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(h=8, text=text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _note(pdf: _Doc, text: str, size: float = 8.5) -> None:
-    pdf.set_font("cjk", size=size)
-    pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(0, 5, _keep(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font("cjk", size=9)
+    """A grey line (or paragraph) under a part; the text after it keeps its own colour and size."""
+    with pdf.local_context(text_color=(90, 90, 90), font_size_pt=size):
+        pdf.multi_cell(0, 5, _keep(text), align=Align.L, new_x=XPos.LMARGIN)
 
 
 def _fit(pdf: _Doc, text: str, width: float) -> str:
@@ -167,7 +165,7 @@ def _grid(pdf: _Doc, headers: list[str], rows: list[tuple[tuple[str, ...], tuple
     aligns = (Align.C, Align.L, *(Align.R,) * 7)
 
     def header():
-        pdf.set_font("cjk", size=8.5)
+        pdf.set_font_size(8.5)
         pdf.set_fill_color(*HEAD_FILL)
         pdf.set_text_color(255, 255, 255)
         x, y = pdf.l_margin, pdf.get_y()
@@ -272,11 +270,10 @@ def _notable_table(pdf: _Doc, items: list[Notable], last: str, value, empty: str
     if not items:
         _note(pdf, empty, 9)
         return
-    pdf.set_font("cjk", size=8.5)
+    pdf.set_font_size(8.5)
     with pdf.table(
         col_widths=NOTABLE_WIDTHS,
         text_align=(Align.L, Align.L, Align.L, Align.L, Align.R),
-        repeat_headings=1,
         headings_style=HEAD_FACE,
         line_height=4.6,
         padding=1,
@@ -392,7 +389,7 @@ def render(b: Bulletin) -> bytes:
     if pdf.get_y() > pdf.h - 40:
         pdf.add_page()
     pdf.ln(10)
-    pdf.set_font("cjk", size=11)
+    pdf.set_font_size(11)
     third = WIDTH / 3
     pdf.cell(third, 8, "制表：__________")
     pdf.cell(third, 8, "审核：__________")

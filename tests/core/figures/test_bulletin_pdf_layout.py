@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 
 import pytest
 from flask import Flask
@@ -210,6 +211,9 @@ def test_a_boards_figures_too_long_for_a_line_wrap_between_figures_on_4_6_mm_lin
     figures = [r for r in runs(page) if r[2] == 8.5 and 110 < r[1] < 125]
     assert [(x, y) for x, y, _, _ in figures] == [(20.0, 112.2), (20.0, 116.8)]
     assert figures[1][3].startswith("满意率")
+    # set as written, not stretched to the line's end (justified text is a TJ array of words
+    # with the gaps between them widened)
+    assert "TJ" not in _stream(page)
 
 
 def test_a_ranking_is_a_grid_under_a_white_on_red_header_in_its_columns_widths():
@@ -390,3 +394,151 @@ def test_a_ranking_running_onto_new_pages_repeats_its_header_at_the_top_of_each(
     assert tops == [round(21.2 + 10.4 * k, 1) for k in range(24)]
     # the grey outline and the row's shade carry over the page break
     assert "0.6275 0.6275 0.6275 RG" in _stream(second)
+
+
+def _quiet(**changes):
+    """A street with nothing to rank: no community, no unit, no notable item."""
+    fields = {
+        "total": Line(Row(id=1, name="示范街道", kind="street")),
+        "communities": [],
+        "units": [],
+        "levels": {"现场解决": 0, "上报社区": 0, "吹哨联合": 0},
+        "longest_overdue": [],
+        "most_followed": [],
+    }
+    return bulletin_month.month(**{**fields, **changes})
+
+
+def test_each_part_with_nothing_to_show_says_so_in_a_grey_9_point_line():
+    page = _pdf(_quiet()).pages[0]
+    text = runs(page)
+    for words in (
+        "参与排名的社区不足两个",
+        "参与排名的部门与物业不足两个",
+        "本街道还没有社区。",
+        "本街道还没有登记部门或物业。",
+        "月末没有超期未办结的诉求。",
+        "本月反映的诉求没有人关注。",
+    ):
+        x, _, size = at(text, words)
+        assert (x, size) == (16.0, 9)
+        assert _look(page, words) == (GREY, None)
+    # the headings between them stay black
+    assert _look(page, "四、部门与物业排名") == (BLACK, 0.2)
+    idle = [x for x in bulletin_month.units() if not x.volume]
+    page = _pdf(_quiet(units=idle)).pages[0]
+    assert at(runs(page), "本月没有交办给部门或物业的诉求。")[::2] == (16.0, 9)
+    assert _look(page, "本月没有交办给部门或物业的诉求。") == (GREY, None)
+
+
+def test_the_units_board_keeps_its_sizes_under_a_line_saying_the_communities_have_none():
+    # one community ranked: no board for communities, one line saying so; the units' board
+    # under it reads as it does under a communities' board, its places in black 10 pt
+    ranked = [x for x in bulletin_month.communities() if x.ranked][:1]
+    page = _pdf(bulletin_month.month(communities=ranked)).pages[0]
+    text = runs(page)
+    assert at(text, "参与排名的社区不足两个")[::2] == (16.0, 9)
+    assert at(text, "红榜（部门与物业）")[::2] == (16.0, 10)
+    assert at(text, "第 1 名\u3000幸福物业")[::2] == (16.0, 10)
+    assert _look(page, "第 1 名\u3000幸福物业") == (BLACK, None)
+    assert at(text, "件数 5 \u3000 响应率 100.0%")[::2] == (20.0, 8.5)
+    assert at(text, "第 2 名\u3000住建办")[::2] == (16.0, 10)
+
+
+def test_a_subheading_that_would_fall_in_the_last_40_mm_of_a_page_starts_the_next_with_its_table():
+    # 18 communities push 关注最多 to 257.4 mm, into the 40 mm above the foot of the page
+    reader = _pdf(bulletin_month.month(communities=_crowded(18)))
+    second, third = (runs(p) for p in reader.pages[1:3])
+    assert at(second, "超期最久（月末仍未办结）")[1] == 224.5
+    assert at(second, "W20261120002")[1] == 250.7
+    assert not any(t.startswith("关注最多") for _, _, _, t in second)
+    # on the next page at the 15 mm margin, in bold 10 pt, its table's heading right under it
+    assert at(third, "关注最多（本月反映）") == (16.0, 19.1, 10)
+    assert at(third, "关注人数")[1] == 25.2
+
+
+def test_the_notes_under_a_ranking_name_every_unranked_community_and_idle_unit_in_a_list():
+    communities = [
+        *bulletin_month.communities(),
+        bulletin_month.line(105, "第5社区", "community", 1, ((1, 1), (1, 1), (1, 1), (1, 1))),
+    ]
+    units = [*bulletin_month.units(), bulletin_month.line(204, "综治办", "department", 0, ())]
+    b = bulletin_month.month(
+        communities=bulletin.ranked_lines(communities, bulletin_month.WEIGHTS, min_volume=5),
+        units=bulletin.ranked_lines(units, bulletin_month.WEIGHTS, min_volume=5),
+    )
+    text = [t for page in _pdf(b).pages for _, _, _, t in runs(page)]
+    assert (
+        "“—”为当月件数少于 5 件、只列出不参与排名的：第4社区、第5社区。绿色为红榜，红色为待改进。"
+        in [t.replace("\u00a0", " ") for t in text]
+    )
+    assert "本月没有交办事项的：城管办、综治办。" in text
+
+
+def test_a_name_that_fits_its_cell_is_printed_whole_on_one_line_spaces_and_all():
+    lines = bulletin_month.communities()
+    lines[0].row.name = "幸福里第一居民委员会暨1"  # 34.6 mm at 8.5 pt: the cell's 35 mm less 0.4
+    lines[1].row.name = "和平里 二社区"
+    page = _pdf(bulletin_month.month(communities=lines)).pages[0]
+    names = [(y, t) for x, y, _, t in runs(page) if x == 28.0]
+    assert names[:2] == [(184.7, "幸福里第一居民委员会暨1"), (195.1, "和平里 二社区")]
+
+
+def _pages_of(reader, text: str) -> list[int]:
+    return [n for n, p in enumerate(reader.pages) if any(r[3].startswith(text) for r in runs(p))]
+
+
+def test_a_heading_with_45_mm_left_under_it_stays_at_the_foot_of_the_page():
+    # two communities, the first with figures long enough to wrap on the board, and no idle
+    # unit: the units' ranking ends 45 mm above the foot of the first page (252 mm)
+    communities = _crowded(2)
+    communities[0].row.counts = {k: (88888, 88888) for k in bulletin_month.RATES}
+    communities = bulletin.ranked_lines(
+        [Line(x.row) for x in communities], bulletin_month.WEIGHTS, min_volume=5
+    )
+    units = [x for x in bulletin_month.units() if x.volume]
+    reader = _pdf(bulletin_month.month(communities=communities, units=units))
+    assert _pages_of(reader, "四、部门与物业排名") == _pages_of(reader, "五、本月重点事项") == [0]
+    assert at(runs(reader.pages[0]), "五、本月重点事项") == (16.0, 260.3, 12)
+
+
+def test_a_subheading_with_40_mm_left_under_it_stays_at_the_foot_of_the_page():
+    # 20 communities, a long list of how items were solved and no idle unit: the first
+    # notable table's subheading comes 40 mm above the foot of a page (257 mm)
+    levels = {f"很长的办结方式名称第{i}种": i for i in range(12)}
+    units = [x for x in bulletin_month.units() if x.volume]
+    reader = _pdf(bulletin_month.month(communities=_crowded(20), units=units, levels=levels))
+    (page,) = _pages_of(reader, "超期最久（月末仍未办结）")
+    assert _pages_of(reader, "五、本月重点事项") == [page]
+    assert at(runs(reader.pages[page]), "超期最久（月末仍未办结）") == (16.0, 261.1, 10)
+
+
+def test_a_notable_table_running_onto_a_new_page_repeats_its_heading_there():
+    items = [
+        bulletin_month.notable(
+            100 + i,
+            f"W202611050{i:02d}",
+            f"第{i}件诉求",
+            datetime(2026, 11, 7, 1, 0),
+            overdue_days=30 - i % 20,
+            unit="住建办",
+        )
+        for i in range(40)
+    ]
+    reader = _pdf(bulletin_month.month(longest_overdue=items))
+    second, third = (runs(p) for p in reader.pages[1:3])
+    # 21 rows of 11.2 mm on the page the table starts on, the last above the bottom margin
+    numbers = [(y, t) for x, y, _, t in second if t.startswith("W2026")]
+    assert numbers[0] == (45.1, "W20261105000") and numbers[-1] == (269.1, "W20261105020")
+    assert max(y for _, y, _, _ in second if y < 285) < 279
+    # the rest on the next page under the table's heading again, at the 15 mm margin
+    assert at(third, "编号") == (16.0, 19.2, 8.5)
+    assert at(third, "超期天数") == (182.0, 19.2, 8.5)
+    assert at(third, "W20261105021") == (16.0, 28.1, 8.5)
+
+
+def test_the_file_is_titled_with_the_bulletins_title_and_made_by_xiaoxiang_guanjia():
+    # what a PDF viewer shows in its title bar and document properties
+    metadata = _pdf().metadata
+    assert metadata.title == "示范街道小巷管家工作2026年11月通报"
+    assert metadata.creator == "小巷管家"
