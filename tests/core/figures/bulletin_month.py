@@ -164,6 +164,19 @@ def month(**changes) -> Bulletin:
     return Bulletin(**fields)
 
 
+def quiet(**changes) -> Bulletin:
+    """A street with nothing to rank: no community, no unit, no notable item."""
+    fields = {
+        "total": Line(Row(id=1, name="示范街道", kind="street")),
+        "communities": [],
+        "units": [],
+        "levels": {"现场解决": 0, "上报社区": 0, "吹哨联合": 0},
+        "longest_overdue": [],
+        "most_followed": [],
+    }
+    return month(**{**fields, **changes})
+
+
 def _street():
     from models import Area  # noqa: PLC0415 (a model instance, never saved)
 

@@ -115,21 +115,8 @@ def test_the_notable_items_the_definitions_and_the_lines_to_sign_end_it(app):
     assert lines[-2] == "制表：__________审核：__________日期：____年__月__日"
 
 
-def _quiet(**changes):
-    """A street with nothing to rank: no community, no unit, no notable item."""
-    fields = {
-        "total": Line(Row(id=1, name="示范街道", kind="street")),
-        "communities": [],
-        "units": [],
-        "levels": {"现场解决": 0, "上报社区": 0, "吹哨联合": 0},
-        "longest_overdue": [],
-        "most_followed": [],
-    }
-    return bulletin_month.month(**{**fields, **changes})
-
-
 def test_each_part_with_nothing_to_show_says_so_in_a_line(app):
-    lines = [x for page in _pages(_quiet()) for x in page]
+    lines = [x for page in _pages(bulletin_month.quiet()) for x in page]
     assert "—（0/0）—（0/0）—（0/0）—（0/0）" in lines
     assert _between(lines, "二、红榜与待改进", "五、本月重点事项") == [
         "参与排名的社区不足两个，本月不设红榜和待改进。",
@@ -150,7 +137,9 @@ def test_each_part_with_nothing_to_show_says_so_in_a_line(app):
 def test_units_with_nothing_this_month_are_one_line_and_a_ranking_without_the_unranked_note(app):
     idle = [x for x in bulletin_month.units() if not x.volume]
     ranked = [x for x in bulletin_month.communities() if x.ranked]
-    lines = [x for page in _pages(_quiet(units=idle, communities=ranked)) for x in page]
+    lines = [
+        x for page in _pages(bulletin_month.quiet(units=idle, communities=ranked)) for x in page
+    ]
     assert _between(lines, "四、部门与物业排名", "五、本月重点事项") == [
         "本月没有交办给部门或物业的诉求。"
     ]
@@ -161,7 +150,7 @@ def test_units_with_nothing_this_month_are_one_line_and_a_ranking_without_the_un
 def test_a_name_too_long_for_its_cell_is_cut_with_an_ellipsis(app):
     lines = bulletin_month.communities()
     lines[0].row.name = "幸福里第一居民委员会暨老旧小区综合整治示范点"
-    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    text = [x for page in _pages(bulletin_month.quiet(communities=lines)) for x in page]
     row = next(x for x in text if x.startswith("1幸福里"))
     assert row.startswith("1幸福里第一居民委员会…8100.0%8/8")
     # the board, a line of its own, names it whole
@@ -175,7 +164,7 @@ def test_a_ranking_running_onto_a_new_page_repeats_its_header_there(app):
         row.counts = {k: (9 - i % 5, 9) for k in bulletin_month.RATES}
         rows.append(Line(row))
     lines = bulletin.ranked_lines(rows, bulletin_month.WEIGHTS, min_volume=5)
-    pages = _pages(_quiet(communities=lines))
+    pages = _pages(bulletin_month.quiet(communities=lines))
     header = "排名名称件数响应率按期办结率解决率满意率超期得分"
     with_header = [n for n, page in enumerate(pages) if header in page]
     assert len(with_header) >= 2 and with_header == list(range(with_header[0], with_header[-1] + 1))
@@ -195,7 +184,7 @@ def test_a_community_with_nothing_this_month_is_listed_with_no_rate_and_no_count
     # a community's row with no counts at all: every rate a dash over 0/0, no score
     quiet = bulletin_month.line(105, "第5社区", "community", 0, ())
     lines = [*bulletin_month.communities(), quiet]
-    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    text = [x for page in _pages(bulletin_month.quiet(communities=lines)) for x in page]
     assert "—第5社区0—0/0—0/0—0/0—0/00—" in text
 
 
@@ -203,7 +192,7 @@ def test_a_name_no_font_can_draw_is_a_503_that_says_what_to_install(app):
     lines = bulletin_month.communities()
     lines[0].row.name = "第\ue000社区"  # a private-use character: in no font
     with pytest.raises(bulletin_pdf.BulletinFontMissing) as refused:
-        bulletin_pdf.render(_quiet(communities=lines))
+        bulletin_pdf.render(bulletin_month.quiet(communities=lines))
     assert refused.value.status == 503 and refused.value.code == "font_missing"
     assert refused.value.message == (
         "无法生成通报：找不到中文字体（assets/fonts 中的字体子集缺字，系统也未安装 "
@@ -217,7 +206,7 @@ def test_a_rare_character_the_shipped_font_lacks_is_drawn_with_the_systems_font(
     assert bulletin_pdf.pick_font("龘", "regular") == system_cjk_fonts()[0]
     lines = bulletin_month.communities()
     lines[0].row.name = "龘社区"
-    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    text = [x for page in _pages(bulletin_month.quiet(communities=lines)) for x in page]
     assert "第1名龘社区100.0分" in text
 
 
@@ -226,7 +215,7 @@ def test_a_name_cut_to_its_cell_keeps_every_character_that_fits(app):
     lines = bulletin_month.communities()
     lines[0].row.name = "幸福里第一居民委员会暨老旧小区综合整治示范点位"  # 23 characters
     lines[1].row.name = "和平里第二居民委员会暨老旧小区综合整治示范点"  # 22
-    text = [x for page in _pages(_quiet(communities=lines)) for x in page]
+    text = [x for page in _pages(bulletin_month.quiet(communities=lines)) for x in page]
     assert next(x for x in text if x.startswith("1幸福里")).startswith("1幸福里第一居民委员会…8")
     assert next(x for x in text if x.startswith("2和平里")).startswith("2和平里第二居民委员会…10")
 

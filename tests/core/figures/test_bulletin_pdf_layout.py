@@ -396,21 +396,8 @@ def test_a_ranking_running_onto_new_pages_repeats_its_header_at_the_top_of_each(
     assert "0.6275 0.6275 0.6275 RG" in _stream(second)
 
 
-def _quiet(**changes):
-    """A street with nothing to rank: no community, no unit, no notable item."""
-    fields = {
-        "total": Line(Row(id=1, name="示范街道", kind="street")),
-        "communities": [],
-        "units": [],
-        "levels": {"现场解决": 0, "上报社区": 0, "吹哨联合": 0},
-        "longest_overdue": [],
-        "most_followed": [],
-    }
-    return bulletin_month.month(**{**fields, **changes})
-
-
 def test_each_part_with_nothing_to_show_says_so_in_a_grey_9_point_line():
-    page = _pdf(_quiet()).pages[0]
+    page = _pdf(bulletin_month.quiet()).pages[0]
     text = runs(page)
     for words in (
         "参与排名的社区不足两个",
@@ -426,7 +413,7 @@ def test_each_part_with_nothing_to_show_says_so_in_a_grey_9_point_line():
     # the headings between them stay black
     assert _look(page, "四、部门与物业排名") == (BLACK, 0.2)
     idle = [x for x in bulletin_month.units() if not x.volume]
-    page = _pdf(_quiet(units=idle)).pages[0]
+    page = _pdf(bulletin_month.quiet(units=idle)).pages[0]
     assert at(runs(page), "本月没有交办给部门或物业的诉求。")[::2] == (16.0, 9)
     assert _look(page, "本月没有交办给部门或物业的诉求。") == (GREY, None)
 
